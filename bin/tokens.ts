@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util';
+import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
+import {
+  AdminInputError,
+  createToken,
+  revokeToken,
+  setEventAlias,
+  summarize,
+} from '../lambdas/core/token-admin';
+import type { TokenStore } from '../lambdas/core/token-store';
+import { readLocalConfig } from '../local/config';
+
+const USAGE = `Usage: npm run tokens -- <command> [options]
+
+  create --customer <id> [--json]         issue a new API key (shown once; only its hash is stored)
+  list [--customer <id>] [--json]         list keys (metadata only)
+  revoke <tokenId>                        revoke a key; the local server refuses it within ~1 s
+  alias set --customer <id> --from <name> --to <canonical>
+                                          map a customer's own event name to a canonical one
+  alias list --customer <id>
+
+Keys are stored in $DATA_DIR/tokens.json (default .data/tokens.json).`;
+
+async function run(argv: string[], store: TokenStore): Promise<string> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      customer: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) return USAGE;
+  const customer = () => {
+    if (!values.customer) throw new AdminInputError('--customer <id> is required.');
+    return values.customer;
+  };
+  switch (command) {
+    case 'create': {
+      const { token, record } = await createToken(store, customer());
+      if (values.json) return JSON.stringify({ token, ...summarize(record) });
+      return [
+        `Created key ${record.tokenId} for customer ${record.customerId}.`,
+        '',
+        `  ${token}`,
+        '',
+        'This is the only time the key is shown: put it in the destination settings in Segment (API Key).',
+      ].join('\n');
+    }
+    case 'list': {
+      const tokens = (await store.listTokens(values.customer)).map(summarize);
+      if (values.json) return JSON.stringify(tokens);
+      if (tokens.length === 0) return 'No keys.';
+      return tokens
+        .map(
+          (t) =>
+            `${t.tokenId}  ${t.customerId}  ${t.status.padEnd(7)}  created ${t.createdAt}${t.revokedAt ? `  revoked ${t.revokedAt}` : ''}`,
+        )
+        .join('\n');
+    }
+    case 'revoke': {
+      const tokenId = rest[0];
+      if (!tokenId) throw new AdminInputError('revoke needs a token id: npm run tokens -- revoke <tokenId>');
+      const revoked = await revokeToken(store, tokenId);
+      return values.json
+        ? JSON.stringify(revoked)
+        : `Revoked ${revoked.tokenId} (customer ${revoked.customerId}).`;
+    }
+    case 'alias': {
+      if (rest[0] === 'set') {
+        if (!values.from || !values.to)
+          throw new AdminInputError('alias set needs --from <name> and --to <canonical>.');
+        const updated = await setEventAlias(store, customer(), values.from, values.to);
+        return values.json
+          ? JSON.stringify(updated)
+          : `Customer ${updated.customerId}: "${values.from}" → "${values.to}".`;
+      }
+      if (rest[0] === 'list') {
+        const found = await store.getCustomer(customer());
+        return JSON.stringify(found?.eventAliases ?? {}, null, values.json ? 0 : 2);
+      }
+      throw new AdminInputError('alias takes "set" or "list".');
+    }
+    default:
+      throw new AdminInputError(`Unknown command "${command}".\n\n${USAGE}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readLocalConfig(process.env);
+  process.stdout.write(`${await run(process.argv.slice(2), new FileTokenStore(config.dataDir))}\n`);
+}
+
+main().catch((error: Error) => {
+  const known =
+    error instanceof AdminInputError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  console.error(known ? error.message : `tokens: ${error.name}: ${error.message}`);
+  process.exit(known ? 2 : 1);
+});

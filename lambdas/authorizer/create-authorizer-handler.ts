@@ -1,0 +1,32 @@
+import middy from '@middy/core';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+  Context,
+} from 'aws-lambda';
+import { type AuthContext, authorize } from '../core/authorize';
+import type { Logger } from '../core/ports';
+import type { TokenStore } from '../core/token-store';
+import { headerValue } from '../ingest/create-ingest-handler';
+
+export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthContext>;
+export type AuthorizerHandler = (
+  event: APIGatewayRequestAuthorizerEventV2,
+  context: Context,
+) => Promise<AuthorizerResult>;
+
+/**
+ * The HTTP API Lambda authorizer (payload 2.0, simple responses). It always lets the request on to the
+ * ingest function with its verdict in the context: a customer id, or why it was denied. API Gateway
+ * can only answer a fixed 403 for `isAuthorized: false`, while Segment's contract wants 401 for a bad
+ * key with a message the customer sees; `principalFrom` in the ingest function enforces the verdict.
+ * Logs carry the outcome and customer id only — never the header, the key or the event.
+ */
+export function createAuthorizerHandler(deps: { tokens: TokenStore; logger: Logger }): AuthorizerHandler {
+  return middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>().handler(async (event) => {
+    const context = await authorize(headerValue(event.headers, 'authorization'), deps.tokens);
+    if ('denied' in context) deps.logger.warn('denied', { reason: context.denied });
+    else deps.logger.info('allowed', { customerId: context.customerId, tokenId: context.tokenId });
+    return { isAuthorized: true, context };
+  });
+}

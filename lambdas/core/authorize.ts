@@ -1,0 +1,78 @@
+import { ForbiddenError, UnauthorizedError } from './errors';
+import { compileAliases } from './normalize-event-name';
+import type { TokenStore } from './token-store';
+import { hashesEqual, hashToken, isWellFormedToken, keyFromAuthorization } from './tokens';
+
+/**
+ * What the authorizer hands the ingest function (API Gateway passes it as
+ * `requestContext.authorizer.lambda`). Values are strings: HTTP API contexts carry only scalars.
+ */
+export type AuthContext =
+  | { customerId: string; tokenId: string; eventAliases: string }
+  | { denied: 'missing_api_key' | 'invalid_api_key' | 'customer_disabled' };
+
+/**
+ * Authenticates a request from its `Authorization` header: the key's SHA-256 is looked up, compared in
+ * constant time, and must belong to an active key of an enabled customer. Never logs or returns the key.
+ *
+ * @example await authorize('Basic ' + btoa(token + ':'), store) // { customerId: 'acme', ... }
+ */
+export async function authorize(header: string | undefined, store: TokenStore): Promise<AuthContext> {
+  const key = keyFromAuthorization(header);
+  if (key === undefined) return { denied: 'missing_api_key' };
+  if (!isWellFormedToken(key)) return { denied: 'invalid_api_key' };
+  const presented = hashToken(key);
+  const record = await store.findByHash(presented);
+  if (record?.status !== 'active' || !hashesEqual(record.tokenHash, presented))
+    return { denied: 'invalid_api_key' };
+  const customer = await store.getCustomer(record.customerId);
+  if (customer?.status === 'disabled') return { denied: 'customer_disabled' };
+  return {
+    customerId: record.customerId,
+    tokenId: record.tokenId,
+    eventAliases: JSON.stringify(customer?.eventAliases ?? {}),
+  };
+}
+
+export interface Principal {
+  customerId: string;
+  aliases: ReadonlyMap<string, string>;
+}
+
+/**
+ * The ingest side of authentication: a request is processed only with a customer id from the
+ * authorizer. The authorizer lets denied requests through to here so that Segment gets the 401 its
+ * contract asks for (an HTTP API authorizer can only answer a fixed 403), with a message it shows.
+ */
+export function principalFrom(context: Partial<Record<string, unknown>> | undefined): Principal {
+  const denied = context?.denied;
+  if (denied === 'customer_disabled') {
+    throw new ForbiddenError('This account is disabled for this destination; contact the destination owner.');
+  }
+  const customerId = context?.customerId;
+  if (typeof customerId !== 'string' || customerId.length === 0) {
+    if (denied === 'missing_api_key') {
+      throw new UnauthorizedError(
+        'missing_api_key',
+        'Missing API key: send "Authorization: Basic base64(<apiKey>:)".',
+      );
+    }
+    throw new UnauthorizedError(
+      'invalid_api_key',
+      'The API key is not valid (unknown, malformed or revoked): update it in the destination settings.',
+    );
+  }
+  return { customerId, aliases: compileAliases(parseAliases(context?.eventAliases)) };
+}
+
+function parseAliases(value: unknown): Record<string, string> {
+  if (typeof value !== 'string' || value.length === 0) return {};
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, string>)
+      : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Segment: "The casing on these fields will vary by customer, so be ready to accept any casing."
+ * `userId`, `user_id`, `UserId`, `USER-ID` all mean `userId`. Keys are folded (lower case, without
+ * `_`, `-` and spaces) and looked up here; unknown keys are kept exactly as sent.
+ */
+const CANONICAL_FIELDS = [
+  'type',
+  'messageId',
+  'userId',
+  'anonymousId',
+  'timestamp',
+  'originalTimestamp',
+  'sentAt',
+  'receivedAt',
+  'context',
+  'integrations',
+  'properties',
+  'traits',
+  'event',
+  'name',
+  'category',
+  'groupId',
+  'previousId',
+  'version',
+  'channel',
+] as const;
+
+const BY_FOLDED_KEY = new Map<string, string>(CANONICAL_FIELDS.map((field) => [foldKey(field), field]));
+
+function foldKey(key: string): string {
+  return key.replace(/[\s_-]/g, '').toLowerCase();
+}
+
+/**
+ * Returns a copy of a message with the common Segment fields under their canonical names. When a
+ * message carries both `userId` and `user_id`, the canonical spelling wins and the other is kept
+ * under its own name, so nothing the customer sent is lost.
+ *
+ * @example canonicalizeFields({ user_id: 'u1', Event: 'x' }) // { userId: 'u1', event: 'x' }
+ */
+export function canonicalizeFields(message: Record<string, unknown>): Record<string, unknown> {
+  // Spread copies own properties with define semantics, so a `__proto__` key stays a plain property.
+  const out: Record<string, unknown> = { ...message };
+  for (const key of Object.keys(message)) {
+    const canonical = BY_FOLDED_KEY.get(foldKey(key));
+    if (canonical === undefined || canonical === key || Object.hasOwn(out, canonical)) continue;
+    Object.defineProperty(out, canonical, {
+      value: message[key],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    delete out[key];
+  }
+  return out;
+}

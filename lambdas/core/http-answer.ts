@@ -1,0 +1,31 @@
+import { IngestError, InternalError, SinkUnavailableError } from './errors';
+
+/** An HTTP answer in the shape API Gateway (payload 2.0) expects from a Lambda integration. */
+export interface HttpAnswer {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+export function jsonAnswer(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpAnswer {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+/**
+ * The one place where errors become answers. Anything that is not one of our errors becomes a fixed
+ * 500 (retried by Segment), so an unexpected throw never drops data and never leaks internals.
+ *
+ * @example toHttpAnswer(new SinkUnavailableError(30)) // 503, Retry-After: 30
+ */
+export function toHttpAnswer(error: unknown): HttpAnswer {
+  const known = error instanceof IngestError ? error : new InternalError();
+  const headers: Record<string, string> = {};
+  if (known instanceof SinkUnavailableError) headers['retry-after'] = String(known.retryAfterSeconds);
+  return jsonAnswer(known.status, { message: known.message, code: known.code }, headers);
+}

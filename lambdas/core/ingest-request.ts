@@ -1,0 +1,149 @@
+import { deliver, type RetryPolicy } from './deliver';
+import { BadRequestError, InvalidMessageError, UnsupportedTypeError } from './errors';
+import { type HttpAnswer, jsonAnswer } from './http-answer';
+import type { QuarantineEntry } from './lake-records';
+import type { Limits } from './limits';
+import { type LakeLine, packRecords } from './pack-records';
+import { parseBody } from './parse-body';
+import type { Clock, Logger, RecordSink } from './ports';
+import { type PreparedMessages, prepareMessages } from './prepare-messages';
+import { type RawBody, readBody } from './read-body';
+import { utcDate } from './timestamps';
+
+export interface IngestRequest extends RawBody {
+  customerId: string;
+  aliases: ReadonlyMap<string, string>;
+  /** `track` for `POST /v1/track`: the type of messages that do not name one. */
+  routeType?: string | undefined;
+}
+
+export interface IngestDeps {
+  sink: RecordSink;
+  clock: Clock;
+  retry: RetryPolicy;
+  limits: Limits;
+  logger: Logger;
+}
+
+/** What a 200 tells the sender: counts, and why each refused message was refused. */
+export interface IngestReport {
+  accepted: number;
+  duplicates: number;
+  quarantined: number;
+  errors: PreparedMessages['errors'];
+}
+
+// An unreadable body is kept (up to this much of its text) so the customer's data is never silently
+// dropped; more than this is not a Segment payload anyway.
+const MAX_QUARANTINED_BODY_CHARS = 256 * 1024;
+// Room left in a record for the quarantine entry's own fields around a truncated raw message.
+const QUARANTINE_ENVELOPE_BYTES = 4 * 1024;
+
+/**
+ * One request, start to answer: decode, validate, normalize, quarantine, pack, deliver. Answers 2xx
+ * only after the sink acknowledged every record; a lone invalid message is quarantined, then refused
+ * with 400 (or 501 for an unsupported type) and a message the customer can act on.
+ */
+export async function ingestRequest(request: IngestRequest, deps: IngestDeps): Promise<HttpAnswer> {
+  const receivedAt = deps.clock.now();
+  const text = readBody(request, deps.limits);
+  let parsed: ReturnType<typeof parseBody>;
+  try {
+    parsed = parseBody(text, deps.limits);
+  } catch (error) {
+    if (
+      error instanceof BadRequestError &&
+      (error.code === 'invalid_json' || error.code === 'invalid_body_shape')
+    ) {
+      await store(
+        [
+          quarantineLine(
+            unreadableBody(request.customerId, receivedAt, text, error),
+            deps.sink.maxRecordBytes,
+          ),
+        ],
+        deps,
+      );
+    }
+    throw error;
+  }
+  const prepared = prepareMessages(parsed, {
+    ...request,
+    receivedAt,
+    maxMessageBytes: deps.limits.maxMessageBytes,
+  });
+  const lines: LakeLine[] = prepared.events.map((event) => ({
+    area: 'events',
+    customerId: event.customer_id,
+    dt: event.dt,
+    spreadKey: event.message_id,
+    json: JSON.stringify(event),
+  }));
+  for (const entry of prepared.quarantine) lines.push(quarantineLine(entry, deps.sink.maxRecordBytes));
+  const stats = await store(lines, deps);
+  deps.logger.info('ingested', {
+    customerId: request.customerId,
+    shape: parsed.shape,
+    accepted: prepared.events.length,
+    quarantined: prepared.quarantine.length,
+    duplicates: prepared.duplicates,
+    quarantineReasons: prepared.errors.map((e) => e.code),
+    ...stats,
+  });
+  const firstError = prepared.errors[0];
+  if (parsed.shape === 'single' && firstError) {
+    throw firstError.code === 'unsupported_type'
+      ? new UnsupportedTypeError(firstError.reason)
+      : new InvalidMessageError(firstError.reason);
+  }
+  const report: IngestReport = {
+    accepted: prepared.events.length,
+    duplicates: prepared.duplicates,
+    quarantined: prepared.quarantine.length,
+    errors: prepared.errors,
+  };
+  return jsonAnswer(200, report);
+}
+
+async function store(lines: LakeLine[], deps: IngestDeps) {
+  const records = packRecords(lines, deps.sink.maxRecordBytes);
+  const stats = await deliver(records, deps.sink, deps.retry, deps.clock);
+  return { records: records.length, ...stats };
+}
+
+function unreadableBody(
+  customerId: string,
+  receivedAt: number,
+  text: string,
+  error: BadRequestError,
+): QuarantineEntry {
+  return {
+    schema_version: 1,
+    customer_id: customerId,
+    dt: utcDate(receivedAt),
+    received_at: new Date(receivedAt).toISOString(),
+    index: 0,
+    message_id: null,
+    reason: { code: 'unreadable_body', message: error.message },
+    raw_body: text.slice(0, MAX_QUARANTINED_BODY_CHARS),
+  };
+}
+
+/** A quarantine entry as one lake line; a raw message too large for one record is kept truncated. */
+function quarantineLine(entry: QuarantineEntry, maxRecordBytes: number): LakeLine {
+  let json = JSON.stringify(entry);
+  const room = maxRecordBytes - QUARANTINE_ENVELOPE_BYTES;
+  if (Buffer.byteLength(json) > room) {
+    const { raw, raw_body, ...rest } = entry;
+    const text = raw_body ?? JSON.stringify(raw);
+    // Characters can take up to 3 bytes in UTF-8 (and 6 once escaped in JSON), so keep a sixth.
+    json = JSON.stringify({ ...rest, raw_body: text.slice(0, Math.floor(room / 6)), raw_truncated: true });
+  }
+  return {
+    area: 'quarantine',
+    customerId: entry.customer_id,
+    dt: entry.dt,
+    spreadKey: `q-${entry.received_at}-${entry.index}`,
+    json,
+  };
+}

@@ -1,0 +1,94 @@
+import * as v from 'valibot';
+import { isIsoTimestamp } from './timestamps';
+
+/**
+ * The Segment Spec message, as the single definition of its shape: the TypeScript types below are
+ * inferred from it. Fields are matched after `canonicalizeFields`, so any casing of the common names
+ * arrives here as the canonical one. Unknown fields are kept (loose objects).
+ */
+
+export const SUPPORTED_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const;
+export type MessageType = (typeof SUPPORTED_TYPES)[number];
+
+/** Messages whose text is matched to a stable quarantine reason code in `validate-message.ts`. */
+export const SCHEMA_MESSAGES = {
+  identity: 'a userId or an anonymousId is required',
+  aliasUserId: 'alias needs a userId (the new id) and a previousId',
+  event: 'track needs a non-empty "event" name',
+  groupId: 'group needs a "groupId"',
+  previousId: 'alias needs a "previousId"',
+  timestamp: 'must be an ISO-8601 date-time with a time zone, e.g. 2026-11-28T10:00:00.000Z',
+} as const;
+
+// Segment ids are strings; some libraries send numbers, which mean the same id as a string.
+const Id = v.union([
+  v.pipe(v.string(), v.maxLength(1024)),
+  v.pipe(
+    v.number(),
+    v.finite(),
+    v.transform((n) => String(n)),
+  ),
+]);
+const Timestamp = v.pipe(v.string(), v.check(isIsoTimestamp, SCHEMA_MESSAGES.timestamp));
+const PlainObject = v.record(v.string(), v.unknown());
+
+const common = {
+  messageId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256))),
+  userId: v.nullish(Id),
+  anonymousId: v.nullish(Id),
+  timestamp: v.optional(Timestamp),
+  originalTimestamp: v.optional(Timestamp),
+  sentAt: v.optional(Timestamp),
+  receivedAt: v.optional(Timestamp),
+  context: v.nullish(PlainObject),
+  integrations: v.nullish(PlainObject),
+};
+
+const Identify = v.looseObject({ ...common, type: v.literal('identify'), traits: v.nullish(PlainObject) });
+const Track = v.looseObject({
+  ...common,
+  type: v.literal('track'),
+  event: v.pipe(
+    v.string(SCHEMA_MESSAGES.event),
+    v.trim(),
+    v.minLength(1, SCHEMA_MESSAGES.event),
+    v.maxLength(512),
+  ),
+  properties: v.nullish(PlainObject),
+});
+const pageLike = {
+  ...common,
+  name: v.nullish(v.pipe(v.string(), v.maxLength(1024))),
+  category: v.nullish(v.pipe(v.string(), v.maxLength(1024))),
+  properties: v.nullish(PlainObject),
+};
+const Page = v.looseObject({ ...pageLike, type: v.literal('page') });
+const Screen = v.looseObject({ ...pageLike, type: v.literal('screen') });
+const Group = v.looseObject({
+  ...common,
+  type: v.literal('group'),
+  groupId: v.pipe(
+    Id,
+    v.check((id) => id.length > 0, SCHEMA_MESSAGES.groupId),
+  ),
+  traits: v.nullish(PlainObject),
+});
+const Alias = v.looseObject({
+  ...common,
+  type: v.literal('alias'),
+  previousId: v.pipe(
+    Id,
+    v.check((id) => id.length > 0, SCHEMA_MESSAGES.previousId),
+  ),
+});
+
+const present = (id: string | null | undefined): boolean => typeof id === 'string' && id.length > 0;
+
+export const MessageSchema = v.pipe(
+  v.variant('type', [Identify, Track, Page, Screen, Group, Alias]),
+  // Alias links a previous id to a user: it needs the userId. Every other type needs one identity.
+  v.check((m) => m.type !== 'alias' || present(m.userId), SCHEMA_MESSAGES.aliasUserId),
+  v.check((m) => m.type === 'alias' || present(m.userId) || present(m.anonymousId), SCHEMA_MESSAGES.identity),
+);
+
+export type SegmentMessage = v.InferOutput<typeof MessageSchema>;

@@ -1,0 +1,72 @@
+import type { LakeArea } from './lake-records';
+
+/** One serialized lake line and where it belongs. */
+export interface LakeLine {
+  area: LakeArea;
+  customerId: string;
+  dt: string;
+  /** Spreads records over Kinesis shards: a message id, not the customer (see `packRecords`). */
+  spreadKey: string;
+  json: string;
+}
+
+/** Lines of one partition travelling together: `data` is JSON lines, each ending in `\n`. */
+export interface PackedRecord {
+  area: LakeArea;
+  customerId: string;
+  dt: string;
+  partitionKey: string;
+  data: string;
+  bytes: number;
+  count: number;
+}
+
+// Kinesis partition keys are at most 256 Unicode characters.
+const MAX_PARTITION_KEY_CHARS = 256;
+
+/**
+ * Packs lines into records, one partition per record, each at most `maxRecordBytes`. Firehose bills
+ * each record rounded up to 5 KB, so a 100-event request becomes a few records instead of 100, and
+ * Firehose's JSON de-aggregation splits them again before partitioning.
+ * The partition key is the customer plus the record's first message id, so one busy customer's
+ * records spread over every shard instead of pinning one.
+ *
+ * @example packRecords(lines, 1_000 * 1024).length // 1 when all lines share customer and dt
+ */
+export function packRecords(lines: readonly LakeLine[], maxRecordBytes: number): PackedRecord[] {
+  const open = new Map<string, PackedRecord & { parts: string[] }>();
+  const done: PackedRecord[] = [];
+  const close = (record: PackedRecord & { parts: string[] }) => {
+    const { parts, ...rest } = record;
+    done.push({ ...rest, data: parts.join('') });
+  };
+  for (const line of lines) {
+    const text = `${line.json}\n`;
+    const bytes = Buffer.byteLength(text);
+    const group = `${line.area}\u0000${line.customerId}\u0000${line.dt}`;
+    let current = open.get(group);
+    if (current && current.bytes + bytes > maxRecordBytes) {
+      close(current);
+      current = undefined;
+    }
+    if (!current) {
+      const partitionKey = `${line.customerId}/${line.spreadKey}`.slice(0, MAX_PARTITION_KEY_CHARS);
+      current = {
+        area: line.area,
+        customerId: line.customerId,
+        dt: line.dt,
+        partitionKey,
+        data: '',
+        bytes: 0,
+        count: 0,
+        parts: [],
+      };
+      open.set(group, current);
+    }
+    current.parts.push(text);
+    current.bytes += bytes;
+    current.count += 1;
+  }
+  for (const record of open.values()) close(record);
+  return done;
+}

@@ -1,0 +1,49 @@
+import type { PackedRecord } from './pack-records';
+
+/** Time and chance, injected so retry behaviour is testable without waiting. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** A number in [0, 1): jitter. */
+  random(): number;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: () => Math.random(),
+};
+
+/** The outcome of one record of a put: sinks acknowledge or refuse each record on its own. */
+export type PutOutcome = { ok: true } | { ok: false; retryable: boolean; code: string };
+
+/**
+ * Where packed records go: Kinesis, Firehose, S3 (quarantine), the local spool, memory in tests.
+ * `put` answers one outcome per record, in order; it throws only for what no retry can fix.
+ */
+export interface RecordSink {
+  /** Largest `data` a record may carry (Firehose: 1,000 KiB; Kinesis: 1 MiB). */
+  readonly maxRecordBytes: number;
+  put(records: readonly PackedRecord[]): Promise<PutOutcome[]>;
+}
+
+/** Structured logs. Callers pass codes and counts only: never headers, tokens, bodies or events. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** One JSON object per line on stdout/stderr, the shape CloudWatch Logs Insights reads. */
+export function jsonLogger(
+  service: string,
+  write = (line: string, level: string) => (level === 'error' ? console.error(line) : console.log(line)),
+): Logger {
+  const log =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      write(JSON.stringify({ level, service, message, time: new Date().toISOString(), ...fields }), level);
+  return { info: log('info'), warn: log('warn'), error: log('error') };
+}

@@ -1,0 +1,81 @@
+import type { CustomerRecord, TokenStore } from './token-store';
+import { CUSTOMER_ID_PATTERN, type IssuedToken, issueToken, type TokenRecord } from './tokens';
+
+/** A mistake in an admin request (bad customer id, unknown key): the message says what to fix. */
+export class AdminInputError extends Error {}
+
+export function checkCustomerId(customerId: string): string {
+  if (!CUSTOMER_ID_PATTERN.test(customerId)) {
+    throw new AdminInputError(
+      `Customer id "${customerId.slice(0, 80)}" is not valid: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.`,
+    );
+  }
+  return customerId;
+}
+
+async function ensureCustomer(store: TokenStore, customerId: string, now: Date): Promise<CustomerRecord> {
+  const existing = await store.getCustomer(customerId);
+  if (existing) return existing;
+  const created: CustomerRecord = {
+    customerId,
+    status: 'enabled',
+    eventAliases: {},
+    updatedAt: now.toISOString(),
+  };
+  await store.putCustomer(created);
+  return created;
+}
+
+/**
+ * Issues a new key for a customer (creating the customer on first use). Earlier keys stay valid until
+ * revoked, so keys can be rotated without a gap.
+ */
+export async function createToken(
+  store: TokenStore,
+  customerId: string,
+  now = new Date(),
+): Promise<IssuedToken> {
+  checkCustomerId(customerId);
+  await ensureCustomer(store, customerId, now);
+  const issued = issueToken(customerId, now);
+  await store.putToken(issued.record);
+  return issued;
+}
+
+/** Key metadata without the hash: what admins may see. */
+export type TokenSummary = Omit<TokenRecord, 'tokenHash'>;
+
+export function summarize(record: TokenRecord): TokenSummary {
+  const { tokenHash: _hidden, ...summary } = record;
+  return summary;
+}
+
+export async function revokeToken(
+  store: TokenStore,
+  tokenId: string,
+  now = new Date(),
+): Promise<TokenSummary> {
+  const revoked = await store.revokeToken(tokenId, now);
+  if (!revoked) throw new AdminInputError(`There is no key with id "${tokenId.slice(0, 80)}".`);
+  return summarize(revoked);
+}
+
+/** Adds or replaces one of a customer's event-name aliases (`from` in any spelling → `to`). */
+export async function setEventAlias(
+  store: TokenStore,
+  customerId: string,
+  from: string,
+  to: string,
+  now = new Date(),
+): Promise<CustomerRecord> {
+  checkCustomerId(customerId);
+  if (!from.trim() || !to.trim()) throw new AdminInputError('An alias needs a non-empty --from and --to.');
+  const customer = await ensureCustomer(store, customerId, now);
+  const updated: CustomerRecord = {
+    ...customer,
+    eventAliases: { ...customer.eventAliases, [from.trim()]: to.trim() },
+    updatedAt: now.toISOString(),
+  };
+  await store.putCustomer(updated);
+  return updated;
+}

@@ -1,0 +1,21 @@
+import type { EventAliases } from './normalize-event-name';
+import type { TokenRecord } from './tokens';
+
+/** A customer's settings: whether it may send, and its own event-name aliases. */
+export interface CustomerRecord {
+  customerId: string;
+  status: 'enabled' | 'disabled';
+  eventAliases: EventAliases;
+  updatedAt: string;
+}
+
+/** Where keys (hashed) and customer settings live: DynamoDB on AWS, a file locally, memory in tests. */
+export interface TokenStore {
+  findByHash(tokenHash: string): Promise<TokenRecord | undefined>;
+  getCustomer(customerId: string): Promise<CustomerRecord | undefined>;
+  putToken(record: TokenRecord): Promise<void>;
+  listTokens(customerId?: string): Promise<TokenRecord[]>;
+  /** Marks a key revoked; resolves to the updated record, or undefined when there is no such key. */
+  revokeToken(tokenId: string, at: Date): Promise<TokenRecord | undefined>;
+  putCustomer(record: CustomerRecord): Promise<void>;
+}

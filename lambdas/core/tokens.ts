@@ -1,0 +1,87 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * API keys: a recognisable prefix (so leaked keys are easy to grep for and to report to secret
+ * scanners) and 256 random bits in base64url. Only the SHA-256 of a key is ever stored.
+ */
+export const TOKEN_PREFIX = 'sgl_';
+const TOKEN_PATTERN = /^sgl_[A-Za-z0-9_-]{43}$/;
+const TOKEN_BYTES = 32;
+
+/** Customer ids appear in S3 keys and paths (`customer_id=<id>`), so they are kept path-safe. */
+export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export type TokenStatus = 'active' | 'revoked';
+
+/** What is stored for a key: never the key itself. */
+export interface TokenRecord {
+  tokenId: string;
+  customerId: string;
+  tokenHash: string;
+  status: TokenStatus;
+  createdAt: string;
+  revokedAt?: string;
+  lastUsedAt?: string;
+}
+
+export interface IssuedToken {
+  /** The key itself: shown once, to be sent to Segment, never stored. */
+  token: string;
+  record: TokenRecord;
+}
+
+/**
+ * A new key for a customer.
+ *
+ * @example issueToken('acme', new Date()).token.startsWith('sgl_') // true
+ */
+export function issueToken(
+  customerId: string,
+  now: Date,
+  random: (n: number) => Buffer = randomBytes,
+): IssuedToken {
+  const token = `${TOKEN_PREFIX}${random(TOKEN_BYTES).toString('base64url')}`;
+  const tokenId = `tok_${random(8).toString('hex')}`;
+  return {
+    token,
+    record: {
+      tokenId,
+      customerId,
+      tokenHash: hashToken(token),
+      status: 'active',
+      createdAt: now.toISOString(),
+    },
+  };
+}
+
+/** The stored form of a key: hex SHA-256. A 256-bit random key needs no salt or slow hash. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function isWellFormedToken(token: string): boolean {
+  return TOKEN_PATTERN.test(token);
+}
+
+/** Constant-time comparison of two hex hashes (lengths are checked first: timingSafeEqual needs equal ones). */
+export function hashesEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+}
+
+/**
+ * The API key from an `Authorization` header: `Basic base64(key:)` as Segment sends it (a missing
+ * colon is tolerated), or `Bearer key`. Returns undefined for anything else.
+ *
+ * @example keyFromAuthorization('Basic ' + Buffer.from('sgl_x:').toString('base64')) // 'sgl_x'
+ */
+export function keyFromAuthorization(header: string | undefined): string | undefined {
+  const match = /^\s*(basic|bearer)\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!match) return undefined;
+  const [, scheme, value] = match;
+  if (scheme!.toLowerCase() === 'bearer') return value;
+  const decoded = Buffer.from(value!, 'base64').toString('utf8');
+  const key = decoded.split(':', 1)[0]!.trim();
+  return key.length > 0 ? key : undefined;
+}

@@ -1,0 +1,97 @@
+import * as v from 'valibot';
+import { canonicalizeFields } from './canonical-fields';
+import { MessageSchema, SCHEMA_MESSAGES, type SegmentMessage, SUPPORTED_TYPES } from './message-schema';
+
+/** Why a message went to quarantine: a stable code for machines and a sentence for the customer. */
+export interface Reason {
+  code: ReasonCode;
+  message: string;
+}
+
+export type ReasonCode =
+  | 'message_too_large'
+  | 'not_an_object'
+  | 'missing_type'
+  | 'unsupported_type'
+  | 'missing_identity'
+  | 'missing_field'
+  | 'invalid_timestamp'
+  | 'invalid_field'
+  | 'unreadable_body';
+
+export type Validation =
+  | { ok: true; message: SegmentMessage; fields: Record<string, unknown> }
+  | { ok: false; reason: Reason; fields?: Record<string, unknown> };
+
+const CODE_BY_SCHEMA_MESSAGE = new Map<string, ReasonCode>([
+  [SCHEMA_MESSAGES.identity, 'missing_identity'],
+  [SCHEMA_MESSAGES.aliasUserId, 'missing_identity'],
+  [SCHEMA_MESSAGES.event, 'missing_field'],
+  [SCHEMA_MESSAGES.groupId, 'missing_field'],
+  [SCHEMA_MESSAGES.previousId, 'missing_field'],
+  [SCHEMA_MESSAGES.timestamp, 'invalid_timestamp'],
+]);
+const TYPE_SET: ReadonlySet<string> = new Set(SUPPORTED_TYPES);
+
+/**
+ * Validates one message against the Segment Spec. `fields` is the message with canonical field names
+ * (what the lake stores); `serializedBytes` is its size as received, checked against the 32 KB limit.
+ *
+ * @example validateMessage({ type: 'track', user_id: 'u1', event: 'Signed Up' }, 100, 32768).ok // true
+ */
+export function validateMessage(
+  raw: unknown,
+  serializedBytes: number,
+  maxMessageBytes: number,
+  /** The type a route implies (`POST /v1/track`), for messages that do not name their own. */
+  routeType?: string,
+): Validation {
+  if (serializedBytes > maxMessageBytes) {
+    return fail(
+      'message_too_large',
+      `The message is ${serializedBytes} bytes; Segment's limit is ${maxMessageBytes} bytes.`,
+    );
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return fail('not_an_object', 'Each message must be a JSON object.');
+  }
+  const fields = canonicalizeFields(raw as Record<string, unknown>);
+  if (routeType !== undefined && (fields.type === undefined || fields.type === null)) fields.type = routeType;
+  const type = fields.type;
+  if (type === undefined || type === null || type === '') {
+    return fail(
+      'missing_type',
+      `The message has no "type"; expected one of ${SUPPORTED_TYPES.join(', ')}.`,
+      fields,
+    );
+  }
+  if (typeof type !== 'string' || !TYPE_SET.has(type)) {
+    const shown = typeof type === 'string' ? `"${type.slice(0, 64)}"` : 'not a string';
+    return fail(
+      'unsupported_type',
+      `The message type ${shown} is not supported; expected one of ${SUPPORTED_TYPES.join(', ')}.`,
+      fields,
+    );
+  }
+  const result = v.safeParse(MessageSchema, fields);
+  if (result.success) return { ok: true, message: result.output, fields };
+  return { ok: false, reason: describe(result.issues[0]), fields };
+}
+
+function describe(issue: v.BaseIssue<unknown>): Reason {
+  const path = v.getDotPath(issue);
+  const known = CODE_BY_SCHEMA_MESSAGE.get(issue.message);
+  if (known)
+    return {
+      code: known,
+      message: path && known === 'invalid_timestamp' ? `${path} ${issue.message}` : issue.message,
+    };
+  if (path && issue.kind === 'schema' && issue.input === undefined) {
+    return { code: 'missing_field', message: `The message has no "${path}", which its type requires.` };
+  }
+  return { code: 'invalid_field', message: `${path ?? 'message'}: ${issue.message}` };
+}
+
+function fail(code: ReasonCode, message: string, fields?: Record<string, unknown>): Validation {
+  return fields ? { ok: false, reason: { code, message }, fields } : { ok: false, reason: { code, message } };
+}

@@ -1,0 +1,47 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer, Context } from 'aws-lambda';
+import { principalFrom } from '../core/authorize';
+import type { HttpAnswer } from '../core/http-answer';
+import { type IngestDeps, ingestRequest } from '../core/ingest-request';
+import { SUPPORTED_TYPES } from '../core/message-schema';
+import { answerErrors } from './answer-errors';
+
+export type IngestEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<Record<string, unknown>>>;
+export type IngestHandler = (event: IngestEvent, context: Context) => Promise<HttpAnswer>;
+
+const ROUTE_TYPES: ReadonlySet<string> = new Set(SUPPORTED_TYPES);
+
+/**
+ * The ingest Lambda, given its adapters. `POST /`, `POST /v1/batch` and `POST /v1/{type}` all reach the
+ * same core function; `/v1/track` only supplies the type of messages that do not name one.
+ */
+export function createIngestHandler(deps: IngestDeps): IngestHandler {
+  return middy<IngestEvent, HttpAnswer>()
+    .use(answerErrors(deps.logger))
+    .handler(async (event) => {
+      const principal = principalFrom(event.requestContext.authorizer?.lambda);
+      const pathType = event.pathParameters?.type?.toLowerCase();
+      return ingestRequest(
+        {
+          body: event.body ?? null,
+          isBase64Encoded: event.isBase64Encoded,
+          contentEncoding: headerValue(event.headers, 'content-encoding'),
+          customerId: principal.customerId,
+          aliases: principal.aliases,
+          routeType: pathType && ROUTE_TYPES.has(pathType) ? pathType : undefined,
+        },
+        deps,
+      );
+    });
+}
+
+/** API Gateway (payload 2.0) lower-cases header names; a local caller may not, so match any casing. */
+export function headerValue(
+  headers: Record<string, string | undefined> | undefined,
+  name: string,
+): string | undefined {
+  if (!headers) return undefined;
+  if (headers[name] !== undefined) return headers[name];
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}

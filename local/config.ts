@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import * as v from 'valibot';
+
+const Port = v.pipe(
+  v.string(),
+  v.regex(/^\d+$/, 'must be a whole number'),
+  v.transform(Number),
+  v.integer(),
+  v.minValue(0),
+  v.maxValue(65535),
+);
+
+const EnvSchema = v.object({
+  PORT: v.optional(Port, '3000'),
+  HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
+  DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), '.data'),
+  FLUSH_INTERVAL_MS: v.optional(
+    v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number of ms'), v.transform(Number), v.minValue(50)),
+    '1000',
+  ),
+  LOG_LEVEL: v.optional(v.picklist(['info', 'warn', 'error', 'silent']), 'info'),
+});
+
+export type LocalConfig = {
+  port: number;
+  host: string;
+  dataDir: string;
+  flushIntervalMs: number;
+  logLevel: 'info' | 'warn' | 'error' | 'silent';
+};
+
+/** Reads the local server's settings from the environment once, failing fast with the variable's name. */
+export function readLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
+  const result = v.safeParse(EnvSchema, env);
+  if (!result.success) {
+    const issue = result.issues[0];
+    throw new Error(`Invalid configuration: ${v.getDotPath(issue) ?? 'environment'} ${issue.message}`);
+  }
+  const c = result.output;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: resolve(c.DATA_DIR),
+    flushIntervalMs: c.FLUSH_INTERVAL_MS,
+    logLevel: c.LOG_LEVEL,
+  };
+}

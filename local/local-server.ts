@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
+import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
+import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer-handler';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lambdas/core/deliver';
+import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/limits';
+import { type Logger, systemClock } from '../lambdas/core/ports';
+import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
+import { authorizerEvent, integrationEvent, type LocalRequest, lambdaContext } from './api-gateway-events';
+import { matchIngestRoute } from './routes';
+
+export interface LocalServerOptions {
+  dataDir: string;
+  port: number;
+  host?: string;
+  logger: Logger;
+  limits?: Limits;
+  retry?: RetryPolicy;
+  flushIntervalMs?: number;
+}
+
+export interface LocalDestination {
+  server: Server;
+  url: string;
+  /** Segments a previous run left in the spool and that were landed at start. */
+  recoveredSegments: number;
+  /** Lands everything buffered now (tests use it instead of waiting for the interval). */
+  flush(): Promise<void>;
+  /** Stops accepting, answers what is in flight, lands everything buffered. */
+  close(): Promise<void>;
+}
+
+// API Gateway HTTP APIs refuse payloads over 10 MB; our Lambda limit (6 MB) is the tighter one.
+const HEADERS_TIMEOUT_MS = 10_000;
+// API Gateway's integration timeout: a request that has not finished in 30 s is answered 503/504.
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The destination on one machine: the real authorizer and ingest handlers, composed with a token file
+ * and a spooling lake sink, behind node:http — each request goes through them as API Gateway would.
+ */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalDestination> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const sink = new SpoolingLakeSink({
+    dataDir: options.dataDir,
+    logger: options.logger,
+    flushIntervalMs: options.flushIntervalMs ?? 1_000,
+  });
+  const recoveredSegments = await sink.start();
+  const tokens = new FileTokenStore(options.dataDir);
+  const authorizer = createAuthorizerHandler({ tokens, logger: options.logger });
+  const ingest = createIngestHandler({
+    sink,
+    clock: systemClock,
+    retry: options.retry ?? DEFAULT_RETRY_POLICY,
+    limits,
+    logger: options.logger,
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok' });
+    const route = matchIngestRoute(req.method ?? '', url.pathname);
+    if (!route) return send(res, 404, { message: 'Not Found' });
+    const body = await readBody(req, limits.maxBodyBytes);
+    if (body === 'too_large')
+      return send(res, 413, {
+        message: `The request body is larger than ${limits.maxBodyBytes} bytes.`,
+        code: 'payload_too_large',
+      });
+    const headers = lowerCaseHeaders(req);
+    // API Gateway answers 401 itself when the authorizer's identity source is missing.
+    if (!headers.authorization) return send(res, 401, { message: 'Unauthorized' });
+    const request: LocalRequest = {
+      method: 'POST',
+      path: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers,
+      sourceIp: req.socket.remoteAddress ?? '',
+      body,
+      ...route,
+    };
+    const requestId = randomUUID();
+    const now = new Date();
+    const verdict = await authorizer(
+      authorizerEvent(request, requestId, now),
+      lambdaContext('authorizer', requestId),
+    );
+    if (!verdict.isAuthorized) return send(res, 403, { message: 'Forbidden' });
+    const answer = await ingest(
+      integrationEvent(request, requestId, now, verdict.context),
+      lambdaContext('ingest', requestId),
+    );
+    res.writeHead(answer.statusCode, answer.headers).end(answer.body);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: Error) => {
+      options.logger.error('local server failure', { detail: error.name });
+      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+    });
+  });
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', resolve);
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${address.address}:${address.port}`,
+    recoveredSegments,
+    flush: () => sink.flush(),
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await sink.close();
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function lowerCaseHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return headers;
+}
+
+/** Reads a body, enforcing the size limit while it streams in rather than after. */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve('too_large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
