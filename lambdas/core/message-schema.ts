@@ -30,7 +30,11 @@ const Id = v.union([
   ),
 ]);
 const Timestamp = v.pipe(v.string(), v.check(isIsoTimestamp, SCHEMA_MESSAGES.timestamp));
-const PlainObject = v.record(v.string(), v.unknown());
+// A JSON object (not an array). Checked in place, not copied: the lake stores the message as sent.
+const PlainObject = v.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'must be a JSON object',
+);
 
 const common = {
   messageId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256))),

@@ -12,7 +12,7 @@ interface TokenFile {
 /**
  * Keys (hashed) and customers in `<dataDir>/tokens.json`, for the local destination and the tokens
  * command. The running server re-reads the file when it changes (checked at most every `recheckMs`),
- * so a key created or revoked from another process takes effect within about a second.
+ * so a key created from another process works at once and a revoked one is refused within a second.
  */
 export class FileTokenStore implements TokenStore {
   readonly path: string;
@@ -29,7 +29,8 @@ export class FileTokenStore implements TokenStore {
   }
 
   async findByHash(tokenHash: string) {
-    return this.read().byHash.get(tokenHash);
+    // A miss checks the file again at once (one stat), so a key made a moment ago works right away.
+    return this.read().byHash.get(tokenHash) ?? this.read(true).byHash.get(tokenHash);
   }
   async getCustomer(customerId: string) {
     return this.read().data.customers.find((c) => c.customerId === customerId);

@@ -97,7 +97,7 @@ export class SpoolingLakeSink implements RecordSink {
       });
       if (!this.draining) {
         this.draining = true;
-        this.serial(() => this.drain());
+        void this.serial(() => this.drain());
       }
     });
   }

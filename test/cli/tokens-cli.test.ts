@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, tempDataDir } from '../support/local-destination';
+
+function tokens(dataDir: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/tokens.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir },
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('npm run tokens', () => {
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = tempDataDir('cli-');
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('creates a key, printing it once as JSON, and stores only its hash', () => {
+    const created = tokens(dataDir, 'create', '--customer', 'acme', '--json');
+
+    expect(created.status).toBe(0);
+    const printed = JSON.parse(created.stdout);
+    expect(printed).toMatchObject({
+      token: expect.stringMatching(/^sgl_/),
+      tokenId: expect.stringMatching(/^tok_/),
+      customerId: 'acme',
+      status: 'active',
+    });
+    expect(readFileSync(join(dataDir, 'tokens.json'), 'utf8')).not.toContain(printed.token);
+  });
+
+  it('lists keys without secrets, and revokes one', () => {
+    const { tokenId, token } = JSON.parse(tokens(dataDir, 'create', '--customer', 'beta', '--json').stdout);
+
+    const listed = tokens(dataDir, 'list', '--customer', 'beta', '--json');
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ tokenId, customerId: 'beta', status: 'active' }),
+    ]);
+    expect(listed.stdout).not.toContain(token);
+    expect(listed.stdout).not.toContain('tokenHash');
+
+    expect(tokens(dataDir, 'revoke', tokenId).status).toBe(0);
+    expect(JSON.parse(tokens(dataDir, 'list', '--customer', 'beta', '--json').stdout)[0]).toMatchObject({
+      status: 'revoked',
+      revokedAt: expect.any(String),
+    });
+  });
+
+  it('sets customer aliases', () => {
+    expect(
+      tokens(dataDir, 'alias', 'set', '--customer', 'acme', '--from', 'Joined', '--to', 'Signed Up').status,
+    ).toBe(0);
+
+    expect(JSON.parse(tokens(dataDir, 'alias', 'list', '--customer', 'acme', '--json').stdout)).toEqual({
+      Joined: 'Signed Up',
+    });
+  });
+
+  it('explains mistakes with exit code 2', () => {
+    const bad = tokens(dataDir, 'create', '--customer', '../etc');
+    const unknown = tokens(dataDir, 'revoke', 'tok_nope');
+    const missing = tokens(dataDir, 'create');
+
+    expect([bad.status, unknown.status, missing.status]).toEqual([2, 2, 2]);
+    expect(bad.stderr).toMatch(/not valid/);
+    expect(unknown.stderr).toMatch(/no key/);
+    expect(missing.stderr).toMatch(/--customer/);
+  });
+});

@@ -1,0 +1,56 @@
+import { correctTimestamp, parseIsoTimestamp, utcDate } from '../../lambdas/core/timestamps';
+
+describe('timestamps', () => {
+  it('parses ISO-8601 with any fraction precision and offsets', () => {
+    expect(parseIsoTimestamp('2026-11-28T10:00:00Z')).toBe(Date.UTC(2026, 10, 28, 10));
+    expect(parseIsoTimestamp('2026-11-28T10:00:00.123456789Z')).toBe(Date.UTC(2026, 10, 28, 10, 0, 0, 123));
+    expect(parseIsoTimestamp('2026-11-28T12:00:00+02:00')).toBe(Date.UTC(2026, 10, 28, 10));
+    expect(parseIsoTimestamp('2026-11-28T12:00+0200')).toBe(Date.UTC(2026, 10, 28, 10));
+  });
+
+  it.each(['2026-11-28', '2026-11-28T10:00:00', 'yesterday', '2026-13-01T00:00:00Z', ''])(
+    'refuses %p',
+    (value) => {
+      expect(parseIsoTimestamp(value)).toBeUndefined();
+    },
+  );
+
+  it('keeps a timestamp the message carries', () => {
+    expect(
+      correctTimestamp({ timestamp: '2020-01-01T00:00:00Z', originalTimestamp: '2021-01-01T00:00:00Z' }, 0),
+    ).toBe(Date.UTC(2020, 0, 1));
+  });
+
+  it('corrects clock skew as receivedAt - (sentAt - originalTimestamp)', () => {
+    const received = Date.parse('2026-01-01T00:00:05Z');
+
+    const corrected = correctTimestamp(
+      { originalTimestamp: '2026-01-01T00:00:10Z', sentAt: '2026-01-01T00:00:20Z' },
+      received,
+    );
+
+    expect(new Date(corrected).toISOString()).toBe('2025-12-31T23:59:55.000Z');
+  });
+
+  it("prefers the message's receivedAt to our receive time", () => {
+    const corrected = correctTimestamp(
+      {
+        originalTimestamp: '2026-01-01T00:00:00Z',
+        sentAt: '2026-01-01T00:00:01Z',
+        receivedAt: '2026-01-01T00:00:03Z',
+      },
+      Date.parse('2030-01-01T00:00:00Z'),
+    );
+
+    expect(new Date(corrected).toISOString()).toBe('2026-01-01T00:00:02.000Z');
+  });
+
+  it('falls back to originalTimestamp, then to the receive time', () => {
+    expect(correctTimestamp({ originalTimestamp: '2026-01-01T00:00:00Z' }, 5)).toBe(Date.UTC(2026, 0, 1));
+    expect(correctTimestamp({}, 5)).toBe(5);
+  });
+
+  it('gives the UTC date for the partition', () => {
+    expect(utcDate(Date.parse('2026-01-01T01:00:00+03:00'))).toBe('2025-12-31');
+  });
+});

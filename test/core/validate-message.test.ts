@@ -1,0 +1,58 @@
+import { validateMessage } from '../../lambdas/core/validate-message';
+import { invalidFixtures, validFixtures } from '../support/fixtures';
+
+const size = (m: unknown) => Buffer.byteLength(JSON.stringify(m));
+
+describe('validateMessage', () => {
+  it.each(validFixtures())('accepts the valid fixture %s', (_file, message) => {
+    const result = validateMessage(message, size(message), 32 * 1024);
+
+    expect(result).toMatchObject({ ok: true });
+  });
+
+  it.each(invalidFixtures())(
+    'refuses the invalid fixture %s with reason %s',
+    (_file, expectedReason, message) => {
+      const result = validateMessage(message, size(message), 32 * 1024);
+
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.reason.code).toBe(expectedReason);
+        expect(result.reason.message.length).toBeGreaterThan(10);
+      }
+    },
+  );
+
+  it('accepts any casing of the common field names', () => {
+    const spellings = ['userId', 'user_id', 'UserId', 'USER_ID', 'user-id', 'userid'];
+    for (const spelling of spellings) {
+      const result = validateMessage({ TYPE: 'track', [spelling]: 'u-1', EVENT: 'x' }, 50, 32 * 1024);
+
+      expect(result.ok && result.message.userId).toBe('u-1');
+    }
+  });
+
+  it('quarantines a message over the size limit with that reason', () => {
+    const result = validateMessage({ type: 'track', userId: 'u', event: 'x' }, 40_000, 32 * 1024);
+
+    expect(result).toMatchObject({ ok: false, reason: { code: 'message_too_large' } });
+  });
+
+  it('takes the type from the route when the message names none', () => {
+    const result = validateMessage({ userId: 'u', event: 'Signed Up' }, 50, 32 * 1024, 'track');
+
+    expect(result.ok && result.message.type).toBe('track');
+  });
+
+  it('keeps unknown fields and does not let __proto__ keys touch prototypes', () => {
+    const raw = JSON.parse(
+      '{"type":"track","userId":"u","event":"x","custom":1,"__proto__":{"polluted":true}}',
+    );
+
+    const result = validateMessage(raw, 80, 32 * 1024);
+
+    expect(result.ok && result.fields.custom).toBe(1);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(result.ok ? result.fields : {})).toBe(Object.prototype);
+  });
+});

@@ -1,0 +1,54 @@
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
+import { createAuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
+import { createToken, revokeToken } from '../../lambdas/core/token-admin';
+import { lambdaContext } from '../support/factories';
+
+function authorizerEvent(authorization?: string): APIGatewayRequestAuthorizerEventV2 {
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: 'arn:aws:execute-api:us-east-1:123456789012:api/$default/POST/',
+    identitySource: authorization ? [authorization] : [],
+    cookies: [],
+    routeKey: 'POST /',
+    rawPath: '/',
+    rawQueryString: '',
+    headers: authorization ? { authorization } : {},
+    requestContext: {} as APIGatewayRequestAuthorizerEventV2['requestContext'],
+  };
+}
+
+describe('authorizer handler', () => {
+  it('passes the customer id on for a valid key, and logs neither key nor header', async () => {
+    const tokens = new MemoryTokenStore();
+    const { token, record } = await createToken(tokens, 'acme');
+    const logs: string[] = [];
+    const log = (m: string, f?: object) => logs.push(JSON.stringify({ m, ...f }));
+    const handler = createAuthorizerHandler({ tokens, logger: { info: log, warn: log, error: log } });
+    const header = `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
+
+    const result = await handler(authorizerEvent(header), lambdaContext);
+
+    expect(result).toEqual({
+      isAuthorized: true,
+      context: { customerId: 'acme', tokenId: record.tokenId, eventAliases: '{}' },
+    });
+    expect(logs.join()).not.toContain(token);
+    expect(logs.join()).not.toContain(header.slice(6));
+  });
+
+  it('hands a revoked key on as denied, for the ingest function to answer 401', async () => {
+    const tokens = new MemoryTokenStore();
+    const { token, record } = await createToken(tokens, 'acme');
+    await revokeToken(tokens, record.tokenId);
+    const handler = createAuthorizerHandler({ tokens, logger: { info() {}, warn() {}, error() {} } });
+
+    const result = await handler(
+      authorizerEvent(`Basic ${Buffer.from(`${token}:`).toString('base64')}`),
+      lambdaContext,
+    );
+
+    expect(result).toEqual({ isAuthorized: true, context: { denied: 'invalid_api_key' } });
+  });
+});

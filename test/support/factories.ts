@@ -1,0 +1,111 @@
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
+import type { Clock } from '../../lambdas/core/ports';
+
+let sequence = 0;
+const nextId = () => `msg-${++sequence}`;
+
+/** A valid track message; override any field. */
+export function createTrackMessage(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: 'track',
+    messageId: nextId(),
+    userId: 'user-1',
+    event: 'Signed Up',
+    timestamp: '2026-11-28T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export function createIdentifyMessage(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: 'identify',
+    messageId: nextId(),
+    userId: 'user-1',
+    traits: { plan: 'pro' },
+    timestamp: '2026-11-28T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** A clock whose `sleep` advances time at once, recording each delay. */
+export function createFakeClock(
+  start = Date.parse('2026-11-28T12:00:00.000Z'),
+  random = () => 0.5,
+): Clock & { sleeps: number[] } {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    random,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
+}
+
+/** An API Gateway payload 2.0 event for the ingest function, as the HTTP API sends it. */
+export function createIngestEvent(
+  options: {
+    body?: string | Buffer;
+    gzip?: boolean;
+    authorizer?: Record<string, unknown>;
+    path?: string;
+    type?: string;
+    headers?: Record<string, string>;
+  } = {},
+): APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<Record<string, unknown>>> {
+  const raw = options.body ?? '';
+  const binary = Buffer.isBuffer(raw);
+  return {
+    version: '2.0',
+    routeKey: options.type ? 'POST /v1/{type}' : 'POST /',
+    rawPath: options.path ?? '/',
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.gzip ? { 'content-encoding': 'gzip' } : {}),
+      ...options.headers,
+    },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'example.execute-api.us-east-1.amazonaws.com',
+      domainPrefix: 'example',
+      http: {
+        method: 'POST',
+        path: options.path ?? '/',
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.1',
+        userAgent: 'Segment.io/1.0',
+      },
+      requestId: 'req-1',
+      routeKey: 'POST /',
+      stage: '$default',
+      time: '28/Nov/2026:12:00:00 +0000',
+      timeEpoch: Date.parse('2026-11-28T12:00:00.000Z'),
+      authorizer: {
+        lambda: options.authorizer ?? { customerId: 'acme', tokenId: 'tok_1', eventAliases: '{}' },
+      },
+    },
+    body: binary ? raw.toString('base64') : raw,
+    isBase64Encoded: binary,
+    ...(options.type ? { pathParameters: { type: options.type } } : {}),
+  };
+}
+
+export const lambdaContext = {
+  callbackWaitsForEmptyEventLoop: false,
+  functionName: 'test',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',
+  memoryLimitInMB: '256',
+  awsRequestId: 'req-1',
+  logGroupName: '/aws/lambda/test',
+  logStreamName: 'test',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+};

@@ -1,0 +1,20 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', 'fixtures', 'segment');
+
+/** Every valid Segment message fixture, by file name. */
+export function validFixtures(): [string, Record<string, unknown>][] {
+  return readdirSync(join(ROOT, 'valid')).map((file) => [
+    file,
+    JSON.parse(readFileSync(join(ROOT, 'valid', file), 'utf8')),
+  ]);
+}
+
+/** Every invalid fixture, with the quarantine reason code it names. */
+export function invalidFixtures(): [string, string, unknown][] {
+  return readdirSync(join(ROOT, 'invalid')).map((file) => {
+    const { expectedReason, message } = JSON.parse(readFileSync(join(ROOT, 'invalid', file), 'utf8'));
+    return [file, expectedReason, message];
+  });
+}
