@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import * as v from 'valibot';
+import { readEnv } from '../lambdas/core/read-env';
 
 const Port = v.pipe(
   v.string(),
@@ -31,12 +32,7 @@ export type LocalConfig = {
 
 /** Reads the local server's settings from the environment once, failing fast with the variable's name. */
 export function readLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
-  const result = v.safeParse(EnvSchema, env);
-  if (!result.success) {
-    const issue = result.issues[0];
-    throw new Error(`Invalid configuration: ${v.getDotPath(issue) ?? 'environment'} ${issue.message}`);
-  }
-  const c = result.output;
+  const c = readEnv(EnvSchema, env);
   return {
     port: c.PORT,
     host: c.HOST,

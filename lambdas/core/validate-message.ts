@@ -57,6 +57,8 @@ export function validateMessage(
   }
   const fields = canonicalizeFields(raw as Record<string, unknown>);
   if (routeType !== undefined && (fields.type === undefined || fields.type === null)) fields.type = routeType;
+  // Some libraries send `"Track"`: the type names are case-insensitive in practice.
+  if (typeof fields.type === 'string') fields.type = fields.type.trim().toLowerCase();
   const type = fields.type;
   if (type === undefined || type === null || type === '') {
     return fail(

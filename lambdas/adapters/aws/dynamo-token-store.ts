@@ -1,0 +1,141 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { CustomerRecord, TokenStore } from '../../core/token-store';
+import type { TokenRecord } from '../../core/tokens';
+
+/**
+ * Keys and customers in one DynamoDB table (on-demand, PITR; see lib/token-table.ts):
+ * - a key:      `pk = token#<sha256>` — the authorizer's lookup is one GetItem by hash;
+ * - a customer: `pk = customer#<id>` — status and event aliases.
+ * Index `byCustomer` (customerId, createdAt) lists a customer's keys; `byTokenId` finds a key to revoke.
+ * Customer items have no `createdAt`, so they stay out of `byCustomer`.
+ */
+export const TOKEN_TABLE_INDEXES = { byCustomer: 'byCustomer', byTokenId: 'byTokenId' } as const;
+
+const tokenKey = (hash: string) => `token#${hash}`;
+const customerKey = (id: string) => `customer#${id}`;
+
+export class DynamoTokenStore implements TokenStore {
+  private readonly documents: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  async findByHash(tokenHash: string): Promise<TokenRecord | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: tokenKey(tokenHash) } }),
+    );
+    return Item ? toToken(Item) : undefined;
+  }
+
+  async getCustomer(customerId: string): Promise<CustomerRecord | undefined> {
+    const { Item } = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: customerKey(customerId) } }),
+    );
+    if (!Item) return undefined;
+    return {
+      customerId: Item.customerId,
+      status: Item.status,
+      eventAliases: Item.eventAliases ?? {},
+      updatedAt: Item.updatedAt,
+    };
+  }
+
+  async putToken(record: TokenRecord): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: tokenKey(record.tokenHash), kind: 'token', ...record },
+      }),
+    );
+  }
+
+  async listTokens(customerId?: string): Promise<TokenRecord[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page =
+        customerId === undefined
+          ? await this.documents.send(
+              new ScanCommand({
+                TableName: this.tableName,
+                FilterExpression: 'kind = :token',
+                ExpressionAttributeValues: { ':token': 'token' },
+                ExclusiveStartKey: startKey,
+              }),
+            )
+          : await this.documents.send(
+              new QueryCommand({
+                TableName: this.tableName,
+                IndexName: TOKEN_TABLE_INDEXES.byCustomer,
+                KeyConditionExpression: 'customerId = :c',
+                ExpressionAttributeValues: { ':c': customerId },
+                ExclusiveStartKey: startKey,
+              }),
+            );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items.map(toToken);
+  }
+
+  async revokeToken(tokenId: string, at: Date): Promise<TokenRecord | undefined> {
+    const { Items } = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: TOKEN_TABLE_INDEXES.byTokenId,
+        KeyConditionExpression: 'tokenId = :t',
+        ExpressionAttributeValues: { ':t': tokenId },
+      }),
+    );
+    const pk = Items?.[0]?.pk;
+    if (typeof pk !== 'string') return undefined;
+    const { Attributes } = await this.documents.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk },
+        UpdateExpression: 'SET #status = :revoked, revokedAt = if_not_exists(revokedAt, :at)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':revoked': 'revoked', ':at': at.toISOString() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Attributes ? toToken(Attributes) : undefined;
+  }
+
+  async putCustomer(record: CustomerRecord): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: customerKey(record.customerId), kind: 'customer', ...record },
+      }),
+    );
+  }
+}
+
+function toToken(item: Record<string, unknown>): TokenRecord {
+  const record: TokenRecord = {
+    tokenId: String(item.tokenId),
+    customerId: String(item.customerId),
+    tokenHash: String(item.tokenHash),
+    status: item.status === 'active' ? 'active' : 'revoked',
+    createdAt: String(item.createdAt),
+  };
+  if (typeof item.revokedAt === 'string') record.revokedAt = item.revokedAt;
+  if (typeof item.lastUsedAt === 'string') record.lastUsedAt = item.lastUsedAt;
+  return record;
+}

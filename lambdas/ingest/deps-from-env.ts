@@ -1,0 +1,36 @@
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import * as v from 'valibot';
+import { requestPathClientConfig } from '../adapters/aws/clients';
+import { FirehoseSink } from '../adapters/aws/firehose-sink';
+import { KinesisSink } from '../adapters/aws/kinesis-sink';
+import { DEFAULT_RETRY_POLICY } from '../core/deliver';
+import type { IngestDeps } from '../core/ingest-request';
+import { DEFAULT_LIMITS } from '../core/limits';
+import { jsonLogger, systemClock } from '../core/ports';
+import { readEnv } from '../core/read-env';
+
+const IngestEnv = v.variant('DELIVERY', [
+  v.object({ DELIVERY: v.literal('stream'), STREAM_NAME: v.pipe(v.string(), v.minLength(1)) }),
+  v.object({ DELIVERY: v.literal('direct'), DELIVERY_STREAM_NAME: v.pipe(v.string(), v.minLength(1)) }),
+]);
+
+/**
+ * The ingest function's adapters on AWS, from its environment (set by lib/ingest-api.ts):
+ * `DELIVERY=stream` with `STREAM_NAME` (Kinesis in front of Firehose, the default), or
+ * `DELIVERY=direct` with `DELIVERY_STREAM_NAME` (Firehose Direct PUT).
+ */
+export function ingestDepsFromEnv(env: Record<string, string | undefined>): IngestDeps {
+  const config = readEnv(IngestEnv, env);
+  const sink =
+    config.DELIVERY === 'stream'
+      ? new KinesisSink(new KinesisClient(requestPathClientConfig()), config.STREAM_NAME)
+      : new FirehoseSink(new FirehoseClient(requestPathClientConfig()), config.DELIVERY_STREAM_NAME);
+  return {
+    sink,
+    clock: systemClock,
+    retry: DEFAULT_RETRY_POLICY,
+    limits: DEFAULT_LIMITS,
+    logger: jsonLogger('ingest'),
+  };
+}

@@ -1,0 +1,142 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DynamoTokenStore } from '../../../lambdas/adapters/aws/dynamo-token-store';
+import { KinesisSink } from '../../../lambdas/adapters/aws/kinesis-sink';
+import { authorize } from '../../../lambdas/core/authorize';
+import { deliver } from '../../../lambdas/core/deliver';
+import { type LakeLine, packRecords } from '../../../lambdas/core/pack-records';
+import { createToken, revokeToken, setEventAlias } from '../../../lambdas/core/token-admin';
+import { hashToken } from '../../../lambdas/core/tokens';
+import {
+  createTokenTable,
+  type Emulator,
+  emulatorClientConfig,
+  startDynalite,
+  startKinesalite,
+} from '../../support/emulators';
+import { createFakeClock } from '../../support/factories';
+
+describe('DynamoTokenStore against dynalite', () => {
+  let dynamo: Emulator;
+  let store: DynamoTokenStore;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    const client = new DynamoDBClient(emulatorClientConfig(dynamo.endpoint));
+    await createTokenTable(client, 'tokens');
+    store = new DynamoTokenStore(client, 'tokens');
+  });
+  afterAll(() => dynamo.close());
+
+  it('stores a key by its hash only, and finds it by hash', async () => {
+    const { token, record } = await createToken(store, 'acme');
+
+    expect(await store.findByHash(hashToken(token))).toEqual(record);
+    expect(JSON.stringify(await store.listTokens())).not.toContain(token);
+  });
+
+  it("lists a customer's keys, and revokes one by id", async () => {
+    const a = await createToken(store, 'beta');
+    const b = await createToken(store, 'beta');
+
+    const revoked = await revokeToken(store, a.record.tokenId);
+
+    expect(revoked).toMatchObject({
+      tokenId: a.record.tokenId,
+      status: 'revoked',
+      revokedAt: expect.any(String),
+    });
+    expect((await store.listTokens('beta')).map((t) => [t.tokenId, t.status]).sort()).toEqual(
+      [
+        [a.record.tokenId, 'revoked'],
+        [b.record.tokenId, 'active'],
+      ].sort(),
+    );
+    expect(await store.revokeToken('tok_unknown', new Date())).toBeUndefined();
+  });
+
+  it('backs the authorizer: allow, aliases, revoked, disabled', async () => {
+    const { token, record } = await createToken(store, 'gamma');
+    await setEventAlias(store, 'gamma', 'Joined', 'Signed Up');
+    const header = `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
+
+    expect(await authorize(header, store)).toEqual({
+      customerId: 'gamma',
+      tokenId: record.tokenId,
+      eventAliases: '{"Joined":"Signed Up"}',
+    });
+    await store.putCustomer({
+      customerId: 'gamma',
+      status: 'disabled',
+      eventAliases: {},
+      updatedAt: new Date().toISOString(),
+    });
+    expect(await authorize(header, store)).toEqual({ denied: 'customer_disabled' });
+    await revokeToken(store, record.tokenId);
+    expect(await authorize(header, store)).toEqual({ denied: 'invalid_api_key' });
+  });
+});
+
+describe('KinesisSink against kinesalite', () => {
+  let kinesis: Emulator;
+  let client: KinesisClient;
+  beforeAll(async () => {
+    kinesis = await startKinesalite();
+    client = new KinesisClient({
+      ...emulatorClientConfig(kinesis.endpoint),
+      requestHandler: new NodeHttpHandler(),
+    });
+    await client.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 4 }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+  afterAll(() => kinesis.close());
+
+  it('lands every packed line in the stream, spread over shards', async () => {
+    const lines: LakeLine[] = Array.from({ length: 400 }, (_, i) => ({
+      area: 'events',
+      customerId: 'busy',
+      dt: '2026-01-01',
+      spreadKey: `m-${i}`,
+      json: JSON.stringify({ message_id: `m-${i}`, pad: 'x'.repeat(2_000) }),
+    }));
+    const records = packRecords(lines, 64 * 1024);
+
+    await deliver(
+      records,
+      new KinesisSink(client, 'events'),
+      { budgetMs: 5_000, baseDelayMs: 10, maxDelayMs: 100, retryAfterSeconds: 30 },
+      createFakeClock(),
+    );
+
+    const { Shards } = await client.send(new ListShardsCommand({ StreamName: 'events' }));
+    const perShard: number[] = [];
+    const ids: string[] = [];
+    for (const shard of Shards ?? []) {
+      const { ShardIterator } = await client.send(
+        new GetShardIteratorCommand({
+          StreamName: 'events',
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      const { Records } = await client.send(new GetRecordsCommand({ ShardIterator }));
+      perShard.push(Records?.length ?? 0);
+      for (const r of Records ?? [])
+        ids.push(
+          ...Buffer.from(r.Data!)
+            .toString()
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l).message_id),
+        );
+    }
+    expect(ids.sort()).toEqual(lines.map((l) => JSON.parse(l.json).message_id).sort());
+    expect(perShard.filter((n) => n > 0).length).toBeGreaterThan(1);
+  });
+});

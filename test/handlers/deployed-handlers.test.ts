@@ -1,0 +1,171 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoTokenStore } from '../../lambdas/adapters/aws/dynamo-token-store';
+import type { AuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
+import { createToken } from '../../lambdas/core/token-admin';
+import type { IngestHandler } from '../../lambdas/ingest/create-ingest-handler';
+import {
+  createTokenTable,
+  type Emulator,
+  emulatorClientConfig,
+  startDynalite,
+  startKinesalite,
+} from '../support/emulators';
+import { createIngestEvent, createTrackMessage, lambdaContext } from '../support/factories';
+
+const savedEnv = { ...process.env };
+
+/**
+ * Loads a handler module fresh, as a cold start does, with the given environment (kept until the
+ * suite ends: the SDK reads its settings at the first call). `prepare` runs inside the same module
+ * registry, e.g. to mock the client class the handler will construct.
+ */
+function coldStart<T>(path: string, env: Record<string, string>, prepare: () => void = () => undefined): T {
+  process.env = { ...savedEnv, ...env };
+  let loaded: T | undefined;
+  jest.isolateModules(() => {
+    prepare();
+    loaded = require(path).handler;
+  });
+  return loaded as T;
+}
+
+function authorizerEvent(authorization: string): APIGatewayRequestAuthorizerEventV2 {
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: 'arn:aws:execute-api:us-east-1:123456789012:api/$default/POST/v1/batch',
+    identitySource: [authorization],
+    routeKey: 'POST /v1/batch',
+    rawPath: '/v1/batch',
+    rawQueryString: '',
+    cookies: [],
+    headers: { authorization, 'content-type': 'application/json' },
+    requestContext: {} as APIGatewayRequestAuthorizerEventV2['requestContext'],
+  };
+}
+
+describe('the Lambda handlers, composed exactly as deployed', () => {
+  let dynamo: Emulator;
+  let kinesis: Emulator;
+  let baseEnv: Record<string, string>;
+  beforeAll(async () => {
+    [dynamo, kinesis] = await Promise.all([startDynalite(), startKinesalite()]);
+    await createTokenTable(new DynamoDBClient(emulatorClientConfig(dynamo.endpoint)), 'tokens');
+    const kinesisClient = new KinesisClient({
+      ...emulatorClientConfig(kinesis.endpoint),
+      requestHandler: new NodeHttpHandler(),
+    });
+    await kinesisClient.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 1 }));
+    baseEnv = {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
+    };
+  });
+  afterAll(async () => {
+    process.env = savedEnv;
+    await Promise.all([dynamo.close(), kinesis.close()]);
+  });
+
+  it('authorizes with DynamoDB and lands the batch in the Kinesis stream', async () => {
+    const { token } = await createToken(
+      new DynamoTokenStore(new DynamoDBClient(emulatorClientConfig(dynamo.endpoint)), 'tokens'),
+      'acme',
+    );
+    const authorizer = coldStart<AuthorizerHandler>('../../lambdas/authorizer/handler', {
+      ...baseEnv,
+      TOKENS_TABLE: 'tokens',
+    });
+    const ingest = coldStart<IngestHandler>('../../lambdas/ingest/handler', {
+      ...baseEnv,
+      DELIVERY: 'stream',
+      STREAM_NAME: 'events',
+    });
+    const batch = [
+      createTrackMessage({ messageId: 'deployed-1' }),
+      createTrackMessage({ messageId: 'deployed-2', event: 'sign_up' }),
+    ];
+
+    const verdict = await authorizer(
+      authorizerEvent(`Basic ${Buffer.from(`${token}:`).toString('base64')}`),
+      lambdaContext,
+    );
+    const answer = await ingest(
+      createIngestEvent({ body: JSON.stringify({ batch }), authorizer: verdict.context }),
+      lambdaContext,
+    );
+
+    expect(verdict.context).toMatchObject({ customerId: 'acme' });
+    expect(answer).toMatchObject({ statusCode: 200 });
+    expect(JSON.parse(answer.body)).toMatchObject({ accepted: 2 });
+    const client = new KinesisClient({
+      ...emulatorClientConfig(kinesis.endpoint),
+      requestHandler: new NodeHttpHandler(),
+    });
+    const { Shards } = await client.send(new ListShardsCommand({ StreamName: 'events' }));
+    const { ShardIterator } = await client.send(
+      new GetShardIteratorCommand({
+        StreamName: 'events',
+        ShardId: Shards![0]!.ShardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    const { Records } = await client.send(new GetRecordsCommand({ ShardIterator }));
+    const landed = Records!.flatMap((r) =>
+      Buffer.from(r.Data!)
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    );
+    expect(landed.map((e) => [e.message_id, e.customer_id, e.event])).toEqual([
+      ['deployed-1', 'acme', 'Signed Up'],
+      ['deployed-2', 'acme', 'Signed Up'],
+    ]);
+  });
+
+  it('puts straight into Firehose when deployed with DELIVERY=direct', async () => {
+    let firehose: ReturnType<typeof mockClient> | undefined;
+    const ingest = coldStart<IngestHandler>(
+      '../../lambdas/ingest/handler',
+      { ...baseEnv, DELIVERY: 'direct', DELIVERY_STREAM_NAME: 'lake' },
+      () => {
+        const sdk: typeof import('@aws-sdk/client-firehose') = require('@aws-sdk/client-firehose');
+        firehose = mockClient(sdk.FirehoseClient);
+        firehose.on(sdk.PutRecordBatchCommand).callsFake((input: { Records: unknown[] }) => ({
+          FailedPutCount: 0,
+          RequestResponses: input.Records.map(() => ({ RecordId: 'r' })),
+        }));
+      },
+    );
+
+    const answer = await ingest(
+      createIngestEvent({ body: JSON.stringify(createTrackMessage()) }),
+      lambdaContext,
+    );
+
+    expect(answer.statusCode).toBe(200);
+    expect((firehose!.calls()[0]!.args[0].input as { DeliveryStreamName: string }).DeliveryStreamName).toBe(
+      'lake',
+    );
+  });
+
+  it('fails at cold start with the name of a missing setting', () => {
+    expect(() => coldStart('../../lambdas/ingest/handler', { ...baseEnv, DELIVERY: 'stream' })).toThrow(
+      /STREAM_NAME/,
+    );
+    expect(() => coldStart('../../lambdas/authorizer/handler', baseEnv)).toThrow(/TOKENS_TABLE/);
+  });
+});
