@@ -1,0 +1,88 @@
+import * as v from 'valibot';
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const wholeNumber = (min: number, max: number) =>
+  v.pipe(
+    v.union(
+      [v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))],
+      'must be a whole number',
+    ),
+    v.number(),
+    v.integer('must be a whole number'),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+/**
+ * The stack's settings, from `cdk.json` context or `-c key=value`. Every option is documented in the
+ * README ("Deploy to AWS"); defaults are chosen for a production install.
+ */
+export const StackConfigSchema = v.pipe(
+  v.object({
+    /** `stream`: Kinesis on-demand in front of Firehose (Replay-scale). `direct`: Firehose Direct PUT (small installs). */
+    delivery: v.optional(v.picklist(['stream', 'direct'], 'delivery must be "stream" or "direct"'), 'stream'),
+    /** How long API Gateway caches an authorizer verdict per Authorization header: revocation takes effect within it. */
+    authorizerCacheTtlSeconds: v.optional(wholeNumber(0, 3600), 300),
+    /** Stage throttling: steady requests per second and burst. */
+    throttleRateLimit: v.optional(wholeNumber(1, 100_000), 5_000),
+    throttleBurstLimit: v.optional(wholeNumber(1, 100_000), 5_000),
+    /** Retention of every log group (days; a value CloudWatch Logs accepts). */
+    logRetentionDays: v.optional(
+      v.pipe(
+        wholeNumber(1, 3653),
+        v.check(
+          (d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d),
+          `logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+        ),
+      ),
+      90,
+    ),
+    /** Move lake objects to S3 Standard-IA after this many days (0: never). */
+    lakeInfrequentAccessAfterDays: v.optional(wholeNumber(0, 36_500), 90),
+    /** Delete lake objects after this many days (0: never). */
+    lakeExpireAfterDays: v.optional(wholeNumber(0, 36_500), 0),
+    /** Firehose buffering: flush every N seconds or at M MiB (dynamic partitioning needs at least 64 MiB). */
+    firehoseBufferSeconds: v.optional(wholeNumber(0, 900), 60),
+    firehoseBufferMiB: v.optional(wholeNumber(64, 128), 128),
+    /** Kinesis stream retention (hours): how long events wait if Firehose cannot deliver. */
+    streamRetentionHours: v.optional(wholeNumber(24, 8760), 24),
+    /** `retain` keeps the bucket and table when the stack is deleted; `destroy` is for throw-away stages. */
+    removalPolicy: v.optional(
+      v.picklist(['retain', 'destroy'], 'removalPolicy must be "retain" or "destroy"'),
+      'retain',
+    ),
+  }),
+  // S3 refuses a Standard-IA transition before 30 days, and an expiry before the transition.
+  v.check(
+    (c) => c.lakeInfrequentAccessAfterDays === 0 || c.lakeInfrequentAccessAfterDays >= 30,
+    'lakeInfrequentAccessAfterDays must be 0 or at least 30 (an S3 rule)',
+  ),
+  v.check(
+    (c) =>
+      c.lakeExpireAfterDays === 0 ||
+      c.lakeInfrequentAccessAfterDays === 0 ||
+      c.lakeExpireAfterDays > c.lakeInfrequentAccessAfterDays,
+    'lakeExpireAfterDays must be after lakeInfrequentAccessAfterDays',
+  ),
+);
+
+export type StackConfig = v.InferOutput<typeof StackConfigSchema>;
+export const CONFIG_KEYS = Object.keys(StackConfigSchema.entries) as (keyof StackConfig)[];
+
+/** Validates the settings at synth, with a message naming the setting. */
+export function readStackConfig(context: Record<string, unknown>): StackConfig {
+  const unknown = Object.keys(context).filter((key) => !(CONFIG_KEYS as string[]).includes(key));
+  if (unknown.length > 0)
+    throw new Error(`Unknown setting(s): ${unknown.join(', ')}. Known: ${CONFIG_KEYS.join(', ')}.`);
+  const result = v.safeParse(StackConfigSchema, context);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = v.getDotPath(issue);
+    throw new Error(`Invalid setting${path ? ` ${path}` : ''}: ${issue.message}`);
+  }
+  return result.output;
+}

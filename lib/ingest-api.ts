@@ -1,0 +1,110 @@
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+import type { DeliveryPipeline } from './delivery-pipeline';
+import { HouseFunction } from './house-function';
+import type { TokenTable } from './token-table';
+
+export interface IngestApiProps {
+  readonly tokens: TokenTable;
+  readonly delivery: DeliveryPipeline;
+  readonly authorizerCacheTtl: Duration;
+  readonly throttleRateLimit: number;
+  readonly throttleBurstLimit: number;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** The routes Segment, analytics-node and RudderStack's SDK post to; the local server serves the same. */
+export const INGEST_ROUTES = ['/', '/v1/batch', '/v1/{type}'] as const;
+
+/**
+ * The public endpoint: an HTTP API (a third of a REST API's per-request price, which dominates when
+ * Segment sends one event per request), a cached Lambda REQUEST authorizer on the Authorization
+ * header, and the ingest function behind every route.
+ */
+export class IngestApi extends Construct {
+  readonly api: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly ingest: HouseFunction;
+  readonly authorizer: HouseFunction;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+    this.authorizer = new HouseFunction(this, 'Authorizer', {
+      entry: 'authorizer/handler.ts',
+      description: 'Segment destination: checks the API key of each request',
+      environment: { TOKENS_TABLE: props.tokens.table.tableName },
+      timeout: Duration.seconds(5),
+      logRetention: props.logRetention,
+    });
+    props.tokens.grantLookup(this.authorizer.function);
+
+    this.ingest = new HouseFunction(this, 'Ingest', {
+      entry: 'ingest/handler.ts',
+      description: 'Segment destination: validates, normalizes and stores events',
+      environment: props.delivery.ingestEnvironment(),
+      // API Gateway gives an integration 30 s; the retry budget is 8 s, so 20 s leaves margin for the rest.
+      timeout: Duration.seconds(20),
+      memorySize: 512,
+      logRetention: props.logRetention,
+    });
+    props.delivery.grantPut(this.ingest.function);
+
+    const authorizer = new HttpLambdaAuthorizer('ApiKey', this.authorizer.function, {
+      authorizerName: 'segment-api-key',
+      identitySource: ['$request.header.Authorization'],
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      resultsCacheTtl: props.authorizerCacheTtl,
+    });
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      description: 'Segment destination ingest',
+      createDefaultStage: false,
+    });
+    const integration = new HttpLambdaIntegration('IngestIntegration', this.ingest.function, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+    for (const path of INGEST_ROUTES) {
+      this.api.addRoutes({ path, methods: [apigwv2.HttpMethod.POST], integration, authorizer });
+    }
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttleRateLimit, burstLimit: props.throttleBurstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        // No headers: the Authorization header must never reach a log.
+        format: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            customerId: '$context.authorizer.customerId',
+            denied: '$context.authorizer.denied',
+            authorizerError: '$context.authorizer.error',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+  }
+
+  get url(): string {
+    return this.api.apiEndpoint;
+  }
+}

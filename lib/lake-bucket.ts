@@ -1,0 +1,77 @@
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+
+export interface LakeBucketProps {
+  readonly removalPolicy: RemovalPolicy;
+  /** Days before objects move to Standard-IA; 0 keeps them in Standard. */
+  readonly infrequentAccessAfterDays: number;
+  /** Days before objects are deleted; 0 keeps them forever. */
+  readonly expireAfterDays: number;
+}
+
+const privateEncryptedTlsOnly = {
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  encryption: s3.BucketEncryption.S3_MANAGED,
+  enforceSSL: true,
+  objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+} as const;
+
+/**
+ * The lake: `events/`, `quarantine/` and `errors/` (Firehose's failed records) in one private,
+ * encrypted, TLS-only bucket, with server access logs in a second bucket, and a bucket for Athena
+ * query results. RETAIN by default: deleting the stack never deletes customer data. With `destroy`,
+ * the buckets are deleted with the stack once empty (CloudFormation cannot delete a bucket with objects).
+ */
+export class LakeBucket extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly accessLogs: s3.Bucket;
+  readonly queryResults: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: LakeBucketProps) {
+    super(scope, id);
+    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      ...privateEncryptedTlsOnly,
+      // Server access log delivery needs ACL-less ownership and SSE-S3 (SSE-KMS is not supported).
+      removalPolicy: props.removalPolicy,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+    });
+    Validations.of(this.accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This bucket is the target of the other buckets server access logs; logging it to itself would loop.',
+    });
+    const transitions =
+      props.infrequentAccessAfterDays > 0
+        ? [
+            {
+              storageClass: s3.StorageClass.INFREQUENT_ACCESS,
+              transitionAfter: Duration.days(props.infrequentAccessAfterDays),
+            },
+          ]
+        : [];
+    this.bucket = new s3.Bucket(this, 'Lake', {
+      ...privateEncryptedTlsOnly,
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'lake/',
+      removalPolicy: props.removalPolicy,
+      lifecycleRules: [
+        {
+          id: 'lake-tiering',
+          transitions,
+          ...(props.expireAfterDays > 0 ? { expiration: Duration.days(props.expireAfterDays) } : {}),
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
+    this.queryResults = new s3.Bucket(this, 'QueryResults', {
+      ...privateEncryptedTlsOnly,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'query-results/',
+      removalPolicy: props.removalPolicy,
+      lifecycleRules: [{ expiration: Duration.days(30) }],
+    });
+  }
+}

@@ -1,0 +1,73 @@
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib/core';
+import type { Construct } from 'constructs';
+import type { StackConfig } from './config';
+import { DeliveryPipeline } from './delivery-pipeline';
+import { IngestApi } from './ingest-api';
+import { LakeBucket } from './lake-bucket';
+import { LakeCatalog } from './lake-catalog';
+import { TokenTable } from './token-table';
+
+export interface SegmentLakeStackProps extends StackProps {
+  readonly config: StackConfig;
+}
+
+/** The whole destination. This file only composes; each concern is its own construct. */
+export class SegmentLakeStack extends Stack {
+  readonly lake: LakeBucket;
+  readonly tokens: TokenTable;
+  readonly delivery: DeliveryPipeline;
+  readonly ingestApi: IngestApi;
+  readonly catalog: LakeCatalog;
+
+  constructor(scope: Construct, id: string, props: SegmentLakeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+
+    this.lake = new LakeBucket(this, 'Lake', {
+      removalPolicy,
+      infrequentAccessAfterDays: config.lakeInfrequentAccessAfterDays,
+      expireAfterDays: config.lakeExpireAfterDays,
+    });
+    this.tokens = new TokenTable(this, 'Tokens', { removalPolicy });
+    this.delivery = new DeliveryPipeline(this, 'Delivery', {
+      lake: this.lake.bucket,
+      delivery: config.delivery,
+      bufferSeconds: config.firehoseBufferSeconds,
+      bufferMiB: config.firehoseBufferMiB,
+      streamRetentionHours: config.streamRetentionHours,
+      logRetention,
+      removalPolicy,
+    });
+    this.ingestApi = new IngestApi(this, 'Ingest', {
+      tokens: this.tokens,
+      delivery: this.delivery,
+      authorizerCacheTtl: Duration.seconds(config.authorizerCacheTtlSeconds),
+      throttleRateLimit: config.throttleRateLimit,
+      throttleBurstLimit: config.throttleBurstLimit,
+      logRetention,
+      removalPolicy,
+    });
+    this.catalog = new LakeCatalog(this, 'Catalog', {
+      lake: this.lake.bucket,
+      queryResults: this.lake.queryResults,
+    });
+
+    new CfnOutput(this, 'EndpointUrl', {
+      value: this.ingestApi.url,
+      description: "Segment destination URL (the destination's endpoint)",
+    });
+    new CfnOutput(this, 'TokensTableName', {
+      value: this.tokens.table.tableName,
+      description: 'npm run tokens -- create --customer <id> --table <this>',
+    });
+    new CfnOutput(this, 'LakeBucketName', { value: this.lake.bucket.bucketName });
+    new CfnOutput(this, 'GlueDatabase', { value: this.catalog.databaseName });
+    new CfnOutput(this, 'AthenaWorkGroup', { value: this.catalog.workGroup.ref });
+    new CfnOutput(this, 'DeliveryStreamName', { value: this.delivery.deliveryStream.ref });
+    if (this.delivery.stream)
+      new CfnOutput(this, 'EventStreamName', { value: this.delivery.stream.streamName });
+  }
+}

@@ -1,0 +1,51 @@
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { RemovalPolicy } from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+import { TOKEN_TABLE_INDEXES } from '../lambdas/adapters/aws/dynamo-token-store';
+
+export interface TokenTableProps {
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * API keys (SHA-256 hashes only) and customer settings, read by the authorizer with one GetItem per
+ * cache miss. On-demand billing (authorizer results are cached, so reads are sparse and bursty),
+ * point-in-time recovery, encryption at rest. Key layout: `lambdas/adapters/aws/dynamo-token-store.ts`.
+ */
+export class TokenTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: TokenTableProps) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: false,
+      removalPolicy: props.removalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TOKEN_TABLE_INDEXES.byCustomer,
+      partitionKey: { name: 'customerId', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TOKEN_TABLE_INDEXES.byTokenId,
+      partitionKey: { name: 'tokenId', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+  }
+
+  /** What the authorizer needs: look a key and its customer up. Nothing else. */
+  grantLookup(grantee: iam.IGrantable): iam.Grant {
+    // Table.grant() would add `<table>/index/*` too; the authorizer reads the base table only.
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [this.table.tableArn],
+    });
+  }
+}
