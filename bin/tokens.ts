@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoTokenStore } from '../lambdas/adapters/aws/dynamo-token-store';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
 import {
   AdminInputError,
@@ -19,9 +21,12 @@ const USAGE = `Usage: npm run tokens -- <command> [options]
                                           map a customer's own event name to a canonical one
   alias list --customer <id>
 
-Keys are stored in $DATA_DIR/tokens.json (default .data/tokens.json).`;
+Options for every command:
+  --table <name>   use the deployed DynamoDB table (stack output TokensTableName) with the
+                   standard AWS credential chain (AWS_PROFILE, AWS_REGION, ...)
+Without --table, keys are stored in $DATA_DIR/tokens.json (default .data/tokens.json).`;
 
-async function run(argv: string[], store: TokenStore): Promise<string> {
+async function run(argv: string[], storeFor: (table: string | undefined) => TokenStore): Promise<string> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -30,11 +35,13 @@ async function run(argv: string[], store: TokenStore): Promise<string> {
       json: { type: 'boolean', default: false },
       from: { type: 'string' },
       to: { type: 'string' },
+      table: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [command, ...rest] = positionals;
   if (values.help || !command) return USAGE;
+  const store = storeFor(values.table);
   const customer = () => {
     if (!values.customer) throw new AdminInputError('--customer <id> is required.');
     return values.customer;
@@ -90,9 +97,14 @@ async function run(argv: string[], store: TokenStore): Promise<string> {
   }
 }
 
+/** The local token file, or the deployed table when `--table` names one. */
+function storeFor(table: string | undefined): TokenStore {
+  if (table) return new DynamoTokenStore(new DynamoDBClient({}), table);
+  return new FileTokenStore(readLocalConfig(process.env).dataDir);
+}
+
 async function main(): Promise<void> {
-  const config = readLocalConfig(process.env);
-  process.stdout.write(`${await run(process.argv.slice(2), new FileTokenStore(config.dataDir))}\n`);
+  process.stdout.write(`${await run(process.argv.slice(2), storeFor)}\n`);
 }
 
 main().catch((error: Error) => {

@@ -1,7 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTokenTable, type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { ROOT, tempDataDir } from '../support/local-destination';
+
+const execFileAsync = promisify(execFile);
 
 function tokens(dataDir: string, ...args: string[]) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/tokens.ts', ...args], {
@@ -69,5 +74,41 @@ describe('npm run tokens', () => {
     expect(bad.stderr).toMatch(/not valid/);
     expect(unknown.stderr).toMatch(/no key/);
     expect(missing.stderr).toMatch(/--customer/);
+  });
+});
+
+describe('npm run tokens -- --table (the deployed DynamoDB table)', () => {
+  let dynamo: Emulator;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    await createTokenTable(new DynamoDBClient(emulatorClientConfig(dynamo.endpoint)), 'prod-tokens');
+  });
+  afterAll(() => dynamo.close());
+
+  it('creates, lists and revokes keys in the table with the standard credential chain', async () => {
+    const env = {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    };
+    // Asynchronous: the emulator runs in this process, so a synchronous spawn would block it.
+    const run = (...args: string[]) =>
+      execFileAsync(
+        process.execPath,
+        ['--import', 'tsx', 'bin/tokens.ts', ...args, '--table', 'prod-tokens'],
+        { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' },
+      );
+
+    const created = await run('create', '--customer', 'acme', '--json');
+    const { tokenId } = JSON.parse(created.stdout);
+
+    expect(JSON.parse((await run('list', '--customer', 'acme', '--json')).stdout)).toEqual([
+      expect.objectContaining({ tokenId, status: 'active' }),
+    ]);
+    await run('revoke', tokenId);
+    expect(JSON.parse((await run('list', '--customer', 'acme', '--json')).stdout)[0]).toMatchObject({
+      status: 'revoked',
+    });
   });
 });
