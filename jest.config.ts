@@ -1,11 +1,19 @@
 /** @jest-config-loader esbuild-register */
 import type { Config } from 'jest';
+import { hasChromium } from './test/support/browser';
+
+// Browser tests need Debian's Chromium. CI installs it (.ci/run) and sets CI, so there they always run;
+// on a machine without it they are left out with a notice rather than failing `npm test`.
+const browserTests = hasChromium() || process.env.CI ? [] : ['\\.browser\\.test\\.ts$'];
+if (browserTests.length > 0)
+  console.warn('Chromium not found: browser tests left out (apt-get install chromium to run them).');
 
 // @middy/core ships ESM only, so it is transformed with the project's own sources.
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', ...browserTests],
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', {}] },
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],

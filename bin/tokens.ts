@@ -5,7 +5,9 @@ import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
 import {
   AdminInputError,
   createToken,
+  issueEnableLink,
   revokeToken,
+  setCustomerStatus,
   setEventAlias,
   summarize,
 } from '../lambdas/core/token-admin';
@@ -15,6 +17,10 @@ import { readLocalConfig } from '../local/config';
 const USAGE = `Usage: npm run tokens -- <command> [options]
 
   create --customer <id> [--json]         issue a new API key (shown once; only its hash is stored)
+  enable-link --customer <id> [--slug <s>] [--redirect-url <url>] [--json]
+                                          issue a key and print the Segment link that installs it
+  disable --customer <id>                 refuse the customer's requests (403) until enabled again
+  enable --customer <id>
   list [--customer <id>] [--json]         list keys (metadata only)
   revoke <tokenId>                        revoke a key; the local server refuses it within ~1 s
   alias set --customer <id> --from <name> --to <canonical>
@@ -33,6 +39,8 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
     options: {
       customer: { type: 'string' },
       json: { type: 'boolean', default: false },
+      slug: { type: 'string' },
+      'redirect-url': { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       table: { type: 'string' },
@@ -76,6 +84,37 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
       return values.json
         ? JSON.stringify(revoked)
         : `Revoked ${revoked.tokenId} (customer ${revoked.customerId}).`;
+    }
+    case 'enable-link': {
+      const local = readLocalConfig(process.env);
+      const issued = await issueEnableLink(store, customer(), {
+        slug: values.slug ?? process.env.SEGMENT_SLUG ?? 'segment-lake-destination',
+        redirectUrl: values['redirect-url'] ?? `http://${local.host}:${local.port}/enable/callback`,
+      });
+      if (values.json)
+        return JSON.stringify({
+          token: issued.token,
+          ...summarize(issued.record),
+          enableUrl: issued.enableUrl,
+        });
+      return [
+        `Created key ${issued.record.tokenId} for customer ${issued.record.customerId}.`,
+        '',
+        "Send the customer's browser to this link; Segment installs the destination with the key:",
+        '',
+        `  ${issued.enableUrl}`,
+        '',
+        'The link carries the key: share it only with that customer.',
+      ].join('\n');
+    }
+    case 'disable':
+    case 'enable': {
+      const updated = await setCustomerStatus(
+        store,
+        customer(),
+        command === 'disable' ? 'disabled' : 'enabled',
+      );
+      return values.json ? JSON.stringify(updated) : `Customer ${updated.customerId} is ${updated.status}.`;
     }
     case 'alias': {
       if (rest[0] === 'set') {

@@ -50,6 +50,22 @@ export const StackConfigSchema = v.pipe(
     firehoseBufferMiB: v.optional(wholeNumber(64, 128), 128),
     /** Kinesis stream retention (hours): how long events wait if Firehose cannot deliver. */
     streamRetentionHours: v.optional(wholeNumber(24, 8760), 24),
+    /** The destination's slug in Segment's catalog (from the developer portal), for enable links. */
+    segmentSlug: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'segmentSlug must be lower-case letters, digits and dashes'),
+      ),
+      'segment-lake-destination',
+    ),
+    /** Where Segment returns the customer after enabling; default: this API's `/enable/callback` page. */
+    enableRedirectUrl: v.optional(
+      v.pipe(
+        v.string(),
+        v.url('enableRedirectUrl must be a URL'),
+        v.startsWith('https://', 'enableRedirectUrl must be https'),
+      ),
+    ),
     /** `retain` keeps the bucket and table when the stack is deleted; `destroy` is for throw-away stages. */
     removalPolicy: v.optional(
       v.picklist(['retain', 'destroy'], 'removalPolicy must be "retain" or "destroy"'),

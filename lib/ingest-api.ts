@@ -43,7 +43,7 @@ export class IngestApi extends Construct {
       timeout: Duration.seconds(5),
       logRetention: props.logRetention,
     });
-    props.tokens.grantLookup(this.authorizer.function);
+    props.tokens.grantAuthorize(this.authorizer.function);
 
     this.ingest = new HouseFunction(this, 'Ingest', {
       entry: 'ingest/handler.ts',

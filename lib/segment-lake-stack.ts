@@ -1,6 +1,7 @@
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
+import { AdminApi } from './admin-api';
 import type { StackConfig } from './config';
 import { DeliveryPipeline } from './delivery-pipeline';
 import { IngestApi } from './ingest-api';
@@ -19,6 +20,7 @@ export class SegmentLakeStack extends Stack {
   readonly delivery: DeliveryPipeline;
   readonly ingestApi: IngestApi;
   readonly catalog: LakeCatalog;
+  readonly admin: AdminApi;
 
   constructor(scope: Construct, id: string, props: SegmentLakeStackProps) {
     super(scope, id, props);
@@ -50,6 +52,13 @@ export class SegmentLakeStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    this.admin = new AdminApi(this, 'Onboarding', {
+      api: this.ingestApi.api,
+      tokens: this.tokens,
+      segmentSlug: config.segmentSlug,
+      enableRedirectUrl: config.enableRedirectUrl,
+      logRetention,
+    });
     this.catalog = new LakeCatalog(this, 'Catalog', {
       lake: this.lake.bucket,
       queryResults: this.lake.queryResults,
@@ -58,6 +67,10 @@ export class SegmentLakeStack extends Stack {
     new CfnOutput(this, 'EndpointUrl', {
       value: this.ingestApi.url,
       description: "Segment destination URL (the destination's endpoint)",
+    });
+    new CfnOutput(this, 'AdminApiArn', {
+      value: this.ingestApi.api.arnForExecuteApi('*', '/admin/*'),
+      description: 'Grant your backend execute-api:Invoke on this to call the admin API (SigV4)',
     });
     new CfnOutput(this, 'TokensTableName', {
       value: this.tokens.table.tableName,

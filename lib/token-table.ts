@@ -39,13 +39,29 @@ export class TokenTable extends Construct {
     });
   }
 
-  /** What the authorizer needs: look a key and its customer up. Nothing else. */
-  grantLookup(grantee: iam.IGrantable): iam.Grant {
-    // Table.grant() would add `<table>/index/*` too; the authorizer reads the base table only.
+  /** What the authorizer needs: look a key and its customer up, and record a key's last use. */
+  grantAuthorize(grantee: iam.IGrantable): iam.Grant {
+    // Table.grant() would add `<table>/index/*` too; the authorizer uses the base table only.
     return iam.Grant.addToPrincipal({
       grantee,
-      actions: ['dynamodb:GetItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
+    });
+  }
+
+  /** What the admin API needs: issue, list (through the indexes by name), revoke, disable. No scans, no deletes. */
+  grantAdmin(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: Object.values(TOKEN_TABLE_INDEXES).map(
+        (index) => `${this.table.tableArn}/index/${index}`,
+      ),
     });
   }
 }

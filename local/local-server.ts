@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
 import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
 import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer-handler';
+import { handler as callbackHandler } from '../lambdas/callback/handler';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lambdas/core/deliver';
 import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/limits';
 import { type Logger, systemClock } from '../lambdas/core/ports';
@@ -62,6 +63,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && url.pathname === '/enable/callback') {
+      const page = await callbackHandler();
+      res.writeHead(page.statusCode, page.headers).end(page.body);
+      return;
+    }
     const route = matchIngestRoute(req.method ?? '', url.pathname);
     if (!route) return send(res, 404, { message: 'Not Found' });
     const body = await readBody(req, limits.maxBodyBytes);

@@ -17,7 +17,15 @@ export type AuthContext =
  *
  * @example await authorize('Basic ' + btoa(token + ':'), store) // { customerId: 'acme', ... }
  */
-export async function authorize(header: string | undefined, store: TokenStore): Promise<AuthContext> {
+// `lastUsedAt` is for people ("is this key still in use?"), so minutes are precise enough; with the
+// authorizer cache in front, this is at most one write per key per few minutes, not one per request.
+export const LAST_USED_RESOLUTION_MS = 5 * 60 * 1000;
+
+export async function authorize(
+  header: string | undefined,
+  store: TokenStore,
+  now = new Date(),
+): Promise<AuthContext> {
   const key = keyFromAuthorization(header);
   if (key === undefined) return { denied: 'missing_api_key' };
   if (!isWellFormedToken(key)) return { denied: 'invalid_api_key' };
@@ -27,6 +35,11 @@ export async function authorize(header: string | undefined, store: TokenStore): 
     return { denied: 'invalid_api_key' };
   const customer = await store.getCustomer(record.customerId);
   if (customer?.status === 'disabled') return { denied: 'customer_disabled' };
+  const notBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
+  if (!record.lastUsedAt || Date.parse(record.lastUsedAt) < notBefore.getTime()) {
+    // Bookkeeping only: a failed write must never refuse a valid key.
+    await store.recordUse(record.tokenHash, now, notBefore).catch(() => undefined);
+  }
   return {
     customerId: record.customerId,
     tokenId: record.tokenId,

@@ -1,8 +1,12 @@
+import { buildEnableLink, type EnableLinkOptions } from './enable-link';
 import type { CustomerRecord, TokenStore } from './token-store';
 import { CUSTOMER_ID_PATTERN, type IssuedToken, issueToken, type TokenRecord } from './tokens';
 
 /** A mistake in an admin request (bad customer id, unknown key): the message says what to fix. */
 export class AdminInputError extends Error {}
+
+/** The key or customer named does not exist. */
+export class NotFoundError extends AdminInputError {}
 
 export function checkCustomerId(customerId: string): string {
   if (!CUSTOMER_ID_PATTERN.test(customerId)) {
@@ -56,7 +60,7 @@ export async function revokeToken(
   now = new Date(),
 ): Promise<TokenSummary> {
   const revoked = await store.revokeToken(tokenId, now);
-  if (!revoked) throw new AdminInputError(`There is no key with id "${tokenId.slice(0, 80)}".`);
+  if (!revoked) throw new NotFoundError(`There is no key with id "${tokenId.slice(0, 80)}".`);
   return summarize(revoked);
 }
 
@@ -76,6 +80,31 @@ export async function setEventAlias(
     eventAliases: { ...customer.eventAliases, [from.trim()]: to.trim() },
     updatedAt: now.toISOString(),
   };
+  await store.putCustomer(updated);
+  return updated;
+}
+
+/** A new key and the Segment link that installs it: one operation, so a key is never issued unlinked. */
+export async function issueEnableLink(
+  store: TokenStore,
+  customerId: string,
+  link: Omit<EnableLinkOptions, 'token'>,
+  now = new Date(),
+): Promise<IssuedToken & { enableUrl: string }> {
+  const issued = await createToken(store, customerId, now);
+  return { ...issued, enableUrl: buildEnableLink({ ...link, token: issued.token }) };
+}
+
+/** Disables or re-enables a customer: a disabled customer's requests are answered 403. */
+export async function setCustomerStatus(
+  store: TokenStore,
+  customerId: string,
+  status: CustomerRecord['status'],
+  now = new Date(),
+): Promise<CustomerRecord> {
+  checkCustomerId(customerId);
+  const customer = await ensureCustomer(store, customerId, now);
+  const updated: CustomerRecord = { ...customer, status, updatedAt: now.toISOString() };
   await store.putCustomer(updated);
   return updated;
 }

@@ -18,4 +18,6 @@ export interface TokenStore {
   /** Marks a key revoked; resolves to the updated record, or undefined when there is no such key. */
   revokeToken(tokenId: string, at: Date): Promise<TokenRecord | undefined>;
   putCustomer(record: CustomerRecord): Promise<void>;
+  /** Sets a key's `lastUsedAt` to `at` unless it is already later than `notBefore` (one cheap conditional write). */
+  recordUse(tokenHash: string, at: Date, notBefore: Date): Promise<void>;
 }

@@ -12,7 +12,7 @@ describe('cdk synth', () => {
   const out = mkdtempSync(join(tmpdir(), 'cdk-out-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it('synthesizes, bundles both functions and passes validation and cdk-nag', () => {
+  it('synthesizes, bundles every function and passes validation and cdk-nag', () => {
     const env: NodeJS.ProcessEnv = { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' };
     delete env.CDK_VALIDATION;
     const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', out], {
@@ -30,7 +30,7 @@ describe('cdk synth', () => {
     const functions = Object.values(
       template.Resources as Record<string, { Type: string; Metadata?: Record<string, string> }>,
     ).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(2);
+    expect(functions).toHaveLength(4);
     for (const fn of functions) {
       const bundle = join(out, fn.Metadata!['aws:asset:path']!, 'index.js');
       expect(existsSync(bundle)).toBe(true);

@@ -13,6 +13,7 @@ describe('stack settings, validated at synth', () => {
       firehoseBufferSeconds: 60,
       firehoseBufferMiB: 128,
       streamRetentionHours: 24,
+      segmentSlug: 'segment-lake-destination',
       removalPolicy: 'retain',
     });
   });
@@ -36,6 +37,8 @@ describe('stack settings, validated at synth', () => {
     [{ lakeInfrequentAccessAfterDays: 10 }, /at least 30/],
     [{ lakeInfrequentAccessAfterDays: 60, lakeExpireAfterDays: 30 }, /lakeExpireAfterDays must be after/],
     [{ delivry: 'direct' }, /Unknown setting\(s\): delivry/],
+    [{ segmentSlug: 'Not A Slug' }, /segmentSlug must be lower-case/],
+    [{ enableRedirectUrl: 'http://example.com/x' }, /enableRedirectUrl must be https/],
   ])('refuses %p with a message naming the setting', (context, message) => {
     expect(() => readStackConfig(context)).toThrow(message);
   });

@@ -21,13 +21,15 @@ describe('the stack, with the default (Kinesis stream) delivery', () => {
   });
 
   it('routes POST /, /v1/batch and /v1/{type} to the ingest function, each behind the authorizer', () => {
-    const routes = template.findResources('AWS::ApiGatewayV2::Route');
-    expect(
-      Object.values(routes)
-        .map((r) => r.Properties.RouteKey)
-        .sort(),
-    ).toEqual(['POST /', 'POST /v1/batch', 'POST /v1/{type}']);
-    for (const route of Object.values(routes)) {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter(
+      (r) => !/admin|enable/.test(r.Properties.RouteKey),
+    );
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+      'POST /',
+      'POST /v1/batch',
+      'POST /v1/{type}',
+    ]);
+    for (const route of routes) {
       expect(route.Properties).toMatchObject({
         AuthorizationType: 'CUSTOM',
         AuthorizerId: { Ref: expect.stringMatching(/ApiKey/) },
@@ -51,9 +53,9 @@ describe('the stack, with the default (Kinesis stream) delivery', () => {
       expect(group.Properties.RetentionInDays).toBe(90);
   });
 
-  it('runs both functions on Node.js 22, arm64, with their settings', () => {
+  it('runs every function on Node.js 22, arm64, with its settings', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(2);
+    expect(functions).toHaveLength(4);
     for (const fn of functions)
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -221,6 +223,7 @@ describe('the stack, with the default (Kinesis stream) delivery', () => {
         .sort();
     expect(actionsOf(/^IngestAuthorizerRole/)).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
@@ -229,10 +232,44 @@ describe('the stack, with the default (Kinesis stream) delivery', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
+    expect(actionsOf(/^OnboardingAdminRole/)).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+    expect(actionsOf(/^OnboardingCallbackRole/)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+
+  it('serves the admin routes only to IAM-signed callers, and the callback page to anyone', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    const admin = routes.filter((r) => r.Properties.RouteKey.includes(' /admin/'));
+    expect(admin.map((r) => r.Properties.RouteKey).sort()).toEqual([
+      'GET /admin/customers/{customerId}/tokens',
+      'POST /admin/customers/{customerId}/aliases',
+      'POST /admin/customers/{customerId}/disable',
+      'POST /admin/customers/{customerId}/enable',
+      'POST /admin/customers/{customerId}/tokens',
+      'POST /admin/tokens/{tokenId}/revoke',
+    ]);
+    for (const route of admin) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    const callback = routes.find((r) => r.Properties.RouteKey === 'GET /enable/callback')!;
+    expect(callback.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          SEGMENT_SLUG: 'segment-lake-destination',
+          ENABLE_REDIRECT_URL: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+        }),
+      },
+    });
   });
 
   it('outputs the endpoint URL and the names an operator needs', () => {
     for (const output of [
+      'AdminApiArn',
       'EndpointUrl',
       'TokensTableName',
       'LakeBucketName',

@@ -117,6 +117,24 @@ export class DynamoTokenStore implements TokenStore {
     return Attributes ? toToken(Attributes) : undefined;
   }
 
+  async recordUse(tokenHash: string, at: Date, notBefore: Date): Promise<void> {
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: tokenKey(tokenHash) },
+          UpdateExpression: 'SET lastUsedAt = :at',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :notBefore)',
+          ExpressionAttributeValues: { ':at': at.toISOString(), ':notBefore': notBefore.toISOString() },
+        }),
+      );
+    } catch (error) {
+      // Another authorizer instance recorded a use moments ago: nothing to do.
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
   async putCustomer(record: CustomerRecord): Promise<void> {
     await this.documents.send(
       new PutCommand({

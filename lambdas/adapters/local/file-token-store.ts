@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CustomerRecord, TokenStore } from '../../core/token-store';
 import type { TokenRecord } from '../../core/tokens';
-import { writeFileAtomic } from './atomic-file';
+import { withLockFile, writeFileAtomic } from './atomic-file';
 
 interface TokenFile {
   tokens: TokenRecord[];
@@ -59,6 +59,13 @@ export class FileTokenStore implements TokenStore {
       data.customers = data.customers.filter((c) => c.customerId !== record.customerId).concat(record);
     });
   }
+  async recordUse(tokenHash: string, at: Date, notBefore: Date) {
+    this.update((data) => {
+      const token = data.tokens.find((t) => t.tokenHash === tokenHash);
+      if (token && !(token.lastUsedAt && Date.parse(token.lastUsedAt) >= notBefore.getTime()))
+        token.lastUsedAt = at.toISOString();
+    });
+  }
 
   private read(fresh = false) {
     const now = Date.now();
@@ -88,11 +95,14 @@ export class FileTokenStore implements TokenStore {
     return this.cache;
   }
 
+  /** Read-modify-write under a lock file, so the server's bookkeeping and the CLI never undo each other. */
   private update(change: (data: TokenFile) => void) {
-    const data = structuredClone(this.read(true).data);
-    change(data);
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    writeFileAtomic(this.path, `${JSON.stringify(data, null, 2)}\n`);
+    withLockFile(`${this.path}.lock`, () => {
+      const data = structuredClone(this.read(true).data);
+      change(data);
+      writeFileAtomic(this.path, `${JSON.stringify(data, null, 2)}\n`);
+    });
     this.cache = undefined;
   }
 }

@@ -28,4 +28,9 @@ export class MemoryTokenStore implements TokenStore {
   async putCustomer(record: CustomerRecord) {
     this.customers.set(record.customerId, { ...record });
   }
+  async recordUse(tokenHash: string, at: Date, notBefore: Date) {
+    const token = [...this.tokens.values()].find((t) => t.tokenHash === tokenHash);
+    if (token && !(token.lastUsedAt && Date.parse(token.lastUsedAt) >= notBefore.getTime()))
+      token.lastUsedAt = at.toISOString();
+  }
 }

@@ -1,0 +1,48 @@
+/** Where Segment's "enable a destination" flow starts (shared docs: segment-contract.md, "Enabling"). */
+export const SEGMENT_ENABLE_URL = 'https://app.segment.com/enable';
+
+export interface EnableLinkOptions {
+  /** Segment's enable page; configurable for tests and for a future URL change. */
+  baseUrl?: string;
+  /** The destination's slug in Segment's catalog. */
+  slug: string;
+  /** The key Segment will send back in every request's Authorization header. */
+  token: string;
+  /** Where Segment sends the customer's browser when the destination is enabled. */
+  redirectUrl: string;
+}
+
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+/**
+ * The link that enables the destination in the customer's Segment workspace:
+ * `…/enable?integration=<slug>&settings=<base64 {"apiKey": token}>&redirect_url=<base64 url>`.
+ *
+ * @example buildEnableLink({ slug: 'acme-lake', token: 'sgl_…', redirectUrl: 'https://app.example.com/done' })
+ */
+export function buildEnableLink(options: EnableLinkOptions): string {
+  const url = new URL(options.baseUrl ?? SEGMENT_ENABLE_URL);
+  url.searchParams.set('integration', options.slug);
+  url.searchParams.set('settings', b64(JSON.stringify({ apiKey: options.token })));
+  url.searchParams.set('redirect_url', b64(options.redirectUrl));
+  return url.toString();
+}
+
+/** The parts of an enable link, decoded: the inverse of `buildEnableLink` (used by tests and support). */
+export function parseEnableLink(link: string): {
+  slug: string | null;
+  apiKey: unknown;
+  redirectUrl: string | null;
+} {
+  const url = new URL(link);
+  const settings = url.searchParams.get('settings');
+  const redirect = url.searchParams.get('redirect_url');
+  return {
+    slug: url.searchParams.get('integration'),
+    apiKey:
+      settings === null
+        ? undefined
+        : (JSON.parse(Buffer.from(settings, 'base64').toString('utf8')) as { apiKey?: unknown }).apiKey,
+    redirectUrl: redirect === null ? null : Buffer.from(redirect, 'base64').toString('utf8'),
+  };
+}
