@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import * as v from 'valibot';
+import { type FaultPlan, parseFaultPlan } from '../lambdas/adapters/faults/fault-injecting-sink';
 import { readEnv } from '../lambdas/core/read-env';
 
 const Port = v.pipe(
@@ -20,6 +21,7 @@ const EnvSchema = v.object({
     '1000',
   ),
   LOG_LEVEL: v.optional(v.picklist(['info', 'warn', 'error', 'silent']), 'info'),
+  FAULTS: v.optional(v.string(), ''),
 });
 
 export type LocalConfig = {
@@ -28,6 +30,8 @@ export type LocalConfig = {
   dataDir: string;
   flushIntervalMs: number;
   logLevel: 'info' | 'warn' | 'error' | 'silent';
+  /** Injected sink faults for rehearsals; empty: none. */
+  faults: FaultPlan | undefined;
 };
 
 /** Reads the local server's settings from the environment once, failing fast with the variable's name. */
@@ -39,5 +43,6 @@ export function readLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     dataDir: resolve(c.DATA_DIR),
     flushIntervalMs: c.FLUSH_INTERVAL_MS,
     logLevel: c.LOG_LEVEL,
+    faults: c.FAULTS.trim() ? parseFaultPlan(c.FAULTS) : undefined,
   };
 }

@@ -7,7 +7,7 @@ import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer
 import { handler as callbackHandler } from '../lambdas/callback/handler';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lambdas/core/deliver';
 import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/limits';
-import { type Logger, systemClock } from '../lambdas/core/ports';
+import { type Logger, type RecordSink, systemClock } from '../lambdas/core/ports';
 import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
 import { authorizerEvent, integrationEvent, type LocalRequest, lambdaContext } from './api-gateway-events';
 import { matchIngestRoute } from './routes';
@@ -20,6 +20,12 @@ export interface LocalServerOptions {
   limits?: Limits;
   retry?: RetryPolicy;
   flushIntervalMs?: number;
+  /** A request whose headers take longer is refused (slow-header clients). */
+  headersTimeoutMs?: number;
+  /** A request that takes longer in all is refused (slow-body clients): API Gateway's 30 s. */
+  requestTimeoutMs?: number;
+  /** Wraps the sink, e.g. with fault injection for rehearsals (see lambdas/adapters/faults). */
+  wrapSink?: (sink: RecordSink) => RecordSink;
 }
 
 export interface LocalDestination {
@@ -33,7 +39,6 @@ export interface LocalDestination {
   close(): Promise<void>;
 }
 
-// API Gateway HTTP APIs refuse payloads over 10 MB; our Lambda limit (6 MB) is the tighter one.
 const HEADERS_TIMEOUT_MS = 10_000;
 // API Gateway's integration timeout: a request that has not finished in 30 s is answered 503/504.
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -108,8 +113,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
     });
   });
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  server.requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', resolve);
@@ -142,8 +147,9 @@ function lowerCaseHeaders(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-/** Reads a body, enforcing the size limit while it streams in rather than after. */
+/** Reads a body, enforcing the size limit up front (Content-Length) and while it streams in. */
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too_large'> {
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.resolve('too_large');
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -151,7 +157,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too
       size += chunk.length;
       if (size > maxBytes) {
         req.removeAllListeners('data');
-        req.resume();
+        req.pause();
         resolve('too_large');
         return;
       }

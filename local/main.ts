@@ -1,4 +1,5 @@
-import { jsonLogger, type Logger } from '../lambdas/core/ports';
+import { FaultInjectingSink } from '../lambdas/adapters/faults/fault-injecting-sink';
+import { jsonLogger, type Logger, type RecordSink } from '../lambdas/core/ports';
 import { readLocalConfig } from './config';
 import { type LocalDestination, startLocalServer } from './local-server';
 
@@ -25,7 +26,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  started = startLocalServer({ ...config, logger });
+  const { faults } = config;
+  started = startLocalServer({
+    ...config,
+    logger,
+    ...(faults ? { wrapSink: (sink: RecordSink) => new FaultInjectingSink(sink, faults) } : {}),
+  });
   const destination = await started;
   const lines = [
     '',
@@ -33,6 +39,7 @@ async function main(): Promise<void> {
     `  data: ${config.dataDir}`,
     '        events in lake/events/customer_id=<id>/dt=<YYYY-MM-DD>/, invalid messages in lake/quarantine/',
   ];
+  if (faults) lines.push(`  FAULTS: injecting ${JSON.stringify(faults)} — for rehearsals only`);
   if (destination.recoveredSegments > 0)
     lines.push(`  recovered ${destination.recoveredSegments} spooled segment(s) from the last run`);
   lines.push(

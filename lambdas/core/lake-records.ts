@@ -42,6 +42,8 @@ export interface QuarantineEntry {
   /** The message exactly as received, or, when the body itself was unreadable, its text. */
   raw?: unknown;
   raw_body?: string;
+  /** True when `raw_body` holds only the start (or a depth-limited excerpt) of what was received. */
+  raw_truncated?: boolean;
 }
 
 /** The two landing areas of the lake, which are also the S3 top-level prefixes. */

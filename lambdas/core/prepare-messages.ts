@@ -1,8 +1,12 @@
+import { boundedJson, exceedsDepth, MAX_MESSAGE_DEPTH } from './json-depth';
 import type { LakeEvent, QuarantineEntry } from './lake-records';
 import { normalizeMessage } from './normalize-message';
 import type { ParsedBody } from './parse-body';
 import { utcDate } from './timestamps';
 import { type Reason, validateMessage } from './validate-message';
+
+// A too-deep message is kept as an excerpt this long: enough to see what it was and who sent it.
+const TOO_DEEP_EXCERPT_CHARS = 64 * 1024;
 
 export interface PrepareContext {
   customerId: string;
@@ -39,21 +43,40 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
   const seen = new Set<string>();
   const receivedIso = new Date(ctx.receivedAt).toISOString();
   const envelopeSentAt = typeof parsed.envelopeSentAt === 'string' ? parsed.envelopeSentAt : undefined;
+  const quarantine = (
+    index: number,
+    reason: Reason,
+    fields: unknown,
+    kept: Pick<QuarantineEntry, 'raw' | 'raw_body' | 'raw_truncated'>,
+  ) => {
+    const messageId = messageIdOf(fields);
+    out.errors.push({ index, messageId, code: reason.code, reason: reason.message });
+    out.quarantine.push({
+      schema_version: 1,
+      customer_id: ctx.customerId,
+      dt: utcDate(ctx.receivedAt),
+      received_at: receivedIso,
+      index,
+      message_id: messageId,
+      reason,
+      ...kept,
+    });
+  };
   parsed.messages.forEach((raw, index) => {
+    if (exceedsDepth(raw, MAX_MESSAGE_DEPTH)) {
+      const reason: Reason = {
+        code: 'message_too_deep',
+        message: `The message nests more than ${MAX_MESSAGE_DEPTH} levels of objects or arrays.`,
+      };
+      quarantine(index, reason, raw, {
+        raw_body: boundedJson(raw, MAX_MESSAGE_DEPTH, TOO_DEEP_EXCERPT_CHARS),
+        raw_truncated: true,
+      });
+      return;
+    }
     const validation = validateMessage(raw, serializedBytes(raw), ctx.maxMessageBytes, ctx.routeType);
     if (!validation.ok) {
-      const messageId = messageIdOf(validation.fields ?? raw);
-      out.errors.push({ index, messageId, code: validation.reason.code, reason: validation.reason.message });
-      out.quarantine.push({
-        schema_version: 1,
-        customer_id: ctx.customerId,
-        dt: utcDate(ctx.receivedAt),
-        received_at: receivedIso,
-        index,
-        message_id: messageId,
-        reason: validation.reason,
-        raw,
-      });
+      quarantine(index, validation.reason, validation.fields ?? raw, { raw });
       return;
     }
     const event = normalizeMessage(validation.message, validation.fields, { ...ctx, envelopeSentAt });

@@ -10,6 +10,7 @@ export interface Reason {
 
 export type ReasonCode =
   | 'message_too_large'
+  | 'message_too_deep'
   | 'not_an_object'
   | 'missing_type'
   | 'unsupported_type'
