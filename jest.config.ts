@@ -17,6 +17,7 @@ const config: Config = {
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', {}] },
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/capture-logs.ts'],
   testTimeout: 30_000,
 };
 

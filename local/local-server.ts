@@ -58,7 +58,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const tokens = new FileTokenStore(options.dataDir);
   const authorizer = createAuthorizerHandler({ tokens, logger: options.logger });
   const ingest = createIngestHandler({
-    sink,
+    sink: options.wrapSink ? options.wrapSink(sink) : sink,
     clock: systemClock,
     retry: options.retry ?? DEFAULT_RETRY_POLICY,
     limits,
@@ -76,11 +76,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const route = matchIngestRoute(req.method ?? '', url.pathname);
     if (!route) return send(res, 404, { message: 'Not Found' });
     const body = await readBody(req, limits.maxBodyBytes);
-    if (body === 'too_large')
-      return send(res, 413, {
+    if (body === 'too_large') {
+      // Answer at once and hang up: the rest of an oversized body is never read.
+      res.setHeader('connection', 'close');
+      send(res, 413, {
         message: `The request body is larger than ${limits.maxBodyBytes} bytes.`,
         code: 'payload_too_large',
       });
+      res.once('finish', () => req.destroy());
+      return;
+    }
     const headers = lowerCaseHeaders(req);
     // API Gateway answers 401 itself when the authorizer's identity source is missing.
     if (!headers.authorization) return send(res, 401, { message: 'Unauthorized' });
@@ -107,7 +112,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     res.writeHead(answer.statusCode, answer.headers).end(answer.body);
   }
 
-  const server = createServer((req, res) => {
+  // Node checks the header and request timeouts on this interval (default 30 s): check often enough
+  // that a trickling client is cut off close to its timeout.
+  const connectionsCheckingInterval = Math.min(1_000, options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS);
+  const server = createServer({ connectionsCheckingInterval }, (req, res) => {
     handle(req, res).catch((error: Error) => {
       options.logger.error('local server failure', { detail: error.name });
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sink';
 import { type LakeLine, packRecords } from '../../lambdas/core/pack-records';
 import { silentLogger } from '../../lambdas/core/ports';
-import { readLake } from '../support/lake';
+import { readLake } from '../../local/read-lake';
 
 const line = (
   customerId: string,

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
-import { silentLogger } from '../../lambdas/core/ports';
+import { jsonLogger } from '../../lambdas/core/ports';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { CHROMIUM_PATH } from '../support/browser';
 import { tempDataDir } from '../support/local-destination';
@@ -13,7 +13,7 @@ describe('the enable callback page in headless Chromium', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir('browser-');
-    destination = await startLocalServer({ dataDir, port: 0, logger: silentLogger });
+    destination = await startLocalServer({ dataDir, port: 0, logger: jsonLogger('e2e') });
     // The flags keep Chromium off the network it cannot reach here (shared docs: toolchain.md);
     // Playwright gives it a fresh profile of its own.
     browser = await chromium.launch({

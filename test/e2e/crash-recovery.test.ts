@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readLake } from '../support/lake';
+import { readLake } from '../../local/read-lake';
 import { makeToken, post, spawnDestination, tempDataDir, waitForExit } from '../support/local-destination';
 
 describe('a 2xx survives kill -9', () => {

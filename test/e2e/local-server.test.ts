@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Analytics } from '@segment/analytics-node';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { silentLogger } from '../../lambdas/core/ports';
+import { jsonLogger } from '../../lambdas/core/ports';
 import { revokeToken } from '../../lambdas/core/token-admin';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
+import { readLake } from '../../local/read-lake';
 import { createTrackMessage } from '../support/factories';
-import { readLake } from '../support/lake';
 import { makeToken, post, tempDataDir } from '../support/local-destination';
 
 describe('local destination, end to end over HTTP', () => {
@@ -20,7 +20,12 @@ describe('local destination, end to end over HTTP', () => {
   beforeAll(async () => {
     dataDir = tempDataDir();
     ({ token } = await makeToken(dataDir));
-    destination = await startLocalServer({ dataDir, port: 0, logger: silentLogger, flushIntervalMs: 200 });
+    destination = await startLocalServer({
+      dataDir,
+      port: 0,
+      logger: jsonLogger('e2e'),
+      flushIntervalMs: 200,
+    });
   });
   afterAll(async () => {
     await destination.close();

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { parseEnableLink } from '../../lambdas/core/enable-link';
-import { silentLogger } from '../../lambdas/core/ports';
+import { jsonLogger } from '../../lambdas/core/ports';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { createTrackMessage } from '../support/factories';
 import { post, ROOT, tempDataDir } from '../support/local-destination';
@@ -32,7 +32,12 @@ describe('onboarding against the running local destination', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir('onboarding-');
-    destination = await startLocalServer({ dataDir, port: 0, logger: silentLogger, flushIntervalMs: 200 });
+    destination = await startLocalServer({
+      dataDir,
+      port: 0,
+      logger: jsonLogger('e2e'),
+      flushIntervalMs: 200,
+    });
   });
   afterAll(async () => {
     await destination.close();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import { createToken } from '../../lambdas/core/token-admin';
+import { childOutputs } from './secrets';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -50,10 +51,11 @@ export async function spawnDestination(
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  childOutputs.push(() => output);
   child.stdout!.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });

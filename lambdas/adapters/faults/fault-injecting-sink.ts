@@ -1,5 +1,6 @@
 import type { PackedRecord } from '../../core/pack-records';
 import type { PutOutcome, RecordSink } from '../../core/ports';
+import { seededRandom } from '../../core/seeded-random';
 
 /** What goes wrong, and how often. Rates are probabilities in [0, 1]. */
 export interface FaultPlan {
@@ -23,18 +24,6 @@ export class InjectedCrash extends Error {
   }
 }
 
-/** mulberry32: a tiny seeded PRNG, good enough for dice. */
-function dice(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Wraps a sink with injected faults, for tests and for rehearsals on the local server
  * (`FAULTS=throttle=0.3,latency=20 npm start`). Records it reports as acknowledged are really stored
@@ -47,7 +36,7 @@ export class FaultInjectingSink implements RecordSink {
     private readonly inner: RecordSink,
     private plan: FaultPlan = {},
   ) {
-    this.roll = dice(plan.seed ?? 1);
+    this.roll = seededRandom(plan.seed ?? 1);
   }
 
   get maxRecordBytes(): number {
@@ -57,7 +46,7 @@ export class FaultInjectingSink implements RecordSink {
   /** Changes the faults at run time; `{}` clears them (recovery). */
   setPlan(plan: FaultPlan): void {
     this.plan = plan;
-    this.roll = dice(plan.seed ?? 1);
+    this.roll = seededRandom(plan.seed ?? 1);
   }
 
   async put(records: readonly PackedRecord[]): Promise<PutOutcome[]> {
