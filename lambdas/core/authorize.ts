@@ -75,7 +75,21 @@ export function principalFrom(context: Partial<Record<string, unknown>> | undefi
       'The API key is not valid (unknown, malformed or revoked): update it in the destination settings.',
     );
   }
-  return { customerId, aliases: compileAliases(parseAliases(context?.eventAliases)) };
+  return { customerId, aliases: aliasesFor(context?.eventAliases) };
+}
+
+// Warm functions see the same few customers' alias tables over and over: compile each once.
+const COMPILED_ALIASES = new Map<string, ReadonlyMap<string, string>>();
+
+function aliasesFor(value: unknown): ReadonlyMap<string, string> {
+  const key = typeof value === 'string' ? value : '';
+  let compiled = COMPILED_ALIASES.get(key);
+  if (!compiled) {
+    compiled = compileAliases(parseAliases(value));
+    if (COMPILED_ALIASES.size > 1_000) COMPILED_ALIASES.clear();
+    COMPILED_ALIASES.set(key, compiled);
+  }
+  return compiled;
 }
 
 function parseAliases(value: unknown): Record<string, string> {

@@ -27,6 +27,18 @@ const CANONICAL_FIELDS = [
 
 const BY_FOLDED_KEY = new Map<string, string>(CANONICAL_FIELDS.map((field) => [foldKey(field), field]));
 
+// Keys seen before, and what they fold to: the same few dozen keys recur in every message.
+const CANONICAL_BY_KEY = new Map<string, string | null>();
+
+function canonicalOf(key: string): string | undefined {
+  let known = CANONICAL_BY_KEY.get(key);
+  if (known === undefined) {
+    known = BY_FOLDED_KEY.get(foldKey(key)) ?? null;
+    if (CANONICAL_BY_KEY.size < 10_000) CANONICAL_BY_KEY.set(key, known);
+  }
+  return known ?? undefined;
+}
+
 function foldKey(key: string): string {
   return key.replace(/[\s_-]/g, '').toLowerCase();
 }
@@ -42,7 +54,7 @@ export function canonicalizeFields(message: Record<string, unknown>): Record<str
   // Spread copies own properties with define semantics, so a `__proto__` key stays a plain property.
   const out: Record<string, unknown> = { ...message };
   for (const key of Object.keys(message)) {
-    const canonical = BY_FOLDED_KEY.get(foldKey(key));
+    const canonical = canonicalOf(key);
     if (canonical === undefined || canonical === key || Object.hasOwn(out, canonical)) continue;
     Object.defineProperty(out, canonical, {
       value: message[key],

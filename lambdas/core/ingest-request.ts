@@ -72,12 +72,12 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
     receivedAt,
     maxMessageBytes: deps.limits.maxMessageBytes,
   });
-  const lines: LakeLine[] = prepared.events.map((event) => ({
+  const lines: LakeLine[] = prepared.events.map((event, i) => ({
     area: 'events',
     customerId: event.customer_id,
     dt: event.dt,
     spreadKey: event.message_id,
-    json: JSON.stringify(event),
+    json: prepared.lines[i]!,
   }));
   for (const entry of prepared.quarantine) lines.push(quarantineLine(entry, deps.sink.maxRecordBytes));
   const stats = await store(lines, deps);

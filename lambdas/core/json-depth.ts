@@ -1,27 +1,9 @@
 /**
- * Guards against pathologically nested JSON. `JSON.parse` takes any depth, but `JSON.stringify` (and
- * so storing the message) overflows the stack at a few thousand levels, and Athena's JSON reader has
- * limits of its own. No Segment message comes near this.
+ * Pathologically nested JSON: `JSON.parse` takes any depth, but `JSON.stringify` (and so storing the
+ * message) overflows the stack at a few thousand levels. Such a message is quarantined with an excerpt
+ * cut at this depth. No Segment message comes near it.
  */
 export const MAX_MESSAGE_DEPTH = 256;
-
-/**
- * Whether a value nests deeper than `maxDepth` objects/arrays. Iterative, so any depth is safe, and it
- * stops at the first branch that is too deep.
- *
- * @example exceedsDepth({ a: { b: 1 } }, 1) // true
- */
-export function exceedsDepth(value: unknown, maxDepth: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (current === null || typeof current !== 'object') continue;
-    if (depth + 1 > maxDepth) return true;
-    for (const child of Object.values(current))
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 /** JSON of a value with everything below `maxDepth` replaced by `"…"`: a safe excerpt of a too-deep message. */
 export function boundedJson(value: unknown, maxDepth: number, maxChars: number): string {

@@ -61,7 +61,28 @@ export function compileAliases(aliases: EventAliases | undefined): ReadonlyMap<s
  * @example normalizeEventName('sign_up').canonical // 'Signed Up'
  * @example normalizeEventName('button_clicked').canonical // 'Button Clicked'
  */
-export function normalizeEventName(raw: string, aliases: ReadonlyMap<string, string> = new Map()): EventName {
+export function normalizeEventName(
+  raw: string,
+  aliases: ReadonlyMap<string, string> = NO_ALIASES,
+): EventName {
+  // Event names repeat endlessly: remember each alias table's answers (bounded).
+  let memo = MEMO.get(aliases);
+  if (!memo) {
+    memo = new Map();
+    MEMO.set(aliases, memo);
+  }
+  let name = memo.get(raw);
+  if (name === undefined) {
+    name = computeEventName(raw, aliases);
+    if (memo.size > 10_000) memo.clear();
+    memo.set(raw, name);
+  }
+  return name;
+}
+const NO_ALIASES: ReadonlyMap<string, string> = new Map();
+const MEMO = new WeakMap<ReadonlyMap<string, string>, Map<string, EventName>>();
+
+function computeEventName(raw: string, aliases: ReadonlyMap<string, string>): EventName {
   const words = eventWords(raw);
   const folded = words.join('');
   const target = aliases.get(folded) ?? SEMANTIC_BY_KEY.get(folded);

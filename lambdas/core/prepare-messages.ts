@@ -1,9 +1,9 @@
-import { boundedJson, exceedsDepth, MAX_MESSAGE_DEPTH } from './json-depth';
+import { boundedJson, MAX_MESSAGE_DEPTH } from './json-depth';
 import type { LakeEvent, QuarantineEntry } from './lake-records';
 import { normalizeMessage } from './normalize-message';
 import type { ParsedBody } from './parse-body';
 import { utcDate } from './timestamps';
-import { type Reason, validateMessage } from './validate-message';
+import { canonicalMessage, type Reason, validateMessage } from './validate-message';
 
 // A too-deep message is kept as an excerpt this long: enough to see what it was and who sent it.
 const TOO_DEEP_EXCERPT_CHARS = 64 * 1024;
@@ -30,6 +30,8 @@ export interface PreparedMessages {
   /** Messages whose messageId already appeared earlier in the same request: stored once. */
   duplicates: number;
   errors: MessageError[];
+  /** The events' lake lines (JSON), in the order of `events`. */
+  lines: string[];
 }
 
 /**
@@ -39,7 +41,7 @@ export interface PreparedMessages {
  * @example prepareMessages(parseBody(text, limits), ctx).events.length
  */
 export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): PreparedMessages {
-  const out: PreparedMessages = { events: [], quarantine: [], duplicates: 0, errors: [] };
+  const out: PreparedMessages = { events: [], quarantine: [], duplicates: 0, errors: [], lines: [] };
   const seen = new Set<string>();
   const receivedIso = new Date(ctx.receivedAt).toISOString();
   const envelopeSentAt = typeof parsed.envelopeSentAt === 'string' ? parsed.envelopeSentAt : undefined;
@@ -62,11 +64,16 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
       ...kept,
     });
   };
+  const normalizeContext = { ...ctx, envelopeSentAt, receivedIso };
   parsed.messages.forEach((raw, index) => {
-    if (exceedsDepth(raw, MAX_MESSAGE_DEPTH)) {
+    // One serialization per message: it gives the size to check and is reused, as is, in the lake line.
+    // It fails only for nesting thousands of levels deep, which is then the reason for quarantine.
+    const fields = canonicalMessage(raw, ctx.routeType);
+    const json = serialize(fields ?? raw);
+    if (json === undefined) {
       const reason: Reason = {
         code: 'message_too_deep',
-        message: `The message nests more than ${MAX_MESSAGE_DEPTH} levels of objects or arrays.`,
+        message: 'The message nests objects or arrays too deeply to store (thousands of levels).',
       };
       quarantine(index, reason, raw, {
         raw_body: boundedJson(raw, MAX_MESSAGE_DEPTH, TOO_DEEP_EXCERPT_CHARS),
@@ -74,24 +81,61 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
       });
       return;
     }
-    const validation = validateMessage(raw, serializedBytes(raw), ctx.maxMessageBytes, ctx.routeType);
+    const validation = validateMessage(raw, utf8Bytes(json), ctx.maxMessageBytes, ctx.routeType, fields);
     if (!validation.ok) {
       quarantine(index, validation.reason, validation.fields ?? raw, { raw });
       return;
     }
-    const event = normalizeMessage(validation.message, validation.fields, { ...ctx, envelopeSentAt });
+    const event = normalizeMessage(validation.message, validation.fields, normalizeContext, json);
     if (seen.has(event.message_id)) {
       out.duplicates += 1;
       return;
     }
     seen.add(event.message_id);
     out.events.push(event);
+    out.lines.push(lakeLine(event, json));
   });
   return out;
 }
 
-function serializedBytes(raw: unknown): number {
-  return Buffer.byteLength(JSON.stringify(raw) ?? '');
+/** UTF-8 size of a string; cheap when its length alone settles that it is small. */
+function utf8Bytes(text: string): number {
+  return text.length * 3 <= MAX_CHEAP_SIZE_CHECK ? text.length : Buffer.byteLength(text);
+}
+// A string of n UTF-16 units takes at most 3n bytes in UTF-8; below this, its length is a safe stand-in.
+const MAX_CHEAP_SIZE_CHECK = 32 * 1024;
+
+/** The event's JSON line, with the message's JSON spliced in rather than serialized a second time. */
+function lakeLine(event: LakeEvent, messageJson: string): string {
+  let line = '{';
+  for (const key of HEAD_KEYS) line += `"${key}":${JSON.stringify(event[key])},`;
+  return `${line}"message":${messageJson}}`;
+}
+
+// Every top-level field but `message`, in record order.
+const HEAD_KEYS: (keyof LakeEvent)[] = [
+  'schema_version',
+  'message_id',
+  'message_id_generated',
+  'customer_id',
+  'dt',
+  'type',
+  'event',
+  'event_raw',
+  'event_key',
+  'user_id',
+  'anonymous_id',
+  'timestamp',
+  'received_at',
+];
+
+/** JSON of a value, or undefined when it nests too deeply for the serializer (a RangeError). */
+function serialize(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return undefined;
+  }
 }
 
 function messageIdOf(value: unknown): string | null {

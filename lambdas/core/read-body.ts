@@ -23,11 +23,18 @@ export function readBody(raw: RawBody, limits: Limits): string {
   if (raw.body == null || raw.body.length === 0) {
     throw new BadRequestError('empty_body', 'The request body is empty: send a Segment message or a batch.');
   }
+  const encoding = (raw.contentEncoding ?? '').trim().toLowerCase();
+  // A plain-text body is already a string: only its size needs checking (no copy, no re-decoding).
+  if (!raw.isBase64Encoded && (encoding === '' || encoding === 'identity')) {
+    if (Buffer.byteLength(raw.body) > limits.maxBodyBytes)
+      throw new PayloadTooLargeError(`The request body is larger than ${limits.maxBodyBytes} bytes.`);
+    return raw.body;
+  }
   let bytes: Buffer = raw.isBase64Encoded ? Buffer.from(raw.body, 'base64') : Buffer.from(raw.body, 'utf8');
   if (bytes.length > limits.maxBodyBytes) {
     throw new PayloadTooLargeError(`The request body is larger than ${limits.maxBodyBytes} bytes.`);
   }
-  bytes = inflate(bytes, (raw.contentEncoding ?? '').trim().toLowerCase(), limits.maxInflatedBytes);
+  bytes = inflate(bytes, encoding, limits.maxInflatedBytes);
   try {
     return STRICT_UTF8.decode(bytes);
   } catch {

@@ -9,6 +9,21 @@ const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z
  * @example parseIsoTimestamp('2026-11-28T10:00:00.123456Z') // 1795860000123
  */
 export function parseIsoTimestamp(value: string): number | undefined {
+  // sentAt and receivedAt repeat across a batch: remember recent answers.
+  if (PARSED.has(value)) return PARSED.get(value);
+  const ms = parseUncached(value);
+  if (PARSED.size > 1_000) PARSED.clear();
+  PARSED.set(value, ms);
+  return ms;
+}
+const PARSED = new Map<string, number | undefined>();
+
+function parseUncached(value: string): number | undefined {
+  // Fast path for the form every Segment library sends: 2026-11-28T10:00:00.000Z.
+  if (isCanonicalIso(value)) {
+    const ms = Date.parse(value);
+    return Number.isFinite(ms) ? ms : undefined;
+  }
   const match = ISO_DATE_TIME.exec(value);
   if (!match) return undefined;
   const [, dateTime, fraction = '', zone] = match;
@@ -16,6 +31,28 @@ export function parseIsoTimestamp(value: string): number | undefined {
   const offset = zone!.length === 5 ? `${zone!.slice(0, 3)}:${zone!.slice(3)}` : zone!.toUpperCase();
   const ms = Date.parse(`${dateTime}${dateTime!.length === 16 ? ':00' : ''}.${millis}${offset}`);
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
+
+/** `YYYY-MM-DDTHH:MM:SS.sssZ` exactly, checked by character rather than by regular expression. */
+export function isCanonicalIso(value: string): boolean {
+  if (
+    value.length !== 24 ||
+    value[23] !== 'Z' ||
+    value[10] !== 'T' ||
+    value[4] !== '-' ||
+    value[7] !== '-' ||
+    value[13] !== ':' ||
+    value[16] !== ':' ||
+    value[19] !== '.'
+  )
+    return false;
+  for (const i of DIGIT_POSITIONS) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 export function isIsoTimestamp(value: string): boolean {
@@ -50,5 +87,15 @@ export function correctTimestamp(message: TimestampInputs, ourReceiveTime: numbe
 
 /** The `dt` partition value: the UTC calendar date of an instant, `YYYY-MM-DD`. */
 export function utcDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const day = Math.floor(ms / DAY_MS);
+  let date = DATES_BY_DAY.get(day);
+  if (date === undefined) {
+    date = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    // A request touches few days; the bound only keeps a long-lived process from growing.
+    if (DATES_BY_DAY.size > 100_000) DATES_BY_DAY.clear();
+    DATES_BY_DAY.set(day, date);
+  }
+  return date;
 }
+const DAY_MS = 86_400_000;
+const DATES_BY_DAY = new Map<number, string>();

@@ -35,8 +35,21 @@ const CODE_BY_SCHEMA_MESSAGE = new Map<string, ReasonCode>([
 const TYPE_SET: ReadonlySet<string> = new Set(SUPPORTED_TYPES);
 
 /**
- * Validates one message against the Segment Spec. `fields` is the message with canonical field names
- * (what the lake stores); `serializedBytes` is its size as received, checked against the 32 KB limit.
+ * The message with the common fields under their canonical names (what the lake stores), the route's
+ * type filled in when it names none, and the type lower-cased; `undefined` when it is not an object.
+ */
+export function canonicalMessage(raw: unknown, routeType?: string): Record<string, unknown> | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const fields = canonicalizeFields(raw as Record<string, unknown>);
+  if (routeType !== undefined && (fields.type === undefined || fields.type === null)) fields.type = routeType;
+  // Some libraries send `"Track"`: the type names are case-insensitive in practice.
+  if (typeof fields.type === 'string') fields.type = fields.type.trim().toLowerCase();
+  return fields;
+}
+
+/**
+ * Validates one message against the Segment Spec. `serializedBytes` is its size, checked against the
+ * 32 KB limit; `fields` may be passed when the caller already made them with `canonicalMessage`.
  *
  * @example validateMessage({ type: 'track', user_id: 'u1', event: 'Signed Up' }, 100, 32768).ok // true
  */
@@ -46,6 +59,7 @@ export function validateMessage(
   maxMessageBytes: number,
   /** The type a route implies (`POST /v1/track`), for messages that do not name their own. */
   routeType?: string,
+  fields = canonicalMessage(raw, routeType),
 ): Validation {
   if (serializedBytes > maxMessageBytes) {
     return fail(
@@ -53,13 +67,7 @@ export function validateMessage(
       `The message is ${serializedBytes} bytes; Segment's limit is ${maxMessageBytes} bytes.`,
     );
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return fail('not_an_object', 'Each message must be a JSON object.');
-  }
-  const fields = canonicalizeFields(raw as Record<string, unknown>);
-  if (routeType !== undefined && (fields.type === undefined || fields.type === null)) fields.type = routeType;
-  // Some libraries send `"Track"`: the type names are case-insensitive in practice.
-  if (typeof fields.type === 'string') fields.type = fields.type.trim().toLowerCase();
+  if (!fields) return fail('not_an_object', 'Each message must be a JSON object.');
   const type = fields.type;
   if (type === undefined || type === null || type === '') {
     return fail(

@@ -84,7 +84,7 @@ describe('hostile HTTP against the local destination', () => {
     });
     expect(deepProperty).toMatchObject({
       status: 400,
-      body: { code: 'invalid_message', message: expect.stringContaining('256 levels') },
+      body: { code: 'invalid_message', message: expect.stringContaining('too deeply') },
     });
   });
 
