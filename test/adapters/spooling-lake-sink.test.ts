@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeSpoolRecord } from '../../lambdas/adapters/local/spool-format';
 import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sink';
 import { type LakeLine, packRecords } from '../../lambdas/core/pack-records';
 import { silentLogger } from '../../lambdas/core/ports';
@@ -52,21 +53,22 @@ describe('SpoolingLakeSink', () => {
       'events/customer_id=beta/dt=2026-01-01 c',
     ]);
     expect(readLake(join(dataDir, 'lake'), 'quarantine').map((l) => l.record.message_id)).toEqual(['q']);
-    expect(readdirSync(join(dataDir, 'spool')).filter((f) => f.endsWith('.jsonl'))).toEqual([]);
+    expect(readdirSync(join(dataDir, 'spool')).filter((f) => f.endsWith('.spool'))).toEqual([]);
   });
 
-  it('lands what a crashed run left in the spool, ignoring a half-written last line', async () => {
+  it('lands what a crashed run left in the spool, ignoring a half-written last record', async () => {
     mkdirSync(join(dataDir, 'spool'), { recursive: true });
     const spooled = (id: string) =>
-      JSON.stringify({
-        a: 'events',
-        c: 'acme',
-        d: '2026-01-01',
+      encodeSpoolRecord({
+        area: 'events',
+        customerId: 'acme',
+        dt: '2026-01-01',
         data: `${JSON.stringify({ message_id: id })}\n`,
       });
+    const cut = spooled('z').subarray(0, 30);
     writeFileSync(
-      join(dataDir, 'spool', 'local-crashed-000001.jsonl'),
-      `${spooled('x')}\n${spooled('y')}\n{"a":"events","c":"ac`,
+      join(dataDir, 'spool', 'local-crashed-000001.spool'),
+      Buffer.concat([spooled('x'), spooled('y'), cut]),
     );
     const sink = new SpoolingLakeSink({ dataDir, logger: silentLogger });
 
@@ -79,12 +81,17 @@ describe('SpoolingLakeSink', () => {
 
   it('does not duplicate when a segment is landed twice (crash between landing and deleting it)', async () => {
     mkdirSync(join(dataDir, 'spool'), { recursive: true });
-    const segment = `${JSON.stringify({ a: 'events', c: 'acme', d: '2026-01-01', data: '{"message_id":"x"}\n' })}\n`;
-    writeFileSync(join(dataDir, 'spool', 'local-seg-000001.jsonl'), segment);
+    const segment = encodeSpoolRecord({
+      area: 'events',
+      customerId: 'acme',
+      dt: '2026-01-01',
+      data: '{"message_id":"x"}\n',
+    });
+    writeFileSync(join(dataDir, 'spool', 'local-seg-000001.spool'), segment);
     const first = new SpoolingLakeSink({ dataDir, logger: silentLogger });
     await first.start();
     await first.close();
-    writeFileSync(join(dataDir, 'spool', 'local-seg-000001.jsonl'), segment);
+    writeFileSync(join(dataDir, 'spool', 'local-seg-000001.spool'), segment);
 
     const second = new SpoolingLakeSink({ dataDir, logger: silentLogger });
     await second.start();

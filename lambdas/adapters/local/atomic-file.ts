@@ -1,4 +1,18 @@
 import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+
+/** The same as `writeFileAtomic`, without blocking the event loop. */
+export async function writeFileAtomicAsync(path: string, content: Buffer): Promise<void> {
+  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const handle = await open(temp, 'w', 0o600);
+  try {
+    await handle.write(content);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+}
 
 /** Writes a file so that readers see the old or the new content, never half of it, even after a crash. */
 export function writeFileAtomic(path: string, content: string | Buffer): void {

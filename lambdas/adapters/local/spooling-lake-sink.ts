@@ -1,12 +1,13 @@
 import { mkdirSync, readdirSync } from 'node:fs';
-import { type FileHandle, open, readFile, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import type { LakeArea } from '../../core/lake-records';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { PackedRecord } from '../../core/pack-records';
 import type { Logger, PutOutcome, RecordSink } from '../../core/ports';
-import { writeFileAtomic } from './atomic-file';
+import { writeFileAtomicAsync } from './atomic-file';
 import { lakeDir, lakeObjectKey } from './lake-layout';
+import { decodeSpoolSegment, encodeSpoolRecord } from './spool-format';
 
 export interface SpoolingLakeSinkOptions {
   dataDir: string;
@@ -22,13 +23,6 @@ interface Segment {
   path: string;
   handle: FileHandle;
   bytes: number;
-}
-
-interface SpooledRecord {
-  a: LakeArea;
-  c: string;
-  d: string;
-  data: string;
 }
 
 /**
@@ -50,6 +44,7 @@ export class SpoolingLakeSink implements RecordSink {
   private current: Segment | undefined;
   private queue: { buffer: Buffer; done: (ok: boolean) => void }[] = [];
   private chain: Promise<unknown> = Promise.resolve();
+  private landing: Promise<unknown> = Promise.resolve();
   private draining = false;
   private timer: NodeJS.Timeout | undefined;
   private sequence = 0;
@@ -68,9 +63,9 @@ export class SpoolingLakeSink implements RecordSink {
   async start(): Promise<number> {
     mkdirSync(this.spoolDir, { recursive: true, mode: 0o700 });
     const leftovers = readdirSync(this.spoolDir)
-      .filter((f) => f.endsWith('.jsonl'))
+      .filter((f) => f.endsWith(SEGMENT_SUFFIX))
       .sort();
-    for (const file of leftovers) await this.land(file.slice(0, -'.jsonl'.length));
+    for (const file of leftovers) await this.land(file.slice(0, -SEGMENT_SUFFIX.length));
     if (leftovers.length > 0) this.logger.info('spool recovered', { segments: leftovers.length });
     this.timer = setInterval(
       () => void this.flush().catch((e: Error) => this.logger.error('flush failed', { detail: e.name })),
@@ -81,13 +76,14 @@ export class SpoolingLakeSink implements RecordSink {
   }
 
   put(records: readonly PackedRecord[]): Promise<PutOutcome[]> {
-    const lines = records.map(
-      (r) =>
-        `${JSON.stringify({ a: r.area, c: r.customerId, d: r.dt, data: r.data } satisfies SpooledRecord)}\n`,
+    const buffer = Buffer.concat(
+      records.map((r) =>
+        encodeSpoolRecord({ area: r.area, customerId: r.customerId, dt: r.dt, data: r.data }),
+      ),
     );
     return new Promise((resolve) => {
       this.queue.push({
-        buffer: Buffer.from(lines.join('')),
+        buffer,
         done: (ok) =>
           resolve(
             records.map(() =>
@@ -102,16 +98,22 @@ export class SpoolingLakeSink implements RecordSink {
     });
   }
 
-  /** Seals the current segment and lands it. Resolves once the files are in the lake. */
+  /**
+   * Seals the current segment and lands it. Resolves once the files are in the lake. Landing runs
+   * beside the writes (its own chain), so acknowledging new events never waits for gzip.
+   */
   flush(): Promise<void> {
-    return this.serial(async () => {
-      const sealed = await this.seal();
+    return this.serial(() => this.seal()).then((sealed) => {
       if (sealed) this.sealed.push(sealed);
-      // A segment that failed to land stays queued (and in the spool) and is tried again here.
-      while (this.sealed.length > 0) {
-        await this.land(this.sealed[0]!);
-        this.sealed.shift();
-      }
+      const landing = this.landing.then(async () => {
+        // A segment that failed to land stays queued (and in the spool) and is tried again here.
+        while (this.sealed.length > 0) {
+          await this.land(this.sealed[0]!);
+          this.sealed.shift();
+        }
+      });
+      this.landing = landing.catch(() => undefined);
+      return landing;
     });
   }
 
@@ -150,7 +152,7 @@ export class SpoolingLakeSink implements RecordSink {
     if (this.current) return this.current;
     this.sequence += 1;
     const name = `local-${new Date().toISOString().replace(/[-:.]/g, '')}-${process.pid}-${String(this.sequence).padStart(6, '0')}`;
-    const path = join(this.spoolDir, `${name}.jsonl`);
+    const path = join(this.spoolDir, `${name}${SEGMENT_SUFFIX}`);
     this.current = { name, path, handle: await open(path, 'a', 0o600), bytes: 0 };
     return this.current;
   }
@@ -165,35 +167,27 @@ export class SpoolingLakeSink implements RecordSink {
 
   /** Turns one sealed segment into lake files, then deletes it. Idempotent: file names come from the segment. */
   private async land(name: string): Promise<void> {
-    const path = join(this.spoolDir, `${name}.jsonl`);
-    const text = await readFile(path, 'utf8');
-    const partitions = new Map<string, { area: LakeArea; customerId: string; dt: string; parts: string[] }>();
-    const lines = text.split('\n');
-    lines.forEach((line, i) => {
-      if (line.length === 0) return;
-      let record: SpooledRecord;
-      try {
-        record = JSON.parse(line) as SpooledRecord;
-      } catch {
-        // Only the last line can be cut short (a crash mid-append), and it was never acknowledged.
-        if (i !== lines.length - 1) this.logger.error('spool line unreadable', { segment: name, line: i });
-        return;
-      }
-      const key = lakeObjectKey(record.a, record.c, record.d, name);
-      const partition = partitions.get(key) ?? {
-        area: record.a,
-        customerId: record.c,
-        dt: record.d,
-        parts: [],
-      };
-      partition.parts.push(record.data);
-      partitions.set(key, partition);
-    });
-    for (const [key, partition] of partitions) {
+    const path = join(this.spoolDir, `${name}${SEGMENT_SUFFIX}`);
+    const { records, truncated } = decodeSpoolSegment(await readFile(path));
+    // Only the end can be cut short (a crash mid-append), and that record was never acknowledged.
+    if (truncated)
+      this.logger.warn('spool segment ends in a partial record (never acknowledged)', { segment: name });
+    const partitions = new Map<string, string[]>();
+    for (const record of records) {
+      const key = lakeObjectKey(record.area, record.customerId, record.dt, name);
+      const parts = partitions.get(key) ?? [];
+      parts.push(record.data);
+      partitions.set(key, parts);
+    }
+    for (const [key, parts] of partitions) {
       const target = join(this.lakeRoot, key);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileAtomic(target, gzipSync(partition.parts.join('')));
+      await mkdir(dirname(target), { recursive: true });
+      // zlib's asynchronous gzip runs on the thread pool: the event loop keeps answering requests.
+      await writeFileAtomicAsync(target, await gzipAsync(parts.join('')));
     }
     await unlink(path);
   }
 }
+
+const SEGMENT_SUFFIX = '.spool';
+const gzipAsync = promisify(gzip);
