@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashToken, issueToken } from '../../lambdas/core/tokens';
+import { startAwsStub } from './aws-stub';
+
+export interface ColdStartRow {
+  function: string;
+  bundleKiB: number;
+  /** Median over runs: require() of the bundle. */
+  loadMs: number;
+  /** Median over runs: the first event, SDK client set-up included. */
+  firstEventMs: number;
+  /** Node.js's own start-up before the bundle (not ours, for context). */
+  nodeStartMs: number;
+  status: string | number;
+}
+
+const ROOT = join(__dirname, '..', '..');
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * Bundles the functions exactly as `cdk synth` does (it runs it), then for each bundle starts fresh
+ * Node processes that load it and handle one representative event against a loopback AWS stub.
+ */
+export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
+  const out = mkdtempSync(join(tmpdir(), 'bench-synth-'));
+  const stubToken = issueToken('bench', new Date());
+  const stub = await startAwsStub({
+    [`token#${stubToken.record.tokenHash}`]: {
+      pk: { S: `token#${hashToken(stubToken.token)}` },
+      tokenId: { S: stubToken.record.tokenId },
+      customerId: { S: 'bench' },
+      tokenHash: { S: stubToken.record.tokenHash },
+      status: { S: 'active' },
+      createdAt: { S: stubToken.record.createdAt },
+    },
+  });
+  try {
+    const synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', out], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK_VALIDATION: 'false' } });
+    if (synth.status !== 0) throw new Error(`cdk synth failed: ${synth.stderr.slice(-1000)}`);
+    const template = JSON.parse(readFileSync(join(out, 'SegmentLakeDestination.template.json'), 'utf8'));
+    const functions = Object.values(template.Resources as Record<string, { Type: string; Metadata: Record<string, string> }>).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const message = JSON.stringify({ type: 'track', userId: 'u-1', event: 'sign_up', messageId: 'cold-1', timestamp: '2026-11-28T10:00:00.000Z' });
+    const events: Record<string, unknown> = {
+      authorizer: { version: '2.0', type: 'REQUEST', routeKey: 'POST /', headers: { authorization: `Basic ${Buffer.from(`${stubToken.token}:`).toString('base64')}` }, requestContext: {} },
+      ingest: { version: '2.0', routeKey: 'POST /', rawPath: '/', headers: { 'content-type': 'application/json' }, body: message, isBase64Encoded: false, requestContext: { authorizer: { lambda: { customerId: 'bench', tokenId: 't', eventAliases: '{}' } } } },
+      admin: { version: '2.0', routeKey: 'GET /admin/customers/{customerId}/tokens', rawPath: '/admin', headers: {}, pathParameters: { customerId: 'bench' }, requestContext: {}, isBase64Encoded: false },
+      callback: { version: '2.0', routeKey: 'GET /enable/callback', rawPath: '/enable/callback', headers: {}, requestContext: {} },
+    };
+    const env = {
+      ...process.env,
+      NODE_PATH: join(ROOT, 'node_modules'),
+      AWS_ENDPOINT_URL: stub.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TOKENS_TABLE: 'tokens',
+      DELIVERY: 'stream',
+      STREAM_NAME: 'events',
+      SEGMENT_SLUG: 'bench',
+      ENABLE_REDIRECT_URL: 'https://example.com/enable/callback',
+    };
+    const rows: ColdStartRow[] = [];
+    for (const fn of functions) {
+      const path = fn.Metadata['aws:cdk:path']!;
+      const name = Object.keys(events).find((key) => path.toLowerCase().includes(`/${key}/function`))!;
+      const bundle = join(out, fn.Metadata['aws:asset:path']!, 'index.js');
+      const eventFile = join(out, `${name}-event.json`);
+      writeFileSync(eventFile, JSON.stringify(events[name]));
+      const samples = [];
+      for (let i = 0; i < runs; i++) {
+        // Asynchronous would be needed if the stub ran in the child; it runs here, so the child must not block us.
+        const child = await runChild([join(__dirname, 'cold-start-child.cjs'), bundle, eventFile], env);
+        samples.push(JSON.parse(child));
+      }
+      rows.push({
+        function: name,
+        bundleKiB: Math.round((statSync(bundle).size / 1024) * 10) / 10,
+        loadMs: round(median(samples.map((s) => s.loadMs))),
+        firstEventMs: round(median(samples.map((s) => s.firstEventMs))),
+        nodeStartMs: round(median(samples.map((s) => s.nodeStartMs))),
+        status: samples[0].status,
+      });
+    }
+    return rows;
+  } finally {
+    stub.server.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+async function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { env, cwd: tmpdir() }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim().split('\n').pop()!)));
+  });
+}

@@ -1,0 +1,69 @@
+import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/deliver';
+import { ingestRequest } from '../../lambdas/core/ingest-request';
+import { DEFAULT_LIMITS } from '../../lambdas/core/limits';
+import { type PutOutcome, type RecordSink, silentLogger, systemClock } from '../../lambdas/core/ports';
+import { sideBySide } from './measure';
+import { sampleMessages } from './sample-traffic';
+
+export interface CoreBenchResult {
+  batchSize: number;
+  coreEventsPerSecond: number;
+  floorEventsPerSecond: number;
+  /** core ÷ floor: the share of the JSON floor's speed the whole core keeps. */
+  ratio: number;
+}
+
+/** A sink that acknowledges at once: the bench measures the core, not storage. */
+const instantSink: RecordSink = {
+  maxRecordBytes: 1_000 * 1024,
+  put: async (records) => records.map((): PutOutcome => ({ ok: true })),
+};
+
+/**
+ * Events/s through the whole core (decode, validate, normalize, partition, pack, and the delivery
+ * loop over an instant sink) against the floor on the same bytes: JSON.parse of the body plus
+ * JSON.stringify of each message.
+ */
+export async function benchCore(batchSize: number, seconds: number): Promise<CoreBenchResult> {
+  const bodies = Array.from({ length: 16 }, (_, i) =>
+    JSON.stringify({ batch: sampleMessages(batchSize, i + 1), sentAt: '2026-11-28T10:00:00.000Z' }),
+  );
+  const deps = {
+    sink: instantSink,
+    clock: systemClock,
+    retry: DEFAULT_RETRY_POLICY,
+    limits: DEFAULT_LIMITS,
+    logger: silentLogger,
+  };
+  let i = 0;
+  const [core, floor] = await sideBySide(
+    {
+      name: 'core',
+      run: async () => {
+        const answer = await ingestRequest(
+          { body: bodies[i++ % bodies.length]!, customerId: 'bench', aliases: new Map() },
+          deps,
+        );
+        if (answer.statusCode !== 200) throw new Error(`core answered ${answer.statusCode}`);
+        return batchSize;
+      },
+    },
+    {
+      name: 'floor',
+      run: () => {
+        const parsed = JSON.parse(bodies[i++ % bodies.length]!) as { batch: unknown[] };
+        let bytes = 0;
+        for (const message of parsed.batch) bytes += JSON.stringify(message).length;
+        if (bytes === 0) throw new Error('nothing serialized');
+        return batchSize;
+      },
+    },
+    seconds,
+  );
+  return {
+    batchSize,
+    coreEventsPerSecond: core.eventsPerSecond,
+    floorEventsPerSecond: floor.eventsPerSecond,
+    ratio: core.eventsPerSecond / floor.eventsPerSecond,
+  };
+}

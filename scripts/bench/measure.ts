@@ -1,0 +1,36 @@
+/** One side of a side-by-side measurement. */
+export interface Side {
+  name: string;
+  /** Runs one unit of work and returns how many events it handled. */
+  run: () => number | Promise<number>;
+}
+
+export interface Rate {
+  name: string;
+  eventsPerSecond: number;
+}
+
+/**
+ * Measures two sides in alternating rounds (so drift, GC and the other core's load hit both alike) for
+ * about `seconds`, after a warm-up, and returns events per second for each.
+ */
+export async function sideBySide(a: Side, b: Side, seconds: number, rounds = 10): Promise<[Rate, Rate]> {
+  const totals = new Map<string, { events: number; ms: number }>([
+    [a.name, { events: 0, ms: 0 }],
+    [b.name, { events: 0, ms: 0 }],
+  ]);
+  const slice = (seconds * 1000) / rounds / 2;
+  for (const side of [a, b]) for (let i = 0; i < 20; i++) await side.run();
+  for (let round = 0; round < rounds; round++) {
+    for (const side of round % 2 === 0 ? [a, b] : [b, a]) {
+      const total = totals.get(side.name)!;
+      const start = performance.now();
+      while (performance.now() - start < slice) total.events += await side.run();
+      total.ms += performance.now() - start;
+    }
+  }
+  return [a, b].map((side) => {
+    const total = totals.get(side.name)!;
+    return { name: side.name, eventsPerSecond: (total.events / total.ms) * 1000 };
+  }) as [Rate, Rate];
+}
