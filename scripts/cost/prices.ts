@@ -1,0 +1,24 @@
+/**
+ * Prices in USD, us-east-1, as used by the steering document (shared/docs/architecture.md, "Cost
+ * model", figures from AWS's public price pages, late 2026). Change them here when they change.
+ */
+export const PRICES = {
+  /** API Gateway HTTP API, per million requests (first 300 M/month). */
+  httpApiPerMillionRequests: 1.0,
+  /** Lambda, per million requests. */
+  lambdaPerMillionRequests: 0.2,
+  /** Lambda arm64, per GB-second (x86 is 0.0000166667). */
+  lambdaArmPerGbSecond: 0.0000133334,
+  /** Firehose ingestion per GB, after rounding each record up to 5 KB. */
+  firehosePerGbIngested: 0.029,
+  /** Firehose dynamic partitioning per GB processed. */
+  firehosePartitioningPerGb: 0.02,
+  /** Firehose dynamic partitioning per 1,000 S3 objects delivered. */
+  firehosePerThousandObjects: 0.005,
+  /** Kinesis on-demand: per stream-hour, per GB written, per GB read (Firehose is a standard consumer). */
+  kinesisPerStreamHour: 0.04,
+  kinesisPerGbIn: 0.08,
+  kinesisPerGbOut: 0.04,
+  /** Firehose rounds each record up to this many bytes for billing. */
+  firehoseBillingIncrementBytes: 5 * 1024,
+} as const;
