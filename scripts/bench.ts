@@ -11,10 +11,20 @@ import { benchServer } from './bench/server-bench';
 const GOALS = { coreRatio: 0.5, serverSingleRatio: 0.6, bundleKiB: 150, loadAndFirstEventMs: 50 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, json: { type: 'boolean', default: false }, only: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '5' },
+      json: { type: 'boolean', default: false },
+      only: { type: 'string' },
+    },
+  });
   const seconds = Number(values.seconds);
   const only = values.only;
-  const machine = { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`, memoryGiB: Math.round(totalmem() / 2 ** 30) };
+  const machine = {
+    node: process.version,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+  };
   const core = !only || only === 'core' ? [await benchCore(100, seconds), await benchCore(1, seconds)] : [];
   const server = !only || only === 'server' ? await benchServer(seconds) : [];
   const cold = !only || only === 'cold' ? await benchColdStart() : [];
@@ -25,22 +35,36 @@ async function main(): Promise<void> {
   }
   const lines = [`machine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}`, ''];
   if (core.length) {
-    lines.push('core (decode → validate → normalize → partition → pack) vs JSON.parse + JSON.stringify of the same messages');
-    for (const r of core) lines.push(`  batch ${String(r.batchSize).padStart(3)}: ${fmt(r.coreEventsPerSecond)} events/s vs floor ${fmt(r.floorEventsPerSecond)}  ratio ${r.ratio.toFixed(2)}  (goal ≥ ${GOALS.coreRatio})`);
+    lines.push(
+      'core (decode → validate → normalize → partition → pack) vs JSON.parse + JSON.stringify of the same messages',
+    );
+    for (const r of core)
+      lines.push(
+        `  batch ${String(r.batchSize).padStart(3)}: ${fmt(r.coreEventsPerSecond)} events/s vs floor ${fmt(r.floorEventsPerSecond)}  ratio ${r.ratio.toFixed(2)}  (goal ≥ ${GOALS.coreRatio})`,
+      );
     lines.push('');
   }
   if (server.length) {
-    lines.push('local server (npm start) vs a node:http server that parses and appends, autocannon over loopback');
+    lines.push(
+      'local server (npm start) vs a node:http server that parses and appends, autocannon over loopback',
+    );
     for (const shape of ['single', 'batch-100'] as const) {
       const ours = server.find((r) => r.shape === shape && r.server === 'destination')!;
       const base = server.find((r) => r.shape === shape && r.server === 'baseline')!;
-      lines.push(`  ${shape.padEnd(9)}: ${fmt(ours.requestsPerSecond)} req/s, ${fmt(ours.eventsPerSecond)} events/s, p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms  vs baseline ${fmt(base.requestsPerSecond)} req/s, p50 ${base.p50Ms} ms, p99 ${base.p99Ms} ms  ratio ${(ours.requestsPerSecond / base.requestsPerSecond).toFixed(2)}${shape === 'single' ? `  (goal ≥ ${GOALS.serverSingleRatio})` : ''}`);
+      lines.push(
+        `  ${shape.padEnd(9)}: ${fmt(ours.requestsPerSecond)} req/s, ${fmt(ours.eventsPerSecond)} events/s, p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms  vs baseline ${fmt(base.requestsPerSecond)} req/s, p50 ${base.p50Ms} ms, p99 ${base.p99Ms} ms  ratio ${(ours.requestsPerSecond / base.requestsPerSecond).toFixed(2)}${shape === 'single' ? `  (goal ≥ ${GOALS.serverSingleRatio})` : ''}`,
+      );
     }
     lines.push('');
   }
   if (cold.length) {
-    lines.push(`Lambda bundles (as cdk synth builds them), fresh Node process: load + first event (goals: ≤ ${GOALS.bundleKiB} KiB, ≤ ${GOALS.loadAndFirstEventMs} ms)`);
-    for (const r of cold) lines.push(`  ${r.function.padEnd(10)} ${String(r.bundleKiB).padStart(6)} KiB  load ${String(r.loadMs).padStart(6)} ms  first event ${String(r.firstEventMs).padStart(6)} ms  (Node start ${r.nodeStartMs} ms; answer ${r.status})`);
+    lines.push(
+      `Lambda bundles (as cdk synth builds them), fresh Node process: load + first event (goals: ≤ ${GOALS.bundleKiB} KiB, ≤ ${GOALS.loadAndFirstEventMs} ms)`,
+    );
+    for (const r of cold)
+      lines.push(
+        `  ${r.function.padEnd(10)} ${String(r.bundleKiB).padStart(6)} KiB  load ${String(r.loadMs).padStart(6)} ms  first event ${String(r.firstEventMs).padStart(6)} ms  (Node start ${r.nodeStartMs} ms; answer ${r.status})`,
+      );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

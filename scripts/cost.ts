@@ -13,7 +13,16 @@ import { estimateCost } from './cost/cost-model';
  */
 async function measureCoreMs(perRequest: number): Promise<number> {
   const body = JSON.stringify({ batch: sampleMessages(perRequest, 5) });
-  const deps = { sink: { maxRecordBytes: 1_000 * 1024, put: async (r: readonly unknown[]) => r.map((): PutOutcome => ({ ok: true })) }, clock: systemClock, retry: DEFAULT_RETRY_POLICY, limits: DEFAULT_LIMITS, logger: silentLogger };
+  const deps = {
+    sink: {
+      maxRecordBytes: 1_000 * 1024,
+      put: async (r: readonly unknown[]) => r.map((): PutOutcome => ({ ok: true })),
+    },
+    clock: systemClock,
+    retry: DEFAULT_RETRY_POLICY,
+    limits: DEFAULT_LIMITS,
+    logger: silentLogger,
+  };
   for (let i = 0; i < 50; i++) await ingestRequest({ body, customerId: 'c', aliases: new Map() }, deps);
   const start = performance.now();
   let n = 0;
@@ -39,7 +48,8 @@ async function main(): Promise<void> {
   });
   const perRequest = Number(values['per-request']);
   const events = Number(values.events);
-  if (!(events > 0) || !(perRequest >= 1)) throw new Error('--events and --per-request must be positive numbers');
+  if (!(events > 0) || !(perRequest >= 1))
+    throw new Error('--events and --per-request must be positive numbers');
   const coreMs = await measureCoreMs(Math.min(perRequest, 1_000));
   const lambdaMs = coreMs + Number(values['sink-ms']);
   const lines = estimateCost({
@@ -57,7 +67,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ coreMs, lambdaMs, lines, total })}\n`);
     return;
   }
-  const out = [`${events.toLocaleString('en-US')} events, ${perRequest} per request; ingest ≈ ${coreMs.toFixed(2)} ms measured + ${values['sink-ms']} ms sink (assumed)`, ''];
+  const out = [
+    `${events.toLocaleString('en-US')} events, ${perRequest} per request; ingest ≈ ${coreMs.toFixed(2)} ms measured + ${values['sink-ms']} ms sink (assumed)`,
+    '',
+  ];
   for (const l of lines) out.push(`${l.service.padEnd(32)} $${l.usd.toFixed(2).padStart(12)}   ${l.basis}`);
   out.push(`${'total'.padEnd(32)} $${total.toFixed(2).padStart(12)}`);
   process.stdout.write(`${out.join('\n')}\n`);

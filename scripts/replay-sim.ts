@@ -27,7 +27,8 @@ function main(): void {
       json: { type: 'boolean', default: false },
     },
   });
-  if (values.order !== 'chronological' && values.order !== 'shuffled') throw new Error('--order is chronological or shuffled');
+  if (values.order !== 'chronological' && values.order !== 'shuffled')
+    throw new Error('--order is chronological or shuffled');
   const n = (key: keyof typeof values) => {
     const value = Number(values[key]);
     if (!(value >= 0) || !Number.isFinite(value)) throw new Error(`--${key} must be a number ≥ 0`);
@@ -52,12 +53,26 @@ function main(): void {
     return;
   }
   const advice: string[] = [];
-  if (report.peakActivePartitions > ACTIVE_PARTITIONS_MAX) advice.push(`Peak partitions exceed even the raised quota (${ACTIVE_PARTITIONS_MAX}): replay fewer customers at once (--concurrent) or lower the replay rate; overflow goes to errors/activePartitionExceeded/ and must be redriven.`);
-  else if (report.peakActivePartitions > ACTIVE_PARTITIONS_DEFAULT) advice.push(`Request an active-partition quota increase for the Firehose stream to at least ${Math.ceil((report.peakActivePartitions * 1.25) / 100) * 100} (default ${ACTIVE_PARTITIONS_DEFAULT}, max ${ACTIVE_PARTITIONS_MAX}) before the Replay.`);
+  if (report.peakActivePartitions > ACTIVE_PARTITIONS_MAX)
+    advice.push(
+      `Peak partitions exceed even the raised quota (${ACTIVE_PARTITIONS_MAX}): replay fewer customers at once (--concurrent) or lower the replay rate; overflow goes to errors/activePartitionExceeded/ and must be redriven.`,
+    );
+  else if (report.peakActivePartitions > ACTIVE_PARTITIONS_DEFAULT)
+    advice.push(
+      `Request an active-partition quota increase for the Firehose stream to at least ${Math.ceil((report.peakActivePartitions * 1.25) / 100) * 100} (default ${ACTIVE_PARTITIONS_DEFAULT}, max ${ACTIVE_PARTITIONS_MAX}) before the Replay.`,
+    );
   else advice.push(`Active partitions stay within the default quota (${ACTIVE_PARTITIONS_DEFAULT}).`);
-  if (report.peakEventsPerSecond > DIRECT_PUT_REQUESTS_PER_SECOND || report.peakMiBPerSecond > DIRECT_PUT_MIB_PER_SECOND) advice.push(`Deploy with delivery=stream (the default): single-event requests at ${Math.round(report.peakEventsPerSecond)}/s exceed Firehose Direct PUT's ${DIRECT_PUT_REQUESTS_PER_SECOND} requests/s or ${DIRECT_PUT_MIB_PER_SECOND} MiB/s.`);
+  if (
+    report.peakEventsPerSecond > DIRECT_PUT_REQUESTS_PER_SECOND ||
+    report.peakMiBPerSecond > DIRECT_PUT_MIB_PER_SECOND
+  )
+    advice.push(
+      `Deploy with delivery=stream (the default): single-event requests at ${Math.round(report.peakEventsPerSecond)}/s exceed Firehose Direct PUT's ${DIRECT_PUT_REQUESTS_PER_SECOND} requests/s or ${DIRECT_PUT_MIB_PER_SECOND} MiB/s.`,
+    );
   else advice.push('delivery=direct would keep up; stream mode still absorbs bursts better.');
-  advice.push(`Raise API Gateway stage throttling (throttleRateLimit) above ${Math.ceil(report.peakEventsPerSecond * 1.2)} requests/s if Segment sends one event per request.`);
+  advice.push(
+    `Raise API Gateway stage throttling (throttleRateLimit) above ${Math.ceil(report.peakEventsPerSecond * 1.2)} requests/s if Segment sends one event per request.`,
+  );
   const lines = [
     `Replay of ${scenario.customers} customers × ${scenario.years} years × ${scenario.eventsPerDay.toLocaleString('en-US')} events/day, ${scenario.concurrentReplays} at a time at ${scenario.replayEventsPerSecond} events/s each (${scenario.order}), Firehose buffer ${scenario.bufferSeconds} s`,
     '',

@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
  * PutRecords, Firehose PutRecordBatch, DynamoDB GetItem/UpdateItem), answering at once, so a cold
  * start is measured without a network. `items` answers GetItem by partition key.
  */
-export async function startAwsStub(items: Record<string, Record<string, unknown>>): Promise<{ endpoint: string; server: Server }> {
+export async function startAwsStub(
+  items: Record<string, Record<string, unknown>>,
+): Promise<{ endpoint: string; server: Server }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -14,9 +16,15 @@ export async function startAwsStub(items: Record<string, Record<string, unknown>
       const target = String(req.headers['x-amz-target'] ?? '');
       const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : {};
       let answer: unknown = {};
-      if (target.endsWith('.PutRecords')) answer = { FailedRecordCount: 0, Records: body.Records.map(() => ({ SequenceNumber: '1', ShardId: 'shardId-000000000000' })) };
-      else if (target.endsWith('.PutRecordBatch')) answer = { FailedPutCount: 0, RequestResponses: body.Records.map(() => ({ RecordId: '1' })) };
-      else if (target.endsWith('.GetItem')) answer = items[body.Key?.pk?.S] ? { Item: items[body.Key.pk.S] } : {};
+      if (target.endsWith('.PutRecords'))
+        answer = {
+          FailedRecordCount: 0,
+          Records: body.Records.map(() => ({ SequenceNumber: '1', ShardId: 'shardId-000000000000' })),
+        };
+      else if (target.endsWith('.PutRecordBatch'))
+        answer = { FailedPutCount: 0, RequestResponses: body.Records.map(() => ({ RecordId: '1' })) };
+      else if (target.endsWith('.GetItem'))
+        answer = items[body.Key?.pk?.S] ? { Item: items[body.Key.pk.S] } : {};
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(answer));
     });
   });

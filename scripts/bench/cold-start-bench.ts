@@ -38,16 +38,56 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
     },
   });
   try {
-    const synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', out], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK_VALIDATION: 'false' } });
+    const synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_VALIDATION: 'false' },
+    });
     if (synth.status !== 0) throw new Error(`cdk synth failed: ${synth.stderr.slice(-1000)}`);
     const template = JSON.parse(readFileSync(join(out, 'SegmentLakeDestination.template.json'), 'utf8'));
-    const functions = Object.values(template.Resources as Record<string, { Type: string; Metadata: Record<string, string> }>).filter((r) => r.Type === 'AWS::Lambda::Function');
-    const message = JSON.stringify({ type: 'track', userId: 'u-1', event: 'sign_up', messageId: 'cold-1', timestamp: '2026-11-28T10:00:00.000Z' });
+    const functions = Object.values(
+      template.Resources as Record<string, { Type: string; Metadata: Record<string, string> }>,
+    ).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const message = JSON.stringify({
+      type: 'track',
+      userId: 'u-1',
+      event: 'sign_up',
+      messageId: 'cold-1',
+      timestamp: '2026-11-28T10:00:00.000Z',
+    });
     const events: Record<string, unknown> = {
-      authorizer: { version: '2.0', type: 'REQUEST', routeKey: 'POST /', headers: { authorization: `Basic ${Buffer.from(`${stubToken.token}:`).toString('base64')}` }, requestContext: {} },
-      ingest: { version: '2.0', routeKey: 'POST /', rawPath: '/', headers: { 'content-type': 'application/json' }, body: message, isBase64Encoded: false, requestContext: { authorizer: { lambda: { customerId: 'bench', tokenId: 't', eventAliases: '{}' } } } },
-      admin: { version: '2.0', routeKey: 'GET /admin/customers/{customerId}/tokens', rawPath: '/admin', headers: {}, pathParameters: { customerId: 'bench' }, requestContext: {}, isBase64Encoded: false },
-      callback: { version: '2.0', routeKey: 'GET /enable/callback', rawPath: '/enable/callback', headers: {}, requestContext: {} },
+      authorizer: {
+        version: '2.0',
+        type: 'REQUEST',
+        routeKey: 'POST /',
+        headers: { authorization: `Basic ${Buffer.from(`${stubToken.token}:`).toString('base64')}` },
+        requestContext: {},
+      },
+      ingest: {
+        version: '2.0',
+        routeKey: 'POST /',
+        rawPath: '/',
+        headers: { 'content-type': 'application/json' },
+        body: message,
+        isBase64Encoded: false,
+        requestContext: { authorizer: { lambda: { customerId: 'bench', tokenId: 't', eventAliases: '{}' } } },
+      },
+      admin: {
+        version: '2.0',
+        routeKey: 'GET /admin/customers/{customerId}/tokens',
+        rawPath: '/admin',
+        headers: {},
+        pathParameters: { customerId: 'bench' },
+        requestContext: {},
+        isBase64Encoded: false,
+      },
+      callback: {
+        version: '2.0',
+        routeKey: 'GET /enable/callback',
+        rawPath: '/enable/callback',
+        headers: {},
+        requestContext: {},
+      },
     };
     const env = {
       ...process.env,
@@ -97,6 +137,8 @@ const round = (n: number) => Math.round(n * 10) / 10;
 async function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { env, cwd: tmpdir() }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim().split('\n').pop()!)));
+    execFile(process.execPath, args, { env, cwd: tmpdir() }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim().split('\n').pop()!),
+    );
   });
 }

@@ -10,5 +10,7 @@ const loaded = performance.now();
 const context = { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 30000 };
 Promise.resolve(handler(event, context)).then((answer) => {
   const handled = performance.now();
-  process.stdout.write(`${JSON.stringify({ nodeStartMs: startup, loadMs: loaded - beforeLoad, firstEventMs: handled - loaded, status: answer.statusCode ?? (answer.isAuthorized ? 'allow' : 'deny') })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ nodeStartMs: startup, loadMs: loaded - beforeLoad, firstEventMs: handled - loaded, status: answer.statusCode ?? (answer.isAuthorized ? 'allow' : 'deny') })}\n`,
+  );
 });

@@ -34,14 +34,21 @@ export function estimateCost(input: CostInput): CostLine[] {
   const requests = input.events / input.perRequest;
   const records = requests * Math.min(input.partitionsPerRequest, input.perRequest);
   const recordBytes = (input.events * input.eventBytes) / records;
-  const billedRecordBytes = Math.ceil(recordBytes / PRICES.firehoseBillingIncrementBytes) * PRICES.firehoseBillingIncrementBytes;
+  const billedRecordBytes =
+    Math.ceil(recordBytes / PRICES.firehoseBillingIncrementBytes) * PRICES.firehoseBillingIncrementBytes;
   const dataGb = (input.events * input.eventBytes) / GB;
   const billedMs = Math.max(1, Math.ceil(input.lambdaMs));
   const lines: CostLine[] = [
-    { service: 'API Gateway (HTTP API)', usd: (requests / 1e6) * PRICES.httpApiPerMillionRequests, basis: `${fmt(requests)} requests` },
+    {
+      service: 'API Gateway (HTTP API)',
+      usd: (requests / 1e6) * PRICES.httpApiPerMillionRequests,
+      basis: `${fmt(requests)} requests`,
+    },
     {
       service: 'Lambda (ingest)',
-      usd: (requests / 1e6) * PRICES.lambdaPerMillionRequests + requests * (billedMs / 1000) * (input.lambdaMemoryMb / 1024) * PRICES.lambdaArmPerGbSecond,
+      usd:
+        (requests / 1e6) * PRICES.lambdaPerMillionRequests +
+        requests * (billedMs / 1000) * (input.lambdaMemoryMb / 1024) * PRICES.lambdaArmPerGbSecond,
       basis: `${fmt(requests)} invocations × ${billedMs} ms × ${input.lambdaMemoryMb} MB arm64`,
     },
     {
@@ -58,7 +65,9 @@ export function estimateCost(input: CostInput): CostLine[] {
   if (input.stream) {
     lines.push({
       service: 'Kinesis on-demand',
-      usd: input.streamHours * PRICES.kinesisPerStreamHour + dataGb * (PRICES.kinesisPerGbIn + PRICES.kinesisPerGbOut),
+      usd:
+        input.streamHours * PRICES.kinesisPerStreamHour +
+        dataGb * (PRICES.kinesisPerGbIn + PRICES.kinesisPerGbOut),
       basis: `${input.streamHours} stream-hours, ${dataGb.toFixed(0)} GB in and out`,
     });
   }

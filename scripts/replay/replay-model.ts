@@ -74,6 +74,13 @@ export function simulateReplay(s: ReplayScenario): ReplayReport {
     }
     peak = Math.max(peak, replaying * days + live);
   }
-  const peakEventsPerSecond = s.concurrentReplays * s.replayEventsPerSecond + s.liveCustomers * s.liveEventsPerSecond;
-  return { peakActivePartitions: peak, durationSeconds, peakEventsPerSecond, peakMiBPerSecond: (peakEventsPerSecond * s.eventBytes) / 2 ** 20, windows };
+  const peakEventsPerSecond =
+    s.concurrentReplays * s.replayEventsPerSecond + s.liveCustomers * s.liveEventsPerSecond;
+  return {
+    peakActivePartitions: peak,
+    durationSeconds,
+    peakEventsPerSecond,
+    peakMiBPerSecond: (peakEventsPerSecond * s.eventBytes) / 2 ** 20,
+    windows,
+  };
 }

@@ -2,7 +2,15 @@ import { estimateCost } from '../../scripts/cost/cost-model';
 import { simulateReplay } from '../../scripts/replay/replay-model';
 
 describe('the cost model', () => {
-  const base = { events: 1e9, eventBytes: 1300, lambdaMs: 20, lambdaMemoryMb: 256, stream: false, streamHours: 0, partitionsPerRequest: 1 };
+  const base = {
+    events: 1e9,
+    eventBytes: 1300,
+    lambdaMs: 20,
+    lambdaMemoryMb: 256,
+    stream: false,
+    streamHours: 0,
+    partitionsPerRequest: 1,
+  };
   const total = (lines: { usd: number }[]) => lines.reduce((sum, l) => sum + l.usd, 0);
 
   it('prices one event per request like the steering document (about $1.4k per billion, API Gateway the largest term)', () => {
@@ -23,7 +31,9 @@ describe('the cost model', () => {
   });
 
   it('bills Firehose records rounded up to 5 KB', () => {
-    const single = estimateCost({ ...base, events: 1e6, perRequest: 1 }).find((l) => l.service === 'Firehose ingestion')!;
+    const single = estimateCost({ ...base, events: 1e6, perRequest: 1 }).find(
+      (l) => l.service === 'Firehose ingestion',
+    )!;
     expect(single.usd).toBeCloseTo(((1e6 * 5 * 1024) / 1024 ** 3) * 0.029, 5);
   });
 });

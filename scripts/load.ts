@@ -1,0 +1,245 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
+import { createToken } from '../lambdas/core/token-admin';
+import { artilleryConfig, readArtilleryReport } from './load/artillery-config';
+import { type LakeIds, localLakeIds, s3LakeIds } from './load/lake-ids';
+import { memoryGrowth, rssMiB } from './load/memory';
+import { type LedgerEntry, reconcile } from './load/reconcile';
+
+/**
+ * `npm run load` — a short artillery run (about a minute) against a local destination it starts itself.
+ * `npm run soak -- --duration <minutes>` — the same traffic at a sustained rate, sampling the server's
+ * memory. Both end with a reconciliation of the lake and write reports/<run>/summary.md and result.json.
+ * Against a deployed stage: `--target <url> --tokens <file> --bucket <lake bucket>` (only then does
+ * traffic leave 127.0.0.1).
+ */
+const ROOT = resolve(__dirname, '..');
+const LOAD_DIR = join(ROOT, 'test', 'load');
+const ARTILLERY = join(LOAD_DIR, 'node_modules', '.bin', 'artillery');
+// Skewed traffic: one big customer, a few smaller ones.
+const CUSTOMERS = [
+  { customerId: 'load-big', weight: 60 },
+  { customerId: 'load-mid', weight: 25 },
+  { customerId: 'load-small', weight: 10 },
+  { customerId: 'load-tiny', weight: 5 },
+];
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      mode: { type: 'string', default: 'load' },
+      duration: { type: 'string', default: '10' },
+      rate: { type: 'string', default: '30' },
+      p99: { type: 'string', default: '1500' },
+      target: { type: 'string' },
+      tokens: { type: 'string' },
+      bucket: { type: 'string' },
+      settle: { type: 'string', default: '120' },
+    },
+  });
+  const mode = values.mode === 'soak' ? 'soak' : 'load';
+  const minutes = Number(values.duration);
+  if (mode === 'soak' && !(minutes > 0 && minutes <= 24 * 60))
+    throw new Error('--duration is minutes, from 1 to 1440');
+  if (values.target && !(values.tokens && values.bucket))
+    throw new Error('--target needs --tokens <file> and --bucket <lake bucket> to reconcile');
+  const runDir = join(ROOT, 'reports', `${mode}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(runDir, { recursive: true });
+  ensureArtillery();
+
+  let server: ChildProcess | undefined;
+  let dataDir: string | undefined;
+  let target = values.target;
+  let customers: { customerId: string; token: string; weight: number }[];
+  if (target) {
+    customers = JSON.parse(readFileSync(values.tokens!, 'utf8'));
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), `${mode}-`));
+    const store = new FileTokenStore(dataDir);
+    customers = await Promise.all(
+      CUSTOMERS.map(async (c) => ({ ...c, token: (await createToken(store, c.customerId)).token })),
+    );
+    ({ child: server, url: target } = await startDestination(dataDir));
+  }
+  const customersFile = join(runDir, 'customers.json');
+  writeFileSync(customersFile, JSON.stringify(customers), { mode: 0o600 });
+  const ledgerFile = join(runDir, 'ledger.jsonl');
+  writeFileSync(ledgerFile, '');
+
+  const phases =
+    mode === 'load'
+      ? [
+          { name: 'warm-up', duration: 10, arrivalRate: 10 },
+          { name: 'steady', duration: 30, arrivalRate: 40 },
+          { name: 'burst', duration: 10, arrivalRate: 100 },
+        ]
+      : [{ name: 'sustained', duration: Math.round(minutes * 60), arrivalRate: Number(values.rate) }];
+  const configFile = join(runDir, 'artillery.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify(
+      artilleryConfig({
+        target,
+        processor: join(LOAD_DIR, 'processor.cjs'),
+        phases,
+        p99Ms: Number(values.p99),
+      }),
+      null,
+      2,
+    ),
+  );
+
+  const memory: number[] = [];
+  const sampler = server?.pid
+    ? setInterval(() => memory.push(rssMiB(server!.pid!) ?? Number.NaN), 2_000)
+    : undefined;
+  const reportFile = join(runDir, 'artillery-report.json');
+  const artilleryExit = await run(ARTILLERY, ['run', '--output', reportFile, configFile], {
+    LOAD_CUSTOMERS_FILE: customersFile,
+    LOAD_LEDGER_FILE: ledgerFile,
+    LOAD_RUN_ID: `${mode}${Date.now().toString(36)}`,
+    ARTILLERY_DISABLE_TELEMETRY: 'true',
+  });
+  if (sampler) clearInterval(sampler);
+
+  let lake: LakeIds;
+  const ids = customers.map((c) => c.customerId);
+  if (server && dataDir) {
+    await stopDestination(server);
+    lake = localLakeIds(join(dataDir, 'lake'), ids);
+  } else {
+    // Firehose buffers up to its interval (60 s by default) before objects appear in S3.
+    await new Promise((r) => setTimeout(r, Number(values.settle) * 1000));
+    lake = await s3LakeIds(values.bucket!, ids);
+  }
+
+  const ledger = readFileSync(ledgerFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LedgerEntry);
+  const artillery = readArtilleryReport(JSON.parse(readFileSync(reportFile, 'utf8')));
+  const reconciliation = reconcile(ledger, lake.events, lake.quarantine);
+  const growth = memoryGrowth(memory.filter((m) => Number.isFinite(m)));
+  const failures = [
+    artilleryExit !== 0
+      ? `artillery exited ${artilleryExit} (a threshold failed: p99 > ${values.p99} ms or errors)`
+      : '',
+    artillery.serverErrors > 0 ? `${artillery.serverErrors} 5xx answers` : '',
+    Object.keys(artillery.errors).length > 0 ? `client errors: ${JSON.stringify(artillery.errors)}` : '',
+    reconciliation.missing.length > 0
+      ? `${reconciliation.missing.length} acknowledged messages missing from the lake`
+      : '',
+    reconciliation.unexplainedDuplicates.length > 0
+      ? `${reconciliation.unexplainedDuplicates.length} messages in the lake more often than acknowledged`
+      : '',
+    reconciliation.missingFromQuarantine.length > 0
+      ? `${reconciliation.missingFromQuarantine.length} invalid messages missing from quarantine`
+      : '',
+    mode === 'soak' && growth.grew
+      ? `server memory grew from ${growth.firstMiB.toFixed(0)} to ${growth.lastMiB.toFixed(0)} MiB`
+      : '',
+  ].filter(Boolean);
+
+  const result = {
+    mode,
+    target,
+    phases,
+    artillery,
+    reconciliation: {
+      ...reconciliation,
+      missing: reconciliation.missing.slice(0, 50),
+      unexplainedDuplicates: reconciliation.unexplainedDuplicates.slice(0, 50),
+    },
+    memory: { samplesMiB: memory, ...growth },
+    failures,
+  };
+  writeFileSync(join(runDir, 'result.json'), JSON.stringify(result, null, 2));
+  const summary = [
+    `# ${mode} run — ${failures.length ? 'FAILED' : 'passed'}`,
+    '',
+    `target: ${target}; phases: ${phases.map((p) => `${p.name} ${p.duration}s @ ${p.arrivalRate}/s`).join(', ')}`,
+    '',
+    '| requests | req/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | answers |',
+    '|---|---|---|---|---|---|---|---|',
+    `| ${artillery.requests} | ${artillery.requestsPerSecond.toFixed(1)} | ${artillery.latencyMs.p50} | ${artillery.latencyMs.p95} | ${artillery.latencyMs.p99} | ${artillery.latencyMs.p999} | ${artillery.latencyMs.max} | ${Object.entries(
+      artillery.codes,
+    )
+      .map(([c, n]) => `${c}: ${n}`)
+      .join(', ')} |`,
+    '',
+    '| reconciliation | |',
+    '|---|---|',
+    `| acknowledged messages (distinct) | ${reconciliation.acknowledgedMessages} (${reconciliation.distinctAcknowledged}) |`,
+    `| missing from the lake | ${reconciliation.missing.length} |`,
+    `| duplicates sent on purpose (Replay) | ${reconciliation.deliberateDuplicates} |`,
+    `| unexplained duplicates | ${reconciliation.unexplainedDuplicates.length} |`,
+    `| invalid on purpose → quarantine | ${reconciliation.expectedQuarantined - reconciliation.missingFromQuarantine.length} of ${reconciliation.expectedQuarantined} |`,
+    '',
+    memory.length
+      ? `server memory: ${Math.min(...memory).toFixed(0)}–${Math.max(...memory).toFixed(0)} MiB over ${memory.length} samples (steady first quarter ${growth.firstMiB.toFixed(0)}, last ${growth.lastMiB.toFixed(0)} MiB)`
+      : '',
+    '',
+    ...(failures.length ? ['Failures:', ...failures.map((f) => `- ${f}`)] : ['No failures.']),
+    '',
+    `Files: ${runDir}`,
+  ].join('\n');
+  writeFileSync(join(runDir, 'summary.md'), `${summary}\n`);
+  process.stdout.write(`\n${summary}\n`);
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  return failures.length ? 1 : 0;
+}
+
+function ensureArtillery(): void {
+  if (existsSync(ARTILLERY)) return;
+  process.stdout.write('Installing artillery into test/load (once, ~500 MB)…\n');
+  const install = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: LOAD_DIR,
+    stdio: 'inherit',
+    env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+  });
+  if (install.status !== 0) throw new Error('npm ci in test/load failed');
+}
+
+async function startDestination(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', FLUSH_INTERVAL_MS: '500' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolveUrl(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the local destination exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+function stopDestination(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+function run(command: string, args: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(command, args, { cwd: LOAD_DIR, env: { ...process.env, ...env }, stdio: 'inherit' });
+    child.once('exit', (code) => done(code ?? 1));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`load: ${error.message}`);
+    process.exit(2);
+  },
+);
