@@ -8,9 +8,15 @@ const beforeLoad = performance.now();
 const { handler } = require(bundle);
 const loaded = performance.now();
 const context = { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 30000 };
-Promise.resolve(handler(event, context)).then((answer) => {
-  const handled = performance.now();
-  process.stdout.write(
-    `${JSON.stringify({ nodeStartMs: startup, loadMs: loaded - beforeLoad, firstEventMs: handled - loaded, status: answer.statusCode ?? (answer.isAuthorized ? 'allow' : 'deny') })}\n`,
-  );
-});
+Promise.resolve(handler(event, context)).then(
+  (answer) => {
+    const handled = performance.now();
+    process.stdout.write(
+      `${JSON.stringify({ nodeStartMs: startup, loadMs: loaded - beforeLoad, firstEventMs: handled - loaded, status: answer.statusCode ?? (answer.isAuthorized ? 'allow' : 'deny') })}\n`,
+    );
+  },
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

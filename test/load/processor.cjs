@@ -23,7 +23,10 @@ const recent = [];
 const pick = (items) => items[Math.floor(Math.random() * items.length)];
 function customer() {
   let roll = Math.random() * totalWeight;
-  for (const c of customers) if ((roll -= c.weight) < 0) return c;
+  for (const c of customers) {
+    roll -= c.weight;
+    if (roll < 0) return c;
+  }
   return customers[0];
 }
 
