@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
 import { createToken } from '../lambdas/core/token-admin';
+import { spawnDestination, stopServer } from '../local/spawn-destination';
 import { artilleryConfig, readArtilleryReport } from './load/artillery-config';
 import { type LakeIds, localLakeIds, s3LakeIds } from './load/lake-ids';
 import { memoryGrowth, rssMiB } from './load/memory';
@@ -63,7 +64,12 @@ async function main(): Promise<number> {
     customers = await Promise.all(
       CUSTOMERS.map(async (c) => ({ ...c, token: (await createToken(store, c.customerId)).token })),
     );
-    ({ child: server, url: target } = await startDestination(dataDir));
+    ({ child: server, url: target } = await spawnDestination({
+      DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      FLUSH_INTERVAL_MS: '500',
+    }));
   }
   const customersFile = join(runDir, 'customers.json');
   writeFileSync(customersFile, JSON.stringify(customers), { mode: 0o600 });
@@ -109,7 +115,7 @@ async function main(): Promise<number> {
   let lake: LakeIds;
   const ids = customers.map((c) => c.customerId);
   if (server && dataDir) {
-    await stopDestination(server);
+    await stopServer(server);
     lake = localLakeIds(join(dataDir, 'lake'), ids);
   } else {
     // Firehose buffers up to its interval (60 s by default) before objects appear in S3.
@@ -202,31 +208,6 @@ function ensureArtillery(): void {
     env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
   });
   if (install.status !== 0) throw new Error('npm ci in test/load failed');
-}
-
-async function startDestination(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', FLUSH_INTERVAL_MS: '500' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolveUrl(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`the local destination exited with ${code}`)));
-  });
-  return { child, url };
-}
-
-function stopDestination(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-  });
 }
 
 function run(command: string, args: string[], env: Record<string, string>): Promise<number> {

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import { createToken } from '../../lambdas/core/token-admin';
+import { spawnDestination, spawnServer, stopServer } from '../../local/spawn-destination';
 import { sampleMessages } from './sample-traffic';
 
 export interface ServerBenchRow {
@@ -15,36 +15,6 @@ export interface ServerBenchRow {
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
-}
-
-const ROOT = join(__dirname, '..', '..');
-
-async function start(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { child, url };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 async function hammer(
@@ -89,8 +59,12 @@ export async function benchServer(seconds: number, connections = 16): Promise<Se
       for (const server of ['baseline', 'destination'] as const) {
         const running =
           server === 'baseline'
-            ? await start(['scripts/bench/baseline-server.ts', join(dataDir, `baseline-${shape}.jsonl`)], {})
-            : await start(['local/main.ts'], { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent' });
+            ? await spawnServer(
+                'scripts/bench/baseline-server.ts',
+                [join(dataDir, `baseline-${shape}.jsonl`)],
+                {},
+              )
+            : await spawnDestination({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent' });
         try {
           const r = await hammer(`${running.url}/`, body, authorization, seconds, connections);
           rows.push({
@@ -103,7 +77,7 @@ export async function benchServer(seconds: number, connections = 16): Promise<Se
             non2xx: r.non2xx,
           });
         } finally {
-          await stop(running.child);
+          await stopServer(running.child);
         }
       }
     }

@@ -1,12 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  ListShardsCommand,
-} from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoTokenStore } from '../../lambdas/adapters/aws/dynamo-token-store';
@@ -17,6 +10,8 @@ import {
   createTokenTable,
   type Emulator,
   emulatorClientConfig,
+  kinesaliteClient,
+  readStreamLines,
   startDynalite,
   startKinesalite,
 } from '../support/emulators';
@@ -61,11 +56,9 @@ describe('the Lambda handlers, composed exactly as deployed', () => {
   beforeAll(async () => {
     [dynamo, kinesis] = await Promise.all([startDynalite(), startKinesalite()]);
     await createTokenTable(new DynamoDBClient(emulatorClientConfig(dynamo.endpoint)), 'tokens');
-    const kinesisClient = new KinesisClient({
-      ...emulatorClientConfig(kinesis.endpoint),
-      requestHandler: new NodeHttpHandler(),
-    });
-    await kinesisClient.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 1 }));
+    await kinesaliteClient(kinesis.endpoint).send(
+      new CreateStreamCommand({ StreamName: 'events', ShardCount: 1 }),
+    );
     baseEnv = {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
@@ -110,26 +103,7 @@ describe('the Lambda handlers, composed exactly as deployed', () => {
     expect(verdict.context).toMatchObject({ customerId: 'acme' });
     expect(answer).toMatchObject({ statusCode: 200 });
     expect(JSON.parse(answer.body)).toMatchObject({ accepted: 2 });
-    const client = new KinesisClient({
-      ...emulatorClientConfig(kinesis.endpoint),
-      requestHandler: new NodeHttpHandler(),
-    });
-    const { Shards } = await client.send(new ListShardsCommand({ StreamName: 'events' }));
-    const { ShardIterator } = await client.send(
-      new GetShardIteratorCommand({
-        StreamName: 'events',
-        ShardId: Shards![0]!.ShardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    );
-    const { Records } = await client.send(new GetRecordsCommand({ ShardIterator }));
-    const landed = Records!.flatMap((r) =>
-      Buffer.from(r.Data!)
-        .toString()
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l)),
-    );
+    const landed = (await readStreamLines(kinesaliteClient(kinesis.endpoint), 'events')).flat();
     expect(landed.map((e) => [e.message_id, e.customer_id, e.event])).toEqual([
       ['deployed-1', 'acme', 'Signed Up'],
       ['deployed-2', 'acme', 'Signed Up'],

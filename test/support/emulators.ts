@@ -1,6 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { TOKEN_TABLE_INDEXES } from '../../lambdas/adapters/aws/dynamo-token-store';
 
 // The emulators ship without types; each is a function returning a node:http server.
@@ -66,4 +73,38 @@ export async function createTokenTable(client: DynamoDBClient, tableName: string
       ],
     }),
   );
+}
+
+/** A Kinesis client for kinesalite (which needs HTTP/1.1). */
+export function kinesaliteClient(endpoint: string): KinesisClient {
+  return new KinesisClient({ ...emulatorClientConfig(endpoint), requestHandler: new NodeHttpHandler() });
+}
+
+/** Every JSON line of every record in a stream, shard by shard, from the start. */
+export async function readStreamLines(
+  client: KinesisClient,
+  streamName: string,
+): Promise<Record<string, unknown>[][]> {
+  const { Shards } = await client.send(new ListShardsCommand({ StreamName: streamName }));
+  const shards: Record<string, unknown>[][] = [];
+  for (const shard of Shards ?? []) {
+    const { ShardIterator } = await client.send(
+      new GetShardIteratorCommand({
+        StreamName: streamName,
+        ShardId: shard.ShardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    const { Records } = await client.send(new GetRecordsCommand({ ShardIterator }));
+    shards.push(
+      (Records ?? []).flatMap((r) =>
+        Buffer.from(r.Data!)
+          .toString()
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
+      ),
+    );
+  }
+  return shards;
 }

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import { createToken } from '../../lambdas/core/token-admin';
+import { spawnDestination as spawnLocalDestination } from '../../local/spawn-destination';
 import { childOutputs } from './secrets';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -45,36 +46,10 @@ export async function post(
 }
 
 /** Runs `local/main.ts` in its own process (as `npm start` does) and waits for its banner. */
-export async function spawnDestination(
-  dataDir: string,
-  env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  childOutputs.push(() => output);
-  child.stdout!.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 20 s: ${output}`)), 20_000);
-    const check = () => {
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
-  });
-  return { child, url, output: () => output };
+export async function spawnDestination(dataDir: string, env: Record<string, string> = {}) {
+  const server = await spawnLocalDestination({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...env });
+  childOutputs.push(server.output);
+  return server;
 }
 
 export function waitForExit(child: ChildProcess): Promise<number | null> {

@@ -1,12 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  ListShardsCommand,
-} from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CreateStreamCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoTokenStore } from '../../../lambdas/adapters/aws/dynamo-token-store';
 import { KinesisSink } from '../../../lambdas/adapters/aws/kinesis-sink';
 import { authorize } from '../../../lambdas/core/authorize';
@@ -18,6 +11,8 @@ import {
   createTokenTable,
   type Emulator,
   emulatorClientConfig,
+  kinesaliteClient,
+  readStreamLines,
   startDynalite,
   startKinesalite,
 } from '../../support/emulators';
@@ -88,10 +83,7 @@ describe('KinesisSink against kinesalite', () => {
   let client: KinesisClient;
   beforeAll(async () => {
     kinesis = await startKinesalite();
-    client = new KinesisClient({
-      ...emulatorClientConfig(kinesis.endpoint),
-      requestHandler: new NodeHttpHandler(),
-    });
+    client = kinesaliteClient(kinesis.endpoint);
     await client.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 4 }));
     await new Promise((resolve) => setTimeout(resolve, 50));
   });
@@ -114,28 +106,9 @@ describe('KinesisSink against kinesalite', () => {
       createFakeClock(),
     );
 
-    const { Shards } = await client.send(new ListShardsCommand({ StreamName: 'events' }));
-    const perShard: number[] = [];
-    const ids: string[] = [];
-    for (const shard of Shards ?? []) {
-      const { ShardIterator } = await client.send(
-        new GetShardIteratorCommand({
-          StreamName: 'events',
-          ShardId: shard.ShardId,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }),
-      );
-      const { Records } = await client.send(new GetRecordsCommand({ ShardIterator }));
-      perShard.push(Records?.length ?? 0);
-      for (const r of Records ?? [])
-        ids.push(
-          ...Buffer.from(r.Data!)
-            .toString()
-            .trim()
-            .split('\n')
-            .map((l) => JSON.parse(l).message_id),
-        );
-    }
+    const shards = await readStreamLines(client, 'events');
+    const ids = shards.flat().map((line) => line.message_id);
+    const perShard = shards.map((lines) => lines.length);
     expect(ids.sort()).toEqual(lines.map((l) => JSON.parse(l.json).message_id).sort());
     expect(perShard.filter((n) => n > 0).length).toBeGreaterThan(1);
   });
