@@ -66,6 +66,15 @@ export const StackConfigSchema = v.pipe(
         v.startsWith('https://', 'enableRedirectUrl must be https'),
       ),
     ),
+    /** Alarms go to an SNS topic; this address is subscribed to it when given. */
+    alarmEmail: v.optional(v.pipe(v.string(), v.email('alarmEmail must be an e-mail address'))),
+    /** Alarm thresholds (docs/operations.md has the runbook for each alarm). */
+    alarmServerErrorRatePercent: v.optional(wholeNumber(1, 100), 1),
+    alarmFreshnessSeconds: v.optional(wholeNumber(60, 86_400), 900),
+    /** The Firehose stream's active-partition quota (500 unless raised), and the share of it that alarms. */
+    activePartitionQuota: v.optional(wholeNumber(1, 5_000), 500),
+    alarmActivePartitionPercent: v.optional(wholeNumber(1, 100), 80),
+    alarmQuarantineRatePercent: v.optional(wholeNumber(1, 100), 5),
     /** `retain` keeps the bucket and table when the stack is deleted; `destroy` is for throw-away stages. */
     removalPolicy: v.optional(
       v.picklist(['retain', 'destroy'], 'removalPolicy must be "retain" or "destroy"'),

@@ -7,6 +7,7 @@ import { DeliveryPipeline } from './delivery-pipeline';
 import { IngestApi } from './ingest-api';
 import { LakeBucket } from './lake-bucket';
 import { LakeCatalog } from './lake-catalog';
+import { Monitoring } from './monitoring';
 import { TokenTable } from './token-table';
 
 export interface SegmentLakeStackProps extends StackProps {
@@ -21,6 +22,7 @@ export class SegmentLakeStack extends Stack {
   readonly ingestApi: IngestApi;
   readonly catalog: LakeCatalog;
   readonly admin: AdminApi;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: SegmentLakeStackProps) {
     super(scope, id, props);
@@ -59,6 +61,21 @@ export class SegmentLakeStack extends Stack {
       enableRedirectUrl: config.enableRedirectUrl,
       logRetention,
     });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      api: this.ingestApi.api,
+      ingest: this.ingestApi.ingest.function,
+      authorizer: this.ingestApi.authorizer.function,
+      stream: this.delivery.stream,
+      deliveryStreamName: this.delivery.deliveryStream.ref,
+      alarmEmail: config.alarmEmail,
+      thresholds: {
+        serverErrorRatePercent: config.alarmServerErrorRatePercent,
+        freshnessSeconds: config.alarmFreshnessSeconds,
+        activePartitionQuota: config.activePartitionQuota,
+        activePartitionAlarmPercent: config.alarmActivePartitionPercent,
+        quarantineRatePercent: config.alarmQuarantineRatePercent,
+      },
+    });
     this.catalog = new LakeCatalog(this, 'Catalog', {
       lake: this.lake.bucket,
       queryResults: this.lake.queryResults,
@@ -77,6 +94,11 @@ export class SegmentLakeStack extends Stack {
       description: 'npm run tokens -- create --customer <id> --table <this>',
     });
     new CfnOutput(this, 'LakeBucketName', { value: this.lake.bucket.bucketName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'Subscribe on-call to this topic',
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, 'GlueDatabase', { value: this.catalog.databaseName });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.catalog.workGroup.ref });
     new CfnOutput(this, 'DeliveryStreamName', { value: this.delivery.deliveryStream.ref });

@@ -5,9 +5,10 @@ import type {
   Context,
 } from 'aws-lambda';
 import { type AuthContext, authorize } from '../core/authorize';
-import type { Logger } from '../core/ports';
+import { type Logger, type Metrics, noMetrics } from '../core/ports';
 import type { TokenStore } from '../core/token-store';
 import { headerValue } from '../ingest/create-ingest-handler';
+import { publishMetrics } from '../ingest/publish-metrics';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthContext>;
 export type AuthorizerHandler = (
@@ -22,11 +23,23 @@ export type AuthorizerHandler = (
  * key with a message the customer sees; `principalFrom` in the ingest function enforces the verdict.
  * Logs carry the outcome and customer id only — never the header, the key or the event.
  */
-export function createAuthorizerHandler(deps: { tokens: TokenStore; logger: Logger }): AuthorizerHandler {
-  return middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>().handler(async (event) => {
-    const context = await authorize(headerValue(event.headers, 'authorization'), deps.tokens);
-    if ('denied' in context) deps.logger.warn('denied', { reason: context.denied });
-    else deps.logger.info('allowed', { customerId: context.customerId, tokenId: context.tokenId });
-    return { isAuthorized: true, context };
-  });
+export function createAuthorizerHandler(deps: {
+  tokens: TokenStore;
+  logger: Logger;
+  metrics?: Metrics;
+}): AuthorizerHandler {
+  const metrics = deps.metrics ?? noMetrics;
+  return middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>()
+    .use(publishMetrics(metrics))
+    .handler(async (event) => {
+      const context = await authorize(headerValue(event.headers, 'authorization'), deps.tokens);
+      if ('denied' in context) {
+        deps.logger.warn('denied', { reason: context.denied });
+        metrics.count('AuthorizerDenied', 1, context.denied);
+      } else {
+        deps.logger.info('allowed', { customerId: context.customerId, tokenId: context.tokenId });
+        metrics.count('AuthorizerAllowed', 1);
+      }
+      return { isAuthorized: true, context };
+    });
 }

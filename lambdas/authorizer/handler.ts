@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as v from 'valibot';
 import { requestPathClientConfig } from '../adapters/aws/clients';
 import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
+import { powertoolsMetrics } from '../adapters/aws/powertools-metrics';
 import { jsonLogger } from '../core/ports';
 import { readEnv } from '../core/read-env';
 import { createAuthorizerHandler } from './create-authorizer-handler';
@@ -15,4 +16,5 @@ export const handler = createAuthorizerHandler({
     readEnv(AuthorizerEnv, process.env).TOKENS_TABLE,
   ),
   logger: jsonLogger('authorizer'),
+  metrics: powertoolsMetrics('authorizer'),
 });

@@ -1,11 +1,11 @@
 import { deliver, type RetryPolicy } from './deliver';
-import { BadRequestError, InvalidMessageError, UnsupportedTypeError } from './errors';
+import { BadRequestError, InvalidMessageError, SinkUnavailableError, UnsupportedTypeError } from './errors';
 import { type HttpAnswer, jsonAnswer } from './http-answer';
 import type { QuarantineEntry } from './lake-records';
 import type { Limits } from './limits';
 import { type LakeLine, packRecords } from './pack-records';
 import { parseBody } from './parse-body';
-import type { Clock, Logger, RecordSink } from './ports';
+import type { Clock, Logger, Metrics, RecordSink } from './ports';
 import { type PreparedMessages, prepareMessages } from './prepare-messages';
 import { type RawBody, readBody } from './read-body';
 import { utcDate } from './timestamps';
@@ -23,6 +23,8 @@ export interface IngestDeps {
   retry: RetryPolicy;
   limits: Limits;
   logger: Logger;
+  /** Counts for dashboards and alarms; none when omitted. */
+  metrics?: Metrics;
 }
 
 /** What a 200 tells the sender: counts, and why each refused message was refused. */
@@ -46,6 +48,7 @@ const QUARANTINE_ENVELOPE_BYTES = 4 * 1024;
  */
 export async function ingestRequest(request: IngestRequest, deps: IngestDeps): Promise<HttpAnswer> {
   const receivedAt = deps.clock.now();
+  deps.metrics?.count('Requests', 1);
   const text = readBody(request, deps.limits);
   let parsed: ReturnType<typeof parseBody>;
   try {
@@ -64,6 +67,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
         ],
         deps,
       );
+      deps.metrics?.count('EventsQuarantined', 1, 'unreadable_body');
     }
     throw error;
   }
@@ -81,6 +85,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
   }));
   for (const entry of prepared.quarantine) lines.push(quarantineLine(entry, deps.sink.maxRecordBytes));
   const stats = await store(lines, deps);
+  countOutcome(deps.metrics, prepared, stats.retriedRecords);
   deps.logger.info('ingested', {
     customerId: request.customerId,
     shape: parsed.shape,
@@ -107,8 +112,27 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
 
 async function store(lines: LakeLine[], deps: IngestDeps) {
   const records = packRecords(lines, deps.sink.maxRecordBytes);
-  const stats = await deliver(records, deps.sink, deps.retry, deps.clock);
-  return { records: records.length, ...stats };
+  try {
+    const stats = await deliver(records, deps.sink, deps.retry, deps.clock);
+    return { records: records.length, ...stats };
+  } catch (error) {
+    deps.metrics?.count(error instanceof SinkUnavailableError ? 'SinkBudgetExhausted' : 'InternalErrors', 1);
+    throw error;
+  }
+}
+
+function countOutcome(
+  metrics: Metrics | undefined,
+  prepared: PreparedMessages,
+  retriedRecords: number,
+): void {
+  if (!metrics) return;
+  metrics.count('EventsAccepted', prepared.events.length);
+  if (prepared.duplicates > 0) metrics.count('DuplicatesInRequest', prepared.duplicates);
+  if (retriedRecords > 0) metrics.count('SinkRetriedRecords', retriedRecords);
+  const byReason = new Map<string, number>();
+  for (const e of prepared.errors) byReason.set(e.code, (byReason.get(e.code) ?? 0) + 1);
+  for (const [reason, n] of byReason) metrics.count('EventsQuarantined', n, reason);
 }
 
 function unreadableBody(

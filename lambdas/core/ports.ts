@@ -47,3 +47,24 @@ export function jsonLogger(
       write(JSON.stringify({ level, service, message, time: new Date().toISOString(), ...fields }), level);
   return { info: log('info'), warn: log('warn'), error: log('error') };
 }
+
+/** The counts the destination publishes (CloudWatch metrics on AWS). Dimensions stay low-cardinality: never a customer id. */
+export type MetricName =
+  | 'Requests'
+  | 'EventsAccepted'
+  | 'EventsQuarantined'
+  | 'DuplicatesInRequest'
+  | 'SinkRetriedRecords'
+  | 'SinkBudgetExhausted'
+  | 'InternalErrors'
+  | 'AuthorizerAllowed'
+  | 'AuthorizerDenied';
+
+export interface Metrics {
+  /** Adds to a count; `reason` becomes a `Reason` dimension (a quarantine reason or a denial code). */
+  count(name: MetricName, value: number, reason?: string): void;
+  /** Publishes what was counted (once per invocation). */
+  flush(): void;
+}
+
+export const noMetrics: Metrics = { count() {}, flush() {} };

@@ -4,7 +4,9 @@ import { principalFrom } from '../core/authorize';
 import type { HttpAnswer } from '../core/http-answer';
 import { type IngestDeps, ingestRequest } from '../core/ingest-request';
 import { SUPPORTED_TYPES } from '../core/message-schema';
+import { noMetrics } from '../core/ports';
 import { answerErrors } from './answer-errors';
+import { publishMetrics } from './publish-metrics';
 
 export type IngestEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<Record<string, unknown>>>;
 export type IngestHandler = (event: IngestEvent, context: Context) => Promise<HttpAnswer>;
@@ -17,6 +19,7 @@ const ROUTE_TYPES: ReadonlySet<string> = new Set(SUPPORTED_TYPES);
  */
 export function createIngestHandler(deps: IngestDeps): IngestHandler {
   return middy<IngestEvent, HttpAnswer>()
+    .use(publishMetrics(deps.metrics ?? noMetrics))
     .use(answerErrors(deps.logger))
     .handler(async (event) => {
       const principal = principalFrom(event.requestContext.authorizer?.lambda);

@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import { requestPathClientConfig } from '../adapters/aws/clients';
 import { FirehoseSink } from '../adapters/aws/firehose-sink';
 import { KinesisSink } from '../adapters/aws/kinesis-sink';
+import { powertoolsMetrics } from '../adapters/aws/powertools-metrics';
 import { DEFAULT_RETRY_POLICY } from '../core/deliver';
 import type { IngestDeps } from '../core/ingest-request';
 import { DEFAULT_LIMITS } from '../core/limits';
@@ -32,5 +33,6 @@ export function ingestDepsFromEnv(env: Record<string, string | undefined>): Inge
     retry: DEFAULT_RETRY_POLICY,
     limits: DEFAULT_LIMITS,
     logger: jsonLogger('ingest'),
+    metrics: powertoolsMetrics('ingest'),
   };
 }

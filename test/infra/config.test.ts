@@ -14,6 +14,11 @@ describe('stack settings, validated at synth', () => {
       firehoseBufferMiB: 128,
       streamRetentionHours: 24,
       segmentSlug: 'segment-lake-destination',
+      alarmServerErrorRatePercent: 1,
+      alarmFreshnessSeconds: 900,
+      activePartitionQuota: 500,
+      alarmActivePartitionPercent: 80,
+      alarmQuarantineRatePercent: 5,
       removalPolicy: 'retain',
     });
   });
@@ -38,6 +43,7 @@ describe('stack settings, validated at synth', () => {
     [{ lakeInfrequentAccessAfterDays: 60, lakeExpireAfterDays: 30 }, /lakeExpireAfterDays must be after/],
     [{ delivry: 'direct' }, /Unknown setting\(s\): delivry/],
     [{ segmentSlug: 'Not A Slug' }, /segmentSlug must be lower-case/],
+    [{ alarmEmail: 'on-call' }, /alarmEmail must be an e-mail address/],
     [{ enableRedirectUrl: 'http://example.com/x' }, /enableRedirectUrl must be https/],
   ])('refuses %p with a message naming the setting', (context, message) => {
     expect(() => readStackConfig(context)).toThrow(message);

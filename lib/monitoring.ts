@@ -1,0 +1,279 @@
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Duration, Stack } from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../lambdas/adapters/aws/powertools-metrics';
+
+/** Alarm thresholds: each a stack setting with a documented default (README, docs/operations.md). */
+export interface AlarmThresholds {
+  /** API 5xx answers as a percentage of requests, over 5 minutes. */
+  readonly serverErrorRatePercent: number;
+  /** Oldest record waiting in Firehose (s) before S3 delivery counts as late. */
+  readonly freshnessSeconds: number;
+  /** The stream's active-partition quota, and the share of it that raises the alarm. */
+  readonly activePartitionQuota: number;
+  readonly activePartitionAlarmPercent: number;
+  /** Quarantined messages as a percentage of all messages, over 15 minutes. */
+  readonly quarantineRatePercent: number;
+}
+
+export interface MonitoringProps {
+  readonly api: apigwv2.HttpApi;
+  readonly ingest: lambda.IFunction;
+  readonly authorizer: lambda.IFunction;
+  readonly stream?: kinesis.IStream | undefined;
+  readonly deliveryStreamName: string;
+  readonly thresholds: AlarmThresholds;
+  /** Subscribed to the alarm topic when given. */
+  readonly alarmEmail?: string | undefined;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * The pipeline end to end on one dashboard, and the alarms that page: API 5xx rate, sink budget
+ * exhausted, Kinesis throttling, Firehose delivery failing or late, partitions near the quota or over
+ * it, and a jump in the quarantine rate. Runbook per alarm: docs/operations.md.
+ */
+export class Monitoring extends Construct {
+  readonly topic: sns.Topic;
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: Record<string, cloudwatch.Alarm> = {};
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const t = props.thresholds;
+    this.topic = new sns.Topic(this, 'Alarms', {
+      displayName: 'Segment lake destination alarms',
+      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+
+    const apiDims = { ApiId: props.api.apiId, Stage: '$default' };
+    const api = (metricName: string, statistic = 'Sum') =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: apiDims,
+        statistic,
+        period: FIVE_MINUTES,
+      });
+    const firehoseMetric = (metricName: string, statistic: string, period = FIVE_MINUTES) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Firehose',
+        metricName,
+        dimensionsMap: { DeliveryStreamName: props.deliveryStreamName },
+        statistic,
+        period,
+      });
+    const ours = (metricName: string, service: string, statistic = 'Sum', period = FIVE_MINUTES) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service },
+        statistic,
+        period,
+      });
+    // Dashboards may search (the breakdown by reason); alarms may not, so they use the total.
+    const quarantinedByReason = new cloudwatch.MathExpression({
+      expression: `SEARCH('{${METRICS_NAMESPACE},Reason,service} MetricName="EventsQuarantined"', 'Sum', 300)`,
+      label: '',
+      period: FIVE_MINUTES,
+    });
+
+    const serverErrorRate = new cloudwatch.MathExpression({
+      expression: '100 * errors / MAX([requests, 1])',
+      usingMetrics: { errors: api('5xx'), requests: api('Count') },
+      label: 'API 5xx %',
+      period: FIVE_MINUTES,
+    });
+    const quarantineRate = new cloudwatch.MathExpression({
+      expression: '100 * quarantined / MAX([quarantined + accepted, 1])',
+      usingMetrics: {
+        quarantined: ours('EventsQuarantined', 'ingest', 'Sum', Duration.minutes(15)),
+        accepted: ours('EventsAccepted', 'ingest', 'Sum', Duration.minutes(15)),
+      },
+      label: 'quarantine %',
+      period: Duration.minutes(15),
+    });
+    const partitionCount = firehoseMetric('PartitionCount', 'Maximum');
+
+    this.alarm(
+      'ServerErrorRate',
+      serverErrorRate,
+      t.serverErrorRatePercent,
+      `More than ${t.serverErrorRatePercent}% of API requests answered 5xx over 5 minutes (Segment retries them).`,
+    );
+    this.alarm(
+      'SinkBudgetExhausted',
+      ours('SinkBudgetExhausted', 'ingest'),
+      1,
+      'Kinesis/Firehose did not take records within the retry budget: requests were answered 503.',
+    );
+    if (props.stream) {
+      const throttled = new cloudwatch.Metric({
+        namespace: 'AWS/Kinesis',
+        metricName: 'WriteProvisionedThroughputExceeded',
+        dimensionsMap: { StreamName: props.stream.streamName },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      });
+      this.alarm(
+        'KinesisThrottling',
+        throttled,
+        1,
+        'Kinesis refused writes for throughput: retries absorb bursts, sustained throttling ends in 503s.',
+        3,
+      );
+    }
+    this.alarm(
+      'DeliveryFailing',
+      firehoseMetric('DeliveryToS3.Success', 'Average'),
+      1,
+      'Firehose failed to deliver to S3: records are retried, then written to errors/.',
+      3,
+      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+    );
+    this.alarm(
+      'DeliveryLate',
+      firehoseMetric('DeliveryToS3.DataFreshness', 'Maximum'),
+      t.freshnessSeconds,
+      `The oldest record in Firehose is older than ${t.freshnessSeconds} s.`,
+      3,
+    );
+    this.alarm(
+      'PartitionQuotaExceeded',
+      firehoseMetric('PartitionCountExceeded', 'Maximum'),
+      1,
+      'More active partitions than the quota: records go to errors/activePartitionExceeded/ and must be redriven.',
+    );
+    this.alarm(
+      'PartitionsNearQuota',
+      partitionCount,
+      Math.floor((t.activePartitionQuota * t.activePartitionAlarmPercent) / 100),
+      `Active partitions above ${t.activePartitionAlarmPercent}% of the quota (${t.activePartitionQuota}).`,
+    );
+    this.alarm(
+      'QuarantineRate',
+      quarantineRate,
+      t.quarantineRatePercent,
+      `More than ${t.quarantineRatePercent}% of messages quarantined over 15 minutes: a customer's payloads changed?`,
+    );
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${Stack.of(this).stackName}-pipeline`,
+    });
+    const graph = (
+      title: string,
+      left: cloudwatch.IMetric[],
+      right: cloudwatch.IMetric[] = [],
+      leftAnnotations: cloudwatch.HorizontalAnnotation[] = [],
+    ) => new cloudwatch.GraphWidget({ title, left, right, leftAnnotations, width: 8, height: 6 });
+    this.dashboard.addWidgets(
+      graph('API requests and errors', [api('Count'), api('4xx'), api('5xx')], [serverErrorRate]),
+      graph('API latency (ms)', [
+        api('Latency', 'p50'),
+        api('Latency', 'p99'),
+        api('IntegrationLatency', 'p99'),
+      ]),
+      graph('Authorizer', [ours('AuthorizerAllowed', 'authorizer'), ours('AuthorizerDenied', 'authorizer')]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Ingest function',
+        [props.ingest.metricInvocations(), props.ingest.metricErrors(), props.ingest.metricThrottles()],
+        [props.ingest.metricDuration({ statistic: 'p99' })],
+      ),
+      graph(
+        'Events',
+        [
+          ours('EventsAccepted', 'ingest'),
+          ours('EventsQuarantined', 'ingest'),
+          ours('DuplicatesInRequest', 'ingest'),
+        ],
+        [quarantineRate],
+      ),
+      graph('Quarantined by reason', [quarantinedByReason]),
+      graph('Sink retries and exhaustion', [
+        ours('SinkRetriedRecords', 'ingest'),
+        ours('SinkBudgetExhausted', 'ingest'),
+      ]),
+    );
+    const streamMetrics = props.stream
+      ? [
+          graph(
+            'Kinesis',
+            [
+              new cloudwatch.Metric({
+                namespace: 'AWS/Kinesis',
+                metricName: 'IncomingRecords',
+                dimensionsMap: { StreamName: props.stream.streamName },
+                statistic: 'Sum',
+                period: FIVE_MINUTES,
+              }),
+              new cloudwatch.Metric({
+                namespace: 'AWS/Kinesis',
+                metricName: 'WriteProvisionedThroughputExceeded',
+                dimensionsMap: { StreamName: props.stream.streamName },
+                statistic: 'Sum',
+                period: FIVE_MINUTES,
+              }),
+            ],
+            [
+              new cloudwatch.Metric({
+                namespace: 'AWS/Kinesis',
+                metricName: 'GetRecords.IteratorAgeMilliseconds',
+                dimensionsMap: { StreamName: props.stream.streamName },
+                statistic: 'Maximum',
+                period: FIVE_MINUTES,
+              }),
+            ],
+          ),
+        ]
+      : [];
+    this.dashboard.addWidgets(
+      ...streamMetrics,
+      graph(
+        'Firehose in vs delivered',
+        [
+          firehoseMetric(props.stream ? 'DataReadFromKinesisStream.Records' : 'IncomingRecords', 'Sum'),
+          firehoseMetric('DeliveryToS3.Records', 'Sum'),
+        ],
+        [firehoseMetric('DeliveryToS3.Success', 'Average')],
+      ),
+      graph(
+        'Freshness and partitions',
+        [firehoseMetric('DeliveryToS3.DataFreshness', 'Maximum')],
+        [partitionCount, firehoseMetric('PartitionCountExceeded', 'Maximum')],
+      ),
+    );
+  }
+
+  private alarm(
+    id: string,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    description: string,
+    evaluationPeriods = 1,
+    comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  ): void {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      metric,
+      threshold,
+      evaluationPeriods,
+      comparisonOperator,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `${description} Runbook: docs/operations.md#${id.toLowerCase()}`,
+    });
+    alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    alarm.addOkAction(new actions.SnsAction(this.topic));
+    this.alarms[id] = alarm;
+  }
+}

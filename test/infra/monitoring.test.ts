@@ -1,0 +1,95 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { synthStack } from '../support/stack';
+
+describe('monitoring', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synthStack({
+      alarmEmail: 'oncall@example.com',
+      alarmFreshnessSeconds: 600,
+      activePartitionQuota: 5000,
+    }));
+  });
+
+  const alarms = () =>
+    Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const alarm = (idPart: string) => {
+    const found = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).find(([id]) =>
+      id.includes(idPart),
+    );
+    if (!found) throw new Error(`no alarm ${idPart}`);
+    return found[1].Properties;
+  };
+
+  it('sends every alarm (and its recovery) to an encrypted, TLS-only topic with the on-call subscription', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    for (const a of alarms()) {
+      expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MonitoringAlarms/) }]);
+      expect(a.OKActions).toEqual(a.AlarmActions);
+      expect(a.AlarmDescription).toMatch(/Runbook: docs\/operations\.md#/);
+    }
+  });
+
+  it('alarms on the 5xx rate, sink exhaustion, Kinesis throttling, Firehose delivery and freshness, partitions and quarantine rate', () => {
+    expect(alarm('ServerErrorRate')).toMatchObject({
+      Threshold: 1,
+      Metrics: expect.arrayContaining([
+        expect.objectContaining({ Expression: '100 * errors / MAX([requests, 1])' }),
+      ]),
+    });
+    expect(alarm('SinkBudgetExhausted')).toMatchObject({
+      Threshold: 1,
+      Namespace: 'SegmentLakeDestination',
+      MetricName: 'SinkBudgetExhausted',
+      Dimensions: [{ Name: 'service', Value: 'ingest' }],
+    });
+    expect(alarm('KinesisThrottling')).toMatchObject({
+      Namespace: 'AWS/Kinesis',
+      MetricName: 'WriteProvisionedThroughputExceeded',
+    });
+    expect(alarm('DeliveryFailing')).toMatchObject({
+      Namespace: 'AWS/Firehose',
+      MetricName: 'DeliveryToS3.Success',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+    });
+    expect(alarm('DeliveryLate')).toMatchObject({ MetricName: 'DeliveryToS3.DataFreshness', Threshold: 600 });
+    expect(alarm('PartitionQuotaExceeded')).toMatchObject({
+      MetricName: 'PartitionCountExceeded',
+      Threshold: 1,
+    });
+    expect(alarm('PartitionsNearQuota')).toMatchObject({ MetricName: 'PartitionCount', Threshold: 4000 });
+    expect(alarm('QuarantineRate')).toMatchObject({ Threshold: 5 });
+  });
+
+  it('draws the pipeline end to end on one dashboard', () => {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!;
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const metric of [
+      '5xx',
+      'Latency',
+      'AuthorizerDenied',
+      'EventsAccepted',
+      'EventsQuarantined',
+      'SinkBudgetExhausted',
+      'WriteProvisionedThroughputExceeded',
+      'GetRecords.IteratorAgeMilliseconds',
+      'DeliveryToS3.Records',
+      'DeliveryToS3.DataFreshness',
+      'PartitionCount',
+    ]) {
+      expect([metric, body.includes(metric)]).toEqual([metric, true]);
+    }
+  });
+});
