@@ -20,11 +20,12 @@ export interface DeliveryPipelineProps {
 /**
  * Firehose splits our packed records (JSON lines) back into events, reads each one's lake area,
  * customer and date with jq, and writes gzip JSON lines under `<area>/customer_id=<id>/dt=<date>/`.
- * Quarantine entries are the records with a `reason`, so both areas share one durable path. Records
+ * Quarantine entries are the records with a `reason`, ledger entries those with a `ledger_version`, so
+ * all three areas share one durable path. Records
  * Firehose cannot deliver (e.g. `activePartitionExceeded`) go to `errors/<error-output-type>/`.
  */
 export const PARTITION_QUERY = {
-  area: '(if has("reason") then "quarantine" else "events" end)',
+  area: '(if has("reason") then "quarantine" elif has("ledger_version") then "ledger" else "events" end)',
   customer_id: '.customer_id',
   dt: '.dt',
 };
@@ -55,7 +56,7 @@ export class DeliveryPipeline extends Construct {
         resources: [props.lake.bucketArn],
       }),
     );
-    const prefixes = ['events/*', 'quarantine/*', 'errors/*'];
+    const prefixes = ['events/*', 'quarantine/*', 'ledger/*', 'errors/*'];
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],

@@ -3,6 +3,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import type { LakeArea } from '../lambdas/core/lake-records';
 
 export interface LakeCatalogProps {
   readonly lake: s3.IBucket;
@@ -43,6 +44,15 @@ export const QUARANTINE_COLUMNS: Column[] = [
   { name: 'raw_truncated', type: 'boolean' },
 ];
 
+/** The completeness ledger's columns (lambdas/core/lake-records.ts, LedgerEntry). */
+export const LEDGER_COLUMNS: Column[] = [
+  { name: 'ledger_version', type: 'int' },
+  { name: 'received_at', type: 'string' },
+  { name: 'accepted', type: 'bigint' },
+  { name: 'quarantined', type: 'bigint' },
+  { name: 'duplicates', type: 'bigint' },
+];
+
 export const PARTITION_COLUMNS: Column[] = [
   { name: 'customer_id', type: 'string' },
   { name: 'dt', type: 'string' },
@@ -69,8 +79,9 @@ export class LakeCatalog extends Construct {
     });
     const events = this.projectedTable('Events', 'events', EVENT_COLUMNS, props.lake);
     const quarantine = this.projectedTable('Quarantine', 'quarantine', QUARANTINE_COLUMNS, props.lake);
-    const view = this.dedupeView();
-    for (const table of [events, quarantine, view]) table.addResourceDependency(database);
+    const ledger = this.projectedTable('Ledger', 'ledger', LEDGER_COLUMNS, props.lake);
+    for (const table of [events, quarantine, ledger, this.dedupeView(), this.completenessView()])
+      table.addResourceDependency(database);
 
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
       name: `${this.databaseName}_lake`,
@@ -88,12 +99,7 @@ export class LakeCatalog extends Construct {
     });
   }
 
-  private projectedTable(
-    id: string,
-    area: 'events' | 'quarantine',
-    columns: Column[],
-    lake: s3.IBucket,
-  ): glue.CfnTable {
+  private projectedTable(id: string, area: LakeArea, columns: Column[], lake: s3.IBucket): glue.CfnTable {
     const location = `s3://${lake.bucketName}/${area}/`;
     return new glue.CfnTable(this, id, {
       catalogId: Stack.of(this).account,
@@ -133,33 +139,70 @@ export class LakeCatalog extends Construct {
   /** An Athena (Presto) view, stored in Glue the way Athena stores the views it creates. */
   private dedupeView(): glue.CfnTable {
     const names = EVENT_COLUMNS.map((c) => `"${c.name}"`).join(', ');
-    const originalSql =
+    const sql =
       `SELECT ${names}, CAST(from_iso8601_timestamp("timestamp") AS timestamp(3)) AS event_time, customer_id, dt ` +
       `FROM (SELECT *, row_number() OVER (PARTITION BY customer_id, message_id ORDER BY received_at) AS copy ` +
       `FROM "${this.databaseName}"."events") WHERE copy = 1`;
+    return this.view('EventsDeduplicated', 'events_deduplicated', sql, [
+      ...EVENT_COLUMNS,
+      { name: 'event_time', type: 'timestamp' },
+      ...PARTITION_COLUMNS,
+    ]);
+  }
+
+  /**
+   * "Did all of yesterday arrive?": per customer and day, what the ingest acknowledged (the ledger)
+   * against what landed. `missing` above 0 after Firehose's buffer interval means events to look for
+   * (in errors/, or lost); `landed_distinct` below `landed_rows` are duplicates the dedupe view removes.
+   */
+  private completenessView(): glue.CfnTable {
+    const db = `"${this.databaseName}"`;
+    const sql =
+      `WITH acknowledged AS (SELECT customer_id, dt, sum(accepted) AS accepted, sum(quarantined) AS quarantined, sum(duplicates) AS duplicates FROM ${db}."ledger" GROUP BY customer_id, dt), ` +
+      `landed AS (SELECT customer_id, dt, count(*) AS landed_rows, count(DISTINCT message_id) AS landed_distinct FROM ${db}."events" GROUP BY customer_id, dt), ` +
+      `quarantined AS (SELECT customer_id, dt, count(*) AS quarantine_rows FROM ${db}."quarantine" GROUP BY customer_id, dt) ` +
+      'SELECT a.customer_id, a.dt, a.accepted, coalesce(l.landed_rows, 0) AS landed_rows, coalesce(l.landed_distinct, 0) AS landed_distinct, ' +
+      'greatest(a.accepted - coalesce(l.landed_rows, 0), 0) AS missing, a.quarantined, coalesce(q.quarantine_rows, 0) AS quarantine_rows, a.duplicates ' +
+      'FROM acknowledged a LEFT JOIN landed l ON l.customer_id = a.customer_id AND l.dt = a.dt ' +
+      'LEFT JOIN quarantined q ON q.customer_id = a.customer_id AND q.dt = a.dt';
+    const bigint = (name: string) => ({ name, type: 'bigint' });
+    return this.view('Completeness', 'completeness', sql, [
+      ...PARTITION_COLUMNS,
+      bigint('accepted'),
+      bigint('landed_rows'),
+      bigint('landed_distinct'),
+      bigint('missing'),
+      bigint('quarantined'),
+      bigint('quarantine_rows'),
+      bigint('duplicates'),
+    ]);
+  }
+
+  /** An Athena (Presto) view, stored in Glue the way Athena stores the views it creates. */
+  private view(id: string, name: string, originalSql: string, columns: Column[]): glue.CfnTable {
     const prestoType: Record<string, string> = {
       int: 'integer',
+      bigint: 'bigint',
       string: 'varchar',
       boolean: 'boolean',
       timestamp: 'timestamp(3)',
     };
-    const viewColumns = [...EVENT_COLUMNS, { name: 'event_time', type: 'timestamp' }, ...PARTITION_COLUMNS];
     const presto = {
       originalSql,
       catalog: 'awsdatacatalog',
       schema: this.databaseName,
-      columns: viewColumns.map((c) => ({ name: c.name, type: prestoType[c.type] })),
+      columns: columns.map((c) => ({ name: c.name, type: prestoType[c.type] })),
     };
-    return new glue.CfnTable(this, 'EventsDeduplicated', {
+    return new glue.CfnTable(this, id, {
       catalogId: Stack.of(this).account,
       databaseName: this.databaseName,
       tableInput: {
-        name: 'events_deduplicated',
+        name,
         tableType: 'VIRTUAL_VIEW',
         parameters: { presto_view: 'true', comment: 'Presto View' },
         viewOriginalText: `/* Presto View: ${Buffer.from(JSON.stringify(presto)).toString('base64')} */`,
         viewExpandedText: '/* Presto View */',
-        storageDescriptor: { columns: viewColumns, serdeInfo: {} },
+        storageDescriptor: { columns, serdeInfo: {} },
       },
     });
   }

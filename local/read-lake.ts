@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { LakeArea } from '../lambdas/core/lake-records';
 
 export interface LandedLine {
   /** The object's key relative to the lake root, e.g. `events/customer_id=acme/dt=2026-01-01/x.gz`. */
@@ -9,7 +10,7 @@ export interface LandedLine {
 }
 
 /** Every line of every gzip file under `<lakeRoot>/<area>`, with the key of the file it is in. */
-export function readLake(lakeRoot: string, area: 'events' | 'quarantine'): LandedLine[] {
+export function readLake(lakeRoot: string, area: LakeArea): LandedLine[] {
   const out: LandedLine[] = [];
   const walk = (dir: string) => {
     if (!existsSync(dir)) return;

@@ -1,7 +1,7 @@
 import { deliver, type RetryPolicy } from './deliver';
 import { BadRequestError, InvalidMessageError, SinkUnavailableError, UnsupportedTypeError } from './errors';
 import { type HttpAnswer, jsonAnswer } from './http-answer';
-import type { QuarantineEntry } from './lake-records';
+import type { LedgerEntry, QuarantineEntry } from './lake-records';
 import type { Limits } from './limits';
 import { type LakeLine, packRecords } from './pack-records';
 import { parseBody } from './parse-body';
@@ -58,15 +58,13 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
       error instanceof BadRequestError &&
       (error.code === 'invalid_json' || error.code === 'invalid_body_shape')
     ) {
-      await store(
-        [
-          quarantineLine(
-            unreadableBody(request.customerId, receivedAt, text, error),
-            deps.sink.maxRecordBytes,
-          ),
-        ],
-        deps,
-      );
+      const entry = unreadableBody(request.customerId, receivedAt, text, error);
+      const ledger = ledgerLines(request.customerId, receivedAt, {
+        events: [],
+        quarantine: [entry],
+        duplicates: 0,
+      });
+      await store([quarantineLine(entry, deps.sink.maxRecordBytes), ...ledger], deps);
       deps.metrics?.count('EventsQuarantined', 1, 'unreadable_body');
     }
     throw error;
@@ -84,6 +82,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
     json: prepared.lines[i]!,
   }));
   for (const entry of prepared.quarantine) lines.push(quarantineLine(entry, deps.sink.maxRecordBytes));
+  lines.push(...ledgerLines(request.customerId, receivedAt, prepared));
   const stats = await store(lines, deps);
   countOutcome(deps.metrics, prepared, stats.retriedRecords);
   deps.logger.info('ingested', {
@@ -133,6 +132,42 @@ function countOutcome(
   const byReason = new Map<string, number>();
   for (const e of prepared.errors) byReason.set(e.code, (byReason.get(e.code) ?? 0) + 1);
   for (const [reason, n] of byReason) metrics.count('EventsQuarantined', n, reason);
+}
+
+/** The request's completeness-ledger lines: accepted events per event date, quarantine and duplicates under the receive date. */
+function ledgerLines(
+  customerId: string,
+  receivedAt: number,
+  prepared: Pick<PreparedMessages, 'events' | 'quarantine' | 'duplicates'>,
+): LakeLine[] {
+  const receivedDt = utcDate(receivedAt);
+  const byDt = new Map<string, LedgerEntry>();
+  const entry = (dt: string) => {
+    let found = byDt.get(dt);
+    if (!found) {
+      found = {
+        ledger_version: 1,
+        customer_id: customerId,
+        dt,
+        received_at: new Date(receivedAt).toISOString(),
+        accepted: 0,
+        quarantined: 0,
+        duplicates: 0,
+      };
+      byDt.set(dt, found);
+    }
+    return found;
+  };
+  for (const event of prepared.events) entry(event.dt).accepted += 1;
+  if (prepared.quarantine.length > 0) entry(receivedDt).quarantined += prepared.quarantine.length;
+  if (prepared.duplicates > 0) entry(receivedDt).duplicates += prepared.duplicates;
+  return [...byDt.values()].map((ledger) => ({
+    area: 'ledger',
+    customerId,
+    dt: ledger.dt,
+    spreadKey: `ledger-${receivedAt}-${ledger.dt}`,
+    json: JSON.stringify(ledger),
+  }));
 }
 
 function unreadableBody(

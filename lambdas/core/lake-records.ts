@@ -47,4 +47,20 @@ export interface QuarantineEntry {
 }
 
 /** The two landing areas of the lake, which are also the S3 top-level prefixes. */
-export type LakeArea = 'events' | 'quarantine';
+export type LakeArea = 'events' | 'quarantine' | 'ledger';
+
+/**
+ * What one acknowledged request stored for one customer and day, in `ledger/customer_id=<id>/dt=<day>/`:
+ * the completeness ledger compares these counts with what landed (lib/lake-catalog.ts, view
+ * `completeness`). Accepted events are counted under their event date (their partition); quarantined
+ * ones under the receive date (theirs).
+ */
+export interface LedgerEntry {
+  ledger_version: 1;
+  customer_id: string;
+  dt: string;
+  received_at: string;
+  accepted: number;
+  quarantined: number;
+  duplicates: number;
+}

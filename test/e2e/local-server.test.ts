@@ -215,6 +215,19 @@ describe('local destination, end to end over HTTP', () => {
       expect(landed.record).toMatchObject({ customer_id: 'acme', dt });
     }
     expect(events).toHaveLength(accepted.size);
+    // The completeness ledger agrees with the lake, partition by partition.
+    const ledger = readLake(lake, 'ledger').map((l) => l.record);
+    const acceptedByDt = new Map<string, number>();
+    for (const entry of ledger)
+      acceptedByDt.set(
+        entry.dt as string,
+        (acceptedByDt.get(entry.dt as string) ?? 0) + (entry.accepted as number),
+      );
+    const landedByDt = new Map<string, number>();
+    for (const { record } of events)
+      landedByDt.set(record.dt as string, (landedByDt.get(record.dt as string) ?? 0) + 1);
+    expect(acceptedByDt).toEqual(landedByDt);
+    expect(ledger.reduce((sum, e) => sum + (e.quarantined as number), 0)).toBe(quarantine.length);
     const quarantined = new Set(quarantine.map((l) => l.record.message_id));
     for (const id of refused) expect(quarantined.has(id)).toBe(true);
     expect(events.find((l) => l.record.message_id === 'sdk-1')!.record).toMatchObject({

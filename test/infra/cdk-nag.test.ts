@@ -14,7 +14,9 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
 }
 
 const COMMON_ACKS = ['AwsSolutions-S1', 'AwsSolutions-APIG4', ...Array(4).fill('AwsSolutions-L1')].concat(
-  ['events/*', 'quarantine/*', 'errors/*'].map((p) => `AwsSolutions-IAM5[Resource::<Lake42DFAD75.Arn>/${p}]`),
+  ['events/*', 'quarantine/*', 'ledger/*', 'errors/*'].map(
+    (p) => `AwsSolutions-IAM5[Resource::<Lake42DFAD75.Arn>/${p}]`,
+  ),
 );
 
 describe.each([

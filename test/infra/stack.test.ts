@@ -190,6 +190,23 @@ describe('the stack, with the default (Kinesis stream) delivery', () => {
     template.hasResourceProperties('AWS::Glue::Table', {
       TableInput: Match.objectLike({ Name: 'quarantine' }),
     });
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({ Name: 'ledger', PartitionKeys: Match.anyValue() }),
+    });
+    const completeness = Object.values(template.findResources('AWS::Glue::Table')).find(
+      (t) => t.Properties.TableInput.Name === 'completeness',
+    )!;
+    const completenessSql = JSON.parse(
+      Buffer.from(
+        /\/\* Presto View: (.+) \*\//.exec(completeness.Properties.TableInput.ViewOriginalText)![1]!,
+        'base64',
+      ).toString(),
+    ).originalSql;
+    expect(completenessSql).toMatch(/sum\(accepted\) AS accepted,.* FROM "testdestination"\."ledger"/);
+    expect(completenessSql).toMatch(
+      /count\(\*\) AS landed_rows, count\(DISTINCT message_id\) AS landed_distinct FROM "testdestination"\."events"/,
+    );
+    expect(completenessSql).toMatch(/greatest\(a\.accepted - coalesce\(l\.landed_rows, 0\), 0\) AS missing/);
     const view = Object.values(template.findResources('AWS::Glue::Table')).find(
       (t) => t.Properties.TableInput.TableType === 'VIRTUAL_VIEW',
     )!;

@@ -33,7 +33,7 @@ export function decodeSpoolSegment(bytes: Buffer): { records: SpooledRecord[]; t
   while (at < bytes.length) {
     const end = bytes.indexOf(0x0a, at);
     if (end === -1) return { records, truncated: true };
-    const header = /^R (events|quarantine) (\S+) (\S+) (\d+)$/.exec(bytes.toString('utf8', at, end));
+    const header = /^R (events|quarantine|ledger) (\S+) (\S+) (\d+)$/.exec(bytes.toString('utf8', at, end));
     if (!header) return { records, truncated: true };
     const length = Number(header[4]);
     if (end + 1 + length > bytes.length) return { records, truncated: true };
