@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DynamoTokenStore } from '../lambdas/adapters/aws/dynamo-token-store';
+import { FirehoseSink } from '../lambdas/adapters/aws/firehose-sink';
+import { KinesisSink } from '../lambdas/adapters/aws/kinesis-sink';
+import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
+import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
+import { silentLogger } from '../lambdas/core/ports';
+import { readLocalConfig } from '../local/config';
+import { localLakeStore, s3LakeStore } from './redrive/lake-store';
+import { runRedrive } from './redrive/run-redrive';
+
+/**
+ * `npm run redrive` — the local lake in $DATA_DIR (stop `npm start` first: one process per data dir).
+ * `npm run redrive -- --bucket <LakeBucketName> --table <TokensTableName> --stream <EventStreamName>`
+ * (or `--delivery-stream <DeliveryStreamName>` for Direct PUT) — a deployed stage.
+ * `--no-quarantine` redrives only Firehose's error output.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      bucket: { type: 'string' },
+      table: { type: 'string' },
+      stream: { type: 'string' },
+      'delivery-stream': { type: 'string' },
+      'no-quarantine': { type: 'boolean', default: false },
+    },
+  });
+  const options = { quarantine: !values['no-quarantine'] };
+  let report: Awaited<ReturnType<typeof runRedrive>>;
+  if (values.bucket) {
+    if (!values.table || !(values.stream || values['delivery-stream']))
+      throw new Error('--bucket needs --table and --stream (or --delivery-stream)');
+    const sink = values.stream
+      ? new KinesisSink(new KinesisClient({}), values.stream)
+      : new FirehoseSink(new FirehoseClient({}), values['delivery-stream']!);
+    report = await runRedrive(
+      s3LakeStore(values.bucket),
+      sink,
+      new DynamoTokenStore(new DynamoDBClient({}), values.table),
+      options,
+    );
+  } else {
+    const { dataDir } = readLocalConfig(process.env);
+    const sink = new SpoolingLakeSink({ dataDir, logger: silentLogger });
+    await sink.start();
+    report = await runRedrive(
+      localLakeStore(join(dataDir, 'lake')),
+      sink,
+      new FileTokenStore(dataDir),
+      options,
+    );
+    await sink.close();
+  }
+  process.stdout.write(
+    `${[
+      `Firehose error objects redriven: ${report.errorObjects} (${report.errorLines} records); moved to redriven/errors/`,
+      `quarantined messages checked: ${report.quarantineChecked}; valid now and redriven: ${report.quarantineNowValid}; redriven before: ${report.quarantineAlreadyRedriven}`,
+    ].join('\n')}\n`,
+  );
+}
+
+main().catch((error: Error) => {
+  console.error(`redrive: ${error.message}`);
+  process.exit(1);
+});

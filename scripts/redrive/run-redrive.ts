@@ -1,0 +1,84 @@
+import { DEFAULT_RETRY_POLICY, deliver } from '../../lambdas/core/deliver';
+import type { QuarantineEntry } from '../../lambdas/core/lake-records';
+import { compileAliases } from '../../lambdas/core/normalize-event-name';
+import { type LakeLine, packRecords } from '../../lambdas/core/pack-records';
+import { type RecordSink, systemClock } from '../../lambdas/core/ports';
+import type { TokenStore } from '../../lambdas/core/token-store';
+import type { LakeStore } from './lake-store';
+import { linesFromErrorObject, objectText, revalidate } from './redrive-plan';
+
+export interface RedriveReport {
+  errorObjects: number;
+  errorLines: number;
+  quarantineChecked: number;
+  quarantineNowValid: number;
+  quarantineAlreadyRedriven: number;
+}
+
+/**
+ * Puts back through the pipeline (1) every record in Firehose's error output (`errors/`), and (2)
+ * every quarantined message that validates now. Idempotent: error objects are moved to `redriven/`
+ * once their records are acknowledged, and redriven quarantine entries are remembered, so a second run
+ * sends nothing again; and every record keeps its messageId, so no run adds a new distinct one.
+ */
+export async function runRedrive(
+  store: LakeStore,
+  sink: RecordSink,
+  tokens: TokenStore,
+  options: { quarantine: boolean } = { quarantine: true },
+): Promise<RedriveReport> {
+  const report: RedriveReport = {
+    errorObjects: 0,
+    errorLines: 0,
+    quarantineChecked: 0,
+    quarantineNowValid: 0,
+    quarantineAlreadyRedriven: 0,
+  };
+  const put = async (lines: LakeLine[]) => {
+    if (lines.length > 0)
+      await deliver(packRecords(lines, sink.maxRecordBytes), sink, DEFAULT_RETRY_POLICY, systemClock);
+  };
+
+  for (const key of await store.list('errors/')) {
+    const lines = linesFromErrorObject(await store.read(key));
+    await put(lines);
+    await store.move(key, `redriven/${key}`);
+    report.errorObjects += 1;
+    report.errorLines += lines.length;
+  }
+
+  if (options.quarantine) {
+    const done = new Set(await store.readState());
+    const aliases = new Map<string, ReadonlyMap<string, string>>();
+    for (const key of await store.list('quarantine/')) {
+      const entries = objectText(await store.read(key))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as QuarantineEntry);
+      const now: LakeLine[] = [];
+      const ids: string[] = [];
+      for (const [i, entry] of entries.entries()) {
+        report.quarantineChecked += 1;
+        const id = `${key}#${i}`;
+        if (done.has(id)) {
+          report.quarantineAlreadyRedriven += 1;
+          continue;
+        }
+        if (!aliases.has(entry.customer_id))
+          aliases.set(
+            entry.customer_id,
+            compileAliases((await tokens.getCustomer(entry.customer_id))?.eventAliases),
+          );
+        const line = revalidate(entry, aliases.get(entry.customer_id)!);
+        if (!line) continue;
+        now.push(line);
+        ids.push(id);
+      }
+      await put(now);
+      for (const id of ids) done.add(id);
+      report.quarantineNowValid += ids.length;
+      if (ids.length > 0) await store.writeState([...done]);
+    }
+  }
+  return report;
+}
