@@ -1,9 +1,11 @@
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Duration, Stack } from 'aws-cdk-lib/core';
@@ -29,6 +31,8 @@ export interface MonitoringProps {
   readonly authorizer: lambda.IFunction;
   readonly stream?: kinesis.IStream | undefined;
   readonly deliveryStreamName: string;
+  /** The lake bucket: any object Firehose writes under `errors/` raises an alarm. */
+  readonly lake: s3.Bucket;
   readonly thresholds: AlarmThresholds;
   /** Subscribed to the alarm topic when given. */
   readonly alarmEmail?: string | undefined;
@@ -159,6 +163,32 @@ export class Monitoring extends Construct {
       partitionCount,
       Math.floor((t.activePartitionQuota * t.activePartitionAlarmPercent) / 100),
       `Active partitions above ${t.activePartitionAlarmPercent}% of the quota (${t.activePartitionQuota}).`,
+    );
+    // Any object in Firehose's error output, whatever the error type: S3 sends object-created events to
+    // EventBridge (set on the bucket itself, no custom resource), a rule matches the errors/ prefix, and
+    // the rule's own MatchedEvents metric raises the alarm.
+    (props.lake.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
+    const errorOutput = new events.Rule(this, 'ErrorOutputRule', {
+      description: 'Firehose wrote records it could not deliver under errors/ in the lake bucket',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [props.lake.bucketName] }, object: { key: [{ prefix: 'errors/' }] } },
+      },
+    });
+    this.alarm(
+      'ErrorOutputWritten',
+      new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName: 'MatchedEvents',
+        dimensionsMap: { RuleName: errorOutput.ruleName },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      }),
+      1,
+      'Firehose wrote records to errors/ (undeliverable or unpartitionable): nothing is lost, but they need a redrive.',
     );
     this.alarm(
       'QuarantineRate',

@@ -67,6 +67,7 @@ export class SegmentLakeStack extends Stack {
       authorizer: this.ingestApi.authorizer.function,
       stream: this.delivery.stream,
       deliveryStreamName: this.delivery.deliveryStream.ref,
+      lake: this.lake.bucket,
       alarmEmail: config.alarmEmail,
       thresholds: {
         serverErrorRatePercent: config.alarmServerErrorRatePercent,

@@ -71,6 +71,21 @@ describe('monitoring', () => {
     });
     expect(alarm('PartitionsNearQuota')).toMatchObject({ MetricName: 'PartitionCount', Threshold: 4000 });
     expect(alarm('QuarantineRate')).toMatchObject({ Threshold: 5 });
+    expect(alarm('ErrorOutputWritten')).toMatchObject({
+      Namespace: 'AWS/Events',
+      MetricName: 'MatchedEvents',
+      Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { object: { key: [{ prefix: 'errors/' }] } },
+      },
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+    });
   });
 
   it('draws the pipeline end to end on one dashboard', () => {
