@@ -18,7 +18,7 @@ const spellings = [
   'button_clicked',
 ];
 let counter = 0;
-const recent = [];
+const recent = new Map(); // customerId → messages already sent
 
 const pick = (items) => items[Math.floor(Math.random() * items.length)];
 function customer() {
@@ -108,17 +108,18 @@ function setReplayPayload(requestParams, context, _events, next) {
   );
   const duplicates = [];
   for (let i = 0; i < messages.length; i++) {
-    if (recent.length > 0 && Math.random() < 0.02) {
-      const again = pick(recent);
-      if (again.customerId === c.customerId) {
-        messages[i] = again.message;
-        duplicates.push(again.message.messageId);
-      }
+    const mine = recent.get(c.customerId) ?? [];
+    if (mine.length > 0 && Math.random() < 0.02) {
+      messages[i] = pick(mine);
+      duplicates.push(messages[i].messageId);
     }
   }
+  // Remember a few valid messages per customer (in this worker) to re-send later, as Replay does.
+  const mine = recent.get(c.customerId) ?? [];
   for (const m of messages.slice(0, 2))
-    if (m.type !== 'track' || m.event) recent.push({ customerId: c.customerId, message: m });
-  if (recent.length > 500) recent.splice(0, recent.length - 500);
+    if ((m.type !== 'track' || m.event) && !duplicates.includes(m.messageId)) mine.push(m);
+  if (mine.length > 500) mine.splice(0, mine.length - 500);
+  recent.set(c.customerId, mine);
   authorize(requestParams, c);
   requestParams.body = JSON.stringify({ batch: messages });
   record(
