@@ -8,9 +8,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Duration, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../lambdas/adapters/aws/powertools-metrics';
+import { PipelineDashboard } from './monitoring/pipeline-dashboard';
+import { FIVE_MINUTES, PipelineMetrics } from './monitoring/pipeline-metrics';
 
 /** Alarm thresholds: each a stack setting with a documented default (README, docs/operations.md). */
 export interface AlarmThresholds {
@@ -38,8 +38,6 @@ export interface MonitoringProps {
   readonly alarmEmail?: string | undefined;
 }
 
-const FIVE_MINUTES = Duration.minutes(5);
-
 /**
  * The pipeline end to end on one dashboard, and the alarms that page: API 5xx rate, sink budget
  * exhausted, Kinesis throttling, Firehose delivery failing or late, partitions near the quota or over
@@ -60,75 +58,21 @@ export class Monitoring extends Construct {
     });
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
-    const apiDims = { ApiId: props.api.apiId, Stage: '$default' };
-    const api = (metricName: string, statistic = 'Sum') =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/ApiGateway',
-        metricName,
-        dimensionsMap: apiDims,
-        statistic,
-        period: FIVE_MINUTES,
-      });
-    const firehoseMetric = (metricName: string, statistic: string, period = FIVE_MINUTES) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/Firehose',
-        metricName,
-        dimensionsMap: { DeliveryStreamName: props.deliveryStreamName },
-        statistic,
-        period,
-      });
-    const ours = (metricName: string, service: string, statistic = 'Sum', period = FIVE_MINUTES) =>
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service },
-        statistic,
-        period,
-      });
-    // Dashboards may search (the breakdown by reason); alarms may not, so they use the total.
-    const quarantinedByReason = new cloudwatch.MathExpression({
-      expression: `SEARCH('{${METRICS_NAMESPACE},Reason,service} MetricName="EventsQuarantined"', 'Sum', 300)`,
-      label: '',
-      period: FIVE_MINUTES,
-    });
-
-    const serverErrorRate = new cloudwatch.MathExpression({
-      expression: '100 * errors / MAX([requests, 1])',
-      usingMetrics: { errors: api('5xx'), requests: api('Count') },
-      label: 'API 5xx %',
-      period: FIVE_MINUTES,
-    });
-    const quarantineRate = new cloudwatch.MathExpression({
-      expression: '100 * quarantined / MAX([quarantined + accepted, 1])',
-      usingMetrics: {
-        quarantined: ours('EventsQuarantined', 'ingest', 'Sum', Duration.minutes(15)),
-        accepted: ours('EventsAccepted', 'ingest', 'Sum', Duration.minutes(15)),
-      },
-      label: 'quarantine %',
-      period: Duration.minutes(15),
-    });
-    const partitionCount = firehoseMetric('PartitionCount', 'Maximum');
-
+    const m = new PipelineMetrics(props);
     this.alarm(
       'ServerErrorRate',
-      serverErrorRate,
+      m.serverErrorRate(),
       t.serverErrorRatePercent,
       `More than ${t.serverErrorRatePercent}% of API requests answered 5xx over 5 minutes (Segment retries them).`,
     );
     this.alarm(
       'SinkBudgetExhausted',
-      ours('SinkBudgetExhausted', 'ingest'),
+      m.ours('SinkBudgetExhausted', 'ingest'),
       1,
       'Kinesis/Firehose did not take records within the retry budget: requests were answered 503.',
     );
-    if (props.stream) {
-      const throttled = new cloudwatch.Metric({
-        namespace: 'AWS/Kinesis',
-        metricName: 'WriteProvisionedThroughputExceeded',
-        dimensionsMap: { StreamName: props.stream.streamName },
-        statistic: 'Sum',
-        period: FIVE_MINUTES,
-      });
+    const throttled = m.kinesis('WriteProvisionedThroughputExceeded');
+    if (throttled) {
       this.alarm(
         'KinesisThrottling',
         throttled,
@@ -139,7 +83,7 @@ export class Monitoring extends Construct {
     }
     this.alarm(
       'DeliveryFailing',
-      firehoseMetric('DeliveryToS3.Success', 'Average'),
+      m.firehose('DeliveryToS3.Success', 'Average'),
       1,
       'Firehose failed to deliver to S3: records are retried, then written to errors/.',
       3,
@@ -147,20 +91,20 @@ export class Monitoring extends Construct {
     );
     this.alarm(
       'DeliveryLate',
-      firehoseMetric('DeliveryToS3.DataFreshness', 'Maximum'),
+      m.firehose('DeliveryToS3.DataFreshness', 'Maximum'),
       t.freshnessSeconds,
       `The oldest record in Firehose is older than ${t.freshnessSeconds} s.`,
       3,
     );
     this.alarm(
       'PartitionQuotaExceeded',
-      firehoseMetric('PartitionCountExceeded', 'Maximum'),
+      m.firehose('PartitionCountExceeded', 'Maximum'),
       1,
       'More active partitions than the quota: records go to errors/activePartitionExceeded/ and must be redriven.',
     );
     this.alarm(
       'PartitionsNearQuota',
-      partitionCount,
+      m.firehose('PartitionCount', 'Maximum'),
       Math.floor((t.activePartitionQuota * t.activePartitionAlarmPercent) / 100),
       `Active partitions above ${t.activePartitionAlarmPercent}% of the quota (${t.activePartitionQuota}).`,
     );
@@ -192,98 +136,16 @@ export class Monitoring extends Construct {
     );
     this.alarm(
       'QuarantineRate',
-      quarantineRate,
+      m.quarantineRate(),
       t.quarantineRatePercent,
       `More than ${t.quarantineRatePercent}% of messages quarantined over 15 minutes: a customer's payloads changed?`,
     );
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `${Stack.of(this).stackName}-pipeline`,
-    });
-    const graph = (
-      title: string,
-      left: cloudwatch.IMetric[],
-      right: cloudwatch.IMetric[] = [],
-      leftAnnotations: cloudwatch.HorizontalAnnotation[] = [],
-    ) => new cloudwatch.GraphWidget({ title, left, right, leftAnnotations, width: 8, height: 6 });
-    this.dashboard.addWidgets(
-      graph('API requests and errors', [api('Count'), api('4xx'), api('5xx')], [serverErrorRate]),
-      graph('API latency (ms)', [
-        api('Latency', 'p50'),
-        api('Latency', 'p99'),
-        api('IntegrationLatency', 'p99'),
-      ]),
-      graph('Authorizer', [ours('AuthorizerAllowed', 'authorizer'), ours('AuthorizerDenied', 'authorizer')]),
-    );
-    this.dashboard.addWidgets(
-      graph(
-        'Ingest function',
-        [props.ingest.metricInvocations(), props.ingest.metricErrors(), props.ingest.metricThrottles()],
-        [props.ingest.metricDuration({ statistic: 'p99' })],
-      ),
-      graph(
-        'Events',
-        [
-          ours('EventsAccepted', 'ingest'),
-          ours('EventsQuarantined', 'ingest'),
-          ours('DuplicatesInRequest', 'ingest'),
-        ],
-        [quarantineRate],
-      ),
-      graph('Quarantined by reason', [quarantinedByReason]),
-      graph('Sink retries and exhaustion', [
-        ours('SinkRetriedRecords', 'ingest'),
-        ours('SinkBudgetExhausted', 'ingest'),
-      ]),
-    );
-    const streamMetrics = props.stream
-      ? [
-          graph(
-            'Kinesis',
-            [
-              new cloudwatch.Metric({
-                namespace: 'AWS/Kinesis',
-                metricName: 'IncomingRecords',
-                dimensionsMap: { StreamName: props.stream.streamName },
-                statistic: 'Sum',
-                period: FIVE_MINUTES,
-              }),
-              new cloudwatch.Metric({
-                namespace: 'AWS/Kinesis',
-                metricName: 'WriteProvisionedThroughputExceeded',
-                dimensionsMap: { StreamName: props.stream.streamName },
-                statistic: 'Sum',
-                period: FIVE_MINUTES,
-              }),
-            ],
-            [
-              new cloudwatch.Metric({
-                namespace: 'AWS/Kinesis',
-                metricName: 'GetRecords.IteratorAgeMilliseconds',
-                dimensionsMap: { StreamName: props.stream.streamName },
-                statistic: 'Maximum',
-                period: FIVE_MINUTES,
-              }),
-            ],
-          ),
-        ]
-      : [];
-    this.dashboard.addWidgets(
-      ...streamMetrics,
-      graph(
-        'Firehose in vs delivered',
-        [
-          firehoseMetric(props.stream ? 'DataReadFromKinesisStream.Records' : 'IncomingRecords', 'Sum'),
-          firehoseMetric('DeliveryToS3.Records', 'Sum'),
-        ],
-        [firehoseMetric('DeliveryToS3.Success', 'Average')],
-      ),
-      graph(
-        'Freshness and partitions',
-        [firehoseMetric('DeliveryToS3.DataFreshness', 'Maximum')],
-        [partitionCount, firehoseMetric('PartitionCountExceeded', 'Maximum')],
-      ),
-    );
+    this.dashboard = new PipelineDashboard(this, 'Pipeline', {
+      metrics: m,
+      ingest: props.ingest,
+      hasStream: props.stream !== undefined,
+    }).dashboard;
   }
 
   private alarm(
