@@ -17,7 +17,7 @@ export const SCHEMA_MESSAGES = {
   event: 'track needs a non-empty "event" name',
   groupId: 'group needs a "groupId"',
   previousId: 'alias needs a "previousId"',
-  timestamp: 'must be an ISO-8601 date-time with a time zone, e.g. 2026-11-28T10:00:00.000Z',
+  timestamp: 'must be an ISO-8601 date or date-time, e.g. 2026-11-28T10:00:00.000Z',
 } as const;
 
 // Segment ids are strings; some libraries send numbers, which mean the same id as a string.
@@ -37,7 +37,17 @@ const PlainObject = v.custom<Record<string, unknown>>(
 );
 
 const common = {
-  messageId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256))),
+  // Some libraries send numeric ids; they mean the same id as a string.
+  messageId: v.optional(
+    v.union([
+      v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+      v.pipe(
+        v.number(),
+        v.finite(),
+        v.transform((n) => String(n)),
+      ),
+    ]),
+  ),
   userId: v.nullish(Id),
   anonymousId: v.nullish(Id),
   timestamp: v.optional(Timestamp),

@@ -1,7 +1,9 @@
-// ISO-8601 date-time as Segment libraries send it: a date, `T`, hours and minutes, optional seconds and
-// fraction (any precision), and a zone (`Z` or an offset). Zone-less times are refused: their instant
-// is unknowable, and a wrong instant puts the event in the wrong `dt` partition.
-const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})$/i;
+// ISO-8601 as Segment libraries send it: a date, `T`, hours and minutes, optional seconds and fraction
+// (any precision), and a zone (`Z` or an offset). A time without a zone, or a bare date, is read as UTC,
+// as Segment's own API reads it: quarantining an otherwise good event over its zone would hide it from
+// analysis for no gain.
+const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * Milliseconds since the epoch for an ISO-8601 date-time, or `undefined` when it is not one.
@@ -21,15 +23,31 @@ const PARSED = new Map<string, number | undefined>();
 function parseUncached(value: string): number | undefined {
   // Fast path for the form every Segment library sends: 2026-11-28T10:00:00.000Z.
   if (isCanonicalIso(value)) {
-    const ms = Date.parse(value);
-    return Number.isFinite(ms) ? ms : undefined;
+    // Date.parse rolls 2026-02-30 over to March: days past the 28th get the full calendar check.
+    const day = (value.charCodeAt(8) - 48) * 10 + (value.charCodeAt(9) - 48);
+    if (day > 28 && !isCalendarDate(value.slice(0, 10))) return undefined;
+    return finite(Date.parse(value));
   }
+  if (!isCalendarDate(value.slice(0, 10))) return undefined;
+  if (ISO_DATE.test(value)) return finite(Date.parse(`${value}T00:00:00.000Z`));
   const match = ISO_DATE_TIME.exec(value);
   if (!match) return undefined;
-  const [, dateTime, fraction = '', zone] = match;
+  const [, dateTime, fraction = '', zone = 'Z'] = match;
   const millis = fraction.slice(0, 3).padEnd(3, '0');
   const offset = zone!.length === 5 ? `${zone!.slice(0, 3)}:${zone!.slice(3)}` : zone!.toUpperCase();
-  const ms = Date.parse(`${dateTime}${dateTime!.length === 16 ? ':00' : ''}.${millis}${offset}`);
+  return finite(Date.parse(`${dateTime}${dateTime!.length === 16 ? ':00' : ''}.${millis}${offset}`));
+}
+
+/** `YYYY-MM-DD` naming a real day (Date.parse would roll 2026-02-30 over to March 2). */
+function isCalendarDate(date: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+}
+
+function finite(ms: number): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 

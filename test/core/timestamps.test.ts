@@ -8,7 +8,13 @@ describe('timestamps', () => {
     expect(parseIsoTimestamp('2026-11-28T12:00+0200')).toBe(Date.UTC(2026, 10, 28, 10));
   });
 
-  it.each(['2026-11-28', '2026-11-28T10:00:00', 'yesterday', '2026-13-01T00:00:00Z', ''])(
+  it('reads a time without a zone, and a bare date, as UTC', () => {
+    expect(parseIsoTimestamp('2026-11-28T10:00:00')).toBe(Date.UTC(2026, 10, 28, 10));
+    expect(parseIsoTimestamp('2026-11-28T10:00:00.5')).toBe(Date.UTC(2026, 10, 28, 10, 0, 0, 500));
+    expect(parseIsoTimestamp('2026-11-28')).toBe(Date.UTC(2026, 10, 28));
+  });
+
+  it.each(['2026-11-28 10:00:00', 'yesterday', '2026-13-01T00:00:00Z', '2026-02-30', '1606557600000', ''])(
     'refuses %p',
     (value) => {
       expect(parseIsoTimestamp(value)).toBeUndefined();
@@ -52,5 +58,18 @@ describe('timestamps', () => {
 
   it('gives the UTC date for the partition', () => {
     expect(utcDate(Date.parse('2026-01-01T01:00:00+03:00'))).toBe('2025-12-31');
+  });
+});
+
+describe('calendar validity', () => {
+  it.each(['2026-02-30T10:00:00.000Z', '2026-02-29T10:00:00Z', '2026-04-31', '2025-02-29T00:00'])(
+    'refuses the day that does not exist in %p',
+    (value) => {
+      expect(parseIsoTimestamp(value)).toBeUndefined();
+    },
+  );
+
+  it('accepts 29 February in a leap year', () => {
+    expect(parseIsoTimestamp('2024-02-29T10:00:00.000Z')).toBe(Date.UTC(2024, 1, 29, 10));
   });
 });
