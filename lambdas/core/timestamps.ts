@@ -1,7 +1,7 @@
 // ISO-8601 as Segment libraries send it: a date, `T`, hours and minutes, optional seconds and fraction
-// (any precision), and a zone (`Z` or an offset). A time without a zone, or a bare date, is read as UTC,
-// as Segment's own API reads it: quarantining an otherwise good event over its zone would hide it from
-// analysis for no gain.
+// (any precision), and a zone (`Z` or an offset). A time without a zone, or a bare date, is read as UTC
+// (Segment's libraries always send a zone; other clients may not): quarantining an otherwise good event
+// over its zone would hide it from analysis for no gain.
 const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
