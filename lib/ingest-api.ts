@@ -5,6 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import { INGEST_ROUTES } from '../lambdas/ingest/routes';
 import type { DeliveryPipeline } from './delivery-pipeline';
 import { HouseFunction } from './house-function';
 import type { TokenTable } from './token-table';
@@ -18,9 +19,6 @@ export interface IngestApiProps {
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
-
-/** The routes Segment, analytics-node and RudderStack's SDK post to; the local server serves the same. */
-export const INGEST_ROUTES = ['/', '/v1/batch', '/v1/{type}'] as const;
 
 /**
  * The public endpoint: an HTTP API (a third of a REST API's per-request price, which dominates when
