@@ -5,10 +5,10 @@ import type {
   Context,
 } from 'aws-lambda';
 import { type AuthContext, authorize } from '../core/authorize';
+import { headerValue } from '../core/headers';
 import { type Logger, type Metrics, noMetrics } from '../core/ports';
 import type { TokenStore } from '../core/token-store';
-import { headerValue } from '../ingest/create-ingest-handler';
-import { publishMetrics } from '../ingest/publish-metrics';
+import { publishMetrics } from '../middleware/publish-metrics';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthContext>;
 export type AuthorizerHandler = (

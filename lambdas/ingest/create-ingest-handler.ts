@@ -1,12 +1,13 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, Context } from 'aws-lambda';
 import { principalFrom } from '../core/authorize';
+import { headerValue } from '../core/headers';
 import type { HttpAnswer } from '../core/http-answer';
 import { type IngestDeps, ingestRequest } from '../core/ingest-request';
 import { SUPPORTED_TYPES } from '../core/message-schema';
 import { noMetrics } from '../core/ports';
+import { publishMetrics } from '../middleware/publish-metrics';
 import { answerErrors } from './answer-errors';
-import { publishMetrics } from './publish-metrics';
 
 export type IngestEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<Record<string, unknown>>>;
 export type IngestHandler = (event: IngestEvent, context: Context) => Promise<HttpAnswer>;
@@ -36,15 +37,4 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
         deps,
       );
     });
-}
-
-/** API Gateway (payload 2.0) lower-cases header names; a local caller may not, so match any casing. */
-export function headerValue(
-  headers: Record<string, string | undefined> | undefined,
-  name: string,
-): string | undefined {
-  if (!headers) return undefined;
-  if (headers[name] !== undefined) return headers[name];
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
 }
