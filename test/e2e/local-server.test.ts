@@ -1,41 +1,26 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Analytics } from '@segment/analytics-node';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { jsonLogger } from '../../lambdas/core/ports';
 import { revokeToken } from '../../lambdas/core/token-admin';
-import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';
 import { createTrackMessage } from '../support/factories';
-import { makeToken, post, tempDataDir } from '../support/local-destination';
+import { makeToken, post, useLocalDestination } from '../support/local-destination';
 
 describe('local destination, end to end over HTTP', () => {
-  let dataDir: string;
-  let destination: LocalDestination;
+  const local = useLocalDestination('dest-');
   let token: string;
   const accepted = new Map<string, string>(); // messageId → expected dt
   const refused = new Set<string>();
 
   beforeAll(async () => {
-    dataDir = tempDataDir();
-    ({ token } = await makeToken(dataDir));
-    destination = await startLocalServer({
-      dataDir,
-      port: 0,
-      logger: jsonLogger('e2e'),
-      flushIntervalMs: 200,
-    });
-  });
-  afterAll(async () => {
-    await destination.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    ({ token } = await makeToken(local.dataDir));
   });
 
   it('accepts a single event as Segment sends it (curl-like)', async () => {
     const message = createTrackMessage({ event: 'sign_up', timestamp: '2024-02-29T23:30:00-01:00' });
 
-    const answer = await post(`${destination.url}/`, message, token);
+    const answer = await post(`${local.destination.url}/`, message, token);
 
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('application/json');
@@ -60,10 +45,10 @@ describe('local destination, end to end over HTTP', () => {
       createTrackMessage({ messageId: 'gz-2', timestamp: '2026-10-02T00:00:00Z' }),
     ];
 
-    expect((await post(`${destination.url}/v1/track`, track, token)).status).toBe(200);
-    expect((await post(`${destination.url}/v1/identify`, identify, token)).status).toBe(200);
+    expect((await post(`${local.destination.url}/v1/track`, track, token)).status).toBe(200);
+    expect((await post(`${local.destination.url}/v1/identify`, identify, token)).status).toBe(200);
     const gz = await post(
-      `${destination.url}/v1/batch`,
+      `${local.destination.url}/v1/batch`,
       gzipSync(JSON.stringify({ batch, sentAt: new Date().toISOString() })),
       token,
       { 'content-encoding': 'gzip' },
@@ -80,7 +65,7 @@ describe('local destination, end to end over HTTP', () => {
   it('takes a batch from the real @segment/analytics-node client', async () => {
     const analytics = new Analytics({
       writeKey: token,
-      host: destination.url,
+      host: local.destination.url,
       path: '/v1/batch',
       flushAt: 20,
       flushInterval: 60_000,
@@ -113,48 +98,57 @@ describe('local destination, end to end over HTTP', () => {
   it('answers 401 for missing, wrong and malformed keys, storing nothing', async () => {
     const message = createTrackMessage({ messageId: 'never-stored' });
 
-    const missing = await post(`${destination.url}/`, message);
+    const missing = await post(`${local.destination.url}/`, message);
     const wrong = await post(
-      `${destination.url}/`,
+      `${local.destination.url}/`,
       message,
       'sgl_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
     );
-    const malformed = await post(`${destination.url}/`, message, undefined, { authorization: 'Basic !!!' });
+    const malformed = await post(`${local.destination.url}/`, message, undefined, {
+      authorization: 'Basic !!!',
+    });
 
     expect([missing.status, wrong.status, malformed.status]).toEqual([401, 401, 401]);
     expect(wrong.body.message).toMatch(/API key/);
   });
 
   it('refuses a revoked key within a few seconds, while another key of the customer keeps working', async () => {
-    const second = await makeToken(dataDir);
-    const first = await makeToken(dataDir);
+    const second = await makeToken(local.dataDir);
+    const first = await makeToken(local.dataDir);
     expect(
-      (await post(`${destination.url}/`, createTrackMessage({ messageId: 'before-revoke' }), first.token))
-        .status,
+      (
+        await post(
+          `${local.destination.url}/`,
+          createTrackMessage({ messageId: 'before-revoke' }),
+          first.token,
+        )
+      ).status,
     ).toBe(200);
     accepted.set('before-revoke', '2026-11-28');
 
-    await revokeToken(new FileTokenStore(dataDir), first.tokenId);
+    await revokeToken(new FileTokenStore(local.dataDir), first.tokenId);
     let status = 200;
     const deadline = Date.now() + 5_000;
     while (status === 200 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       const id = `after-revoke-${Date.now()}`;
-      status = (await post(`${destination.url}/`, createTrackMessage({ messageId: id }), first.token)).status;
+      status = (await post(`${local.destination.url}/`, createTrackMessage({ messageId: id }), first.token))
+        .status;
       if (status === 200) accepted.set(id, '2026-11-28');
     }
 
     expect(status).toBe(401);
     expect(
-      (await post(`${destination.url}/`, createTrackMessage({ messageId: 'rotated' }), second.token)).status,
+      (await post(`${local.destination.url}/`, createTrackMessage({ messageId: 'rotated' }), second.token))
+        .status,
     ).toBe(200);
     accepted.set('rotated', '2026-11-28');
   });
 
   it('answers 400 with a clear message for malformed JSON and a lone invalid message, quarantining them', async () => {
-    const bad = await post(`${destination.url}/`, '{"type": "track", ', token);
+    const bad = await post(`${local.destination.url}/`, '{"type": "track", ', token);
     const invalid = await post(
-      `${destination.url}/`,
+      `${local.destination.url}/`,
       { type: 'track', userId: 'u', messageId: 'invalid-1' },
       token,
     );
@@ -169,7 +163,7 @@ describe('local destination, end to end over HTTP', () => {
 
   it('reports a mixed batch per message', async () => {
     const answer = await post(
-      `${destination.url}/v1/batch`,
+      `${local.destination.url}/v1/batch`,
       {
         batch: [
           createTrackMessage({ messageId: 'mixed-ok', timestamp: '2026-11-28T00:00:00Z' }),
@@ -192,15 +186,15 @@ describe('local destination, end to end over HTTP', () => {
   });
 
   it('answers 404 off the routes and 413 for a body over the limit', async () => {
-    expect((await fetch(`${destination.url}/v2/track`, { method: 'POST' })).status).toBe(404);
-    expect((await fetch(`${destination.url}/`, { method: 'GET' })).status).toBe(404);
-    const huge = await post(`${destination.url}/`, 'x'.repeat(7 * 1024 * 1024), token);
+    expect((await fetch(`${local.destination.url}/v2/track`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${local.destination.url}/`, { method: 'GET' })).status).toBe(404);
+    const huge = await post(`${local.destination.url}/`, 'x'.repeat(7 * 1024 * 1024), token);
     expect(huge.status).toBe(413);
   });
 
   it('lands every accepted messageId exactly once in its partition, and every refused one in quarantine', async () => {
-    await destination.flush();
-    const lake = join(dataDir, 'lake');
+    await local.destination.flush();
+    const lake = join(local.dataDir, 'lake');
 
     const events = readLake(lake, 'events');
     const quarantine = readLake(lake, 'quarantine');

@@ -1,22 +1,18 @@
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { parseEnableLink } from '../../lambdas/core/enable-link';
-import { jsonLogger } from '../../lambdas/core/ports';
-import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { createTrackMessage } from '../support/factories';
-import { post, ROOT, tempDataDir } from '../support/local-destination';
+import { post, ROOT, useLocalDestination } from '../support/local-destination';
 
 const execFileAsync = promisify(execFile);
 
 describe('onboarding against the running local destination', () => {
-  let dataDir: string;
-  let destination: LocalDestination;
+  const local = useLocalDestination('onboarding-');
   const tokens = async (...args: string[]) =>
     (
       await execFileAsync(process.execPath, ['--import', 'tsx', 'bin/tokens.ts', ...args], {
         cwd: ROOT,
-        env: { ...process.env, DATA_DIR: dataDir },
+        env: { ...process.env, DATA_DIR: local.dataDir },
         encoding: 'utf8',
       })
     ).stdout;
@@ -30,20 +26,6 @@ describe('onboarding against the running local destination', () => {
     return status;
   };
 
-  beforeAll(async () => {
-    dataDir = tempDataDir('onboarding-');
-    destination = await startLocalServer({
-      dataDir,
-      port: 0,
-      logger: jsonLogger('e2e'),
-      flushIntervalMs: 200,
-    });
-  });
-  afterAll(async () => {
-    await destination.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
   it('issues a key with its enable link, which works at once', async () => {
     const issued = JSON.parse(
       await tokens(
@@ -53,7 +35,7 @@ describe('onboarding against the running local destination', () => {
         '--slug',
         'our-lake',
         '--redirect-url',
-        `${destination.url}/enable/callback`,
+        `${local.destination.url}/enable/callback`,
         '--json',
       ),
     );
@@ -61,19 +43,19 @@ describe('onboarding against the running local destination', () => {
     expect(parseEnableLink(issued.enableUrl)).toEqual({
       slug: 'our-lake',
       apiKey: issued.token,
-      redirectUrl: `${destination.url}/enable/callback`,
+      redirectUrl: `${local.destination.url}/enable/callback`,
     });
-    expect((await post(`${destination.url}/`, createTrackMessage(), issued.token)).status).toBe(200);
+    expect((await post(`${local.destination.url}/`, createTrackMessage(), issued.token)).status).toBe(200);
   });
 
   it('refuses a disabled customer with 403 within a few seconds, and accepts again once enabled', async () => {
     const { token } = JSON.parse(await tokens('create', '--customer', 'pausing', '--json'));
-    const send = async () => (await post(`${destination.url}/`, createTrackMessage(), token)).status;
+    const send = async () => (await post(`${local.destination.url}/`, createTrackMessage(), token)).status;
     expect(await send()).toBe(200);
 
     await tokens('disable', '--customer', 'pausing');
     expect(await statusWithin(403, send)).toBe(403);
-    const refused = await post(`${destination.url}/`, createTrackMessage(), token);
+    const refused = await post(`${local.destination.url}/`, createTrackMessage(), token);
     expect(refused.body.message).toMatch(/disabled/);
 
     await tokens('enable', '--customer', 'pausing');
@@ -82,7 +64,7 @@ describe('onboarding against the running local destination', () => {
 
   it('refuses a key revoked with the command within a few seconds', async () => {
     const { token, tokenId } = JSON.parse(await tokens('create', '--customer', 'revoking', '--json'));
-    const send = async () => (await post(`${destination.url}/`, createTrackMessage(), token)).status;
+    const send = async () => (await post(`${local.destination.url}/`, createTrackMessage(), token)).status;
     expect(await send()).toBe(200);
 
     await tokens('revoke', tokenId);
@@ -91,9 +73,9 @@ describe('onboarding against the running local destination', () => {
   });
 
   it('serves the callback page, the same whatever the query string', async () => {
-    const plain = await fetch(`${destination.url}/enable/callback`);
+    const plain = await fetch(`${local.destination.url}/enable/callback`);
     const odd = await fetch(
-      `${destination.url}/enable/callback?apiKey=sgl_secret&x=%3Cscript%3Ealert(1)%3C/script%3E&%%`,
+      `${local.destination.url}/enable/callback?apiKey=sgl_secret&x=%3Cscript%3Ealert(1)%3C/script%3E&%%`,
     );
 
     expect(plain.status).toBe(200);

@@ -1,9 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
+import { jsonLogger } from '../../lambdas/core/ports';
 import { createToken } from '../../lambdas/core/token-admin';
+import { type LocalDestination, type LocalServerOptions, startLocalServer } from '../../local/local-server';
 import { spawnDestination as spawnLocalDestination } from '../../local/spawn-destination';
 import { childOutputs } from './secrets';
 
@@ -57,4 +59,27 @@ export function waitForExit(child: ChildProcess): Promise<number | null> {
     if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
     else child.once('exit', (code) => resolve(code));
   });
+}
+
+/**
+ * The local destination in this process on a free port, with a fresh data directory and the JSON
+ * logger (its lines go through the log capture), started before the suite and stopped after it.
+ */
+export function useLocalDestination(prefix: string, options: Partial<LocalServerOptions> = {}) {
+  const handle = { dataDir: '', destination: undefined as unknown as LocalDestination };
+  beforeAll(async () => {
+    handle.dataDir = tempDataDir(prefix);
+    handle.destination = await startLocalServer({
+      dataDir: handle.dataDir,
+      port: 0,
+      logger: jsonLogger('e2e'),
+      flushIntervalMs: 200,
+      ...options,
+    });
+  });
+  afterAll(async () => {
+    await handle.destination.close();
+    rmSync(handle.dataDir, { recursive: true, force: true });
+  });
+  return handle;
 }
