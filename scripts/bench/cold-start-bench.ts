@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashToken, issueToken } from '../../lambdas/core/tokens';
+import { issueToken } from '../../lambdas/core/tokens';
 import { startAwsStub } from './aws-stub';
 
 export interface ColdStartRow {
@@ -29,7 +29,7 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
   const stubToken = issueToken('bench', new Date());
   const stub = await startAwsStub({
     [`token#${stubToken.record.tokenHash}`]: {
-      pk: { S: `token#${hashToken(stubToken.token)}` },
+      pk: { S: `token#${stubToken.record.tokenHash}` },
       tokenId: { S: stubToken.record.tokenId },
       customerId: { S: 'bench' },
       tokenHash: { S: stubToken.record.tokenHash },
@@ -112,7 +112,7 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
       writeFileSync(eventFile, JSON.stringify(events[name]));
       const samples = [];
       for (let i = 0; i < runs; i++) {
-        // Asynchronous would be needed if the stub ran in the child; it runs here, so the child must not block us.
+        // Spawned asynchronously: the AWS stub answers from this process, which a synchronous spawn would block.
         const child = await runChild([join(__dirname, 'cold-start-child.cjs'), bundle, eventFile], env);
         samples.push(JSON.parse(child));
       }
@@ -134,8 +134,7 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-async function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const { execFile } = await import('node:child_process');
+function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { env, cwd: tmpdir() }, (error, stdout, stderr) =>
       error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim().split('\n').pop()!),
