@@ -7,7 +7,7 @@ import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer
 import { handler as callbackHandler } from '../lambdas/callback/handler';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lambdas/core/deliver';
 import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/limits';
-import { type Logger, type RecordSink, systemClock } from '../lambdas/core/ports';
+import { type Clock, type Logger, type RecordSink, systemClock } from '../lambdas/core/ports';
 import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
 import { authorizerEvent, integrationEvent, type LocalRequest, lambdaContext } from './api-gateway-events';
 import { matchIngestRoute } from './routes';
@@ -17,6 +17,8 @@ export interface LocalServerOptions {
   port: number;
   host?: string;
   logger: Logger;
+  /** Receive times, retry back-off and spool names come from here; tests pin it. Default: the system clock. */
+  clock?: Clock;
   limits?: Limits;
   retry?: RetryPolicy;
   flushIntervalMs?: number;
@@ -49,6 +51,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
  */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalDestination> {
   const limits = options.limits ?? DEFAULT_LIMITS;
+  const clock = options.clock ?? systemClock;
   const sink = new SpoolingLakeSink({
     dataDir: options.dataDir,
     logger: options.logger,
@@ -56,10 +59,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   });
   const recoveredSegments = await sink.start();
   const tokens = new FileTokenStore(options.dataDir);
-  const authorizer = createAuthorizerHandler({ tokens, logger: options.logger });
+  const authorizer = createAuthorizerHandler({ tokens, logger: options.logger, clock });
   const ingest = createIngestHandler({
     sink: options.wrapSink ? options.wrapSink(sink) : sink,
-    clock: systemClock,
+    clock,
     retry: options.retry ?? DEFAULT_RETRY_POLICY,
     limits,
     logger: options.logger,
@@ -99,7 +102,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ...route,
     };
     const requestId = randomUUID();
-    const now = new Date();
+    const now = new Date(clock.now());
     const verdict = await authorizer(
       authorizerEvent(request, requestId, now),
       lambdaContext('authorizer', requestId),

@@ -6,7 +6,7 @@ import type {
 } from 'aws-lambda';
 import { type AuthContext, authorize } from '../core/authorize';
 import { headerValue } from '../core/headers';
-import { type Logger, type Metrics, noMetrics } from '../core/ports';
+import { type Clock, type Logger, type Metrics, noMetrics } from '../core/ports';
 import type { TokenStore } from '../core/token-store';
 import { publishMetrics } from '../middleware/publish-metrics';
 
@@ -26,13 +26,19 @@ export type AuthorizerHandler = (
 export function createAuthorizerHandler(deps: {
   tokens: TokenStore;
   logger: Logger;
+  /** `lastUsedAt` bookkeeping reads the time here. */
+  clock: Clock;
   metrics?: Metrics;
 }): AuthorizerHandler {
   const metrics = deps.metrics ?? noMetrics;
   return middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>()
     .use(publishMetrics(metrics))
     .handler(async (event) => {
-      const context = await authorize(headerValue(event.headers, 'authorization'), deps.tokens);
+      const context = await authorize(
+        headerValue(event.headers, 'authorization'),
+        deps.tokens,
+        new Date(deps.clock.now()),
+      );
       if ('denied' in context) {
         deps.logger.warn('denied', { reason: context.denied });
         metrics.count('AuthorizerDenied', 1, context.denied);

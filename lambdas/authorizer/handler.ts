@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { requestPathClientConfig } from '../adapters/aws/clients';
 import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
 import { powertoolsMetrics } from '../adapters/aws/powertools-metrics';
-import { jsonLogger } from '../core/ports';
+import { jsonLogger, systemClock } from '../core/ports';
 import { readEnv } from '../core/read-env';
 import { createAuthorizerHandler } from './create-authorizer-handler';
 
@@ -16,5 +16,6 @@ export const handler = createAuthorizerHandler({
     readEnv(AuthorizerEnv, process.env).TOKENS_TABLE,
   ),
   logger: jsonLogger('authorizer'),
+  clock: systemClock,
   metrics: powertoolsMetrics('authorizer'),
 });

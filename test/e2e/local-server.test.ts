@@ -4,18 +4,41 @@ import { Analytics } from '@segment/analytics-node';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import { revokeToken } from '../../lambdas/core/token-admin';
 import { readLake } from '../../local/read-lake';
-import { createTrackMessage } from '../support/factories';
+import { createPinnedClock, createTrackMessage } from '../support/factories';
 import { makeToken, post, useLocalDestination } from '../support/local-destination';
 
+// Each test sends its own messages and checks what of them landed: any test runs alone (`-t`), and the
+// receive time is pinned, so the suite passes on any date.
 describe('local destination, end to end over HTTP', () => {
-  const local = useLocalDestination('dest-');
+  const local = useLocalDestination('dest-', { clock: createPinnedClock() });
   let token: string;
-  const accepted = new Map<string, string>(); // messageId → expected dt
-  const refused = new Set<string>();
 
   beforeAll(async () => {
     ({ token } = await makeToken(local.dataDir));
   });
+
+  /** Lands what is buffered, then reads the lake. */
+  async function landed() {
+    await local.destination.flush();
+    const root = join(local.dataDir, 'lake');
+    return {
+      events: readLake(root, 'events'),
+      quarantine: readLake(root, 'quarantine'),
+      ledger: readLake(root, 'ledger').map((l) => l.record),
+    };
+  }
+
+  /** Every messageId landed exactly once, in its customer's partition for the expected date. */
+  async function expectLandedOnce(expected: Map<string, string>, customerId = 'acme') {
+    const { events } = await landed();
+    for (const [id, dt] of expected) {
+      const copies = events.filter((l) => l.record.message_id === id);
+      expect([id, copies.length]).toEqual([id, 1]);
+      expect(copies[0]!.key.startsWith(`events/customer_id=${customerId}/dt=${dt}/`)).toBe(true);
+      expect(copies[0]!.record).toMatchObject({ customer_id: customerId, dt });
+    }
+    return events;
+  }
 
   it('accepts a single event as Segment sends it (curl-like)', async () => {
     const message = createTrackMessage({ event: 'sign_up', timestamp: '2024-02-29T23:30:00-01:00' });
@@ -24,7 +47,7 @@ describe('local destination, end to end over HTTP', () => {
 
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('application/json');
-    accepted.set(message.messageId as string, '2024-03-01');
+    await expectLandedOnce(new Map([[message.messageId as string, '2024-03-01']]));
   });
 
   it('accepts /v1/track, /v1/identify and a gzip batch on /v1/batch', async () => {
@@ -55,11 +78,14 @@ describe('local destination, end to end over HTTP', () => {
     );
 
     expect(gz).toMatchObject({ status: 200, body: { accepted: 2 } });
-    accepted
-      .set('route-track', '2026-11-01')
-      .set('route-identify', '2026-11-01')
-      .set('gz-1', '2026-10-01')
-      .set('gz-2', '2026-10-02');
+    await expectLandedOnce(
+      new Map([
+        ['route-track', '2026-11-01'],
+        ['route-identify', '2026-11-01'],
+        ['gz-1', '2026-10-01'],
+        ['gz-2', '2026-10-02'],
+      ]),
+    );
   });
 
   it('takes a batch from the real @segment/analytics-node client', async () => {
@@ -91,8 +117,12 @@ describe('local destination, end to end over HTTP', () => {
     await analytics.closeAndFlush({ timeout: 10_000 });
 
     expect(failures).toEqual([]);
-    for (const id of ['sdk-0', 'sdk-1', 'sdk-2', 'sdk-3', 'sdk-4', 'sdk-5', 'sdk-6', 'sdk-identify'])
-      accepted.set(id, '2025-06-15');
+    const ids = ['sdk-0', 'sdk-1', 'sdk-2', 'sdk-3', 'sdk-4', 'sdk-5', 'sdk-6', 'sdk-identify'];
+    const events = await expectLandedOnce(new Map(ids.map((id) => [id, '2025-06-15'])));
+    expect(events.find((l) => l.record.message_id === 'sdk-1')!.record).toMatchObject({
+      event: 'Signed Up',
+      event_raw: 'signUp',
+    });
   });
 
   it('answers 401 for missing, wrong and malformed keys, storing nothing', async () => {
@@ -110,6 +140,8 @@ describe('local destination, end to end over HTTP', () => {
 
     expect([missing.status, wrong.status, malformed.status]).toEqual([401, 401, 401]);
     expect(wrong.body.message).toMatch(/API key/);
+    const { events, quarantine } = await landed();
+    expect([...events, ...quarantine].filter((l) => l.record.message_id === 'never-stored')).toEqual([]);
   });
 
   it('refuses a revoked key within a few seconds, while another key of the customer keeps working', async () => {
@@ -124,7 +156,7 @@ describe('local destination, end to end over HTTP', () => {
         )
       ).status,
     ).toBe(200);
-    accepted.set('before-revoke', '2026-11-28');
+    const accepted = new Map([['before-revoke', '2026-11-28']]);
 
     await revokeToken(new FileTokenStore(local.dataDir), first.tokenId);
     let status = 200;
@@ -143,6 +175,7 @@ describe('local destination, end to end over HTTP', () => {
         .status,
     ).toBe(200);
     accepted.set('rotated', '2026-11-28');
+    await expectLandedOnce(accepted);
   });
 
   it('answers 400 with a clear message for malformed JSON and a lone invalid message, quarantining them', async () => {
@@ -158,7 +191,8 @@ describe('local destination, end to end over HTTP', () => {
       status: 400,
       body: { code: 'invalid_message', message: expect.stringContaining('event') },
     });
-    refused.add('invalid-1');
+    const { quarantine } = await landed();
+    expect(quarantine.filter((l) => l.record.message_id === 'invalid-1')).toHaveLength(1);
   });
 
   it('reports a mixed batch per message', async () => {
@@ -181,8 +215,9 @@ describe('local destination, end to end over HTTP', () => {
         errors: [{ index: 1, messageId: 'mixed-bad', code: 'missing_identity' }],
       },
     });
-    accepted.set('mixed-ok', '2026-11-28');
-    refused.add('mixed-bad');
+    await expectLandedOnce(new Map([['mixed-ok', '2026-11-28']]));
+    const { quarantine } = await landed();
+    expect(quarantine.filter((l) => l.record.message_id === 'mixed-bad')).toHaveLength(1);
   });
 
   it('answers 404 off the routes and 413 for a body over the limit', async () => {
@@ -192,41 +227,40 @@ describe('local destination, end to end over HTTP', () => {
     expect(huge.status).toBe(413);
   });
 
-  it('lands every accepted messageId exactly once in its partition, and every refused one in quarantine', async () => {
-    await local.destination.flush();
-    const lake = join(local.dataDir, 'lake');
+  it('keeps a completeness ledger that agrees with what landed, for a customer of its own', async () => {
+    const own = await makeToken(local.dataDir, 'ledger-co');
+    const batch = [
+      createTrackMessage({ messageId: 'l-1', timestamp: '2026-11-28T01:00:00Z' }),
+      createTrackMessage({ messageId: 'l-2', timestamp: '2025-01-02T01:00:00Z' }),
+      createTrackMessage({ messageId: 'l-2', timestamp: '2025-01-02T01:00:00Z' }),
+      { type: 'track', userId: 'u', messageId: 'l-bad' },
+    ];
+    expect((await post(`${local.destination.url}/v1/batch`, { batch }, own.token)).status).toBe(200);
+    expect((await post(`${local.destination.url}/`, '{"type":', own.token)).status).toBe(400);
 
-    const events = readLake(lake, 'events');
-    const quarantine = readLake(lake, 'quarantine');
-
-    const counts = new Map<string, number>();
-    for (const { record } of events)
-      counts.set(record.message_id as string, (counts.get(record.message_id as string) ?? 0) + 1);
-    for (const [id, dt] of accepted) {
-      expect([id, counts.get(id)]).toEqual([id, 1]);
-      const landed = events.find((l) => l.record.message_id === id)!;
-      expect(landed.key.startsWith(`events/customer_id=acme/dt=${dt}/`)).toBe(true);
-      expect(landed.record).toMatchObject({ customer_id: 'acme', dt });
-    }
-    expect(events).toHaveLength(accepted.size);
-    // The completeness ledger agrees with the lake, partition by partition.
-    const ledger = readLake(lake, 'ledger').map((l) => l.record);
+    const all = await landed();
+    const events = all.events.filter((l) => l.record.customer_id === 'ledger-co');
+    const quarantine = all.quarantine.filter((l) => l.record.customer_id === 'ledger-co');
+    const ledger = all.ledger.filter((e) => e.customer_id === 'ledger-co');
     const acceptedByDt = new Map<string, number>();
     for (const entry of ledger)
-      acceptedByDt.set(
-        entry.dt as string,
-        (acceptedByDt.get(entry.dt as string) ?? 0) + (entry.accepted as number),
-      );
+      if ((entry.accepted as number) > 0)
+        acceptedByDt.set(
+          entry.dt as string,
+          (acceptedByDt.get(entry.dt as string) ?? 0) + (entry.accepted as number),
+        );
     const landedByDt = new Map<string, number>();
     for (const { record } of events)
       landedByDt.set(record.dt as string, (landedByDt.get(record.dt as string) ?? 0) + 1);
     expect(acceptedByDt).toEqual(landedByDt);
+    expect(landedByDt).toEqual(
+      new Map([
+        ['2026-11-28', 1],
+        ['2025-01-02', 1],
+      ]),
+    );
     expect(ledger.reduce((sum, e) => sum + (e.quarantined as number), 0)).toBe(quarantine.length);
-    const quarantined = new Set(quarantine.map((l) => l.record.message_id));
-    for (const id of refused) expect(quarantined.has(id)).toBe(true);
-    expect(events.find((l) => l.record.message_id === 'sdk-1')!.record).toMatchObject({
-      event: 'Signed Up',
-      event_raw: 'signUp',
-    });
+    expect(ledger.reduce((sum, e) => sum + (e.duplicates as number), 0)).toBe(1);
+    expect(new Set(quarantine.map((l) => l.record.message_id))).toEqual(new Set([null, 'l-bad']));
   });
 });

@@ -2,7 +2,7 @@ import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
 import { createToken, revokeToken } from '../../lambdas/core/token-admin';
-import { lambdaContext } from '../support/factories';
+import { createFakeClock, lambdaContext } from '../support/factories';
 
 function authorizerEvent(authorization?: string): APIGatewayRequestAuthorizerEventV2 {
   return {
@@ -25,7 +25,11 @@ describe('authorizer handler', () => {
     const { token, record } = await createToken(tokens, 'acme');
     const logs: string[] = [];
     const log = (m: string, f?: object) => logs.push(JSON.stringify({ m, ...f }));
-    const handler = createAuthorizerHandler({ tokens, logger: { info: log, warn: log, error: log } });
+    const handler = createAuthorizerHandler({
+      tokens,
+      logger: { info: log, warn: log, error: log },
+      clock: createFakeClock(),
+    });
     const header = `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
 
     const result = await handler(authorizerEvent(header), lambdaContext);
@@ -42,7 +46,11 @@ describe('authorizer handler', () => {
     const tokens = new MemoryTokenStore();
     const { token, record } = await createToken(tokens, 'acme');
     await revokeToken(tokens, record.tokenId);
-    const handler = createAuthorizerHandler({ tokens, logger: { info() {}, warn() {}, error() {} } });
+    const handler = createAuthorizerHandler({
+      tokens,
+      logger: { info() {}, warn() {}, error() {} },
+      clock: createFakeClock(),
+    });
 
     const result = await handler(
       authorizerEvent(`Basic ${Buffer.from(`${token}:`).toString('base64')}`),

@@ -45,6 +45,19 @@ export function createFakeClock(
   };
 }
 
+/**
+ * A clock that starts at `start` and then runs at real speed, sleeping for real: for servers under
+ * test, whose receive dates must not depend on the day the suite runs.
+ */
+export function createPinnedClock(start = Date.parse('2026-11-28T12:00:00.000Z')): Clock {
+  const offset = start - Date.now();
+  return {
+    now: () => Date.now() + offset,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: () => Math.random(),
+  };
+}
+
 /** An API Gateway payload 2.0 event for the ingest function, as the HTTP API sends it. */
 export function createIngestEvent(
   options: {
