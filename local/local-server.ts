@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
+import type { PidLock } from '../lambdas/adapters/local/pid-lock';
+import type { SpoolFiles } from '../lambdas/adapters/local/spool-files';
 import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
 import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer-handler';
 import { handler as callbackHandler } from '../lambdas/callback/handler';
@@ -10,6 +12,7 @@ import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/limits';
 import { type Clock, type Logger, type RecordSink, systemClock } from '../lambdas/core/ports';
 import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
 import { authorizerEvent, integrationEvent, type LocalRequest, lambdaContext } from './api-gateway-events';
+import { lockDataDir } from './data-dir-lock';
 import { matchIngestRoute } from './routes';
 
 export interface LocalServerOptions {
@@ -28,6 +31,8 @@ export interface LocalServerOptions {
   requestTimeoutMs?: number;
   /** Wraps the sink, e.g. with fault injection for rehearsals (see lambdas/adapters/faults). */
   wrapSink?: (sink: RecordSink) => RecordSink;
+  /** The spool's file system; tests inject one with short writes and ENOSPC. */
+  files?: SpoolFiles;
 }
 
 export interface LocalDestination {
@@ -52,10 +57,27 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalDestination> {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const clock = options.clock ?? systemClock;
+  const lock = await lockDataDir(options.dataDir, 'npm start');
+  try {
+    return await serve(options, limits, clock, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function serve(
+  options: LocalServerOptions,
+  limits: Limits,
+  clock: Clock,
+  lock: PidLock,
+): Promise<LocalDestination> {
   const sink = new SpoolingLakeSink({
     dataDir: options.dataDir,
     logger: options.logger,
+    clock,
     flushIntervalMs: options.flushIntervalMs ?? 1_000,
+    ...(options.files ? { files: options.files } : {}),
   });
   const recoveredSegments = await sink.start();
   const tokens = new FileTokenStore(options.dataDir);
@@ -131,9 +153,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     server.listen(options.port, options.host ?? '127.0.0.1', resolve);
   });
   const address = server.address() as AddressInfo;
+  const url = `http://${address.address}:${address.port}`;
+  await lock.update({ url });
   return {
     server,
-    url: `http://${address.address}:${address.port}`,
+    url,
     recoveredSegments,
     flush: () => sink.flush(),
     async close() {
@@ -141,7 +165,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await sink.close();
+      try {
+        await sink.close();
+      } finally {
+        await lock.release();
+      }
     },
   };
 }

@@ -8,13 +8,14 @@ import { FirehoseSink } from '../lambdas/adapters/aws/firehose-sink';
 import { KinesisSink } from '../lambdas/adapters/aws/kinesis-sink';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
 import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
-import { silentLogger } from '../lambdas/core/ports';
+import { silentLogger, systemClock } from '../lambdas/core/ports';
 import { readLocalConfig } from '../local/config';
+import { lockDataDir } from '../local/data-dir-lock';
 import { localLakeStore, s3LakeStore } from './redrive/lake-store';
 import { runRedrive } from './redrive/run-redrive';
 
 /**
- * `npm run redrive` — the local lake in $DATA_DIR (stop `npm start` first: one process per data dir).
+ * `npm run redrive` — the local lake in $DATA_DIR (refused while `npm start` runs on it: one process owns a data dir).
  * `npm run redrive -- --bucket <LakeBucketName> --table <TokensTableName> --stream <EventStreamName>`
  * (or `--delivery-stream <DeliveryStreamName>` for Direct PUT) — a deployed stage.
  * `--no-quarantine` redrives only Firehose's error output.
@@ -45,15 +46,21 @@ async function main(): Promise<void> {
     );
   } else {
     const { dataDir } = readLocalConfig(process.env);
-    const sink = new SpoolingLakeSink({ dataDir, logger: silentLogger });
-    await sink.start();
-    report = await runRedrive(
-      localLakeStore(join(dataDir, 'lake')),
-      sink,
-      new FileTokenStore(dataDir),
-      options,
-    );
-    await sink.close();
+    // The server owns the landing areas: redrive refuses while it runs, rather than both writing.
+    const lock = await lockDataDir(dataDir, 'npm run redrive');
+    try {
+      const sink = new SpoolingLakeSink({ dataDir, logger: silentLogger, clock: systemClock });
+      await sink.start();
+      report = await runRedrive(
+        localLakeStore(join(dataDir, 'lake')),
+        sink,
+        new FileTokenStore(dataDir),
+        options,
+      );
+      await sink.close();
+    } finally {
+      await lock.release();
+    }
   }
   process.stdout.write(
     `${[

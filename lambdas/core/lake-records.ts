@@ -46,8 +46,9 @@ export interface QuarantineEntry {
   raw_truncated?: boolean;
 }
 
-/** The two landing areas of the lake, which are also the S3 top-level prefixes. */
-export type LakeArea = 'events' | 'quarantine' | 'ledger';
+/** The landing areas of the lake, which are also the S3 top-level prefixes. */
+export const LAKE_AREAS = ['events', 'quarantine', 'ledger'] as const;
+export type LakeArea = (typeof LAKE_AREAS)[number];
 
 /**
  * What one acknowledged request stored for one customer and day, in `ledger/customer_id=<id>/dt=<day>/`:

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { encodeSpoolRecord } from '../../lambdas/adapters/local/spool-format';
 import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sink';
 import { type LakeLine, packRecords } from '../../lambdas/core/pack-records';
-import { silentLogger } from '../../lambdas/core/ports';
+import { silentLogger, systemClock } from '../../lambdas/core/ports';
 import { readLake } from '../../local/read-lake';
 
 const line = (
@@ -28,7 +28,12 @@ describe('SpoolingLakeSink', () => {
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('acknowledges records once spooled, and lands them in partitioned gzip files on flush', async () => {
-    const sink = new SpoolingLakeSink({ dataDir, logger: silentLogger, flushIntervalMs: 60_000 });
+    const sink = new SpoolingLakeSink({
+      dataDir,
+      logger: silentLogger,
+      clock: systemClock,
+      flushIntervalMs: 60_000,
+    });
     await sink.start();
     const records = packRecords(
       [
@@ -70,7 +75,7 @@ describe('SpoolingLakeSink', () => {
       join(dataDir, 'spool', 'local-crashed-000001.spool'),
       Buffer.concat([spooled('x'), spooled('y'), cut]),
     );
-    const sink = new SpoolingLakeSink({ dataDir, logger: silentLogger });
+    const sink = new SpoolingLakeSink({ dataDir, logger: silentLogger, clock: systemClock });
 
     const recovered = await sink.start();
     await sink.close();
@@ -88,12 +93,12 @@ describe('SpoolingLakeSink', () => {
       data: '{"message_id":"x"}\n',
     });
     writeFileSync(join(dataDir, 'spool', 'local-seg-000001.spool'), segment);
-    const first = new SpoolingLakeSink({ dataDir, logger: silentLogger });
+    const first = new SpoolingLakeSink({ dataDir, logger: silentLogger, clock: systemClock });
     await first.start();
     await first.close();
     writeFileSync(join(dataDir, 'spool', 'local-seg-000001.spool'), segment);
 
-    const second = new SpoolingLakeSink({ dataDir, logger: silentLogger });
+    const second = new SpoolingLakeSink({ dataDir, logger: silentLogger, clock: systemClock });
     await second.start();
     await second.close();
 
@@ -101,7 +106,12 @@ describe('SpoolingLakeSink', () => {
   });
 
   it('flushes on its own interval, like a Firehose buffer', async () => {
-    const sink = new SpoolingLakeSink({ dataDir, logger: silentLogger, flushIntervalMs: 100 });
+    const sink = new SpoolingLakeSink({
+      dataDir,
+      logger: silentLogger,
+      clock: systemClock,
+      flushIntervalMs: 100,
+    });
     await sink.start();
 
     await sink.put(packRecords([line('acme', '2026-01-01', 'timed')], sink.maxRecordBytes));

@@ -6,7 +6,7 @@ import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sin
 import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
 import { ingestRequest } from '../../lambdas/core/ingest-request';
 import { DEFAULT_LIMITS } from '../../lambdas/core/limits';
-import { silentLogger } from '../../lambdas/core/ports';
+import { silentLogger, systemClock } from '../../lambdas/core/ports';
 import { readLake } from '../../local/read-lake';
 import { localLakeStore } from '../../scripts/redrive/lake-store';
 import { runRedrive } from '../../scripts/redrive/run-redrive';
@@ -46,7 +46,7 @@ describe('npm run redrive, against the local lake', () => {
     );
     const delivered = memory.acknowledged.filter((r) => r.area !== 'events' || r.dt === '2026-11-01');
     const failed = memory.acknowledged.filter((r) => r.area === 'events' && r.dt === '2026-11-02');
-    const sink = new SpoolingLakeSink({ dataDir, logger: silentLogger });
+    const sink = new SpoolingLakeSink({ dataDir, logger: silentLogger, clock: systemClock });
     await sink.start();
     await sink.put(delivered);
     await sink.close();
@@ -91,7 +91,7 @@ describe('npm run redrive, against the local lake', () => {
     expect(ids()).toEqual(['ok-0', 'ok-1', 'ok-2', 'ok-3', 'ok-4']);
 
     const redrive = async () => {
-      const redriveSink = new SpoolingLakeSink({ dataDir, logger: silentLogger });
+      const redriveSink = new SpoolingLakeSink({ dataDir, logger: silentLogger, clock: systemClock });
       await redriveSink.start();
       const report = await runRedrive(localLakeStore(lakeRoot), redriveSink, new FileTokenStore(dataDir));
       await redriveSink.close();

@@ -1,4 +1,6 @@
-import type { LakeArea } from '../../core/lake-records';
+import { crc32 } from 'node:zlib';
+import { LAKE_AREAS, type LakeArea } from '../../core/lake-records';
+import { CUSTOMER_ID_PATTERN } from '../../core/tokens';
 
 /** One record as it waits in a spool segment. */
 export interface SpooledRecord {
@@ -9,35 +11,102 @@ export interface SpooledRecord {
   data: string;
 }
 
-/**
- * A spool record: a header line `R <area> <customerId> <dt> <bytes>` and then the data as is. The data
- * is already JSON lines, so it is neither escaped on the way in nor parsed on the way out; the byte
- * count lets a reader tell a complete record from one cut short by a crash.
- * (Customer ids and dates never contain spaces: see CUSTOMER_ID_PATTERN.)
- */
+/** What a reader made of a segment: the intact records, and where it had to skip. */
+export interface DecodedSegment {
+  records: SpooledRecord[];
+  /** Byte ranges `[start, end)` that held no intact record (damage, or a write cut short at the end). */
+  skipped: { start: number; end: number }[];
+}
+
+// A record: the header line `S2 <area> <customerId> <dt> <bytes> <crc32>\n`, then the data as is. The
+// data is already JSON lines, so it is neither escaped on the way in nor parsed on the way out. The
+// CRC-32 (zlib's, built into Node) covers the header's fields and the data, so a changed byte anywhere
+// — a customer id, a length, a payload — fails the check, and the byte count tells a complete record
+// from one cut short. Every data line starts with `{`, so `\nS2 ` can only begin a record: after a bad
+// record the reader resynchronises on the next one. Customer ids and dates never contain spaces
+// (CUSTOMER_ID_PATTERN).
+const MAGIC = 'S2 ';
+const RESYNC = Buffer.from(`\n${MAGIC}`);
+// A header is ~100 bytes (a 64-character customer id at most): anything longer is not a header.
+const MAX_HEADER_BYTES = 256;
+const HEADER = /^S2 (\S+) (\S+) (\d{4}-\d{2}-\d{2}) (\d{1,10}) ([0-9a-f]{8})$/;
+const AREAS: ReadonlySet<string> = new Set(LAKE_AREAS);
+
 export function encodeSpoolRecord(record: SpooledRecord): Buffer {
   const data = Buffer.from(record.data);
-  return Buffer.concat([
-    Buffer.from(`R ${record.area} ${record.customerId} ${record.dt} ${data.length}\n`),
-    data,
-  ]);
+  const fields = `${record.area} ${record.customerId} ${record.dt} ${data.length}`;
+  const checksum = crc32(data, crc32(`${fields}\n`));
+  return Buffer.concat([Buffer.from(`${MAGIC}${fields} ${hex(checksum)}\n`), data]);
 }
 
 /**
- * Every complete record of a segment. A record cut short at the end (a crash mid-append, never
- * acknowledged) is left out; `truncated` says whether there was one.
+ * Every intact record of a segment, in order. A record whose checksum, length or header fails is
+ * skipped, and reading resumes at the next record header; so one damaged record costs only itself,
+ * and nothing that was not written as a whole record is ever returned.
+ *
+ * @example decodeSpoolSegment(encodeSpoolRecord(r)).records // [r]
  */
-export function decodeSpoolSegment(bytes: Buffer): { records: SpooledRecord[]; truncated: boolean } {
-  const records: SpooledRecord[] = [];
+export function decodeSpoolSegment(bytes: Buffer): DecodedSegment {
+  if (bytes.length > 1 && bytes[0] === 0x52 && bytes[1] === 0x20) return decodeLegacySegment(bytes);
+  const out: DecodedSegment = { records: [], skipped: [] };
+  let at = 0;
+  while (at < bytes.length) {
+    const next = readRecord(bytes, at);
+    if (next) {
+      out.records.push(next.record);
+      at = next.end;
+      continue;
+    }
+    const resync = bytes.indexOf(RESYNC, at);
+    const end = resync === -1 ? bytes.length : resync + 1;
+    out.skipped.push({ start: at, end });
+    at = end;
+  }
+  return out;
+}
+
+function readRecord(bytes: Buffer, at: number): { record: SpooledRecord; end: number } | undefined {
+  const newline = bytes.indexOf(0x0a, at);
+  if (newline === -1 || newline - at > MAX_HEADER_BYTES) return undefined;
+  const header = HEADER.exec(bytes.toString('latin1', at, newline));
+  if (!header) return undefined;
+  const [, area, customerId, dt, length, checksum] = header as unknown as string[];
+  const start = newline + 1;
+  const end = start + Number(length);
+  if (end > bytes.length) return undefined;
+  if (!AREAS.has(area!) || !CUSTOMER_ID_PATTERN.test(customerId!)) return undefined;
+  const data = bytes.subarray(start, end);
+  if (hex(crc32(data, crc32(`${area} ${customerId} ${dt} ${length}\n`))) !== checksum) return undefined;
+  return {
+    record: { area: area as LakeArea, customerId: customerId!, dt: dt!, data: data.toString('utf8') },
+    end,
+  };
+}
+
+const hex = (n: number) => n.toString(16).padStart(8, '0');
+
+/**
+ * Segments written before the checksum (`R <area> <customerId> <dt> <bytes>\n`), which a data directory
+ * may still hold after an upgrade: read to the first record that does not fit, the rest kept as skipped.
+ */
+function decodeLegacySegment(bytes: Buffer): DecodedSegment {
+  const out: DecodedSegment = { records: [], skipped: [] };
   let at = 0;
   while (at < bytes.length) {
     const end = bytes.indexOf(0x0a, at);
-    if (end === -1) return { records, truncated: true };
-    const header = /^R (events|quarantine|ledger) (\S+) (\S+) (\d+)$/.exec(bytes.toString('utf8', at, end));
-    if (!header) return { records, truncated: true };
-    const length = Number(header[4]);
-    if (end + 1 + length > bytes.length) return { records, truncated: true };
-    records.push({
+    const header =
+      end === -1 ? null : /^R (\S+) (\S+) (\d{4}-\d{2}-\d{2}) (\d+)$/.exec(bytes.toString('latin1', at, end));
+    const length = header ? Number(header[4]) : 0;
+    if (
+      !header ||
+      end + 1 + length > bytes.length ||
+      !AREAS.has(header[1]!) ||
+      !CUSTOMER_ID_PATTERN.test(header[2]!)
+    ) {
+      out.skipped.push({ start: at, end: bytes.length });
+      return out;
+    }
+    out.records.push({
       area: header[1] as LakeArea,
       customerId: header[2]!,
       dt: header[3]!,
@@ -45,5 +114,5 @@ export function decodeSpoolSegment(bytes: Buffer): { records: SpooledRecord[]; t
     });
     at = end + 1 + length;
   }
-  return { records, truncated: false };
+  return out;
 }

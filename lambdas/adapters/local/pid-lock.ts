@@ -1,0 +1,126 @@
+import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+
+/** Who holds a lock: written into the lock file, shown to whoever is refused. */
+export interface LockOwner {
+  pid: number;
+  /** The command that holds it, e.g. `npm start`. */
+  tool: string;
+  startedAt: string;
+  host: string;
+  /** Where the holder can be reached, when it serves (the local server's URL). */
+  url?: string;
+}
+
+export class LockHeldError extends Error {
+  constructor(
+    readonly path: string,
+    readonly owner: LockOwner,
+  ) {
+    super(
+      `${path} is held by ${owner.tool} (pid ${owner.pid}${owner.url ? `, ${owner.url}` : ''}, since ${owner.startedAt})`,
+    );
+    this.name = 'LockHeldError';
+  }
+}
+
+export interface PidLock {
+  readonly path: string;
+  /** Rewrites the owner's details (e.g. the URL once the server listens). */
+  update(fields: Partial<Pick<LockOwner, 'url'>>): Promise<void>;
+  release(): Promise<void>;
+}
+
+const HELD = new Set<string>();
+
+/**
+ * An exclusive lock file holding its owner's pid (an O_EXCL-style pidfile: written whole, then linked
+ * into place, which fails if the file exists). A lock whose owner process is gone is stale and taken
+ * over at once, however fresh it is: a restart right after `kill -9` must not wait. Chosen over a
+ * library such as proper-lockfile, which decides staleness by the lock's age.
+ *
+ * `waitMs` > 0 waits (polling every 10 ms, without blocking the event loop) for a live owner to let go;
+ * then, or at once with 0, it throws LockHeldError naming the owner.
+ *
+ * The one race left: two processes that both find the same stale lock may both remove it; the content
+ * is re-read just before removing it, which narrows that window to the moment between read and unlink.
+ */
+export async function acquirePidLock(
+  path: string,
+  tool: string,
+  { waitMs = 0 }: { waitMs?: number } = {},
+): Promise<PidLock> {
+  const owner: LockOwner = { pid: process.pid, tool, startedAt: new Date().toISOString(), host: hostname() };
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if (await tryCreate(path, owner)) break;
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text === undefined) continue; // released between our attempt and the read
+    const held = parseOwner(text);
+    if (!held || isStale(path, held)) {
+      // Remove it only if it is still the stale file we judged.
+      if ((await readFile(path, 'utf8').catch(() => undefined)) === text)
+        await unlink(path).catch(() => undefined);
+      continue;
+    }
+    if (Date.now() >= deadline) throw new LockHeldError(path, held);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  HELD.add(path);
+  return {
+    path,
+    async update(fields) {
+      Object.assign(owner, fields);
+      const temp = `${path}.${process.pid}.update`;
+      await writeFile(temp, JSON.stringify(owner), { mode: 0o600 });
+      await rename(temp, path);
+    },
+    async release() {
+      HELD.delete(path);
+      await unlink(path).catch(() => undefined);
+    },
+  };
+}
+
+async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
+  const temp = `${path}.${process.pid}.new`;
+  await writeFile(temp, JSON.stringify(owner), { mode: 0o600 });
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<LockOwner>;
+    return typeof value.pid === 'number' && Number.isInteger(value.pid) && value.pid > 0
+      ? {
+          pid: value.pid,
+          tool: typeof value.tool === 'string' ? value.tool : 'unknown',
+          startedAt: typeof value.startedAt === 'string' ? value.startedAt : 'unknown',
+          host: typeof value.host === 'string' ? value.host : '',
+          ...(typeof value.url === 'string' ? { url: value.url } : {}),
+        }
+      : undefined;
+  } catch {
+    return undefined; // a damaged lock file guards nothing
+  }
+}
+
+/** Stale when its process is gone. Only this machine's pids can be checked: another host's lock stands. */
+function isStale(path: string, owner: LockOwner): boolean {
+  if (owner.host && owner.host !== hostname()) return false;
+  if (owner.pid === process.pid) return !HELD.has(path); // our pid, reused after a restart
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

@@ -1,0 +1,28 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { acquirePidLock, LockHeldError, type PidLock } from '../lambdas/adapters/local/pid-lock';
+
+/** The lock file that says which process owns a data directory. */
+export function dataDirLockPath(dataDir: string): string {
+  return join(dataDir, 'destination.lock');
+}
+
+/**
+ * One process owns a data directory's spool and landing areas (`events/`, `quarantine/`, `ledger/`):
+ * `npm start`, or a tool that writes them (`npm run redrive`). A second one would land the first one's
+ * live spool segment from under it, so it is refused, with the owner's pid and URL. Tools that only read
+ * sealed lake files and write a zone of their own take a lock of their own instead.
+ */
+export async function lockDataDir(dataDir: string, tool: string): Promise<PidLock> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    return await acquirePidLock(dataDirLockPath(dataDir), tool);
+  } catch (error) {
+    if (!(error instanceof LockHeldError)) throw error;
+    const { owner } = error;
+    throw new Error(
+      `DATA_DIR ${dataDir} is in use by ${owner.tool} (pid ${owner.pid}${owner.url ? `, listening on ${owner.url}` : ''}, since ${owner.startedAt}). ` +
+        'One process owns a data directory: stop that one first, or set another DATA_DIR.',
+    );
+  }
+}

@@ -1,0 +1,164 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeSpoolRecord } from '../../lambdas/adapters/local/spool-format';
+import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sink';
+import { type LakeLine, packRecords } from '../../lambdas/core/pack-records';
+import type { Logger } from '../../lambdas/core/ports';
+import { readLake } from '../../local/read-lake';
+import { createPinnedClock } from '../support/factories';
+import { type FileFaults, faultyFiles } from '../support/faulty-files';
+
+const line = (id: string, pad = 0): LakeLine => ({
+  area: 'events',
+  customerId: 'acme',
+  dt: '2026-01-01',
+  spreadKey: id,
+  json: JSON.stringify({ message_id: id, pad: 'x'.repeat(pad) }),
+});
+
+function recordingLogger() {
+  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  const logger: Logger = {
+    info: (message, fields) => lines.push({ level: 'info', message, ...(fields ? { fields } : {}) }),
+    warn: (message, fields) => lines.push({ level: 'warn', message, ...(fields ? { fields } : {}) }),
+    error: (message, fields) => lines.push({ level: 'error', message, ...(fields ? { fields } : {}) }),
+  };
+  return { logger, lines };
+}
+
+describe('the spool never acknowledges what it did not store', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'spool-faults-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  async function sinkWith(faults: FileFaults) {
+    const files = faultyFiles(faults);
+    const { logger, lines } = recordingLogger();
+    const sink = new SpoolingLakeSink({
+      dataDir,
+      logger,
+      clock: createPinnedClock(),
+      flushIntervalMs: 60_000,
+      files,
+    });
+    await sink.start();
+    const put = async (id: string, pad = 0) => {
+      const outcomes = await sink.put(packRecords([line(id, pad)], sink.maxRecordBytes));
+      return outcomes.every((o) => o.ok);
+    };
+    const landedIds = () => readLake(join(dataDir, 'lake'), 'events').map((l) => l.record.message_id);
+    return { sink, files, put, landedIds, lines };
+  }
+
+  it('refuses a record the disk stored only part of, cuts it back, and lands only whole records', async () => {
+    const { sink, files, put, landedIds } = await sinkWith({});
+
+    expect(await put('before')).toBe(true);
+    files.faults = { spaceLeft: 100 }; // the next record is ~240 KB: a short write, then ENOSPC
+    expect(await put('short', 240_000)).toBe(false);
+    files.faults = {}; // space returns
+    expect(await put('after')).toBe(true);
+    await sink.close();
+
+    expect(landedIds()).toEqual(['before', 'after']);
+    expect(existsSync(join(dataDir, 'spool', 'damaged'))).toBe(false);
+  });
+
+  it('refuses on ENOSPC and on a failed sync (EIO), and acknowledges again once the disk recovers', async () => {
+    const { sink, files, put, landedIds } = await sinkWith({ spaceLeft: 0 });
+
+    expect(await put('full')).toBe(false);
+    files.faults = { syncFails: true };
+    expect(await put('eio')).toBe(false);
+    files.faults = {};
+    expect(await put('ok')).toBe(true);
+    await sink.close();
+
+    expect(landedIds()).toEqual(['ok']);
+  });
+
+  it('seals a segment it cannot cut back; the torn tail is kept aside and nothing unacknowledged lands whole', async () => {
+    const { sink, files, put, landedIds, lines } = await sinkWith({});
+
+    expect(await put('first')).toBe(true);
+    files.faults = { spaceLeft: 5_000, truncateFails: true };
+    expect(await put('torn', 20_000)).toBe(false);
+    files.faults = {};
+    expect(await put('next')).toBe(true);
+    await sink.close();
+
+    expect(landedIds().sort()).toEqual(['first', 'next']);
+    expect(readdirSync(join(dataDir, 'spool', 'damaged'))).toHaveLength(1);
+    expect(lines.some((l) => l.level === 'warn' && l.fields?.recoveredRecords === 1)).toBe(true);
+  });
+
+  it('keeps a segment it cannot land yet, without crashing, and lands it when space returns', async () => {
+    const { sink, files, put, landedIds, lines } = await sinkWith({});
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      expect(await put('waits')).toBe(true);
+      files.faults = { landingFails: true };
+
+      await expect(sink.flush()).rejects.toThrow(/ENOSPC/);
+      (sink as unknown as { flushInBackground(): void }).flushInBackground();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await put('meanwhile')).toBe(true);
+      expect(landedIds()).toEqual([]);
+      files.faults = {};
+      await sink.close();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+
+    expect(unhandled).toEqual([]);
+    expect(landedIds().sort()).toEqual(['meanwhile', 'waits']);
+    expect(lines.filter((l) => l.message.startsWith('landing failed'))).toHaveLength(1);
+    expect(readdirSync(join(dataDir, 'spool')).filter((f) => f.endsWith('.spool'))).toEqual([]);
+  });
+
+  it('removes temporary files a killed landing left, at start', async () => {
+    mkdirSync(join(dataDir, 'tmp'), { recursive: true });
+    writeFileSync(join(dataDir, 'tmp', 'local-x.gz.123.1.tmp'), '');
+    const { sink } = await sinkWith({});
+
+    await sink.close();
+
+    expect(readdirSync(join(dataDir, 'tmp'))).toEqual([]);
+  });
+
+  it('lands every intact record of a damaged segment, keeps the segment aside and says so', async () => {
+    mkdirSync(join(dataDir, 'spool'), { recursive: true });
+    const parts = Array.from({ length: 20 }, (_, i) =>
+      encodeSpoolRecord({
+        area: 'events',
+        customerId: 'acme',
+        dt: '2026-01-01',
+        data: `{"message_id":"r-${i}"}\n`,
+      }),
+    );
+    parts[4]![5] ^= 0x01; // header
+    parts[12]![parts[12]!.length - 3] ^= 0x01; // payload
+    writeFileSync(join(dataDir, 'spool', 'local-damaged-000001.spool'), Buffer.concat(parts));
+
+    const { sink, landedIds, lines } = await sinkWith({});
+    await sink.close();
+
+    expect(landedIds().sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `r-${i}`)
+        .filter((id) => id !== 'r-4' && id !== 'r-12')
+        .sort(),
+    );
+    expect(readdirSync(join(dataDir, 'spool', 'damaged'))).toEqual(['local-damaged-000001.spool']);
+    const warning = lines.find((l) => l.level === 'warn')!;
+    expect(warning.fields).toMatchObject({
+      recoveredRecords: 18,
+      skippedRanges: 2,
+      keptAt: join('spool', 'damaged', 'local-damaged-000001.spool'),
+    });
+  });
+});
