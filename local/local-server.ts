@@ -72,6 +72,9 @@ async function serve(
   clock: Clock,
   lock: PidLock,
 ): Promise<LocalDestination> {
+  const tokens = new FileTokenStore(options.dataDir, { logger: options.logger });
+  // A damaged token file stops the start here, naming the file: serving with it would answer 401.
+  tokens.load();
   const sink = new SpoolingLakeSink({
     dataDir: options.dataDir,
     logger: options.logger,
@@ -80,7 +83,6 @@ async function serve(
     ...(options.files ? { files: options.files } : {}),
   });
   const recoveredSegments = await sink.start();
-  const tokens = new FileTokenStore(options.dataDir);
   const authorizer = createAuthorizerHandler({ tokens, logger: options.logger, clock });
   const ingest = createIngestHandler({
     sink: options.wrapSink ? options.wrapSink(sink) : sink,
@@ -142,16 +144,21 @@ async function serve(
   const connectionsCheckingInterval = Math.min(1_000, options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS);
   const server = createServer({ connectionsCheckingInterval }, (req, res) => {
     handle(req, res).catch((error: Error) => {
-      options.logger.error('local server failure', { detail: error.name });
+      options.logger.error('local server failure', { error: error.name, detail: error.message });
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
     });
   });
   server.headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   server.requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', resolve);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host ?? '127.0.0.1', resolve);
+    });
+  } catch (error) {
+    await sink.close().catch(() => undefined); // what the spool recovered at start still lands
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const url = `http://${address.address}:${address.port}`;
   await lock.update({ url });
@@ -167,6 +174,11 @@ async function serve(
       });
       try {
         await sink.close();
+        await tokens
+          .flushUsage()
+          .catch((error: Error) =>
+            options.logger.warn('lastUsedAt not written at stop', { detail: error.message }),
+          );
       } finally {
         await lock.release();
       }

@@ -62,7 +62,9 @@ function levelled(logger: Logger, level: 'info' | 'warn' | 'error' | 'silent'): 
   };
 }
 
+// One line that says why (ENOSPC, EACCES, EADDRINUSE, a damaged token file, a DATA_DIR in use): the
+// message of a Node file error already names the errno and the path.
 main().catch((error: Error) => {
-  console.error(error.message);
+  console.error(`npm start: cannot start: ${error.message}`);
   process.exit(1);
 });

@@ -1,13 +1,14 @@
-import type { EventAliases } from './normalize-event-name';
-import type { TokenRecord } from './tokens';
+import * as v from 'valibot';
+import { CUSTOMER_ID_PATTERN, type TokenRecord } from './tokens';
 
 /** A customer's settings: whether it may send, and its own event-name aliases. */
-export interface CustomerRecord {
-  customerId: string;
-  status: 'enabled' | 'disabled';
-  eventAliases: EventAliases;
-  updatedAt: string;
-}
+export const CustomerRecordSchema = v.object({
+  customerId: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'must be a valid customer id')),
+  status: v.picklist(['enabled', 'disabled']),
+  eventAliases: v.record(v.string(), v.string()),
+  updatedAt: v.pipe(v.string(), v.isoTimestamp('must be an ISO-8601 time')),
+});
+export type CustomerRecord = v.InferOutput<typeof CustomerRecordSchema>;
 
 /** Where keys (hashed) and customer settings live: DynamoDB on AWS, a file locally, memory in tests. */
 export interface TokenStore {

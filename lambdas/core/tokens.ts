@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import * as v from 'valibot';
 
 /**
  * API keys: a recognisable prefix (so leaked keys are easy to grep for and to report to secret
@@ -11,18 +12,20 @@ const TOKEN_BYTES = 32;
 /** Customer ids appear in S3 keys and paths (`customer_id=<id>`), so they are kept path-safe. */
 export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-export type TokenStatus = 'active' | 'revoked';
+const IsoTime = v.pipe(v.string(), v.isoTimestamp('must be an ISO-8601 time'));
 
-/** What is stored for a key: never the key itself. */
-export interface TokenRecord {
-  tokenId: string;
-  customerId: string;
-  tokenHash: string;
-  status: TokenStatus;
-  createdAt: string;
-  revokedAt?: string;
-  lastUsedAt?: string;
-}
+/** What is stored for a key: never the key itself. The one definition; stores parse what they read with it. */
+export const TokenRecordSchema = v.object({
+  tokenId: v.pipe(v.string(), v.regex(/^tok_[0-9a-f]+$/, 'must look like tok_<hex>')),
+  customerId: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'must be a valid customer id')),
+  tokenHash: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256')),
+  status: v.picklist(['active', 'revoked']),
+  createdAt: IsoTime,
+  revokedAt: v.optional(IsoTime),
+  lastUsedAt: v.optional(IsoTime),
+});
+export type TokenRecord = v.InferOutput<typeof TokenRecordSchema>;
+export type TokenStatus = TokenRecord['status'];
 
 export interface IssuedToken {
   /** The key itself: shown once, to be sent to Segment, never stored. */

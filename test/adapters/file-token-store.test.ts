@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
+import { acquirePidLock } from '../../lambdas/adapters/local/pid-lock';
 import { createToken, revokeToken } from '../../lambdas/core/token-admin';
 import { hashToken } from '../../lambdas/core/tokens';
 
@@ -32,5 +33,72 @@ describe('FileTokenStore', () => {
 
     await revokeToken(cli, record.tokenId);
     expect(await server.findByHash(hashToken(token))).toMatchObject({ status: 'revoked' });
+  });
+});
+
+describe('a token file that cannot silently lose keys', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'tokens-damage-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it.each([
+    ['an empty file', '', /tokens\.json is damaged: the file is empty/],
+    ['a cut-off file', '{"tokens": [', /tokens\.json is damaged: not JSON/],
+    [
+      'a wrong shape',
+      '{"tokens": [{"tokenId": 1}], "customers": []}',
+      /tokens\.json is damaged: tokens\.0\.tokenId/,
+    ],
+  ])('refuses to load %s, naming the file and what is wrong', (_name, content, message) => {
+    writeFileSync(join(dataDir, 'tokens.json'), content);
+
+    expect(() => new FileTokenStore(dataDir).load()).toThrow(message);
+  });
+
+  it('keeps serving the last good copy when the file is damaged while running, and says so once', async () => {
+    const errors: string[] = [];
+    const log = () => undefined;
+    const server = new FileTokenStore(dataDir, {
+      recheckMs: 0,
+      logger: { info: log, warn: log, error: (m) => errors.push(m) },
+    });
+    const { token } = await createToken(new FileTokenStore(dataDir), 'acme');
+    server.load();
+    expect(await server.findByHash(hashToken(token))).toMatchObject({ status: 'active' });
+
+    writeFileSync(join(dataDir, 'tokens.json'), '');
+
+    expect(await server.findByHash(hashToken(token))).toMatchObject({ status: 'active' });
+    expect(await server.findByHash(hashToken(token))).toMatchObject({ status: 'active' });
+    expect(errors).toEqual(['token file damaged; serving the last good copy until it is mended']);
+  });
+
+  it('never overwrites a damaged file: a write fails with the damage named', async () => {
+    writeFileSync(join(dataDir, 'tokens.json'), '{"tokens": [');
+
+    await expect(createToken(new FileTokenStore(dataDir), 'acme')).rejects.toThrow(/is damaged/);
+    expect(readFileSync(join(dataDir, 'tokens.json'), 'utf8')).toBe('{"tokens": [');
+  });
+
+  it('writes lastUsedAt off the request path: a held lock delays the write, never the caller', async () => {
+    const { token, record } = await createToken(new FileTokenStore(dataDir), 'acme');
+    const server = new FileTokenStore(dataDir, { recheckMs: 0, usageFlushMs: 10 });
+    const lock = await acquirePidLock(join(dataDir, 'tokens.json.lock'), 'test');
+
+    await server.recordUse(
+      hashToken(token),
+      new Date('2026-11-28T12:00:00Z'),
+      new Date('2026-11-28T11:55:00Z'),
+    );
+    const whileHeld = (await server.listTokens())[0]!;
+    await lock.release();
+    await server.flushUsage();
+
+    expect(whileHeld.lastUsedAt).toBeUndefined();
+    expect((await server.listTokens()).find((t) => t.tokenId === record.tokenId)!.lastUsedAt).toBe(
+      '2026-11-28T12:00:00.000Z',
+    );
   });
 });

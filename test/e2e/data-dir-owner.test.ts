@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDirLockPath } from '../../local/data-dir-lock';
 import { readLake } from '../../local/read-lake';
@@ -78,5 +78,19 @@ describe('one owner per DATA_DIR', () => {
 
     expect(second.output()).toMatch(/recovered 1 spooled segment/);
     expect(readLake(join(dataDir, 'lake'), 'events').map((l) => l.record.message_id)).toEqual(['pre-kill']);
+  });
+
+  it('refuses to start on a damaged token file, in one line that names the file', async () => {
+    writeFileSync(join(dataDir, 'tokens.json'), '');
+
+    const failure = await spawnDestination(dataDir).then(
+      () => 'started',
+      (error: Error) => error.message,
+    );
+
+    expect(failure).toContain(
+      `npm start: cannot start: ${join(dataDir, 'tokens.json')} is damaged: the file is empty`,
+    );
+    expect(failure).not.toMatch(/\n\s+at /); // no stack trace
   });
 });
