@@ -21,6 +21,7 @@ export const EVENT_COLUMNS: Column[] = [
   { name: 'schema_version', type: 'int' },
   { name: 'message_id', type: 'string' },
   { name: 'message_id_generated', type: 'boolean' },
+  { name: 'request_id', type: 'string' },
   { name: 'type', type: 'string' },
   { name: 'event', type: 'string' },
   { name: 'event_raw', type: 'string' },
@@ -28,6 +29,7 @@ export const EVENT_COLUMNS: Column[] = [
   { name: 'user_id', type: 'string' },
   { name: 'anonymous_id', type: 'string' },
   { name: 'timestamp', type: 'string' },
+  { name: 'timestamp_out_of_range', type: 'boolean' },
   { name: 'received_at', type: 'string' },
   // The message as sent, as JSON text: read fields with json_extract_scalar(message, '$.properties.x').
   { name: 'message', type: 'string' },
@@ -36,6 +38,7 @@ export const EVENT_COLUMNS: Column[] = [
 export const QUARANTINE_COLUMNS: Column[] = [
   { name: 'schema_version', type: 'int' },
   { name: 'received_at', type: 'string' },
+  { name: 'request_id', type: 'string' },
   { name: 'index', type: 'int' },
   { name: 'message_id', type: 'string' },
   { name: 'reason', type: 'struct<code:string,message:string>' },
@@ -47,7 +50,10 @@ export const QUARANTINE_COLUMNS: Column[] = [
 /** The completeness ledger's columns (lambdas/core/lake-records.ts, LedgerEntry). */
 export const LEDGER_COLUMNS: Column[] = [
   { name: 'ledger_version', type: 'int' },
+  { name: 'request_id', type: 'string' },
+  { name: 'source', type: 'string' },
   { name: 'received_at', type: 'string' },
+  { name: 'status', type: 'int' },
   { name: 'accepted', type: 'bigint' },
   { name: 'quarantined', type: 'bigint' },
   { name: 'duplicates', type: 'bigint' },
@@ -151,30 +157,34 @@ export class LakeCatalog extends Construct {
   }
 
   /**
-   * "Did all of yesterday arrive?": per customer and day, what the ingest acknowledged (the ledger)
-   * against what landed. `missing` above 0 after Firehose's buffer interval means events to look for
-   * (in errors/, or lost); `landed_distinct` below `landed_rows` are duplicates the dedupe view removes.
+   * "Did all of yesterday arrive?": per customer and receive day, what the requests answered for good
+   * acknowledged (one ledger line each) against what landed under the same request ids. `missing` and
+   * `surplus` are summed per request, so a surplus in one request never hides a loss in another;
+   * `missing` above 0 after Firehose's buffer interval means events to look for (errors/, or lost).
+   * The same logic as `local/completeness.ts`. Query it with `WHERE customer_id = '<id>'`.
    */
   private completenessView(): glue.CfnTable {
     const db = `"${this.databaseName}"`;
     const sql =
-      `WITH acknowledged AS (SELECT customer_id, dt, sum(accepted) AS accepted, sum(quarantined) AS quarantined, sum(duplicates) AS duplicates FROM ${db}."ledger" GROUP BY customer_id, dt), ` +
-      `landed AS (SELECT customer_id, dt, count(*) AS landed_rows, count(DISTINCT message_id) AS landed_distinct FROM ${db}."events" GROUP BY customer_id, dt), ` +
-      `quarantined AS (SELECT customer_id, dt, count(*) AS quarantine_rows FROM ${db}."quarantine" GROUP BY customer_id, dt) ` +
-      'SELECT a.customer_id, a.dt, a.accepted, coalesce(l.landed_rows, 0) AS landed_rows, coalesce(l.landed_distinct, 0) AS landed_distinct, ' +
-      'greatest(a.accepted - coalesce(l.landed_rows, 0), 0) AS missing, a.quarantined, coalesce(q.quarantine_rows, 0) AS quarantine_rows, a.duplicates ' +
-      'FROM acknowledged a LEFT JOIN landed l ON l.customer_id = a.customer_id AND l.dt = a.dt ' +
-      'LEFT JOIN quarantined q ON q.customer_id = a.customer_id AND q.dt = a.dt';
+      `WITH landed AS (SELECT customer_id, request_id, count(DISTINCT message_id) AS landed FROM ${db}."events" WHERE request_id IS NOT NULL GROUP BY customer_id, request_id), ` +
+      `quarantine_landed AS (SELECT customer_id, request_id, count(*) AS quarantine_landed FROM ${db}."quarantine" WHERE request_id IS NOT NULL GROUP BY customer_id, request_id), ` +
+      'per_request AS (SELECT l.customer_id, l.dt, l.accepted, l.quarantined, coalesce(e.landed, 0) AS landed, coalesce(q.quarantine_landed, 0) AS quarantine_landed ' +
+      `FROM ${db}."ledger" l LEFT JOIN landed e ON e.customer_id = l.customer_id AND e.request_id = l.request_id ` +
+      'LEFT JOIN quarantine_landed q ON q.customer_id = l.customer_id AND q.request_id = l.request_id WHERE l.ledger_version = 2) ' +
+      'SELECT customer_id, dt, count(*) AS requests, sum(accepted) AS accepted, sum(landed) AS landed, ' +
+      'sum(greatest(accepted - landed, 0)) AS missing, sum(greatest(landed - accepted, 0)) AS surplus, ' +
+      'sum(quarantined) AS quarantined, sum(quarantine_landed) AS quarantine_landed ' +
+      'FROM per_request GROUP BY customer_id, dt';
     const bigint = (name: string) => ({ name, type: 'bigint' });
     return this.view('Completeness', 'completeness', sql, [
       ...PARTITION_COLUMNS,
+      bigint('requests'),
       bigint('accepted'),
-      bigint('landed_rows'),
-      bigint('landed_distinct'),
+      bigint('landed'),
       bigint('missing'),
+      bigint('surplus'),
       bigint('quarantined'),
-      bigint('quarantine_rows'),
-      bigint('duplicates'),
+      bigint('quarantine_landed'),
     ]);
   }
 

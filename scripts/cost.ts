@@ -23,11 +23,12 @@ async function measureCoreMs(perRequest: number): Promise<number> {
     limits: DEFAULT_LIMITS,
     logger: silentLogger,
   };
-  for (let i = 0; i < 50; i++) await ingestRequest({ body, customerId: 'c', aliases: new Map() }, deps);
+  for (let i = 0; i < 50; i++)
+    await ingestRequest({ body, customerId: 'c', requestId: 'cost', aliases: new Map() }, deps);
   const start = performance.now();
   let n = 0;
   while (performance.now() - start < 1_000) {
-    await ingestRequest({ body, customerId: 'c', aliases: new Map() }, deps);
+    await ingestRequest({ body, customerId: 'c', requestId: 'cost', aliases: new Map() }, deps);
     n += 1;
   }
   return (performance.now() - start) / n;

@@ -1,7 +1,7 @@
 import { deliver, type RetryPolicy } from './deliver';
 import { BadRequestError, InvalidMessageError, SinkUnavailableError, UnsupportedTypeError } from './errors';
 import { type HttpAnswer, jsonAnswer } from './http-answer';
-import { eventLines, ledgerLines, quarantineLine, unreadableBody } from './lake-lines';
+import { eventLines, type LedgerCounts, ledgerLine, quarantineLine, unreadableBody } from './lake-lines';
 import type { Limits } from './limits';
 import { type LakeLine, packRecords } from './pack-records';
 import { parseBody } from './parse-body';
@@ -11,6 +11,8 @@ import { type RawBody, readBody } from './read-body';
 
 export interface IngestRequest extends RawBody {
   customerId: string;
+  /** Unique per request (API Gateway's request id): every lake line of the request carries it. */
+  requestId: string;
   aliases: ReadonlyMap<string, string>;
   /** `track` for `POST /v1/track`: the type of messages that do not name one. */
   routeType?: string | undefined;
@@ -38,11 +40,17 @@ export interface IngestReport {
  * One request, start to answer: decode, validate, normalize, quarantine, pack, deliver. Answers 2xx
  * only after the sink acknowledged every record; a lone invalid message is quarantined, then refused
  * with 400 (or 501 for an unsupported type) and a message the customer can act on.
+ *
+ * The request's ledger line is stored last, only once everything else was acknowledged: a request that
+ * ends in 503 or 500 (which the sender retries) leaves no ledger line, so the ledger counts exactly the
+ * requests that were answered for good.
  */
 export async function ingestRequest(request: IngestRequest, deps: IngestDeps): Promise<HttpAnswer> {
   const receivedAt = deps.clock.now();
   deps.metrics?.count('Requests', 1);
   const text = readBody(request, deps.limits);
+  const ledger = (status: number, counts: LedgerCounts) =>
+    store([ledgerLine(request.customerId, request.requestId, receivedAt, status, counts)], deps);
   let parsed: ReturnType<typeof parseBody>;
   try {
     parsed = parseBody(text, deps.limits);
@@ -51,13 +59,9 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
       error instanceof BadRequestError &&
       (error.code === 'invalid_json' || error.code === 'invalid_body_shape')
     ) {
-      const entry = unreadableBody(request.customerId, receivedAt, text, error);
-      const ledger = ledgerLines(request.customerId, receivedAt, {
-        events: [],
-        quarantine: [entry],
-        duplicates: 0,
-      });
-      await store([quarantineLine(entry, deps.sink.maxRecordBytes), ...ledger], deps);
+      const entry = unreadableBody(request.customerId, request.requestId, receivedAt, text, error);
+      await store([quarantineLine(entry, deps.sink.maxRecordBytes)], deps);
+      await ledger(error.status, { accepted: 0, quarantined: 1, duplicates: 0 });
       deps.metrics?.count('EventsQuarantined', 1, 'unreadable_body');
     }
     throw error;
@@ -70,9 +74,20 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
   const lines: LakeLine[] = [
     ...eventLines(prepared),
     ...prepared.quarantine.map((entry) => quarantineLine(entry, deps.sink.maxRecordBytes)),
-    ...ledgerLines(request.customerId, receivedAt, prepared),
   ];
   const stats = await store(lines, deps);
+  const firstError = prepared.errors[0];
+  const refusal =
+    parsed.shape === 'single' && firstError
+      ? firstError.code === 'unsupported_type'
+        ? new UnsupportedTypeError(firstError.reason)
+        : new InvalidMessageError(firstError.reason)
+      : undefined;
+  await ledger(refusal?.status ?? 200, {
+    accepted: prepared.events.length,
+    quarantined: prepared.quarantine.length,
+    duplicates: prepared.duplicates,
+  });
   countOutcome(deps.metrics, prepared, stats.retriedRecords);
   deps.logger.info('ingested', {
     customerId: request.customerId,
@@ -83,12 +98,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
     quarantineReasons: prepared.errors.map((e) => e.code),
     ...stats,
   });
-  const firstError = prepared.errors[0];
-  if (parsed.shape === 'single' && firstError) {
-    throw firstError.code === 'unsupported_type'
-      ? new UnsupportedTypeError(firstError.reason)
-      : new InvalidMessageError(firstError.reason);
-  }
+  if (refusal) throw refusal;
   const report: IngestReport = {
     accepted: prepared.events.length,
     duplicates: prepared.duplicates,

@@ -23,44 +23,41 @@ export function eventLines(prepared: Pick<PreparedMessages, 'events' | 'lines'>)
   }));
 }
 
-/** The request's completeness-ledger lines: accepted events per event date, quarantine and duplicates under the receive date. */
-export function ledgerLines(
+/** What the ledger line of a request counts. */
+export interface LedgerCounts {
+  accepted: number;
+  quarantined: number;
+  duplicates: number;
+}
+
+/**
+ * The request's one completeness-ledger line, under its receive date. Stored only after the request's
+ * events and quarantine entries were acknowledged (see ingestRequest).
+ */
+export function ledgerLine(
   customerId: string,
+  requestId: string,
   receivedAt: number,
-  prepared: Pick<PreparedMessages, 'events' | 'quarantine' | 'duplicates'>,
-): LakeLine[] {
-  const receivedDt = utcDate(receivedAt);
-  const byDt = new Map<string, LedgerEntry>();
-  const entry = (dt: string) => {
-    let found = byDt.get(dt);
-    if (!found) {
-      found = {
-        ledger_version: 1,
-        customer_id: customerId,
-        dt,
-        received_at: new Date(receivedAt).toISOString(),
-        accepted: 0,
-        quarantined: 0,
-        duplicates: 0,
-      };
-      byDt.set(dt, found);
-    }
-    return found;
+  status: number,
+  counts: LedgerCounts,
+  source: LedgerEntry['source'] = 'ingest',
+): LakeLine {
+  const entry: LedgerEntry = {
+    ledger_version: 2,
+    request_id: requestId,
+    source,
+    customer_id: customerId,
+    dt: utcDate(receivedAt),
+    received_at: new Date(receivedAt).toISOString(),
+    status,
+    ...counts,
   };
-  for (const event of prepared.events) entry(event.dt).accepted += 1;
-  if (prepared.quarantine.length > 0) entry(receivedDt).quarantined += prepared.quarantine.length;
-  if (prepared.duplicates > 0) entry(receivedDt).duplicates += prepared.duplicates;
-  return [...byDt.values()].map((ledger) => ({
-    area: 'ledger',
-    customerId,
-    dt: ledger.dt,
-    spreadKey: `ledger-${receivedAt}-${ledger.dt}`,
-    json: JSON.stringify(ledger),
-  }));
+  return { area: 'ledger', customerId, dt: entry.dt, spreadKey: requestId, json: JSON.stringify(entry) };
 }
 
 export function unreadableBody(
   customerId: string,
+  requestId: string,
   receivedAt: number,
   text: string,
   error: BadRequestError,
@@ -70,6 +67,7 @@ export function unreadableBody(
     customer_id: customerId,
     dt: utcDate(receivedAt),
     received_at: new Date(receivedAt).toISOString(),
+    request_id: requestId,
     index: 0,
     message_id: null,
     reason: { code: 'unreadable_body', message: error.message },

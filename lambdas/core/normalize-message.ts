@@ -13,9 +13,19 @@ export interface NormalizeContext {
   /** `sentAt` from a batch envelope, used when a message has none of its own. */
   envelopeSentAt?: string | undefined;
   aliases: ReadonlyMap<string, string>;
+  /** The request that delivers the message (API Gateway's request id). */
+  requestId: string;
 }
 
-// Years 0000–9999 are what an ISO date and a `dt=YYYY-MM-DD` partition can hold.
+// The timestamp rule. A client's clock decides an event's partition only inside this window: before
+// 2000 there were no Segment libraries (a 1969 or 1970 date is an unset clock), and more than a day ahead
+// of our receive time is a wrong clock, not an event. Outside it the timestamp is kept as sent and
+// flagged, and the event is partitioned by its receive date, so no client clock can open partitions
+// without bound (Firehose allows 500 active partitions by default).
+export const EARLIEST_EVENT_MS = Date.UTC(2000, 0, 1);
+export const MAX_CLOCK_AHEAD_MS = 24 * 60 * 60 * 1000;
+// Years 0000–9999 are what an ISO-8601 string can hold.
+const FIRST_REPRESENTABLE_MS = Date.parse('0000-01-01T00:00:00.000Z');
 const LAST_REPRESENTABLE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
@@ -30,11 +40,11 @@ export function normalizeMessage(
   /** `fields` already serialized, when the caller has it (saves a second serialization). */
   fieldsJson?: string,
 ): LakeEvent {
-  let instant = correctTimestamp(
+  const instant = correctTimestamp(
     { ...message, sentAt: message.sentAt ?? ctx.envelopeSentAt },
     ctx.receivedAt,
   );
-  if (!(instant >= 0 && instant <= LAST_REPRESENTABLE_MS)) instant = ctx.receivedAt;
+  const outOfRange = !(instant >= EARLIEST_EVENT_MS && instant <= ctx.receivedAt + MAX_CLOCK_AHEAD_MS);
   const name = message.type === 'track' ? normalizeEventName(message.event, ctx.aliases) : null;
   const messageId =
     message.messageId ?? contentMessageId(ctx.customerId, fieldsJson ?? JSON.stringify(fields));
@@ -43,23 +53,27 @@ export function normalizeMessage(
     message_id: messageId,
     message_id_generated: message.messageId === undefined,
     customer_id: ctx.customerId,
-    dt: utcDate(instant),
+    dt: utcDate(outOfRange ? ctx.receivedAt : instant),
+    request_id: ctx.requestId,
     type: message.type,
     event: name?.canonical ?? null,
     event_raw: message.type === 'track' ? message.event : null,
     event_key: name?.key ?? null,
     user_id: message.userId ?? null,
     anonymous_id: message.anonymousId ?? null,
-    // The message's own timestamp is kept as sent when it is already in canonical UTC form.
-    timestamp:
-      message.timestamp !== undefined &&
-      isCanonicalIso(message.timestamp) &&
-      Date.parse(message.timestamp) === instant
-        ? message.timestamp
-        : new Date(instant).toISOString(),
+    timestamp: timestampText(message.timestamp, instant),
+    timestamp_out_of_range: outOfRange,
     received_at: ctx.receivedIso ?? new Date(ctx.receivedAt).toISOString(),
     message: fields,
   };
+}
+
+/** The instant as ISO-8601 UTC; the message's own text when it is already that, or when no ISO string can hold the instant. */
+function timestampText(sent: string | undefined, instant: number): string {
+  if (sent !== undefined && isCanonicalIso(sent) && Date.parse(sent) === instant) return sent;
+  if (instant >= FIRST_REPRESENTABLE_MS && instant <= LAST_REPRESENTABLE_MS)
+    return new Date(instant).toISOString();
+  return sent ?? new Date(instant).toISOString();
 }
 
 /**

@@ -14,6 +14,8 @@ export interface PrepareContext {
   aliases: ReadonlyMap<string, string>;
   maxMessageBytes: number;
   routeType?: string | undefined;
+  /** The request that delivers the messages; every lake line of it carries this id. */
+  requestId: string;
 }
 
 /** Per-message outcome for a message that did not reach the events lake. */
@@ -58,6 +60,7 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
       customer_id: ctx.customerId,
       dt: utcDate(ctx.receivedAt),
       received_at: receivedIso,
+      request_id: ctx.requestId,
       index,
       message_id: messageId,
       reason,
@@ -119,6 +122,7 @@ const HEAD_KEYS: (keyof LakeEvent)[] = [
   'message_id_generated',
   'customer_id',
   'dt',
+  'request_id',
   'type',
   'event',
   'event_raw',
@@ -126,6 +130,7 @@ const HEAD_KEYS: (keyof LakeEvent)[] = [
   'user_id',
   'anonymous_id',
   'timestamp',
+  'timestamp_out_of_range',
   'received_at',
 ];
 

@@ -4,7 +4,6 @@ import { principalFrom } from '../core/authorize';
 import { headerValue } from '../core/headers';
 import type { HttpAnswer } from '../core/http-answer';
 import { type IngestDeps, ingestRequest } from '../core/ingest-request';
-import { SUPPORTED_TYPES } from '../core/message-schema';
 import { noMetrics } from '../core/ports';
 import { publishMetrics } from '../middleware/publish-metrics';
 import { answerErrors } from './answer-errors';
@@ -12,11 +11,9 @@ import { answerErrors } from './answer-errors';
 export type IngestEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<Record<string, unknown>>>;
 export type IngestHandler = (event: IngestEvent, context: Context) => Promise<HttpAnswer>;
 
-const ROUTE_TYPES: ReadonlySet<string> = new Set(SUPPORTED_TYPES);
-
 /**
  * The ingest Lambda, given its adapters. `POST /`, `POST /v1/batch` and `POST /v1/{type}` all reach the
- * same core function; `/v1/track` only supplies the type of messages that do not name one.
+ * same core function; `/v1/<type>` only supplies the type of messages that do not name one.
  */
 export function createIngestHandler(deps: IngestDeps): IngestHandler {
   return middy<IngestEvent, HttpAnswer>()
@@ -31,8 +28,11 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
           isBase64Encoded: event.isBase64Encoded,
           contentEncoding: headerValue(event.headers, 'content-encoding'),
           customerId: principal.customerId,
+          requestId: event.requestContext.requestId,
           aliases: principal.aliases,
-          routeType: pathType && ROUTE_TYPES.has(pathType) ? pathType : undefined,
+          // `/v1/purchase` names a type too: messages without their own get it, and are refused as
+          // unsupported_type (501), as they would be with `"type": "purchase"` in the body.
+          routeType: pathType || undefined,
         },
         deps,
       );

@@ -41,7 +41,12 @@ export async function benchCore(batchSize: number, seconds: number): Promise<Cor
       name: 'core',
       run: async () => {
         const answer = await ingestRequest(
-          { body: bodies[i++ % bodies.length]!, customerId: 'bench', aliases: new Map() },
+          {
+            body: bodies[i++ % bodies.length]!,
+            customerId: 'bench',
+            requestId: `bench-${i}`,
+            aliases: new Map(),
+          },
           deps,
         );
         if (answer.statusCode !== 200) throw new Error(`core answered ${answer.statusCode}`);

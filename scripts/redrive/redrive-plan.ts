@@ -48,12 +48,15 @@ export function linesFromErrorObject(bytes: Buffer): LakeLine[] {
 export function revalidate(
   entry: QuarantineEntry,
   aliases: ReadonlyMap<string, string>,
+  /** The redrive's own request id: the ledger line that redrive writes counts the events under it. */
+  requestId: string,
 ): LakeLine | undefined {
   if (entry.raw === undefined || entry.raw_truncated) return undefined;
   const prepared = prepareMessages(
     { shape: 'single', messages: [entry.raw] },
     {
       customerId: entry.customer_id,
+      requestId,
       receivedAt: Date.parse(entry.received_at),
       aliases,
       maxMessageBytes: 32 * 1024,

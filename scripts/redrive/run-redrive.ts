@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { DEFAULT_RETRY_POLICY, deliver } from '../../lambdas/core/deliver';
+import { ledgerLine } from '../../lambdas/core/lake-lines';
 import type { QuarantineEntry } from '../../lambdas/core/lake-records';
 import { compileAliases } from '../../lambdas/core/normalize-event-name';
 import { type LakeLine, packRecords } from '../../lambdas/core/pack-records';
@@ -20,6 +22,10 @@ export interface RedriveReport {
  * every quarantined message that validates now. Idempotent: error objects are moved to `redriven/`
  * once their records are acknowledged, and redriven quarantine entries are remembered, so a second run
  * sends nothing again; and every record keeps its messageId, so no run adds a new distinct one.
+ *
+ * The completeness ledger stays exact: records from errors/ keep the request id they were acknowledged
+ * under (their request's ledger line already counts them), and the quarantined messages redriven from
+ * one object get a request id of this run and a ledger line (source `redrive`) that counts them.
  */
 export async function runRedrive(
   store: LakeStore,
@@ -34,6 +40,8 @@ export async function runRedrive(
     quarantineNowValid: 0,
     quarantineAlreadyRedriven: 0,
   };
+  const runId = randomUUID();
+  let redriveRequests = 0;
   const put = async (lines: LakeLine[]) => {
     if (lines.length > 0)
       await deliver(packRecords(lines, sink.maxRecordBytes), sink, DEFAULT_RETRY_POLICY, systemClock);
@@ -57,6 +65,8 @@ export async function runRedrive(
         .map((l) => JSON.parse(l) as QuarantineEntry);
       const now: LakeLine[] = [];
       const ids: string[] = [];
+      redriveRequests += 1;
+      const requestId = `redrive-${runId}-${redriveRequests}`;
       for (const [i, entry] of entries.entries()) {
         report.quarantineChecked += 1;
         const id = `${key}#${i}`;
@@ -69,12 +79,28 @@ export async function runRedrive(
             entry.customer_id,
             compileAliases((await tokens.getCustomer(entry.customer_id))?.eventAliases),
           );
-        const line = revalidate(entry, aliases.get(entry.customer_id)!);
+        const line = revalidate(entry, aliases.get(entry.customer_id)!, requestId);
         if (!line) continue;
         now.push(line);
         ids.push(id);
       }
       await put(now);
+      // One quarantine object holds one customer's partition: one ledger line counts what it gave back.
+      if (now.length > 0)
+        await put([
+          ledgerLine(
+            now[0]!.customerId,
+            requestId,
+            systemClock.now(),
+            200,
+            {
+              accepted: new Set(now.map((l) => l.spreadKey)).size, // spreadKey: the messageId
+              quarantined: 0,
+              duplicates: 0,
+            },
+            'redrive',
+          ),
+        ]);
       for (const id of ids) done.add(id);
       report.quarantineNowValid += ids.length;
       if (ids.length > 0) await store.writeState([...done]);

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { Analytics } from '@segment/analytics-node';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import { revokeToken } from '../../lambdas/core/token-admin';
+import { completeness } from '../../local/completeness';
 import { readLake } from '../../local/read-lake';
 import { createPinnedClock, createTrackMessage } from '../support/factories';
 import { makeToken, post, useLocalDestination } from '../support/local-destination';
@@ -24,6 +25,7 @@ describe('local destination, end to end over HTTP', () => {
     return {
       events: readLake(root, 'events'),
       quarantine: readLake(root, 'quarantine'),
+      ledgerLines: readLake(root, 'ledger'),
       ledger: readLake(root, 'ledger').map((l) => l.record),
     };
   }
@@ -239,28 +241,32 @@ describe('local destination, end to end over HTTP', () => {
     expect((await post(`${local.destination.url}/`, '{"type":', own.token)).status).toBe(400);
 
     const all = await landed();
-    const events = all.events.filter((l) => l.record.customer_id === 'ledger-co');
-    const quarantine = all.quarantine.filter((l) => l.record.customer_id === 'ledger-co');
-    const ledger = all.ledger.filter((e) => e.customer_id === 'ledger-co');
-    const acceptedByDt = new Map<string, number>();
-    for (const entry of ledger)
-      if ((entry.accepted as number) > 0)
-        acceptedByDt.set(
-          entry.dt as string,
-          (acceptedByDt.get(entry.dt as string) ?? 0) + (entry.accepted as number),
-        );
-    const landedByDt = new Map<string, number>();
-    for (const { record } of events)
-      landedByDt.set(record.dt as string, (landedByDt.get(record.dt as string) ?? 0) + 1);
-    expect(acceptedByDt).toEqual(landedByDt);
-    expect(landedByDt).toEqual(
-      new Map([
-        ['2026-11-28', 1],
-        ['2025-01-02', 1],
-      ]),
+    const rows = completeness(all.ledgerLines, all.events, all.quarantine).filter(
+      (r) => r.customer_id === 'ledger-co',
     );
-    expect(ledger.reduce((sum, e) => sum + (e.quarantined as number), 0)).toBe(quarantine.length);
-    expect(ledger.reduce((sum, e) => sum + (e.duplicates as number), 0)).toBe(1);
-    expect(new Set(quarantine.map((l) => l.record.message_id))).toEqual(new Set([null, 'l-bad']));
+    const ledger = all.ledger.filter((e) => e.customer_id === 'ledger-co');
+
+    // Pinned receive time: both requests are of 2026-11-28, whatever the events' own dates.
+    expect(rows).toEqual([
+      {
+        customer_id: 'ledger-co',
+        dt: '2026-11-28',
+        requests: 2,
+        accepted: 2,
+        landed: 2,
+        missing: 0,
+        surplus: 0,
+        quarantined: 2,
+        quarantine_landed: 2,
+        unacknowledged: 0,
+      },
+    ]);
+    expect(ledger.map((e) => [e.status, e.accepted, e.quarantined, e.duplicates]).sort()).toEqual([
+      [200, 2, 1, 1],
+      [400, 0, 1, 0],
+    ]);
+    expect(
+      new Set(all.events.filter((l) => l.record.customer_id === 'ledger-co').map((l) => l.record.dt)),
+    ).toEqual(new Set(['2026-11-28', '2025-01-02']));
   });
 });

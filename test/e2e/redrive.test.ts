@@ -7,6 +7,7 @@ import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
 import { ingestRequest } from '../../lambdas/core/ingest-request';
 import { DEFAULT_LIMITS } from '../../lambdas/core/limits';
 import { silentLogger, systemClock } from '../../lambdas/core/ports';
+import { completeness } from '../../local/completeness';
 import { readLake } from '../../local/read-lake';
 import { localLakeStore } from '../../scripts/redrive/lake-store';
 import { runRedrive } from '../../scripts/redrive/run-redrive';
@@ -35,7 +36,12 @@ describe('npm run redrive, against the local lake', () => {
       ),
     ];
     await ingestRequest(
-      { body: JSON.stringify(messages), customerId: 'acme', aliases: new Map() },
+      {
+        body: JSON.stringify(messages),
+        customerId: 'acme',
+        requestId: 'req-redrive-test',
+        aliases: new Map(),
+      },
       {
         sink: memory,
         clock: createFakeClock(),
@@ -97,6 +103,13 @@ describe('npm run redrive, against the local lake', () => {
       await redriveSink.close();
       return report;
     };
+    const report = () =>
+      completeness(
+        readLake(lakeRoot, 'ledger'),
+        readLake(lakeRoot, 'events'),
+        readLake(lakeRoot, 'quarantine'),
+      );
+    expect(report().map((r) => r.missing)).toEqual([5]); // the five in errors/ are missing until redriven
     const first = await redrive();
     const afterFirst = ids();
     const second = await redrive();
@@ -105,6 +118,13 @@ describe('npm run redrive, against the local lake', () => {
     expect(afterFirst).toEqual([...messages.map((m) => m.messageId as string), 'fixed-1'].sort());
     expect(second).toMatchObject({ errorObjects: 0, quarantineNowValid: 0, quarantineAlreadyRedriven: 1 });
     expect(ids()).toEqual(afterFirst);
+    // The ledger stays exact: errors/ records keep their request id; redriven quarantine gets its own line.
+    expect(report().reduce((sum, r) => sum + r.missing + r.surplus, 0)).toBe(0);
+    expect(
+      readLake(lakeRoot, 'ledger')
+        .filter((l) => l.record.source === 'redrive')
+        .map((l) => l.record.accepted),
+    ).toEqual([1]);
     expect(readLake(lakeRoot, 'events').find((l) => l.record.message_id === 'failed-0')!.key).toMatch(
       /^events\/customer_id=acme\/dt=2026-11-02\//,
     );

@@ -202,11 +202,16 @@ describe('the stack, with the default (Kinesis stream) delivery', () => {
         'base64',
       ).toString(),
     ).originalSql;
-    expect(completenessSql).toMatch(/sum\(accepted\) AS accepted,.* FROM "testdestination"\."ledger"/);
+    // Joined per request id, and missing/surplus summed per request: a surplus never hides a loss.
     expect(completenessSql).toMatch(
-      /count\(\*\) AS landed_rows, count\(DISTINCT message_id\) AS landed_distinct FROM "testdestination"\."events"/,
+      /count\(DISTINCT message_id\) AS landed FROM "testdestination"\."events" .*GROUP BY customer_id, request_id/,
     );
-    expect(completenessSql).toMatch(/greatest\(a\.accepted - coalesce\(l\.landed_rows, 0\), 0\) AS missing/);
+    expect(completenessSql).toMatch(
+      /FROM "testdestination"\."ledger" l LEFT JOIN landed e ON e\.customer_id = l\.customer_id AND e\.request_id = l\.request_id/,
+    );
+    expect(completenessSql).toMatch(
+      /sum\(greatest\(accepted - landed, 0\)\) AS missing, sum\(greatest\(landed - accepted, 0\)\) AS surplus.* FROM per_request GROUP BY customer_id, dt$/,
+    );
     const view = Object.values(template.findResources('AWS::Glue::Table')).find(
       (t) => t.Properties.TableInput.TableType === 'VIRTUAL_VIEW',
     )!;

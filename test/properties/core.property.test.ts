@@ -29,6 +29,7 @@ const request = (body: string, isBase64Encoded = false, contentEncoding?: string
   isBase64Encoded,
   contentEncoding,
   customerId: 'acme',
+  requestId: 'req-property',
   aliases: new Map<string, string>(),
 });
 
@@ -100,6 +101,7 @@ describe('the core, for any input', () => {
       fc.property(fc.array(messageish, { minLength: 1, maxLength: 30 }), (messages) => {
         const prepared = prepareMessages(parseBody(JSON.stringify(messages), limits), {
           customerId: 'acme',
+          requestId: 'req-property',
           receivedAt: Date.UTC(2026, 10, 28),
           aliases: new Map(),
           maxMessageBytes: 32 * 1024,
@@ -124,6 +126,7 @@ describe('the core, for any input', () => {
         if (!first.ok) return;
         const ctx = {
           customerId: 'acme',
+          requestId: 'req-property',
           receivedAt: Date.UTC(2026, 10, 28),
           aliases: new Map<string, string>(),
         };
