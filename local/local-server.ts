@@ -104,13 +104,15 @@ async function serve(
     if (!route) return send(res, 404, { message: 'Not Found' });
     const body = await readBody(req, limits.maxBodyBytes);
     if (body === 'too_large') {
-      // Answer at once and hang up: the rest of an oversized body is never read.
-      res.setHeader('connection', 'close');
+      const hopeless = Number(req.headers['content-length'] ?? 0) > LINGER_MAX_BYTES;
+      if (hopeless) res.setHeader('connection', 'close');
       send(res, 413, {
         message: `The request body is larger than ${limits.maxBodyBytes} bytes.`,
         code: 'payload_too_large',
       });
-      res.once('finish', () => req.destroy());
+      // A declared body too large to read past: hang up once the answer is out.
+      if (hopeless) res.once('finish', () => req.destroy());
+      else lingeringClose(req);
       return;
     }
     const headers = lowerCaseHeaders(req);
@@ -184,6 +186,37 @@ async function serve(
       }
     },
   };
+}
+
+// After an early 413, the rest of the upload is read and dropped before the connection is reused or
+// closed (what nginx and Apache call a lingering close): closing at once resets a client that is still
+// sending, which then sees ECONNRESET instead of the 413. Bounded: at most this many more bytes, this
+// long in all, and this long without a byte; past any bound the connection is cut.
+const LINGER_MAX_BYTES = 16 * 1024 * 1024;
+const LINGER_MAX_MS = 5_000;
+const LINGER_IDLE_MS = 500;
+
+function lingeringClose(req: IncomingMessage): void {
+  const cut = () => req.socket.destroy();
+  let drained = 0;
+  let idle = setTimeout(cut, LINGER_IDLE_MS);
+  const overall = setTimeout(cut, LINGER_MAX_MS);
+  const stop = () => {
+    clearTimeout(idle);
+    clearTimeout(overall);
+  };
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    clearTimeout(idle);
+    if (drained > LINGER_MAX_BYTES) {
+      cut();
+      return;
+    }
+    idle = setTimeout(cut, LINGER_IDLE_MS);
+  });
+  req.once('end', stop);
+  req.once('close', stop);
+  req.resume();
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

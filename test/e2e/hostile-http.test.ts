@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { jsonLogger } from '../../lambdas/core/ports';
@@ -194,11 +195,41 @@ describe('hostile HTTP against the local destination', () => {
     expect(answer.elapsedMs).toBeLessThan(20 * 64);
   });
 
+  it('an 8 MB body gives every Node client a 413, never a reset, 20 times in a row', async () => {
+    const body = Buffer.alloc(8 * 1024 * 1024, 0x61);
+    const statuses: (number | string)[] = [];
+    for (let i = 0; i < 20; i++) {
+      const viaFetch = await send(body).then(
+        (answer) => answer.status,
+        (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? error.message,
+      );
+      const viaHttp = await nodeHttpPost(`${destination.url}/`, body, basicAuth(token));
+      statuses.push(viaFetch, viaHttp);
+    }
+
+    expect(statuses).toEqual(Array.from({ length: 40 }, () => 413));
+  });
+
   it('a declared Content-Length over the limit → 413 before any body is read', async () => {
     const answer = await rawRequest(destination.url, [
       `POST / HTTP/1.1\r\nHost: x\r\nAuthorization: ${basicAuth(token)}\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n{`,
     ]);
     expect(answer.status).toBe(413);
+  });
+
+  it('a type named by the route that is not a Segment type → 501 unsupported_type, and quarantined as such', async () => {
+    const answer = await post(
+      `${destination.url}/v1/purchase`,
+      { userId: 'u', messageId: 'purchase-1', event: 'x' },
+      token,
+    );
+    await destination.flush();
+
+    expect(answer).toMatchObject({ status: 501, body: { code: 'unsupported_type' } });
+    const kept = readLake(join(dataDir, 'lake'), 'quarantine').find(
+      (l) => l.record.message_id === 'purchase-1',
+    );
+    expect(kept?.record.reason).toMatchObject({ code: 'unsupported_type' });
   });
 
   it('lands every valid event sent around the hostile ones exactly once, and nothing of the trickled one', async () => {
@@ -209,3 +240,19 @@ describe('hostile HTTP against the local destination', () => {
     expect(landed).not.toContain('trickled');
   });
 });
+
+/** A POST with node:http, as analytics-node's older transports send: resolves with the status or the error code. */
+function nodeHttpPost(url: string, body: Buffer, authorization: string): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = httpRequest(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': body.length, authorization },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    req.end(body);
+  });
+}

@@ -173,6 +173,89 @@ describe('ingest handler', () => {
     });
   });
 
+  it.each([
+    ['an unset device clock (1969)', '1969-12-31T23:59:59.000Z'],
+    ['the epoch', '1970-01-01T00:00:00.000Z'],
+    ['before 2000', '1999-12-31T23:59:59.999Z'],
+    ['more than a day ahead of receipt', '2026-11-29T12:00:00.001Z'],
+    ['the far future', '9999-12-31T23:59:59.000Z'],
+  ])(
+    'keeps a timestamp outside [2000-01-01, received + 1 day] as sent, flags it, and files it by receive date: %s',
+    async (_name, timestamp) => {
+      const sink = new MemorySink();
+      const { invoke } = setup(sink);
+
+      const answer = await invoke(
+        createIngestEvent({ body: JSON.stringify(createTrackMessage({ timestamp })) }),
+      );
+
+      expect(answer.statusCode).toBe(200);
+      expect(sink.lines('events')[0]).toMatchObject({
+        timestamp,
+        timestamp_out_of_range: true,
+        dt: '2026-11-28',
+        received_at: '2026-11-28T12:00:00.000Z',
+      });
+    },
+  );
+
+  it.each([
+    ['2000-01-01T00:00:00.000Z', '2000-01-01'],
+    ['2026-11-29T12:00:00.000Z', '2026-11-29'], // exactly a day ahead: a clock running fast, still trusted
+  ])('files a timestamp inside the window by its own date: %s', async (timestamp, dt) => {
+    const sink = new MemorySink();
+    const { invoke } = setup(sink);
+
+    await invoke(createIngestEvent({ body: JSON.stringify(createTrackMessage({ timestamp })) }));
+
+    expect(sink.lines('events')[0]).toMatchObject({ timestamp, timestamp_out_of_range: false, dt });
+  });
+
+  it('answers 501 for a route type that is not a Segment type (/v1/purchase)', async () => {
+    const sink = new MemorySink();
+    const { invoke } = setup(sink);
+    const message = { userId: 'u', event: 'x', messageId: 'p-1' };
+
+    const answer = await invoke(
+      createIngestEvent({ body: JSON.stringify(message), type: 'purchase', path: '/v1/purchase' }),
+    );
+
+    expect(answer.statusCode).toBe(501);
+    expect(json(answer)).toMatchObject({ code: 'unsupported_type' });
+    expect(sink.lines('quarantine')[0]).toMatchObject({ reason: { code: 'unsupported_type' } });
+  });
+
+  it('writes the ledger line last, and none for a request that ends in 503', async () => {
+    const sink = new MemorySink();
+    const { invoke } = setup(sink);
+    await invoke(createIngestEvent({ body: JSON.stringify(createTrackMessage()) }));
+
+    expect(sink.acknowledged.map((r) => r.area)).toEqual(['events', 'ledger']);
+    expect(sink.lines('ledger')[0]).toMatchObject({
+      ledger_version: 2,
+      request_id: 'req-1',
+      status: 200,
+      accepted: 1,
+    });
+    expect(sink.lines('events')[0]).toMatchObject({ request_id: 'req-1' });
+
+    // Events stored, then the ledger line refused: the request ends in 503 and leaves no ledger line.
+    const memory = new MemorySink();
+    const ledgerRefused: RecordSink = {
+      maxRecordBytes: memory.maxRecordBytes,
+      put: async (records) =>
+        records.some((r) => r.area === 'ledger')
+          ? records.map(() => ({ ok: false, retryable: true, code: 'Throttled' }))
+          : memory.put(records),
+    };
+    const answer = await setup(ledgerRefused).invoke(
+      createIngestEvent({ body: JSON.stringify(createTrackMessage()) }),
+    );
+
+    expect(answer.statusCode).toBe(503);
+    expect(memory.acknowledged.map((r) => r.area)).toEqual(['events']);
+  });
+
   it("applies the customer's aliases from the authorizer context", async () => {
     const sink = new MemorySink();
     const { invoke } = setup(sink);
