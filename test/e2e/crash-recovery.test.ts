@@ -5,10 +5,12 @@ import { makeToken, post, spawnDestination, tempDataDir, waitForExit } from '../
 
 describe('a 2xx survives kill -9', () => {
   let dataDir: string;
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  beforeEach(() => {
+    dataDir = tempDataDir('crash-');
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('lands every acknowledged event exactly once after a hard kill mid-stream and a restart', async () => {
-    dataDir = tempDataDir('crash-');
     const { token } = await makeToken(dataDir);
     // A long flush interval: nothing reaches the lake before the kill, so only the spool can save it.
     const first = await spawnDestination(dataDir, { FLUSH_INTERVAL_MS: '600000' });

@@ -180,6 +180,10 @@ describe('hostile HTTP against the local destination', () => {
 
     expect(answer.status === 408 || answer.status === null).toBe(true);
     expect(answer.elapsedMs).toBeLessThan(6_000);
+    await destination.flush();
+    expect(readLake(join(dataDir, 'lake'), 'events').map((l) => l.record.message_id)).not.toContain(
+      'trickled',
+    );
   });
 
   it('a body over the limit is refused while it streams: 413 long before it is all sent', async () => {
@@ -232,12 +236,17 @@ describe('hostile HTTP against the local destination', () => {
     expect(kept?.record.reason).toMatchObject({ code: 'unsupported_type' });
   });
 
-  it('lands every valid event sent around the hostile ones exactly once, and nothing of the trickled one', async () => {
+  it('lands every valid event sent around the hostile ones exactly once', async () => {
+    // Its own valid traffic too, so that the test means something when it runs alone.
+    for (let i = 0; i < 3; i++) {
+      const message = createTrackMessage();
+      expect((await post(`${destination.url}/`, message, token)).status).toBe(200);
+      valid.push(message.messageId as string);
+    }
     await destination.flush();
     const landed = readLake(join(dataDir, 'lake'), 'events').map((l) => l.record.message_id as string);
 
     for (const id of valid) expect([id, landed.filter((x) => x === id).length]).toEqual([id, 1]);
-    expect(landed).not.toContain('trickled');
   });
 });
 
