@@ -14,11 +14,16 @@ export function dataDirLockPath(dataDir: string): string {
  * sealed lake files and write a zone of their own take a lock of their own instead.
  */
 export async function lockDataDir(dataDir: string, tool: string): Promise<PidLock> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const path = dataDirLockPath(dataDir);
   try {
-    return await acquirePidLock(dataDirLockPath(dataDir), tool);
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    return await acquirePidLock(path, tool);
   } catch (error) {
-    if (!(error instanceof LockHeldError)) throw error;
+    if (!(error instanceof LockHeldError)) {
+      // Some file errors (a write on a full disk) do not name their file: say which one.
+      const e = error as NodeJS.ErrnoException;
+      throw new Error(`${e.message}${e.path ? '' : ` (taking ${path})`}`);
+    }
     const { owner } = error;
     throw new Error(
       `DATA_DIR ${dataDir} is in use by ${owner.tool} (pid ${owner.pid}${owner.url ? `, listening on ${owner.url}` : ''}, since ${owner.startedAt}). ` +
