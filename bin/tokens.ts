@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoTokenStore } from '../lambdas/adapters/aws/dynamo-token-store';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
+import { AdminInputError } from '../lambdas/core/errors';
 import {
-  AdminInputError,
   createToken,
   issueEnableLink,
   revokeToken,
@@ -56,7 +56,7 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
   };
   switch (command) {
     case 'create': {
-      const { token, record } = await createToken(store, customer());
+      const { token, record } = await createToken(store, customer(), new Date());
       if (values.json) return JSON.stringify({ token, ...summarize(record) });
       return [
         `Created key ${record.tokenId} for customer ${record.customerId}.`,
@@ -80,17 +80,22 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
     case 'revoke': {
       const tokenId = rest[0];
       if (!tokenId) throw new AdminInputError('revoke needs a token id: npm run tokens -- revoke <tokenId>');
-      const revoked = await revokeToken(store, tokenId);
+      const revoked = await revokeToken(store, tokenId, new Date());
       return values.json
         ? JSON.stringify(revoked)
         : `Revoked ${revoked.tokenId} (customer ${revoked.customerId}).`;
     }
     case 'enable-link': {
       const local = readLocalConfig(process.env);
-      const issued = await issueEnableLink(store, customer(), {
-        slug: values.slug ?? process.env.SEGMENT_SLUG ?? 'segment-lake-destination',
-        redirectUrl: values['redirect-url'] ?? `http://${local.host}:${local.port}/enable/callback`,
-      });
+      const issued = await issueEnableLink(
+        store,
+        customer(),
+        {
+          slug: values.slug ?? process.env.SEGMENT_SLUG ?? 'segment-lake-destination',
+          redirectUrl: values['redirect-url'] ?? `http://${local.host}:${local.port}/enable/callback`,
+        },
+        new Date(),
+      );
       if (values.json)
         return JSON.stringify({
           token: issued.token,
@@ -113,6 +118,7 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
         store,
         customer(),
         command === 'disable' ? 'disabled' : 'enabled',
+        new Date(),
       );
       return values.json ? JSON.stringify(updated) : `Customer ${updated.customerId} is ${updated.status}.`;
     }
@@ -120,7 +126,7 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
       if (rest[0] === 'set') {
         if (!values.from || !values.to)
           throw new AdminInputError('alias set needs --from <name> and --to <canonical>.');
-        const updated = await setEventAlias(store, customer(), values.from, values.to);
+        const updated = await setEventAlias(store, customer(), values.from, values.to, new Date());
         return values.json
           ? JSON.stringify(updated)
           : `Customer ${updated.customerId}: "${values.from}" → "${values.to}".`;

@@ -4,7 +4,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { ADMIN_ROUTES } from '../lambdas/admin/create-admin-handler';
+import type { AdminEnvironment } from '../lambdas/contract/environment';
+import { ADMIN_ROUTES } from '../lambdas/contract/routes';
 import { HouseFunction } from './house-function';
 import type { TokenTable } from './token-table';
 
@@ -35,7 +36,7 @@ export class AdminApi extends Construct {
         TOKENS_TABLE: props.tokens.table.tableName,
         SEGMENT_SLUG: props.segmentSlug,
         ENABLE_REDIRECT_URL: redirectUrl,
-      },
+      } satisfies AdminEnvironment,
       timeout: Duration.seconds(10),
       logRetention: props.logRetention,
     });

@@ -5,6 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import type { IngestEnvironment } from '../lambdas/contract/environment';
+import { areaJq, FIREHOSE_PREFIXES } from '../lambdas/contract/lake-areas';
 
 export interface DeliveryPipelineProps {
   readonly lake: s3.IBucket;
@@ -20,12 +22,12 @@ export interface DeliveryPipelineProps {
 /**
  * Firehose splits our packed records (JSON lines) back into events, reads each one's lake area,
  * customer and date with jq, and writes gzip JSON lines under `<area>/customer_id=<id>/dt=<date>/`.
- * Quarantine entries are the records with a `reason`, ledger entries those with a `ledger_version`, so
- * all three areas share one durable path. Records
+ * The area comes from the lake contract's routing rule (lambdas/contract/lake-areas.ts), so all three
+ * areas share one durable path. Records
  * Firehose cannot deliver (e.g. `activePartitionExceeded`) go to `errors/<error-output-type>/`.
  */
 export const PARTITION_QUERY = {
-  area: '(if has("reason") then "quarantine" elif has("ledger_version") then "ledger" else "events" end)',
+  area: areaJq(),
   customer_id: '.customer_id',
   dt: '.dt',
 };
@@ -56,7 +58,7 @@ export class DeliveryPipeline extends Construct {
         resources: [props.lake.bucketArn],
       }),
     );
-    const prefixes = ['events/*', 'quarantine/*', 'ledger/*', 'errors/*'];
+    const prefixes = FIREHOSE_PREFIXES.map((prefix) => `${prefix}/*`);
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
@@ -181,7 +183,7 @@ export class DeliveryPipeline extends Construct {
   }
 
   /** The ingest function's environment for `lambdas/ingest/deps-from-env.ts`. */
-  ingestEnvironment(): Record<string, string> {
+  ingestEnvironment(): IngestEnvironment {
     return this.stream
       ? { DELIVERY: 'stream', STREAM_NAME: this.stream.streamName }
       : { DELIVERY: 'direct', DELIVERY_STREAM_NAME: this.deliveryStream.ref };

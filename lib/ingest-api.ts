@@ -5,7 +5,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { INGEST_ROUTES } from '../lambdas/ingest/routes';
+import type { TokensEnvironment } from '../lambdas/contract/environment';
+import { INGEST_ROUTES } from '../lambdas/contract/routes';
 import type { DeliveryPipeline } from './delivery-pipeline';
 import { HouseFunction } from './house-function';
 import type { TokenTable } from './token-table';
@@ -37,7 +38,7 @@ export class IngestApi extends Construct {
     this.authorizer = new HouseFunction(this, 'Authorizer', {
       entry: 'authorizer/handler.ts',
       description: 'Segment destination: checks the API key of each request',
-      environment: { TOKENS_TABLE: props.tokens.table.tableName },
+      environment: { TOKENS_TABLE: props.tokens.table.tableName } satisfies TokensEnvironment,
       timeout: Duration.seconds(5),
       logRetention: props.logRetention,
     });

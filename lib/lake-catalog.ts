@@ -3,66 +3,26 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import type { LakeArea } from '../lambdas/core/lake-records';
+import type { LakeArea } from '../lambdas/contract/lake-areas';
+import {
+  type Column,
+  EVENT_FIELDS,
+  glueColumns,
+  LEDGER_FIELDS,
+  PARTITION_KEYS,
+  QUARANTINE_FIELDS,
+} from '../lambdas/contract/lake-records';
 
 export interface LakeCatalogProps {
   readonly lake: s3.IBucket;
   readonly queryResults: s3.IBucket;
 }
 
-interface Column {
-  name: string;
-  /** Hive type, for the Glue table. */
-  type: string;
-}
-
-/** The event record's columns (README "Event record"); `customer_id` and `dt` come from the partition path. */
-export const EVENT_COLUMNS: Column[] = [
-  { name: 'schema_version', type: 'int' },
-  { name: 'message_id', type: 'string' },
-  { name: 'message_id_generated', type: 'boolean' },
-  { name: 'request_id', type: 'string' },
-  { name: 'type', type: 'string' },
-  { name: 'event', type: 'string' },
-  { name: 'event_raw', type: 'string' },
-  { name: 'event_key', type: 'string' },
-  { name: 'user_id', type: 'string' },
-  { name: 'anonymous_id', type: 'string' },
-  { name: 'timestamp', type: 'string' },
-  { name: 'timestamp_out_of_range', type: 'boolean' },
-  { name: 'received_at', type: 'string' },
-  // The message as sent, as JSON text: read fields with json_extract_scalar(message, '$.properties.x').
-  { name: 'message', type: 'string' },
-];
-
-export const QUARANTINE_COLUMNS: Column[] = [
-  { name: 'schema_version', type: 'int' },
-  { name: 'received_at', type: 'string' },
-  { name: 'request_id', type: 'string' },
-  { name: 'index', type: 'int' },
-  { name: 'message_id', type: 'string' },
-  { name: 'reason', type: 'struct<code:string,message:string>' },
-  { name: 'raw', type: 'string' },
-  { name: 'raw_body', type: 'string' },
-  { name: 'raw_truncated', type: 'boolean' },
-];
-
-/** The completeness ledger's columns (lambdas/core/lake-records.ts, LedgerEntry). */
-export const LEDGER_COLUMNS: Column[] = [
-  { name: 'ledger_version', type: 'int' },
-  { name: 'request_id', type: 'string' },
-  { name: 'source', type: 'string' },
-  { name: 'received_at', type: 'string' },
-  { name: 'status', type: 'int' },
-  { name: 'accepted', type: 'bigint' },
-  { name: 'quarantined', type: 'bigint' },
-  { name: 'duplicates', type: 'bigint' },
-];
-
-export const PARTITION_COLUMNS: Column[] = [
-  { name: 'customer_id', type: 'string' },
-  { name: 'dt', type: 'string' },
-];
+/** The columns of each table, from the lake contract (lambdas/contract/lake-records.ts). */
+export const EVENT_COLUMNS: Column[] = glueColumns(EVENT_FIELDS);
+export const QUARANTINE_COLUMNS: Column[] = glueColumns(QUARANTINE_FIELDS);
+export const LEDGER_COLUMNS: Column[] = glueColumns(LEDGER_FIELDS);
+export const PARTITION_COLUMNS: Column[] = PARTITION_KEYS.map((name) => ({ name, type: 'string' }));
 
 /**
  * Athena over the lake with no crawler and no `MSCK REPAIR`: partition projection computes the

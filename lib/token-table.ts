@@ -2,7 +2,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { RemovalPolicy } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { TOKEN_TABLE_INDEXES } from '../lambdas/adapters/aws/dynamo-token-store';
+import { TOKEN_TABLE_INDEXES } from '../lambdas/contract/token-table';
 
 export interface TokenTableProps {
   readonly removalPolicy: RemovalPolicy;

@@ -5,11 +5,21 @@ import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
 import type { PidLock } from '../lambdas/adapters/local/pid-lock';
 import type { SpoolFiles } from '../lambdas/adapters/local/spool-files';
 import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
+import { systemClock } from '../lambdas/adapters/system/clock';
 import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer-handler';
 import { handler as callbackHandler } from '../lambdas/callback/handler';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lambdas/core/deliver';
+import {
+  ForbiddenError,
+  type IngestError,
+  InternalError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+} from '../lambdas/core/errors';
+import { toHttpAnswer } from '../lambdas/core/http-answer';
 import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/limits';
-import { type Clock, type Logger, type RecordSink, systemClock } from '../lambdas/core/ports';
+import type { Clock, Logger, RecordSink } from '../lambdas/core/ports';
 import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
 import { authorizerEvent, integrationEvent, type LocalRequest, lambdaContext } from './api-gateway-events';
 import { lockDataDir } from './data-dir-lock';
@@ -101,15 +111,15 @@ async function serve(
       return;
     }
     const route = matchIngestRoute(req.method ?? '', url.pathname);
-    if (!route) return send(res, 404, { message: 'Not Found' });
+    if (!route) return answerError(res, new NotFoundError('Not Found'));
     const body = await readBody(req, limits.maxBodyBytes);
     if (body === 'too_large') {
       const hopeless = Number(req.headers['content-length'] ?? 0) > LINGER_MAX_BYTES;
       if (hopeless) res.setHeader('connection', 'close');
-      send(res, 413, {
-        message: `The request body is larger than ${limits.maxBodyBytes} bytes.`,
-        code: 'payload_too_large',
-      });
+      answerError(
+        res,
+        new PayloadTooLargeError(`The request body is larger than ${limits.maxBodyBytes} bytes.`),
+      );
       // A declared body too large to read past: hang up once the answer is out.
       if (hopeless) res.once('finish', () => req.destroy());
       else lingeringClose(req);
@@ -117,7 +127,14 @@ async function serve(
     }
     const headers = lowerCaseHeaders(req);
     // API Gateway answers 401 itself when the authorizer's identity source is missing.
-    if (!headers.authorization) return send(res, 401, { message: 'Unauthorized' });
+    if (!headers.authorization)
+      return answerError(
+        res,
+        new UnauthorizedError(
+          'missing_api_key',
+          'Missing API key: send "Authorization: Basic base64(<apiKey>:)".',
+        ),
+      );
     const request: LocalRequest = {
       method: 'POST',
       path: url.pathname,
@@ -133,7 +150,7 @@ async function serve(
       authorizerEvent(request, requestId, now),
       lambdaContext('authorizer', requestId),
     );
-    if (!verdict.isAuthorized) return send(res, 403, { message: 'Forbidden' });
+    if (!verdict.isAuthorized) return answerError(res, new ForbiddenError('Forbidden'));
     const answer = await ingest(
       integrationEvent(request, requestId, now, verdict.context),
       lambdaContext('ingest', requestId),
@@ -147,7 +164,7 @@ async function serve(
   const server = createServer({ connectionsCheckingInterval }, (req, res) => {
     handle(req, res).catch((error: Error) => {
       options.logger.error('local server failure', { error: error.name, detail: error.message });
-      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+      if (!res.headersSent) answerError(res, new InternalError(error.name));
     });
   });
   server.headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
@@ -217,6 +234,12 @@ function lingeringClose(req: IncomingMessage): void {
   req.once('end', stop);
   req.once('close', stop);
   req.resume();
+}
+
+/** Every error answer goes through the core's one mapping, as the Lambda handlers' do. */
+function answerError(res: ServerResponse, error: IngestError): void {
+  const { statusCode, headers, body } = toHttpAnswer(error);
+  res.writeHead(statusCode, headers).end(body);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

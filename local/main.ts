@@ -1,5 +1,6 @@
 import { FaultInjectingSink } from '../lambdas/adapters/faults/fault-injecting-sink';
-import { jsonLogger, type Logger, type RecordSink } from '../lambdas/core/ports';
+import { jsonLogger } from '../lambdas/adapters/system/json-logger';
+import type { Logger, RecordSink } from '../lambdas/core/ports';
 import { readLocalConfig } from './config';
 import { type LocalDestination, startLocalServer } from './local-server';
 

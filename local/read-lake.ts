@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { LakeArea } from '../lambdas/core/lake-records';
+import type { LakeArea } from '../lambdas/contract/lake-areas';
 
 export interface LandedLine {
   /** The object's key relative to the lake root, e.g. `events/customer_id=acme/dt=2026-01-01/x.gz`. */

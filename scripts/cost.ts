@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
+import { systemClock } from '../lambdas/adapters/system/clock';
+import { silentLogger } from '../lambdas/adapters/system/json-logger';
 import { DEFAULT_RETRY_POLICY } from '../lambdas/core/deliver';
 import { ingestRequest } from '../lambdas/core/ingest-request';
 import { DEFAULT_LIMITS } from '../lambdas/core/limits';
-import { type PutOutcome, silentLogger, systemClock } from '../lambdas/core/ports';
+import type { PutOutcome } from '../lambdas/core/ports';
 import { sampleMessages } from './bench/sample-traffic';
 import { estimateCost } from './cost/cost-model';
 

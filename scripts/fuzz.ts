@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseFaultPlan } from '../lambdas/adapters/faults/fault-injecting-sink';
-import { silentLogger } from '../lambdas/core/ports';
+import { silentLogger } from '../lambdas/adapters/system/json-logger';
 import { formatFuzzReport, runFuzz } from './fuzz/run-fuzz';
 
 /**

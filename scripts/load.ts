@@ -62,7 +62,10 @@ async function main(): Promise<number> {
     dataDir = mkdtempSync(join(tmpdir(), `${mode}-`));
     const store = new FileTokenStore(dataDir);
     customers = await Promise.all(
-      CUSTOMERS.map(async (c) => ({ ...c, token: (await createToken(store, c.customerId)).token })),
+      CUSTOMERS.map(async (c) => ({
+        ...c,
+        token: (await createToken(store, c.customerId, new Date())).token,
+      })),
     );
     ({ child: server, url: target } = await spawnDestination({
       DATA_DIR: dataDir,

@@ -1,37 +1,35 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as v from 'valibot';
+import { ADMIN_ROUTES, type AdminRoute } from '../contract/routes';
 import type { EnableLinkOptions } from '../core/enable-link';
+import { AdminInputError, NotFoundError } from '../core/errors';
 import { type HttpAnswer, jsonAnswer } from '../core/http-answer';
-import type { Logger } from '../core/ports';
+import type { Clock, Logger } from '../core/ports';
 import {
-  AdminInputError,
   issueEnableLink,
-  NotFoundError,
   revokeToken,
   setCustomerStatus,
   setEventAlias,
   summarize,
 } from '../core/token-admin';
 import type { TokenStore } from '../core/token-store';
+import { answerErrors } from '../middleware/answer-errors';
 
 export interface AdminDeps {
   tokens: TokenStore;
   link: Omit<EnableLinkOptions, 'token'>;
   logger: Logger;
+  /** When keys are created and revoked, and customers changed. */
+  clock: Clock;
 }
 
 export type AdminHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpAnswer>;
 
-/** The admin routes (IAM-authorized: only our backend can call them). */
-export const ADMIN_ROUTES = [
-  'POST /admin/customers/{customerId}/tokens',
-  'GET /admin/customers/{customerId}/tokens',
-  'POST /admin/tokens/{tokenId}/revoke',
-  'POST /admin/customers/{customerId}/disable',
-  'POST /admin/customers/{customerId}/enable',
-  'POST /admin/customers/{customerId}/aliases',
-] as const;
+type RouteHandler = (
+  event: APIGatewayProxyEventV2,
+  params: Record<string, string | undefined>,
+) => Promise<HttpAnswer>;
 
 const AliasBody = v.object({
   from: v.pipe(v.string(), v.trim(), v.minLength(1)),
@@ -39,75 +37,85 @@ const AliasBody = v.object({
 });
 
 /**
+ * Every admin route (lambdas/contract/routes.ts) and what it does: the type makes the table complete —
+ * a route added to the contract without a handler here does not compile.
+ */
+function routeTable(deps: AdminDeps): Record<AdminRoute, RouteHandler> {
+  const setStatus = (status: 'enabled' | 'disabled'): RouteHandler =>
+    async function setStatusRoute(_event, params) {
+      const customer = await setCustomerStatus(
+        deps.tokens,
+        params.customerId ?? '',
+        status,
+        new Date(deps.clock.now()),
+      );
+      deps.logger.info('customer status', { customerId: customer.customerId, status });
+      return jsonAnswer(200, {
+        customerId: customer.customerId,
+        status: customer.status,
+        updatedAt: customer.updatedAt,
+      });
+    };
+  return {
+    'POST /admin/customers/{customerId}/tokens': async function issueKey(_event, params) {
+      const issued = await issueEnableLink(
+        deps.tokens,
+        params.customerId ?? '',
+        deps.link,
+        new Date(deps.clock.now()),
+      );
+      deps.logger.info('key issued', {
+        customerId: issued.record.customerId,
+        tokenId: issued.record.tokenId,
+      });
+      return jsonAnswer(201, {
+        token: issued.token,
+        ...summarize(issued.record),
+        enableUrl: issued.enableUrl,
+      });
+    },
+    'GET /admin/customers/{customerId}/tokens': async function listKeys(_event, params) {
+      return jsonAnswer(200, { tokens: (await deps.tokens.listTokens(params.customerId)).map(summarize) });
+    },
+    'POST /admin/tokens/{tokenId}/revoke': async function revokeKey(_event, params) {
+      const revoked = await revokeToken(deps.tokens, params.tokenId ?? '', new Date(deps.clock.now()));
+      deps.logger.info('key revoked', { customerId: revoked.customerId, tokenId: revoked.tokenId });
+      return jsonAnswer(200, revoked);
+    },
+    'POST /admin/customers/{customerId}/disable': setStatus('disabled'),
+    'POST /admin/customers/{customerId}/enable': setStatus('enabled'),
+    'POST /admin/customers/{customerId}/aliases': async function setAlias(event, params) {
+      const body = v.safeParse(AliasBody, parseJson(event));
+      if (!body.success)
+        throw new AdminInputError('The body must be {"from": "<event name>", "to": "<canonical name>"}.');
+      const customer = await setEventAlias(
+        deps.tokens,
+        params.customerId ?? '',
+        body.output.from,
+        body.output.to,
+        new Date(deps.clock.now()),
+      );
+      return jsonAnswer(200, { customerId: customer.customerId, eventAliases: customer.eventAliases });
+    },
+  };
+}
+
+const KNOWN: ReadonlySet<string> = new Set(ADMIN_ROUTES);
+
+/**
  * The partner backend's API: issue a key with its Segment enable link, list a customer's keys
  * (metadata only: never a key or its hash), revoke a key, disable or enable a customer, set an event
- * alias. Mistakes are answered 400/404 with a message; keys are never logged.
+ * alias. Mistakes are answered 400/404 with a message, anything else a fixed 500, through the same
+ * error middleware as ingest; keys are never logged.
  */
 export function createAdminHandler(deps: AdminDeps): AdminHandler {
-  return middy<APIGatewayProxyEventV2, HttpAnswer>().handler(async (event) => {
-    const params = event.pathParameters ?? {};
-    try {
-      switch (event.routeKey) {
-        case 'POST /admin/customers/{customerId}/tokens': {
-          const issued = await issueEnableLink(deps.tokens, params.customerId ?? '', deps.link);
-          deps.logger.info('key issued', {
-            customerId: issued.record.customerId,
-            tokenId: issued.record.tokenId,
-          });
-          return jsonAnswer(201, {
-            token: issued.token,
-            ...summarize(issued.record),
-            enableUrl: issued.enableUrl,
-          });
-        }
-        case 'GET /admin/customers/{customerId}/tokens':
-          return jsonAnswer(200, {
-            tokens: (await deps.tokens.listTokens(params.customerId)).map(summarize),
-          });
-        case 'POST /admin/tokens/{tokenId}/revoke': {
-          const revoked = await revokeToken(deps.tokens, params.tokenId ?? '');
-          deps.logger.info('key revoked', { customerId: revoked.customerId, tokenId: revoked.tokenId });
-          return jsonAnswer(200, revoked);
-        }
-        case 'POST /admin/customers/{customerId}/disable':
-        case 'POST /admin/customers/{customerId}/enable': {
-          const status = event.routeKey.endsWith('disable') ? 'disabled' : 'enabled';
-          const customer = await setCustomerStatus(deps.tokens, params.customerId ?? '', status);
-          deps.logger.info('customer status', { customerId: customer.customerId, status });
-          return jsonAnswer(200, {
-            customerId: customer.customerId,
-            status: customer.status,
-            updatedAt: customer.updatedAt,
-          });
-        }
-        case 'POST /admin/customers/{customerId}/aliases': {
-          const body = v.safeParse(AliasBody, parseJson(event));
-          if (!body.success)
-            throw new AdminInputError('The body must be {"from": "<event name>", "to": "<canonical name>"}.');
-          const customer = await setEventAlias(
-            deps.tokens,
-            params.customerId ?? '',
-            body.output.from,
-            body.output.to,
-          );
-          return jsonAnswer(200, { customerId: customer.customerId, eventAliases: customer.eventAliases });
-        }
-        default:
-          return jsonAnswer(404, { message: 'Not Found' });
-      }
-    } catch (error) {
-      if (!(error instanceof AdminInputError)) {
-        deps.logger.error('admin request failed', {
-          routeKey: event.routeKey,
-          detail: (error as Error).name,
-        });
-        return jsonAnswer(500, {
-          message: 'Internal error; nothing was changed unless the answer said so. Retry.',
-        });
-      }
-      return jsonAnswer(error instanceof NotFoundError ? 404 : 400, { message: error.message });
-    }
-  });
+  const routes = routeTable(deps);
+  return middy<APIGatewayProxyEventV2, HttpAnswer>()
+    .use(answerErrors(deps.logger))
+    .handler(async function routeAdminRequest(event) {
+      if (!KNOWN.has(event.routeKey)) throw new NotFoundError('Not Found');
+      return routes[event.routeKey as AdminRoute](event, event.pathParameters ?? {});
+    });
 }
 
 function parseJson(event: APIGatewayProxyEventV2): unknown {

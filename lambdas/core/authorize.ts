@@ -24,7 +24,7 @@ export const LAST_USED_RESOLUTION_MS = 5 * 60 * 1000;
 export async function authorize(
   header: string | undefined,
   store: TokenStore,
-  now = new Date(),
+  now: Date,
 ): Promise<AuthContext> {
   const key = keyFromAuthorization(header);
   if (key === undefined) return { denied: 'missing_api_key' };

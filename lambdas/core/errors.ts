@@ -1,7 +1,8 @@
 /**
  * The closed set of request-level errors. Each knows its HTTP status, a stable code, and whether
  * Segment retries it (Segment retries 429 and 5xx except 501; it drops every other 4xx — see
- * shared docs "segment-contract.md"). Handlers map these to answers in one place: `toHttpAnswer`.
+ * docs/error-handling.md). Every handler (ingest, admin) and the local server map these to answers in
+ * one place: `toHttpAnswer`.
  * The `message` is shown in the customer's Segment debugger, so it must be useful and never internal.
  */
 export type ErrorCode =
@@ -18,6 +19,8 @@ export type ErrorCode =
   | 'invalid_api_key'
   | 'customer_disabled'
   | 'sink_unavailable'
+  | 'invalid_input'
+  | 'not_found'
   | 'internal_error';
 
 export abstract class IngestError extends Error {
@@ -85,6 +88,18 @@ export class SinkUnavailableError extends IngestError {
   constructor(readonly retryAfterSeconds: number) {
     super('The destination is temporarily unable to store events; they were not accepted. Please retry.');
   }
+}
+
+/** A mistake in an admin request (bad customer id, unknown command): the message says what to fix. */
+export class AdminInputError extends IngestError {
+  readonly status: number = 400;
+  readonly code: ErrorCode = 'invalid_input';
+}
+
+/** The key, customer or route named does not exist. */
+export class NotFoundError extends AdminInputError {
+  override readonly status = 404;
+  override readonly code = 'not_found' as const;
 }
 
 /** Anything unexpected. The message is fixed: internals never reach the customer. */

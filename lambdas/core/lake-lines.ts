@@ -1,5 +1,5 @@
+import type { LedgerEntry, QuarantineEntry } from '../contract/lake-records';
 import type { BadRequestError } from './errors';
-import type { LedgerEntry, QuarantineEntry } from './lake-records';
 import type { LakeLine } from './pack-records';
 import type { PreparedMessages } from './prepare-messages';
 import { utcDate } from './timestamps';

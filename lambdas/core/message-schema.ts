@@ -7,9 +7,6 @@ import { isIsoTimestamp } from './timestamps';
  * arrives here as the canonical one. Unknown fields are kept (loose objects).
  */
 
-export const SUPPORTED_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const;
-export type MessageType = (typeof SUPPORTED_TYPES)[number];
-
 /** Messages whose text is matched to a stable quarantine reason code in `validate-message.ts`. */
 export const SCHEMA_MESSAGES = {
   identity: 'a userId or an anonymousId is required',

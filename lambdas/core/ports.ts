@@ -1,3 +1,4 @@
+import type { MetricName } from '../contract/metrics';
 import type { PackedRecord } from './pack-records';
 
 /** Time and chance, injected so retry behaviour is testable without waiting. */
@@ -7,12 +8,6 @@ export interface Clock {
   /** A number in [0, 1): jitter. */
   random(): number;
 }
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: () => Math.random(),
-};
 
 /** The outcome of one record of a put: sinks acknowledge or refuse each record on its own. */
 export type PutOutcome = { ok: true } | { ok: false; retryable: boolean; code: string };
@@ -33,32 +28,6 @@ export interface Logger {
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
 }
-
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
-
-/** One JSON object per line on stdout/stderr, the shape CloudWatch Logs Insights reads. */
-export function jsonLogger(
-  service: string,
-  write = (line: string, level: string) => (level === 'error' ? console.error(line) : console.log(line)),
-): Logger {
-  const log =
-    (level: string) =>
-    (message: string, fields: Record<string, unknown> = {}) =>
-      write(JSON.stringify({ level, service, message, time: new Date().toISOString(), ...fields }), level);
-  return { info: log('info'), warn: log('warn'), error: log('error') };
-}
-
-/** The counts the destination publishes (CloudWatch metrics on AWS). Dimensions stay low-cardinality: never a customer id. */
-export type MetricName =
-  | 'Requests'
-  | 'EventsAccepted'
-  | 'EventsQuarantined'
-  | 'DuplicatesInRequest'
-  | 'SinkRetriedRecords'
-  | 'SinkBudgetExhausted'
-  | 'InternalErrors'
-  | 'AuthorizerAllowed'
-  | 'AuthorizerDenied';
 
 export interface Metrics {
   /** Adds to a count; `reason` becomes a `Reason` dimension (a quarantine reason or a denial code). */

@@ -1,9 +1,9 @@
+import { EVENT_KEYS, type LakeEvent, type QuarantineEntry, type Reason } from '../contract/lake-records';
 import { boundedJson, MAX_MESSAGE_DEPTH } from './json-depth';
-import type { LakeEvent, QuarantineEntry } from './lake-records';
 import { normalizeMessage } from './normalize-message';
 import type { ParsedBody } from './parse-body';
 import { utcDate } from './timestamps';
-import { canonicalMessage, type Reason, validateMessage } from './validate-message';
+import { canonicalMessage, validateMessage } from './validate-message';
 
 // A too-deep message is kept as an excerpt this long: enough to see what it was and who sent it.
 const TOO_DEEP_EXCERPT_CHARS = 64 * 1024;
@@ -115,24 +115,8 @@ function lakeLine(event: LakeEvent, messageJson: string): string {
   return `${line}"message":${messageJson}}`;
 }
 
-// Every top-level field but `message`, in record order.
-const HEAD_KEYS: (keyof LakeEvent)[] = [
-  'schema_version',
-  'message_id',
-  'message_id_generated',
-  'customer_id',
-  'dt',
-  'request_id',
-  'type',
-  'event',
-  'event_raw',
-  'event_key',
-  'user_id',
-  'anonymous_id',
-  'timestamp',
-  'timestamp_out_of_range',
-  'received_at',
-];
+// Every top-level field but `message`, in record order (the contract's order; `message` is last there).
+const HEAD_KEYS = EVENT_KEYS.filter((key) => key !== 'message');
 
 /** JSON of a value, or undefined when it nests too deeply for the serializer (a RangeError). */
 function serialize(value: unknown): string | undefined {

@@ -1,12 +1,7 @@
 import { buildEnableLink, type EnableLinkOptions } from './enable-link';
+import { AdminInputError, NotFoundError } from './errors';
 import type { CustomerRecord, TokenStore } from './token-store';
 import { CUSTOMER_ID_PATTERN, type IssuedToken, issueToken, type TokenRecord } from './tokens';
-
-/** A mistake in an admin request (bad customer id, unknown key): the message says what to fix. */
-export class AdminInputError extends Error {}
-
-/** The key or customer named does not exist. */
-export class NotFoundError extends AdminInputError {}
 
 export function checkCustomerId(customerId: string): string {
   if (!CUSTOMER_ID_PATTERN.test(customerId)) {
@@ -34,11 +29,7 @@ async function ensureCustomer(store: TokenStore, customerId: string, now: Date):
  * Issues a new key for a customer (creating the customer on first use). Earlier keys stay valid until
  * revoked, so keys can be rotated without a gap.
  */
-export async function createToken(
-  store: TokenStore,
-  customerId: string,
-  now = new Date(),
-): Promise<IssuedToken> {
+export async function createToken(store: TokenStore, customerId: string, now: Date): Promise<IssuedToken> {
   checkCustomerId(customerId);
   await ensureCustomer(store, customerId, now);
   const issued = issueToken(customerId, now);
@@ -54,11 +45,7 @@ export function summarize(record: TokenRecord): TokenSummary {
   return summary;
 }
 
-export async function revokeToken(
-  store: TokenStore,
-  tokenId: string,
-  now = new Date(),
-): Promise<TokenSummary> {
+export async function revokeToken(store: TokenStore, tokenId: string, now: Date): Promise<TokenSummary> {
   const revoked = await store.revokeToken(tokenId, now);
   if (!revoked) throw new NotFoundError(`There is no key with id "${tokenId.slice(0, 80)}".`);
   return summarize(revoked);
@@ -70,7 +57,7 @@ export async function setEventAlias(
   customerId: string,
   from: string,
   to: string,
-  now = new Date(),
+  now: Date,
 ): Promise<CustomerRecord> {
   checkCustomerId(customerId);
   if (!from.trim() || !to.trim()) throw new AdminInputError('An alias needs a non-empty --from and --to.');
@@ -89,7 +76,7 @@ export async function issueEnableLink(
   store: TokenStore,
   customerId: string,
   link: Omit<EnableLinkOptions, 'token'>,
-  now = new Date(),
+  now: Date,
 ): Promise<IssuedToken & { enableUrl: string }> {
   const issued = await createToken(store, customerId, now);
   return { ...issued, enableUrl: buildEnableLink({ ...link, token: issued.token }) };
@@ -100,7 +87,7 @@ export async function setCustomerStatus(
   store: TokenStore,
   customerId: string,
   status: CustomerRecord['status'],
-  now = new Date(),
+  now: Date,
 ): Promise<CustomerRecord> {
   checkCustomerId(customerId);
   const customer = await ensureCustomer(store, customerId, now);

@@ -1,24 +1,7 @@
 import * as v from 'valibot';
+import { type Reason, type ReasonCode, SUPPORTED_TYPES } from '../contract/lake-records';
 import { canonicalizeFields } from './canonical-fields';
-import { MessageSchema, SCHEMA_MESSAGES, type SegmentMessage, SUPPORTED_TYPES } from './message-schema';
-
-/** Why a message went to quarantine: a stable code for machines and a sentence for the customer. */
-export interface Reason {
-  code: ReasonCode;
-  message: string;
-}
-
-export type ReasonCode =
-  | 'message_too_large'
-  | 'message_too_deep'
-  | 'not_an_object'
-  | 'missing_type'
-  | 'unsupported_type'
-  | 'missing_identity'
-  | 'missing_field'
-  | 'invalid_timestamp'
-  | 'invalid_field'
-  | 'unreadable_body';
+import { MessageSchema, SCHEMA_MESSAGES, type SegmentMessage } from './message-schema';
 
 export type Validation =
   | { ok: true; message: SegmentMessage; fields: Record<string, unknown> }

@@ -5,8 +5,8 @@ import { headerValue } from '../core/headers';
 import type { HttpAnswer } from '../core/http-answer';
 import { type IngestDeps, ingestRequest } from '../core/ingest-request';
 import { noMetrics } from '../core/ports';
+import { answerErrors } from '../middleware/answer-errors';
 import { publishMetrics } from '../middleware/publish-metrics';
-import { answerErrors } from './answer-errors';
 
 export type IngestEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<Record<string, unknown>>>;
 export type IngestHandler = (event: IngestEvent, context: Context) => Promise<HttpAnswer>;

@@ -1,20 +1,16 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import * as v from 'valibot';
 import { requestPathClientConfig } from '../adapters/aws/clients';
 import { FirehoseSink } from '../adapters/aws/firehose-sink';
 import { KinesisSink } from '../adapters/aws/kinesis-sink';
 import { powertoolsMetrics } from '../adapters/aws/powertools-metrics';
+import { systemClock } from '../adapters/system/clock';
+import { jsonLogger } from '../adapters/system/json-logger';
+import { IngestEnvSchema } from '../contract/environment';
 import { DEFAULT_RETRY_POLICY } from '../core/deliver';
 import type { IngestDeps } from '../core/ingest-request';
 import { DEFAULT_LIMITS } from '../core/limits';
-import { jsonLogger, systemClock } from '../core/ports';
 import { readEnv } from '../core/read-env';
-
-const IngestEnv = v.variant('DELIVERY', [
-  v.object({ DELIVERY: v.literal('stream'), STREAM_NAME: v.pipe(v.string(), v.minLength(1)) }),
-  v.object({ DELIVERY: v.literal('direct'), DELIVERY_STREAM_NAME: v.pipe(v.string(), v.minLength(1)) }),
-]);
 
 /**
  * The ingest function's adapters on AWS, from its environment (set by lib/ingest-api.ts):
@@ -22,7 +18,7 @@ const IngestEnv = v.variant('DELIVERY', [
  * `DELIVERY=direct` with `DELIVERY_STREAM_NAME` (Firehose Direct PUT).
  */
 export function ingestDepsFromEnv(env: Record<string, string | undefined>): IngestDeps {
-  const config = readEnv(IngestEnv, env);
+  const config = readEnv(IngestEnvSchema, env);
   const sink =
     config.DELIVERY === 'stream'
       ? new KinesisSink(new KinesisClient(requestPathClientConfig()), config.STREAM_NAME)

@@ -2,7 +2,7 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Duration } from 'aws-cdk-lib/core';
-import { METRICS_NAMESPACE } from '../../lambdas/adapters/aws/powertools-metrics';
+import { METRICS_NAMESPACE, type MetricName, type MetricService } from '../../lambdas/contract/metrics';
 
 export const FIVE_MINUTES = Duration.minutes(5);
 const FIFTEEN_MINUTES = Duration.minutes(15);
@@ -55,7 +55,7 @@ export class PipelineMetrics {
   }
 
   /** What the functions publish (lambdas/adapters/aws/powertools-metrics.ts). */
-  ours(metricName: string, service: 'ingest' | 'authorizer', period = FIVE_MINUTES): cloudwatch.Metric {
+  ours(metricName: MetricName, service: MetricService, period = FIVE_MINUTES): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName,

@@ -1,7 +1,9 @@
+import { systemClock } from '../../lambdas/adapters/system/clock';
+import { silentLogger } from '../../lambdas/adapters/system/json-logger';
 import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/deliver';
 import { ingestRequest } from '../../lambdas/core/ingest-request';
 import { DEFAULT_LIMITS } from '../../lambdas/core/limits';
-import { type PutOutcome, type RecordSink, silentLogger, systemClock } from '../../lambdas/core/ports';
+import type { PutOutcome, RecordSink } from '../../lambdas/core/ports';
 import { sideBySide } from './measure';
 import { sampleMessages } from './sample-traffic';
 

@@ -49,7 +49,7 @@ export async function benchServer(seconds: number, connections = 16): Promise<Se
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-server-'));
   const rows: ServerBenchRow[] = [];
   try {
-    const { token } = await createToken(new FileTokenStore(dataDir), 'bench');
+    const { token } = await createToken(new FileTokenStore(dataDir), 'bench', new Date());
     const authorization = `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
     const shapes = [
       { shape: 'single' as const, events: 1, body: JSON.stringify(sampleMessages(1, 99)[0]) },

@@ -49,7 +49,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     ...(faults ? { wrapSink: (sink) => new FaultInjectingSink(sink, faults) } : {}),
   });
   try {
-    const { token } = await createToken(new FileTokenStore(dataDir), 'fuzz');
+    const { token } = await createToken(new FileTokenStore(dataDir), 'fuzz', new Date());
     const random = seededRandom(options.seed);
     const next = createRequestGenerator(
       random,

@@ -1,14 +1,8 @@
 import { gunzipSync } from 'node:zlib';
-import type { LakeArea, QuarantineEntry } from '../../lambdas/core/lake-records';
+import { areaOf } from '../../lambdas/contract/lake-areas';
+import type { StoredQuarantineEntry } from '../../lambdas/contract/lake-records';
 import type { LakeLine } from '../../lambdas/core/pack-records';
 import { prepareMessages } from '../../lambdas/core/prepare-messages';
-
-/** Which area a lake line belongs to: the same rule as Firehose's jq partitioning query. */
-export function areaOf(record: Record<string, unknown>): LakeArea {
-  if (Object.hasOwn(record, 'reason')) return 'quarantine';
-  if (Object.hasOwn(record, 'ledger_version')) return 'ledger';
-  return 'events';
-}
 
 /** gzip or plain text: Firehose compresses its error output like its data output. */
 export function objectText(bytes: Buffer): string {
@@ -46,7 +40,7 @@ export function linesFromErrorObject(bytes: Buffer): LakeLine[] {
  * same content-derived one), so redriving it twice adds no new messageId.
  */
 export function revalidate(
-  entry: QuarantineEntry,
+  entry: StoredQuarantineEntry,
   aliases: ReadonlyMap<string, string>,
   /** The redrive's own request id: the ledger line that redrive writes counts the events under it. */
   requestId: string,

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import * as v from 'valibot';
+import { systemClock } from '../../lambdas/adapters/system/clock';
+import { type StoredQuarantineEntry, StoredQuarantineEntrySchema } from '../../lambdas/contract/lake-records';
 import { DEFAULT_RETRY_POLICY, deliver } from '../../lambdas/core/deliver';
 import { ledgerLine } from '../../lambdas/core/lake-lines';
-import type { QuarantineEntry } from '../../lambdas/core/lake-records';
 import { compileAliases } from '../../lambdas/core/normalize-event-name';
 import { type LakeLine, packRecords } from '../../lambdas/core/pack-records';
-import { type RecordSink, systemClock } from '../../lambdas/core/ports';
+import type { RecordSink } from '../../lambdas/core/ports';
 import type { TokenStore } from '../../lambdas/core/token-store';
 import type { LakeStore } from './lake-store';
 import { linesFromErrorObject, objectText, revalidate } from './redrive-plan';
@@ -15,6 +17,8 @@ export interface RedriveReport {
   quarantineChecked: number;
   quarantineNowValid: number;
   quarantineAlreadyRedriven: number;
+  /** Lines in quarantine/ that are not quarantine entries (damaged, or not ours): left as they are. */
+  quarantineUnreadable: number;
 }
 
 /**
@@ -39,6 +43,7 @@ export async function runRedrive(
     quarantineChecked: 0,
     quarantineNowValid: 0,
     quarantineAlreadyRedriven: 0,
+    quarantineUnreadable: 0,
   };
   const runId = randomUUID();
   let redriveRequests = 0;
@@ -59,16 +64,21 @@ export async function runRedrive(
     const done = new Set(await store.readState());
     const aliases = new Map<string, ReadonlyMap<string, string>>();
     for (const key of await store.list('quarantine/')) {
+      // Parsed with the contract's schema: a line that is not a quarantine entry is counted, not redriven.
       const entries = objectText(await store.read(key))
         .split('\n')
         .filter(Boolean)
-        .map((l) => JSON.parse(l) as QuarantineEntry);
+        .map((l) => parseEntry(l));
       const now: LakeLine[] = [];
       const ids: string[] = [];
       redriveRequests += 1;
       const requestId = `redrive-${runId}-${redriveRequests}`;
       for (const [i, entry] of entries.entries()) {
         report.quarantineChecked += 1;
+        if (!entry) {
+          report.quarantineUnreadable += 1;
+          continue;
+        }
         const id = `${key}#${i}`;
         if (done.has(id)) {
           report.quarantineAlreadyRedriven += 1;
@@ -107,4 +117,13 @@ export async function runRedrive(
     }
   }
   return report;
+}
+
+function parseEntry(line: string): StoredQuarantineEntry | undefined {
+  try {
+    const result = v.safeParse(StoredQuarantineEntrySchema, JSON.parse(line));
+    return result.success ? result.output : undefined;
+  } catch {
+    return undefined;
+  }
 }

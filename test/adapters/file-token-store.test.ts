@@ -5,6 +5,7 @@ import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import { acquirePidLock } from '../../lambdas/adapters/local/pid-lock';
 import { createToken, revokeToken } from '../../lambdas/core/token-admin';
 import { hashToken } from '../../lambdas/core/tokens';
+import { TEST_NOW } from '../support/factories';
 
 describe('FileTokenStore', () => {
   let dataDir: string;
@@ -14,7 +15,7 @@ describe('FileTokenStore', () => {
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('persists only hashes, in a file only its owner can read', async () => {
-    const { token } = await createToken(new FileTokenStore(dataDir), 'acme');
+    const { token } = await createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW);
 
     const file = readFileSync(join(dataDir, 'tokens.json'), 'utf8');
 
@@ -28,10 +29,10 @@ describe('FileTokenStore', () => {
     const cli = new FileTokenStore(dataDir);
     expect(await server.listTokens()).toEqual([]);
 
-    const { token, record } = await createToken(cli, 'acme');
+    const { token, record } = await createToken(cli, 'acme', TEST_NOW);
     expect(await server.findByHash(hashToken(token))).toMatchObject({ status: 'active' });
 
-    await revokeToken(cli, record.tokenId);
+    await revokeToken(cli, record.tokenId, TEST_NOW);
     expect(await server.findByHash(hashToken(token))).toMatchObject({ status: 'revoked' });
   });
 });
@@ -64,7 +65,7 @@ describe('a token file that cannot silently lose keys', () => {
       recheckMs: 0,
       logger: { info: log, warn: log, error: (m) => errors.push(m) },
     });
-    const { token } = await createToken(new FileTokenStore(dataDir), 'acme');
+    const { token } = await createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW);
     server.load();
     expect(await server.findByHash(hashToken(token))).toMatchObject({ status: 'active' });
 
@@ -78,12 +79,12 @@ describe('a token file that cannot silently lose keys', () => {
   it('never overwrites a damaged file: a write fails with the damage named', async () => {
     writeFileSync(join(dataDir, 'tokens.json'), '{"tokens": [');
 
-    await expect(createToken(new FileTokenStore(dataDir), 'acme')).rejects.toThrow(/is damaged/);
+    await expect(createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW)).rejects.toThrow(/is damaged/);
     expect(readFileSync(join(dataDir, 'tokens.json'), 'utf8')).toBe('{"tokens": [');
   });
 
   it('writes lastUsedAt off the request path: a held lock delays the write, never the caller', async () => {
-    const { token, record } = await createToken(new FileTokenStore(dataDir), 'acme');
+    const { token, record } = await createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW);
     const server = new FileTokenStore(dataDir, { recheckMs: 0, usageFlushMs: 10 });
     const lock = await acquirePidLock(join(dataDir, 'tokens.json.lock'), 'test');
 

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeSpoolRecord } from '../../lambdas/adapters/local/spool-format';
 import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sink';
+import { systemClock } from '../../lambdas/adapters/system/clock';
+import { silentLogger } from '../../lambdas/adapters/system/json-logger';
 import { type LakeLine, packRecords } from '../../lambdas/core/pack-records';
-import { silentLogger, systemClock } from '../../lambdas/core/ports';
 import { readLake } from '../../local/read-lake';
 
 const line = (

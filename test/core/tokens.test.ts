@@ -1,6 +1,7 @@
 import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
 import { authorize, principalFrom } from '../../lambdas/core/authorize';
-import { AdminInputError, createToken, revokeToken, setEventAlias } from '../../lambdas/core/token-admin';
+import { AdminInputError } from '../../lambdas/core/errors';
+import { createToken, revokeToken, setEventAlias } from '../../lambdas/core/token-admin';
 import {
   hashesEqual,
   hashToken,
@@ -8,6 +9,7 @@ import {
   isWellFormedToken,
   keyFromAuthorization,
 } from '../../lambdas/core/tokens';
+import { TEST_NOW } from '../support/factories';
 
 const basic = (key: string, colon = true) =>
   `Basic ${Buffer.from(colon ? `${key}:` : key).toString('base64')}`;
@@ -60,10 +62,10 @@ describe('tokens', () => {
 describe('authorize', () => {
   it('allows an active key with its customer id and aliases', async () => {
     const store = new MemoryTokenStore();
-    const { token, record } = await createToken(store, 'acme');
-    await setEventAlias(store, 'acme', 'Joined', 'Signed Up');
+    const { token, record } = await createToken(store, 'acme', TEST_NOW);
+    await setEventAlias(store, 'acme', 'Joined', 'Signed Up', TEST_NOW);
 
-    const context = await authorize(basic(token), store);
+    const context = await authorize(basic(token), store, TEST_NOW);
 
     expect(context).toEqual({
       customerId: 'acme',
@@ -74,31 +76,31 @@ describe('authorize', () => {
 
   it('keeps every key of a customer valid until revoked (rotation)', async () => {
     const store = new MemoryTokenStore();
-    const first = await createToken(store, 'acme');
-    const second = await createToken(store, 'acme');
+    const first = await createToken(store, 'acme', TEST_NOW);
+    const second = await createToken(store, 'acme', TEST_NOW);
 
-    await revokeToken(store, first.record.tokenId);
+    await revokeToken(store, first.record.tokenId, TEST_NOW);
 
-    expect(await authorize(basic(first.token), store)).toEqual({ denied: 'invalid_api_key' });
-    expect(await authorize(basic(second.token), store)).toMatchObject({ customerId: 'acme' });
+    expect(await authorize(basic(first.token), store, TEST_NOW)).toEqual({ denied: 'invalid_api_key' });
+    expect(await authorize(basic(second.token), store, TEST_NOW)).toMatchObject({ customerId: 'acme' });
   });
 
   it('denies missing, malformed and unknown keys, and disabled customers', async () => {
     const store = new MemoryTokenStore();
-    const { token } = await createToken(store, 'acme');
+    const { token } = await createToken(store, 'acme', TEST_NOW);
 
-    expect(await authorize(undefined, store)).toEqual({ denied: 'missing_api_key' });
-    expect(await authorize(basic('not-a-key'), store)).toEqual({ denied: 'invalid_api_key' });
-    expect(await authorize(basic(issueToken('acme', new Date()).token), store)).toEqual({
+    expect(await authorize(undefined, store, TEST_NOW)).toEqual({ denied: 'missing_api_key' });
+    expect(await authorize(basic('not-a-key'), store, TEST_NOW)).toEqual({ denied: 'invalid_api_key' });
+    expect(await authorize(basic(issueToken('acme', new Date()).token), store, TEST_NOW)).toEqual({
       denied: 'invalid_api_key',
     });
     await store.putCustomer({ customerId: 'acme', status: 'disabled', eventAliases: {}, updatedAt: '' });
-    expect(await authorize(basic(token), store)).toEqual({ denied: 'customer_disabled' });
+    expect(await authorize(basic(token), store, TEST_NOW)).toEqual({ denied: 'customer_disabled' });
   });
 
   it('refuses customer ids that could escape a partition path', async () => {
     for (const bad of ['', '../x', 'a/b', 'a b', '.hidden', 'x'.repeat(65)]) {
-      await expect(createToken(new MemoryTokenStore(), bad)).rejects.toThrow(AdminInputError);
+      await expect(createToken(new MemoryTokenStore(), bad, TEST_NOW)).rejects.toThrow(AdminInputError);
     }
   });
 });

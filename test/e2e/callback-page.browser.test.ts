@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
-import { jsonLogger } from '../../lambdas/core/ports';
+import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { CHROMIUM_PATH } from '../support/browser';
 import { tempDataDir } from '../support/local-destination';

@@ -5,7 +5,7 @@ import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import { revokeToken } from '../../lambdas/core/token-admin';
 import { completeness } from '../../local/completeness';
 import { readLake } from '../../local/read-lake';
-import { createPinnedClock, createTrackMessage } from '../support/factories';
+import { createPinnedClock, createTrackMessage, TEST_NOW } from '../support/factories';
 import { makeToken, post, useLocalDestination } from '../support/local-destination';
 
 // Each test sends its own messages and checks what of them landed: any test runs alone (`-t`), and the
@@ -160,7 +160,7 @@ describe('local destination, end to end over HTTP', () => {
     ).toBe(200);
     const accepted = new Map([['before-revoke', '2026-11-28']]);
 
-    await revokeToken(new FileTokenStore(local.dataDir), first.tokenId);
+    await revokeToken(new FileTokenStore(local.dataDir), first.tokenId, TEST_NOW);
     let status = 200;
     const deadline = Date.now() + 5_000;
     while (status === 200 && Date.now() < deadline) {

@@ -6,7 +6,7 @@ import { authorize } from '../../lambdas/core/authorize';
 import { parseEnableLink } from '../../lambdas/core/enable-link';
 import { hashToken } from '../../lambdas/core/tokens';
 import { createTokenTable, type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
-import { lambdaContext } from '../support/factories';
+import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
 
 function adminEvent(
   routeKey: string,
@@ -43,6 +43,7 @@ describe('admin handler against dynalite', () => {
       tokens: store,
       link: { slug: 'acme-lake', redirectUrl: 'https://api.example.com/enable/callback' },
       logger: { info: log, warn: log, error: log },
+      clock: createFakeClock(),
     });
   });
   afterAll(() => dynamo.close());
@@ -67,7 +68,7 @@ describe('admin handler against dynalite', () => {
       apiKey: created.body.token,
       redirectUrl: 'https://api.example.com/enable/callback',
     });
-    expect(await authorize(basic(created.body.token), store)).toMatchObject({ customerId: 'acme' });
+    expect(await authorize(basic(created.body.token), store, TEST_NOW)).toMatchObject({ customerId: 'acme' });
     expect(logs.join('\n')).not.toContain(created.body.token);
   });
 
@@ -95,8 +96,10 @@ describe('admin handler against dynalite', () => {
 
     expect(revoked).toMatchObject({ status: 200, body: { tokenId: first.body.tokenId, status: 'revoked' } });
     expect(unknown.status).toBe(404);
-    expect(await authorize(basic(first.body.token), store)).toEqual({ denied: 'invalid_api_key' });
-    expect(await authorize(basic(second.body.token), store)).toMatchObject({ customerId: 'rotating' });
+    expect(await authorize(basic(first.body.token), store, TEST_NOW)).toEqual({ denied: 'invalid_api_key' });
+    expect(await authorize(basic(second.body.token), store, TEST_NOW)).toMatchObject({
+      customerId: 'rotating',
+    });
   });
 
   it('disables and re-enables a customer', async () => {
@@ -105,11 +108,11 @@ describe('admin handler against dynalite', () => {
     expect(
       (await call('POST /admin/customers/{customerId}/disable', { customerId: 'paused' })).body,
     ).toMatchObject({ status: 'disabled' });
-    expect(await authorize(basic(body.token), store)).toEqual({ denied: 'customer_disabled' });
+    expect(await authorize(basic(body.token), store, TEST_NOW)).toEqual({ denied: 'customer_disabled' });
     expect(
       (await call('POST /admin/customers/{customerId}/enable', { customerId: 'paused' })).body,
     ).toMatchObject({ status: 'enabled' });
-    expect(await authorize(basic(body.token), store)).toMatchObject({ customerId: 'paused' });
+    expect(await authorize(basic(body.token), store, TEST_NOW)).toMatchObject({ customerId: 'paused' });
   });
 
   it('sets an event alias', async () => {

@@ -2,7 +2,7 @@ import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
 import { createToken, revokeToken } from '../../lambdas/core/token-admin';
-import { createFakeClock, lambdaContext } from '../support/factories';
+import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
 
 function authorizerEvent(authorization?: string): APIGatewayRequestAuthorizerEventV2 {
   return {
@@ -22,7 +22,7 @@ function authorizerEvent(authorization?: string): APIGatewayRequestAuthorizerEve
 describe('authorizer handler', () => {
   it('passes the customer id on for a valid key, and logs neither key nor header', async () => {
     const tokens = new MemoryTokenStore();
-    const { token, record } = await createToken(tokens, 'acme');
+    const { token, record } = await createToken(tokens, 'acme', TEST_NOW);
     const logs: string[] = [];
     const log = (m: string, f?: object) => logs.push(JSON.stringify({ m, ...f }));
     const handler = createAuthorizerHandler({
@@ -44,8 +44,8 @@ describe('authorizer handler', () => {
 
   it('hands a revoked key on as denied, for the ingest function to answer 401', async () => {
     const tokens = new MemoryTokenStore();
-    const { token, record } = await createToken(tokens, 'acme');
-    await revokeToken(tokens, record.tokenId);
+    const { token, record } = await createToken(tokens, 'acme', TEST_NOW);
+    await revokeToken(tokens, record.tokenId, TEST_NOW);
     const handler = createAuthorizerHandler({
       tokens,
       logger: { info() {}, warn() {}, error() {} },

@@ -15,7 +15,7 @@ import {
   startDynalite,
   startKinesalite,
 } from '../support/emulators';
-import { createIngestEvent, createTrackMessage, lambdaContext } from '../support/factories';
+import { createIngestEvent, createTrackMessage, lambdaContext, TEST_NOW } from '../support/factories';
 
 const savedEnv = { ...process.env };
 
@@ -76,6 +76,7 @@ describe('the Lambda handlers, composed exactly as deployed', () => {
     const { token } = await createToken(
       new DynamoTokenStore(new DynamoDBClient(emulatorClientConfig(dynamo.endpoint)), 'tokens'),
       'acme',
+      TEST_NOW,
     );
     const authorizer = coldStart<AuthorizerHandler>('../../lambdas/authorizer/handler', {
       ...baseEnv,

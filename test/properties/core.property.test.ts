@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
+import { silentLogger } from '../../lambdas/adapters/system/json-logger';
 import { IngestError, InternalError } from '../../lambdas/core/errors';
 import { ingestRequest } from '../../lambdas/core/ingest-request';
 import { DEFAULT_LIMITS } from '../../lambdas/core/limits';
@@ -8,7 +9,6 @@ import type { SegmentMessage } from '../../lambdas/core/message-schema';
 import { compileAliases, normalizeEventName } from '../../lambdas/core/normalize-event-name';
 import { normalizeMessage } from '../../lambdas/core/normalize-message';
 import { parseBody } from '../../lambdas/core/parse-body';
-import { silentLogger } from '../../lambdas/core/ports';
 import { prepareMessages } from '../../lambdas/core/prepare-messages';
 import { validateMessage } from '../../lambdas/core/validate-message';
 import { createFakeClock } from '../support/factories';

@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { jsonLogger } from '../../lambdas/core/ports';
+import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
 import { createToken } from '../../lambdas/core/token-admin';
 import { type LocalDestination, type LocalServerOptions, startLocalServer } from '../../local/local-server';
 import { spawnDestination as spawnLocalDestination } from '../../local/spawn-destination';
+import { TEST_NOW } from './factories';
 import { childOutputs } from './secrets';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -20,7 +21,7 @@ export async function makeToken(
   dataDir: string,
   customerId = 'acme',
 ): Promise<{ token: string; tokenId: string }> {
-  const { token, record } = await createToken(new FileTokenStore(dataDir), customerId);
+  const { token, record } = await createToken(new FileTokenStore(dataDir), customerId, TEST_NOW);
   return { token, tokenId: record.tokenId };
 }
 

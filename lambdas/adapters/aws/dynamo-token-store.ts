@@ -7,6 +7,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { TOKEN_TABLE_INDEXES } from '../../contract/token-table';
 import type { CustomerRecord, TokenStore } from '../../core/token-store';
 import type { TokenRecord } from '../../core/tokens';
 
@@ -17,7 +18,6 @@ import type { TokenRecord } from '../../core/tokens';
  * Index `byCustomer` (customerId, createdAt) lists a customer's keys; `byTokenId` finds a key to revoke.
  * Customer items have no `createdAt`, so they stay out of `byCustomer`.
  */
-export const TOKEN_TABLE_INDEXES = { byCustomer: 'byCustomer', byTokenId: 'byTokenId' } as const;
 
 const tokenKey = (hash: string) => `token#${hash}`;
 const customerKey = (id: string) => `customer#${id}`;

@@ -1,8 +1,6 @@
 import { MetricUnit, Metrics as Powertools } from '@aws-lambda-powertools/metrics';
-import type { MetricName, Metrics } from '../../core/ports';
-
-/** The CloudWatch namespace of every metric the functions publish (lib/monitoring.ts reads it too). */
-export const METRICS_NAMESPACE = 'SegmentLakeDestination';
+import { METRICS_NAMESPACE, type MetricName } from '../../contract/metrics';
+import type { Metrics } from '../../core/ports';
 
 /**
  * Counts as CloudWatch embedded metric format (log lines CloudWatch turns into metrics: no API calls

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { LakeArea } from '../../core/lake-records';
+import type { LakeArea } from '../../contract/lake-areas';
 
 /**
  * The key of a lake object, the same locally and in S3:

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { LAKE_AREAS, type LakeArea } from '../../core/lake-records';
+import { LAKE_AREAS, type LakeArea } from '../../contract/lake-areas';
 import { CUSTOMER_ID_PATTERN } from '../../core/tokens';
 
 /** One record as it waits in a spool segment. */

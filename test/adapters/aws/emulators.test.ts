@@ -16,7 +16,7 @@ import {
   startDynalite,
   startKinesalite,
 } from '../../support/emulators';
-import { createFakeClock } from '../../support/factories';
+import { createFakeClock, TEST_NOW } from '../../support/factories';
 
 describe('DynamoTokenStore against dynalite', () => {
   let dynamo: Emulator;
@@ -30,17 +30,17 @@ describe('DynamoTokenStore against dynalite', () => {
   afterAll(() => dynamo.close());
 
   it('stores a key by its hash only, and finds it by hash', async () => {
-    const { token, record } = await createToken(store, 'acme');
+    const { token, record } = await createToken(store, 'acme', TEST_NOW);
 
     expect(await store.findByHash(hashToken(token))).toEqual(record);
     expect(JSON.stringify(await store.listTokens())).not.toContain(token);
   });
 
   it("lists a customer's keys, and revokes one by id", async () => {
-    const a = await createToken(store, 'beta');
-    const b = await createToken(store, 'beta');
+    const a = await createToken(store, 'beta', TEST_NOW);
+    const b = await createToken(store, 'beta', TEST_NOW);
 
-    const revoked = await revokeToken(store, a.record.tokenId);
+    const revoked = await revokeToken(store, a.record.tokenId, TEST_NOW);
 
     expect(revoked).toMatchObject({
       tokenId: a.record.tokenId,
@@ -57,11 +57,11 @@ describe('DynamoTokenStore against dynalite', () => {
   });
 
   it('backs the authorizer: allow, aliases, revoked, disabled', async () => {
-    const { token, record } = await createToken(store, 'gamma');
-    await setEventAlias(store, 'gamma', 'Joined', 'Signed Up');
+    const { token, record } = await createToken(store, 'gamma', TEST_NOW);
+    await setEventAlias(store, 'gamma', 'Joined', 'Signed Up', TEST_NOW);
     const header = `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
 
-    expect(await authorize(header, store)).toEqual({
+    expect(await authorize(header, store, TEST_NOW)).toEqual({
       customerId: 'gamma',
       tokenId: record.tokenId,
       eventAliases: '{"Joined":"Signed Up"}',
@@ -72,9 +72,9 @@ describe('DynamoTokenStore against dynalite', () => {
       eventAliases: {},
       updatedAt: new Date().toISOString(),
     });
-    expect(await authorize(header, store)).toEqual({ denied: 'customer_disabled' });
-    await revokeToken(store, record.tokenId);
-    expect(await authorize(header, store)).toEqual({ denied: 'invalid_api_key' });
+    expect(await authorize(header, store, TEST_NOW)).toEqual({ denied: 'customer_disabled' });
+    await revokeToken(store, record.tokenId, TEST_NOW);
+    expect(await authorize(header, store, TEST_NOW)).toEqual({ denied: 'invalid_api_key' });
   });
 });
 

@@ -1,0 +1,28 @@
+import * as v from 'valibot';
+
+const Name = v.pipe(v.string(), v.minLength(1));
+
+/**
+ * The ingest function's environment: `DELIVERY=stream` with `STREAM_NAME` (Kinesis in front of
+ * Firehose, the default), or `DELIVERY=direct` with `DELIVERY_STREAM_NAME` (Firehose Direct PUT).
+ * lib/ builds it (typed by `IngestEnvironment`); the function reads it with this schema at cold start.
+ */
+export const IngestEnvSchema = v.variant('DELIVERY', [
+  v.object({ DELIVERY: v.literal('stream'), STREAM_NAME: Name }),
+  v.object({ DELIVERY: v.literal('direct'), DELIVERY_STREAM_NAME: Name }),
+]);
+export type IngestEnvironment = v.InferInput<typeof IngestEnvSchema>;
+
+/** The authorizer's and the admin function's environment: the tokens table. */
+export const TokensEnvSchema = v.object({ TOKENS_TABLE: Name });
+export type TokensEnvironment = v.InferInput<typeof TokensEnvSchema>;
+
+/** The admin function's environment: the tokens table and what the Segment enable link needs. */
+export const AdminEnvSchema = v.object({
+  TOKENS_TABLE: Name,
+  SEGMENT_SLUG: Name,
+  ENABLE_REDIRECT_URL: v.pipe(v.string(), v.url()),
+  /** Segment's enable page; the handler's default when unset. */
+  ENABLE_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
+});
+export type AdminEnvironment = v.InferInput<typeof AdminEnvSchema>;

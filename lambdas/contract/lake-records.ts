@@ -1,0 +1,144 @@
+import * as v from 'valibot';
+
+/**
+ * The lake's records, defined once. Each field has its schema (the TypeScript type is inferred from it)
+ * and its Hive type for the Glue table; the line builder's key order, the Glue columns, the README
+ * tables and the parsing of lines read back (redrive, reconciliation) all derive from these tables, and
+ * test/contract/lake-records.test.ts fails when a copy drifts. Adding a field is one edit here.
+ */
+
+/** The Segment Spec message types (the `type` of an event). */
+export const SUPPORTED_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const;
+export type MessageType = (typeof SUPPORTED_TYPES)[number];
+
+/** Why a message went to quarantine: stable codes, listed in docs/error-handling.md. */
+export const REASON_CODES = [
+  'message_too_large',
+  'message_too_deep',
+  'not_an_object',
+  'missing_type',
+  'unsupported_type',
+  'missing_identity',
+  'missing_field',
+  'invalid_timestamp',
+  'invalid_field',
+  'unreadable_body',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** Hive types Glue understands for these columns. */
+export type GlueType = 'int' | 'bigint' | 'string' | 'boolean' | 'struct<code:string,message:string>';
+
+interface Field<S extends v.GenericSchema> {
+  schema: S;
+  /** The Glue (Hive) type; objects kept as JSON text are `string`. */
+  glue: GlueType;
+}
+const field = <S extends v.GenericSchema>(schema: S, glue: GlueType): Field<S> => ({ schema, glue });
+type Fields = Record<string, Field<v.GenericSchema>>;
+type SchemaEntries<F extends Fields> = { [K in keyof F]: F[K]['schema'] };
+
+function entries<F extends Fields>(fields: F): SchemaEntries<F> {
+  return Object.fromEntries(Object.entries(fields).map(([name, f]) => [name, f.schema])) as SchemaEntries<F>;
+}
+
+const Text = v.string();
+const NullableText = v.nullable(v.string());
+const Iso = v.string();
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
+const Day = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/));
+const JsonObject = v.record(v.string(), v.unknown());
+
+/** The partition columns of every landing table: they come from the object's path in Glue. */
+export const PARTITION_KEYS = ['customer_id', 'dt'] as const;
+
+/**
+ * One normalized event as it lands in `events/customer_id=<id>/dt=<YYYY-MM-DD>/`, one per line, in this
+ * key order (`message` last: the builder splices the message's JSON in). Snake_case, so Athena reads the
+ * names as they are.
+ */
+export const EVENT_FIELDS = {
+  schema_version: field(v.literal(1), 'int'),
+  message_id: field(Text, 'string'),
+  message_id_generated: field(v.boolean(), 'boolean'),
+  customer_id: field(Text, 'string'),
+  dt: field(Day, 'string'),
+  request_id: field(Text, 'string'),
+  type: field(v.picklist(SUPPORTED_TYPES), 'string'),
+  event: field(NullableText, 'string'),
+  event_raw: field(NullableText, 'string'),
+  event_key: field(NullableText, 'string'),
+  user_id: field(NullableText, 'string'),
+  anonymous_id: field(NullableText, 'string'),
+  timestamp: field(Iso, 'string'),
+  timestamp_out_of_range: field(v.boolean(), 'boolean'),
+  received_at: field(Iso, 'string'),
+  // The message as sent, as JSON text in Athena: json_extract_scalar(message, '$.properties.x').
+  message: field(JsonObject, 'string'),
+} as const;
+export const LakeEventSchema = v.object(entries(EVENT_FIELDS));
+export type LakeEvent = v.InferOutput<typeof LakeEventSchema>;
+
+const ReasonSchema = v.object({ code: v.picklist(REASON_CODES), message: Text });
+export type Reason = v.InferOutput<typeof ReasonSchema>;
+
+/** A message that could not be accepted, kept with its reason in `quarantine/customer_id=<id>/dt=<receive date>/`. */
+export const QUARANTINE_FIELDS = {
+  schema_version: field(v.literal(1), 'int'),
+  customer_id: field(Text, 'string'),
+  dt: field(Day, 'string'),
+  received_at: field(Iso, 'string'),
+  request_id: field(Text, 'string'),
+  index: field(Count, 'int'),
+  message_id: field(NullableText, 'string'),
+  reason: field(ReasonSchema, 'struct<code:string,message:string>'),
+  raw: field(v.optional(v.unknown()), 'string'),
+  raw_body: field(v.optional(Text), 'string'),
+  raw_truncated: field(v.optional(v.boolean()), 'boolean'),
+} as const;
+export const QuarantineEntrySchema = v.object(entries(QUARANTINE_FIELDS));
+export type QuarantineEntry = v.InferOutput<typeof QuarantineEntrySchema>;
+
+/** A quarantine line as read back from the lake: lines written before request ids have none. */
+export const StoredQuarantineEntrySchema = v.object({
+  ...entries(QUARANTINE_FIELDS),
+  request_id: v.optional(Text),
+});
+export type StoredQuarantineEntry = v.InferOutput<typeof StoredQuarantineEntrySchema>;
+
+/**
+ * One line per request that got a final answer (2xx, or 400/501 for a lone invalid message after it was
+ * quarantined), in `ledger/customer_id=<id>/dt=<receive date>/`, stored only after the request's events
+ * and quarantine entries were acknowledged — never for a request that ends in a retryable error.
+ * Completeness joins it with the lines that carry the same `request_id`.
+ */
+export const LEDGER_FIELDS = {
+  ledger_version: field(v.literal(2), 'int'),
+  request_id: field(Text, 'string'),
+  source: field(v.picklist(['ingest', 'redrive']), 'string'),
+  customer_id: field(Text, 'string'),
+  dt: field(Day, 'string'),
+  received_at: field(Iso, 'string'),
+  status: field(v.pipe(v.number(), v.integer()), 'int'),
+  accepted: field(Count, 'bigint'),
+  quarantined: field(Count, 'bigint'),
+  duplicates: field(Count, 'bigint'),
+} as const;
+export const LedgerEntrySchema = v.object(entries(LEDGER_FIELDS));
+export type LedgerEntry = v.InferOutput<typeof LedgerEntrySchema>;
+
+/** A Glue column. */
+export interface Column {
+  name: string;
+  type: string;
+}
+
+/** The Glue columns of a record: every field but the partition keys, which Glue reads from the path. */
+export function glueColumns(fields: Fields): Column[] {
+  return Object.entries(fields)
+    .filter(([name]) => !(PARTITION_KEYS as readonly string[]).includes(name))
+    .map(([name, f]) => ({ name, type: f.glue }));
+}
+
+/** The event line's keys, in order. */
+export const EVENT_KEYS = Object.keys(EVENT_FIELDS) as (keyof LakeEvent)[];

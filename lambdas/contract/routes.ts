@@ -1,0 +1,16 @@
+/**
+ * The routes Segment, analytics-node and RudderStack's SDK post to. lib/ingest-api.ts deploys them;
+ * the local server matches requests against the same list.
+ */
+export const INGEST_ROUTES = ['/', '/v1/batch', '/v1/{type}'] as const;
+
+/** The admin API's routes (IAM-authorized); lib/admin-api.ts deploys them, the admin handler serves them. */
+export const ADMIN_ROUTES = [
+  'POST /admin/customers/{customerId}/tokens',
+  'GET /admin/customers/{customerId}/tokens',
+  'POST /admin/tokens/{tokenId}/revoke',
+  'POST /admin/customers/{customerId}/disable',
+  'POST /admin/customers/{customerId}/enable',
+  'POST /admin/customers/{customerId}/aliases',
+] as const;
+export type AdminRoute = (typeof ADMIN_ROUTES)[number];
