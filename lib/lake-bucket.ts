@@ -66,6 +66,11 @@ export class LakeBucket extends Construct {
         },
       ],
     });
+    // Object-created events go to EventBridge (the errors/ alarm in lib/monitoring.ts matches them). Set
+    // on the bucket resource itself: the L2's eventBridgeEnabled adds a custom-resource Lambda.
+    (this.bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
     this.queryResults = new s3.Bucket(this, 'QueryResults', {
       ...privateEncryptedTlsOnly,
       serverAccessLogsBucket: this.accessLogs,

@@ -108,12 +108,9 @@ export class Monitoring extends Construct {
       Math.floor((t.activePartitionQuota * t.activePartitionAlarmPercent) / 100),
       `Active partitions above ${t.activePartitionAlarmPercent}% of the quota (${t.activePartitionQuota}).`,
     );
-    // Any object in Firehose's error output, whatever the error type: S3 sends object-created events to
-    // EventBridge (set on the bucket itself, no custom resource), a rule matches the errors/ prefix, and
-    // the rule's own MatchedEvents metric raises the alarm.
-    (props.lake.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
-      eventBridgeConfiguration: { eventBridgeEnabled: true },
-    };
+    // Any object in Firehose's error output, whatever the error type: the lake bucket sends object-created
+    // events to EventBridge (LakeBucket), a rule matches the errors/ prefix, and the rule's own
+    // MatchedEvents metric raises the alarm.
     const errorOutput = new events.Rule(this, 'ErrorOutputRule', {
       description: 'Firehose wrote records it could not deliver under errors/ in the lake bucket',
       eventPattern: {

@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ROOT } from '../support/local-destination';
+
+/** Every .ts file under a folder of the repository. */
+function sources(folder: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.ts')) out.push(path);
+    }
+  };
+  walk(join(ROOT, folder));
+  return out;
+}
+
+/** What a file imports: package names as written, relative imports as repository paths. */
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+'([^']+)'/g)].map(({ 1: spec }) =>
+    spec!.startsWith('.') ? relative(ROOT, resolve(dirname(file), spec!)) : spec!,
+  );
+}
+
+const violations = (folder: string, allowed: (spec: string) => boolean) =>
+  sources(folder).flatMap((file) =>
+    imports(file)
+      .filter((spec) => !allowed(spec))
+      .map((spec) => `${relative(ROOT, file)} → ${spec}`),
+  );
+
+describe('the architecture, enforced', () => {
+  it('the contract depends on nothing but valibot', () => {
+    expect(
+      violations('lambdas/contract', (s) => s === 'valibot' || s.startsWith('lambdas/contract/')),
+    ).toEqual([]);
+  });
+
+  it('the core imports only the core, the contract, valibot and Node built-ins: no SDK, no adapter', () => {
+    expect(
+      violations(
+        'lambdas/core',
+        (s) =>
+          s === 'valibot' ||
+          s.startsWith('node:') ||
+          s.startsWith('lambdas/core/') ||
+          s.startsWith('lambdas/contract/'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('the core reads neither the environment nor the wall clock', () => {
+    const offenders = sources('lambdas/core').filter((file) =>
+      /process\.env|new Date\(\)|Date\.now\(\)/.test(
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((line) => !line.trim().startsWith('*') && !line.trim().startsWith('//'))
+          .join('\n'),
+      ),
+    );
+    expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
+  });
+
+  it('lib/ takes nothing from lambdas/ but the contract', () => {
+    expect(violations('lib', (s) => !s.startsWith('lambdas/') || s.startsWith('lambdas/contract/'))).toEqual(
+      [],
+    );
+  });
+
+  it('each shared fact has one definition, in the contract', () => {
+    const facts =
+      /\b(?:const|let|type)\s+(LAKE_AREAS|LakeArea|METRIC_NAMES|MetricName|METRICS_NAMESPACE|INGEST_ROUTES|ADMIN_ROUTES|TOKEN_TABLE_INDEXES|EVENT_FIELDS|QUARANTINE_FIELDS|LEDGER_FIELDS|SUPPORTED_TYPES|REASON_CODES)\s*=/;
+    const elsewhere = ['lambdas', 'lib', 'local', 'scripts', 'bin']
+      .flatMap(sources)
+      .filter((file) => !relative(ROOT, file).startsWith('lambdas/contract/'))
+      .filter(
+        (file) =>
+          facts.test(readFileSync(file, 'utf8')) || readFileSync(file, 'utf8').includes('has("reason")'),
+      );
+    expect(elsewhere.map((f) => relative(ROOT, f))).toEqual([]);
+  });
+});
