@@ -2,7 +2,6 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoTokenStore } from '../lambdas/adapters/aws/dynamo-token-store';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
-import { AdminInputError } from '../lambdas/core/errors';
 import {
   createToken,
   issueEnableLink,
@@ -10,8 +9,9 @@ import {
   setCustomerStatus,
   setEventAlias,
   summarize,
-} from '../lambdas/core/token-admin';
-import type { TokenStore } from '../lambdas/core/token-store';
+} from '../lambdas/core/keys/token-admin';
+import type { TokenStore } from '../lambdas/core/keys/token-store';
+import { AdminInputError } from '../lambdas/core/shared/errors';
 import { readLocalConfig } from '../local/config';
 
 const USAGE = `Usage: npm run tokens -- <command> [options]

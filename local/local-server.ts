@@ -8,7 +8,8 @@ import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
 import { systemClock } from '../lambdas/adapters/system/clock';
 import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer-handler';
 import { handler as callbackHandler } from '../lambdas/callback/handler';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lambdas/core/deliver';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lambdas/core/ingest/deliver';
+import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/ingest/limits';
 import {
   ForbiddenError,
   type IngestError,
@@ -16,10 +17,9 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   UnauthorizedError,
-} from '../lambdas/core/errors';
-import { toHttpAnswer } from '../lambdas/core/http-answer';
-import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/limits';
-import type { Clock, Logger, RecordSink } from '../lambdas/core/ports';
+} from '../lambdas/core/shared/errors';
+import { toHttpAnswer } from '../lambdas/core/shared/http-answer';
+import type { Clock, Logger, RecordSink } from '../lambdas/core/shared/ports';
 import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
 import { authorizerEvent, integrationEvent, type LocalRequest, lambdaContext } from './api-gateway-events';
 import { lockDataDir } from './data-dir-lock';

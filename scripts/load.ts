@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
-import { createToken } from '../lambdas/core/token-admin';
+import { createToken } from '../lambdas/core/keys/token-admin';
 import { spawnDestination, stopServer } from '../local/spawn-destination';
 import { artilleryConfig, readArtilleryReport } from './load/artillery-config';
 import { type LakeIds, localLakeIds, s3LakeIds } from './load/lake-ids';

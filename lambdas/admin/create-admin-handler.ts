@@ -2,18 +2,18 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as v from 'valibot';
 import { ADMIN_ROUTES, type AdminRoute } from '../contract/routes';
-import type { EnableLinkOptions } from '../core/enable-link';
-import { AdminInputError, NotFoundError } from '../core/errors';
-import { type HttpAnswer, jsonAnswer } from '../core/http-answer';
-import type { Clock, Logger } from '../core/ports';
 import {
   issueEnableLink,
   revokeToken,
   setCustomerStatus,
   setEventAlias,
   summarize,
-} from '../core/token-admin';
-import type { TokenStore } from '../core/token-store';
+} from '../core/keys/token-admin';
+import type { TokenStore } from '../core/keys/token-store';
+import type { EnableLinkOptions } from '../core/onboarding/enable-link';
+import { AdminInputError, NotFoundError } from '../core/shared/errors';
+import { type HttpAnswer, jsonAnswer } from '../core/shared/http-answer';
+import type { Clock, Logger } from '../core/shared/ports';
 import { answerErrors } from '../middleware/answer-errors';
 
 export interface AdminDeps {

@@ -4,10 +4,10 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
-import { type AuthContext, authorize } from '../core/authorize';
-import { headerValue } from '../core/headers';
-import { type Clock, type Logger, type Metrics, noMetrics } from '../core/ports';
-import type { TokenStore } from '../core/token-store';
+import { type AuthContext, authorize } from '../core/keys/authorize';
+import type { TokenStore } from '../core/keys/token-store';
+import { headerValue } from '../core/shared/headers';
+import { type Clock, type Logger, type Metrics, noMetrics } from '../core/shared/ports';
 import { publishMetrics } from '../middleware/publish-metrics';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthContext>;

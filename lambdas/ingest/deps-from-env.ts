@@ -7,10 +7,10 @@ import { powertoolsMetrics } from '../adapters/aws/powertools-metrics';
 import { systemClock } from '../adapters/system/clock';
 import { jsonLogger } from '../adapters/system/json-logger';
 import { IngestEnvSchema } from '../contract/environment';
-import { DEFAULT_RETRY_POLICY } from '../core/deliver';
-import type { IngestDeps } from '../core/ingest-request';
-import { DEFAULT_LIMITS } from '../core/limits';
-import { readEnv } from '../core/read-env';
+import { DEFAULT_RETRY_POLICY } from '../core/ingest/deliver';
+import type { IngestDeps } from '../core/ingest/ingest-request';
+import { DEFAULT_LIMITS } from '../core/ingest/limits';
+import { readEnv } from '../core/shared/read-env';
 
 /**
  * The ingest function's adapters on AWS, from its environment (set by lib/ingest-api.ts):

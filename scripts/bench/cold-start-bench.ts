@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueToken } from '../../lambdas/core/tokens';
+import { issueToken } from '../../lambdas/core/keys/tokens';
 import { startAwsStub } from './aws-stub';
 
 export interface ColdStartRow {

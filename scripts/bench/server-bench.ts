@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { createToken } from '../../lambdas/core/token-admin';
+import { createToken } from '../../lambdas/core/keys/token-admin';
 import { spawnDestination, spawnServer, stopServer } from '../../local/spawn-destination';
 import { sampleMessages } from './sample-traffic';
 

@@ -1,8 +1,8 @@
 import { gunzipSync } from 'node:zlib';
 import { areaOf } from '../../lambdas/contract/lake-areas';
 import type { StoredQuarantineEntry } from '../../lambdas/contract/lake-records';
-import type { LakeLine } from '../../lambdas/core/pack-records';
-import { prepareMessages } from '../../lambdas/core/prepare-messages';
+import { prepareMessages } from '../../lambdas/core/ingest/prepare-messages';
+import type { LakeLine } from '../../lambdas/core/lake/pack-records';
 
 /** gzip or plain text: Firehose compresses its error output like its data output. */
 export function objectText(bytes: Buffer): string {

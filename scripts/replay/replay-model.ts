@@ -1,4 +1,4 @@
-import { utcDate } from '../../lambdas/core/timestamps';
+import { utcDate } from '../../lambdas/core/messages/timestamps';
 
 export interface ReplayScenario {
   /** Customers whose history is replayed. */

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import { acquirePidLock } from '../../lambdas/adapters/local/pid-lock';
-import { createToken, revokeToken } from '../../lambdas/core/token-admin';
-import { hashToken } from '../../lambdas/core/tokens';
+import { createToken, revokeToken } from '../../lambdas/core/keys/token-admin';
+import { hashToken } from '../../lambdas/core/keys/tokens';
 import { TEST_NOW } from '../support/factories';
 
 describe('FileTokenStore', () => {

@@ -5,7 +5,7 @@ import { encodeSpoolRecord } from '../../lambdas/adapters/local/spool-format';
 import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sink';
 import { systemClock } from '../../lambdas/adapters/system/clock';
 import { silentLogger } from '../../lambdas/adapters/system/json-logger';
-import { type LakeLine, packRecords } from '../../lambdas/core/pack-records';
+import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
 import { readLake } from '../../local/read-lake';
 
 const line = (

@@ -15,8 +15,8 @@ import {
   QUARANTINE_FIELDS,
   QuarantineEntrySchema,
 } from '../../lambdas/contract/lake-records';
-import { ingestRequest } from '../../lambdas/core/ingest-request';
-import { DEFAULT_LIMITS } from '../../lambdas/core/limits';
+import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
+import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
 import { PARTITION_QUERY } from '../../lib/delivery-pipeline';
 import { createFakeClock, createTrackMessage } from '../support/factories';
 import { ROOT } from '../support/local-destination';

@@ -1,7 +1,7 @@
 import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
-import { deliver, type RetryPolicy } from '../../lambdas/core/deliver';
-import { InternalError, SinkUnavailableError } from '../../lambdas/core/errors';
-import { type LakeLine, packRecords } from '../../lambdas/core/pack-records';
+import { deliver, type RetryPolicy } from '../../lambdas/core/ingest/deliver';
+import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
+import { InternalError, SinkUnavailableError } from '../../lambdas/core/shared/errors';
 import { createFakeClock } from '../support/factories';
 
 const policy: RetryPolicy = { budgetMs: 1_000, baseDelayMs: 50, maxDelayMs: 400, retryAfterSeconds: 30 };

@@ -1,4 +1,8 @@
-import { compileAliases, foldEventName, normalizeEventName } from '../../lambdas/core/normalize-event-name';
+import {
+  compileAliases,
+  foldEventName,
+  normalizeEventName,
+} from '../../lambdas/core/messages/normalize-event-name';
 
 describe('normalizeEventName', () => {
   it.each([

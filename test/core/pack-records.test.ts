@@ -1,4 +1,4 @@
-import { type LakeLine, packRecords } from '../../lambdas/core/pack-records';
+import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
 
 const line = (customerId: string, dt: string, n: number, size = 100): LakeLine => ({
   area: 'events',

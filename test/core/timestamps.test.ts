@@ -1,4 +1,4 @@
-import { correctTimestamp, parseIsoTimestamp, utcDate } from '../../lambdas/core/timestamps';
+import { correctTimestamp, parseIsoTimestamp, utcDate } from '../../lambdas/core/messages/timestamps';
 
 describe('timestamps', () => {
   it('parses ISO-8601 with any fraction precision and offsets', () => {

@@ -1,14 +1,14 @@
 import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
-import { authorize, principalFrom } from '../../lambdas/core/authorize';
-import { AdminInputError } from '../../lambdas/core/errors';
-import { createToken, revokeToken, setEventAlias } from '../../lambdas/core/token-admin';
+import { authorize, principalFrom } from '../../lambdas/core/keys/authorize';
+import { createToken, revokeToken, setEventAlias } from '../../lambdas/core/keys/token-admin';
 import {
   hashesEqual,
   hashToken,
   issueToken,
   isWellFormedToken,
   keyFromAuthorization,
-} from '../../lambdas/core/tokens';
+} from '../../lambdas/core/keys/tokens';
+import { AdminInputError } from '../../lambdas/core/shared/errors';
 import { TEST_NOW } from '../support/factories';
 
 const basic = (key: string, colon = true) =>

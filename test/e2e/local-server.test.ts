@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Analytics } from '@segment/analytics-node';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { revokeToken } from '../../lambdas/core/token-admin';
+import { revokeToken } from '../../lambdas/core/keys/token-admin';
 import { completeness } from '../../local/completeness';
 import { readLake } from '../../local/read-lake';
 import { createPinnedClock, createTrackMessage, TEST_NOW } from '../support/factories';

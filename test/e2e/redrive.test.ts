@@ -6,8 +6,8 @@ import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sin
 import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
 import { systemClock } from '../../lambdas/adapters/system/clock';
 import { silentLogger } from '../../lambdas/adapters/system/json-logger';
-import { ingestRequest } from '../../lambdas/core/ingest-request';
-import { DEFAULT_LIMITS } from '../../lambdas/core/limits';
+import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
+import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
 import { completeness } from '../../local/completeness';
 import { readLake } from '../../local/read-lake';
 import { localLakeStore } from '../../scripts/redrive/lake-store';

@@ -2,9 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoTokenStore } from '../../lambdas/adapters/aws/dynamo-token-store';
 import { type AdminHandler, createAdminHandler } from '../../lambdas/admin/create-admin-handler';
-import { authorize } from '../../lambdas/core/authorize';
-import { parseEnableLink } from '../../lambdas/core/enable-link';
-import { hashToken } from '../../lambdas/core/tokens';
+import { authorize } from '../../lambdas/core/keys/authorize';
+import { hashToken } from '../../lambdas/core/keys/tokens';
+import { parseEnableLink } from '../../lambdas/core/onboarding/enable-link';
 import { createTokenTable, type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
 

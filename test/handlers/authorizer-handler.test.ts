@@ -1,7 +1,7 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
-import { createToken, revokeToken } from '../../lambdas/core/token-admin';
+import { createToken, revokeToken } from '../../lambdas/core/keys/token-admin';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
 
 function authorizerEvent(authorization?: string): APIGatewayRequestAuthorizerEventV2 {

@@ -4,7 +4,7 @@ import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoTokenStore } from '../../lambdas/adapters/aws/dynamo-token-store';
 import type { AuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
-import { createToken } from '../../lambdas/core/token-admin';
+import { createToken } from '../../lambdas/core/keys/token-admin';
 import type { IngestHandler } from '../../lambdas/ingest/create-ingest-handler';
 import {
   createTokenTable,

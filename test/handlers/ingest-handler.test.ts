@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
-import type { RetryPolicy } from '../../lambdas/core/deliver';
-import { DEFAULT_LIMITS } from '../../lambdas/core/limits';
-import type { Logger, RecordSink } from '../../lambdas/core/ports';
+import type { RetryPolicy } from '../../lambdas/core/ingest/deliver';
+import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
+import type { Logger, RecordSink } from '../../lambdas/core/shared/ports';
 import { createIngestHandler } from '../../lambdas/ingest/create-ingest-handler';
 import {
   createFakeClock,

@@ -2,15 +2,15 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
 import { silentLogger } from '../../lambdas/adapters/system/json-logger';
-import { IngestError, InternalError } from '../../lambdas/core/errors';
-import { ingestRequest } from '../../lambdas/core/ingest-request';
-import { DEFAULT_LIMITS } from '../../lambdas/core/limits';
-import type { SegmentMessage } from '../../lambdas/core/message-schema';
-import { compileAliases, normalizeEventName } from '../../lambdas/core/normalize-event-name';
-import { normalizeMessage } from '../../lambdas/core/normalize-message';
-import { parseBody } from '../../lambdas/core/parse-body';
-import { prepareMessages } from '../../lambdas/core/prepare-messages';
-import { validateMessage } from '../../lambdas/core/validate-message';
+import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
+import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
+import { parseBody } from '../../lambdas/core/ingest/parse-body';
+import { prepareMessages } from '../../lambdas/core/ingest/prepare-messages';
+import type { SegmentMessage } from '../../lambdas/core/messages/message-schema';
+import { compileAliases, normalizeEventName } from '../../lambdas/core/messages/normalize-event-name';
+import { normalizeMessage } from '../../lambdas/core/messages/normalize-message';
+import { validateMessage } from '../../lambdas/core/messages/validate-message';
+import { IngestError, InternalError } from '../../lambdas/core/shared/errors';
 import { createFakeClock } from '../support/factories';
 
 // A fixed seed keeps CI repeatable; FC_SEED=<n> explores other inputs (a failure prints its seed).

@@ -1,4 +1,4 @@
-import { issueToken } from '../../lambdas/core/tokens';
+import { issueToken } from '../../lambdas/core/keys/tokens';
 import { linesWithSecrets } from '../support/secrets';
 
 /**

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
-import type { Clock } from '../../lambdas/core/ports';
+import type { Clock } from '../../lambdas/core/shared/ports';
 
 /** The "now" of tests that need an instant: fixed, so nothing depends on the day the suite runs. */
 export const TEST_NOW = new Date('2026-11-28T12:00:00.000Z');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
-import { createToken } from '../../lambdas/core/token-admin';
+import { createToken } from '../../lambdas/core/keys/token-admin';
 import { type LocalDestination, type LocalServerOptions, startLocalServer } from '../../local/local-server';
 import { spawnDestination as spawnLocalDestination } from '../../local/spawn-destination';
 import { TEST_NOW } from './factories';

@@ -8,8 +8,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TOKEN_TABLE_INDEXES } from '../../contract/token-table';
-import type { CustomerRecord, TokenStore } from '../../core/token-store';
-import type { TokenRecord } from '../../core/tokens';
+import type { CustomerRecord, TokenStore } from '../../core/keys/token-store';
+import type { TokenRecord } from '../../core/keys/tokens';
 
 /**
  * Keys and customers in one DynamoDB table (on-demand, PITR; see lib/token-table.ts):

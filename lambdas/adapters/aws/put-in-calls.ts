@@ -1,6 +1,6 @@
-import type { PackedRecord } from '../../core/pack-records';
-import type { PutOutcome } from '../../core/ports';
-import { type CallLimits, splitIntoCalls } from '../../core/split-calls';
+import type { PackedRecord } from '../../core/lake/pack-records';
+import { type CallLimits, splitIntoCalls } from '../../core/lake/split-calls';
+import type { PutOutcome } from '../../core/shared/ports';
 import { awsErrorName, failedOutcome } from './aws-errors';
 
 /**

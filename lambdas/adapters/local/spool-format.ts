@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { LAKE_AREAS, type LakeArea } from '../../contract/lake-areas';
-import { CUSTOMER_ID_PATTERN } from '../../core/tokens';
+import { CUSTOMER_ID_PATTERN } from '../../core/keys/tokens';
 
 /** One record as it waits in a spool segment. */
 export interface SpooledRecord {

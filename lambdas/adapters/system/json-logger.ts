@@ -1,4 +1,4 @@
-import type { Logger } from '../../core/ports';
+import type { Logger } from '../../core/shared/ports';
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 

@@ -2,11 +2,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoTokenStore } from '../../../lambdas/adapters/aws/dynamo-token-store';
 import { KinesisSink } from '../../../lambdas/adapters/aws/kinesis-sink';
-import { authorize } from '../../../lambdas/core/authorize';
-import { deliver } from '../../../lambdas/core/deliver';
-import { type LakeLine, packRecords } from '../../../lambdas/core/pack-records';
-import { createToken, revokeToken, setEventAlias } from '../../../lambdas/core/token-admin';
-import { hashToken } from '../../../lambdas/core/tokens';
+import { deliver } from '../../../lambdas/core/ingest/deliver';
+import { authorize } from '../../../lambdas/core/keys/authorize';
+import { createToken, revokeToken, setEventAlias } from '../../../lambdas/core/keys/token-admin';
+import { hashToken } from '../../../lambdas/core/keys/tokens';
+import { type LakeLine, packRecords } from '../../../lambdas/core/lake/pack-records';
 import {
   createTokenTable,
   type Emulator,

@@ -1,9 +1,9 @@
-import { EVENT_KEYS, type LakeEvent, type QuarantineEntry, type Reason } from '../contract/lake-records';
-import { boundedJson, MAX_MESSAGE_DEPTH } from './json-depth';
-import { normalizeMessage } from './normalize-message';
+import { EVENT_KEYS, type LakeEvent, type QuarantineEntry, type Reason } from '../../contract/lake-records';
+import { boundedJson, MAX_MESSAGE_DEPTH } from '../messages/json-depth';
+import { normalizeMessage } from '../messages/normalize-message';
+import { utcDate } from '../messages/timestamps';
+import { canonicalMessage, validateMessage } from '../messages/validate-message';
 import type { ParsedBody } from './parse-body';
-import { utcDate } from './timestamps';
-import { canonicalMessage, validateMessage } from './validate-message';
 
 // A too-deep message is kept as an excerpt this long: enough to see what it was and who sent it.
 const TOO_DEEP_EXCERPT_CHARS = 64 * 1024;

@@ -1,8 +1,8 @@
-import type { LedgerEntry, QuarantineEntry } from '../contract/lake-records';
-import type { BadRequestError } from './errors';
+import type { LedgerEntry, QuarantineEntry } from '../../contract/lake-records';
+import type { PreparedMessages } from '../ingest/prepare-messages';
+import { utcDate } from '../messages/timestamps';
+import type { BadRequestError } from '../shared/errors';
 import type { LakeLine } from './pack-records';
-import type { PreparedMessages } from './prepare-messages';
-import { utcDate } from './timestamps';
 
 // The lake lines a request produces: its events, its quarantine entries and its completeness-ledger entries.
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { LakeEvent } from '../contract/lake-records';
+import type { LakeEvent } from '../../contract/lake-records';
 import type { SegmentMessage } from './message-schema';
 import { normalizeEventName } from './normalize-event-name';
 import { correctTimestamp, isCanonicalIso, utcDate } from './timestamps';

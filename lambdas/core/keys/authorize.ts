@@ -1,5 +1,5 @@
-import { ForbiddenError, UnauthorizedError } from './errors';
-import { compileAliases } from './normalize-event-name';
+import { compileAliases } from '../messages/normalize-event-name';
+import { ForbiddenError, UnauthorizedError } from '../shared/errors';
 import type { TokenStore } from './token-store';
 import { hashesEqual, hashToken, isWellFormedToken, keyFromAuthorization } from './tokens';
 

@@ -1,4 +1,4 @@
-import type { LakeArea } from '../contract/lake-areas';
+import type { LakeArea } from '../../contract/lake-areas';
 
 /** One serialized lake line and where it belongs. */
 export interface LakeLine {

@@ -1,11 +1,22 @@
+import {
+  eventLines,
+  type LedgerCounts,
+  ledgerLine,
+  quarantineLine,
+  unreadableBody,
+} from '../lake/lake-lines';
+import { type LakeLine, packRecords } from '../lake/pack-records';
+import {
+  BadRequestError,
+  InvalidMessageError,
+  SinkUnavailableError,
+  UnsupportedTypeError,
+} from '../shared/errors';
+import { type HttpAnswer, jsonAnswer } from '../shared/http-answer';
+import type { Clock, Logger, Metrics, RecordSink } from '../shared/ports';
 import { deliver, type RetryPolicy } from './deliver';
-import { BadRequestError, InvalidMessageError, SinkUnavailableError, UnsupportedTypeError } from './errors';
-import { type HttpAnswer, jsonAnswer } from './http-answer';
-import { eventLines, type LedgerCounts, ledgerLine, quarantineLine, unreadableBody } from './lake-lines';
 import type { Limits } from './limits';
-import { type LakeLine, packRecords } from './pack-records';
 import { parseBody } from './parse-body';
-import type { Clock, Logger, Metrics, RecordSink } from './ports';
 import { type PreparedMessages, prepareMessages } from './prepare-messages';
 import { type RawBody, readBody } from './read-body';
 

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { type Reason, type ReasonCode, SUPPORTED_TYPES } from '../contract/lake-records';
+import { type Reason, type ReasonCode, SUPPORTED_TYPES } from '../../contract/lake-records';
 import { canonicalizeFields } from './canonical-fields';
 import { MessageSchema, SCHEMA_MESSAGES, type SegmentMessage } from './message-schema';
 

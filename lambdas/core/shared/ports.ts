@@ -1,5 +1,5 @@
-import type { MetricName } from '../contract/metrics';
-import type { PackedRecord } from './pack-records';
+import type { MetricName } from '../../contract/metrics';
+import type { PackedRecord } from '../lake/pack-records';
 
 /** Time and chance, injected so retry behaviour is testable without waiting. */
 export interface Clock {

@@ -1,5 +1,5 @@
-import { buildEnableLink, type EnableLinkOptions } from './enable-link';
-import { AdminInputError, NotFoundError } from './errors';
+import { buildEnableLink, type EnableLinkOptions } from '../onboarding/enable-link';
+import { AdminInputError, NotFoundError } from '../shared/errors';
 import type { CustomerRecord, TokenStore } from './token-store';
 import { CUSTOMER_ID_PATTERN, type IssuedToken, issueToken, type TokenRecord } from './tokens';
 
