@@ -1,4 +1,5 @@
 import { compileAliases } from '../messages/normalize-event-name';
+import { boundedMemo } from '../shared/bounded-memo';
 import { ForbiddenError, UnauthorizedError } from '../shared/errors';
 import type { TokenStore } from './token-store';
 import { hashesEqual, hashToken, isWellFormedToken, keyFromAuthorization } from './tokens';
@@ -79,17 +80,10 @@ export function principalFrom(context: Partial<Record<string, unknown>> | undefi
 }
 
 // Warm functions see the same few customers' alias tables over and over: compile each once.
-const COMPILED_ALIASES = new Map<string, ReadonlyMap<string, string>>();
+const COMPILED_ALIASES = boundedMemo(1_000, (text: string) => compileAliases(parseAliases(text)));
 
 function aliasesFor(value: unknown): ReadonlyMap<string, string> {
-  const key = typeof value === 'string' ? value : '';
-  let compiled = COMPILED_ALIASES.get(key);
-  if (!compiled) {
-    compiled = compileAliases(parseAliases(value));
-    if (COMPILED_ALIASES.size > 1_000) COMPILED_ALIASES.clear();
-    COMPILED_ALIASES.set(key, compiled);
-  }
-  return compiled;
+  return COMPILED_ALIASES(typeof value === 'string' ? value : '');
 }
 
 function parseAliases(value: unknown): Record<string, string> {

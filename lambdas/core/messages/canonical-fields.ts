@@ -1,3 +1,5 @@
+import { boundedMemo } from '../shared/bounded-memo';
+
 /**
  * Segment: "The casing on these fields will vary by customer, so be ready to accept any casing."
  * `userId`, `user_id`, `UserId`, `USER-ID` all mean `userId`. Keys are folded (lower case, without
@@ -28,16 +30,7 @@ const CANONICAL_FIELDS = [
 const BY_FOLDED_KEY = new Map<string, string>(CANONICAL_FIELDS.map((field) => [foldKey(field), field]));
 
 // Keys seen before, and what they fold to: the same few dozen keys recur in every message.
-const CANONICAL_BY_KEY = new Map<string, string | null>();
-
-function canonicalOf(key: string): string | undefined {
-  let known = CANONICAL_BY_KEY.get(key);
-  if (known === undefined) {
-    known = BY_FOLDED_KEY.get(foldKey(key)) ?? null;
-    if (CANONICAL_BY_KEY.size < 10_000) CANONICAL_BY_KEY.set(key, known);
-  }
-  return known ?? undefined;
-}
+const canonicalOf = boundedMemo(10_000, (key: string): string | undefined => BY_FOLDED_KEY.get(foldKey(key)));
 
 function foldKey(key: string): string {
   return key.replace(/[\s_-]/g, '').toLowerCase();

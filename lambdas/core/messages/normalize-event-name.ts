@@ -1,3 +1,4 @@
+import { boundedMemo } from '../shared/bounded-memo';
 import { SEMANTIC_EVENTS } from './event-name-table';
 
 /** A customer's own aliases: any spelling of the key means the value (a canonical event name). */
@@ -68,19 +69,13 @@ export function normalizeEventName(
   // Event names repeat endlessly: remember each alias table's answers (bounded).
   let memo = MEMO.get(aliases);
   if (!memo) {
-    memo = new Map();
+    memo = boundedMemo(10_000, (name: string) => computeEventName(name, aliases));
     MEMO.set(aliases, memo);
   }
-  let name = memo.get(raw);
-  if (name === undefined) {
-    name = computeEventName(raw, aliases);
-    if (memo.size > 10_000) memo.clear();
-    memo.set(raw, name);
-  }
-  return name;
+  return memo(raw);
 }
 const NO_ALIASES: ReadonlyMap<string, string> = new Map();
-const MEMO = new WeakMap<ReadonlyMap<string, string>, Map<string, EventName>>();
+const MEMO = new WeakMap<ReadonlyMap<string, string>, (raw: string) => EventName>();
 
 function computeEventName(raw: string, aliases: ReadonlyMap<string, string>): EventName {
   const words = eventWords(raw);

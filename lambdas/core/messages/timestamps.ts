@@ -1,3 +1,5 @@
+import { boundedMemo } from '../shared/bounded-memo';
+
 // ISO-8601 as Segment libraries send it: a date, `T`, hours and minutes, optional seconds and fraction
 // (any precision), and a zone (`Z` or an offset). A time without a zone, or a bare date, is read as UTC
 // (Segment's libraries always send a zone; other clients may not): quarantining an otherwise good event
@@ -11,14 +13,10 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
  * @example parseIsoTimestamp('2026-11-28T10:00:00.123456Z') // 1795860000123
  */
 export function parseIsoTimestamp(value: string): number | undefined {
-  // sentAt and receivedAt repeat across a batch: remember recent answers.
-  if (PARSED.has(value)) return PARSED.get(value);
-  const ms = parseUncached(value);
-  if (PARSED.size > 1_000) PARSED.clear();
-  PARSED.set(value, ms);
-  return ms;
+  return PARSED(value);
 }
-const PARSED = new Map<string, number | undefined>();
+// sentAt and receivedAt repeat across a batch: remember recent answers.
+const PARSED = boundedMemo(1_000, (value: string) => parseUncached(value));
 
 function parseUncached(value: string): number | undefined {
   // Fast path for the form every Segment library sends: 2026-11-28T10:00:00.000Z.
@@ -105,15 +103,8 @@ export function correctTimestamp(message: TimestampInputs, ourReceiveTime: numbe
 
 /** The `dt` partition value: the UTC calendar date of an instant, `YYYY-MM-DD`. */
 export function utcDate(ms: number): string {
-  const day = Math.floor(ms / DAY_MS);
-  let date = DATES_BY_DAY.get(day);
-  if (date === undefined) {
-    date = new Date(day * DAY_MS).toISOString().slice(0, 10);
-    // A request touches few days; the bound only keeps a long-lived process from growing.
-    if (DATES_BY_DAY.size > 100_000) DATES_BY_DAY.clear();
-    DATES_BY_DAY.set(day, date);
-  }
-  return date;
+  return DATE_OF_DAY(Math.floor(ms / DAY_MS));
 }
 const DAY_MS = 86_400_000;
-const DATES_BY_DAY = new Map<number, string>();
+// A request touches few days: each day's text is made once.
+const DATE_OF_DAY = boundedMemo(100_000, (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10));
