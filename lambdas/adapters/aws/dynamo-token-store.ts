@@ -7,9 +7,10 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
 import { TOKEN_TABLE_INDEXES } from '../../contract/token-table';
-import type { CustomerRecord, TokenStore } from '../../core/keys/token-store';
-import type { TokenRecord } from '../../core/keys/tokens';
+import { type CustomerRecord, CustomerRecordSchema, type TokenStore } from '../../core/keys/token-store';
+import { type TokenRecord, TokenRecordSchema } from '../../core/keys/tokens';
 
 /**
  * Keys and customers in one DynamoDB table (on-demand, PITR; see lib/token-table.ts):
@@ -45,13 +46,7 @@ export class DynamoTokenStore implements TokenStore {
     const { Item } = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: customerKey(customerId) } }),
     );
-    if (!Item) return undefined;
-    return {
-      customerId: Item.customerId,
-      status: Item.status,
-      eventAliases: Item.eventAliases ?? {},
-      updatedAt: Item.updatedAt,
-    };
+    return Item ? parseItem(CustomerRecordSchema, Item) : undefined;
   }
 
   async putToken(record: TokenRecord): Promise<void> {
@@ -146,14 +141,19 @@ export class DynamoTokenStore implements TokenStore {
 }
 
 function toToken(item: Record<string, unknown>): TokenRecord {
-  const record: TokenRecord = {
-    tokenId: String(item.tokenId),
-    customerId: String(item.customerId),
-    tokenHash: String(item.tokenHash),
-    status: item.status === 'active' ? 'active' : 'revoked',
-    createdAt: String(item.createdAt),
-  };
-  if (typeof item.revokedAt === 'string') record.revokedAt = item.revokedAt;
-  if (typeof item.lastUsedAt === 'string') record.lastUsedAt = item.lastUsedAt;
-  return record;
+  return parseItem(TokenRecordSchema, item);
+}
+
+/**
+ * An item read back, parsed with the record's schema (unknown attributes such as `pk` and `kind` are
+ * dropped). A damaged item is an error naming it — answered 500 and retried — never a record with
+ * "undefined" in it.
+ */
+function parseItem<S extends v.GenericSchema>(schema: S, item: Record<string, unknown>): v.InferOutput<S> {
+  const result = v.safeParse(schema, item);
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  throw new Error(
+    `tokens table item ${String(item.pk)} is damaged: ${v.getDotPath(issue) ?? 'item'}: ${issue.message}`,
+  );
 }

@@ -21,6 +21,8 @@ export class MemoryTokenStore implements TokenStore {
   async revokeToken(tokenId: string, at: Date) {
     const token = this.tokens.get(tokenId);
     if (!token) return undefined;
+    // Revoking twice keeps the first revokedAt, as the file and DynamoDB stores do.
+    if (token.status === 'revoked') return token;
     const revoked: TokenRecord = { ...token, status: 'revoked', revokedAt: at.toISOString() };
     this.tokens.set(tokenId, revoked);
     return revoked;

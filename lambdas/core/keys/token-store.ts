@@ -5,7 +5,8 @@ import { CUSTOMER_ID_PATTERN, type TokenRecord } from './tokens';
 export const CustomerRecordSchema = v.object({
   customerId: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'must be a valid customer id')),
   status: v.picklist(['enabled', 'disabled']),
-  eventAliases: v.record(v.string(), v.string()),
+  // Customers stored before aliases existed have none.
+  eventAliases: v.optional(v.record(v.string(), v.string()), {}),
   updatedAt: v.pipe(v.string(), v.isoTimestamp('must be an ISO-8601 time')),
 });
 export type CustomerRecord = v.InferOutput<typeof CustomerRecordSchema>;
