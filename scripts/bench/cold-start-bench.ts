@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueToken } from '../../lambdas/core/keys/tokens';
+import { authorizerEvent, integrationEvent, localRequest, routeEvent } from '../../local/api-gateway-events';
 import { startAwsStub } from './aws-stub';
 
 export interface ColdStartRow {
@@ -55,39 +56,36 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
       messageId: 'cold-1',
       timestamp: '2026-11-28T10:00:00.000Z',
     });
+    const now = new Date();
+    const get = (path: string, routeKey: string, pathParameters?: Record<string, string>) =>
+      routeEvent(
+        localRequest({
+          method: 'GET',
+          path,
+          routeKey,
+          headers: {},
+          ...(pathParameters ? { pathParameters } : {}),
+        }),
+        'cold',
+        now,
+      );
     const events: Record<string, unknown> = {
-      authorizer: {
-        version: '2.0',
-        type: 'REQUEST',
-        routeKey: 'POST /',
-        headers: { authorization: `Basic ${Buffer.from(`${stubToken.token}:`).toString('base64')}` },
-        requestContext: {},
-      },
-      ingest: {
-        version: '2.0',
-        routeKey: 'POST /',
-        rawPath: '/',
-        headers: { 'content-type': 'application/json' },
-        body: message,
-        isBase64Encoded: false,
-        requestContext: { authorizer: { lambda: { customerId: 'bench', tokenId: 't', eventAliases: '{}' } } },
-      },
-      admin: {
-        version: '2.0',
-        routeKey: 'GET /admin/customers/{customerId}/tokens',
-        rawPath: '/admin',
-        headers: {},
-        pathParameters: { customerId: 'bench' },
-        requestContext: {},
-        isBase64Encoded: false,
-      },
-      callback: {
-        version: '2.0',
-        routeKey: 'GET /enable/callback',
-        rawPath: '/enable/callback',
-        headers: {},
-        requestContext: {},
-      },
+      authorizer: authorizerEvent(
+        localRequest({
+          headers: { authorization: `Basic ${Buffer.from(`${stubToken.token}:`).toString('base64')}` },
+        }),
+        'cold',
+        now,
+      ),
+      ingest: integrationEvent(localRequest({ body: message }), 'cold', now, {
+        customerId: 'bench',
+        tokenId: 't',
+        eventAliases: '{}',
+      }),
+      admin: get('/admin/customers/bench/tokens', 'GET /admin/customers/{customerId}/tokens', {
+        customerId: 'bench',
+      }),
+      callback: get('/enable/callback', 'GET /enable/callback'),
     };
     const env = {
       ...process.env,

@@ -5,6 +5,7 @@ import { type AdminHandler, createAdminHandler } from '../../lambdas/admin/creat
 import { authorize } from '../../lambdas/core/keys/authorize';
 import { hashToken } from '../../lambdas/core/keys/tokens';
 import { parseEnableLink } from '../../lambdas/core/onboarding/enable-link';
+import { localRequest, routeEvent } from '../../local/api-gateway-events';
 import { createTokenTable, type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
 
@@ -13,17 +14,18 @@ function adminEvent(
   pathParameters: Record<string, string>,
   body?: unknown,
 ): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: '/admin',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    requestContext: {} as APIGatewayProxyEventV2['requestContext'],
-    pathParameters,
-    isBase64Encoded: false,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  };
+  const [method, path] = routeKey.split(' ') as [string, string];
+  return routeEvent(
+    localRequest({
+      method,
+      path,
+      routeKey,
+      pathParameters,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }),
+    'req-1',
+    TEST_NOW,
+  );
 }
 
 describe('admin handler against dynalite', () => {

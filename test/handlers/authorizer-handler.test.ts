@@ -2,21 +2,15 @@ import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
 import { createToken, revokeToken } from '../../lambdas/core/keys/token-admin';
+import { authorizerEvent as apiAuthorizerEvent, localRequest } from '../../local/api-gateway-events';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
 
 function authorizerEvent(authorization?: string): APIGatewayRequestAuthorizerEventV2 {
-  return {
-    version: '2.0',
-    type: 'REQUEST',
-    routeArn: 'arn:aws:execute-api:us-east-1:123456789012:api/$default/POST/',
-    identitySource: authorization ? [authorization] : [],
-    cookies: [],
-    routeKey: 'POST /',
-    rawPath: '/',
-    rawQueryString: '',
-    headers: authorization ? { authorization } : {},
-    requestContext: {} as APIGatewayRequestAuthorizerEventV2['requestContext'],
-  };
+  return apiAuthorizerEvent(
+    localRequest({ headers: authorization ? { authorization } : {} }),
+    'req-1',
+    TEST_NOW,
+  );
 }
 
 describe('authorizer handler', () => {

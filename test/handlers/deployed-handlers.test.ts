@@ -6,6 +6,7 @@ import { DynamoTokenStore } from '../../lambdas/adapters/aws/dynamo-token-store'
 import type { AuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
 import { createToken } from '../../lambdas/core/keys/token-admin';
 import type { IngestHandler } from '../../lambdas/ingest/create-ingest-handler';
+import { authorizerEvent as apiAuthorizerEvent, localRequest } from '../../local/api-gateway-events';
 import {
   createTokenTable,
   type Emulator,
@@ -35,18 +36,11 @@ function coldStart<T>(path: string, env: Record<string, string>, prepare: () => 
 }
 
 function authorizerEvent(authorization: string): APIGatewayRequestAuthorizerEventV2 {
-  return {
-    version: '2.0',
-    type: 'REQUEST',
-    routeArn: 'arn:aws:execute-api:us-east-1:123456789012:api/$default/POST/v1/batch',
-    identitySource: [authorization],
-    routeKey: 'POST /v1/batch',
-    rawPath: '/v1/batch',
-    rawQueryString: '',
-    cookies: [],
-    headers: { authorization, 'content-type': 'application/json' },
-    requestContext: {} as APIGatewayRequestAuthorizerEventV2['requestContext'],
-  };
+  return apiAuthorizerEvent(
+    localRequest({ path: '/v1/batch', headers: { authorization, 'content-type': 'application/json' } }),
+    'req-1',
+    TEST_NOW,
+  );
 }
 
 describe('the Lambda handlers, composed exactly as deployed', () => {

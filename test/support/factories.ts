@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
 import type { Clock } from '../../lambdas/core/shared/ports';
+import { integrationEvent, localRequest } from '../../local/api-gateway-events';
 
 /** The "now" of tests that need an instant: fixed, so nothing depends on the day the suite runs. */
 export const TEST_NOW = new Date('2026-11-28T12:00:00.000Z');
@@ -61,7 +62,7 @@ export function createPinnedClock(start = Date.parse('2026-11-28T12:00:00.000Z')
   };
 }
 
-/** An API Gateway payload 2.0 event for the ingest function, as the HTTP API sends it. */
+/** An API Gateway payload 2.0 event for the ingest function, as the HTTP API sends it (request id `req-1`). */
 export function createIngestEvent(
   options: {
     body?: string | Buffer;
@@ -72,43 +73,23 @@ export function createIngestEvent(
     headers?: Record<string, string>;
   } = {},
 ): APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<Record<string, unknown>>> {
-  const raw = options.body ?? '';
-  const binary = Buffer.isBuffer(raw);
-  return {
-    version: '2.0',
+  const request = localRequest({
+    path: options.path ?? '/',
     routeKey: options.type ? 'POST /v1/{type}' : 'POST /',
-    rawPath: options.path ?? '/',
-    rawQueryString: '',
     headers: {
       'content-type': 'application/json',
       ...(options.gzip ? { 'content-encoding': 'gzip' } : {}),
       ...options.headers,
     },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'example.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'example',
-      http: {
-        method: 'POST',
-        path: options.path ?? '/',
-        protocol: 'HTTP/1.1',
-        sourceIp: '203.0.113.1',
-        userAgent: 'Segment.io/1.0',
-      },
-      requestId: 'req-1',
-      routeKey: 'POST /',
-      stage: '$default',
-      time: '28/Nov/2026:12:00:00 +0000',
-      timeEpoch: Date.parse('2026-11-28T12:00:00.000Z'),
-      authorizer: {
-        lambda: options.authorizer ?? { customerId: 'acme', tokenId: 'tok_1', eventAliases: '{}' },
-      },
-    },
-    body: binary ? raw.toString('base64') : raw,
-    isBase64Encoded: binary,
     ...(options.type ? { pathParameters: { type: options.type } } : {}),
-  };
+    ...(options.body === undefined ? {} : { body: options.body }),
+  });
+  return integrationEvent(
+    request,
+    'req-1',
+    TEST_NOW,
+    options.authorizer ?? { customerId: 'acme', tokenId: 'tok_1', eventAliases: '{}' },
+  );
 }
 
 export const lambdaContext = {
