@@ -6,6 +6,7 @@ import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sin
 import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
 import type { Logger } from '../../lambdas/core/shared/ports';
 import { readLake } from '../../local/read-lake';
+import { eventually } from '../support/eventually';
 import { createPinnedClock } from '../support/factories';
 import { type FileFaults, faultyFiles } from '../support/faulty-files';
 
@@ -106,7 +107,10 @@ describe('the spool never acknowledges what it did not store', () => {
 
       await expect(sink.flush()).rejects.toThrow(/ENOSPC/);
       (sink as unknown as { flushInBackground(): void }).flushInBackground();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually(
+        () => lines.filter((l) => l.message.startsWith('landing failed')).length,
+        (n) => n > 0,
+      );
       expect(await put('meanwhile')).toBe(true);
       expect(landedIds()).toEqual([]);
       files.faults = {};

@@ -7,6 +7,7 @@ import { systemClock } from '../../lambdas/adapters/system/clock';
 import { silentLogger } from '../../lambdas/adapters/system/json-logger';
 import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
 import { readLake } from '../../local/read-lake';
+import { eventually } from '../support/eventually';
 
 const line = (
   customerId: string,
@@ -116,9 +117,12 @@ describe('SpoolingLakeSink', () => {
     await sink.start();
 
     await sink.put(packRecords([line('acme', '2026-01-01', 'timed')], sink.maxRecordBytes));
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const landed = await eventually(
+      () => readLake(join(dataDir, 'lake'), 'events').map((l) => l.record.message_id),
+      (ids) => ids.length > 0,
+    );
 
-    expect(readLake(join(dataDir, 'lake'), 'events').map((l) => l.record.message_id)).toEqual(['timed']);
+    expect(landed).toEqual(['timed']);
     await sink.close();
   });
 });

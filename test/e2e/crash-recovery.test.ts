@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLake } from '../../local/read-lake';
+import { eventually } from '../support/eventually';
 import { makeToken, post, spawnDestination, tempDataDir, waitForExit } from '../support/local-destination';
 
 describe('a 2xx survives kill -9', () => {
@@ -36,7 +37,12 @@ describe('a 2xx survives kill -9', () => {
       }
     };
     const lanes = [sender(1), sender(2), sender(3), sender(4)];
-    while (acknowledged.size < 200) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(
+      () => acknowledged.size,
+      (n) => n >= 200,
+      { timeoutMs: 30_000, intervalMs: 5 },
+    );
+    expect(acknowledged.size).toBeGreaterThanOrEqual(200);
 
     first.child.kill('SIGKILL');
     await Promise.all(lanes);

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parseEnableLink } from '../../lambdas/core/onboarding/enable-link';
+import { eventually } from '../support/eventually';
 import { createTrackMessage } from '../support/factories';
 import { post, ROOT, useLocalDestination } from '../support/local-destination';
 
@@ -16,15 +17,8 @@ describe('onboarding against the running local destination', () => {
         encoding: 'utf8',
       })
     ).stdout;
-  const statusWithin = async (want: number, send: () => Promise<number>, ms = 5_000) => {
-    const deadline = Date.now() + ms;
-    let status = await send();
-    while (status !== want && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      status = await send();
-    }
-    return status;
-  };
+  const statusWithin = (want: number, send: () => Promise<number>, timeoutMs = 5_000) =>
+    eventually(send, (status) => status === want, { timeoutMs, intervalMs: 100 });
 
   it('issues a key with its enable link, which works at once', async () => {
     const issued = JSON.parse(

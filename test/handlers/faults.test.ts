@@ -7,7 +7,10 @@ import { createFakeClock, createIngestEvent, createTrackMessage, lambdaContext }
 
 function setup(plan: ConstructorParameters<typeof FaultInjectingSink>[1]) {
   const store = new MemorySink();
-  const faulty = new FaultInjectingSink(store, plan);
+  const waited: number[] = [];
+  const faulty = new FaultInjectingSink(store, plan, async (ms) => {
+    waited.push(ms);
+  });
   const handler = createIngestHandler({
     sink: faulty,
     clock: createFakeClock(),
@@ -23,7 +26,7 @@ function setup(plan: ConstructorParameters<typeof FaultInjectingSink>[1]) {
     return handler(createIngestEvent({ body: JSON.stringify({ batch }) }), lambdaContext);
   };
   const stored = () => store.lines('events').map((e) => e.message_id as string);
-  return { store, faulty, send, stored };
+  return { store, faulty, send, stored, waited };
 }
 
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
@@ -44,10 +47,12 @@ describe('ingest under injected sink faults', () => {
   });
 
   it('adds latency without changing the answer', async () => {
-    const { send, stored } = setup({ latencyMs: 5 });
+    const { send, stored, waited } = setup({ latencyMs: 5 });
 
     expect((await send(ids('slow', 3))).statusCode).toBe(200);
     expect(stored()).toHaveLength(3);
+    // Every put waited the injected latency first: the events' put and the ledger line's.
+    expect(waited).toEqual([5, 5]);
   });
 
   it('answers 503 with Retry-After while the sink is unavailable, and recovers when the fault clears', async () => {

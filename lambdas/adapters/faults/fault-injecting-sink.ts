@@ -35,6 +35,9 @@ export class FaultInjectingSink implements RecordSink {
   constructor(
     private readonly inner: RecordSink,
     private plan: FaultPlan = {},
+    /** How latency is waited for (a test passes one that records it). */
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
     this.roll = seededRandom(plan.seed ?? 1);
   }
@@ -51,7 +54,7 @@ export class FaultInjectingSink implements RecordSink {
 
   async put(records: readonly PackedRecord[]): Promise<PutOutcome[]> {
     const { latencyMs = 0, throttleRate = 0, unavailableRate = 0, crashRate = 0 } = this.plan;
-    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    if (latencyMs > 0) await this.sleep(latencyMs);
     if (this.roll() < unavailableRate)
       return records.map(() => ({ ok: false, retryable: true, code: 'ServiceUnavailableException' }));
     if (records.length > 0 && this.roll() < crashRate) {

@@ -1,5 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
 import { DynamoTokenStore } from '../../../lambdas/adapters/aws/dynamo-token-store';
 import { KinesisSink } from '../../../lambdas/adapters/aws/kinesis-sink';
 import { deliver } from '../../../lambdas/core/ingest/deliver';
@@ -16,6 +20,7 @@ import {
   startDynalite,
   startKinesalite,
 } from '../../support/emulators';
+import { eventually } from '../../support/eventually';
 import { createFakeClock, TEST_NOW } from '../../support/factories';
 
 describe('DynamoTokenStore against dynalite', () => {
@@ -85,7 +90,12 @@ describe('KinesisSink against kinesalite', () => {
     kinesis = await startKinesalite();
     client = kinesaliteClient(kinesis.endpoint);
     await client.send(new CreateStreamCommand({ StreamName: 'events', ShardCount: 4 }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(
+      async () =>
+        (await client.send(new DescribeStreamSummaryCommand({ StreamName: 'events' })))
+          .StreamDescriptionSummary?.StreamStatus,
+      (status) => status === 'ACTIVE',
+    );
   });
   afterAll(() => kinesis.close());
 

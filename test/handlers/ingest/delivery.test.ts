@@ -1,0 +1,59 @@
+import { MemorySink } from '../../../lambdas/adapters/memory/memory-sink';
+import type { RecordSink } from '../../../lambdas/core/shared/ports';
+import { createIngestEvent, createTrackMessage } from '../../support/factories';
+import { setup } from '../../support/ingest-harness';
+
+describe('ingest handler: delivery to the sink', () => {
+  it('writes the ledger line last, and none for a request that ends in 503', async () => {
+    const sink = new MemorySink();
+    const { invoke } = setup(sink);
+    await invoke(createIngestEvent({ body: JSON.stringify(createTrackMessage()) }));
+
+    expect(sink.acknowledged.map((r) => r.area)).toEqual(['events', 'ledger']);
+    expect(sink.lines('ledger')[0]).toMatchObject({
+      ledger_version: 2,
+      request_id: 'req-1',
+      status: 200,
+      accepted: 1,
+    });
+    expect(sink.lines('events')[0]).toMatchObject({ request_id: 'req-1' });
+
+    // Events stored, then the ledger line refused: the request ends in 503 and leaves no ledger line.
+    const memory = new MemorySink();
+    const ledgerRefused: RecordSink = {
+      maxRecordBytes: memory.maxRecordBytes,
+      put: async (records) =>
+        records.some((r) => r.area === 'ledger')
+          ? records.map(() => ({ ok: false, retryable: true, code: 'Throttled' }))
+          : memory.put(records),
+    };
+    const answer = await setup(ledgerRefused).invoke(
+      createIngestEvent({ body: JSON.stringify(createTrackMessage()) }),
+    );
+
+    expect(answer.statusCode).toBe(503);
+    expect(memory.acknowledged.map((r) => r.area)).toEqual(['events']);
+  });
+
+  it('retries only failed records and answers 200 once the sink took them all', async () => {
+    const sink = new MemorySink(1_000 * 1024, (record, attempt) =>
+      record.dt === '2026-01-01' && attempt === 1
+        ? { ok: false, retryable: true, code: 'Throttled' }
+        : undefined,
+    );
+    const { invoke } = setup(sink);
+    const body = JSON.stringify([
+      createTrackMessage({ timestamp: '2026-01-01T00:00:00Z' }),
+      createTrackMessage({ timestamp: '2026-01-02T00:00:00Z' }),
+    ]);
+
+    const answer = await invoke(createIngestEvent({ body }));
+
+    expect(answer.statusCode).toBe(200);
+    expect(sink.sent.filter((r) => r.area === 'events').map((r) => r.dt)).toEqual([
+      '2026-01-01',
+      '2026-01-02',
+      '2026-01-01',
+    ]);
+  });
+});

@@ -1,0 +1,92 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { DATA_OUTPUT_PREFIX, PARTITION_QUERY } from '../../../lib/delivery-pipeline';
+import { synthStack } from '../../support/stack';
+
+describe('the stack: delivery through Kinesis and Firehose', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synthStack());
+  });
+
+  it('feeds Firehose from an on-demand, encrypted Kinesis stream', () => {
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      StreamEncryption: { EncryptionType: 'KMS' },
+    });
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamType: 'KinesisStreamAsSource',
+      KinesisStreamSourceConfiguration: { KinesisStreamARN: Match.anyValue() },
+    });
+  });
+
+  it('de-aggregates, partitions by area, customer and date with jq, and keeps errors under errors/', () => {
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      ExtendedS3DestinationConfiguration: Match.objectLike({
+        Prefix:
+          'events/customer_id=!{partitionKeyFromQuery:customer_id}/dt=!{partitionKeyFromQuery:dt}/'.replace(
+            'events',
+            '!{partitionKeyFromQuery:area}',
+          ),
+        ErrorOutputPrefix: Match.stringLikeRegexp('^errors/!\\{firehose:error-output-type\\}/'),
+        CompressionFormat: 'GZIP',
+        DynamicPartitioningConfiguration: Match.objectLike({ Enabled: true }),
+        BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 128 },
+        ProcessingConfiguration: {
+          Enabled: true,
+          Processors: [
+            {
+              Type: 'RecordDeAggregation',
+              Parameters: [{ ParameterName: 'SubRecordType', ParameterValue: 'JSON' }],
+            },
+            {
+              Type: 'MetadataExtraction',
+              Parameters: Match.arrayWith([{ ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' }]),
+            },
+            {
+              Type: 'AppendDelimiterToRecord',
+              Parameters: [{ ParameterName: 'Delimiter', ParameterValue: '\\n' }],
+            },
+          ],
+        },
+      }),
+    });
+    expect(DATA_OUTPUT_PREFIX).toContain(
+      'customer_id=!{partitionKeyFromQuery:customer_id}/dt=!{partitionKeyFromQuery:dt}/',
+    );
+    expect(Object.keys(PARTITION_QUERY)).toEqual(['area', 'customer_id', 'dt']);
+  });
+});
+
+describe('the stack, with Firehose Direct PUT', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synthStack({ delivery: 'direct', authorizerCacheTtlSeconds: 60 }));
+  });
+
+  it('has no Kinesis stream, and puts straight into an encrypted Firehose stream', () => {
+    template.resourceCountIs('AWS::Kinesis::Stream', 0);
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamType: 'DirectPut',
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ DELIVERY: 'direct', DELIVERY_STREAM_NAME: Match.anyValue() }),
+      },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerResultTtlInSeconds: 60 });
+  });
+
+  it('lets the ingest function call only PutRecordBatch on that stream', () => {
+    const ingest = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) =>
+      id.startsWith('IngestRole'),
+    )![1];
+    const statement = ingest.Properties.PolicyDocument.Statement.find((s: { Action: string }) =>
+      String(s.Action).startsWith('firehose'),
+    );
+    expect(statement).toMatchObject({
+      Action: 'firehose:PutRecordBatch',
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DeliveryToLake/), 'Arn'] },
+    });
+  });
+});

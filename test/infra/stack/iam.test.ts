@@ -1,0 +1,43 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { policyStatements, synthStack } from '../../support/stack';
+
+describe('the stack: least privilege', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synthStack());
+  });
+
+  it('grants no wildcard actions to anyone, and each function only what it needs', () => {
+    const statements = policyStatements(template);
+    for (const s of statements) for (const action of [s.Action].flat()) expect(action).not.toContain('*');
+    const actionsOf = (policyMatch: RegExp) =>
+      Object.entries(template.findResources('AWS::IAM::Policy'))
+        .filter(([id]) => policyMatch.test(id))
+        .flatMap(([, p]) =>
+          p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) =>
+            [s.Action].flat(),
+          ),
+        )
+        .sort();
+    expect(actionsOf(/^IngestAuthorizerRole/)).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+    expect(actionsOf(/^IngestRole/)).toEqual([
+      'kinesis:PutRecords',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+    expect(actionsOf(/^OnboardingAdminRole/)).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+    expect(actionsOf(/^OnboardingCallbackRole/)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+});

@@ -1,0 +1,104 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { synthStack } from '../../support/stack';
+
+describe('the stack: the HTTP API, its functions and outputs', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synthStack());
+  });
+
+  it('fronts ingest with an HTTP API and a cached REQUEST authorizer on the Authorization header', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 300,
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+    });
+  });
+
+  it('routes POST /, /v1/batch and /v1/{type} to the ingest function, each behind the authorizer', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter(
+      (r) => !/admin|enable/.test(r.Properties.RouteKey),
+    );
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+      'POST /',
+      'POST /v1/batch',
+      'POST /v1/{type}',
+    ]);
+    for (const route of routes) {
+      expect(route.Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: expect.stringMatching(/ApiKey/) },
+      });
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('throttles the stage and writes access logs without headers to a log group with retention', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 5000, ThrottlingBurstLimit: 5000 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('customerId') },
+    });
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
+    expect(stage.Properties.AccessLogSettings.Format.toLowerCase()).not.toContain('authorization');
+    for (const group of Object.values(template.findResources('AWS::Logs::LogGroup')))
+      expect(group.Properties.RetentionInDays).toBe(90);
+  });
+
+  it('runs every function on Node.js 22, arm64, with its settings', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(4);
+    for (const fn of functions)
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DELIVERY: 'stream', STREAM_NAME: Match.anyValue() }) },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TOKENS_TABLE: Match.anyValue() }) },
+    });
+  });
+
+  it('serves the admin routes only to IAM-signed callers, and the callback page to anyone', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    const admin = routes.filter((r) => r.Properties.RouteKey.includes(' /admin/'));
+    expect(admin.map((r) => r.Properties.RouteKey).sort()).toEqual([
+      'GET /admin/customers/{customerId}/tokens',
+      'POST /admin/customers/{customerId}/aliases',
+      'POST /admin/customers/{customerId}/disable',
+      'POST /admin/customers/{customerId}/enable',
+      'POST /admin/customers/{customerId}/tokens',
+      'POST /admin/tokens/{tokenId}/revoke',
+    ]);
+    for (const route of admin) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    const callback = routes.find((r) => r.Properties.RouteKey === 'GET /enable/callback')!;
+    expect(callback.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          SEGMENT_SLUG: 'segment-lake-destination',
+          ENABLE_REDIRECT_URL: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+        }),
+      },
+    });
+  });
+
+  it('outputs the endpoint URL and the names an operator needs', () => {
+    for (const output of [
+      'AdminApiArn',
+      'EndpointUrl',
+      'TokensTableName',
+      'LakeBucketName',
+      'GlueDatabase',
+      'AthenaWorkGroup',
+      'EventStreamName',
+    ])
+      template.hasOutput(output, {});
+  });
+});
