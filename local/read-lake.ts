@@ -1,7 +1,19 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { LakeArea } from '../lambdas/contract/lake-areas';
+import * as v from 'valibot';
+import { areaOf, type LakeArea } from '../lambdas/contract/lake-areas';
+import {
+  StoredLakeEventSchema,
+  StoredLedgerEntrySchema,
+  StoredQuarantineEntrySchema,
+} from '../lambdas/contract/lake-records';
+
+const STORED_SCHEMAS = {
+  events: StoredLakeEventSchema,
+  quarantine: StoredQuarantineEntrySchema,
+  ledger: StoredLedgerEntrySchema,
+} as const;
 
 export interface LandedLine {
   /** The object's key relative to the lake root, e.g. `events/customer_id=acme/dt=2026-01-01/x.gz`. */
@@ -19,11 +31,35 @@ export function readLake(lakeRoot: string, area: LakeArea): LandedLine[] {
       if (statSync(path).isDirectory()) walk(path);
       else if (name.endsWith('.gz')) {
         for (const line of gunzipSync(readFileSync(path)).toString('utf8').split('\n')) {
-          if (line) out.push({ key: relative(lakeRoot, path), record: JSON.parse(line) });
+          if (line)
+            out.push({
+              key: relative(lakeRoot, path),
+              record: parseLine(line, area, relative(lakeRoot, path)),
+            });
         }
       }
     }
   };
   walk(join(lakeRoot, area));
   return out;
+}
+
+/**
+ * A lake line, parsed with its area's schema from the contract. A line that is not JSON, belongs to
+ * another area or does not fit the schema means the lake holds something it should not: an error that
+ * names the file, never a silently odd record.
+ */
+function parseLine(line: string, area: LakeArea, key: string): Record<string, unknown> {
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    throw new Error(`${key}: a line that is not JSON: ${line.slice(0, 80)}`);
+  }
+  if (record === null || typeof record !== 'object' || areaOf(record) !== area)
+    throw new Error(`${key}: a line that is not a ${area} line: ${line.slice(0, 80)}`);
+  const result = v.safeParse(STORED_SCHEMAS[area], record);
+  if (!result.success)
+    throw new Error(`${key}: ${v.getDotPath(result.issues[0]) ?? 'line'}: ${result.issues[0].message}`);
+  return record as Record<string, unknown>;
 }

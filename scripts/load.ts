@@ -9,7 +9,7 @@ import { spawnDestination, stopServer } from '../local/spawn-destination';
 import { artilleryConfig, readArtilleryReport } from './load/artillery-config';
 import { type LakeIds, localLakeIds, s3LakeIds } from './load/lake-ids';
 import { memoryGrowth, rssMiB } from './load/memory';
-import { type LedgerEntry, reconcile } from './load/reconcile';
+import { type LoadLedgerLine, reconcile } from './load/reconcile';
 
 /**
  * `npm run load` — a short artillery run (about a minute) against a local destination it starts itself.
@@ -129,7 +129,7 @@ async function main(): Promise<number> {
   const ledger = readFileSync(ledgerFile, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as LedgerEntry);
+    .map((l) => JSON.parse(l) as LoadLedgerLine);
   const artillery = readArtilleryReport(JSON.parse(readFileSync(reportFile, 'utf8')));
   const reconciliation = reconcile(ledger, lake.events, lake.quarantine);
   const growth = memoryGrowth(memory.filter((m) => Number.isFinite(m)));

@@ -4,10 +4,11 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
+import { noMetrics } from '../adapters/system/no-metrics';
 import { type AuthContext, authorize } from '../core/keys/authorize';
 import type { TokenStore } from '../core/keys/token-store';
 import { headerValue } from '../core/shared/headers';
-import { type Clock, type Logger, type Metrics, noMetrics } from '../core/shared/ports';
+import type { Clock, Logger, Metrics } from '../core/shared/ports';
 import { publishMetrics } from '../middleware/publish-metrics';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthContext>;

@@ -127,6 +127,19 @@ export const LEDGER_FIELDS = {
 export const LedgerEntrySchema = v.object(entries(LEDGER_FIELDS));
 export type LedgerEntry = v.InferOutput<typeof LedgerEntrySchema>;
 
+/** An event line as read back from the lake: lines written before request ids and the timestamp flag lack them. */
+export const StoredLakeEventSchema = v.object({
+  ...entries(EVENT_FIELDS),
+  request_id: v.optional(Text),
+  timestamp_out_of_range: v.optional(v.boolean()),
+});
+
+/** A ledger line as read back: this version's, or a per-day line of version 1 (not joined by completeness). */
+export const StoredLedgerEntrySchema = v.union([
+  LedgerEntrySchema,
+  v.object({ ledger_version: v.literal(1), customer_id: Text, dt: Day, accepted: Count }),
+]);
+
 /** A Glue column. */
 export interface Column {
   name: string;

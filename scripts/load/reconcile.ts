@@ -1,5 +1,5 @@
 /** One line of the load ledger: what a request carried and how it was answered. */
-export interface LedgerEntry {
+export interface LoadLedgerLine {
   customerId: string;
   /** Valid messageIds sent for the first time in this request. */
   valid: string[];
@@ -30,7 +30,7 @@ export interface Reconciliation {
  * invalid message must be in `quarantine`.
  */
 export function reconcile(
-  ledger: LedgerEntry[],
+  ledger: LoadLedgerLine[],
   eventIds: string[],
   quarantineIds: string[],
 ): Reconciliation {

@@ -7,7 +7,7 @@ import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records
 import type { Logger } from '../../lambdas/core/shared/ports';
 import { readLake } from '../../local/read-lake';
 import { eventually } from '../support/eventually';
-import { createPinnedClock } from '../support/factories';
+import { createPinnedClock, lakeLineJson } from '../support/factories';
 import { type FileFaults, faultyFiles } from '../support/faulty-files';
 
 const line = (id: string, pad = 0): LakeLine => ({
@@ -15,7 +15,7 @@ const line = (id: string, pad = 0): LakeLine => ({
   customerId: 'acme',
   dt: '2026-01-01',
   spreadKey: id,
-  json: JSON.stringify({ message_id: id, pad: 'x'.repeat(pad) }),
+  json: lakeLineJson('events', id, { pad: 'x'.repeat(pad) }),
 });
 
 function recordingLogger() {
@@ -142,7 +142,7 @@ describe('the spool never acknowledges what it did not store', () => {
         area: 'events',
         customerId: 'acme',
         dt: '2026-01-01',
-        data: `{"message_id":"r-${i}"}\n`,
+        data: `${lakeLineJson('events', `r-${i}`)}\n`,
       }),
     );
     parts[4]![5] ^= 0x01; // header

@@ -8,6 +8,7 @@ import { silentLogger } from '../../lambdas/adapters/system/json-logger';
 import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
 import { readLake } from '../../local/read-lake';
 import { eventually } from '../support/eventually';
+import { lakeLineJson } from '../support/factories';
 
 const line = (
   customerId: string,
@@ -19,7 +20,7 @@ const line = (
   customerId,
   dt,
   spreadKey: id,
-  json: JSON.stringify({ message_id: id }),
+  json: lakeLineJson(area, id, { customerId }),
 });
 
 describe('SpoolingLakeSink', () => {
@@ -70,7 +71,7 @@ describe('SpoolingLakeSink', () => {
         area: 'events',
         customerId: 'acme',
         dt: '2026-01-01',
-        data: `${JSON.stringify({ message_id: id })}\n`,
+        data: `${lakeLineJson('events', id)}\n`,
       });
     const cut = spooled('z').subarray(0, 30);
     writeFileSync(
@@ -92,7 +93,7 @@ describe('SpoolingLakeSink', () => {
       area: 'events',
       customerId: 'acme',
       dt: '2026-01-01',
-      data: '{"message_id":"x"}\n',
+      data: `${lakeLineJson('events', 'x')}\n`,
     });
     writeFileSync(join(dataDir, 'spool', 'local-seg-000001.spool'), segment);
     const first = new SpoolingLakeSink({ dataDir, logger: silentLogger, clock: systemClock });

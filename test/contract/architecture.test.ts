@@ -63,6 +63,11 @@ describe('the architecture, enforced', () => {
     expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
   });
 
+  it('ports are only ports: interfaces and types, no implementation', () => {
+    const ports = readFileSync(join(ROOT, 'lambdas/core/shared/ports.ts'), 'utf8');
+    expect(ports.match(/^export (const|function|class|let) \w+/gm) ?? []).toEqual([]);
+  });
+
   it('lib/ takes nothing from lambdas/ but the contract', () => {
     expect(violations('lib', (s) => !s.startsWith('lambdas/') || s.startsWith('lambdas/contract/'))).toEqual(
       [],

@@ -1,8 +1,8 @@
 import { readArtilleryReport } from '../../scripts/load/artillery-config';
 import { memoryGrowth } from '../../scripts/load/memory';
-import { type LedgerEntry, reconcile } from '../../scripts/load/reconcile';
+import { type LoadLedgerLine, reconcile } from '../../scripts/load/reconcile';
 
-const entry = (over: Partial<LedgerEntry>): LedgerEntry => ({
+const entry = (over: Partial<LoadLedgerLine>): LoadLedgerLine => ({
   customerId: 'c',
   valid: [],
   invalid: [],

@@ -31,6 +31,45 @@ export function createIdentifyMessage(overrides: Record<string, unknown> = {}): 
   };
 }
 
+/** A whole lake line of the given area, as the ingest core writes it (the lake reader checks lines against the contract). */
+export function lakeLineJson(
+  area: 'events' | 'quarantine',
+  messageId: string,
+  extra: Record<string, unknown> = {},
+): string {
+  const common = {
+    customer_id: 'acme',
+    dt: '2026-01-01',
+    request_id: 'req-1',
+    received_at: '2026-01-01T10:00:00.000Z',
+  };
+  const record =
+    area === 'events'
+      ? {
+          schema_version: 1,
+          message_id: messageId,
+          message_id_generated: false,
+          ...common,
+          type: 'track',
+          event: 'Signed Up',
+          event_raw: 'Signed Up',
+          event_key: 'signedup',
+          user_id: 'u-1',
+          anonymous_id: null,
+          timestamp: '2026-01-01T09:00:00.000Z',
+          timestamp_out_of_range: false,
+          message: { type: 'track', ...extra },
+        }
+      : {
+          schema_version: 1,
+          ...common,
+          index: 0,
+          message_id: messageId,
+          reason: { code: 'missing_identity', message: 'x' },
+        };
+  return JSON.stringify(record);
+}
+
 /** A clock whose `sleep` advances time at once, recording each delay. */
 export function createFakeClock(
   start = Date.parse('2026-11-28T12:00:00.000Z'),

@@ -35,5 +35,3 @@ export interface Metrics {
   /** Publishes what was counted (once per invocation). */
   flush(): void;
 }
-
-export const noMetrics: Metrics = { count() {}, flush() {} };
