@@ -1,4 +1,9 @@
-import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
+import {
+  FIREHOSE_MAX_RECORD_BYTES,
+  type LakeLine,
+  MAX_LINES_PER_RECORD,
+  packRecords,
+} from '../../lambdas/core/lake/pack-records';
 
 const line = (customerId: string, dt: string, n: number, size = 100): LakeLine => ({
   area: 'events',
@@ -60,5 +65,39 @@ describe('packRecords', () => {
 
     expect(new Set(records.map((r) => r.partitionKey)).size).toBe(records.length);
     expect(records.every((r) => r.partitionKey.length <= 256)).toBe(true);
+  });
+});
+
+describe('packRecords, at Firehose limits', () => {
+  it('closes a record at 500 lines, Firehose’s de-aggregation limit, however small the lines', () => {
+    const lines = Array.from({ length: 1_001 }, (_, i) => line('a', '2026-01-01', i, 1));
+
+    const records = packRecords(lines, 1_000 * 1024);
+
+    expect(records.map((r) => r.count)).toEqual([MAX_LINES_PER_RECORD, MAX_LINES_PER_RECORD, 1]);
+    expect(records.map((r) => r.data.split('\n').filter(Boolean).length)).toEqual([500, 500, 1]);
+  });
+
+  it('keeps a record exactly at 1,000 KiB, and starts a new one a byte later', () => {
+    // Two lines that fill 1,000 KiB exactly (with their newlines), then one byte more.
+    const half = FIREHOSE_MAX_RECORD_BYTES / 2;
+    const sized = (n: number, bytes: number): LakeLine => {
+      const base = JSON.stringify({ n, pad: '' }).length + 1; // + newline
+      return { ...line('a', '2026-01-01', n, 0), json: JSON.stringify({ n, pad: 'x'.repeat(bytes - base) }) };
+    };
+
+    const exact = packRecords([sized(1, half), sized(2, half)], 1024 * 1024);
+    const over = packRecords([sized(1, half), sized(2, half + 1)], 1024 * 1024);
+
+    expect(exact.map((r) => r.bytes)).toEqual([FIREHOSE_MAX_RECORD_BYTES]);
+    expect(over.map((r) => r.bytes)).toEqual([half, half + 1]);
+  });
+
+  it('never makes a record larger than Firehose takes, even for a sink that allows more (Kinesis)', () => {
+    const lines = Array.from({ length: 30 }, (_, i) => line('a', '2026-01-01', i, 100_000));
+
+    const records = packRecords(lines, 1024 * 1024);
+
+    expect(Math.max(...records.map((r) => r.bytes))).toBeLessThanOrEqual(FIREHOSE_MAX_RECORD_BYTES);
   });
 });

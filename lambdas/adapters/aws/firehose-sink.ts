@@ -1,5 +1,5 @@
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import type { PackedRecord } from '../../core/lake/pack-records';
+import { FIREHOSE_MAX_RECORD_BYTES, type PackedRecord } from '../../core/lake/pack-records';
 import type { PutOutcome, RecordSink } from '../../core/shared/ports';
 import { putInCalls } from './put-in-calls';
 
@@ -9,7 +9,7 @@ const CALL_LIMITS = { maxRecords: 500, maxBytes: 4 * 1024 * 1024, countPartition
 
 /** Puts packed records straight into Firehose (Direct PUT, for small installs), one outcome per record. */
 export class FirehoseSink implements RecordSink {
-  readonly maxRecordBytes = 1_000 * 1024;
+  readonly maxRecordBytes = FIREHOSE_MAX_RECORD_BYTES;
 
   constructor(
     private readonly client: FirehoseClient,

@@ -1,13 +1,14 @@
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import type { PackedRecord } from '../../core/lake/pack-records';
+import { FIREHOSE_MAX_RECORD_BYTES, type PackedRecord } from '../../core/lake/pack-records';
 import type { PutOutcome, RecordSink } from '../../core/shared/ports';
 import { putInCalls } from './put-in-calls';
 
 // Kinesis PutRecords: at most 500 records and 5 MiB (data + partition keys) per call; a record's data
 // plus key at most 1 MiB. Source: Kinesis Data Streams API reference, PutRecords.
 const CALL_LIMITS = { maxRecords: 500, maxBytes: 5 * 1024 * 1024, countPartitionKey: true };
-// Room for the largest partition key: 256 characters, up to 3 bytes each in UTF-8.
-const MAX_RECORD_BYTES = 1024 * 1024 - 256 * 3;
+// Kinesis takes a record of 1 MiB with its key, but Firehose reads this stream and refuses records over
+// 1,000 KiB: the smaller limit decides, or a record acknowledged here fails in Firehose after the 200.
+const MAX_RECORD_BYTES = FIREHOSE_MAX_RECORD_BYTES;
 
 /** Puts packed records into a Kinesis data stream (which Firehose reads), one outcome per record. */
 export class KinesisSink implements RecordSink {

@@ -1,7 +1,7 @@
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { PackedRecord } from '../../core/lake/pack-records';
+import { FIREHOSE_MAX_RECORD_BYTES, type PackedRecord } from '../../core/lake/pack-records';
 import type { Clock, Logger, PutOutcome, RecordSink } from '../../core/shared/ports';
 import { lakeDir, lakeObjectKey } from './lake-layout';
 import { nodeSpoolFiles, type SpoolFile, type SpoolFiles, writeFully } from './spool-files';
@@ -40,7 +40,7 @@ interface Segment {
  */
 export class SpoolingLakeSink implements RecordSink {
   // The same per-record limit as Firehose, so what packs locally packs on AWS.
-  readonly maxRecordBytes = 1_000 * 1024;
+  readonly maxRecordBytes = FIREHOSE_MAX_RECORD_BYTES;
   private readonly spoolDir: string;
   private readonly damagedDir: string;
   private readonly tempDir: string;

@@ -25,7 +25,18 @@ export interface PackedRecord {
 const MAX_PARTITION_KEY_CHARS = 256;
 
 /**
- * Packs lines into records, one partition per record, each at most `maxRecordBytes`. Firehose bills
+ * Firehose de-aggregates at most 500 JSON sub-records per record: "If you include more than 500 records,
+ * the request succeeds but the record de-aggregation doesn't work as expected" (Firehose PutRecord API
+ * reference, and the dynamic partitioning guide). A record closes at 500 lines, whatever its size.
+ */
+export const MAX_LINES_PER_RECORD = 500;
+
+/** Firehose's record limit: 1,000 KiB, before base64. It applies to what Firehose reads from Kinesis too. */
+export const FIREHOSE_MAX_RECORD_BYTES = 1_000 * 1024;
+
+/**
+ * Packs lines into records, one partition per record, each at most `maxRecordBytes` (never more than
+ * Firehose's 1,000 KiB) and at most 500 lines. Firehose bills
  * each record rounded up to 5 KB, so a 100-event request becomes a few records instead of 100, and
  * Firehose's JSON de-aggregation splits them again before partitioning.
  * The partition key is the customer plus the record's first message id, so one busy customer's
@@ -34,6 +45,7 @@ const MAX_PARTITION_KEY_CHARS = 256;
  * @example packRecords(lines, 1_000 * 1024).length // 1 when all lines share customer and dt
  */
 export function packRecords(lines: readonly LakeLine[], maxRecordBytes: number): PackedRecord[] {
+  const maxBytes = Math.min(maxRecordBytes, FIREHOSE_MAX_RECORD_BYTES);
   const open = new Map<string, PackedRecord & { parts: string[] }>();
   const done: PackedRecord[] = [];
   const close = (record: PackedRecord & { parts: string[] }) => {
@@ -45,7 +57,7 @@ export function packRecords(lines: readonly LakeLine[], maxRecordBytes: number):
     const bytes = Buffer.byteLength(text);
     const group = `${line.area}\u0000${line.customerId}\u0000${line.dt}`;
     let current = open.get(group);
-    if (current && current.bytes + bytes > maxRecordBytes) {
+    if (current && (current.bytes + bytes > maxBytes || current.count === MAX_LINES_PER_RECORD)) {
       close(current);
       current = undefined;
     }
