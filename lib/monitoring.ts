@@ -2,12 +2,14 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { type RemovalPolicy, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { PipelineDashboard } from './monitoring/pipeline-dashboard';
 import { FIVE_MINUTES, PipelineMetrics } from './monitoring/pipeline-metrics';
@@ -36,6 +38,8 @@ export interface MonitoringProps {
   readonly thresholds: AlarmThresholds;
   /** Subscribed to the alarm topic when given. */
   readonly alarmEmail?: string | undefined;
+  /** What happens to the alarm topic's key when the stack is deleted. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -45,15 +49,33 @@ export interface MonitoringProps {
  */
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
+  readonly key: kms.Key;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: Record<string, cloudwatch.Alarm> = {};
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const t = props.thresholds;
+    // CloudWatch can publish to an encrypted topic only with a customer-managed key whose policy lets
+    // cloudwatch.amazonaws.com use it; with the AWS-managed alias/aws/sns key every alarm fires into
+    // nothing (SNS developer guide, "Enable compatibility between event sources and encrypted topics").
+    this.key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the alarm topic; CloudWatch alarms of this account may use it to publish',
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'], // in a key policy, "*" is this key
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
     this.topic = new sns.Topic(this, 'Alarms', {
       displayName: 'Segment lake destination alarms',
-      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      masterKey: this.key,
       enforceSSL: true,
     });
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));

@@ -69,6 +69,7 @@ export class SegmentLakeStack extends Stack {
       deliveryStreamName: this.delivery.deliveryStream.ref,
       lake: this.lake.bucket,
       alarmEmail: config.alarmEmail,
+      removalPolicy,
       thresholds: {
         serverErrorRatePercent: config.alarmServerErrorRatePercent,
         freshnessSeconds: config.alarmFreshnessSeconds,

@@ -67,7 +67,9 @@ export class PipelineMetrics {
 
   serverErrorRate(): cloudwatch.MathExpression {
     return new cloudwatch.MathExpression({
-      expression: '100 * errors / MAX([requests, 1])',
+      // No point when there were no requests (division by zero drops the point), not a MAX([…]) guard,
+      // which the metric-math docs advise against in alarms.
+      expression: 'IF(requests > 0, 100 * errors / requests)',
       usingMetrics: { errors: this.api('5xx'), requests: this.api('Count') },
       label: 'API 5xx %',
       period: FIVE_MINUTES,
@@ -76,7 +78,7 @@ export class PipelineMetrics {
 
   quarantineRate(): cloudwatch.MathExpression {
     return new cloudwatch.MathExpression({
-      expression: '100 * quarantined / MAX([quarantined + accepted, 1])',
+      expression: 'IF(quarantined + accepted > 0, 100 * quarantined / (quarantined + accepted))',
       usingMetrics: {
         quarantined: this.ours('EventsQuarantined', 'ingest', FIFTEEN_MINUTES),
         accepted: this.ours('EventsAccepted', 'ingest', FIFTEEN_MINUTES),

@@ -37,4 +37,40 @@ describe('cdk synth', () => {
       expect(readFileSync(bundle, 'utf8')).not.toMatch(/require\(["']@aws-sdk\/client-s3["']\)/);
     }
   });
+
+  // cfn-lint (on the machine: pip's cfn-lint) checks the templates against CloudFormation's own resource
+  // specifications. Its exit status is a bit mask: 2 means errors; warnings (4) and notes (8) are read.
+  const hasCfnLint = spawnSync('cfn-lint', ['--version']).status === 0;
+  (hasCfnLint ? it : it.skip)('passes cfn-lint without errors, for stream and Direct PUT delivery', () => {
+    for (const context of [[], ['-c', 'delivery=direct']]) {
+      const dir = mkdtempSync(join(tmpdir(), 'cdk-lint-'));
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        CDK_DISABLE_VERSION_CHECK: 'true',
+        CDK_VALIDATION: 'false',
+      };
+      const synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', dir, ...context], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+        timeout: 240_000,
+      });
+      expect(synth.status).toBe(0);
+      const lint = spawnSync(
+        'cfn-lint',
+        ['--format', 'parseable', join(dir, 'SegmentLakeDestination.template.json')],
+        {
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
+      rmSync(dir, { recursive: true, force: true });
+      const errors = lint.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line));
+      expect({ context, errors, errorBit: (lint.status ?? 0) & 2 }).toEqual({
+        context,
+        errors: [],
+        errorBit: 0,
+      });
+    }
+  });
 });

@@ -41,11 +41,40 @@ describe('monitoring', () => {
     }
   });
 
+  it('encrypts the topic with a customer-managed key that CloudWatch of this account may use, so alarms arrive', () => {
+    const keys = template.findResources('AWS::KMS::Key');
+    const [keyId, key] = Object.entries(keys).find(([id]) => id.startsWith('MonitoringAlarmTopicKey'))!;
+
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.Properties.KeyPolicy.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+        }),
+      ]),
+    );
+  });
+
+  it('guards its rate alarms against empty periods with IF(), as the metric-math docs advise', () => {
+    const expressions = alarms()
+      .flatMap((a) => (a.Metrics ?? []) as { Expression?: string }[])
+      .map((m) => m.Expression)
+      .filter((e): e is string => e !== undefined);
+
+    expect(expressions.length).toBeGreaterThan(0);
+    for (const e of expressions) expect(e).toMatch(/^IF\(/);
+    for (const e of expressions) expect(e).not.toMatch(/MAX\(\[/);
+  });
+
   it('alarms on the 5xx rate, sink exhaustion, Kinesis throttling, Firehose delivery and freshness, partitions and quarantine rate', () => {
     expect(alarm('ServerErrorRate')).toMatchObject({
       Threshold: 1,
       Metrics: expect.arrayContaining([
-        expect.objectContaining({ Expression: '100 * errors / MAX([requests, 1])' }),
+        expect.objectContaining({ Expression: 'IF(requests > 0, 100 * errors / requests)' }),
       ]),
     });
     expect(alarm('SinkBudgetExhausted')).toMatchObject({
