@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CONFIG_KEYS, readStackConfig } from '../lib/config';
+import { readStackConfig, settingsFromContext } from '../lib/config';
 import { SegmentLakeStack } from '../lib/segment-lake-stack';
 
 /**
@@ -8,14 +8,18 @@ import { SegmentLakeStack } from '../lib/segment-lake-stack';
  * here, at synth, and are listed in the README. cdk-nag's AwsSolutions pack checks every synth.
  */
 const app = new App();
-const context = Object.fromEntries(
-  CONFIG_KEYS.flatMap((key) =>
-    app.node.tryGetContext(key) === undefined ? [] : [[key, app.node.tryGetContext(key)]],
-  ),
-);
+let config: ReturnType<typeof readStackConfig>;
+try {
+  // Every context key that is not CDK's own must be a setting: a typo is an error, not a default.
+  config = readStackConfig(settingsFromContext(app.node.getAllContext()));
+} catch (error) {
+  // One line that says what to fix; a stack trace would only bury it.
+  process.stderr.write(`Invalid stack settings: ${(error as Error).message}\n`);
+  process.exit(1);
+}
 const stackName = app.node.tryGetContext('stackName') ?? 'SegmentLakeDestination';
 new SegmentLakeStack(app, stackName, {
-  config: readStackConfig(context),
+  config,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   description:
     'Segment destination: HTTP API, authorizer, ingest, Kinesis/Firehose to an S3 lake, Athena catalog',

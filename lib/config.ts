@@ -46,7 +46,9 @@ export const StackConfigSchema = v.pipe(
     /** Delete lake objects after this many days (0: never). */
     lakeExpireAfterDays: v.optional(wholeNumber(0, 36_500), 0),
     /** Firehose buffering: flush every N seconds or at M MiB (dynamic partitioning needs at least 64 MiB). */
-    firehoseBufferSeconds: v.optional(wholeNumber(0, 900), 60),
+    // With dynamic partitioning Firehose buffers 60–900 s: zero buffering is not available, and a
+    // smaller value fails the deploy, not the synth.
+    firehoseBufferSeconds: v.optional(wholeNumber(60, 900), 60),
     firehoseBufferMiB: v.optional(wholeNumber(64, 128), 128),
     /** Kinesis stream retention (hours): how long events wait if Firehose cannot deliver. */
     streamRetentionHours: v.optional(wholeNumber(24, 8760), 24),
@@ -98,11 +100,24 @@ export const StackConfigSchema = v.pipe(
 export type StackConfig = v.InferOutput<typeof StackConfigSchema>;
 export const CONFIG_KEYS = Object.keys(StackConfigSchema.entries) as (keyof StackConfig)[];
 
+/** Context keys that are not settings: CDK's own, its feature flags, and the stack name. */
+const NOT_SETTINGS =
+  /^(@aws-cdk\/|aws:|aws-cdk:|cdk[-:]|cli-telemetry$|acknowledged-issue-numbers$|stackName$)/;
+
+/** The settings among a CDK app's context (cdk.json and `-c`): everything but CDK's own keys. */
+export function settingsFromContext(context: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(context).filter(([key]) => !NOT_SETTINGS.test(key)));
+}
+
 /** Validates the settings at synth, with a message naming the setting. */
 export function readStackConfig(context: Record<string, unknown>): StackConfig {
   const unknown = Object.keys(context).filter((key) => !(CONFIG_KEYS as string[]).includes(key));
-  if (unknown.length > 0)
-    throw new Error(`Unknown setting(s): ${unknown.join(', ')}. Known: ${CONFIG_KEYS.join(', ')}.`);
+  if (unknown.length > 0) {
+    const [first] = unknown;
+    throw new Error(
+      `Unknown setting "${first}"${unknown.length > 1 ? ` (and ${unknown.slice(1).join(', ')})` : ''}: did you mean "${closest(first!, CONFIG_KEYS)}"? Every setting is listed in the README, "Deploy to AWS".`,
+    );
+  }
   const result = v.safeParse(StackConfigSchema, context);
   if (!result.success) {
     const issue = result.issues[0];
@@ -110,4 +125,33 @@ export function readStackConfig(context: Record<string, unknown>): StackConfig {
     throw new Error(`Invalid setting${path ? ` ${path}` : ''}: ${issue.message}`);
   }
   return result.output;
+}
+
+/** The candidate nearest to `name`: case-insensitive edit distance (authorizerCacheTTLSeconds → authorizerCacheTtlSeconds). */
+export function closest(name: string, candidates: readonly string[]): string {
+  let best = candidates[0]!;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length]!;
 }

@@ -1,4 +1,6 @@
-import { readStackConfig } from '../../lib/config';
+import { spawnSync } from 'node:child_process';
+import { readStackConfig, settingsFromContext } from '../../lib/config';
+import { ROOT } from '../support/local-destination';
 
 describe('stack settings, validated at synth', () => {
   it('has production defaults', () => {
@@ -41,11 +43,42 @@ describe('stack settings, validated at synth', () => {
     [{ firehoseBufferMiB: 32 }, /firehoseBufferMiB/],
     [{ lakeInfrequentAccessAfterDays: 10 }, /at least 30/],
     [{ lakeInfrequentAccessAfterDays: 60, lakeExpireAfterDays: 30 }, /lakeExpireAfterDays must be after/],
-    [{ delivry: 'direct' }, /Unknown setting\(s\): delivry/],
+    [{ delivry: 'direct' }, /Unknown setting "delivry": did you mean "delivery"\?/],
+    [
+      { authorizerCacheTTLSeconds: 0 },
+      /Unknown setting "authorizerCacheTTLSeconds": did you mean "authorizerCacheTtlSeconds"\?/,
+    ],
+    [{ firehoseBufferSeconds: 0 }, /firehoseBufferSeconds: must be at least 60/],
+    [{ firehoseBufferSeconds: 59 }, /firehoseBufferSeconds: must be at least 60/],
     [{ segmentSlug: 'Not A Slug' }, /segmentSlug must be lower-case/],
     [{ alarmEmail: 'on-call' }, /alarmEmail must be an e-mail address/],
     [{ enableRedirectUrl: 'http://example.com/x' }, /enableRedirectUrl must be https/],
   ])('refuses %p with a message naming the setting', (context, message) => {
     expect(() => readStackConfig(context)).toThrow(message);
+  });
+
+  it('takes every context key but CDK’s own as a setting, so a typo cannot pass as a default', () => {
+    const context = {
+      '@aws-cdk/core:checkSecretUsage': true,
+      'aws:cdk:bundling-stacks': [],
+      'cli-telemetry': false,
+      stackName: 'Stage',
+      authorizerCacheTTLSeconds: '0',
+    };
+
+    expect(settingsFromContext(context)).toEqual({ authorizerCacheTTLSeconds: '0' });
+  });
+
+  it('says a setting error in one line, without a stack trace, from cdk synth', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ firehoseBufferSeconds: 30 }) },
+      encoding: 'utf8',
+    });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'Invalid stack settings: Invalid setting firehoseBufferSeconds: must be at least 60',
+    );
   });
 });
