@@ -50,6 +50,19 @@ export const StackConfigSchema = v.pipe(
     // smaller value fails the deploy, not the synth.
     firehoseBufferSeconds: v.optional(wholeNumber(60, 900), 60),
     firehoseBufferMiB: v.optional(wholeNumber(64, 128), 128),
+    /**
+     * Concurrency reserved for the authorizer. Unset: none (the default; every function shares the
+     * account's pool). 0 would disable the function, so the least is 1. Lambda keeps 100 of an account's
+     * concurrency unreserved, so an account at the default quota of 1,000 can reserve at most 900 in all
+     * — a low-quota account (new accounts may start at 10) cannot reserve any: leave it unset there.
+     */
+    authorizerReservedConcurrency: v.optional(wholeNumber(1, 10_000)),
+    /**
+     * Kinesis capacity. Unset: on-demand (starts at 4 MiB/s of writes and doubles its previous peak,
+     * throttling while it grows). A number: that many provisioned shards (1 MiB/s and 1,000 records/s of
+     * writes each), sized for a planned Replay with `npm run replay-sim`, in place from the first second.
+     */
+    streamShards: v.optional(wholeNumber(1, 10_000)),
     /** Kinesis stream retention (hours): how long events wait if Firehose cannot deliver. */
     streamRetentionHours: v.optional(wholeNumber(24, 8760), 24),
     /** The destination's slug in Segment's catalog (from the developer portal), for enable links. */

@@ -15,6 +15,8 @@ export interface DeliveryPipelineProps {
   readonly bufferSeconds: number;
   readonly bufferMiB: number;
   readonly streamRetentionHours: number;
+  /** Provisioned shards for the stream; unset: on-demand. */
+  readonly streamShards?: number | undefined;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -80,7 +82,9 @@ export class DeliveryPipeline extends Construct {
     let source: firehose.CfnDeliveryStream.KinesisStreamSourceConfigurationProperty | undefined;
     if (props.delivery === 'stream') {
       this.stream = new kinesis.Stream(this, 'Events', {
-        streamMode: kinesis.StreamMode.ON_DEMAND,
+        ...(props.streamShards === undefined
+          ? { streamMode: kinesis.StreamMode.ON_DEMAND }
+          : { streamMode: kinesis.StreamMode.PROVISIONED, shardCount: props.streamShards }),
         encryption: kinesis.StreamEncryption.MANAGED,
         retentionPeriod: Duration.hours(props.streamRetentionHours),
         removalPolicy: props.removalPolicy,

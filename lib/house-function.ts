@@ -13,6 +13,8 @@ export interface HouseFunctionProps {
   readonly environment?: Record<string, string>;
   readonly timeout: Duration;
   readonly memorySize?: number;
+  /** Concurrency kept for this function alone (and its ceiling); unset: none reserved. */
+  readonly reservedConcurrentExecutions?: number | undefined;
   readonly logRetention: logs.RetentionDays;
 }
 
@@ -55,6 +57,9 @@ export class HouseFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,

@@ -17,6 +17,8 @@ export interface IngestApiProps {
   readonly authorizerCacheTtl: Duration;
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
+  /** Concurrency reserved for the authorizer, so a flood of ingest invocations cannot starve it. */
+  readonly authorizerReservedConcurrency?: number | undefined;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -40,6 +42,7 @@ export class IngestApi extends Construct {
       description: 'Segment destination: checks the API key of each request',
       environment: { TOKENS_TABLE: props.tokens.table.tableName } satisfies TokensEnvironment,
       timeout: Duration.seconds(5),
+      reservedConcurrentExecutions: props.authorizerReservedConcurrency,
       logRetention: props.logRetention,
     });
     props.tokens.grantAuthorize(this.authorizer.function);
@@ -48,7 +51,8 @@ export class IngestApi extends Construct {
       entry: 'ingest/handler.ts',
       description: 'Segment destination: validates, normalizes and stores events',
       environment: props.delivery.ingestEnvironment(),
-      // API Gateway gives an integration 30 s; the retry budget is 8 s, so 20 s leaves margin for the rest.
+      // API Gateway gives an integration 30 s; the retry budget is 8 s (1 s while the store throttles), so
+      // 20 s leaves margin for the rest.
       timeout: Duration.seconds(20),
       memorySize: 512,
       logRetention: props.logRetention,

@@ -42,6 +42,7 @@ export class SegmentLakeStack extends Stack {
       bufferSeconds: config.firehoseBufferSeconds,
       bufferMiB: config.firehoseBufferMiB,
       streamRetentionHours: config.streamRetentionHours,
+      streamShards: config.streamShards,
       logRetention,
       removalPolicy,
     });
@@ -51,6 +52,7 @@ export class SegmentLakeStack extends Stack {
       authorizerCacheTtl: Duration.seconds(config.authorizerCacheTtlSeconds),
       throttleRateLimit: config.throttleRateLimit,
       throttleBurstLimit: config.throttleBurstLimit,
+      authorizerReservedConcurrency: config.authorizerReservedConcurrency,
       logRetention,
       removalPolicy,
     });

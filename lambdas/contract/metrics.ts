@@ -12,6 +12,7 @@ export const METRIC_NAMES = [
   'DuplicatesInRequest',
   'SinkRetriedRecords',
   'SinkBudgetExhausted',
+  'SinkThrottled',
   'InternalErrors',
   'AuthorizerAllowed',
   'AuthorizerDenied',

@@ -45,7 +45,7 @@ async function linesOfEveryArea() {
   const deps = {
     sink,
     clock: createFakeClock(),
-    retry: { budgetMs: 1, baseDelayMs: 1, maxDelayMs: 1, retryAfterSeconds: 1 },
+    retry: { budgetMs: 1, baseDelayMs: 1, maxDelayMs: 1, retryAfterSeconds: 1, throttleBudgetMs: 1 },
     limits: DEFAULT_LIMITS,
     logger: silentLogger,
   };

@@ -4,7 +4,13 @@ import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records
 import { InternalError, SinkUnavailableError } from '../../lambdas/core/shared/errors';
 import { createFakeClock } from '../support/factories';
 
-const policy: RetryPolicy = { budgetMs: 1_000, baseDelayMs: 50, maxDelayMs: 400, retryAfterSeconds: 30 };
+const policy: RetryPolicy = {
+  budgetMs: 1_000,
+  baseDelayMs: 50,
+  maxDelayMs: 400,
+  retryAfterSeconds: 30,
+  throttleBudgetMs: 1_000,
+};
 const records = packRecords(
   ['a', 'b', 'c'].map(
     (customerId): LakeLine => ({

@@ -22,7 +22,7 @@ describe('completeness is exact per request, under faults and resends', () => {
       port: 0,
       logger: jsonLogger('completeness'),
       clock: createPinnedClock(),
-      retry: { budgetMs: 1, baseDelayMs: 2, maxDelayMs: 2, retryAfterSeconds: 1 }, // one retry at most: throttles become 503s
+      retry: { budgetMs: 1, baseDelayMs: 2, maxDelayMs: 2, retryAfterSeconds: 1, throttleBudgetMs: 1 }, // one retry at most: throttles become 503s
       flushIntervalMs: 600_000,
       wrapSink: (sink: RecordSink) =>
         new FaultInjectingSink(sink, { throttleRate: 0.3, crashRate: 0.05, seed: 11 }),

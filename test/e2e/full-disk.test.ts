@@ -10,7 +10,7 @@ import { faultyFiles } from '../support/faulty-files';
 import { makeToken, post } from '../support/local-destination';
 
 // Short back-off so a request on a full disk is answered 503 in well under a second.
-const RETRY = { budgetMs: 150, baseDelayMs: 5, maxDelayMs: 20, retryAfterSeconds: 1 };
+const RETRY = { budgetMs: 150, baseDelayMs: 5, maxDelayMs: 20, retryAfterSeconds: 1, throttleBudgetMs: 150 };
 
 /** Sends batches of `size` events; resolves with the ids of the batches answered 200 and the statuses seen. */
 function sender(destination: () => LocalDestination, token: string) {

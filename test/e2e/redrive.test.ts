@@ -46,7 +46,7 @@ describe('npm run redrive, against the local lake', () => {
       {
         sink: memory,
         clock: createFakeClock(),
-        retry: { budgetMs: 100, baseDelayMs: 1, maxDelayMs: 1, retryAfterSeconds: 1 },
+        retry: { budgetMs: 100, baseDelayMs: 1, maxDelayMs: 1, retryAfterSeconds: 1, throttleBudgetMs: 100 },
         limits: DEFAULT_LIMITS,
         logger: silentLogger,
       },

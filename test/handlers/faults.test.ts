@@ -14,7 +14,13 @@ function setup(plan: ConstructorParameters<typeof FaultInjectingSink>[1]) {
   const handler = createIngestHandler({
     sink: faulty,
     clock: createFakeClock(),
-    retry: { budgetMs: 5_000, baseDelayMs: 20, maxDelayMs: 500, retryAfterSeconds: 30 },
+    retry: {
+      budgetMs: 5_000,
+      baseDelayMs: 20,
+      maxDelayMs: 500,
+      retryAfterSeconds: 30,
+      throttleBudgetMs: 5_000,
+    },
     limits: DEFAULT_LIMITS,
     logger: silentLogger,
   });

@@ -49,6 +49,8 @@ describe('stack settings, validated at synth', () => {
       /Unknown setting "authorizerCacheTTLSeconds": did you mean "authorizerCacheTtlSeconds"\?/,
     ],
     [{ firehoseBufferSeconds: 0 }, /firehoseBufferSeconds: must be at least 60/],
+    [{ authorizerReservedConcurrency: 0 }, /authorizerReservedConcurrency: must be at least 1/],
+    [{ streamShards: 0 }, /streamShards: must be at least 1/],
     [{ firehoseBufferSeconds: 59 }, /firehoseBufferSeconds: must be at least 60/],
     [{ segmentSlug: 'Not A Slug' }, /segmentSlug must be lower-case/],
     [{ alarmEmail: 'on-call' }, /alarmEmail must be an e-mail address/],

@@ -20,7 +20,7 @@ const limits = { ...DEFAULT_LIMITS, maxBodyBytes: 256 * 1024, maxInflatedBytes: 
 const deps = () => ({
   sink: new MemorySink(),
   clock: createFakeClock(),
-  retry: { budgetMs: 100, baseDelayMs: 1, maxDelayMs: 10, retryAfterSeconds: 1 },
+  retry: { budgetMs: 100, baseDelayMs: 1, maxDelayMs: 10, retryAfterSeconds: 1, throttleBudgetMs: 100 },
   limits,
   logger: silentLogger,
 });

@@ -10,6 +10,7 @@ export const retry: RetryPolicy = {
   baseDelayMs: 50,
   maxDelayMs: 500,
   retryAfterSeconds: 30,
+  throttleBudgetMs: 2_000,
 };
 
 export function setup(sink: RecordSink = new MemorySink()) {

@@ -6,13 +6,14 @@ import type { PutOutcome } from '../../core/shared/ports';
  * Sources: the Kinesis Data Streams and Firehose API references, "Errors" sections.
  */
 export const AWS_ERROR_CLASSES = {
-  // Throttling and capacity: back off and retry.
-  ProvisionedThroughputExceededException: 'retryable',
-  ThrottlingException: 'retryable',
-  LimitExceededException: 'retryable',
-  KMSThrottlingException: 'retryable',
-  ServiceUnavailableException: 'retryable',
-  ServiceUnavailable: 'retryable',
+  // Throttling and capacity: retryable, but answered fast (503 + Retry-After) rather than retried for
+  // long inside the request. Firehose signals its throughput quota with ServiceUnavailableException.
+  ProvisionedThroughputExceededException: 'throttled',
+  ThrottlingException: 'throttled',
+  LimitExceededException: 'throttled',
+  KMSThrottlingException: 'throttled',
+  ServiceUnavailableException: 'throttled',
+  ServiceUnavailable: 'throttled',
   // Transient faults on AWS's side or on the way there.
   InternalFailure: 'retryable',
   InternalFailureException: 'retryable',
@@ -67,6 +68,8 @@ export function failedOutcome(code: string): PutOutcome {
   switch (kind) {
     case 'retryable':
       return { ok: false, retryable: true, code };
+    case 'throttled':
+      return { ok: false, retryable: true, throttled: true, code };
     case 'fatal':
       return { ok: false, retryable: false, code };
     default:

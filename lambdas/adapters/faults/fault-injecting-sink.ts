@@ -56,7 +56,12 @@ export class FaultInjectingSink implements RecordSink {
     const { latencyMs = 0, throttleRate = 0, unavailableRate = 0, crashRate = 0 } = this.plan;
     if (latencyMs > 0) await this.sleep(latencyMs);
     if (this.roll() < unavailableRate)
-      return records.map(() => ({ ok: false, retryable: true, code: 'ServiceUnavailableException' }));
+      return records.map(() => ({
+        ok: false,
+        retryable: true,
+        throttled: true,
+        code: 'ServiceUnavailableException',
+      }));
     if (records.length > 0 && this.roll() < crashRate) {
       await this.inner.put(records.slice(0, Math.ceil(records.length / 2)));
       throw new InjectedCrash();
@@ -67,7 +72,7 @@ export class FaultInjectingSink implements RecordSink {
     let next = 0;
     return records.map((_, i) =>
       throttled[i]
-        ? { ok: false, retryable: true, code: 'ProvisionedThroughputExceededException' }
+        ? { ok: false, retryable: true, throttled: true, code: 'ProvisionedThroughputExceededException' }
         : innerOutcomes[next++]!,
     );
   }

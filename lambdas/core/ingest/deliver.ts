@@ -10,6 +10,13 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** The `Retry-After` sent with a 503 (s). */
   retryAfterSeconds: number;
+  /**
+   * How long to keep retrying once the store says it is throttling (ms). Short on purpose: while Kinesis
+   * or Firehose throttles, every second spent retrying inside a request is a second of Lambda
+   * concurrency — 8 s × 5,000 req/s would ask for 40,000 against an account's 1,000 — so a throttled
+   * request is answered 503 with Retry-After and Segment resends it later.
+   */
+  throttleBudgetMs: number;
 }
 
 // API Gateway HTTP APIs time out integrations at 30 s; 8 s of retries leaves room for the rest of
@@ -19,6 +26,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   baseDelayMs: 50,
   maxDelayMs: 2_000,
   retryAfterSeconds: 30,
+  // About a second, as the Replay review asked: concurrency then stays near rate × normal duration.
+  throttleBudgetMs: 1_000,
 };
 
 export interface DeliveryStats {
@@ -41,7 +50,9 @@ export async function deliver(
   policy: RetryPolicy,
   clock: Clock,
 ): Promise<DeliveryStats> {
-  const deadline = clock.now() + policy.budgetMs;
+  const start = clock.now();
+  let deadline = start + policy.budgetMs;
+  let throttled = false;
   let pending = records;
   let attempts = 0;
   let retriedRecords = 0;
@@ -55,12 +66,14 @@ export async function deliver(
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) return;
       if (!outcome.retryable) throw new InternalError(`sink refused a record: ${outcome.code}`);
+      if (outcome.throttled) throttled = true;
       failed.push(pending[i]!);
     });
+    if (throttled) deadline = Math.min(deadline, start + policy.throttleBudgetMs);
     pending = failed;
     if (pending.length === 0) break;
     const delay = clock.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
-    if (clock.now() + delay >= deadline) throw new SinkUnavailableError(policy.retryAfterSeconds);
+    if (clock.now() + delay >= deadline) throw new SinkUnavailableError(policy.retryAfterSeconds, throttled);
     await clock.sleep(delay);
   }
   return { attempts, retriedRecords };

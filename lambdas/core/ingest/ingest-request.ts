@@ -125,7 +125,9 @@ async function store(lines: LakeLine[], deps: IngestDeps) {
     const stats = await deliver(records, deps.sink, deps.retry, deps.clock);
     return { records: records.length, ...stats };
   } catch (error) {
-    deps.metrics?.count(error instanceof SinkUnavailableError ? 'SinkBudgetExhausted' : 'InternalErrors', 1);
+    if (error instanceof SinkUnavailableError)
+      deps.metrics?.count(error.throttled ? 'SinkThrottled' : 'SinkBudgetExhausted', 1);
+    else deps.metrics?.count('InternalErrors', 1);
     throw error;
   }
 }

@@ -85,7 +85,11 @@ export class ForbiddenError extends IngestError {
 export class SinkUnavailableError extends IngestError {
   readonly status = 503;
   readonly code = 'sink_unavailable' as const;
-  constructor(readonly retryAfterSeconds: number) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    /** The store was throttling (out of capacity), not failing. */
+    readonly throttled = false,
+  ) {
     super('The destination is temporarily unable to store events; they were not accepted. Please retry.');
   }
 }

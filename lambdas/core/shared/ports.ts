@@ -10,7 +10,15 @@ export interface Clock {
 }
 
 /** The outcome of one record of a put: sinks acknowledge or refuse each record on its own. */
-export type PutOutcome = { ok: true } | { ok: false; retryable: boolean; code: string };
+export type PutOutcome =
+  | { ok: true }
+  | {
+      ok: false;
+      retryable: boolean;
+      code: string;
+      /** The store is out of capacity (throttling): retrying inside the request only piles up concurrency. */
+      throttled?: boolean;
+    };
 
 /**
  * Where packed records go: Kinesis, Firehose, S3 (quarantine), the local spool, memory in tests.

@@ -112,7 +112,7 @@ describe('KinesisSink against kinesalite', () => {
     await deliver(
       records,
       new KinesisSink(client, 'events'),
-      { budgetMs: 5_000, baseDelayMs: 10, maxDelayMs: 100, retryAfterSeconds: 30 },
+      { budgetMs: 5_000, baseDelayMs: 10, maxDelayMs: 100, retryAfterSeconds: 30, throttleBudgetMs: 5_000 },
       createFakeClock(),
     );
 

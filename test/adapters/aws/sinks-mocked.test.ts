@@ -8,7 +8,13 @@ import { type LakeLine, packRecords } from '../../../lambdas/core/lake/pack-reco
 import { InternalError, SinkUnavailableError } from '../../../lambdas/core/shared/errors';
 import { createFakeClock } from '../../support/factories';
 
-const policy = { budgetMs: 1_000, baseDelayMs: 50, maxDelayMs: 200, retryAfterSeconds: 30 };
+const policy = {
+  budgetMs: 1_000,
+  baseDelayMs: 50,
+  maxDelayMs: 200,
+  retryAfterSeconds: 30,
+  throttleBudgetMs: 1_000,
+};
 const lines = (n: number, size = 100): LakeLine[] =>
   Array.from({ length: n }, (_, i) => ({
     area: 'events',

@@ -102,3 +102,25 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
       template.hasOutput(output, {});
   });
 });
+
+describe('the stack: capacity settings for a Replay', () => {
+  it('reserves concurrency for the authorizer only when asked', () => {
+    const functions = (context: Record<string, unknown>) =>
+      Object.entries(synthStack(context).template.findResources('AWS::Lambda::Function'));
+    const authorizer = (context: Record<string, unknown>) =>
+      functions(context).find(([id]) => id.startsWith('IngestAuthorizer'))![1].Properties;
+
+    expect(authorizer({}).ReservedConcurrentExecutions).toBeUndefined();
+    expect(authorizer({ authorizerReservedConcurrency: '50' }).ReservedConcurrentExecutions).toBe(50);
+  });
+
+  it('provisions the stream with the shards asked for, on-demand otherwise', () => {
+    synthStack({ streamShards: '8' }).template.hasResourceProperties('AWS::Kinesis::Stream', {
+      ShardCount: 8,
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+    });
+    synthStack().template.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+    });
+  });
+});
