@@ -6,7 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { IngestEnvironment } from '../lambdas/contract/environment';
-import { areaJq, FIREHOSE_PREFIXES } from '../lambdas/contract/lake-areas';
+import { FIREHOSE_PREFIXES, partitionJq } from '../lambdas/contract/lake-areas';
 
 export interface DeliveryPipelineProps {
   readonly lake: s3.IBucket;
@@ -23,18 +23,15 @@ export interface DeliveryPipelineProps {
 
 /**
  * Firehose splits our packed records (JSON lines) back into events, reads each one's lake area,
- * customer and date with jq, and writes gzip JSON lines under `<area>/customer_id=<id>/dt=<date>/`.
+ * partition customer and receive date with jq, and writes gzip JSON lines under
+ * `<area>/customer_id=<id>/received_dt=<date>/` (the landing layout: lambdas/contract/lake-areas.ts).
  * The area comes from the lake contract's routing rule (lambdas/contract/lake-areas.ts), so all three
  * areas share one durable path. Records
  * Firehose cannot deliver (e.g. `activePartitionExceeded`) go to `errors/<error-output-type>/`.
  */
-export const PARTITION_QUERY = {
-  area: areaJq(),
-  customer_id: '.customer_id',
-  dt: '.dt',
-};
+export const PARTITION_QUERY = partitionJq();
 export const DATA_OUTPUT_PREFIX =
-  '!{partitionKeyFromQuery:area}/customer_id=!{partitionKeyFromQuery:customer_id}/dt=!{partitionKeyFromQuery:dt}/';
+  '!{partitionKeyFromQuery:area}/customer_id=!{partitionKeyFromQuery:customer_id}/received_dt=!{partitionKeyFromQuery:received_dt}/';
 export const ERROR_OUTPUT_PREFIX = 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/';
 
 /**

@@ -4,6 +4,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { LakeArea } from '../lambdas/contract/lake-areas';
+import { PARTITIONED_BY_CUSTOMER, SHARED_PARTITION_CUSTOMER } from '../lambdas/contract/lake-areas';
 import {
   type Column,
   EVENT_FIELDS,
@@ -18,11 +19,63 @@ export interface LakeCatalogProps {
   readonly queryResults: s3.IBucket;
 }
 
-/** The columns of each table, from the lake contract (lambdas/contract/lake-records.ts). */
-export const EVENT_COLUMNS: Column[] = glueColumns(EVENT_FIELDS);
-export const QUARANTINE_COLUMNS: Column[] = glueColumns(QUARANTINE_FIELDS);
-export const LEDGER_COLUMNS: Column[] = glueColumns(LEDGER_FIELDS);
-export const PARTITION_COLUMNS: Column[] = PARTITION_KEYS.map((name) => ({ name, type: 'string' }));
+/**
+ * The landing tables, by receive date (lambdas/contract/lake-areas.ts): events partitioned by customer
+ * and `received_dt`, quarantine and ledger by `received_dt` alone (customer is a column). `dt` — the
+ * event's own date — is a column. Columns come from the lake contract.
+ */
+export const EVENT_COLUMNS: Column[] = glueColumns(EVENT_FIELDS, ['customer_id']);
+export const QUARANTINE_COLUMNS: Column[] = glueColumns(QUARANTINE_FIELDS, []);
+export const LEDGER_COLUMNS: Column[] = glueColumns(LEDGER_FIELDS, []);
+
+/** The tables of the first layout (`<area>/customer_id=<id>/dt=<event date>/`), kept as `<area>_v1`. */
+export const LEGACY_PARTITION_COLUMNS: Column[] = PARTITION_KEYS.map((name) => ({ name, type: 'string' }));
+
+interface Layout {
+  /** Partition columns, in path order. */
+  partitions: Column[];
+  parameters: Record<string, string>;
+  /** The path under the area's prefix. */
+  template: string;
+}
+
+const RECEIVED_DT_PROJECTION = {
+  'projection.received_dt.type': 'date',
+  'projection.received_dt.format': 'yyyy-MM-dd',
+  // Receive dates start when the stack first took traffic and never run ahead of today.
+  'projection.received_dt.range': '2025-01-01,NOW',
+  'projection.received_dt.interval': '1',
+  'projection.received_dt.interval.unit': 'DAYS',
+};
+const CUSTOMER_PROJECTION = { 'projection.customer_id.type': 'injected' };
+
+function landingLayout(area: LakeArea): Layout {
+  const received = { name: 'received_dt', type: 'string' };
+  return PARTITIONED_BY_CUSTOMER[area]
+    ? {
+        partitions: [{ name: 'customer_id', type: 'string' }, received],
+        parameters: { ...CUSTOMER_PROJECTION, ...RECEIVED_DT_PROJECTION },
+        template: 'customer_id=${customer_id}/received_dt=${received_dt}/',
+      }
+    : {
+        partitions: [received],
+        parameters: RECEIVED_DT_PROJECTION,
+        template: `customer_id=${SHARED_PARTITION_CUSTOMER}/received_dt=\${received_dt}/`,
+      };
+}
+
+const LEGACY_LAYOUT: Layout = {
+  partitions: LEGACY_PARTITION_COLUMNS,
+  parameters: {
+    ...CUSTOMER_PROJECTION,
+    'projection.dt.type': 'date',
+    'projection.dt.format': 'yyyy-MM-dd',
+    'projection.dt.range': '2000-01-01,NOW+1DAYS',
+    'projection.dt.interval': '1',
+    'projection.dt.interval.unit': 'DAYS',
+  },
+  template: 'customer_id=${customer_id}/dt=${dt}/',
+};
 
 /**
  * Athena over the lake with no crawler and no `MSCK REPAIR`: partition projection computes the
@@ -43,11 +96,32 @@ export class LakeCatalog extends Construct {
       catalogId: stack.account,
       databaseInput: { name: this.databaseName, description: 'Segment events landed by the destination' },
     });
-    const events = this.projectedTable('Events', 'events', EVENT_COLUMNS, props.lake);
-    const quarantine = this.projectedTable('Quarantine', 'quarantine', QUARANTINE_COLUMNS, props.lake);
-    const ledger = this.projectedTable('Ledger', 'ledger', LEDGER_COLUMNS, props.lake);
-    for (const table of [events, quarantine, ledger, this.dedupeView(), this.completenessView()])
-      table.addResourceDependency(database);
+    // The landing tables keep the construct ids (and so the logical ids) they had in the first layout:
+    // updated in place, never replaced; the first layout's data stays readable in the `_v1` tables.
+    const tables = [
+      this.projectedTable('Events', 'events', EVENT_COLUMNS, landingLayout('events'), props.lake),
+      this.projectedTable(
+        'Quarantine',
+        'quarantine',
+        QUARANTINE_COLUMNS,
+        landingLayout('quarantine'),
+        props.lake,
+      ),
+      this.projectedTable('Ledger', 'ledger', LEDGER_COLUMNS, landingLayout('ledger'), props.lake),
+      this.projectedTable('EventsV1', 'events', glueColumns(EVENT_FIELDS), LEGACY_LAYOUT, props.lake, '_v1'),
+      this.projectedTable(
+        'QuarantineV1',
+        'quarantine',
+        glueColumns(QUARANTINE_FIELDS),
+        LEGACY_LAYOUT,
+        props.lake,
+        '_v1',
+      ),
+      this.projectedTable('LedgerV1', 'ledger', glueColumns(LEDGER_FIELDS), LEGACY_LAYOUT, props.lake, '_v1'),
+      this.dedupeView(),
+      this.completenessView(),
+    ];
+    for (const table of tables) table.addResourceDependency(database);
 
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
       name: `${this.databaseName}_lake`,
@@ -65,27 +139,29 @@ export class LakeCatalog extends Construct {
     });
   }
 
-  private projectedTable(id: string, area: LakeArea, columns: Column[], lake: s3.IBucket): glue.CfnTable {
+  private projectedTable(
+    id: string,
+    area: LakeArea,
+    columns: Column[],
+    layout: Layout,
+    lake: s3.IBucket,
+    suffix = '',
+  ): glue.CfnTable {
     const location = `s3://${lake.bucketName}/${area}/`;
     return new glue.CfnTable(this, id, {
       catalogId: Stack.of(this).account,
       databaseName: this.databaseName,
       tableInput: {
-        name: area,
+        name: `${area}${suffix}`,
         tableType: 'EXTERNAL_TABLE',
         parameters: {
           classification: 'json',
           compressionType: 'gzip',
           'projection.enabled': 'true',
-          'projection.customer_id.type': 'injected',
-          'projection.dt.type': 'date',
-          'projection.dt.format': 'yyyy-MM-dd',
-          'projection.dt.range': '2000-01-01,NOW+1DAYS',
-          'projection.dt.interval': '1',
-          'projection.dt.interval.unit': 'DAYS',
-          'storage.location.template': `${location}customer_id=\${customer_id}/dt=\${dt}/`,
+          ...layout.parameters,
+          'storage.location.template': `${location}${layout.template}`,
         },
-        partitionKeys: PARTITION_COLUMNS,
+        partitionKeys: layout.partitions,
         storageDescriptor: {
           location,
           columns,
@@ -106,13 +182,14 @@ export class LakeCatalog extends Construct {
   private dedupeView(): glue.CfnTable {
     const names = EVENT_COLUMNS.map((c) => `"${c.name}"`).join(', ');
     const sql =
-      `SELECT ${names}, CAST(from_iso8601_timestamp("timestamp") AS timestamp(3)) AS event_time, customer_id, dt ` +
+      `SELECT ${names}, CAST(from_iso8601_timestamp("timestamp") AS timestamp(3)) AS event_time, customer_id, received_dt ` +
       `FROM (SELECT *, row_number() OVER (PARTITION BY customer_id, message_id ORDER BY received_at) AS copy ` +
       `FROM "${this.databaseName}"."events") WHERE copy = 1`;
     return this.view('EventsDeduplicated', 'events_deduplicated', sql, [
       ...EVENT_COLUMNS,
       { name: 'event_time', type: 'timestamp' },
-      ...PARTITION_COLUMNS,
+      { name: 'customer_id', type: 'string' },
+      { name: 'received_dt', type: 'string' },
     ]);
   }
 
@@ -137,7 +214,8 @@ export class LakeCatalog extends Construct {
       'FROM per_request GROUP BY customer_id, dt';
     const bigint = (name: string) => ({ name, type: 'bigint' });
     return this.view('Completeness', 'completeness', sql, [
-      ...PARTITION_COLUMNS,
+      { name: 'customer_id', type: 'string' },
+      { name: 'dt', type: 'string' },
       bigint('requests'),
       bigint('accepted'),
       bigint('landed'),

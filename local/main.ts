@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     '',
     `Segment lake destination listening on ${destination.url}`,
     `  data: ${config.dataDir}`,
-    '        events in lake/events/customer_id=<id>/dt=<YYYY-MM-DD>/, invalid messages in lake/quarantine/',
+    '        events in lake/events/customer_id=<id>/received_dt=<YYYY-MM-DD>/, invalid messages in lake/quarantine/',
   ];
   if (faults) lines.push(`  FAULTS: injecting ${JSON.stringify(faults)} — for rehearsals only`);
   if (destination.recoveredSegments > 0)

@@ -40,3 +40,51 @@ export function areaJq(): string {
   ];
   return `(${branches.join(' ')} else "${DEFAULT_AREA}" end)`;
 }
+
+/**
+ * The landing layout: `<area>/customer_id=<id>/received_dt=<YYYY-MM-DD>/`, by the date the request was
+ * *received*. A client timestamp never decides a landing partition, so a stream's active partitions
+ * grow with the customers it serves, never with the history a Replay spans (Firehose allows 500 active
+ * partitions per stream by default, 5,000 at most, and overflow lands in errors/ after the 200).
+ * Events are partitioned per customer; quarantine and ledger lines of every customer share one partition
+ * per day (`customer_id=_all`; the customer is a column), so together they add two partitions per day.
+ * Lines written before this layout are under `<area>/customer_id=<id>/dt=<event date>/`.
+ */
+export const SHARED_PARTITION_CUSTOMER = '_all';
+
+/** Whether an area's landing partitions are per customer. */
+export const PARTITIONED_BY_CUSTOMER: Readonly<Record<LakeArea, boolean>> = {
+  events: true,
+  quarantine: false,
+  ledger: false,
+};
+
+/** The `customer_id=` value of a line's landing partition. */
+export function partitionCustomer(area: LakeArea, customerId: string): string {
+  return PARTITIONED_BY_CUSTOMER[area] ? customerId : SHARED_PARTITION_CUSTOMER;
+}
+
+/** The landing prefix of a line, locally and in S3 (Firehose builds the same from the jq keys below). */
+export function landingPrefix(area: LakeArea, customerId: string, receivedDt: string): string {
+  return `${area}/customer_id=${partitionCustomer(area, customerId)}/received_dt=${receivedDt}/`;
+}
+
+/** The receive date of a line: every line carries `received_at` (ISO-8601, UTC). */
+export function receivedDt(record: { received_at?: unknown }): string {
+  return String(record.received_at).slice(0, 10);
+}
+
+/**
+ * Firehose's MetadataExtraction query (jq 1.6) for the landing layout: the area, the partition's
+ * customer and the receive date, by the same rules as `areaOf`, `partitionCustomer` and `receivedDt`.
+ */
+export function partitionJq(): Record<'area' | 'customer_id' | 'received_dt', string> {
+  const shared = AREA_MARKERS.filter(({ area }) => !PARTITIONED_BY_CUSTOMER[area])
+    .map(({ field }) => `has("${field}")`)
+    .join(' or ');
+  return {
+    area: areaJq(),
+    customer_id: `(if ${shared} then "${SHARED_PARTITION_CUSTOMER}" else .customer_id end)`,
+    received_dt: '.received_at[0:10]',
+  };
+}

@@ -49,7 +49,7 @@ const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const Day = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/));
 const JsonObject = v.record(v.string(), v.unknown());
 
-/** The partition columns of every landing table: they come from the object's path in Glue. */
+/** The partition columns of the tables of the first layout (`<area>/customer_id=<id>/dt=<event date>/`). */
 export const PARTITION_KEYS = ['customer_id', 'dt'] as const;
 
 /**
@@ -147,9 +147,9 @@ export interface Column {
 }
 
 /** The Glue columns of a record: every field but the partition keys, which Glue reads from the path. */
-export function glueColumns(fields: Fields): Column[] {
+export function glueColumns(fields: Fields, partitionKeys: readonly string[] = PARTITION_KEYS): Column[] {
   return Object.entries(fields)
-    .filter(([name]) => !(PARTITION_KEYS as readonly string[]).includes(name))
+    .filter(([name]) => !partitionKeys.includes(name))
     .map(([name, f]) => ({ name, type: f.glue }));
 }
 

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { areaOf } from '../../lambdas/contract/lake-areas';
+import { areaOf, receivedDt } from '../../lambdas/contract/lake-areas';
 import type { StoredQuarantineEntry } from '../../lambdas/contract/lake-records';
 import { prepareMessages } from '../../lambdas/core/ingest/prepare-messages';
 import type { LakeLine } from '../../lambdas/core/lake/pack-records';
@@ -25,7 +25,7 @@ export function linesFromErrorObject(bytes: Buffer): LakeLine[] {
       lines.push({
         area: areaOf(record),
         customerId: String(record.customer_id),
-        dt: String(record.dt),
+        dt: receivedDt(record),
         spreadKey: String(record.message_id ?? record.received_at),
         json,
       });
@@ -61,7 +61,7 @@ export function revalidate(
   return {
     area: 'events',
     customerId: event.customer_id,
-    dt: event.dt,
+    dt: receivedDt(event),
     spreadKey: event.message_id,
     json: prepared.lines[0]!,
   };

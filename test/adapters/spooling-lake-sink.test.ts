@@ -56,9 +56,9 @@ describe('SpoolingLakeSink', () => {
     expect(
       events.map((l) => `${l.key.split('/').slice(0, 3).join('/')} ${l.record.message_id}`).sort(),
     ).toEqual([
-      'events/customer_id=acme/dt=2026-01-01 a',
-      'events/customer_id=acme/dt=2026-01-02 b',
-      'events/customer_id=beta/dt=2026-01-01 c',
+      'events/customer_id=acme/received_dt=2026-01-01 a',
+      'events/customer_id=acme/received_dt=2026-01-02 b',
+      'events/customer_id=beta/received_dt=2026-01-01 c',
     ]);
     expect(readLake(join(dataDir, 'lake'), 'quarantine').map((l) => l.record.message_id)).toEqual(['q']);
     expect(readdirSync(join(dataDir, 'spool')).filter((f) => f.endsWith('.spool'))).toEqual([]);

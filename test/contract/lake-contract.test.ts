@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
 import { silentLogger } from '../../lambdas/adapters/system/json-logger';
-import { AREA_MARKERS, areaJq, areaOf, LAKE_AREAS } from '../../lambdas/contract/lake-areas';
+import {
+  AREA_MARKERS,
+  areaJq,
+  areaOf,
+  LAKE_AREAS,
+  landingPrefix,
+  partitionCustomer,
+  receivedDt,
+} from '../../lambdas/contract/lake-areas';
 import {
   EVENT_FIELDS,
   EVENT_KEYS,
@@ -82,11 +90,14 @@ describe('the lake contract is the one definition', () => {
       tables
         .find((t) => t.Properties.TableInput.Name === name)!
         .Properties.TableInput.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name);
-    const expected = (fields: object) =>
-      Object.keys(fields).filter((k) => !(PARTITION_KEYS as readonly string[]).includes(k));
-    expect(columns('events')).toEqual(expected(EVENT_FIELDS));
-    expect(columns('quarantine')).toEqual(expected(QUARANTINE_FIELDS));
-    expect(columns('ledger')).toEqual(expected(LEDGER_FIELDS));
+    const expected = (fields: object, partitions: readonly string[]) =>
+      Object.keys(fields).filter((k) => !partitions.includes(k));
+    // Landing tables: events partitioned by customer (and receive date, not a field); the others by
+    // receive date alone, with the customer a column. The first layout's tables: customer and dt.
+    expect(columns('events')).toEqual(expected(EVENT_FIELDS, ['customer_id']));
+    expect(columns('quarantine')).toEqual(expected(QUARANTINE_FIELDS, []));
+    expect(columns('ledger')).toEqual(expected(LEDGER_FIELDS, []));
+    expect(columns('events_v1')).toEqual(expected(EVENT_FIELDS, PARTITION_KEYS));
   });
 
   // Debian's jq 1.6 — the version Firehose's JQ-1.6 engine runs — installed by .ci/run.
@@ -101,7 +112,15 @@ describe('the lake contract is the one definition', () => {
       for (const area of LAKE_AREAS) {
         for (const line of lines[area]) {
           const run = spawnSync('jq', ['-c', query], { input: JSON.stringify(line), encoding: 'utf8' });
-          expect(JSON.parse(run.stdout)).toEqual({ area, customer_id: 'acme', dt: line.dt });
+          expect(JSON.parse(run.stdout)).toEqual({
+            area,
+            customer_id: partitionCustomer(area, 'acme'),
+            received_dt: receivedDt(line),
+          });
+          // …which is the prefix the local sink writes too.
+          expect(landingPrefix(area, 'acme', receivedDt(line))).toBe(
+            `${area}/customer_id=${partitionCustomer(area, 'acme')}/received_dt=${receivedDt(line)}/`,
+          );
         }
       }
     },

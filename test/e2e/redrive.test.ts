@@ -26,7 +26,6 @@ describe('npm run redrive, against the local lake', () => {
   it('recovers failed records and now-valid quarantined messages, once', async () => {
     dataDir = tempDataDir('redrive-');
     const lakeRoot = join(dataDir, 'lake');
-    // The ingest packs two days of events into two records; "Firehose" delivers one and fails the other.
     const memory = new MemorySink();
     const messages = [
       ...Array.from({ length: 5 }, (_, i) =>
@@ -51,8 +50,15 @@ describe('npm run redrive, against the local lake', () => {
         logger: silentLogger,
       },
     );
-    const delivered = memory.acknowledged.filter((r) => r.area !== 'events' || r.dt === '2026-11-01');
-    const failed = memory.acknowledged.filter((r) => r.area === 'events' && r.dt === '2026-11-02');
+    // One record carries all ten events (one receive date); "Firehose" delivers the ok-* lines and
+    // fails the failed-* ones, whose records land in its error output.
+    const split = (keep: (line: string) => boolean) =>
+      memory.acknowledged.map((r) => {
+        const data = r.data.split('\n').filter((l) => l && (r.area !== 'events' || keep(l)));
+        return { ...r, data: data.map((l) => `${l}\n`).join(''), count: data.length };
+      });
+    const delivered = split((l) => !l.includes('"failed-')).filter((r) => r.count > 0);
+    const failed = split((l) => l.includes('"failed-')).filter((r) => r.area === 'events' && r.count > 0);
     const sink = new SpoolingLakeSink({ dataDir, logger: silentLogger, clock: systemClock });
     await sink.start();
     await sink.put(delivered);
@@ -126,8 +132,9 @@ describe('npm run redrive, against the local lake', () => {
         .filter((l) => l.record.source === 'redrive')
         .map((l) => l.record.accepted),
     ).toEqual([1]);
-    expect(readLake(lakeRoot, 'events').find((l) => l.record.message_id === 'failed-0')!.key).toMatch(
-      /^events\/customer_id=acme\/dt=2026-11-02\//,
-    );
+    // Redriven into its original receive-date partition, with its own event date as a column.
+    const redriven = readLake(lakeRoot, 'events').find((l) => l.record.message_id === 'failed-0')!;
+    expect(redriven.key).toMatch(/^events\/customer_id=acme\/received_dt=2026-11-28\//);
+    expect(redriven.record.dt).toBe('2026-11-02');
   });
 });

@@ -1,3 +1,4 @@
+import { receivedDt } from '../../contract/lake-areas';
 import type { LedgerEntry, QuarantineEntry } from '../../contract/lake-records';
 import type { PreparedMessages } from '../ingest/prepare-messages';
 import { utcDate } from '../messages/timestamps';
@@ -17,7 +18,9 @@ export function eventLines(prepared: Pick<PreparedMessages, 'events' | 'lines'>)
   return prepared.events.map((event, i) => ({
     area: 'events',
     customerId: event.customer_id,
-    dt: event.dt,
+    // Landing partitions are by receive date (lambdas/contract/lake-areas.ts): the event's own date is
+    // a column for analysis, never a landing partition.
+    dt: receivedDt(event),
     spreadKey: event.message_id,
     json: prepared.lines[i]!,
   }));

@@ -4,6 +4,7 @@ import type { LakeArea } from '../../contract/lake-areas';
 export interface LakeLine {
   area: LakeArea;
   customerId: string;
+  /** The line's landing partition date: the date the request was received. */
   dt: string;
   /** Spreads records over Kinesis shards: a message id, not the customer (see `packRecords`). */
   spreadKey: string;

@@ -36,24 +36,24 @@ describe('ingest handler: delivery to the sink', () => {
   });
 
   it('retries only failed records and answers 200 once the sink took them all', async () => {
+    // 600 events of one request pack into two records (500 lines at most each); the first is refused once.
     const sink = new MemorySink(1_000 * 1024, (record, attempt) =>
-      record.dt === '2026-01-01' && attempt === 1
+      record.area === 'events' && record.count === 500 && attempt === 1
         ? { ok: false, retryable: true, code: 'Throttled' }
         : undefined,
     );
     const { invoke } = setup(sink);
-    const body = JSON.stringify([
-      createTrackMessage({ timestamp: '2026-01-01T00:00:00Z' }),
-      createTrackMessage({ timestamp: '2026-01-02T00:00:00Z' }),
-    ]);
+    const body = JSON.stringify(Array.from({ length: 600 }, () => createTrackMessage()));
 
     const answer = await invoke(createIngestEvent({ body }));
 
     expect(answer.statusCode).toBe(200);
-    expect(sink.sent.filter((r) => r.area === 'events').map((r) => r.dt)).toEqual([
-      '2026-01-01',
-      '2026-01-02',
-      '2026-01-01',
-    ]);
+    expect(sink.sent.filter((r) => r.area === 'events').map((r) => r.count)).toEqual([500, 100, 500]);
+    expect(
+      sink.acknowledged
+        .filter((r) => r.area === 'events')
+        .map((r) => r.count)
+        .sort(),
+    ).toEqual([100, 500]);
   });
 });

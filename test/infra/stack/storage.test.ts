@@ -57,35 +57,46 @@ describe('the stack: tokens, the lake and its catalog', () => {
     }
   });
 
-  it('catalogs events and quarantine with partition projection, and a dedupe view', () => {
-    template.hasResourceProperties('AWS::Glue::Table', {
-      TableInput: Match.objectLike({
-        Name: 'events',
-        PartitionKeys: [
-          { Name: 'customer_id', Type: 'string' },
-          { Name: 'dt', Type: 'string' },
-        ],
-        Parameters: Match.objectLike({
-          'projection.enabled': 'true',
-          'projection.customer_id.type': 'injected',
-          'projection.dt.type': 'date',
-          'projection.dt.format': 'yyyy-MM-dd',
-          'storage.location.template': Match.objectLike({
-            // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${...} placeholders, not JavaScript
-            'Fn::Join': Match.arrayWith([Match.arrayWith(['/events/customer_id=${customer_id}/dt=${dt}/'])]),
-          }),
-        }),
-        StorageDescriptor: Match.objectLike({
-          SerdeInfo: Match.objectLike({ SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' }),
-        }),
-      }),
+  it('catalogs the landing zone by receive date, keeps the first layout readable, and a dedupe view', () => {
+    const table = (name: string) =>
+      Object.values(template.findResources('AWS::Glue::Table')).find(
+        (t) => t.Properties.TableInput.Name === name,
+      )!.Properties.TableInput;
+    const template_ = (name: string) => JSON.stringify(table(name).Parameters['storage.location.template']);
+
+    expect(table('events').PartitionKeys).toEqual([
+      { Name: 'customer_id', Type: 'string' },
+      { Name: 'received_dt', Type: 'string' },
+    ]);
+    expect(table('events').Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.customer_id.type': 'injected',
+      'projection.received_dt.type': 'date',
+      'projection.received_dt.range': '2025-01-01,NOW',
     });
-    template.hasResourceProperties('AWS::Glue::Table', {
-      TableInput: Match.objectLike({ Name: 'quarantine' }),
-    });
-    template.hasResourceProperties('AWS::Glue::Table', {
-      TableInput: Match.objectLike({ Name: 'ledger', PartitionKeys: Match.anyValue() }),
-    });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${...} placeholders, not JavaScript
+    expect(template_('events')).toContain('/events/customer_id=${customer_id}/received_dt=${received_dt}/');
+    // The event's own date is a column, for analysis.
+    expect(table('events').StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toContain('dt');
+    for (const name of ['quarantine', 'ledger']) {
+      expect(table(name).PartitionKeys).toEqual([{ Name: 'received_dt', Type: 'string' }]);
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${...} placeholders
+      expect(template_(name)).toContain(`/${name}/customer_id=_all/received_dt=\${received_dt}/`);
+      expect(table(name).StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toContain(
+        'customer_id',
+      );
+    }
+    for (const name of ['events_v1', 'quarantine_v1', 'ledger_v1']) {
+      expect(table(name).PartitionKeys).toEqual([
+        { Name: 'customer_id', Type: 'string' },
+        { Name: 'dt', Type: 'string' },
+      ]);
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${...} placeholders
+      expect(template_(name)).toContain('customer_id=${customer_id}/dt=${dt}/');
+    }
+    expect(table('events').StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
+      'org.openx.data.jsonserde.JsonSerDe',
+    );
     const completeness = Object.values(template.findResources('AWS::Glue::Table')).find(
       (t) => t.Properties.TableInput.Name === 'completeness',
     )!;
