@@ -63,6 +63,11 @@ export const StackConfigSchema = v.pipe(
      * writes each), sized for a planned Replay with `npm run replay-sim`, in place from the first second.
      */
     streamShards: v.optional(wholeNumber(1, 10_000)),
+    /**
+     * Fair share: events per second one customer may send through one ingest instance; above it, 429 with
+     * Retry-After (Segment retries). Unset: no limit. docs/operations.md (Replay runbook) says how to pick it.
+     */
+    fairShareEventsPerSecond: v.optional(wholeNumber(1, 1_000_000)),
     /** Kinesis stream retention (hours): how long events wait if Firehose cannot deliver. */
     streamRetentionHours: v.optional(wholeNumber(24, 8760), 24),
     /** The destination's slug in Segment's catalog (from the developer portal), for enable links. */

@@ -5,7 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import type { TokensEnvironment } from '../lambdas/contract/environment';
+import type { IngestEnvironment, TokensEnvironment } from '../lambdas/contract/environment';
 import { INGEST_ROUTES } from '../lambdas/contract/routes';
 import type { DeliveryPipeline } from './delivery-pipeline';
 import { HouseFunction } from './house-function';
@@ -17,6 +17,8 @@ export interface IngestApiProps {
   readonly authorizerCacheTtl: Duration;
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
+  /** Events per second one customer may send through one ingest instance; unset: no limit. */
+  readonly fairShareEventsPerSecond?: number | undefined;
   /** Concurrency reserved for the authorizer, so a flood of ingest invocations cannot starve it. */
   readonly authorizerReservedConcurrency?: number | undefined;
   readonly logRetention: logs.RetentionDays;
@@ -50,7 +52,12 @@ export class IngestApi extends Construct {
     this.ingest = new HouseFunction(this, 'Ingest', {
       entry: 'ingest/handler.ts',
       description: 'Segment destination: validates, normalizes and stores events',
-      environment: props.delivery.ingestEnvironment(),
+      environment: {
+        ...props.delivery.ingestEnvironment(),
+        ...(props.fairShareEventsPerSecond === undefined
+          ? {}
+          : { FAIR_SHARE_EVENTS_PER_SECOND: String(props.fairShareEventsPerSecond) }),
+      } satisfies IngestEnvironment,
       // API Gateway gives an integration 30 s; the retry budget is 8 s (1 s while the store throttles), so
       // 20 s leaves margin for the rest.
       timeout: Duration.seconds(20),

@@ -53,6 +53,7 @@ export class SegmentLakeStack extends Stack {
       throttleRateLimit: config.throttleRateLimit,
       throttleBurstLimit: config.throttleBurstLimit,
       authorizerReservedConcurrency: config.authorizerReservedConcurrency,
+      fairShareEventsPerSecond: config.fairShareEventsPerSecond,
       logRetention,
       removalPolicy,
     });

@@ -7,9 +7,19 @@ const Name = v.pipe(v.string(), v.minLength(1));
  * Firehose, the default), or `DELIVERY=direct` with `DELIVERY_STREAM_NAME` (Firehose Direct PUT).
  * lib/ builds it (typed by `IngestEnvironment`); the function reads it with this schema at cold start.
  */
+// Events per second one customer may send through one ingest instance (lambdas/core/ingest/fair-share.ts);
+// unset: no limit.
+const FairShare = v.optional(
+  v.pipe(v.string(), v.regex(/^[1-9]\d*$/, 'must be a whole number of events per second')),
+);
+
 export const IngestEnvSchema = v.variant('DELIVERY', [
-  v.object({ DELIVERY: v.literal('stream'), STREAM_NAME: Name }),
-  v.object({ DELIVERY: v.literal('direct'), DELIVERY_STREAM_NAME: Name }),
+  v.object({ DELIVERY: v.literal('stream'), STREAM_NAME: Name, FAIR_SHARE_EVENTS_PER_SECOND: FairShare }),
+  v.object({
+    DELIVERY: v.literal('direct'),
+    DELIVERY_STREAM_NAME: Name,
+    FAIR_SHARE_EVENTS_PER_SECOND: FairShare,
+  }),
 ]);
 export type IngestEnvironment = v.InferInput<typeof IngestEnvSchema>;
 

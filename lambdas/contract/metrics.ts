@@ -13,6 +13,7 @@ export const METRIC_NAMES = [
   'SinkRetriedRecords',
   'SinkBudgetExhausted',
   'SinkThrottled',
+  'RateLimited',
   'InternalErrors',
   'AuthorizerAllowed',
   'AuthorizerDenied',

@@ -8,6 +8,7 @@ import { systemClock } from '../adapters/system/clock';
 import { jsonLogger } from '../adapters/system/json-logger';
 import { IngestEnvSchema } from '../contract/environment';
 import { DEFAULT_RETRY_POLICY } from '../core/ingest/deliver';
+import { FairShare, fairShareLimit } from '../core/ingest/fair-share';
 import type { IngestDeps } from '../core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../core/ingest/limits';
 import { readEnv } from '../core/shared/read-env';
@@ -23,8 +24,12 @@ export function ingestDepsFromEnv(env: Record<string, string | undefined>): Inge
     config.DELIVERY === 'stream'
       ? new KinesisSink(new KinesisClient(requestPathClientConfig()), config.STREAM_NAME)
       : new FirehoseSink(new FirehoseClient(requestPathClientConfig()), config.DELIVERY_STREAM_NAME);
+  const fairShare = config.FAIR_SHARE_EVENTS_PER_SECOND
+    ? new FairShare(fairShareLimit(Number(config.FAIR_SHARE_EVENTS_PER_SECOND), DEFAULT_LIMITS), systemClock)
+    : undefined;
   return {
     sink,
+    fairShare,
     clock: systemClock,
     retry: DEFAULT_RETRY_POLICY,
     limits: DEFAULT_LIMITS,

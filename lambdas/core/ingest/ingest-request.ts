@@ -9,12 +9,14 @@ import { type LakeLine, packRecords } from '../lake/pack-records';
 import {
   BadRequestError,
   InvalidMessageError,
+  RateLimitedError,
   SinkUnavailableError,
   UnsupportedTypeError,
 } from '../shared/errors';
 import { type HttpAnswer, jsonAnswer } from '../shared/http-answer';
 import type { Clock, Logger, Metrics, RecordSink } from '../shared/ports';
 import { deliver, type RetryPolicy } from './deliver';
+import type { FairShare } from './fair-share';
 import type { Limits } from './limits';
 import { parseBody } from './parse-body';
 import { type PreparedMessages, prepareMessages } from './prepare-messages';
@@ -37,6 +39,8 @@ export interface IngestDeps {
   logger: Logger;
   /** Counts for dashboards and alarms; none when omitted. */
   metrics?: Metrics;
+  /** Each customer's share of this instance; no limit when omitted. */
+  fairShare?: FairShare | undefined;
 }
 
 /** What a 200 tells the sender: counts, and why each refused message was refused. */
@@ -76,6 +80,12 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
       deps.metrics?.count('EventsQuarantined', 1, 'unreadable_body');
     }
     throw error;
+  }
+  // Above its share: 429 before anything is stored (no quarantine, no ledger line), and Segment resends.
+  const share = deps.fairShare?.take(request.customerId, parsed.messages.length);
+  if (share && !share.ok) {
+    deps.metrics?.count('RateLimited', 1);
+    throw new RateLimitedError(share.retryAfterSeconds);
   }
   const prepared = prepareMessages(parsed, {
     ...request,

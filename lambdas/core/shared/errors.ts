@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'invalid_api_key'
   | 'customer_disabled'
   | 'sink_unavailable'
+  | 'rate_limited'
   | 'invalid_input'
   | 'not_found'
   | 'internal_error';
@@ -91,6 +92,17 @@ export class SinkUnavailableError extends IngestError {
     readonly throttled = false,
   ) {
     super('The destination is temporarily unable to store events; they were not accepted. Please retry.');
+  }
+}
+
+/** The customer sends above its fair share of the destination: Segment retries after Retry-After. */
+export class RateLimitedError extends IngestError {
+  readonly status = 429;
+  readonly code = 'rate_limited' as const;
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      'This source sends faster than its share of the destination; the events were not accepted. Please retry.',
+    );
   }
 }
 

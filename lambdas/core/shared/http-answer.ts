@@ -1,4 +1,4 @@
-import { IngestError, InternalError, SinkUnavailableError } from './errors';
+import { IngestError, InternalError, RateLimitedError, SinkUnavailableError } from './errors';
 
 /** An HTTP answer in the shape API Gateway (payload 2.0) expects from a Lambda integration. */
 export interface HttpAnswer {
@@ -26,6 +26,7 @@ export function jsonAnswer(
 export function toHttpAnswer(error: unknown): HttpAnswer {
   const known = error instanceof IngestError ? error : new InternalError();
   const headers: Record<string, string> = {};
-  if (known instanceof SinkUnavailableError) headers['retry-after'] = String(known.retryAfterSeconds);
+  if (known instanceof SinkUnavailableError || known instanceof RateLimitedError)
+    headers['retry-after'] = String(known.retryAfterSeconds);
   return jsonAnswer(known.status, { message: known.message, code: known.code }, headers);
 }

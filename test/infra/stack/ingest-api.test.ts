@@ -114,6 +114,16 @@ describe('the stack: capacity settings for a Replay', () => {
     expect(authorizer({ authorizerReservedConcurrency: '50' }).ReservedConcurrentExecutions).toBe(50);
   });
 
+  it('hands the fair share to the ingest function only when set', () => {
+    const ingestEnv = (context: Record<string, unknown>) =>
+      Object.entries(synthStack(context).template.findResources('AWS::Lambda::Function')).find(([id]) =>
+        id.startsWith('IngestFunction'),
+      )![1].Properties.Environment.Variables;
+
+    expect(ingestEnv({}).FAIR_SHARE_EVENTS_PER_SECOND).toBeUndefined();
+    expect(ingestEnv({ fairShareEventsPerSecond: '2000' }).FAIR_SHARE_EVENTS_PER_SECOND).toBe('2000');
+  });
+
   it('provisions the stream with the shards asked for, on-demand otherwise', () => {
     synthStack({ streamShards: '8' }).template.hasResourceProperties('AWS::Kinesis::Stream', {
       ShardCount: 8,
