@@ -64,6 +64,12 @@ export const StackConfigSchema = v.pipe(
      */
     streamShards: v.optional(wholeNumber(1, 10_000)),
     /**
+     * Kinesis → Firehose pairs; each customer's records go through one (a stable hash of its id), so a
+     * pair's active partitions are bounded by the customers it serves. Raise it when replay-sim shows one
+     * pair's partitions (or throughput) above 80% of its quota.
+     */
+    deliveryShards: v.optional(wholeNumber(1, 20), 1),
+    /**
      * Fair share: events per second one customer may send through one ingest instance; above it, 429 with
      * Retry-After (Segment retries). Unset: no limit. docs/operations.md (Replay runbook) says how to pick it.
      */

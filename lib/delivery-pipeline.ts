@@ -3,7 +3,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
+import { type CfnResource, Duration, Fn, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { IngestEnvironment } from '../lambdas/contract/environment';
 import { FIREHOSE_PREFIXES, partitionJq } from '../lambdas/contract/lake-areas';
@@ -183,10 +183,22 @@ export class DeliveryPipeline extends Construct {
     }
   }
 
-  /** The ingest function's environment for `lambdas/ingest/deps-from-env.ts`. */
-  ingestEnvironment(): IngestEnvironment {
-    return this.stream
-      ? { DELIVERY: 'stream', STREAM_NAME: this.stream.streamName }
-      : { DELIVERY: 'direct', DELIVERY_STREAM_NAME: this.deliveryStream.ref };
+  /** The ingest function's environment for `lambdas/ingest/deps-from-env.ts`: every shard, shard 0 first. */
+  static ingestEnvironment(shards: readonly DeliveryPipeline[]): IngestEnvironment {
+    return shards[0]!.stream
+      ? {
+          DELIVERY: 'stream',
+          STREAM_NAME: Fn.join(
+            ',',
+            shards.map((s) => s.stream!.streamName),
+          ),
+        }
+      : {
+          DELIVERY: 'direct',
+          DELIVERY_STREAM_NAME: Fn.join(
+            ',',
+            shards.map((s) => s.deliveryStream.ref),
+          ),
+        };
   }
 }

@@ -7,13 +7,14 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { IngestEnvironment, TokensEnvironment } from '../lambdas/contract/environment';
 import { INGEST_ROUTES } from '../lambdas/contract/routes';
-import type { DeliveryPipeline } from './delivery-pipeline';
+import { DeliveryPipeline } from './delivery-pipeline';
 import { HouseFunction } from './house-function';
 import type { TokenTable } from './token-table';
 
 export interface IngestApiProps {
   readonly tokens: TokenTable;
-  readonly delivery: DeliveryPipeline;
+  /** The delivery shards (Kinesis → Firehose pairs), shard 0 first. */
+  readonly deliveries: readonly DeliveryPipeline[];
   readonly authorizerCacheTtl: Duration;
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
@@ -53,7 +54,7 @@ export class IngestApi extends Construct {
       entry: 'ingest/handler.ts',
       description: 'Segment destination: validates, normalizes and stores events',
       environment: {
-        ...props.delivery.ingestEnvironment(),
+        ...DeliveryPipeline.ingestEnvironment(props.deliveries),
         ...(props.fairShareEventsPerSecond === undefined
           ? {}
           : { FAIR_SHARE_EVENTS_PER_SECOND: String(props.fairShareEventsPerSecond) }),
@@ -64,7 +65,7 @@ export class IngestApi extends Construct {
       memorySize: 512,
       logRetention: props.logRetention,
     });
-    props.delivery.grantPut(this.ingest.function);
+    for (const delivery of props.deliveries) delivery.grantPut(this.ingest.function);
 
     const authorizer = new HttpLambdaAuthorizer('ApiKey', this.authorizer.function, {
       authorizerName: 'segment-api-key',

@@ -14,6 +14,12 @@ import { Construct } from 'constructs';
 import { PipelineDashboard } from './monitoring/pipeline-dashboard';
 import { FIVE_MINUTES, PipelineMetrics } from './monitoring/pipeline-metrics';
 
+/** One Kinesis → Firehose pair, as the alarms see it. */
+export interface DeliveryShardSources {
+  readonly stream?: kinesis.IStream | undefined;
+  readonly deliveryStreamName: string;
+}
+
 /** Alarm thresholds: each a stack setting with a documented default (README, docs/operations.md). */
 export interface AlarmThresholds {
   /** API 5xx answers as a percentage of requests, over 5 minutes. */
@@ -31,8 +37,8 @@ export interface MonitoringProps {
   readonly api: apigwv2.HttpApi;
   readonly ingest: lambda.IFunction;
   readonly authorizer: lambda.IFunction;
-  readonly stream?: kinesis.IStream | undefined;
-  readonly deliveryStreamName: string;
+  /** The delivery shards, shard 0 first: each gets its own Kinesis and Firehose alarms. */
+  readonly shards: readonly DeliveryShardSources[];
   /** The lake bucket: any object Firehose writes under `errors/` raises an alarm. */
   readonly lake: s3.Bucket;
   readonly thresholds: AlarmThresholds;
@@ -80,7 +86,7 @@ export class Monitoring extends Construct {
     });
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
-    const m = new PipelineMetrics(props);
+    const m = new PipelineMetrics({ api: props.api, ...props.shards[0]! });
     this.alarm(
       'ServerErrorRate',
       m.serverErrorRate(),
@@ -93,42 +99,13 @@ export class Monitoring extends Construct {
       1,
       'Kinesis/Firehose did not take records within the retry budget: requests were answered 503.',
     );
-    const throttled = m.kinesis('WriteProvisionedThroughputExceeded');
-    if (throttled) {
-      this.alarm(
-        'KinesisThrottling',
-        throttled,
-        1,
-        'Kinesis refused writes for throughput: retries absorb bursts, sustained throttling ends in 503s.',
-        3,
-      );
-    }
-    this.alarm(
-      'DeliveryFailing',
-      m.firehose('DeliveryToS3.Success', 'Average'),
-      1,
-      'Firehose failed to deliver to S3: records are retried, then written to errors/.',
-      3,
-      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-    );
-    this.alarm(
-      'DeliveryLate',
-      m.firehose('DeliveryToS3.DataFreshness', 'Maximum'),
-      t.freshnessSeconds,
-      `The oldest record in Firehose is older than ${t.freshnessSeconds} s.`,
-      3,
-    );
-    this.alarm(
-      'PartitionQuotaExceeded',
-      m.firehose('PartitionCountExceeded', 'Maximum'),
-      1,
-      'More active partitions than the quota: records go to errors/activePartitionExceeded/ and must be redriven.',
-    );
-    this.alarm(
-      'PartitionsNearQuota',
-      m.firehose('PartitionCount', 'Maximum'),
-      Math.floor((t.activePartitionQuota * t.activePartitionAlarmPercent) / 100),
-      `Active partitions above ${t.activePartitionAlarmPercent}% of the quota (${t.activePartitionQuota}).`,
+    // Shard 0's alarms keep the ids of the single pipeline of earlier releases; shard n's end in `Shard<n>`.
+    props.shards.forEach((shard, n) =>
+      this.shardAlarms(
+        n === 0 ? m : new PipelineMetrics({ api: props.api, ...shard }),
+        n === 0 ? '' : `Shard${n}`,
+        t,
+      ),
     );
     // Any object in Firehose's error output, whatever the error type: the lake bucket sends object-created
     // events to EventBridge (LakeBucket), a rule matches the errors/ prefix, and the rule's own
@@ -163,8 +140,61 @@ export class Monitoring extends Construct {
     this.dashboard = new PipelineDashboard(this, 'Pipeline', {
       metrics: m,
       ingest: props.ingest,
-      hasStream: props.stream !== undefined,
+      hasStream: props.shards[0]!.stream !== undefined,
     }).dashboard;
+  }
+
+  /** The alarms of one Kinesis → Firehose pair. */
+  private shardAlarms(m: PipelineMetrics, suffix: string, t: AlarmThresholds): void {
+    const of = suffix ? ` (delivery shard ${suffix.slice('Shard'.length)})` : '';
+    const throttled = m.kinesis('WriteProvisionedThroughputExceeded');
+    if (throttled) {
+      this.alarm(
+        'KinesisThrottling',
+        throttled,
+        1,
+        `Kinesis refused writes for throughput${of}: requests are answered 503 with Retry-After and Segment resends; sustained, it needs capacity.`,
+        3,
+        undefined,
+        suffix,
+      );
+    }
+    this.alarm(
+      'DeliveryFailing',
+      m.firehose('DeliveryToS3.Success', 'Average'),
+      1,
+      `Firehose failed to deliver to S3${of}: records are retried, then written to errors/.`,
+      3,
+      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      suffix,
+    );
+    this.alarm(
+      'DeliveryLate',
+      m.firehose('DeliveryToS3.DataFreshness', 'Maximum'),
+      t.freshnessSeconds,
+      `The oldest record in Firehose${of} is older than ${t.freshnessSeconds} s.`,
+      3,
+      undefined,
+      suffix,
+    );
+    this.alarm(
+      'PartitionQuotaExceeded',
+      m.firehose('PartitionCountExceeded', 'Maximum'),
+      1,
+      `More active partitions than the quota${of}: records go to errors/activePartitionExceeded/ and must be redriven.`,
+      1,
+      undefined,
+      suffix,
+    );
+    this.alarm(
+      'PartitionsNearQuota',
+      m.firehose('PartitionCount', 'Maximum'),
+      Math.floor((t.activePartitionQuota * t.activePartitionAlarmPercent) / 100),
+      `Active partitions above ${t.activePartitionAlarmPercent}% of the quota (${t.activePartitionQuota})${of}.`,
+      1,
+      undefined,
+      suffix,
+    );
   }
 
   private alarm(
@@ -174,8 +204,10 @@ export class Monitoring extends Construct {
     description: string,
     evaluationPeriods = 1,
     comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    /** `Shard<n>` for the alarms of delivery shard n > 0; the runbook entry is the same. */
+    suffix = '',
   ): void {
-    const alarm = new cloudwatch.Alarm(this, id, {
+    const alarm = new cloudwatch.Alarm(this, `${id}${suffix}`, {
       metric,
       threshold,
       evaluationPeriods,
@@ -185,6 +217,6 @@ export class Monitoring extends Construct {
     });
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
     alarm.addOkAction(new actions.SnsAction(this.topic));
-    this.alarms[id] = alarm;
+    this.alarms[`${id}${suffix}`] = alarm;
   }
 }

@@ -1,5 +1,5 @@
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib/core';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
 import { AdminApi } from './admin-api';
 import type { StackConfig } from './config';
@@ -18,7 +18,10 @@ export interface SegmentLakeStackProps extends StackProps {
 export class SegmentLakeStack extends Stack {
   readonly lake: LakeBucket;
   readonly tokens: TokenTable;
+  /** Delivery shard 0. */
   readonly delivery: DeliveryPipeline;
+  /** Every delivery shard (Kinesis → Firehose pair), shard 0 first. */
+  readonly deliveries: DeliveryPipeline[];
   readonly ingestApi: IngestApi;
   readonly catalog: LakeCatalog;
   readonly admin: AdminApi;
@@ -36,19 +39,25 @@ export class SegmentLakeStack extends Stack {
       expireAfterDays: config.lakeExpireAfterDays,
     });
     this.tokens = new TokenTable(this, 'Tokens', { removalPolicy });
-    this.delivery = new DeliveryPipeline(this, 'Delivery', {
-      lake: this.lake.bucket,
-      delivery: config.delivery,
-      bufferSeconds: config.firehoseBufferSeconds,
-      bufferMiB: config.firehoseBufferMiB,
-      streamRetentionHours: config.streamRetentionHours,
-      streamShards: config.streamShards,
-      logRetention,
-      removalPolicy,
-    });
+    // Shard 0 keeps the construct id (and so the logical ids) of the single pipeline of earlier releases.
+    this.deliveries = Array.from(
+      { length: config.deliveryShards },
+      (_, shard) =>
+        new DeliveryPipeline(this, shard === 0 ? 'Delivery' : `Delivery${shard}`, {
+          lake: this.lake.bucket,
+          delivery: config.delivery,
+          bufferSeconds: config.firehoseBufferSeconds,
+          bufferMiB: config.firehoseBufferMiB,
+          streamRetentionHours: config.streamRetentionHours,
+          streamShards: config.streamShards,
+          logRetention,
+          removalPolicy,
+        }),
+    );
+    this.delivery = this.deliveries[0]!;
     this.ingestApi = new IngestApi(this, 'Ingest', {
       tokens: this.tokens,
-      delivery: this.delivery,
+      deliveries: this.deliveries,
       authorizerCacheTtl: Duration.seconds(config.authorizerCacheTtlSeconds),
       throttleRateLimit: config.throttleRateLimit,
       throttleBurstLimit: config.throttleBurstLimit,
@@ -68,8 +77,7 @@ export class SegmentLakeStack extends Stack {
       api: this.ingestApi.api,
       ingest: this.ingestApi.ingest.function,
       authorizer: this.ingestApi.authorizer.function,
-      stream: this.delivery.stream,
-      deliveryStreamName: this.delivery.deliveryStream.ref,
+      shards: this.deliveries.map((d) => ({ stream: d.stream, deliveryStreamName: d.deliveryStream.ref })),
       lake: this.lake.bucket,
       alarmEmail: config.alarmEmail,
       removalPolicy,
@@ -107,6 +115,15 @@ export class SegmentLakeStack extends Stack {
     new CfnOutput(this, 'GlueDatabase', { value: this.catalog.databaseName });
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.catalog.workGroup.ref });
     new CfnOutput(this, 'DeliveryStreamName', { value: this.delivery.deliveryStream.ref });
+    if (this.deliveries.length > 1)
+      new CfnOutput(this, 'DeliveryShards', {
+        value: Fn.join(
+          ',',
+          this.deliveries.map((d) => d.stream?.streamName ?? d.deliveryStream.ref),
+        ),
+        description:
+          'Every delivery shard, shard 0 first: npm run redrive -- --stream (or --delivery-stream) <this>',
+      });
     if (this.delivery.stream)
       new CfnOutput(this, 'EventStreamName', { value: this.delivery.stream.streamName });
   }

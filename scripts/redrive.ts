@@ -6,6 +6,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoTokenStore } from '../lambdas/adapters/aws/dynamo-token-store';
 import { FirehoseSink } from '../lambdas/adapters/aws/firehose-sink';
 import { KinesisSink } from '../lambdas/adapters/aws/kinesis-sink';
+import { ShardedSink } from '../lambdas/adapters/aws/sharded-sink';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
 import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
 import { systemClock } from '../lambdas/adapters/system/clock';
@@ -36,9 +37,12 @@ async function main(): Promise<void> {
   if (values.bucket) {
     if (!values.table || !(values.stream || values['delivery-stream']))
       throw new Error('--bucket needs --table and --stream (or --delivery-stream)');
-    const sink = values.stream
-      ? new KinesisSink(new KinesisClient({}), values.stream)
-      : new FirehoseSink(new FirehoseClient({}), values['delivery-stream']!);
+    // With several delivery shards, the names are a comma-separated list, shard 0 first (stack outputs).
+    const names = (values.stream ?? values['delivery-stream']!).split(',').map((n) => n.trim());
+    const shards = values.stream
+      ? names.map((name) => new KinesisSink(new KinesisClient({}), name))
+      : names.map((name) => new FirehoseSink(new FirehoseClient({}), name));
+    const sink = shards.length === 1 ? shards[0]! : new ShardedSink(shards);
     report = await runRedrive(
       s3LakeStore(values.bucket),
       sink,

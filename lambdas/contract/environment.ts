@@ -4,7 +4,8 @@ const Name = v.pipe(v.string(), v.minLength(1));
 
 /**
  * The ingest function's environment: `DELIVERY=stream` with `STREAM_NAME` (Kinesis in front of
- * Firehose, the default), or `DELIVERY=direct` with `DELIVERY_STREAM_NAME` (Firehose Direct PUT).
+ * Firehose, the default), or `DELIVERY=direct` with `DELIVERY_STREAM_NAME` (Firehose Direct PUT). With
+ * several delivery shards the name is a comma-separated list, shard 0 first (`shardOf` places customers).
  * lib/ builds it (typed by `IngestEnvironment`); the function reads it with this schema at cold start.
  */
 // Events per second one customer may send through one ingest instance (lambdas/core/ingest/fair-share.ts);

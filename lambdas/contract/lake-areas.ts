@@ -88,3 +88,21 @@ export function partitionJq(): Record<'area' | 'customer_id' | 'received_dt', st
     received_dt: '.received_at[0:10]',
   };
 }
+
+/**
+ * The delivery shard (Kinesis → Firehose pair) of a customer: a stable hash (FNV-1a, 32 bits) of its id,
+ * modulo the number of shards. One customer's records always go through one pair, so each pair's
+ * active partitions are bounded by the customers it serves; the ingest function, redrive and
+ * replay-sim all place customers with this function.
+ *
+ * @example shardOf('acme', 1) // 0
+ */
+export function shardOf(customerId: string, shards: number): number {
+  if (shards <= 1) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < customerId.length; i++) {
+    hash ^= customerId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}

@@ -4,6 +4,7 @@ import { requestPathClientConfig } from '../adapters/aws/clients';
 import { FirehoseSink } from '../adapters/aws/firehose-sink';
 import { KinesisSink } from '../adapters/aws/kinesis-sink';
 import { powertoolsMetrics } from '../adapters/aws/powertools-metrics';
+import { ShardedSink } from '../adapters/aws/sharded-sink';
 import { systemClock } from '../adapters/system/clock';
 import { jsonLogger } from '../adapters/system/json-logger';
 import { IngestEnvSchema } from '../contract/environment';
@@ -20,10 +21,16 @@ import { readEnv } from '../core/shared/read-env';
  */
 export function ingestDepsFromEnv(env: Record<string, string | undefined>): IngestDeps {
   const config = readEnv(IngestEnvSchema, env);
-  const sink =
-    config.DELIVERY === 'stream'
-      ? new KinesisSink(new KinesisClient(requestPathClientConfig()), config.STREAM_NAME)
-      : new FirehoseSink(new FirehoseClient(requestPathClientConfig()), config.DELIVERY_STREAM_NAME);
+  // One client, shared by the shards' sinks.
+  let shards: (KinesisSink | FirehoseSink)[];
+  if (config.DELIVERY === 'stream') {
+    const client = new KinesisClient(requestPathClientConfig());
+    shards = names(config.STREAM_NAME).map((name) => new KinesisSink(client, name));
+  } else {
+    const client = new FirehoseClient(requestPathClientConfig());
+    shards = names(config.DELIVERY_STREAM_NAME).map((name) => new FirehoseSink(client, name));
+  }
+  const sink = shards.length === 1 ? shards[0]! : new ShardedSink(shards);
   const fairShare = config.FAIR_SHARE_EVENTS_PER_SECOND
     ? new FairShare(fairShareLimit(Number(config.FAIR_SHARE_EVENTS_PER_SECOND), DEFAULT_LIMITS), systemClock)
     : undefined;
@@ -37,3 +44,9 @@ export function ingestDepsFromEnv(env: Record<string, string | undefined>): Inge
     metrics: powertoolsMetrics('ingest'),
   };
 }
+
+const names = (list: string) =>
+  list
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);

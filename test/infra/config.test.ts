@@ -15,6 +15,7 @@ describe('stack settings, validated at synth', () => {
       firehoseBufferSeconds: 60,
       firehoseBufferMiB: 128,
       streamRetentionHours: 24,
+      deliveryShards: 1,
       segmentSlug: 'segment-lake-destination',
       alarmServerErrorRatePercent: 1,
       alarmFreshnessSeconds: 900,

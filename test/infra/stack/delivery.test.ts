@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { DATA_OUTPUT_PREFIX, PARTITION_QUERY } from '../../../lib/delivery-pipeline';
-import { synthStack } from '../../support/stack';
+import { policyStatements, synthStack } from '../../support/stack';
 
 describe('the stack: delivery through Kinesis and Firehose', () => {
   let template: Template;
@@ -85,5 +85,39 @@ describe('the stack, with Firehose Direct PUT', () => {
       Action: 'firehose:PutRecordBatch',
       Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DeliveryToLake/), 'Arn'] },
     });
+  });
+});
+
+describe('the stack, with several delivery shards', () => {
+  const { template } = synthStack({ deliveryShards: '3' });
+
+  it('builds three Kinesis → Firehose pairs, shard 0 under the ids of the single pipeline', () => {
+    expect(Object.keys(template.findResources('AWS::Kinesis::Stream')).sort()).toEqual([
+      expect.stringMatching(/^Delivery1Events/),
+      expect.stringMatching(/^Delivery2Events/),
+      expect.stringMatching(/^DeliveryEvents/),
+    ]);
+    expect(Object.keys(template.findResources('AWS::KinesisFirehose::DeliveryStream'))).toHaveLength(3);
+  });
+
+  it('gives the ingest function every stream, shard 0 first, and PutRecords on each', () => {
+    const ingest = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('IngestFunction'),
+    )![1];
+    const streams = ingest.Properties.Environment.Variables.STREAM_NAME['Fn::Join'];
+    expect(streams[0]).toBe(',');
+    expect(streams[1].map((ref: { Ref: string }) => ref.Ref)).toEqual([
+      expect.stringMatching(/^DeliveryEvents/),
+      expect.stringMatching(/^Delivery1Events/),
+      expect.stringMatching(/^Delivery2Events/),
+    ]);
+    const puts = policyStatements(template).filter((s) => s.Action === 'kinesis:PutRecords');
+    expect(puts.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]))).toHaveLength(3);
+  });
+
+  it('alarms on each pair', () => {
+    const alarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    for (const name of ['PartitionsNearQuota', 'KinesisThrottling', 'DeliveryLate'])
+      expect(alarms.filter((id) => id.startsWith(`Monitoring${name}`))).toHaveLength(3);
   });
 });
