@@ -55,6 +55,7 @@ function landingLayout(area: LakeArea): Layout {
     ? {
         partitions: [{ name: 'customer_id', type: 'string' }, received],
         parameters: { ...CUSTOMER_PROJECTION, ...RECEIVED_DT_PROJECTION },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${...} placeholders, not JavaScript
         template: 'customer_id=${customer_id}/received_dt=${received_dt}/',
       }
     : {
@@ -74,6 +75,7 @@ const LEGACY_LAYOUT: Layout = {
     'projection.dt.interval': '1',
     'projection.dt.interval.unit': 'DAYS',
   },
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${...} placeholders, not JavaScript
   template: 'customer_id=${customer_id}/dt=${dt}/',
 };
 

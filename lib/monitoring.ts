@@ -100,13 +100,11 @@ export class Monitoring extends Construct {
       'Kinesis/Firehose did not take records within the retry budget: requests were answered 503.',
     );
     // Shard 0's alarms keep the ids of the single pipeline of earlier releases; shard n's end in `Shard<n>`.
-    props.shards.forEach((shard, n) =>
-      this.shardAlarms(
-        n === 0 ? m : new PipelineMetrics({ api: props.api, ...shard }),
-        n === 0 ? '' : `Shard${n}`,
-        t,
-      ),
-    );
+    for (const [n, shard] of props.shards.entries()) {
+      const metrics = n === 0 ? m : new PipelineMetrics({ api: props.api, ...shard });
+      this.shardAlarms(metrics, n === 0 ? '' : `Shard${n}`, t);
+    }
+
     // Any object in Firehose's error output, whatever the error type: the lake bucket sends object-created
     // events to EventBridge (LakeBucket), a rule matches the errors/ prefix, and the rule's own
     // MatchedEvents metric raises the alarm.

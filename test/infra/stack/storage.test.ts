@@ -80,7 +80,6 @@ describe('the stack: tokens, the lake and its catalog', () => {
     expect(table('events').StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toContain('dt');
     for (const name of ['quarantine', 'ledger']) {
       expect(table(name).PartitionKeys).toEqual([{ Name: 'received_dt', Type: 'string' }]);
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${...} placeholders
       expect(template_(name)).toContain(`/${name}/customer_id=_all/received_dt=\${received_dt}/`);
       expect(table(name).StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toContain(
         'customer_id',
