@@ -1,5 +1,4 @@
 import { estimateCost } from '../../scripts/cost/cost-model';
-import { simulateReplay } from '../../scripts/replay/replay-model';
 
 describe('the cost model', () => {
   const base = {
@@ -35,36 +34,5 @@ describe('the cost model', () => {
       (l) => l.service === 'Firehose ingestion',
     )!;
     expect(single.usd).toBeCloseTo(((1e6 * 5 * 1024) / 1024 ** 3) * 0.029, 5);
-  });
-});
-
-describe('the Replay simulation', () => {
-  const scenario = {
-    customers: 10,
-    years: 2,
-    eventsPerDay: 10_000,
-    replayEventsPerSecond: 1_000,
-    concurrentReplays: 2,
-    bufferSeconds: 60,
-    order: 'chronological' as const,
-    liveEventsPerSecond: 5,
-    liveCustomers: 10,
-    eventBytes: 1300,
-    now: Date.UTC(2026, 10, 28),
-  };
-
-  it('counts the day partitions a chronological replay touches per buffer window, plus live ones', () => {
-    const report = simulateReplay(scenario);
-
-    // 60,000 events per window at 10,000 a day, from a midnight start: exactly 6 days per replaying customer.
-    expect(report.peakActivePartitions).toBe(2 * 6 + 10);
-    expect(report.durationSeconds).toBeCloseTo(5 * ((730 * 10_000) / 1_000), 0);
-    expect(report.peakEventsPerSecond).toBe(2_000 + 50);
-  });
-
-  it('shows why order matters: shuffled history touches far more partitions', () => {
-    const shuffled = simulateReplay({ ...scenario, order: 'shuffled' });
-
-    expect(shuffled.peakActivePartitions).toBeGreaterThan(500);
   });
 });
