@@ -13,8 +13,9 @@ export const FIREHOSE_ERRORS_PREFIX = 'errors';
 export const FIREHOSE_PREFIXES = [...LAKE_AREAS, FIREHOSE_ERRORS_PREFIX] as const;
 
 /**
- * The routing rule: a line goes to the first area whose marker field it has, else to `events`.
- * Quarantine entries carry `reason`, ledger lines `ledger_version`; events carry neither.
+ * The routing rule: a line names its area in its `area` field. Lines written before that field (read
+ * back from errors/ by redrive) go to the first area whose marker field they have, else to `events`:
+ * quarantine entries carry `reason`, ledger lines `ledger_version`, events neither.
  */
 export const AREA_MARKERS = [
   { area: 'quarantine', field: 'reason' },
@@ -24,13 +25,16 @@ export const DEFAULT_AREA: LakeArea = 'events';
 
 /** The area of a parsed lake line, by the routing rule. */
 export function areaOf(record: object): LakeArea {
+  const named = (record as { area?: unknown }).area;
+  if (typeof named === 'string' && (LAKE_AREAS as readonly string[]).includes(named))
+    return named as LakeArea;
   for (const { area, field } of AREA_MARKERS) if (Object.hasOwn(record, field)) return area;
   return DEFAULT_AREA;
 }
 
 /**
  * The same rule as a jq 1.6 expression, for Firehose's MetadataExtraction processor:
- * `(if has("reason") then "quarantine" elif has("ledger_version") then "ledger" else "events" end)`.
+ * `(.area // (if has("reason") then "quarantine" elif has("ledger_version") then "ledger" else "events" end))`.
  */
 export function areaJq(): string {
   const [first, ...rest] = AREA_MARKERS;
@@ -38,7 +42,7 @@ export function areaJq(): string {
     `if has("${first.field}") then "${first.area}"`,
     ...rest.map(({ area, field }) => `elif has("${field}") then "${area}"`),
   ];
-  return `(${branches.join(' ')} else "${DEFAULT_AREA}" end)`;
+  return `(.area // (${branches.join(' ')} else "${DEFAULT_AREA}" end))`;
 }
 
 /**
@@ -79,12 +83,12 @@ export function receivedDt(record: { received_at?: unknown }): string {
  * customer and the receive date, by the same rules as `areaOf`, `partitionCustomer` and `receivedDt`.
  */
 export function partitionJq(): Record<'area' | 'customer_id' | 'received_dt', string> {
-  const shared = AREA_MARKERS.filter(({ area }) => !PARTITIONED_BY_CUSTOMER[area])
-    .map(({ field }) => `has("${field}")`)
+  const shared = LAKE_AREAS.filter((area) => !PARTITIONED_BY_CUSTOMER[area])
+    .map((area) => `. == "${area}"`)
     .join(' or ');
   return {
     area: areaJq(),
-    customer_id: `(if ${shared} then "${SHARED_PARTITION_CUSTOMER}" else .customer_id end)`,
+    customer_id: `(if (${areaJq()} | ${shared}) then "${SHARED_PARTITION_CUSTOMER}" else .customer_id end)`,
     received_dt: '.received_at[0:10]',
   };
 }

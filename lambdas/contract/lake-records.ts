@@ -59,6 +59,8 @@ export const PARTITION_KEYS = ['customer_id', 'dt'] as const;
  */
 export const EVENT_FIELDS = {
   schema_version: field(v.literal(1), 'int'),
+  // Every line names its area: the one field Firehose's jq query routes by (lake-areas.ts).
+  area: field(v.literal('events'), 'string'),
   message_id: field(Text, 'string'),
   message_id_generated: field(v.boolean(), 'boolean'),
   customer_id: field(Text, 'string'),
@@ -85,6 +87,7 @@ export type Reason = v.InferOutput<typeof ReasonSchema>;
 /** A message that could not be accepted, kept with its reason in `quarantine/customer_id=<id>/dt=<receive date>/`. */
 export const QUARANTINE_FIELDS = {
   schema_version: field(v.literal(1), 'int'),
+  area: field(v.literal('quarantine'), 'string'),
   customer_id: field(Text, 'string'),
   dt: field(Day, 'string'),
   received_at: field(Iso, 'string'),
@@ -102,6 +105,7 @@ export type QuarantineEntry = v.InferOutput<typeof QuarantineEntrySchema>;
 /** A quarantine line as read back from the lake: lines written before request ids have none. */
 export const StoredQuarantineEntrySchema = v.object({
   ...entries(QUARANTINE_FIELDS),
+  area: v.optional(v.literal('quarantine')),
   request_id: v.optional(Text),
 });
 export type StoredQuarantineEntry = v.InferOutput<typeof StoredQuarantineEntrySchema>;
@@ -114,6 +118,7 @@ export type StoredQuarantineEntry = v.InferOutput<typeof StoredQuarantineEntrySc
  */
 export const LEDGER_FIELDS = {
   ledger_version: field(v.literal(2), 'int'),
+  area: field(v.literal('ledger'), 'string'),
   request_id: field(Text, 'string'),
   source: field(v.picklist(['ingest', 'redrive']), 'string'),
   customer_id: field(Text, 'string'),
@@ -130,13 +135,14 @@ export type LedgerEntry = v.InferOutput<typeof LedgerEntrySchema>;
 /** An event line as read back from the lake: lines written before request ids and the timestamp flag lack them. */
 export const StoredLakeEventSchema = v.object({
   ...entries(EVENT_FIELDS),
+  area: v.optional(v.literal('events')),
   request_id: v.optional(Text),
   timestamp_out_of_range: v.optional(v.boolean()),
 });
 
 /** A ledger line as read back: this version's, or a per-day line of version 1 (not joined by completeness). */
 export const StoredLedgerEntrySchema = v.union([
-  LedgerEntrySchema,
+  v.object({ ...entries(LEDGER_FIELDS), area: v.optional(v.literal('ledger')) }),
   v.object({ ledger_version: v.literal(1), customer_id: Text, dt: Day, accepted: Count }),
 ]);
 

@@ -47,6 +47,7 @@ export function lakeLineJson(
     area === 'events'
       ? {
           schema_version: 1,
+          area: 'events',
           message_id: messageId,
           message_id_generated: false,
           ...common,
@@ -62,6 +63,7 @@ export function lakeLineJson(
         }
       : {
           schema_version: 1,
+          area: 'quarantine',
           ...common,
           index: 0,
           message_id: messageId,

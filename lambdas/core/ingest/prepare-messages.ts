@@ -57,6 +57,7 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
     out.errors.push({ index, messageId, code: reason.code, reason: reason.message });
     out.quarantine.push({
       schema_version: 1,
+      area: 'quarantine',
       customer_id: ctx.customerId,
       dt: utcDate(ctx.receivedAt),
       received_at: receivedIso,

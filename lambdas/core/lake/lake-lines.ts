@@ -47,6 +47,7 @@ export function ledgerLine(
 ): LakeLine {
   const entry: LedgerEntry = {
     ledger_version: 2,
+    area: 'ledger',
     request_id: requestId,
     source,
     customer_id: customerId,
@@ -67,6 +68,7 @@ export function unreadableBody(
 ): QuarantineEntry {
   return {
     schema_version: 1,
+    area: 'quarantine',
     customer_id: customerId,
     dt: utcDate(receivedAt),
     received_at: new Date(receivedAt).toISOString(),

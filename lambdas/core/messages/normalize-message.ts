@@ -50,6 +50,7 @@ export function normalizeMessage(
     message.messageId ?? contentMessageId(ctx.customerId, fieldsJson ?? JSON.stringify(fields));
   return {
     schema_version: 1,
+    area: 'events',
     message_id: messageId,
     message_id_generated: message.messageId === undefined,
     customer_id: ctx.customerId,
