@@ -125,7 +125,7 @@ function report(plan: ReplayPlan): string {
     `  live traffic meanwhile: ${n(i.liveCustomers)} customers, ${n(i.liveRequestsPerSecond)} requests/s (--live-customers, --live-rate)`,
     `  events: ${n(plan.events)}; duration ${n(plan.durationHours, 1)} h; ingest ${n(plan.eventsPerSecond)} events/s, ${n(plan.mibPerSecond, 1)} MiB/s, ${n(plan.recordsPerSecond)} Kinesis records/s (events + ledger line per request)`,
     `  peak active partitions per delivery stream: ${n(plan.peakPartitionsPerStream)} (every customer's events partition and the shared quarantine and ledger ones, two days each around a UTC midnight)`,
-    `  Lambda concurrency: ingest ${n(plan.ingestConcurrency)} (rate × ${i.ingestMs} ms), authorizer ${n(plan.authorizerConcurrency)} (one call per key per ${i.authorizerCacheTtlSeconds} s)`,
+    `  Lambda concurrency: ingest ${n(plan.ingestConcurrency)} (rate × ${i.ingestMs} ms, reached in ~${plan.lambdaRampSeconds} s at ${n(QUOTAS.scalingPer10Seconds)} more per 10 s), authorizer ${n(plan.authorizerConcurrency)} (one call per key per ${i.authorizerCacheTtlSeconds} s)`,
     plan.onDemandWarmUpMinutes > 0
       ? `  on-demand Kinesis needs ~${plan.onDemandWarmUpMinutes} min of doubling (${QUOTAS.onDemandDoublingMinutes} min each from ${QUOTAS.onDemandStartMiBPerSecond} MiB/s) before it stops throttling`
       : '  Kinesis: no warm-up needed at this rate',

@@ -79,6 +79,8 @@ export interface ReplayPlan {
   peakPartitionsPerStream: number;
   ingestConcurrency: number;
   authorizerConcurrency: number;
+  /** Seconds for Lambda to scale to that concurrency (1,000 more per 10 s per function). */
+  lambdaRampSeconds: number;
   /** Minutes for an on-demand stream to grow from its start capacity to what the Replay needs (0: provisioned or enough). */
   onDemandWarmUpMinutes: number;
   checks: Check[];
@@ -203,6 +205,7 @@ export function planReplay(input: ReplayInput): ReplayPlan {
     peakPartitionsPerStream,
     ingestConcurrency,
     authorizerConcurrency,
+    lambdaRampSeconds: Math.ceil(ingestConcurrency / QUOTAS.scalingPer10Seconds) * 10,
     onDemandWarmUpMinutes,
     checks,
     breaksFirst: over[0],

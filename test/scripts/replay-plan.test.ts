@@ -43,6 +43,7 @@ describe('replay-sim: the plan’s arithmetic, on hand-computed cases', () => {
     expect(plan.mibPerSecond).toBeCloseTo((5_000 * 1_300) / 2 ** 20, 6);
     expect(plan.peakPartitionsPerStream).toBe(404);
     expect(plan.ingestConcurrency).toBe(150); // 5,000/s × 30 ms
+    expect(plan.lambdaRampSeconds).toBe(10); // within the first 1,000-per-10-s step
     expect(plan.authorizerConcurrency).toBe(1); // 200 keys per 300 s × 10 ms, rounded up
     // On-demand starts at 4,000 records/s: 2.5× short, two doublings of ~15 min.
     expect(plan.onDemandWarmUpMinutes).toBe(30);
@@ -101,6 +102,7 @@ describe('replay-sim: the plan’s arithmetic, on hand-computed cases', () => {
     });
 
     expect(plan.ingestConcurrency).toBe(1_600);
+    expect(plan.lambdaRampSeconds).toBe(20);
     expect(plan.breaksFirst?.what).toMatch(/^Lambda concurrency/);
     // (1,601 ÷ 0.8 + 100), rounded up to the thousand.
     expect(plan.recommended.accountConcurrency).toBe(3_000);
