@@ -54,6 +54,8 @@ export class HouseFunction extends Construct {
       projectRoot: ROOT,
       depsLockFilePath: join(ROOT, 'package-lock.json'),
       description: props.description,
+      // Node.js 22 on Lambda: deprecated on 2027-04-30, creation disabled on 2027-06-01 (cfn-lint's
+      // runtime table, rule E2533). Move to the next LTS runtime before then.
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
