@@ -1,3 +1,4 @@
+import { SEMANTIC_SPECS } from '../../lambdas/core/messages/event-name-table';
 import {
   compileAliases,
   foldEventName,
@@ -61,5 +62,44 @@ describe('normalizeEventName', () => {
   it('folds separators, case and camelCase away', () => {
     expect(foldEventName('Sign-Up_now')).toBe('signupnow');
     expect(foldEventName('signUpNow')).toBe('signupnow');
+  });
+});
+
+describe('Segment semantic spec names', () => {
+  const specNames = Object.entries(SEMANTIC_SPECS).flatMap(([spec, events]) =>
+    Object.keys(events).map((name) => [spec, name] as const),
+  );
+
+  it.each(specNames)('keeps %s’s “%s” exactly as the spec spells it', (_spec, name) => {
+    expect(normalizeEventName(name).canonical).toBe(name);
+  });
+
+  it('covers every spec the issue names, with no name in two specs', () => {
+    expect(Object.keys(SEMANTIC_SPECS).sort()).toEqual(
+      ['A/B Testing', 'B2B SaaS', 'E-Commerce v2', 'Email', 'Live Chat', 'Mobile', 'Video'].sort(),
+    );
+    const names = specNames.map(([, name]) => name);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('folds other spellings of a spec name onto it', () => {
+    expect(normalizeEventName('email_marked_as_spam').canonical).toBe('Email Marked as Spam');
+    expect(normalizeEventName('EMAIL MARKED AS SPAM').canonical).toBe('Email Marked as Spam');
+    expect(normalizeEventName('productAddedToWishlist').canonical).toBe('Product Added to Wishlist');
+    expect(normalizeEventName('video-playback-started').canonical).toBe('Video Playback Started');
+  });
+
+  it('title-cases an unknown name as the specs do: connector words lower case unless first', () => {
+    expect(normalizeEventName('report_exported_as_pdf').canonical).toBe('Report Exported as Pdf');
+    expect(normalizeEventName('the plan upgraded').canonical).toBe('The Plan Upgraded');
+    expect(normalizeEventName('invoice sent to customer from app').canonical).toBe(
+      'Invoice Sent to Customer from App',
+    );
+  });
+
+  it('leaves ambiguous bare words alone instead of guessing an event', () => {
+    expect(normalizeEventName('search').canonical).toBe('Search');
+    expect(normalizeEventName('checkout').canonical).toBe('Checkout');
+    expect(normalizeEventName('invite').canonical).toBe('Invite');
   });
 });

@@ -1,5 +1,5 @@
 import { boundedMemo } from '../shared/bounded-memo';
-import { SEMANTIC_EVENTS } from './event-name-table';
+import { CONNECTOR_WORDS, SEMANTIC_EVENTS } from './event-name-table';
 
 /** A customer's own aliases: any spelling of the key means the value (a canonical event name). */
 export type EventAliases = Readonly<Record<string, string>>;
@@ -38,8 +38,13 @@ const SEMANTIC_BY_KEY: ReadonlyMap<string, string> = new Map(
   ),
 );
 
+/** Title Case as the specs write names: every word capitalized but connector words after the first. */
 function titleCase(words: string[]): string {
-  return words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join(' ');
+  return words
+    .map((word, i) =>
+      i > 0 && CONNECTOR_WORDS.has(word) ? word : word.charAt(0).toUpperCase() + word.slice(1),
+    )
+    .join(' ');
 }
 
 /** Folds a customer's alias table once, so lookups per event are a map read. */
