@@ -7,6 +7,7 @@ import {
   revokeToken,
   setCustomerStatus,
   setEventAlias,
+  setTrackingPlan,
   summarize,
 } from '../core/keys/token-admin';
 import type { TokenStore } from '../core/keys/token-store';
@@ -41,6 +42,7 @@ const AliasBody = v.object({
  * a route added to the contract without a handler here does not compile.
  */
 function routeTable(deps: AdminDeps): Record<AdminRoute, RouteHandler> {
+  const now = () => new Date(deps.clock.now());
   const setStatus = (status: 'enabled' | 'disabled'): RouteHandler =>
     async function setStatusRoute(_event, params) {
       const customer = await setCustomerStatus(
@@ -96,6 +98,28 @@ function routeTable(deps: AdminDeps): Record<AdminRoute, RouteHandler> {
         new Date(deps.clock.now()),
       );
       return jsonAnswer(200, { customerId: customer.customerId, eventAliases: customer.eventAliases });
+    },
+    'PUT /admin/customers/{customerId}/tracking-plan': async function setPlan(event, params) {
+      const body = parseJson(event);
+      if (body === undefined)
+        throw new AdminInputError('The body must be a tracking plan as JSON (docs/data-quality.md).');
+      const customer = await setTrackingPlan(deps.tokens, params.customerId ?? '', body, now());
+      deps.logger.info('tracking plan set', {
+        customerId: customer.customerId,
+        events: Object.keys(customer.trackingPlan?.events ?? {}).length,
+      });
+      return jsonAnswer(200, { customerId: customer.customerId, trackingPlan: customer.trackingPlan });
+    },
+    'GET /admin/customers/{customerId}/tracking-plan': async function showPlan(_event, params) {
+      const customer = await deps.tokens.getCustomer(params.customerId ?? '');
+      if (!customer?.trackingPlan)
+        throw new NotFoundError(`Customer "${String(params.customerId).slice(0, 80)}" has no tracking plan.`);
+      return jsonAnswer(200, { customerId: customer.customerId, trackingPlan: customer.trackingPlan });
+    },
+    'DELETE /admin/customers/{customerId}/tracking-plan': async function clearPlan(_event, params) {
+      const customer = await setTrackingPlan(deps.tokens, params.customerId ?? '', undefined, now());
+      deps.logger.info('tracking plan cleared', { customerId: customer.customerId });
+      return jsonAnswer(200, { customerId: customer.customerId, trackingPlan: null });
     },
   };
 }

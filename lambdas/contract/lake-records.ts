@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { ViolationSchema } from './tracking-plan';
 
 /**
  * The lake's records, defined once. Each field has its schema (the TypeScript type is inferred from it)
@@ -23,11 +24,18 @@ export const REASON_CODES = [
   'invalid_timestamp',
   'invalid_field',
   'unreadable_body',
+  'plan_violation',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
 /** Hive types Glue understands for these columns. */
-export type GlueType = 'int' | 'bigint' | 'string' | 'boolean' | 'struct<code:string,message:string>';
+export type GlueType =
+  | 'int'
+  | 'bigint'
+  | 'string'
+  | 'boolean'
+  | 'struct<code:string,message:string>'
+  | 'array<struct<path:string,rule:string,message:string>>';
 
 interface Field<S extends v.GenericSchema> {
   schema: S;
@@ -74,6 +82,10 @@ export const EVENT_FIELDS = {
   anonymous_id: field(NullableText, 'string'),
   timestamp: field(Iso, 'string'),
   timestamp_out_of_range: field(v.boolean(), 'boolean'),
+  // The customer's tracking plan: whether it names this event (null without a plan), and how the event
+  // breaks it (empty when clean). docs/data-quality.md.
+  planned: field(v.nullable(v.boolean()), 'boolean'),
+  violations: field(v.array(ViolationSchema), 'array<struct<path:string,rule:string,message:string>>'),
   received_at: field(Iso, 'string'),
   // The message as sent, as JSON text in Athena: json_extract_scalar(message, '$.properties.x').
   message: field(JsonObject, 'string'),
@@ -98,6 +110,11 @@ export const QUARANTINE_FIELDS = {
   raw: field(v.optional(v.unknown()), 'string'),
   raw_body: field(v.optional(Text), 'string'),
   raw_truncated: field(v.optional(v.boolean()), 'boolean'),
+  /** With reason `plan_violation`: how the message breaks its customer's tracking plan. */
+  violations: field(
+    v.optional(v.array(ViolationSchema)),
+    'array<struct<path:string,rule:string,message:string>>',
+  ),
 } as const;
 export const QuarantineEntrySchema = v.object(entries(QUARANTINE_FIELDS));
 export type QuarantineEntry = v.InferOutput<typeof QuarantineEntrySchema>;
@@ -136,6 +153,8 @@ export type LedgerEntry = v.InferOutput<typeof LedgerEntrySchema>;
 export const StoredLakeEventSchema = v.object({
   ...entries(EVENT_FIELDS),
   area: v.optional(v.literal('events')),
+  planned: v.optional(v.nullable(v.boolean())),
+  violations: v.optional(v.array(ViolationSchema)),
   request_id: v.optional(Text),
   timestamp_out_of_range: v.optional(v.boolean()),
 });

@@ -12,5 +12,8 @@ export const ADMIN_ROUTES = [
   'POST /admin/customers/{customerId}/disable',
   'POST /admin/customers/{customerId}/enable',
   'POST /admin/customers/{customerId}/aliases',
+  'PUT /admin/customers/{customerId}/tracking-plan',
+  'GET /admin/customers/{customerId}/tracking-plan',
+  'DELETE /admin/customers/{customerId}/tracking-plan',
 ] as const;
 export type AdminRoute = (typeof ADMIN_ROUTES)[number];

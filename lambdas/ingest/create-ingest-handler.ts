@@ -30,6 +30,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
           customerId: principal.customerId,
           requestId: event.requestContext.requestId,
           aliases: principal.aliases,
+          plan: principal.plan,
           // `/v1/purchase` names a type too: messages without their own get it, and are refused as
           // unsupported_type (501), as they would be with `"type": "purchase"` in the body.
           routeType: pathType || undefined,

@@ -71,6 +71,7 @@ describe('authorize', () => {
       customerId: 'acme',
       tokenId: record.tokenId,
       eventAliases: JSON.stringify({ Joined: 'Signed Up' }),
+      trackingPlan: '',
     });
   });
 

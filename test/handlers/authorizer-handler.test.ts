@@ -30,7 +30,7 @@ describe('authorizer handler', () => {
 
     expect(result).toEqual({
       isAuthorized: true,
-      context: { customerId: 'acme', tokenId: record.tokenId, eventAliases: '{}' },
+      context: { customerId: 'acme', tokenId: record.tokenId, eventAliases: '{}', trackingPlan: '' },
     });
     expect(logs.join()).not.toContain(token);
     expect(logs.join()).not.toContain(header.slice(6));

@@ -6,6 +6,7 @@ import {
   unreadableBody,
 } from '../lake/lake-lines';
 import { type LakeLine, packRecords } from '../lake/pack-records';
+import type { CompiledPlan } from '../quality/tracking-plan';
 import {
   BadRequestError,
   InvalidMessageError,
@@ -27,6 +28,8 @@ export interface IngestRequest extends RawBody {
   /** Unique per request (API Gateway's request id): every lake line of the request carries it. */
   requestId: string;
   aliases: ReadonlyMap<string, string>;
+  /** The customer's tracking plan, compiled (from the authorizer's verdict). */
+  plan?: CompiledPlan | undefined;
   /** `track` for `POST /v1/track`: the type of messages that do not name one. */
   routeType?: string | undefined;
 }

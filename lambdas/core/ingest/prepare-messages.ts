@@ -3,6 +3,7 @@ import { boundedJson, MAX_MESSAGE_DEPTH } from '../messages/json-depth';
 import { normalizeMessage } from '../messages/normalize-message';
 import { utcDate } from '../messages/timestamps';
 import { canonicalMessage, validateMessage } from '../messages/validate-message';
+import type { CompiledPlan } from '../quality/tracking-plan';
 import type { ParsedBody } from './parse-body';
 
 // A too-deep message is kept as an excerpt this long: enough to see what it was and who sent it.
@@ -16,6 +17,8 @@ export interface PrepareContext {
   routeType?: string | undefined;
   /** The request that delivers the messages; every lake line of it carries this id. */
   requestId: string;
+  /** The customer's tracking plan, compiled; none: every event lands with `planned: null`. */
+  plan?: CompiledPlan | undefined;
 }
 
 /** Per-message outcome for a message that did not reach the events lake. */
@@ -51,7 +54,7 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
     index: number,
     reason: Reason,
     fields: unknown,
-    kept: Pick<QuarantineEntry, 'raw' | 'raw_body' | 'raw_truncated'>,
+    kept: Pick<QuarantineEntry, 'raw' | 'raw_body' | 'raw_truncated' | 'violations'>,
   ) => {
     const messageId = messageIdOf(fields);
     out.errors.push({ index, messageId, code: reason.code, reason: reason.message });
@@ -94,6 +97,19 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
     if (seen.has(event.message_id)) {
       out.duplicates += 1;
       return;
+    }
+    if (ctx.plan) {
+      const check = ctx.plan.check(event.type, event.event_key, validation.fields);
+      if (ctx.plan.mode === 'quarantine' && check.violations.length > 0) {
+        const reason: Reason = {
+          code: 'plan_violation',
+          message: `The event breaks the tracking plan: ${check.violations.map((x) => x.message).join('; ')}.`,
+        };
+        quarantine(index, reason, validation.fields, { raw, violations: check.violations });
+        return;
+      }
+      event.planned = check.planned;
+      event.violations = check.violations;
     }
     seen.add(event.message_id);
     out.events.push(event);

@@ -1,4 +1,5 @@
 import { compileAliases } from '../messages/normalize-event-name';
+import { type CompiledPlan, planFromText } from '../quality/tracking-plan';
 import { boundedMemo } from '../shared/bounded-memo';
 import { ForbiddenError, UnauthorizedError } from '../shared/errors';
 import type { TokenStore } from './token-store';
@@ -9,7 +10,7 @@ import { hashesEqual, hashToken, isWellFormedToken, keyFromAuthorization } from 
  * `requestContext.authorizer.lambda`). Values are strings: HTTP API contexts carry only scalars.
  */
 export type AuthContext =
-  | { customerId: string; tokenId: string; eventAliases: string }
+  | { customerId: string; tokenId: string; eventAliases: string; trackingPlan: string }
   | { denied: 'missing_api_key' | 'invalid_api_key' | 'customer_disabled' };
 
 /**
@@ -45,12 +46,16 @@ export async function authorize(
     customerId: record.customerId,
     tokenId: record.tokenId,
     eventAliases: JSON.stringify(customer?.eventAliases ?? {}),
+    // The plan travels with the verdict (cached per key like the aliases): '' when there is none.
+    trackingPlan: customer?.trackingPlan ? JSON.stringify(customer.trackingPlan) : '',
   };
 }
 
 export interface Principal {
   customerId: string;
   aliases: ReadonlyMap<string, string>;
+  /** The customer's tracking plan, compiled; undefined without one. */
+  plan: CompiledPlan | undefined;
 }
 
 /**
@@ -76,7 +81,11 @@ export function principalFrom(context: Partial<Record<string, unknown>> | undefi
       'The API key is not valid (unknown, malformed or revoked): update it in the destination settings.',
     );
   }
-  return { customerId, aliases: aliasesFor(context?.eventAliases) };
+  return {
+    customerId,
+    aliases: aliasesFor(context?.eventAliases),
+    plan: planFromText(typeof context?.trackingPlan === 'string' ? context.trackingPlan : ''),
+  };
 }
 
 // Warm functions see the same few customers' alias tables over and over: compile each once.

@@ -1,4 +1,5 @@
 import { buildEnableLink, type EnableLinkOptions } from '../onboarding/enable-link';
+import { parsePlan } from '../quality/tracking-plan';
 import { AdminInputError, NotFoundError } from '../shared/errors';
 import type { CustomerRecord, TokenStore } from './token-store';
 import { CUSTOMER_ID_PATTERN, type IssuedToken, issueToken, type TokenRecord } from './tokens';
@@ -67,6 +68,27 @@ export async function setEventAlias(
     eventAliases: { ...customer.eventAliases, [from.trim()]: to.trim() },
     updatedAt: now.toISOString(),
   };
+  await store.putCustomer(updated);
+  return updated;
+}
+
+/**
+ * Sets (or, with `undefined`, clears) a customer's tracking plan, after checking it: every JSON Schema
+ * in it must compile. It takes effect within the authorizer cache TTL, like keys and aliases.
+ */
+export async function setTrackingPlan(
+  store: TokenStore,
+  customerId: string,
+  plan: unknown,
+  now: Date,
+): Promise<CustomerRecord> {
+  checkCustomerId(customerId);
+  const customer = await ensureCustomer(store, customerId, now);
+  const { trackingPlan: _previous, ...rest } = customer;
+  const updated: CustomerRecord =
+    plan === undefined
+      ? { ...rest, updatedAt: now.toISOString() }
+      : { ...rest, trackingPlan: parsePlan(plan), updatedAt: now.toISOString() };
   await store.putCustomer(updated);
   return updated;
 }

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { TrackingPlanSchema } from '../../contract/tracking-plan';
 import { CUSTOMER_ID_PATTERN, type TokenRecord } from './tokens';
 
 /** A customer's settings: whether it may send, and its own event-name aliases. */
@@ -7,6 +8,8 @@ export const CustomerRecordSchema = v.object({
   status: v.picklist(['enabled', 'disabled']),
   // Customers stored before aliases existed have none.
   eventAliases: v.optional(v.record(v.string(), v.string()), {}),
+  /** The customer's tracking plan, if it has one (docs/data-quality.md). */
+  trackingPlan: v.optional(TrackingPlanSchema),
   updatedAt: v.pipe(v.string(), v.isoTimestamp('must be an ISO-8601 time')),
 });
 export type CustomerRecord = v.InferOutput<typeof CustomerRecordSchema>;

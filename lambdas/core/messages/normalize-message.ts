@@ -64,6 +64,8 @@ export function normalizeMessage(
     anonymous_id: message.anonymousId ?? null,
     timestamp: timestampText(message.timestamp, instant),
     timestamp_out_of_range: outOfRange,
+    planned: null,
+    violations: [],
     received_at: ctx.receivedIso ?? new Date(ctx.receivedAt).toISOString(),
     message: fields,
   };

@@ -70,6 +70,7 @@ describe('DynamoTokenStore against dynalite', () => {
       customerId: 'gamma',
       tokenId: record.tokenId,
       eventAliases: '{"Joined":"Signed Up"}',
+      trackingPlan: '',
     });
     await store.putCustomer({
       customerId: 'gamma',
