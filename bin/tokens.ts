@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoTokenStore } from '../lambdas/adapters/aws/dynamo-token-store';
@@ -8,6 +9,7 @@ import {
   revokeToken,
   setCustomerStatus,
   setEventAlias,
+  setTrackingPlan,
   summarize,
 } from '../lambdas/core/keys/token-admin';
 import type { TokenStore } from '../lambdas/core/keys/token-store';
@@ -26,6 +28,10 @@ const USAGE = `Usage: npm run tokens -- <command> [options]
   alias set --customer <id> --from <name> --to <canonical>
                                           map a customer's own event name to a canonical one
   alias list --customer <id>
+  plan set --customer <id> --file <plan.json>
+                                          set the customer's tracking plan (docs/data-quality.md)
+  plan show --customer <id>               print it
+  plan clear --customer <id>              remove it
 
 Options for every command:
   --table <name>   use the deployed DynamoDB table (stack output TokensTableName) with the
@@ -44,6 +50,7 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
       from: { type: 'string' },
       to: { type: 'string' },
       table: { type: 'string' },
+      file: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -136,6 +143,32 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
         return JSON.stringify(found?.eventAliases ?? {}, null, values.json ? 0 : 2);
       }
       throw new AdminInputError('alias takes "set" or "list".');
+    }
+    case 'plan': {
+      if (rest[0] === 'set') {
+        if (!values.file) throw new AdminInputError('plan set needs --file <plan.json>.');
+        let plan: unknown;
+        try {
+          plan = JSON.parse(readFileSync(values.file, 'utf8'));
+        } catch (error) {
+          throw new AdminInputError(`Cannot read ${values.file} as JSON: ${(error as Error).message}`);
+        }
+        const updated = await setTrackingPlan(store, customer(), plan, new Date());
+        const events = Object.keys(updated.trackingPlan?.events ?? {}).length;
+        return values.json
+          ? JSON.stringify(updated.trackingPlan)
+          : `Customer ${updated.customerId}: tracking plan set (${events} events, mode ${updated.trackingPlan?.mode}). It applies within the authorizer cache TTL.`;
+      }
+      if (rest[0] === 'show') {
+        const found = await store.getCustomer(customer());
+        if (!found?.trackingPlan) throw new AdminInputError(`Customer ${customer()} has no tracking plan.`);
+        return JSON.stringify(found.trackingPlan, null, values.json ? 0 : 2);
+      }
+      if (rest[0] === 'clear') {
+        const updated = await setTrackingPlan(store, customer(), undefined, new Date());
+        return values.json ? JSON.stringify(null) : `Customer ${updated.customerId}: tracking plan cleared.`;
+      }
+      throw new AdminInputError('plan takes "set", "show" or "clear".');
     }
     default:
       throw new AdminInputError(`Unknown command "${command}".\n\n${USAGE}`);

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoTokenStore } from '../../lambdas/adapters/aws/dynamo-token-store';
 import type { AuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
-import { createToken } from '../../lambdas/core/keys/token-admin';
+import { createToken, setTrackingPlan } from '../../lambdas/core/keys/token-admin';
 import type { IngestHandler } from '../../lambdas/ingest/create-ingest-handler';
 import { authorizerEvent as apiAuthorizerEvent, localRequest } from '../../local/api-gateway-events';
 import {
@@ -105,6 +107,64 @@ describe('the Lambda handlers, composed exactly as deployed', () => {
       ['deployed-1', 'acme', 'Signed Up'],
       ['deployed-2', 'acme', 'Signed Up'],
     ]);
+  });
+
+  it('applies a tracking plan stored in DynamoDB: flagged in the record, or quarantined', async () => {
+    const store = new DynamoTokenStore(new DynamoDBClient(emulatorClientConfig(dynamo.endpoint)), 'tokens');
+    const { token } = await createToken(store, 'planned', TEST_NOW);
+    const plan = JSON.parse(
+      readFileSync(join(__dirname, '..', 'fixtures', 'plans', 'signup-plan.json'), 'utf8'),
+    );
+    const authorizer = coldStart<AuthorizerHandler>('../../lambdas/authorizer/handler', {
+      ...baseEnv,
+      TOKENS_TABLE: 'tokens',
+    });
+    const ingest = coldStart<IngestHandler>('../../lambdas/ingest/handler', {
+      ...baseEnv,
+      DELIVERY: 'stream',
+      STREAM_NAME: 'events',
+    });
+    const header = `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
+    const send = async (messages: unknown[]) => {
+      const verdict = await authorizer(authorizerEvent(header), lambdaContext);
+      return ingest(
+        createIngestEvent({ body: JSON.stringify({ batch: messages }), authorizer: verdict.context }),
+        lambdaContext,
+      );
+    };
+    const batch = (tag: string) => [
+      createTrackMessage({ messageId: `${tag}-valid`, event: 'signup', properties: { plan: 'pro' } }),
+      createTrackMessage({ messageId: `${tag}-invalid`, event: 'Signed Up', properties: { plan: 'gold' } }),
+      createTrackMessage({ messageId: `${tag}-unplanned`, event: 'Report Exported' }),
+    ];
+
+    await setTrackingPlan(store, 'planned', plan, TEST_NOW);
+    const flagged = await send(batch('flag'));
+    await setTrackingPlan(store, 'planned', { ...plan, mode: 'quarantine', allowUnplanned: false }, TEST_NOW);
+    const quarantined = await send(batch('quarantine'));
+
+    expect(flagged.statusCode).toBe(200);
+    expect(JSON.parse(quarantined.body)).toMatchObject({ accepted: 1, quarantined: 2 });
+    const lines = (await readStreamLines(kinesaliteClient(kinesis.endpoint), 'events'))
+      .flat()
+      .filter((line) => line.customer_id === 'planned' && 'message_id' in line);
+    const byId = new Map(lines.map((l) => [l.message_id, l]));
+    expect(byId.get('flag-valid')).toMatchObject({ area: 'events', planned: true, violations: [] });
+    expect(byId.get('flag-invalid')).toMatchObject({
+      area: 'events',
+      planned: true,
+      violations: [{ path: 'properties.plan', rule: 'enum' }],
+    });
+    expect(byId.get('flag-unplanned')).toMatchObject({ area: 'events', planned: false, violations: [] });
+    expect(byId.get('quarantine-valid')).toMatchObject({ area: 'events', planned: true });
+    expect(byId.get('quarantine-invalid')).toMatchObject({
+      area: 'quarantine',
+      reason: { code: 'plan_violation' },
+    });
+    expect(byId.get('quarantine-unplanned')).toMatchObject({
+      area: 'quarantine',
+      violations: [{ path: 'event', rule: 'unplanned' }],
+    });
   });
 
   it('puts straight into Firehose when deployed with DELIVERY=direct', async () => {
