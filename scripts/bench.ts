@@ -2,13 +2,20 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchColdStart } from './bench/cold-start-bench';
 import { benchCore } from './bench/core-bench';
+import { benchPlanCost } from './bench/plan-bench';
 import { benchServer } from './bench/server-bench';
 
 /**
- * `npm run bench [-- --seconds <s>] [--json] [--only core|server|cold]`: every figure is a ratio
+ * `npm run bench [-- --seconds <s>] [--json] [--only core|plan|server|cold]`: every figure is a ratio
  * against a baseline measured in the same run, on this machine. Loopback only.
  */
-const GOALS = { coreRatio: 0.5, serverSingleRatio: 0.6, bundleKiB: 150, loadAndFirstEventMs: 50 };
+const GOALS = {
+  coreRatio: 0.5,
+  planRatio: 0.8,
+  serverSingleRatio: 0.6,
+  bundleKiB: 150,
+  loadAndFirstEventMs: 50,
+};
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -26,9 +33,10 @@ async function main(): Promise<void> {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
   };
   const core = !only || only === 'core' ? [await benchCore(100, seconds), await benchCore(1, seconds)] : [];
+  const plan = !only || only === 'plan' ? [await benchPlanCost(seconds)] : [];
   const server = !only || only === 'server' ? await benchServer(seconds) : [];
   const cold = !only || only === 'cold' ? await benchColdStart() : [];
-  const result = { machine, goals: GOALS, core, server, cold };
+  const result = { machine, goals: GOALS, core, plan, server, cold };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
@@ -43,6 +51,13 @@ async function main(): Promise<void> {
         `  batch ${String(r.batchSize).padStart(3)}: ${fmt(r.coreEventsPerSecond)} events/s vs floor ${fmt(r.floorEventsPerSecond)}  ratio ${r.ratio.toFixed(2)}  (goal ≥ ${GOALS.coreRatio})`,
       );
     lines.push('');
+  }
+  for (const r of plan) {
+    lines.push(
+      `tracking plan: the core with a ${r.planEvents}-event plan (every event checked) vs without, 100-event requests`,
+      `  ${fmt(r.withPlanEventsPerSecond)} events/s vs ${fmt(r.withoutPlanEventsPerSecond)}  ratio ${r.ratio.toFixed(2)}  (goal ≥ ${GOALS.planRatio})`,
+      '',
+    );
   }
   if (server.length) {
     lines.push(
