@@ -122,6 +122,7 @@ export class LakeCatalog extends Construct {
       this.projectedTable('LedgerV1', 'ledger', glueColumns(LEDGER_FIELDS), LEGACY_LAYOUT, props.lake, '_v1'),
       this.dedupeView(),
       this.completenessView(),
+      ...this.qualityViews(),
     ];
     for (const table of tables) table.addResourceDependency(database);
 
@@ -228,20 +229,57 @@ export class LakeCatalog extends Construct {
     ]);
   }
 
+  /**
+   * The data-quality report (scripts/query.ts --quality; docs/data-quality.md) on AWS: per customer,
+   * receive day and canonical event, how many were checked against a plan, unplanned, violating, and
+   * how many spellings folded into the name; and the violations by property and rule.
+   */
+  private qualityViews(): glue.CfnTable[] {
+    const db = `"${this.databaseName}"`;
+    const bigint = (name: string) => ({ name, type: 'bigint' });
+    const string = (name: string) => ({ name, type: 'string' });
+    const dataQuality = this.view(
+      'DataQuality',
+      'data_quality',
+      'SELECT customer_id, received_dt, event, count(*) AS events, count_if(planned IS NOT NULL) AS checked, ' +
+        'count_if(planned = false) AS unplanned, count_if(cardinality(violations) > 0) AS violating, ' +
+        `count(DISTINCT event_raw) AS spellings FROM ${db}."events" WHERE type = 'track' ` +
+        'GROUP BY customer_id, received_dt, event',
+      [
+        string('customer_id'),
+        string('received_dt'),
+        string('event'),
+        bigint('events'),
+        bigint('checked'),
+        bigint('unplanned'),
+        bigint('violating'),
+        bigint('spellings'),
+      ],
+    );
+    const planViolations = this.view(
+      'PlanViolations',
+      'plan_violations',
+      'SELECT customer_id, received_dt, event, v.path AS path, v.rule AS rule, count(*) AS violations ' +
+        `FROM ${db}."events" CROSS JOIN UNNEST(violations) AS t(v) GROUP BY customer_id, received_dt, event, v.path, v.rule`,
+      [
+        string('customer_id'),
+        string('received_dt'),
+        string('event'),
+        string('path'),
+        string('rule'),
+        bigint('violations'),
+      ],
+    );
+    return [dataQuality, planViolations];
+  }
+
   /** An Athena (Presto) view, stored in Glue the way Athena stores the views it creates. */
   private view(id: string, name: string, originalSql: string, columns: Column[]): glue.CfnTable {
-    const prestoType: Record<string, string> = {
-      int: 'integer',
-      bigint: 'bigint',
-      string: 'varchar',
-      boolean: 'boolean',
-      timestamp: 'timestamp(3)',
-    };
     const presto = {
       originalSql,
       catalog: 'awsdatacatalog',
       schema: this.databaseName,
-      columns: columns.map((c) => ({ name: c.name, type: prestoType[c.type] })),
+      columns: columns.map((c) => ({ name: c.name, type: prestoType(c.type) })),
     };
     return new glue.CfnTable(this, id, {
       catalogId: Stack.of(this).account,
@@ -256,4 +294,33 @@ export class LakeCatalog extends Construct {
       },
     });
   }
+}
+
+const PRESTO_SCALARS: Record<string, string> = {
+  int: 'integer',
+  bigint: 'bigint',
+  string: 'varchar',
+  boolean: 'boolean',
+  timestamp: 'timestamp(3)',
+};
+
+/**
+ * A Hive type as Athena's view metadata writes it: `array<struct<path:string>>` → `array(row(path varchar))`.
+ *
+ * @example prestoType('struct<code:string,message:string>') // 'row(code varchar, message varchar)'
+ */
+export function prestoType(hive: string): string {
+  const array = /^array<(.+)>$/.exec(hive);
+  if (array) return `array(${prestoType(array[1]!)})`;
+  const struct = /^struct<(.+)>$/.exec(hive);
+  if (struct) {
+    const fields = struct[1]!.split(',').map((field) => {
+      const [name, type] = field.split(':') as [string, string];
+      return `${name} ${prestoType(type)}`;
+    });
+    return `row(${fields.join(', ')})`;
+  }
+  const scalar = PRESTO_SCALARS[hive];
+  if (!scalar) throw new Error(`no Presto type for the Hive type ${hive}`);
+  return scalar;
 }
