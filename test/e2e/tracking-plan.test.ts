@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLake } from '../../local/read-lake';
 import { eventually } from '../support/eventually';
@@ -89,6 +89,78 @@ describe('a tracking plan set with the tokens command, through the HTTP path', (
       { timeoutMs: 5_000, intervalMs: 100 },
     );
     expect(cleared).toMatchObject({ planned: null, violations: [] });
+  });
+
+  it('gives a valid, an invalid and an unplanned event their documented outcome in each mode', async () => {
+    const { token } = await makeToken(local.dataDir, 'modes');
+    const root = join(local.dataDir, 'lake');
+    const batch = (tag: string) => [
+      createTrackMessage({ messageId: `${tag}-valid`, event: 'signup', properties: { plan: 'pro' } }),
+      createTrackMessage({ messageId: `${tag}-invalid`, event: 'Signed Up', properties: { plan: 'gold' } }),
+      createTrackMessage({ messageId: `${tag}-unplanned`, event: 'Report Exported' }),
+    ];
+    const outcome = async (tag: string) => {
+      await local.destination.flush();
+      const found = (area: 'events' | 'quarantine', id: string) =>
+        readLake(root, area).find((l) => l.record.message_id === id)?.record;
+      return ['valid', 'invalid', 'unplanned'].map((kind) => {
+        const id = `${tag}-${kind}`;
+        const event = found('events', id);
+        const held = found('quarantine', id);
+        return event
+          ? ['events', event.planned, (event.violations as { rule: string }[]).map((v) => v.rule)]
+          : [
+              'quarantine',
+              (held?.reason as { code: string } | undefined)?.code,
+              ((held?.violations ?? []) as { rule: string }[]).map((v) => v.rule),
+            ];
+      });
+    };
+    const strict = join(local.dataDir, 'modes-plan.json');
+    const plan = JSON.parse(readFileSync(PLAN, 'utf8'));
+
+    expect(tokens('plan', 'set', '--customer', 'modes', '--file', PLAN).status).toBe(0);
+    // Wait for the server to see the plan (≤ ~1 s): a probe event lands as unplanned.
+    let probes = 0;
+    await eventually(
+      async () => {
+        probes += 1;
+        const id = `probe-${probes}`;
+        await post(`${local.destination.url}/`, createTrackMessage({ messageId: id, event: 'Probe' }), token);
+        await local.destination.flush();
+        return readLake(root, 'events').find((l) => l.record.message_id === id)?.record.planned;
+      },
+      (planned) => planned === false,
+      { timeoutMs: 5_000, intervalMs: 100 },
+    );
+    expect((await post(`${local.destination.url}/v1/batch`, { batch: batch('flag') }, token)).status).toBe(
+      200,
+    );
+    const flagged = await outcome('flag');
+    writeFileSync(strict, JSON.stringify({ ...plan, mode: 'quarantine', allowUnplanned: false }));
+    expect(tokens('plan', 'set', '--customer', 'modes', '--file', strict).status).toBe(0);
+    // Wait for the server to see the new plan (≤ ~1 s), then send the batch to check.
+    await eventually(
+      async () =>
+        (await post(`${local.destination.url}/`, createTrackMessage({ event: 'Report Exported' }), token))
+          .status,
+      (status) => status === 400,
+      { timeoutMs: 5_000, intervalMs: 100 },
+    );
+    const answer = await post(`${local.destination.url}/v1/batch`, { batch: batch('strict') }, token);
+    const quarantined = await outcome('strict');
+
+    expect(flagged).toEqual([
+      ['events', true, []],
+      ['events', true, ['enum']],
+      ['events', false, []],
+    ]);
+    expect(answer.body).toMatchObject({ accepted: 1, quarantined: 2 });
+    expect(quarantined).toEqual([
+      ['events', true, []],
+      ['quarantine', 'plan_violation', ['enum']],
+      ['quarantine', 'plan_violation', ['unplanned']],
+    ]);
   });
 
   it('refuses a plan whose schema does not compile, and names the problem', () => {
