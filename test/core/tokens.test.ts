@@ -1,5 +1,6 @@
 import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
-import { authorize, principalFrom } from '../../lambdas/core/keys/authorize';
+import { authorize } from '../../lambdas/core/keys/authorize';
+import { principalFrom } from '../../lambdas/core/keys/principal';
 import { createToken, revokeToken, setEventAlias } from '../../lambdas/core/keys/token-admin';
 import {
   hashesEqual,

@@ -1,4 +1,4 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { default as Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import * as v from 'valibot';
 import {
   MAX_PLAN_BYTES,
@@ -30,8 +30,16 @@ const MAX_VIOLATIONS = 20;
 
 // One validator for every plan: schemas compile to functions once per plan (memoized below), and
 // allErrors reports every way an event breaks its schema, not just the first. strict: false accepts
-// schemas written for other validators (unknown keywords and formats are ignored, not errors).
-const ajv = new Ajv({ allErrors: true, strict: false });
+// schemas written for other validators (unknown keywords and formats are ignored, not errors). Loaded
+// at the first plan, not at cold start: most customers have none, and it is most of the ingest bundle.
+let validator: Ajv | undefined;
+function ajv(): Ajv {
+  if (!validator) {
+    const { default: AjvClass } = require('ajv') as typeof import('ajv');
+    validator = new AjvClass({ allErrors: true, strict: false });
+  }
+  return validator;
+}
 
 /**
  * A tracking plan from what an operator wrote: parsed with the plan's schema, every JSON Schema in it
@@ -64,8 +72,8 @@ export function parsePlan(input: unknown): TrackingPlan {
 export function compilePlan(plan: TrackingPlan): CompiledPlan {
   const events = new Map<string, ValidateFunction | undefined>();
   for (const [name, entry] of Object.entries(plan.events))
-    events.set(foldEventName(name), entry.properties ? ajv.compile(entry.properties) : undefined);
-  const traits = plan.identify?.traits ? ajv.compile(plan.identify.traits) : undefined;
+    events.set(foldEventName(name), entry.properties ? ajv().compile(entry.properties) : undefined);
+  const traits = plan.identify?.traits ? ajv().compile(plan.identify.traits) : undefined;
   return {
     mode: plan.mode,
     check(type, eventKey, fields) {
