@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoTokenStore } from '../lambdas/adapters/aws/dynamo-token-store';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
+import { AdminInputError } from '../lambdas/core/common/errors';
 import {
   createToken,
   issueEnableLink,
@@ -13,7 +14,6 @@ import {
   summarize,
 } from '../lambdas/core/keys/token-admin';
 import type { TokenStore } from '../lambdas/core/keys/token-store';
-import { AdminInputError } from '../lambdas/core/shared/errors';
 import { readLocalConfig } from '../local/config';
 
 const USAGE = `Usage: npm run tokens -- <command> [options]

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import * as v from 'valibot';
 import { type FaultPlan, parseFaultPlan } from '../lambdas/adapters/faults/fault-injecting-sink';
-import { readEnv } from '../lambdas/core/shared/read-env';
+import { readEnv } from '../lambdas/core/common/read-env';
 
 const Port = v.pipe(
   v.string(),

@@ -8,8 +8,6 @@ import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
 import { systemClock } from '../lambdas/adapters/system/clock';
 import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer-handler';
 import { handler as callbackHandler } from '../lambdas/callback/handler';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lambdas/core/ingest/deliver';
-import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/ingest/limits';
 import {
   ForbiddenError,
   type IngestError,
@@ -17,9 +15,11 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   UnauthorizedError,
-} from '../lambdas/core/shared/errors';
-import { toHttpAnswer } from '../lambdas/core/shared/http-answer';
-import type { Clock, Logger, RecordSink } from '../lambdas/core/shared/ports';
+} from '../lambdas/core/common/errors';
+import { toHttpAnswer } from '../lambdas/core/common/http-answer';
+import type { Clock, Logger, RecordSink } from '../lambdas/core/common/ports';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lambdas/core/ingest/deliver';
+import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/ingest/limits';
 import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
 import { authorizerEvent, integrationEvent, type LocalRequest, lambdaContext } from './api-gateway-events';
 import { lockDataDir } from './data-dir-lock';

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '../lambdas/adapters/system/clock';
 import { silentLogger } from '../lambdas/adapters/system/json-logger';
+import type { PutOutcome } from '../lambdas/core/common/ports';
 import { DEFAULT_RETRY_POLICY } from '../lambdas/core/ingest/deliver';
 import { ingestRequest } from '../lambdas/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../lambdas/core/ingest/limits';
-import type { PutOutcome } from '../lambdas/core/shared/ports';
 import { sampleMessages } from './bench/sample-traffic';
 import { estimateCost } from './cost/cost-model';
 

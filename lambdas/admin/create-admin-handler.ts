@@ -2,6 +2,9 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as v from 'valibot';
 import { ADMIN_ROUTES, type AdminRoute } from '../contract/routes';
+import { AdminInputError, NotFoundError } from '../core/common/errors';
+import { type HttpAnswer, jsonAnswer } from '../core/common/http-answer';
+import type { Clock, Logger } from '../core/common/ports';
 import {
   issueEnableLink,
   revokeToken,
@@ -12,9 +15,6 @@ import {
 } from '../core/keys/token-admin';
 import type { TokenStore } from '../core/keys/token-store';
 import type { EnableLinkOptions } from '../core/onboarding/enable-link';
-import { AdminInputError, NotFoundError } from '../core/shared/errors';
-import { type HttpAnswer, jsonAnswer } from '../core/shared/http-answer';
-import type { Clock, Logger } from '../core/shared/ports';
 import { answerErrors } from '../middleware/answer-errors';
 
 export interface AdminDeps {

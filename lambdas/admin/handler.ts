@@ -3,8 +3,8 @@ import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
 import { systemClock } from '../adapters/system/clock';
 import { jsonLogger } from '../adapters/system/json-logger';
 import { AdminEnvSchema } from '../contract/environment';
+import { readEnv } from '../core/common/read-env';
 import { SEGMENT_ENABLE_URL } from '../core/onboarding/enable-link';
-import { readEnv } from '../core/shared/read-env';
 import { createAdminHandler } from './create-admin-handler';
 
 const env = readEnv(AdminEnvSchema, process.env);

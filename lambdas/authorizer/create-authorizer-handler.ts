@@ -5,10 +5,10 @@ import type {
   Context,
 } from 'aws-lambda';
 import { noMetrics } from '../adapters/system/no-metrics';
+import { headerValue } from '../core/common/headers';
+import type { Clock, Logger, Metrics } from '../core/common/ports';
 import { type AuthContext, authorize } from '../core/keys/authorize';
 import type { TokenStore } from '../core/keys/token-store';
-import { headerValue } from '../core/shared/headers';
-import type { Clock, Logger, Metrics } from '../core/shared/ports';
 import { publishMetrics } from '../middleware/publish-metrics';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthContext>;

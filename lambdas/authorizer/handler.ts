@@ -5,7 +5,7 @@ import { powertoolsMetrics } from '../adapters/aws/powertools-metrics';
 import { systemClock } from '../adapters/system/clock';
 import { jsonLogger } from '../adapters/system/json-logger';
 import { TokensEnvSchema } from '../contract/environment';
-import { readEnv } from '../core/shared/read-env';
+import { readEnv } from '../core/common/read-env';
 import { createAuthorizerHandler } from './create-authorizer-handler';
 
 /** The deployed authorizer: its composition root. Configuration is checked once, at cold start. */

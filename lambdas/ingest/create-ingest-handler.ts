@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, Context } from 'aws-lambda';
 import { noMetrics } from '../adapters/system/no-metrics';
+import { headerValue } from '../core/common/headers';
+import type { HttpAnswer } from '../core/common/http-answer';
 import { type IngestDeps, ingestRequest } from '../core/ingest/ingest-request';
 import { principalFrom } from '../core/keys/principal';
-import { headerValue } from '../core/shared/headers';
-import type { HttpAnswer } from '../core/shared/http-answer';
 import { answerErrors } from '../middleware/answer-errors';
 import { publishMetrics } from '../middleware/publish-metrics';
 

@@ -8,11 +8,11 @@ import { ShardedSink } from '../adapters/aws/sharded-sink';
 import { systemClock } from '../adapters/system/clock';
 import { jsonLogger } from '../adapters/system/json-logger';
 import { IngestEnvSchema } from '../contract/environment';
+import { readEnv } from '../core/common/read-env';
 import { DEFAULT_RETRY_POLICY } from '../core/ingest/deliver';
 import { FairShare, fairShareLimit } from '../core/ingest/fair-share';
 import type { IngestDeps } from '../core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../core/ingest/limits';
-import { readEnv } from '../core/shared/read-env';
 
 /**
  * The ingest function's adapters on AWS, from its environment (set by lib/ingest-api.ts):

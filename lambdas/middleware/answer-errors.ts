@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
-import { IngestError, InternalError } from '../core/shared/errors';
-import { type HttpAnswer, toHttpAnswer } from '../core/shared/http-answer';
-import type { Logger } from '../core/shared/ports';
+import { IngestError, InternalError } from '../core/common/errors';
+import { type HttpAnswer, toHttpAnswer } from '../core/common/http-answer';
+import type { Logger } from '../core/common/ports';
 
 /**
  * Middleware that turns any error into the answer Segment's contract asks for (see

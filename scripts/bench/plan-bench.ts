@@ -1,11 +1,11 @@
 import { systemClock } from '../../lambdas/adapters/system/clock';
 import { silentLogger } from '../../lambdas/adapters/system/json-logger';
 import type { TrackingPlan } from '../../lambdas/contract/tracking-plan';
+import type { PutOutcome, RecordSink } from '../../lambdas/core/common/ports';
 import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/ingest/deliver';
 import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
 import { compilePlan } from '../../lambdas/core/quality/tracking-plan';
-import type { PutOutcome, RecordSink } from '../../lambdas/core/shared/ports';
 import { sideBySide } from './measure';
 
 export interface PlanBenchResult {

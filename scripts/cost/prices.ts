@@ -1,6 +1,6 @@
 /**
- * Prices in USD, us-east-1, as used by the steering document (shared/docs/architecture.md, "Cost
- * model", figures from AWS's public price pages, late 2026). Change them here when they change.
+ * Prices in USD, us-east-1, from AWS's public price pages (API Gateway, Lambda, Kinesis Data Streams,
+ * Data Firehose), late 2026; docs/architecture.md ("Decisions") uses them. Change them here when they change.
  */
 export const PRICES = {
   /** API Gateway HTTP API, per million requests (first 300 M/month). */

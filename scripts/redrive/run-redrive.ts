@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { systemClock } from '../../lambdas/adapters/system/clock';
 import { type StoredQuarantineEntry, StoredQuarantineEntrySchema } from '../../lambdas/contract/lake-records';
+import type { RecordSink } from '../../lambdas/core/common/ports';
 import { DEFAULT_RETRY_POLICY, deliver } from '../../lambdas/core/ingest/deliver';
 import type { TokenStore } from '../../lambdas/core/keys/token-store';
 import { ledgerLine } from '../../lambdas/core/lake/lake-lines';
 import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
 import { compileAliases } from '../../lambdas/core/messages/normalize-event-name';
-import type { RecordSink } from '../../lambdas/core/shared/ports';
 import type { LakeStore } from './lake-store';
 import { linesFromErrorObject, objectText, revalidate } from './redrive-plan';
 

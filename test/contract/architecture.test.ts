@@ -66,7 +66,7 @@ describe('the architecture, enforced', () => {
   });
 
   it('ports are only ports: interfaces and types, no implementation', () => {
-    const ports = readFileSync(join(ROOT, 'lambdas/core/shared/ports.ts'), 'utf8');
+    const ports = readFileSync(join(ROOT, 'lambdas/core/common/ports.ts'), 'utf8');
     expect(ports.match(/^export (const|function|class|let) \w+/gm) ?? []).toEqual([]);
   });
 

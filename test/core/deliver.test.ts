@@ -1,7 +1,7 @@
 import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
+import { InternalError, SinkUnavailableError } from '../../lambdas/core/common/errors';
 import { deliver, type RetryPolicy } from '../../lambdas/core/ingest/deliver';
 import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
-import { InternalError, SinkUnavailableError } from '../../lambdas/core/shared/errors';
 import { createFakeClock } from '../support/factories';
 
 const policy: RetryPolicy = {

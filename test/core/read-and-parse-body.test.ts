@@ -1,8 +1,8 @@
 import { deflateSync, gzipSync } from 'node:zlib';
+import { BadRequestError, PayloadTooLargeError } from '../../lambdas/core/common/errors';
 import { DEFAULT_LIMITS, type Limits } from '../../lambdas/core/ingest/limits';
 import { parseBody } from '../../lambdas/core/ingest/parse-body';
 import { readBody } from '../../lambdas/core/ingest/read-body';
-import { BadRequestError, PayloadTooLargeError } from '../../lambdas/core/shared/errors';
 
 const limits: Limits = {
   ...DEFAULT_LIMITS,

@@ -1,4 +1,5 @@
 import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
+import { AdminInputError } from '../../lambdas/core/common/errors';
 import { authorize } from '../../lambdas/core/keys/authorize';
 import { principalFrom } from '../../lambdas/core/keys/principal';
 import { createToken, revokeToken, setEventAlias } from '../../lambdas/core/keys/token-admin';
@@ -9,7 +10,6 @@ import {
   isWellFormedToken,
   keyFromAuthorization,
 } from '../../lambdas/core/keys/tokens';
-import { AdminInputError } from '../../lambdas/core/shared/errors';
 import { TEST_NOW } from '../support/factories';
 
 const basic = (key: string, colon = true) =>

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
-import type { Clock } from '../../lambdas/core/shared/ports';
+import type { Clock } from '../../lambdas/core/common/ports';
 import { integrationEvent, localRequest } from '../../local/api-gateway-events';
 
 /** The "now" of tests that need an instant: fixed, so nothing depends on the day the suite runs. */

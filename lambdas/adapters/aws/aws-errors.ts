@@ -1,4 +1,4 @@
-import type { PutOutcome } from '../../core/shared/ports';
+import type { PutOutcome } from '../../core/common/ports';
 
 /**
  * Which AWS errors a retry can fix, in one table. Names are the SDK's `error.name` for whole-call

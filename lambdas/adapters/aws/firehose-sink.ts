@@ -1,6 +1,6 @@
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import type { PutOutcome, RecordSink } from '../../core/common/ports';
 import { FIREHOSE_MAX_RECORD_BYTES, type PackedRecord } from '../../core/lake/pack-records';
-import type { PutOutcome, RecordSink } from '../../core/shared/ports';
 import { putInCalls } from './put-in-calls';
 
 // Firehose PutRecordBatch: at most 500 records and 4 MiB per call, 1,000 KiB per record.

@@ -1,6 +1,6 @@
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import type { PutOutcome, RecordSink } from '../../core/common/ports';
 import { FIREHOSE_MAX_RECORD_BYTES, type PackedRecord } from '../../core/lake/pack-records';
-import type { PutOutcome, RecordSink } from '../../core/shared/ports';
 import { putInCalls } from './put-in-calls';
 
 // Kinesis PutRecords: at most 500 records and 5 MiB (data + partition keys) per call; a record's data

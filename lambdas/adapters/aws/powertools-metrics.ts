@@ -1,6 +1,6 @@
 import { MetricUnit, Metrics as Powertools } from '@aws-lambda-powertools/metrics';
 import { METRICS_NAMESPACE, type MetricName } from '../../contract/metrics';
-import type { Metrics } from '../../core/shared/ports';
+import type { Metrics } from '../../core/common/ports';
 
 /**
  * Counts as CloudWatch embedded metric format (log lines CloudWatch turns into metrics: no API calls

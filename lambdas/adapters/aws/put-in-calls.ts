@@ -1,6 +1,6 @@
+import type { PutOutcome } from '../../core/common/ports';
 import type { PackedRecord } from '../../core/lake/pack-records';
 import { type CallLimits, splitIntoCalls } from '../../core/lake/split-calls';
-import type { PutOutcome } from '../../core/shared/ports';
 import { awsErrorName, failedOutcome } from './aws-errors';
 
 /**

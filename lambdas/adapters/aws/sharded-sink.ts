@@ -1,6 +1,6 @@
 import { shardOf } from '../../contract/lake-areas';
+import type { PutOutcome, RecordSink } from '../../core/common/ports';
 import type { PackedRecord } from '../../core/lake/pack-records';
-import type { PutOutcome, RecordSink } from '../../core/shared/ports';
 
 /**
  * Several Kinesis → Firehose pairs as one sink: each record goes to its customer's shard (`shardOf`),

@@ -1,6 +1,6 @@
+import type { PutOutcome, RecordSink } from '../../core/common/ports';
+import { seededRandom } from '../../core/common/seeded-random';
 import type { PackedRecord } from '../../core/lake/pack-records';
-import type { PutOutcome, RecordSink } from '../../core/shared/ports';
-import { seededRandom } from '../../core/shared/seeded-random';
 
 /** What goes wrong, and how often. Rates are probabilities in [0, 1]. */
 export interface FaultPlan {

@@ -3,9 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
 import { silentLogger } from '../../adapters/system/json-logger';
+import type { Logger } from '../../core/common/ports';
 import { type CustomerRecord, CustomerRecordSchema, type TokenStore } from '../../core/keys/token-store';
 import { type TokenRecord, TokenRecordSchema } from '../../core/keys/tokens';
-import type { Logger } from '../../core/shared/ports';
 import { writeFileAtomic } from './atomic-file';
 import { acquirePidLock } from './pid-lock';
 

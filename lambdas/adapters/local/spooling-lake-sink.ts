@@ -1,8 +1,8 @@
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import type { Clock, Logger, PutOutcome, RecordSink } from '../../core/common/ports';
 import { FIREHOSE_MAX_RECORD_BYTES, type PackedRecord } from '../../core/lake/pack-records';
-import type { Clock, Logger, PutOutcome, RecordSink } from '../../core/shared/ports';
 import { lakeDir, lakeObjectKey } from './lake-layout';
 import { nodeSpoolFiles, type SpoolFile, type SpoolFiles, writeFully } from './spool-files';
 import { decodeSpoolSegment, encodeSpoolRecord } from './spool-format';

@@ -1,5 +1,5 @@
+import type { PutOutcome, RecordSink } from '../../core/common/ports';
 import type { PackedRecord } from '../../core/lake/pack-records';
-import type { PutOutcome, RecordSink } from '../../core/shared/ports';
 
 /** Decides a record's fate on one attempt; `undefined` means acknowledged. For fault injection. */
 export type FailureRule = (record: PackedRecord, attempt: number) => PutOutcome | undefined;

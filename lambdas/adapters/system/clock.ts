@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/shared/ports';
+import type { Clock } from '../../core/common/ports';
 
 /** The machine's clock and Math.random: what every composition root gives the core outside tests. */
 export const systemClock: Clock = {

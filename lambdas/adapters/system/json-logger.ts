@@ -1,4 +1,4 @@
-import type { Logger } from '../../core/shared/ports';
+import type { Logger } from '../../core/common/ports';
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 

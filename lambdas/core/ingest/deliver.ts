@@ -1,6 +1,6 @@
+import { InternalError, SinkUnavailableError } from '../common/errors';
+import type { Clock, RecordSink } from '../common/ports';
 import type { PackedRecord } from '../lake/pack-records';
-import { InternalError, SinkUnavailableError } from '../shared/errors';
-import type { Clock, RecordSink } from '../shared/ports';
 
 export interface RetryPolicy {
   /** How long delivery may keep retrying before the request is answered 503 (ms). */

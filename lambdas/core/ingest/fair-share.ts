@@ -1,4 +1,4 @@
-import type { Clock } from '../shared/ports';
+import type { Clock } from '../common/ports';
 import type { Limits } from './limits';
 
 export interface FairShareLimit {

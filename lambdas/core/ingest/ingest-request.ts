@@ -1,4 +1,13 @@
 import {
+  BadRequestError,
+  InvalidMessageError,
+  RateLimitedError,
+  SinkUnavailableError,
+  UnsupportedTypeError,
+} from '../common/errors';
+import { type HttpAnswer, jsonAnswer } from '../common/http-answer';
+import type { Clock, Logger, Metrics, RecordSink } from '../common/ports';
+import {
   eventLines,
   type LedgerCounts,
   ledgerLine,
@@ -7,15 +16,6 @@ import {
 } from '../lake/lake-lines';
 import { type LakeLine, packRecords } from '../lake/pack-records';
 import type { CompiledPlan } from '../quality/tracking-plan';
-import {
-  BadRequestError,
-  InvalidMessageError,
-  RateLimitedError,
-  SinkUnavailableError,
-  UnsupportedTypeError,
-} from '../shared/errors';
-import { type HttpAnswer, jsonAnswer } from '../shared/http-answer';
-import type { Clock, Logger, Metrics, RecordSink } from '../shared/ports';
 import { deliver, type RetryPolicy } from './deliver';
 import type { FairShare } from './fair-share';
 import type { Limits } from './limits';

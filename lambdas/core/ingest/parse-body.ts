@@ -1,4 +1,4 @@
-import { BadRequestError } from '../shared/errors';
+import { BadRequestError } from '../common/errors';
 import type { Limits } from './limits';
 
 /** What a request carried: its messages, and envelope fields that apply to all of them. */

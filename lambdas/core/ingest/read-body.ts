@@ -1,5 +1,5 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { BadRequestError, PayloadTooLargeError } from '../shared/errors';
+import { BadRequestError, PayloadTooLargeError } from '../common/errors';
 import type { Limits } from './limits';
 
 export interface RawBody {

@@ -1,7 +1,7 @@
+import { boundedMemo } from '../common/bounded-memo';
+import { ForbiddenError, UnauthorizedError } from '../common/errors';
 import { compileAliases } from '../messages/normalize-event-name';
 import { type CompiledPlan, planFromText } from '../quality/tracking-plan';
-import { boundedMemo } from '../shared/bounded-memo';
-import { ForbiddenError, UnauthorizedError } from '../shared/errors';
 
 // The ingest side of authentication, apart from authorize() so that the authorizer's bundle carries
 // neither the alias compiler nor the tracking-plan validator (ajv).

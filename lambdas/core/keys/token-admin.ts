@@ -1,6 +1,6 @@
+import { AdminInputError, NotFoundError } from '../common/errors';
 import { buildEnableLink, type EnableLinkOptions } from '../onboarding/enable-link';
 import { parsePlan } from '../quality/tracking-plan';
-import { AdminInputError, NotFoundError } from '../shared/errors';
 import type { CustomerRecord, TokenStore } from './token-store';
 import { CUSTOMER_ID_PATTERN, type IssuedToken, issueToken, type TokenRecord } from './tokens';
 

@@ -1,8 +1,8 @@
 import { receivedDt } from '../../contract/lake-areas';
 import type { LedgerEntry, QuarantineEntry } from '../../contract/lake-records';
+import type { BadRequestError } from '../common/errors';
 import type { PreparedMessages } from '../ingest/prepare-messages';
 import { utcDate } from '../messages/timestamps';
-import type { BadRequestError } from '../shared/errors';
 import type { LakeLine } from './pack-records';
 
 // The lake lines a request produces: its events, its quarantine entries and its completeness-ledger entries.

@@ -1,4 +1,4 @@
-import { boundedMemo } from '../shared/bounded-memo';
+import { boundedMemo } from '../common/bounded-memo';
 
 /**
  * Segment: "The casing on these fields will vary by customer, so be ready to accept any casing."

@@ -1,4 +1,4 @@
-import { boundedMemo } from '../shared/bounded-memo';
+import { boundedMemo } from '../common/bounded-memo';
 import { CONNECTOR_WORDS, SEMANTIC_EVENTS } from './event-name-table';
 
 /** A customer's own aliases: any spelling of the key means the value (a canonical event name). */

@@ -1,4 +1,4 @@
-import { boundedMemo } from '../shared/bounded-memo';
+import { boundedMemo } from '../common/bounded-memo';
 
 // ISO-8601 as Segment libraries send it: a date, `T`, hours and minutes, optional seconds and fraction
 // (any precision), and a zone (`Z` or an offset). A time without a zone, or a bare date, is read as UTC

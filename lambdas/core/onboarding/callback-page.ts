@@ -1,4 +1,4 @@
-import type { HttpAnswer } from '../shared/http-answer';
+import type { HttpAnswer } from '../common/http-answer';
 
 /**
  * The page Segment sends the customer's browser back to after enabling the destination. It is

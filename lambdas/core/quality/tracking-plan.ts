@@ -6,9 +6,9 @@ import {
   TrackingPlanSchema,
   type Violation,
 } from '../../contract/tracking-plan';
+import { boundedMemo } from '../common/bounded-memo';
+import { AdminInputError } from '../common/errors';
 import { foldEventName } from '../messages/normalize-event-name';
-import { boundedMemo } from '../shared/bounded-memo';
-import { AdminInputError } from '../shared/errors';
 
 /** How one event stands against its customer's plan. */
 export interface PlanCheck {

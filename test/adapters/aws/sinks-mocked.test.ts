@@ -3,9 +3,9 @@ import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FirehoseSink } from '../../../lambdas/adapters/aws/firehose-sink';
 import { KinesisSink } from '../../../lambdas/adapters/aws/kinesis-sink';
+import { InternalError, SinkUnavailableError } from '../../../lambdas/core/common/errors';
 import { deliver } from '../../../lambdas/core/ingest/deliver';
 import { type LakeLine, packRecords } from '../../../lambdas/core/lake/pack-records';
-import { InternalError, SinkUnavailableError } from '../../../lambdas/core/shared/errors';
 import { createFakeClock } from '../../support/factories';
 
 const policy = {

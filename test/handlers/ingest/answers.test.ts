@@ -1,5 +1,5 @@
 import { MemorySink } from '../../../lambdas/adapters/memory/memory-sink';
-import type { RecordSink } from '../../../lambdas/core/shared/ports';
+import type { RecordSink } from '../../../lambdas/core/common/ports';
 import { createIdentifyMessage, createIngestEvent, createTrackMessage } from '../../support/factories';
 import { json, setup } from '../../support/ingest-harness';
 

@@ -1,5 +1,5 @@
 import { MemorySink } from '../../../lambdas/adapters/memory/memory-sink';
-import type { RecordSink } from '../../../lambdas/core/shared/ports';
+import type { RecordSink } from '../../../lambdas/core/common/ports';
 import { createIngestEvent, createTrackMessage } from '../../support/factories';
 import { setup } from '../../support/ingest-harness';
 
