@@ -15,6 +15,20 @@ import {
 } from '../lambdas/core/keys/token-admin';
 import type { TokenStore } from '../lambdas/core/keys/token-store';
 import { readLocalConfig } from '../local/config';
+import { usageErrorOf } from '../scripts/cli/command';
+
+const OPTIONS = {
+  customer: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  slug: { type: 'string' },
+  'redirect-url': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  table: { type: 'string' },
+  file: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+const FLAG_NAMES = Object.keys(OPTIONS);
 
 const USAGE = `Usage: npm run tokens -- <command> [options]
 
@@ -42,19 +56,13 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      customer: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      slug: { type: 'string' },
-      'redirect-url': { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      table: { type: 'string' },
-      file: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: OPTIONS,
   });
   const [command, ...rest] = positionals;
+  // Positionals each command takes: revoke its token id, alias and plan a subcommand, the rest none.
+  const takes: Record<string, number> = { revoke: 1, alias: 1, plan: 1 };
+  if (command && rest.length > (takes[command] ?? 0))
+    throw new AdminInputError(`tokens ${command}: unexpected argument "${rest[takes[command] ?? 0]}"`);
   if (values.help || !command) return USAGE;
   const store = storeFor(values.table);
   const customer = () => {
@@ -185,9 +193,14 @@ async function main(): Promise<void> {
   process.stdout.write(`${await run(process.argv.slice(2), storeFor)}\n`);
 }
 
-main().catch((error: Error) => {
-  const known =
-    error instanceof AdminInputError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  console.error(known ? error.message : `tokens: ${error.name}: ${error.message}`);
+main().catch((thrown: Error) => {
+  // Node's own text for an unknown flag is long and unquoted: name the flag and the closest one instead.
+  const usage = usageErrorOf(thrown, FLAG_NAMES);
+  if (usage) {
+    console.error(`tokens: ${usage.message} (see --help)`);
+    process.exit(2);
+  }
+  const known = thrown instanceof AdminInputError;
+  console.error(known ? thrown.message : `tokens: ${thrown.name}: ${thrown.message}`);
   process.exit(known ? 2 : 1);
 });

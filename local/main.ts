@@ -4,7 +4,22 @@ import type { Logger, RecordSink } from '../lambdas/core/common/ports';
 import { readLocalConfig } from './config';
 import { type LocalDestination, startLocalServer } from './local-server';
 
-/** `npm start`: the destination on this machine. Settings: PORT, HOST, DATA_DIR, FLUSH_INTERVAL_MS, LOG_LEVEL. */
+const USAGE = `Usage: npm start   (settings are environment variables)
+
+Runs the destination on this machine: the same authorizer and ingest handlers as on AWS, behind
+node:http, landing events in $DATA_DIR/lake in the same layout as S3. Stop it with Ctrl-C (SIGINT) or
+SIGTERM: it lands what it buffered first.
+
+  PORT                  port to listen on; 0 for any free port (default 3000)
+  HOST                  address to listen on (default 127.0.0.1)
+  DATA_DIR              keys, spool and lake (default .data)
+  FLUSH_INTERVAL_MS     how often buffered events become lake files, in ms (default 1000)
+  LOG_LEVEL             info, warn, error or silent (default info)
+  FAULTS                inject sink faults for rehearsals, e.g. throttle=0.3,crash=0.01 (default none)
+
+Example: PORT=8080 DATA_DIR=/tmp/lake npm start`;
+
+/** `npm start`: the destination on this machine. Settings: PORT, HOST, DATA_DIR, FLUSH_INTERVAL_MS, LOG_LEVEL, FAULTS. */
 async function main(): Promise<void> {
   const config = readLocalConfig(process.env);
   const logger = levelled(jsonLogger('local'), config.logLevel);
@@ -61,6 +76,18 @@ function levelled(logger: Logger, level: 'info' | 'warn' | 'error' | 'silent'): 
     warn: (m, f) => (rank <= 1 ? logger.warn(m, f) : undefined),
     error: (m, f) => (rank <= 2 ? logger.error(m, f) : undefined),
   };
+}
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (args.length > 0) {
+  console.error(
+    `npm start: unexpected argument "${args[0]}": settings are environment variables (see npm start -- --help)`,
+  );
+  process.exit(2);
 }
 
 // One line that says why (ENOSPC, EACCES, EADDRINUSE, a damaged token file, a DATA_DIR in use): the

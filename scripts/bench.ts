@@ -1,9 +1,9 @@
 import { cpus, totalmem } from 'node:os';
-import { parseArgs } from 'node:util';
 import { benchColdStart } from './bench/cold-start-bench';
 import { benchCore } from './bench/core-bench';
 import { benchPlanCost } from './bench/plan-bench';
 import { benchServer } from './bench/server-bench';
+import { type CommandSpec, type Flag, oneOf, runCommand, wholeNumber } from './cli/command';
 
 /**
  * `npm run bench [-- --seconds <s>] [--json] [--only core|plan|server|cold]`: every figure is a ratio
@@ -17,25 +17,46 @@ const GOALS = {
   loadAndFirstEventMs: 50,
 };
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      seconds: { type: 'string', default: '5' },
-      json: { type: 'boolean', default: false },
-      only: { type: 'string' },
+const BENCH = {
+  name: 'npm run bench --',
+  summary:
+    'Ratios against a baseline measured in the same run, on this machine (loopback only): the core vs the\nJSON floor, a tracking plan vs none, npm start vs a minimal server, and the Lambda bundles cold.',
+  flags: {
+    seconds: {
+      kind: 'value',
+      schema: wholeNumber(1, 600),
+      unit: 's',
+      description: 'measuring time per side',
+      default: '5',
     },
-  });
-  const seconds = Number(values.seconds);
-  const only = values.only;
+    only: {
+      kind: 'value',
+      schema: oneOf(['core', 'plan', 'server', 'cold']),
+      unit: 'part',
+      description: 'one part: core, plan, server or cold',
+    },
+    json: { kind: 'switch', description: 'the figures as JSON on stdout' },
+  },
+  examples: ['npm run bench', 'npm run bench -- --only core --seconds 3'],
+} as const satisfies CommandSpec<Record<string, Flag>>;
+
+runCommand(BENCH, async ({ values }) => {
+  const { seconds, only } = values;
+  const progress = (part: string) => process.stderr.write(`bench: ${part}…\n`);
   const machine = {
     node: process.version,
     cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
   };
-  const core = !only || only === 'core' ? [await benchCore(100, seconds), await benchCore(1, seconds)] : [];
-  const plan = !only || only === 'plan' ? [await benchPlanCost(seconds)] : [];
-  const server = !only || only === 'server' ? await benchServer(seconds) : [];
-  const cold = !only || only === 'cold' ? await benchColdStart() : [];
+  const part = async <T>(name: string, run: () => Promise<T[]>): Promise<T[]> => {
+    if (only && only !== name) return [];
+    progress(name);
+    return run();
+  };
+  const core = await part('core', async () => [await benchCore(100, seconds), await benchCore(1, seconds)]);
+  const plan = await part('plan', async () => [await benchPlanCost(seconds)]);
+  const server = await part('server', () => benchServer(seconds));
+  const cold = await part('cold', () => benchColdStart());
   const result = { machine, goals: GOALS, core, plan, server, cold };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -82,11 +103,6 @@ async function main(): Promise<void> {
       );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-}
+});
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-main().catch((error: Error) => {
-  console.error(`bench: ${error.message}`);
-  process.exit(1);
-});

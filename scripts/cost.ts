@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { systemClock } from '../lambdas/adapters/system/clock';
 import { silentLogger } from '../lambdas/adapters/system/json-logger';
 import type { PutOutcome } from '../lambdas/core/common/ports';
@@ -6,6 +5,7 @@ import { DEFAULT_RETRY_POLICY } from '../lambdas/core/ingest/deliver';
 import { ingestRequest } from '../lambdas/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../lambdas/core/ingest/limits';
 import { sampleMessages } from './bench/sample-traffic';
+import { type CommandSpec, type Flag, runCommand, wholeNumber } from './cli/command';
 import { estimateCost } from './cost/cost-model';
 
 /**
@@ -36,33 +36,75 @@ async function measureCoreMs(perRequest: number): Promise<number> {
   return (performance.now() - start) / n;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      events: { type: 'string', default: '1000000000' },
-      'per-request': { type: 'string', default: '1' },
-      'event-bytes': { type: 'string', default: '1300' },
-      'sink-ms': { type: 'string', default: '10' },
-      'memory-mb': { type: 'string', default: '512' },
-      direct: { type: 'boolean', default: false },
-      days: { type: 'string', default: '30' },
-      json: { type: 'boolean', default: false },
+const COST = {
+  name: 'npm run cost --',
+  summary:
+    'The per-service AWS cost of a volume of events: prices in scripts/cost/prices.ts, the ingest duration\nmeasured here on k-message requests, plus an assumed Kinesis/Firehose round trip (--sink-ms).',
+  flags: {
+    events: {
+      kind: 'value',
+      schema: wholeNumber(1, 1e15),
+      unit: 'events',
+      description: 'how many events',
+      default: '1000000000',
     },
-  });
-  const perRequest = Number(values['per-request']);
-  const events = Number(values.events);
-  if (!(events > 0) || !(perRequest >= 1))
-    throw new Error('--events and --per-request must be positive numbers');
+    'per-request': {
+      kind: 'value',
+      schema: wholeNumber(1, 100_000),
+      unit: 'events',
+      description: 'events per request (1: Segment direct)',
+      default: '1',
+    },
+    'event-bytes': {
+      kind: 'value',
+      schema: wholeNumber(1, 32 * 1024),
+      unit: 'bytes',
+      description: 'average event size',
+      default: '1300',
+    },
+    'sink-ms': {
+      kind: 'value',
+      schema: wholeNumber(0, 30_000),
+      unit: 'ms',
+      description: 'Kinesis/Firehose round trip (assumed)',
+      default: '10',
+    },
+    'memory-mb': {
+      kind: 'value',
+      schema: wholeNumber(128, 10_240),
+      unit: 'MB',
+      description: 'Lambda memory',
+      default: '512',
+    },
+    days: {
+      kind: 'value',
+      schema: wholeNumber(0, 3_650),
+      unit: 'days',
+      description: 'days the stream runs (stream-hours)',
+      default: '30',
+    },
+    direct: { kind: 'switch', description: 'Firehose Direct PUT: no Kinesis stream' },
+    json: { kind: 'switch', description: 'the breakdown as JSON on stdout' },
+  },
+  examples: [
+    'npm run cost -- --events 1000000000 --per-request 1',
+    'npm run cost -- --events 1000000000 --per-request 100 --direct',
+  ],
+} as const satisfies CommandSpec<Record<string, Flag>>;
+
+runCommand(COST, async ({ values }) => {
+  const perRequest = values['per-request'];
+  const events = values.events;
   const coreMs = await measureCoreMs(Math.min(perRequest, 1_000));
-  const lambdaMs = coreMs + Number(values['sink-ms']);
+  const lambdaMs = coreMs + values['sink-ms'];
   const lines = estimateCost({
     events,
     perRequest,
-    eventBytes: Number(values['event-bytes']),
+    eventBytes: values['event-bytes'],
     lambdaMs,
-    lambdaMemoryMb: Number(values['memory-mb']),
+    lambdaMemoryMb: values['memory-mb'],
     stream: !values.direct,
-    streamHours: Number(values.days) * 24,
+    streamHours: values.days * 24,
     partitionsPerRequest: 1,
   });
   const total = lines.reduce((sum, l) => sum + l.usd, 0);
@@ -77,9 +119,4 @@ async function main(): Promise<void> {
   for (const l of lines) out.push(`${l.service.padEnd(32)} $${l.usd.toFixed(2).padStart(12)}   ${l.basis}`);
   out.push(`${'total'.padEnd(32)} $${total.toFixed(2).padStart(12)}`);
   process.stdout.write(`${out.join('\n')}\n`);
-}
-
-main().catch((error: Error) => {
-  console.error(`cost: ${error.message}`);
-  process.exit(2);
 });

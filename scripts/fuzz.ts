@@ -1,32 +1,64 @@
-import { parseArgs } from 'node:util';
+import * as v from 'valibot';
 import { parseFaultPlan } from '../lambdas/adapters/faults/fault-injecting-sink';
 import { silentLogger } from '../lambdas/adapters/system/json-logger';
+import { type CommandSpec, type Flag, runCommand, wholeNumber } from './cli/command';
 import { formatFuzzReport, runFuzz } from './fuzz/run-fuzz';
 
-/**
- * `npm run fuzz -- --requests <n> [--seed <s>] [--concurrency <c>] [--faults throttle=0.3,...] [--json]`
- * Starts its own local destination on 127.0.0.1, so no traffic leaves the machine. Exits 1 on any
- * lost acknowledged event or any 5xx of ours.
- */
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      requests: { type: 'string', default: '500' },
-      seed: { type: 'string' },
-      concurrency: { type: 'string', default: '4' },
-      faults: { type: 'string' },
-      json: { type: 'boolean', default: false },
+const FUZZ = {
+  name: 'npm run fuzz --',
+  summary:
+    'Seeded valid and hostile HTTP traffic against a local destination it starts on 127.0.0.1, then a lake\nreconciliation. Exits 1 on any lost acknowledged event or any 5xx of ours.',
+  flags: {
+    requests: {
+      kind: 'value',
+      schema: wholeNumber(1, 1_000_000),
+      unit: 'requests',
+      description: 'requests to send',
+      default: '500',
     },
-  });
-  const requests = Number(values.requests);
-  if (!Number.isInteger(requests) || requests < 1 || requests > 1_000_000)
-    throw new Error('--requests must be a whole number from 1 to 1,000,000');
-  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
+    seed: {
+      kind: 'value',
+      schema: wholeNumber(0, 2 ** 31),
+      unit: 'seed',
+      description: 'replay a run (default: random, printed)',
+    },
+    concurrency: {
+      kind: 'value',
+      schema: wholeNumber(1, 256),
+      unit: 'requests',
+      description: 'requests in flight at once',
+      default: '4',
+    },
+    faults: {
+      kind: 'value',
+      schema: v.pipe(
+        v.string(),
+        v.check((text) => {
+          try {
+            parseFaultPlan(text);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'a fault plan such as throttle=0.3,crash=0.02'),
+      ),
+      unit: 'plan',
+      description: 'inject sink faults (throttle, unavailable, crash, latency, seed)',
+    },
+    json: { kind: 'switch', description: 'the report as JSON on stdout' },
+  },
+  examples: [
+    'npm run fuzz -- --requests 2000 --seed 7',
+    'npm run fuzz -- --requests 500 --faults throttle=0.3,unavailable=0.05',
+  ],
+} as const satisfies CommandSpec<Record<string, Flag>>;
+
+runCommand(FUZZ, async ({ values }) => {
   const faults = values.faults ? parseFaultPlan(values.faults) : undefined;
   const report = await runFuzz({
-    requests,
-    seed,
-    concurrency: Number(values.concurrency),
+    requests: values.requests,
+    seed: values.seed ?? Math.floor(Math.random() * 2 ** 31),
+    concurrency: values.concurrency,
     logger: silentLogger,
     ...(faults ? { faults } : {}),
   });
@@ -38,9 +70,4 @@ async function main(): Promise<void> {
     (report.duplicated.length > 0 && !crashesAllowDuplicates)
   )
     process.exit(1);
-}
-
-main().catch((error: Error) => {
-  console.error(`fuzz: ${error.message}`);
-  process.exit(2);
 });

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_INFER_OPTIONS, inferPlan, type ObservedEvent } from '../lambdas/core/quality/infer-plan';
 import { readLocalConfig } from '../local/config';
 import { readLake } from '../local/read-lake';
+import { UsageError as CliUsageError, usageErrorOf } from './cli/command';
 
 const USAGE = `Usage: npm run plan -- infer --customer <id> [--since <N>d] [--required-share <0..1>]
 
@@ -19,17 +20,19 @@ stderr; edit it, then: npm run tokens -- plan set --customer <id> --file plan.js
 
 Example: npm run plan -- infer --customer acme --since 30d > plan.json`;
 
+const PLAN_OPTIONS = {
+  customer: { type: 'string' },
+  since: { type: 'string', default: '30d' },
+  'required-share': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 class UsageError extends Error {}
 
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: {
-      customer: { type: 'string' },
-      since: { type: 'string', default: '30d' },
-      'required-share': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: PLAN_OPTIONS,
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -73,7 +76,9 @@ function main(): void {
 
 try {
   main();
-} catch (error) {
-  console.error(`plan: ${(error as Error).message}${error instanceof UsageError ? ' (see --help)' : ''}`);
-  process.exit(error instanceof UsageError ? 2 : 1);
+} catch (thrown) {
+  const error = usageErrorOf(thrown, Object.keys(PLAN_OPTIONS)) ?? thrown;
+  const usage = error instanceof UsageError || error instanceof CliUsageError;
+  console.error(`plan: ${(error as Error).message}${usage ? ' (see --help)' : ''}`);
+  process.exit(usage ? 2 : 1);
 }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { qualityReport } from '../lambdas/core/quality/quality-report';
 import { readLocalConfig } from '../local/config';
 import { readLake } from '../local/read-lake';
+import { UsageError as CliUsageError, usageErrorOf } from './cli/command';
 import { qualityHtml } from './query/quality-html';
 
 const USAGE = `Usage: npm run query -- --quality --customer <id> [--since <YYYY-MM-DD>] [--json] [--html <file>]
@@ -23,19 +24,21 @@ On AWS the same questions are the Athena views data_quality and plan_violations.
 
 Example: npm run query -- --quality --customer acme --since 2026-11-01 --html quality.html`;
 
+const QUERY_OPTIONS = {
+  quality: { type: 'boolean' },
+  customer: { type: 'string' },
+  since: { type: 'string' },
+  json: { type: 'boolean' },
+  html: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 class UsageError extends Error {}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: {
-      quality: { type: 'boolean' },
-      customer: { type: 'string' },
-      since: { type: 'string' },
-      json: { type: 'boolean' },
-      html: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: QUERY_OPTIONS,
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -107,7 +110,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((error: Error) => {
-  console.error(`query: ${error.message}${error instanceof UsageError ? ' (see --help)' : ''}`);
-  process.exit(error instanceof UsageError ? 2 : 1);
+main().catch((thrown: Error) => {
+  const error = usageErrorOf(thrown, Object.keys(QUERY_OPTIONS)) ?? thrown;
+  const usage = error instanceof UsageError || error instanceof CliUsageError;
+  console.error(`query: ${error.message}${usage ? ' (see --help)' : ''}`);
+  process.exit(usage ? 2 : 1);
 });

@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import * as v from 'valibot';
 import { DynamoTokenStore } from '../lambdas/adapters/aws/dynamo-token-store';
 import { FirehoseSink } from '../lambdas/adapters/aws/firehose-sink';
 import { KinesisSink } from '../lambdas/adapters/aws/kinesis-sink';
@@ -13,30 +14,57 @@ import { systemClock } from '../lambdas/adapters/system/clock';
 import { silentLogger } from '../lambdas/adapters/system/json-logger';
 import { readLocalConfig } from '../local/config';
 import { lockDataDir } from '../local/data-dir-lock';
+import { type CommandSpec, type Flag, runCommand, UsageError } from './cli/command';
 import { localLakeStore, s3LakeStore } from './redrive/lake-store';
 import { runRedrive } from './redrive/run-redrive';
 
-/**
- * `npm run redrive` — the local lake in $DATA_DIR (refused while `npm start` runs on it: one process owns a data dir).
- * `npm run redrive -- --bucket <LakeBucketName> --table <TokensTableName> --stream <EventStreamName>`
- * (or `--delivery-stream <DeliveryStreamName>` for Direct PUT) — a deployed stage.
- * `--no-quarantine` redrives only Firehose's error output.
- */
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      bucket: { type: 'string' },
-      table: { type: 'string' },
-      stream: { type: 'string' },
-      'delivery-stream': { type: 'string' },
-      'no-quarantine': { type: 'boolean', default: false },
+const NAME = v.pipe(v.string(), v.minLength(1, 'a name'));
+const REDRIVE = {
+  name: 'npm run redrive --',
+  summary: [
+    "Puts back through the pipeline every record in Firehose's error output (errors/) and every",
+    'quarantined message that validates now; idempotent. Without --bucket: the local lake in $DATA_DIR',
+    '(refused while npm start runs on it). With --bucket: a deployed stage (docs/operations.md).',
+  ].join('\n'),
+  flags: {
+    bucket: {
+      kind: 'value',
+      schema: NAME,
+      unit: 'bucket',
+      description: 'the lake bucket (stack output LakeBucketName)',
     },
-  });
+    table: {
+      kind: 'value',
+      schema: NAME,
+      unit: 'table',
+      description: 'the tokens table (stack output TokensTableName)',
+    },
+    stream: {
+      kind: 'value',
+      schema: NAME,
+      unit: 'streams',
+      description: 'the Kinesis stream(s), comma-separated (output DeliveryShards)',
+    },
+    'delivery-stream': {
+      kind: 'value',
+      schema: NAME,
+      unit: 'streams',
+      description: 'the Firehose stream(s), for Direct PUT stacks',
+    },
+    'no-quarantine': { kind: 'switch', description: "only Firehose's error output" },
+  },
+  examples: [
+    'npm run redrive',
+    'npm run redrive -- --bucket <LakeBucketName> --table <TokensTableName> --stream <streams>',
+  ],
+} as const satisfies CommandSpec<Record<string, Flag>>;
+
+runCommand(REDRIVE, async ({ values }) => {
   const options = { quarantine: !values['no-quarantine'] };
   let report: Awaited<ReturnType<typeof runRedrive>>;
   if (values.bucket) {
     if (!values.table || !(values.stream || values['delivery-stream']))
-      throw new Error('--bucket needs --table and --stream (or --delivery-stream)');
+      throw new UsageError('--bucket needs --table and --stream (or --delivery-stream)');
     // With several delivery shards, the names are a comma-separated list, shard 0 first (stack outputs).
     const names = (values.stream ?? values['delivery-stream']!).split(',').map((n) => n.trim());
     const shards = values.stream
@@ -51,6 +79,8 @@ async function main(): Promise<void> {
     );
   } else {
     const { dataDir } = readLocalConfig(process.env);
+    // A mistyped DATA_DIR is an error, not a directory to create and report zeros for.
+    if (!existsSync(dataDir)) throw new Error(`no data directory at ${dataDir}: is DATA_DIR right?`);
     // The server owns the landing areas: redrive refuses while it runs, rather than both writing.
     const lock = await lockDataDir(dataDir, 'npm run redrive');
     try {
@@ -73,9 +103,4 @@ async function main(): Promise<void> {
       `quarantined messages checked: ${report.quarantineChecked}; valid now and redriven: ${report.quarantineNowValid}; redriven before: ${report.quarantineAlreadyRedriven}`,
     ].join('\n')}\n`,
   );
-}
-
-main().catch((error: Error) => {
-  console.error(`redrive: ${error.message}`);
-  process.exit(1);
 });

@@ -1,0 +1,195 @@
+import { parseArgs } from 'node:util';
+import * as v from 'valibot';
+
+/**
+ * The one CLI convention of every command (README, "Commands"): `--help`/`-h` prints usage with every
+ * flag, its unit and default, and an example; each flag is validated by a valibot schema, with a
+ * message naming the flag, the bad value and the expected form; a typo'd flag gets the closest one;
+ * unexpected arguments are errors. Exit codes: 0 done, 1 the work failed, 2 a usage error.
+ */
+
+/** A flag taking a value, validated and converted by its schema. */
+export interface ValueFlag<T> {
+  kind: 'value';
+  schema: v.GenericSchema<string, T>;
+  /** Shown in --help, e.g. `requests` or `ms`. */
+  unit: string;
+  description: string;
+  default?: string;
+}
+
+export interface SwitchFlag {
+  kind: 'switch';
+  description: string;
+  short?: string;
+}
+
+export type Flag = ValueFlag<unknown> | SwitchFlag;
+type Values<F extends Record<string, Flag>> = {
+  [K in keyof F]: F[K] extends ValueFlag<infer T>
+    ? F[K]['default'] extends string
+      ? T
+      : T | undefined
+    : boolean;
+};
+
+export interface CommandSpec<F extends Record<string, Flag>> {
+  /** How to run it, e.g. `npm run fuzz --`. */
+  name: string;
+  summary: string;
+  flags: F;
+  /** Names of the positionals it takes, in order, and how many are required. */
+  positionals?: { names: string[]; required: number };
+  examples: string[];
+}
+
+export class UsageError extends Error {}
+
+/** A whole number in [min, max], from a flag's text. */
+export const wholeNumber = (min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+$/, `a whole number from ${min} to ${max}`),
+    v.transform(Number),
+    v.minValue(min, `a whole number from ${min} to ${max}`),
+    v.maxValue(max, `a whole number from ${min} to ${max}`),
+  );
+
+/** A number in [min, max], from a flag's text. */
+export const decimal = (min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+(\.\d+)?$/, `a number from ${min} to ${max}`),
+    v.transform(Number),
+    v.minValue(min, `a number from ${min} to ${max}`),
+    v.maxValue(max, `a number from ${min} to ${max}`),
+  );
+
+/** One of the given words. */
+export const oneOf = <const T extends readonly [string, ...string[]]>(words: T) =>
+  v.picklist(words, `one of ${words.join(', ')}`);
+
+export function usage<F extends Record<string, Flag>>(spec: CommandSpec<F>): string {
+  const args = spec.positionals?.names
+    .map((n, i) => (i < spec.positionals!.required ? `<${n}>` : `[${n}]`))
+    .join(' ');
+  const rows = Object.entries(spec.flags).map(([name, flag]) => {
+    const left =
+      flag.kind === 'value' ? `--${name} <${flag.unit}>` : `--${name}${flag.short ? `, -${flag.short}` : ''}`;
+    const def = flag.kind === 'value' && flag.default !== undefined ? ` (default ${flag.default})` : '';
+    return `  ${left.padEnd(28)} ${flag.description}${def}`;
+  });
+  return [
+    `Usage: ${spec.name}${args ? ` ${args}` : ''} [flags]`,
+    '',
+    spec.summary,
+    '',
+    ...rows,
+    `  ${'--help, -h'.padEnd(28)} this text`,
+    '',
+    ...spec.examples.map((e, i) => `${i === 0 ? 'Example: ' : '         '}${e}`),
+  ].join('\n');
+}
+
+/** Parses argv by the spec; `'help'` when help was asked for. */
+export function parseCommand<F extends Record<string, Flag>>(
+  spec: CommandSpec<F>,
+  argv: string[],
+): { values: Values<F>; positionals: string[] } | 'help' {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const [name, flag] of Object.entries(spec.flags))
+    options[name] =
+      flag.kind === 'value'
+        ? { type: 'string' }
+        : { type: 'boolean', ...(flag.short ? { short: flag.short } : {}) };
+  const { values, positionals } = parseArgs({ args: argv, options, strict: false, allowPositionals: true });
+  if (values.help) return 'help';
+  for (const name of Object.keys(values))
+    if (!(name in options))
+      throw new UsageError(
+        `unknown flag --${name}; did you mean --${closest(name, Object.keys(spec.flags))}?`,
+      );
+  const max = spec.positionals?.names.length ?? 0;
+  if (positionals.length > max) throw new UsageError(`unexpected argument "${positionals[max]}"`);
+  const required = spec.positionals?.required ?? 0;
+  if (positionals.length < required)
+    throw new UsageError(`missing <${spec.positionals!.names[positionals.length]}>`);
+  const out: Record<string, unknown> = {};
+  for (const [name, flag] of Object.entries(spec.flags)) {
+    const raw = values[name];
+    if (flag.kind === 'switch') {
+      if (typeof raw === 'string') throw new UsageError(`--${name} takes no value, got "${raw}"`);
+      out[name] = raw === true;
+      continue;
+    }
+    if (raw === true) throw new UsageError(`--${name} needs a value: <${flag.unit}>`);
+    const text = raw ?? flag.default;
+    if (text === undefined) continue;
+    const parsed = v.safeParse(flag.schema, text);
+    if (!parsed.success) throw new UsageError(`--${name} must be ${parsed.issues[0].message}, not "${text}"`);
+    out[name] = parsed.output;
+  }
+  return { values: out as Values<F>, positionals };
+}
+
+/** The closest name by edit distance (case-insensitive). */
+export function closest(name: string, candidates: readonly string[]): string {
+  const distance = (a: string, b: string) => {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= b.length; j++)
+        cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+    return prev[b.length]!;
+  };
+  return (
+    [...candidates].sort(
+      (x, y) => distance(name.toLowerCase(), x.toLowerCase()) - distance(name.toLowerCase(), y.toLowerCase()),
+    )[0] ?? ''
+  );
+}
+
+/**
+ * Runs a command's main: usage errors print one line and exit 2, failures of the work one line and
+ * exit 1, and `--help` the usage and exit 0.
+ */
+export function runCommand<F extends Record<string, Flag>>(
+  spec: CommandSpec<F>,
+  main: (parsed: { values: Values<F>; positionals: string[] }) => Promise<void> | void,
+  argv: string[] = process.argv.slice(2),
+): void {
+  const label = spec.name.replace(/^npm (run )?/, '').replace(/ --$/, '');
+  Promise.resolve()
+    .then(() => {
+      const parsed = parseCommand(spec, argv);
+      if (parsed === 'help') {
+        process.stdout.write(`${usage(spec)}\n`);
+        return;
+      }
+      return main(parsed);
+    })
+    .catch((error: Error) => {
+      const isUsage = error instanceof UsageError;
+      console.error(`${label}: ${error.message}${isUsage ? ' (see --help)' : ''}`);
+      process.exit(isUsage ? 2 : 1);
+    });
+}
+
+/**
+ * For commands that call node's parseArgs strictly: its error for an unknown flag, as a usage error
+ * naming the closest known flag; undefined for any other error.
+ */
+export function usageErrorOf(error: unknown, flags: readonly string[]): UsageError | undefined {
+  const e = error as { code?: string; message?: string };
+  if (!e?.code?.startsWith('ERR_PARSE_ARGS')) return undefined;
+  const flag = /'(--?[\w-]+)'/.exec(e.message ?? '')?.[1];
+  return new UsageError(
+    e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag
+      ? `unknown flag ${flag}; did you mean --${closest(flag.replace(/^-+/, ''), flags)}?`
+      : (e.message ?? 'bad arguments').split('.')[0]!,
+  );
+}

@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { ROOT, tempDataDir } from '../support/local-destination';
+
+// Every command of the CLI convention (README, "Commands"): --help exits 0 with usage; a bad value and
+// a typo'd flag exit 2 with one line that names the flag (and the closest one for a typo).
+const COMMANDS: {
+  name: string;
+  script: string;
+  bad: string[];
+  badMessage: RegExp;
+  typo: string[];
+  typoMessage: RegExp;
+}[] = [
+  {
+    name: 'start',
+    script: 'local/main.ts',
+    bad: ['--port', '5'],
+    badMessage: /unexpected argument "--port"/,
+    typo: ['x'],
+    typoMessage: /unexpected argument "x"/,
+  },
+  {
+    name: 'tokens',
+    script: 'bin/tokens.ts',
+    bad: ['create', '--customer', 'acme', 'extra'],
+    badMessage: /unexpected argument "extra"/,
+    typo: ['create', '--custmer', 'acme'],
+    typoMessage: /unknown flag --custmer; did you mean --customer\?/,
+  },
+  {
+    name: 'bench',
+    script: 'scripts/bench.ts',
+    bad: ['--seconds', 'abc'],
+    badMessage: /--seconds must be a whole number/,
+    typo: ['--secnds', '3'],
+    typoMessage: /did you mean --seconds\?/,
+  },
+  {
+    name: 'cost',
+    script: 'scripts/cost.ts',
+    bad: ['--events', 'x'],
+    badMessage: /--events must be a whole number/,
+    typo: ['--event', '5'],
+    typoMessage: /did you mean --events\?/,
+  },
+  {
+    name: 'fuzz',
+    script: 'scripts/fuzz.ts',
+    bad: ['--concurrency', 'abc'],
+    badMessage: /--concurrency must be a whole number/,
+    typo: ['--requets', '5'],
+    typoMessage: /did you mean --requests\?/,
+  },
+  {
+    name: 'redrive',
+    script: 'scripts/redrive.ts',
+    bad: ['--bucket'],
+    badMessage: /--bucket needs a value/,
+    typo: ['--bukcet', 'b'],
+    typoMessage: /did you mean --bucket\?/,
+  },
+  {
+    name: 'replay-sim',
+    script: 'scripts/replay-sim.ts',
+    bad: ['--rate', 'x'],
+    badMessage: /--rate must be a number/,
+    typo: ['--rat', '5'],
+    typoMessage: /did you mean --rate\?/,
+  },
+  {
+    name: 'plan',
+    script: 'scripts/plan.ts',
+    bad: ['infer', '--customer', 'a', '--since', 'week'],
+    badMessage: /--since must be a number of days/,
+    typo: ['infer', '--custmer', 'a'],
+    typoMessage: /./,
+  },
+  {
+    name: 'query',
+    script: 'scripts/query.ts',
+    bad: ['--quality', '--customer', 'a', '--since', 'x'],
+    badMessage: /--since must be a date/,
+    typo: ['--qualty'],
+    typoMessage: /./,
+  },
+];
+
+describe('one CLI convention for every command', () => {
+  const dataDir = tempDataDir('cli-convention-');
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const run = (script: string, args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: dataDir },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+  it.each(COMMANDS)(
+    '$name: --help, a bad value, a typo',
+    ({ script, bad, badMessage, typo, typoMessage }) => {
+      const help = run(script, ['--help']);
+      const badRun = run(script, bad);
+      const typoRun = run(script, typo);
+
+      expect([help.status, help.stdout]).toEqual([0, expect.stringMatching(/^Usage: /)]);
+      expect([badRun.status, badRun.stderr.trim().split('\n').length]).toEqual([2, 1]);
+      expect(badRun.stderr).toMatch(badMessage);
+      expect([typoRun.status, typoRun.stderr.trim().split('\n').length]).toEqual([2, 1]);
+      expect(typoRun.stderr).toMatch(typoMessage);
+    },
+  );
+});
