@@ -26,6 +26,7 @@ const OPTIONS = {
   to: { type: 'string' },
   table: { type: 'string' },
   file: { type: 'string' },
+  'allow-http-localhost': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 const FLAG_NAMES = Object.keys(OPTIONS);
@@ -33,7 +34,7 @@ const FLAG_NAMES = Object.keys(OPTIONS);
 const USAGE = `Usage: npm run tokens -- <command> [options]
 
   create --customer <id> [--json]         issue a new API key (shown once; only its hash is stored)
-  enable-link --customer <id> [--slug <s>] [--redirect-url <url>] [--json]
+  enable-link --customer <id> [--slug <s>] [--redirect-url <https url>] [--allow-http-localhost] [--json]
                                           issue a key and print the Segment link that installs it
   disable --customer <id>                 refuse the customer's requests (403) until enabled again
   enable --customer <id>
@@ -85,10 +86,25 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
       const tokens = (await store.listTokens(values.customer)).map(summarize);
       if (values.json) return JSON.stringify(tokens);
       if (tokens.length === 0) return 'No keys.';
-      return tokens
-        .map(
-          (t) =>
-            `${t.tokenId}  ${t.customerId}  ${t.status.padEnd(7)}  created ${t.createdAt}${t.revokedAt ? `  revoked ${t.revokedAt}` : ''}`,
+      // lastUsedAt is what the rotation runbook watches: is the old key still in use?
+      const rows = [
+        ['KEY', 'CUSTOMER', 'STATUS', 'CREATED', 'LAST USED', 'REVOKED'],
+        ...tokens.map((t) => [
+          t.tokenId,
+          t.customerId,
+          t.status,
+          t.createdAt,
+          t.lastUsedAt ?? '-',
+          t.revokedAt ?? '-',
+        ]),
+      ];
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      return rows
+        .map((r) =>
+          r
+            .map((cell, i) => cell.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd(),
         )
         .join('\n');
     }
@@ -102,12 +118,14 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
     }
     case 'enable-link': {
       const local = readLocalConfig(process.env);
+      const redirectUrl = values['redirect-url'] ?? `http://${local.host}:${local.port}/enable/callback`;
+      checkRedirectUrl(redirectUrl, values['allow-http-localhost'] || values['redirect-url'] === undefined);
       const issued = await issueEnableLink(
         store,
         customer(),
         {
           slug: values.slug ?? process.env.SEGMENT_SLUG ?? 'segment-lake-destination',
-          redirectUrl: values['redirect-url'] ?? `http://${local.host}:${local.port}/enable/callback`,
+          redirectUrl,
         },
         new Date(),
       );
@@ -181,6 +199,27 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
     default:
       throw new AdminInputError(`Unknown command "${command}".\n\n${USAGE}`);
   }
+}
+
+/**
+ * Where Segment sends the customer back: https only — a key-bearing flow must not come back in clear
+ * text — except http on localhost, with --allow-http-localhost (the local destination's own page).
+ */
+function checkRedirectUrl(text: string, allowLocalHttp: boolean): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new AdminInputError(`--redirect-url must be an https URL, not "${text.slice(0, 80)}".`);
+  }
+  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && local && allowLocalHttp) return;
+  throw new AdminInputError(
+    local
+      ? '--redirect-url is http on localhost: add --allow-http-localhost to mean it.'
+      : `--redirect-url must be https, not ${url.protocol.replace(':', '')}.`,
+  );
 }
 
 /** The local token file, or the deployed table when `--table` names one. */

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { closest } from '../lambdas/contract/closest';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -149,33 +150,4 @@ export function readStackConfig(context: Record<string, unknown>): StackConfig {
     throw new Error(`Invalid setting${path ? ` ${path}` : ''}: ${issue.message}`);
   }
   return result.output;
-}
-
-/** The candidate nearest to `name`: case-insensitive edit distance (authorizerCacheTTLSeconds → authorizerCacheTtlSeconds). */
-export function closest(name: string, candidates: readonly string[]): string {
-  let best = candidates[0]!;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of candidates) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++)
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    previous = current;
-  }
-  return previous[b.length]!;
 }

@@ -18,8 +18,16 @@ export function answerErrors(logger: Logger): MiddlewareObj<unknown, HttpAnswer>
           code: error.code,
         });
       } else {
-        const detail = error instanceof InternalError ? error.detail : (error?.name ?? 'unknown');
-        logger.error('request failed', { status: 500, code: 'internal_error', detail });
+        // Message and stack, so a production 500 can be diagnosed: they never hold a key or a body (the
+        // log-secret test in test/security guards that), and the answer itself stays a fixed text.
+        const detail = error instanceof InternalError ? error.detail : (error?.message ?? 'unknown');
+        logger.error('request failed', {
+          status: 500,
+          code: 'internal_error',
+          error: error?.name ?? 'unknown',
+          detail,
+          stack: error?.stack,
+        });
       }
       request.response = toHttpAnswer(error);
     },

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
+import { closest } from '../../lambdas/contract/closest';
 
 /**
  * The one CLI convention of every command (README, "Commands"): `--help`/`-h` prints usage with every
@@ -134,24 +135,7 @@ export function parseCommand<F extends Record<string, Flag>>(
   return { values: out as Values<F>, positionals };
 }
 
-/** The closest name by edit distance (case-insensitive). */
-export function closest(name: string, candidates: readonly string[]): string {
-  const distance = (a: string, b: string) => {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const cur = [i];
-      for (let j = 1; j <= b.length; j++)
-        cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-    return prev[b.length]!;
-  };
-  return (
-    [...candidates].sort(
-      (x, y) => distance(name.toLowerCase(), x.toLowerCase()) - distance(name.toLowerCase(), y.toLowerCase()),
-    )[0] ?? ''
-  );
-}
+export { closest };
 
 /**
  * Runs a command's main: usage errors print one line and exit 2, failures of the work one line and

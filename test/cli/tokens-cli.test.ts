@@ -24,6 +24,63 @@ describe('npm run tokens', () => {
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+  it('lists keys as an aligned table with a header and lastUsedAt', () => {
+    tokens(dataDir, 'create', '--customer', 'table-co');
+
+    const listed = tokens(dataDir, 'list', '--customer', 'table-co');
+
+    const [header, row] = listed.stdout.trim().split('\n');
+    expect(header).toMatch(/^KEY\s+CUSTOMER\s+STATUS\s+CREATED\s+LAST USED\s+REVOKED$/);
+    expect(row).toMatch(/^tok_[0-9a-f]+\s+table-co\s+active\s+\S+\s+-\s+-$/);
+    expect(header!.indexOf('CUSTOMER')).toBe(row!.indexOf('table-co'));
+  });
+
+  it('refuses settings for a customer that does not exist, suggesting the close ones', () => {
+    tokens(dataDir, 'create', '--customer', 'northwind');
+
+    const typo = tokens(dataDir, 'disable', '--customer', 'nortwind');
+
+    expect(typo.status).toBe(2);
+    expect(typo.stderr.trim()).toBe(
+      'No customer "nortwind"; did you mean "northwind"? (a customer exists once it has been issued a key).',
+    );
+  });
+
+  it('accepts only an https redirect URL for an enable link (http on localhost only when asked)', () => {
+    const notUrl = tokens(dataDir, 'enable-link', '--customer', 'x', '--redirect-url', 'notaurl');
+    const http = tokens(
+      dataDir,
+      'enable-link',
+      '--customer',
+      'x',
+      '--redirect-url',
+      'http://example.com/done',
+    );
+    const local = tokens(
+      dataDir,
+      'enable-link',
+      '--customer',
+      'x',
+      '--redirect-url',
+      'http://localhost:3000/enable/callback',
+    );
+    const allowed = tokens(
+      dataDir,
+      'enable-link',
+      '--customer',
+      'x',
+      '--redirect-url',
+      'http://localhost:3000/enable/callback',
+      '--allow-http-localhost',
+      '--json',
+    );
+
+    expect([notUrl.status, http.status, local.status, allowed.status]).toEqual([2, 2, 2, 0]);
+    expect(http.stderr).toMatch(/must be https/);
+    expect(local.stderr).toMatch(/--allow-http-localhost/);
+    expect(JSON.parse(allowed.stdout).enableUrl).toMatch(/^https:\/\/app\.segment\.com\/enable\?/);
+  });
+
   it('creates a key, printing it once as JSON, and stores only its hash', () => {
     const created = tokens(dataDir, 'create', '--customer', 'acme', '--json');
 

@@ -30,6 +30,7 @@ describe('onboarding against the running local destination', () => {
         'our-lake',
         '--redirect-url',
         `${local.destination.url}/enable/callback`,
+        '--allow-http-localhost', // the local destination's own page: http on loopback, on purpose
         '--json',
       ),
     );

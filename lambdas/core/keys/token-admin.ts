@@ -1,3 +1,4 @@
+import { nearest } from '../../contract/closest';
 import { AdminInputError, NotFoundError } from '../common/errors';
 import { buildEnableLink, type EnableLinkOptions } from '../onboarding/enable-link';
 import { parsePlan } from '../quality/tracking-plan';
@@ -24,6 +25,20 @@ async function ensureCustomer(store: TokenStore, customerId: string, now: Date):
   };
   await store.putCustomer(created);
   return created;
+}
+
+/**
+ * A customer that must already exist (it has been issued a key): settings of a customer id that was
+ * never created are a typo, refused with the closest known ids rather than silently creating one.
+ */
+async function existingCustomer(store: TokenStore, customerId: string): Promise<CustomerRecord> {
+  const existing = await store.getCustomer(customerId);
+  if (existing) return existing;
+  const known = [...new Set((await store.listTokens()).map((t) => t.customerId))];
+  const close = nearest(customerId, known, 3, 3);
+  throw new NotFoundError(
+    `No customer "${customerId.slice(0, 80)}"${close.length ? `; did you mean ${close.map((c) => `"${c}"`).join(', ')}?` : ''} (a customer exists once it has been issued a key).`,
+  );
 }
 
 /**
@@ -62,7 +77,7 @@ export async function setEventAlias(
 ): Promise<CustomerRecord> {
   checkCustomerId(customerId);
   if (!from.trim() || !to.trim()) throw new AdminInputError('An alias needs a non-empty --from and --to.');
-  const customer = await ensureCustomer(store, customerId, now);
+  const customer = await existingCustomer(store, customerId);
   const updated: CustomerRecord = {
     ...customer,
     eventAliases: { ...customer.eventAliases, [from.trim()]: to.trim() },
@@ -83,7 +98,7 @@ export async function setTrackingPlan(
   now: Date,
 ): Promise<CustomerRecord> {
   checkCustomerId(customerId);
-  const customer = await ensureCustomer(store, customerId, now);
+  const customer = await existingCustomer(store, customerId);
   const { trackingPlan: _previous, ...rest } = customer;
   const updated: CustomerRecord =
     plan === undefined
@@ -112,7 +127,7 @@ export async function setCustomerStatus(
   now: Date,
 ): Promise<CustomerRecord> {
   checkCustomerId(customerId);
-  const customer = await ensureCustomer(store, customerId, now);
+  const customer = await existingCustomer(store, customerId);
   const updated: CustomerRecord = { ...customer, status, updatedAt: now.toISOString() };
   await store.putCustomer(updated);
   return updated;

@@ -149,7 +149,7 @@ describe('ingest handler: the answers Segment gets', () => {
     expect(json(answer).code).toBe('sink_unavailable');
   });
 
-  it('answers a fixed 500 for an unexpected failure, without internals', async () => {
+  it('answers a fixed 500 for an unexpected failure, without internals, and logs what is needed to diagnose it', async () => {
     const failing: RecordSink = {
       maxRecordBytes: 1024 * 1024,
       put: async () => {
@@ -162,7 +162,9 @@ describe('ingest handler: the answers Segment gets', () => {
 
     expect(answer.statusCode).toBe(500);
     expect(answer.body).not.toContain('secret');
-    expect(logs.join('\n')).not.toContain('secret');
+    // The log (never the answer) has the message and the stack.
+    expect(logs.join('\n')).toContain('"detail":"secret internal detail at /var/task/index.js"');
+    expect(logs.join('\n')).toContain('"stack":"TypeError: secret internal detail');
     expect(json(answer)).toEqual({ code: 'internal_error', message: expect.stringContaining('retry') });
   });
 });
