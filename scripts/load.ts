@@ -2,10 +2,19 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import * as v from 'valibot';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
 import { createToken } from '../lambdas/core/keys/token-admin';
 import { spawnDestination, stopServer } from '../local/spawn-destination';
+import {
+  type CommandSpec,
+  type CommandValues,
+  type Flag,
+  oneOf,
+  runCommand,
+  UsageError,
+  wholeNumber,
+} from './cli/command';
 import { artilleryConfig, readArtilleryReport } from './load/artillery-config';
 import { type LakeIds, localLakeIds, s3LakeIds } from './load/lake-ids';
 import { memoryGrowth, rssMiB } from './load/memory';
@@ -29,25 +38,78 @@ const CUSTOMERS = [
   { customerId: 'load-tiny', weight: 5 },
 ];
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      mode: { type: 'string', default: 'load' },
-      duration: { type: 'string', default: '10' },
-      rate: { type: 'string', default: '30' },
-      p99: { type: 'string', default: '1500' },
-      target: { type: 'string' },
-      tokens: { type: 'string' },
-      bucket: { type: 'string' },
-      settle: { type: 'string', default: '120' },
+const LOAD = {
+  name: 'npm run load -- (or npm run soak --)',
+  label: 'load',
+  summary: [
+    'Artillery traffic (direct, sdk-batch, replay scenarios) against a local destination it starts on',
+    '127.0.0.1, then a reconciliation of the lake: every acknowledged messageId must have landed. Writes',
+    'reports/<run>/summary.md and result.json. npm run load: about a minute; npm run soak: --duration',
+    'minutes at --rate arrivals/s. Against a deployed stage: --target, --tokens and --bucket.',
+  ].join('\n'),
+  flags: {
+    mode: {
+      kind: 'value',
+      schema: oneOf(['load', 'soak']),
+      unit: 'mode',
+      description: 'load or soak (set by the npm script)',
+      default: 'load',
     },
-  });
-  const mode = values.mode === 'soak' ? 'soak' : 'load';
-  const minutes = Number(values.duration);
-  if (mode === 'soak' && !(minutes > 0 && minutes <= 24 * 60))
-    throw new Error('--duration is minutes, from 1 to 1440');
+    duration: {
+      kind: 'value',
+      schema: wholeNumber(1, 24 * 60),
+      unit: 'minutes',
+      description: 'soak length',
+      default: '10',
+    },
+    rate: {
+      kind: 'value',
+      schema: wholeNumber(1, 10_000),
+      unit: 'arrivals/s',
+      description: 'soak arrival rate',
+      default: '30',
+    },
+    p99: {
+      kind: 'value',
+      schema: wholeNumber(1, 60_000),
+      unit: 'ms',
+      description: 'fail the run above this p99 latency',
+      default: '1500',
+    },
+    target: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.url('a URL')),
+      unit: 'url',
+      description: 'a deployed endpoint instead of a local destination',
+    },
+    tokens: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.minLength(1, 'a file')),
+      unit: 'file',
+      description: 'with --target: [{customerId, token, weight}] as JSON',
+    },
+    bucket: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.minLength(1, 'a bucket name')),
+      unit: 'bucket',
+      description: 'with --target: the lake bucket to reconcile',
+    },
+    settle: {
+      kind: 'value',
+      schema: wholeNumber(0, 3_600),
+      unit: 's',
+      description: 'with --target: wait for Firehose before reconciling',
+      default: '120',
+    },
+  },
+  examples: ['npm run load', 'npm run soak -- --duration 30 --rate 50'],
+} as const satisfies CommandSpec<Record<string, Flag>>;
+
+async function main(values: CommandValues<typeof LOAD.flags>): Promise<number> {
+  const mode = values.mode;
+  const minutes = values.duration;
   if (values.target && !(values.tokens && values.bucket))
-    throw new Error('--target needs --tokens <file> and --bucket <lake bucket> to reconcile');
+    throw new UsageError('--target needs --tokens <file> and --bucket <lake bucket> to reconcile');
   const runDir = join(ROOT, 'reports', `${mode}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(runDir, { recursive: true });
   ensureArtillery();
@@ -86,7 +148,7 @@ async function main(): Promise<number> {
           { name: 'steady', duration: 30, arrivalRate: 40 },
           { name: 'burst', duration: 10, arrivalRate: 100 },
         ]
-      : [{ name: 'sustained', duration: Math.round(minutes * 60), arrivalRate: Number(values.rate) }];
+      : [{ name: 'sustained', duration: Math.round(minutes * 60), arrivalRate: values.rate }];
   const configFile = join(runDir, 'artillery.json');
   writeFileSync(
     configFile,
@@ -95,7 +157,7 @@ async function main(): Promise<number> {
         target,
         processor: join(LOAD_DIR, 'processor.cjs'),
         phases,
-        p99Ms: Number(values.p99),
+        p99Ms: values.p99,
       }),
       null,
       2,
@@ -122,7 +184,7 @@ async function main(): Promise<number> {
     lake = localLakeIds(join(dataDir, 'lake'), ids);
   } else {
     // Firehose buffers up to its interval (60 s by default) before objects appear in S3.
-    await new Promise((r) => setTimeout(r, Number(values.settle) * 1000));
+    await new Promise((r) => setTimeout(r, values.settle * 1000));
     lake = await s3LakeIds(values.bucket!, ids);
   }
 
@@ -220,10 +282,7 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(`load: ${error.message}`);
-    process.exit(2);
-  },
-);
+runCommand(LOAD, async ({ values }) => {
+  const code = await main(values);
+  if (code !== 0) process.exit(code);
+});

@@ -26,6 +26,8 @@ export interface SwitchFlag {
 }
 
 export type Flag = ValueFlag<unknown> | SwitchFlag;
+/** The parsed values of a command's flags. */
+export type CommandValues<F extends Record<string, Flag>> = Values<F>;
 type Values<F extends Record<string, Flag>> = {
   [K in keyof F]: F[K] extends ValueFlag<infer T>
     ? F[K]['default'] extends string
@@ -37,6 +39,8 @@ type Values<F extends Record<string, Flag>> = {
 export interface CommandSpec<F extends Record<string, Flag>> {
   /** How to run it, e.g. `npm run fuzz --`. */
   name: string;
+  /** The prefix of its error lines; default: the name without `npm run` and `--`. */
+  label?: string;
   summary: string;
   flags: F;
   /** Names of the positionals it takes, in order, and how many are required. */
@@ -146,7 +150,7 @@ export function runCommand<F extends Record<string, Flag>>(
   main: (parsed: { values: Values<F>; positionals: string[] }) => Promise<void> | void,
   argv: string[] = process.argv.slice(2),
 ): void {
-  const label = spec.name.replace(/^npm (run )?/, '').replace(/ --$/, '');
+  const label = spec.label ?? spec.name.replace(/^npm (run )?/, '').replace(/ --$/, '');
   Promise.resolve()
     .then(() => {
       const parsed = parseCommand(spec, argv);

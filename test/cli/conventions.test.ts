@@ -77,6 +77,14 @@ const COMMANDS: {
     typoMessage: /./,
   },
   {
+    name: 'load',
+    script: 'scripts/load.ts',
+    bad: ['--mode', 'soak', '--rate', 'x'],
+    badMessage: /^load: --rate must be a whole number/,
+    typo: ['--duraton', '5'],
+    typoMessage: /did you mean --duration\?/,
+  },
+  {
     name: 'query',
     script: 'scripts/query.ts',
     bad: ['--quality', '--customer', 'a', '--since', 'x'],
