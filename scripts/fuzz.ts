@@ -55,12 +55,20 @@ const FUZZ = {
 
 runCommand(FUZZ, async ({ values }) => {
   const faults = values.faults ? parseFaultPlan(values.faults) : undefined;
+  const started = performance.now();
   const report = await runFuzz({
     requests: values.requests,
     seed: values.seed ?? Math.floor(Math.random() * 2 ** 31),
     concurrency: values.concurrency,
     logger: silentLogger,
     ...(faults ? { faults } : {}),
+    // Progress on stderr: stdout carries the report (and with --json nothing else).
+    onProgress: (done, total) => {
+      const seconds = (performance.now() - started) / 1000;
+      process.stderr.write(
+        `fuzz: ${done}/${total} requests, ${Math.round(done / seconds)}/s, ~${Math.round(((total - done) * seconds) / done)} s left\n`,
+      );
+    },
   });
   process.stdout.write(`${values.json ? JSON.stringify(report) : formatFuzzReport(report)}\n`);
   const crashesAllowDuplicates = (faults?.crashRate ?? 0) > 0;

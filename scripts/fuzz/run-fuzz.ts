@@ -16,6 +16,9 @@ export interface FuzzOptions {
   concurrency?: number;
   faults?: FaultPlan;
   logger: Logger;
+  /** Told of the requests done so far, every `progressEvery` requests (a progress line on stderr). */
+  onProgress?: (done: number, total: number) => void;
+  progressEvery?: number;
 }
 
 export interface FuzzReport {
@@ -60,6 +63,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const acknowledged = new Set<string>();
     let ourServerErrors = 0;
     let remaining = options.requests;
+    let done = 0;
     const lane = async () => {
       while (remaining > 0) {
         remaining -= 1;
@@ -70,6 +74,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           body: request.body,
         });
         await response.arrayBuffer();
+        done += 1;
+        if (options.onProgress && done % (options.progressEvery ?? 250) === 0)
+          options.onProgress(done, options.requests);
         const byStatus = outcomes[request.kind] ?? {};
         outcomes[request.kind] = byStatus;
         byStatus[response.status] = (byStatus[response.status] ?? 0) + 1;
