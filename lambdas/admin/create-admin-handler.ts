@@ -1,4 +1,4 @@
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as v from 'valibot';
 import { ADMIN_ROUTES, type AdminRoute } from '../contract/routes';
@@ -23,6 +23,8 @@ export interface AdminDeps {
   logger: Logger;
   /** When keys are created and revoked, and customers changed. */
   clock: Clock;
+  /** Run before everything else, e.g. Powertools' request context for the logs. */
+  middleware?: MiddlewareObj[];
 }
 
 export type AdminHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpAnswer>;
@@ -135,6 +137,7 @@ const KNOWN: ReadonlySet<string> = new Set(ADMIN_ROUTES);
 export function createAdminHandler(deps: AdminDeps): AdminHandler {
   const routes = routeTable(deps);
   return middy<APIGatewayProxyEventV2, HttpAnswer>()
+    .use(deps.middleware ?? [])
     .use(answerErrors(deps.logger))
     .handler(async function routeAdminRequest(event) {
       if (!KNOWN.has(event.routeKey)) throw new NotFoundError('Not Found');

@@ -1,13 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
+import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { systemClock } from '../adapters/system/clock';
-import { jsonLogger } from '../adapters/system/json-logger';
 import { AdminEnvSchema } from '../contract/environment';
 import { readEnv } from '../core/common/read-env';
 import { SEGMENT_ENABLE_URL } from '../core/onboarding/enable-link';
 import { createAdminHandler } from './create-admin-handler';
 
 const env = readEnv(AdminEnvSchema, process.env);
+const log = powertoolsLogger('admin');
 
 /** The deployed admin function: its composition root. Configuration is checked once, at cold start. */
 export const handler = createAdminHandler({
@@ -17,6 +18,7 @@ export const handler = createAdminHandler({
     baseUrl: env.ENABLE_BASE_URL ?? SEGMENT_ENABLE_URL,
     redirectUrl: env.ENABLE_REDIRECT_URL,
   },
-  logger: jsonLogger('admin'),
+  logger: log.logger,
+  middleware: [log.middleware],
   clock: systemClock,
 });

@@ -1,4 +1,4 @@
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
@@ -30,9 +30,12 @@ export function createAuthorizerHandler(deps: {
   /** `lastUsedAt` bookkeeping reads the time here. */
   clock: Clock;
   metrics?: Metrics;
+  /** Run before everything else, e.g. Powertools' request context for the logs. */
+  middleware?: MiddlewareObj[];
 }): AuthorizerHandler {
   const metrics = deps.metrics ?? noMetrics;
   return middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>()
+    .use(deps.middleware ?? [])
     .use(publishMetrics(metrics))
     .handler(async (event) => {
       const context = await authorize(

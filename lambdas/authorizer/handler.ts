@@ -1,12 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { requestPathClientConfig } from '../adapters/aws/clients';
 import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
+import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { powertoolsMetrics } from '../adapters/aws/powertools-metrics';
 import { systemClock } from '../adapters/system/clock';
-import { jsonLogger } from '../adapters/system/json-logger';
 import { TokensEnvSchema } from '../contract/environment';
 import { readEnv } from '../core/common/read-env';
 import { createAuthorizerHandler } from './create-authorizer-handler';
+
+const log = powertoolsLogger('authorizer');
 
 /** The deployed authorizer: its composition root. Configuration is checked once, at cold start. */
 export const handler = createAuthorizerHandler({
@@ -14,7 +16,8 @@ export const handler = createAuthorizerHandler({
     new DynamoDBClient(requestPathClientConfig()),
     readEnv(TokensEnvSchema, process.env).TOKENS_TABLE,
   ),
-  logger: jsonLogger('authorizer'),
+  logger: log.logger,
+  middleware: [log.middleware],
   clock: systemClock,
   metrics: powertoolsMetrics('authorizer'),
 });

@@ -1,4 +1,4 @@
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, Context } from 'aws-lambda';
 import { noMetrics } from '../adapters/system/no-metrics';
 import { headerValue } from '../core/common/headers';
@@ -15,8 +15,14 @@ export type IngestHandler = (event: IngestEvent, context: Context) => Promise<Ht
  * The ingest Lambda, given its adapters. `POST /`, `POST /v1/batch` and `POST /v1/{type}` all reach the
  * same core function; `/v1/<type>` only supplies the type of messages that do not name one.
  */
-export function createIngestHandler(deps: IngestDeps): IngestHandler {
+export function createIngestHandler(
+  deps: IngestDeps & {
+    /** Run before everything else, e.g. Powertools' request context for the logs (the composition root's). */
+    middleware?: MiddlewareObj[];
+  },
+): IngestHandler {
   return middy<IngestEvent, HttpAnswer>()
+    .use(deps.middleware ?? [])
     .use(publishMetrics(deps.metrics ?? noMetrics))
     .use(answerErrors(deps.logger))
     .handler(async (event) => {

@@ -1,12 +1,13 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { MiddlewareObj } from '@middy/core';
 import { requestPathClientConfig } from '../adapters/aws/clients';
 import { FirehoseSink } from '../adapters/aws/firehose-sink';
 import { KinesisSink } from '../adapters/aws/kinesis-sink';
+import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { powertoolsMetrics } from '../adapters/aws/powertools-metrics';
 import { ShardedSink } from '../adapters/aws/sharded-sink';
 import { systemClock } from '../adapters/system/clock';
-import { jsonLogger } from '../adapters/system/json-logger';
 import { IngestEnvSchema } from '../contract/environment';
 import { readEnv } from '../core/common/read-env';
 import { DEFAULT_RETRY_POLICY } from '../core/ingest/deliver';
@@ -19,7 +20,10 @@ import { DEFAULT_LIMITS } from '../core/ingest/limits';
  * `DELIVERY=stream` with `STREAM_NAME` (Kinesis in front of Firehose, the default), or
  * `DELIVERY=direct` with `DELIVERY_STREAM_NAME` (Firehose Direct PUT).
  */
-export function ingestDepsFromEnv(env: Record<string, string | undefined>): IngestDeps {
+export function ingestDepsFromEnv(
+  env: Record<string, string | undefined>,
+): IngestDeps & { middleware: MiddlewareObj[] } {
+  const { logger, middleware } = powertoolsLogger('ingest');
   const config = readEnv(IngestEnvSchema, env);
   // One client, shared by the shards' sinks.
   let shards: (KinesisSink | FirehoseSink)[];
@@ -40,7 +44,8 @@ export function ingestDepsFromEnv(env: Record<string, string | undefined>): Inge
     clock: systemClock,
     retry: DEFAULT_RETRY_POLICY,
     limits: DEFAULT_LIMITS,
-    logger: jsonLogger('ingest'),
+    logger,
+    middleware: [middleware],
     metrics: powertoolsMetrics('ingest'),
   };
 }

@@ -1,0 +1,38 @@
+import middy from '@middy/core';
+import { powertoolsLogger } from '../../../lambdas/adapters/aws/powertools-logger';
+import { lambdaContext } from '../../support/factories';
+
+describe('the functions’ logger (Powertools)', () => {
+  it('writes JSON lines with the service, the level and the request id of the invocation', async () => {
+    const lines: string[] = [];
+    const capture = (chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    };
+    // Powertools writes errors to stderr, the rest to stdout.
+    const writes = [
+      jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+      jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+    ];
+    const { logger, middleware } = powertoolsLogger('ingest');
+    const handler = middy(async () => {
+      logger.error('request failed', { code: 'internal_error', detail: 'boom' });
+      return 'ok';
+    }).use(middleware);
+
+    try {
+      await handler({}, lambdaContext);
+    } finally {
+      for (const w of writes) w.mockRestore();
+    }
+
+    const entry = lines.map((l) => JSON.parse(l)).find((l) => l.message === 'request failed');
+    expect(entry).toMatchObject({
+      level: 'ERROR',
+      service: 'ingest',
+      code: 'internal_error',
+      detail: 'boom',
+      function_request_id: lambdaContext.awsRequestId,
+    });
+  });
+});
