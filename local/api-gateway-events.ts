@@ -40,16 +40,23 @@ export function localRequest(
 /** The payload 2.0 event of a route with no Lambda authorizer (the IAM-authorized admin API, the callback page). */
 export function routeEvent(request: LocalRequest, requestId: string, time: Date): APIGatewayProxyEventV2 {
   return {
+    ...eventHead(request),
+    requestContext: requestContext(request, requestId, time),
+    isBase64Encoded: false,
+    ...(request.body.length > 0 ? { body: request.body.toString('utf8') } : {}),
+  } as APIGatewayProxyEventV2;
+}
+
+/** What every payload 2.0 event starts with: the route, the path, the query and the headers. */
+function eventHead(request: LocalRequest) {
+  return {
     version: '2.0',
     routeKey: request.routeKey,
     rawPath: request.path,
     rawQueryString: request.rawQueryString,
     headers: request.headers,
-    requestContext: requestContext(request, requestId, time),
-    isBase64Encoded: false,
-    ...(request.body.length > 0 ? { body: request.body.toString('utf8') } : {}),
     ...(request.pathParameters ? { pathParameters: request.pathParameters } : {}),
-  } as APIGatewayProxyEventV2;
+  };
 }
 
 function requestContext(request: LocalRequest, requestId: string, time: Date) {
@@ -80,16 +87,11 @@ export function authorizerEvent(
   time: Date,
 ): APIGatewayRequestAuthorizerEventV2 {
   return {
-    version: '2.0',
+    ...eventHead(request),
     type: 'REQUEST',
     routeArn: `arn:aws:execute-api:local:local:local/$default/${request.routeKey.replace(' ', '')}`,
     identitySource: [request.headers.authorization ?? ''],
-    routeKey: request.routeKey,
-    rawPath: request.path,
-    rawQueryString: request.rawQueryString,
-    headers: request.headers,
     requestContext: requestContext(request, requestId, time),
-    ...(request.pathParameters ? { pathParameters: request.pathParameters } : {}),
   } as APIGatewayRequestAuthorizerEventV2;
 }
 
@@ -105,15 +107,10 @@ export function integrationEvent(
 ): IngestEvent {
   const binary = Boolean(request.headers['content-encoding']) || !isUtf8(request.body);
   return {
-    version: '2.0',
-    routeKey: request.routeKey,
-    rawPath: request.path,
-    rawQueryString: request.rawQueryString,
-    headers: request.headers,
+    ...eventHead(request),
     requestContext: { ...requestContext(request, requestId, time), authorizer: { lambda: authorizer } },
     body: binary ? request.body.toString('base64') : request.body.toString('utf8'),
     isBase64Encoded: binary,
-    ...(request.pathParameters ? { pathParameters: request.pathParameters } : {}),
   } as IngestEvent;
 }
 

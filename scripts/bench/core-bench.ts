@@ -16,7 +16,7 @@ export interface CoreBenchResult {
 }
 
 /** A sink that acknowledges at once: the bench measures the core, not storage. */
-const instantSink: RecordSink = {
+export const instantSink: RecordSink = {
   maxRecordBytes: 1_000 * 1024,
   put: async (records) => records.map((): PutOutcome => ({ ok: true })),
 };

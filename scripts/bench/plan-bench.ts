@@ -1,11 +1,11 @@
 import { systemClock } from '../../lambdas/adapters/system/clock';
 import { silentLogger } from '../../lambdas/adapters/system/json-logger';
 import type { TrackingPlan } from '../../lambdas/contract/tracking-plan';
-import type { PutOutcome, RecordSink } from '../../lambdas/core/common/ports';
 import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/ingest/deliver';
 import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
 import { compilePlan } from '../../lambdas/core/quality/tracking-plan';
+import { instantSink } from './core-bench';
 import { sideBySide } from './measure';
 
 export interface PlanBenchResult {
@@ -15,11 +15,6 @@ export interface PlanBenchResult {
   /** with ÷ without: the share of the core's speed a tracking plan leaves (goal ≥ 0.8). */
   ratio: number;
 }
-
-const instantSink: RecordSink = {
-  maxRecordBytes: 1_000 * 1024,
-  put: async (records) => records.map((): PutOutcome => ({ ok: true })),
-};
 
 /** A plan of `n` events, each with four typed properties (one an enum, two required). */
 export function benchPlan(n: number): TrackingPlan {
