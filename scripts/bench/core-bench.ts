@@ -21,6 +21,15 @@ export const instantSink: RecordSink = {
   put: async (records) => records.map((): PutOutcome => ({ ok: true })),
 };
 
+/** The ingest dependencies every core bench runs with: the instant sink and the defaults. */
+export const benchIngestDeps = {
+  sink: instantSink,
+  clock: systemClock,
+  retry: DEFAULT_RETRY_POLICY,
+  limits: DEFAULT_LIMITS,
+  logger: silentLogger,
+};
+
 /**
  * Events/s through the whole core (decode, validate, normalize, partition, pack, and the delivery
  * loop over an instant sink) against the floor on the same bytes: JSON.parse of the body plus
@@ -30,13 +39,7 @@ export async function benchCore(batchSize: number, seconds: number): Promise<Cor
   const bodies = Array.from({ length: 16 }, (_, i) =>
     JSON.stringify({ batch: sampleMessages(batchSize, i + 1), sentAt: '2026-11-28T10:00:00.000Z' }),
   );
-  const deps = {
-    sink: instantSink,
-    clock: systemClock,
-    retry: DEFAULT_RETRY_POLICY,
-    limits: DEFAULT_LIMITS,
-    logger: silentLogger,
-  };
+  const deps = benchIngestDeps;
   let i = 0;
   const [core, floor] = await sideBySide(
     {

@@ -1,11 +1,7 @@
-import { systemClock } from '../../lambdas/adapters/system/clock';
-import { silentLogger } from '../../lambdas/adapters/system/json-logger';
 import type { TrackingPlan } from '../../lambdas/contract/tracking-plan';
-import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/ingest/deliver';
 import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
-import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
 import { compilePlan } from '../../lambdas/core/quality/tracking-plan';
-import { instantSink } from './core-bench';
+import { benchIngestDeps } from './core-bench';
 import { sideBySide } from './measure';
 
 export interface PlanBenchResult {
@@ -59,13 +55,7 @@ export async function benchPlanCost(seconds: number, planEvents = 50): Promise<P
       })),
     }),
   );
-  const deps = {
-    sink: instantSink,
-    clock: systemClock,
-    retry: DEFAULT_RETRY_POLICY,
-    limits: DEFAULT_LIMITS,
-    logger: silentLogger,
-  };
+  const deps = benchIngestDeps;
   let i = 0;
   const run = (withPlan: boolean) => async () => {
     const answer = await ingestRequest(
