@@ -26,6 +26,12 @@ const Id = v.union([
     v.transform((n) => String(n)),
   ),
 ]);
+/** An id a message type cannot do without (group's groupId, alias's previousId). */
+const requiredId = (message: string) =>
+  v.pipe(
+    Id,
+    v.check((id) => id.length > 0, message),
+  );
 const Timestamp = v.pipe(v.string(), v.check(isIsoTimestamp, SCHEMA_MESSAGES.timestamp));
 // A JSON object (not an array). Checked in place, not copied: the lake stores the message as sent.
 const PlainObject = v.custom<Record<string, unknown>>(
@@ -78,19 +84,13 @@ const Screen = v.looseObject({ ...pageLike, type: v.literal('screen') });
 const Group = v.looseObject({
   ...common,
   type: v.literal('group'),
-  groupId: v.pipe(
-    Id,
-    v.check((id) => id.length > 0, SCHEMA_MESSAGES.groupId),
-  ),
+  groupId: requiredId(SCHEMA_MESSAGES.groupId),
   traits: v.nullish(PlainObject),
 });
 const Alias = v.looseObject({
   ...common,
   type: v.literal('alias'),
-  previousId: v.pipe(
-    Id,
-    v.check((id) => id.length > 0, SCHEMA_MESSAGES.previousId),
-  ),
+  previousId: requiredId(SCHEMA_MESSAGES.previousId),
 });
 
 const present = (id: string | null | undefined): boolean => typeof id === 'string' && id.length > 0;
