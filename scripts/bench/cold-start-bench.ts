@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueToken } from '../../lambdas/core/keys/tokens';
+import { authorizationFor, issueToken } from '../../lambdas/core/keys/tokens';
 import { authorizerEvent, integrationEvent, localRequest, routeEvent } from '../../local/api-gateway-events';
 import { startAwsStub } from './aws-stub';
 
@@ -72,7 +72,7 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
     const events: Record<string, unknown> = {
       authorizer: authorizerEvent(
         localRequest({
-          headers: { authorization: `Basic ${Buffer.from(`${stubToken.token}:`).toString('base64')}` },
+          headers: { authorization: authorizationFor(stubToken.token) },
         }),
         'cold',
         now,

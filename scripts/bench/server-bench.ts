@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import { createToken } from '../../lambdas/core/keys/token-admin';
+import { authorizationFor } from '../../lambdas/core/keys/tokens';
 import { spawnDestination, spawnServer, stopServer } from '../../local/spawn-destination';
 import { sampleMessages } from './sample-traffic';
 
@@ -50,7 +51,7 @@ export async function benchServer(seconds: number, connections = 16): Promise<Se
   const rows: ServerBenchRow[] = [];
   try {
     const { token } = await createToken(new FileTokenStore(dataDir), 'bench', new Date());
-    const authorization = `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
+    const authorization = authorizationFor(token);
     const shapes = [
       { shape: 'single' as const, events: 1, body: JSON.stringify(sampleMessages(1, 99)[0]) },
       { shape: 'batch-100' as const, events: 100, body: JSON.stringify({ batch: sampleMessages(100, 98) }) },

@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { authorizationFor } from '../../lambdas/core/keys/tokens';
 
 /** One request the fuzzer sends, and what it expects to be true of the answer. */
 export interface FuzzRequest {
@@ -201,7 +202,7 @@ export function createRequestGenerator(random: Random, authorization: string, ru
       4,
       () => ({
         path: '/',
-        headers: { authorization: `Basic ${Buffer.from('sgl_nope:').toString('base64')}` },
+        headers: { authorization: authorizationFor('sgl_nope') },
         body: Buffer.from(JSON.stringify(validMessage())),
         validIds: [],
       }),

@@ -6,6 +6,7 @@ import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import type { Logger } from '../../lambdas/core/common/ports';
 import { seededRandom } from '../../lambdas/core/common/seeded-random';
 import { createToken } from '../../lambdas/core/keys/token-admin';
+import { authorizationFor } from '../../lambdas/core/keys/tokens';
 import { startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';
 import { createRequestGenerator } from './request-generators';
@@ -54,11 +55,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   try {
     const { token } = await createToken(new FileTokenStore(dataDir), 'fuzz', new Date());
     const random = seededRandom(options.seed);
-    const next = createRequestGenerator(
-      random,
-      `Basic ${Buffer.from(`${token}:`).toString('base64')}`,
-      `fuzz${options.seed}`,
-    );
+    const next = createRequestGenerator(random, authorizationFor(token), `fuzz${options.seed}`);
     const outcomes: FuzzReport['outcomes'] = {};
     const acknowledged = new Set<string>();
     let ourServerErrors = 0;

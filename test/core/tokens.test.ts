@@ -4,6 +4,7 @@ import { authorize } from '../../lambdas/core/keys/authorize';
 import { principalFrom } from '../../lambdas/core/keys/principal';
 import { createToken, revokeToken, setEventAlias } from '../../lambdas/core/keys/token-admin';
 import {
+  authorizationFor,
   hashesEqual,
   hashToken,
   issueToken,
@@ -57,6 +58,11 @@ describe('tokens', () => {
     [undefined, undefined],
   ])('reads the key from %p', (header, expected) => {
     expect(keyFromAuthorization(header)).toBe(expected);
+  });
+
+  it('builds the header Segment sends (Basic base64 of key and colon), which reads back to the key', () => {
+    expect(authorizationFor('sgl_key')).toBe(`Basic ${Buffer.from('sgl_key:').toString('base64')}`);
+    expect(keyFromAuthorization(authorizationFor('sgl_key'))).toBe('sgl_key');
   });
 });
 

@@ -8,6 +8,7 @@ import { parseEnableLink } from '../../lambdas/core/onboarding/enable-link';
 import { localRequest, routeEvent } from '../../local/api-gateway-events';
 import { createTokenTable, type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
+import { basicAuth } from '../support/local-destination';
 
 function adminEvent(
   routeKey: string,
@@ -33,7 +34,6 @@ describe('admin handler against dynalite', () => {
   let store: DynamoTokenStore;
   let admin: AdminHandler;
   const logs: string[] = [];
-  const basic = (token: string) => `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
 
   beforeAll(async () => {
     dynamo = await startDynalite();
@@ -70,7 +70,9 @@ describe('admin handler against dynalite', () => {
       apiKey: created.body.token,
       redirectUrl: 'https://api.example.com/enable/callback',
     });
-    expect(await authorize(basic(created.body.token), store, TEST_NOW)).toMatchObject({ customerId: 'acme' });
+    expect(await authorize(basicAuth(created.body.token), store, TEST_NOW)).toMatchObject({
+      customerId: 'acme',
+    });
     expect(logs.join('\n')).not.toContain(created.body.token);
   });
 
@@ -98,8 +100,10 @@ describe('admin handler against dynalite', () => {
 
     expect(revoked).toMatchObject({ status: 200, body: { tokenId: first.body.tokenId, status: 'revoked' } });
     expect(unknown.status).toBe(404);
-    expect(await authorize(basic(first.body.token), store, TEST_NOW)).toEqual({ denied: 'invalid_api_key' });
-    expect(await authorize(basic(second.body.token), store, TEST_NOW)).toMatchObject({
+    expect(await authorize(basicAuth(first.body.token), store, TEST_NOW)).toEqual({
+      denied: 'invalid_api_key',
+    });
+    expect(await authorize(basicAuth(second.body.token), store, TEST_NOW)).toMatchObject({
       customerId: 'rotating',
     });
   });
@@ -110,11 +114,11 @@ describe('admin handler against dynalite', () => {
     expect(
       (await call('POST /admin/customers/{customerId}/disable', { customerId: 'paused' })).body,
     ).toMatchObject({ status: 'disabled' });
-    expect(await authorize(basic(body.token), store, TEST_NOW)).toEqual({ denied: 'customer_disabled' });
+    expect(await authorize(basicAuth(body.token), store, TEST_NOW)).toEqual({ denied: 'customer_disabled' });
     expect(
       (await call('POST /admin/customers/{customerId}/enable', { customerId: 'paused' })).body,
     ).toMatchObject({ status: 'enabled' });
-    expect(await authorize(basic(body.token), store, TEST_NOW)).toMatchObject({ customerId: 'paused' });
+    expect(await authorize(basicAuth(body.token), store, TEST_NOW)).toMatchObject({ customerId: 'paused' });
   });
 
   it('sets an event alias', async () => {
@@ -149,12 +153,12 @@ describe('admin handler against dynalite', () => {
     const { body } = await call('POST /admin/customers/{customerId}/tokens', { customerId: 'usage' });
     const t0 = new Date('2026-11-28T12:00:00Z');
 
-    await authorize(basic(body.token), store, t0);
-    await authorize(basic(body.token), store, new Date(t0.getTime() + 60_000));
+    await authorize(basicAuth(body.token), store, t0);
+    await authorize(basicAuth(body.token), store, new Date(t0.getTime() + 60_000));
     expect((await store.findByHash(hashToken(body.token)))?.lastUsedAt).toBe(t0.toISOString());
 
     const later = new Date(t0.getTime() + 6 * 60_000);
-    await authorize(basic(body.token), store, later);
+    await authorize(basicAuth(body.token), store, later);
     expect((await store.findByHash(hashToken(body.token)))?.lastUsedAt).toBe(later.toISOString());
   });
 });

@@ -4,6 +4,7 @@ import { createAuthorizerHandler } from '../../lambdas/authorizer/create-authori
 import { createToken, revokeToken } from '../../lambdas/core/keys/token-admin';
 import { authorizerEvent as apiAuthorizerEvent, localRequest } from '../../local/api-gateway-events';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
+import { basicAuth } from '../support/local-destination';
 
 function authorizerEvent(authorization?: string): APIGatewayRequestAuthorizerEventV2 {
   return apiAuthorizerEvent(
@@ -24,7 +25,7 @@ describe('authorizer handler', () => {
       logger: { info: log, warn: log, error: log },
       clock: createFakeClock(),
     });
-    const header = `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
+    const header = basicAuth(token);
 
     const result = await handler(authorizerEvent(header), lambdaContext);
 
@@ -46,10 +47,7 @@ describe('authorizer handler', () => {
       clock: createFakeClock(),
     });
 
-    const result = await handler(
-      authorizerEvent(`Basic ${Buffer.from(`${token}:`).toString('base64')}`),
-      lambdaContext,
-    );
+    const result = await handler(authorizerEvent(basicAuth(token)), lambdaContext);
 
     expect(result).toEqual({ isAuthorized: true, context: { denied: 'invalid_api_key' } });
   });

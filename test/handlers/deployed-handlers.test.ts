@@ -19,6 +19,7 @@ import {
   startKinesalite,
 } from '../support/emulators';
 import { createIngestEvent, createTrackMessage, lambdaContext, TEST_NOW } from '../support/factories';
+import { basicAuth } from '../support/local-destination';
 
 const savedEnv = { ...process.env };
 
@@ -88,10 +89,7 @@ describe('the Lambda handlers, composed exactly as deployed', () => {
       createTrackMessage({ messageId: 'deployed-2', event: 'sign_up' }),
     ];
 
-    const verdict = await authorizer(
-      authorizerEvent(`Basic ${Buffer.from(`${token}:`).toString('base64')}`),
-      lambdaContext,
-    );
+    const verdict = await authorizer(authorizerEvent(basicAuth(token)), lambdaContext);
     const answer = await ingest(
       createIngestEvent({ body: JSON.stringify({ batch }), authorizer: verdict.context }),
       lambdaContext,
@@ -124,7 +122,7 @@ describe('the Lambda handlers, composed exactly as deployed', () => {
       DELIVERY: 'stream',
       STREAM_NAME: 'events',
     });
-    const header = `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
+    const header = basicAuth(token);
     const send = async (messages: unknown[]) => {
       const verdict = await authorizer(authorizerEvent(header), lambdaContext);
       return ingest(

@@ -1,4 +1,5 @@
 import { issueToken } from '../../lambdas/core/keys/tokens';
+import { basicAuth } from '../support/local-destination';
 import { linesWithSecrets } from '../support/secrets';
 
 /**
@@ -7,7 +8,7 @@ import { linesWithSecrets } from '../support/secrets';
  */
 describe('the secret detector behind the log capture', () => {
   const { token } = issueToken('acme', new Date());
-  const header = `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
+  const header = basicAuth(token);
 
   it('finds a key or an Authorization value anywhere in a line', () => {
     expect(

@@ -74,6 +74,16 @@ export function hashesEqual(a: string, b: string): boolean {
 }
 
 /**
+ * The `Authorization` header Segment sends for an API key: `Basic base64(key:)`. For our own
+ * clients (fuzz, benches); tests build it independently, so a wrong format here cannot pass them.
+ *
+ * @example authorizationFor('sgl_x') // 'Basic c2dsX3g6'
+ */
+export function authorizationFor(key: string): string {
+  return `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+}
+
+/**
  * The API key from an `Authorization` header: `Basic base64(key:)` as Segment sends it (a missing
  * colon is tolerated), or `Bearer key`. Returns undefined for anything else.
  *

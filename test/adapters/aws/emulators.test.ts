@@ -22,6 +22,7 @@ import {
 } from '../../support/emulators';
 import { eventually } from '../../support/eventually';
 import { createFakeClock, TEST_NOW } from '../../support/factories';
+import { basicAuth } from '../../support/local-destination';
 
 describe('DynamoTokenStore against dynalite', () => {
   let dynamo: Emulator;
@@ -64,7 +65,7 @@ describe('DynamoTokenStore against dynalite', () => {
   it('backs the authorizer: allow, aliases, revoked, disabled', async () => {
     const { token, record } = await createToken(store, 'gamma', TEST_NOW);
     await setEventAlias(store, 'gamma', 'Joined', 'Signed Up', TEST_NOW);
-    const header = `Basic ${Buffer.from(`${token}:`).toString('base64')}`;
+    const header = basicAuth(token);
 
     expect(await authorize(header, store, TEST_NOW)).toEqual({
       customerId: 'gamma',
