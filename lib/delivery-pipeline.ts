@@ -6,7 +6,12 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { type CfnResource, Duration, Fn, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { IngestEnvironment } from '../lambdas/contract/environment';
-import { FIREHOSE_PREFIXES, partitionJq } from '../lambdas/contract/lake-areas';
+import {
+  FIREHOSE_ERRORS_PREFIX,
+  FIREHOSE_PREFIXES,
+  landingPath,
+  partitionJq,
+} from '../lambdas/contract/lake-areas';
 
 export interface DeliveryPipelineProps {
   readonly lake: s3.IBucket;
@@ -30,9 +35,13 @@ export interface DeliveryPipelineProps {
  * Firehose cannot deliver (e.g. `activePartitionExceeded`) go to `errors/<error-output-type>/`.
  */
 export const PARTITION_QUERY = partitionJq();
-export const DATA_OUTPUT_PREFIX =
-  '!{partitionKeyFromQuery:area}/customer_id=!{partitionKeyFromQuery:customer_id}/received_dt=!{partitionKeyFromQuery:received_dt}/';
-export const ERROR_OUTPUT_PREFIX = 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/';
+const fromQuery = (key: keyof typeof PARTITION_QUERY) => `!{partitionKeyFromQuery:${key}}`;
+export const DATA_OUTPUT_PREFIX = landingPath(
+  fromQuery('area'),
+  fromQuery('customer_id'),
+  fromQuery('received_dt'),
+);
+export const ERROR_OUTPUT_PREFIX = `${FIREHOSE_ERRORS_PREFIX}/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/`;
 
 /**
  * Where the ingest function puts records, and how they reach the lake. The Firehose stream is the L1

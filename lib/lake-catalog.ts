@@ -3,8 +3,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import type { LakeArea } from '../lambdas/contract/lake-areas';
-import { PARTITIONED_BY_CUSTOMER, SHARED_PARTITION_CUSTOMER } from '../lambdas/contract/lake-areas';
+import { type LakeArea, landingPrefix, PARTITIONED_BY_CUSTOMER } from '../lambdas/contract/lake-areas';
 import {
   type Column,
   EVENT_FIELDS,
@@ -35,7 +34,7 @@ interface Layout {
   /** Partition columns, in path order. */
   partitions: Column[];
   parameters: Record<string, string>;
-  /** The path under the area's prefix. */
+  /** The partition path under the bucket, with Athena's `${…}` placeholders. */
   template: string;
 }
 
@@ -51,21 +50,18 @@ const CUSTOMER_PROJECTION = { 'projection.customer_id.type': 'injected' };
 
 function landingLayout(area: LakeArea): Layout {
   const received = { name: 'received_dt', type: 'string' };
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${...} placeholders, not JavaScript
+  const template = landingPrefix(area, '${customer_id}', '${received_dt}');
   return PARTITIONED_BY_CUSTOMER[area]
     ? {
         partitions: [{ name: 'customer_id', type: 'string' }, received],
         parameters: { ...CUSTOMER_PROJECTION, ...RECEIVED_DT_PROJECTION },
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${...} placeholders, not JavaScript
-        template: 'customer_id=${customer_id}/received_dt=${received_dt}/',
+        template,
       }
-    : {
-        partitions: [received],
-        parameters: RECEIVED_DT_PROJECTION,
-        template: `customer_id=${SHARED_PARTITION_CUSTOMER}/received_dt=\${received_dt}/`,
-      };
+    : { partitions: [received], parameters: RECEIVED_DT_PROJECTION, template };
 }
 
-const LEGACY_LAYOUT: Layout = {
+const legacyLayout = (area: LakeArea): Layout => ({
   partitions: LEGACY_PARTITION_COLUMNS,
   parameters: {
     ...CUSTOMER_PROJECTION,
@@ -75,9 +71,8 @@ const LEGACY_LAYOUT: Layout = {
     'projection.dt.interval': '1',
     'projection.dt.interval.unit': 'DAYS',
   },
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${...} placeholders, not JavaScript
-  template: 'customer_id=${customer_id}/dt=${dt}/',
-};
+  template: `${area}/customer_id=\${customer_id}/dt=\${dt}/`,
+});
 
 /**
  * Athena over the lake with no crawler and no `MSCK REPAIR`: partition projection computes the
@@ -110,16 +105,30 @@ export class LakeCatalog extends Construct {
         props.lake,
       ),
       this.projectedTable('Ledger', 'ledger', LEDGER_COLUMNS, landingLayout('ledger'), props.lake),
-      this.projectedTable('EventsV1', 'events', glueColumns(EVENT_FIELDS), LEGACY_LAYOUT, props.lake, '_v1'),
+      this.projectedTable(
+        'EventsV1',
+        'events',
+        glueColumns(EVENT_FIELDS),
+        legacyLayout('events'),
+        props.lake,
+        '_v1',
+      ),
       this.projectedTable(
         'QuarantineV1',
         'quarantine',
         glueColumns(QUARANTINE_FIELDS),
-        LEGACY_LAYOUT,
+        legacyLayout('quarantine'),
         props.lake,
         '_v1',
       ),
-      this.projectedTable('LedgerV1', 'ledger', glueColumns(LEDGER_FIELDS), LEGACY_LAYOUT, props.lake, '_v1'),
+      this.projectedTable(
+        'LedgerV1',
+        'ledger',
+        glueColumns(LEDGER_FIELDS),
+        legacyLayout('ledger'),
+        props.lake,
+        '_v1',
+      ),
       this.dedupeView(),
       this.completenessView(),
       ...this.qualityViews(),
@@ -162,7 +171,7 @@ export class LakeCatalog extends Construct {
           compressionType: 'gzip',
           'projection.enabled': 'true',
           ...layout.parameters,
-          'storage.location.template': `${location}${layout.template}`,
+          'storage.location.template': `s3://${lake.bucketName}/${layout.template}`,
         },
         partitionKeys: layout.partitions,
         storageDescriptor: {

@@ -68,9 +68,20 @@ export function partitionCustomer(area: LakeArea, customerId: string): string {
   return PARTITIONED_BY_CUSTOMER[area] ? customerId : SHARED_PARTITION_CUSTOMER;
 }
 
-/** The landing prefix of a line, locally and in S3 (Firehose builds the same from the jq keys below). */
+/**
+ * The landing layout from its three parts as they appear in the path. Firehose fills them with its
+ * `!{partitionKeyFromQuery:…}` placeholders; everyone else calls `landingPrefix`.
+ */
+export function landingPath(area: string, partitionCustomerId: string, receivedDt: string): string {
+  return `${area}/customer_id=${partitionCustomerId}/received_dt=${receivedDt}/`;
+}
+
+/**
+ * The landing prefix of a line, locally and in S3. Athena's projection template is this with
+ * `${customer_id}` and `${received_dt}` placeholders; Firehose builds it from the jq keys below.
+ */
 export function landingPrefix(area: LakeArea, customerId: string, receivedDt: string): string {
-  return `${area}/customer_id=${partitionCustomer(area, customerId)}/received_dt=${receivedDt}/`;
+  return landingPath(area, partitionCustomer(area, customerId), receivedDt);
 }
 
 /** The receive date of a line: every line carries `received_at` (ISO-8601, UTC). */
