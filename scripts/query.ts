@@ -1,54 +1,47 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import * as v from 'valibot';
 import { qualityReport } from '../lambdas/core/quality/quality-report';
 import { readLocalConfig } from '../local/config';
 import { readLake } from '../local/read-lake';
-import { UsageError as CliUsageError, usageErrorOf } from './cli/command';
+import { type CommandSpec, type Flag, runCommand, UsageError } from './cli/command';
 import { qualityHtml } from './query/quality-html';
 
-const USAGE = `Usage: npm run query -- --quality --customer <id> [--since <YYYY-MM-DD>] [--json] [--html <file>]
+const QUERY = {
+  name: 'npm run query --',
+  label: 'query',
+  summary: `Questions about the local lake ($DATA_DIR/lake). Read-only: it never changes the lake.
+--quality is the data-quality report of one customer: tracking-plan violations by event and rule,
+unplanned events, the spellings folded into each canonical name, and quarantine reasons
+(docs/data-quality.md). On AWS the same questions are the Athena views data_quality and plan_violations.`,
+  flags: {
+    quality: { kind: 'switch', description: 'the data-quality report of one customer' },
+    customer: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.minLength(1, 'a customer id')),
+      unit: 'id',
+      description: 'the customer (required)',
+    },
+    since: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-11-01')),
+      unit: 'YYYY-MM-DD',
+      description: 'only what was received on or after this UTC date (default: everything)',
+    },
+    json: { kind: 'switch', description: 'the report as JSON on stdout' },
+    html: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.minLength(1, 'a file name')),
+      unit: 'file',
+      description: 'also write the report as an HTML page with charts',
+    },
+  },
+  examples: ['npm run query -- --quality --customer acme --since 2026-11-01 --html quality.html'],
+} as const satisfies CommandSpec<Record<string, Flag>>;
 
-Questions about the local lake ($DATA_DIR/lake). Read-only: it never changes the lake.
-
-  --quality            the data-quality report of one customer: tracking-plan violations by event and
-                       rule, unplanned events, the spellings folded into each canonical name, and
-                       quarantine reasons (docs/data-quality.md)
-  --customer <id>      the customer (required)
-  --since <date>       only what was received on or after this UTC date (default: everything)
-  --json               the report as JSON on stdout
-  --html <file>        also write the report as an HTML page with charts
-  -h, --help           this text
-
-On AWS the same questions are the Athena views data_quality and plan_violations.
-
-Example: npm run query -- --quality --customer acme --since 2026-11-01 --html quality.html`;
-
-const QUERY_OPTIONS = {
-  quality: { type: 'boolean' },
-  customer: { type: 'string' },
-  since: { type: 'string' },
-  json: { type: 'boolean' },
-  html: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-class UsageError extends Error {}
-
-async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: QUERY_OPTIONS,
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+runCommand(QUERY, async ({ values }) => {
   if (!values.quality) throw new UsageError('which question? --quality');
   if (!values.customer) throw new UsageError('--customer <id> is required');
-  if (values.since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.since))
-    throw new UsageError(`--since must be a date such as 2026-11-01, not "${values.since}"`);
   const lake = join(readLocalConfig(process.env).dataDir, 'lake');
   if (!existsSync(lake)) throw new Error(`no lake at ${lake}: is DATA_DIR right?`);
   const since = values.since ?? '0000-00-00';
@@ -108,11 +101,4 @@ async function main(): Promise<void> {
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-main().catch((thrown: Error) => {
-  const error = usageErrorOf(thrown, Object.keys(QUERY_OPTIONS)) ?? thrown;
-  const usage = error instanceof UsageError || error instanceof CliUsageError;
-  console.error(`query: ${error.message}${usage ? ' (see --help)' : ''}`);
-  process.exit(usage ? 2 : 1);
 });

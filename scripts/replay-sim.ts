@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { closest, UsageError } from './cli/command';
 import {
   type Check,
   HEADROOM,
@@ -71,7 +72,7 @@ function readInput(argv: string[]): { input: ReplayInput; json: boolean } | 'hel
   const known = new Set([...Object.keys(FLAGS), 'json', 'help', 'h']);
   for (const name of Object.keys(values))
     if (!known.has(name))
-      throw new UsageError(`unknown flag --${name}; did you mean --${closestFlag(name)}?`);
+      throw new UsageError(`unknown flag --${name}; did you mean --${closest(name, Object.keys(FLAGS))}?`);
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const input = {} as Record<keyof ReplayInput, number>;
   for (const [flag, [field, def, unit]] of Object.entries(FLAGS) as [Flag, (typeof FLAGS)[Flag]][]) {
@@ -97,14 +98,6 @@ function readInput(argv: string[]): { input: ReplayInput; json: boolean } | 'hel
   if (input.replayingCustomers === 0 && input.liveCustomers === 0)
     throw new UsageError('--customers and --live-customers are both 0: nothing to plan');
   return { input, json: values.json === true };
-}
-
-class UsageError extends Error {}
-
-function closestFlag(name: string): string {
-  const score = (flag: string) =>
-    [...flag].filter((c, i) => name[i] === c).length - Math.abs(flag.length - name.length);
-  return Object.keys(FLAGS).reduce((best, flag) => (score(flag) > score(best) ? flag : best));
 }
 
 const n = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits });

@@ -74,7 +74,7 @@ const COMMANDS: {
     bad: ['infer', '--customer', 'a', '--since', 'week'],
     badMessage: /--since must be a number of days/,
     typo: ['infer', '--custmer', 'a'],
-    typoMessage: /./,
+    typoMessage: /unknown flag --custmer; did you mean --customer\?/,
   },
   {
     name: 'load',
@@ -90,7 +90,7 @@ const COMMANDS: {
     bad: ['--quality', '--customer', 'a', '--since', 'x'],
     badMessage: /--since must be a date/,
     typo: ['--qualty'],
-    typoMessage: /./,
+    typoMessage: /unknown flag --qualty; did you mean --quality\?/,
   },
 ];
 
