@@ -35,6 +35,20 @@ describe('FileTokenStore', () => {
     await revokeToken(cli, record.tokenId, TEST_NOW);
     expect(await server.findByHash(hashToken(token))).toMatchObject({ status: 'revoked' });
   });
+
+  // Found by `npm run load`, which creates its customers' keys at once: two writers in one process
+  // shared one temporary lock file name, and one removed the other's (ENOENT on link).
+  it('keeps every key when one process creates many at once', async () => {
+    const store = new FileTokenStore(dataDir);
+    const customers = Array.from({ length: 12 }, (_, i) => `c${i}`);
+
+    const created = await Promise.all(customers.map((c) => createToken(store, c, TEST_NOW)));
+
+    const listed = await new FileTokenStore(dataDir).listTokens();
+    expect(listed.map((t) => t.customerId).sort()).toEqual([...customers].sort());
+    for (const { token } of created)
+      expect(await store.findByHash(hashToken(token))).toMatchObject({ status: 'active' });
+  });
 });
 
 describe('a token file that cannot silently lose keys', () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 
@@ -71,19 +72,23 @@ export async function acquirePidLock(
     path,
     async update(fields) {
       Object.assign(owner, fields);
-      const temp = `${path}.${process.pid}.update`;
+      const temp = `${path}.${process.pid}.${randomUUID()}.update`;
       await writeFile(temp, JSON.stringify(owner), { mode: 0o600 });
       await rename(temp, path);
     },
     async release() {
-      HELD.delete(path);
+      // Unlinked before forgotten: until the file is gone, a waiter in this process must not judge it
+      // stale (ours, but no longer held) and remove a lock that a third caller may just have taken.
       await unlink(path).catch(() => undefined);
+      HELD.delete(path);
     },
   };
 }
 
 async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
-  const temp = `${path}.${process.pid}.new`;
+  // Unique per attempt, not per process: two callers in one process (keys created at once) must not
+  // share, and so remove, each other's temporary file.
+  const temp = `${path}.${process.pid}.${randomUUID()}.new`;
   await writeFile(temp, JSON.stringify(owner), { mode: 0o600 });
   try {
     await link(temp, path);
