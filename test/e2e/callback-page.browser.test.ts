@@ -14,7 +14,7 @@ describe('the enable callback page in headless Chromium', () => {
   beforeAll(async () => {
     dataDir = tempDataDir('browser-');
     destination = await startLocalServer({ dataDir, port: 0, logger: jsonLogger('e2e') });
-    // The flags keep Chromium off the network it cannot reach here (shared docs: toolchain.md);
+    // The flags keep Chromium off the network it cannot reach here (no network but the package registries);
     // Playwright gives it a fresh profile of its own.
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,

@@ -1,4 +1,4 @@
-/** Where Segment's "enable a destination" flow starts (shared docs: segment-contract.md, "Enabling"). */
+/** Where Segment's "enable a destination" flow starts (docs/segment-contract.md, "Enabling the destination for a customer"). */
 export const SEGMENT_ENABLE_URL = 'https://app.segment.com/enable';
 
 export interface EnableLinkOptions {
