@@ -73,7 +73,12 @@ export function partitionCustomer(area: LakeArea, customerId: string): string {
  * `!{partitionKeyFromQuery:…}` placeholders; everyone else calls `landingPrefix`.
  */
 export function landingPath(area: string, partitionCustomerId: string, receivedDt: string): string {
-  return `${area}/customer_id=${partitionCustomerId}/received_dt=${receivedDt}/`;
+  return `${customerLandingPrefix(area, partitionCustomerId)}received_dt=${receivedDt}/`;
+}
+
+/** Every landing partition of one partition customer in an area: the prefix to list. */
+export function customerLandingPrefix(area: string, partitionCustomerId: string): string {
+  return `${area}/customer_id=${partitionCustomerId}/`;
 }
 
 /**

@@ -61,7 +61,7 @@ const JsonObject = v.record(v.string(), v.unknown());
 export const PARTITION_KEYS = ['customer_id', 'dt'] as const;
 
 /**
- * One normalized event as it lands in `events/customer_id=<id>/dt=<YYYY-MM-DD>/`, one per line, in this
+ * One normalized event as it lands under `landingPrefix('events', …)` (lake-areas.ts), one per line, in this
  * key order (`message` last: the builder splices the message's JSON in). Snake_case, so Athena reads the
  * names as they are.
  */
@@ -96,7 +96,7 @@ export type LakeEvent = v.InferOutput<typeof LakeEventSchema>;
 const ReasonSchema = v.object({ code: v.picklist(REASON_CODES), message: Text });
 export type Reason = v.InferOutput<typeof ReasonSchema>;
 
-/** A message that could not be accepted, kept with its reason in `quarantine/customer_id=<id>/dt=<receive date>/`. */
+/** A message that could not be accepted, kept with its reason under `landingPrefix('quarantine', …)`. */
 export const QUARANTINE_FIELDS = {
   schema_version: field(v.literal(1), 'int'),
   area: field(v.literal('quarantine'), 'string'),
@@ -129,7 +129,7 @@ export type StoredQuarantineEntry = v.InferOutput<typeof StoredQuarantineEntrySc
 
 /**
  * One line per request that got a final answer (2xx, or 400/501 for a lone invalid message after it was
- * quarantined), in `ledger/customer_id=<id>/dt=<receive date>/`, stored only after the request's events
+ * quarantined), under `landingPrefix('ledger', …)`, stored only after the request's events
  * and quarantine entries were acknowledged — never for a request that ends in a retryable error.
  * Completeness joins it with the lines that carry the same `request_id`.
  */

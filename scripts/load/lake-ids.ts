@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { customerLandingPrefix, type LakeArea, partitionCustomer } from '../../lambdas/contract/lake-areas';
 import { readLake } from '../../local/read-lake';
 
 export interface LakeIds {
@@ -7,38 +8,45 @@ export interface LakeIds {
   quarantine: string[];
 }
 
-/** messageIds in the local lake (`<dataDir>/lake`). */
+/**
+ * messageIds in the local lake (`<dataDir>/lake`) of the given customers. Chosen by each line's own
+ * customer_id, not by its path: quarantine lines of every customer share one landing partition.
+ */
 export function localLakeIds(lakeRoot: string, customers: string[]): LakeIds {
-  const keep = (key: string) => customers.some((c) => key.includes(`/customer_id=${c}/`));
-  return {
-    events: readLake(lakeRoot, 'events')
-      .filter((l) => keep(l.key))
-      .map((l) => l.record.message_id as string),
-    quarantine: readLake(lakeRoot, 'quarantine')
-      .filter((l) => keep(l.key))
-      .map((l) => l.record.message_id as string),
-  };
+  const ours = new Set(customers);
+  const ids = (area: LakeArea) =>
+    readLake(lakeRoot, area)
+      .filter((l) => ours.has(l.record.customer_id as string))
+      .map((l) => l.record.message_id as string);
+  return { events: ids('events'), quarantine: ids('quarantine') };
 }
 
 /** messageIds in a deployed lake bucket, for the given customers (standard AWS credential chain). */
 export async function s3LakeIds(bucket: string, customers: string[]): Promise<LakeIds> {
   const s3 = new S3Client({});
-  const read = async (area: 'events' | 'quarantine') => {
+  const ours = new Set(customers);
+  const read = async (area: LakeArea) => {
     const ids: string[] = [];
-    for (const customer of customers) {
+    // The landing partitions these customers' lines are in (one shared partition for quarantine).
+    const partitions = new Set(customers.map((c) => partitionCustomer(area, c)));
+    for (const partition of partitions) {
       let token: string | undefined;
       do {
         const page = await s3.send(
           new ListObjectsV2Command({
             Bucket: bucket,
-            Prefix: `${area}/customer_id=${customer}/`,
+            Prefix: customerLandingPrefix(area, partition),
             ContinuationToken: token,
           }),
         );
         for (const object of page.Contents ?? []) {
           const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
           const text = gunzipSync(Buffer.from(await body.Body!.transformToByteArray())).toString('utf8');
-          for (const line of text.split('\n')) if (line) ids.push(JSON.parse(line).message_id);
+          for (const line of text.split('\n')) {
+            if (!line) continue;
+            const record = JSON.parse(line);
+            if (ours.has(record.customer_id)) ids.push(record.message_id);
+          }
         }
         token = page.NextContinuationToken;
       } while (token);
