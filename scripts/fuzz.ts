@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { parseFaultPlan } from '../lambdas/adapters/faults/fault-injecting-sink';
 import { silentLogger } from '../lambdas/adapters/system/json-logger';
 import { type CommandSpec, type Flag, runCommand, wholeNumber } from './cli/command';
+import { progress } from './cli/progress';
 import { formatFuzzReport, runFuzz } from './fuzz/run-fuzz';
 
 const FUZZ = {
@@ -55,7 +56,7 @@ const FUZZ = {
 
 runCommand(FUZZ, async ({ values }) => {
   const faults = values.faults ? parseFaultPlan(values.faults) : undefined;
-  const started = performance.now();
+  const bar = progress({ label: 'fuzz', unit: 'requests', total: values.requests });
   const report = await runFuzz({
     requests: values.requests,
     seed: values.seed ?? Math.floor(Math.random() * 2 ** 31),
@@ -63,13 +64,10 @@ runCommand(FUZZ, async ({ values }) => {
     logger: silentLogger,
     ...(faults ? { faults } : {}),
     // Progress on stderr: stdout carries the report (and with --json nothing else).
-    onProgress: (done, total) => {
-      const seconds = (performance.now() - started) / 1000;
-      process.stderr.write(
-        `fuzz: ${done}/${total} requests, ${Math.round(done / seconds)}/s, ~${Math.round(((total - done) * seconds) / done)} s left\n`,
-      );
-    },
+    onProgress: (done) => bar.update(done),
+    progressEvery: 10,
   });
+  bar.finish();
   process.stdout.write(`${values.json ? JSON.stringify(report) : formatFuzzReport(report)}\n`);
   const crashesAllowDuplicates = (faults?.crashRate ?? 0) > 0;
   if (

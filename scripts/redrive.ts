@@ -15,6 +15,7 @@ import { silentLogger } from '../lambdas/adapters/system/json-logger';
 import { readLocalConfig } from '../local/config';
 import { lockDataDir } from '../local/data-dir-lock';
 import { type CommandSpec, type Flag, runCommand, UsageError } from './cli/command';
+import { progress } from './cli/progress';
 import { localLakeStore, s3LakeStore } from './redrive/lake-store';
 import { runRedrive } from './redrive/run-redrive';
 
@@ -60,7 +61,13 @@ const REDRIVE = {
 } as const satisfies CommandSpec<Record<string, Flag>>;
 
 runCommand(REDRIVE, async ({ values }) => {
-  const options = { quarantine: !values['no-quarantine'] };
+  const bar = progress({ label: 'redrive', unit: 'objects' });
+  const options = {
+    quarantine: !values['no-quarantine'],
+    onProgress: (done: number, total: number) => {
+      bar.update(done, { total });
+    },
+  };
   let report: Awaited<ReturnType<typeof runRedrive>>;
   if (values.bucket) {
     if (!values.table || !(values.stream || values['delivery-stream']))
@@ -97,6 +104,7 @@ runCommand(REDRIVE, async ({ values }) => {
       await lock.release();
     }
   }
+  bar.finish();
   process.stdout.write(
     `${[
       `Firehose error objects redriven: ${report.errorObjects} (${report.errorLines} records); moved to redriven/errors/`,

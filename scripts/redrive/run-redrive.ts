@@ -35,7 +35,11 @@ export async function runRedrive(
   store: LakeStore,
   sink: RecordSink,
   tokens: TokenStore,
-  options: { quarantine: boolean } = { quarantine: true },
+  options: {
+    quarantine: boolean;
+    /** Told after each object, with how many objects the run has to read in all. */
+    onProgress?: (objectsDone: number, objectsTotal: number) => void;
+  } = { quarantine: true },
 ): Promise<RedriveReport> {
   const report: RedriveReport = {
     errorObjects: 0,
@@ -52,18 +56,25 @@ export async function runRedrive(
       await deliver(packRecords(lines, sink.maxRecordBytes), sink, DEFAULT_RETRY_POLICY, systemClock);
   };
 
-  for (const key of await store.list('errors/')) {
+  const errorKeys = await store.list('errors/');
+  const quarantineKeys = options.quarantine ? await store.list('quarantine/') : [];
+  const total = errorKeys.length + quarantineKeys.length;
+  let objectsDone = 0;
+  const tick = () => options.onProgress?.(++objectsDone, total);
+
+  for (const key of errorKeys) {
     const lines = linesFromErrorObject(await store.read(key));
     await put(lines);
     await store.move(key, `redriven/${key}`);
     report.errorObjects += 1;
     report.errorLines += lines.length;
+    tick();
   }
 
   if (options.quarantine) {
     const done = new Set(await store.readState());
     const aliases = new Map<string, ReadonlyMap<string, string>>();
-    for (const key of await store.list('quarantine/')) {
+    for (const key of quarantineKeys) {
       // Parsed with the contract's schema: a line that is not a quarantine entry is counted, not redriven.
       const entries = objectText(await store.read(key))
         .split('\n')
@@ -114,6 +125,7 @@ export async function runRedrive(
       for (const id of ids) done.add(id);
       report.quarantineNowValid += ids.length;
       if (ids.length > 0) await store.writeState([...done]);
+      tick();
     }
   }
   return report;
