@@ -16,6 +16,7 @@ import {
 import type { TokenStore } from '../lambdas/core/keys/token-store';
 import { readLocalConfig } from '../local/config';
 import { usageErrorOf } from '../scripts/cli/command';
+import { alignedTable } from '../scripts/cli/table';
 
 const OPTIONS = {
   customer: { type: 'string' },
@@ -98,15 +99,7 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
           t.revokedAt ?? '-',
         ]),
       ];
-      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      return rows
-        .map((r) =>
-          r
-            .map((cell, i) => cell.padEnd(widths[i]!))
-            .join('  ')
-            .trimEnd(),
-        )
-        .join('\n');
+      return alignedTable(rows);
     }
     case 'revoke': {
       const tokenId = rest[0];
