@@ -1,5 +1,14 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
@@ -15,15 +24,18 @@ import {
   UsageError,
   wholeNumber,
 } from './cli/command';
+import { progress } from './cli/progress';
 import { artilleryConfig, readArtilleryReport } from './load/artillery-config';
 import { type LakeIds, localLakeIds, s3LakeIds } from './load/lake-ids';
+import { loadReportHtml, loadSeries } from './load/load-report';
 import { memoryGrowth, rssMiB } from './load/memory';
 import { type LoadLedgerLine, reconcile } from './load/reconcile';
 
 /**
  * `npm run load` — a short artillery run (about a minute) against a local destination it starts itself.
  * `npm run soak -- --duration <minutes>` — the same traffic at a sustained rate, sampling the server's
- * memory. Both end with a reconciliation of the lake and write reports/<run>/summary.md and result.json.
+ * memory. Both end with a reconciliation of the lake and write reports/<run>/summary.md, result.json and
+ * report.html (charts over time).
  * Against a deployed stage: `--target <url> --tokens <file> --bucket <lake bucket>` (only then does
  * traffic leave 127.0.0.1).
  */
@@ -44,7 +56,7 @@ const LOAD = {
   summary: [
     'Artillery traffic (direct, sdk-batch, replay scenarios) against a local destination it starts on',
     '127.0.0.1, then a reconciliation of the lake: every acknowledged messageId must have landed. Writes',
-    'reports/<run>/summary.md and result.json. npm run load: about a minute; npm run soak: --duration',
+    'reports/<run>/summary.md, result.json and report.html (charts). npm run load: about a minute; npm run soak: --duration',
     'minutes at --rate arrivals/s. Against a deployed stage: --target, --tokens and --bucket.',
   ].join('\n'),
   flags: {
@@ -164,18 +176,30 @@ async function main(values: CommandValues<typeof LOAD.flags>): Promise<number> {
     ),
   );
 
-  const memory: number[] = [];
-  const sampler = server?.pid
-    ? setInterval(() => memory.push(rssMiB(server!.pid!) ?? Number.NaN), 2_000)
-    : undefined;
+  // Every 2 s: enough points to see a leak's slope in a 1-minute load run, ~300 in a 10-minute soak.
+  const samples: { atMs: number; mib: number }[] = [];
+  const plannedSeconds = phases.reduce((sum, p) => sum + p.duration, 0);
+  const bar = progress({ label: mode, unit: 's', total: plannedSeconds });
+  const started = Date.now();
+  const sampler = setInterval(() => {
+    const mib = server?.pid ? rssMiB(server.pid) : undefined;
+    if (mib !== undefined) samples.push({ atMs: Date.now(), mib });
+    bar.update(Math.min(plannedSeconds, Math.round((Date.now() - started) / 1000)), {
+      note: mib !== undefined ? `server ${mib.toFixed(0)} MiB` : '',
+    });
+  }, 2_000);
   const reportFile = join(runDir, 'artillery-report.json');
-  const artilleryExit = await run(ARTILLERY, ['run', '--output', reportFile, configFile], {
+  // Artillery prints ~300 lines of metrics: they go to artillery.log, so our summary is what is read.
+  const artilleryLog = join(runDir, 'artillery.log');
+  const artilleryExit = await run(ARTILLERY, ['run', '--output', reportFile, configFile], artilleryLog, {
     LOAD_CUSTOMERS_FILE: customersFile,
     LOAD_LEDGER_FILE: ledgerFile,
     LOAD_RUN_ID: `${mode}${Date.now().toString(36)}`,
     ARTILLERY_DISABLE_TELEMETRY: 'true',
   });
-  if (sampler) clearInterval(sampler);
+  clearInterval(sampler);
+  bar.finish(`artillery exited ${artilleryExit}; reconciling the lake`);
+  const memory = samples.map((s) => s.mib);
 
   let lake: LakeIds;
   const ids = customers.map((c) => c.customerId);
@@ -192,12 +216,13 @@ async function main(values: CommandValues<typeof LOAD.flags>): Promise<number> {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as LoadLedgerLine);
-  const artillery = readArtilleryReport(JSON.parse(readFileSync(reportFile, 'utf8')));
+  const rawReport = JSON.parse(readFileSync(reportFile, 'utf8'));
+  const artillery = readArtilleryReport(rawReport);
   const reconciliation = reconcile(ledger, lake.events, lake.quarantine);
   const growth = memoryGrowth(memory.filter((m) => Number.isFinite(m)));
   const failures = [
     artilleryExit !== 0
-      ? `artillery exited ${artilleryExit} (a threshold failed: p99 > ${values.p99} ms or errors)`
+      ? `artillery exited ${artilleryExit} (a threshold failed: p99 > ${values.p99} ms or errors; see ${artilleryLog})`
       : '',
     artillery.serverErrors > 0 ? `${artillery.serverErrors} 5xx answers` : '',
     Object.keys(artillery.errors).length > 0 ? `client errors: ${JSON.stringify(artillery.errors)}` : '',
@@ -226,9 +251,11 @@ async function main(values: CommandValues<typeof LOAD.flags>): Promise<number> {
       unexplainedDuplicates: reconciliation.unexplainedDuplicates.slice(0, 50),
     },
     memory: { samplesMiB: memory, ...growth },
+    series: loadSeries(rawReport.intermediate ?? [], samples),
     failures,
   };
   writeFileSync(join(runDir, 'result.json'), JSON.stringify(result, null, 2));
+  writeFileSync(join(runDir, 'report.html'), await loadReportHtml({ ...result, target: target! }));
   const summary = [
     `# ${mode} run — ${failures.length ? 'FAILED' : 'passed'}`,
     '',
@@ -256,6 +283,7 @@ async function main(values: CommandValues<typeof LOAD.flags>): Promise<number> {
     '',
     ...(failures.length ? ['Failures:', ...failures.map((f) => `- ${f}`)] : ['No failures.']),
     '',
+    `Report: ${join(runDir, 'report.html')}`,
     `Files: ${runDir}`,
   ].join('\n');
   writeFileSync(join(runDir, 'summary.md'), `${summary}\n`);
@@ -275,10 +303,18 @@ function ensureArtillery(): void {
   if (install.status !== 0) throw new Error('npm ci in test/load failed');
 }
 
-function run(command: string, args: string[], env: Record<string, string>): Promise<number> {
+function run(command: string, args: string[], logFile: string, env: Record<string, string>): Promise<number> {
+  const log = openSync(logFile, 'w');
   return new Promise((done) => {
-    const child = spawn(command, args, { cwd: LOAD_DIR, env: { ...process.env, ...env }, stdio: 'inherit' });
-    child.once('exit', (code) => done(code ?? 1));
+    const child = spawn(command, args, {
+      cwd: LOAD_DIR,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', log, log],
+    });
+    child.once('exit', (code) => {
+      closeSync(log);
+      done(code ?? 1);
+    });
   });
 }
 

@@ -19,7 +19,11 @@ export interface Reconciliation {
   unexplainedDuplicates: string[];
   /** Re-sent on purpose and acknowledged again (reported, not hidden). */
   deliberateDuplicates: number;
+  /** Lines of these customers in the events lake (acknowledged + deliberate duplicates when all is well). */
+  landedLines: number;
   expectedQuarantined: number;
+  /** Of the invalid-on-purpose messages, how many quarantine holds. */
+  foundInQuarantine: number;
   /** Invalid on purpose, acknowledged, but not in quarantine. */
   missingFromQuarantine: string[];
 }
@@ -55,7 +59,9 @@ export function reconcile(
     missing: [...acknowledged.keys()].filter((id) => !landed.has(id)),
     unexplainedDuplicates: [...landed].filter(([id, n]) => n > (acknowledged.get(id) ?? 0)).map(([id]) => id),
     deliberateDuplicates,
+    landedLines: eventIds.length,
     expectedQuarantined: invalid.size,
+    foundInQuarantine: [...invalid].filter((id) => quarantined.has(id)).length,
     missingFromQuarantine: [...invalid].filter((id) => !quarantined.has(id)),
   };
 }

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
-import { CHROMIUM_PATH } from '../support/browser';
+import { launchChromium } from '../support/browser';
 import { tempDataDir } from '../support/local-destination';
 
 /** The page customers land on after enabling the destination, as a real browser renders it. */
@@ -14,19 +14,7 @@ describe('the enable callback page in headless Chromium', () => {
   beforeAll(async () => {
     dataDir = tempDataDir('browser-');
     destination = await startLocalServer({ dataDir, port: 0, logger: jsonLogger('e2e') });
-    // The flags keep Chromium off the network it cannot reach here (no network but the package registries);
-    // Playwright gives it a fresh profile of its own.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
