@@ -1,0 +1,152 @@
+import { alignedTable } from '../cli/table';
+import { barSpec, chartFigure, escapeHtml, htmlPage } from '../report/html-report';
+import type { ColdStartRow } from './cold-start-bench';
+import type { CoreBenchResult } from './core-bench';
+import type { PlanBenchResult } from './plan-bench';
+import type { ServerBenchRow } from './server-bench';
+
+/** What `npm run bench` measured (also its `--json` output). */
+export interface BenchResult {
+  machine: { node: string; cpus: string; memoryGiB: number };
+  goals: {
+    coreRatio: number;
+    planRatio: number;
+    serverSingleRatio: number;
+    bundleKiB: number;
+    loadAndFirstEventMs: number;
+  };
+  core: CoreBenchResult[];
+  plan: PlanBenchResult[];
+  server: ServerBenchRow[];
+  cold: ColdStartRow[];
+}
+
+/** One line of the bench's table: ours against the baseline of the same run, and the goal. */
+export interface BenchRow {
+  id: string;
+  measure: string;
+  ours: string;
+  baseline: string;
+  /** ours ÷ baseline; absent for figures with no baseline (bundle size, cold start). */
+  ratio?: number;
+  goal: string;
+  met?: boolean;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** The table's rows, in the order the parts ran. */
+export function benchRows(result: BenchResult): BenchRow[] {
+  const { goals } = result;
+  const rows: BenchRow[] = [];
+  for (const r of result.core)
+    rows.push({
+      id: `core-${r.batchSize}`,
+      measure: `core, ${r.batchSize}-event requests (events/s) vs JSON.parse + stringify`,
+      ours: fmt(r.coreEventsPerSecond),
+      baseline: fmt(r.floorEventsPerSecond),
+      ratio: r.ratio,
+      goal: `≥ ${goals.coreRatio}`,
+      met: r.ratio >= goals.coreRatio,
+    });
+  for (const r of result.plan)
+    rows.push({
+      id: 'plan',
+      measure: `core with a ${r.planEvents}-event tracking plan vs without (events/s)`,
+      ours: fmt(r.withPlanEventsPerSecond),
+      baseline: fmt(r.withoutPlanEventsPerSecond),
+      ratio: r.ratio,
+      goal: `≥ ${goals.planRatio}`,
+      met: r.ratio >= goals.planRatio,
+    });
+  for (const shape of ['single', 'batch-100'] as const) {
+    const ours = result.server.find((r) => r.shape === shape && r.server === 'destination');
+    const base = result.server.find((r) => r.shape === shape && r.server === 'baseline');
+    if (!ours || !base) continue;
+    const ratio = ours.requestsPerSecond / base.requestsPerSecond;
+    rows.push({
+      id: `server-${shape}`,
+      measure: `npm start, ${shape} requests (req/s; p99 ${ours.p99Ms} vs ${base.p99Ms} ms) vs node:http`,
+      ours: fmt(ours.requestsPerSecond),
+      baseline: fmt(base.requestsPerSecond),
+      ratio,
+      ...(shape === 'single'
+        ? { goal: `≥ ${goals.serverSingleRatio}`, met: ratio >= goals.serverSingleRatio }
+        : { goal: '-' }),
+    });
+  }
+  for (const r of result.cold)
+    rows.push({
+      id: `cold-${r.function}`,
+      measure: `${r.function} bundle: KiB, load + first event (ms) in a fresh process`,
+      ours: `${fmt(r.bundleKiB)} KiB, ${r.loadMs + r.firstEventMs} ms`,
+      baseline: '-',
+      goal: `≤ ${goals.bundleKiB} KiB, ≤ ${goals.loadAndFirstEventMs} ms`,
+      met: r.bundleKiB <= goals.bundleKiB && r.loadMs + r.firstEventMs <= goals.loadAndFirstEventMs,
+    });
+  return rows;
+}
+
+const verdict = (met: boolean | undefined) => (met === undefined ? '' : met ? 'met' : 'NOT MET');
+
+/** The rows as the aligned table `npm run bench` prints. */
+export function benchTable(rows: BenchRow[]): string {
+  return alignedTable(
+    [
+      ['MEASURE', 'OURS', 'BASELINE', 'RATIO', 'GOAL', ''],
+      ...rows.map((r) => [
+        r.measure,
+        r.ours,
+        r.baseline,
+        r.ratio === undefined ? '-' : r.ratio.toFixed(2),
+        r.goal,
+        verdict(r.met),
+      ]),
+    ],
+    { right: [1, 2, 3] },
+  );
+}
+
+/** The same figures as a page: the table, and the ratios as bars. */
+export async function benchHtml(result: BenchResult): Promise<string> {
+  const rows = benchRows(result);
+  const ratios = rows.filter((r) => r.ratio !== undefined);
+  const cold = result.cold.map((r) => ({ label: r.function, count: r.loadMs + r.firstEventMs }));
+  const cell = (id: string, text: string, numeric = false) =>
+    `<td${numeric ? ' class="n"' : ''} id="${escapeHtml(id)}">${escapeHtml(text)}</td>`;
+  const table = `<table>
+<tr><th>measure</th><th>ours</th><th>baseline</th><th>ratio</th><th>goal</th><th></th></tr>
+${rows
+  .map(
+    (r) =>
+      `<tr><th>${escapeHtml(r.measure)}</th>${cell(`${r.id}-ours`, r.ours, true)}${cell(`${r.id}-baseline`, r.baseline, true)}${cell(`${r.id}-ratio`, r.ratio === undefined ? '-' : r.ratio.toFixed(2), true)}${cell(`${r.id}-goal`, r.goal)}${cell(`${r.id}-met`, verdict(r.met))}</tr>`,
+  )
+  .join('\n')}
+</table>`;
+  const charts = [
+    ratios.length
+      ? await chartFigure(
+          'chart-ratios',
+          barSpec(
+            'Ours ÷ baseline, measured in the same run (higher is better)',
+            ratios.map((r) => ({ label: r.id, count: Number(r.ratio!.toFixed(3)) })),
+            'ratio',
+            { sorted: false },
+          ),
+        )
+      : '',
+    cold.length
+      ? await chartFigure(
+          'chart-cold',
+          barSpec('Lambda cold start: load + first event (ms)', cold, 'ms', { sorted: false }),
+        )
+      : '',
+  ];
+  const { machine } = result;
+  return htmlPage(
+    'npm run bench',
+    `<p>${escapeHtml(`${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}`)}</p>
+${table}
+${charts.join('\n')}`,
+  );
+}

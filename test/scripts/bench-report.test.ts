@@ -1,0 +1,69 @@
+import { type BenchResult, benchHtml, benchRows, benchTable } from '../../scripts/bench/bench-report';
+
+const result: BenchResult = {
+  machine: { node: 'v20.0.0', cpus: '2 × test cpu', memoryGiB: 24 },
+  goals: { coreRatio: 0.5, planRatio: 0.8, serverSingleRatio: 0.6, bundleKiB: 150, loadAndFirstEventMs: 50 },
+  core: [{ batchSize: 100, coreEventsPerSecond: 190_000, floorEventsPerSecond: 500_000, ratio: 0.38 }],
+  plan: [
+    { planEvents: 50, withPlanEventsPerSecond: 90_000, withoutPlanEventsPerSecond: 100_000, ratio: 0.9 },
+  ],
+  server: [
+    {
+      shape: 'single',
+      server: 'destination',
+      requestsPerSecond: 7_000,
+      eventsPerSecond: 7_000,
+      p50Ms: 2,
+      p99Ms: 5,
+      non2xx: 0,
+    },
+    {
+      shape: 'single',
+      server: 'baseline',
+      requestsPerSecond: 10_000,
+      eventsPerSecond: 10_000,
+      p50Ms: 1,
+      p99Ms: 3,
+      non2xx: 0,
+    },
+  ],
+  cold: [
+    { function: 'ingest', bundleKiB: 120, loadMs: 20, firstEventMs: 25, nodeStartMs: 40, status: 200 },
+    { function: 'admin', bundleKiB: 160, loadMs: 20, firstEventMs: 10, nodeStartMs: 40, status: 200 },
+  ],
+};
+
+describe('the bench report', () => {
+  it('gives each measure its ratio against the same run and says whether the goal is met', () => {
+    const rows = benchRows(result);
+
+    expect(rows.map((r) => [r.id, r.ratio?.toFixed(2), r.met])).toEqual([
+      ['core-100', '0.38', false],
+      ['plan', '0.90', true],
+      ['server-single', '0.70', true],
+      ['cold-ingest', undefined, true],
+      ['cold-admin', undefined, false], // 160 KiB is over the 150 KiB goal
+    ]);
+  });
+
+  it('prints an aligned table with a header, numbers right-aligned', () => {
+    const lines = benchTable(benchRows(result)).split('\n');
+
+    expect(lines[0]).toMatch(/^MEASURE\s+OURS\s+BASELINE\s+RATIO\s+GOAL$/);
+    expect(lines).toHaveLength(6);
+    const ratioEnd = lines[0]!.indexOf('RATIO') + 'RATIO'.length;
+    expect(lines[1]!.slice(ratioEnd - 4, ratioEnd)).toBe('0.38');
+    expect(lines[1]).toMatch(/NOT MET$/);
+    expect(lines[2]).toMatch(/ met$/);
+  });
+
+  it('writes a page with the table and the ratios charted', async () => {
+    const html = await benchHtml(result);
+
+    expect(html).toContain('<td class="n" id="core-100-ratio">0.38</td>');
+    expect(html).toContain('<td id="cold-admin-met">NOT MET</td>');
+    expect(html).toMatch(/<figure class="chart" id="chart-ratios"><svg/);
+    expect(html).toMatch(/<figure class="chart" id="chart-cold"><svg/);
+    expect(html).not.toMatch(/<script/);
+  });
+});
