@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_STACK_NAME } from '../lambdas/contract/stack-outputs';
 import { readStackConfig, settingsFromContext } from '../lib/config';
 import { SegmentLakeStack } from '../lib/segment-lake-stack';
 
@@ -17,7 +18,7 @@ try {
   process.stderr.write(`Invalid stack settings: ${(error as Error).message}\n`);
   process.exit(1);
 }
-const stackName = app.node.tryGetContext('stackName') ?? 'SegmentLakeDestination';
+const stackName = app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME;
 new SegmentLakeStack(app, stackName, {
   config,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

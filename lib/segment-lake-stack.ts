@@ -1,6 +1,7 @@
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
+import { STACK_OUTPUTS } from '../lambdas/contract/stack-outputs';
 import { AdminApi } from './admin-api';
 import type { StackConfig } from './config';
 import { DeliveryPipeline } from './delivery-pipeline';
@@ -94,29 +95,29 @@ export class SegmentLakeStack extends Stack {
       queryResults: this.lake.queryResults,
     });
 
-    new CfnOutput(this, 'EndpointUrl', {
+    new CfnOutput(this, STACK_OUTPUTS.endpointUrl, {
       value: this.ingestApi.url,
       description: "Segment destination URL (the destination's endpoint)",
     });
-    new CfnOutput(this, 'AdminApiArn', {
+    new CfnOutput(this, STACK_OUTPUTS.adminApiArn, {
       value: this.ingestApi.api.arnForExecuteApi('*', '/admin/*'),
       description: 'Grant your backend execute-api:Invoke on this to call the admin API (SigV4)',
     });
-    new CfnOutput(this, 'TokensTableName', {
+    new CfnOutput(this, STACK_OUTPUTS.tokensTable, {
       value: this.tokens.table.tableName,
       description: 'npm run tokens -- create --customer <id> --table <this>',
     });
-    new CfnOutput(this, 'LakeBucketName', { value: this.lake.bucket.bucketName });
-    new CfnOutput(this, 'AlarmTopicArn', {
+    new CfnOutput(this, STACK_OUTPUTS.lakeBucket, { value: this.lake.bucket.bucketName });
+    new CfnOutput(this, STACK_OUTPUTS.alarmTopic, {
       value: this.monitoring.topic.topicArn,
       description: 'Subscribe on-call to this topic',
     });
-    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
-    new CfnOutput(this, 'GlueDatabase', { value: this.catalog.databaseName });
-    new CfnOutput(this, 'AthenaWorkGroup', { value: this.catalog.workGroup.ref });
-    new CfnOutput(this, 'DeliveryStreamName', { value: this.delivery.deliveryStream.ref });
+    new CfnOutput(this, STACK_OUTPUTS.dashboard, { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, STACK_OUTPUTS.glueDatabase, { value: this.catalog.databaseName });
+    new CfnOutput(this, STACK_OUTPUTS.athenaWorkGroup, { value: this.catalog.workGroup.ref });
+    new CfnOutput(this, STACK_OUTPUTS.deliveryStream, { value: this.delivery.deliveryStream.ref });
     if (this.deliveries.length > 1)
-      new CfnOutput(this, 'DeliveryShards', {
+      new CfnOutput(this, STACK_OUTPUTS.deliveryShards, {
         value: Fn.join(
           ',',
           this.deliveries.map((d) => d.stream?.streamName ?? d.deliveryStream.ref),
@@ -125,6 +126,6 @@ export class SegmentLakeStack extends Stack {
           'Every delivery shard, shard 0 first: npm run redrive -- --stream (or --delivery-stream) <this>',
       });
     if (this.delivery.stream)
-      new CfnOutput(this, 'EventStreamName', { value: this.delivery.stream.streamName });
+      new CfnOutput(this, STACK_OUTPUTS.eventStream, { value: this.delivery.stream.streamName });
   }
 }

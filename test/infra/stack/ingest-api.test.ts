@@ -1,5 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ADMIN_ROUTES } from '../../../lambdas/contract/routes';
+import { STACK_OUTPUTS } from '../../../lambdas/contract/stack-outputs';
 import { synthStack } from '../../support/stack';
 
 describe('the stack: the HTTP API, its functions and outputs', () => {
@@ -85,16 +86,22 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
   });
 
   it('outputs the endpoint URL and the names an operator needs', () => {
-    for (const output of [
-      'AdminApiArn',
-      'EndpointUrl',
-      'TokensTableName',
-      'LakeBucketName',
-      'GlueDatabase',
-      'AthenaWorkGroup',
-      'EventStreamName',
-    ])
+    // Every name of the contract but DeliveryShards, which exists only with several delivery shards.
+    for (const output of Object.values(STACK_OUTPUTS).filter((o) => o !== STACK_OUTPUTS.deliveryShards))
       template.hasOutput(output, {});
+    // Spelled out once: the contract's names are what operators and the runbooks read.
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
+      'AdminApiArn',
+      'AlarmTopicArn',
+      'AthenaWorkGroup',
+      'DashboardName',
+      'DeliveryStreamName',
+      'EndpointUrl',
+      'EventStreamName',
+      'GlueDatabase',
+      'LakeBucketName',
+      'TokensTableName',
+    ]);
   });
 });
 

@@ -1,0 +1,20 @@
+/**
+ * The stack's name unless `-c stackName=…` says otherwise, and the outputs operators and our commands
+ * read from it (`aws cloudformation describe-stacks`, `npm run smoke`). The stack declares each output
+ * under these names; the smoke test reads them by the same names.
+ */
+export const DEFAULT_STACK_NAME = 'SegmentLakeDestination';
+
+export const STACK_OUTPUTS = {
+  endpointUrl: 'EndpointUrl',
+  adminApiArn: 'AdminApiArn',
+  tokensTable: 'TokensTableName',
+  lakeBucket: 'LakeBucketName',
+  alarmTopic: 'AlarmTopicArn',
+  dashboard: 'DashboardName',
+  glueDatabase: 'GlueDatabase',
+  athenaWorkGroup: 'AthenaWorkGroup',
+  deliveryStream: 'DeliveryStreamName',
+  deliveryShards: 'DeliveryShards',
+  eventStream: 'EventStreamName',
+} as const;
