@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ROOT, tempDataDir } from '../support/local-destination';
 
 // Every command of the CLI convention (README, "Commands"): --help exits 0 with usage; a bad value and
@@ -92,9 +93,29 @@ const COMMANDS: {
     typo: ['--qualty'],
     typoMessage: /unknown flag --qualty; did you mean --quality\?/,
   },
+  {
+    name: 'smoke',
+    script: 'scripts/smoke.ts',
+    bad: ['--endpoint', 'http://plain.example', '--key', 'k'],
+    badMessage: /--endpoint must be an https:\/\/ URL/,
+    typo: ['--endpont', 'https://x.example'],
+    typoMessage: /did you mean --endpoint\?/,
+  },
 ];
 
 describe('one CLI convention for every command', () => {
+  it('covers every command package.json runs', () => {
+    const scripts = Object.values(
+      (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+        .scripts,
+    )
+      .map((command) => /--import tsx (\S+\.ts)/.exec(command)?.[1])
+      .filter((file): file is string => file !== undefined);
+
+    expect(scripts.length).toBeGreaterThan(10);
+    for (const file of scripts) expect(COMMANDS.map((c) => c.script)).toContain(file);
+  });
+
   const dataDir = tempDataDir('cli-convention-');
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
   const run = (script: string, args: string[]) =>
