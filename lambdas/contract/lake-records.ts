@@ -82,6 +82,8 @@ export const EVENT_FIELDS = {
   anonymous_id: field(NullableText, 'string'),
   timestamp: field(Iso, 'string'),
   timestamp_out_of_range: field(v.boolean(), 'boolean'),
+  // The date the message itself says it happened (eventDate in the core): the curated table's partition.
+  event_date: field(Day, 'string'),
   // The customer's tracking plan: whether it names this event (null without a plan), and how the event
   // breaks it (empty when clean). docs/data-quality.md.
   planned: field(v.nullable(v.boolean()), 'boolean'),
@@ -157,6 +159,8 @@ export const StoredLakeEventSchema = v.object({
   violations: v.optional(v.array(ViolationSchema)),
   request_id: v.optional(Text),
   timestamp_out_of_range: v.optional(v.boolean()),
+  // Lines landed before 2026-11-29 have none: the curated table derives it from `message`.
+  event_date: v.optional(Day),
 });
 
 /** A ledger line as read back: this version's, or a per-day line of version 1 (not joined by completeness). */

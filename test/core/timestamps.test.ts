@@ -1,4 +1,12 @@
-import { correctTimestamp, parseIsoTimestamp, utcDate } from '../../lambdas/core/messages/timestamps';
+import { normalizeMessage } from '../../lambdas/core/messages/normalize-message';
+import {
+  correctTimestamp,
+  eventDate,
+  NO_EVENT_DATE,
+  parseIsoTimestamp,
+  utcDate,
+} from '../../lambdas/core/messages/timestamps';
+import { createTrackMessage } from '../support/factories';
 
 describe('timestamps', () => {
   it('parses ISO-8601 with any fraction precision and offsets', () => {
@@ -71,5 +79,41 @@ describe('calendar validity', () => {
 
   it('accepts 29 February in a leap year', () => {
     expect(parseIsoTimestamp('2024-02-29T10:00:00.000Z')).toBe(Date.UTC(2024, 1, 29, 10));
+  });
+});
+
+describe('the event date a message itself says', () => {
+  it('takes the first readable time field, in the order they are trusted', () => {
+    expect(
+      eventDate({ timestamp: '2026-03-01T23:30:00-02:00', originalTimestamp: '2020-01-01T00:00:00Z' }),
+    ).toBe('2026-03-02');
+    expect(eventDate({ timestamp: 'yesterday', originalTimestamp: '2025-12-31T23:59:59+01:00' })).toBe(
+      '2025-12-31',
+    );
+    expect(eventDate({ receivedAt: '2024-02-29T12:00:00Z', sentAt: '2024-03-01T00:00:00Z' })).toBe(
+      '2024-02-29',
+    );
+    expect(eventDate({ sentAt: '2024-03-01T00:00:00Z' })).toBe('2024-03-01');
+  });
+
+  it('keeps an out-of-range date as it is, and gives messages with no time at all one fixed date', () => {
+    expect(eventDate({ timestamp: '1999-12-31T00:00:00Z' })).toBe('1999-12-31');
+    expect(eventDate({ timestamp: '2090-01-01T00:00:00Z' })).toBe('2090-01-01');
+    expect(eventDate({})).toBe(NO_EVENT_DATE);
+    expect(eventDate({ timestamp: '0000-06-01T00:00:00Z' })).toBe(NO_EVENT_DATE);
+  });
+
+  it('is the same for every resend of a message, whenever it is received', () => {
+    const message = createTrackMessage({ timestamp: '2023-05-05T05:05:05Z' });
+    const at = (receivedAt: number) =>
+      normalizeMessage(message as never, message, {
+        customerId: 'c',
+        receivedAt,
+        aliases: new Map(),
+        requestId: 'r',
+      });
+
+    expect(at(Date.parse('2026-01-01T00:00:00Z')).event_date).toBe('2023-05-05');
+    expect(at(Date.parse('2031-12-31T23:59:59Z')).event_date).toBe('2023-05-05');
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LakeEvent } from '../../contract/lake-records';
 import type { SegmentMessage } from './message-schema';
 import { normalizeEventName } from './normalize-event-name';
-import { correctTimestamp, isCanonicalIso, utcDate } from './timestamps';
+import { correctTimestamp, eventDate, isCanonicalIso, utcDate } from './timestamps';
 
 export interface NormalizeContext {
   customerId: string;
@@ -64,6 +64,7 @@ export function normalizeMessage(
     anonymous_id: message.anonymousId ?? null,
     timestamp: timestampText(message.timestamp, instant),
     timestamp_out_of_range: outOfRange,
+    event_date: eventDate(message),
     planned: null,
     violations: [],
     received_at: ctx.receivedIso ?? new Date(ctx.receivedAt).toISOString(),

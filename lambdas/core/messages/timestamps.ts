@@ -101,6 +101,36 @@ export function correctTimestamp(message: TimestampInputs, ourReceiveTime: numbe
   return sent === undefined ? original : received - (sent - original);
 }
 
+/**
+ * The message's time fields as sent, in the order they are trusted for its event date: its own
+ * `timestamp`, then `originalTimestamp` (the device's clock), then Segment's `receivedAt`, then `sentAt`.
+ */
+export const EVENT_TIME_FIELDS = ['timestamp', 'originalTimestamp', 'receivedAt', 'sentAt'] as const;
+
+/** The event date of a message that carries no readable time at all (Segment always sends one). */
+export const NO_EVENT_DATE = '1970-01-01';
+
+/**
+ * The curated table's partition date: the UTC date of the first readable field of EVENT_TIME_FIELDS,
+ * from the message alone — never our receive time and no skew correction (which needs it) — so every
+ * resend of a message, a Replay's included, has the same event date, and de-duplication needs only the
+ * partitions a run touches. A date outside the analysable range stays that date (the row is flagged by
+ * `timestamp_out_of_range`), never moved or dropped.
+ *
+ * @example eventDate({ originalTimestamp: '2025-12-31T23:59:59+01:00' }) // '2025-12-31'
+ */
+export function eventDate(message: TimestampInputs): string {
+  for (const field of EVENT_TIME_FIELDS) {
+    const text = message[field];
+    const ms = typeof text === 'string' ? parseIsoTimestamp(text) : undefined;
+    if (ms !== undefined && ms >= FIRST_DATE_MS && ms <= LAST_DATE_MS) return utcDate(ms);
+  }
+  return NO_EVENT_DATE;
+}
+// Years 0001–9999: dates every engine we write to (DuckDB, Parquet, Athena) can hold.
+const FIRST_DATE_MS = Date.parse('0001-01-01T00:00:00.000Z');
+const LAST_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 /** The `dt` partition value: the UTC calendar date of an instant, `YYYY-MM-DD`. */
 export function utcDate(ms: number): string {
   return DATE_OF_DAY(Math.floor(ms / DAY_MS));
