@@ -94,6 +94,14 @@ const COMMANDS: {
     typoMessage: /unknown flag --qualty; did you mean --quality\?/,
   },
   {
+    name: 'compact',
+    script: 'scripts/compact.ts',
+    bad: ['now'],
+    badMessage: /unexpected argument "now"/,
+    typo: ['--jsn'],
+    typoMessage: /did you mean --json\?/,
+  },
+  {
     name: 'smoke',
     script: 'scripts/smoke.ts',
     bad: ['--endpoint', 'http://plain.example', '--key', 'k'],

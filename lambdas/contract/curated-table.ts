@@ -1,0 +1,79 @@
+import type { EVENT_FIELDS } from './lake-records';
+
+/**
+ * The curated zone: one row per `(customer_id, message_id)`, typed and columnar, partitioned by
+ * customer and **event** date, beside the raw landing zone (partitioned by receive date). Locally
+ * Parquet files under `lake/curated/events/customer_id=<id>/event_date=<YYYY-MM-DD>/data.parquet` (one
+ * file per partition, replaced whole); on AWS an Iceberg table with the same columns and partitioning.
+ * Which copy of a message is kept: the first received (earliest `received_at`, then `request_id`).
+ */
+export const CURATED_TABLE = 'events_curated';
+export const CURATED_AREA = 'curated/events';
+
+/** A column's type, as each engine spells it: DuckDB/Parquet locally, Athena (Iceberg) on AWS. */
+export type CuratedType = 'string' | 'boolean' | 'timestamp' | 'date' | 'json';
+export const DUCKDB_TYPES: Record<CuratedType, string> = {
+  string: 'VARCHAR',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMP',
+  date: 'DATE',
+  json: 'VARCHAR',
+};
+export const ATHENA_TYPES: Record<CuratedType, string> = {
+  string: 'string',
+  boolean: 'boolean',
+  // Iceberg keeps microseconds.
+  timestamp: 'timestamp',
+  date: 'date',
+  json: 'string',
+};
+
+/**
+ * Where each column comes from: a field of the landing event record (EVENT_FIELDS) with its type
+ * sharpened (timestamps and dates typed, JSON kept as JSON text), or a part of `message` analysts read
+ * most (`properties`, `traits`, `context`) lifted into a column of its own.
+ */
+export const CURATED_COLUMNS = [
+  { name: 'message_id', type: 'string', from: 'field' },
+  { name: 'message_id_generated', type: 'boolean', from: 'field' },
+  { name: 'type', type: 'string', from: 'field' },
+  { name: 'event', type: 'string', from: 'field' },
+  { name: 'event_raw', type: 'string', from: 'field' },
+  { name: 'event_key', type: 'string', from: 'field' },
+  { name: 'user_id', type: 'string', from: 'field' },
+  { name: 'anonymous_id', type: 'string', from: 'field' },
+  { name: 'timestamp', type: 'timestamp', from: 'field' },
+  { name: 'timestamp_out_of_range', type: 'boolean', from: 'field' },
+  { name: 'planned', type: 'boolean', from: 'field' },
+  { name: 'violations', type: 'json', from: 'field' },
+  { name: 'received_at', type: 'timestamp', from: 'field' },
+  { name: 'request_id', type: 'string', from: 'field' },
+  { name: 'properties', type: 'json', from: 'message' },
+  { name: 'traits', type: 'json', from: 'message' },
+  { name: 'context', type: 'json', from: 'message' },
+  { name: 'message', type: 'json', from: 'field' },
+] as const satisfies readonly { name: string; type: CuratedType; from: 'field' | 'message' }[];
+
+/** The partition columns, in path order: `customer_id=<id>/event_date=<YYYY-MM-DD>/`. */
+export const CURATED_PARTITIONS = [
+  { name: 'customer_id', type: 'string' },
+  { name: 'event_date', type: 'date' },
+] as const satisfies readonly { name: string; type: CuratedType }[];
+
+/**
+ * Fields of the landing record the curated table leaves out, and why: every other field is a column.
+ * A test holds the two lists to EVENT_FIELDS, so a new field cannot be forgotten.
+ */
+export const CURATED_OMITS: Partial<Record<keyof typeof EVENT_FIELDS, string>> = {
+  schema_version: 'the landing format version; the curated table has its own schema',
+  area: 'always events',
+  dt: 'the landing-era event date (receive date when out of range); event_date replaces it',
+};
+
+/** The local path of a curated partition, relative to the lake root. */
+export function curatedPartitionPath(customerId: string, eventDate: string): string {
+  return `${CURATED_AREA}/customer_id=${customerId}/event_date=${eventDate}/`;
+}
+
+/** The one file of a local curated partition. */
+export const CURATED_FILE = 'data.parquet';

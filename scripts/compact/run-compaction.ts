@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import * as v from 'valibot';
+import { writeFileAtomic } from '../../lambdas/adapters/local/atomic-file';
+import { acquirePidLock } from '../../lambdas/adapters/local/pid-lock';
+import { CURATED_AREA, CURATED_FILE, curatedPartitionPath } from '../../lambdas/contract/curated-table';
+import { duckdbIncoming, duckdbMergedPartitions, literal } from '../../lambdas/core/curated/curated-sql';
+import { CUSTOMER_ID_PATTERN } from '../../lambdas/core/keys/tokens';
+
+/**
+ * `npm run compact`: the landing objects not taken yet, merged into the curated table (DuckDB).
+ *
+ * - Incremental per *object*: state lists every landing object taken, so objects Firehose or redrive
+ *   deliver late into a day already compacted are taken too. The state is written last.
+ * - Only the `(customer, event_date)` partitions the new objects touch are rewritten: their existing
+ *   rows and the new ones, one row per message (the first received), to one Parquet file staged
+ *   beside the table and renamed over the old one: a reader sees the old file or the new, never half.
+ * - Idempotent and restartable: killed anywhere before the state is written, the next run takes the
+ *   same objects again and merges them into partitions that may already hold them — the same rows.
+ * - Reads only landing objects, which appear whole (written to a temporary file, then renamed), so it
+ *   may run while `npm start` lands more. One compaction at a time (a lock beside the state).
+ */
+export interface CompactionReport {
+  objectsSeen: number;
+  objectsTaken: number;
+  linesRead: number;
+  partitionsRewritten: number;
+  curatedFiles: number;
+  curatedBytes: number;
+}
+
+export interface CompactionOptions {
+  lakeRoot: string;
+  /** Told after each partition is in place (done, total of the round) and after each round. */
+  onProgress?: (done: number, total: number) => void;
+  /** Tests: called at each step where a kill could land; throwing there stands for the kill. */
+  crashPoint?: (point: 'read' | 'staged' | 'partition' | 'before-state' | 'after-state') => void;
+  /** Objects per round (memory bound): 5,000 objects are a few minutes of a busy local server. */
+  maxObjectsPerRound?: number;
+  /** DuckDB's memory limit; beyond it, it spills to `<lake>/curated/_tmp`. */
+  memoryLimit?: string;
+}
+
+const STATE_FILE = join('curated', '_state', 'taken-objects.json');
+const StateSchema = v.object({ version: v.literal(1), objects: v.array(v.string()) });
+
+export async function runCompaction(options: CompactionOptions): Promise<CompactionReport> {
+  const { lakeRoot } = options;
+  const crash = options.crashPoint ?? (() => undefined);
+  const curatedRoot = join(lakeRoot, 'curated');
+  mkdirSync(curatedRoot, { recursive: true });
+  const lock = await acquirePidLock(join(curatedRoot, '.lock'), 'npm run compact');
+  const work = join(curatedRoot, '_staging');
+  const spill = join(curatedRoot, '_tmp');
+  try {
+    // What a killed run staged is incomplete by definition; what it renamed into place is whole.
+    rmSync(work, { recursive: true, force: true });
+    rmSync(spill, { recursive: true, force: true });
+    const taken = readState(lakeRoot);
+    const objects = landingObjects(lakeRoot);
+    const fresh = objects.filter((key) => !taken.has(key));
+    const report: CompactionReport = {
+      objectsSeen: objects.length,
+      objectsTaken: 0,
+      linesRead: 0,
+      partitionsRewritten: 0,
+      curatedFiles: 0,
+      curatedBytes: 0,
+    };
+    const perRound = options.maxObjectsPerRound ?? 5_000;
+    if (fresh.length > 0) {
+      mkdirSync(spill, { recursive: true });
+      const db = await DuckDBInstance.create(':memory:', {
+        memory_limit: options.memoryLimit ?? '2GB',
+        temp_directory: spill,
+      });
+      const duck = await db.connect();
+      try {
+        for (let start = 0; start < fresh.length; start += perRound) {
+          const round = fresh.slice(start, start + perRound);
+          const { lines, partitions } = await compactRound(
+            duck,
+            lakeRoot,
+            round,
+            work,
+            crash,
+            options.onProgress,
+          );
+          report.linesRead += lines;
+          report.partitionsRewritten += partitions;
+          crash('before-state');
+          for (const key of round) taken.add(key);
+          writeState(lakeRoot, taken);
+          crash('after-state');
+          report.objectsTaken += round.length;
+        }
+      } finally {
+        duck.closeSync();
+        db.closeSync();
+      }
+    }
+    for (const file of curatedFiles(lakeRoot)) {
+      report.curatedFiles += 1;
+      report.curatedBytes += statSync(file).size;
+    }
+    return report;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(spill, { recursive: true, force: true });
+    await lock.release();
+  }
+}
+
+type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>;
+
+async function compactRound(
+  duck: Connection,
+  lakeRoot: string,
+  objects: string[],
+  work: string,
+  crash: NonNullable<CompactionOptions['crashPoint']>,
+  onProgress: CompactionOptions['onProgress'],
+): Promise<{ lines: number; partitions: number }> {
+  await duck.run(
+    duckdbIncoming(
+      'incoming',
+      objects.map((key) => join(lakeRoot, key)),
+    ),
+  );
+  crash('read');
+  const lines = Number(
+    (await duck.runAndReadAll('SELECT count(*) AS n FROM incoming')).getRowObjects()[0]!.n,
+  );
+  const touched = (
+    await duck.runAndReadAll(
+      'SELECT DISTINCT customer_id, CAST(event_date AS VARCHAR) AS event_date FROM incoming ORDER BY 1, 2',
+    )
+  )
+    .getRowObjects()
+    .map((r) => ({ customerId: String(r.customer_id), eventDate: String(r.event_date) }));
+  for (const { customerId } of touched)
+    if (!CUSTOMER_ID_PATTERN.test(customerId))
+      throw new Error(`a landing line names customer "${customerId}"`);
+  const existing = touched
+    .map((p) => join(lakeRoot, curatedPartitionPath(p.customerId, p.eventDate), CURATED_FILE))
+    .filter((file) => existsSync(file));
+  const staging = join(work, randomUUID());
+  mkdirSync(work, { recursive: true });
+  await duck.run(
+    `COPY (${duckdbMergedPartitions('incoming', existing)}) TO ${literal(staging)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (customer_id, event_date), FILENAME_PATTERN 'data_{i}')`,
+  );
+  crash('staged');
+  let done = 0;
+  for (const { customerId, eventDate } of touched) {
+    const stagedDir = join(staging, `customer_id=${customerId}`, `event_date=${eventDate}`);
+    const files = readdirSync(stagedDir);
+    // One file per partition per rewrite: DuckDB writes one per partition unless told a size limit.
+    if (files.length !== 1) throw new Error(`${stagedDir}: ${files.length} files staged, expected 1`);
+    const staged = join(stagedDir, files[0]!);
+    fsyncFile(staged);
+    const target = join(lakeRoot, curatedPartitionPath(customerId, eventDate), CURATED_FILE);
+    mkdirSync(dirname(target), { recursive: true });
+    renameSync(staged, target);
+    fsyncFile(dirname(target));
+    done += 1;
+    onProgress?.(done, touched.length);
+    crash('partition');
+  }
+  await duck.run('DROP TABLE incoming');
+  return { lines, partitions: touched.length };
+}
+
+/** Landing event objects, as keys relative to the lake root, in a stable order. */
+export function landingObjects(lakeRoot: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.gz')) out.push(relative(lakeRoot, path));
+    }
+  };
+  walk(join(lakeRoot, 'events'));
+  return out;
+}
+
+/** Every curated Parquet file. */
+export function curatedFiles(lakeRoot: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name === CURATED_FILE) out.push(path);
+    }
+  };
+  walk(join(lakeRoot, CURATED_AREA));
+  return out;
+}
+
+function readState(lakeRoot: string): Set<string> {
+  const path = join(lakeRoot, STATE_FILE);
+  if (!existsSync(path)) return new Set();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const result = v.safeParse(StateSchema, parsed);
+  if (!result.success)
+    throw new Error(
+      `${path} is damaged: remove it to take every landing object again (safe: merging is idempotent)`,
+    );
+  return new Set(result.output.objects);
+}
+
+function writeState(lakeRoot: string, taken: Set<string>): void {
+  const path = join(lakeRoot, STATE_FILE);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, `${JSON.stringify({ version: 1, objects: [...taken].sort() })}\n`);
+  fsyncFile(dirname(path));
+}
+
+function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,183 @@
+import { cpSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
+import { duckdbReadCurated } from '../../lambdas/core/curated/curated-sql';
+import { type LocalDestination, startLocalServer } from '../../local/local-server';
+import { curatedFiles, runCompaction } from '../../scripts/compact/run-compaction';
+import { createPinnedClock, createTrackMessage } from '../support/factories';
+import { makeToken, post, tempDataDir } from '../support/local-destination';
+
+/** Every curated row, as text, in a stable order: two tables are the same when these are equal. */
+async function curatedRows(lake: string): Promise<string[]> {
+  const files = curatedFiles(lake);
+  if (files.length === 0) return [];
+  const db = await DuckDBInstance.create(':memory:');
+  const duck = await db.connect();
+  try {
+    const rows = (
+      await duck.runAndReadAll(
+        `SELECT customer_id, CAST(event_date AS VARCHAR) AS d, message_id, request_id, CAST(received_at AS VARCHAR) AS r, event, properties FROM ${duckdbReadCurated(files)} ORDER BY ALL`,
+      )
+    ).getRowObjectsJson();
+    return rows.map((r) => JSON.stringify(r));
+  } finally {
+    duck.closeSync();
+    db.closeSync();
+  }
+}
+
+/** Each file's path and modification time: a run that changes nothing leaves these as they were. */
+const snapshot = (lake: string) =>
+  curatedFiles(lake).map((f) => `${relative(lake, f)}@${statSync(f).mtimeMs}`);
+
+describe('compaction into the curated table (DuckDB over the local lake)', () => {
+  let dataDir: string;
+  let lake: string;
+  let destination: LocalDestination;
+  const sent = new Map<string, { customer: string; day: string }>();
+
+  beforeAll(async () => {
+    dataDir = tempDataDir('compact-');
+    lake = join(dataDir, 'lake');
+    const tokens = {
+      acme: (await makeToken(dataDir, 'acme')).token,
+      beta: (await makeToken(dataDir, 'beta')).token,
+    };
+    let now = Date.parse('2026-03-10T23:59:00Z');
+    destination = await startLocalServer({
+      dataDir,
+      port: 0,
+      logger: jsonLogger('compact'),
+      clock: { ...createPinnedClock(now), now: () => now },
+      flushIntervalMs: 600_000,
+    });
+    // Events over many event dates, received over two receive days; then a Replay-like resend of some
+    // of them a day later (same messageIds), and a batch with a messageId twice.
+    for (let i = 0; i < 60; i++) {
+      const customer = i % 3 === 0 ? 'beta' : 'acme';
+      const day = `2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
+      const messageId = `m-${i}`;
+      sent.set(messageId, { customer, day });
+      const message = createTrackMessage({
+        messageId,
+        event: 'sign_up',
+        timestamp: `${day}T12:00:00Z`,
+        properties: { i },
+      });
+      expect(
+        (
+          await post(
+            `${destination.url}/v1/batch`,
+            { batch: [message] },
+            tokens[customer as keyof typeof tokens],
+          )
+        ).status,
+      ).toBe(200);
+      if (i === 30) {
+        now += 120_000; // the receive day turns
+        await destination.flush();
+      }
+    }
+    await destination.flush();
+    now += 86_400_000;
+    const resend = [...sent].slice(0, 20).map(([messageId, { day }]) =>
+      createTrackMessage({
+        messageId,
+        event: 'Sign Up',
+        timestamp: `${day}T12:00:00Z`,
+        properties: { resent: true },
+      }),
+    );
+    expect(
+      (
+        await post(
+          `${destination.url}/v1/batch`,
+          { batch: resend.filter((_, i) => i % 3 !== 0) },
+          tokens.acme,
+        )
+      ).status,
+    ).toBe(200);
+    await destination.flush();
+  });
+  afterAll(async () => {
+    await destination.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps every accepted event exactly once, the first received, by customer and event date', async () => {
+    const report = await runCompaction({ lakeRoot: lake });
+
+    const rows = (await curatedRows(lake)).map((r) => JSON.parse(r));
+    expect(rows).toHaveLength(sent.size);
+    for (const row of rows) {
+      expect(sent.get(row.message_id)).toEqual({ customer: row.customer_id, day: row.d });
+      // First received wins: the resend (properties.resent) never replaces the original.
+      expect(JSON.parse(row.properties)).toEqual({ i: Number(row.message_id.slice(2)) });
+      expect(row.event).toBe('Signed Up');
+    }
+    expect(report).toMatchObject({ objectsTaken: report.objectsSeen, linesRead: sent.size + 13 });
+    // One file per partition.
+    const partitions = new Set([...sent.values()].map((s) => `${s.customer}/${s.day}`));
+    expect(report.curatedFiles).toBe(partitions.size);
+  });
+
+  it('changes no file when run again', async () => {
+    const before = snapshot(lake);
+    const report = await runCompaction({ lakeRoot: lake });
+
+    expect(report.objectsTaken).toBe(0);
+    expect(snapshot(lake)).toEqual(before);
+  });
+
+  it('takes an object landed late into a day already compacted, rewriting only its partitions', async () => {
+    const before = new Map(snapshot(lake).map((s) => s.split('@') as [string, string]));
+    const token = (await makeToken(dataDir, 'gamma')).token;
+    const late = createTrackMessage({ messageId: 'late-1', timestamp: '2025-01-01T08:00:00Z' });
+    expect((await post(`${destination.url}/v1/batch`, { batch: [late] }, token)).status).toBe(200);
+    await destination.flush();
+
+    const report = await runCompaction({ lakeRoot: lake });
+
+    expect(report).toMatchObject({ objectsTaken: 1, partitionsRewritten: 1 });
+    const after = new Map(snapshot(lake).map((s) => s.split('@') as [string, string]));
+    const changed = [...after].filter(([file, mtime]) => before.get(file) !== mtime).map(([file]) => file);
+    expect(changed).toEqual(['curated/events/customer_id=gamma/event_date=2025-01-01/data.parquet']);
+  });
+
+  it.each(['read', 'staged', 'partition', 'before-state', 'after-state'] as const)(
+    'killed at %s, the next run ends in the same table',
+    async (point) => {
+      // A copy of the lake before any compaction, compacted once cleanly and once with a kill.
+      const clean = tempDataDir('compact-clean-');
+      const killed = tempDataDir('compact-killed-');
+      try {
+        for (const dir of [clean, killed]) {
+          cpSync(join(lake, 'events'), join(dir, 'events'), { recursive: true });
+        }
+        await runCompaction({ lakeRoot: clean });
+        let hits = 0;
+        await expect(
+          runCompaction({
+            lakeRoot: killed,
+            maxObjectsPerRound: 2,
+            crashPoint: (at) => {
+              // The second time the point is reached: some work is done, some is not.
+              if (at === point && ++hits === 2) throw new Error(`killed at ${at}`);
+            },
+          }),
+        ).rejects.toThrow(`killed at ${point}`);
+
+        await runCompaction({ lakeRoot: killed });
+
+        expect(await curatedRows(killed)).toEqual(await curatedRows(clean));
+        expect(readFileSync(join(killed, 'curated/_state/taken-objects.json'), 'utf8')).toBe(
+          readFileSync(join(clean, 'curated/_state/taken-objects.json'), 'utf8'),
+        );
+      } finally {
+        rmSync(clean, { recursive: true, force: true });
+        rmSync(killed, { recursive: true, force: true });
+      }
+    },
+  );
+});
