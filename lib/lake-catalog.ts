@@ -12,6 +12,14 @@ import {
   PARTITION_KEYS,
   QUARANTINE_FIELDS,
 } from '../lambdas/contract/lake-records';
+import { glueDatabaseName } from '../lambdas/contract/stack-outputs';
+import {
+  COMPLETENESS_COLUMNS,
+  CURATED_COMPLETENESS_COLUMNS,
+  CURATED_COMPLETENESS_VIEW,
+  completenessSql,
+  curatedCompletenessSql,
+} from '../lambdas/core/lake/lake-views-sql';
 
 export interface LakeCatalogProps {
   readonly lake: s3.IBucket;
@@ -88,7 +96,7 @@ export class LakeCatalog extends Construct {
   constructor(scope: Construct, id: string, props: LakeCatalogProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.databaseName = stack.stackName.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+    this.databaseName = glueDatabaseName(stack.stackName);
     const database = new glue.CfnDatabase(this, 'Database', {
       catalogId: stack.account,
       databaseInput: { name: this.databaseName, description: 'Segment events landed by the destination' },
@@ -131,6 +139,7 @@ export class LakeCatalog extends Construct {
       ),
       this.dedupeView(),
       this.completenessView(),
+      this.curatedCompletenessView(),
       ...this.qualityViews(),
     ];
     for (const table of tables) table.addResourceDependency(database);
@@ -213,30 +222,25 @@ export class LakeCatalog extends Construct {
    * The same logic as `local/completeness.ts`. Query it with `WHERE customer_id = '<id>'`.
    */
   private completenessView(): glue.CfnTable {
-    const db = `"${this.databaseName}"`;
-    const sql =
-      `WITH landed AS (SELECT customer_id, request_id, count(DISTINCT message_id) AS landed FROM ${db}."events" WHERE request_id IS NOT NULL GROUP BY customer_id, request_id), ` +
-      `quarantine_landed AS (SELECT customer_id, request_id, count(*) AS quarantine_landed FROM ${db}."quarantine" WHERE request_id IS NOT NULL GROUP BY customer_id, request_id), ` +
-      'per_request AS (SELECT l.customer_id, l.dt, l.accepted, l.quarantined, coalesce(e.landed, 0) AS landed, coalesce(q.quarantine_landed, 0) AS quarantine_landed ' +
-      `FROM ${db}."ledger" l LEFT JOIN landed e ON e.customer_id = l.customer_id AND e.request_id = l.request_id ` +
-      'LEFT JOIN quarantine_landed q ON q.customer_id = l.customer_id AND q.request_id = l.request_id WHERE l.ledger_version = 2) ' +
-      'SELECT customer_id, dt, count(*) AS requests, sum(accepted) AS accepted, sum(landed) AS landed, ' +
-      'sum(greatest(accepted - landed, 0)) AS missing, sum(greatest(landed - accepted, 0)) AS surplus, ' +
-      'sum(quarantined) AS quarantined, sum(quarantine_landed) AS quarantine_landed ' +
-      'FROM per_request GROUP BY customer_id, dt';
-    const bigint = (name: string) => ({ name, type: 'bigint' });
-    return this.view('Completeness', 'completeness', sql, [
-      { name: 'customer_id', type: 'string' },
-      { name: 'dt', type: 'string' },
-      bigint('requests'),
-      bigint('accepted'),
-      bigint('landed'),
-      bigint('missing'),
-      bigint('surplus'),
-      bigint('quarantined'),
-      bigint('quarantine_landed'),
-    ]);
+    return this.view('Completeness', 'completeness', completenessSql(this.table), COMPLETENESS_COLUMNS);
   }
+
+  /**
+   * Completeness against the curated table (lambdas/core/lake/lake-views-sql.ts): the messageIds the
+   * acknowledged requests carried against the ones events_curated holds. events_curated is created by
+   * the compaction job's first run; until then this view has nothing to read.
+   */
+  private curatedCompletenessView(): glue.CfnTable {
+    return this.view(
+      'CuratedCompleteness',
+      CURATED_COMPLETENESS_VIEW,
+      curatedCompletenessSql(this.table),
+      CURATED_COMPLETENESS_COLUMNS,
+    );
+  }
+
+  /** A table of this database, as the views' SQL names it. */
+  private readonly table = (name: string) => `"${this.databaseName}"."${name}"`;
 
   /**
    * The data-quality report (scripts/query.ts --quality; docs/data-quality.md) on AWS: per customer,

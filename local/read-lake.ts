@@ -21,6 +21,21 @@ export interface LandedLine {
   record: Record<string, unknown>;
 }
 
+/** The keys (relative to the lake root) of an area's landed objects, in a stable order. */
+export function lakeObjectKeys(lakeRoot: string, area: LakeArea): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.gz')) out.push(relative(lakeRoot, path));
+    }
+  };
+  walk(join(lakeRoot, area));
+  return out;
+}
+
 /** Every line of every gzip file under `<lakeRoot>/<area>`, with the key of the file it is in. */
 export function readLake(lakeRoot: string, area: LakeArea): LandedLine[] {
   const out: LandedLine[] = [];

@@ -1,46 +1,132 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import * as v from 'valibot';
+import { DEFAULT_STACK_NAME, glueDatabaseName } from '../lambdas/contract/stack-outputs';
+import { CUSTOMER_ID_PATTERN } from '../lambdas/core/keys/tokens';
+import { QUESTIONS, type Question } from '../lambdas/core/lake/questions-sql';
 import { qualityReport } from '../lambdas/core/quality/quality-report';
 import { readLocalConfig } from '../local/config';
 import { readLake } from '../local/read-lake';
-import { type CommandSpec, type Flag, runCommand, UsageError } from './cli/command';
+import { type CommandSpec, type CommandValues, type Flag, runCommand, UsageError } from './cli/command';
+import { athenaQuery } from './query/athena-lake';
+import { resultCsv, resultTable } from './query/format-result';
+import { openLocalLake, QueryRefused, type QueryResult } from './query/local-lake';
 import { qualityHtml } from './query/quality-html';
+
+const QUESTION_FLAGS = Object.keys(QUESTIONS) as Question[];
 
 const QUERY = {
   name: 'npm run query --',
   label: 'query',
-  summary: `Questions about the local lake ($DATA_DIR/lake). Read-only: it never changes the lake.
---quality is the data-quality report of one customer: tracking-plan violations by event and rule,
-unplanned events, the spellings folded into each canonical name, and quarantine reasons
-(docs/data-quality.md). On AWS the same questions are the Athena views data_quality and plan_violations.`,
+  summary: `Questions about the lake, read-only: it never changes it. Locally DuckDB over $DATA_DIR/lake,
+with Athena's table and view names: events, quarantine, ledger (landing, by receive date),
+events_curated (npm run compact), completeness and curated_completeness. Ask in SQL (one SELECT), or
+a canned question: --completeness ("did all of it arrive, and is it in the curated table?"),
+--quarantine-reasons, --top-events, or --quality (the data-quality report, docs/data-quality.md).
+With --athena --workgroup the canned questions run on AWS. Data on stdout, messages on stderr.`,
+  positionals: { names: ['sql'], required: 0 },
   flags: {
+    completeness: {
+      kind: 'switch',
+      description: 'per customer and receive day: acknowledged, landed, curated',
+    },
+    'quarantine-reasons': { kind: 'switch', description: 'why messages were quarantined' },
+    'top-events': { kind: 'switch', description: 'the most frequent track events (curated table)' },
     quality: { kind: 'switch', description: 'the data-quality report of one customer' },
     customer: {
       kind: 'value',
-      schema: v.pipe(v.string(), v.minLength(1, 'a customer id')),
+      schema: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id')),
       unit: 'id',
-      description: 'the customer (required)',
+      description: 'only this customer (required by --quality)',
     },
     since: {
       kind: 'value',
       schema: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-11-01')),
       unit: 'YYYY-MM-DD',
-      description: 'only what was received on or after this UTC date (default: everything)',
+      description: 'only from this UTC date on (default: everything)',
     },
-    json: { kind: 'switch', description: 'the report as JSON on stdout' },
+    json: { kind: 'switch', description: 'the rows as JSON on stdout' },
+    csv: { kind: 'switch', description: 'the rows as CSV on stdout' },
     html: {
       kind: 'value',
       schema: v.pipe(v.string(), v.minLength(1, 'a file name')),
       unit: 'file',
-      description: 'also write the report as an HTML page with charts',
+      description: 'with --quality: also write the report as an HTML page with charts',
+    },
+    athena: { kind: 'switch', description: 'ask Athena instead of the local lake (AWS credentials)' },
+    workgroup: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.minLength(1, 'a workgroup name')),
+      unit: 'name',
+      description: 'with --athena: the workgroup (stack output AthenaWorkGroup)',
+    },
+    database: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.regex(/^[a-z0-9_]+$/, 'a Glue database name')),
+      unit: 'name',
+      description: 'with --athena: the database (stack output GlueDatabase)',
+      default: glueDatabaseName(DEFAULT_STACK_NAME),
     },
   },
-  examples: ['npm run query -- --quality --customer acme --since 2026-11-01 --html quality.html'],
+  examples: [
+    'npm run query -- --completeness --customer acme --since 2026-11-01',
+    'npm run query -- "select event, count(*) from events_curated group by 1 order by 2 desc"',
+    'npm run query -- --top-events --athena --workgroup segmentlakedestination_lake --csv',
+    'npm run query -- --quality --customer acme --since 2026-11-01 --html quality.html',
+  ],
 } as const satisfies CommandSpec<Record<string, Flag>>;
 
-runCommand(QUERY, async ({ values }) => {
-  if (!values.quality) throw new UsageError('which question? --quality');
+runCommand(QUERY, async ({ values, positionals }) => {
+  const asked = QUESTION_FLAGS.filter((q) => values[q]);
+  const modes = asked.length + (values.quality ? 1 : 0) + (positionals.length > 0 ? 1 : 0);
+  if (modes === 0)
+    throw new UsageError(
+      'which question? SQL, --completeness, --quarantine-reasons, --top-events or --quality',
+    );
+  if (modes > 1) throw new UsageError('one question at a time');
+  if (values.json && values.csv) throw new UsageError('--json or --csv, not both');
+  if (values.quality) return quality(values);
+  if (values.html) throw new UsageError('--html goes with --quality');
+  const filter = { customer: values.customer, since: values.since };
+  let result: QueryResult;
+  if (values.athena) {
+    if (!values.workgroup) throw new UsageError('--athena needs --workgroup <AthenaWorkGroup>');
+    if (positionals.length > 0)
+      throw new UsageError('--athena asks the canned questions; run SQL in the Athena console');
+    const database = values.database;
+    process.stderr.write(`query: asking Athena (workgroup ${values.workgroup}, database ${database})…\n`);
+    result = await athenaQuery(
+      QUESTIONS[asked[0]!]((name) => `"${database}"."${name}"`, filter),
+      {
+        athena: new AthenaClient({}),
+        workgroup: values.workgroup,
+        database,
+      },
+    );
+  } else {
+    const lake = join(readLocalConfig(process.env).dataDir, 'lake');
+    if (!existsSync(lake)) throw new Error(`no lake at ${lake}: is DATA_DIR right?`);
+    const local = await openLocalLake(lake);
+    try {
+      result = await local
+        .query(positionals.length > 0 ? positionals.join(' ') : QUESTIONS[asked[0]!]((name) => name, filter))
+        .catch((error: Error) => {
+          // A mistake in the SQL is the user's, said in one line: DuckDB's message names it.
+          throw error instanceof QueryRefused
+            ? new UsageError(error.message)
+            : new Error(error.message.split('\n')[0]);
+        });
+    } finally {
+      local.close();
+    }
+  }
+  process.stdout.write(
+    `${values.json ? JSON.stringify(result.rows) : values.csv ? resultCsv(result) : resultTable(result)}\n`,
+  );
+});
+
+async function quality(values: CommandValues<typeof QUERY.flags>): Promise<void> {
   if (!values.customer) throw new UsageError('--customer <id> is required');
   const lake = join(readLocalConfig(process.env).dataDir, 'lake');
   if (!existsSync(lake)) throw new Error(`no lake at ${lake}: is DATA_DIR right?`);
@@ -101,4 +187,4 @@ runCommand(QUERY, async ({ values }) => {
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-});
+}

@@ -18,3 +18,8 @@ export const STACK_OUTPUTS = {
   deliveryShards: 'DeliveryShards',
   eventStream: 'EventStreamName',
 } as const;
+
+/** The Glue database of a stack (output GlueDatabase): its name in lower case, `_` for the rest. */
+export function glueDatabaseName(stackName: string): string {
+  return stackName.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+}

@@ -11,14 +11,16 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as v from 'valibot';
 import { writeFileAtomic } from '../../lambdas/adapters/local/atomic-file';
 import { acquirePidLock } from '../../lambdas/adapters/local/pid-lock';
 import { CURATED_AREA, CURATED_FILE, curatedPartitionPath } from '../../lambdas/contract/curated-table';
-import { duckdbIncoming, duckdbMergedPartitions, literal } from '../../lambdas/core/curated/curated-sql';
+import { literal } from '../../lambdas/core/common/sql';
+import { duckdbIncoming, duckdbMergedPartitions } from '../../lambdas/core/curated/curated-sql';
 import { CUSTOMER_ID_PATTERN } from '../../lambdas/core/keys/tokens';
+import { lakeObjectKeys } from '../../local/read-lake';
 
 /**
  * `npm run compact`: the landing objects not taken yet, merged into the curated table (DuckDB).
@@ -70,7 +72,7 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
     rmSync(work, { recursive: true, force: true });
     rmSync(spill, { recursive: true, force: true });
     const taken = readState(lakeRoot);
-    const objects = landingObjects(lakeRoot);
+    const objects = lakeObjectKeys(lakeRoot, 'events');
     const fresh = objects.filter((key) => !taken.has(key));
     const report: CompactionReport = {
       objectsSeen: objects.length,
@@ -181,21 +183,6 @@ async function compactRound(
   }
   await duck.run('DROP TABLE incoming');
   return { lines, partitions: touched.length };
-}
-
-/** Landing event objects, as keys relative to the lake root, in a stable order. */
-export function landingObjects(lakeRoot: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.gz')) out.push(relative(lakeRoot, path));
-    }
-  };
-  walk(join(lakeRoot, 'events'));
-  return out;
 }
 
 /** Every curated Parquet file. */

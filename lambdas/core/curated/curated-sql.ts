@@ -6,7 +6,8 @@ import {
   type CuratedType,
   DUCKDB_TYPES,
 } from '../../contract/curated-table';
-import { EVENT_FIELDS } from '../../contract/lake-records';
+import { identifier, literal } from '../common/sql';
+import { duckdbAreaColumns, duckdbReadCurated } from '../lake/duckdb-lake-sql';
 
 /**
  * The curated table's SQL, for both engines, from one place: DuckDB over the local lake, Athena
@@ -16,9 +17,7 @@ import { EVENT_FIELDS } from '../../contract/lake-records';
  */
 export type Dialect = 'duckdb' | 'athena';
 
-const q = (name: string) => `"${name}"`;
-/** A SQL string literal. */
-export const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const q = identifier;
 
 /** The expression of one curated column, from a landing row aliased `l`. */
 function columnExpression(
@@ -39,8 +38,8 @@ function columnExpression(
         ? `CAST(try_cast(${source} AS TIMESTAMPTZ) AS TIMESTAMP)`
         : `try(CAST(from_iso8601_timestamp(${source}) AT TIME ZONE 'UTC' AS timestamp(6)))`;
     case 'json':
-      // Landing `message` is JSON text in Athena; violations an array of structs there, JSON in DuckDB.
-      if (dialect === 'duckdb') return `CAST(${source} AS VARCHAR)`;
+      // Landing `message` is JSON text in Athena and JSON in DuckDB; violations an array of structs.
+      if (dialect === 'duckdb') return `CAST(to_json(${source}) AS VARCHAR)`;
       return name === 'message' ? source : `json_format(CAST(${source} AS JSON))`;
     default:
       return source;
@@ -88,35 +87,12 @@ export function firstReceived(source: string): string {
 
 // ---------------------------------------------------------------------------------------------- DuckDB
 
-/** DuckDB's column types of a landing event line, from the contract (JSON where Athena has structs). */
-export function duckdbLandingColumns(): Record<string, string> {
-  const types: Record<string, string> = {};
-  for (const [name, field] of Object.entries(EVENT_FIELDS)) {
-    const glue = field.glue;
-    types[name] =
-      name === 'message' || glue.startsWith('array') || glue.startsWith('struct')
-        ? 'JSON'
-        : glue === 'boolean'
-          ? 'BOOLEAN'
-          : glue === 'int'
-            ? 'INTEGER'
-            : 'VARCHAR';
-  }
-  return types;
-}
-
 /** DuckDB's reader of landing event objects (gzip JSON lines), with each row's object path. */
 export function duckdbReadLanding(files: readonly string[]): string {
-  const columns = Object.entries(duckdbLandingColumns())
-    .map(([name, type]) => `${q(name)}: '${type}'`)
+  const columns = duckdbAreaColumns('events')
+    .map(([name, type]) => `${q(name)}: ${literal(type)}`)
     .join(', ');
-  return `read_json([${files.map(literal).join(', ')}], format = 'newline_delimited', compression = 'gzip', filename = true, columns = {${columns}})`;
-}
-
-/** DuckDB's reader of curated Parquet files (partition columns from the path). */
-export function duckdbReadCurated(files: readonly string[] | string): string {
-  const list = typeof files === 'string' ? literal(files) : `[${files.map(literal).join(', ')}]`;
-  return `read_parquet(${list}, hive_partitioning = true, hive_types = {'customer_id': VARCHAR, 'event_date': DATE}, union_by_name = true)`;
+  return `read_json([${files.map(literal).join(', ')}], format = 'newline_delimited', compression = 'gzip', hive_partitioning = false, filename = true, columns = {${columns}})`;
 }
 
 /**

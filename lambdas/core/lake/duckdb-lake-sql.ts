@@ -1,0 +1,92 @@
+import {
+  CURATED_AREA,
+  CURATED_COLUMNS,
+  CURATED_FILE,
+  CURATED_PARTITIONS,
+  CURATED_TABLE,
+  DUCKDB_TYPES,
+} from '../../contract/curated-table';
+import type { LakeArea } from '../../contract/lake-areas';
+import { EVENT_FIELDS, type GlueType, LEDGER_FIELDS, QUARANTINE_FIELDS } from '../../contract/lake-records';
+import { literal } from '../common/sql';
+import { CURATED_COMPLETENESS_VIEW, completenessSql, curatedCompletenessSql } from './lake-views-sql';
+
+/**
+ * The local lake as DuckDB sees it, under the names Athena uses: `events`, `quarantine` and `ledger`
+ * (the landing zone, gzip JSON lines, with the `received_dt` partition column Athena has),
+ * `events_curated` (Parquet), and the views `completeness` and `curated_completeness`. Views over
+ * files only: querying never writes to the lake. Pure: the statements, for a caller to run.
+ */
+
+/** DuckDB's type for a Glue (Hive) type: `array<struct<path:string>>` → `STRUCT("path" VARCHAR)[]`. */
+export function duckdbType(glue: string): string {
+  const array = /^array<(.+)>$/.exec(glue);
+  if (array) return `${duckdbType(array[1]!)}[]`;
+  const struct = /^struct<(.+)>$/.exec(glue);
+  if (struct)
+    return `STRUCT(${struct[1]!
+      .split(',')
+      .map((f) => {
+        const [name, type] = f.split(':') as [string, string];
+        return `"${name}" ${duckdbType(type)}`;
+      })
+      .join(', ')})`;
+  return (
+    { string: 'VARCHAR', int: 'INTEGER', bigint: 'BIGINT', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP' }[
+      glue
+    ] ?? 'VARCHAR'
+  );
+}
+
+/** Fields that hold a JSON value in a landing line, read as DuckDB's JSON (Athena reads them as text). */
+const JSON_FIELDS = new Set(['message', 'raw']);
+
+const AREA_FIELDS: Record<LakeArea, Record<string, { glue: GlueType }>> = {
+  events: EVENT_FIELDS,
+  quarantine: QUARANTINE_FIELDS,
+  ledger: LEDGER_FIELDS,
+};
+
+/** A landing area's columns as DuckDB types, from the contract. */
+export function duckdbAreaColumns(area: LakeArea): [string, string][] {
+  return Object.entries(AREA_FIELDS[area]).map(([name, f]) => [
+    name,
+    JSON_FIELDS.has(name) ? 'JSON' : duckdbType(f.glue),
+  ]);
+}
+
+/** The statement of a landing area's view over its files; a typed empty view when there are none. */
+export function duckdbAreaView(area: LakeArea, files: readonly string[]): string {
+  const columns = duckdbAreaColumns(area);
+  if (files.length === 0)
+    return `CREATE OR REPLACE VIEW ${area} AS SELECT ${columns
+      .map(([name, type]) => `CAST(NULL AS ${type}) AS "${name}"`)
+      .join(', ')}, CAST(NULL AS VARCHAR) AS received_dt WHERE false`;
+  const spec = columns.map(([name, type]) => `"${name}": '${type.replace(/'/g, "''")}'`).join(', ');
+  return `CREATE OR REPLACE VIEW ${area} AS SELECT *, substr(received_at, 1, 10) AS received_dt
+FROM read_json([${files.map(literal).join(', ')}], format = 'newline_delimited', compression = 'gzip', hive_partitioning = false, columns = {${spec}})`;
+}
+
+/** DuckDB's reader of curated Parquet files (partition columns from the path). */
+export function duckdbReadCurated(files: readonly string[] | string): string {
+  const list = typeof files === 'string' ? literal(files) : `[${files.map(literal).join(', ')}]`;
+  return `read_parquet(${list}, hive_partitioning = true, hive_types = {'customer_id': VARCHAR, 'event_date': DATE}, union_by_name = true)`;
+}
+
+/** The curated table's view over its Parquet files; typed and empty before the first compaction. */
+export function duckdbCuratedView(lakeRoot: string, hasFiles: boolean): string {
+  if (!hasFiles)
+    return `CREATE OR REPLACE VIEW ${CURATED_TABLE} AS SELECT ${[...CURATED_COLUMNS, ...CURATED_PARTITIONS]
+      .map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS "${c.name}"`)
+      .join(', ')} WHERE false`;
+  return `CREATE OR REPLACE VIEW ${CURATED_TABLE} AS SELECT * FROM ${duckdbReadCurated(`${lakeRoot}/${CURATED_AREA}/*/*/${CURATED_FILE}`)}`;
+}
+
+/** The views over the tables, the same SQL as Athena's. */
+export function duckdbDerivedViews(): string[] {
+  const table = (name: string) => name;
+  return [
+    `CREATE OR REPLACE VIEW completeness AS ${completenessSql(table)}`,
+    `CREATE OR REPLACE VIEW ${CURATED_COMPLETENESS_VIEW} AS ${curatedCompletenessSql(table)}`,
+  ];
+}

@@ -1,0 +1,67 @@
+import { CURATED_TABLE } from '../../contract/curated-table';
+
+/**
+ * The views analysts and operators query, as SQL both engines run unchanged — Athena (the stack's Glue
+ * views) and DuckDB (`npm run query`) — so a question has the same answer locally and on AWS.
+ * `table(name)` names a table in the engine's catalog: `"db"."events"` in Athena, `events` in DuckDB.
+ */
+export type TableRef = (name: string) => string;
+
+export interface ViewColumn {
+  name: string;
+  type: 'string' | 'bigint';
+}
+
+/**
+ * "Did all of yesterday arrive?": per customer and receive day, what the requests answered for good
+ * acknowledged (one ledger line each) against what landed under the same request ids. `missing` and
+ * `surplus` are summed per request, so a surplus in one request never hides a loss in another;
+ * `missing` above 0 after Firehose's buffer interval means events to look for (errors/, or lost).
+ */
+export function completenessSql(table: TableRef): string {
+  return (
+    `WITH landed AS (SELECT customer_id, request_id, count(DISTINCT message_id) AS landed FROM ${table('events')} WHERE request_id IS NOT NULL GROUP BY customer_id, request_id), ` +
+    `quarantine_landed AS (SELECT customer_id, request_id, count(*) AS quarantine_landed FROM ${table('quarantine')} WHERE request_id IS NOT NULL GROUP BY customer_id, request_id), ` +
+    'per_request AS (SELECT l.customer_id, l.dt, l.accepted, l.quarantined, coalesce(e.landed, 0) AS landed, coalesce(q.quarantine_landed, 0) AS quarantine_landed ' +
+    `FROM ${table('ledger')} l LEFT JOIN landed e ON e.customer_id = l.customer_id AND e.request_id = l.request_id ` +
+    'LEFT JOIN quarantine_landed q ON q.customer_id = l.customer_id AND q.request_id = l.request_id WHERE l.ledger_version = 2) ' +
+    'SELECT customer_id, dt, count(*) AS requests, sum(accepted) AS accepted, sum(landed) AS landed, ' +
+    'sum(greatest(accepted - landed, 0)) AS missing, sum(greatest(landed - accepted, 0)) AS surplus, ' +
+    'sum(quarantined) AS quarantined, sum(quarantine_landed) AS quarantine_landed ' +
+    'FROM per_request GROUP BY customer_id, dt'
+  );
+}
+
+export const COMPLETENESS_COLUMNS: ViewColumn[] = [
+  { name: 'customer_id', type: 'string' },
+  { name: 'dt', type: 'string' },
+  ...['requests', 'accepted', 'landed', 'missing', 'surplus', 'quarantined', 'quarantine_landed'].map(
+    (name) => ({ name, type: 'bigint' as const }),
+  ),
+];
+
+/**
+ * The same question against the curated table: per customer and receive day, the distinct messageIds
+ * of the acknowledged requests (ledger lines joined with the landed lines of the same request ids)
+ * and how many of them the curated table holds — `not_curated` above 0 after a compaction run means
+ * messages compaction has not taken (or lost). A message acknowledged on two days counts on both.
+ */
+export function curatedCompletenessSql(table: TableRef): string {
+  return (
+    'WITH acknowledged AS (SELECT DISTINCT l.customer_id, l.dt, e.message_id ' +
+    `FROM ${table('ledger')} l JOIN ${table('events')} e ON e.customer_id = l.customer_id AND e.request_id = l.request_id ` +
+    'WHERE l.ledger_version = 2), ' +
+    `curated AS (SELECT DISTINCT customer_id, message_id FROM ${table(CURATED_TABLE)}) ` +
+    'SELECT a.customer_id, a.dt, count(*) AS acknowledged, count(c.message_id) AS curated, ' +
+    'count(*) - count(c.message_id) AS not_curated ' +
+    'FROM acknowledged a LEFT JOIN curated c ON c.customer_id = a.customer_id AND c.message_id = a.message_id ' +
+    'GROUP BY a.customer_id, a.dt'
+  );
+}
+
+export const CURATED_COMPLETENESS_VIEW = 'curated_completeness';
+export const CURATED_COMPLETENESS_COLUMNS: ViewColumn[] = [
+  { name: 'customer_id', type: 'string' },
+  { name: 'dt', type: 'string' },
+  ...['acknowledged', 'curated', 'not_curated'].map((name) => ({ name, type: 'bigint' as const })),
+];

@@ -1,0 +1,58 @@
+import {
+  type AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import type { QueryResult } from './local-lake';
+
+export interface AthenaLakeOptions {
+  athena: AthenaClient;
+  workgroup: string;
+  database: string;
+  sleep?: (ms: number) => Promise<void>;
+  /** Between two looks at a running query: Athena's small queries take a second or two. */
+  pollMs?: number;
+  /** A query still running after this is reported as failed (Athena's own DML limit is 30 min). */
+  timeoutMs?: number;
+}
+
+/** The canned questions on AWS: the same SQL through the workgroup, answered as rows of text. */
+export async function athenaQuery(sql: string, options: AthenaLakeOptions): Promise<QueryResult> {
+  const { athena } = options;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const started = await athena.send(
+    new StartQueryExecutionCommand({
+      QueryString: sql,
+      WorkGroup: options.workgroup,
+      QueryExecutionContext: { Database: options.database },
+    }),
+  );
+  const id = started.QueryExecutionId;
+  if (!id) throw new Error('Athena started no query');
+  const pollMs = options.pollMs ?? 1_000;
+  for (let waited = 0; ; waited += pollMs) {
+    const status = (await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution
+      ?.Status;
+    if (status?.State === 'SUCCEEDED') break;
+    if (status?.State === 'FAILED' || status?.State === 'CANCELLED')
+      throw new Error(`Athena query ${id} ${status.State.toLowerCase()}: ${status.StateChangeReason ?? ''}`);
+    if (waited >= (options.timeoutMs ?? 600_000)) throw new Error(`Athena query ${id} still running`);
+    await sleep(pollMs);
+  }
+  let columns: string[] = [];
+  const rows: Record<string, unknown>[] = [];
+  let token: string | undefined;
+  let first = true;
+  do {
+    const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token }));
+    if (first) columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name ?? '');
+    const data = page.ResultSet?.Rows ?? [];
+    // The first row of the first page repeats the column names.
+    for (const row of first ? data.slice(1) : data)
+      rows.push(Object.fromEntries(columns.map((c, i) => [c, row.Data?.[i]?.VarCharValue ?? null])));
+    first = false;
+    token = page.NextToken;
+  } while (token);
+  return { columns, rows };
+}

@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import { DuckDBInstance, StatementType } from '@duckdb/node-api';
+import { LAKE_AREAS } from '../../lambdas/contract/lake-areas';
+import {
+  duckdbAreaView,
+  duckdbCuratedView,
+  duckdbDerivedViews,
+} from '../../lambdas/core/lake/duckdb-lake-sql';
+import { lakeObjectKeys } from '../../local/read-lake';
+import { curatedFiles } from '../compact/run-compaction';
+
+/** A statement query will not run: it could change something. */
+export class QueryRefused extends Error {}
+
+const READING = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN]);
+
+/** A query's answer: its column names, and its rows as JSON-safe values (big integers as text). */
+export interface QueryResult {
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
+
+export interface LakeQuerier {
+  query(sql: string): Promise<QueryResult>;
+  close(): void;
+}
+
+/**
+ * DuckDB over the local lake with Athena's table and view names (lambdas/core/lake/duckdb-lake-sql.ts).
+ * In memory, views over the lake's files: nothing it runs can change the lake.
+ */
+export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
+  const db = await DuckDBInstance.create(':memory:');
+  const duck = await db.connect();
+  for (const area of LAKE_AREAS)
+    await duck.run(
+      duckdbAreaView(
+        area,
+        lakeObjectKeys(lakeRoot, area).map((key) => join(lakeRoot, key)),
+      ),
+    );
+  await duck.run(duckdbCuratedView(lakeRoot, curatedFiles(lakeRoot).length > 0));
+  for (const view of duckdbDerivedViews()) await duck.run(view);
+  return {
+    async query(sql) {
+      // One reading statement: a COPY, an ATTACH or a SET could write files or change what is read.
+      const statements = await duck.extractStatements(sql);
+      if (statements.count !== 1) throw new QueryRefused(`one statement at a time, not ${statements.count}`);
+      const prepared = await statements.prepare(0);
+      if (!READING.has(prepared.statementType))
+        throw new QueryRefused(
+          'only a reading statement (SELECT, WITH, FROM, DESCRIBE, EXPLAIN): query never changes the lake',
+        );
+      const reader = await prepared.runAndReadAll();
+      return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
+    },
+    close() {
+      duck.closeSync();
+      db.closeSync();
+    },
+  };
+}

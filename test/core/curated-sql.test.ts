@@ -1,0 +1,167 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { CURATED_COLUMNS, CURATED_OMITS, CURATED_PARTITIONS } from '../../lambdas/contract/curated-table';
+import { EVENT_FIELDS } from '../../lambdas/contract/lake-records';
+import {
+  athenaBatchItems,
+  athenaCreateCuratedTable,
+  athenaMaintenance,
+  athenaMarkTaken,
+  athenaMergeItem,
+  athenaPlanBatch,
+  curatedSelectList,
+  firstReceived,
+} from '../../lambdas/core/curated/curated-sql';
+import { QUESTIONS } from '../../lambdas/core/lake/questions-sql';
+
+describe('the curated table contract', () => {
+  it('has a column for every field of the event record, or says why not', () => {
+    const covered = [
+      ...CURATED_COLUMNS.filter((c) => c.from === 'field').map((c) => c.name),
+      ...CURATED_PARTITIONS.map((p) => p.name),
+      ...Object.keys(CURATED_OMITS),
+    ].sort();
+
+    expect(covered).toEqual(Object.keys(EVENT_FIELDS).sort());
+  });
+});
+
+describe('the curated SQL for Athena (statement shape)', () => {
+  it('creates an Iceberg table partitioned by customer and event date', () => {
+    const sql = athenaCreateCuratedTable('lake_db', 's3://lake/curated/events/');
+
+    expect(sql).toMatch(/^CREATE TABLE IF NOT EXISTS "lake_db"\."events_curated" \(/);
+    expect(sql).toContain('"timestamp" timestamp');
+    expect(sql).toContain('"event_date" date');
+    expect(sql).toContain('PARTITIONED BY (customer_id, event_date)');
+    expect(sql).toContain("'table_type' = 'ICEBERG'");
+  });
+
+  it('merges one customer and event month on (customer_id, message_id), within its partitions only', () => {
+    const sql = athenaMergeItem('lake_db', 'run-1', "o'brien", '2024-12');
+
+    expect(sql).toMatch(/^MERGE INTO "lake_db"\."events_curated" AS t\nUSING/);
+    // At most 31 event-date partitions: the month's bounds, on the target as well as the source.
+    expect(sql).toContain("t.event_date >= DATE '2024-12-01' AND t.event_date < DATE '2025-01-01'");
+    expect(sql).toContain("event_date >= DATE '2024-12-01' AND event_date < DATE '2025-01-01'");
+    expect(sql).toContain("t.customer_id = 'o''brien'");
+    expect(sql).toContain('AND t.message_id = s.message_id');
+    expect(sql).toContain('WHEN MATCHED AND s.received_at < t.received_at THEN UPDATE SET');
+    expect(sql).toContain('WHEN NOT MATCHED THEN INSERT');
+    expect(sql).toContain(`l."$path" IN (SELECT object FROM "lake_db"."compaction_batches"`);
+    expect(() => athenaMergeItem('lake_db', 'run-1', 'acme', "2024-12' OR 1=1")).toThrow('not a month');
+  });
+
+  it('plans a batch of untaken objects, lists its items, marks them taken last, then maintains', () => {
+    expect(athenaPlanBatch('lake_db', 'run-1', '2026-11-20')).toMatch(
+      /^INSERT INTO "lake_db"\."compaction_batches"\nSELECT DISTINCT 'run-1', l\."\$path", l\.customer_id,/,
+    );
+    expect(athenaPlanBatch('lake_db', 'run-1', '2026-11-20')).toContain(
+      'NOT IN (SELECT object FROM "lake_db"."compaction_taken_objects")',
+    );
+    expect(athenaBatchItems('lake_db', 'run-1')).toContain("WHERE run_id = 'run-1'");
+    expect(athenaMarkTaken('lake_db', 'run-1')).toMatch(/^INSERT INTO "lake_db"\."compaction_taken_objects"/);
+    expect(athenaMaintenance('lake_db')).toEqual([
+      'OPTIMIZE "lake_db"."events_curated" REWRITE DATA USING BIN_PACK',
+      'VACUUM "lake_db"."events_curated"',
+    ]);
+  });
+
+  it('reads timestamps as UTC instants and JSON parts as text', () => {
+    const athena = curatedSelectList('athena');
+
+    expect(athena).toContain(
+      `try(CAST(from_iso8601_timestamp(l."timestamp") AT TIME ZONE 'UTC' AS timestamp(6))) AS "timestamp"`,
+    );
+    expect(athena).toContain(`json_format(json_extract(l.message, '$.properties')) AS "properties"`);
+    expect(athena).toContain(
+      'coalesce(try(CAST(l.event_date AS date)), try(CAST(l.dt AS date))) AS "event_date"',
+    );
+  });
+});
+
+describe('the same logic in DuckDB, on fixtures', () => {
+  const row = (over: Record<string, string>) => ({
+    message_id: 'm',
+    customer_id: 'c',
+    event_date: '2026-01-01',
+    dt: '2026-01-01',
+    request_id: 'r',
+    received_at: '2026-01-02T00:00:00.000Z',
+    timestamp: '2026-01-01T10:00:00.000+02:00',
+    message: '{"properties":{"plan":"pro"},"context":{"ip":"1.2.3.4"}}',
+    ...over,
+  });
+
+  async function run(rows: Record<string, string>[], sql: (source: string) => string) {
+    const db = await DuckDBInstance.create(':memory:');
+    const duck = await db.connect();
+    try {
+      const fields = Object.keys(EVENT_FIELDS);
+      const values = rows
+        .map(
+          (r) =>
+            `(${fields.map((f) => (f === 'message' ? `'${r.message}'::JSON` : r[f] === undefined ? 'NULL' : `'${r[f]}'`)).join(', ')})`,
+        )
+        .join(', ');
+      await duck.run(
+        `CREATE TABLE landing AS SELECT * FROM (VALUES ${values}) AS v(${fields.map((f) => `"${f}"`).join(', ')})`,
+      );
+      // The landing row's boolean and array fields as DuckDB reads them from JSON lines.
+      const select = curatedSelectList('duckdb').replace(/l\."violations"/g, "CAST('[]' AS JSON)");
+      return (await duck.runAndReadAll(sql(`SELECT ${select} FROM landing AS l`))).getRowObjectsJson();
+    } finally {
+      duck.closeSync();
+      db.closeSync();
+    }
+  }
+
+  it('keeps the first received copy of each message, whatever the order it arrives in', async () => {
+    const copies = [
+      row({ request_id: 'late', received_at: '2026-03-01T00:00:00.000Z' }),
+      row({ request_id: 'first', received_at: '2026-01-02T00:00:00.000Z' }),
+      row({ request_id: 'same-time-b', received_at: '2026-02-01T00:00:00.000Z' }),
+      row({ message_id: 'other', request_id: 'x' }),
+    ];
+
+    const kept = await run(copies, (source) => `${firstReceived(source)} ORDER BY message_id`);
+
+    expect(kept.map((r) => [r.message_id, r.request_id])).toEqual([
+      ['m', 'first'],
+      ['other', 'x'],
+    ]);
+    expect(kept[0]).toMatchObject({
+      timestamp: '2026-01-01 08:00:00',
+      event_date: '2026-01-01',
+      properties: '{"plan":"pro"}',
+      context: '{"ip":"1.2.3.4"}',
+      traits: null,
+    });
+  });
+
+  it('takes event_date from the line, or from dt for lines landed before it existed', async () => {
+    const kept = await run(
+      [
+        row({ message_id: 'new' }),
+        row({ message_id: 'old', event_date: undefined as never, dt: '2020-05-05' }),
+      ],
+      (source) => `SELECT message_id, event_date FROM (${source}) ORDER BY 1`,
+    );
+
+    expect(kept).toEqual([
+      { message_id: 'new', event_date: '2026-01-01' },
+      { message_id: 'old', event_date: '2020-05-05' },
+    ]);
+  });
+});
+
+describe('the canned questions', () => {
+  it('are one SQL text for both engines, only the table names differ', () => {
+    for (const question of Object.values(QUESTIONS)) {
+      const local = question((n) => n, { customer: 'acme', since: '2026-11-01' });
+      const athena = question((n) => `"db"."${n}"`, { customer: 'acme', since: '2026-11-01' });
+
+      expect(athena.replace(/"db"\."(\w+)"/g, '$1')).toBe(local);
+      expect(local).toContain("'acme'");
+    }
+  });
+});
