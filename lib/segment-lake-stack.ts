@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../lambdas/contract/stack-outputs';
 import { AdminApi } from './admin-api';
 import type { StackConfig } from './config';
+import { CuratedCompaction } from './curated-compaction';
 import { DeliveryPipeline } from './delivery-pipeline';
 import { IngestApi } from './ingest-api';
 import { LakeBucket } from './lake-bucket';
@@ -27,6 +28,7 @@ export class SegmentLakeStack extends Stack {
   readonly catalog: LakeCatalog;
   readonly admin: AdminApi;
   readonly monitoring: Monitoring;
+  readonly compaction: CuratedCompaction;
 
   constructor(scope: Construct, id: string, props: SegmentLakeStackProps) {
     super(scope, id, props);
@@ -95,6 +97,15 @@ export class SegmentLakeStack extends Stack {
       queryResults: this.lake.queryResults,
     });
 
+    this.compaction = new CuratedCompaction(this, 'Curated', {
+      lake: this.lake.bucket,
+      queryResults: this.lake.queryResults,
+      databaseName: this.catalog.databaseName,
+      workGroupName: this.catalog.workGroup.ref,
+      logRetention,
+      removalPolicy,
+    });
+
     new CfnOutput(this, STACK_OUTPUTS.endpointUrl, {
       value: this.ingestApi.url,
       description: "Segment destination URL (the destination's endpoint)",
@@ -114,6 +125,10 @@ export class SegmentLakeStack extends Stack {
     });
     new CfnOutput(this, STACK_OUTPUTS.dashboard, { value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, STACK_OUTPUTS.glueDatabase, { value: this.catalog.databaseName });
+    new CfnOutput(this, STACK_OUTPUTS.compaction, {
+      value: this.compaction.stateMachine.stateMachineArn,
+      description: 'Hourly curated-table compaction; after a redrive, start it with {"lookbackDays": N}',
+    });
     new CfnOutput(this, STACK_OUTPUTS.athenaWorkGroup, { value: this.catalog.workGroup.ref });
     new CfnOutput(this, STACK_OUTPUTS.deliveryStream, { value: this.delivery.deliveryStream.ref });
     if (this.deliveries.length > 1)

@@ -14,6 +14,7 @@ export const STACK_OUTPUTS = {
   dashboard: 'DashboardName',
   glueDatabase: 'GlueDatabase',
   athenaWorkGroup: 'AthenaWorkGroup',
+  compaction: 'CompactionStateMachineArn',
   deliveryStream: 'DeliveryStreamName',
   deliveryShards: 'DeliveryShards',
   eventStream: 'EventStreamName',

@@ -151,17 +151,28 @@ TBLPROPERTIES ('table_type' = 'ICEBERG')`;
 }
 
 /**
- * A run's batch: the landing objects not taken yet, received in the last `lookbackDays` (objects
- * Firehose or redrive deliver late still fall inside it), each with the customer × event month it
- * touches. The batch is fixed here, so objects that land during the run wait for the next one.
+ * Where the state machine puts the run's and the work item's values into a statement (lib/
+ * curated-compaction.ts swaps each for a JSONata expression); tests and tools pass real values.
  */
-export function athenaPlanBatch(database: string, runId: string, receivedSince: string): string {
+export const SQL_TOKENS = {
+  runId: '__RUN_ID__',
+  customer: '__CUSTOMER_ID__',
+  month: '__MONTH__',
+  lookbackDays: '__LOOKBACK_DAYS__',
+} as const;
+
+/**
+ * A run's batch: the landing objects not taken yet, received in the last `lookbackDays` days (objects
+ * Firehose delivers late still fall inside it), each with the customer × event month it touches. The
+ * batch is fixed here, so objects that land during the run wait for the next one.
+ */
+export function athenaPlanBatch(database: string, runId: string, lookbackDays: string): string {
   const d = q(database);
   return `INSERT INTO ${d}.${q(COMPACTION_STATE_TABLES.batch)}
 SELECT DISTINCT ${literal(runId)}, l."$path", l.customer_id,
   date_format(${eventDateExpression('athena')}, '%Y-%m')
 FROM ${d}.events AS l
-WHERE l.received_dt >= ${literal(receivedSince)}
+WHERE l.received_dt >= date_format(current_date - INTERVAL ${literal(lookbackDays)} DAY, '%Y-%m-%d')
   AND l."$path" NOT IN (SELECT object FROM ${d}.${q(COMPACTION_STATE_TABLES.taken)})`;
 }
 
@@ -171,24 +182,17 @@ export function athenaBatchItems(database: string, runId: string): string {
 WHERE run_id = ${literal(runId)} ORDER BY customer_id, month`;
 }
 
-/** The first day of a `YYYY-MM` month and of the next, as DATE literals' text. */
-function monthBounds(month: string): [string, string] {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
-  return [`${month}-01`, `${next}-01`];
-}
-
 /**
- * One work item: the batch's rows of one customer and event month, merged into the curated table on
- * `(customer_id, message_id)` within those partitions (at most 31, under Athena's 100 per statement);
- * an existing row is replaced only by a copy received earlier, so a re-run changes nothing.
+ * One work item: the batch's rows of one customer and event month (`YYYY-MM`), merged into the curated
+ * table on `(customer_id, message_id)` within that month's partitions (at most 31, under Athena's 100
+ * per statement); an existing row is replaced only by a copy received earlier, so a re-run changes
+ * nothing.
  */
 export function athenaMergeItem(database: string, runId: string, customerId: string, month: string): string {
-  if (!/^\d{4}-\d{2}$/.test(month)) throw new Error(`not a month: ${month}`);
+  if (!/^\d{4}-\d{2}$/.test(month) && month !== SQL_TOKENS.month) throw new Error(`not a month: ${month}`);
   const d = q(database);
-  const [from, to] = monthBounds(month);
-  const inMonth = (column: string) =>
-    `${column} >= DATE ${literal(from)} AND ${column} < DATE ${literal(to)}`;
+  const first = `CAST(${literal(`${month}-01`)} AS date)`;
+  const inMonth = (column: string) => `${column} >= ${first} AND ${column} < date_add('month', 1, ${first})`;
   const names = CURATED_COLUMN_NAMES.map(q);
   const source = firstReceived(`SELECT
   ${curatedSelectList('athena')}

@@ -94,6 +94,7 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
       'AdminApiArn',
       'AlarmTopicArn',
       'AthenaWorkGroup',
+      'CompactionStateMachineArn',
       'DashboardName',
       'DeliveryStreamName',
       'EndpointUrl',
