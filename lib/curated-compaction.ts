@@ -23,7 +23,7 @@ import {
   athenaMergeItem,
   athenaPlanBatch,
   SQL_TOKENS,
-} from '../lambdas/core/curated/curated-sql';
+} from '../lambdas/contract/sql/curated-sql';
 
 export interface CuratedCompactionProps {
   readonly lake: s3.IBucket;
@@ -50,7 +50,7 @@ const MERGE_CONCURRENCY = 4;
  * whose Athena tasks (no server of ours) create the Iceberg table and the job's state tables once,
  * fix a batch of the landing objects not taken yet, merge it into events_curated one customer × event
  * month at a time (at most 31 partitions per statement, under Athena's 100), mark the batch taken
- * (last), then OPTIMIZE and VACUUM. The SQL is lambdas/core/curated/curated-sql.ts, the same module
+ * (last), then OPTIMIZE and VACUUM. The SQL is lambdas/contract/sql/curated-sql.ts, the same module
  * the local compaction and its tests use.
  */
 export class CuratedCompaction extends Construct {

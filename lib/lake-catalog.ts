@@ -12,14 +12,14 @@ import {
   PARTITION_KEYS,
   QUARANTINE_FIELDS,
 } from '../lambdas/contract/lake-records';
-import { glueDatabaseName } from '../lambdas/contract/stack-outputs';
 import {
   COMPLETENESS_COLUMNS,
   CURATED_COMPLETENESS_COLUMNS,
   CURATED_COMPLETENESS_VIEW,
   completenessSql,
   curatedCompletenessSql,
-} from '../lambdas/core/lake/lake-views-sql';
+} from '../lambdas/contract/sql/lake-views-sql';
+import { glueDatabaseName } from '../lambdas/contract/stack-outputs';
 
 export interface LakeCatalogProps {
   readonly lake: s3.IBucket;
@@ -226,7 +226,7 @@ export class LakeCatalog extends Construct {
   }
 
   /**
-   * Completeness against the curated table (lambdas/core/lake/lake-views-sql.ts): the messageIds the
+   * Completeness against the curated table (lambdas/contract/sql/lake-views-sql.ts): the messageIds the
    * acknowledged requests carried against the ones events_curated holds. events_curated is created by
    * the compaction job's first run; until then this view has nothing to read.
    */

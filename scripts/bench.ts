@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import { type BenchResult, benchHtml, benchRows, benchTable } from './bench/bench-report';
 import { benchColdStart } from './bench/cold-start-bench';
 import { benchCore } from './bench/core-bench';
+import { benchLake } from './bench/lake-bench';
 import { benchPlanCost } from './bench/plan-bench';
 import { benchServer } from './bench/server-bench';
 import { type CommandSpec, type Flag, oneOf, runCommand, wholeNumber } from './cli/command';
@@ -19,6 +20,9 @@ const GOALS = {
   serverSingleRatio: 0.6,
   bundleKiB: 150,
   loadAndFirstEventMs: 50,
+  // The curated table against landing JSON, on the same events (issue: the lake analysts use).
+  lakeBytesReadRatio: 10,
+  lakeSpeedRatio: 5,
 };
 
 const BENCH = {
@@ -35,9 +39,16 @@ const BENCH = {
     },
     only: {
       kind: 'value',
-      schema: oneOf(['core', 'plan', 'server', 'cold']),
+      schema: oneOf(['core', 'plan', 'server', 'cold', 'lake']),
       unit: 'part',
-      description: 'one part: core, plan, server or cold',
+      description: 'one part: core, plan, server, cold or lake',
+    },
+    events: {
+      kind: 'value',
+      schema: wholeNumber(10_000, 10_000_000),
+      unit: 'events',
+      description: 'events seeded for the lake part (landing JSON vs the curated table)',
+      default: '1000000',
     },
     json: { kind: 'switch', description: 'the figures as JSON on stdout' },
     html: {
@@ -71,8 +82,11 @@ runCommand(BENCH, async ({ values }) => {
   const plan = await part('plan', async () => [await benchPlanCost(seconds)]);
   const server = await part('server', () => benchServer(seconds));
   const cold = await part('cold', () => benchColdStart());
+  const lake = await part('lake', async () => [
+    await benchLake(values.events, (step) => bar.update(done, { note: `lake: ${step}` })),
+  ]);
   bar.finish('');
-  const result: BenchResult = { machine, goals: GOALS, core, plan, server, cold };
+  const result: BenchResult = { machine, goals: GOALS, core, plan, server, cold, lake };
   if (values.html) {
     writeFileSync(values.html, await benchHtml(result));
     process.stderr.write(`bench: wrote ${values.html}\n`);

@@ -2,6 +2,7 @@ import { alignedTable } from '../cli/table';
 import { barSpec, chartFigure, escapeHtml, htmlPage } from '../report/html-report';
 import type { ColdStartRow } from './cold-start-bench';
 import type { CoreBenchResult } from './core-bench';
+import type { LakeBenchResult } from './lake-bench';
 import type { PlanBenchResult } from './plan-bench';
 import type { ServerBenchRow } from './server-bench';
 
@@ -14,11 +15,14 @@ export interface BenchResult {
     serverSingleRatio: number;
     bundleKiB: number;
     loadAndFirstEventMs: number;
+    lakeBytesReadRatio: number;
+    lakeSpeedRatio: number;
   };
   core: CoreBenchResult[];
   plan: PlanBenchResult[];
   server: ServerBenchRow[];
   cold: ColdStartRow[];
+  lake: LakeBenchResult[];
 }
 
 /** One line of the bench's table: ours against the baseline of the same run, and the goal. */
@@ -84,6 +88,48 @@ export function benchRows(result: BenchResult): BenchRow[] {
       goal: `≤ ${goals.bundleKiB} KiB, ≤ ${goals.loadAndFirstEventMs} ms`,
       met: r.bundleKiB <= goals.bundleKiB && r.loadMs + r.firstEventMs <= goals.loadAndFirstEventMs,
     });
+  for (const r of result.lake) {
+    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    rows.push({
+      id: 'lake-disk',
+      measure: `lake, ${fmt(r.events)} events: bytes on disk, curated vs landing (files: ${fmt(r.curated.files)} vs ${fmt(r.landing.files)})`,
+      ours: mib(r.curated.bytes),
+      baseline: mib(r.landing.bytes),
+      ratio: r.landing.bytes / r.curated.bytes,
+      goal: '-',
+    });
+    rows.push({
+      id: 'lake-compact',
+      measure: `lake: npm run compact of all ${fmt(r.events)} (median partition ${fmt(r.curated.medianPartitionBytes)} bytes)`,
+      ours: `${r.compactSeconds.toFixed(1)} s`,
+      baseline: '-',
+      goal: '-',
+    });
+    for (const [i, q] of r.queries.entries()) {
+      const bytesRatio = q.landingBytesRead / q.curatedBytesRead;
+      const speedRatio = q.landingMs / q.curatedMs;
+      rows.push(
+        {
+          id: `lake-q${i + 1}-bytes`,
+          measure: `${q.query}: bytes read (× fewer)${q.sameAnswer ? '' : ' — ANSWERS DIFFER'}`,
+          ours: mib(q.curatedBytesRead),
+          baseline: mib(q.landingBytesRead),
+          ratio: bytesRatio,
+          goal: `≥ ${goals.lakeBytesReadRatio}`,
+          met: bytesRatio >= goals.lakeBytesReadRatio && q.sameAnswer,
+        },
+        {
+          id: `lake-q${i + 1}-time`,
+          measure: `${q.query}: time (× faster)`,
+          ours: `${q.curatedMs.toFixed(0)} ms`,
+          baseline: `${q.landingMs.toFixed(0)} ms`,
+          ratio: speedRatio,
+          goal: `≥ ${goals.lakeSpeedRatio}`,
+          met: speedRatio >= goals.lakeSpeedRatio && q.sameAnswer,
+        },
+      );
+    }
+  }
   return rows;
 }
 

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
 import { LAKE_AREAS } from '../../lambdas/contract/lake-areas';
@@ -5,7 +7,7 @@ import {
   duckdbAreaView,
   duckdbCuratedView,
   duckdbDerivedViews,
-} from '../../lambdas/core/lake/duckdb-lake-sql';
+} from '../../lambdas/contract/sql/duckdb-lake-sql';
 import { lakeObjectKeys } from '../../local/read-lake';
 import { curatedFiles } from '../compact/run-compaction';
 
@@ -26,11 +28,13 @@ export interface LakeQuerier {
 }
 
 /**
- * DuckDB over the local lake with Athena's table and view names (lambdas/core/lake/duckdb-lake-sql.ts).
+ * DuckDB over the local lake with Athena's table and view names (lambdas/contract/sql/duckdb-lake-sql.ts).
  * In memory, views over the lake's files: nothing it runs can change the lake.
  */
 export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
-  const db = await DuckDBInstance.create(':memory:');
+  // Spilling (a large join) goes to a directory of its own, never the working directory (DuckDB's default).
+  const spill = mkdtempSync(join(tmpdir(), 'query-'));
+  const db = await DuckDBInstance.create(':memory:', { temp_directory: spill });
   const duck = await db.connect();
   for (const area of LAKE_AREAS)
     await duck.run(
@@ -57,6 +61,7 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
     close() {
       duck.closeSync();
       db.closeSync();
+      rmSync(spill, { recursive: true, force: true });
     },
   };
 }

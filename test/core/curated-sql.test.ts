@@ -10,8 +10,8 @@ import {
   athenaPlanBatch,
   curatedSelectList,
   firstReceived,
-} from '../../lambdas/core/curated/curated-sql';
-import { QUESTIONS } from '../../lambdas/core/lake/questions-sql';
+} from '../../lambdas/contract/sql/curated-sql';
+import { QUESTIONS } from '../../lambdas/contract/sql/questions-sql';
 
 describe('the curated table contract', () => {
   it('has a column for every field of the event record, or says why not', () => {

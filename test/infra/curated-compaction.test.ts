@@ -6,7 +6,7 @@ import {
   athenaMarkTaken,
   athenaMergeItem,
   athenaPlanBatch,
-} from '../../lambdas/core/curated/curated-sql';
+} from '../../lambdas/contract/sql/curated-sql';
 import type { SegmentLakeStack } from '../../lib/segment-lake-stack';
 import { policyStatements, synthStack } from '../support/stack';
 

@@ -5,7 +5,7 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
-import { QUESTIONS } from '../../lambdas/core/lake/questions-sql';
+import { QUESTIONS } from '../../lambdas/contract/sql/questions-sql';
 import { athenaQuery } from '../../scripts/query/athena-lake';
 
 describe('npm run query --athena (mocked Athena)', () => {

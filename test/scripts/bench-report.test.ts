@@ -2,7 +2,15 @@ import { type BenchResult, benchHtml, benchRows, benchTable } from '../../script
 
 const result: BenchResult = {
   machine: { node: 'v20.0.0', cpus: '2 × test cpu', memoryGiB: 24 },
-  goals: { coreRatio: 0.5, planRatio: 0.8, serverSingleRatio: 0.6, bundleKiB: 150, loadAndFirstEventMs: 50 },
+  goals: {
+    coreRatio: 0.5,
+    planRatio: 0.8,
+    serverSingleRatio: 0.6,
+    bundleKiB: 150,
+    loadAndFirstEventMs: 50,
+    lakeBytesReadRatio: 10,
+    lakeSpeedRatio: 5,
+  },
   core: [{ batchSize: 100, coreEventsPerSecond: 190_000, floorEventsPerSecond: 500_000, ratio: 0.38 }],
   plan: [
     { planEvents: 50, withPlanEventsPerSecond: 90_000, withoutPlanEventsPerSecond: 100_000, ratio: 0.9 },
@@ -31,6 +39,7 @@ const result: BenchResult = {
     { function: 'ingest', bundleKiB: 120, loadMs: 20, firstEventMs: 25, nodeStartMs: 40, status: 200 },
     { function: 'admin', bundleKiB: 160, loadMs: 20, firstEventMs: 10, nodeStartMs: 40, status: 200 },
   ],
+  lake: [],
 };
 
 describe('the bench report', () => {
@@ -44,6 +53,42 @@ describe('the bench report', () => {
       ['cold-ingest', undefined, true],
       ['cold-admin', undefined, false], // 160 KiB is over the 150 KiB goal
     ]);
+  });
+
+  it('compares the curated table with landing JSON as ratios of the landing figures', () => {
+    const lake = {
+      events: 1_000_000,
+      customers: 20,
+      landing: { files: 10_000, bytes: 60 * 2 ** 20 },
+      curated: {
+        files: 7_000,
+        bytes: 30 * 2 ** 20,
+        medianPartitionBytes: 4_000,
+        smallestPartitionBytes: 3_000,
+      },
+      seedSeconds: 10,
+      compactSeconds: 30,
+      queries: [
+        {
+          query: 'distinct users',
+          landingMs: 300,
+          curatedMs: 50,
+          landingBytesRead: 20 * 2 ** 20,
+          curatedBytesRead: 4 * 2 ** 20,
+          sameAnswer: true,
+        },
+      ],
+    };
+
+    const rows = benchRows({ ...result, core: [], plan: [], server: [], cold: [], lake: [lake] });
+
+    expect(rows.map((r) => [r.id, r.ratio?.toFixed(1), r.met])).toEqual([
+      ['lake-disk', '2.0', undefined],
+      ['lake-compact', undefined, undefined],
+      ['lake-q1-bytes', '5.0', false],
+      ['lake-q1-time', '6.0', true],
+    ]);
+    expect(rows[2]!.ours).toBe('4.0 MiB');
   });
 
   it('prints an aligned table with a header, numbers right-aligned', () => {

@@ -1,6 +1,6 @@
-import { CURATED_TABLE } from '../../contract/curated-table';
-import { literal } from '../common/sql';
+import { CURATED_TABLE } from '../curated-table';
 import { CURATED_COMPLETENESS_VIEW, type TableRef } from './lake-views-sql';
+import { literal } from './sql-text';
 
 /**
  * The canned questions of `npm run query` (`--completeness`, `--quarantine-reasons`, `--top-events`),

@@ -5,9 +5,9 @@ import {
   CURATED_TABLE,
   type CuratedType,
   DUCKDB_TYPES,
-} from '../../contract/curated-table';
-import { identifier, literal } from '../common/sql';
-import { duckdbAreaColumns, duckdbReadCurated } from '../lake/duckdb-lake-sql';
+} from '../curated-table';
+import { duckdbAreaColumns, duckdbReadCurated } from './duckdb-lake-sql';
+import { identifier, literal } from './sql-text';
 
 /**
  * The curated table's SQL, for both engines, from one place: DuckDB over the local lake, Athena

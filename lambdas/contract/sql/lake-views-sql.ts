@@ -1,4 +1,4 @@
-import { CURATED_TABLE } from '../../contract/curated-table';
+import { CURATED_TABLE } from '../curated-table';
 
 /**
  * The views analysts and operators query, as SQL both engines run unchanged — Athena (the stack's Glue

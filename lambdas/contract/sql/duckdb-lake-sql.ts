@@ -5,11 +5,11 @@ import {
   CURATED_PARTITIONS,
   CURATED_TABLE,
   DUCKDB_TYPES,
-} from '../../contract/curated-table';
-import type { LakeArea } from '../../contract/lake-areas';
-import { EVENT_FIELDS, type GlueType, LEDGER_FIELDS, QUARANTINE_FIELDS } from '../../contract/lake-records';
-import { literal } from '../common/sql';
+} from '../curated-table';
+import type { LakeArea } from '../lake-areas';
+import { EVENT_FIELDS, type GlueType, LEDGER_FIELDS, QUARANTINE_FIELDS } from '../lake-records';
 import { CURATED_COMPLETENESS_VIEW, completenessSql, curatedCompletenessSql } from './lake-views-sql';
+import { literal } from './sql-text';
 
 /**
  * The local lake as DuckDB sees it, under the names Athena uses: `events`, `quarantine` and `ledger`
@@ -70,7 +70,7 @@ FROM read_json([${files.map(literal).join(', ')}], format = 'newline_delimited',
 /** DuckDB's reader of curated Parquet files (partition columns from the path). */
 export function duckdbReadCurated(files: readonly string[] | string): string {
   const list = typeof files === 'string' ? literal(files) : `[${files.map(literal).join(', ')}]`;
-  return `read_parquet(${list}, hive_partitioning = true, hive_types = {'customer_id': VARCHAR, 'event_date': DATE}, union_by_name = true)`;
+  return `read_parquet(${list}, hive_partitioning = true, hive_types = {'customer_id': VARCHAR, 'event_date': DATE})`;
 }
 
 /** The curated table's view over its Parquet files; typed and empty before the first compaction. */
