@@ -77,3 +77,22 @@ export function curatedPartitionPath(customerId: string, eventDate: string): str
 
 /** The one file of a local curated partition. */
 export const CURATED_FILE = 'data.parquet';
+
+/**
+ * Intent scores (`npm run intent`): one Parquet file per customer, conversion event key and scoring
+ * date, `scores/customer_id=<id>/event_key=<key>/as_of=<YYYY-MM-DD>/scores.parquet`; the `scores` table.
+ */
+export const SCORES_TABLE = 'scores';
+export const SCORES_AREA = 'scores';
+export const SCORES_FILE = 'scores.parquet';
+export const SCORES_COLUMNS = [
+  { name: 'user_id', type: 'string' },
+  { name: 'anonymous_id', type: 'string' },
+  { name: 'person', type: 'string' },
+  { name: 'score', type: 'double' },
+  { name: 'decile', type: 'int' },
+] as const;
+
+export function scoresPath(customerId: string, eventKey: string, asOf: string): string {
+  return `${SCORES_AREA}/customer_id=${customerId}/event_key=${eventKey}/as_of=${asOf}/${SCORES_FILE}`;
+}

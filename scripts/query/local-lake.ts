@@ -1,12 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
+import { SCORES_AREA, SCORES_FILE } from '../../lambdas/contract/curated-table';
 import { LAKE_AREAS } from '../../lambdas/contract/lake-areas';
 import {
   duckdbAreaView,
   duckdbCuratedView,
   duckdbDerivedViews,
+  duckdbScoresView,
 } from '../../lambdas/contract/sql/duckdb-lake-sql';
 import { lakeObjectKeys } from '../../local/read-lake';
 import { curatedFiles } from '../compact/run-compaction';
@@ -16,6 +18,22 @@ export class QueryRefused extends Error {}
 
 const READING = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN]);
 
+/** The intent scores' Parquet files. */
+export function scoreFiles(lakeRoot: string): string[] {
+  const root = join(lakeRoot, SCORES_AREA);
+  if (!existsSync(root)) return [];
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name === SCORES_FILE) out.push(path);
+    }
+  };
+  walk(root);
+  return out;
+}
+
 /** A query's answer: its column names, and its rows as JSON-safe values (big integers as text). */
 export interface QueryResult {
   columns: string[];
@@ -24,6 +42,8 @@ export interface QueryResult {
 
 export interface LakeQuerier {
   query(sql: string): Promise<QueryResult>;
+  /** Our own commands' writes (intent's scores): never reachable from a user's SQL. */
+  write(sql: string): Promise<void>;
   close(): void;
 }
 
@@ -44,6 +64,7 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
       ),
     );
   await duck.run(duckdbCuratedView(lakeRoot, curatedFiles(lakeRoot).length > 0));
+  await duck.run(duckdbScoresView(lakeRoot, scoreFiles(lakeRoot).length > 0));
   for (const view of duckdbDerivedViews()) await duck.run(view);
   return {
     async query(sql) {
@@ -57,6 +78,9 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
         );
       const reader = await prepared.runAndReadAll();
       return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
+    },
+    async write(sql) {
+      await duck.run(sql);
     },
     close() {
       duck.closeSync();

@@ -102,6 +102,22 @@ const COMMANDS: {
     typoMessage: /did you mean --json\?/,
   },
   {
+    name: 'simulate',
+    script: 'scripts/simulate.ts',
+    bad: ['--users', 'many'],
+    badMessage: /--users must be a whole number/,
+    typo: ['--user', '5'],
+    typoMessage: /did you mean --users\?/,
+  },
+  {
+    name: 'intent',
+    script: 'scripts/intent.ts',
+    bad: ['--customer', 'demo', '--event', 'x', '--lookback', 'month'],
+    badMessage: /--lookback must be a number of days/,
+    typo: ['--evnt', 'x'],
+    typoMessage: /did you mean --event\?/,
+  },
+  {
     name: 'smoke',
     script: 'scripts/smoke.ts',
     bad: ['--endpoint', 'http://plain.example', '--key', 'k'],

@@ -11,6 +11,7 @@ import {
   curatedSelectList,
   firstReceived,
 } from '../../lambdas/contract/sql/curated-sql';
+import { featuresSql } from '../../lambdas/contract/sql/intent-sql';
 import { QUESTIONS } from '../../lambdas/contract/sql/questions-sql';
 
 describe('the curated table contract', () => {
@@ -164,5 +165,32 @@ describe('the canned questions', () => {
       expect(athena.replace(/"db"\."(\w+)"/g, '$1')).toBe(local);
       expect(local).toContain("'acme'");
     }
+  });
+});
+
+describe('the intent feature SQL', () => {
+  const spec = {
+    customerId: 'acme',
+    eventKey: 'signedup',
+    cutoff: '2026-03-01',
+    lookbackDays: 30,
+    horizonDays: 14,
+    eventKeys: ['productviewed'],
+    pagePaths: ['/pricing'],
+  };
+
+  it('is one text for both engines but for how a JSON field is read', () => {
+    const duck = featuresSql('duckdb', (n) => n, spec);
+    const athena = featuresSql('athena', (n) => n, spec);
+
+    expect(athena.replace(/json_extract_scalar/g, 'json_extract_string')).toBe(duck);
+    // Features before the cutoff, the label in the horizon after it, nothing else.
+    expect(duck).toContain(`"timestamp" < TIMESTAMP '2026-03-01 00:00:00'`);
+    expect(duck).toContain(
+      `"timestamp" >= TIMESTAMP '2026-03-01 00:00:00' AND "timestamp" < TIMESTAMP '2026-03-15 00:00:00'`,
+    );
+    expect(duck).toContain(`e.event_at >= TIMESTAMP '2026-01-30 00:00:00'`);
+    expect(duck).toContain('AS key_productviewed');
+    expect(duck).toContain('AS page_pricing');
   });
 });

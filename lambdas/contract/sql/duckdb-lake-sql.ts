@@ -5,6 +5,10 @@ import {
   CURATED_PARTITIONS,
   CURATED_TABLE,
   DUCKDB_TYPES,
+  SCORES_AREA,
+  SCORES_COLUMNS,
+  SCORES_FILE,
+  SCORES_TABLE,
 } from '../curated-table';
 import type { LakeArea } from '../lake-areas';
 import { EVENT_FIELDS, type GlueType, LEDGER_FIELDS, QUARANTINE_FIELDS } from '../lake-records';
@@ -80,6 +84,19 @@ export function duckdbCuratedView(lakeRoot: string, hasFiles: boolean): string {
       .map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS "${c.name}"`)
       .join(', ')} WHERE false`;
   return `CREATE OR REPLACE VIEW ${CURATED_TABLE} AS SELECT * FROM ${duckdbReadCurated(`${lakeRoot}/${CURATED_AREA}/*/*/${CURATED_FILE}`)}`;
+}
+
+/** The intent scores' view over their Parquet files; typed and empty before the first `npm run intent`. */
+export function duckdbScoresView(lakeRoot: string, hasFiles: boolean): string {
+  const types: Record<string, string> = { string: 'VARCHAR', double: 'DOUBLE', int: 'INTEGER' };
+  if (!hasFiles)
+    return `CREATE OR REPLACE VIEW ${SCORES_TABLE} AS SELECT ${[
+      ...SCORES_COLUMNS.map((c) => `CAST(NULL AS ${types[c.type]}) AS "${c.name}"`),
+      'CAST(NULL AS VARCHAR) AS customer_id',
+      'CAST(NULL AS VARCHAR) AS event_key',
+      'CAST(NULL AS DATE) AS as_of',
+    ].join(', ')} WHERE false`;
+  return `CREATE OR REPLACE VIEW ${SCORES_TABLE} AS SELECT * FROM read_parquet(${literal(`${lakeRoot}/${SCORES_AREA}/*/*/*/${SCORES_FILE}`)}, hive_partitioning = true, hive_types = {'customer_id': VARCHAR, 'event_key': VARCHAR, 'as_of': DATE})`;
 }
 
 /** The views over the tables, the same SQL as Athena's. */

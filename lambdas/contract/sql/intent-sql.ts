@@ -1,0 +1,145 @@
+import { CURATED_TABLE } from '../curated-table';
+import type { Dialect } from './curated-sql';
+import { literal } from './sql-text';
+
+/**
+ * The feature SQL of intent scoring (`npm run intent`), for DuckDB over the local curated table and for
+ * Athena: the same text but for how a JSON field is read. Every feature is computed **only from events
+ * before the cutoff**; the label is whether the person performed the event in the horizon after it.
+ */
+export interface FeatureSpec {
+  customerId: string;
+  /** The conversion's event key (folded: `signedup` for every spelling of "Signed Up"). */
+  eventKey: string;
+  /** ISO date (`YYYY-MM-DD`): features from before its midnight (UTC), the label from after. */
+  cutoff: string;
+  lookbackDays: number;
+  horizonDays: number;
+  /** The customer's most frequent event keys before the cutoff, one count feature each. */
+  eventKeys: string[];
+  /** Its most visited page paths before the cutoff, one count feature each. */
+  pagePaths: string[];
+}
+
+/** `YYYY-MM-DD` shifted by whole days. */
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+const at = (day: string) => `TIMESTAMP ${literal(`${day} 00:00:00`)}`;
+const jsonText = (dialect: Dialect, column: string, path: string) =>
+  dialect === 'duckdb'
+    ? `json_extract_string(${column}, ${literal(path)})`
+    : `json_extract_scalar(${column}, ${literal(path)})`;
+
+/** A column name for a feature: letters, digits and `_`, prefixed. */
+export function featureName(prefix: 'key' | 'page', value: string): string {
+  const slug =
+    value
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_|_$/g, '') || 'root';
+  return `${prefix}_${slug}`.slice(0, 60);
+}
+
+/** The person of an event: the user id, else the anonymous id. */
+const PERSON = 'coalesce(user_id, anonymous_id)';
+
+/** The customer's most frequent event keys before `cutoff` (candidates for count features). */
+export function topEventKeysSql(
+  table: (name: string) => string,
+  customerId: string,
+  cutoff: string,
+  k: number,
+): string {
+  return `SELECT event_key, count(*) AS n FROM ${table(CURATED_TABLE)}
+WHERE customer_id = ${literal(customerId)} AND "timestamp" < ${at(cutoff)} AND event_key IS NOT NULL
+GROUP BY event_key ORDER BY n DESC, event_key LIMIT ${Math.floor(k)}`;
+}
+
+/** The customer's most visited page paths before `cutoff`. */
+export function topPagePathsSql(
+  dialect: Dialect,
+  table: (name: string) => string,
+  customerId: string,
+  cutoff: string,
+  k: number,
+): string {
+  const path = jsonText(dialect, 'properties', '$.path');
+  return `SELECT ${path} AS path, count(*) AS n FROM ${table(CURATED_TABLE)}
+WHERE customer_id = ${literal(customerId)} AND "timestamp" < ${at(cutoff)} AND type = 'page' AND ${path} IS NOT NULL
+GROUP BY 1 ORDER BY n DESC, path LIMIT ${Math.floor(k)}`;
+}
+
+/**
+ * One row per person active in the look-back window before the cutoff who had not converted before
+ * it: the features, then `label` (1 when the person performs the event within the horizon).
+ */
+export function featuresSql(dialect: Dialect, table: (name: string) => string, spec: FeatureSpec): string {
+  const source = table(CURATED_TABLE);
+  const customer = literal(spec.customerId);
+  const since = addDays(spec.cutoff, -spec.lookbackDays);
+  const until = addDays(spec.cutoff, spec.horizonDays);
+  const path = jsonText(dialect, 'properties', '$.path');
+  const recent = `e.event_at >= ${at(since)}`;
+  const counts = [
+    ...spec.eventKeys.map(
+      (key) => `count_if(${recent} AND e.event_key = ${literal(key)}) AS ${featureName('key', key)}`,
+    ),
+    ...spec.pagePaths.map(
+      (p) =>
+        `count_if(${recent} AND e.type = 'page' AND e.path = ${literal(p)}) AS ${featureName('page', p)}`,
+    ),
+  ];
+  return `WITH e AS (
+  SELECT ${PERSON} AS person, user_id, anonymous_id, event_key, type, "timestamp" AS event_at, ${path} AS path
+  FROM ${source}
+  WHERE customer_id = ${customer} AND "timestamp" < ${at(spec.cutoff)} AND ${PERSON} IS NOT NULL
+),
+converted AS (SELECT DISTINCT person FROM e WHERE event_key = ${literal(spec.eventKey)}),
+eligible AS (
+  SELECT DISTINCT person FROM e WHERE ${recent.replace('e.event_at', 'event_at')}
+  AND person NOT IN (SELECT person FROM converted)
+),
+gaps AS (
+  SELECT person, event_at, lag(event_at) OVER (PARTITION BY person ORDER BY event_at) AS previous FROM e WHERE ${recent.replace('e.event_at', 'event_at')}
+),
+sessions AS (
+  SELECT person, count_if(previous IS NULL OR date_diff('minute', previous, event_at) > 30) AS sessions
+  FROM gaps GROUP BY person
+),
+label AS (
+  SELECT DISTINCT ${PERSON} AS person FROM ${source}
+  WHERE customer_id = ${customer} AND event_key = ${literal(spec.eventKey)}
+    AND "timestamp" >= ${at(spec.cutoff)} AND "timestamp" < ${at(until)}
+)
+SELECT
+  p.person,
+  max(e.user_id) AS user_id,
+  max(e.anonymous_id) AS anonymous_id,
+  count_if(${recent}) AS events_recent,
+  count(DISTINCT CASE WHEN ${recent} THEN date_trunc('day', e.event_at) END) AS active_days,
+  date_diff('hour', max(e.event_at), ${at(spec.cutoff)}) / 24.0 AS recency_days,
+  date_diff('hour', min(e.event_at), ${at(spec.cutoff)}) / 24.0 AS first_seen_days,
+  max(s.sessions) AS sessions${counts.length ? `,\n  ${counts.join(',\n  ')}` : ''},
+  CASE WHEN max(l.person) IS NULL THEN 0 ELSE 1 END AS label
+FROM eligible p
+JOIN e ON e.person = p.person
+LEFT JOIN sessions s ON s.person = p.person
+LEFT JOIN label l ON l.person = p.person
+GROUP BY p.person
+ORDER BY p.person`;
+}
+
+/** The columns of featuresSql's rows that are features (all but the identities and `label`). */
+export function featureColumns(spec: Pick<FeatureSpec, 'eventKeys' | 'pagePaths'>): string[] {
+  return [
+    'events_recent',
+    'active_days',
+    'recency_days',
+    'first_seen_days',
+    'sessions',
+    ...spec.eventKeys.map((k) => featureName('key', k)),
+    ...spec.pagePaths.map((p) => featureName('page', p)),
+  ];
+}

@@ -1,0 +1,142 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as v from 'valibot';
+import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
+import { CUSTOMER_ID_PATTERN } from '../lambdas/core/keys/tokens';
+import { compileAliases } from '../lambdas/core/messages/normalize-event-name';
+import { readLocalConfig } from '../local/config';
+import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
+import { alignedTable } from './cli/table';
+import { intentHtml } from './intent/intent-html';
+import { runIntent } from './intent/run-intent';
+
+const days = (max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+d?$/, `a number of days such as 30d (1 to ${max})`),
+    v.transform((s) => Number(s.replace(/d$/, ''))),
+    v.minValue(1, `a number of days such as 30d (1 to ${max})`),
+    v.maxValue(max, `a number of days such as 30d (1 to ${max})`),
+  );
+
+const INTENT = {
+  name: 'npm run intent --',
+  summary: [
+    'Which users are most likely to perform a conversion event next (lookalike scores from the curated',
+    'table; npm run compact first). Features from the look-back before each cutoff, the label from the',
+    'horizon after; trained on an earlier cutoff, validated on a later one; the better of a regularized',
+    'logistic regression and a random forest (by validation AUC) scores users at --as-of. Writes the',
+    'scores (npm run query: the scores table) and report.html. docs/intent.md.',
+  ].join('\n'),
+  flags: {
+    customer: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id')),
+      unit: 'id',
+      description: 'the customer (required)',
+    },
+    event: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.minLength(1, 'an event name')),
+      unit: 'name',
+      description: 'the conversion, in any spelling: signed_up, "Signed Up" (required)',
+    },
+    'as-of': {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-11-01')),
+      unit: 'YYYY-MM-DD',
+      description: "the scoring date (default: the day after the customer's latest event)",
+    },
+    lookback: {
+      kind: 'value',
+      schema: days(365),
+      unit: 'days',
+      description: 'behaviour window',
+      default: '30d',
+    },
+    horizon: {
+      kind: 'value',
+      schema: days(180),
+      unit: 'days',
+      description: 'conversion window',
+      default: '14d',
+    },
+    'max-users': {
+      kind: 'value',
+      schema: wholeNumber(100, 10_000_000),
+      unit: 'users',
+      description: 'users a model trains on at most (a seeded sample above)',
+      default: '50000',
+    },
+    html: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.minLength(1, 'a file name')),
+      unit: 'file',
+      description: 'where to write the report page (default: report.html beside the scores)',
+    },
+    json: { kind: 'switch', description: 'the report as JSON on stdout' },
+  },
+  examples: [
+    'npm run intent -- --customer demo --event signed_up',
+    'npm run intent -- --customer acme --event "Order Completed" --as-of 2026-11-01 --horizon 7d',
+  ],
+} as const satisfies CommandSpec<Record<string, Flag>>;
+
+runCommand(INTENT, async ({ values }) => {
+  if (!values.customer || !values.event)
+    throw new UsageError('--customer <id> and --event <name> are required');
+  const { dataDir } = readLocalConfig(process.env);
+  const lakeRoot = join(dataDir, 'lake');
+  if (!existsSync(lakeRoot)) throw new Error(`no lake at ${lakeRoot}: is DATA_DIR right?`);
+  const customer = await new FileTokenStore(dataDir).getCustomer(values.customer);
+  const report = await runIntent({
+    lakeRoot,
+    customer: values.customer,
+    event: values.event,
+    aliases: compileAliases(customer?.eventAliases),
+    ...(values['as-of'] ? { asOf: values['as-of'] } : {}),
+    lookbackDays: values.lookback,
+    horizonDays: values.horizon,
+    maxTrainingUsers: values['max-users'],
+    onStep: (step) => process.stderr.write(`intent: ${step}…\n`),
+  });
+  const html = values.html ?? join(dirname(report.scored.file), 'report.html');
+  writeFileSync(html, await intentHtml(report));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  process.stdout.write(
+    `${[
+      `Intent to "${report.event}" (key ${report.eventKey}) for ${report.customer}, scored at ${report.asOf}`,
+      `trained at ${report.trainingCutoff} on ${report.training.users} users (${report.training.converted} converted${report.training.sampledFrom ? `; a sample of ${report.training.sampledFrom}` : ''}), validated at ${report.validationCutoff} on ${report.validation.users} (${report.validation.converted} converted); look-back ${report.lookbackDays} d, horizon ${report.horizonDays} d`,
+      '',
+      alignedTable([['MODEL', 'VALIDATION AUC'], ...report.models.map((m) => [m.name, m.auc.toFixed(3)])], {
+        right: [1],
+      }),
+      `chosen: ${report.chosen}`,
+      '',
+      alignedTable(
+        [
+          ['DECILE', 'USERS', 'CONVERTED', 'RATE', 'MEAN SCORE', 'LIFT'],
+          ...report.deciles.map((d) => [
+            String(d.decile),
+            String(d.users),
+            String(d.converted),
+            pct(d.rate),
+            pct(d.meanScore),
+            d.lift.toFixed(2),
+          ]),
+        ],
+        { right: [0, 1, 2, 3, 4, 5] },
+      ),
+      '',
+      'Strongest features:',
+      ...report.strongest.map((s) => `  ${s.words}`),
+      '',
+      `Scored ${report.scored.users} users: ${report.scored.file}`,
+      `Report: ${html}. Query: npm run query -- "select decile, count(*) from scores group by 1"`,
+    ].join('\n')}\n`,
+  );
+});

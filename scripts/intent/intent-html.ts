@@ -1,0 +1,68 @@
+import { barSpec, type ChartSpec, chartFigure, escapeHtml, htmlPage } from '../report/html-report';
+import type { IntentReport } from './run-intent';
+
+/** The ROC curve of the validation cutoff, with the diagonal a coin would draw. */
+function rocSpec(report: IntentReport): ChartSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `ROC on the validation cutoff (AUC ${report.validationAuc.toFixed(3)})`,
+    width: 360,
+    height: 360,
+    layer: [
+      {
+        data: { values: report.roc },
+        mark: { type: 'line', point: false },
+        encoding: {
+          x: { field: 'fpr', type: 'quantitative', title: 'false-positive rate', scale: { domain: [0, 1] } },
+          y: { field: 'tpr', type: 'quantitative', title: 'true-positive rate', scale: { domain: [0, 1] } },
+        },
+      },
+      {
+        data: {
+          values: [
+            { fpr: 0, tpr: 0 },
+            { fpr: 1, tpr: 1 },
+          ],
+        },
+        mark: { type: 'line', strokeDash: [4, 4], color: '#999' },
+        encoding: { x: { field: 'fpr', type: 'quantitative' }, y: { field: 'tpr', type: 'quantitative' } },
+      },
+    ],
+  };
+}
+
+/** The report as a page: the figures, a lift chart per decile and the ROC curve (vega-lite, no script). */
+export async function intentHtml(report: IntentReport): Promise<string> {
+  const lift = await chartFigure(
+    'chart-lift',
+    barSpec(
+      'Lift per score decile on the validation cutoff (1 = highest scores)',
+      report.deciles.map((d) => ({ label: `decile ${d.decile}`, count: Number(d.lift.toFixed(2)) })),
+      'conversion rate ÷ base rate',
+      { sorted: false },
+    ),
+  );
+  const roc = await chartFigure('chart-roc', rocSpec(report));
+  const row = (id: string, label: string, value: string) =>
+    `<tr><th>${escapeHtml(label)}</th><td class="n" id="${id}">${escapeHtml(value)}</td></tr>`;
+  return htmlPage(
+    `Intent to ${report.event}: ${report.customer}`,
+    `<table>
+${row('as-of', 'scored at', report.asOf)}
+${row('cutoffs', 'trained at / validated at', `${report.trainingCutoff} / ${report.validationCutoff}`)}
+${row('windows', 'look-back / horizon (days)', `${report.lookbackDays} / ${report.horizonDays}`)}
+${row('model', 'model chosen by validation AUC', report.chosen)}
+${row('auc', 'validation AUC', report.validationAuc.toFixed(3))}
+${row('top-lift', 'top-decile lift', report.deciles[0]!.lift.toFixed(2))}
+${row('scored', 'users scored', String(report.scored.users))}
+</table>
+<h2>Strongest features</h2>
+<ul>${report.strongest.map((s) => `<li>${escapeHtml(s.words)}</li>`).join('')}</ul>
+${lift}
+${roc}
+<h2>Calibration (validation cutoff)</h2>
+<table><tr><th>decile</th><th>users</th><th>converted</th><th>rate</th><th>mean score</th><th>lift</th></tr>
+${report.deciles.map((d) => `<tr><td>${d.decile}</td><td class="n">${d.users}</td><td class="n">${d.converted}</td><td class="n">${(d.rate * 100).toFixed(1)} %</td><td class="n">${(d.meanScore * 100).toFixed(1)} %</td><td class="n">${d.lift.toFixed(2)}</td></tr>`).join('\n')}
+</table>`,
+  );
+}

@@ -1,0 +1,104 @@
+import { Matrix, solve } from 'ml-matrix';
+import { RandomForestClassifier } from 'ml-random-forest';
+
+/** A trained model: a probability per row of features. */
+export interface Model {
+  name: string;
+  predict(rows: number[][]): number[];
+  /** For the report: features by how strongly they move the score, strongest first. */
+  importance(): { feature: number; weight: number }[];
+}
+
+/** z-scores from the training rows, so one regularization strength fits every feature. */
+function standardizer(rows: number[][]) {
+  const n = rows.length;
+  const width = rows[0]?.length ?? 0;
+  const mean = Array.from({ length: width }, (_, j) => rows.reduce((s, r) => s + r[j]!, 0) / n);
+  const sd = mean.map((m, j) => Math.sqrt(rows.reduce((s, r) => s + (r[j]! - m) ** 2, 0) / n) || 1);
+  return (row: number[]) => row.map((x, j) => (x - mean[j]!) / sd[j]!);
+}
+
+/**
+ * Logistic regression with an L2 penalty (λ on every weight but the intercept), fitted by Newton's
+ * method (iteratively reweighted least squares): a few dozen iterations of a features × features solve,
+ * exact to 1e-8. Hand-written (with ml-matrix for the solve): ml-logistic-regression has neither an
+ * intercept nor a penalty, and runs 50,000 fixed gradient steps.
+ */
+export function trainLogistic(rows: number[][], labels: number[], lambda = 1): Model {
+  const scale = standardizer(rows);
+  const X = new Matrix(rows.map((r) => [1, ...scale(r)]));
+  const y = Matrix.columnVector(labels);
+  const d = X.columns;
+  let w = Matrix.zeros(d, 1);
+  const penalty = Matrix.eye(d, d).mul(lambda);
+  penalty.set(0, 0, 0);
+  for (let iteration = 0; iteration < 50; iteration++) {
+    const p = X.mmul(w)
+      .to1DArray()
+      .map((z) => 1 / (1 + Math.exp(-z)));
+    const weights = p.map((q) => Math.max(q * (1 - q), 1e-9));
+    // Gradient of the penalized log-likelihood and its Hessian.
+    const gradient = X.transpose()
+      .mmul(y.clone().sub(Matrix.columnVector(p)))
+      .sub(penalty.mmul(w));
+    const weighted = X.clone();
+    for (let i = 0; i < X.rows; i++)
+      for (let j = 0; j < d; j++) weighted.set(i, j, X.get(i, j) * weights[i]!);
+    const hessian = X.transpose().mmul(weighted).add(penalty);
+    const step = solve(hessian, gradient);
+    w = w.add(step);
+    if (Math.max(...step.to1DArray().map(Math.abs)) < 1e-8) break;
+  }
+  const coefficients = w.to1DArray();
+  return {
+    name: 'logistic regression (L2)',
+    predict: (input) =>
+      input.map((r) => {
+        const z = scale(r).reduce((s, x, j) => s + x * coefficients[j + 1]!, coefficients[0]!);
+        return 1 / (1 + Math.exp(-z));
+      }),
+    importance: () =>
+      coefficients
+        .slice(1)
+        .map((weight, feature) => ({ feature, weight }))
+        .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)),
+  };
+}
+
+/**
+ * A random forest (ml-random-forest: CART trees on bootstrap samples, a random third of the features
+ * at each tree), seeded, so the same data gives the same scores. Importance: how much a feature's
+ * values differ between the users it scores highest and the rest (the library exposes none).
+ */
+export function trainForest(rows: number[][], labels: number[], seed = 7): Model {
+  const forest = new RandomForestClassifier({
+    nEstimators: 60,
+    maxFeatures: Math.max(1, Math.round((rows[0]?.length ?? 1) / 3)),
+    seed,
+    replacement: true,
+    useSampleBagging: true,
+    noOOB: true,
+    treeOptions: { maxDepth: 8, minNumSamples: 20 },
+  });
+  forest.train(rows, labels);
+  const predict = (input: number[][]) => forest.predictProbability(input, 1);
+  return {
+    name: 'random forest',
+    predict,
+    importance: () => {
+      const scores = predict(rows);
+      const order = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]);
+      const top = new Set(order.slice(0, Math.ceil(rows.length / 10)).map(([, i]) => i));
+      const width = rows[0]?.length ?? 0;
+      return Array.from({ length: width }, (_, feature) => {
+        const mean = (pick: (i: number) => boolean) => {
+          const xs = rows.filter((_, i) => pick(i)).map((r) => r[feature]!);
+          return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+        };
+        const all = rows.map((r) => r[feature]!);
+        const sd = Math.sqrt(all.reduce((s, x) => s + (x - mean(() => true)) ** 2, 0) / all.length) || 1;
+        return { feature, weight: (mean((i) => top.has(i)) - mean((i) => !top.has(i))) / sd };
+      }).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+    },
+  };
+}

@@ -1,0 +1,272 @@
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { scoresPath } from '../../lambdas/contract/curated-table';
+import {
+  addDays,
+  type FeatureSpec,
+  featureColumns,
+  featureName,
+  featuresSql,
+  topEventKeysSql,
+  topPagePathsSql,
+} from '../../lambdas/contract/sql/intent-sql';
+import { literal } from '../../lambdas/contract/sql/sql-text';
+import { normalizeEventName } from '../../lambdas/core/messages/normalize-event-name';
+import { openLocalLake } from '../query/local-lake';
+import { auc, type DecileRow, decileOf, deciles, rocCurve } from './metrics';
+import { type Model, trainForest, trainLogistic } from './models';
+
+export interface IntentOptions {
+  lakeRoot: string;
+  customer: string;
+  /** The conversion, in any spelling (`signed_up`, `Signed Up`): folded as ingest folds it. */
+  event: string;
+  aliases?: ReadonlyMap<string, string>;
+  /** The scoring date (`YYYY-MM-DD`); default: the day after the customer's latest event. */
+  asOf?: string;
+  lookbackDays?: number;
+  horizonDays?: number;
+  /** Users a model trains on at most; above it, a seeded sample (said in the report). */
+  maxTrainingUsers?: number;
+  seed?: number;
+  onStep?: (step: string) => void;
+}
+
+export interface IntentReport {
+  customer: string;
+  event: string;
+  eventKey: string;
+  asOf: string;
+  trainingCutoff: string;
+  validationCutoff: string;
+  lookbackDays: number;
+  horizonDays: number;
+  features: string[];
+  training: { users: number; converted: number; sampledFrom?: number };
+  validation: { users: number; converted: number };
+  models: { name: string; auc: number }[];
+  chosen: string;
+  validationAuc: number;
+  deciles: DecileRow[];
+  roc: { fpr: number; tpr: number }[];
+  strongest: { feature: string; weight: number; words: string }[];
+  scored: { users: number; file: string };
+}
+
+type FeatureRow = Record<string, string | number | null>;
+
+// Features from 30 days of behaviour, a conversion within the next 14: Segment's own predictive
+// traits use similar windows, and 14 days keeps labels observable a fortnight after the fact.
+const LOOKBACK_DAYS = 30;
+const HORIZON_DAYS = 14;
+// Training on more than 50,000 users buys little AUC and costs minutes in the forest (ml-cart).
+const MAX_TRAINING_USERS = 50_000;
+// Count features for the customer's 10 most frequent events and 10 most visited pages.
+const TOP_K = 10;
+
+/**
+ * Lookalike intent scores for one customer and conversion event, over the local curated table:
+ * features (lambdas/contract/sql/intent-sql.ts, DuckDB) at two cutoffs a horizon apart — train on the
+ * earlier, validate on the later (a time split) — two models compared by validation AUC, the better
+ * one retrained on the later cutoff and scoring every eligible user at `asOf`. Scores land as Parquet
+ * under `scores/customer_id=<id>/event_key=<key>/as_of=<date>/`.
+ */
+export async function runIntent(options: IntentOptions): Promise<IntentReport> {
+  const step = options.onStep ?? (() => {});
+  const lookbackDays = options.lookbackDays ?? LOOKBACK_DAYS;
+  const horizonDays = options.horizonDays ?? HORIZON_DAYS;
+  const name = normalizeEventName(options.event, options.aliases);
+  const eventKey = name.key;
+  const lake = await openLocalLake(options.lakeRoot);
+  const table = (n: string) => n;
+  try {
+    const customer = literal(options.customer);
+    const latest = (
+      await lake.query(
+        `SELECT CAST(max(event_date) AS VARCHAR) AS d, count_if(event_key = ${literal(eventKey)}) AS conversions FROM events_curated WHERE customer_id = ${customer}`,
+      )
+    ).rows[0];
+    if (!latest?.d)
+      throw new Error(`no events of ${options.customer} in the curated table: run npm run compact first`);
+    if (Number(latest.conversions) === 0)
+      throw new Error(
+        `${options.customer} has no "${name.canonical}" events (key ${eventKey}) to learn from`,
+      );
+    const asOf = options.asOf ?? addDays(String(latest.d), 1);
+    const validationCutoff = addDays(asOf, -horizonDays);
+    const trainingCutoff = addDays(validationCutoff, -horizonDays);
+
+    step('choosing features');
+    const keys = (await lake.query(topEventKeysSql(table, options.customer, trainingCutoff, TOP_K + 1))).rows
+      .map((r) => String(r.event_key))
+      .filter((k) => k !== eventKey)
+      .slice(0, TOP_K);
+    const seen = new Set(keys.map((k) => featureName('key', k)));
+    const pages = (
+      await lake.query(topPagePathsSql('duckdb', table, options.customer, trainingCutoff, TOP_K))
+    ).rows
+      .map((r) => String(r.path))
+      .filter((p) => {
+        const n = featureName('page', p);
+        if (seen.has(n)) return false;
+        seen.add(n);
+        return true;
+      });
+    const spec = (cutoff: string): FeatureSpec => ({
+      customerId: options.customer,
+      eventKey,
+      cutoff,
+      lookbackDays,
+      horizonDays,
+      eventKeys: keys,
+      pagePaths: pages,
+    });
+    const columns = featureColumns({ eventKeys: keys, pagePaths: pages });
+    const matrix = (rows: FeatureRow[]) => rows.map((r) => columns.map((c) => Number(r[c] ?? 0)));
+    const labels = (rows: FeatureRow[]) => rows.map((r) => Number(r.label));
+    const features = async (cutoff: string) =>
+      (await lake.query(featuresSql('duckdb', table, spec(cutoff)))).rows as FeatureRow[];
+
+    step(`features at ${trainingCutoff} (training) and ${validationCutoff} (validation)`);
+    const allTraining = await features(trainingCutoff);
+    const validation = await features(validationCutoff);
+    const maxUsers = options.maxTrainingUsers ?? MAX_TRAINING_USERS;
+    const training = sample(allTraining, maxUsers, options.seed ?? 7);
+    for (const [what, rows] of [
+      ['training', training],
+      ['validation', validation],
+    ] as const) {
+      const converted = labels(rows).reduce((a, b) => a + b, 0);
+      if (converted === 0 || converted === rows.length)
+        throw new Error(
+          `the ${what} cutoff has ${rows.length} eligible users and ${converted} conversions: a model needs both (more history, or another --as-of)`,
+        );
+    }
+
+    step('training and validating two models');
+    const candidates: [string, (rows: number[][], y: number[]) => Model][] = [
+      ['logistic', (x, y) => trainLogistic(x, y)],
+      ['forest', (x, y) => trainForest(x, y, options.seed ?? 7)],
+    ];
+    const results = candidates.map(([kind, train]) => {
+      const model = train(matrix(training), labels(training));
+      const scores = model.predict(matrix(validation));
+      return { kind, train, model, scores, auc: auc(scores, labels(validation)) };
+    });
+    const best = results.reduce((a, b) => (b.auc > a.auc ? b : a));
+
+    step(`scoring at ${asOf} with the ${best.model.name}`);
+    const final = best.train(
+      matrix(sample(validation, maxUsers, options.seed ?? 7)),
+      labels(sample(validation, maxUsers, options.seed ?? 7)),
+    );
+    const current = await features(asOf);
+    const scores = final.predict(matrix(current));
+    const decile = decileOf(scores);
+    const file = join(options.lakeRoot, scoresPath(options.customer, eventKey, asOf));
+    await writeScores(
+      lake,
+      options.lakeRoot,
+      file,
+      current.map((r, i) => ({
+        user_id: r.user_id ?? null,
+        anonymous_id: r.anonymous_id ?? null,
+        person: r.person,
+        score: scores[i]!,
+        decile: decile[i]!,
+      })),
+    );
+
+    const strongest = best.model
+      .importance()
+      .slice(0, 5)
+      .map(({ feature, weight }) => ({
+        feature: columns[feature]!,
+        weight,
+        words: inWords(columns[feature]!, weight, best.kind),
+      }));
+    return {
+      customer: options.customer,
+      event: name.canonical,
+      eventKey,
+      asOf,
+      trainingCutoff,
+      validationCutoff,
+      lookbackDays,
+      horizonDays,
+      features: columns,
+      training: {
+        users: training.length,
+        converted: labels(training).reduce((a, b) => a + b, 0),
+        ...(allTraining.length > training.length ? { sampledFrom: allTraining.length } : {}),
+      },
+      validation: { users: validation.length, converted: labels(validation).reduce((a, b) => a + b, 0) },
+      models: results.map((r) => ({ name: r.model.name, auc: r.auc })),
+      chosen: best.model.name,
+      validationAuc: best.auc,
+      deciles: deciles(best.scores, labels(validation)),
+      roc: rocCurve(best.scores, labels(validation)),
+      strongest,
+      scored: { users: current.length, file },
+    };
+  } finally {
+    lake.close();
+  }
+}
+
+/** At most `max` rows, a seeded sample when there are more (the same run picks the same users). */
+function sample<T>(rows: T[], max: number, seed: number): T[] {
+  if (rows.length <= max) return rows;
+  let state = seed >>> 0 || 1;
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+  const copy = [...rows];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, max);
+}
+
+/** A feature's effect in words: "more views of /pricing → more likely (odds ×2.1 per standard deviation)". */
+function inWords(feature: string, weight: number, kind: string): string {
+  const what = feature.startsWith('page_')
+    ? `views of the page ${feature.slice(5).replace(/_/g, '/')}`
+    : feature.startsWith('key_')
+      ? `"${feature.slice(4)}" events`
+      : feature.replace(/_/g, ' ');
+  const direction = weight > 0 ? 'more likely' : 'less likely';
+  const size =
+    kind === 'logistic'
+      ? `odds ×${Math.exp(Math.abs(weight)).toFixed(1)} per standard deviation`
+      : `${Math.abs(weight).toFixed(1)} standard deviations apart in the top decile`;
+  return `more ${what} → ${direction} (${size})`;
+}
+
+/** Scores to Parquet through DuckDB, written beside the target and renamed into place. */
+async function writeScores(
+  lake: Awaited<ReturnType<typeof openLocalLake>>,
+  lakeRoot: string,
+  file: string,
+  rows: Record<string, unknown>[],
+): Promise<void> {
+  // Staged inside the lake, so the rename stays on one file system (atomic, never a copy).
+  mkdirSync(join(lakeRoot, 'scores'), { recursive: true });
+  const work = mkdtempSync(join(lakeRoot, 'scores', '.staging-'));
+  try {
+    const json = join(work, 'scores.json');
+    writeFileSync(json, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const staged = join(work, 'scores.parquet');
+    await lake.write(
+      `COPY (SELECT * FROM read_json(${literal(json)}, format = 'newline_delimited', columns = {user_id: 'VARCHAR', anonymous_id: 'VARCHAR', person: 'VARCHAR', score: 'DOUBLE', decile: 'INTEGER'}) ORDER BY score DESC) TO ${literal(staged)} (FORMAT parquet)`,
+    );
+    mkdirSync(dirname(file), { recursive: true });
+    renameSync(staged, file);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,100 @@
+import * as v from 'valibot';
+import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
+import { createToken } from '../lambdas/core/keys/token-admin';
+import { CUSTOMER_ID_PATTERN } from '../lambdas/core/keys/tokens';
+import { readLocalConfig } from '../local/config';
+import { type CommandSpec, type Flag, oneOf, runCommand, wholeNumber } from './cli/command';
+import { progress } from './cli/progress';
+import { simulateJourneys } from './simulate/journeys';
+import { sendBatches } from './simulate/send';
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+const SIMULATE = {
+  name: 'npm run simulate --',
+  summary: [
+    "A customer's users over some days — identifies, page views, track events with Segment's names in",
+    'mixed spellings, sign-ups, a Replay-like resend — sent through the HTTP API of a running local',
+    'destination (npm start). --signal pricing plants a behaviour that raises sign-ups (each pricing-page',
+    'view doubles the chance, up to 8× from the third); --signal none plants nothing. Creates a key for',
+    'the customer in $DATA_DIR unless --key is given. Then: npm run compact, npm run intent.',
+  ].join('\n'),
+  flags: {
+    customer: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id')),
+      unit: 'id',
+      description: 'the customer the events belong to',
+      default: 'demo',
+    },
+    users: {
+      kind: 'value',
+      schema: wholeNumber(10, 1_000_000),
+      unit: 'users',
+      description: 'users to simulate',
+      default: '20000',
+    },
+    days: {
+      kind: 'value',
+      schema: wholeNumber(7, 3_650),
+      unit: 'days',
+      description: 'days of history',
+      default: '60',
+    },
+    seed: {
+      kind: 'value',
+      schema: wholeNumber(0, 2 ** 31 - 1),
+      unit: 'number',
+      description: 'the random seed',
+      default: '7',
+    },
+    signal: {
+      kind: 'value',
+      schema: oneOf(['pricing', 'none']),
+      unit: 'signal',
+      description: 'the planted behaviour: pricing or none',
+      default: 'pricing',
+    },
+    end: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-11-01')),
+      unit: 'YYYY-MM-DD',
+      description: 'the last simulated day (default: today, UTC)',
+    },
+    url: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.url('a URL')),
+      unit: 'url',
+      description: 'the destination (default: http://127.0.0.1:$PORT of npm start)',
+    },
+    key: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.minLength(1, 'a key')),
+      unit: 'key',
+      description: "the customer's API key (default: a new one in $DATA_DIR)",
+    },
+  },
+  examples: [
+    'npm run simulate -- --customer demo --users 20000 --days 60 --seed 7',
+    'npm run simulate -- --signal none --users 2000',
+  ],
+} as const satisfies CommandSpec<Record<string, Flag>>;
+
+runCommand(SIMULATE, async ({ values }) => {
+  const config = readLocalConfig(process.env);
+  const url = values.url ?? `http://127.0.0.1:${config.port}`;
+  const key =
+    values.key ?? (await createToken(new FileTokenStore(config.dataDir), values.customer, new Date())).token;
+  const end = values.end ?? today();
+  const messages = simulateJourneys({ ...values, end });
+  process.stderr.write(
+    `simulate: ${messages.length.toLocaleString('en-US')} messages for ${values.users} users over ${values.days} days to ${end}, to ${url}\n`,
+  );
+  const bar = progress({ label: 'simulate', unit: 'messages', total: messages.length });
+  const report = await sendBatches(url, key, messages, (sent) => bar.update(sent));
+  bar.finish();
+  process.stdout.write(
+    `Sent ${messages.length.toLocaleString('en-US')} messages (${report.requests} requests, ${report.retries} retried): ${report.accepted.toLocaleString('en-US')} accepted, ${report.refused} refused.\nNext: npm run compact, then npm run intent -- --customer ${values.customer} --event signed_up\n`,
+  );
+  if (report.refused > 0) process.exit(1);
+});
