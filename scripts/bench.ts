@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import { type BenchResult, benchHtml, benchRows, benchTable } from './bench/bench-report';
 import { benchColdStart } from './bench/cold-start-bench';
 import { benchCore } from './bench/core-bench';
+import { benchIntent } from './bench/intent-bench';
 import { benchLake } from './bench/lake-bench';
 import { benchPlanCost } from './bench/plan-bench';
 import { benchServer } from './bench/server-bench';
@@ -39,9 +40,9 @@ const BENCH = {
     },
     only: {
       kind: 'value',
-      schema: oneOf(['core', 'plan', 'server', 'cold', 'lake']),
+      schema: oneOf(['core', 'plan', 'server', 'cold', 'lake', 'intent']),
       unit: 'part',
-      description: 'one part: core, plan, server, cold or lake',
+      description: 'one part: core, plan, server, cold, lake or intent',
     },
     events: {
       kind: 'value',
@@ -49,6 +50,13 @@ const BENCH = {
       unit: 'events',
       description: 'events seeded for the lake part (landing JSON vs the curated table)',
       default: '1000000',
+    },
+    users: {
+      kind: 'value',
+      schema: wholeNumber(100, 1_000_000),
+      unit: 'users',
+      description: 'simulated users for the intent part (× 60 days)',
+      default: '100000',
     },
     json: { kind: 'switch', description: 'the figures as JSON on stdout' },
     html: {
@@ -86,7 +94,10 @@ runCommand(BENCH, async ({ values }) => {
     await benchLake(values.events, (step) => bar.update(done, { note: `lake: ${step}` })),
   ]);
   bar.finish('');
-  const result: BenchResult = { machine, goals: GOALS, core, plan, server, cold, lake };
+  const intent = await part('intent', async () => [
+    await benchIntent(values.users, 60, (step) => bar.update(done, { note: `intent: ${step}` })),
+  ]);
+  const result: BenchResult = { machine, goals: GOALS, core, plan, server, cold, lake, intent };
   if (values.html) {
     writeFileSync(values.html, await benchHtml(result));
     process.stderr.write(`bench: wrote ${values.html}\n`);

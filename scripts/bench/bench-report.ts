@@ -2,6 +2,7 @@ import { alignedTable } from '../cli/table';
 import { barSpec, chartFigure, escapeHtml, htmlPage } from '../report/html-report';
 import type { ColdStartRow } from './cold-start-bench';
 import type { CoreBenchResult } from './core-bench';
+import type { IntentBenchResult } from './intent-bench';
 import type { LakeBenchResult } from './lake-bench';
 import type { PlanBenchResult } from './plan-bench';
 import type { ServerBenchRow } from './server-bench';
@@ -23,6 +24,7 @@ export interface BenchResult {
   server: ServerBenchRow[];
   cold: ColdStartRow[];
   lake: LakeBenchResult[];
+  intent: IntentBenchResult[];
 }
 
 /** One line of the bench's table: ours against the baseline of the same run, and the goal. */
@@ -130,6 +132,15 @@ export function benchRows(result: BenchResult): BenchRow[] {
       );
     }
   }
+  for (const r of result.intent)
+    for (const st of r.stages)
+      rows.push({
+        id: `intent-${st.stage.split(' ')[0]}`,
+        measure: `intent, ${fmt(r.users)} users × ${r.days} days: ${st.stage} (${st.detail}; peak RSS ${fmt(st.peakRssMiB)} MiB)`,
+        ours: `${st.seconds.toFixed(1)} s`,
+        baseline: '-',
+        goal: '-',
+      });
   return rows;
 }
 

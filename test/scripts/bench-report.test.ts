@@ -40,6 +40,7 @@ const result: BenchResult = {
     { function: 'admin', bundleKiB: 160, loadMs: 20, firstEventMs: 10, nodeStartMs: 40, status: 200 },
   ],
   lake: [],
+  intent: [],
 };
 
 describe('the bench report', () => {
