@@ -11,10 +11,10 @@ import {
   topPagePathsSql,
 } from '../../lambdas/contract/sql/intent-sql';
 import { literal } from '../../lambdas/contract/sql/sql-text';
+import { fitAndScore, sampleRows } from '../../lambdas/core/intent/fit-and-score';
+import type { DecileRow } from '../../lambdas/core/intent/metrics';
 import { normalizeEventName } from '../../lambdas/core/messages/normalize-event-name';
 import { openLocalLake } from '../query/local-lake';
-import { auc, type DecileRow, decileOf, deciles, rocCurve } from './metrics';
-import { type Model, trainForest, trainLogistic } from './models';
 
 export interface IntentOptions {
   lakeRoot: string;
@@ -131,7 +131,7 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
     const allTraining = await features(trainingCutoff);
     const validation = await features(validationCutoff);
     const maxUsers = options.maxTrainingUsers ?? MAX_TRAINING_USERS;
-    const training = sample(allTraining, maxUsers, options.seed ?? 7);
+    const training = sampleRows(allTraining, maxUsers, options.seed ?? 7);
     for (const [what, rows] of [
       ['training', training],
       ['validation', validation],
@@ -143,26 +143,17 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
         );
     }
 
-    step('training and validating two models');
-    const candidates: [string, (rows: number[][], y: number[]) => Model][] = [
-      ['logistic', (x, y) => trainLogistic(x, y)],
-      ['forest', (x, y) => trainForest(x, y, options.seed ?? 7)],
-    ];
-    const results = candidates.map(([kind, train]) => {
-      const model = train(matrix(training), labels(training));
-      const scores = model.predict(matrix(validation));
-      return { kind, train, model, scores, auc: auc(scores, labels(validation)) };
-    });
-    const best = results.reduce((a, b) => (b.auc > a.auc ? b : a));
-
-    step(`scoring at ${asOf} with the ${best.model.name}`);
-    const final = best.train(
-      matrix(sample(validation, maxUsers, options.seed ?? 7)),
-      labels(sample(validation, maxUsers, options.seed ?? 7)),
-    );
+    step('training and validating two models, then scoring');
     const current = await features(asOf);
-    const scores = final.predict(matrix(current));
-    const decile = decileOf(scores);
+    const fitted = fitAndScore({
+      columns,
+      training: { rows: matrix(training), labels: labels(training) },
+      validation: { rows: matrix(validation), labels: labels(validation) },
+      current: matrix(current),
+      maxUsers,
+      seed: options.seed ?? 7,
+    });
+    const { scores, decile } = fitted;
     const file = join(options.lakeRoot, scoresPath(options.customer, eventKey, asOf));
     await writeScores(
       lake,
@@ -177,14 +168,6 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
       })),
     );
 
-    const strongest = best.model
-      .importance()
-      .slice(0, 5)
-      .map(({ feature, weight }) => ({
-        feature: columns[feature]!,
-        weight,
-        words: inWords(columns[feature]!, weight, best.kind),
-      }));
     return {
       customer: options.customer,
       event: name.canonical,
@@ -201,50 +184,17 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
         ...(allTraining.length > training.length ? { sampledFrom: allTraining.length } : {}),
       },
       validation: { users: validation.length, converted: labels(validation).reduce((a, b) => a + b, 0) },
-      models: results.map((r) => ({ name: r.model.name, auc: r.auc })),
-      chosen: best.model.name,
-      validationAuc: best.auc,
-      deciles: deciles(best.scores, labels(validation)),
-      roc: rocCurve(best.scores, labels(validation)),
-      strongest,
+      models: fitted.models,
+      chosen: fitted.chosen,
+      validationAuc: fitted.validationAuc,
+      deciles: fitted.deciles,
+      roc: fitted.roc,
+      strongest: fitted.strongest,
       scored: { users: current.length, file },
     };
   } finally {
     lake.close();
   }
-}
-
-/** At most `max` rows, a seeded sample when there are more (the same run picks the same users). */
-function sample<T>(rows: T[], max: number, seed: number): T[] {
-  if (rows.length <= max) return rows;
-  let state = seed >>> 0 || 1;
-  const next = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
-  const copy = [...rows];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy.slice(0, max);
-}
-
-/** A feature's effect in words: "more views of /pricing → more likely (odds ×2.1 per standard deviation)". */
-function inWords(feature: string, weight: number, kind: string): string {
-  const what = feature.startsWith('page_')
-    ? `views of the page ${feature.slice(5).replace(/_/g, '/')}`
-    : feature.startsWith('key_')
-      ? `"${feature.slice(4)}" events`
-      : feature.replace(/_/g, ' ');
-  const direction = weight > 0 ? 'more likely' : 'less likely';
-  const size =
-    kind === 'logistic'
-      ? `odds ×${Math.exp(Math.abs(weight)).toFixed(1)} per standard deviation`
-      : `${Math.abs(weight).toFixed(1)} standard deviations apart in the top decile`;
-  return `more ${what} → ${direction} (${size})`;
 }
 
 /** Scores to Parquet through DuckDB, written beside the target and renamed into place. */

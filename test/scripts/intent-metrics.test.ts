@@ -1,5 +1,5 @@
-import { auc, decileOf, deciles, rocCurve } from '../../scripts/intent/metrics';
-import { trainLogistic } from '../../scripts/intent/models';
+import { auc, decileOf, deciles, rocCurve } from '../../lambdas/core/intent/metrics';
+import { trainLogistic } from '../../lambdas/core/intent/models';
 
 describe('intent metrics', () => {
   it('AUC: 1 when every converter scores higher, 0.5 for ties, the Mann-Whitney share between', () => {
