@@ -221,7 +221,7 @@ export class CuratedCompaction extends Construct {
  * A resolved value as cdk-nag writes it into a finding's id: joined parts, a Ref as `<Name>`, a GetAtt
  * as `<Id.Attr>`, any other intrinsic as JSON.
  */
-function nagText(value: unknown): string {
+export function nagText(value: unknown): string {
   if (typeof value === 'string') return value;
   const v = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string; 'Fn::GetAtt'?: [string, string] };
   if (v['Fn::Join']) return v['Fn::Join'][1].map((part) => nagText(part)).join(v['Fn::Join'][0]);

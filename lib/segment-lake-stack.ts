@@ -7,6 +7,7 @@ import type { StackConfig } from './config';
 import { CuratedCompaction } from './curated-compaction';
 import { DeliveryPipeline } from './delivery-pipeline';
 import { IngestApi } from './ingest-api';
+import { IntentScoring } from './intent-scoring';
 import { LakeBucket } from './lake-bucket';
 import { LakeCatalog } from './lake-catalog';
 import { Monitoring } from './monitoring';
@@ -29,6 +30,7 @@ export class SegmentLakeStack extends Stack {
   readonly admin: AdminApi;
   readonly monitoring: Monitoring;
   readonly compaction: CuratedCompaction;
+  readonly intent: IntentScoring;
 
   constructor(scope: Construct, id: string, props: SegmentLakeStackProps) {
     super(scope, id, props);
@@ -106,6 +108,15 @@ export class SegmentLakeStack extends Stack {
       removalPolicy,
     });
 
+    this.intent = new IntentScoring(this, 'Intent', {
+      lake: this.lake.bucket,
+      queryResults: this.lake.queryResults,
+      databaseName: this.catalog.databaseName,
+      workGroupName: this.catalog.workGroup.ref,
+      logRetention,
+      removalPolicy,
+    });
+
     new CfnOutput(this, STACK_OUTPUTS.endpointUrl, {
       value: this.ingestApi.url,
       description: "Segment destination URL (the destination's endpoint)",
@@ -128,6 +139,10 @@ export class SegmentLakeStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.compaction, {
       value: this.compaction.stateMachine.stateMachineArn,
       description: 'Hourly curated-table compaction; after a redrive, start it with {"lookbackDays": N}',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.intent, {
+      value: this.intent.stateMachine.stateMachineArn,
+      description: 'Intent scores: start with {"customer": "<id>", "event": "signed_up"}',
     });
     new CfnOutput(this, STACK_OUTPUTS.athenaWorkGroup, { value: this.catalog.workGroup.ref });
     new CfnOutput(this, STACK_OUTPUTS.deliveryStream, { value: this.delivery.deliveryStream.ref });

@@ -37,3 +37,7 @@ export const AdminEnvSchema = v.object({
   ENABLE_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
 });
 export type AdminEnvironment = v.InferInput<typeof AdminEnvSchema>;
+
+/** The intent job's functions: the Glue database and Athena workgroup, and the lake bucket. */
+export const IntentEnvSchema = v.object({ DATABASE: Name, WORKGROUP: Name, LAKE_BUCKET: Name });
+export type IntentEnvironment = v.InferInput<typeof IntentEnvSchema>;

@@ -15,6 +15,7 @@ export const STACK_OUTPUTS = {
   glueDatabase: 'GlueDatabase',
   athenaWorkGroup: 'AthenaWorkGroup',
   compaction: 'CompactionStateMachineArn',
+  intent: 'IntentStateMachineArn',
   deliveryStream: 'DeliveryStreamName',
   deliveryShards: 'DeliveryShards',
   eventStream: 'EventStreamName',

@@ -16,7 +16,7 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
 
 /** The acknowledgements every variant has; the lake's logical ID and the prefixes come from the stack and the contract. */
 function commonAcks(lakeLogicalId: string): string[] {
-  return ['AwsSolutions-S1', 'AwsSolutions-APIG4', ...Array(4).fill('AwsSolutions-L1')].concat(
+  return ['AwsSolutions-S1', 'AwsSolutions-APIG4', ...Array(6).fill('AwsSolutions-L1')].concat(
     FIREHOSE_PREFIXES.map((p) => `AwsSolutions-IAM5[Resource::<${lakeLogicalId}.Arn>/${p}/*]`),
   );
 }
@@ -48,7 +48,27 @@ describe.each([
       return `Resource::arn:aws:states:${stack.region}:${stack.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machine}"}]}]}${tail}`;
     }),
   ].map((r) => `AwsSolutions-IAM5[${r}]`);
-  const expectedAcks = [...commonAcks(lakeLogicalId), ...variantAcks, ...compactionAcks];
+  // The intent job (lib/intent-scoring.ts): the planning function, the scoring function, the machine.
+  const logicalId = (c: { node: { defaultChild?: unknown } }) =>
+    stack.resolve((c.node.defaultChild as CfnResource).logicalId) as string;
+  const athenaReader = [
+    `Resource::<${lakeLogicalId}.Arn>/curated/*`,
+    `Resource::<${resultsLogicalId}.Arn>/athena/*`,
+    `Resource::arn:aws:glue:${stack.region}:${stack.account}:table/${stack.catalog.databaseName}/*`,
+  ];
+  const features = `Resource::<${lakeLogicalId}.Arn>/intent/_features/*`;
+  const intentAcks = [
+    ...athenaReader,
+    features,
+    `Resource::<${lakeLogicalId}.Arn>/scores/*`,
+    `Resource::<${lakeLogicalId}.Arn>/intent/reports/*`,
+    ...athenaReader,
+    features,
+    `Resource::<${logicalId(stack.intent.plan.function)}.Arn>:*`,
+    `Resource::<${logicalId(stack.intent.score.function)}.Arn>:*`,
+    'Resource::*',
+  ].map((r) => `AwsSolutions-IAM5[${r}]`);
+  const expectedAcks = [...commonAcks(lakeLogicalId), ...variantAcks, ...compactionAcks, ...intentAcks];
 
   it('has no finding that is not acknowledged', () => {
     const report = new AwsSolutionsChecks(stack).validateScope(stack);

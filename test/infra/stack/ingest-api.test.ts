@@ -56,7 +56,8 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
 
   it('runs every function on Node.js 22, arm64, with its settings', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(4);
+    // The request path's four, and the intent job's two (lib/intent-scoring.ts).
+    expect(functions).toHaveLength(6);
     for (const fn of functions)
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -100,6 +101,7 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
       'EndpointUrl',
       'EventStreamName',
       'GlueDatabase',
+      'IntentStateMachineArn',
       'LakeBucketName',
       'TokensTableName',
     ]);

@@ -4,7 +4,12 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import type { QueryResult } from './local-lake';
+
+/** A query's answer: its column names, and its rows (Athena gives every value as text). */
+export interface AthenaResult {
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
 
 export interface AthenaLakeOptions {
   athena: AthenaClient;
@@ -17,8 +22,11 @@ export interface AthenaLakeOptions {
   timeoutMs?: number;
 }
 
-/** The canned questions on AWS: the same SQL through the workgroup, answered as rows of text. */
-export async function athenaQuery(sql: string, options: AthenaLakeOptions): Promise<QueryResult> {
+/**
+ * A statement through a workgroup, waited for, its rows read page by page: `npm run query --athena`'s
+ * canned questions and the intent job's planning queries.
+ */
+export async function athenaQuery(sql: string, options: AthenaLakeOptions): Promise<AthenaResult> {
   const { athena } = options;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const started = await athena.send(

@@ -1,0 +1,122 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { scoresPath } from '../contract/curated-table';
+import { fitAndScore } from '../core/intent/fit-and-score';
+import type { IntentPlan } from './plan';
+
+// Users a model trains on at most: 50,000 rows × 25 features train the forest within the function's
+// 15-minute limit with room; above it a seeded sample trains, and the report says so.
+export const MAX_TRAINING_USERS = 50_000;
+
+/** Where each run's whole report goes, as JSON. */
+export const INTENT_REPORTS_PREFIX = 'intent/reports/';
+
+type Row = Record<string, unknown>;
+
+/** Every JSON line of every object UNLOAD wrote under a prefix. */
+async function readUnloaded(s3: S3Client, bucket: string, prefix: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? []) {
+      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+      const bytes = Buffer.from(await body.Body!.transformToByteArray());
+      const text = (object.Key ?? '').endsWith('.gz')
+        ? gunzipSync(bytes).toString('utf8')
+        : bytes.toString('utf8');
+      for (const line of text.split('\n')) if (line.trim()) rows.push(JSON.parse(line) as Row);
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return rows;
+}
+
+export interface IntentSummary {
+  customer: string;
+  eventKey: string;
+  asOf: string;
+  chosen: string;
+  validationAuc: number;
+  topDecileLift: number;
+  scored: number;
+  trainingUsers: number;
+  sampledFrom?: number;
+  scoresKey: string;
+  reportKey: string;
+}
+
+/**
+ * The last step of an intent run on AWS: the three feature sets UNLOAD wrote, the same modelling as
+ * `npm run intent` (lambdas/core/intent), and the scores as gzip JSON lines under the scores prefix
+ * (the `scores` table), with the whole report as JSON beside them.
+ */
+export async function scoreIntent(plan: IntentPlan, s3: S3Client, bucket: string): Promise<IntentSummary> {
+  const sets = Object.fromEntries(
+    await Promise.all(
+      plan.unloads.map(async (u) => [u.name, await readUnloaded(s3, bucket, u.prefix)] as const),
+    ),
+  ) as Record<'training' | 'validation' | 'current', Row[]>;
+  const matrix = (rows: Row[]) => rows.map((r) => plan.columns.map((c) => Number(r[c] ?? 0)));
+  const labels = (rows: Row[]) => rows.map((r) => Number(r.label ?? 0));
+  for (const name of ['training', 'validation'] as const) {
+    const converted = labels(sets[name]).reduce((a, b) => a + b, 0);
+    if (converted === 0 || converted === sets[name].length)
+      throw new Error(
+        `the ${name} cutoff has ${sets[name].length} users and ${converted} conversions: a model needs both`,
+      );
+  }
+  const fitted = fitAndScore({
+    columns: plan.columns,
+    training: { rows: matrix(sets.training), labels: labels(sets.training) },
+    validation: { rows: matrix(sets.validation), labels: labels(sets.validation) },
+    current: matrix(sets.current),
+    maxUsers: MAX_TRAINING_USERS,
+    seed: 7,
+  });
+  const scoresKey = scoresPath(plan.customer, plan.eventKey, plan.asOf).replace(/\.parquet$/, '.json.gz');
+  const lines = sets.current.map((r, i) =>
+    JSON.stringify({
+      user_id: r.user_id ?? null,
+      anonymous_id: r.anonymous_id ?? null,
+      person: r.person,
+      score: fitted.scores[i],
+      decile: fitted.decile[i],
+    }),
+  );
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: scoresKey,
+      Body: gzipSync(`${lines.join('\n')}\n`),
+      ContentType: 'application/json',
+      ContentEncoding: 'gzip',
+    }),
+  );
+  // Not beside the scores: the scores table reads every object under their prefix as rows.
+  const reportKey = `${INTENT_REPORTS_PREFIX}customer_id=${plan.customer}/event_key=${plan.eventKey}/as_of=${plan.asOf}/report.json`;
+  const { scores: _scores, decile: _decile, ...report } = fitted;
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: reportKey,
+      Body: JSON.stringify({ ...plan, unloads: undefined, ...report }, null, 2),
+      ContentType: 'application/json',
+    }),
+  );
+  return {
+    customer: plan.customer,
+    eventKey: plan.eventKey,
+    asOf: plan.asOf,
+    chosen: fitted.chosen,
+    validationAuc: fitted.validationAuc,
+    topDecileLift: fitted.deciles[0]!.lift,
+    scored: sets.current.length,
+    trainingUsers: Math.min(sets.training.length, MAX_TRAINING_USERS),
+    ...(sets.training.length > MAX_TRAINING_USERS ? { sampledFrom: sets.training.length } : {}),
+    scoresKey,
+    reportKey,
+  };
+}

@@ -1,0 +1,252 @@
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+import { SCORES_AREA, SCORES_COLUMNS, SCORES_TABLE } from '../lambdas/contract/curated-table';
+import type { IntentEnvironment } from '../lambdas/contract/environment';
+import { nagText } from './curated-compaction';
+import { HouseFunction } from './house-function';
+
+export interface IntentScoringProps {
+  readonly lake: s3.IBucket;
+  readonly queryResults: s3.IBucket;
+  readonly databaseName: string;
+  readonly workGroupName: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * Intent scores on AWS, the job `npm run intent` runs locally, started on demand with
+ * `{"customer": "acme", "event": "signed_up"}` (optionally `asOf`, `lookbackDays`, `horizonDays`):
+ * a Lambda plans (dates, features, with Athena), Athena UNLOADs the three feature sets to gzip JSON,
+ * a Lambda trains, validates and scores with the same core as the local command, and the scores land
+ * under scores/ — the `scores` table.
+ */
+export class IntentScoring extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly plan: HouseFunction;
+  readonly score: HouseFunction;
+
+  constructor(scope: Construct, id: string, props: IntentScoringProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const environment: IntentEnvironment = {
+      DATABASE: props.databaseName,
+      WORKGROUP: props.workGroupName,
+      LAKE_BUCKET: props.lake.bucketName,
+    };
+    this.plan = new HouseFunction(this, 'Plan', {
+      entry: 'intent/plan-handler.ts',
+      description: 'Intent scores, step 1: dates and feature queries (Athena)',
+      environment,
+      // Three small Athena queries, each a few seconds.
+      timeout: Duration.minutes(5),
+      logRetention: props.logRetention,
+    });
+    this.score = new HouseFunction(this, 'Score', {
+      entry: 'intent/score-handler.ts',
+      description:
+        'Intent scores, step 3: train, validate, score (regularized logistic regression, random forest)',
+      environment,
+      // Lambda's limits: 15 minutes and up to 10,240 MB; 50,000 training users fit well inside both.
+      timeout: Duration.minutes(15),
+      memorySize: 3_008,
+      logRetention: props.logRetention,
+    });
+
+    const workgroupArn = stack.formatArn({
+      service: 'athena',
+      resource: 'workgroup',
+      resourceName: props.workGroupName,
+    });
+    const glueArns = [
+      stack.formatArn({ service: 'glue', resource: 'catalog' }),
+      stack.formatArn({ service: 'glue', resource: 'database', resourceName: props.databaseName }),
+      stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` }),
+    ];
+    /** What a principal running Athena queries on the curated table needs. */
+    const athenaReader = (principal: iam.IGrantable) => {
+      const allow = (actions: string[], resources: string[]) =>
+        principal.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+      allow(
+        [
+          'athena:StartQueryExecution',
+          'athena:GetQueryExecution',
+          'athena:GetQueryResults',
+          'athena:StopQueryExecution',
+        ],
+        [workgroupArn],
+      );
+      allow(['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables'], glueArns);
+      allow(['s3:GetBucketLocation', 's3:ListBucket'], [props.lake.bucketArn, props.queryResults.bucketArn]);
+      allow(['s3:GetObject'], [props.lake.arnForObjects('curated/*')]);
+      allow(
+        ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+        [props.queryResults.arnForObjects('athena/*')],
+      );
+    };
+    athenaReader(this.plan.role);
+    const features = props.lake.arnForObjects('intent/_features/*');
+    this.score.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.lake.bucketArn] }),
+    );
+    this.score.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [features] }),
+    );
+    this.score.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [
+          props.lake.arnForObjects(`${SCORES_AREA}/*`),
+          props.lake.arnForObjects('intent/reports/*'),
+        ],
+      }),
+    );
+
+    const planStep = tasks.LambdaInvoke.jsonata(this, 'PlanFeatures', {
+      lambdaFunction: this.plan.function,
+      payload: sfn.TaskInput.fromText('{% $states.input %}'),
+      outputs: '{% $states.result.Payload %}',
+      assign: { plan: '{% $states.result.Payload %}' },
+      retryOnServiceExceptions: true,
+    });
+    const unloads = sfn.Map.jsonata(this, 'UnloadFeatures', {
+      items: sfn.ProvideItems.jsonata('{% $states.input.unloads %}'),
+      // The three feature sets at once: Athena runs them in parallel, under its 20–25 DML queries.
+      maxConcurrency: 3,
+      outputs: '{% $plan %}',
+    });
+    unloads.itemProcessor(
+      new sfn.CustomState(this, 'UnloadFeatureSet', {
+        stateJson: {
+          Type: 'Task',
+          Resource: `arn:${stack.partition}:states:::athena:startQueryExecution.sync`,
+          Arguments: {
+            QueryString: '{% $states.input.sql %}',
+            WorkGroup: props.workGroupName,
+            QueryExecutionContext: { Database: props.databaseName },
+          },
+          Output: {},
+          Retry: [
+            {
+              ErrorEquals: ['Athena.TooManyRequestsException'],
+              IntervalSeconds: 10,
+              BackoffRate: 2,
+              MaxAttempts: 5,
+            },
+          ],
+        },
+      }),
+    );
+    const scoreStep = tasks.LambdaInvoke.jsonata(this, 'TrainAndScore', {
+      lambdaFunction: this.score.function,
+      payload: sfn.TaskInput.fromText('{% $plan %}'),
+      outputs: '{% $states.result.Payload %}',
+      retryOnServiceExceptions: true,
+    });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(planStep.next(unloads).next(scoreStep)),
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      timeout: Duration.hours(1),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      comment: 'Intent scores for one customer and conversion event (npm run intent, on AWS)',
+    });
+    // The UNLOADs run with the state machine's role: Athena reads the curated table and writes the
+    // feature sets under intent/_features/.
+    athenaReader(this.stateMachine);
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [features],
+      }),
+    );
+    this.scoresTable(props);
+    this.acknowledge(props);
+  }
+
+  /** The `scores` table over scores/ (gzip JSON lines on AWS), partitions projected, no crawler. */
+  private scoresTable(props: IntentScoringProps): void {
+    new glue.CfnTable(this, 'ScoresTable', {
+      catalogId: Stack.of(this).account,
+      databaseName: props.databaseName,
+      tableInput: {
+        name: SCORES_TABLE,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          classification: 'json',
+          'projection.enabled': 'true',
+          'projection.customer_id.type': 'injected',
+          'projection.event_key.type': 'injected',
+          'projection.as_of.type': 'date',
+          'projection.as_of.format': 'yyyy-MM-dd',
+          'projection.as_of.range': '2020-01-01,NOW+1DAYS',
+          'storage.location.template': `s3://${props.lake.bucketName}/${SCORES_AREA}/customer_id=\${customer_id}/event_key=\${event_key}/as_of=\${as_of}/`,
+        },
+        partitionKeys: [
+          { name: 'customer_id', type: 'string' },
+          { name: 'event_key', type: 'string' },
+          { name: 'as_of', type: 'date' },
+        ],
+        storageDescriptor: {
+          location: `s3://${props.lake.bucketName}/${SCORES_AREA}/`,
+          columns: SCORES_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
+          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+        },
+      },
+    });
+  }
+
+  private acknowledge(props: IntentScoringProps): void {
+    const stack = Stack.of(this);
+    const ref = (c: Construct) => stack.resolve((c.node.defaultChild as CfnResource).logicalId) as string;
+    const lake = ref(props.lake as unknown as Construct);
+    const results = ref(props.queryResults as unknown as Construct);
+    const tables = `Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`;
+    const athenaReader = {
+      [`Resource::<${lake}.Arn>/curated/*`]:
+        'Athena reads the Iceberg files of events_curated, which it names itself under curated/ (read only).',
+      [`Resource::<${results}.Arn>/athena/*`]:
+        'Athena writes each query result as athena/<query id>.csv, named when the query runs; the intent job reads them back.',
+      [tables]: `The intent queries read the tables of this stack's database (table/${props.databaseName}/: events_curated).`,
+    };
+    const features = {
+      [`Resource::<${lake}.Arn>/intent/_features/*`]:
+        "UNLOAD names its own files under the run's prefix intent/_features/<run id>/ (the run id is made at run time).",
+    };
+    const acknowledge = (scope: Construct, reasons: Record<string, string>) => {
+      for (const [finding, reason] of Object.entries(reasons))
+        Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    };
+    acknowledge(this.plan, athenaReader);
+    acknowledge(this.score, {
+      ...features,
+      [`Resource::<${lake}.Arn>/scores/*`]:
+        'The scores land under scores/customer_id=<id>/event_key=<key>/as_of=<date>/, known only per run (PutObject only).',
+      [`Resource::<${lake}.Arn>/intent/reports/*`]:
+        "Each run's report lands under intent/reports/<customer, event, date>/, known only per run (PutObject only).",
+    });
+    acknowledge(this.stateMachine, {
+      ...athenaReader,
+      ...features,
+      [`Resource::<${ref(this.plan.function)}.Arn>:*`]:
+        'Step Functions may invoke any version of the planning function (the LambdaInvoke task grants its versions).',
+      [`Resource::<${ref(this.score.function)}.Arn>:*`]:
+        'Step Functions may invoke any version of the scoring function (the LambdaInvoke task grants its versions).',
+      'Resource::*':
+        'X-Ray trace segments and the vended log delivery of the intent state machine cannot be scoped to a resource.',
+    });
+  }
+}

@@ -1,0 +1,161 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { seededRandom } from '../../lambdas/core/common/seeded-random';
+import { type IntentPlan, planIntent } from '../../lambdas/intent/plan';
+import { scoreIntent } from '../../lambdas/intent/score';
+
+describe('the intent job on AWS (mocked Athena and S3)', () => {
+  const athena = mockClient(AthenaClient);
+  const s3 = mockClient(S3Client);
+  beforeEach(() => {
+    athena.reset();
+    s3.reset();
+  });
+
+  it('plans: folds the event, dates the cutoffs, and writes three UNLOADs of the Athena feature SQL', async () => {
+    const answers: [RegExp, string[][]][] = [
+      [/max\(event_date\)/, [['d'], ['2026-03-31']]],
+      [
+        /GROUP BY event_key/,
+        [
+          ['event_key', 'n'],
+          ['productviewed', '900'],
+          ['signedup', '50'],
+          ['buttonclicked', '400'],
+        ],
+      ],
+      [
+        /AS path/,
+        [
+          ['path', 'n'],
+          ['/pricing', '300'],
+          ['/', '200'],
+        ],
+      ],
+    ];
+    let current = '';
+    athena.on(StartQueryExecutionCommand).callsFake(({ QueryString }: { QueryString: string }) => {
+      current = QueryString;
+      return { QueryExecutionId: `q-${answers.findIndex(([re]) => re.test(QueryString))}` };
+    });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
+    athena.on(GetQueryResultsCommand).callsFake(() => {
+      const rows = answers.find(([re]) => re.test(current))![1];
+      return {
+        ResultSet: {
+          ResultSetMetadata: { ColumnInfo: rows[0]!.map((Name) => ({ Name, Type: 'varchar' })) },
+          Rows: rows.map((r) => ({ Data: r.map((VarCharValue) => ({ VarCharValue })) })),
+        },
+      };
+    });
+
+    const plan = await planIntent(
+      { customer: 'acme', event: 'Sign Up' },
+      { athena: new AthenaClient({}), workgroup: 'wg', database: 'lake_db', sleep: async () => {} },
+      'lake-bucket',
+    );
+
+    expect(plan).toMatchObject({
+      customer: 'acme',
+      event: 'Signed Up',
+      eventKey: 'signedup',
+      asOf: '2026-04-01',
+      validationCutoff: '2026-03-18',
+      trainingCutoff: '2026-03-04',
+    });
+    // The conversion's own key is never a feature.
+    expect(plan.columns).toContain('key_productviewed');
+    expect(plan.columns).not.toContain('key_signedup');
+    expect(plan.columns).toContain('page_pricing');
+    expect(plan.unloads.map((u) => [u.name, u.cutoff])).toEqual([
+      ['training', '2026-03-04'],
+      ['validation', '2026-03-18'],
+      ['current', '2026-04-01'],
+    ]);
+    for (const u of plan.unloads) {
+      expect(u.sql).toMatch(/^UNLOAD \(WITH e AS/);
+      expect(u.sql).toContain(
+        `TO 's3://lake-bucket/intent/_features/${plan.runId}/${u.name}/' WITH (format = 'JSON', compression = 'GZIP')`,
+      );
+      expect(u.sql).toContain('json_extract_scalar(properties');
+      expect(u.sql).toContain('FROM "lake_db"."events_curated"');
+    }
+    await expect(
+      planIntent(
+        { customer: '../x', event: 'a' },
+        { athena: new AthenaClient({}), workgroup: 'w', database: 'd' },
+        'b',
+      ),
+    ).rejects.toThrow();
+  });
+
+  it('scores: reads the unloaded features, trains, and writes scores and a report where the tables read them', async () => {
+    // Features with a planted effect: x raises the chance of the label.
+    const rows = (n: number, seed: number) => {
+      const random = seededRandom(seed);
+      return Array.from({ length: n }, (_, i) => {
+        const x = Math.floor(random() * 10);
+        const label = random() < 0.02 + x / 15 ? 1 : 0;
+        const person = `p${seed}-${i}`;
+        return { person, user_id: person, anonymous_id: null, x, noise: Math.floor(random() * 7), label };
+      });
+    };
+    const sets: Record<string, Record<string, unknown>[]> = {
+      training: rows(400, 1),
+      validation: rows(400, 2),
+      current: rows(300, 3),
+    };
+    const plan: IntentPlan = {
+      runId: 'run-1',
+      customer: 'acme',
+      event: 'Signed Up',
+      eventKey: 'signedup',
+      asOf: '2026-04-01',
+      trainingCutoff: '2026-03-04',
+      validationCutoff: '2026-03-18',
+      lookbackDays: 30,
+      horizonDays: 14,
+      columns: ['x', 'noise'],
+      unloads: ['training', 'validation', 'current'].map((name) => ({
+        name: name as 'training',
+        cutoff: '',
+        sql: '',
+        prefix: `intent/_features/run-1/${name}/`,
+      })),
+    };
+    s3.on(ListObjectsV2Command).callsFake(({ Prefix }: { Prefix: string }) => ({
+      Contents: [{ Key: `${Prefix}part-0.gz` }],
+    }));
+    s3.on(GetObjectCommand).callsFake(({ Key }: { Key: string }) => {
+      const name = Key.split('/')[3]!;
+      const body = gzipSync(sets[name]!.map((r) => JSON.stringify(r)).join('\n'));
+      return { Body: { transformToByteArray: async () => new Uint8Array(body) } };
+    });
+
+    const summary = await scoreIntent(plan, new S3Client({}), 'lake-bucket');
+
+    expect(summary.validationAuc).toBeGreaterThan(0.7);
+    expect(summary).toMatchObject({
+      scored: 300,
+      scoresKey: 'scores/customer_id=acme/event_key=signedup/as_of=2026-04-01/scores.json.gz',
+      reportKey: 'intent/reports/customer_id=acme/event_key=signedup/as_of=2026-04-01/report.json',
+    });
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    const scores = gunzipSync(puts[0]!.Body as Buffer)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(scores).toHaveLength(300);
+    expect(new Set(scores.map((s) => s.decile))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    expect(Object.keys(scores[0]).sort()).toEqual(['anonymous_id', 'decile', 'person', 'score', 'user_id']);
+    expect(JSON.parse(String(puts[1]!.Body))).toMatchObject({ chosen: summary.chosen, eventKey: 'signedup' });
+  });
+});

@@ -1,0 +1,87 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { CfnResource } from 'aws-cdk-lib/core';
+import type { SegmentLakeStack } from '../../lib/segment-lake-stack';
+import { synthStack } from '../support/stack';
+
+describe('the intent job on AWS (synth)', () => {
+  let stack: SegmentLakeStack;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, template } = synthStack());
+  });
+
+  const definition = () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const id = stack.resolve((stack.intent.stateMachine.node.defaultChild as CfnResource).logicalId);
+    const body = machines[id as string]!.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] };
+    return JSON.parse(body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
+  };
+
+  it('plans with a Lambda, UNLOADs the three feature sets with Athena, then trains and scores with a Lambda', () => {
+    const { States, StartAt, QueryLanguage } = definition();
+
+    expect(QueryLanguage).toBe('JSONata');
+    expect(StartAt).toBe('PlanFeatures');
+    expect(States.PlanFeatures).toMatchObject({
+      Type: 'Task',
+      Next: 'UnloadFeatures',
+      Assign: { plan: '{% $states.result.Payload %}' },
+    });
+    expect(States.UnloadFeatures).toMatchObject({
+      Type: 'Map',
+      Items: '{% $states.input.unloads %}',
+      MaxConcurrency: 3,
+      Next: 'TrainAndScore',
+    });
+    expect(States.UnloadFeatures.ItemProcessor.States.UnloadFeatureSet).toMatchObject({
+      Resource: expect.stringMatching(/states:::athena:startQueryExecution\.sync$/),
+      Arguments: { QueryString: '{% $states.input.sql %}' },
+    });
+    expect(States.TrainAndScore).toMatchObject({
+      Type: 'Task',
+      End: true,
+      Arguments: expect.objectContaining({ Payload: '{% $plan %}' }),
+    });
+  });
+
+  it('gives the scoring function the time and memory to train, and each function only its prefixes', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Intent scores, step 3'),
+      Timeout: 900,
+      MemorySize: 3008,
+    });
+    const actions = (roleId: string) =>
+      Object.entries(template.findResources('AWS::IAM::Policy'))
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))
+        .flatMap(([, p]) =>
+          p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) =>
+            [s.Action].flat(),
+          ),
+        )
+        .sort();
+    const scoreRole = stack.resolve(
+      (stack.intent.score.role.node.defaultChild as CfnResource).logicalId,
+    ) as string;
+    expect(actions(scoreRole)).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+  });
+
+  it('catalogs the scores with partition projection by customer, event key and date', () => {
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: 'scores',
+        PartitionKeys: [
+          { Name: 'customer_id', Type: 'string' },
+          { Name: 'event_key', Type: 'string' },
+          { Name: 'as_of', Type: 'date' },
+        ],
+        Parameters: Match.objectLike({ 'projection.enabled': 'true', 'projection.as_of.type': 'date' }),
+      }),
+    });
+  });
+});
