@@ -21,19 +21,26 @@ export interface LandedLine {
   record: Record<string, unknown>;
 }
 
-/** The keys (relative to the lake root) of an area's landed objects, in a stable order. */
-export function lakeObjectKeys(lakeRoot: string, area: LakeArea): string[] {
+/** Every file below `dir` whose name `accept`s, as full paths, in a stable order; none if it is missing. */
+export function filesUnder(dir: string, accept: (name: string) => boolean): string[] {
   const out: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
+  const walk = (at: string) => {
+    if (!existsSync(at)) return;
+    for (const name of readdirSync(at).sort()) {
+      const path = join(at, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.gz')) out.push(relative(lakeRoot, path));
+      else if (accept(name)) out.push(path);
     }
   };
-  walk(join(lakeRoot, area));
+  walk(dir);
   return out;
+}
+
+/** The keys (relative to the lake root) of an area's landed objects, in a stable order. */
+export function lakeObjectKeys(lakeRoot: string, area: LakeArea): string[] {
+  return filesUnder(join(lakeRoot, area), (name) => name.endsWith('.gz')).map((path) =>
+    relative(lakeRoot, path),
+  );
 }
 
 /** Every line of every gzip file under `<lakeRoot>/<area>`, with the key of the file it is in. */

@@ -5,8 +5,10 @@ import {
   addDays,
   type FeatureSpec,
   featureColumns,
-  featureName,
+  featureLists,
   featuresSql,
+  intentCutoffs,
+  TOP_FEATURES,
   topEventKeysSql,
   topPagePathsSql,
 } from '../contract/sql/intent-sql';
@@ -46,8 +48,6 @@ export interface IntentPlan {
   unloads: FeatureUnload[];
 }
 
-const TOP_K = 10;
-
 /**
  * The first step of an intent run on AWS: fold the event, find the dates (as `npm run intent` does)
  * and the customer's most frequent events and pages with Athena, and write the three feature
@@ -69,25 +69,19 @@ export async function planIntent(
   ).rows[0]?.d;
   if (!latest) throw new Error(`no events of ${request.customer} in events_curated`);
   const asOf = request.asOf ?? addDays(String(latest), 1);
-  const validationCutoff = addDays(asOf, -request.horizonDays);
-  const trainingCutoff = addDays(validationCutoff, -request.horizonDays);
-  const keys = (
-    await athenaQuery(topEventKeysSql(table, request.customer, trainingCutoff, TOP_K + 1), athena)
-  ).rows
-    .map((r) => String(r.event_key))
-    .filter((k) => k !== name.key)
-    .slice(0, TOP_K);
-  const seen = new Set(keys.map((k) => featureName('key', k)));
-  const pages = (
-    await athenaQuery(topPagePathsSql('athena', table, request.customer, trainingCutoff, TOP_K), athena)
-  ).rows
-    .map((r) => String(r.path))
-    .filter((p) => {
-      const n = featureName('page', p);
-      const fresh = !seen.has(n);
-      seen.add(n);
-      return fresh;
-    });
+  const { trainingCutoff, validationCutoff } = intentCutoffs(asOf, request.horizonDays);
+  const { eventKeys: keys, pagePaths: pages } = featureLists(
+    (
+      await athenaQuery(topEventKeysSql(table, request.customer, trainingCutoff, TOP_FEATURES + 1), athena)
+    ).rows.map((r) => String(r.event_key)),
+    (
+      await athenaQuery(
+        topPagePathsSql('athena', table, request.customer, trainingCutoff, TOP_FEATURES),
+        athena,
+      )
+    ).rows.map((r) => String(r.path)),
+    name.key,
+  );
   const runId = randomUUID();
   const spec = (cutoff: string): FeatureSpec => ({
     customerId: request.customer,

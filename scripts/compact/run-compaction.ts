@@ -20,7 +20,7 @@ import { CURATED_AREA, CURATED_FILE, curatedPartitionPath } from '../../lambdas/
 import { duckdbIncoming, duckdbMergedPartitions } from '../../lambdas/contract/sql/curated-sql';
 import { literal } from '../../lambdas/contract/sql/sql-text';
 import { CUSTOMER_ID_PATTERN } from '../../lambdas/core/keys/tokens';
-import { lakeObjectKeys } from '../../local/read-lake';
+import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
 
 /**
  * `npm run compact`: the landing objects not taken yet, merged into the curated table (DuckDB).
@@ -216,17 +216,7 @@ async function compactRound(
 
 /** Every curated Parquet file. */
 export function curatedFiles(lakeRoot: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name === CURATED_FILE) out.push(path);
-    }
-  };
-  walk(join(lakeRoot, CURATED_AREA));
-  return out;
+  return filesUnder(join(lakeRoot, CURATED_AREA), (name) => name === CURATED_FILE);
 }
 
 function readState(lakeRoot: string): Set<string> {

@@ -5,8 +5,10 @@ import {
   addDays,
   type FeatureSpec,
   featureColumns,
-  featureName,
+  featureLists,
   featuresSql,
+  intentCutoffs,
+  TOP_FEATURES,
   topEventKeysSql,
   topPagePathsSql,
 } from '../../lambdas/contract/sql/intent-sql';
@@ -61,8 +63,6 @@ const LOOKBACK_DAYS = 30;
 const HORIZON_DAYS = 14;
 // Training on more than 50,000 users buys little AUC and costs minutes in the forest (ml-cart).
 const MAX_TRAINING_USERS = 50_000;
-// Count features for the customer's 10 most frequent events and 10 most visited pages.
-const TOP_K = 10;
 
 /**
  * Lookalike intent scores for one customer and conversion event, over the local curated table:
@@ -93,25 +93,18 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
         `${options.customer} has no "${name.canonical}" events (key ${eventKey}) to learn from`,
       );
     const asOf = options.asOf ?? addDays(String(latest.d), 1);
-    const validationCutoff = addDays(asOf, -horizonDays);
-    const trainingCutoff = addDays(validationCutoff, -horizonDays);
+    const { trainingCutoff, validationCutoff } = intentCutoffs(asOf, horizonDays);
 
     step('choosing features');
-    const keys = (await lake.query(topEventKeysSql(table, options.customer, trainingCutoff, TOP_K + 1))).rows
-      .map((r) => String(r.event_key))
-      .filter((k) => k !== eventKey)
-      .slice(0, TOP_K);
-    const seen = new Set(keys.map((k) => featureName('key', k)));
-    const pages = (
-      await lake.query(topPagePathsSql('duckdb', table, options.customer, trainingCutoff, TOP_K))
-    ).rows
-      .map((r) => String(r.path))
-      .filter((p) => {
-        const n = featureName('page', p);
-        if (seen.has(n)) return false;
-        seen.add(n);
-        return true;
-      });
+    const { eventKeys: keys, pagePaths: pages } = featureLists(
+      (await lake.query(topEventKeysSql(table, options.customer, trainingCutoff, TOP_FEATURES + 1))).rows.map(
+        (r) => String(r.event_key),
+      ),
+      (
+        await lake.query(topPagePathsSql('duckdb', table, options.customer, trainingCutoff, TOP_FEATURES))
+      ).rows.map((r) => String(r.path)),
+      eventKey,
+    );
     const spec = (cutoff: string): FeatureSpec => ({
       customerId: options.customer,
       eventKey,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
@@ -10,7 +10,7 @@ import {
   duckdbDerivedViews,
   duckdbScoresView,
 } from '../../lambdas/contract/sql/duckdb-lake-sql';
-import { lakeObjectKeys } from '../../local/read-lake';
+import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
 import { curatedFiles } from '../compact/run-compaction';
 
 /** A statement query will not run: it could change something. */
@@ -20,18 +20,7 @@ const READING = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN]);
 
 /** The intent scores' Parquet files. */
 export function scoreFiles(lakeRoot: string): string[] {
-  const root = join(lakeRoot, SCORES_AREA);
-  if (!existsSync(root)) return [];
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name === SCORES_FILE) out.push(path);
-    }
-  };
-  walk(root);
-  return out;
+  return filesUnder(join(lakeRoot, SCORES_AREA), (name) => name === SCORES_FILE);
 }
 
 /** A query's answer: its column names, and its rows as JSON-safe values (big integers as text). */

@@ -143,3 +143,35 @@ export function featureColumns(spec: Pick<FeatureSpec, 'eventKeys' | 'pagePaths'
     ...spec.pagePaths.map((p) => featureName('page', p)),
   ];
 }
+
+/** Count features for the customer's 10 most frequent event keys and 10 most visited pages. */
+export const TOP_FEATURES = 10;
+
+/**
+ * The feature lists from the answers of topEventKeysSql (asked for one more than needed) and
+ * topPagePathsSql: the conversion's own key left out (it is the label), one column per name.
+ */
+export function featureLists(
+  keys: string[],
+  pages: string[],
+  eventKey: string,
+): Pick<FeatureSpec, 'eventKeys' | 'pagePaths'> {
+  const eventKeys = keys.filter((k) => k !== eventKey).slice(0, TOP_FEATURES);
+  const seen = new Set(eventKeys.map((k) => featureName('key', k)));
+  const pagePaths = pages.filter((p) => {
+    const name = featureName('page', p);
+    const fresh = !seen.has(name);
+    seen.add(name);
+    return fresh;
+  });
+  return { eventKeys, pagePaths };
+}
+
+/** A run's cutoffs: validation one horizon before the scoring date, training one more before. */
+export function intentCutoffs(
+  asOf: string,
+  horizonDays: number,
+): { trainingCutoff: string; validationCutoff: string } {
+  const validationCutoff = addDays(asOf, -horizonDays);
+  return { validationCutoff, trainingCutoff: addDays(validationCutoff, -horizonDays) };
+}
