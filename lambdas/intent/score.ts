@@ -4,8 +4,8 @@ import { scoresPath } from '../contract/curated-table';
 import { fitAndScore } from '../core/intent/fit-and-score';
 import type { IntentPlan } from './plan';
 
-// Users a model trains on at most: 50,000 rows × 25 features train the forest within the function's
-// 15-minute limit with room; above it a seeded sample trains, and the report says so.
+// Users the logistic regression trains on at most (the forest: 10,000, FOREST_MAX_USERS), well within
+// the function's 15-minute limit; above it a seeded sample trains, and the summary says so.
 export const MAX_TRAINING_USERS = 50_000;
 
 /** Where each run's whole report goes, as JSON. */
