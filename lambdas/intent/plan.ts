@@ -9,8 +9,10 @@ import {
   featuresSql,
   intentCutoffs,
   TOP_FEATURES,
+  TOP_TRAIT_VALUES,
   topEventKeysSql,
   topPagePathsSql,
+  topTraitValuesSql,
 } from '../contract/sql/intent-sql';
 import { literal } from '../contract/sql/sql-text';
 import { CUSTOMER_ID_PATTERN } from '../core/keys/tokens';
@@ -70,7 +72,7 @@ export async function planIntent(
   if (!latest) throw new Error(`no events of ${request.customer} in events_curated`);
   const asOf = request.asOf ?? addDays(String(latest), 1);
   const { trainingCutoff, validationCutoff } = intentCutoffs(asOf, request.horizonDays);
-  const { eventKeys: keys, pagePaths: pages } = featureLists(
+  const lists = featureLists(
     (
       await athenaQuery(topEventKeysSql(table, request.customer, trainingCutoff, TOP_FEATURES + 1), athena)
     ).rows.map((r) => String(r.event_key)),
@@ -80,6 +82,15 @@ export async function planIntent(
         athena,
       )
     ).rows.map((r) => String(r.path)),
+    (
+      await athenaQuery(
+        topTraitValuesSql('athena', table, request.customer, trainingCutoff, TOP_TRAIT_VALUES),
+        athena,
+      )
+    ).rows.map((r) => ({
+      trait: String(r.trait),
+      value: String(r.value),
+    })),
     name.key,
   );
   const runId = randomUUID();
@@ -89,8 +100,7 @@ export async function planIntent(
     cutoff,
     lookbackDays: request.lookbackDays,
     horizonDays: request.horizonDays,
-    eventKeys: keys,
-    pagePaths: pages,
+    ...lists,
   });
   const unload = (unloadName: FeatureUnload['name'], cutoff: string): FeatureUnload => {
     const prefix = `intent/_features/${runId}/${unloadName}/`;
@@ -111,7 +121,7 @@ export async function planIntent(
     validationCutoff,
     lookbackDays: request.lookbackDays,
     horizonDays: request.horizonDays,
-    columns: featureColumns({ eventKeys: keys, pagePaths: pages }),
+    columns: featureColumns(lists),
     unloads: [
       unload('training', trainingCutoff),
       unload('validation', validationCutoff),

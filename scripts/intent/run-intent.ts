@@ -9,8 +9,10 @@ import {
   featuresSql,
   intentCutoffs,
   TOP_FEATURES,
+  TOP_TRAIT_VALUES,
   topEventKeysSql,
   topPagePathsSql,
+  topTraitValuesSql,
 } from '../../lambdas/contract/sql/intent-sql';
 import { literal } from '../../lambdas/contract/sql/sql-text';
 import { fitAndScore, sampleRows } from '../../lambdas/core/intent/fit-and-score';
@@ -96,13 +98,21 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
     const { trainingCutoff, validationCutoff } = intentCutoffs(asOf, horizonDays);
 
     step('choosing features');
-    const { eventKeys: keys, pagePaths: pages } = featureLists(
+    const lists = featureLists(
       (await lake.query(topEventKeysSql(table, options.customer, trainingCutoff, TOP_FEATURES + 1))).rows.map(
         (r) => String(r.event_key),
       ),
       (
         await lake.query(topPagePathsSql('duckdb', table, options.customer, trainingCutoff, TOP_FEATURES))
       ).rows.map((r) => String(r.path)),
+      (
+        await lake.query(
+          topTraitValuesSql('duckdb', table, options.customer, trainingCutoff, TOP_TRAIT_VALUES),
+        )
+      ).rows.map((r) => ({
+        trait: String(r.trait),
+        value: String(r.value),
+      })),
       eventKey,
     );
     const spec = (cutoff: string): FeatureSpec => ({
@@ -111,10 +121,9 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
       cutoff,
       lookbackDays,
       horizonDays,
-      eventKeys: keys,
-      pagePaths: pages,
+      ...lists,
     });
-    const columns = featureColumns({ eventKeys: keys, pagePaths: pages });
+    const columns = featureColumns(lists);
     const matrix = (rows: FeatureRow[]) => rows.map((r) => columns.map((c) => Number(r[c] ?? 0)));
     const labels = (rows: FeatureRow[]) => rows.map((r) => Number(r.label));
     const features = async (cutoff: string) =>

@@ -177,13 +177,19 @@ describe('the intent feature SQL', () => {
     horizonDays: 14,
     eventKeys: ['productviewed'],
     pagePaths: ['/pricing'],
+    traitValues: [{ trait: 'plan', value: 'trial' }],
   };
 
   it('is one text for both engines but for how a JSON field is read', () => {
     const duck = featuresSql('duckdb', (n) => n, spec);
     const athena = featuresSql('athena', (n) => n, spec);
 
-    expect(athena.replace(/json_extract_scalar/g, 'json_extract_string')).toBe(duck);
+    expect(
+      athena.replace(/json_extract_scalar/g, 'json_extract_string').replace(/\$\["(\w+)"\]/g, '$."$1"'),
+    ).toBe(duck);
+    expect(duck).toContain(
+      `json_extract_string(e.traits, '$."plan"') = 'trial' THEN 1 ELSE 0 END) AS trait_plan_trial`,
+    );
     // Features before the cutoff, the label in the horizon after it, nothing else.
     expect(duck).toContain(`"timestamp" < TIMESTAMP '2026-03-01 00:00:00'`);
     expect(duck).toContain(

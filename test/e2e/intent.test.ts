@@ -61,6 +61,8 @@ describe('intent scores on simulated customers', () => {
     expect(withSignal.validationAuc).toBeGreaterThanOrEqual(0.75);
     expect(withSignal.deciles[0]!.lift).toBeGreaterThanOrEqual(3);
     expect(withSignal.strongest[0]!.feature).toBe(featureName('page', '/pricing'));
+    // Trait values from identify calls are features too.
+    expect(withSignal.features).toEqual(expect.arrayContaining(['trait_plan_trial', 'trait_plan_free']));
     // A time split: trained a horizon before it was validated, scored a horizon after.
     expect([withSignal.trainingCutoff, withSignal.validationCutoff, withSignal.asOf]).toEqual([
       '2026-03-04',
@@ -93,6 +95,7 @@ describe('intent scores on simulated customers', () => {
             horizonDays: 14,
             eventKeys: [onboarding],
             pagePaths: [],
+            traitValues: [],
           }),
         )
       ).rows;

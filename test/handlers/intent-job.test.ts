@@ -39,6 +39,13 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
           ['/', '200'],
         ],
       ],
+      [
+        /map_keys/,
+        [
+          ['trait', 'value', 'n'],
+          ['plan', 'trial', '40'],
+        ],
+      ],
     ];
     let current = '';
     athena.on(StartQueryExecutionCommand).callsFake(({ QueryString }: { QueryString: string }) => {
@@ -74,6 +81,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     expect(plan.columns).toContain('key_productviewed');
     expect(plan.columns).not.toContain('key_signedup');
     expect(plan.columns).toContain('page_pricing');
+    expect(plan.columns).toContain('trait_plan_trial');
     expect(plan.unloads.map((u) => [u.name, u.cutoff])).toEqual([
       ['training', '2026-03-04'],
       ['validation', '2026-03-18'],

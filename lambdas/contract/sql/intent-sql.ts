@@ -19,6 +19,8 @@ export interface FeatureSpec {
   eventKeys: string[];
   /** Its most visited page paths before the cutoff, one count feature each. */
   pagePaths: string[];
+  /** Its most frequent trait values (from identify calls) before the cutoff, one 0/1 feature each. */
+  traitValues: { trait: string; value: string }[];
 }
 
 /** `YYYY-MM-DD` shifted by whole days. */
@@ -32,8 +34,12 @@ const jsonText = (dialect: Dialect, column: string, path: string) =>
     ? `json_extract_string(${column}, ${literal(path)})`
     : `json_extract_scalar(${column}, ${literal(path)})`;
 
+/** A JSON path to one key, quoted so any key name is safe, as each engine writes it. */
+const keyPath = (dialect: Dialect, key: string) =>
+  dialect === 'duckdb' ? `$."${key.replace(/"/g, '')}"` : `$["${key.replace(/"/g, '')}"]`;
+
 /** A column name for a feature: letters, digits and `_`, prefixed. */
-export function featureName(prefix: 'key' | 'page', value: string): string {
+export function featureName(prefix: 'key' | 'page' | 'trait', value: string): string {
   const slug =
     value
       .toLowerCase()
@@ -72,6 +78,38 @@ GROUP BY 1 ORDER BY n DESC, path LIMIT ${Math.floor(k)}`;
 }
 
 /**
+ * The customer's most frequent scalar trait values (`plan = trial`) on identify calls before `cutoff`.
+ * Only here do the engines differ beyond a function name: the keys of a JSON object are listed by
+ * `json_keys` in DuckDB and by a cast to a map in Athena.
+ */
+export function topTraitValuesSql(
+  dialect: Dialect,
+  table: (name: string) => string,
+  customerId: string,
+  cutoff: string,
+  k: number,
+): string {
+  const keys =
+    dialect === 'duckdb'
+      ? `SELECT traits, unnest(json_keys(traits)) AS trait FROM ${table(CURATED_TABLE)} WHERE`
+      : `SELECT traits, trait FROM ${table(CURATED_TABLE)} CROSS JOIN UNNEST(map_keys(CAST(json_parse(traits) AS map(varchar, json)))) AS t(trait) WHERE`;
+  const value =
+    dialect === 'duckdb'
+      ? `json_extract_string(traits, '$."' || replace(trait, '"', '') || '"')`
+      : `json_extract_scalar(traits, '$["' || replace(trait, '"', '') || '"]')`;
+  const scalar =
+    dialect === 'duckdb'
+      ? `json_type(traits, '$."' || replace(trait, '"', '') || '"') IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')`
+      : 'true';
+  return `SELECT trait, value, count(*) AS n FROM (
+  SELECT trait, ${value} AS value FROM (
+    ${keys} customer_id = ${literal(customerId)} AND "timestamp" < ${at(cutoff)} AND type = 'identify' AND traits IS NOT NULL
+  ) AS k WHERE ${scalar}
+) AS v WHERE value IS NOT NULL
+GROUP BY trait, value ORDER BY n DESC, trait, value LIMIT ${Math.floor(k)}`;
+}
+
+/**
  * One row per person active in the look-back window before the cutoff who had not converted before
  * it: the features, then `label` (1 when the person performs the event within the horizon).
  */
@@ -90,9 +128,14 @@ export function featuresSql(dialect: Dialect, table: (name: string) => string, s
       (p) =>
         `count_if(${recent} AND e.type = 'page' AND e.path = ${literal(p)}) AS ${featureName('page', p)}`,
     ),
+    // A trait value the person has had on any identify call before the cutoff.
+    ...spec.traitValues.map(
+      ({ trait, value }) =>
+        `max(CASE WHEN e.type = 'identify' AND ${jsonText(dialect, 'e.traits', keyPath(dialect, trait))} = ${literal(value)} THEN 1 ELSE 0 END) AS ${featureName('trait', `${trait}_${value}`)}`,
+    ),
   ];
   return `WITH e AS (
-  SELECT ${PERSON} AS person, user_id, anonymous_id, event_key, type, "timestamp" AS event_at, ${path} AS path
+  SELECT ${PERSON} AS person, user_id, anonymous_id, event_key, type, "timestamp" AS event_at, ${path} AS path, traits
   FROM ${source}
   WHERE customer_id = ${customer} AND "timestamp" < ${at(spec.cutoff)} AND ${PERSON} IS NOT NULL
 ),
@@ -132,7 +175,7 @@ ORDER BY p.person`;
 }
 
 /** The columns of featuresSql's rows that are features (all but the identities and `label`). */
-export function featureColumns(spec: Pick<FeatureSpec, 'eventKeys' | 'pagePaths'>): string[] {
+export function featureColumns(spec: Pick<FeatureSpec, 'eventKeys' | 'pagePaths' | 'traitValues'>): string[] {
   return [
     'events_recent',
     'active_days',
@@ -141,11 +184,14 @@ export function featureColumns(spec: Pick<FeatureSpec, 'eventKeys' | 'pagePaths'
     'sessions',
     ...spec.eventKeys.map((k) => featureName('key', k)),
     ...spec.pagePaths.map((p) => featureName('page', p)),
+    ...spec.traitValues.map(({ trait, value }) => featureName('trait', `${trait}_${value}`)),
   ];
 }
 
 /** Count features for the customer's 10 most frequent event keys and 10 most visited pages. */
 export const TOP_FEATURES = 10;
+/** 0/1 features for its 5 most frequent trait values: a few, as plans and roles are few. */
+export const TOP_TRAIT_VALUES = 5;
 
 /**
  * The feature lists from the answers of topEventKeysSql (asked for one more than needed) and
@@ -154,8 +200,9 @@ export const TOP_FEATURES = 10;
 export function featureLists(
   keys: string[],
   pages: string[],
+  traits: { trait: string; value: string }[],
   eventKey: string,
-): Pick<FeatureSpec, 'eventKeys' | 'pagePaths'> {
+): Pick<FeatureSpec, 'eventKeys' | 'pagePaths' | 'traitValues'> {
   const eventKeys = keys.filter((k) => k !== eventKey).slice(0, TOP_FEATURES);
   const seen = new Set(eventKeys.map((k) => featureName('key', k)));
   const pagePaths = pages.filter((p) => {
@@ -164,7 +211,13 @@ export function featureLists(
     seen.add(name);
     return fresh;
   });
-  return { eventKeys, pagePaths };
+  const traitValues = traits.filter(({ trait, value }) => {
+    const name = featureName('trait', `${trait}_${value}`);
+    const fresh = !seen.has(name);
+    seen.add(name);
+    return fresh;
+  });
+  return { eventKeys, pagePaths, traitValues };
 }
 
 /** A run's cutoffs: validation one horizon before the scoring date, training one more before. */
