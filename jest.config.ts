@@ -8,14 +8,14 @@ const browserTests = hasChromium() || process.env.CI ? [] : ['\\.browser\\.test\
 if (browserTests.length > 0)
   console.warn('Chromium not found: browser tests left out (apt-get install chromium to run them).');
 
-// @middy/core ships ESM only, so it is transformed with the project's own sources.
+// @middy/core, hyparquet and hyparquet-writer ship ESM only, so they are transformed with the project's own sources.
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', ...browserTests],
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', {}] },
-  transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|hyparquet|hyparquet-writer)/)'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/support/capture-logs.ts'],
   testTimeout: 30_000,

@@ -23,7 +23,7 @@ export interface IntentScoringProps {
 /**
  * Intent scores on AWS, the job `npm run intent` runs locally, started on demand with
  * `{"customer": "acme", "event": "signed_up"}` (optionally `asOf`, `lookbackDays`, `horizonDays`):
- * a Lambda plans (dates, features, with Athena), Athena UNLOADs the three feature sets to gzip JSON,
+ * a Lambda plans (dates, features, with Athena), Athena UNLOADs the three feature sets to Parquet,
  * a Lambda trains, validates and scores with the same core as the local command, and the scores land
  * under scores/ — the `scores` table.
  */
@@ -175,7 +175,7 @@ export class IntentScoring extends Construct {
     this.acknowledge(props);
   }
 
-  /** The `scores` table over scores/ (gzip JSON lines on AWS), partitions projected, no crawler. */
+  /** The `scores` table over scores/ (Parquet, as locally), partitions projected, no crawler. */
   private scoresTable(props: IntentScoringProps): void {
     new glue.CfnTable(this, 'ScoresTable', {
       catalogId: Stack.of(this).account,
@@ -184,7 +184,7 @@ export class IntentScoring extends Construct {
         name: SCORES_TABLE,
         tableType: 'EXTERNAL_TABLE',
         parameters: {
-          classification: 'json',
+          classification: 'parquet',
           'projection.enabled': 'true',
           'projection.customer_id.type': 'injected',
           'projection.event_key.type': 'injected',
@@ -201,9 +201,9 @@ export class IntentScoring extends Construct {
         storageDescriptor: {
           location: `s3://${props.lake.bucketName}/${SCORES_AREA}/`,
           columns: SCORES_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
-          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
         },
       },
     });

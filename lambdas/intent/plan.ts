@@ -53,7 +53,7 @@ export interface IntentPlan {
 /**
  * The first step of an intent run on AWS: fold the event, find the dates (as `npm run intent` does)
  * and the customer's most frequent events and pages with Athena, and write the three feature
- * queries as UNLOADs to gzip JSON under the run's prefix — the state machine runs them.
+ * queries as UNLOADs to Parquet under the run's prefix — the state machine runs them.
  */
 export async function planIntent(
   input: unknown,
@@ -108,7 +108,7 @@ export async function planIntent(
       name: unloadName,
       cutoff,
       prefix,
-      sql: `UNLOAD (${featuresSql('athena', table, spec(cutoff))}) TO ${literal(`s3://${bucket}/${prefix}`)} WITH (format = 'JSON', compression = 'GZIP')`,
+      sql: `UNLOAD (${featuresSql('athena', table, spec(cutoff))}) TO ${literal(`s3://${bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
     };
   };
   return {

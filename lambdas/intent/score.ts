@@ -1,5 +1,7 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { scoresPath } from '../contract/curated-table';
 import { fitAndScore } from '../core/intent/fit-and-score';
 import type { IntentPlan } from './plan';
@@ -13,7 +15,14 @@ export const INTENT_REPORTS_PREFIX = 'intent/reports/';
 
 type Row = Record<string, unknown>;
 
-/** Every JSON line of every object UNLOAD wrote under a prefix. */
+/** A Parquet file starts with the magic `PAR1`. */
+const isParquet = (bytes: Buffer) => bytes.subarray(0, 4).toString('latin1') === 'PAR1';
+
+/** Parquet's 64-bit integers arrive as BigInt: as numbers, which every count here fits. */
+const plain = (row: Record<string, unknown>): Row =>
+  Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]));
+
+/** Every row of every object UNLOAD wrote under a prefix: Parquet (the state machine's), or JSON lines. */
 async function readUnloaded(s3: S3Client, bucket: string, prefix: string): Promise<Row[]> {
   const rows: Row[] = [];
   let token: string | undefined;
@@ -24,6 +33,12 @@ async function readUnloaded(s3: S3Client, bucket: string, prefix: string): Promi
     for (const object of page.Contents ?? []) {
       const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
       const bytes = Buffer.from(await body.Body!.transformToByteArray());
+      if (isParquet(bytes)) {
+        const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+        for (const row of await parquetReadObjects({ file }))
+          rows.push(plain(row as Record<string, unknown>));
+        continue;
+      }
       const text = (object.Key ?? '').endsWith('.gz')
         ? gunzipSync(bytes).toString('utf8')
         : bytes.toString('utf8');
@@ -50,7 +65,7 @@ export interface IntentSummary {
 
 /**
  * The last step of an intent run on AWS: the three feature sets UNLOAD wrote, the same modelling as
- * `npm run intent` (lambdas/core/intent), and the scores as gzip JSON lines under the scores prefix
+ * `npm run intent` (lambdas/core/intent), and the scores as Parquet under the scores prefix
  * (the `scores` table), with the whole report as JSON beside them.
  */
 export async function scoreIntent(plan: IntentPlan, s3: S3Client, bucket: string): Promise<IntentSummary> {
@@ -76,23 +91,24 @@ export async function scoreIntent(plan: IntentPlan, s3: S3Client, bucket: string
     maxUsers: MAX_TRAINING_USERS,
     seed: 7,
   });
-  const scoresKey = scoresPath(plan.customer, plan.eventKey, plan.asOf).replace(/\.parquet$/, '.json.gz');
-  const lines = sets.current.map((r, i) =>
-    JSON.stringify({
-      user_id: r.user_id ?? null,
-      anonymous_id: r.anonymous_id ?? null,
-      person: r.person,
-      score: fitted.scores[i],
-      decile: fitted.decile[i],
-    }),
-  );
+  // The same file, columns and layout as `npm run intent` writes locally (hyparquet-writer, snappy).
+  const scoresKey = scoresPath(plan.customer, plan.eventKey, plan.asOf);
+  const text = (column: string) => sets.current.map((r) => (r[column] == null ? null : String(r[column])));
+  const parquet = parquetWriteBuffer({
+    columnData: [
+      { name: 'user_id', data: text('user_id'), type: 'STRING' },
+      { name: 'anonymous_id', data: text('anonymous_id'), type: 'STRING' },
+      { name: 'person', data: text('person'), type: 'STRING' },
+      { name: 'score', data: fitted.scores, type: 'DOUBLE' },
+      { name: 'decile', data: fitted.decile, type: 'INT32' },
+    ],
+  });
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,
       Key: scoresKey,
-      Body: gzipSync(`${lines.join('\n')}\n`),
-      ContentType: 'application/json',
-      ContentEncoding: 'gzip',
+      Body: new Uint8Array(parquet),
+      ContentType: 'application/vnd.apache.parquet',
     }),
   );
   // Not beside the scores: the scores table reads every object under their prefix as rows.

@@ -1,4 +1,6 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   AthenaClient,
   GetQueryExecutionCommand,
@@ -6,7 +8,10 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { mockClient } from 'aws-sdk-client-mock';
+import { parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { seededRandom } from '../../lambdas/core/common/seeded-random';
 import { type IntentPlan, planIntent } from '../../lambdas/intent/plan';
 import { scoreIntent } from '../../lambdas/intent/score';
@@ -90,7 +95,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     for (const u of plan.unloads) {
       expect(u.sql).toMatch(/^UNLOAD \(WITH e AS/);
       expect(u.sql).toContain(
-        `TO 's3://lake-bucket/intent/_features/${plan.runId}/${u.name}/' WITH (format = 'JSON', compression = 'GZIP')`,
+        `TO 's3://lake-bucket/intent/_features/${plan.runId}/${u.name}/' WITH (format = 'PARQUET', compression = 'SNAPPY')`,
       );
       expect(u.sql).toContain('json_extract_scalar(properties');
       expect(u.sql).toContain('FROM "lake_db"."events_curated"');
@@ -141,9 +146,20 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     s3.on(ListObjectsV2Command).callsFake(({ Prefix }: { Prefix: string }) => ({
       Contents: [{ Key: `${Prefix}part-0.gz` }],
     }));
+    // As Athena's UNLOAD writes them: Parquet, counts as 64-bit integers.
     s3.on(GetObjectCommand).callsFake(({ Key }: { Key: string }) => {
-      const name = Key.split('/')[3]!;
-      const body = gzipSync(sets[name]!.map((r) => JSON.stringify(r)).join('\n'));
+      const rows = sets[Key.split('/')[3]!]!;
+      const column = (name: string) => rows.map((r) => r[name] as never);
+      const body = parquetWriteBuffer({
+        columnData: [
+          { name: 'person', data: column('person'), type: 'STRING' },
+          { name: 'user_id', data: column('user_id'), type: 'STRING' },
+          { name: 'anonymous_id', data: column('anonymous_id'), type: 'STRING' },
+          { name: 'x', data: rows.map((r) => BigInt(r.x as number)), type: 'INT64' },
+          { name: 'noise', data: rows.map((r) => BigInt(r.noise as number)), type: 'INT64' },
+          { name: 'label', data: column('label'), type: 'INT32' },
+        ],
+      });
       return { Body: { transformToByteArray: async () => new Uint8Array(body) } };
     });
 
@@ -152,17 +168,35 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     expect(summary.validationAuc).toBeGreaterThan(0.7);
     expect(summary).toMatchObject({
       scored: 300,
-      scoresKey: 'scores/customer_id=acme/event_key=signedup/as_of=2026-04-01/scores.json.gz',
+      scoresKey: 'scores/customer_id=acme/event_key=signedup/as_of=2026-04-01/scores.parquet',
       reportKey: 'intent/reports/customer_id=acme/event_key=signedup/as_of=2026-04-01/report.json',
     });
     const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    const scores = gunzipSync(puts[0]!.Body as Buffer)
-      .toString('utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const written = puts[0]!.Body as Uint8Array;
+    const scores = (await parquetReadObjects({
+      file: written.buffer.slice(0, written.byteLength) as ArrayBuffer,
+    })) as {
+      decile: number;
+    }[];
     expect(scores).toHaveLength(300);
     expect(new Set(scores.map((s) => s.decile))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    // The file reads in DuckDB as the local scores table's files do.
+    const dir = mkdtempSync(join(tmpdir(), 'scores-'));
+    try {
+      writeFileSync(join(dir, 'scores.parquet'), written);
+      const db = await DuckDBInstance.create(':memory:');
+      const duck = await db.connect();
+      const [row] = (
+        await duck.runAndReadAll(
+          `SELECT count(*) AS n, min(decile) AS top, typeof(any_value(score)) AS t FROM '${dir}/scores.parquet'`,
+        )
+      ).getRowObjectsJson();
+      duck.closeSync();
+      db.closeSync();
+      expect(row).toEqual({ n: '300', top: 1, t: 'DOUBLE' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(Object.keys(scores[0]).sort()).toEqual(['anonymous_id', 'decile', 'person', 'score', 'user_id']);
     expect(JSON.parse(String(puts[1]!.Body))).toMatchObject({ chosen: summary.chosen, eventKey: 'signedup' });
   });
