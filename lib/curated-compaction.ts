@@ -24,6 +24,7 @@ import {
   athenaPlanBatch,
   SQL_TOKENS,
 } from '../lambdas/contract/sql/curated-sql';
+import { nagText } from './nag-text';
 
 export interface CuratedCompactionProps {
   readonly lake: s3.IBucket;
@@ -215,19 +216,6 @@ export class CuratedCompaction extends Construct {
     for (const [finding, reason] of Object.entries(reasons))
       Validations.of(this.stateMachine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
   }
-}
-
-/**
- * A resolved value as cdk-nag writes it into a finding's id: joined parts, a Ref as `<Name>`, a GetAtt
- * as `<Id.Attr>`, any other intrinsic as JSON.
- */
-export function nagText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string; 'Fn::GetAtt'?: [string, string] };
-  if (v['Fn::Join']) return v['Fn::Join'][1].map((part) => nagText(part)).join(v['Fn::Join'][0]);
-  if (v.Ref) return `<${v.Ref}>`;
-  if (v['Fn::GetAtt']) return `<${v['Fn::GetAtt'].join('.')}>`;
-  return JSON.stringify(value);
 }
 
 /**

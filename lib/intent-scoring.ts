@@ -8,8 +8,8 @@ import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } fr
 import { Construct } from 'constructs';
 import { SCORES_AREA, SCORES_COLUMNS, SCORES_TABLE } from '../lambdas/contract/curated-table';
 import type { IntentEnvironment } from '../lambdas/contract/environment';
-import { nagText } from './curated-compaction';
 import { HouseFunction } from './house-function';
+import { nagText } from './nag-text';
 
 export interface IntentScoringProps {
   readonly lake: s3.IBucket;
