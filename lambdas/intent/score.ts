@@ -76,13 +76,6 @@ export async function scoreIntent(plan: IntentPlan, s3: S3Client, bucket: string
   ) as Record<'training' | 'validation' | 'current', Row[]>;
   const matrix = (rows: Row[]) => rows.map((r) => plan.columns.map((c) => Number(r[c] ?? 0)));
   const labels = (rows: Row[]) => rows.map((r) => Number(r.label ?? 0));
-  for (const name of ['training', 'validation'] as const) {
-    const converted = labels(sets[name]).reduce((a, b) => a + b, 0);
-    if (converted === 0 || converted === sets[name].length)
-      throw new Error(
-        `the ${name} cutoff has ${sets[name].length} users and ${converted} conversions: a model needs both`,
-      );
-  }
   const fitted = fitAndScore({
     columns: plan.columns,
     training: { rows: matrix(sets.training), labels: labels(sets.training) },
@@ -130,8 +123,8 @@ export async function scoreIntent(plan: IntentPlan, s3: S3Client, bucket: string
     validationAuc: fitted.validationAuc,
     topDecileLift: fitted.deciles[0]!.lift,
     scored: sets.current.length,
-    trainingUsers: Math.min(sets.training.length, MAX_TRAINING_USERS),
-    ...(sets.training.length > MAX_TRAINING_USERS ? { sampledFrom: sets.training.length } : {}),
+    trainingUsers: fitted.training.users,
+    ...(fitted.training.sampledFrom ? { sampledFrom: fitted.training.sampledFrom } : {}),
     scoresKey,
     reportKey,
   };

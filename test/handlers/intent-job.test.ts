@@ -26,7 +26,13 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
 
   it('plans: folds the event, dates the cutoffs, and writes three UNLOADs of the Athena feature SQL', async () => {
     const answers: [RegExp, string[][]][] = [
-      [/max\(event_date\)/, [['d'], ['2026-03-31']]],
+      [
+        /max\(event_date\)/,
+        [
+          ['d', 'conversions'],
+          ['2026-03-31', '50'],
+        ],
+      ],
       [
         /GROUP BY event_key/,
         [

@@ -1,3 +1,4 @@
+import { seededRandom } from '../common/seeded-random';
 import { auc, type DecileRow, decileOf, deciles, rocCurve } from './metrics';
 import { type Model, trainForest, trainLogistic } from './models';
 
@@ -24,6 +25,9 @@ export interface FitInput {
 }
 
 export interface FitResult {
+  /** Users the models trained on, and how many there were when a sample was drawn. */
+  training: { users: number; converted: number; sampledFrom?: number };
+  validation: { users: number; converted: number };
   models: { name: string; auc: number }[];
   chosen: string;
   validationAuc: number;
@@ -41,6 +45,17 @@ export interface FitResult {
  */
 export function fitAndScore(input: FitInput): FitResult {
   const { training, validation } = input;
+  const count = (labels: number[]) => labels.reduce((a, b) => a + b, 0);
+  for (const [what, set] of [
+    ['training', training],
+    ['validation', validation],
+  ] as const) {
+    const converted = count(set.labels);
+    if (converted === 0 || converted === set.labels.length)
+      throw new Error(
+        `the ${what} cutoff has ${set.labels.length} eligible users and ${converted} conversions: a model needs both (more history, or another as-of date)`,
+      );
+  }
   const train = sampleLabelled(training, input.maxUsers, input.seed);
   const candidates: [string, (rows: number[][], y: number[]) => Model][] = [
     ['logistic', (x, y) => trainLogistic(x, y)],
@@ -65,6 +80,12 @@ export function fitAndScore(input: FitInput): FitResult {
   const final = best.trainKind(latest.rows, latest.labels);
   const scores = final.predict(input.current);
   return {
+    training: {
+      users: train.labels.length,
+      converted: count(train.labels),
+      ...(training.labels.length > train.labels.length ? { sampledFrom: training.labels.length } : {}),
+    },
+    validation: { users: validation.labels.length, converted: count(validation.labels) },
     models: results.map((r) => ({ name: r.model.name, auc: r.auc })),
     chosen: best.model.name,
     validationAuc: best.auc,
@@ -95,16 +116,10 @@ function sampleLabelled(data: LabelledRows, max: number, seed: number): Labelled
 /** At most `max` rows, a seeded sample when there are more (the same run picks the same users). */
 export function sampleRows<T>(rows: T[], max: number, seed: number): T[] {
   if (rows.length <= max) return rows;
-  let state = seed >>> 0 || 1;
-  const next = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const copy = [...rows];
   for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
+    const j = Math.floor(random() * (i + 1));
     [copy[i], copy[j]] = [copy[j]!, copy[i]!];
   }
   return copy.slice(0, max);

@@ -1,0 +1,106 @@
+import type { Dialect } from '../../contract/sql/curated-sql';
+import {
+  addDays,
+  type FeatureSpec,
+  featureColumns,
+  featureLists,
+  intentCutoffs,
+  TOP_FEATURES,
+  TOP_TRAIT_VALUES,
+  topEventKeysSql,
+  topPagePathsSql,
+  topTraitValuesSql,
+} from '../../contract/sql/intent-sql';
+import { literal } from '../../contract/sql/sql-text';
+import { normalizeEventName } from '../messages/normalize-event-name';
+
+// Features from 30 days of behaviour, a conversion within the next 14: Segment's own predictive
+// traits use similar windows, and 14 days keeps labels observable a fortnight after the fact.
+export const INTENT_DEFAULTS = { lookbackDays: 30, horizonDays: 14 } as const;
+
+/** Runs one reading statement and gives its rows: DuckDB locally, Athena on AWS. */
+export type Ask = (sql: string) => Promise<Record<string, unknown>[]>;
+
+export interface IntentRequest {
+  customer: string;
+  /** The conversion, in any spelling: folded as ingest folds it. */
+  event: string;
+  aliases?: ReadonlyMap<string, string>;
+  /** The scoring date; default: the day after the customer's latest event. */
+  asOf?: string | undefined;
+  lookbackDays?: number;
+  horizonDays?: number;
+}
+
+export interface IntentRunPlan {
+  customer: string;
+  event: string;
+  eventKey: string;
+  asOf: string;
+  trainingCutoff: string;
+  validationCutoff: string;
+  lookbackDays: number;
+  horizonDays: number;
+  /** The feature columns, in the order every matrix uses. */
+  columns: string[];
+  /** The feature query's spec at a cutoff. */
+  spec(cutoff: string): FeatureSpec;
+}
+
+/**
+ * What every intent run decides before it computes a feature, the same locally (`npm run intent`)
+ * and on AWS (the planning function): the folded event, the dates — scoring at `asOf`, validating a
+ * horizon before, training a horizon before that — and the features, from the customer's most
+ * frequent events, pages and trait values before the training cutoff.
+ */
+export async function planIntentRun(
+  ask: Ask,
+  dialect: Dialect,
+  table: (name: string) => string,
+  request: IntentRequest,
+): Promise<IntentRunPlan> {
+  const { customer } = request;
+  const lookbackDays = request.lookbackDays ?? INTENT_DEFAULTS.lookbackDays;
+  const horizonDays = request.horizonDays ?? INTENT_DEFAULTS.horizonDays;
+  const name = normalizeEventName(request.event, request.aliases);
+  const [latest] = await ask(
+    `SELECT CAST(max(event_date) AS varchar) AS d, count_if(event_key = ${literal(name.key)}) AS conversions FROM ${table('events_curated')} WHERE customer_id = ${literal(customer)}`,
+  );
+  if (!latest?.d) throw new Error(`no events of ${customer} in the curated table: run the compaction first`);
+  if (Number(latest.conversions) === 0)
+    throw new Error(`${customer} has no "${name.canonical}" events (key ${name.key}) to learn from`);
+  const asOf = request.asOf ?? addDays(String(latest.d), 1);
+  const { trainingCutoff, validationCutoff } = intentCutoffs(asOf, horizonDays);
+  const lists = featureLists(
+    (await ask(topEventKeysSql(table, customer, trainingCutoff, TOP_FEATURES + 1))).map((r) =>
+      String(r.event_key),
+    ),
+    (await ask(topPagePathsSql(dialect, table, customer, trainingCutoff, TOP_FEATURES))).map((r) =>
+      String(r.path),
+    ),
+    (await ask(topTraitValuesSql(dialect, table, customer, trainingCutoff, TOP_TRAIT_VALUES))).map((r) => ({
+      trait: String(r.trait),
+      value: String(r.value),
+    })),
+    name.key,
+  );
+  return {
+    customer,
+    event: name.canonical,
+    eventKey: name.key,
+    asOf,
+    trainingCutoff,
+    validationCutoff,
+    lookbackDays,
+    horizonDays,
+    columns: featureColumns(lists),
+    spec: (cutoff) => ({
+      customerId: customer,
+      eventKey: name.key,
+      cutoff,
+      lookbackDays,
+      horizonDays,
+      ...lists,
+    }),
+  };
+}
