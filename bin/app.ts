@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_STACK_NAME } from '../lambdas/contract/stack-outputs';
+import { capacityLine } from '../lib/capacity-line';
 import { readStackConfig, settingsFromContext } from '../lib/config';
 import { SegmentLakeStack } from '../lib/segment-lake-stack';
 
@@ -19,10 +20,12 @@ try {
   process.exit(1);
 }
 const stackName = app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME;
-new SegmentLakeStack(app, stackName, {
+const stack = new SegmentLakeStack(app, stackName, {
   config,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   description:
     'Segment destination: HTTP API, authorizer, ingest, Kinesis/Firehose to an S3 lake, Athena catalog',
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// On stderr, so `cdk synth` can still pipe the template.
+process.stderr.write(`${capacityLine(stack, config)}\n`);

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoTokenStore } from '../lambdas/adapters/aws/dynamo-token-store';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
+import { CAPACITY_TAG } from '../lambdas/contract/token-table';
+import { capacityWarning } from '../lambdas/core/capacity/capacity-warning';
 import { AdminInputError } from '../lambdas/core/common/errors';
 import {
   createToken,
@@ -74,6 +76,7 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
   switch (command) {
     case 'create': {
       const { token, record } = await createToken(store, customer(), new Date());
+      await warnOverCapacity(store, values.table);
       if (values.json) return JSON.stringify({ token, ...summarize(record) });
       return [
         `Created key ${record.tokenId} for customer ${record.customerId}.`,
@@ -122,6 +125,7 @@ async function run(argv: string[], storeFor: (table: string | undefined) => Toke
         },
         new Date(),
       );
+      await warnOverCapacity(store, values.table);
       if (values.json)
         return JSON.stringify({
           token: issued.token,
@@ -213,6 +217,31 @@ function checkRedirectUrl(text: string, allowLocalHttp: boolean): void {
       ? '--redirect-url is http on localhost: add --allow-http-localhost to mean it.'
       : `--redirect-url must be https, not ${url.protocol.replace(':', '')}.`,
   );
+}
+
+/**
+ * On the deployed table, says on stderr (stdout stays the key or its JSON) when the stack now serves more
+ * customers than its `maxCustomers`, which the stack tags on the table. The local destination has no
+ * Firehose quota to outgrow.
+ */
+async function warnOverCapacity(store: TokenStore, table: string | undefined): Promise<void> {
+  if (!table) return;
+  let maxCustomers: number | undefined;
+  try {
+    const client = new DynamoDBClient({});
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+    const { Tags } = await client.send(new ListTagsOfResourceCommand({ ResourceArn: Table?.TableArn }));
+    const tagged = Tags?.find((tag) => tag.Key === CAPACITY_TAG)?.Value;
+    maxCustomers = tagged === undefined ? undefined : Number(tagged);
+  } catch (error) {
+    process.stderr.write(
+      `tokens: could not read the stack's capacity (tag ${CAPACITY_TAG} of ${table}): ${(error as Error).message}\n`,
+    );
+    return;
+  }
+  if (maxCustomers === undefined || !Number.isInteger(maxCustomers)) return;
+  const warning = await capacityWarning(store, maxCustomers);
+  if (warning) process.stderr.write(`\n${warning}\n\n`);
 }
 
 /** The local token file, or the deployed table when `--table` names one. */

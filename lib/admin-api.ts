@@ -13,6 +13,8 @@ export interface AdminApiProps {
   readonly api: apigwv2.HttpApi;
   readonly tokens: TokenTable;
   readonly segmentSlug: string;
+  /** The stack's capacity: issuing a key past it answers with a warning. */
+  readonly maxCustomers: number;
   /** Where Segment returns the customer; defaults to the API's own callback page. */
   readonly enableRedirectUrl?: string | undefined;
   readonly logRetention: logs.RetentionDays;
@@ -36,6 +38,7 @@ export class AdminApi extends Construct {
         TOKENS_TABLE: props.tokens.table.tableName,
         SEGMENT_SLUG: props.segmentSlug,
         ENABLE_REDIRECT_URL: redirectUrl,
+        MAX_CUSTOMERS: String(props.maxCustomers),
       } satisfies AdminEnvironment,
       timeout: Duration.seconds(10),
       logRetention: props.logRetention,

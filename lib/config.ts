@@ -1,5 +1,12 @@
 import * as v from 'valibot';
+import { AWS_QUOTAS } from '../lambdas/contract/aws-quotas';
 import { closest } from '../lambdas/contract/closest';
+import {
+  customerCeiling,
+  type DeliveryCapacity,
+  deliveryCapacity,
+  MAX_DELIVERY_SHARDS,
+} from '../lambdas/core/capacity/delivery-capacity';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -52,12 +59,12 @@ export const StackConfigSchema = v.pipe(
     firehoseBufferSeconds: v.optional(wholeNumber(60, 900), 60),
     firehoseBufferMiB: v.optional(wholeNumber(64, 128), 128),
     /**
-     * Concurrency reserved for the authorizer. Unset: none (the default; every function shares the
-     * account's pool). 0 would disable the function, so the least is 1. Lambda keeps 100 of an account's
-     * concurrency unreserved, so an account at the default quota of 1,000 can reserve at most 900 in all
-     * — a low-quota account (new accounts may start at 10) cannot reserve any: leave it unset there.
+     * Concurrency reserved for the authorizer, so a flood of ingest invocations cannot starve it: 50 by
+     * default. It is called once per key per cache TTL, ~20 ms each: even 2,000 customers whose verdicts
+     * all expire in the same second need ~40. 0: reserve none (an account whose concurrency quota is
+     * below 150 — new accounts may start at 10 — cannot reserve 50 and keep Lambda's 100 unreserved).
      */
-    authorizerReservedConcurrency: v.optional(wholeNumber(1, 10_000)),
+    authorizerReservedConcurrency: v.optional(wholeNumber(0, 10_000), 50),
     /**
      * Kinesis capacity. Unset: on-demand (starts at 4 MiB/s of writes and doubles its previous peak,
      * throttling while it grows). A number: that many provisioned shards (1 MiB/s and 1,000 records/s of
@@ -65,11 +72,12 @@ export const StackConfigSchema = v.pipe(
      */
     streamShards: v.optional(wholeNumber(1, 10_000)),
     /**
-     * Kinesis → Firehose pairs; each customer's records go through one (a stable hash of its id), so a
-     * pair's active partitions are bounded by the customers it serves. Raise it when replay-sim shows one
-     * pair's partitions (or throughput) above 80% of its quota.
+     * How many customers the stack serves. The number of Kinesis → Firehose pairs (delivery shards)
+     * follows from it and `activePartitionQuota` (lambdas/core/capacity/delivery-capacity.ts): every
+     * stream's active partitions stay within 80 % of the quota, midnight and redrive included. 150 fits
+     * one pair under the default quota of 500 (one on-demand stream, ~$29 a month idle).
      */
-    deliveryShards: v.optional(wholeNumber(1, 20), 1),
+    maxCustomers: v.optional(wholeNumber(1, 1_000_000), 150),
     /**
      * Fair share: events per second one customer may send through one ingest instance; above it, 429 with
      * Retry-After (Segment retries). Unset: no limit. docs/operations.md (Replay runbook) says how to pick it.
@@ -122,8 +130,10 @@ export const StackConfigSchema = v.pipe(
   ),
 );
 
-export type StackConfig = v.InferOutput<typeof StackConfigSchema>;
-export const CONFIG_KEYS = Object.keys(StackConfigSchema.entries) as (keyof StackConfig)[];
+export type StackSettings = v.InferOutput<typeof StackConfigSchema>;
+/** The settings, and what follows from them: the delivery capacity. */
+export type StackConfig = StackSettings & { capacity: DeliveryCapacity };
+export const CONFIG_KEYS = Object.keys(StackConfigSchema.entries) as (keyof StackSettings)[];
 
 /** Context keys that are not settings: CDK's own, its feature flags, and the stack name. */
 const NOT_SETTINGS =
@@ -149,5 +159,19 @@ export function readStackConfig(context: Record<string, unknown>): StackConfig {
     const path = v.getDotPath(issue);
     throw new Error(`Invalid setting${path ? ` ${path}` : ''}: ${issue.message}`);
   }
-  return result.output;
+  return { ...result.output, capacity: capacityOf(result.output) };
+}
+
+/** The delivery shards `maxCustomers` needs, or an error naming the limit it is beyond. */
+function capacityOf(settings: StackSettings): DeliveryCapacity {
+  const { maxCustomers, activePartitionQuota } = settings;
+  const capacity = deliveryCapacity(maxCustomers, activePartitionQuota);
+  if (capacity) return capacity;
+  const ceiling = (quota: number) => customerCeiling(MAX_DELIVERY_SHARDS, quota).toLocaleString('en-US');
+  const most = AWS_QUOTAS.activePartitionsMax;
+  throw new Error(
+    activePartitionQuota < most && deliveryCapacity(maxCustomers, most)
+      ? `Invalid setting maxCustomers: ${maxCustomers} is more than ${MAX_DELIVERY_SHARDS} delivery shards serve with activePartitionQuota=${activePartitionQuota} (at most ${ceiling(activePartitionQuota)}); ask AWS for a higher Firehose active-partition quota (up to ${most.toLocaleString('en-US')}) and set activePartitionQuota to it`
+      : `Invalid setting maxCustomers: ${maxCustomers} is more than the quotas can ever give: at most ${ceiling(most)} customers (${MAX_DELIVERY_SHARDS} delivery shards, the default on-demand Kinesis streams per account, at ${most.toLocaleString('en-US')} active partitions each, the most Firehose grants)`,
+  );
 }

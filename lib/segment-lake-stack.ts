@@ -3,6 +3,7 @@ import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from '
 import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../lambdas/contract/stack-outputs';
 import { AdminApi } from './admin-api';
+import { CAPACITY_METADATA, capacityMetadata } from './capacity-metadata';
 import type { StackConfig } from './config';
 import { CuratedCompaction } from './curated-compaction';
 import { DeliveryPipeline } from './delivery-pipeline';
@@ -43,10 +44,16 @@ export class SegmentLakeStack extends Stack {
       infrequentAccessAfterDays: config.lakeInfrequentAccessAfterDays,
       expireAfterDays: config.lakeExpireAfterDays,
     });
-    this.tokens = new TokenTable(this, 'Tokens', { removalPolicy });
+    this.tokens = new TokenTable(this, 'Tokens', {
+      removalPolicy,
+      maxCustomers: config.capacity.maxCustomers,
+    });
+    // The capacity as synthesized, for `npm run replay-sim`, which reads the template rather than a
+    // second copy of the settings.
+    this.templateOptions.metadata = { [CAPACITY_METADATA]: capacityMetadata(config) };
     // Shard 0 keeps the construct id (and so the logical ids) of the single pipeline of earlier releases.
     this.deliveries = Array.from(
-      { length: config.deliveryShards },
+      { length: config.capacity.deliveryShards },
       (_, shard) =>
         new DeliveryPipeline(this, shard === 0 ? 'Delivery' : `Delivery${shard}`, {
           lake: this.lake.bucket,
@@ -66,7 +73,8 @@ export class SegmentLakeStack extends Stack {
       authorizerCacheTtl: Duration.seconds(config.authorizerCacheTtlSeconds),
       throttleRateLimit: config.throttleRateLimit,
       throttleBurstLimit: config.throttleBurstLimit,
-      authorizerReservedConcurrency: config.authorizerReservedConcurrency,
+      // 0 reserves none: Lambda reads a reservation of 0 as "never run".
+      authorizerReservedConcurrency: config.authorizerReservedConcurrency || undefined,
       fairShareEventsPerSecond: config.fairShareEventsPerSecond,
       logRetention,
       removalPolicy,
@@ -75,6 +83,7 @@ export class SegmentLakeStack extends Stack {
       api: this.ingestApi.api,
       tokens: this.tokens,
       segmentSlug: config.segmentSlug,
+      maxCustomers: config.capacity.maxCustomers,
       enableRedirectUrl: config.enableRedirectUrl,
       logRetention,
     });

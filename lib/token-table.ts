@@ -1,11 +1,13 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { RemovalPolicy } from 'aws-cdk-lib/core';
+import { type RemovalPolicy, Tags } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { TOKEN_TABLE_INDEXES } from '../lambdas/contract/token-table';
+import { CAPACITY_TAG, TOKEN_TABLE_INDEXES } from '../lambdas/contract/token-table';
 
 export interface TokenTableProps {
   readonly removalPolicy: RemovalPolicy;
+  /** The stack's capacity, tagged on the table for `npm run tokens -- create --table` (CAPACITY_TAG). */
+  readonly maxCustomers: number;
 }
 
 /**
@@ -26,6 +28,7 @@ export class TokenTable extends Construct {
       deletionProtection: false,
       removalPolicy: props.removalPolicy,
     });
+    Tags.of(this.table).add(CAPACITY_TAG, String(props.maxCustomers));
     this.table.addGlobalSecondaryIndex({
       indexName: TOKEN_TABLE_INDEXES.byCustomer,
       partitionKey: { name: 'customerId', type: dynamodb.AttributeType.STRING },
@@ -49,11 +52,14 @@ export class TokenTable extends Construct {
     });
   }
 
-  /** What the admin API needs: issue, list (through the indexes by name), revoke, disable. No scans, no deletes. */
+  /**
+   * What the admin API needs: issue, list (through the indexes by name), revoke, disable; one scan when a
+   * key is issued, to count the customers against the capacity (capacity-warning.ts). No deletes.
+   */
   grantAdmin(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({
       grantee,
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
       resourceArns: [this.table.tableArn],
     });
     iam.Grant.addToPrincipal({

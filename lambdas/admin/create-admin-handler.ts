@@ -2,6 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as v from 'valibot';
 import { ADMIN_ROUTES, type AdminRoute } from '../contract/routes';
+import { capacityWarning } from '../core/capacity/capacity-warning';
 import { AdminInputError, NotFoundError } from '../core/common/errors';
 import { type HttpAnswer, jsonAnswer } from '../core/common/http-answer';
 import type { Clock, Logger } from '../core/common/ports';
@@ -23,6 +24,8 @@ export interface AdminDeps {
   logger: Logger;
   /** When keys are created and revoked, and customers changed. */
   clock: Clock;
+  /** The stack's capacity (`maxCustomers`): a key issued past it is answered with a `warning`. */
+  maxCustomers?: number | undefined;
   /** Run before everything else, e.g. Powertools' request context for the logs. */
   middleware?: MiddlewareObj[];
 }
@@ -72,10 +75,14 @@ function routeTable(deps: AdminDeps): Record<AdminRoute, RouteHandler> {
         customerId: issued.record.customerId,
         tokenId: issued.record.tokenId,
       });
+      const warning =
+        deps.maxCustomers === undefined ? undefined : await capacityWarning(deps.tokens, deps.maxCustomers);
+      if (warning) deps.logger.warn('over capacity', { customerId: issued.record.customerId, warning });
       return jsonAnswer(201, {
         token: issued.token,
         ...summarize(issued.record),
         enableUrl: issued.enableUrl,
+        ...(warning ? { warning } : {}),
       });
     },
     'GET /admin/customers/{customerId}/tokens': async function listKeys(_event, params) {

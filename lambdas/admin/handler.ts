@@ -21,4 +21,5 @@ export const handler = createAdminHandler({
   logger: log.logger,
   middleware: [log.middleware],
   clock: systemClock,
+  maxCustomers: env.MAX_CUSTOMERS === undefined ? undefined : Number(env.MAX_CUSTOMERS),
 });

@@ -35,6 +35,8 @@ export const AdminEnvSchema = v.object({
   ENABLE_REDIRECT_URL: v.pipe(v.string(), v.url()),
   /** Segment's enable page; the handler's default when unset. */
   ENABLE_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
+  /** The stack's `maxCustomers`: issuing a key past it warns (lambdas/core/capacity/capacity-warning.ts). */
+  MAX_CUSTOMERS: v.optional(v.pipe(v.string(), v.regex(/^[1-9]\d*$/, 'must be a whole number'))),
 });
 export type AdminEnvironment = v.InferInput<typeof AdminEnvSchema>;
 

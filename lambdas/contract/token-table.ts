@@ -4,3 +4,9 @@
  * Customer items have no `createdAt`, so they stay out of `byCustomer`.
  */
 export const TOKEN_TABLE_INDEXES = { byCustomer: 'byCustomer', byTokenId: 'byTokenId' } as const;
+
+/**
+ * The tag on the tokens table that states the stack's `maxCustomers`: `npm run tokens -- create --table`
+ * reads it to warn when onboarding past the capacity (the admin function gets it as MAX_CUSTOMERS).
+ */
+export const CAPACITY_TAG = 'segment-lake:max-customers';

@@ -19,6 +19,15 @@ export const PRICES = {
   kinesisPerStreamHour: 0.04,
   kinesisPerGbIn: 0.08,
   kinesisPerGbOut: 0.04,
+  /** Kinesis provisioned: per shard-hour. */
+  kinesisPerShardHour: 0.015,
+  /** CloudWatch: per standard alarm-month, per dashboard-month (beyond the free three). */
+  cloudWatchPerAlarmMonth: 0.1,
+  cloudWatchPerDashboardMonth: 3,
+  /** KMS: per customer-managed key-month. */
+  kmsPerKeyMonth: 1,
+  /** Hours in a month as AWS bills them. */
+  hoursPerMonth: 730,
   /** Firehose rounds each record up to this many bytes for billing. */
   firehoseBillingIncrementBytes: 5 * 1024,
 } as const;

@@ -2,7 +2,8 @@ import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, TagResourceCommand } from '@aws-sdk/client-dynamodb';
+import { CAPACITY_TAG } from '../../lambdas/contract/token-table';
 import { createTokenTable, type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { ROOT, tempDataDir } from '../support/local-destination';
 
@@ -167,5 +168,48 @@ describe('npm run tokens -- --table (the deployed DynamoDB table)', () => {
     expect(JSON.parse((await run('list', '--customer', 'acme', '--json')).stdout)[0]).toMatchObject({
       status: 'revoked',
     });
+  });
+
+  it('warns on stderr when a key makes more customers than the maxCustomers tagged on the table', async () => {
+    const client = new DynamoDBClient(emulatorClientConfig(dynamo.endpoint));
+    await createTokenTable(client, 'small-tokens');
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: 'small-tokens' }));
+    await client.send(
+      new TagResourceCommand({
+        ResourceArn: Table!.TableArn,
+        Tags: [{ Key: CAPACITY_TAG, Value: '1' }],
+      }),
+    );
+    const env = {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    };
+    const create = (customer: string) =>
+      execFileAsync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'bin/tokens.ts',
+          'create',
+          '--customer',
+          customer,
+          '--json',
+          '--table',
+          'small-tokens',
+        ],
+        { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' },
+      );
+
+    const first = await create('first');
+    const second = await create('second');
+
+    expect(first.stderr).toBe('');
+    expect(JSON.parse(second.stdout)).toMatchObject({ customerId: 'second', status: 'active' });
+    expect(second.stderr).toMatch(
+      /WARNING: this stack is sized for 1 customers \(maxCustomers\) and 2 now have/,
+    );
   });
 });

@@ -161,4 +161,33 @@ describe('admin handler against dynalite', () => {
     await authorize(basicAuth(body.token), store, later);
     expect((await store.findByHash(hashToken(body.token)))?.lastUsedAt).toBe(later.toISOString());
   });
+
+  it('issues a key past the stack’s capacity, with a warning in the answer and the log', async () => {
+    const client = new DynamoDBClient(emulatorClientConfig(dynamo.endpoint));
+    await createTokenTable(client, 'small-tokens');
+    const warnings: string[] = [];
+    const small = createAdminHandler({
+      tokens: new DynamoTokenStore(client, 'small-tokens'),
+      link: { slug: 'acme-lake', redirectUrl: 'https://api.example.com/enable/callback' },
+      logger: { info: () => undefined, warn: (m) => warnings.push(m), error: () => undefined },
+      clock: createFakeClock(),
+      maxCustomers: 1,
+    });
+    const issue = async (customerId: string) =>
+      JSON.parse(
+        (await small(adminEvent('POST /admin/customers/{customerId}/tokens', { customerId }), lambdaContext))
+          .body,
+      );
+
+    const first = await issue('first');
+    const again = await issue('first'); // a second key of the same customer is no new customer
+    const second = await issue('second');
+
+    expect([first.warning, again.warning]).toEqual([undefined, undefined]);
+    expect(second.token).toMatch(/^sgl_/);
+    expect(second.warning).toMatch(
+      /^WARNING: this stack is sized for 1 customers \(maxCustomers\) and 2 now have an active key\./,
+    );
+    expect(warnings).toEqual(['over capacity']);
+  });
 });

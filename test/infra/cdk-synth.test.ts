@@ -26,6 +26,10 @@ describe('cdk synth', () => {
       status: 0,
       stderr: '',
     });
+    // One line about capacity, with the defaults: one pair for 150 customers under the quota of 500.
+    expect(result.stderr).toMatch(
+      /^Capacity: 150 customers on 1 delivery shard \(peak 329 of 500 active partitions per Firehose stream, 66 %; up to 185 customers fit\); idle ≈ \$\d+\/month \(1 on-demand Kinesis stream\(s\) \$29\.20, /m,
+    );
     const template = JSON.parse(readFileSync(join(out, 'SegmentLakeDestination.template.json'), 'utf8'));
     const functions = Object.values(
       template.Resources as Record<string, { Type: string; Metadata?: Record<string, string> }>,

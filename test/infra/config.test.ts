@@ -15,7 +15,8 @@ describe('stack settings, validated at synth', () => {
       firehoseBufferSeconds: 60,
       firehoseBufferMiB: 128,
       streamRetentionHours: 24,
-      deliveryShards: 1,
+      maxCustomers: 150,
+      authorizerReservedConcurrency: 50,
       segmentSlug: 'segment-lake-destination',
       alarmServerErrorRatePercent: 1,
       alarmFreshnessSeconds: 900,
@@ -23,7 +24,25 @@ describe('stack settings, validated at synth', () => {
       alarmActivePartitionPercent: 80,
       alarmQuarantineRatePercent: 5,
       removalPolicy: 'retain',
+      // 2 × (150 customers + 2 shared partitions) + 25 for redrive ≤ 400, 80 % of 500: one pair.
+      capacity: {
+        maxCustomers: 150,
+        activePartitionQuota: 500,
+        deliveryShards: 1,
+        customersPerShard: 150,
+        peakPartitionsPerShard: 329,
+        customerCeiling: 185,
+      },
     });
+  });
+
+  it('derives the delivery shards from maxCustomers and the partition quota', () => {
+    const shards = (context: Record<string, unknown>) => readStackConfig(context).capacity.deliveryShards;
+
+    expect(shards({ maxCustomers: '185' })).toBe(1); // 2 × 187 + 25 = 399 ≤ 400
+    expect(shards({ maxCustomers: '186' })).toBe(2);
+    expect(shards({ maxCustomers: '2000' })).toBe(14);
+    expect(shards({ maxCustomers: '2200', activePartitionQuota: '5000' })).toBe(2);
   });
 
   it('takes -c values, which arrive as strings', () => {
@@ -50,7 +69,19 @@ describe('stack settings, validated at synth', () => {
       /Unknown setting "authorizerCacheTTLSeconds": did you mean "authorizerCacheTtlSeconds"\?/,
     ],
     [{ firehoseBufferSeconds: 0 }, /firehoseBufferSeconds: must be at least 60/],
-    [{ authorizerReservedConcurrency: 0 }, /authorizerReservedConcurrency: must be at least 1/],
+    [{ authorizerReservedConcurrency: -1 }, /authorizerReservedConcurrency: must be at least 0/],
+    [{ maxCustomers: '0' }, /^Invalid setting maxCustomers: must be at least 1$/],
+    [{ maxCustomers: '-3' }, /^Invalid setting maxCustomers: must be a whole number$/],
+    [{ maxCustomers: '2.5' }, /^Invalid setting maxCustomers: must be a whole number$/],
+    [
+      { maxCustomers: '10000' },
+      /^Invalid setting maxCustomers: 10000 is more than 50 delivery shards serve with activePartitionQuota=500 \(at most 7,438\); ask AWS for a higher Firehose active-partition quota \(up to 5,000\)/,
+    ],
+    [
+      { maxCustomers: '100000', activePartitionQuota: '5000' },
+      /^Invalid setting maxCustomers: 100000 is more than the quotas can ever give: at most 87,440 customers/,
+    ],
+    [{ deliveryShards: '3' }, /Unknown setting "deliveryShards"/],
     [{ streamShards: 0 }, /streamShards: must be at least 1/],
     [{ firehoseBufferSeconds: 59 }, /firehoseBufferSeconds: must be at least 60/],
     [{ segmentSlug: 'Not A Slug' }, /segmentSlug must be lower-case/],

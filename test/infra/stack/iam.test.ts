@@ -34,6 +34,7 @@ describe('the stack: least privilege', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
+      'dynamodb:Scan', // counting customers against maxCustomers when a key is issued
       'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',

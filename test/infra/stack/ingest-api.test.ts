@@ -109,14 +109,15 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
 });
 
 describe('the stack: capacity settings for a Replay', () => {
-  it('reserves concurrency for the authorizer only when asked', () => {
+  it('reserves concurrency for the authorizer by default, none with 0', () => {
     const functions = (context: Record<string, unknown>) =>
       Object.entries(synthStack(context).template.findResources('AWS::Lambda::Function'));
     const authorizer = (context: Record<string, unknown>) =>
       functions(context).find(([id]) => id.startsWith('IngestAuthorizer'))![1].Properties;
 
-    expect(authorizer({}).ReservedConcurrentExecutions).toBeUndefined();
-    expect(authorizer({ authorizerReservedConcurrency: '50' }).ReservedConcurrentExecutions).toBe(50);
+    expect(authorizer({}).ReservedConcurrentExecutions).toBe(50);
+    expect(authorizer({ authorizerReservedConcurrency: '0' }).ReservedConcurrentExecutions).toBeUndefined();
+    expect(authorizer({ authorizerReservedConcurrency: '80' }).ReservedConcurrentExecutions).toBe(80);
   });
 
   it('hands the fair share to the ingest function only when set', () => {
