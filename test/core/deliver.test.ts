@@ -1,6 +1,6 @@
 import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
 import { InternalError, SinkUnavailableError } from '../../lambdas/core/common/errors';
-import { deliver, type RetryPolicy } from '../../lambdas/core/ingest/deliver';
+import { DEFAULT_RETRY_POLICY, deliver, type RetryPolicy } from '../../lambdas/core/ingest/deliver';
 import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
 import { createFakeClock } from '../support/factories';
 
@@ -68,5 +68,41 @@ describe('deliver', () => {
     );
 
     await expect(deliver(records, sink, policy, createFakeClock())).rejects.toThrow(InternalError);
+  });
+
+  it('answers a put whose every record is throttled at once: one attempt, no sleep', async () => {
+    const sink = new MemorySink(1024, () => ({
+      ok: false,
+      retryable: true,
+      throttled: true,
+      code: 'ProvisionedThroughputExceededException',
+    }));
+    const clock = createFakeClock();
+
+    const attempt = deliver(records, sink, DEFAULT_RETRY_POLICY, clock);
+
+    await expect(attempt).rejects.toMatchObject({ status: 503, retryAfterSeconds: 30 });
+    expect(sink.sent).toHaveLength(3);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('retries a partial throttle for at most throttleBudgetMs (100 ms by default)', async () => {
+    // 'b' is always throttled, 'c' only at first: the rest of the store has room.
+    const partial = new MemorySink(1024, (record, attempt) =>
+      record.customerId === 'b' || (attempt === 1 && record.customerId === 'c')
+        ? { ok: false, retryable: true, throttled: true, code: 'ProvisionedThroughputExceededException' }
+        : undefined,
+    );
+    const clock = createFakeClock();
+
+    const attempt = deliver(records, partial, DEFAULT_RETRY_POLICY, clock);
+
+    // The first put throttled two of three records (partial), the second put throttled all that was
+    // left ('b'): answered then, well within the 100 ms.
+    await expect(attempt).rejects.toMatchObject({ status: 503 });
+    expect(partial.acknowledged.map((r) => r.customerId).sort()).toEqual(['a', 'c']);
+    expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(
+      DEFAULT_RETRY_POLICY.throttleBudgetMs,
+    );
   });
 });

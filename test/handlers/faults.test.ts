@@ -100,7 +100,9 @@ describe('ingest under injected sink faults', () => {
     }
 
     const landed = new Set(stored());
-    expect(acknowledged.length).toBeGreaterThan(100);
+    // A put whose every record is throttled is answered 503 at once, so fewer requests succeed than
+    // with a retry loop (92 of 240 with this seed); what matters is that none of them is lost.
+    expect(acknowledged.length).toBeGreaterThan(60);
     expect(acknowledged.filter((id) => !landed.has(id))).toEqual([]);
   });
 

@@ -2,12 +2,14 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /**
  * Settings shared by the SDK clients on the request path. `deliver` owns retries (per record, inside
- * the request's budget), so the SDK makes at most one extra attempt of its own; short timeouts keep a
- * stuck connection from eating the budget. HTTP/1.1 keep-alive also suits kinesalite in tests.
+ * the request's budget, and none at all when the store throttles every record), so the SDK makes no
+ * attempt of its own: its standard mode would retry a throttle with back-off and hold the request.
+ * Short timeouts keep a stuck connection from eating the budget. HTTP/1.1 keep-alive also suits
+ * kinesalite in tests.
  */
 export function requestPathClientConfig() {
   return {
-    maxAttempts: 2,
+    maxAttempts: 1,
     requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 3_000 }),
   };
 }

@@ -11,23 +11,25 @@ export interface RetryPolicy {
   /** The `Retry-After` sent with a 503 (s). */
   retryAfterSeconds: number;
   /**
-   * How long to keep retrying once the store says it is throttling (ms). Short on purpose: while Kinesis
-   * or Firehose throttles, every second spent retrying inside a request is a second of Lambda
-   * concurrency — 8 s × 5,000 req/s would ask for 40,000 against an account's 1,000 — so a throttled
-   * request is answered 503 with Retry-After and Segment resends it later.
+   * How long a *partial* throttle may be retried (ms): when only some records of a put were throttled,
+   * the rest of the store has room and a short retry usually lands them. A put whose every record was
+   * throttled is answered at once (503 + Retry-After, Segment resends): while Kinesis or Firehose
+   * throttles, every millisecond held inside a request is Lambda concurrency — the hold × the offered
+   * rate — so 1 s × 5,000 requests/s would ask for 5,000 against an account's 1,000.
    */
   throttleBudgetMs: number;
 }
 
-// API Gateway HTTP APIs time out integrations at 30 s; 8 s of retries leaves room for the rest of
-// the request and a slow cold start, while riding out a Kinesis/Firehose throttling burst.
+// API Gateway HTTP APIs time out integrations at 30 s; 8 s of retries for transient faults (a reset
+// connection, an InternalFailure) leaves room for the rest of the request and a slow cold start.
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   budgetMs: 8_000,
   baseDelayMs: 50,
   maxDelayMs: 2_000,
   retryAfterSeconds: 30,
-  // About a second, as the Replay review asked: concurrency then stays near rate × normal duration.
-  throttleBudgetMs: 1_000,
+  // 100 ms for a partial throttle: at 5,000 requests/s all partially throttled, 500 more concurrent at
+  // most; a full throttle holds nothing (scripts/replay/replay-plan.ts models both).
+  throttleBudgetMs: 100,
 };
 
 export interface DeliveryStats {
@@ -63,15 +65,20 @@ export async function deliver(
     if (outcomes.length !== pending.length)
       throw new InternalError('sink answered a different number of outcomes');
     const failed: PackedRecord[] = [];
+    let throttledNow = 0;
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) return;
       if (!outcome.retryable) throw new InternalError(`sink refused a record: ${outcome.code}`);
-      if (outcome.throttled) throttled = true;
+      if (outcome.throttled) throttledNow += 1;
       failed.push(pending[i]!);
     });
-    if (throttled) deadline = Math.min(deadline, start + policy.throttleBudgetMs);
+    if (throttledNow > 0) throttled = true;
     pending = failed;
     if (pending.length === 0) break;
+    // The store took none of what was offered: it is full, and waiting inside the request only adds
+    // concurrency. Answer now; Segment resends after Retry-After.
+    if (throttledNow === outcomes.length) throw new SinkUnavailableError(policy.retryAfterSeconds, true);
+    if (throttled) deadline = Math.min(deadline, start + policy.throttleBudgetMs);
     const delay = clock.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
     if (clock.now() + delay >= deadline) throw new SinkUnavailableError(policy.retryAfterSeconds, throttled);
     await clock.sleep(delay);
