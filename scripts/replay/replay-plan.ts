@@ -1,295 +1,321 @@
-import { LAKE_AREAS, landingPrefix, shardOf } from '../../lambdas/contract/lake-areas';
+import { AWS_QUOTAS, QUOTA_HEADROOM } from '../../lambdas/contract/aws-quotas';
+import {
+  customersOnBusiestShard,
+  deliveryCapacity,
+  MIDNIGHT_OVERLAP_DAYS,
+  redrivePartitions,
+  SHARED_PARTITIONS,
+} from '../../lambdas/core/capacity/delivery-capacity';
+import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/ingest/deliver';
+import type { StackUnderLoad } from './stack-twin';
 
-/**
- * The quotas a Replay runs into, with their sources (AWS service quotas and developer guides, late 2026).
- * Each is an input of the plan so a raised quota can be planned with.
- */
-export const QUOTAS = {
-  /** Firehose dynamic partitioning: active partitions per delivery stream, default and most on request. */
-  activePartitionsDefault: 500,
-  activePartitionsMax: 5_000,
-  /** Kinesis on-demand: a new stream takes 4 MiB/s and 4,000 records/s of writes… */
-  onDemandStartMiBPerSecond: 4,
-  onDemandStartRecordsPerSecond: 4_000,
-  /** …and scales to double its previous peak, which takes up to ~15 minutes per doubling. */
-  onDemandDoublingMinutes: 15,
-  /** Kinesis provisioned: writes per shard. */
-  shardMiBPerSecond: 1,
-  shardRecordsPerSecond: 1_000,
-  /** Lambda: concurrency per account and region (default), and how fast one function scales. */
-  accountConcurrency: 1_000,
-  scalingPer10Seconds: 1_000,
-  /** Lambda keeps this much of the account's concurrency unreserved. */
-  unreservedMinimum: 100,
-  /** API Gateway: requests per second per account and region (HTTP APIs). */
-  apiGatewayAccountRps: 10_000,
-} as const;
-
-/** How much of a quota the plan lets a Replay use: 80 %, the alarms' default too. */
-export const HEADROOM = 0.8;
-
-export interface ReplayInput {
+/** What Segment sends, and what the code costs per request (measured by measure-ingest.ts). */
+export interface Scenario {
   /** Customers whose history is replayed at the same time. */
   replayingCustomers: number;
   years: number;
   /** Events per day of history, per replaying customer. */
   eventsPerDay: number;
-  /** Requests per second Segment sends for the whole Replay (all replaying customers together). */
-  requestsPerSecond: number;
-  /** Events per request: 1 for Segment's direct destinations, more for batching senders. */
+  /** Requests per second Segment offers for the whole Replay. */
+  replayRequestsPerSecond: number;
   eventsPerRequest: number;
-  /** Customers sending live traffic meanwhile (the replaying ones included, if they also send live). */
+  /** Customers sending live traffic, apart from the replaying ones. */
   liveCustomers: number;
-  /** Live requests per second, all live customers together. */
+  /** Live requests per second, all live customers together (one event each). */
   liveRequestsPerSecond: number;
   eventBytes: number;
-  /** How long the ingest function takes per request (ms): its concurrency is rate × this. */
-  ingestMs: number;
-  /** The authorizer's verdict cache (s): it is called once per key per TTL. */
-  authorizerCacheTtlSeconds: number;
-  authorizerMs: number;
-  /** The deployment as it is: delivery shards, provisioned Kinesis shards per pair (0: on-demand), quotas. */
-  deliveryShards: number;
-  streamShards: number;
-  activePartitionQuota: number;
+  /** UTC hour the scenario starts at: the first midnight overlap comes (24 − hour) h later. */
+  startHour: number;
+  /** The account's quotas (AWS_QUOTAS unless raised). */
   accountConcurrency: number;
-  stageRateLimit: number;
+  accountRequestsPerSecond: number;
+  accountShards: number;
+  /** Measured: the ingest core per request of `eventsPerRequest` events, and lake bytes per event byte. */
+  coreMs: number;
+  lineBytesPerEventByte: number;
+  /** Assumed: one Kinesis/Firehose round trip (not measurable offline). */
+  sinkMs: number;
 }
 
 export interface Check {
-  what: string;
-  need: number;
-  limit: number;
-  unit: string;
-  /** need / limit */
+  name: string;
+  /** What the scenario asks of the limit at its worst, in the limit's unit. */
   load: number;
-  /** What it costs when `need` exceeds `limit`. */
+  limit: number;
+  percentOfLimit: number;
+  /** Over the limit, records are lost *after* the 200 (they land in errors/, to be redriven). */
+  failsAfter200: boolean;
+  /** Seconds into the scenario when the load first exceeds the limit; null: never. */
+  firstAt: number | null;
+  /** What happens over the limit. */
   consequence: string;
 }
 
 export interface ReplayPlan {
-  input: ReplayInput;
-  events: number;
-  durationHours: number;
-  eventsPerSecond: number;
-  mibPerSecond: number;
-  /** Kinesis records per second: one packed events record and one ledger record per request. */
-  recordsPerSecond: number;
-  /** Most active partitions on any delivery stream, counting the midnight overlap. */
-  peakPartitionsPerStream: number;
-  ingestConcurrency: number;
-  authorizerConcurrency: number;
-  /** Seconds for Lambda to scale to that concurrency (1,000 more per 10 s per function). */
-  lambdaRampSeconds: number;
-  /** Minutes for an on-demand stream to grow from its start capacity to what the Replay needs (0: provisioned or enough). */
-  onDemandWarmUpMinutes: number;
   checks: Check[];
-  /** The first check over its limit, if any. */
-  breaksFirst: Check | undefined;
-  recommended: Recommended;
-}
-
-export interface Recommended {
-  deliveryShards: number;
-  activePartitionQuota: number;
-  streamShards: number;
-  accountConcurrency: number;
-  throttleRateLimit: number;
-  /** Requests per second to give Segment as each replaying customer's Replay rate limit. */
-  perCustomerRequestsPerSecond: number;
-  /** fairShareEventsPerSecond: twice a replaying customer's own rate, per ingest instance. */
-  fairShareEventsPerSecond: number;
+  /** Days until every replayed event is accepted; null when it never finishes (within a year). */
+  replayDays: number | null;
+  /** Share of live requests accepted while the Replay runs (its worst hour), in percent. */
+  liveSuccessPercent: number;
+  events: number;
+  peakIngestConcurrency: number;
 }
 
 /**
- * Active partitions of each delivery stream within one buffer window, counted from the layout itself:
- * every prefix the customers' lines land under (`landingPrefix`), on the stream their shard decides
- * (`shardOf`). Around a UTC midnight a stream holds yesterday's and today's partitions open together
- * (for up to ~1.5 buffer intervals), so both days count. Customer ids are `customer-<n>`.
+ * How long a request holds a Lambda instance: the core plus one put. A put whose every record is
+ * throttled is answered at once (deliver.ts), so a throttled request holds the same; a partial throttle
+ * may add up to `throttleBudgetMs`.
  */
-export function partitionsPerStream(customers: number, deliveryShards: number): number[] {
-  const streams = Array.from({ length: deliveryShards }, () => new Set<string>());
-  for (let n = 0; n < customers; n++) {
-    const customer = `customer-${n}`;
-    const stream = streams[shardOf(customer, deliveryShards)]!;
-    for (const area of LAKE_AREAS)
-      for (const day of ['2026-11-28', '2026-11-29']) stream.add(landingPrefix(area, customer, day));
-  }
-  return streams.map((s) => s.size);
+export function requestHoldMs(s: Pick<Scenario, 'coreMs' | 'sinkMs'>, partiallyThrottled: boolean): number {
+  return s.coreMs + s.sinkMs + (partiallyThrottled ? DEFAULT_RETRY_POLICY.throttleBudgetMs : 0);
 }
 
-/** A Replay against a deployment: what it needs, what breaks first, and the settings that avoid it. */
-export function planReplay(input: ReplayInput): ReplayPlan {
-  const events = input.replayingCustomers * Math.round(input.years * 365) * input.eventsPerDay;
-  // No replaying customer, no Replay traffic, whatever the rate says.
-  const replayRequestsPerSecond = input.replayingCustomers > 0 ? input.requestsPerSecond : 0;
-  const replayEventsPerSecond = replayRequestsPerSecond * input.eventsPerRequest;
-  const requestsPerSecond = replayRequestsPerSecond + input.liveRequestsPerSecond;
-  const eventsPerSecond = replayEventsPerSecond + input.liveRequestsPerSecond; // live: one event a request
-  const mibPerSecond = (eventsPerSecond * input.eventBytes) / 2 ** 20;
-  const recordsPerSecond = requestsPerSecond * 2;
-  // Every customer with traffic holds its partitions open: the replaying ones and the live ones.
-  const customers = Math.max(input.replayingCustomers, input.liveCustomers);
-  const peakPartitionsPerStream = Math.max(...partitionsPerStream(customers, input.deliveryShards));
-  const ingestConcurrency = Math.ceil((requestsPerSecond * input.ingestMs) / 1000);
-  const keysPerSecond = customers / input.authorizerCacheTtlSeconds;
-  const authorizerConcurrency = Math.ceil((keysPerSecond * input.authorizerMs) / 1000);
-  const perStreamMiB = mibPerSecond / input.deliveryShards;
-  const perStreamRecords = recordsPerSecond / input.deliveryShards;
-  const streamCapacity =
-    input.streamShards > 0
-      ? {
-          mib: input.streamShards * QUOTAS.shardMiBPerSecond,
-          records: input.streamShards * QUOTAS.shardRecordsPerSecond,
-        }
-      : { mib: QUOTAS.onDemandStartMiBPerSecond, records: QUOTAS.onDemandStartRecordsPerSecond };
-  const kinesisLoad = Math.max(perStreamMiB / streamCapacity.mib, perStreamRecords / streamCapacity.records);
-  const onDemandWarmUpMinutes =
-    input.streamShards === 0 && kinesisLoad > 1
-      ? Math.ceil(Math.log2(kinesisLoad)) * QUOTAS.onDemandDoublingMinutes
-      : 0;
-  const usableConcurrency = input.accountConcurrency;
-  const check = (what: string, need: number, limit: number, unit: string, consequence: string): Check => ({
-    what,
-    need,
+/** Kinesis records per request: one packed events record and one ledger record. */
+const RECORDS_PER_REQUEST = 2;
+const STEP_SECONDS = 60;
+const MAX_SECONDS = 365 * 86_400;
+/** Live traffic when not given: ~14 events a minute per customer (the figure the partition review used). */
+export const LIVE_EVENTS_PER_MINUTE = 14;
+
+/**
+ * A Replay (and live traffic) against a stack, minute by minute: what each limit sees, when it is first
+ * exceeded, and which excess is silent (after a 200) rather than answered 429/503 for Segment to retry.
+ */
+export function planReplay(stack: StackUnderLoad, s: Scenario): ReplayPlan {
+  const shards = stack.capacity.deliveryShards;
+  const quota = stack.capacity.activePartitionQuota;
+  const events = s.replayingCustomers * Math.round(s.years * 365) * s.eventsPerDay;
+  const replayOffered = s.replayingCustomers > 0 && events > 0 ? s.replayRequestsPerSecond : 0;
+  const offered = replayOffered + s.liveRequestsPerSecond;
+
+  // Firehose partitions: every customer with traffic holds its partitions open on its pair.
+  const active = s.replayingCustomers + s.liveCustomers;
+  const onBusiest = customersOnBusiestShard(active, shards);
+  const dayPartitions = onBusiest + SHARED_PARTITIONS + redrivePartitions(quota);
+  const midnightPartitions =
+    MIDNIGHT_OVERLAP_DAYS * (onBusiest + SHARED_PARTITIONS) + redrivePartitions(quota);
+  const firstMidnight = ((24 - s.startHour) % 24 || 24) * 3600;
+
+  // API Gateway: the account's and the stage's throttles answer 429 to a share of everyone.
+  const gatewayShare = Math.min(1, s.accountRequestsPerSecond / offered, stack.stageRateLimit / offered) || 1;
+  // Fair share, as implemented: a token bucket per customer in each ingest instance, so a customer is
+  // held to F events/s per instance it reaches — F × the instances in all (lambdas/core/ingest/fair-share.ts).
+  const replayAtFunction = replayOffered * gatewayShare;
+  const instances = Math.max(
+    1,
+    ((replayAtFunction + s.liveRequestsPerSecond * gatewayShare) * requestHoldMs(s, false)) / 1000,
+  );
+  const fairCap = stack.fairShareEventsPerSecond
+    ? (s.replayingCustomers * stack.fairShareEventsPerSecond * instances) / s.eventsPerRequest
+    : Number.POSITIVE_INFINITY;
+  const replayPastFairShare = Math.min(replayAtFunction, fairCap);
+  const liveAtFunction = s.liveRequestsPerSecond * gatewayShare;
+
+  // Kinesis per stream: bytes and records of what passed the fair share, against capacity over time.
+  const lineBytes = s.eventBytes * s.lineBytesPerEventByte;
+  const perStream = (requests: number, eventsPerRequest: number) => ({
+    mib: (requests * eventsPerRequest * lineBytes) / 2 ** 20 / shards,
+    records: (requests * RECORDS_PER_REQUEST) / shards,
+  });
+  const provisioned = stack.streamShards;
+  const capacityAt = (seconds: number, peakSeen: number) => {
+    if (stack.delivery === 'direct')
+      return { mib: AWS_QUOTAS.directPutMiBPerSecond, records: AWS_QUOTAS.directPutRequestsPerSecond };
+    if (provisioned !== undefined)
+      return {
+        mib: provisioned * AWS_QUOTAS.shardMiBPerSecond,
+        records: provisioned * AWS_QUOTAS.shardRecordsPerSecond,
+      };
+    // On-demand: doubles its previous peak every ~15 minutes while demand is above it.
+    const doublings = Math.floor(seconds / (AWS_QUOTAS.onDemandDoublingMinutes * 60));
+    const grown = Math.min(2 ** doublings, Math.max(1, peakSeen));
+    return {
+      mib: AWS_QUOTAS.onDemandStartMiBPerSecond * grown,
+      records: AWS_QUOTAS.onDemandStartRecordsPerSecond * grown,
+    };
+  };
+
+  const ingestLimit = s.accountConcurrency - stack.authorizerReservedConcurrency;
+  const authorizerNeed = Math.ceil(((active / Math.max(1, stack.authorizerCacheTtlSeconds)) * 20) / 1000);
+  let kinesisFirstAt: number | null = null;
+  let kinesisWorst = 0;
+  let lambdaFirstAt: number | null = null;
+  let peakConcurrency = 0;
+  let worstLiveShare = 1;
+  let replayed = 0;
+  let replayDone: number | null = events === 0 ? 0 : null;
+  let demandMultiple = 1;
+  for (let t = 0; t < MAX_SECONDS && (replayDone === null || t < 86_400); t += STEP_SECONDS) {
+    const replaying = replayDone === null ? replayPastFairShare : 0;
+    const want = perStream(replaying, s.eventsPerRequest);
+    const live = perStream(liveAtFunction, 1);
+    const demand = { mib: want.mib + live.mib, records: want.records + live.records };
+    const cap = capacityAt(t, demandMultiple);
+    const load = Math.max(demand.mib / cap.mib, demand.records / cap.records);
+    if (stack.delivery === 'stream' && provisioned === undefined)
+      demandMultiple = Math.max(
+        demandMultiple,
+        demand.mib / AWS_QUOTAS.onDemandStartMiBPerSecond,
+        demand.records / AWS_QUOTAS.onDemandStartRecordsPerSecond,
+      );
+    if (t === 0) kinesisWorst = load;
+    if (load > 1 && kinesisFirstAt === null) kinesisFirstAt = t;
+    const acceptedShare = Math.min(1, 1 / load);
+    // Concurrency: every request that reached the function holds it for the core and one put.
+    const atFunction = replayAtFunction + liveAtFunction;
+    const concurrency = Math.ceil(
+      (atFunction * requestHoldMs(s, load > 1 && acceptedShare > 0.5)) / 1000 + authorizerNeed,
+    );
+    peakConcurrency = Math.max(peakConcurrency, concurrency);
+    const lambdaShare = Math.min(1, ingestLimit / concurrency);
+    if (concurrency > ingestLimit && lambdaFirstAt === null) lambdaFirstAt = t;
+    if (replayDone === null || t === 0)
+      worstLiveShare = Math.min(worstLiveShare, gatewayShare * acceptedShare * lambdaShare);
+    if (replayDone === null) {
+      replayed += replaying * s.eventsPerRequest * acceptedShare * lambdaShare * STEP_SECONDS;
+      if (replayed >= events) replayDone = t + STEP_SECONDS;
+    }
+  }
+
+  const check = (
+    name: string,
+    load: number,
+    limit: number,
+    failsAfter200: boolean,
+    firstAt: number | null,
+    consequence: string,
+  ): Check => ({
+    name,
+    load: round(load),
     limit,
-    unit,
-    load: need / limit,
+    percentOfLimit: round((100 * load) / limit),
+    failsAfter200,
+    firstAt: load > limit ? firstAt : null,
     consequence,
   });
-  const checks: Check[] = [
+  const streams = stack.delivery === 'stream' ? shards : 0;
+  const checks = [
     check(
-      'Firehose active partitions (per delivery stream)',
-      peakPartitionsPerStream,
-      input.activePartitionQuota,
-      'partitions',
-      'records over the quota go to errors/activePartitionExceeded/ after the 200 (redrive them)',
+      'firehose-active-partitions',
+      dayPartitions,
+      quota,
+      true,
+      0,
+      'records beyond the quota go to errors/activePartitionExceeded/ after the 200 (redrive them)',
     ),
     check(
-      `Kinesis writes (per stream, ${input.streamShards > 0 ? `${input.streamShards} provisioned shards` : 'on-demand at its start capacity'})`,
-      Math.max(perStreamMiB / streamCapacity.mib, perStreamRecords / streamCapacity.records) * 100,
+      'firehose-active-partitions-at-midnight',
+      midnightPartitions,
+      quota,
+      true,
+      firstMidnight,
+      'for ~1.5 buffer intervals after a UTC midnight both days are open: the excess goes to errors/ after the 200',
+    ),
+    check(
+      stack.delivery === 'stream' ? 'kinesis-write-throughput' : 'firehose-direct-put-throughput',
+      kinesisWorst * 100,
       100,
-      '% of capacity',
-      'throttled requests are answered 503 with Retry-After within ~1 s and Segment resends',
+      false,
+      kinesisFirstAt,
+      'throttled puts are answered 503 + Retry-After at once; Segment resends',
     ),
     check(
-      'Lambda concurrency (ingest + authorizer)',
-      ingestConcurrency + authorizerConcurrency,
-      usableConcurrency,
-      'concurrent invocations',
-      'Lambda throttles: API Gateway answers 5xx for every customer',
+      'kinesis-account-shards',
+      provisioned === undefined ? 0 : provisioned * streams,
+      s.accountShards,
+      false,
+      0,
+      'the deploy fails: request a higher shard quota first',
     ),
     check(
-      'API Gateway stage throttle',
-      requestsPerSecond,
-      input.stageRateLimit,
-      'requests/s',
-      'API Gateway answers 429 and Segment resends',
+      'kinesis-on-demand-streams',
+      provisioned === undefined ? streams : 0,
+      AWS_QUOTAS.onDemandStreamsPerAccount,
+      false,
+      0,
+      'the deploy fails: request more on-demand streams first',
     ),
     check(
-      'API Gateway account limit',
-      requestsPerSecond,
-      QUOTAS.apiGatewayAccountRps,
-      'requests/s',
+      'lambda-concurrency',
+      peakConcurrency,
+      ingestLimit,
+      false,
+      lambdaFirstAt,
+      'Lambda throttles the ingest function: API Gateway answers 5xx to every customer (Segment retries for 4 h)',
+    ),
+    check(
+      'api-gateway-stage-throttle',
+      offered,
+      stack.stageRateLimit,
+      false,
+      0,
+      'API Gateway answers 429 to a share of every customer; Segment resends',
+    ),
+    check(
+      'api-gateway-account-rps',
+      offered,
+      s.accountRequestsPerSecond,
+      false,
+      0,
       'API Gateway answers 429 for every API of the account',
     ),
   ];
-  const over = checks.filter((c) => c.load > 1).sort((a, b) => b.load - a.load);
+  checks.sort(
+    (a, b) =>
+      (a.firstAt ?? Number.POSITIVE_INFINITY) - (b.firstAt ?? Number.POSITIVE_INFINITY) ||
+      Number(b.failsAfter200) - Number(a.failsAfter200),
+  );
   return {
-    input,
-    events,
-    durationHours: replayEventsPerSecond > 0 ? events / replayEventsPerSecond / 3600 : 0,
-    eventsPerSecond,
-    mibPerSecond,
-    recordsPerSecond,
-    peakPartitionsPerStream,
-    ingestConcurrency,
-    authorizerConcurrency,
-    lambdaRampSeconds: Math.ceil(ingestConcurrency / QUOTAS.scalingPer10Seconds) * 10,
-    onDemandWarmUpMinutes,
     checks,
-    breaksFirst: over[0],
-    recommended: recommend(input, {
-      customers,
-      requestsPerSecond,
-      mibPerSecond,
-      recordsPerSecond,
-      ingestConcurrency,
-      authorizerConcurrency,
-    }),
+    replayDays: replayDone === null ? null : round(replayDone / 86_400),
+    liveSuccessPercent: s.liveRequestsPerSecond > 0 ? round(100 * worstLiveShare, 3) : 100,
+    events,
+    peakIngestConcurrency: peakConcurrency,
   };
 }
 
-function recommend(
-  input: ReplayInput,
-  need: {
-    customers: number;
-    requestsPerSecond: number;
-    mibPerSecond: number;
-    recordsPerSecond: number;
-    ingestConcurrency: number;
-    authorizerConcurrency: number;
-  },
-): Recommended {
-  // Partitions: the default quota if enough streams keep each under 80 % of it with a few streams,
-  // else the raised quota (5,000, on request) and as many streams as keep each under 80 % of that.
-  const shardsFor = (quota: number) => {
-    let shards = 1;
-    while (shards <= 50 && Math.max(...partitionsPerStream(need.customers, shards)) > quota * HEADROOM)
-      shards += 1;
-    return shards;
-  };
-  const atDefault = shardsFor(QUOTAS.activePartitionsDefault);
-  const [activePartitionQuota, deliveryShards] =
-    atDefault <= 4
-      ? [QUOTAS.activePartitionsDefault, atDefault]
-      : [QUOTAS.activePartitionsMax, shardsFor(QUOTAS.activePartitionsMax)];
-  // Provisioned shards per stream from the first second: no on-demand warm-up, so no throttling.
+/** Settings (`-c key=value`) that keep every check of the scenario within its limit, as synth takes them. */
+export function recommendSettings(stack: StackUnderLoad, s: Scenario): Record<string, string> {
+  const customers = s.replayingCustomers + s.liveCustomers;
+  const maxCustomers = Math.max(stack.capacity.maxCustomers, customers);
+  // The quota as it is while a few pairs suffice; else the most Firehose grants (a quota request).
+  const atQuota = deliveryCapacity(maxCustomers, stack.capacity.activePartitionQuota);
+  const quota =
+    atQuota && atQuota.deliveryShards <= 4
+      ? stack.capacity.activePartitionQuota
+      : AWS_QUOTAS.activePartitionsMax;
+  const shards = deliveryCapacity(maxCustomers, quota)?.deliveryShards ?? 1;
+  const offered = (s.replayingCustomers > 0 ? s.replayRequestsPerSecond : 0) + s.liveRequestsPerSecond;
+  const lineBytes = s.eventBytes * s.lineBytesPerEventByte;
+  const mib =
+    ((s.replayingCustomers > 0 ? s.replayRequestsPerSecond * s.eventsPerRequest : 0) +
+      s.liveRequestsPerSecond) *
+    (lineBytes / 2 ** 20);
+  const records = offered * RECORDS_PER_REQUEST;
+  // Provisioned shards per stream: the Replay's throughput from the first second, no on-demand warm-up.
   const streamShards = Math.max(
     1,
     Math.ceil(
-      Math.max(
-        need.mibPerSecond / QUOTAS.shardMiBPerSecond,
-        need.recordsPerSecond / QUOTAS.shardRecordsPerSecond,
-      ) /
-        deliveryShards /
-        HEADROOM,
+      Math.max(mib / AWS_QUOTAS.shardMiBPerSecond, records / AWS_QUOTAS.shardRecordsPerSecond) /
+        shards /
+        QUOTA_HEADROOM,
     ),
   );
-  const concurrency = need.ingestConcurrency + need.authorizerConcurrency;
-  const accountConcurrency = Math.max(
-    input.accountConcurrency,
-    Math.ceil((concurrency / HEADROOM + QUOTAS.unreservedMinimum) / 1000) * 1000,
+  const throttle = Math.max(
+    stack.stageRateLimit,
+    Math.min(AWS_QUOTAS.apiGatewayAccountRps, Math.ceil(offered / QUOTA_HEADROOM / 100) * 100),
   );
-  const throttleRateLimit = Math.min(
-    QUOTAS.apiGatewayAccountRps,
-    Math.ceil(need.requestsPerSecond / HEADROOM / 100) * 100,
-  );
-  const perCustomerRequestsPerSecond =
-    input.replayingCustomers > 0 ? Math.floor(input.requestsPerSecond / input.replayingCustomers) : 0;
-  // Twice the customer's own Replay rate in events, per ingest instance: a customer sending at the rate it
-  // was given never meets it, one sending far above it (a misconfigured Replay) is answered 429.
-  const fairShareEventsPerSecond = Math.max(1, 2 * perCustomerRequestsPerSecond * input.eventsPerRequest);
-  return {
-    deliveryShards,
-    activePartitionQuota,
-    streamShards,
-    accountConcurrency,
-    throttleRateLimit,
-    perCustomerRequestsPerSecond,
-    fairShareEventsPerSecond,
+  const settings: Record<string, string> = {
+    maxCustomers: String(maxCustomers),
+    activePartitionQuota: String(quota),
+    throttleRateLimit: String(throttle),
+    throttleBurstLimit: String(Math.max(stack.stageBurstLimit, throttle)),
   };
+  if (stack.delivery === 'stream' && s.replayingCustomers > 0) settings.streamShards = String(streamShards);
+  // No fair share is recommended: the bucket is per ingest instance, so at Replay concurrency it bounds a
+  // customer only to F × the instances (docs/operations.md, Replay runbook). The Replay's own rate limit
+  // in Segment and the capacity above are what keep live customers whole.
+  return settings;
 }
 
-/** The plan again, with the recommended settings applied: what a runbook checks before the Replay. */
-export function withRecommended(plan: ReplayPlan): ReplayPlan {
-  const r = plan.recommended;
-  return planReplay({
-    ...plan.input,
-    deliveryShards: r.deliveryShards,
-    activePartitionQuota: r.activePartitionQuota,
-    streamShards: r.streamShards,
-    accountConcurrency: r.accountConcurrency,
-    stageRateLimit: r.throttleRateLimit,
-  });
-}
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;

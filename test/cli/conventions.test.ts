@@ -65,7 +65,7 @@ const COMMANDS: {
     name: 'replay-sim',
     script: 'scripts/replay-sim.ts',
     bad: ['--rate', 'x'],
-    badMessage: /--rate must be a number/,
+    badMessage: /--rate must be a whole number/,
     typo: ['--rat', '5'],
     typoMessage: /did you mean --rate\?/,
   },

@@ -8,18 +8,31 @@ const run = (...args: string[]) =>
   });
 
 describe('npm run replay-sim', () => {
-  it('prints a plan whose recommended settings keep every limit, for the 5-year Replay of 200 customers', () => {
-    const result = run('--customers', '200', '--years', '5', '--events-per-day', '20000', '--rate', '5000');
+  it('prints one JSON object per run: every check with its load, limit and timing, and the Replay’s days', () => {
+    const result = run('--customers', '0', '--live-customers', '2000', '--json');
+
+    expect(result.status).toBe(0); // whatever it finds
+    const out = JSON.parse(result.stdout);
+    expect(Object.keys(out)).toEqual(expect.arrayContaining(['checks', 'replayDays']));
+    for (const check of out.checks)
+      expect(Object.keys(check)).toEqual(
+        expect.arrayContaining(['name', 'load', 'limit', 'percentOfLimit', 'failsAfter200', 'firstAt']),
+      );
+    expect(out.checks[0]).toMatchObject({
+      name: 'firehose-active-partitions',
+      failsAfter200: true,
+      firstAt: 0,
+    });
+  });
+
+  it('says in words what fails first and whether it is silent, and the settings that avoid it', () => {
+    const result = run('--live-customers', '2000');
 
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('→ breaks first: Kinesis writes');
-    expect(result.stdout).toContain('-c deliveryShards=2');
-    expect(result.stdout).toContain('-c streamShards=7');
-    expect(result.stdout).toContain(
-      'live traffic meanwhile: 0 customers, 0 requests/s (--live-customers, --live-rate)',
-    );
+    expect(result.stdout).toMatch(/^Measured on this code: [\d.]+ ms of core per 1-event request; /m);
+    expect(result.stdout).toMatch(/^SILENT LOSS: firehose-active-partitions \(from 0 h\)/m);
     expect(result.stdout).toMatch(
-      /With those settings:[\s\S]*→ nothing over its limit; active partitions under 80 %/,
+      /^Settings for this scenario: npx cdk deploy -c maxCustomers=2200 -c activePartitionQuota=5000/m,
     );
   });
 
@@ -27,18 +40,20 @@ describe('npm run replay-sim', () => {
     const help = run('--help');
     const typo = run('--rat', '5');
     const bad = run('--rate', 'x');
+    const both = run('--template', 'x.json', '--settings', 'maxCustomers=5');
 
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(
-      /--rate\s+what Segment sends for the whole Replay \(requests\/s; default 5000\)/,
+      /--rate <requests\/s>\s+what Segment offers for the whole Replay \(default 5000\)/,
     );
     expect([typo.status, typo.stderr.trim()]).toEqual([
       2,
       'replay-sim: unknown flag --rat; did you mean --rate? (see --help)',
     ]);
-    expect([bad.status, bad.stderr.trim()]).toEqual([
-      2,
-      'replay-sim: --rate must be a number ≥ 0 (requests/s), not "x" (see --help)',
-    ]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toMatch(
+      /^replay-sim: --rate must be a whole number from 0 to 1000000, not "x"/,
+    );
+    expect(both.status).toBe(2);
   });
 });

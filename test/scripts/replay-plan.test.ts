@@ -1,111 +1,116 @@
+import { readStackConfig } from '../../lib/config';
 import {
-  partitionsPerStream,
   planReplay,
-  type ReplayInput,
-  withRecommended,
+  recommendSettings,
+  requestHoldMs,
+  type Scenario,
 } from '../../scripts/replay/replay-plan';
+import { stackFromTemplate, synthesizeTemplate } from '../../scripts/replay/stack-twin';
 
-const deployed: Omit<ReplayInput, 'replayingCustomers' | 'years' | 'eventsPerDay' | 'requestsPerSecond'> = {
+/** The scenario the stack is sold for: 200 customers replay 5 years while 2,000 others send live. */
+const SOLD: Scenario = {
+  replayingCustomers: 200,
+  years: 5,
+  eventsPerDay: 20_000,
+  replayRequestsPerSecond: 5_000,
   eventsPerRequest: 1,
-  liveCustomers: 0,
-  liveRequestsPerSecond: 0,
+  liveCustomers: 2_000,
+  liveRequestsPerSecond: (2_000 * 14) / 60,
   eventBytes: 1_300,
-  ingestMs: 30,
-  authorizerCacheTtlSeconds: 300,
-  authorizerMs: 10,
-  deliveryShards: 1,
-  streamShards: 0,
-  activePartitionQuota: 500,
+  startHour: 12,
   accountConcurrency: 1_000,
-  stageRateLimit: 5_000,
+  accountRequestsPerSecond: 10_000,
+  accountShards: 1_000,
+  // Fixed here so the arithmetic is exact; the CLI measures them on the code.
+  coreMs: 0.05,
+  lineBytesPerEventByte: 1.5,
+  sinkMs: 10,
 };
+const LIVE_ONLY: Scenario = { ...SOLD, replayingCustomers: 0 };
+const check = (plan: ReturnType<typeof planReplay>, name: string) =>
+  plan.checks.find((c) => c.name === name)!;
 
-describe('replay-sim: the plan’s arithmetic, on hand-computed cases', () => {
-  it('counts partitions from the landing layout: two days of each customer’s events, plus shared quarantine and ledger', () => {
-    // 3 customers × 2 days + quarantine (2 days) + ledger (2 days).
-    expect(partitionsPerStream(3, 1)).toEqual([10]);
-    const split = partitionsPerStream(200, 2);
-    expect(split.reduce((a, b) => a + b, 0)).toBe(200 * 2 + 2 * 4); // each stream has its own shared ones
+describe('replay-sim: the stack’s twin, read from its synthesized template', () => {
+  const defaults = stackFromTemplate(synthesizeTemplate({}));
+
+  it('reads the settings that decide behaviour under load from the template, not from a copy of the defaults', () => {
+    expect(defaults).toMatchObject({
+      capacity: { maxCustomers: 150, activePartitionQuota: 500, deliveryShards: 1 },
+      delivery: 'stream',
+      streamShards: undefined,
+      stageRateLimit: 5_000,
+      authorizerCacheTtlSeconds: 300,
+      authorizerReservedConcurrency: 50,
+      fairShareEventsPerSecond: undefined,
+    });
+    expect(
+      stackFromTemplate(
+        synthesizeTemplate({ streamShards: '7', fairShareEventsPerSecond: '40', delivery: 'stream' }),
+      ),
+    ).toMatchObject({ streamShards: 7, fairShareEventsPerSecond: 40 });
   });
 
-  it('200 customers × 5 years × 20,000 events/day at 5,000 requests/s', () => {
-    const plan = planReplay({
-      ...deployed,
-      replayingCustomers: 200,
-      years: 5,
-      eventsPerDay: 20_000,
-      requestsPerSecond: 5_000,
-    });
+  it('shows the default stack losing records after the 200 with 2,000 live customers and no Replay', () => {
+    const plan = planReplay(defaults, LIVE_ONLY);
 
-    expect(plan.events).toBe(200 * 1_825 * 20_000); // 7.3 billion
-    expect(plan.durationHours).toBeCloseTo(7.3e9 / 5_000 / 3_600, 6); // ~405.6 h
-    expect(plan.recordsPerSecond).toBe(10_000); // an events record and a ledger record per request
-    expect(plan.mibPerSecond).toBeCloseTo((5_000 * 1_300) / 2 ** 20, 6);
-    expect(plan.peakPartitionsPerStream).toBe(404);
-    expect(plan.ingestConcurrency).toBe(150); // 5,000/s × 30 ms
-    expect(plan.lambdaRampSeconds).toBe(10); // within the first 1,000-per-10-s step
-    expect(plan.authorizerConcurrency).toBe(1); // 200 keys per 300 s × 10 ms, rounded up
-    // On-demand starts at 4,000 records/s: 2.5× short, two doublings of ~15 min.
-    expect(plan.onDemandWarmUpMinutes).toBe(30);
-    expect(plan.breaksFirst?.what).toMatch(/^Kinesis writes/);
-
-    const r = plan.recommended;
-    expect(r).toMatchObject({
-      deliveryShards: 2, // 404 > 80 % of 500 on one stream
-      activePartitionQuota: 500,
-      streamShards: 7, // 10,000 records/s ÷ 2 streams ÷ 1,000 per shard ÷ 0.8
-      throttleRateLimit: 6_300, // 5,000 ÷ 0.8, to the 100
-      accountConcurrency: 1_000,
-      perCustomerRequestsPerSecond: 25,
-      fairShareEventsPerSecond: 50,
+    // 2,000 customers + quarantine + ledger + 25 for redrive on one stream; twice at midnight.
+    expect(check(plan, 'firehose-active-partitions')).toMatchObject({
+      load: 2_027,
+      limit: 500,
+      failsAfter200: true,
+      firstAt: 0,
     });
-    const after = withRecommended(plan);
-    expect(after.breaksFirst).toBeUndefined();
-    expect(after.checks[0]!.load).toBeLessThan(0.8); // partitions under 80 % on every stream
-    expect(after.onDemandWarmUpMinutes).toBe(0); // provisioned: no throttling while capacity grows
+    expect(check(plan, 'firehose-active-partitions-at-midnight')).toMatchObject({
+      load: 2 * 2_002 + 25,
+      failsAfter200: true,
+      firstAt: 12 * 3600,
+    });
+    // Ordered by when they fail, the silent one first at equal times.
+    const firsts = plan.checks.map((c) => c.firstAt ?? Number.POSITIVE_INFINITY);
+    expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
+    expect(plan.checks[0]!.name).toBe('firehose-active-partitions');
   });
 
-  it('2,000 live customers and no Replay: the raised partition quota and two streams', () => {
-    const plan = planReplay({
-      ...deployed,
-      replayingCustomers: 0,
-      years: 0,
-      eventsPerDay: 0,
-      requestsPerSecond: 5_000, // ignored: nobody replays
-      liveCustomers: 2_000,
-      liveRequestsPerSecond: 4_000,
-    });
+  it('recommends settings synth accepts, under which the sold scenario loses nothing silently and live traffic stays whole', () => {
+    const settings = recommendSettings(defaults, SOLD);
+    expect(() => readStackConfig(settings)).not.toThrow();
+    const production = stackFromTemplate(synthesizeTemplate(settings));
 
-    expect(plan.recordsPerSecond).toBe(8_000);
-    expect(plan.peakPartitionsPerStream).toBe(4_004);
-    expect(plan.breaksFirst?.what).toMatch(/^Firehose active partitions/);
-    expect(plan.recommended).toMatchObject({
-      activePartitionQuota: 5_000,
-      deliveryShards: 2,
-      streamShards: 5,
-    });
-    const after = withRecommended(plan);
-    expect(after.breaksFirst).toBeUndefined();
-    expect(after.peakPartitionsPerStream).toBeLessThan(5_000 * 0.8);
+    const plan = planReplay(production, SOLD);
+
+    expect(settings).toMatchObject({ maxCustomers: '2200', activePartitionQuota: '5000' });
+    expect(plan.checks.filter((c) => c.firstAt !== null)).toEqual([]);
+    expect(plan.liveSuccessPercent).toBeGreaterThanOrEqual(99.9);
+    // 7.3 billion events at 5,000 a second: about 17 days, not a failure.
+    expect(plan.replayDays).toBeGreaterThan(16);
+    expect(plan.replayDays).toBeLessThan(18);
   });
 
-  it('names Lambda concurrency when it is the limit, and asks for a quota that leaves 100 unreserved', () => {
-    const plan = planReplay({
-      ...deployed,
-      replayingCustomers: 10,
-      years: 1,
-      eventsPerDay: 1_000,
-      requestsPerSecond: 4_000,
-      ingestMs: 400, // a slow function: 1,600 concurrent
-      stageRateLimit: 10_000,
-      streamShards: 20,
-    });
+  it('recommends nothing synth would refuse, even for a tiny scenario', () => {
+    for (const scenario of [
+      {
+        ...SOLD,
+        replayingCustomers: 1,
+        replayRequestsPerSecond: 1,
+        liveCustomers: 0,
+        liveRequestsPerSecond: 0,
+      },
+      { ...LIVE_ONLY, liveCustomers: 1, liveRequestsPerSecond: 0.1 },
+    ])
+      expect(() => readStackConfig(recommendSettings(defaults, scenario))).not.toThrow();
+  });
 
-    expect(plan.ingestConcurrency).toBe(1_600);
-    expect(plan.lambdaRampSeconds).toBe(20);
-    expect(plan.breaksFirst?.what).toMatch(/^Lambda concurrency/);
-    // (1,601 ÷ 0.8 + 100), rounded up to the thousand.
-    expect(plan.recommended.accountConcurrency).toBe(3_000);
-    expect(withRecommended(plan).breaksFirst).toBeUndefined();
+  it('holds a throttled request for the core and one put only: concurrency is the rate × that', () => {
+    expect(requestHoldMs(SOLD, false)).toBe(10.05);
+    expect(requestHoldMs(SOLD, true)).toBe(110.05); // a partial throttle may retry for 100 ms
+
+    // On-demand Kinesis starts at 4 MB/s: the Replay is throttled from the first second, and every
+    // throttled request is answered at once — no 1-second hold × 5,000 requests/s.
+    const plan = planReplay(defaults, { ...SOLD, liveCustomers: 0, liveRequestsPerSecond: 0 });
+    expect(check(plan, 'kinesis-write-throughput').firstAt).toBe(0);
+    expect(check(plan, 'kinesis-write-throughput').failsAfter200).toBe(false);
+    const stage = Math.min(5_000, defaults.stageRateLimit);
+    expect(plan.peakIngestConcurrency).toBeLessThanOrEqual(Math.ceil((stage * 110.05) / 1000) + 1);
+    expect(check(plan, 'lambda-concurrency').firstAt).toBeNull();
   });
 });

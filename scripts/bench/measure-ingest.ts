@@ -1,0 +1,46 @@
+import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
+import type { PackedRecord } from '../../lambdas/core/lake/pack-records';
+import { benchIngestDeps } from './core-bench';
+import { sampleMessages } from './sample-traffic';
+
+export interface IngestMeasurement {
+  /** The ingest core per request of `eventsPerRequest` sample events, warm (ms). */
+  coreMs: number;
+  /**
+   * Bytes put into the stream per byte of the events as sent: the lake lines (the message plus our
+   * fields) and the request's ledger line.
+   */
+  lineBytesPerEventByte: number;
+}
+
+/**
+ * Measures the code the cost model and replay-sim stand on: the core on k-message requests of the bench's
+ * sample traffic (~1.3 KB Segment messages) over an instant sink, for about `ms` after a warm-up.
+ */
+export async function measureIngest(eventsPerRequest: number, ms = 1_000): Promise<IngestMeasurement> {
+  const messages = sampleMessages(eventsPerRequest, 5);
+  const body = JSON.stringify({ batch: messages });
+  let putBytes = 0;
+  const deps = {
+    ...benchIngestDeps,
+    sink: {
+      ...benchIngestDeps.sink,
+      put: (records: readonly PackedRecord[]) => {
+        for (const r of records) putBytes += Buffer.byteLength(r.data);
+        return benchIngestDeps.sink.put(records);
+      },
+    },
+  };
+  const request = { body, customerId: 'c', requestId: 'measure', aliases: new Map() };
+  await ingestRequest(request, deps);
+  const eventBytes = messages.reduce((sum, m) => sum + Buffer.byteLength(JSON.stringify(m)), 0);
+  const lineBytesPerEventByte = putBytes / eventBytes;
+  for (let i = 0; i < 50; i++) await ingestRequest(request, deps);
+  const start = performance.now();
+  let n = 0;
+  while (performance.now() - start < ms) {
+    await ingestRequest(request, deps);
+    n += 1;
+  }
+  return { coreMs: (performance.now() - start) / n, lineBytesPerEventByte };
+}
