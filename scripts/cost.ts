@@ -1,11 +1,7 @@
-import { systemClock } from '../lambdas/adapters/system/clock';
-import { silentLogger } from '../lambdas/adapters/system/json-logger';
-import type { PutOutcome } from '../lambdas/core/common/ports';
-import { DEFAULT_RETRY_POLICY } from '../lambdas/core/ingest/deliver';
-import { ingestRequest } from '../lambdas/core/ingest/ingest-request';
-import { DEFAULT_LIMITS } from '../lambdas/core/ingest/limits';
-import { sampleMessages } from './bench/sample-traffic';
-import { type CommandSpec, type Flag, runCommand, wholeNumber } from './cli/command';
+import { AWS_QUOTAS } from '../lambdas/contract/aws-quotas';
+import { deliveryCapacity } from '../lambdas/core/capacity/delivery-capacity';
+import { measureIngest } from './bench/measure-ingest';
+import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
 import { estimateCost } from './cost/cost-model';
 
 /**
@@ -13,29 +9,6 @@ import { estimateCost } from './cost/cost-model';
  * The ingest duration is measured here (the core on k-message requests, warm) plus `--sink-ms`, the
  * Kinesis/Firehose round trip that cannot be measured offline (default 10 ms, an assumption).
  */
-async function measureCoreMs(perRequest: number): Promise<number> {
-  const body = JSON.stringify({ batch: sampleMessages(perRequest, 5) });
-  const deps = {
-    sink: {
-      maxRecordBytes: 1_000 * 1024,
-      put: async (r: readonly unknown[]) => r.map((): PutOutcome => ({ ok: true })),
-    },
-    clock: systemClock,
-    retry: DEFAULT_RETRY_POLICY,
-    limits: DEFAULT_LIMITS,
-    logger: silentLogger,
-  };
-  for (let i = 0; i < 50; i++)
-    await ingestRequest({ body, customerId: 'c', requestId: 'cost', aliases: new Map() }, deps);
-  const start = performance.now();
-  let n = 0;
-  while (performance.now() - start < 1_000) {
-    await ingestRequest({ body, customerId: 'c', requestId: 'cost', aliases: new Map() }, deps);
-    n += 1;
-  }
-  return (performance.now() - start) / n;
-}
-
 const COST = {
   name: 'npm run cost --',
   summary:
@@ -83,6 +56,33 @@ const COST = {
       description: 'days the stream runs (stream-hours)',
       default: '30',
     },
+    customers: {
+      kind: 'value',
+      schema: wholeNumber(1, 1_000_000),
+      unit: 'customers',
+      description: 'customers sending (maxCustomers): each keeps a partition open',
+      default: '150',
+    },
+    'partition-quota': {
+      kind: 'value',
+      schema: wholeNumber(1, AWS_QUOTAS.activePartitionsMax),
+      unit: 'partitions',
+      description: 'activePartitionQuota: with --customers, decides the delivery shards',
+      default: String(AWS_QUOTAS.activePartitionsDefault),
+    },
+    'buffer-seconds': {
+      kind: 'value',
+      schema: wholeNumber(60, 900),
+      unit: 's',
+      description: 'firehoseBufferSeconds: each open partition is an S3 object this often',
+      default: '60',
+    },
+    'stream-shards': {
+      kind: 'value',
+      schema: wholeNumber(1, 10_000),
+      unit: 'shards',
+      description: 'streamShards: provisioned shards per stream (unset: on-demand)',
+    },
     direct: { kind: 'switch', description: 'Firehose Direct PUT: no Kinesis stream' },
     json: { kind: 'switch', description: 'the breakdown as JSON on stdout' },
   },
@@ -95,8 +95,14 @@ const COST = {
 runCommand(COST, async ({ values }) => {
   const perRequest = values['per-request'];
   const events = values.events;
-  const coreMs = await measureCoreMs(Math.min(perRequest, 1_000));
+  const measured = await measureIngest(Math.min(perRequest, 1_000));
+  const coreMs = measured.coreMs;
   const lambdaMs = coreMs + values['sink-ms'];
+  const capacity = deliveryCapacity(values.customers, values['partition-quota']);
+  if (!capacity)
+    throw new UsageError(
+      `--customers ${values.customers} is more than any number of delivery shards serves at --partition-quota ${values['partition-quota']}`,
+    );
   const lines = estimateCost({
     events,
     perRequest,
@@ -106,6 +112,11 @@ runCommand(COST, async ({ values }) => {
     stream: !values.direct,
     streamHours: values.days * 24,
     partitionsPerRequest: 1,
+    streams: capacity.deliveryShards,
+    streamShards: values['stream-shards'],
+    customers: values.customers,
+    bufferSeconds: values['buffer-seconds'],
+    ledgerLineBytes: measured.ledgerLineBytes,
   });
   const total = lines.reduce((sum, l) => sum + l.usd, 0);
   if (values.json) {

@@ -11,6 +11,8 @@ export interface IngestMeasurement {
    * fields) and the request's ledger line.
    */
   lineBytesPerEventByte: number;
+  /** Bytes of the ledger line each request adds. */
+  ledgerLineBytes: number;
 }
 
 /**
@@ -21,12 +23,16 @@ export async function measureIngest(eventsPerRequest: number, ms = 1_000): Promi
   const messages = sampleMessages(eventsPerRequest, 5);
   const body = JSON.stringify({ batch: messages });
   let putBytes = 0;
+  let ledgerLineBytes = 0;
   const deps = {
     ...benchIngestDeps,
     sink: {
       ...benchIngestDeps.sink,
       put: (records: readonly PackedRecord[]) => {
-        for (const r of records) putBytes += Buffer.byteLength(r.data);
+        for (const r of records) {
+          putBytes += Buffer.byteLength(r.data);
+          if (r.area === 'ledger') ledgerLineBytes = Buffer.byteLength(r.data);
+        }
         return benchIngestDeps.sink.put(records);
       },
     },
@@ -42,5 +48,5 @@ export async function measureIngest(eventsPerRequest: number, ms = 1_000): Promi
     await ingestRequest(request, deps);
     n += 1;
   }
-  return { coreMs: (performance.now() - start) / n, lineBytesPerEventByte };
+  return { coreMs: (performance.now() - start) / n, lineBytesPerEventByte, ledgerLineBytes };
 }

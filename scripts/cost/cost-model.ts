@@ -1,3 +1,4 @@
+import { SHARED_PARTITIONS } from '../../lambdas/core/capacity/delivery-capacity';
 import { PRICES } from './prices';
 
 export interface CostInput {
@@ -14,6 +15,17 @@ export interface CostInput {
   streamHours: number;
   /** Distinct customer-day partitions per request (records are packed per partition). */
   partitionsPerRequest: number;
+  /**
+   * Delivery: the Kinesis → Firehose pairs, their provisioned shards (undefined: on-demand), the customers
+   * sending (each keeps a partition open on its pair) and Firehose's buffer interval, which together
+   * decide how many S3 objects dynamic partitioning delivers.
+   */
+  streams: number;
+  streamShards?: number | undefined;
+  customers: number;
+  bufferSeconds: number;
+  /** Bytes of the ledger line each request adds (one record per request). */
+  ledgerLineBytes: number;
 }
 
 export interface CostLine {
@@ -28,15 +40,20 @@ const GB = 1024 ** 3;
  * What a volume of events costs on the deployed stack, per service. API Gateway and Firehose bytes
  * dominate; Lambda compute never does. The authorizer is cached, so its cost is left out.
  *
- * @example estimateCost({ events: 1e9, perRequest: 1, eventBytes: 1300, lambdaMs: 20, lambdaMemoryMb: 256, stream: false, streamHours: 0, partitionsPerRequest: 1 })
+ * @example estimateCost({ events: 1e9, perRequest: 1, eventBytes: 1300, lambdaMs: 20, lambdaMemoryMb: 256, stream: true, streamHours: 720, partitionsPerRequest: 1, streams: 1, customers: 150, bufferSeconds: 60, ledgerLineBytes: 300 })
  */
 export function estimateCost(input: CostInput): CostLine[] {
   const requests = input.events / input.perRequest;
   const records = requests * Math.min(input.partitionsPerRequest, input.perRequest);
   const recordBytes = (input.events * input.eventBytes) / records;
-  const billedRecordBytes =
-    Math.ceil(recordBytes / PRICES.firehoseBillingIncrementBytes) * PRICES.firehoseBillingIncrementBytes;
-  const dataGb = (input.events * input.eventBytes) / GB;
+  const billed = (bytes: number) =>
+    Math.ceil(bytes / PRICES.firehoseBillingIncrementBytes) * PRICES.firehoseBillingIncrementBytes;
+  const billedRecordBytes = billed(recordBytes);
+  const dataGb = (input.events * input.eventBytes + requests * input.ledgerLineBytes) / GB;
+  // Every open partition is flushed once per buffer interval: the customers' events partitions and the
+  // shared quarantine and ledger ones of each pair, for the days the volume takes.
+  const partitions = input.customers + SHARED_PARTITIONS * input.streams;
+  const objects = (partitions * (input.streamHours * 3600)) / input.bufferSeconds;
   const billedMs = Math.max(1, Math.ceil(input.lambdaMs));
   const lines: CostLine[] = [
     {
@@ -57,19 +74,43 @@ export function estimateCost(input: CostInput): CostLine[] {
       basis: `${fmt(records)} records, each billed as ${Math.round(billedRecordBytes / 1024)} KB`,
     },
     {
+      service: 'Firehose ingestion (ledger)',
+      usd: ((requests * billed(input.ledgerLineBytes)) / GB) * PRICES.firehosePerGbIngested,
+      basis: `${fmt(requests)} ledger records, one per request, each billed as ${Math.round(billed(input.ledgerLineBytes) / 1024)} KB`,
+    },
+    {
       service: 'Firehose dynamic partitioning',
       usd: dataGb * PRICES.firehosePartitioningPerGb,
-      basis: `${dataGb.toFixed(0)} GB processed (per-object charge: see operations.md)`,
+      basis: `${dataGb.toFixed(0)} GB processed`,
+    },
+    {
+      service: 'Firehose objects delivered',
+      usd: (objects / 1000) * PRICES.firehosePerThousandObjects,
+      basis: `${fmt(objects)} objects: ${fmt(partitions)} open partitions × a flush every ${input.bufferSeconds} s for ${input.streamHours} h`,
+    },
+    {
+      service: 'S3 requests',
+      usd: (objects / 1000) * (PRICES.s3PerThousandPuts + PRICES.s3PerThousandGets),
+      basis: `${fmt(objects)} PUTs by Firehose, and as many GETs when compaction reads each object once`,
     },
   ];
   if (input.stream) {
-    lines.push({
-      service: 'Kinesis on-demand',
-      usd:
-        input.streamHours * PRICES.kinesisPerStreamHour +
-        dataGb * (PRICES.kinesisPerGbIn + PRICES.kinesisPerGbOut),
-      basis: `${input.streamHours} stream-hours, ${dataGb.toFixed(0)} GB in and out`,
-    });
+    const streamHours = input.streamHours * input.streams;
+    lines.push(
+      input.streamShards === undefined
+        ? {
+            service: 'Kinesis on-demand',
+            usd:
+              streamHours * PRICES.kinesisPerStreamHour +
+              dataGb * (PRICES.kinesisPerGbIn + PRICES.kinesisPerGbOut),
+            basis: `${fmt(streamHours)} stream-hours (${input.streams} streams, billed idle too), ${dataGb.toFixed(0)} GB in and out`,
+          }
+        : {
+            service: 'Kinesis provisioned',
+            usd: streamHours * input.streamShards * PRICES.kinesisPerShardHour,
+            basis: `${fmt(streamHours * input.streamShards)} shard-hours (${input.streams} streams × ${input.streamShards} shards, billed idle too)`,
+          },
+    );
   }
   return lines;
 }

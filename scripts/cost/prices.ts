@@ -19,6 +19,9 @@ export const PRICES = {
   kinesisPerStreamHour: 0.04,
   kinesisPerGbIn: 0.08,
   kinesisPerGbOut: 0.04,
+  /** S3 Standard: per 1,000 PUT requests (each object Firehose delivers) and per 1,000 GETs. */
+  s3PerThousandPuts: 0.005,
+  s3PerThousandGets: 0.0004,
   /** Kinesis provisioned: per shard-hour. */
   kinesisPerShardHour: 0.015,
   /** CloudWatch: per standard alarm-month, per dashboard-month (beyond the free three). */

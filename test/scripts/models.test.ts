@@ -9,16 +9,55 @@ describe('the cost model', () => {
     stream: false,
     streamHours: 0,
     partitionsPerRequest: 1,
+    streams: 1,
+    customers: 150,
+    bufferSeconds: 60,
+    ledgerLineBytes: 300,
   };
   const total = (lines: { usd: number }[]) => lines.reduce((sum, l) => sum + l.usd, 0);
 
-  it('prices one event per request like the steering document (about $1.4k per billion, API Gateway the largest term)', () => {
+  it('prices one event per request with API Gateway the largest term, the ledger record counted', () => {
     const lines = estimateCost({ ...base, perRequest: 1 });
 
     expect(lines.find((l) => l.service.startsWith('API Gateway'))!.usd).toBeCloseTo(1000, 0);
-    expect(total(lines)).toBeGreaterThan(1300);
-    expect(total(lines)).toBeLessThan(1500);
+    // The events record and the ledger record, each billed as 5 KB.
+    expect(lines.find((l) => l.service === 'Firehose ingestion (ledger)')!.usd).toBeCloseTo(
+      ((1e9 * 5 * 1024) / 1024 ** 3) * 0.029,
+      2,
+    );
     expect(Math.max(...lines.map((l) => l.usd))).toBe(lines[0]!.usd);
+  });
+
+  it('counts what the delivery costs by the hour and by the object, against hand arithmetic', () => {
+    // 2,000 customers on 2 on-demand pairs for 30 days, Firehose flushing every 60 s.
+    const lines = estimateCost({
+      ...base,
+      perRequest: 1,
+      stream: true,
+      streamHours: 720,
+      streams: 2,
+      customers: 2_000,
+    });
+    const usd = (service: string) => lines.find((l) => l.service === service)!.usd;
+
+    // 2,000 events partitions + quarantine and ledger on each of 2 pairs = 2,004 open partitions,
+    // flushed 60 × 24 × 30 = 43,200 times: 86,572,800 objects.
+    const objects = 2_004 * 43_200;
+    expect(usd('Firehose objects delivered')).toBeCloseTo((objects / 1000) * 0.005, 6);
+    expect(usd('S3 requests')).toBeCloseTo((objects / 1000) * (0.005 + 0.0004), 6);
+    // 2 streams × 720 h at $0.04, and the bytes in and out: 1.3 KB per event plus a 300-byte ledger line.
+    const gb = (1e9 * 1300 + 1e9 * 300) / 1024 ** 3;
+    expect(usd('Kinesis on-demand')).toBeCloseTo(2 * 720 * 0.04 + gb * (0.08 + 0.04), 6);
+    expect(
+      estimateCost({
+        ...base,
+        perRequest: 1,
+        stream: true,
+        streamHours: 720,
+        streams: 2,
+        streamShards: 7,
+      }).find((l) => l.service === 'Kinesis provisioned')!.usd,
+    ).toBeCloseTo(2 * 7 * 720 * 0.015, 6);
   });
 
   it('makes packed 100-event requests an order of magnitude cheaper, and adds Kinesis when asked', () => {
