@@ -6,7 +6,7 @@ import {
   type DeliveryCapacity,
   deliveryCapacity,
   MAX_DELIVERY_SHARDS,
-} from '../lambdas/core/capacity/delivery-capacity';
+} from '../lambdas/contract/delivery-capacity';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -73,7 +73,7 @@ export const StackConfigSchema = v.pipe(
     streamShards: v.optional(wholeNumber(1, 10_000)),
     /**
      * How many customers the stack serves. The number of Kinesis → Firehose pairs (delivery shards)
-     * follows from it and `activePartitionQuota` (lambdas/core/capacity/delivery-capacity.ts): every
+     * follows from it and `activePartitionQuota` (lambdas/contract/delivery-capacity.ts): every
      * stream's active partitions stay within 80 % of the quota, midnight and redrive included. 150 fits
      * one pair under the default quota of 500 (one on-demand stream, ~$29 a month idle).
      */

@@ -1,5 +1,5 @@
 import { AWS_QUOTAS } from '../lambdas/contract/aws-quotas';
-import { deliveryCapacity } from '../lambdas/core/capacity/delivery-capacity';
+import { deliveryCapacity } from '../lambdas/contract/delivery-capacity';
 import { measureIngest } from './bench/measure-ingest';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
 import { estimateCost } from './cost/cost-model';

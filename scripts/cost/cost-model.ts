@@ -1,4 +1,4 @@
-import { SHARED_PARTITIONS } from '../../lambdas/core/capacity/delivery-capacity';
+import { SHARED_PARTITIONS } from '../../lambdas/contract/delivery-capacity';
 import { PRICES } from './prices';
 
 export interface CostInput {

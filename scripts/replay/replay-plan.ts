@@ -5,7 +5,7 @@ import {
   MIDNIGHT_OVERLAP_DAYS,
   redrivePartitions,
   SHARED_PARTITIONS,
-} from '../../lambdas/core/capacity/delivery-capacity';
+} from '../../lambdas/contract/delivery-capacity';
 import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/ingest/deliver';
 import type { StackUnderLoad } from './stack-twin';
 

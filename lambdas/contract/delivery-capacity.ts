@@ -1,5 +1,5 @@
-import { AWS_QUOTAS, QUOTA_HEADROOM } from '../../contract/aws-quotas';
-import { LAKE_AREAS, PARTITIONED_BY_CUSTOMER } from '../../contract/lake-areas';
+import { AWS_QUOTAS, QUOTA_HEADROOM } from './aws-quotas';
+import { LAKE_AREAS, PARTITIONED_BY_CUSTOMER } from './lake-areas';
 
 /**
  * How many Kinesis → Firehose pairs ("delivery shards") a stack needs for the customers it serves, from
@@ -16,8 +16,9 @@ export const SHARED_PARTITIONS = LAKE_AREAS.filter((area) => !PARTITIONED_BY_CUS
  */
 export const MIDNIGHT_OVERLAP_DAYS = 2;
 /**
- * Redrive puts records of earlier receive days back into the same streams: it paces itself to this share
- * of the quota in distinct partitions per buffer window (scripts/redrive), and the sizing reserves it.
+ * Redrive puts records of earlier receive days back into the same streams, opening partitions of those
+ * days: the sizing reserves this share of the quota for them. Redrive sends one error object at a time
+ * but does not yet pace itself to this budget (a large backlog of old days can still exceed it).
  */
 export const REDRIVE_PARTITION_SHARE = 0.05;
 /**
