@@ -79,10 +79,13 @@ export const StackConfigSchema = v.pipe(
      */
     maxCustomers: v.optional(wholeNumber(1, 1_000_000), 150),
     /**
-     * Fair share: events per second one customer may send through one ingest instance; above it, 429 with
-     * Retry-After (Segment retries). Unset: no limit. docs/operations.md (Replay runbook) says how to pick it.
+     * Fair share: events per second one customer may send through all ingest instances together (a
+     * count per customer and second in DynamoDB, lambdas/core/ingest/fair-share.ts); above it, 429 with
+     * Retry-After (Segment resends). 1,000 by default: ~2 MB/s of lake lines at 1.3 KB events, half of
+     * what a fresh on-demand Kinesis stream takes (4 MB/s), so no one customer's Replay can throttle the
+     * stream for everyone else. 0: no fair share (no table).
      */
-    fairShareEventsPerSecond: v.optional(wholeNumber(1, 1_000_000)),
+    fairShareEventsPerSecond: v.optional(wholeNumber(0, 1_000_000), 1_000),
     /** Kinesis stream retention (hours): how long events wait if Firehose cannot deliver. */
     streamRetentionHours: v.optional(wholeNumber(24, 8760), 24),
     /** The destination's slug in Segment's catalog (from the developer portal), for enable links. */

@@ -2,8 +2,10 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib/core';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { IngestEnvironment, TokensEnvironment } from '../lambdas/contract/environment';
 import { INGEST_ROUTES } from '../lambdas/contract/routes';
@@ -18,7 +20,7 @@ export interface IngestApiProps {
   readonly authorizerCacheTtl: Duration;
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
-  /** Events per second one customer may send through one ingest instance; unset: no limit. */
+  /** Events per second one customer may send through all ingest instances; unset: no limit. */
   readonly fairShareEventsPerSecond?: number | undefined;
   /** Concurrency reserved for the authorizer, so a flood of ingest invocations cannot starve it. */
   readonly authorizerReservedConcurrency?: number | undefined;
@@ -37,6 +39,8 @@ export class IngestApi extends Construct {
   readonly ingest: HouseFunction;
   readonly authorizer: HouseFunction;
   readonly accessLogs: logs.LogGroup;
+  /** The fair share's count per customer and second, when there is a fair share. */
+  readonly fairShareTable?: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
@@ -50,14 +54,32 @@ export class IngestApi extends Construct {
     });
     props.tokens.grantAuthorize(this.authorizer.function);
 
+    if (props.fairShareEventsPerSecond !== undefined) {
+      // Counts live a minute (TTL): nothing here to back up or keep when the stack goes.
+      this.fairShareTable = new dynamodb.Table(this, 'FairShare', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+        timeToLiveAttribute: 'expiresAt',
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      Validations.of(this.fairShareTable).acknowledge({
+        id: 'AwsSolutions-DDB3',
+        reason:
+          'Per-second fair-share counters that expire after a minute: point-in-time recovery would restore nothing anyone needs.',
+      });
+    }
     this.ingest = new HouseFunction(this, 'Ingest', {
       entry: 'ingest/handler.ts',
       description: 'Segment destination: validates, normalizes and stores events',
       environment: {
         ...DeliveryPipeline.ingestEnvironment(props.deliveries),
-        ...(props.fairShareEventsPerSecond === undefined
+        ...(this.fairShareTable === undefined
           ? {}
-          : { FAIR_SHARE_EVENTS_PER_SECOND: String(props.fairShareEventsPerSecond) }),
+          : {
+              FAIR_SHARE_EVENTS_PER_SECOND: String(props.fairShareEventsPerSecond),
+              FAIR_SHARE_TABLE: this.fairShareTable.tableName,
+            }),
       } satisfies IngestEnvironment,
       // API Gateway gives an integration 30 s; the retry budget is 8 s (1 s while the store throttles), so
       // 20 s leaves margin for the rest.
@@ -66,6 +88,12 @@ export class IngestApi extends Construct {
       logRetention: props.logRetention,
     });
     for (const delivery of props.deliveries) delivery.grantPut(this.ingest.function);
+    if (this.fairShareTable)
+      iam.Grant.addToPrincipal({
+        grantee: this.ingest.function,
+        actions: ['dynamodb:UpdateItem'],
+        resourceArns: [this.fairShareTable.tableArn],
+      });
 
     const authorizer = new HttpLambdaAuthorizer('ApiKey', this.authorizer.function, {
       authorizerName: 'segment-api-key',

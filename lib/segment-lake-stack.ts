@@ -75,7 +75,7 @@ export class SegmentLakeStack extends Stack {
       throttleBurstLimit: config.throttleBurstLimit,
       // 0 reserves none: Lambda reads a reservation of 0 as "never run".
       authorizerReservedConcurrency: config.authorizerReservedConcurrency || undefined,
-      fairShareEventsPerSecond: config.fairShareEventsPerSecond,
+      fairShareEventsPerSecond: config.fairShareEventsPerSecond || undefined,
       logRetention,
       removalPolicy,
     });

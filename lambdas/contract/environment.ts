@@ -8,18 +8,25 @@ const Name = v.pipe(v.string(), v.minLength(1));
  * several delivery shards the name is a comma-separated list, shard 0 first (`shardOf` places customers).
  * lib/ builds it (typed by `IngestEnvironment`); the function reads it with this schema at cold start.
  */
-// Events per second one customer may send through one ingest instance (lambdas/core/ingest/fair-share.ts);
-// unset: no limit.
+// Events per second one customer may send through all ingest instances together, counted in the
+// FAIR_SHARE_TABLE (lambdas/core/ingest/fair-share.ts); unset: no limit.
 const FairShare = v.optional(
   v.pipe(v.string(), v.regex(/^[1-9]\d*$/, 'must be a whole number of events per second')),
 );
+const FairShareTable = v.optional(Name);
 
 export const IngestEnvSchema = v.variant('DELIVERY', [
-  v.object({ DELIVERY: v.literal('stream'), STREAM_NAME: Name, FAIR_SHARE_EVENTS_PER_SECOND: FairShare }),
+  v.object({
+    DELIVERY: v.literal('stream'),
+    STREAM_NAME: Name,
+    FAIR_SHARE_EVENTS_PER_SECOND: FairShare,
+    FAIR_SHARE_TABLE: FairShareTable,
+  }),
   v.object({
     DELIVERY: v.literal('direct'),
     DELIVERY_STREAM_NAME: Name,
     FAIR_SHARE_EVENTS_PER_SECOND: FairShare,
+    FAIR_SHARE_TABLE: FairShareTable,
   }),
 ]);
 export type IngestEnvironment = v.InferInput<typeof IngestEnvSchema>;

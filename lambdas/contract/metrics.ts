@@ -14,6 +14,7 @@ export const METRIC_NAMES = [
   'SinkBudgetExhausted',
   'SinkThrottled',
   'RateLimited',
+  'FairShareUnavailable',
   'InternalErrors',
   'AuthorizerAllowed',
   'AuthorizerDenied',

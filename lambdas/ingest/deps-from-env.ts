@@ -1,7 +1,9 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { MiddlewareObj } from '@middy/core';
 import { requestPathClientConfig } from '../adapters/aws/clients';
+import { DynamoFairShareCounter } from '../adapters/aws/dynamo-fair-share-counter';
 import { FirehoseSink } from '../adapters/aws/firehose-sink';
 import { KinesisSink } from '../adapters/aws/kinesis-sink';
 import { powertoolsLogger } from '../adapters/aws/powertools-logger';
@@ -11,7 +13,7 @@ import { systemClock } from '../adapters/system/clock';
 import { IngestEnvSchema } from '../contract/environment';
 import { readEnv } from '../core/common/read-env';
 import { DEFAULT_RETRY_POLICY } from '../core/ingest/deliver';
-import { FairShare, fairShareLimit } from '../core/ingest/fair-share';
+import { FairShare, fairShareSettings, reportUnavailable } from '../core/ingest/fair-share';
 import type { IngestDeps } from '../core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../core/ingest/limits';
 
@@ -35,9 +37,18 @@ export function ingestDepsFromEnv(
     shards = names(config.DELIVERY_STREAM_NAME).map((name) => new FirehoseSink(client, name));
   }
   const sink = shards.length === 1 ? shards[0]! : new ShardedSink(shards);
-  const fairShare = config.FAIR_SHARE_EVENTS_PER_SECOND
-    ? new FairShare(fairShareLimit(Number(config.FAIR_SHARE_EVENTS_PER_SECOND), DEFAULT_LIMITS), systemClock)
-    : undefined;
+  const metrics = powertoolsMetrics('ingest');
+  if (Boolean(config.FAIR_SHARE_EVENTS_PER_SECOND) !== Boolean(config.FAIR_SHARE_TABLE))
+    throw new Error('FAIR_SHARE_EVENTS_PER_SECOND and FAIR_SHARE_TABLE go together: set both or neither');
+  const fairShare =
+    config.FAIR_SHARE_EVENTS_PER_SECOND && config.FAIR_SHARE_TABLE
+      ? new FairShare(
+          fairShareSettings(Number(config.FAIR_SHARE_EVENTS_PER_SECOND)),
+          new DynamoFairShareCounter(new DynamoDBClient(requestPathClientConfig()), config.FAIR_SHARE_TABLE),
+          systemClock,
+          reportUnavailable(logger, metrics),
+        )
+      : undefined;
   return {
     sink,
     fairShare,
@@ -46,7 +57,7 @@ export function ingestDepsFromEnv(
     limits: DEFAULT_LIMITS,
     logger,
     middleware: [middleware],
-    metrics: powertoolsMetrics('ingest'),
+    metrics,
   };
 }
 

@@ -7,6 +7,7 @@ import {
   SHARED_PARTITIONS,
 } from '../../lambdas/contract/delivery-capacity';
 import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/ingest/deliver';
+import { fairShareSettings } from '../../lambdas/core/ingest/fair-share';
 import type { StackUnderLoad } from './stack-twin';
 
 /** What Segment sends, and what the code costs per request (measured by measure-ingest.ts). */
@@ -98,15 +99,17 @@ export function planReplay(stack: StackUnderLoad, s: Scenario): ReplayPlan {
 
   // API Gateway: the account's and the stage's throttles answer 429 to a share of everyone.
   const gatewayShare = Math.min(1, s.accountRequestsPerSecond / offered, stack.stageRateLimit / offered) || 1;
-  // Fair share, as implemented: a token bucket per customer in each ingest instance, so a customer is
-  // held to F events/s per instance it reaches — F × the instances in all (lambdas/core/ingest/fair-share.ts).
+  // Fair share: each replaying customer is held to F events/s across all instances, plus the allowance
+  // each instance gives without a lookup (lambdas/core/ingest/fair-share.ts); the rest is answered 429.
   const replayAtFunction = replayOffered * gatewayShare;
   const instances = Math.max(
     1,
     ((replayAtFunction + s.liveRequestsPerSecond * gatewayShare) * requestHoldMs(s, false)) / 1000,
   );
-  const fairCap = stack.fairShareEventsPerSecond
-    ? (s.replayingCustomers * stack.fairShareEventsPerSecond * instances) / s.eventsPerRequest
+  const fair = stack.fairShareEventsPerSecond ? fairShareSettings(stack.fairShareEventsPerSecond) : undefined;
+  const fairCap = fair
+    ? (s.replayingCustomers * (fair.eventsPerSecond + fair.allowancePerInstance * instances)) /
+      s.eventsPerRequest
     : Number.POSITIVE_INFINITY;
   const replayPastFairShare = Math.min(replayAtFunction, fairCap);
   const liveAtFunction = s.liveRequestsPerSecond * gatewayShare;
@@ -312,9 +315,12 @@ export function recommendSettings(stack: StackUnderLoad, s: Scenario): Record<st
     throttleBurstLimit: String(Math.max(stack.stageBurstLimit, throttle)),
   };
   if (stack.delivery === 'stream' && s.replayingCustomers > 0) settings.streamShards = String(streamShards);
-  // No fair share is recommended: the bucket is per ingest instance, so at Replay concurrency it bounds a
-  // customer only to F × the instances (docs/operations.md, Replay runbook). The Replay's own rate limit
-  // in Segment and the capacity above are what keep live customers whole.
+  // The fair share must leave each replaying customer its own Replay rate, with the same headroom.
+  if (s.replayingCustomers > 0 && stack.fairShareEventsPerSecond) {
+    const perCustomer = (s.replayRequestsPerSecond * s.eventsPerRequest) / s.replayingCustomers;
+    const needed = Math.ceil(perCustomer / QUOTA_HEADROOM);
+    if (needed > stack.fairShareEventsPerSecond) settings.fairShareEventsPerSecond = String(needed);
+  }
   return settings;
 }
 

@@ -16,9 +16,13 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
 
 /** The acknowledgements every variant has; the lake's logical ID and the prefixes come from the stack and the contract. */
 function commonAcks(lakeLogicalId: string): string[] {
-  return ['AwsSolutions-S1', 'AwsSolutions-APIG4', ...Array(6).fill('AwsSolutions-L1')].concat(
-    FIREHOSE_PREFIXES.map((p) => `AwsSolutions-IAM5[Resource::<${lakeLogicalId}.Arn>/${p}/*]`),
-  );
+  // DDB3: the fair share's counters expire after a minute (lib/ingest-api.ts).
+  return [
+    'AwsSolutions-S1',
+    'AwsSolutions-APIG4',
+    'AwsSolutions-DDB3',
+    ...Array(6).fill('AwsSolutions-L1'),
+  ].concat(FIREHOSE_PREFIXES.map((p) => `AwsSolutions-IAM5[Resource::<${lakeLogicalId}.Arn>/${p}/*]`));
 }
 
 describe.each([

@@ -17,6 +17,7 @@ describe('stack settings, validated at synth', () => {
       streamRetentionHours: 24,
       maxCustomers: 150,
       authorizerReservedConcurrency: 50,
+      fairShareEventsPerSecond: 1000,
       segmentSlug: 'segment-lake-destination',
       alarmServerErrorRatePercent: 1,
       alarmFreshnessSeconds: 900,

@@ -41,7 +41,7 @@ describe('replay-sim: the stack’s twin, read from its synthesized template', (
       stageRateLimit: 5_000,
       authorizerCacheTtlSeconds: 300,
       authorizerReservedConcurrency: 50,
-      fairShareEventsPerSecond: undefined,
+      fairShareEventsPerSecond: 1_000,
     });
     expect(
       stackFromTemplate(
@@ -112,5 +112,28 @@ describe('replay-sim: the stack’s twin, read from its synthesized template', (
     const stage = Math.min(5_000, defaults.stageRateLimit);
     expect(plan.peakIngestConcurrency).toBeLessThanOrEqual(Math.ceil((stage * 110.05) / 1000) + 1);
     expect(check(plan, 'lambda-concurrency').firstAt).toBeNull();
+  });
+
+  it('keeps live customers whole while one customer replays far above its share on the default stack', () => {
+    // One customer offers 3,000 requests/s; 150 live customers send as usual.
+    const runaway: Scenario = {
+      ...SOLD,
+      replayingCustomers: 1,
+      replayRequestsPerSecond: 3_000,
+      liveCustomers: 149,
+      liveRequestsPerSecond: (149 * 14) / 60,
+    };
+
+    const fair = planReplay(defaults, runaway);
+    const unfair = planReplay(
+      stackFromTemplate(synthesizeTemplate({ fairShareEventsPerSecond: '0' })),
+      runaway,
+    );
+
+    expect(fair.liveSuccessPercent).toBeGreaterThanOrEqual(99.9);
+    expect(fair.checks.filter((c) => c.firstAt !== null)).toEqual([]);
+    // Without it the Replay alone throttles the fresh on-demand stream for everyone (503s, not silent).
+    expect(unfair.liveSuccessPercent).toBeLessThan(99.9);
+    expect(check(unfair, 'kinesis-write-throughput')).toMatchObject({ firstAt: 0, failsAfter200: false });
   });
 });

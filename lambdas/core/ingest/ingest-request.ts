@@ -42,8 +42,8 @@ export interface IngestDeps {
   logger: Logger;
   /** Counts for dashboards and alarms; none when omitted. */
   metrics?: Metrics;
-  /** Each customer's share of this instance; no limit when omitted. */
-  fairShare?: FairShare | undefined;
+  /** Each customer's share of the stage, across instances; no limit when omitted. */
+  fairShare?: Pick<FairShare, 'take'> | undefined;
 }
 
 /** What a 200 tells the sender: counts, and why each refused message was refused. */
@@ -85,7 +85,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
     throw error;
   }
   // Above its share: 429 before anything is stored (no quarantine, no ledger line), and Segment resends.
-  const share = deps.fairShare?.take(request.customerId, parsed.messages.length);
+  const share = await deps.fairShare?.take(request.customerId, parsed.messages.length);
   if (share && !share.ok) {
     deps.metrics?.count('RateLimited', 1);
     throw new RateLimitedError(share.retryAfterSeconds);

@@ -26,6 +26,7 @@ describe('the stack: least privilege', () => {
       'logs:PutLogEvents',
     ]);
     expect(actionsOf(/^IngestRole/)).toEqual([
+      'dynamodb:UpdateItem', // the fair share's count, on its own table only
       'kinesis:PutRecords',
       'logs:CreateLogStream',
       'logs:PutLogEvents',

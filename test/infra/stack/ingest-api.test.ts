@@ -120,14 +120,30 @@ describe('the stack: capacity settings for a Replay', () => {
     expect(authorizer({ authorizerReservedConcurrency: '80' }).ReservedConcurrentExecutions).toBe(80);
   });
 
-  it('hands the fair share to the ingest function only when set', () => {
-    const ingestEnv = (context: Record<string, unknown>) =>
-      Object.entries(synthStack(context).template.findResources('AWS::Lambda::Function')).find(([id]) =>
+  it('gives the ingest function a fair share counted in its own expiring table, by default; none with 0', () => {
+    const synth = (context: Record<string, unknown>) => synthStack(context).template;
+    const ingestEnv = (template: ReturnType<typeof synth>) =>
+      Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
         id.startsWith('IngestFunction'),
       )![1].Properties.Environment.Variables;
+    const fairShareTables = (template: ReturnType<typeof synth>) =>
+      Object.keys(template.findResources('AWS::DynamoDB::Table')).filter((id) =>
+        id.startsWith('IngestFairShare'),
+      );
 
-    expect(ingestEnv({}).FAIR_SHARE_EVENTS_PER_SECOND).toBeUndefined();
-    expect(ingestEnv({ fairShareEventsPerSecond: '2000' }).FAIR_SHARE_EVENTS_PER_SECOND).toBe('2000');
+    const byDefault = synth({});
+    const off = synth({ fairShareEventsPerSecond: '0' });
+
+    expect(ingestEnv(byDefault)).toMatchObject({
+      FAIR_SHARE_EVENTS_PER_SECOND: '1000',
+      FAIR_SHARE_TABLE: { Ref: expect.stringMatching(/^IngestFairShare/) },
+    });
+    byDefault.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    expect(ingestEnv(off).FAIR_SHARE_EVENTS_PER_SECOND).toBeUndefined();
+    expect(fairShareTables(off)).toEqual([]);
   });
 
   it('provisions the stream with the shards asked for, on-demand otherwise', () => {
