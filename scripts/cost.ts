@@ -83,6 +83,13 @@ const COST = {
       unit: 'shards',
       description: 'streamShards: provisioned shards per stream (unset: on-demand)',
     },
+    'fair-share': {
+      kind: 'value',
+      schema: wholeNumber(0, 1_000_000),
+      unit: 'events/s',
+      description: 'fairShareEventsPerSecond (0: none)',
+      default: '1000',
+    },
     direct: { kind: 'switch', description: 'Firehose Direct PUT: no Kinesis stream' },
     json: { kind: 'switch', description: 'the breakdown as JSON on stdout' },
   },
@@ -117,6 +124,7 @@ runCommand(COST, async ({ values }) => {
     customers: values.customers,
     bufferSeconds: values['buffer-seconds'],
     ledgerLineBytes: measured.ledgerLineBytes,
+    fairShareEventsPerSecond: values['fair-share'],
   });
   const total = lines.reduce((sum, l) => sum + l.usd, 0);
   if (values.json) {

@@ -1,4 +1,5 @@
 import { SHARED_PARTITIONS } from '../../lambdas/contract/delivery-capacity';
+import { fairShareSettings } from '../../lambdas/core/ingest/fair-share';
 import { PRICES } from './prices';
 
 export interface CostInput {
@@ -26,6 +27,8 @@ export interface CostInput {
   bufferSeconds: number;
   /** Bytes of the ledger line each request adds (one record per request). */
   ledgerLineBytes: number;
+  /** The fair share's limit (events/s per customer); 0: none. */
+  fairShareEventsPerSecond: number;
 }
 
 export interface CostLine {
@@ -40,7 +43,7 @@ const GB = 1024 ** 3;
  * What a volume of events costs on the deployed stack, per service. API Gateway and Firehose bytes
  * dominate; Lambda compute never does. The authorizer is cached, so its cost is left out.
  *
- * @example estimateCost({ events: 1e9, perRequest: 1, eventBytes: 1300, lambdaMs: 20, lambdaMemoryMb: 256, stream: true, streamHours: 720, partitionsPerRequest: 1, streams: 1, customers: 150, bufferSeconds: 60, ledgerLineBytes: 300 })
+ * @example estimateCost({ events: 1e9, perRequest: 1, eventBytes: 1300, lambdaMs: 20, lambdaMemoryMb: 256, stream: true, streamHours: 720, partitionsPerRequest: 1, streams: 1, customers: 150, bufferSeconds: 60, ledgerLineBytes: 300, fairShareEventsPerSecond: 1000 })
  */
 export function estimateCost(input: CostInput): CostLine[] {
   const requests = input.events / input.perRequest;
@@ -94,6 +97,16 @@ export function estimateCost(input: CostInput): CostLine[] {
       basis: `${fmt(objects)} PUTs by Firehose, and as many GETs when compaction reads each object once`,
     },
   ];
+  if (input.fairShareEventsPerSecond > 0) {
+    // At most one conditional write per lease: an upper bound, reached when every event comes from
+    // customers above an instance's free allowance (a Replay); live customers below it cost nothing.
+    const writes = input.events / fairShareSettings(input.fairShareEventsPerSecond).leaseEvents;
+    lines.push({
+      service: 'Fair share (DynamoDB)',
+      usd: (writes / 1e6) * PRICES.dynamoPerMillionWrites,
+      basis: `≤ ${fmt(writes)} lease writes (1 per ${fairShareSettings(input.fairShareEventsPerSecond).leaseEvents} events; 0 for customers under 10 events/s per instance)`,
+    });
+  }
   if (input.stream) {
     const streamHours = input.streamHours * input.streams;
     lines.push(

@@ -22,6 +22,8 @@ export const PRICES = {
   /** S3 Standard: per 1,000 PUT requests (each object Firehose delivers) and per 1,000 GETs. */
   s3PerThousandPuts: 0.005,
   s3PerThousandGets: 0.0004,
+  /** DynamoDB on-demand: per million write request units (the fair share's leases). */
+  dynamoPerMillionWrites: 0.625,
   /** Kinesis provisioned: per shard-hour. */
   kinesisPerShardHour: 0.015,
   /** CloudWatch: per standard alarm-month, per dashboard-month (beyond the free three). */

@@ -13,6 +13,7 @@ describe('the cost model', () => {
     customers: 150,
     bufferSeconds: 60,
     ledgerLineBytes: 300,
+    fairShareEventsPerSecond: 0,
   };
   const total = (lines: { usd: number }[]) => lines.reduce((sum, l) => sum + l.usd, 0);
 
@@ -58,6 +59,12 @@ describe('the cost model', () => {
         streamShards: 7,
       }).find((l) => l.service === 'Kinesis provisioned')!.usd,
     ).toBeCloseTo(2 * 7 * 720 * 0.015, 6);
+    // The fair share at 1,000 events/s leases 50 at a time: at most 1e9 / 50 = 20 M writes at $0.625/M.
+    expect(
+      estimateCost({ ...base, perRequest: 1, fairShareEventsPerSecond: 1_000 }).find(
+        (l) => l.service === 'Fair share (DynamoDB)',
+      )!.usd,
+    ).toBeCloseTo(12.5, 6);
   });
 
   it('makes packed 100-event requests an order of magnitude cheaper, and adds Kinesis when asked', () => {
