@@ -51,9 +51,14 @@ export class PipelineDashboard extends Construct {
         [m.quarantineRate()],
       ),
       graph('Quarantined by reason', [m.quarantinedByReason()]),
-      graph('Sink retries and exhaustion', [
+      graph('Sink retries, throttles and exhaustion', [
         m.ours('SinkRetriedRecords', 'ingest'),
+        m.ours('SinkThrottled', 'ingest'),
         m.ours('SinkBudgetExhausted', 'ingest'),
+      ]),
+      graph('Fair share: 429s, and lookups that failed open', [
+        m.ours('RateLimited', 'ingest'),
+        m.ours('FairShareUnavailable', 'ingest'),
       ]),
     );
     const kinesisGraphs = props.hasStream
