@@ -12,11 +12,14 @@ import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
 import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
 import { systemClock } from '../lambdas/adapters/system/clock';
 import { silentLogger } from '../lambdas/adapters/system/json-logger';
+import { AWS_QUOTAS } from '../lambdas/contract/aws-quotas';
+import { redrivePartitions } from '../lambdas/contract/delivery-capacity';
 import { readLocalConfig } from '../local/config';
 import { lockDataDir } from '../local/data-dir-lock';
-import { type CommandSpec, type Flag, runCommand, UsageError } from './cli/command';
+import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
 import { progress } from './cli/progress';
 import { localLakeStore, s3LakeStore } from './redrive/lake-store';
+import { PartitionPacer } from './redrive/partition-pacer';
 import { runRedrive } from './redrive/run-redrive';
 
 const NAME = v.pipe(v.string(), v.minLength(1, 'a name'));
@@ -52,6 +55,20 @@ const REDRIVE = {
       unit: 'streams',
       description: 'the Firehose stream(s), for Direct PUT stacks',
     },
+    'partition-quota': {
+      kind: 'value',
+      schema: wholeNumber(1, AWS_QUOTAS.activePartitionsMax),
+      unit: 'partitions',
+      description: "the stack's activePartitionQuota: redrive opens at most 5 % of it per window",
+      default: String(AWS_QUOTAS.activePartitionsDefault),
+    },
+    'buffer-seconds': {
+      kind: 'value',
+      schema: wholeNumber(60, 900),
+      unit: 's',
+      description: "the stack's firehoseBufferSeconds: a window is 1.5 × this",
+      default: '60',
+    },
     'no-quarantine': { kind: 'switch', description: "only Firehose's error output" },
   },
   examples: [
@@ -78,12 +95,22 @@ runCommand(REDRIVE, async ({ values }) => {
       ? names.map((name) => new KinesisSink(new KinesisClient({}), name))
       : names.map((name) => new FirehoseSink(new FirehoseClient({}), name));
     const sink = shards.length === 1 ? shards[0]! : new ShardedSink(shards);
+    // Within the share of each stream's partition quota the stack was sized to leave for redrive.
+    const pacer = new PartitionPacer(
+      redrivePartitions(values['partition-quota']),
+      AWS_QUOTAS.firehoseBufferStretch * values['buffer-seconds'] * 1000,
+      systemClock,
+    );
     report = await runRedrive(
       s3LakeStore(values.bucket),
       sink,
       new DynamoTokenStore(new DynamoDBClient({}), values.table),
-      options,
+      { ...options, pacer },
     );
+    if (pacer.waitedMs > 0)
+      process.stderr.write(
+        `redrive: paced to the partition quota: waited ${Math.round(pacer.waitedMs / 1000)} s\n`,
+      );
   } else {
     const { dataDir } = readLocalConfig(process.env);
     // A mistyped DATA_DIR is an error, not a directory to create and report zeros for.

@@ -17,8 +17,8 @@ export const SHARED_PARTITIONS = LAKE_AREAS.filter((area) => !PARTITIONED_BY_CUS
 export const MIDNIGHT_OVERLAP_DAYS = 2;
 /**
  * Redrive puts records of earlier receive days back into the same streams, opening partitions of those
- * days: the sizing reserves this share of the quota for them. Redrive sends one error object at a time
- * but does not yet pace itself to this budget (a large backlog of old days can still exceed it).
+ * days: the sizing reserves this share of the quota, and redrive paces itself to it (distinct partitions
+ * per 1.5 buffer intervals, scripts/redrive/partition-pacer.ts).
  */
 export const REDRIVE_PARTITION_SHARE = 0.05;
 /**

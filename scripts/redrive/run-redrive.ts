@@ -1,14 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { systemClock } from '../../lambdas/adapters/system/clock';
+import { landingPrefix } from '../../lambdas/contract/lake-areas';
 import { type StoredQuarantineEntry, StoredQuarantineEntrySchema } from '../../lambdas/contract/lake-records';
-import type { RecordSink } from '../../lambdas/core/common/ports';
-import { DEFAULT_RETRY_POLICY, deliver } from '../../lambdas/core/ingest/deliver';
+import type { Clock, RecordSink } from '../../lambdas/core/common/ports';
+import { DEFAULT_RETRY_POLICY, deliver, type RetryPolicy } from '../../lambdas/core/ingest/deliver';
 import type { TokenStore } from '../../lambdas/core/keys/token-store';
 import { ledgerLine } from '../../lambdas/core/lake/lake-lines';
 import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
 import { compileAliases } from '../../lambdas/core/messages/normalize-event-name';
 import type { LakeStore } from './lake-store';
+import type { PartitionPacer } from './partition-pacer';
+
+/**
+ * Redrive is no request Segment will resend: it waits out a throttled stream (up to 10 minutes per put,
+ * backing off to 5 s) instead of answering at once, and fails the run only past that.
+ */
+export const REDRIVE_RETRY_POLICY: RetryPolicy = {
+  ...DEFAULT_RETRY_POLICY,
+  budgetMs: 10 * 60_000,
+  maxDelayMs: 5_000,
+  throttleBudgetMs: 10 * 60_000,
+  holdOnFullThrottle: true,
+};
+
 import { linesFromErrorObject, objectText, revalidate } from './redrive-plan';
 
 export interface RedriveReport {
@@ -39,8 +54,12 @@ export async function runRedrive(
     quarantine: boolean;
     /** Told after each object, with how many objects the run has to read in all. */
     onProgress?: (objectsDone: number, objectsTotal: number) => void;
+    /** Paces the partitions it opens; none: as fast as the sink takes them (locally). */
+    pacer?: PartitionPacer;
+    clock?: Clock;
   } = { quarantine: true },
 ): Promise<RedriveReport> {
+  const clock = options.clock ?? systemClock;
   const report: RedriveReport = {
     errorObjects: 0,
     errorLines: 0,
@@ -51,9 +70,18 @@ export async function runRedrive(
   };
   const runId = randomUUID();
   let redriveRequests = 0;
+  // One landing partition at a time, each opened only when the pacer allows it, and delivered patiently:
+  // a throttled stream is waited for, since nobody resends what redrive gives up on.
   const put = async (lines: LakeLine[]) => {
-    if (lines.length > 0)
-      await deliver(packRecords(lines, sink.maxRecordBytes), sink, DEFAULT_RETRY_POLICY, systemClock);
+    const byPartition = new Map<string, LakeLine[]>();
+    for (const line of lines) {
+      const key = landingPrefix(line.area, line.customerId, line.dt);
+      byPartition.set(key, [...(byPartition.get(key) ?? []), line]);
+    }
+    for (const [partition, group] of byPartition) {
+      await options.pacer?.take(partition);
+      await deliver(packRecords(group, sink.maxRecordBytes), sink, REDRIVE_RETRY_POLICY, clock);
+    }
   };
 
   const errorKeys = await store.list('errors/');
@@ -112,7 +140,7 @@ export async function runRedrive(
           ledgerLine(
             now[0]!.customerId,
             requestId,
-            systemClock.now(),
+            clock.now(),
             200,
             {
               accepted: new Set(now.map((l) => l.spreadKey)).size, // spreadKey: the messageId

@@ -18,6 +18,11 @@ export interface RetryPolicy {
    * rate — so 1 s × 5,000 requests/s would ask for 5,000 against an account's 1,000.
    */
   throttleBudgetMs: number;
+  /**
+   * Keep retrying when every record was throttled, for `throttleBudgetMs`, instead of answering at once:
+   * for callers that are not a request Segment will resend (redrive), where waiting is the point.
+   */
+  holdOnFullThrottle?: boolean;
 }
 
 // API Gateway HTTP APIs time out integrations at 30 s; 8 s of retries for transient faults (a reset
@@ -77,7 +82,8 @@ export async function deliver(
     if (pending.length === 0) break;
     // The store took none of what was offered: it is full, and waiting inside the request only adds
     // concurrency. Answer now; Segment resends after Retry-After.
-    if (throttledNow === outcomes.length) throw new SinkUnavailableError(policy.retryAfterSeconds, true);
+    if (throttledNow === outcomes.length && !policy.holdOnFullThrottle)
+      throw new SinkUnavailableError(policy.retryAfterSeconds, true);
     if (throttled) deadline = Math.min(deadline, start + policy.throttleBudgetMs);
     const delay = clock.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
     if (clock.now() + delay >= deadline) throw new SinkUnavailableError(policy.retryAfterSeconds, throttled);
