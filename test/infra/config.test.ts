@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readStackConfig, settingsFromContext } from '../../lib/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_KEYS, readStackConfig, settingsFromContext } from '../../lib/config';
 import { ROOT } from '../support/local-destination';
 
 describe('stack settings, validated at synth', () => {
@@ -35,6 +37,15 @@ describe('stack settings, validated at synth', () => {
         customerCeiling: 185,
       },
     });
+  });
+
+  it('lists every setting in the README’s settings table, and nothing that is not one', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('| option (`-c key=value`)'));
+    const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2);
+    const named = rows.flatMap((row) => [...row.split('|')[1]!.matchAll(/`(\w+)`/g)].map((m) => m[1]!));
+
+    expect(named.filter((k) => k !== 'stackName').sort()).toEqual([...CONFIG_KEYS].sort());
   });
 
   it('derives the delivery shards from maxCustomers and the partition quota', () => {

@@ -85,7 +85,9 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
     throw error;
   }
   // Above its share: 429 before anything is stored (no quarantine, no ledger line), and Segment resends.
-  const share = await deps.fairShare?.take(request.customerId, parsed.messages.length);
+  const share = deps.fairShare
+    ? await deps.fairShare.take(request.customerId, parsed.messages.length)
+    : undefined;
   if (share && !share.ok) {
     deps.metrics?.count('RateLimited', 1);
     throw new RateLimitedError(share.retryAfterSeconds);
