@@ -8,14 +8,16 @@ const browserTests = hasChromium() || process.env.CI ? [] : ['\\.browser\\.test\
 if (browserTests.length > 0)
   console.warn('Chromium not found: browser tests left out (apt-get install chromium to run them).');
 
-// @middy/core, hyparquet and hyparquet-writer ship ESM only, so they are transformed with the project's own sources.
+// @middy/core, hyparquet, hyparquet-writer and dt-sql-parser (with its antlr4ng runtime) ship ESM only, so they are transformed with the project's own sources.
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', ...browserTests],
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', {}] },
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|hyparquet|hyparquet-writer)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@middy|hyparquet|hyparquet-writer|dt-sql-parser|antlr4ng|antlr4-c3)/)',
+  ],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/support/capture-logs.ts'],
   testTimeout: 30_000,

@@ -1,8 +1,11 @@
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
   ArnFormat,
@@ -13,17 +16,11 @@ import {
   Validations,
 } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { CURATED_AREA } from '../lambdas/contract/curated-table';
-import {
-  athenaBatchItems,
-  athenaCreateCuratedTable,
-  athenaCreateStateTables,
-  athenaMaintenance,
-  athenaMarkTaken,
-  athenaMergeItem,
-  athenaPlanBatch,
-  SQL_TOKENS,
-} from '../lambdas/contract/sql/curated-sql';
+import { CURATED_AREA, HIDE_SECONDS, STAGING_PREFIX } from '../lambdas/contract/curated-table';
+import type { CompactionEnvironment } from '../lambdas/contract/environment';
+import { ATHENA_RESULTS_PREFIX } from '../lambdas/contract/sql/athena-rules';
+import { athenaCreateCuratedTable, athenaVacuum } from '../lambdas/contract/sql/curated-sql';
+import { HouseFunction } from './house-function';
 import { nagText } from './nag-text';
 
 export interface CuratedCompactionProps {
@@ -36,50 +33,114 @@ export interface CuratedCompactionProps {
 }
 
 // Every hour: Firehose delivers within its buffer interval (at most 15 min), so the curated table
-// trails the landing zone by at most ~75 min, and each run merges an hour of objects (small MERGEs).
+// trails the landing zone by at most ~75 min plus a run (docs/lake.md, "Keeping up").
 const EVERY = Duration.hours(1);
-// Receive days a run looks back for objects not taken yet: today and yesterday cover Firehose's late
-// deliveries across a midnight. A redrive lands records under their original receive day: after one,
-// start an execution with {"lookbackDays": <days since the oldest redriven day>} (docs/operations.md).
-const LOOKBACK_DAYS = 2;
 // Athena allows 20–25 DML queries at once per account (Service Quotas, "Active DML queries"); four
-// merges at a time leave the rest to analysts and to the other work of this stack.
+// merges at a time leave the rest to analysts and to the other work of this stack. Runs never overlap
+// (the guard below), so this is the job's whole share.
 const MERGE_CONCURRENCY = 4;
+// The hour (UTC) whose run also expires old snapshots: VACUUM reads the whole table's metadata.
+const VACUUM_HOUR = '03';
 
 /**
- * The curated table on AWS: every hour EventBridge Scheduler starts a Step Functions state machine
- * whose Athena tasks (no server of ours) create the Iceberg table and the job's state tables once,
- * fix a batch of the landing objects not taken yet, merge it into events_curated one customer × event
- * month at a time (at most 31 partitions per statement, under Athena's 100), mark the batch taken
- * (last), then OPTIMIZE and VACUUM. The SQL is lambdas/contract/sql/curated-sql.ts, the same module
- * the local compaction and its tests use.
+ * The curated table on AWS, event-driven: S3 tells EventBridge of every landing object created under
+ * events/, and a rule puts it in the object log (SQS). Every hour a Step Functions run — never two at
+ * once — takes up to 150,000 objects from the log, stages them per customer as symlink manifests,
+ * asks Athena which customer × event-date partitions they hold, packs those into MERGEs of at most 100
+ * partitions (Athena's limit), merges and optimizes each (four at a time), and only then removes its
+ * objects from the log. A failed run removes nothing: its objects come back after HIDE_SECONDS and are
+ * merged again, which changes nothing already merged. No look-back window: an object of any age (a
+ * redrive's, a late delivery's) is in the log. SQL: lambdas/contract/sql/curated-sql.ts.
  */
 export class CuratedCompaction extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly schedule: scheduler.Schedule;
+  readonly objectLog: sqs.Queue;
+  readonly objectLogDeadLetters: sqs.Queue;
+  readonly scheduleDeadLetters: sqs.Queue;
+  readonly steps: HouseFunction;
 
   constructor(scope: Construct, id: string, props: CuratedCompactionProps) {
     super(scope, id);
+    const stack = Stack.of(this);
     const { databaseName: db, workGroupName } = props;
-    const location = props.lake.s3UrlForObject(`${CURATED_AREA}/`);
-    const stateLocation = props.lake.s3UrlForObject('curated/_state/');
 
-    /**
-     * An Athena statement run to its end (the `.sync` integration), written as the state itself so the
-     * role gets exactly the actions below, not the task construct's wildcard grants.
-     */
-    const athenaTask = (taskId: string, sql: string, assign?: Record<string, string>) =>
+    this.objectLogDeadLetters = new sqs.Queue(this, 'ObjectLogDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    this.objectLog = new sqs.Queue(this, 'ObjectLog', {
+      retentionPeriod: Duration.days(14),
+      visibilityTimeout: Duration.seconds(HIDE_SECONDS),
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      // A message received five times without its run finishing is set aside (and alarms) rather than
+      // retried forever.
+      deadLetterQueue: { queue: this.objectLogDeadLetters, maxReceiveCount: 5 },
+    });
+    new events.Rule(this, 'LandingObjectCreated', {
+      description: 'Landing objects under events/ into the compaction object log',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [props.lake.bucketName] }, object: { key: [{ prefix: 'events/' }] } },
+      },
+      targets: [new eventTargets.SqsQueue(this.objectLog)],
+    });
+
+    this.steps = new HouseFunction(this, 'Steps', {
+      entry: 'curated/handler.ts',
+      description: 'Curated compaction: stage a run from the object log, pack its MERGEs, finish it',
+      environment: {
+        OBJECT_LOG_URL: this.objectLog.queueUrl,
+        LAKE_BUCKET: props.lake.bucketName,
+        RESULTS_BUCKET: props.queryResults.bucketName,
+        DATABASE: db,
+      } satisfies CompactionEnvironment,
+      // Draining 150,000 messages takes ~12,000 receives (~2 min); 15 min is Lambda's most.
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      logRetention: props.logRetention,
+    });
+    const fn = this.steps.function;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+        resources: [this.objectLog.queueArn],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [props.lake.arnForObjects(`${STAGING_PREFIX}/*`)],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.lake.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${STAGING_PREFIX}/*`] } },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.queryResults.arnForObjects(`${ATHENA_RESULTS_PREFIX}*`)],
+      }),
+    );
+
+    const athenaTask = (taskId: string, queryString: string, output?: Record<string, string>) =>
       new sfn.CustomState(this, taskId, {
         stateJson: {
           Type: 'Task',
-          Resource: `arn:${Stack.of(this).partition}:states:::athena:startQueryExecution.sync`,
+          Resource: `arn:${stack.partition}:states:::athena:startQueryExecution.sync`,
           Arguments: {
-            QueryString: jsonataSql(sql),
+            QueryString: queryString,
             WorkGroup: workGroupName,
             QueryExecutionContext: { Database: db },
           },
-          ...(assign ? { Assign: assign } : {}),
-          Output: {},
+          Output: output ?? {},
           // Athena's throttling and a concurrent Iceberg commit are worth a retry; a bad statement is not.
           Retry: [
             {
@@ -91,68 +152,158 @@ export class CuratedCompaction extends Construct {
           ],
         },
       });
+    const step = (taskId: string, payload: Record<string, string>, output: string) =>
+      new sfn.CustomState(this, taskId, {
+        stateJson: {
+          Type: 'Task',
+          Resource: `arn:${stack.partition}:states:::lambda:invoke`,
+          Arguments: { FunctionName: fn.functionArn, Payload: payload },
+          Output: output,
+          Retry: [
+            {
+              ErrorEquals: [
+                'Lambda.ServiceException',
+                'Lambda.TooManyRequestsException',
+                'Lambda.SdkClientException',
+              ],
+              IntervalSeconds: 5,
+              BackoffRate: 2,
+              MaxAttempts: 4,
+            },
+          ],
+        },
+      });
+    const runId = '{% $states.context.Execution.Name %}';
 
-    const [createTaken, createBatch] = athenaCreateStateTables(db, stateLocation);
-    const merges = sfn.DistributedMap.jsonata(this, 'MergeEachCustomerMonth', {
-      // The work items are the listing query's CSV result, which the workgroup writes under athena/.
-      itemReader: new sfn.S3CsvItemReader({
-        bucket: props.queryResults,
-        key: "{% 'athena/' & $itemsQuery & '.csv' %}",
-      }),
+    // One run at a time: Iceberg's optimistic commits let two MERGEs of one key both insert.
+    const guard = new sfn.CustomState(this, 'OneRunAtATime', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${stack.partition}:states:::aws-sdk:sfn:listExecutions`,
+        Arguments: {
+          StateMachineArn: '{% $states.context.StateMachine.Id %}',
+          StatusFilter: 'RUNNING',
+          MaxResults: 2,
+        },
+        Output: { running: '{% $count($states.result.Executions) %}' },
+      },
+    });
+    const anotherRuns = new sfn.Succeed(this, 'AnotherRunIsRunning');
+    const stage = step('StageObjects', { step: 'stage', runId }, '{% $states.result.Payload %}');
+    const plan = athenaTask('PlanPartitions', '{% $states.input.planSql %}', {
+      queryExecutionId: '{% $states.result.QueryExecution.QueryExecutionId %}',
+    });
+    const pack = step(
+      'PackMerges',
+      { step: 'pack', runId, queryExecutionId: '{% $states.input.queryExecutionId %}' },
+      '{% $states.result.Payload %}',
+    );
+    const merges = sfn.DistributedMap.jsonata(this, 'MergeEachItem', {
+      itemReader: new sfn.S3JsonItemReader({ bucket: props.lake, key: '{% $states.input.itemsKey %}' }),
       maxConcurrency: MERGE_CONCURRENCY,
       toleratedFailurePercentage: 0,
       outputs: {},
     });
     merges.itemProcessor(
-      athenaTask(
-        'MergeCustomerMonth',
-        athenaMergeItem(db, SQL_TOKENS.runId, SQL_TOKENS.customer, SQL_TOKENS.month),
+      athenaTask('Merge', '{% $states.input.merge %}', { optimize: '{% $states.input.optimize %}' }).next(
+        athenaTask('OptimizeMerged', '{% $states.input.optimize %}'),
       ),
     );
-    const [optimize, vacuum] = athenaMaintenance(db);
+    const finishEmpty = step('FinishEmptyRun', { step: 'finish', runId }, '{% $states.result.Payload %}');
+    const finish = step('FinishRun', { step: 'finish', runId }, '{% $states.result.Payload %}');
+    const vacuum = athenaTask('Vacuum', `{% ${JSON.stringify(athenaVacuum(db))} %}`);
+    const done = new sfn.Succeed(this, 'Done');
 
-    const definition = athenaTask('CreateCuratedTable', athenaCreateCuratedTable(db, location))
-      .next(athenaTask('CreateTakenObjectsTable', createTaken!))
-      .next(athenaTask('CreateBatchesTable', createBatch!))
-      .next(athenaTask('PlanBatch', athenaPlanBatch(db, SQL_TOKENS.runId, SQL_TOKENS.lookbackDays)))
-      .next(
-        athenaTask('ListWorkItems', athenaBatchItems(db, SQL_TOKENS.runId), {
-          itemsQuery: '{% $states.result.QueryExecution.QueryExecutionId %}',
-        }),
-      )
-      .next(merges)
-      .next(athenaTask('MarkBatchTaken', athenaMarkTaken(db, SQL_TOKENS.runId)))
-      .next(athenaTask('Optimize', optimize!))
-      .next(athenaTask('Vacuum', vacuum!));
+    const definition = guard.next(
+      sfn.Choice.jsonata(this, 'AlreadyRunning?')
+        .when(sfn.Condition.jsonata('{% $states.input.running > 1 %}'), anotherRuns)
+        .otherwise(
+          athenaTask(
+            'CreateCuratedTable',
+            `{% ${JSON.stringify(athenaCreateCuratedTable(db, props.lake.s3UrlForObject(`${CURATED_AREA}/`)))} %}`,
+          )
+            .next(stage)
+            .next(
+              sfn.Choice.jsonata(this, 'AnythingStaged?')
+                .when(
+                  sfn.Condition.jsonata('{% $count($states.input.customers) = 0 %}'),
+                  finishEmpty.next(done),
+                )
+                .otherwise(
+                  plan
+                    .next(pack)
+                    .next(merges)
+                    .next(finish)
+                    .next(
+                      sfn.Choice.jsonata(this, 'VacuumHour?')
+                        .when(
+                          sfn.Condition.jsonata(`{% $substring($now(), 11, 2) = '${VACUUM_HOUR}' %}`),
+                          vacuum.next(done),
+                        )
+                        .otherwise(done),
+                    ),
+                ),
+            ),
+        ),
+    );
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
+    const stateMachineName = `${stack.stackName}-curated-compaction`;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       queryLanguage: sfn.QueryLanguage.JSONATA,
-      // A run merges at most a few hours of objects; a stuck Athena query should not hold the next one.
+      // A run stages at most 150,000 objects; a stuck Athena query should not hold the next one forever.
       timeout: Duration.hours(6),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Merges new landing objects into the curated Iceberg table (events_curated)',
     });
+    fn.grantInvoke(this.stateMachine);
+    // The guard lists this machine's own executions: named, not referenced, to keep the role free of a
+    // dependency on the machine it belongs to.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:ListExecutions'],
+        resources: [
+          stack.formatArn({
+            service: 'states',
+            resource: 'stateMachine',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            resourceName: stateMachineName,
+          }),
+        ],
+      }),
+    );
     this.grantAthena(props);
 
+    this.scheduleDeadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
     this.schedule = new scheduler.Schedule(this, 'Hourly', {
       schedule: scheduler.ScheduleExpression.rate(EVERY),
       target: new targets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({ lookbackDays: LOOKBACK_DAYS }),
+        input: scheduler.ScheduleTargetInput.fromObject({}),
         retryAttempts: 2,
+        deadLetterQueue: this.scheduleDeadLetters,
       }),
       description: 'Curated table compaction (events_curated)',
     });
+    for (const queue of [this.objectLogDeadLetters, this.scheduleDeadLetters])
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: `${queue === this.scheduleDeadLetters ? 'The schedule' : 'The object log'}'s dead-letter queue is the end of the line: its messages alarm (lib/monitoring.ts) and are looked at by a person.`,
+      });
   }
 
   /**
    * What the state machine's Athena queries need, as the queries run with its role: the workgroup,
-   * the catalog entries of this database, the landing zone to read, curated/ to write, the results.
+   * the catalog entries of this database, the staged objects to read, curated/ to write, the results.
    */
   private grantAthena(props: CuratedCompactionProps): void {
     const stack = Stack.of(this);
@@ -163,7 +314,7 @@ export class CuratedCompaction extends Construct {
       ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution'],
       [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: props.workGroupName })],
     );
-    // Every table of this database: the job creates its own (events_curated and its two state tables).
+    // Every table of this database: the job creates events_curated and reads compaction_staging.
     allow(
       ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:CreateTable', 'glue:UpdateTable'],
       [
@@ -173,11 +324,18 @@ export class CuratedCompaction extends Construct {
       ],
     );
     allow(['s3:GetBucketLocation', 's3:ListBucket'], [props.lake.bucketArn, props.queryResults.bucketArn]);
-    allow(['s3:GetObject'], [props.lake.arnForObjects('events/*')]);
-    allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [props.lake.arnForObjects('curated/*')]);
+    // The landing objects the manifests list, and the manifests (and items) themselves.
+    allow(
+      ['s3:GetObject'],
+      [props.lake.arnForObjects('events/*'), props.lake.arnForObjects(`${STAGING_PREFIX}/*`)],
+    );
+    allow(
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      [props.lake.arnForObjects('curated/events/*')],
+    );
     allow(
       ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-      [props.queryResults.arnForObjects('athena/*')],
+      [props.queryResults.arnForObjects(`${ATHENA_RESULTS_PREFIX}*`)],
     );
     this.acknowledge(props);
   }
@@ -189,19 +347,19 @@ export class CuratedCompaction extends Construct {
     const results = ref(props.queryResults as unknown as Construct);
     const reasons: Record<string, string> = {
       [`Resource::<${lake}.Arn>/events/*`]:
-        'Athena reads the landing objects it plans and merges: every object under events/, read only.',
-      [`Resource::<${lake}.Arn>/curated/*`]:
-        'Iceberg names its data and metadata files itself under the table location curated/; three object actions only.',
-      [`Resource::<${results}.Arn>/athena/*`]:
+        'Athena reads the landing objects a run staged: every object under events/, read only.',
+      [`Resource::<${lake}.Arn>/${STAGING_PREFIX}/*`]:
+        "The run's manifests and MERGE items, named per run and customer under curated/_staging/.",
+      [`Resource::<${lake}.Arn>/curated/events/*`]:
+        'Iceberg names its data and metadata files itself under the table location curated/events/; three object actions only.',
+      [`Resource::<${results}.Arn>/${ATHENA_RESULTS_PREFIX}*`]:
         'Athena writes each query result as athena/<query id>.csv, a name known only when the query runs.',
-      [`Resource::arn:<AWS::Partition>:s3:::<${results}>/*`]:
-        "The Distributed Map reads the work-item listing's result object from the query-results bucket (s3:GetObject only).",
-      [`Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`]: `The job creates and commits to tables of this stack's database only (table/${props.databaseName}/: events_curated and its state).`,
+      [`Resource::arn:<AWS::Partition>:s3:::<${lake}>/*`]:
+        "The Distributed Map reads the run's MERGE items (items.json) from the lake bucket (s3:GetObject only).",
+      [`Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`]: `The job creates and commits to tables of this stack's database only (table/${props.databaseName}/: events_curated, and reads compaction_staging).`,
       'Resource::*':
         'X-Ray trace segments and CloudWatch Logs vended log deliveries cannot be scoped to a resource (service authorization reference).',
     };
-    // The Distributed Map starts, describes and stops child executions of this state machine, whose
-    // names Step Functions makes up at run time: CDK grants them by this machine's execution prefix.
     const executions = stack.formatArn({
       service: 'states',
       resource: 'execution',
@@ -213,31 +371,18 @@ export class CuratedCompaction extends Construct {
       "The Distributed Map's child executions of this state machine only (Describe and Stop), named at run time.";
     reasons[`Resource::${nagText(stack.resolve(`${executions}/*:*`))}`] =
       "The Distributed Map's child runs (map runs) of this state machine only, named at run time.";
+    reasons[`Resource::<${ref(this.steps.function)}.Arn>:*`] =
+      "Step Functions invokes the compaction steps' function by any of its versions (lambda:InvokeFunction only).";
     for (const [finding, reason] of Object.entries(reasons))
       Validations.of(this.stateMachine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    Validations.of(this.steps.function.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${lake}.Arn>/${STAGING_PREFIX}/*]`,
+      reason:
+        "The run's manifests, receipts and MERGE items, named per run and customer under curated/_staging/.",
+    });
+    Validations.of(this.steps.function.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${results}.Arn>/${ATHENA_RESULTS_PREFIX}*]`,
+      reason: "The partition query's result, athena/<query id>.csv, named when the query runs (read only).",
+    });
   }
-}
-
-/**
- * A statement of curated-sql.ts with its tokens, as a JSONata expression for Step Functions: the text
- * between tokens as JSON string literals, the tokens as the execution's or the Map item's values.
- */
-export function jsonataSql(sql: string): string {
-  const input = '$states.context.Execution.Input.lookbackDays';
-  const values: Record<string, string> = {
-    [SQL_TOKENS.runId]: '$states.context.Execution.Name',
-    [SQL_TOKENS.customer]: '$states.input.customer_id',
-    [SQL_TOKENS.month]: '$states.input.month',
-    // A whole number or the execution fails ($number refuses anything else): never text in the SQL.
-    [SQL_TOKENS.lookbackDays]: `$string($floor($number($exists(${input}) ? ${input} : ${LOOKBACK_DAYS})))`,
-  };
-  const pattern = new RegExp(Object.keys(values).join('|'), 'g');
-  const parts: string[] = [];
-  let last = 0;
-  for (const match of sql.matchAll(pattern)) {
-    parts.push(JSON.stringify(sql.slice(last, match.index)), values[match[0]]!);
-    last = match.index + match[0].length;
-  }
-  parts.push(JSON.stringify(sql.slice(last)));
-  return `{% ${parts.join(' & ')} %}`;
 }

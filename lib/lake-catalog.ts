@@ -3,6 +3,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import { STAGING_PREFIX, STAGING_TABLE } from '../lambdas/contract/curated-table';
 import { type LakeArea, landingPrefix, PARTITIONED_BY_CUSTOMER } from '../lambdas/contract/lake-areas';
 import {
   type Column,
@@ -12,6 +13,7 @@ import {
   PARTITION_KEYS,
   QUARANTINE_FIELDS,
 } from '../lambdas/contract/lake-records';
+import { ATHENA_RESULTS_PREFIX } from '../lambdas/contract/sql/athena-rules';
 import {
   COMPLETENESS_COLUMNS,
   CURATED_COMPLETENESS_COLUMNS,
@@ -137,6 +139,7 @@ export class LakeCatalog extends Construct {
         props.lake,
         '_v1',
       ),
+      this.stagingTable(props.lake),
       this.dedupeView(),
       this.completenessView(),
       this.curatedCompletenessView(),
@@ -153,7 +156,7 @@ export class LakeCatalog extends Construct {
         publishCloudWatchMetricsEnabled: true,
         engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
         resultConfiguration: {
-          outputLocation: props.queryResults.s3UrlForObject('athena/'),
+          outputLocation: props.queryResults.s3UrlForObject(ATHENA_RESULTS_PREFIX),
           encryptionConfiguration: { encryptionOption: 'SSE_S3' },
         },
       },
@@ -192,6 +195,44 @@ export class LakeCatalog extends Construct {
           serdeInfo: {
             serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
             // Lines that are not JSON (none are written, but a manual upload could be) are skipped, not fatal.
+            parameters: { 'ignore.malformed.json': 'true' },
+          },
+        },
+      },
+    });
+  }
+
+  /**
+   * The AWS compaction's staging (lib/curated-compaction.ts): per run and customer, a symlink manifest
+   * lists the run's new landing objects, and this table reads exactly those — gzip JSON event lines, the
+   * events table's columns. Both keys are injected, so every read names its run and its customers.
+   */
+  private stagingTable(lake: s3.IBucket): glue.CfnTable {
+    const location = `s3://${lake.bucketName}/${STAGING_PREFIX}/`;
+    return new glue.CfnTable(this, 'CompactionStaging', {
+      catalogId: Stack.of(this).account,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: STAGING_TABLE,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          classification: 'json',
+          'projection.enabled': 'true',
+          'projection.run_id.type': 'injected',
+          'projection.customer_id.type': 'injected',
+          'storage.location.template': `${location}run_id=\${run_id}/customer_id=\${customer_id}/`,
+        },
+        partitionKeys: [
+          { name: 'run_id', type: 'string' },
+          { name: 'customer_id', type: 'string' },
+        ],
+        storageDescriptor: {
+          location,
+          columns: EVENT_COLUMNS,
+          inputFormat: 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          serdeInfo: {
+            serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
             parameters: { 'ignore.malformed.json': 'true' },
           },
         },

@@ -10,6 +10,23 @@ import type { EVENT_FIELDS } from './lake-records';
 export const CURATED_TABLE = 'events_curated';
 export const CURATED_AREA = 'curated/events';
 
+/**
+ * The AWS compaction's staging: per run and customer, a symlink manifest listing the run's new landing
+ * objects (`<prefix>/run_id=<run>/customer_id=<id>/manifest`), read through the `compaction_staging`
+ * table — so each run reads exactly its new objects, never a day's worth again.
+ */
+export const STAGING_TABLE = 'compaction_staging';
+export const STAGING_PREFIX = 'curated/_staging';
+/**
+ * How long a run's object-log messages stay hidden: longer than a run may last (the state machine's
+ * 6 h), so a running batch is never taken twice; a failed run's objects come back after it (8 h; SQS
+ * allows 12). The queue's visibility timeout is the same.
+ */
+export const HIDE_SECONDS = 8 * 3600;
+export const stagingRunPrefix = (runId: string) => `${STAGING_PREFIX}/run_id=${runId}/`;
+export const stagingManifestKey = (runId: string, customerId: string) =>
+  `${stagingRunPrefix(runId)}customer_id=${customerId}/manifest`;
+
 /** A column's type, as each engine spells it: DuckDB/Parquet locally, Athena (Iceberg) on AWS. */
 export type CuratedType = 'string' | 'boolean' | 'timestamp' | 'date' | 'json';
 export const DUCKDB_TYPES: Record<CuratedType, string> = {
@@ -95,4 +112,18 @@ export const SCORES_COLUMNS = [
 
 export function scoresPath(customerId: string, eventKey: string, asOf: string): string {
   return `${SCORES_AREA}/customer_id=${customerId}/event_key=${eventKey}/as_of=${asOf}/${SCORES_FILE}`;
+}
+
+/** Rows of one curated partition (customer × event date) that a run's new landing objects hold. */
+export interface PartitionRows {
+  customerId: string;
+  eventDate: string;
+  rows: number;
+}
+
+/** One MERGE of a run: the partitions it may write, every one named, and the customers they belong to. */
+export interface MergeItem {
+  customers: string[];
+  partitions: { customerId: string; eventDate: string }[];
+  rows: number;
 }

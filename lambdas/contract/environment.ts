@@ -50,3 +50,12 @@ export type AdminEnvironment = v.InferInput<typeof AdminEnvSchema>;
 /** The intent job's functions: the Glue database and Athena workgroup, and the lake bucket. */
 export const IntentEnvSchema = v.object({ DATABASE: Name, WORKGROUP: Name, LAKE_BUCKET: Name });
 export type IntentEnvironment = v.InferInput<typeof IntentEnvSchema>;
+
+/** The compaction steps' function: the object log, the lake and results buckets, the Glue database. */
+export const CompactionEnvSchema = v.object({
+  OBJECT_LOG_URL: v.pipe(v.string(), v.url()),
+  LAKE_BUCKET: Name,
+  RESULTS_BUCKET: Name,
+  DATABASE: Name,
+});
+export type CompactionEnvironment = v.InferInput<typeof CompactionEnvSchema>;

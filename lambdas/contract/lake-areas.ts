@@ -126,3 +126,25 @@ export function shardOf(customerId: string, shards: number): number {
   }
   return hash % shards;
 }
+
+/**
+ * The area, partition customer and receive date of a landing object's key (as S3 names it in an event
+ * notification, URL-encoded or not), or undefined for a key outside the landing layout.
+ *
+ * @example parseLandingKey('events/customer_id=acme/received_dt=2026-11-28/x.json.gz') // { area: 'events', customerId: 'acme', receivedDt: '2026-11-28' }
+ */
+export function parseLandingKey(
+  rawKey: string,
+): { area: LakeArea; customerId: string; receivedDt: string; key: string } | undefined {
+  let key = rawKey;
+  if (key.includes('%')) {
+    try {
+      key = decodeURIComponent(key.replace(/\+/g, ' '));
+    } catch {
+      return undefined;
+    }
+  }
+  const match = /^([a-z]+)\/customer_id=([^/]+)\/received_dt=(\d{4}-\d{2}-\d{2})\/[^/]+$/.exec(key);
+  if (!match || !(LAKE_AREAS as readonly string[]).includes(match[1]!)) return undefined;
+  return { area: match[1] as LakeArea, customerId: match[2]!, receivedDt: match[3]!, key };
+}

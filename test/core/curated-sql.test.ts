@@ -2,12 +2,11 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { CURATED_COLUMNS, CURATED_OMITS, CURATED_PARTITIONS } from '../../lambdas/contract/curated-table';
 import { EVENT_FIELDS } from '../../lambdas/contract/lake-records';
 import {
-  athenaBatchItems,
   athenaCreateCuratedTable,
-  athenaMaintenance,
-  athenaMarkTaken,
   athenaMergeItem,
-  athenaPlanBatch,
+  athenaOptimizeItem,
+  athenaStagedPartitions,
+  athenaVacuum,
   curatedSelectList,
   firstReceived,
 } from '../../lambdas/contract/sql/curated-sql';
@@ -37,35 +36,56 @@ describe('the curated SQL for Athena (statement shape)', () => {
     expect(sql).toContain("'table_type' = 'ICEBERG'");
   });
 
-  it('merges one customer and event month on (customer_id, message_id), within its partitions only', () => {
-    const sql = athenaMergeItem('lake_db', 'run-1', "o'brien", '2024-12');
+  it('merges an item’s partitions on (customer_id, message_id), reading only the run’s staged objects', () => {
+    const item = {
+      customers: ["o'brien", 'acme'],
+      partitions: [
+        { customerId: "o'brien", eventDate: '2024-12-01' },
+        { customerId: 'acme', eventDate: '2026-11-28' },
+      ],
+      rows: 10,
+    };
+    const sql = athenaMergeItem('lake_db', 'run-1', item);
 
     expect(sql).toMatch(/^MERGE INTO "lake_db"\."events_curated" AS t\nUSING/);
-    // At most 31 event-date partitions: the month's bounds, on the target as well as the source.
-    const first = "CAST('2024-12-01' AS date)";
-    expect(sql).toContain(`t.event_date >= ${first} AND t.event_date < date_add('month', 1, ${first})`);
-    expect(sql).toContain(`WHERE event_date >= ${first} AND event_date < date_add('month', 1, ${first})`);
-    expect(sql).toContain("t.customer_id = 'o''brien'");
-    expect(sql).toContain('AND t.message_id = s.message_id');
+    // The staging table's injected keys, as literals: the run and its customers.
+    expect(sql).toContain(
+      `FROM "lake_db"."compaction_staging" AS l\n  WHERE l.run_id = 'run-1' AND l.customer_id IN ('o''brien', 'acme')`,
+    );
+    // The item's partitions, named, on the source and the target; the key is the message, not its date.
+    const partitions = "IN (('o''brien', DATE '2024-12-01'), ('acme', DATE '2026-11-28'))";
+    expect(sql).toContain(`WHERE (firsts.customer_id, firsts.event_date) ${partitions}`);
+    expect(sql).toContain(
+      `ON (t.customer_id, t.event_date) ${partitions} AND t.customer_id = s.customer_id AND t.message_id = s.message_id\n`,
+    );
     expect(sql).toContain('WHEN MATCHED AND s.received_at < t.received_at THEN UPDATE SET');
     expect(sql).toContain('WHEN NOT MATCHED THEN INSERT');
-    expect(sql).toContain(`l."$path" IN (SELECT object FROM "lake_db"."compaction_batches"`);
-    expect(() => athenaMergeItem('lake_db', 'run-1', 'acme', "2024-12' OR 1=1")).toThrow('not a month');
+    const tooMany = {
+      customers: ['a'],
+      partitions: Array.from({ length: 101 }, (_, i) => ({ customerId: 'a', eventDate: `2024-01-${i}` })),
+      rows: 101,
+    };
+    expect(() => athenaMergeItem('lake_db', 'run-1', tooMany)).toThrow('at most 100 partitions');
   });
 
-  it('plans a batch of untaken objects, lists its items, marks them taken last, then maintains', () => {
-    expect(athenaPlanBatch('lake_db', 'run-1', '2')).toMatch(
-      /^INSERT INTO "lake_db"\."compaction_batches"\nSELECT DISTINCT 'run-1', l\."\$path", l\.customer_id,/,
+  it('plans from the run’s staged rows, optimizes only what was merged, and vacuums', () => {
+    expect(athenaStagedPartitions('lake_db', 'run-1', ['acme', 'globex'])).toContain(
+      `WHERE l.run_id = 'run-1' AND l.customer_id IN ('acme', 'globex')`,
     );
-    expect(athenaPlanBatch('lake_db', 'run-1', '2')).toContain(
-      'NOT IN (SELECT object FROM "lake_db"."compaction_taken_objects")',
+    expect(() => athenaStagedPartitions('lake_db', 'run-1', [])).toThrow('at least one customer');
+    expect(
+      athenaOptimizeItem('lake_db', {
+        customers: ['acme'],
+        partitions: [
+          { customerId: 'acme', eventDate: '2026-11-27' },
+          { customerId: 'acme', eventDate: '2026-11-28' },
+        ],
+        rows: 2,
+      }),
+    ).toBe(
+      `OPTIMIZE "lake_db"."events_curated" REWRITE DATA USING BIN_PACK\nWHERE customer_id IN ('acme') AND event_date IN (DATE '2026-11-27', DATE '2026-11-28')`,
     );
-    expect(athenaBatchItems('lake_db', 'run-1')).toContain("WHERE run_id = 'run-1'");
-    expect(athenaMarkTaken('lake_db', 'run-1')).toMatch(/^INSERT INTO "lake_db"\."compaction_taken_objects"/);
-    expect(athenaMaintenance('lake_db')).toEqual([
-      'OPTIMIZE "lake_db"."events_curated" REWRITE DATA USING BIN_PACK',
-      'VACUUM "lake_db"."events_curated"',
-    ]);
+    expect(athenaVacuum('lake_db')).toBe('VACUUM "lake_db"."events_curated"');
   });
 
   it('reads timestamps as UTC instants and JSON parts as text', () => {

@@ -21,7 +21,7 @@ function commonAcks(lakeLogicalId: string): string[] {
     'AwsSolutions-S1',
     'AwsSolutions-APIG4',
     'AwsSolutions-DDB3',
-    ...Array(6).fill('AwsSolutions-L1'),
+    ...Array(7).fill('AwsSolutions-L1'),
   ].concat(FIREHOSE_PREFIXES.map((p) => `AwsSolutions-IAM5[Resource::<${lakeLogicalId}.Arn>/${p}/*]`));
 }
 
@@ -40,9 +40,14 @@ describe.each([
   // the Distributed Map's reader and child executions, and X-Ray/log deliveries.
   const compactionAcks = [
     `Resource::<${lakeLogicalId}.Arn>/events/*`,
-    `Resource::<${lakeLogicalId}.Arn>/curated/*`,
+    `Resource::<${lakeLogicalId}.Arn>/curated/events/*`,
+    // The staging manifests and items: the state machine's and the steps function's.
+    `Resource::<${lakeLogicalId}.Arn>/curated/_staging/*`,
+    `Resource::<${lakeLogicalId}.Arn>/curated/_staging/*`,
     `Resource::<${resultsLogicalId}.Arn>/athena/*`,
-    `Resource::arn:<AWS::Partition>:s3:::<${resultsLogicalId}>/*`,
+    `Resource::<${resultsLogicalId}.Arn>/athena/*`,
+    `Resource::arn:<AWS::Partition>:s3:::<${lakeLogicalId}>/*`,
+    `Resource::<${stack.resolve((stack.compaction.steps.function.node.defaultChild as CfnResource).logicalId)}.Arn>:*`,
     `Resource::arn:aws:glue:${stack.region}:${stack.account}:table/${stack.catalog.databaseName}/*`,
     'Resource::*',
     ...[':*', '/*:*'].map((tail) => {
@@ -51,7 +56,10 @@ describe.each([
       ) as string;
       return `Resource::arn:aws:states:${stack.region}:${stack.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machine}"}]}]}${tail}`;
     }),
-  ].map((r) => `AwsSolutions-IAM5[${r}]`);
+  ]
+    .map((r) => `AwsSolutions-IAM5[${r}]`)
+    // The two dead-letter queues (object log, schedule): the end of the line, alarmed.
+    .concat(['AwsSolutions-SQS3', 'AwsSolutions-SQS3']);
   // The intent job (lib/intent-scoring.ts): the planning function, the scoring function, the machine.
   const logicalId = (c: { node: { defaultChild?: unknown } }) =>
     stack.resolve((c.node.defaultChild as CfnResource).logicalId) as string;

@@ -34,13 +34,15 @@ describe('cdk synth', () => {
     const functions = Object.values(
       template.Resources as Record<string, { Type: string; Metadata?: Record<string, string> }>,
     ).filter((r) => r.Type === 'AWS::Lambda::Function');
-    // The request path's four, and the intent job's two.
-    expect(functions).toHaveLength(6);
+    // The request path's four, the compaction's steps and the intent job's two.
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       const bundle = join(out, fn.Metadata!['aws:asset:path']!, 'index.js');
       expect(existsSync(bundle)).toBe(true);
-      // Only the intent scorer reads and writes S3 objects; nothing on the request path loads the client.
-      if (!fn.Metadata!['aws:cdk:path']!.includes('/Intent/Score/'))
+      // Only the intent scorer and the compaction steps read and write S3 objects; nothing on the request
+      // path loads the client.
+      const path = fn.Metadata!['aws:cdk:path']!;
+      if (!path.includes('/Intent/Score/') && !path.includes('/Curated/Steps/'))
         expect(readFileSync(bundle, 'utf8')).not.toMatch(/require\(["']@aws-sdk\/client-s3["']\)/);
     }
   });

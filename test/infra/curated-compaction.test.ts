@@ -1,12 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import jsonata from 'jsonata';
-import {
-  athenaBatchItems,
-  athenaCreateCuratedTable,
-  athenaMarkTaken,
-  athenaMergeItem,
-  athenaPlanBatch,
-} from '../../lambdas/contract/sql/curated-sql';
+import { athenaCreateCuratedTable, athenaVacuum } from '../../lambdas/contract/sql/curated-sql';
 import type { SegmentLakeStack } from '../../lib/segment-lake-stack';
 import { policyStatements, synthStack } from '../support/stack';
 
@@ -15,9 +9,11 @@ type State = Record<string, unknown> & {
   ItemProcessor?: { States: Record<string, State> };
 };
 
-/** The state machine's definition, tokens (the workgroup's name) left as a placeholder. */
+/** The compaction state machine's definition, tokens (names of other resources) left as a placeholder. */
 function definition(template: Template): { States: Record<string, State>; QueryLanguage: string } {
-  const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter((m) =>
+    JSON.stringify(m.Properties.StateMachineName ?? '').includes('curated-compaction'),
+  );
   const body = machine!.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] };
   return JSON.parse(body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
 }
@@ -36,73 +32,110 @@ describe('the curated-table compaction on AWS (synth)', () => {
   });
   const db = () => stack.catalog.databaseName;
 
-  it('runs every hour from EventBridge Scheduler, with the default look-back', () => {
-    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+  it('runs every hour from EventBridge Scheduler, with a dead-letter queue for starts that fail', () => {
+    const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+    expect(schedule!.Properties).toMatchObject({
       ScheduleExpression: 'rate(1 hour)',
-      Target: { Input: '{"lookbackDays":2}' },
+      Target: {
+        Input: '{}',
+        DeadLetterConfig: {
+          Arn: { 'Fn::GetAtt': [expect.stringMatching(/^CuratedScheduleDeadLetters/), 'Arn'] },
+        },
+      },
     });
   });
 
-  it('creates the table, plans a batch, merges each customer × month, marks the batch taken, then maintains', () => {
+  it('hears of every landing object under events/ from S3, through EventBridge, in an SQS object log', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { object: { key: [{ prefix: 'events/' }] } },
+      },
+    });
+    // Hidden longer than a run may last (6 h), so a running batch is never taken twice.
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 8 * 3600,
+      RedrivePolicy: { maxReceiveCount: 5 },
+    });
+  });
+
+  it('runs one at a time: stage, plan, pack, merge and optimize each item, finish, vacuum once a day', () => {
     const { States, QueryLanguage } = definition(template);
 
     expect(QueryLanguage).toBe('JSONata');
-    expect(Object.keys(States)).toEqual([
-      'CreateCuratedTable',
-      'CreateTakenObjectsTable',
-      'CreateBatchesTable',
-      'PlanBatch',
-      'ListWorkItems',
-      'MergeEachCustomerMonth',
-      'MarkBatchTaken',
-      'Optimize',
-      'Vacuum',
-    ]);
-    const map = States.MergeEachCustomerMonth!;
+    expect(Object.keys(States).sort()).toEqual(
+      [
+        'OneRunAtATime',
+        'AlreadyRunning?',
+        'AnotherRunIsRunning',
+        'CreateCuratedTable',
+        'StageObjects',
+        'AnythingStaged?',
+        'FinishEmptyRun',
+        'PlanPartitions',
+        'PackMerges',
+        'MergeEachItem',
+        'FinishRun',
+        'VacuumHour?',
+        'Vacuum',
+        'Done',
+      ].sort(),
+    );
+    const map = States.MergeEachItem!;
     expect(map).toMatchObject({ Type: 'Map', MaxConcurrency: 4 });
-    // No tolerated failures: one failed merge fails the run, and the batch is not marked taken.
+    // No tolerated failures: one failed merge fails the run, and nothing leaves the object log.
     expect(map.ToleratedFailurePercentage ?? 0).toBe(0);
     expect(map.ItemReader).toMatchObject({
       Resource: expect.stringMatching(/^arn:.*:states:::s3:getObject$/),
-      ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' },
+      ReaderConfig: { InputType: 'JSON' },
     });
-    for (const state of [...Object.values(States), map.ItemProcessor!.States.MergeCustomerMonth!])
-      if (state.Type === 'Task')
-        expect(state.Resource).toBe('arn:aws:states:::athena:startQueryExecution.sync');
+    expect(Object.keys(map.ItemProcessor!.States)).toEqual(['Merge', 'OptimizeMerged']);
   });
 
-  it('fills in the SQL of curated-sql.ts with the run, the item and the look-back, exactly', async () => {
+  it('skips a run while another one runs (the guard, evaluated as Step Functions would)', async () => {
     const { States } = definition(template);
-    const run = { context: { Execution: { Name: 'run-7', Input: { lookbackDays: 3 } } } };
-    const sql = (name: string) => States[name]!.Arguments!.QueryString!;
+    const guard = States.OneRunAtATime!;
+    const choice = States['AlreadyRunning?'] as unknown as {
+      Choices: { Condition: string; Next: string }[];
+      Default: string;
+    };
+    const running = (executions: number) =>
+      evaluate((guard.Output as { running: string }).running, {
+        result: { Executions: Array.from({ length: executions }, (_, i) => ({ name: `run-${i}` })) },
+      });
+
+    expect(guard).toMatchObject({
+      Resource: 'arn:aws:states:::aws-sdk:sfn:listExecutions',
+      Arguments: { StatusFilter: 'RUNNING' },
+    });
+    expect(await evaluate(choice.Choices[0]!.Condition, { input: { running: await running(1) } })).toBe(
+      false,
+    );
+    expect(await evaluate(choice.Choices[0]!.Condition, { input: { running: await running(2) } })).toBe(true);
+    expect(choice.Choices[0]!.Next).toBe('AnotherRunIsRunning');
+  });
+
+  it('sends the statements of curated-sql.ts: the table, the staged plan, each item’s MERGE and OPTIMIZE', async () => {
+    const { States } = definition(template);
+    const sql = (name: string, input: Record<string, unknown> = {}) =>
+      evaluate(States[name]!.Arguments!.QueryString!, { input, context: { Execution: { Name: 'run-7' } } });
+    const item = States.MergeEachItem!.ItemProcessor!.States;
 
     // The lake bucket's name is a token at synth: TOKEN in the definition read here.
-    expect(await evaluate(sql('CreateCuratedTable'), run)).toBe(
+    expect(await sql('CreateCuratedTable')).toBe(
       athenaCreateCuratedTable(db(), 's3://TOKEN/curated/events/'),
     );
-    expect(await evaluate(sql('PlanBatch'), run)).toBe(athenaPlanBatch(db(), 'run-7', '3'));
-    expect(await evaluate(sql('ListWorkItems'), run)).toBe(athenaBatchItems(db(), 'run-7'));
-    expect(await evaluate(sql('MarkBatchTaken'), run)).toBe(athenaMarkTaken(db(), 'run-7'));
-    const merge =
-      States.MergeEachCustomerMonth!.ItemProcessor!.States.MergeCustomerMonth!.Arguments!.QueryString!;
-    expect(await evaluate(merge, { ...run, input: { customer_id: 'acme', month: '2024-12' } })).toBe(
-      athenaMergeItem(db(), 'run-7', 'acme', '2024-12'),
-    );
-  });
-
-  it('refuses a look-back that is not a number: nothing but digits reaches the SQL', async () => {
-    const { States } = definition(template);
-    const plan = States.PlanBatch!.Arguments!.QueryString!;
-
-    expect(await evaluate(plan, { context: { Execution: { Name: 'r', Input: {} } } })).toBe(
-      athenaPlanBatch(db(), 'r', '2'),
-    );
-    await expect(
-      evaluate(plan, {
-        context: { Execution: { Name: 'r', Input: { lookbackDays: "1' DAY; DROP TABLE x --" } } },
+    expect(await sql('PlanPartitions', { planSql: 'SELECT 1' })).toBe('SELECT 1');
+    expect(await sql('Vacuum')).toBe(athenaVacuum(db()));
+    expect(
+      await evaluate(item.Merge!.Arguments!.QueryString!, {
+        input: { merge: 'MERGE…', optimize: 'OPTIMIZE…' },
       }),
-      // JSONata rejects with a plain object, not an Error.
-    ).rejects.toMatchObject({ message: expect.stringContaining('Unable to cast value to a number') });
+    ).toBe('MERGE…');
+    expect(
+      await evaluate(item.OptimizeMerged!.Arguments!.QueryString!, { input: { optimize: 'OPTIMIZE…' } }),
+    ).toBe('OPTIMIZE…');
   });
 
   it('grants its role only named actions on its workgroup, database, prefixes and results', () => {
@@ -126,7 +159,9 @@ describe('the curated-table compaction on AWS (synth)', () => {
         'glue:UpdateTable',
         's3:GetObject',
         's3:PutObject',
+        'states:ListExecutions',
         'states:StartExecution',
+        'lambda:InvokeFunction',
       ]),
     );
     expect(actions.filter((a) => a.startsWith('s3:Delete'))).toEqual(['s3:DeleteObject']);

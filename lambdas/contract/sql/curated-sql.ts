@@ -5,7 +5,10 @@ import {
   CURATED_TABLE,
   type CuratedType,
   DUCKDB_TYPES,
+  type MergeItem,
+  STAGING_TABLE,
 } from '../curated-table';
+import { ATHENA_RULES } from './athena-rules';
 import { duckdbAreaColumns, duckdbReadCurated } from './duckdb-lake-sql';
 import { identifier, literal } from './sql-text';
 
@@ -133,92 +136,58 @@ LOCATION ${literal(location)}
 TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd')`;
 }
 
-/** The compaction job's own state: the landing objects it has taken, and each run's batch. */
-export const COMPACTION_STATE_TABLES = {
-  taken: 'compaction_taken_objects',
-  batch: 'compaction_batches',
-} as const;
-
-export function athenaCreateStateTables(database: string, location: string): string[] {
-  const table = (name: string, columns: string) =>
-    `CREATE TABLE IF NOT EXISTS ${q(database)}.${q(name)} (${columns})
-LOCATION ${literal(`${location}${name}/`)}
-TBLPROPERTIES ('table_type' = 'ICEBERG')`;
-  return [
-    table(COMPACTION_STATE_TABLES.taken, 'object string, run_id string, taken_at timestamp'),
-    table(COMPACTION_STATE_TABLES.batch, 'run_id string, object string, customer_id string, month string'),
-  ];
+/** A run's rows per curated partition: what `packMergeItems` packs into statements of ≤ 100 partitions. */
+export function athenaStagedPartitions(
+  database: string,
+  runId: string,
+  customers: readonly string[],
+): string {
+  return `SELECT customer_id, CAST(event_date AS varchar) AS event_date, count(*) AS row_count
+FROM (SELECT l.customer_id, ${eventDateExpression('athena')} AS event_date
+  FROM ${staging(database, runId, customers)}) AS s
+GROUP BY customer_id, event_date ORDER BY customer_id, event_date`;
 }
 
-/**
- * Where the state machine puts the run's and the work item's values into a statement (lib/
- * curated-compaction.ts swaps each for a JSONata expression); tests and tools pass real values.
- */
-export const SQL_TOKENS = {
-  runId: '__RUN_ID__',
-  customer: '__CUSTOMER_ID__',
-  month: '__MONTH__',
-  lookbackDays: '__LOOKBACK_DAYS__',
-} as const;
-
-/**
- * A run's batch: the landing objects not taken yet, received in the last `lookbackDays` days (objects
- * Firehose delivers late still fall inside it), each with the customer × event month it touches. The
- * batch is fixed here, so objects that land during the run wait for the next one.
- */
-export function athenaPlanBatch(database: string, runId: string, lookbackDays: string): string {
-  const d = q(database);
-  return `INSERT INTO ${d}.${q(COMPACTION_STATE_TABLES.batch)}
-SELECT DISTINCT ${literal(runId)}, l."$path", l.customer_id,
-  date_format(${eventDateExpression('athena')}, '%Y-%m')
-FROM ${d}.events AS l
-WHERE l.received_dt >= date_format(current_date - INTERVAL ${literal(lookbackDays)} DAY, '%Y-%m-%d')
-  AND l."$path" NOT IN (SELECT object FROM ${d}.${q(COMPACTION_STATE_TABLES.taken)})`;
+/** The run's staged landing rows of some customers (the staging table's keys are injected: all literal). */
+function staging(database: string, runId: string, customers: readonly string[]): string {
+  if (customers.length === 0) throw new Error('a staged read needs at least one customer');
+  return `${q(database)}.${q(STAGING_TABLE)} AS l
+  WHERE l.run_id = ${literal(runId)} AND l.customer_id IN (${customers.map(literal).join(', ')})`;
 }
 
-/** The work items of a run: one per customer × event month (at most 31 partitions each). */
-export function athenaBatchItems(database: string, runId: string): string {
-  return `SELECT DISTINCT customer_id, month FROM ${q(database)}.${q(COMPACTION_STATE_TABLES.batch)}
-WHERE run_id = ${literal(runId)} ORDER BY customer_id, month`;
-}
+const partitionList = (item: MergeItem, alias: string) =>
+  `(${alias}.customer_id, ${alias}.event_date) IN (${item.partitions
+    .map((p) => `(${literal(p.customerId)}, DATE ${literal(p.eventDate)})`)
+    .join(', ')})`;
 
 /**
- * One work item: the batch's rows of one customer and event month (`YYYY-MM`), merged into the curated
- * table on `(customer_id, message_id)` within that month's partitions (at most 31, under Athena's 100
- * per statement); an existing row is replaced only by a copy received earlier, so a re-run changes
- * nothing.
+ * One MERGE of a run: the staged rows of the item's partitions (at most 100: Athena's limit per
+ * statement), one per message — the first received — merged on `(customer_id, message_id)`. The target
+ * is read only in the item's partitions; an existing row is replaced only by a copy received earlier,
+ * so running an item twice changes nothing.
  */
-export function athenaMergeItem(database: string, runId: string, customerId: string, month: string): string {
-  if (!/^\d{4}-\d{2}$/.test(month) && month !== SQL_TOKENS.month) throw new Error(`not a month: ${month}`);
-  const d = q(database);
-  const first = `CAST(${literal(`${month}-01`)} AS date)`;
-  const inMonth = (column: string) => `${column} >= ${first} AND ${column} < date_add('month', 1, ${first})`;
+export function athenaMergeItem(database: string, runId: string, item: MergeItem): string {
+  if (item.partitions.length > ATHENA_RULES.partitionsPerStatement.limit)
+    throw new Error(`a MERGE may write at most ${ATHENA_RULES.partitionsPerStatement.limit} partitions`);
   const names = CURATED_COLUMN_NAMES.map(q);
   const source = firstReceived(`SELECT
   ${curatedSelectList('athena')}
-FROM ${d}.events AS l
-WHERE l.customer_id = ${literal(customerId)}
-  AND l."$path" IN (SELECT object FROM ${d}.${q(COMPACTION_STATE_TABLES.batch)}
-    WHERE run_id = ${literal(runId)} AND customer_id = ${literal(customerId)} AND month = ${literal(month)})`);
-  return `MERGE INTO ${d}.${q(CURATED_TABLE)} AS t
-USING (SELECT * FROM (${source}) AS firsts WHERE ${inMonth('event_date')}) AS s
-ON t.customer_id = ${literal(customerId)} AND ${inMonth('t.event_date')}
-  AND t.customer_id = s.customer_id AND t.event_date = s.event_date AND t.message_id = s.message_id
+FROM ${staging(database, runId, item.customers)}`);
+  return `MERGE INTO ${q(database)}.${q(CURATED_TABLE)} AS t
+USING (SELECT * FROM (${source}) AS firsts WHERE ${partitionList(item, 'firsts')}) AS s
+ON ${partitionList(item, 't')} AND t.customer_id = s.customer_id AND t.message_id = s.message_id
 WHEN MATCHED AND s.received_at < t.received_at THEN UPDATE SET ${CURATED_COLUMNS.map((c) => `${q(c.name)} = s.${q(c.name)}`).join(', ')}
 WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `s.${n}`).join(', ')})`;
 }
 
-/** Written last: the batch's objects are taken. */
-export function athenaMarkTaken(database: string, runId: string): string {
-  const d = q(database);
-  return `INSERT INTO ${d}.${q(COMPACTION_STATE_TABLES.taken)}
-SELECT DISTINCT object, run_id, current_timestamp FROM ${d}.${q(COMPACTION_STATE_TABLES.batch)}
-WHERE run_id = ${literal(runId)}
-  AND object NOT IN (SELECT object FROM ${d}.${q(COMPACTION_STATE_TABLES.taken)})`;
+/** Small files of the item's partitions merged, right after its MERGE: nothing else is rewritten. */
+export function athenaOptimizeItem(database: string, item: MergeItem): string {
+  const dates = [...new Set(item.partitions.map((p) => p.eventDate))];
+  return `OPTIMIZE ${q(database)}.${q(CURATED_TABLE)} REWRITE DATA USING BIN_PACK
+WHERE customer_id IN (${item.customers.map(literal).join(', ')}) AND event_date IN (${dates.map((d) => `DATE ${literal(d)}`).join(', ')})`;
 }
 
-/** Small files merged and expired snapshots removed, after the merges. */
-export function athenaMaintenance(database: string): string[] {
-  const t = `${q(database)}.${q(CURATED_TABLE)}`;
-  return [`OPTIMIZE ${t} REWRITE DATA USING BIN_PACK`, `VACUUM ${t}`];
+/** Expired snapshots and their files removed (once a day: it touches the whole table's metadata). */
+export function athenaVacuum(database: string): string {
+  return `VACUUM ${q(database)}.${q(CURATED_TABLE)}`;
 }

@@ -1,0 +1,110 @@
+import { HIDE_SECONDS, stagingManifestKey, stagingRunPrefix } from '../../contract/curated-table';
+import { parseLandingKey } from '../../contract/lake-areas';
+import { athenaMergeItem, athenaOptimizeItem } from '../../contract/sql/curated-sql';
+import { CUSTOMER_ID_PATTERN } from '../keys/tokens';
+import { packMergeItems } from './curated-plan';
+
+/** The object log: one message per landing object S3 created (S3 → EventBridge → SQS on AWS). */
+export interface ObjectLog {
+  /** Up to `max` messages, hidden from other readers for `hideSeconds`. */
+  receive(max: number, hideSeconds: number): Promise<{ key: string | undefined; receipt: string }[]>;
+  remove(receipts: readonly string[]): Promise<void>;
+}
+
+/** The run's own files in the lake (its manifests, receipts and items) and Athena's results. */
+export interface RunFiles {
+  put(key: string, body: string): Promise<void>;
+  get(key: string): Promise<string>;
+  removePrefix(prefix: string): Promise<void>;
+  /** A query result (CSV) by its execution id. */
+  queryResult(queryExecutionId: string): Promise<string>;
+}
+
+/**
+ * Objects one run takes at most: 2,000 customers flushing every 60 s create 120,000 an hour; the rest
+ * wait in the log for the next run. Draining that many takes ~12,000 receives (~2 min).
+ */
+export const MAX_OBJECTS_PER_RUN = 150_000;
+const RECEIPTS = (runId: string) => `${stagingRunPrefix(runId)}_receipts.json`;
+const ITEMS = (runId: string) => `${stagingRunPrefix(runId)}items.json`;
+
+/**
+ * Step 1 of a compaction run: takes up to MAX_OBJECTS_PER_RUN landing objects from the log and writes,
+ * per customer, the symlink manifest the staging table reads them through. Keys outside events/ (a
+ * notification for another prefix) are taken and dropped. Returns the customers, in order.
+ */
+export async function stageRun(
+  runId: string,
+  bucket: string,
+  log: ObjectLog,
+  files: RunFiles,
+): Promise<{ runId: string; objects: number; customers: string[] }> {
+  const receipts: string[] = [];
+  const byCustomer = new Map<string, string[]>();
+  let empty = 0;
+  // Short polling can answer empty while messages remain: two empty answers in a row end the drain.
+  while (receipts.length < MAX_OBJECTS_PER_RUN && empty < 2) {
+    const batch = await log.receive(Math.min(10, MAX_OBJECTS_PER_RUN - receipts.length), HIDE_SECONDS);
+    empty = batch.length === 0 ? empty + 1 : 0;
+    for (const { key, receipt } of batch) {
+      receipts.push(receipt);
+      const landing = key === undefined ? undefined : parseLandingKey(key);
+      if (landing?.area !== 'events' || !CUSTOMER_ID_PATTERN.test(landing.customerId)) continue;
+      const objects = byCustomer.get(landing.customerId) ?? [];
+      objects.push(`s3://${bucket}/${landing.key}`);
+      byCustomer.set(landing.customerId, objects);
+    }
+  }
+  const customers = [...byCustomer.keys()].sort();
+  for (const customer of customers)
+    await files.put(
+      stagingManifestKey(runId, customer),
+      `${[...new Set(byCustomer.get(customer))].join('\n')}\n`,
+    );
+  await files.put(RECEIPTS(runId), JSON.stringify(receipts));
+  return { runId, objects: receipts.length, customers };
+}
+
+/**
+ * Step 2: from the staged rows per partition (the Athena query's CSV), the run's MERGE statements, each
+ * within 100 partitions, with the OPTIMIZE of the same partitions; written for the Distributed Map.
+ */
+export async function packRun(
+  runId: string,
+  database: string,
+  queryExecutionId: string,
+  files: RunFiles,
+): Promise<{ itemsKey: string; items: number }> {
+  const [, ...rows] = (await files.queryResult(queryExecutionId)).trim().split('\n');
+  const partitions = rows
+    .filter((row) => row.trim())
+    .map((row) => {
+      const [customerId, eventDate, count] = row.split(',').map((cell) => cell.replace(/^"|"$/g, ''));
+      return { customerId: customerId!, eventDate: eventDate!, rows: Number(count) };
+    });
+  // Every staged row has an event date (its own, else its landing dt): anything else is a broken
+  // result, and merging the rest would ack objects whose rows were never curated.
+  const bad = partitions.find(
+    (p) =>
+      !/^\d{4}-\d{2}-\d{2}$/.test(p.eventDate) || !CUSTOMER_ID_PATTERN.test(p.customerId) || !(p.rows > 0),
+  );
+  if (bad) throw new Error(`unexpected staged partition row: ${JSON.stringify(bad).slice(0, 200)}`);
+  const items = packMergeItems(partitions).map((item) => ({
+    merge: athenaMergeItem(database, runId, item),
+    optimize: athenaOptimizeItem(database, item),
+  }));
+  await files.put(ITEMS(runId), JSON.stringify(items));
+  return { itemsKey: ITEMS(runId), items: items.length };
+}
+
+/** Step 3, after every MERGE committed: the run's objects leave the log and its staging is removed. */
+export async function finishRun(
+  runId: string,
+  log: ObjectLog,
+  files: RunFiles,
+): Promise<{ removed: number }> {
+  const receipts = JSON.parse(await files.get(RECEIPTS(runId))) as string[];
+  for (let i = 0; i < receipts.length; i += 10) await log.remove(receipts.slice(i, i + 10));
+  await files.removePrefix(stagingRunPrefix(runId));
+  return { removed: receipts.length };
+}

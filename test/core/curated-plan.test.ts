@@ -1,0 +1,128 @@
+import { type PartitionRows, stagingManifestKey } from '../../lambdas/contract/curated-table';
+import { ATHENA_RULES } from '../../lambdas/contract/sql/athena-rules';
+import {
+  finishRun,
+  type ObjectLog,
+  packRun,
+  type RunFiles,
+  stageRun,
+} from '../../lambdas/core/lake/compaction-run';
+import { MAX_ROWS_PER_MERGE, packMergeItems } from '../../lambdas/core/lake/curated-plan';
+
+const day = (n: number) => new Date(Date.UTC(2021, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+
+describe('packing a run’s partitions into MERGE statements', () => {
+  it('keeps every statement within Athena’s 100 partitions, and every partition in exactly one', () => {
+    const partitions: PartitionRows[] = [];
+    for (let c = 0; c < 7; c++)
+      for (let d = 0; d < 40 + c * 13; d++)
+        partitions.push({ customerId: `c${c}`, eventDate: day(d), rows: 5 });
+
+    const items = packMergeItems(partitions);
+
+    expect(Math.max(...items.map((i) => i.partitions.length))).toBe(
+      ATHENA_RULES.partitionsPerStatement.limit,
+    );
+    expect(items.flatMap((i) => i.partitions).length).toBe(partitions.length);
+    for (const item of items)
+      expect(new Set(item.partitions.map((p) => p.customerId))).toEqual(new Set(item.customers));
+  });
+
+  it('live traffic: 2,000 customers with one event date each make 20 statements an hour', () => {
+    const live = Array.from({ length: 2_000 }, (_, i) => ({
+      customerId: `c${i}`,
+      eventDate: '2026-11-28',
+      rows: 833,
+    }));
+    expect(packMergeItems(live)).toHaveLength(20);
+  });
+
+  it('a Replay backlog: 200 customers × 5 years of event dates make 3,650 statements', () => {
+    const backlog: PartitionRows[] = [];
+    for (let c = 0; c < 200; c++)
+      for (let d = 0; d < 1_825; d++) backlog.push({ customerId: `r${c}`, eventDate: day(d), rows: 20_000 });
+
+    const items = packMergeItems(backlog);
+
+    // 365,000 partitions of 20,000 rows: 100 per statement (2 M rows, under MAX_ROWS_PER_MERGE).
+    expect(items).toHaveLength(3_650);
+    expect(Math.max(...items.map((i) => i.rows))).toBeLessThanOrEqual(MAX_ROWS_PER_MERGE);
+  });
+
+  it('splits by rows as well, so no statement outgrows Athena’s 30 minutes', () => {
+    const heavy = Array.from({ length: 10 }, (_, d) => ({
+      customerId: 'big',
+      eventDate: day(d),
+      rows: 9_000_000,
+    }));
+    const items = packMergeItems(heavy);
+    expect(items.map((i) => i.partitions.length)).toEqual([2, 2, 2, 2, 2]);
+  });
+});
+
+describe('a compaction run’s steps (object log, staging, packing, finishing)', () => {
+  function memory() {
+    const queue = [
+      'events/customer_id=acme/received_dt=2026-11-28/a.json.gz',
+      'events/customer_id%3Dacme/received_dt%3D2026-11-28/b.json.gz', // URL-encoded, as S3 may send
+      'events/customer_id=globex/received_dt=2026-11-27/c.json.gz',
+      'quarantine/customer_id=_all/received_dt=2026-11-28/q.json.gz', // not for the curated table
+      undefined, // a message that is not an S3 event
+    ].map((key, i) => ({ key, receipt: `r${i}` }));
+    const removed: string[] = [];
+    const log: ObjectLog = {
+      receive: async (max) => queue.splice(0, max),
+      remove: async (receipts) => {
+        removed.push(...receipts);
+      },
+    };
+    const files = new Map<string, string>();
+    const run: RunFiles = {
+      put: async (key, body) => {
+        files.set(key, body);
+      },
+      get: async (key) => files.get(key)!,
+      removePrefix: async (prefix) => {
+        for (const key of [...files.keys()]) if (key.startsWith(prefix)) files.delete(key);
+      },
+      queryResult: async () =>
+        '"customer_id","event_date","row_count"\n"acme","2026-11-28","2"\n"globex","2026-11-20","1"\n',
+    };
+    return { log, run, files, removed };
+  }
+
+  it('stages each customer’s new objects as a manifest, then packs MERGEs, then removes what it took', async () => {
+    const { log, run, files, removed } = memory();
+
+    const staged = await stageRun('run-1', 'lake', log, run);
+    const packed = await packRun('run-1', 'db', '11111111-1111-4111-8111-111111111111', run);
+    const items = JSON.parse(files.get(packed.itemsKey)!);
+    const finished = await finishRun('run-1', log, run);
+
+    expect(staged).toEqual({ runId: 'run-1', objects: 5, customers: ['acme', 'globex'] });
+    expect(items).toHaveLength(1);
+    expect(items[0].merge).toContain(`IN (('acme', DATE '2026-11-28'), ('globex', DATE '2026-11-20'))`);
+    expect(finished).toEqual({ removed: 5 });
+    expect(removed).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect([...files.keys()]).toEqual([]);
+  });
+
+  it('lists each object once per manifest, as the s3:// URL the staging table reads', async () => {
+    const { log, run, files } = memory();
+    await stageRun('run-2', 'lake', log, run);
+
+    expect(files.get(stagingManifestKey('run-2', 'acme'))).toBe(
+      's3://lake/events/customer_id=acme/received_dt=2026-11-28/a.json.gz\ns3://lake/events/customer_id=acme/received_dt=2026-11-28/b.json.gz\n',
+    );
+  });
+
+  it('refuses a broken partition listing rather than ack objects it never merged', async () => {
+    const { log, run } = memory();
+    await stageRun('run-3', 'lake', log, run);
+    run.queryResult = async () => '"customer_id","event_date","row_count"\n"acme","","2"\n';
+
+    await expect(packRun('run-3', 'db', '11111111-1111-4111-8111-111111111111', run)).rejects.toThrow(
+      'unexpected staged partition row',
+    );
+  });
+});
