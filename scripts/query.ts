@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import * as v from 'valibot';
 import { athenaQuery } from '../lambdas/adapters/aws/athena-query';
+import { athenaRuleViolations } from '../lambdas/contract/sql/athena-rules';
 import { QUESTIONS, type Question } from '../lambdas/contract/sql/questions-sql';
 import { DEFAULT_STACK_NAME, glueDatabaseName } from '../lambdas/contract/stack-outputs';
 import { CUSTOMER_ID_PATTERN } from '../lambdas/core/keys/tokens';
@@ -95,15 +96,18 @@ runCommand(QUERY, async ({ values, positionals }) => {
     if (positionals.length > 0)
       throw new UsageError('--athena asks the canned questions; run SQL in the Athena console');
     const database = values.database;
+    const sql = QUESTIONS[asked[0]!]((name) => `"${database}"."${name}"`, filter);
+    // Athena refuses a read of the landing events without its customers named (an injected key).
+    if (athenaRuleViolations(sql).some((v) => v.startsWith('injectedProjection')))
+      throw new UsageError(
+        `--${asked[0]} on Athena needs --customer: the landing tables are read one customer at a time`,
+      );
     process.stderr.write(`query: asking Athena (workgroup ${values.workgroup}, database ${database})…\n`);
-    result = await athenaQuery(
-      QUESTIONS[asked[0]!]((name) => `"${database}"."${name}"`, filter),
-      {
-        athena: new AthenaClient({}),
-        workgroup: values.workgroup,
-        database,
-      },
-    );
+    result = await athenaQuery(sql, {
+      athena: new AthenaClient({}),
+      workgroup: values.workgroup,
+      database,
+    });
   } else {
     const lake = join(readLocalConfig(process.env).dataDir, 'lake');
     if (!existsSync(lake)) throw new Error(`no lake at ${lake}: is DATA_DIR right?`);

@@ -1,12 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AthenaClient,
-  GetQueryExecutionCommand,
-  GetQueryResultsCommand,
-  StartQueryExecutionCommand,
-} from '@aws-sdk/client-athena';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -15,6 +10,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { seededRandom } from '../../lambdas/core/common/seeded-random';
 import { type IntentPlan, planIntent } from '../../lambdas/intent/plan';
 import { scoreIntent } from '../../lambdas/intent/score';
+import { answerIntentQueries } from '../support/intent-athena';
 
 describe('the intent job on AWS (mocked Athena and S3)', () => {
   const athena = mockClient(AthenaClient);
@@ -25,54 +21,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
   });
 
   it('plans: folds the event, dates the cutoffs, and writes three UNLOADs of the Athena feature SQL', async () => {
-    const answers: [RegExp, string[][]][] = [
-      [
-        /max\(event_date\)/,
-        [
-          ['d', 'conversions'],
-          ['2026-03-31', '50'],
-        ],
-      ],
-      [
-        /GROUP BY event_key/,
-        [
-          ['event_key', 'n'],
-          ['productviewed', '900'],
-          ['signedup', '50'],
-          ['buttonclicked', '400'],
-        ],
-      ],
-      [
-        /AS path/,
-        [
-          ['path', 'n'],
-          ['/pricing', '300'],
-          ['/', '200'],
-        ],
-      ],
-      [
-        /map_keys/,
-        [
-          ['trait', 'value', 'n'],
-          ['plan', 'trial', '40'],
-        ],
-      ],
-    ];
-    let current = '';
-    athena.on(StartQueryExecutionCommand).callsFake(({ QueryString }: { QueryString: string }) => {
-      current = QueryString;
-      return { QueryExecutionId: `q-${answers.findIndex(([re]) => re.test(QueryString))}` };
-    });
-    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
-    athena.on(GetQueryResultsCommand).callsFake(() => {
-      const rows = answers.find(([re]) => re.test(current))![1];
-      return {
-        ResultSet: {
-          ResultSetMetadata: { ColumnInfo: rows[0]!.map((Name) => ({ Name, Type: 'varchar' })) },
-          Rows: rows.map((r) => ({ Data: r.map((VarCharValue) => ({ VarCharValue })) })),
-        },
-      };
-    });
+    answerIntentQueries(athena);
 
     const plan = await planIntent(
       { customer: 'acme', event: 'Sign Up' },

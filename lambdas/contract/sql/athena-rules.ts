@@ -43,15 +43,25 @@ export const ATHENA_RULES = {
   },
 } as const;
 
-/** The tables whose `customer_id` is an injected projection (lib/lake-catalog.ts). */
+/**
+ * The tables whose `customer_id` is an injected projection (lib/lake-catalog.ts), and the views of the
+ * catalog that read one (test/contract/athena-rules.test.ts checks this list against the views the
+ * stack defines): a query of any of them must name its customers.
+ */
 export const INJECTED_CUSTOMER_TABLES = [
   ...LAKE_AREAS.filter((area) => PARTITIONED_BY_CUSTOMER[area]),
   ...LAKE_AREAS.map((area) => `${area}_v1`),
   STAGING_TABLE,
+  'events_deduplicated',
+  'completeness',
+  'curated_completeness',
+  'data_quality',
+  'plan_violations',
 ] as const;
 
+// `customer_id = '<literal>'`, `= ?` (an execution parameter, substituted before planning) or `IN (…)`.
 const STATIC_CUSTOMER =
-  /\bcustomer_id"?\s*(=\s*'(?:[^']|'')*'|IN\s*\(\s*'(?:[^']|'')*'(?:\s*,\s*'(?:[^']|'')*')*\s*\))/i;
+  /\bcustomer_id"?\s*(=\s*('(?:[^']|'')*'|\?)|IN\s*\(\s*'(?:[^']|'')*'(?:\s*,\s*'(?:[^']|'')*')*\s*\))/i;
 
 /**
  * The rules a statement breaks that its text shows: its size, and a read of a table with an injected

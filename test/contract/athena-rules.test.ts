@@ -1,0 +1,183 @@
+import { spawnSync } from 'node:child_process';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { mockClient } from 'aws-sdk-client-mock';
+import { TrinoSQL } from 'dt-sql-parser';
+import {
+  ATHENA_RULES,
+  athenaRuleViolations,
+  INJECTED_CUSTOMER_TABLES,
+} from '../../lambdas/contract/sql/athena-rules';
+import {
+  athenaCreateCuratedTable,
+  athenaStagedPartitions,
+  athenaVacuum,
+} from '../../lambdas/contract/sql/curated-sql';
+import { QUESTIONS } from '../../lambdas/contract/sql/questions-sql';
+import { packRun, type RunFiles } from '../../lambdas/core/lake/compaction-run';
+import { planIntent } from '../../lambdas/intent/plan';
+import { answerIntentQueries } from '../support/intent-athena';
+import { ROOT } from '../support/local-destination';
+import { synthStack } from '../support/stack';
+
+const trino = new TrinoSQL();
+
+/**
+ * Athena engine 3 is Trino: a statement Trino's grammar refuses is refused by Athena. Athena's own
+ * statements that are not Trino (Hive-style Iceberg DDL, OPTIMIZE, VACUUM, UNLOAD) are checked for their
+ * shape, and their inner SELECT by the grammar.
+ */
+function syntaxErrors(sql: string): string[] {
+  const unload = /^UNLOAD \((.*)\) TO '[^']+' WITH \(format = 'PARQUET', compression = 'SNAPPY'\)$/s.exec(
+    sql,
+  );
+  if (unload) return syntaxErrors(unload[1]!);
+  if (/^OPTIMIZE "\w+"\."\w+" REWRITE DATA USING BIN_PACK(\nWHERE .+)?$/s.test(sql)) {
+    const where = /\nWHERE (.+)$/s.exec(sql)?.[1];
+    return where ? syntaxErrors(`SELECT 1 FROM t WHERE ${where}`) : [];
+  }
+  if (/^VACUUM "\w+"\."\w+"$/.test(sql)) return [];
+  if (
+    /^CREATE TABLE IF NOT EXISTS "\w+"\."\w+" \(.*\)\nPARTITIONED BY \([\w, ]+\)\nLOCATION '[^']+'\nTBLPROPERTIES \(.*\)$/s.test(
+      sql,
+    )
+  )
+    return [];
+  return trino.validate(sql).map((e) => e.message);
+}
+
+interface Sent {
+  from: string;
+  sql: string;
+}
+
+describe('every Athena statement the stack, its functions and its scripts send, against Athena’s rules', () => {
+  const statements: Sent[] = [];
+  const { stack, template } = synthStack();
+  const db = stack.catalog.databaseName;
+  const views = Object.values(template.findResources('AWS::Glue::Table'))
+    .map((t) => t.Properties.TableInput)
+    .filter((t) => t.TableType === 'VIRTUAL_VIEW')
+    .map((t) => ({
+      name: t.Name as string,
+      sql: JSON.parse(
+        Buffer.from(/\/\* Presto View: (.*) \*\//.exec(t.ViewOriginalText)![1]!, 'base64').toString(),
+      ).originalSql as string,
+    }));
+
+  beforeAll(async () => {
+    // The compaction: its table, a run's partition plan, and the MERGE and OPTIMIZE of every item, through
+    // the builders its steps function uses (a run of two customers, one with 150 event dates).
+    statements.push(
+      {
+        from: 'compaction: CreateCuratedTable',
+        sql: athenaCreateCuratedTable(db, 's3://lake/curated/events/'),
+      },
+      { from: 'compaction: PlanPartitions', sql: athenaStagedPartitions(db, 'run-1', ['acme', 'globex']) },
+      { from: 'compaction: Vacuum', sql: athenaVacuum(db) },
+    );
+    const files = new Map<string, string>();
+    const dates = Array.from({ length: 150 }, (_, d) =>
+      new Date(Date.UTC(2022, 0, 1) + d * 86_400_000).toISOString().slice(0, 10),
+    );
+    const run: RunFiles = {
+      put: async (key, body) => {
+        files.set(key, body);
+      },
+      get: async (key) => files.get(key)!,
+      removePrefix: async () => undefined,
+      queryResult: async () =>
+        [
+          '"customer_id","event_date","row_count"',
+          ...dates.map((d) => `"acme","${d}","3"`),
+          '"globex","2026-11-28","1"',
+        ].join('\n'),
+    };
+    const { itemsKey } = await packRun('run-1', db, '11111111-1111-4111-8111-111111111111', run);
+    for (const [i, item] of (
+      JSON.parse(files.get(itemsKey)!) as { merge: string; optimize: string }[]
+    ).entries())
+      statements.push(
+        { from: `compaction: Merge ${i}`, sql: item.merge },
+        { from: `compaction: OptimizeMerged ${i}`, sql: item.optimize },
+      );
+
+    // The intent job: the plan function's queries and the UNLOADs the state machine runs.
+    const athena = mockClient(AthenaClient);
+    const sent = answerIntentQueries(athena);
+    const plan = await planIntent(
+      { customer: 'acme', event: 'Sign Up' },
+      { athena: new AthenaClient({}), workgroup: 'wg', database: db, sleep: async () => {} },
+      'lake-bucket',
+    );
+    athena.restore();
+    statements.push(
+      ...sent.map((sql) => ({ from: 'intent: plan', sql })),
+      ...plan.unloads.map((u) => ({ from: `intent: UNLOAD ${u.name}`, sql: u.sql })),
+    );
+
+    // npm run query -- --athena: every canned question, with a customer (without, see below).
+    for (const [name, question] of Object.entries(QUESTIONS))
+      statements.push({
+        from: `query --${name}`,
+        sql: question((t) => `"${db}"."${t}"`, { customer: 'acme', since: '2026-11-01' }),
+      });
+    // npm run smoke: the landed-event check (execution parameters for the values).
+    statements.push({
+      from: 'smoke',
+      sql: 'SELECT count(*) FROM events WHERE customer_id = ? AND received_dt IN (?, ?) AND message_id = ?',
+    });
+  });
+
+  it('parses every statement with a Trino grammar (Athena-only statements by their shape)', () => {
+    const broken = statements
+      .map((s) => ({ from: s.from, errors: syntaxErrors(s.sql) }))
+      .filter((s) => s.errors.length > 0);
+
+    expect(statements.length).toBeGreaterThanOrEqual(18);
+    expect(broken).toEqual([]);
+  });
+
+  it('names the customer of every read of a table keyed by an injected customer, and stays within the query size', () => {
+    const violations = statements
+      .map((s) => ({ from: s.from, violations: athenaRuleViolations(s.sql) }))
+      .filter((s) => s.violations.length > 0);
+
+    expect(violations).toEqual([]);
+    // The largest statement the builders make, against the 262,144-byte limit.
+    expect(Math.max(...statements.map((s) => Buffer.byteLength(s.sql)))).toBeLessThan(
+      ATHENA_RULES.queryStringBytes.limit / 4,
+    );
+  });
+
+  it('catches the reads Athena would refuse: no customer, or a customer taken from data', () => {
+    expect(
+      athenaRuleViolations(`SELECT * FROM "${db}"."events" WHERE received_dt = '2026-11-28'`),
+    ).toHaveLength(1);
+    expect(
+      athenaRuleViolations(`SELECT * FROM "${db}"."events" WHERE customer_id IN (SELECT c FROM t)`),
+    ).toHaveLength(1);
+    // npm run query -- --athena --completeness without --customer: refused before it is sent.
+    expect(
+      athenaRuleViolations(QUESTIONS.completeness((t) => `"${db}"."${t}"`, { since: '2026-11-01' })).length,
+    ).toBeGreaterThan(0);
+    const cli = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/query.ts', '--completeness', '--athena', '--workgroup', 'wg'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect([cli.status, cli.stderr.trim()]).toEqual([
+      2,
+      'query: --completeness on Athena needs --customer: the landing tables are read one customer at a time (see --help)',
+    ]);
+  });
+
+  it('knows every view of the catalog that reads an injected table (the list the check uses)', () => {
+    // A view reads an injected table when its SQL names one (another injected view included).
+    const reading = views
+      .filter((v) => INJECTED_CUSTOMER_TABLES.some((t) => t !== v.name && v.sql.includes(`"${t}"`)))
+      .map((v) => v.name);
+
+    for (const name of reading) expect(INJECTED_CUSTOMER_TABLES).toContain(name);
+    for (const view of views) expect(syntaxErrors(view.sql)).toEqual([]);
+  });
+});

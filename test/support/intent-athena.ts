@@ -1,0 +1,69 @@
+import {
+  type AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import type { AwsStub } from 'aws-sdk-client-mock';
+
+/**
+ * A mocked Athena that answers the intent plan's queries with a small customer's history (50 sign-ups,
+ * three events, two pages, one trait), and records every statement it was sent.
+ */
+export function answerIntentQueries(
+  athena: AwsStub<ServiceInputTypes, ServiceOutputTypes, AthenaClient['config']>,
+): string[] {
+  const sent: string[] = [];
+  const answers: [RegExp, string[][]][] = [
+    [
+      /max\(event_date\)/,
+      [
+        ['d', 'conversions'],
+        ['2026-03-31', '50'],
+      ],
+    ],
+    [
+      /GROUP BY event_key/,
+      [
+        ['event_key', 'n'],
+        ['productviewed', '900'],
+        ['signedup', '50'],
+        ['buttonclicked', '400'],
+      ],
+    ],
+    [
+      /AS path/,
+      [
+        ['path', 'n'],
+        ['/pricing', '300'],
+        ['/', '200'],
+      ],
+    ],
+    [
+      /map_keys/,
+      [
+        ['trait', 'value', 'n'],
+        ['plan', 'trial', '40'],
+      ],
+    ],
+  ];
+  let current = '';
+  athena.on(StartQueryExecutionCommand).callsFake(({ QueryString }: { QueryString: string }) => {
+    current = QueryString;
+    sent.push(QueryString);
+    return { QueryExecutionId: `q-${answers.findIndex(([re]) => re.test(QueryString))}` };
+  });
+  athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
+  athena.on(GetQueryResultsCommand).callsFake(() => {
+    const rows = answers.find(([re]) => re.test(current))![1];
+    return {
+      ResultSet: {
+        ResultSetMetadata: { ColumnInfo: rows[0]!.map((Name) => ({ Name, Type: 'varchar' })) },
+        Rows: rows.map((r) => ({ Data: r.map((VarCharValue) => ({ VarCharValue })) })),
+      },
+    };
+  });
+  return sent;
+}
