@@ -3,6 +3,7 @@ import { deliveryCapacity } from '../lambdas/contract/delivery-capacity';
 import { measureIngest } from './bench/measure-ingest';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
 import { estimateCost } from './cost/cost-model';
+import { curatedCost } from './cost/curated-cost';
 
 /**
  * `npm run cost -- --events <n> --per-request <k> [--sink-ms 10] [--direct] [--days 30]`
@@ -75,7 +76,7 @@ const COST = {
       schema: wholeNumber(60, 900),
       unit: 's',
       description: 'firehoseBufferSeconds: each open partition is an S3 object this often',
-      default: '60',
+      default: '300',
     },
     'stream-shards': {
       kind: 'value',
@@ -90,6 +91,24 @@ const COST = {
       description: 'fairShareEventsPerSecond (0: none)',
       default: '1000',
     },
+    curated: {
+      kind: 'switch',
+      description: 'the curated table on AWS instead: object log, S3, Athena, per month of --events',
+    },
+    'landing-bytes': {
+      kind: 'value',
+      schema: wholeNumber(1, 1_000_000),
+      unit: 'bytes',
+      description: 'with --curated: gzip landing bytes per event (assumed: a ~1.95 KB line, gzip ~6.5×)',
+      default: '300',
+    },
+    'curated-bytes': {
+      kind: 'value',
+      schema: wholeNumber(1, 1_000_000),
+      unit: 'bytes',
+      description: 'with --curated: Parquet bytes per event (the lake bench: 1.81 × landing)',
+      default: '543',
+    },
     direct: { kind: 'switch', description: 'Firehose Direct PUT: no Kinesis stream' },
     json: { kind: 'switch', description: 'the breakdown as JSON on stdout' },
   },
@@ -100,6 +119,32 @@ const COST = {
 } as const satisfies CommandSpec<Record<string, Flag>>;
 
 runCommand(COST, async ({ values }) => {
+  if (values.curated) {
+    const lines = curatedCost({
+      events: values.events,
+      customers: values.customers,
+      bufferSeconds: values['buffer-seconds'],
+      landingBytesPerEvent: values['landing-bytes'],
+      curatedBytesPerEvent: values['curated-bytes'],
+      runs: 720,
+    });
+    const total = lines.reduce((sum, l) => sum + l.usd, 0);
+    if (values.json) {
+      process.stdout.write(
+        `${JSON.stringify({ lines, total, perMillionEvents: (total / values.events) * 1e6 })}\n`,
+      );
+      return;
+    }
+    process.stdout.write(
+      `${[
+        `The curated table on AWS for ${values.events.toLocaleString('en-US')} events a month, ${values.customers} customers, hourly runs`,
+        '',
+        ...lines.map((l) => `${l.service.padEnd(32)} $${l.usd.toFixed(2).padStart(12)}   ${l.basis}`),
+        `${'total'.padEnd(32)} $${total.toFixed(2).padStart(12)}   $${((total / values.events) * 1e6).toFixed(3)} per million events`,
+      ].join('\n')}\n`,
+    );
+    return;
+  }
   const perRequest = values['per-request'];
   const events = values.events;
   const measured = await measureIngest(Math.min(perRequest, 1_000));

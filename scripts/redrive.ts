@@ -67,7 +67,7 @@ const REDRIVE = {
       schema: wholeNumber(60, 900),
       unit: 's',
       description: "the stack's firehoseBufferSeconds: a window is 1.5 × this",
-      default: '60',
+      default: '300',
     },
     'no-quarantine': { kind: 'switch', description: "only Firehose's error output" },
   },

@@ -22,6 +22,10 @@ export const PRICES = {
   /** S3 Standard: per 1,000 PUT requests (each object Firehose delivers) and per 1,000 GETs. */
   s3PerThousandPuts: 0.005,
   s3PerThousandGets: 0.0004,
+  /** SQS standard: per million requests (64 KB each). */
+  sqsPerMillionRequests: 0.4,
+  /** Athena: per TB scanned (10 MB minimum per query). */
+  athenaPerTb: 5,
   /** DynamoDB on-demand: per million write request units (the fair share's leases). */
   dynamoPerMillionWrites: 0.625,
   /** Kinesis provisioned: per shard-hour. */

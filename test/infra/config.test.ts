@@ -14,7 +14,7 @@ describe('stack settings, validated at synth', () => {
       logRetentionDays: 90,
       lakeInfrequentAccessAfterDays: 90,
       lakeExpireAfterDays: 0,
-      firehoseBufferSeconds: 60,
+      firehoseBufferSeconds: 300,
       firehoseBufferMiB: 128,
       streamRetentionHours: 24,
       maxCustomers: 150,
