@@ -147,7 +147,7 @@ export class SegmentLakeStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.glueDatabase, { value: this.catalog.databaseName });
     new CfnOutput(this, STACK_OUTPUTS.compaction, {
       value: this.compaction.stateMachine.stateMachineArn,
-      description: 'Hourly curated-table compaction; after a redrive, start it with {"lookbackDays": N}',
+      description: 'Hourly curated-table compaction from the object log (one run at a time; docs/lake.md)',
     });
     new CfnOutput(this, STACK_OUTPUTS.intent, {
       value: this.intent.stateMachine.stateMachineArn,
