@@ -29,3 +29,7 @@ const stack = new SegmentLakeStack(app, stackName, {
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 // On stderr, so `cdk synth` can still pipe the template.
 process.stderr.write(`${capacityLine(stack, config)}\n`);
+if (!config.alarmEmail)
+  process.stderr.write(
+    'No alarmEmail: alarms publish to the AlarmTopicArn topic, which nobody is subscribed to — no one will be told. Set -c alarmEmail=<address> or subscribe on-call to the topic.\n',
+  );

@@ -2,7 +2,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { Duration, Validations } from 'aws-cdk-lib/core';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { AdminEnvironment } from '../lambdas/contract/environment';
 import { ADMIN_ROUTES } from '../lambdas/contract/routes';
@@ -18,6 +18,7 @@ export interface AdminApiProps {
   /** Where Segment returns the customer; defaults to the API's own callback page. */
   readonly enableRedirectUrl?: string | undefined;
   readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -42,6 +43,7 @@ export class AdminApi extends Construct {
       } satisfies AdminEnvironment,
       timeout: Duration.seconds(10),
       logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
     props.tokens.grantAdmin(this.admin.function);
     const iam = new HttpIamAuthorizer();
@@ -57,6 +59,7 @@ export class AdminApi extends Construct {
       timeout: Duration.seconds(3),
       memorySize: 128,
       logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
     const [callbackRoute] = props.api.addRoutes({
       path: '/enable/callback',

@@ -102,6 +102,7 @@ export class CuratedCompaction extends Construct {
       timeout: Duration.minutes(15),
       memorySize: 1024,
       logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
     const fn = this.steps.function;
     fn.addToRolePolicy(

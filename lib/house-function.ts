@@ -3,8 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib/core';
+import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import { STACK_NAME_VARIABLE } from '../lambdas/contract/metrics';
 
 export interface HouseFunctionProps {
   /** Path of the handler module under `lambdas/`, e.g. `ingest/handler.ts`. */
@@ -16,6 +17,8 @@ export interface HouseFunctionProps {
   /** Concurrency kept for this function alone (and its ceiling); unset: none reserved. */
   readonly reservedConcurrentExecutions?: number | undefined;
   readonly logRetention: logs.RetentionDays;
+  /** What happens to its log group when the stack is deleted: the stack's `removalPolicy`. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 const ROOT = join(__dirname, '..');
@@ -36,7 +39,7 @@ export class HouseFunction extends Construct {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy,
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -66,7 +69,11 @@ export class HouseFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.TEXT,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        [STACK_NAME_VARIABLE]: Stack.of(this).stackName,
+        ...props.environment,
+      },
       bundling: {
         minify: true,
         sourceMap: true,

@@ -51,6 +51,7 @@ export class IngestApi extends Construct {
       timeout: Duration.seconds(5),
       reservedConcurrentExecutions: props.authorizerReservedConcurrency,
       logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
     props.tokens.grantAuthorize(this.authorizer.function);
 
@@ -86,6 +87,7 @@ export class IngestApi extends Construct {
       timeout: Duration.seconds(20),
       memorySize: 512,
       logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
     for (const delivery of props.deliveries) delivery.grantPut(this.ingest.function);
     if (this.fairShareTable)

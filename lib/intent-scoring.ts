@@ -47,6 +47,7 @@ export class IntentScoring extends Construct {
       // Three small Athena queries, each a few seconds.
       timeout: Duration.minutes(5),
       logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
     this.score = new HouseFunction(this, 'Score', {
       entry: 'intent/score-handler.ts',
@@ -57,6 +58,7 @@ export class IntentScoring extends Construct {
       timeout: Duration.minutes(15),
       memorySize: 3_008,
       logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
 
     const workgroupArn = stack.formatArn({

@@ -9,6 +9,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { type RemovalPolicy, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { PipelineDashboard } from './monitoring/pipeline-dashboard';
@@ -86,7 +88,8 @@ export class Monitoring extends Construct {
     });
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
-    const m = new PipelineMetrics({ api: props.api, ...props.shards[0]! });
+    const stackName = Stack.of(this).stackName;
+    const m = new PipelineMetrics({ api: props.api, stackName, ...props.shards[0]! });
     this.alarm(
       'ServerErrorRate',
       m.serverErrorRate(),
@@ -101,7 +104,7 @@ export class Monitoring extends Construct {
     );
     // Shard 0's alarms keep the ids of the single pipeline of earlier releases; shard n's end in `Shard<n>`.
     for (const [n, shard] of props.shards.entries()) {
-      const metrics = n === 0 ? m : new PipelineMetrics({ api: props.api, ...shard });
+      const metrics = n === 0 ? m : new PipelineMetrics({ api: props.api, stackName, ...shard });
       this.shardAlarms(metrics, n === 0 ? '' : `Shard${n}`, t);
     }
 
@@ -192,6 +195,65 @@ export class Monitoring extends Construct {
       1,
       undefined,
       suffix,
+    );
+  }
+
+  /**
+   * A scheduled job pages when an execution fails, times out or is aborted: nothing else would say that
+   * the curated table or the scores stopped moving.
+   */
+  watchJob(id: string, machine: sfn.IStateMachine, what: string): void {
+    const metric = (name: string) => machine.metric(name, { statistic: 'Sum', period: FIVE_MINUTES });
+    this.alarm(
+      id,
+      new cloudwatch.MathExpression({
+        expression: 'failed + timedOut + aborted',
+        usingMetrics: {
+          failed: metric('ExecutionsFailed'),
+          timedOut: metric('ExecutionsTimedOut'),
+          aborted: metric('ExecutionsAborted'),
+        },
+        label: `${what}: failed, timed-out or aborted executions`,
+        period: FIVE_MINUTES,
+      }),
+      1,
+      `${what} failed: an execution failed, timed out or was aborted.`,
+    );
+  }
+
+  /** A dead-letter queue pages as soon as anything reaches it: the end of the line for its messages. */
+  watchDeadLetters(id: string, queue: sqs.IQueue, what: string): void {
+    this.alarm(
+      id,
+      queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES }),
+      1,
+      `${what}: messages in the dead-letter queue.`,
+    );
+  }
+
+  /** A queue whose oldest message is older than `seconds` means its consumer fell behind. */
+  watchQueueAge(id: string, queue: sqs.IQueue, seconds: number, what: string): void {
+    this.alarm(
+      id,
+      queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: FIVE_MINUTES }),
+      seconds,
+      `${what}: the oldest message is more than ${seconds / 3600} h old.`,
+      3,
+    );
+  }
+
+  /** Errors and throttles of a function whose failure delays or loses data, alarmed and graphed. */
+  watchFunction(id: string, fn: lambda.IFunction, what: string): void {
+    const errors = fn.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES });
+    const throttles = fn.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES });
+    this.alarm(`${id}Errors`, errors, 1, `${what}: the function failed.`);
+    this.alarm(`${id}Throttles`, throttles, 1, `${what}: the function was throttled.`);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: `${what}: errors and throttles`,
+        left: [errors, throttles],
+        width: 8,
+      }),
     );
   }
 

@@ -86,6 +86,7 @@ export class SegmentLakeStack extends Stack {
       maxCustomers: config.capacity.maxCustomers,
       enableRedirectUrl: config.enableRedirectUrl,
       logRetention,
+      removalPolicy,
     });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.ingestApi.api,
@@ -125,6 +126,28 @@ export class SegmentLakeStack extends Stack {
       logRetention,
       removalPolicy,
     });
+
+    // Every scheduled job and the queues and functions behind it page when they fail or fall behind.
+    const m = this.monitoring;
+    m.watchJob('CompactionFailed', this.compaction.stateMachine, 'Curated compaction');
+    m.watchJob('IntentFailed', this.intent.stateMachine, 'Intent scores');
+    m.watchDeadLetters(
+      'CompactionNotStarted',
+      this.compaction.scheduleDeadLetters,
+      'The hourly compaction schedule',
+    );
+    m.watchDeadLetters(
+      'ObjectLogDeadLetters',
+      this.compaction.objectLogDeadLetters,
+      'The compaction object log',
+    );
+    // Live objects wait at most an hour for a run; two hours means the curated table is behind.
+    m.watchQueueAge('CuratedBehind', this.compaction.objectLog, 2 * 3600, 'The compaction object log');
+    m.watchFunction('CompactionSteps', this.compaction.steps.function, 'Compaction steps');
+    m.watchFunction('IntentPlan', this.intent.plan.function, 'Intent planning');
+    m.watchFunction('IntentScore', this.intent.score.function, 'Intent scoring');
+    m.watchFunction('Authorizer', this.ingestApi.authorizer.function, 'Authorizer');
+    m.watchFunction('Ingest', this.ingestApi.ingest.function, 'Ingest');
 
     new CfnOutput(this, STACK_OUTPUTS.endpointUrl, {
       value: this.ingestApi.url,

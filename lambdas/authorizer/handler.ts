@@ -5,6 +5,7 @@ import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { powertoolsMetrics } from '../adapters/aws/powertools-metrics';
 import { systemClock } from '../adapters/system/clock';
 import { TokensEnvSchema } from '../contract/environment';
+import { STACK_NAME_VARIABLE } from '../contract/metrics';
 import { readEnv } from '../core/common/read-env';
 import { createAuthorizerHandler } from './create-authorizer-handler';
 
@@ -19,5 +20,5 @@ export const handler = createAuthorizerHandler({
   logger: log.logger,
   middleware: [log.middleware],
   clock: systemClock,
-  metrics: powertoolsMetrics('authorizer'),
+  metrics: powertoolsMetrics('authorizer', process.env[STACK_NAME_VARIABLE]),
 });

@@ -3,7 +3,8 @@ export const METRICS_NAMESPACE = 'SegmentLakeDestination';
 
 /**
  * The counts the destination publishes (CloudWatch metrics on AWS). Dimensions stay low-cardinality:
- * `service`, and `Reason` for a quarantine reason or a denial code — never a customer id.
+ * `service`, `stack` (the CloudFormation stack, so two stages in one account never share an alarm's
+ * metric), and `Reason` for a quarantine reason or a denial code — never a customer id.
  */
 export const METRIC_NAMES = [
   'Requests',
@@ -20,6 +21,9 @@ export const METRIC_NAMES = [
   'AuthorizerDenied',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
+
+/** Every function's environment names its stack (lib/house-function.ts): the `stack` dimension. */
+export const STACK_NAME_VARIABLE = 'STACK_NAME';
 
 /** The functions that publish them (the `service` dimension). */
 export type MetricService = 'ingest' | 'authorizer';

@@ -11,6 +11,7 @@ import { powertoolsMetrics } from '../adapters/aws/powertools-metrics';
 import { ShardedSink } from '../adapters/aws/sharded-sink';
 import { systemClock } from '../adapters/system/clock';
 import { IngestEnvSchema } from '../contract/environment';
+import { STACK_NAME_VARIABLE } from '../contract/metrics';
 import { readEnv } from '../core/common/read-env';
 import { DEFAULT_RETRY_POLICY } from '../core/ingest/deliver';
 import { FairShare, fairShareSettings, reportUnavailable } from '../core/ingest/fair-share';
@@ -37,7 +38,7 @@ export function ingestDepsFromEnv(
     shards = names(config.DELIVERY_STREAM_NAME).map((name) => new FirehoseSink(client, name));
   }
   const sink = shards.length === 1 ? shards[0]! : new ShardedSink(shards);
-  const metrics = powertoolsMetrics('ingest');
+  const metrics = powertoolsMetrics('ingest', env[STACK_NAME_VARIABLE]);
   if (Boolean(config.FAIR_SHARE_EVENTS_PER_SECOND) !== Boolean(config.FAIR_SHARE_TABLE))
     throw new Error('FAIR_SHARE_EVENTS_PER_SECOND and FAIR_SHARE_TABLE go together: set both or neither');
   const fairShare =

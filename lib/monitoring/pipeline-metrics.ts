@@ -12,6 +12,8 @@ export interface PipelineSources {
   readonly api: apigwv2.HttpApi;
   readonly stream?: kinesis.IStream | undefined;
   readonly deliveryStreamName: string;
+  /** The `stack` dimension of the functions' own metrics. */
+  readonly stackName: string;
 }
 
 /** The metrics of every stage of the pipeline, by name. */
@@ -59,7 +61,7 @@ export class PipelineMetrics {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName,
-      dimensionsMap: { service },
+      dimensionsMap: { service, stack: this.sources.stackName },
       statistic: 'Sum',
       period,
     });

@@ -30,6 +30,9 @@ describe('cdk synth', () => {
     expect(result.stderr).toMatch(
       /^Capacity: 150 customers on 1 delivery shard \(peak 329 of 500 active partitions per Firehose stream, 66 %; up to 185 customers fit\); idle ≈ \$\d+\/month \(1 on-demand Kinesis stream\(s\) \$29\.20, /m,
     );
+    expect(result.stderr).toMatch(
+      /^No alarmEmail: alarms publish to the AlarmTopicArn topic, which nobody is subscribed to — no one will be told\./m,
+    );
     const template = JSON.parse(readFileSync(join(out, 'SegmentLakeDestination.template.json'), 'utf8'));
     const functions = Object.values(
       template.Resources as Record<string, { Type: string; Metadata?: Record<string, string> }>,

@@ -65,9 +65,30 @@ describe('monitoring', () => {
       .map((m) => m.Expression)
       .filter((e): e is string => e !== undefined);
 
-    expect(expressions.length).toBeGreaterThan(0);
-    for (const e of expressions) expect(e).toMatch(/^IF\(/);
+    // A rate divides: without IF() an empty period divides by zero. Sums need no guard.
+    const rates = expressions.filter((e) => e.includes('/'));
+    expect(rates.length).toBeGreaterThan(0);
+    for (const e of rates) expect(e).toMatch(/^IF\(/);
     for (const e of expressions) expect(e).not.toMatch(/MAX\(\[/);
+  });
+
+  it('pages when a scheduled job fails, a dead-letter queue fills, curation falls behind, or a job’s function fails', () => {
+    expect(alarm('CompactionFailed')).toMatchObject({
+      Threshold: 1,
+      Metrics: expect.arrayContaining([
+        expect.objectContaining({ Expression: 'failed + timedOut + aborted' }),
+      ]),
+    });
+    expect(alarm('IntentFailed')).toBeDefined();
+    expect(alarm('CompactionNotStarted')).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible' });
+    expect(alarm('ObjectLogDeadLetters')).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible' });
+    expect(alarm('CuratedBehind')).toMatchObject({
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 7200,
+    });
+    for (const fn of ['CompactionSteps', 'IntentPlan', 'IntentScore', 'Authorizer', 'Ingest'])
+      for (const kind of ['Errors', 'Throttles'])
+        expect(alarm(`${fn}${kind}`)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: kind });
   });
 
   it('alarms on the 5xx rate, sink exhaustion, Kinesis throttling, Firehose delivery and freshness, partitions and quarantine rate', () => {
@@ -81,7 +102,11 @@ describe('monitoring', () => {
       Threshold: 1,
       Namespace: 'SegmentLakeDestination',
       MetricName: 'SinkBudgetExhausted',
-      Dimensions: [{ Name: 'service', Value: 'ingest' }],
+      // The stack's name too: two stages in one account never share an alarm's metric.
+      Dimensions: [
+        { Name: 'service', Value: 'ingest' },
+        { Name: 'stack', Value: 'TestDestination' },
+      ],
     });
     expect(alarm('KinesisThrottling')).toMatchObject({
       Namespace: 'AWS/Kinesis',

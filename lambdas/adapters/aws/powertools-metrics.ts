@@ -4,11 +4,15 @@ import type { Metrics } from '../../core/common/ports';
 
 /**
  * Counts as CloudWatch embedded metric format (log lines CloudWatch turns into metrics: no API calls
- * on the request path), through Powertools. Dimensions: `service` (ingest, authorizer) and, for
+ * on the request path), through Powertools. Dimensions: `service` (ingest, authorizer), `stack` and, for
  * reasoned counts, `Reason`. Never a customer id: per-customer numbers come from the structured logs.
  */
-export function powertoolsMetrics(serviceName: string): Metrics {
-  const metrics = new Powertools({ namespace: METRICS_NAMESPACE, serviceName });
+export function powertoolsMetrics(serviceName: string, stackName: string | undefined): Metrics {
+  const metrics = new Powertools({
+    namespace: METRICS_NAMESPACE,
+    serviceName,
+    ...(stackName ? { defaultDimensions: { stack: stackName } } : {}),
+  });
   return {
     count(name: MetricName, value: number, reason?: string) {
       // The total always, under `service` alone (alarms cannot use SEARCH); the breakdown by reason beside it.

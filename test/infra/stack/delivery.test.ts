@@ -28,7 +28,7 @@ describe('the stack: delivery through Kinesis and Firehose', () => {
         ErrorOutputPrefix: Match.stringLikeRegexp('^errors/!\\{firehose:error-output-type\\}/'),
         CompressionFormat: 'GZIP',
         DynamicPartitioningConfiguration: Match.objectLike({ Enabled: true }),
-        BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 128 },
+        BufferingHints: { IntervalInSeconds: 300, SizeInMBs: 128 },
         ProcessingConfiguration: {
           Enabled: true,
           Processors: [
