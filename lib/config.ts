@@ -116,6 +116,12 @@ export const StackConfigSchema = v.pipe(
     activePartitionQuota: v.optional(wholeNumber(1, 5_000), 500),
     alarmActivePartitionPercent: v.optional(wholeNumber(1, 100), 80),
     alarmQuarantineRatePercent: v.optional(wholeNumber(1, 100), 5),
+    /**
+     * The most one Athena query of the lake's workgroup may scan (GiB), so a query without a partition
+     * filter cannot bill more than this × $5/TB: 1,024 GiB ($5) by default, far above the compaction's
+     * largest statement (a Replay MERGE of 2 M rows reads ~1 GB).
+     */
+    athenaBytesScannedCutoffGiB: v.optional(wholeNumber(1, 1_000_000), 1_024),
     /** `retain` keeps the bucket and table when the stack is deleted; `destroy` is for throw-away stages. */
     removalPolicy: v.optional(
       v.picklist(['retain', 'destroy'], 'removalPolicy must be "retain" or "destroy"'),

@@ -26,6 +26,8 @@ import { glueDatabaseName } from '../lambdas/contract/stack-outputs';
 export interface LakeCatalogProps {
   readonly lake: s3.IBucket;
   readonly queryResults: s3.IBucket;
+  /** The most one query may scan, in GiB. */
+  readonly bytesScannedCutoffGiB: number;
 }
 
 /**
@@ -154,6 +156,7 @@ export class LakeCatalog extends Construct {
       workGroupConfiguration: {
         enforceWorkGroupConfiguration: true,
         publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: props.bytesScannedCutoffGiB * 1024 ** 3,
         engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
         resultConfiguration: {
           outputLocation: props.queryResults.s3UrlForObject(ATHENA_RESULTS_PREFIX),

@@ -107,6 +107,7 @@ export class SegmentLakeStack extends Stack {
     this.catalog = new LakeCatalog(this, 'Catalog', {
       lake: this.lake.bucket,
       queryResults: this.lake.queryResults,
+      bytesScannedCutoffGiB: config.athenaBytesScannedCutoffGiB,
     });
 
     this.compaction = new CuratedCompaction(this, 'Curated', {

@@ -2,7 +2,12 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { type RemovalPolicy, Tags } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { CAPACITY_TAG, TOKEN_TABLE_INDEXES } from '../lambdas/contract/token-table';
+import {
+  CAPACITY_TAG,
+  LAST_USED_ATTRIBUTE,
+  TOKEN_KEY_ATTRIBUTE,
+  TOKEN_TABLE_INDEXES,
+} from '../lambdas/contract/token-table';
 
 export interface TokenTableProps {
   readonly removalPolicy: RemovalPolicy;
@@ -21,7 +26,7 @@ export class TokenTable extends Construct {
   constructor(scope: Construct, id: string, props: TokenTableProps) {
     super(scope, id);
     this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TOKEN_KEY_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
@@ -43,13 +48,21 @@ export class TokenTable extends Construct {
   }
 
   /** What the authorizer needs: look a key and its customer up, and record a key's last use. */
-  grantAuthorize(grantee: iam.IGrantable): iam.Grant {
+  grantAuthorize(grantee: iam.IGrantable): void {
     // Table.grant() would add `<table>/index/*` too; the authorizer uses the base table only.
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-      resourceArns: [this.table.tableArn],
-    });
+    iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });
+    // Its one write is a key's `lastUsedAt` (DynamoTokenStore.recordUse): the key and that attribute
+    // only, nothing returned — a leaked authorizer role cannot change a key's status or its customer.
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [TOKEN_KEY_ATTRIBUTE, LAST_USED_ATTRIBUTE] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+        },
+      }),
+    );
   }
 
   /**

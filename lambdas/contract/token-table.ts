@@ -5,6 +5,10 @@
  */
 export const TOKEN_TABLE_INDEXES = { byCustomer: 'byCustomer', byTokenId: 'byTokenId' } as const;
 
+/** The table's key attribute, and the one attribute the authorizer writes (a key's last use). */
+export const TOKEN_KEY_ATTRIBUTE = 'pk';
+export const LAST_USED_ATTRIBUTE = 'lastUsedAt';
+
 /**
  * The tag on the tokens table that states the stack's `maxCustomers`: `npm run tokens -- create --table`
  * reads it to warn when onboarding past the capacity (the admin function gets it as MAX_CUSTOMERS).

@@ -20,6 +20,7 @@ describe('stack settings, validated at synth', () => {
       maxCustomers: 150,
       authorizerReservedConcurrency: 50,
       fairShareEventsPerSecond: 1000,
+      athenaBytesScannedCutoffGiB: 1024,
       segmentSlug: 'segment-lake-destination',
       alarmServerErrorRatePercent: 1,
       alarmFreshnessSeconds: 900,

@@ -8,7 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
-import { TOKEN_TABLE_INDEXES } from '../../contract/token-table';
+import { LAST_USED_ATTRIBUTE, TOKEN_KEY_ATTRIBUTE, TOKEN_TABLE_INDEXES } from '../../contract/token-table';
 import { type CustomerRecord, CustomerRecordSchema, type TokenStore } from '../../core/keys/token-store';
 import { type TokenRecord, TokenRecordSchema } from '../../core/keys/tokens';
 
@@ -118,9 +118,9 @@ export class DynamoTokenStore implements TokenStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: tokenKey(tokenHash) },
-          UpdateExpression: 'SET lastUsedAt = :at',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :notBefore)',
+          // Only the key and lastUsedAt, returning nothing: all the authorizer's role may write (lib/token-table.ts).
+          UpdateExpression: `SET ${LAST_USED_ATTRIBUTE} = :at`,
+          ConditionExpression: `attribute_exists(${TOKEN_KEY_ATTRIBUTE}) AND (attribute_not_exists(${LAST_USED_ATTRIBUTE}) OR ${LAST_USED_ATTRIBUTE} < :notBefore)`,
           ExpressionAttributeValues: { ':at': at.toISOString(), ':notBefore': notBefore.toISOString() },
         }),
       );

@@ -42,4 +42,26 @@ describe('the stack: least privilege', () => {
     ]);
     expect(actionsOf(/^OnboardingCallbackRole/)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
+
+  it('lets the authorizer write only a key’s lastUsedAt, returning nothing', () => {
+    const statements = policyStatements(template).filter(
+      (st) =>
+        [st.Action].flat().includes('dynamodb:UpdateItem') &&
+        JSON.stringify(st.Resource).includes('TokensTable'),
+    );
+    const authorizer = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('IngestAuthorizerRole'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string; Condition?: unknown }[])
+      .filter((st) => st.Action === 'dynamodb:UpdateItem');
+
+    expect(statements.length).toBeGreaterThan(0);
+    expect(authorizer).toEqual([
+      expect.objectContaining({
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'lastUsedAt'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+        },
+      }),
+    ]);
+  });
 });

@@ -129,6 +129,8 @@ describe('the stack: tokens, the lake and its catalog', () => {
     template.hasResourceProperties('AWS::Athena::WorkGroup', {
       WorkGroupConfiguration: Match.objectLike({
         EnforceWorkGroupConfiguration: true,
+        // athenaBytesScannedCutoffGiB: 1,024 GiB by default, as bytes.
+        BytesScannedCutoffPerQuery: 1024 ** 4,
         ResultConfiguration: Match.objectLike({ EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } }),
       }),
     });
