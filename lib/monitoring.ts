@@ -13,6 +13,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { type RemovalPolicy, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../lambdas/contract/metrics';
 import { PipelineDashboard } from './monitoring/pipeline-dashboard';
 import { FIVE_MINUTES, PipelineMetrics } from './monitoring/pipeline-metrics';
 
@@ -60,6 +61,12 @@ export class Monitoring extends Construct {
   readonly key: kms.Key;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: Record<string, cloudwatch.Alarm> = {};
+  /**
+   * An alarm on a metric nothing publishes, so it never fires by itself: `npm run smoke` sets its state to
+   * ALARM and back, and reads from its history that CloudWatch delivered the action to the topic — the
+   * real path (CloudWatch → the KMS key → SNS), not a publish with the operator's own credentials.
+   */
+  readonly alarmPathCheck: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -89,6 +96,22 @@ export class Monitoring extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const stackName = Stack.of(this).stackName;
+    this.alarmPathCheck = new cloudwatch.Alarm(this, 'AlarmPathCheck', {
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'AlarmPathCheck',
+        dimensionsMap: { stack: stackName },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription:
+        'Set to ALARM by npm run smoke to prove alarms reach the topic; never fires by itself. Runbook: docs/operations.md#alarmpathcheck',
+    });
+    this.alarmPathCheck.addAlarmAction(new actions.SnsAction(this.topic));
+    this.alarmPathCheck.addOkAction(new actions.SnsAction(this.topic));
     const m = new PipelineMetrics({ api: props.api, stackName, ...props.shards[0]! });
     this.alarm(
       'ServerErrorRate',

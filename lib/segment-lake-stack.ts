@@ -168,6 +168,10 @@ export class SegmentLakeStack extends Stack {
       description: 'Subscribe on-call to this topic',
     });
     new CfnOutput(this, STACK_OUTPUTS.dashboard, { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, STACK_OUTPUTS.alarmPathCheck, {
+      value: this.monitoring.alarmPathCheck.alarmName,
+      description: 'npm run smoke sets this alarm to ALARM to prove alarms reach the topic',
+    });
     new CfnOutput(this, STACK_OUTPUTS.glueDatabase, { value: this.catalog.databaseName });
     new CfnOutput(this, STACK_OUTPUTS.compaction, {
       value: this.compaction.stateMachine.stateMachineArn,

@@ -1,8 +1,8 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
 import * as v from 'valibot';
 import { DynamoTokenStore } from '../lambdas/adapters/aws/dynamo-token-store';
 import { DEFAULT_STACK_NAME } from '../lambdas/contract/stack-outputs';
@@ -52,7 +52,10 @@ const SMOKE = {
       description: 'how long to wait for the event in S3, and for Athena',
       default: '960',
     },
-    'no-notify': { kind: 'switch', description: 'do not publish to the alarm topic (it pages on-call)' },
+    'no-notify': {
+      kind: 'switch',
+      description: 'skip the alarm-path check (its ALARM and OK notifications page on-call)',
+    },
     json: { kind: 'switch', description: 'the checks as JSON on stdout' },
   },
   examples: [
@@ -82,7 +85,7 @@ runCommand(SMOKE, async ({ values }) => {
       tokensFor: (table) => new DynamoTokenStore(new DynamoDBClient({}), table),
       s3: new S3Client({}),
       athena: new AthenaClient({}),
-      sns: new SNSClient({}),
+      cloudwatch: new CloudWatchClient({}),
       fetch,
       now: () => new Date(),
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

@@ -11,6 +11,7 @@ export const STACK_OUTPUTS = {
   tokensTable: 'TokensTableName',
   lakeBucket: 'LakeBucketName',
   alarmTopic: 'AlarmTopicArn',
+  alarmPathCheck: 'AlarmPathCheckAlarmName',
   dashboard: 'DashboardName',
   glueDatabase: 'GlueDatabase',
   athenaWorkGroup: 'AthenaWorkGroup',

@@ -7,8 +7,12 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  type CloudWatchClient,
+  DescribeAlarmHistoryCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { landingPrefix, receivedDt } from '../../lambdas/contract/lake-areas';
 import { STACK_OUTPUTS } from '../../lambdas/contract/stack-outputs';
 import type { TokenStore } from '../../lambdas/core/keys/token-store';
@@ -32,7 +36,7 @@ export interface SmokeOptions {
   timeoutSeconds: number;
   /** Between two looks at S3 or at a running query. */
   pollSeconds: number;
-  /** Skip the notification to the alarm topic (it reaches on-call). */
+  /** Skip the alarm-path check (its notification reaches on-call). */
   notify: boolean;
 }
 
@@ -42,7 +46,7 @@ export interface SmokeDeps {
   tokensFor: (table: string) => TokenStore;
   s3: S3Client;
   athena: AthenaClient;
-  sns: SNSClient;
+  cloudwatch: CloudWatchClient;
   fetch: typeof fetch;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
@@ -53,7 +57,7 @@ export interface SmokeDeps {
 /**
  * After a deploy, one event through the real stack end to end: the endpoint refuses a wrong key (401)
  * and a malformed body (400) and accepts a uniquely tagged event (200); the event lands in the lake
- * bucket and Athena finds it; the alarm topic takes a test notification. Every check is reported, and
+ * bucket and Athena finds it; an alarm set to ALARM reaches the alarm topic. Every check is reported, and
  * the first one that fails ends the run (the later ones would only fail for the same reason).
  */
 export async function runSmoke(options: SmokeOptions, deps: SmokeDeps): Promise<SmokeCheck[]> {
@@ -179,16 +183,34 @@ export async function runSmoke(options: SmokeOptions, deps: SmokeDeps): Promise<
   ];
   if (options.notify)
     steps.push([
-      'the alarm topic takes a test notification',
+      'an alarm reaches the alarm topic (CloudWatch → KMS → SNS)',
       async () => {
-        const published = await deps.sns.send(
-          new PublishCommand({
-            TopicArn: outputs[STACK_OUTPUTS.alarmTopic],
-            Subject: 'Segment lake destination: smoke test',
-            Message: `npm run smoke checked ${endpoint} at ${deps.now().toISOString()} (messageId ${messageId}). No action needed.`,
+        const AlarmName = outputs[STACK_OUTPUTS.alarmPathCheck];
+        if (!AlarmName) throw new Error(`the stack has no ${STACK_OUTPUTS.alarmPathCheck} output`);
+        const since = deps.now();
+        await deps.cloudwatch.send(
+          new SetAlarmStateCommand({
+            AlarmName,
+            StateValue: 'ALARM',
+            StateReason: `npm run smoke checked ${endpoint} at ${since.toISOString()} (messageId ${messageId}). No action needed.`,
           }),
         );
-        return `published ${published.MessageId}`;
+        try {
+          // CloudWatch records each action it ran, and whether it could (e.g. when the key refuses it).
+          const summary = await waitFor(options, deps, 'the alarm history', async () => {
+            const { AlarmHistoryItems } = await deps.cloudwatch.send(
+              new DescribeAlarmHistoryCommand({ AlarmName, HistoryItemType: 'Action', StartDate: since }),
+            );
+            return AlarmHistoryItems?.[0]?.HistorySummary;
+          });
+          if (!/^Successfully executed action/i.test(summary))
+            throw new Error(`CloudWatch could not notify the topic: ${summary}`);
+          return summary;
+        } finally {
+          await deps.cloudwatch.send(
+            new SetAlarmStateCommand({ AlarmName, StateValue: 'OK', StateReason: 'npm run smoke: done' }),
+          );
+        }
       },
     ]);
 

@@ -7,8 +7,12 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudWatchClient,
+  DescribeAlarmHistoryCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import { landingPrefix } from '../../lambdas/contract/lake-areas';
@@ -19,7 +23,7 @@ import { createPinnedClock } from '../support/factories';
 import { makeToken, useLocalDestination } from '../support/local-destination';
 
 // The deployed stack, offline: the real HTTP path is the local destination (same handlers, same
-// answers), and S3 is served from the lake it writes; CloudFormation, Athena and SNS are mocked.
+// answers), and S3 is served from the lake it writes; CloudFormation, Athena and CloudWatch are mocked.
 describe('npm run smoke against a stack (mocked AWS, the local destination as the endpoint)', () => {
   // The stack's clock and the smoke test's start 10 s before a midnight: the event is received on
   // 06-30 and looked for after the day turned.
@@ -28,14 +32,14 @@ describe('npm run smoke against a stack (mocked AWS, the local destination as th
   const cloudformation = mockClient(CloudFormationClient);
   const s3 = mockClient(S3Client);
   const athena = mockClient(AthenaClient);
-  const sns = mockClient(SNSClient);
+  const cloudwatch = mockClient(CloudWatchClient);
   let key: string;
 
   beforeAll(async () => {
     ({ token: key } = await makeToken(local.dataDir, 'smoke-co'));
   });
   beforeEach(() => {
-    for (const mock of [cloudformation, s3, athena, sns]) mock.reset();
+    for (const mock of [cloudformation, s3, athena, cloudwatch]) mock.reset();
     cloudformation.on(DescribeStacksCommand).resolves({
       Stacks: [
         {
@@ -47,6 +51,7 @@ describe('npm run smoke against a stack (mocked AWS, the local destination as th
             [STACK_OUTPUTS.tokensTable]: 'tokens',
             [STACK_OUTPUTS.lakeBucket]: 'lake',
             [STACK_OUTPUTS.alarmTopic]: 'arn:aws:sns:eu-west-1:123456789012:alarms',
+            [STACK_OUTPUTS.alarmPathCheck]: 'Smoke-AlarmPathCheck',
             [STACK_OUTPUTS.glueDatabase]: 'segmentlakedestination',
             [STACK_OUTPUTS.athenaWorkGroup]: 'segmentlakedestination_lake',
           }).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
@@ -73,7 +78,16 @@ describe('npm run smoke against a stack (mocked AWS, the local destination as th
     athena.on(GetQueryResultsCommand).resolves({
       ResultSet: { Rows: [{ Data: [{ VarCharValue: '_col0' }] }, { Data: [{ VarCharValue: '1' }] }] },
     });
-    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    cloudwatch.on(SetAlarmStateCommand).resolves({});
+    // The first look finds no action yet; the second, CloudWatch's record of the notification.
+    cloudwatch
+      .on(DescribeAlarmHistoryCommand)
+      .resolvesOnce({ AlarmHistoryItems: [] })
+      .resolves({
+        AlarmHistoryItems: [
+          { HistorySummary: 'Successfully executed action arn:aws:sns:eu-west-1:123456789012:alarms' },
+        ],
+      });
   });
 
   const options = (over: Partial<SmokeOptions> = {}): SmokeOptions => ({
@@ -97,7 +111,7 @@ describe('npm run smoke against a stack (mocked AWS, the local destination as th
       },
       s3: new S3Client({}),
       athena: new AthenaClient({}),
-      sns: new SNSClient({}),
+      cloudwatch: new CloudWatchClient({}),
       fetch,
       now: () => new Date(now),
       sleep: async (ms) => {
@@ -122,7 +136,7 @@ describe('npm run smoke against a stack (mocked AWS, the local destination as th
       ['a tagged event is accepted', true],
       ['the event lands in the lake bucket', true],
       ['Athena finds it', true],
-      ['the alarm topic takes a test notification', true],
+      ['an alarm reaches the alarm topic (CloudWatch → KMS → SNS)', true],
     ]);
     const messageId = /messageId (smoke-[\w-]+)/.exec(checks[4]!.detail)![1]!;
     // Found where the lake contract lands it: the customer's partition of the receive day.
@@ -142,10 +156,15 @@ describe('npm run smoke against a stack (mocked AWS, the local destination as th
       "'2026-07-01'",
       `'${messageId}'`,
     ]);
-    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.TopicArn).toBe(
-      'arn:aws:sns:eu-west-1:123456789012:alarms',
-    );
-    const everything = JSON.stringify([checks, sns.commandCalls(PublishCommand).map((c) => c.args[0].input)]);
+    // The check alarm went to ALARM, and back to OK afterwards.
+    expect(cloudwatch.commandCalls(SetAlarmStateCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ AlarmName: 'Smoke-AlarmPathCheck', StateValue: 'ALARM' }),
+      expect.objectContaining({ AlarmName: 'Smoke-AlarmPathCheck', StateValue: 'OK' }),
+    ]);
+    const everything = JSON.stringify([
+      checks,
+      cloudwatch.commandCalls(SetAlarmStateCommand).map((c) => c.args[0].input),
+    ]);
     expect(everything).not.toContain(key);
   });
 
@@ -162,7 +181,25 @@ describe('npm run smoke against a stack (mocked AWS, the local destination as th
     });
     expect(d.waited()).toBe(60_000);
     expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
-    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(cloudwatch.commandCalls(SetAlarmStateCommand)).toHaveLength(0);
+  });
+
+  it('fails when CloudWatch could not deliver the alarm (a key or topic that refuses it)', async () => {
+    cloudwatch.on(DescribeAlarmHistoryCommand).resolves({
+      AlarmHistoryItems: [
+        { HistorySummary: 'Failed to execute action arn:aws:sns:eu-west-1:123456789012:alarms' },
+      ],
+    });
+
+    const checks = await runSmoke(options(), deps());
+
+    expect(checks.at(-1)).toMatchObject({
+      ok: false,
+      detail:
+        'CloudWatch could not notify the topic: Failed to execute action arn:aws:sns:eu-west-1:123456789012:alarms',
+    });
+    // Back to OK all the same.
+    expect(cloudwatch.commandCalls(SetAlarmStateCommand).at(-1)!.args[0].input.StateValue).toBe('OK');
   });
 
   it('fails on an Athena query that fails, naming the reason', async () => {

@@ -93,6 +93,7 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
     // Spelled out once: the contract's names are what operators and the runbooks read.
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
       'AdminApiArn',
+      'AlarmPathCheckAlarmName',
       'AlarmTopicArn',
       'AthenaWorkGroup',
       'CompactionStateMachineArn',
