@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  authorizerEvent,
+  integrationEvent,
+  type LocalRequest,
+  lambdaContext,
+} from '../lambdas/adapters/api-gateway-events';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
 import type { PidLock } from '../lambdas/adapters/local/pid-lock';
 import type { SpoolFiles } from '../lambdas/adapters/local/spool-files';
@@ -21,7 +27,6 @@ import type { Clock, Logger, RecordSink } from '../lambdas/core/common/ports';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lambdas/core/ingest/deliver';
 import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/ingest/limits';
 import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
-import { authorizerEvent, integrationEvent, type LocalRequest, lambdaContext } from './api-gateway-events';
 import { lockDataDir } from './data-dir-lock';
 import { matchIngestRoute } from './routes';
 

@@ -2,8 +2,13 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  authorizerEvent,
+  integrationEvent,
+  localRequest,
+  routeEvent,
+} from '../../lambdas/adapters/api-gateway-events';
 import { authorizationFor, issueToken } from '../../lambdas/core/keys/tokens';
-import { authorizerEvent, integrationEvent, localRequest, routeEvent } from '../../local/api-gateway-events';
 import { startAwsStub } from './aws-stub';
 
 export interface ColdStartRow {

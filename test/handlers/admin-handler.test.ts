@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { localRequest, routeEvent } from '../../lambdas/adapters/api-gateway-events';
 import { DynamoTokenStore } from '../../lambdas/adapters/aws/dynamo-token-store';
 import { type AdminHandler, createAdminHandler } from '../../lambdas/admin/create-admin-handler';
 import { authorize } from '../../lambdas/core/keys/authorize';
 import { hashToken } from '../../lambdas/core/keys/tokens';
 import { parseEnableLink } from '../../lambdas/core/onboarding/enable-link';
-import { localRequest, routeEvent } from '../../local/api-gateway-events';
 import { createTokenTable, type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
 import { basicAuth } from '../support/local-destination';

@@ -1,8 +1,11 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import {
+  authorizerEvent as apiAuthorizerEvent,
+  localRequest,
+} from '../../lambdas/adapters/api-gateway-events';
 import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
 import { createToken, revokeToken } from '../../lambdas/core/keys/token-admin';
-import { authorizerEvent as apiAuthorizerEvent, localRequest } from '../../local/api-gateway-events';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
 import { basicAuth } from '../support/local-destination';
 

@@ -4,11 +4,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import {
+  authorizerEvent as apiAuthorizerEvent,
+  localRequest,
+} from '../../lambdas/adapters/api-gateway-events';
 import { DynamoTokenStore } from '../../lambdas/adapters/aws/dynamo-token-store';
 import type { AuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
 import { createToken, setTrackingPlan } from '../../lambdas/core/keys/token-admin';
 import type { IngestHandler } from '../../lambdas/ingest/create-ingest-handler';
-import { authorizerEvent as apiAuthorizerEvent, localRequest } from '../../local/api-gateway-events';
 import {
   createTokenTable,
   type Emulator,

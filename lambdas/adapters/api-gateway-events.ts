@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
-import type { IngestEvent } from '../lambdas/ingest/create-ingest-handler';
+import type { IngestEvent } from '../ingest/create-ingest-handler';
 
 /** What the local server knows of a request: the parts API Gateway would put into its events. */
 export interface LocalRequest {
