@@ -42,12 +42,13 @@ export class AdminApi extends Construct {
         MAX_CUSTOMERS: String(props.maxCustomers),
       } satisfies AdminEnvironment,
       timeout: Duration.seconds(10),
+      live: {},
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
     props.tokens.grantAdmin(this.admin.function);
     const iam = new HttpIamAuthorizer();
-    const adminIntegration = new HttpLambdaIntegration('AdminIntegration', this.admin.function);
+    const adminIntegration = new HttpLambdaIntegration('AdminIntegration', this.admin.alias!);
     for (const route of ADMIN_ROUTES) {
       const [method, path] = route.split(' ') as [apigwv2.HttpMethod, string];
       props.api.addRoutes({ path, methods: [method], integration: adminIntegration, authorizer: iam });

@@ -89,6 +89,12 @@ export const StackConfigSchema = v.pipe(
      * stream for everyone else. 0: no fair share (no table).
      */
     fairShareEventsPerSecond: v.optional(wholeNumber(0, 1_000_000), 1_000),
+    /**
+     * Provisioned concurrency on the ingest function's live alias (0: none, the default): instances
+     * kept warm, billed by the hour whether used or not. Worth it only for steady traffic that cold starts
+     * hurt; npm run replay-sim shows the concurrency a scenario needs.
+     */
+    provisionedConcurrency: v.optional(wholeNumber(0, 10_000), 0),
     /** Kinesis stream retention (hours): how long events wait if Firehose cannot deliver. */
     streamRetentionHours: v.optional(wholeNumber(24, 8760), 24),
     /** The destination's slug in Segment's catalog (from the developer portal), for enable links. */

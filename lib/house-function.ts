@@ -19,7 +19,16 @@ export interface HouseFunctionProps {
   readonly logRetention: logs.RetentionDays;
   /** What happens to its log group when the stack is deleted: the stack's `removalPolicy`. */
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * Publish a version on every change and serve traffic through the `live` alias, which a deployment
+   * moves from version to version (lib/safe-deployment.ts); with provisioned concurrency on the alias
+   * when given. Unset: callers invoke the function itself.
+   */
+  readonly live?: { provisionedConcurrency?: number | undefined } | undefined;
 }
+
+/** The alias every caller of a deployed function invokes: a deployment shifts it between versions. */
+export const LIVE_ALIAS = 'live';
 
 const ROOT = join(__dirname, '..');
 
@@ -34,6 +43,8 @@ export class HouseFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The `live` alias, for functions deployed gradually (`live` prop). */
+  readonly alias?: lambda.Alias;
 
   constructor(scope: Construct, id: string, props: HouseFunctionProps) {
     super(scope, id);
@@ -85,6 +96,14 @@ export class HouseFunction extends Construct {
         forceDockerBundling: false,
       },
     });
+    if (props.live)
+      this.alias = new lambda.Alias(this, 'Live', {
+        aliasName: LIVE_ALIAS,
+        version: this.function.currentVersion,
+        ...(props.live.provisionedConcurrency
+          ? { provisionedConcurrentExecutions: props.live.provisionedConcurrency }
+          : {}),
+      });
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:

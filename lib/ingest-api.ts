@@ -26,6 +26,8 @@ export interface IngestApiProps {
   readonly authorizerReservedConcurrency?: number | undefined;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** Provisioned concurrency on the ingest function's live alias; unset or 0: none. */
+  readonly provisionedConcurrency?: number | undefined;
 }
 
 /**
@@ -50,6 +52,7 @@ export class IngestApi extends Construct {
       environment: { TOKENS_TABLE: props.tokens.table.tableName } satisfies TokensEnvironment,
       timeout: Duration.seconds(5),
       reservedConcurrentExecutions: props.authorizerReservedConcurrency,
+      live: {},
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
@@ -86,6 +89,7 @@ export class IngestApi extends Construct {
       // 20 s leaves margin for the rest.
       timeout: Duration.seconds(20),
       memorySize: 512,
+      live: { provisionedConcurrency: props.provisionedConcurrency },
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
@@ -97,7 +101,8 @@ export class IngestApi extends Construct {
         resourceArns: [this.fairShareTable.tableArn],
       });
 
-    const authorizer = new HttpLambdaAuthorizer('ApiKey', this.authorizer.function, {
+    // API Gateway invokes the live aliases, never $LATEST: a deployment decides which version serves.
+    const authorizer = new HttpLambdaAuthorizer('ApiKey', this.authorizer.alias!, {
       authorizerName: 'segment-api-key',
       identitySource: ['$request.header.Authorization'],
       responseTypes: [HttpLambdaResponseType.SIMPLE],
@@ -107,7 +112,7 @@ export class IngestApi extends Construct {
       description: 'Segment destination ingest',
       createDefaultStage: false,
     });
-    const integration = new HttpLambdaIntegration('IngestIntegration', this.ingest.function, {
+    const integration = new HttpLambdaIntegration('IngestIntegration', this.ingest.alias!, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
     });
     for (const path of INGEST_ROUTES) {

@@ -76,6 +76,7 @@ export class SegmentLakeStack extends Stack {
       // 0 reserves none: Lambda reads a reservation of 0 as "never run".
       authorizerReservedConcurrency: config.authorizerReservedConcurrency || undefined,
       fairShareEventsPerSecond: config.fairShareEventsPerSecond || undefined,
+      provisionedConcurrency: config.provisionedConcurrency || undefined,
       logRetention,
       removalPolicy,
     });

@@ -21,6 +21,7 @@ describe('stack settings, validated at synth', () => {
       authorizerReservedConcurrency: 50,
       fairShareEventsPerSecond: 1000,
       athenaBytesScannedCutoffGiB: 1024,
+      provisionedConcurrency: 0,
       segmentSlug: 'segment-lake-destination',
       alarmServerErrorRatePercent: 1,
       alarmFreshnessSeconds: 900,

@@ -110,6 +110,28 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
 });
 
 describe('the stack: capacity settings for a Replay', () => {
+  it('invokes the live aliases of the ingest, authorizer and admin functions, never $LATEST', () => {
+    const { template } = synthStack();
+    const aliases = template.findResources('AWS::Lambda::Alias');
+    const aliasOf = (prefix: string) => Object.keys(aliases).find((id) => id.startsWith(prefix))!;
+
+    expect(Object.values(aliases).map((a) => a.Properties.Name)).toEqual(['live', 'live', 'live']);
+    const integrations = Object.values(template.findResources('AWS::ApiGatewayV2::Integration')).map((i) =>
+      JSON.stringify(i.Properties.IntegrationUri),
+    );
+    expect(integrations.some((uri) => uri.includes(aliasOf('IngestLive')))).toBe(true);
+    expect(integrations.some((uri) => uri.includes(aliasOf('OnboardingAdminLive')))).toBe(true);
+    const [authorizer] = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer'));
+    expect(JSON.stringify(authorizer!.Properties.AuthorizerUri)).toContain(aliasOf('IngestAuthorizerLive'));
+    // Provisioned concurrency stays possible on the ingest alias, off by default.
+    expect(aliases[aliasOf('IngestLive')]!.Properties.ProvisionedConcurrencyConfig).toBeUndefined();
+    expect(
+      synthStack({ provisionedConcurrency: '5' }).template.findResources('AWS::Lambda::Alias', {
+        Properties: { ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 5 } },
+      }),
+    ).not.toEqual({});
+  });
+
   it('reserves concurrency for the authorizer by default, none with 0', () => {
     const functions = (context: Record<string, unknown>) =>
       Object.entries(synthStack(context).template.findResources('AWS::Lambda::Function'));
