@@ -59,3 +59,11 @@ export const CompactionEnvSchema = v.object({
   DATABASE: Name,
 });
 export type CompactionEnvironment = v.InferInput<typeof CompactionEnvSchema>;
+
+/** The deployment's pre-traffic check: the new versions it checks, and the tokens table for its key. */
+export const DeployCheckEnvSchema = v.object({
+  INGEST_VERSION: Name,
+  AUTHORIZER_VERSION: Name,
+  TOKENS_TABLE: Name,
+});
+export type DeployCheckEnvironment = v.InferInput<typeof DeployCheckEnvSchema>;

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ROOT = join(__dirname, '..', 'fixtures', 'segment');
+// The Spec examples live with the deployment's pre-traffic check, which sends them to every new version.
+const ROOT = join(__dirname, '..', '..', 'lambdas', 'deploy-check', 'segment-examples');
 
 /** Every valid Segment message fixture, by file name. */
 export function validFixtures(): [string, Record<string, unknown>][] {
