@@ -29,6 +29,10 @@ const stack = new SegmentLakeStack(app, stackName, {
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 // On stderr, so `cdk synth` can still pipe the template.
 process.stderr.write(`${capacityLine(stack, config)}\n`);
+if (config.deploymentStyle === 'all-at-once')
+  process.stderr.write(
+    'deploymentStyle=all-at-once: a release that passes the pre-traffic check but then misbehaves takes all traffic at once (canary shifts 10 % first).\n',
+  );
 if (!config.alarmEmail)
   process.stderr.write(
     'No alarmEmail: alarms publish to the AlarmTopicArn topic, which nobody is subscribed to — no one will be told. Set -c alarmEmail=<address> or subscribe on-call to the topic.\n',

@@ -95,6 +95,18 @@ export const StackConfigSchema = v.pipe(
      * hurt; npm run replay-sim shows the concurrency a scenario needs.
      */
     provisionedConcurrency: v.optional(wholeNumber(0, 10_000), 0),
+    /**
+     * How a deployment moves traffic to a new release (lib/safe-deployment.ts): `canary` (10 % for
+     * 5 minutes, the default), `linear` (10 % more a minute) or `all-at-once` (a first deploy). Every
+     * style runs the pre-traffic check first and rolls back on the new version's alarms.
+     */
+    deploymentStyle: v.optional(
+      v.picklist(
+        ['canary', 'linear', 'all-at-once'],
+        'deploymentStyle must be one of "canary", "linear", "all-at-once"',
+      ),
+      'canary',
+    ),
     /** Kinesis stream retention (hours): how long events wait if Firehose cannot deliver. */
     streamRetentionHours: v.optional(wholeNumber(24, 8760), 24),
     /** The destination's slug in Segment's catalog (from the developer portal), for enable links. */

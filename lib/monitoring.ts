@@ -244,6 +244,12 @@ export class Monitoring extends Construct {
     );
   }
 
+  /** An alarm made elsewhere (a deployment's rollback alarms) notifies the topic like ours. */
+  notify(alarm: cloudwatch.Alarm): void {
+    alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    alarm.addOkAction(new actions.SnsAction(this.topic));
+  }
+
   /** A dead-letter queue pages as soon as anything reaches it: the end of the line for its messages. */
   watchDeadLetters(id: string, queue: sqs.IQueue, what: string): void {
     this.alarm(

@@ -12,6 +12,7 @@ import { IntentScoring } from './intent-scoring';
 import { LakeBucket } from './lake-bucket';
 import { LakeCatalog } from './lake-catalog';
 import { Monitoring } from './monitoring';
+import { SafeDeployment } from './safe-deployment';
 import { TokenTable } from './token-table';
 
 export interface SegmentLakeStackProps extends StackProps {
@@ -32,6 +33,7 @@ export class SegmentLakeStack extends Stack {
   readonly monitoring: Monitoring;
   readonly compaction: CuratedCompaction;
   readonly intent: IntentScoring;
+  readonly deployment: SafeDeployment;
 
   constructor(scope: Construct, id: string, props: SegmentLakeStackProps) {
     super(scope, id, props);
@@ -129,8 +131,20 @@ export class SegmentLakeStack extends Stack {
       removalPolicy,
     });
 
-    // Every scheduled job and the queues and functions behind it page when they fail or fall behind.
+    this.deployment = new SafeDeployment(this, 'Deployment', {
+      style: config.deploymentStyle,
+      ingest: this.ingestApi.ingest,
+      authorizer: this.ingestApi.authorizer,
+      admin: this.admin.admin,
+      tokens: this.tokens,
+      logRetention,
+      removalPolicy,
+    });
+
+    // Every scheduled job and the queues and functions behind it page when they fail or fall behind;
+    // so does a rollback.
     const m = this.monitoring;
+    for (const alarm of this.deployment.rollbackAlarms) m.notify(alarm);
     m.watchJob('CompactionFailed', this.compaction.stateMachine, 'Curated compaction');
     m.watchJob('IntentFailed', this.intent.stateMachine, 'Intent scores');
     m.watchDeadLetters(

@@ -21,7 +21,7 @@ function commonAcks(lakeLogicalId: string): string[] {
     'AwsSolutions-S1',
     'AwsSolutions-APIG4',
     'AwsSolutions-DDB3',
-    ...Array(7).fill('AwsSolutions-L1'),
+    ...Array(8).fill('AwsSolutions-L1'),
   ].concat(FIREHOSE_PREFIXES.map((p) => `AwsSolutions-IAM5[Resource::<${lakeLogicalId}.Arn>/${p}/*]`));
 }
 
@@ -80,7 +80,24 @@ describe.each([
     `Resource::<${logicalId(stack.intent.score.function)}.Arn>:*`,
     'Resource::*',
   ].map((r) => `AwsSolutions-IAM5[${r}]`);
-  const expectedAcks = [...commonAcks(lakeLogicalId), ...variantAcks, ...compactionAcks, ...intentAcks];
+  // The deployment (lib/safe-deployment.ts): CodeDeploy's own role for each of the three deployment
+  // groups, and its invoking the pre-traffic check (two groups have it).
+  const checkFunction = stack.resolve(
+    (stack.deployment.check.function.node.defaultChild as CfnResource).logicalId,
+  ) as string;
+  const deploymentAcks = [
+    ...Array(3).fill(
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+    ),
+    ...Array(2).fill(`AwsSolutions-IAM5[Resource::<${checkFunction}.Arn>:*]`),
+  ];
+  const expectedAcks = [
+    ...commonAcks(lakeLogicalId),
+    ...variantAcks,
+    ...compactionAcks,
+    ...intentAcks,
+    ...deploymentAcks,
+  ];
 
   it('has no finding that is not acknowledged', () => {
     const report = new AwsSolutionsChecks(stack).validateScope(stack);

@@ -22,6 +22,7 @@ describe('stack settings, validated at synth', () => {
       fairShareEventsPerSecond: 1000,
       athenaBytesScannedCutoffGiB: 1024,
       provisionedConcurrency: 0,
+      deploymentStyle: 'canary',
       segmentSlug: 'segment-lake-destination',
       alarmServerErrorRatePercent: 1,
       alarmFreshnessSeconds: 900,
@@ -71,6 +72,7 @@ describe('stack settings, validated at synth', () => {
 
   it.each([
     [{ delivery: 'firehose' }, /delivery must be "stream" or "direct"/],
+    [{ deploymentStyle: 'blue-green' }, /deploymentStyle must be one of "canary", "linear", "all-at-once"/],
     [{ authorizerCacheTtlSeconds: '3601' }, /authorizerCacheTtlSeconds/],
     [{ authorizerCacheTtlSeconds: 'five' }, /authorizerCacheTtlSeconds: must be a whole number/],
     [{ logRetentionDays: 10 }, /logRetentionDays must be one of/],

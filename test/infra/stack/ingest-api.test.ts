@@ -56,8 +56,9 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
 
   it('runs every function on Node.js 22, arm64, with its settings', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    // The request path's four, the compaction's steps (lib/curated-compaction.ts) and the intent job's two.
-    expect(functions).toHaveLength(7);
+    // The request path's four, the compaction's steps (lib/curated-compaction.ts), the intent job's two
+    // and the deployment's pre-traffic check.
+    expect(functions).toHaveLength(8);
     for (const fn of functions)
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     template.hasResourceProperties('AWS::Lambda::Function', {

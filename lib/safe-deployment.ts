@@ -1,0 +1,149 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+import type { DeployCheckEnvironment } from '../lambdas/contract/environment';
+import { TOKEN_TABLE_INDEXES } from '../lambdas/contract/token-table';
+import { HouseFunction, LIVE_ALIAS } from './house-function';
+import type { TokenTable } from './token-table';
+
+/** How CodeDeploy moves the live aliases to a new version. */
+export const DEPLOYMENT_STYLES = {
+  // 10 % of requests for 5 minutes, then all: the default.
+  canary: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES,
+  // 10 % more every minute.
+  linear: codedeploy.LambdaDeploymentConfig.LINEAR_10PERCENT_EVERY_1MINUTE,
+  // Everything at once: for a first deploy, when there is no traffic to protect.
+  'all-at-once': codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE,
+} as const;
+export type DeploymentStyle = keyof typeof DEPLOYMENT_STYLES;
+
+export interface SafeDeploymentProps {
+  readonly style: DeploymentStyle;
+  readonly ingest: HouseFunction;
+  readonly authorizer: HouseFunction;
+  readonly admin: HouseFunction;
+  readonly tokens: TokenTable;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * A release takes traffic only after it proved itself, and gives it back by itself if it misbehaves:
+ * CodeDeploy shifts each function's `live` alias to its new version — first running the pre-traffic
+ * check (lambdas/deploy-check), which invokes the new versions with real Segment messages and fails
+ * the deployment before any traffic moves — and rolls the alias back when any of the new version's
+ * alarms fires during the shift.
+ *
+ * The alarms watch the new version alone (its `ExecutedVersion` on the alias), so a customer that
+ * keeps sending bad data — which the old version answers the same way — never rolls back a good release.
+ */
+export class SafeDeployment extends Construct {
+  readonly check: HouseFunction;
+  readonly groups: codedeploy.LambdaDeploymentGroup[] = [];
+  /** The alarms that roll a deployment back (they page too: lib/segment-lake-stack.ts). */
+  readonly rollbackAlarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: SafeDeploymentProps) {
+    super(scope, id);
+    const { ingest, authorizer } = props;
+    this.check = new HouseFunction(this, 'PreTrafficCheck', {
+      entry: 'deploy-check/handler.ts',
+      description: 'Deployment: checks the new ingest and authorizer versions before traffic moves',
+      environment: {
+        INGEST_VERSION: ingest.function.currentVersion.functionArn,
+        AUTHORIZER_VERSION: authorizer.function.currentVersion.functionArn,
+        TOKENS_TABLE: props.tokens.table.tableName,
+      } satisfies DeployCheckEnvironment,
+      timeout: Duration.minutes(2),
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    const check = this.check.function;
+    // The new versions only, by their version ARNs.
+    check.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [
+          ingest.function.currentVersion.functionArn,
+          authorizer.function.currentVersion.functionArn,
+        ],
+      }),
+    );
+    // Issue, then revoke, the check customer's key.
+    check.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [props.tokens.table.tableArn],
+      }),
+    );
+    check.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${props.tokens.table.tableArn}/index/${TOKEN_TABLE_INDEXES.byTokenId}`],
+      }),
+    );
+
+    const application = new codedeploy.LambdaApplication(this, 'Application');
+    const config = DEPLOYMENT_STYLES[props.style];
+    for (const [name, fn, withCheck] of [
+      ['Ingest', ingest, true],
+      ['Authorizer', authorizer, true],
+      ['Admin', props.admin, false],
+    ] as const) {
+      const alias = fn.alias!;
+      // The hook reads the versions it checks from its environment: it must be updated first.
+      if (withCheck) alias.node.addDependency(check);
+      const alarms = this.newVersionAlarms(name, fn);
+      this.rollbackAlarms.push(...alarms);
+      const group = new codedeploy.LambdaDeploymentGroup(this, name, {
+        application,
+        alias,
+        deploymentConfig: config,
+        alarms,
+        autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+        ...(withCheck ? { preHook: check } : {}),
+      });
+      this.groups.push(group);
+      Validations.of(group).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+        reason:
+          "CodeDeploy's own role for Lambda deployments: the AWS-managed 'Limited' policy, which lets it move this alias and invoke the hooks, is what the service documents for it.",
+      });
+      if (withCheck)
+        Validations.of(group).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((check.node.defaultChild as CfnResource).logicalId)}.Arn>:*]`,
+          reason:
+            'CodeDeploy invokes the pre-traffic check function by any of its versions (lambda:InvokeFunction only).',
+        });
+    }
+  }
+
+  /** The new version's errors and throttles, seen on the live alias by `ExecutedVersion`. */
+  private newVersionAlarms(name: string, fn: HouseFunction): cloudwatch.Alarm[] {
+    const metric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/Lambda',
+        metricName,
+        dimensionsMap: {
+          FunctionName: fn.function.functionName,
+          Resource: `${fn.function.functionName}:${LIVE_ALIAS}`,
+          ExecutedVersion: fn.function.currentVersion.version,
+        },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      });
+    return ['Errors', 'Throttles'].map(
+      (metricName) =>
+        new cloudwatch.Alarm(this, `${name}NewVersion${metricName}`, {
+          metric: metric(metricName),
+          threshold: 1,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `${name}: the version being deployed has ${metricName.toLowerCase()}; CodeDeploy rolls the alias back. Runbook: docs/operations.md#rollback`,
+        }),
+    );
+  }
+}

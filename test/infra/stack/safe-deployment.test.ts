@@ -1,0 +1,73 @@
+import { synthStack } from '../../support/stack';
+
+describe('the stack: a release takes traffic only after the pre-traffic check, and rolls back by itself', () => {
+  const { template } = synthStack();
+  const groups = () => Object.entries(template.findResources('AWS::CodeDeploy::DeploymentGroup'));
+
+  it('deploys the ingest, authorizer and admin aliases through CodeDeploy, canary by default, rolling back on alarm', () => {
+    expect(
+      groups()
+        .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
+        .sort(),
+    ).toEqual(['DeploymentAdmin', 'DeploymentAuthorizer', 'DeploymentIngest']);
+    for (const [, group] of groups()) {
+      expect(group.Properties).toMatchObject({
+        DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+        AutoRollbackConfiguration: {
+          Enabled: true,
+          Events: expect.arrayContaining(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM']),
+        },
+        AlarmConfiguration: { Enabled: true, Alarms: [expect.anything(), expect.anything()] },
+      });
+    }
+    for (const [style, config] of [
+      ['linear', 'CodeDeployDefault.LambdaLinear10PercentEvery1Minute'],
+      ['all-at-once', 'CodeDeployDefault.LambdaAllAtOnce'],
+    ])
+      expect(
+        Object.values(
+          synthStack({ deploymentStyle: style }).template.findResources('AWS::CodeDeploy::DeploymentGroup'),
+        )[0]!.Properties.DeploymentConfigName,
+      ).toBe(config);
+  });
+
+  it('watches the new version alone: its errors and throttles on the live alias, by ExecutedVersion', () => {
+    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([id]) =>
+      id.startsWith('DeploymentIngestNewVersion'),
+    );
+    expect(alarms.map(([, a]) => a.Properties.MetricName).sort()).toEqual(['Errors', 'Throttles']);
+    for (const [, alarm] of alarms)
+      expect(alarm.Properties.Dimensions.map((d: { Name: string }) => d.Name).sort()).toEqual([
+        'ExecutedVersion',
+        'FunctionName',
+        'Resource',
+      ]);
+  });
+
+  it('runs the pre-traffic check before the ingest and authorizer aliases move, and lets it only invoke their new versions', () => {
+    const aliases = template.findResources('AWS::Lambda::Alias');
+    const hooked = Object.entries(aliases).filter(
+      ([, a]) => a.UpdatePolicy?.CodeDeployLambdaAliasUpdate?.BeforeAllowTrafficHook,
+    );
+    expect(hooked.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'IngestAuthorizerLive',
+      'IngestLive',
+    ]);
+    for (const [, alias] of hooked)
+      expect(alias.DependsOn).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^DeploymentPreTrafficCheck/)]),
+      );
+
+    const checkPolicy = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
+      id.startsWith('DeploymentPreTrafficCheckRole'),
+    );
+    const statements = checkPolicy.flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    const invoke = statements.find((s: { Action: string }) => s.Action === 'lambda:InvokeFunction');
+    // The two new versions, by their version resources: nothing else.
+    expect(invoke.Resource.map((r: { Ref: string }) => r.Ref.replace(/[0-9a-f]{40}$/, '')).sort()).toEqual([
+      expect.stringMatching(/^IngestAuthorizerFunctionCurrentVersion/),
+      expect.stringMatching(/^IngestFunctionCurrentVersion/),
+    ]);
+    expect(JSON.stringify(statements)).toContain('codedeploy:PutLifecycleEventHookExecutionStatus');
+  });
+});
