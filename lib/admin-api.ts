@@ -11,6 +11,8 @@ import type { TokenTable } from './token-table';
 
 export interface AdminApiProps {
   readonly api: apigwv2.HttpApi;
+  /** The URL Segment is given (the stable domain when there is one): the callback page is under it. */
+  readonly endpointUrl: string;
   readonly tokens: TokenTable;
   readonly segmentSlug: string;
   /** The stack's capacity: issuing a key past it answers with a warning. */
@@ -31,7 +33,7 @@ export class AdminApi extends Construct {
 
   constructor(scope: Construct, id: string, props: AdminApiProps) {
     super(scope, id);
-    const redirectUrl = props.enableRedirectUrl ?? `${props.api.apiEndpoint}/enable/callback`;
+    const redirectUrl = props.enableRedirectUrl ?? `${props.endpointUrl}/enable/callback`;
     this.admin = new HouseFunction(this, 'Admin', {
       entry: 'admin/handler.ts',
       description: 'Segment destination: issue and revoke keys, enable and disable customers',

@@ -125,6 +125,31 @@ export const StackConfigSchema = v.pipe(
         v.startsWith('https://', 'enableRedirectUrl must be https'),
       ),
     ),
+    /**
+     * The stable endpoint: a custom domain for the HTTP API, with an ACM certificate of the stack's region
+     * (both or neither), and optionally the Route 53 hosted zone to create its record in.
+     */
+    domainName: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(
+          /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/,
+          'domainName must be a DNS name such as events.example.com',
+        ),
+      ),
+    ),
+    certificateArn: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(
+          /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/,
+          'certificateArn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)',
+        ),
+      ),
+    ),
+    hostedZoneId: v.optional(
+      v.pipe(v.string(), v.regex(/^Z[A-Z0-9]{1,31}$/, 'hostedZoneId must be a Route 53 zone id (Z…)')),
+    ),
     /** Alarms go to an SNS topic; this address is subscribed to it when given. */
     alarmEmail: v.optional(v.pipe(v.string(), v.email('alarmEmail must be an e-mail address'))),
     /** Alarm thresholds (docs/operations.md has the runbook for each alarm). */
@@ -151,6 +176,15 @@ export const StackConfigSchema = v.pipe(
     (c) => c.lakeInfrequentAccessAfterDays === 0 || c.lakeInfrequentAccessAfterDays >= 30,
     'lakeInfrequentAccessAfterDays must be 0 or at least 30 (an S3 rule)',
   ),
+  v.check(
+    (c) => !(c.domainName && !c.certificateArn),
+    'domainName needs certificateArn (an ACM certificate for it)',
+  ),
+  v.check(
+    (c) => !(c.certificateArn && !c.domainName),
+    'certificateArn needs domainName (the domain it is for)',
+  ),
+  v.check((c) => !(c.hostedZoneId && !c.domainName), 'hostedZoneId needs domainName'),
   v.check(
     (c) =>
       c.lakeExpireAfterDays === 0 ||

@@ -13,6 +13,7 @@ import { LakeBucket } from './lake-bucket';
 import { LakeCatalog } from './lake-catalog';
 import { Monitoring } from './monitoring';
 import { SafeDeployment } from './safe-deployment';
+import { StableEndpoint } from './stable-endpoint';
 import { TokenTable } from './token-table';
 
 export interface SegmentLakeStackProps extends StackProps {
@@ -34,6 +35,7 @@ export class SegmentLakeStack extends Stack {
   readonly compaction: CuratedCompaction;
   readonly intent: IntentScoring;
   readonly deployment: SafeDeployment;
+  readonly endpointUrl: string;
 
   constructor(scope: Construct, id: string, props: SegmentLakeStackProps) {
     super(scope, id, props);
@@ -82,8 +84,20 @@ export class SegmentLakeStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    const endpoint = config.domainName
+      ? new StableEndpoint(this, 'Endpoint', {
+          api: this.ingestApi.api,
+          stage: this.ingestApi.stage,
+          domainName: config.domainName,
+          certificateArn: config.certificateArn!,
+          hostedZoneId: config.hostedZoneId,
+        })
+      : undefined;
+    /** The URL Segment is given: the stable domain when there is one. */
+    this.endpointUrl = endpoint?.url ?? this.ingestApi.url;
     this.admin = new AdminApi(this, 'Onboarding', {
       api: this.ingestApi.api,
+      endpointUrl: this.endpointUrl,
       tokens: this.tokens,
       segmentSlug: config.segmentSlug,
       maxCustomers: config.capacity.maxCustomers,
@@ -166,7 +180,7 @@ export class SegmentLakeStack extends Stack {
     m.watchFunction('Ingest', this.ingestApi.ingest.function, 'Ingest');
 
     new CfnOutput(this, STACK_OUTPUTS.endpointUrl, {
-      value: this.ingestApi.url,
+      value: this.endpointUrl,
       description: "Segment destination URL (the destination's endpoint)",
     });
     new CfnOutput(this, STACK_OUTPUTS.adminApiArn, {

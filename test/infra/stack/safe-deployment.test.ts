@@ -71,3 +71,42 @@ describe('the stack: a release takes traffic only after the pre-traffic check, a
     expect(JSON.stringify(statements)).toContain('codedeploy:PutLifecycleEventHookExecutionStatus');
   });
 });
+
+describe('the stack: a stable endpoint', () => {
+  const certificateArn =
+    'arn:aws:acm:us-east-1:123456789012:certificate/0f3c1b7e-2a1d-4c55-9b1e-3a2f5c6d7e8f';
+
+  it('maps a custom domain (TLS 1.2) to the API, creates its record, and gives it as the endpoint', () => {
+    const { template } = synthStack({
+      domainName: 'events.example.com',
+      certificateArn,
+      hostedZoneId: 'Z123ABC',
+    });
+
+    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'events.example.com',
+      DomainNameConfigurations: [{ CertificateArn: certificateArn, SecurityPolicy: 'TLS_1_2' }],
+    });
+    template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+    template.hasResourceProperties('AWS::Route53::RecordSet', { HostedZoneId: 'Z123ABC', Type: 'A' });
+    expect(template.findOutputs('EndpointUrl').EndpointUrl!.Value).toBe('https://events.example.com');
+    // The enable flow sends customers back to the stable URL too.
+    const admin = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('OnboardingAdmin'),
+    )![1];
+    expect(admin.Properties.Environment.Variables.ENABLE_REDIRECT_URL).toBe(
+      'https://events.example.com/enable/callback',
+    );
+  });
+
+  it('refuses half a domain, or a certificate that is not ACM’s, naming the setting', () => {
+    expect(() => synthStack({ domainName: 'events.example.com' })).toThrow('domainName needs certificateArn');
+    expect(() => synthStack({ certificateArn })).toThrow('certificateArn needs domainName');
+    expect(() =>
+      synthStack({
+        domainName: 'events.example.com',
+        certificateArn: 'arn:aws:iam::123456789012:server-certificate/x',
+      }),
+    ).toThrow('certificateArn must be an ACM certificate ARN');
+  });
+});
