@@ -26,6 +26,8 @@ export interface SafeDeploymentProps {
   readonly authorizer: HouseFunction;
   readonly admin: HouseFunction;
   readonly tokens: TokenTable;
+  /** The URL Segment is given: the post-traffic check goes through it. */
+  readonly endpointUrl: string;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -42,6 +44,7 @@ export interface SafeDeploymentProps {
  */
 export class SafeDeployment extends Construct {
   readonly check: HouseFunction;
+  readonly postCheck: HouseFunction;
   readonly groups: codedeploy.LambdaDeploymentGroup[] = [];
   /** The alarms that roll a deployment back (they page too: lib/segment-lake-stack.ts). */
   readonly rollbackAlarms: cloudwatch.Alarm[] = [];
@@ -49,20 +52,48 @@ export class SafeDeployment extends Construct {
   constructor(scope: Construct, id: string, props: SafeDeploymentProps) {
     super(scope, id);
     const { ingest, authorizer } = props;
-    this.check = new HouseFunction(this, 'PreTrafficCheck', {
-      entry: 'deploy-check/handler.ts',
-      description: 'Deployment: checks the new ingest and authorizer versions before traffic moves',
-      environment: {
-        INGEST_VERSION: ingest.function.currentVersion.functionArn,
-        AUTHORIZER_VERSION: authorizer.function.currentVersion.functionArn,
-        TOKENS_TABLE: props.tokens.table.tableName,
-      } satisfies DeployCheckEnvironment,
-      timeout: Duration.minutes(2),
-      logRetention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
+    const checkFunction = (id: string, phase: 'pre' | 'post', description: string) => {
+      const made = new HouseFunction(this, id, {
+        entry: 'deploy-check/handler.ts',
+        description,
+        environment: {
+          CHECK_PHASE: phase,
+          INGEST_VERSION: ingest.function.currentVersion.functionArn,
+          AUTHORIZER_VERSION: authorizer.function.currentVersion.functionArn,
+          TOKENS_TABLE: props.tokens.table.tableName,
+          ENDPOINT_URL: props.endpointUrl,
+        } satisfies DeployCheckEnvironment,
+        timeout: Duration.minutes(2),
+        logRetention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+      });
+      // Issue, then revoke, the check customer's key.
+      made.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          resources: [props.tokens.table.tableArn],
+        }),
+      );
+      made.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [`${props.tokens.table.tableArn}/index/${TOKEN_TABLE_INDEXES.byTokenId}`],
+        }),
+      );
+      return made;
+    };
+    this.check = checkFunction(
+      'PreTrafficCheck',
+      'pre',
+      'Deployment: checks the new ingest and authorizer versions before traffic moves',
+    );
+    this.postCheck = checkFunction(
+      'PostTrafficCheck',
+      'post',
+      'Deployment: checks the public endpoint after traffic moved',
+    );
     const check = this.check.function;
-    // The new versions only, by their version ARNs.
+    // The pre-traffic check may invoke the new versions only, by their version ARNs.
     check.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],
@@ -70,19 +101,6 @@ export class SafeDeployment extends Construct {
           ingest.function.currentVersion.functionArn,
           authorizer.function.currentVersion.functionArn,
         ],
-      }),
-    );
-    // Issue, then revoke, the check customer's key.
-    check.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        resources: [props.tokens.table.tableArn],
-      }),
-    );
-    check.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: [`${props.tokens.table.tableArn}/index/${TOKEN_TABLE_INDEXES.byTokenId}`],
       }),
     );
 
@@ -104,7 +122,7 @@ export class SafeDeployment extends Construct {
         deploymentConfig: config,
         alarms,
         autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
-        ...(withCheck ? { preHook: check } : {}),
+        ...(withCheck ? { preHook: check, postHook: this.postCheck.function } : {}),
       });
       this.groups.push(group);
       Validations.of(group).acknowledge({
@@ -113,11 +131,11 @@ export class SafeDeployment extends Construct {
           "CodeDeploy's own role for Lambda deployments: the AWS-managed 'Limited' policy, which lets it move this alias and invoke the hooks, is what the service documents for it.",
       });
       if (withCheck)
-        Validations.of(group).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((check.node.defaultChild as CfnResource).logicalId)}.Arn>:*]`,
-          reason:
-            'CodeDeploy invokes the pre-traffic check function by any of its versions (lambda:InvokeFunction only).',
-        });
+        for (const hook of [check, this.postCheck.function])
+          Validations.of(group).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((hook.node.defaultChild as CfnResource).logicalId)}.Arn>:*]`,
+            reason: `CodeDeploy invokes the ${hook === check ? 'pre' : 'post'}-traffic check function by any of its versions (lambda:InvokeFunction only).`,
+          });
     }
   }
 

@@ -151,6 +151,7 @@ export class SegmentLakeStack extends Stack {
       authorizer: this.ingestApi.authorizer,
       admin: this.admin.admin,
       tokens: this.tokens,
+      endpointUrl: this.endpointUrl,
       logRetention,
       removalPolicy,
     });

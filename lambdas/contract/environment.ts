@@ -62,8 +62,11 @@ export type CompactionEnvironment = v.InferInput<typeof CompactionEnvSchema>;
 
 /** The deployment's pre-traffic check: the new versions it checks, and the tokens table for its key. */
 export const DeployCheckEnvSchema = v.object({
+  CHECK_PHASE: v.picklist(['pre', 'post']),
   INGEST_VERSION: Name,
   AUTHORIZER_VERSION: Name,
   TOKENS_TABLE: Name,
+  /** The URL Segment is given: the post-traffic checks go through it. */
+  ENDPOINT_URL: v.pipe(v.string(), v.url()),
 });
 export type DeployCheckEnvironment = v.InferInput<typeof DeployCheckEnvSchema>;

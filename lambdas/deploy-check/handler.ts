@@ -25,6 +25,11 @@ async function invoke<T>(versionArn: string, event: unknown): Promise<T> {
 /** The pre-traffic hook's composition root: the versions this deployment is about to shift to. */
 export const handler = createDeployCheckHandler({
   tokens: new DynamoTokenStore(new DynamoDBClient({}), env.TOKENS_TABLE),
+  phase: env.CHECK_PHASE,
+  post: async (path, init) => {
+    const answer = await fetch(`${env.ENDPOINT_URL}${path}`, { method: 'POST', ...init });
+    return { status: answer.status };
+  },
   versions: {
     authorize: (event) => invoke(env.AUTHORIZER_VERSION, event),
     ingest: (event) => invoke(env.INGEST_VERSION, event),

@@ -112,6 +112,8 @@ describe('the pre-traffic hook CodeDeploy calls', () => {
     const reports: [string, string, string][] = [];
     const handler = createDeployCheckHandler({
       tokens,
+      phase: 'pre',
+      post: async () => ({ status: 500 }),
       versions: {
         authorize: (event) => authorizer(event, lambdaContext),
         ingest: broken ? async () => ({ statusCode: 400, body: '{}' }) : versions.ingest,

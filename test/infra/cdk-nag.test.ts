@@ -21,7 +21,7 @@ function commonAcks(lakeLogicalId: string): string[] {
     'AwsSolutions-S1',
     'AwsSolutions-APIG4',
     'AwsSolutions-DDB3',
-    ...Array(8).fill('AwsSolutions-L1'),
+    ...Array(9).fill('AwsSolutions-L1'),
   ].concat(FIREHOSE_PREFIXES.map((p) => `AwsSolutions-IAM5[Resource::<${lakeLogicalId}.Arn>/${p}/*]`));
 }
 
@@ -82,14 +82,14 @@ describe.each([
   ].map((r) => `AwsSolutions-IAM5[${r}]`);
   // The deployment (lib/safe-deployment.ts): CodeDeploy's own role for each of the three deployment
   // groups, and its invoking the pre-traffic check (two groups have it).
-  const checkFunction = stack.resolve(
-    (stack.deployment.check.function.node.defaultChild as CfnResource).logicalId,
-  ) as string;
+  const hookIds = [stack.deployment.check, stack.deployment.postCheck].map(
+    (hook) => stack.resolve((hook.function.node.defaultChild as CfnResource).logicalId) as string,
+  );
   const deploymentAcks = [
     ...Array(3).fill(
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
     ),
-    ...Array(2).fill(`AwsSolutions-IAM5[Resource::<${checkFunction}.Arn>:*]`),
+    ...hookIds.flatMap((id) => Array(2).fill(`AwsSolutions-IAM5[Resource::<${id}.Arn>:*]`)),
   ];
   const expectedAcks = [
     ...commonAcks(lakeLogicalId),

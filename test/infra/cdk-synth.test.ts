@@ -37,8 +37,8 @@ describe('cdk synth', () => {
     const functions = Object.values(
       template.Resources as Record<string, { Type: string; Metadata?: Record<string, string> }>,
     ).filter((r) => r.Type === 'AWS::Lambda::Function');
-    // The request path's four, the compaction's steps, the intent job's two and the pre-traffic check.
-    expect(functions).toHaveLength(8);
+    // The request path's four, the compaction's steps, the intent job's two and the deployment's checks.
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       const bundle = join(out, fn.Metadata!['aws:asset:path']!, 'index.js');
       expect(existsSync(bundle)).toBe(true);

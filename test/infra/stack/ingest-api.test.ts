@@ -57,8 +57,8 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
   it('runs every function on Node.js 22, arm64, with its settings', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     // The request path's four, the compaction's steps (lib/curated-compaction.ts), the intent job's two
-    // and the deployment's pre-traffic check.
-    expect(functions).toHaveLength(8);
+    // and the deployment's pre- and post-traffic checks.
+    expect(functions).toHaveLength(9);
     for (const fn of functions)
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     template.hasResourceProperties('AWS::Lambda::Function', {

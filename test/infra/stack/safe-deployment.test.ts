@@ -46,6 +46,8 @@ describe('the stack: a release takes traffic only after the pre-traffic check, a
 
   it('runs the pre-traffic check before the ingest and authorizer aliases move, and lets it only invoke their new versions', () => {
     const aliases = template.findResources('AWS::Lambda::Alias');
+    for (const [, alias] of Object.entries(aliases).filter(([id]) => !id.startsWith('OnboardingAdmin')))
+      expect(alias.UpdatePolicy.CodeDeployLambdaAliasUpdate.AfterAllowTrafficHook).toBeDefined();
     const hooked = Object.entries(aliases).filter(
       ([, a]) => a.UpdatePolicy?.CodeDeployLambdaAliasUpdate?.BeforeAllowTrafficHook,
     );
