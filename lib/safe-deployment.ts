@@ -5,6 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { DeployCheckEnvironment } from '../lambdas/contract/environment';
+import { METRICS_NAMESPACE, type MetricName, type MetricService } from '../lambdas/contract/metrics';
 import { TOKEN_TABLE_INDEXES } from '../lambdas/contract/token-table';
 import { HouseFunction, LIVE_ALIAS } from './house-function';
 import type { TokenTable } from './token-table';
@@ -114,7 +115,13 @@ export class SafeDeployment extends Construct {
       const alias = fn.alias!;
       // The hook reads the versions it checks from its environment: it must be updated first.
       if (withCheck) alias.node.addDependency(check);
-      const alarms = this.newVersionAlarms(name, fn);
+      const alarms = [
+        ...this.newVersionAlarms(name, fn),
+        ...(name === 'Ingest' ? [this.refusalAlarm(name, fn, 'ingest', 'Answered4xx', 'Requests')] : []),
+        ...(name === 'Authorizer'
+          ? [this.refusalAlarm(name, fn, 'authorizer', 'AuthorizerDenied', 'AuthorizerAllowed')]
+          : []),
+      ];
       this.rollbackAlarms.push(...alarms);
       const group = new codedeploy.LambdaDeploymentGroup(this, name, {
         application,
@@ -137,6 +144,52 @@ export class SafeDeployment extends Construct {
             reason: `CodeDeploy invokes the ${hook === check ? 'pre' : 'post'}-traffic check function by any of its versions (lambda:InvokeFunction only).`,
           });
     }
+  }
+
+  /**
+   * A new version that refuses more than the alias as a whole: its share of 4xx answers (ingest) or of
+   * denied keys (authorizer) more than 10 points above the share of all requests in the same minutes.
+   * The old version serves the same customers' same mistakes at the same time, so bad data sent by a
+   * customer raises both shares alike and never rolls back a good release; a release that refuses valid
+   * messages or keys raises only its own. At least 20 of the new version's requests in the period, so a
+   * handful cannot decide.
+   */
+  private refusalAlarm(
+    name: string,
+    fn: HouseFunction,
+    service: MetricService,
+    refused: MetricName,
+    other: MetricName,
+  ): cloudwatch.Alarm {
+    const stack = Stack.of(this).stackName;
+    const ours = (metricName: MetricName, version?: string) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service, stack, ...(version ? { version } : {}) },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      });
+    const version = fn.function.currentVersion.version;
+    // Ingest counts Requests (refusals among them); the authorizer counts allowed and denied apart.
+    const total = (r: string, o: string) => (refused === 'Answered4xx' ? o : `(${r} + ${o})`);
+    return new cloudwatch.Alarm(this, `${name}NewVersionRefuses`, {
+      metric: new cloudwatch.MathExpression({
+        expression: `IF(${total('newRefused', 'newOther')} >= 20, 100 * newRefused / ${total('newRefused', 'newOther')} - 100 * allRefused / ${total('allRefused', 'allOther')}, 0)`,
+        usingMetrics: {
+          newRefused: ours(refused, version),
+          newOther: ours(other, version),
+          allRefused: ours(refused),
+          allOther: ours(other),
+        },
+        label: `${name}: refusals of the new version above the alias's, in points`,
+        period: Duration.minutes(1),
+      }),
+      threshold: 10,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `${name}: the version being deployed refuses more than the rest (${refused}); CodeDeploy rolls the alias back. Runbook: docs/operations.md#rollback`,
+    });
   }
 
   /** The new version's errors and throttles, seen on the live alias by `ExecutedVersion`. */

@@ -20,5 +20,9 @@ export const handler = createAuthorizerHandler({
   logger: log.logger,
   middleware: [log.middleware],
   clock: systemClock,
-  metrics: powertoolsMetrics('authorizer', process.env[STACK_NAME_VARIABLE]),
+  metrics: powertoolsMetrics(
+    'authorizer',
+    process.env[STACK_NAME_VARIABLE],
+    process.env.AWS_LAMBDA_FUNCTION_VERSION,
+  ),
 });

@@ -19,8 +19,20 @@ export const METRIC_NAMES = [
   'InternalErrors',
   'AuthorizerAllowed',
   'AuthorizerDenied',
+  'Answered4xx',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
+
+/**
+ * The counts published a second time with the function's `version` dimension, so a deployment can compare
+ * the version it is shifting to with the alias as a whole (lib/safe-deployment.ts).
+ */
+export const VERSIONED_METRICS: readonly MetricName[] = [
+  'Requests',
+  'Answered4xx',
+  'AuthorizerAllowed',
+  'AuthorizerDenied',
+];
 
 /** Every function's environment names its stack (lib/house-function.ts): the `stack` dimension. */
 export const STACK_NAME_VARIABLE = 'STACK_NAME';

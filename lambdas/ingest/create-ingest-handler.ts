@@ -6,7 +6,7 @@ import type { HttpAnswer } from '../core/common/http-answer';
 import { type IngestDeps, ingestRequest } from '../core/ingest/ingest-request';
 import { principalFrom } from '../core/keys/principal';
 import { answerErrors } from '../middleware/answer-errors';
-import { publishMetrics } from '../middleware/publish-metrics';
+import { countAnswers, publishMetrics } from '../middleware/publish-metrics';
 
 export type IngestEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<Record<string, unknown>>>;
 export type IngestHandler = (event: IngestEvent, context: Context) => Promise<HttpAnswer>;
@@ -24,6 +24,7 @@ export function createIngestHandler(
   return middy<IngestEvent, HttpAnswer>()
     .use(deps.middleware ?? [])
     .use(publishMetrics(deps.metrics ?? noMetrics))
+    .use(countAnswers(deps.metrics ?? noMetrics))
     .use(answerErrors(deps.logger))
     .handler(async (event) => {
       const principal = principalFrom(event.requestContext.authorizer?.lambda);

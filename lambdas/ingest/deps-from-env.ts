@@ -38,7 +38,7 @@ export function ingestDepsFromEnv(
     shards = names(config.DELIVERY_STREAM_NAME).map((name) => new FirehoseSink(client, name));
   }
   const sink = shards.length === 1 ? shards[0]! : new ShardedSink(shards);
-  const metrics = powertoolsMetrics('ingest', env[STACK_NAME_VARIABLE]);
+  const metrics = powertoolsMetrics('ingest', env[STACK_NAME_VARIABLE], env.AWS_LAMBDA_FUNCTION_VERSION);
   if (Boolean(config.FAIR_SHARE_EVENTS_PER_SECOND) !== Boolean(config.FAIR_SHARE_TABLE))
     throw new Error('FAIR_SHARE_EVENTS_PER_SECOND and FAIR_SHARE_TABLE go together: set both or neither');
   const fairShare =

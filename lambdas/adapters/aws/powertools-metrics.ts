@@ -1,5 +1,5 @@
 import { MetricUnit, Metrics as Powertools } from '@aws-lambda-powertools/metrics';
-import { METRICS_NAMESPACE, type MetricName } from '../../contract/metrics';
+import { METRICS_NAMESPACE, type MetricName, VERSIONED_METRICS } from '../../contract/metrics';
 import type { Metrics } from '../../core/common/ports';
 
 /**
@@ -7,7 +7,12 @@ import type { Metrics } from '../../core/common/ports';
  * on the request path), through Powertools. Dimensions: `service` (ingest, authorizer), `stack` and, for
  * reasoned counts, `Reason`. Never a customer id: per-customer numbers come from the structured logs.
  */
-export function powertoolsMetrics(serviceName: string, stackName: string | undefined): Metrics {
+export function powertoolsMetrics(
+  serviceName: string,
+  stackName: string | undefined,
+  /** The running version (Lambda's AWS_LAMBDA_FUNCTION_VERSION): VERSIONED_METRICS are counted per version too. */
+  version?: string | undefined,
+): Metrics {
   const metrics = new Powertools({
     namespace: METRICS_NAMESPACE,
     serviceName,
@@ -17,6 +22,11 @@ export function powertoolsMetrics(serviceName: string, stackName: string | undef
     count(name: MetricName, value: number, reason?: string) {
       // The total always, under `service` alone (alarms cannot use SEARCH); the breakdown by reason beside it.
       metrics.addMetric(name, MetricUnit.Count, value);
+      if (version && VERSIONED_METRICS.includes(name)) {
+        const versioned = metrics.singleMetric();
+        versioned.addDimension('version', version);
+        versioned.addMetric(name, MetricUnit.Count, value);
+      }
       if (reason === undefined) return;
       const single = metrics.singleMetric();
       single.addDimension('Reason', reason);

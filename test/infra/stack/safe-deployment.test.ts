@@ -17,7 +17,7 @@ describe('the stack: a release takes traffic only after the pre-traffic check, a
           Enabled: true,
           Events: expect.arrayContaining(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM']),
         },
-        AlarmConfiguration: { Enabled: true, Alarms: [expect.anything(), expect.anything()] },
+        AlarmConfiguration: { Enabled: true, Alarms: expect.arrayContaining([expect.anything()]) },
       });
     }
     for (const [style, config] of [
@@ -32,8 +32,8 @@ describe('the stack: a release takes traffic only after the pre-traffic check, a
   });
 
   it('watches the new version alone: its errors and throttles on the live alias, by ExecutedVersion', () => {
-    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([id]) =>
-      id.startsWith('DeploymentIngestNewVersion'),
+    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(
+      ([id]) => id.startsWith('DeploymentIngestNewVersion') && !id.includes('Refuses'),
     );
     expect(alarms.map(([, a]) => a.Properties.MetricName).sort()).toEqual(['Errors', 'Throttles']);
     for (const [, alarm] of alarms)
@@ -42,6 +42,31 @@ describe('the stack: a release takes traffic only after the pre-traffic check, a
         'FunctionName',
         'Resource',
       ]);
+  });
+
+  it('rolls back a new version that refuses more than the alias as a whole, not a customer sending bad data', () => {
+    const alarms = template.findResources('AWS::CloudWatch::Alarm');
+    const refuses = (name: string) =>
+      Object.entries(alarms).find(([id]) => id.startsWith(`Deployment${name}NewVersionRefuses`))![1]
+        .Properties;
+    const expression = (name: string) =>
+      refuses(name).Metrics.find((m: { Expression?: string }) => m.Expression).Expression as string;
+
+    expect(refuses('Ingest').Threshold).toBe(10);
+    expect(expression('Ingest')).toBe(
+      'IF(newOther >= 20, 100 * newRefused / newOther - 100 * allRefused / allOther, 0)',
+    );
+    expect(expression('Authorizer')).toBe(
+      'IF((newRefused + newOther) >= 20, 100 * newRefused / (newRefused + newOther) - 100 * allRefused / (allRefused + allOther), 0)',
+    );
+    const versioned = refuses('Ingest').Metrics.find((m: { Id: string }) => m.Id === 'newRefused');
+    expect(versioned.MetricStat.Metric.Dimensions.map((d: { Name: string }) => d.Name).sort()).toEqual([
+      'service',
+      'stack',
+      'version',
+    ]);
+    const [ingestGroup] = groups().filter(([id]) => id.startsWith('DeploymentIngest'));
+    expect(ingestGroup![1].Properties.AlarmConfiguration.Alarms).toHaveLength(3);
   });
 
   it('runs the pre-traffic check before the ingest and authorizer aliases move, and lets it only invoke their new versions', () => {
