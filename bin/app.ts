@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_STACK_NAME } from '../lambdas/contract/stack-outputs';
-import { capacityLine } from '../lib/capacity-line';
+import { capacityLine, settingNotices } from '../lib/capacity-line';
 import { readStackConfig, settingsFromContext } from '../lib/config';
 import { SegmentLakeStack } from '../lib/segment-lake-stack';
 
@@ -29,11 +29,4 @@ const stack = new SegmentLakeStack(app, stackName, {
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 // On stderr, so `cdk synth` can still pipe the template.
 process.stderr.write(`${capacityLine(stack, config)}\n`);
-if (config.deploymentStyle === 'all-at-once')
-  process.stderr.write(
-    'deploymentStyle=all-at-once: a release that passes the pre-traffic check but then misbehaves takes all traffic at once (canary shifts 10 % first).\n',
-  );
-if (!config.alarmEmail)
-  process.stderr.write(
-    'No alarmEmail: alarms publish to the AlarmTopicArn topic, which nobody is subscribed to — no one will be told. Set -c alarmEmail=<address> or subscribe on-call to the topic.\n',
-  );
+for (const notice of settingNotices(config)) process.stderr.write(`${notice}\n`);

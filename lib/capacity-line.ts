@@ -5,6 +5,25 @@ import { idleMonthlyCost } from '../scripts/cost/idle-cost';
 import type { StackConfig } from './config';
 
 /**
+ * The lines `cdk synth` prints about settings that deserve a second look: no one subscribed to the alarms,
+ * or a deployment that sends a release all traffic at once.
+ */
+export function settingNotices(config: StackConfig): string[] {
+  return [
+    ...(config.deploymentStyle === 'all-at-once'
+      ? [
+          'deploymentStyle=all-at-once: a release that passes the pre-traffic check but then misbehaves takes all traffic at once (canary shifts 10 % first).',
+        ]
+      : []),
+    ...(config.alarmEmail
+      ? []
+      : [
+          'No alarmEmail: alarms publish to the AlarmTopicArn topic, which nobody is subscribed to — no one will be told. Set -c alarmEmail=<address> or subscribe on-call to the topic.',
+        ]),
+  ];
+}
+
+/**
  * The one line `cdk synth` prints about capacity: how many customers the stack serves on how many
  * delivery shards, each stream's peak active partitions against its quota, and what the stack costs a
  * month with no traffic at all.

@@ -117,7 +117,12 @@ export class SafeDeployment extends Construct {
       if (withCheck) alias.node.addDependency(check);
       const alarms = [
         ...this.newVersionAlarms(name, fn),
-        ...(name === 'Ingest' ? [this.refusalAlarm(name, fn, 'ingest', 'Answered4xx', 'Requests')] : []),
+        ...(name === 'Ingest'
+          ? [
+              this.refusalAlarm(name, fn, 'ingest', 'Answered4xx', 'Requests'),
+              this.refusalAlarm(name, fn, 'ingest', 'Answered5xx', 'Requests'),
+            ]
+          : []),
         ...(name === 'Authorizer'
           ? [this.refusalAlarm(name, fn, 'authorizer', 'AuthorizerDenied', 'AuthorizerAllowed')]
           : []),
@@ -173,7 +178,8 @@ export class SafeDeployment extends Construct {
     const version = fn.function.currentVersion.version;
     // Ingest counts Requests (refusals among them); the authorizer counts allowed and denied apart.
     const total = (r: string, o: string) => (refused === 'Answered4xx' ? o : `(${r} + ${o})`);
-    return new cloudwatch.Alarm(this, `${name}NewVersionRefuses`, {
+    const suffix = refused === 'Answered5xx' ? 'Fails' : 'Refuses';
+    return new cloudwatch.Alarm(this, `${name}NewVersion${suffix}`, {
       metric: new cloudwatch.MathExpression({
         expression: `IF(${total('newRefused', 'newOther')} >= 20, 100 * newRefused / ${total('newRefused', 'newOther')} - 100 * allRefused / ${total('allRefused', 'allOther')}, 0)`,
         usingMetrics: {

@@ -20,6 +20,7 @@ export const METRIC_NAMES = [
   'AuthorizerAllowed',
   'AuthorizerDenied',
   'Answered4xx',
+  'Answered5xx',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -30,6 +31,7 @@ export type MetricName = (typeof METRIC_NAMES)[number];
 export const VERSIONED_METRICS: readonly MetricName[] = [
   'Requests',
   'Answered4xx',
+  'Answered5xx',
   'AuthorizerAllowed',
   'AuthorizerDenied',
 ];

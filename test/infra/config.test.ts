@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { settingNotices } from '../../lib/capacity-line';
 import { CONFIG_KEYS, readStackConfig, settingsFromContext } from '../../lib/config';
 import { ROOT } from '../support/local-destination';
 
@@ -49,6 +50,18 @@ describe('stack settings, validated at synth', () => {
     const named = rows.flatMap((row) => [...row.split('|')[1]!.matchAll(/`(\w+)`/g)].map((m) => m[1]!));
 
     expect(named.filter((k) => k !== 'stackName').sort()).toEqual([...CONFIG_KEYS].sort());
+  });
+
+  it('says in one line what a setting risks: all traffic at once, or alarms nobody receives', () => {
+    expect(settingNotices(readStackConfig({ alarmEmail: 'oncall@example.com' }))).toEqual([]);
+    expect(
+      settingNotices(readStackConfig({ deploymentStyle: 'all-at-once', alarmEmail: 'oncall@example.com' })),
+    ).toEqual([
+      'deploymentStyle=all-at-once: a release that passes the pre-traffic check but then misbehaves takes all traffic at once (canary shifts 10 % first).',
+    ]);
+    expect(settingNotices(readStackConfig({}))).toEqual([
+      expect.stringMatching(/^No alarmEmail: .* no one will be told\./),
+    ]);
   });
 
   it('derives the delivery shards from maxCustomers and the partition quota', () => {

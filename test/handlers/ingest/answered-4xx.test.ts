@@ -35,5 +35,6 @@ describe('ingest counts its 4xx answers (what a deployment compares between vers
 
     expect([limited.statusCode, refusedKey.statusCode, broken.statusCode]).toEqual([429, 401, 400]);
     expect(counted.filter((n) => n === 'Answered4xx')).toHaveLength(2);
+    expect(counted.filter((n) => n === 'Answered5xx')).toHaveLength(0);
   });
 });

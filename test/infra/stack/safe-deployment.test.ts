@@ -33,7 +33,8 @@ describe('the stack: a release takes traffic only after the pre-traffic check, a
 
   it('watches the new version alone: its errors and throttles on the live alias, by ExecutedVersion', () => {
     const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(
-      ([id]) => id.startsWith('DeploymentIngestNewVersion') && !id.includes('Refuses'),
+      ([id]) =>
+        id.startsWith('DeploymentIngestNewVersion') && !id.includes('Refuses') && !id.includes('Fails'),
     );
     expect(alarms.map(([, a]) => a.Properties.MetricName).sort()).toEqual(['Errors', 'Throttles']);
     for (const [, alarm] of alarms)
@@ -66,7 +67,9 @@ describe('the stack: a release takes traffic only after the pre-traffic check, a
       'version',
     ]);
     const [ingestGroup] = groups().filter(([id]) => id.startsWith('DeploymentIngest'));
-    expect(ingestGroup![1].Properties.AlarmConfiguration.Alarms).toHaveLength(3);
+    // Errors, throttles, 4xx and 5xx of the new version.
+    expect(ingestGroup![1].Properties.AlarmConfiguration.Alarms).toHaveLength(4);
+    expect(Object.keys(alarms).some((id) => id.startsWith('DeploymentIngestNewVersionFails'))).toBe(true);
   });
 
   it('runs the pre-traffic check before the ingest and authorizer aliases move, and lets it only invoke their new versions', () => {
