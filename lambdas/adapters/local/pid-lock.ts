@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 
@@ -9,6 +10,11 @@ export interface LockOwner {
   tool: string;
   startedAt: string;
   host: string;
+  /**
+   * When the owner process started (clock ticks since boot, /proc/<pid>/stat): with the pid, its identity.
+   * A pid whose process started at another time is a reused pid, not the owner.
+   */
+  processStart?: string;
   /** Where the holder can be reached, when it serves (the local server's URL). */
   url?: string;
 }
@@ -43,15 +49,25 @@ const HELD = new Set<string>();
  * `waitMs` > 0 waits (polling every 10 ms, without blocking the event loop) for a live owner to let go;
  * then, or at once with 0, it throws LockHeldError naming the owner.
  *
- * The one race left: two processes that both find the same stale lock may both remove it; the content
- * is re-read just before removing it, which narrows that window to the moment between read and unlink.
+ * Ownership is identity, not a pid alone: a zombie (state Z: killed, not yet reaped — for about a second
+ * after `kill -9`) is no owner, and neither is a pid now used by another process (its start time differs
+ * from the one in the lock). Taking over a stale lock is exclusive: the remover must first create
+ * `<path>.takeover` (the same link-into-place), so of any number of racers exactly one removes the stale
+ * file and the link decides who holds the new lock.
  */
 export async function acquirePidLock(
   path: string,
   tool: string,
   { waitMs = 0 }: { waitMs?: number } = {},
 ): Promise<PidLock> {
-  const owner: LockOwner = { pid: process.pid, tool, startedAt: new Date().toISOString(), host: hostname() };
+  const start = processStartOf(process.pid);
+  const owner: LockOwner = {
+    pid: process.pid,
+    tool,
+    startedAt: new Date().toISOString(),
+    host: hostname(),
+    ...(start?.start ? { processStart: start.start } : {}),
+  };
   const deadline = Date.now() + waitMs;
   for (;;) {
     if (await tryCreate(path, owner)) break;
@@ -59,9 +75,7 @@ export async function acquirePidLock(
     if (text === undefined) continue; // released between our attempt and the read
     const held = parseOwner(text);
     if (!held || isStale(path, held)) {
-      // Remove it only if it is still the stale file we judged.
-      if ((await readFile(path, 'utf8').catch(() => undefined)) === text)
-        await unlink(path).catch(() => undefined);
+      await removeStale(path, text, owner);
       continue;
     }
     if (Date.now() >= deadline) throw new LockHeldError(path, held);
@@ -83,6 +97,30 @@ export async function acquirePidLock(
       HELD.delete(path);
     },
   };
+}
+
+/**
+ * Removes the stale lock file `path` if it still holds `text`, as the one holder of `<path>.takeover`;
+ * a racer that finds the takeover held goes round again (by then the lock is gone or newly held). A
+ * takeover file left by a process that died inside it is itself judged by its owner's identity.
+ */
+async function removeStale(path: string, text: string, owner: LockOwner): Promise<void> {
+  const guard = `${path}.takeover`;
+  if (!(await tryCreate(guard, owner))) {
+    const guardText = await readFile(guard, 'utf8').catch(() => undefined);
+    const guardOwner = guardText === undefined ? undefined : parseOwner(guardText);
+    if (guardText !== undefined && (!guardOwner || isStale(guard, guardOwner))) {
+      if ((await readFile(guard, 'utf8').catch(() => undefined)) === guardText)
+        await unlink(guard).catch(() => undefined);
+    } else await new Promise((resolve) => setTimeout(resolve, 1));
+    return;
+  }
+  try {
+    if ((await readFile(path, 'utf8').catch(() => undefined)) === text)
+      await unlink(path).catch(() => undefined);
+  } finally {
+    await unlink(guard).catch(() => undefined);
+  }
 }
 
 async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
@@ -110,6 +148,7 @@ function parseOwner(text: string): LockOwner | undefined {
           tool: typeof value.tool === 'string' ? value.tool : 'unknown',
           startedAt: typeof value.startedAt === 'string' ? value.startedAt : 'unknown',
           host: typeof value.host === 'string' ? value.host : '',
+          ...(typeof value.processStart === 'string' ? { processStart: value.processStart } : {}),
           ...(typeof value.url === 'string' ? { url: value.url } : {}),
         }
       : undefined;
@@ -118,10 +157,47 @@ function parseOwner(text: string): LockOwner | undefined {
   }
 }
 
-/** Stale when its process is gone. Only this machine's pids can be checked: another host's lock stands. */
+/**
+ * A process's state and start time from /proc/<pid>/stat (fields 3 and 22; the command name, field 2,
+ * may hold spaces and parentheses, so fields are counted after its last `)`). `null`: no such process;
+ * undefined: no /proc here (another OS), so only `kill(pid, 0)` can tell.
+ */
+function processStartOf(pid: number): { state: string; start: string } | null | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ESRCH' ? (procAvailable() ? null : undefined) : undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '', start: fields[19] ?? '' };
+}
+
+let hasProc: boolean | undefined;
+const procAvailable = () => {
+  hasProc ??= (() => {
+    try {
+      readFileSync('/proc/self/stat');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  return hasProc;
+};
+
+/**
+ * Stale when its owner is gone: no such process, a zombie, or a pid now used by another process. Only
+ * this machine's pids can be checked: another host's lock stands.
+ */
 function isStale(path: string, owner: LockOwner): boolean {
   if (owner.host && owner.host !== hostname()) return false;
   if (owner.pid === process.pid) return !HELD.has(path); // our pid, reused after a restart
+  const found = processStartOf(owner.pid);
+  if (found === null) return true;
+  if (found)
+    return found.state === 'Z' || (owner.processStart !== undefined && found.start !== owner.processStart);
   try {
     process.kill(owner.pid, 0);
     return false;

@@ -1,0 +1,113 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acquirePidLock, LockHeldError } from '../../lambdas/adapters/local/pid-lock';
+import { ROOT } from '../support/local-destination';
+
+const linux = existsSync('/proc/self/stat');
+const dir = mkdtempSync(join(tmpdir(), 'pid-lock-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A lock file as another holder wrote it. */
+const writeLock = (path: string, pid: number, extra: Record<string, unknown> = {}) =>
+  writeFileSync(
+    path,
+    JSON.stringify({
+      pid,
+      tool: 'npm start',
+      startedAt: '2026-11-28T12:00:00.000Z',
+      host: hostname(),
+      ...extra,
+    }),
+  );
+
+/** The pid of a process that has exited and been reaped. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  }).stdout as unknown as number;
+}
+
+describe('the pid lock: an owner is a live process, by identity', () => {
+  (linux ? it : it.skip)('takes over at once from a zombie (killed, not yet reaped)', async () => {
+    // `sleep 0` exits while its parent (exec'd into `sleep 3`) never reaps it: a zombie for 3 s.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 3']);
+    const zombie = Number(
+      await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d)))),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const path = join(dir, 'zombie.lock');
+    writeLock(path, zombie);
+
+    expect(readFileSync(`/proc/${zombie}/stat`, 'utf8')).toMatch(/\) Z /);
+    const lock = await acquirePidLock(path, 'test');
+    await lock.release();
+    parent.kill();
+  });
+
+  (linux ? it : it.skip)(
+    'takes over from a pid now used by another process, and refuses the real owner',
+    async () => {
+      const other = spawn('sleep', ['3']);
+      const start = readFileSync(`/proc/${other.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]!;
+      const reused = join(dir, 'reused.lock');
+      const owned = join(dir, 'owned.lock');
+      writeLock(reused, other.pid!, { processStart: '1' });
+      writeLock(owned, other.pid!, { processStart: start });
+
+      const lock = await acquirePidLock(reused, 'test');
+      await expect(acquirePidLock(owned, 'test')).rejects.toThrow(LockHeldError);
+      await lock.release();
+      other.kill();
+    },
+  );
+
+  it('lets exactly one of 8 racers take a stale lock, in 100 trials', async () => {
+    const path = join(dir, 'raced.lock');
+    const dead = Number(deadPid());
+    for (let trial = 0; trial < 100; trial++) {
+      writeLock(path, dead);
+      const racers = await Promise.allSettled(
+        Array.from({ length: 8 }, () => acquirePidLock(path, `racer-${trial}`)),
+      );
+      const won = racers.filter((r) => r.status === 'fulfilled');
+      expect([trial, won.length]).toEqual([trial, 1]);
+      await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquirePidLock>>>).value.release();
+    }
+    expect(existsSync(`${path}.takeover`)).toBe(false);
+  });
+
+  it('lets exactly one of 8 processes take a stale lock', async () => {
+    const path = join(dir, 'processes.lock');
+    const racer = `
+      const { acquirePidLock } = require(${JSON.stringify(join(ROOT, 'lambdas/adapters/local/pid-lock.ts'))});
+      acquirePidLock(${JSON.stringify(path)}, 'racer').then(
+        async (lock) => { process.stdout.write('won'); await new Promise((r) => setTimeout(r, 4000)); await lock.release(); },
+        () => process.stdout.write('lost'),
+      );`;
+    // A CommonJS file: `-e` code may be taken for an ES module, where require does not exist.
+    const racerFile = join(dir, 'racer.cjs');
+    writeFileSync(racerFile, racer);
+    for (let trial = 0; trial < 2; trial++) {
+      writeLock(path, Number(deadPid()));
+      const outcomes = await Promise.all(
+        Array.from(
+          { length: 8 },
+          () =>
+            new Promise<string>((resolve) => {
+              const child = spawn(process.execPath, ['--import', 'tsx', racerFile], {
+                cwd: ROOT,
+              });
+              let out = '';
+              child.stdout.on('data', (d) => {
+                out += d;
+              });
+              child.on('exit', () => resolve(out));
+            }),
+        ),
+      );
+      expect(outcomes.sort()).toEqual(['won', ...Array(7).fill('lost')].sort());
+    }
+  }, 60_000);
+});
