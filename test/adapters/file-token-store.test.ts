@@ -90,6 +90,49 @@ describe('a token file that cannot silently lose keys', () => {
     expect(errors).toEqual(['token file damaged; serving the last good copy until it is mended']);
   });
 
+  it('keeps its keys when the file is deleted under the running server, and never writes the loss back', async () => {
+    const errors: string[] = [];
+    const log = () => undefined;
+    const server = new FileTokenStore(dataDir, {
+      recheckMs: 0,
+      logger: { info: log, warn: log, error: (m) => errors.push(m) },
+    });
+    const { token } = await createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW);
+    server.load();
+
+    rmSync(join(dataDir, 'tokens.json'));
+
+    // Still a 200 for every key, not a 401 Segment would not retry; and loudly said.
+    expect(await server.findByHash(hashToken(token))).toMatchObject({ status: 'active' });
+    expect(errors).toEqual(['token file damaged; serving the last good copy until it is mended']);
+    // A write (the usage flush) refuses rather than persist "no keys".
+    await server.recordUse(hashToken(token), TEST_NOW, TEST_NOW);
+    await expect(server.flushUsage()).rejects.toThrow(/deleted while the server had keys/);
+  });
+
+  it('refuses at start a tracking plan that does not compile, naming its customer; while running, keeps it out', async () => {
+    const { token } = await createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW);
+    const file = join(dataDir, 'tokens.json');
+    const good = readFileSync(file, 'utf8');
+    const data = JSON.parse(good);
+    data.customers[0].trackingPlan = {
+      mode: 'flag',
+      allowUnplanned: true,
+      events: { 'Signed Up': { properties: { type: 'not-a-json-schema-type' } } },
+    };
+    const server = new FileTokenStore(dataDir, { recheckMs: 0 });
+    server.load();
+
+    writeFileSync(file, JSON.stringify(data));
+
+    expect(() => new FileTokenStore(dataDir).load()).toThrow(
+      /customer "acme" has a tracking plan that does not compile/,
+    );
+    // The running server goes on with the last good copy: no 500 at request time.
+    expect(await server.getCustomer('acme')).not.toHaveProperty('trackingPlan');
+    expect(await server.findByHash(hashToken(token))).toMatchObject({ status: 'active' });
+  });
+
   it('never overwrites a damaged file: a write fails with the damage named', async () => {
     writeFileSync(join(dataDir, 'tokens.json'), '{"tokens": [');
 

@@ -6,6 +6,7 @@ import { silentLogger } from '../../adapters/system/json-logger';
 import type { Logger } from '../../core/common/ports';
 import { type CustomerRecord, CustomerRecordSchema, type TokenStore } from '../../core/keys/token-store';
 import { type TokenRecord, TokenRecordSchema } from '../../core/keys/tokens';
+import { compilePlan } from '../../core/quality/tracking-plan';
 import { writeFileAtomic } from './atomic-file';
 import { acquirePidLock } from './pid-lock';
 
@@ -43,7 +44,8 @@ const LOCK_WAIT_MS = 5_000;
  *
  * The file is parsed with the records' schemas. A missing file means no keys yet; an empty or damaged
  * one is an error (`load` throws it at start, naming the file), never "no keys" — that would answer
- * 401, which Segment does not retry. While running, damage keeps the last good copy and is logged.
+ * 401, which Segment does not retry; so is a tracking plan that does not compile, and a file deleted
+ * after keys were loaded from it. While running, damage keeps the last good copy and is logged.
  * `lastUsedAt` is written in batches off the request path, never while a request waits.
  */
 export class FileTokenStore implements TokenStore {
@@ -152,6 +154,11 @@ export class FileTokenStore implements TokenStore {
     if (this.cache?.version === version) return this.cache;
     let data: TokenFile;
     try {
+      // No file at all means no keys yet — unless keys were loaded from it: then it was deleted under
+      // the running server, and answering 401 to every key (which Segment does not retry) would drop
+      // every customer's data. That is damage, like an emptied file.
+      if (version === 'missing' && this.cache && this.cache.version !== 'missing')
+        throw new TokenFileError(this.path, 'the file was deleted while the server had keys from it');
       data = version === 'missing' ? { tokens: [], customers: [] } : this.parse();
     } catch (error) {
       if (strict || !(error instanceof TokenFileError)) throw error;
@@ -181,6 +188,19 @@ export class FileTokenStore implements TokenStore {
     if (!result.success) {
       const issue = result.issues[0];
       throw new TokenFileError(this.path, `${v.getDotPath(issue) ?? 'the file'}: ${issue.message}`);
+    }
+    // A plan edited into the file by hand is compiled here, where it is refused with its customer (at
+    // start, or kept out while running), never at a request, where it would answer 500.
+    for (const customer of result.output.customers) {
+      if (!customer.trackingPlan) continue;
+      try {
+        compilePlan(customer.trackingPlan);
+      } catch (error) {
+        throw new TokenFileError(
+          this.path,
+          `customer "${customer.customerId}" has a tracking plan that does not compile (${(error as Error).message})`,
+        );
+      }
     }
     return result.output;
   }
