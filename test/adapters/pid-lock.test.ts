@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquirePidLock, LockHeldError } from '../../lambdas/adapters/local/pid-lock';
@@ -110,4 +110,25 @@ describe('the pid lock: an owner is a live process, by identity', () => {
       expect(outcomes.sort()).toEqual(['won', ...Array(7).fill('lost')].sort());
     }
   }, 60_000);
+});
+
+describe('the pid lock on a full disk', () => {
+  it('leaves no temporary file behind when writing it fails (ENOSPC)', async () => {
+    const fsPromises: typeof import('node:fs/promises') = require('node:fs/promises');
+    const real = fsPromises.writeFile;
+    // The file is created, then the disk is full: what a real ENOSPC leaves, a zero-byte file.
+    const spy = jest.spyOn(fsPromises, 'writeFile').mockImplementation(async (file, ...rest) => {
+      await real(file as string, '');
+      void rest;
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    });
+    const path = join(dir, 'full.lock');
+    try {
+      await expect(acquirePidLock(path, 'test')).rejects.toThrow('ENOSPC');
+    } finally {
+      spy.mockRestore();
+    }
+
+    expect(readdirSync(dir).filter((name) => name.startsWith('full.lock'))).toEqual([]);
+  });
 });

@@ -1,9 +1,13 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 
-/** Writes a file so that readers see the old or the new content, never half of it, even after a crash. */
+/**
+ * Writes a file so that readers see the old or the new content, never half of it, even after a crash;
+ * a write that fails (ENOSPC) leaves no temporary file behind.
+ */
 export function writeFileAtomic(path: string, content: string | Buffer): void {
   const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
+  let written = false;
   try {
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
     // writeSync may store fewer bytes than asked (a nearly full disk): continue until all are written.
@@ -14,8 +18,15 @@ export function writeFileAtomic(path: string, content: string | Buffer): void {
       done += written;
     }
     fsyncSync(fd);
+    written = true;
   } finally {
     closeSync(fd);
+    if (!written) unlinkSync(temp);
   }
-  renameSync(temp, path);
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    unlinkSync(temp);
+    throw error;
+  }
 }

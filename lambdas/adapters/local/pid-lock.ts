@@ -87,8 +87,11 @@ export async function acquirePidLock(
     async update(fields) {
       Object.assign(owner, fields);
       const temp = `${path}.${process.pid}.${randomUUID()}.update`;
-      await writeFile(temp, JSON.stringify(owner), { mode: 0o600 });
-      await rename(temp, path);
+      await writeTemp(temp, JSON.stringify(owner));
+      await rename(temp, path).catch(async (error) => {
+        await unlink(temp).catch(() => undefined);
+        throw error;
+      });
     },
     async release() {
       // Unlinked before forgotten: until the file is gone, a waiter in this process must not judge it
@@ -127,7 +130,7 @@ async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
   // Unique per attempt, not per process: two callers in one process (keys created at once) must not
   // share, and so remove, each other's temporary file.
   const temp = `${path}.${process.pid}.${randomUUID()}.new`;
-  await writeFile(temp, JSON.stringify(owner), { mode: 0o600 });
+  await writeTemp(temp, JSON.stringify(owner));
   try {
     await link(temp, path);
     return true;
@@ -136,6 +139,19 @@ async function tryCreate(path: string, owner: LockOwner): Promise<boolean> {
     throw error;
   } finally {
     await unlink(temp).catch(() => undefined);
+  }
+}
+
+/**
+ * Writes a temporary file whole, or leaves none: a write that fails part-way (ENOSPC on a full disk)
+ * would otherwise leave a zero-byte `*.new` behind at every attempt.
+ */
+async function writeTemp(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text, { mode: 0o600 });
+  } catch (error) {
+    await unlink(path).catch(() => undefined);
+    throw error;
   }
 }
 
