@@ -21,12 +21,21 @@ export function writeFileAtomic(path: string, content: string | Buffer): void {
     written = true;
   } finally {
     closeSync(fd);
-    if (!written) unlinkSync(temp);
+    if (!written) removeQuietly(temp);
   }
   try {
     renameSync(temp, path);
   } catch (error) {
-    unlinkSync(temp);
+    removeQuietly(temp);
     throw error;
+  }
+}
+
+/** Removes a temporary file whose write failed; the write's error is the one to report. */
+function removeQuietly(temp: string): void {
+  try {
+    unlinkSync(temp);
+  } catch {
+    // already gone
   }
 }
