@@ -113,8 +113,8 @@ export class SafeDeployment extends Construct {
       ['Admin', props.admin, false],
     ] as const) {
       const alias = fn.alias!;
-      // The hook reads the versions it checks from its environment: it must be updated first.
-      if (withCheck) alias.node.addDependency(check);
+      // The hooks read the versions they check from their environment: they must be updated first.
+      if (withCheck) alias.node.addDependency(check, this.postCheck.function);
       const alarms = [
         ...this.newVersionAlarms(name, fn),
         ...(name === 'Ingest'
