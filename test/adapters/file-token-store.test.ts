@@ -14,6 +14,19 @@ describe('FileTokenStore', () => {
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
+  /** A running server's store (re-reading the file at every call), loaded after a key was created. */
+  async function runningServerWithAKey() {
+    const errors: string[] = [];
+    const log = () => undefined;
+    const server = new FileTokenStore(dataDir, {
+      recheckMs: 0,
+      logger: { info: log, warn: log, error: (m) => errors.push(m) },
+    });
+    const { token } = await createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW);
+    server.load();
+    return { server, errors, token };
+  }
+
   it('persists only hashes, in a file only its owner can read', async () => {
     const { token } = await createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW);
 
@@ -73,14 +86,7 @@ describe('a token file that cannot silently lose keys', () => {
   });
 
   it('keeps serving the last good copy when the file is damaged while running, and says so once', async () => {
-    const errors: string[] = [];
-    const log = () => undefined;
-    const server = new FileTokenStore(dataDir, {
-      recheckMs: 0,
-      logger: { info: log, warn: log, error: (m) => errors.push(m) },
-    });
-    const { token } = await createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW);
-    server.load();
+    const { server, errors, token } = await runningServerWithAKey();
     expect(await server.findByHash(hashToken(token))).toMatchObject({ status: 'active' });
 
     writeFileSync(join(dataDir, 'tokens.json'), '');
@@ -91,14 +97,7 @@ describe('a token file that cannot silently lose keys', () => {
   });
 
   it('keeps its keys when the file is deleted under the running server, and never writes the loss back', async () => {
-    const errors: string[] = [];
-    const log = () => undefined;
-    const server = new FileTokenStore(dataDir, {
-      recheckMs: 0,
-      logger: { info: log, warn: log, error: (m) => errors.push(m) },
-    });
-    const { token } = await createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW);
-    server.load();
+    const { server, errors, token } = await runningServerWithAKey();
 
     rmSync(join(dataDir, 'tokens.json'));
 

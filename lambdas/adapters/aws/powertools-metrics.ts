@@ -18,14 +18,23 @@ export function powertoolsMetrics(
     serviceName,
     ...(stackName ? { defaultDimensions: { stack: stackName } } : {}),
   });
+  // The per-version copies accumulate apart and go out together: one more metrics line per invocation,
+  // not one per count.
+  const versioned = version
+    ? new Powertools({
+        namespace: METRICS_NAMESPACE,
+        serviceName,
+        defaultDimensions: { ...(stackName ? { stack: stackName } : {}), version },
+      })
+    : undefined;
+  let versionedCounts = 0;
   return {
     count(name: MetricName, value: number, reason?: string) {
       // The total always, under `service` alone (alarms cannot use SEARCH); the breakdown by reason beside it.
       metrics.addMetric(name, MetricUnit.Count, value);
-      if (version && VERSIONED_METRICS.includes(name)) {
-        const versioned = metrics.singleMetric();
-        versioned.addDimension('version', version);
+      if (versioned && VERSIONED_METRICS.includes(name)) {
         versioned.addMetric(name, MetricUnit.Count, value);
+        versionedCounts += 1;
       }
       if (reason === undefined) return;
       const single = metrics.singleMetric();
@@ -34,6 +43,8 @@ export function powertoolsMetrics(
     },
     flush() {
       metrics.publishStoredMetrics();
+      if (versioned && versionedCounts > 0) versioned.publishStoredMetrics();
+      versionedCounts = 0;
     },
   };
 }
