@@ -14,19 +14,6 @@ describe('FileTokenStore', () => {
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  /** A running server's store (re-reading the file at every call), loaded after a key was created. */
-  async function runningServerWithAKey() {
-    const errors: string[] = [];
-    const log = () => undefined;
-    const server = new FileTokenStore(dataDir, {
-      recheckMs: 0,
-      logger: { info: log, warn: log, error: (m) => errors.push(m) },
-    });
-    const { token } = await createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW);
-    server.load();
-    return { server, errors, token };
-  }
-
   it('persists only hashes, in a file only its owner can read', async () => {
     const { token } = await createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW);
 
@@ -70,6 +57,19 @@ describe('a token file that cannot silently lose keys', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tokens-damage-'));
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  /** A running server's store (re-reading the file at every call), loaded after a key was created. */
+  async function runningServerWithAKey() {
+    const errors: string[] = [];
+    const log = () => undefined;
+    const server = new FileTokenStore(dataDir, {
+      recheckMs: 0,
+      logger: { info: log, warn: log, error: (m) => errors.push(m) },
+    });
+    const { token } = await createToken(new FileTokenStore(dataDir), 'acme', TEST_NOW);
+    server.load();
+    return { server, errors, token };
+  }
 
   it.each([
     ['an empty file', '', /tokens\.json is damaged: the file is empty/],
