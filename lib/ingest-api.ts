@@ -85,7 +85,8 @@ export class IngestApi extends Construct {
               FAIR_SHARE_TABLE: this.fairShareTable.tableName,
             }),
       } satisfies IngestEnvironment,
-      // API Gateway gives an integration 30 s; the retry budget is 8 s (1 s while the store throttles), so
+      // API Gateway gives an integration 30 s; the retry budget for transient faults is 8 s (none when the
+      // store throttles every record, 100 ms for a partial throttle), so
       // 20 s leaves margin for the rest.
       timeout: Duration.seconds(20),
       memorySize: 512,
