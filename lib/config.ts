@@ -203,6 +203,9 @@ export const CONFIG_KEYS = Object.keys(StackConfigSchema.entries) as (keyof Stac
 const NOT_SETTINGS =
   /^(@aws-cdk\/|aws:|aws-cdk:|cdk[-:]|cli-telemetry$|acknowledged-issue-numbers$|stackName$)/;
 
+/** The stack's settings when none is given: what the commands that model the stack (cost, redrive) assume. */
+export const STACK_DEFAULTS: StackConfig = readStackConfig({});
+
 /** The settings among a CDK app's context (cdk.json and `-c`): everything but CDK's own keys. */
 export function settingsFromContext(context: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(context).filter(([key]) => !NOT_SETTINGS.test(key)));

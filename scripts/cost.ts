@@ -1,5 +1,6 @@
 import { AWS_QUOTAS } from '../lambdas/contract/aws-quotas';
 import { deliveryCapacity } from '../lambdas/contract/delivery-capacity';
+import { STACK_DEFAULTS } from '../lib/config';
 import { measureIngest } from './bench/measure-ingest';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
 import { estimateCost } from './cost/cost-model';
@@ -62,21 +63,21 @@ const COST = {
       schema: wholeNumber(1, 1_000_000),
       unit: 'customers',
       description: 'customers sending (maxCustomers): each keeps a partition open',
-      default: '150',
+      default: String(STACK_DEFAULTS.maxCustomers),
     },
     'partition-quota': {
       kind: 'value',
       schema: wholeNumber(1, AWS_QUOTAS.activePartitionsMax),
       unit: 'partitions',
       description: 'activePartitionQuota: with --customers, decides the delivery shards',
-      default: String(AWS_QUOTAS.activePartitionsDefault),
+      default: String(STACK_DEFAULTS.activePartitionQuota),
     },
     'buffer-seconds': {
       kind: 'value',
       schema: wholeNumber(60, 900),
       unit: 's',
       description: 'firehoseBufferSeconds: each open partition is an S3 object this often',
-      default: '300',
+      default: String(STACK_DEFAULTS.firehoseBufferSeconds),
     },
     'stream-shards': {
       kind: 'value',
@@ -89,7 +90,7 @@ const COST = {
       schema: wholeNumber(0, 1_000_000),
       unit: 'events/s',
       description: 'fairShareEventsPerSecond (0: none)',
-      default: '1000',
+      default: String(STACK_DEFAULTS.fairShareEventsPerSecond),
     },
     curated: {
       kind: 'switch',

@@ -14,6 +14,7 @@ import { systemClock } from '../lambdas/adapters/system/clock';
 import { silentLogger } from '../lambdas/adapters/system/json-logger';
 import { AWS_QUOTAS } from '../lambdas/contract/aws-quotas';
 import { redrivePartitions } from '../lambdas/contract/delivery-capacity';
+import { STACK_DEFAULTS } from '../lib/config';
 import { readLocalConfig } from '../local/config';
 import { lockDataDir } from '../local/data-dir-lock';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
@@ -60,14 +61,14 @@ const REDRIVE = {
       schema: wholeNumber(1, AWS_QUOTAS.activePartitionsMax),
       unit: 'partitions',
       description: "the stack's activePartitionQuota: redrive opens at most 5 % of it per window",
-      default: String(AWS_QUOTAS.activePartitionsDefault),
+      default: String(STACK_DEFAULTS.activePartitionQuota),
     },
     'buffer-seconds': {
       kind: 'value',
       schema: wholeNumber(60, 900),
       unit: 's',
       description: "the stack's firehoseBufferSeconds: a window is 1.5 × this",
-      default: '300',
+      default: String(STACK_DEFAULTS.firehoseBufferSeconds),
     },
     'no-quarantine': { kind: 'switch', description: "only Firehose's error output" },
   },

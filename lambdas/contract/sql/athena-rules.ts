@@ -1,5 +1,6 @@
 import { STAGING_TABLE } from '../curated-table';
 import { LAKE_AREAS, PARTITIONED_BY_CUSTOMER } from '../lake-areas';
+import { CURATED_COMPLETENESS_VIEW } from './lake-views-sql';
 
 /**
  * The rules of Athena (engine 3, Trino) that the statements we send rely on, each with the page that
@@ -54,7 +55,7 @@ export const INJECTED_CUSTOMER_TABLES = [
   STAGING_TABLE,
   'events_deduplicated',
   'completeness',
-  'curated_completeness',
+  CURATED_COMPLETENESS_VIEW,
   'data_quality',
   'plan_violations',
 ] as const;
