@@ -1,3 +1,4 @@
+import type { ErasureEntry } from '../lambdas/contract/erasure';
 import type { LandedLine } from './read-lake';
 
 /** "Did all of it arrive?" for one customer and receive day. */
@@ -11,8 +12,10 @@ export interface CompletenessRow {
   accepted: number;
   /** Of those, how many distinct messageIds landed under the same request ids. */
   landed: number;
-  /** Acknowledged but not landed, summed per request: a loss to look for (errors/, or gone). */
+  /** Acknowledged but not landed, summed per request, less what a Segment delete erased: a loss to look for (errors/, or gone). */
   missing: number;
+  /** Landed, then erased at a customer's request (Segment `delete`; the erasure audit counts them). */
+  erased: number;
   /** Landed under a request id beyond what its ledger line counts: never expected. */
   surplus: number;
   quarantined: number;
@@ -38,6 +41,8 @@ export function completeness(
   ledger: LandedLine[],
   events: LandedLine[],
   quarantine: LandedLine[],
+  /** The erasure audit (FileErasureLog): rows it removed are erased, not missing. */
+  erasures: readonly ErasureEntry[] = [],
 ): CompletenessRow[] {
   const key = (r: Row) => `${r.customer_id}\u0000${r.request_id}`;
   const eventIds = groupDistinct(
@@ -60,6 +65,7 @@ export function completeness(
         accepted: 0,
         landed: 0,
         missing: 0,
+        erased: 0,
         surplus: 0,
         quarantined: 0,
         quarantine_landed: 0,
@@ -89,6 +95,14 @@ export function completeness(
     if (record.request_id === undefined || ledgered.has(key(record))) continue;
     row(String(record.customer_id), String(record.received_at).slice(0, 10)).unacknowledged += 1;
   }
+  for (const entry of erasures)
+    for (const [day, counts] of Object.entries(entry.removed_by_day ?? {})) {
+      const r = rows.get(`${entry.customer_id}\u0000${day}`);
+      if (!r) continue;
+      r.erased += counts.events;
+      r.missing = Math.max(r.missing - counts.events, 0);
+      r.quarantine_landed += counts.quarantine;
+    }
   return [...rows.values()].sort(
     (a, b) => a.customer_id.localeCompare(b.customer_id) || a.dt.localeCompare(b.dt),
   );

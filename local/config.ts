@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import * as v from 'valibot';
 import { type FaultPlan, parseFaultPlan } from '../lambdas/adapters/faults/fault-injecting-sink';
+import { DEFAULT_ERASE_WINDOW_HOURS, ERASE_WINDOW_HOURS_RANGE } from '../lambdas/contract/erasure';
 import { readEnv } from '../lambdas/core/common/read-env';
 
 const Port = v.pipe(
@@ -22,6 +23,22 @@ const EnvSchema = v.object({
   ),
   LOG_LEVEL: v.optional(v.picklist(['info', 'warn', 'error', 'silent']), 'info'),
   FAULTS: v.optional(v.string(), ''),
+  ERASE_WINDOW_HOURS: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, 'must be a whole number of hours'),
+      v.transform(Number),
+      v.minValue(
+        ERASE_WINDOW_HOURS_RANGE.min,
+        `must be ${ERASE_WINDOW_HOURS_RANGE.min} to ${ERASE_WINDOW_HOURS_RANGE.max} hours`,
+      ),
+      v.maxValue(
+        ERASE_WINDOW_HOURS_RANGE.max,
+        `must be ${ERASE_WINDOW_HOURS_RANGE.min} to ${ERASE_WINDOW_HOURS_RANGE.max} hours`,
+      ),
+    ),
+    String(DEFAULT_ERASE_WINDOW_HOURS),
+  ),
 });
 
 export type LocalConfig = {
@@ -32,6 +49,8 @@ export type LocalConfig = {
   logLevel: 'info' | 'warn' | 'error' | 'silent';
   /** Injected sink faults for rehearsals; empty: none. */
   faults: FaultPlan | undefined;
+  /** Hours within which a Segment delete is executed (docs/privacy.md). */
+  eraseWindowHours: number;
 };
 
 /** Reads the local server's settings from the environment once, failing fast with the variable's name. */
@@ -44,5 +63,6 @@ export function readLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
     flushIntervalMs: c.FLUSH_INTERVAL_MS,
     logLevel: c.LOG_LEVEL,
     faults: c.FAULTS.trim() ? parseFaultPlan(c.FAULTS) : undefined,
+    eraseWindowHours: c.ERASE_WINDOW_HOURS,
   };
 }

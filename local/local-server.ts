@@ -7,6 +7,7 @@ import {
   type LocalRequest,
   lambdaContext,
 } from '../lambdas/adapters/api-gateway-events';
+import { FileErasureLog } from '../lambdas/adapters/local/file-erasure-log';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
 import type { PidLock } from '../lambdas/adapters/local/pid-lock';
 import type { SpoolFiles } from '../lambdas/adapters/local/spool-files';
@@ -14,6 +15,7 @@ import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
 import { systemClock } from '../lambdas/adapters/system/clock';
 import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer-handler';
 import { handler as callbackHandler } from '../lambdas/callback/handler';
+import { DEFAULT_ERASE_WINDOW_HOURS } from '../lambdas/contract/erasure';
 import {
   ForbiddenError,
   type IngestError,
@@ -28,6 +30,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lambdas/core/ingest/d
 import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/ingest/limits';
 import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
 import { lockDataDir } from './data-dir-lock';
+import { runErasure } from './erasure/run-erasure';
 import { matchIngestRoute } from './routes';
 
 export interface LocalServerOptions {
@@ -48,6 +51,10 @@ export interface LocalServerOptions {
   wrapSink?: (sink: RecordSink) => RecordSink;
   /** The spool's file system; tests inject one with short writes and ENOSPC. */
   files?: SpoolFiles;
+  /** Hours within which a Segment delete is executed (docs/privacy.md). */
+  eraseWindowHours?: number;
+  /** How often the server looks for delete requests due (ms): hourly. */
+  eraseCheckMs?: number;
 }
 
 export interface LocalDestination {
@@ -57,6 +64,8 @@ export interface LocalDestination {
   recoveredSegments: number;
   /** Lands everything buffered now (tests use it instead of waiting for the interval). */
   flush(): Promise<void>;
+  /** Executes the delete requests due now (the hourly check does it by itself). */
+  eraseDue(options?: { all?: boolean }): Promise<void>;
   /** Stops accepting, answers what is in flight, lands everything buffered. */
   close(): Promise<void>;
 }
@@ -98,6 +107,42 @@ async function serve(
     ...(options.files ? { files: options.files } : {}),
   });
   const recoveredSegments = await sink.start();
+  const erasures = new FileErasureLog(options.dataDir);
+  // A damaged request file stops the start, naming the line: serving would drop delete requests.
+  erasures.all();
+  const windowHours = options.eraseWindowHours ?? DEFAULT_ERASE_WINDOW_HOURS;
+  let erasing: Promise<void> = Promise.resolve();
+  // The server owns the DATA_DIR, so it executes due deletions itself: the spool is landed first, so
+  // every byte acknowledged before the pass is in the lake the pass rewrites.
+  const eraseDue = (opts: { all?: boolean } = {}) => {
+    erasing = erasing.then(async () => {
+      if (!opts.all && !erasures.all().some((e) => e.status === 'pending')) return;
+      await sink.flush();
+      const done = await runErasure({
+        dataDir: options.dataDir,
+        log: erasures,
+        now: () => clock.now(),
+        windowHours,
+        ...opts,
+      });
+      for (const c of done)
+        options.logger.info('erased', {
+          customerId: c.customerId,
+          requests: c.requests,
+          objectsRewritten: c.objectsRewritten,
+          rowsRemoved: c.rowsRemoved,
+        });
+    });
+    const run = erasing;
+    erasing = erasing.catch(() => undefined);
+    return run;
+  };
+  const background = () =>
+    eraseDue().catch((error: Error) =>
+      options.logger.error('erase pass failed; retried at the next check', { detail: error.message }),
+    );
+  const eraseTimer = setInterval(background, options.eraseCheckMs ?? 3_600_000);
+  eraseTimer.unref();
   const authorizer = createAuthorizerHandler({ tokens, logger: options.logger, clock });
   const ingest = createIngestHandler({
     sink: options.wrapSink ? options.wrapSink(sink) : sink,
@@ -105,6 +150,7 @@ async function serve(
     retry: options.retry ?? DEFAULT_RETRY_POLICY,
     limits,
     logger: options.logger,
+    erasures,
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -186,17 +232,21 @@ async function serve(
   const address = server.address() as AddressInfo;
   const url = `http://${address.address}:${address.port}`;
   await lock.update({ url });
+  background();
   return {
     server,
     url,
     recoveredSegments,
     flush: () => sink.flush(),
+    eraseDue,
     async close() {
+      clearInterval(eraseTimer);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
       try {
+        await erasing;
         await sink.close();
         await tokens
           .flushUsage()

@@ -11,6 +11,8 @@ export const METRIC_NAMES = [
   'EventsAccepted',
   'EventsQuarantined',
   'DuplicatesInRequest',
+  'DeletesRecorded',
+  'EventsErasedOnArrival',
   'SinkRetriedRecords',
   'SinkBudgetExhausted',
   'SinkThrottled',

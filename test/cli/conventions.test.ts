@@ -125,6 +125,14 @@ const COMMANDS: {
     typo: ['--endpont', 'https://x.example'],
     typoMessage: /did you mean --endpoint\?/,
   },
+  {
+    name: 'erase',
+    script: 'scripts/erase.ts',
+    bad: ['--list', '--customer', 'bad id!'],
+    badMessage: /--customer must be a customer id/,
+    typo: ['--lst'],
+    typoMessage: /did you mean --list\?/,
+  },
 ];
 
 describe('one CLI convention for every command', () => {

@@ -266,6 +266,7 @@ describe('local destination, end to end over HTTP', () => {
         accepted: 2,
         landed: 2,
         missing: 0,
+        erased: 0,
         surplus: 0,
         quarantined: 2,
         quarantine_landed: 2,

@@ -7,6 +7,7 @@ import {
 } from '../common/errors';
 import { type HttpAnswer, jsonAnswer } from '../common/http-answer';
 import type { Clock, Logger, Metrics, RecordSink } from '../common/ports';
+import type { ErasureLog } from '../erasure/erasure-log';
 import {
   eventLines,
   type LedgerCounts,
@@ -44,6 +45,8 @@ export interface IngestDeps {
   metrics?: Metrics;
   /** Each customer's share of the stage, across instances; no limit when omitted. */
   fairShare?: Pick<FairShare, 'take'> | undefined;
+  /** Where Segment `delete` requests are recorded; without one, a delete is answered 503 (never lost). */
+  erasures?: ErasureLog | undefined;
 }
 
 /** What a 200 tells the sender: counts, and why each refused message was refused. */
@@ -51,6 +54,10 @@ export interface IngestReport {
   accepted: number;
   duplicates: number;
   quarantined: number;
+  /** Segment `delete` requests recorded (docs/privacy.md). */
+  deletes: number;
+  /** Resends of data about erased users, received by Segment before the delete: dropped. */
+  erased: number;
   errors: PreparedMessages['errors'];
 }
 
@@ -92,11 +99,15 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
     deps.metrics?.count('RateLimited', 1);
     throw new RateLimitedError(share.retryAfterSeconds);
   }
+  const erased = await erasedFilter(request.customerId, deps);
   const prepared = prepareMessages(parsed, {
     ...request,
     receivedAt,
     maxMessageBytes: deps.limits.maxMessageBytes,
+    erased,
   });
+  // Deletes are recorded before anything is answered, and never go to the lake.
+  if (prepared.deletions.length > 0) await recordDeletions(prepared, deps);
   const lines: LakeLine[] = [
     ...eventLines(prepared),
     ...prepared.quarantine.map((entry) => quarantineLine(entry, deps.sink.maxRecordBytes)),
@@ -129,10 +140,41 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
     accepted: prepared.events.length,
     duplicates: prepared.duplicates,
     quarantined: prepared.quarantine.length,
+    deletes: prepared.deletions.length,
+    erased: prepared.erasedOnArrival,
     errors: prepared.errors,
   };
   return jsonAnswer(200, report);
 }
+
+async function erasedFilter(customerId: string, deps: IngestDeps) {
+  if (!deps.erasures) return undefined;
+  try {
+    return await deps.erasures.erasedFilter(customerId);
+  } catch (error) {
+    // The request is not refused for this: the next erase pass removes what lands meanwhile.
+    deps.logger.warn('erasure list unavailable; resends of erased users are not dropped on arrival', {
+      detail: (error as Error).message,
+    });
+    return undefined;
+  }
+}
+
+async function recordDeletions(prepared: PreparedMessages, deps: IngestDeps): Promise<void> {
+  if (!deps.erasures) throw new SinkUnavailableError(DEFAULT_DELETE_RETRY_SECONDS, false);
+  try {
+    await deps.erasures.record(prepared.deletions);
+  } catch (error) {
+    deps.logger.error('delete requests not recorded; answering retryable', {
+      detail: (error as Error).message,
+    });
+    throw new SinkUnavailableError(DEFAULT_DELETE_RETRY_SECONDS, false);
+  }
+  deps.metrics?.count('DeletesRecorded', prepared.deletions.length);
+}
+
+// Segment resends a 503 with back-off for hours: a short hint is enough for a store that blinked.
+const DEFAULT_DELETE_RETRY_SECONDS = 30;
 
 async function store(lines: LakeLine[], deps: IngestDeps) {
   const records = packRecords(lines, deps.sink.maxRecordBytes);
@@ -155,6 +197,7 @@ function countOutcome(
   if (!metrics) return;
   metrics.count('EventsAccepted', prepared.events.length);
   if (prepared.duplicates > 0) metrics.count('DuplicatesInRequest', prepared.duplicates);
+  if (prepared.erasedOnArrival > 0) metrics.count('EventsErasedOnArrival', prepared.erasedOnArrival);
   if (retriedRecords > 0) metrics.count('SinkRetriedRecords', retriedRecords);
   const byReason = new Map<string, number>();
   for (const e of prepared.errors) byReason.set(e.code, (byReason.get(e.code) ?? 0) + 1);

@@ -1,7 +1,10 @@
+import type { ErasureRequest } from '../../contract/erasure';
 import { EVENT_KEYS, type LakeEvent, type QuarantineEntry, type Reason } from '../../contract/lake-records';
+import { isDeleteMessage, readDeleteMessage } from '../erasure/delete-message';
+import type { ErasedFilter } from '../erasure/erasure-log';
 import { boundedJson, MAX_MESSAGE_DEPTH } from '../messages/json-depth';
 import { normalizeMessage } from '../messages/normalize-message';
-import { utcDate } from '../messages/timestamps';
+import { parseIsoTimestamp, utcDate } from '../messages/timestamps';
 import { canonicalMessage, validateMessage } from '../messages/validate-message';
 import type { CompiledPlan } from '../quality/tracking-plan';
 import type { ParsedBody } from './parse-body';
@@ -19,6 +22,8 @@ export interface PrepareContext {
   requestId: string;
   /** The customer's tracking plan, compiled; none: every event lands with `planned: null`. */
   plan?: CompiledPlan | undefined;
+  /** Drops resends of data about users the customer asked to erase (none when omitted). */
+  erased?: ErasedFilter | undefined;
 }
 
 /** Per-message outcome for a message that did not reach the events lake. */
@@ -37,6 +42,10 @@ export interface PreparedMessages {
   errors: MessageError[];
   /** The events' lake lines (JSON), in the order of `events`. */
   lines: string[];
+  /** Segment `delete` requests: recorded, never landed in the lake. */
+  deletions: Omit<ErasureRequest, 'user_hash'>[];
+  /** Messages about an erased user that Segment received before the delete: dropped, not stored. */
+  erasedOnArrival: number;
 }
 
 /**
@@ -46,7 +55,15 @@ export interface PreparedMessages {
  * @example prepareMessages(parseBody(text, limits), ctx).events.length
  */
 export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): PreparedMessages {
-  const out: PreparedMessages = { events: [], quarantine: [], duplicates: 0, errors: [], lines: [] };
+  const out: PreparedMessages = {
+    events: [],
+    quarantine: [],
+    duplicates: 0,
+    errors: [],
+    lines: [],
+    deletions: [],
+    erasedOnArrival: 0,
+  };
   const seen = new Set<string>();
   const receivedIso = new Date(ctx.receivedAt).toISOString();
   const envelopeSentAt = typeof parsed.envelopeSentAt === 'string' ? parsed.envelopeSentAt : undefined;
@@ -88,12 +105,27 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
       });
       return;
     }
+    if (isDeleteMessage(fields)) {
+      const request = readDeleteMessage(fields!, ctx.customerId, receivedIso, json);
+      if (!request.ok)
+        quarantine(index, { code: 'missing_identity', message: request.reason }, fields, { raw: fields });
+      else if (out.deletions.every((d) => d.message_id !== request.request.message_id))
+        out.deletions.push(request.request);
+      else out.duplicates += 1;
+      return;
+    }
     const validation = validateMessage(raw, utf8Bytes(json), ctx.maxMessageBytes, ctx.routeType, fields);
     if (!validation.ok) {
       quarantine(index, validation.reason, validation.fields ?? raw, { raw });
       return;
     }
     const event = normalizeMessage(validation.message, validation.fields, normalizeContext, json);
+    if (
+      ctx.erased?.(event.user_id, event.anonymous_id, segmentReceivedMs(validation.fields, ctx.receivedAt))
+    ) {
+      out.erasedOnArrival += 1;
+      return;
+    }
     if (seen.has(event.message_id)) {
       out.duplicates += 1;
       return;
@@ -116,6 +148,12 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
     out.lines.push(lakeLine(event, json));
   });
   return out;
+}
+
+/** When Segment received a message: its `receivedAt`, else when we did. */
+function segmentReceivedMs(fields: Record<string, unknown>, ours: number): number {
+  const theirs = typeof fields.receivedAt === 'string' ? parseIsoTimestamp(fields.receivedAt) : undefined;
+  return theirs ?? ours;
 }
 
 /** UTF-8 size of a string; cheap when its length alone settles that it is small. */

@@ -12,7 +12,14 @@ describe('ingest handler: the answers Segment gets', () => {
     const answer = await invoke(createIngestEvent({ body: JSON.stringify(message) }));
 
     expect(answer.statusCode).toBe(200);
-    expect(json(answer)).toEqual({ accepted: 1, duplicates: 0, quarantined: 0, errors: [] });
+    expect(json(answer)).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      quarantined: 0,
+      deletes: 0,
+      erased: 0,
+      errors: [],
+    });
     expect(sink.lines('events')).toEqual([
       expect.objectContaining({
         message_id: 'm-1',
@@ -42,6 +49,8 @@ describe('ingest handler: the answers Segment gets', () => {
       accepted: 2,
       duplicates: 0,
       quarantined: 2,
+      deletes: 0,
+      erased: 0,
       errors: [
         { index: 1, messageId: 'bad-1', code: 'missing_field', reason: expect.any(String) },
         { index: 3, messageId: null, code: 'unsupported_type', reason: expect.stringContaining('"launch"') },

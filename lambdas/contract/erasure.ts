@@ -1,0 +1,85 @@
+import * as v from 'valibot';
+
+/**
+ * Segment's `delete` (the partner spec's "Delete": "Partners are required to delete data for `userId`
+ * in the request payload in line with GDPR and CCPA"), defined once: the message type, the window we
+ * promise, the places an erase covers, and the audit entry each request keeps. docs/privacy.md.
+ */
+export const DELETE_TYPE = 'delete';
+
+/**
+ * Hours between a delete being recorded and the user's data being physically gone. GDPR Art. 17 asks
+ * for "without undue delay" and at most a month (Art. 12(3)); 72 h leaves two retries of a daily pass.
+ */
+export const DEFAULT_ERASE_WINDOW_HOURS = 72;
+/** Bounds of the window setting: at least one pass a day must fit, and GDPR's month is the ceiling. */
+export const ERASE_WINDOW_HOURS_RANGE = { min: 24, max: 30 * 24 } as const;
+
+/**
+ * A customer's recorded requests are executed together, in one pass over its partitions, once the
+ * oldest has waited a third of the window: requests of the same day share a pass, and two more passes
+ * fit inside the window if one fails.
+ */
+export function dueAfterMs(windowHours: number): number {
+  return (windowHours * 3_600_000) / 3;
+}
+
+/** Every place a local erase rewrites, in the order it goes through them (the audit counts rows per place). */
+export const ERASE_PLACES = [
+  'events',
+  'quarantine',
+  'errors',
+  'redriven',
+  'spool_damaged',
+  'curated',
+  'scores',
+] as const;
+export type ErasePlace = (typeof ERASE_PLACES)[number];
+
+const Iso = v.pipe(v.string(), v.isoTimestamp());
+const Day = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/));
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
+
+/**
+ * One delete request and its audit. While pending it holds the `user_id` (it is needed to find the
+ * rows); once executed only `user_hash` (HMAC-SHA-256 under the destination's audit key) remains, so
+ * the proof can be checked by whoever holds the id and the key, and nothing else of the user is kept.
+ */
+export const ErasureEntrySchema = v.object({
+  version: v.literal(1),
+  customer_id: v.string(),
+  /** The delete message's messageId: a resent delete is the same request. */
+  message_id: v.string(),
+  status: v.picklist(['pending', 'done']),
+  /** Present while pending only. */
+  user_id: v.optional(v.string()),
+  user_hash: v.string(),
+  /** When we recorded it. */
+  received_at: Iso,
+  /**
+   * The cut-off: Segment's `receivedAt` of the delete (ours when absent). Messages Segment received
+   * up to this instant are erased; later ones are new data and kept.
+   */
+  cutoff_at: Iso,
+  executed_at: v.optional(Iso),
+  /** Keyed hashes of the anonymous ids the erase found linked to the user: later resends of theirs are dropped. */
+  linked_hashes: v.optional(v.array(v.string())),
+  /** Rows removed per place (ERASE_PLACES), the objects rewritten, and the verification's count (0). */
+  rows_removed: v.optional(v.record(v.string(), Count)),
+  objects_rewritten: v.optional(Count),
+  remaining_after: v.optional(Count),
+  /** Landing rows removed per receive day (`events`, `quarantine`): completeness subtracts them. */
+  removed_by_day: v.optional(v.record(Day, v.object({ events: Count, quarantine: Count }))),
+});
+export type ErasureEntry = v.InferOutput<typeof ErasureEntrySchema>;
+
+/** What ingest records for a delete message: the request before any audit field is known. */
+export type ErasureRequest = Pick<
+  ErasureEntry,
+  'customer_id' | 'message_id' | 'user_id' | 'user_hash' | 'received_at' | 'cutoff_at'
+> & { user_id: string };
+
+/** The total of an entry's `rows_removed`. */
+export function rowsRemoved(entry: Pick<ErasureEntry, 'rows_removed'>): number {
+  return Object.values(entry.rows_removed ?? {}).reduce((sum, n) => sum + n, 0);
+}

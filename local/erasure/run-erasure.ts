@@ -1,0 +1,438 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import * as v from 'valibot';
+import { writeFileAtomic } from '../../lambdas/adapters/local/atomic-file';
+import { erasureDir, type FileErasureLog } from '../../lambdas/adapters/local/file-erasure-log';
+import { acquirePidLock } from '../../lambdas/adapters/local/pid-lock';
+import { CURATED_AREA } from '../../lambdas/contract/curated-table';
+import { dueAfterMs, ERASE_PLACES, type ErasePlace, type ErasureEntry } from '../../lambdas/contract/erasure';
+import { literal } from '../../lambdas/contract/sql/sql-text';
+import { eraseFromText, linkFromText } from '../../lambdas/core/erasure/erase-lines';
+import { ErasureMatcher } from '../../lambdas/core/erasure/erasure-matcher';
+import { eraseFromSegment } from './erase-spool';
+import { type ErasableFile, encodeLines, erasableFiles, readLines } from './erasure-places';
+
+/**
+ * Executes recorded delete requests over a DATA_DIR, one pass per customer for all of its due
+ * requests. The caller owns the DATA_DIR (local/data-dir-lock.ts) and has landed the spool; the
+ * curated table's lock is taken here, so a compaction never runs beside an erase.
+ *
+ * Resumable at every step: the pass's plan (the users, the anonymous ids it linked to them, and each
+ * file's progress) is kept in `erasure/run-<customer>.json` before anything is rewritten, every file is
+ * replaced atomically, and a file is counted once even when a kill lands between its replacement and
+ * the plan's update. The plan holds the ids in clear while the pass runs and is removed when the audit
+ * is written: then only keyed hashes remain.
+ */
+export interface ErasureRunOptions {
+  dataDir: string;
+  log: FileErasureLog;
+  now: () => number;
+  /** Hours a request may wait (the promise); due after a third of it (contract/erasure.ts). */
+  windowHours: number;
+  /** Execute every pending request now, whatever its age. */
+  all?: boolean;
+  /** Only this customer's requests. */
+  customerId?: string;
+  /** Tests: throwing here stands for a kill at that step. */
+  crashPoint?: (point: 'linked' | 'file-intent' | 'file-replaced' | 'verified' | 'audited') => void;
+  onProgress?: (customerId: string, done: number, total: number) => void;
+}
+
+export interface CustomerErasure {
+  customerId: string;
+  requests: number;
+  rowsRemoved: Record<ErasePlace, number>;
+  objectsRewritten: number;
+  remainingAfter: number;
+}
+
+const FileProgress = v.object({
+  place: v.picklist(ERASE_PLACES),
+  status: v.picklist(['writing', 'done']),
+  rows: v.number(),
+  events: v.number(),
+  quarantine: v.number(),
+  byDay: v.record(v.string(), v.object({ events: v.number(), quarantine: v.number() })),
+  /** For a quarantine object: the index each kept line had before (redrive's state names lines by index). */
+  keptIndexes: v.optional(v.array(v.number())),
+});
+const RunStateSchema = v.object({
+  version: v.literal(1),
+  customerId: v.string(),
+  requests: v.array(v.string()),
+  users: v.array(v.object({ userId: v.string(), cutoffMs: v.number() })),
+  linked: v.nullable(v.array(v.object({ userId: v.string(), cutoffMs: v.number() }))),
+  files: v.record(v.string(), FileProgress),
+});
+type RunState = v.InferOutput<typeof RunStateSchema>;
+
+/** The requests to execute now, by customer (in the order first recorded). */
+export function dueRequests(
+  entries: readonly ErasureEntry[],
+  now: number,
+  windowHours: number,
+  options: { all?: boolean; customerId?: string } = {},
+): Map<string, ErasureEntry[]> {
+  const pending = entries.filter(
+    (e) =>
+      e.status === 'pending' && (options.customerId === undefined || e.customer_id === options.customerId),
+  );
+  const byCustomer = new Map<string, ErasureEntry[]>();
+  for (const entry of pending)
+    byCustomer.set(entry.customer_id, [...(byCustomer.get(entry.customer_id) ?? []), entry]);
+  const due = new Map<string, ErasureEntry[]>();
+  for (const [customerId, list] of byCustomer) {
+    const oldest = Math.min(...list.map((e) => Date.parse(e.received_at)));
+    if (options.all || now - oldest >= dueAfterMs(windowHours)) due.set(customerId, list);
+  }
+  return due;
+}
+
+export async function runErasure(options: ErasureRunOptions): Promise<CustomerErasure[]> {
+  const { dataDir, log } = options;
+  const customers = new Set<string>();
+  // A pass a kill interrupted is finished first, with exactly the requests it started with.
+  for (const file of existsSync(erasureDir(dataDir)) ? readdirSync(erasureDir(dataDir)) : [])
+    if (file.startsWith('run-') && file.endsWith('.json'))
+      customers.add(readRunState(join(erasureDir(dataDir), file)).customerId);
+  const due = dueRequests(log.all(), options.now(), options.windowHours, options);
+  for (const customerId of due.keys()) customers.add(customerId);
+  if (customers.size === 0) return [];
+  const curatedLock = await acquirePidLock(join(dataDir, 'lake', 'curated', '.lock'), 'npm run erase').catch(
+    (error: Error) => {
+      throw new Error(`${error.message}: the curated table is being compacted; erase again once it is done`);
+    },
+  );
+  try {
+    const out: CustomerErasure[] = [];
+    for (const customerId of [...customers].sort())
+      out.push(await eraseCustomer(options, customerId, due.get(customerId) ?? []));
+    return out;
+  } finally {
+    await curatedLock.release();
+  }
+}
+
+async function eraseCustomer(
+  options: ErasureRunOptions,
+  customerId: string,
+  due: ErasureEntry[],
+): Promise<CustomerErasure> {
+  const { dataDir, log } = options;
+  const crash = options.crashPoint ?? (() => undefined);
+  mkdirSync(join(dataDir, 'lake', CURATED_AREA), { recursive: true });
+  const statePath = join(erasureDir(dataDir), `run-${customerId}.json`);
+  let state: RunState;
+  if (existsSync(statePath)) state = readRunState(statePath);
+  else {
+    state = {
+      version: 1,
+      customerId,
+      requests: due.map((e) => e.message_id),
+      users: due.map((e) => ({ userId: e.user_id!, cutoffMs: Date.parse(e.cutoff_at) })),
+      linked: null,
+      files: {},
+    };
+  }
+  const entries = log
+    .all()
+    .filter((e) => e.customer_id === customerId && state.requests.includes(e.message_id));
+  if (entries.length > 0 && entries.every((e) => e.status === 'done')) {
+    // Killed after the audit was written: only the plan is left to remove.
+    unlinkSync(statePath);
+    return summary(customerId, entries);
+  }
+  const files = erasableFiles(dataDir, customerId);
+  const duck = await openDuck();
+  try {
+    if (state.linked === null) {
+      const matcher = new ErasureMatcher(customerId, state.users);
+      for (const file of files) {
+        if (file.place === 'events' || file.place === 'errors' || file.place === 'redriven')
+          linkFromText(readLines(join(dataDir, file.path)), matcher);
+        else if (file.place === 'curated')
+          for (const row of await curatedRows(duck, join(dataDir, file.path), customerId)) matcher.link(row);
+      }
+      state.linked = matcher.linked();
+      saveRunState(statePath, state);
+      crash('linked');
+    }
+    const matcher = new ErasureMatcher(customerId, state.users, state.linked);
+    let done = 0;
+    for (const file of files) {
+      await eraseFile(options, duck, file, matcher, state, statePath, crash);
+      options.onProgress?.(customerId, ++done, files.length);
+    }
+    // Files a kill left half-finished and that are gone now (every line was the users'): finish their bookkeeping.
+    for (const [path, progress] of Object.entries(state.files))
+      if (progress.status !== 'done' && !existsSync(join(dataDir, path))) {
+        finishQuarantine(
+          dataDir,
+          { place: progress.place, path, format: 'gzip-lines' },
+          progress.keptIndexes,
+        );
+        progress.status = 'done';
+      }
+    saveRunState(statePath, state);
+    const remaining = await countRemaining(dataDir, duck, customerId, matcher);
+    if (remaining > 0)
+      throw new Error(
+        `erase of ${customerId} left ${remaining} rows about the users; the pass will be run again`,
+      );
+    crash('verified');
+    const rows = Object.fromEntries(ERASE_PLACES.map((p) => [p, 0])) as Record<ErasePlace, number>;
+    const byDay: Record<string, { events: number; quarantine: number }> = {};
+    let objects = 0;
+    for (const progress of Object.values(state.files)) {
+      rows[progress.place] += progress.rows;
+      if (progress.rows > 0) objects += 1;
+      for (const [day, counts] of Object.entries(progress.byDay)) {
+        const known = byDay[day] ?? { events: 0, quarantine: 0 };
+        known.events += counts.events;
+        known.quarantine += counts.quarantine;
+        byDay[day] = known;
+      }
+    }
+    const linkedHashes = state.linked.map((l) => log.hash(customerId, l.userId)).sort();
+    // The audit goes on the first request of the pass; the others point to the same pass with their own entry.
+    const executedAt = new Date(options.now()).toISOString();
+    const updated = entries.map((entry, i): ErasureEntry => {
+      const { user_id: _id, ...rest } = entry;
+      return {
+        ...rest,
+        status: 'done',
+        executed_at: executedAt,
+        linked_hashes: linkedHashes,
+        rows_removed: i === 0 ? rows : zeroRows(),
+        objects_rewritten: i === 0 ? objects : 0,
+        remaining_after: 0,
+        removed_by_day: i === 0 ? byDay : {},
+      };
+    });
+    log.replace(updated);
+    crash('audited');
+    unlinkSync(statePath);
+    return summary(customerId, updated);
+  } finally {
+    duck.closeSync();
+  }
+}
+
+async function eraseFile(
+  options: ErasureRunOptions,
+  duck: Duck,
+  file: ErasableFile,
+  matcher: ErasureMatcher,
+  state: RunState,
+  statePath: string,
+  crash: NonNullable<ErasureRunOptions['crashPoint']>,
+): Promise<void> {
+  const full = join(options.dataDir, file.path);
+  const known = state.files[file.path];
+  if (known?.status === 'done') return;
+  if (known) {
+    // Killed while this file was being replaced: if it no longer holds the users' rows, it was.
+    const still = await erase(duck, file, full, matcher, options.dataDir);
+    if (still.rows === 0) {
+      finishQuarantine(options.dataDir, file, known.keptIndexes);
+      known.status = 'done';
+      saveRunState(statePath, state);
+      return;
+    }
+  }
+  const result = await erase(duck, file, full, matcher, options.dataDir);
+  if (result.rows === 0) return;
+  state.files[file.path] = {
+    place: file.place,
+    status: 'writing',
+    rows: result.rows,
+    events: result.events,
+    quarantine: result.quarantine,
+    // Completeness counts landed rows: the copies in errors/, redriven/ and damaged segments are not.
+    byDay: file.place === 'events' || file.place === 'quarantine' ? Object.fromEntries(result.byDay) : {},
+    ...(result.keptIndexes ? { keptIndexes: result.keptIndexes } : {}),
+  };
+  saveRunState(statePath, state);
+  crash('file-intent');
+  await result.write();
+  crash('file-replaced');
+  finishQuarantine(options.dataDir, file, result.keptIndexes);
+  state.files[file.path]!.status = 'done';
+  saveRunState(statePath, state);
+}
+
+interface Erased {
+  rows: number;
+  events: number;
+  quarantine: number;
+  byDay: Map<string, { events: number; quarantine: number }>;
+  keptIndexes?: number[];
+  write(): Promise<void>;
+}
+
+async function erase(
+  duck: Duck,
+  file: ErasableFile,
+  full: string,
+  matcher: ErasureMatcher,
+  dataDir: string,
+): Promise<Erased> {
+  if (file.format === 'gzip-lines') {
+    const erased = eraseFromText(readLines(full), matcher);
+    const rows = erased.events + erased.quarantine;
+    return {
+      rows,
+      events: erased.events,
+      quarantine: erased.quarantine,
+      byDay: erased.byDay,
+      ...(file.place === 'quarantine' ? { keptIndexes: erased.keptIndexes } : {}),
+      write: async () =>
+        replaceFile(full, erased.text.length > 0 ? encodeLines(full, erased.text) : undefined),
+    };
+  }
+  if (file.format === 'spool') {
+    const erased = eraseFromSegment(readFileSync(full), matcher);
+    return {
+      rows: erased.events + erased.quarantine,
+      events: erased.events,
+      quarantine: erased.quarantine,
+      byDay: erased.byDay,
+      write: async () => replaceFile(full, erased.bytes.length > 0 ? erased.bytes : undefined),
+    };
+  }
+  const ids =
+    file.place === 'curated'
+      ? (await curatedRows(duck, full, matcher.customerId))
+          .filter((r) => matcher.matchesEvent(r))
+          .map((r) => String(r.message_id))
+      : await matchingScoreRows(duck, full, matcher);
+  return {
+    rows: ids.length,
+    events: 0,
+    quarantine: 0,
+    byDay: new Map(),
+    write: () => rewriteParquet(duck, full, file.place, ids, dataDir),
+  };
+}
+
+/** Redrive names quarantine lines `<key>#<index>`: after a rewrite, its state follows the kept lines. */
+function finishQuarantine(dataDir: string, file: ErasableFile, keptIndexes: number[] | undefined): void {
+  if (file.place !== 'quarantine' || !keptIndexes) return;
+  const statePath = join(dataDir, 'lake', 'redrive', 'quarantine-redriven.json');
+  if (!existsSync(statePath)) return;
+  const key = file.path.slice('lake/'.length);
+  const done = JSON.parse(readFileSync(statePath, 'utf8')) as string[];
+  const newIndex = new Map(keptIndexes.map((old, i) => [old, i]));
+  const next = done.flatMap((id) => {
+    const hash = id.lastIndexOf('#');
+    if (id.slice(0, hash) !== key) return [id];
+    const moved = newIndex.get(Number(id.slice(hash + 1)));
+    return moved === undefined ? [] : [`${key}#${moved}`];
+  });
+  if (next.join('\n') !== done.join('\n')) writeFileAtomic(statePath, JSON.stringify(next));
+}
+
+type Duck = Awaited<ReturnType<Awaited<ReturnType<typeof DuckDBInstance.create>>['connect']>> & {
+  closeSync(): void;
+};
+
+async function openDuck(): Promise<Duck> {
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  const close = connection.closeSync.bind(connection);
+  return Object.assign(connection, {
+    closeSync: () => {
+      close();
+      db.closeSync();
+    },
+  });
+}
+
+async function curatedRows(duck: Duck, path: string, customerId: string): Promise<Record<string, unknown>[]> {
+  const result = await duck.runAndReadAll(
+    `SELECT message_id, user_id, anonymous_id, message, CAST(received_at AS VARCHAR) AS received_at FROM read_parquet(${literal(path)})`,
+  );
+  return result.getRowObjects().map((r) => ({
+    ...r,
+    customer_id: customerId,
+    // DuckDB prints timestamps without the zone; they are UTC.
+    received_at: `${String(r.received_at).replace(' ', 'T')}Z`,
+  }));
+}
+
+async function matchingScoreRows(duck: Duck, path: string, matcher: ErasureMatcher): Promise<string[]> {
+  const rows = (
+    await duck.runAndReadAll(`SELECT user_id, anonymous_id, person FROM read_parquet(${literal(path)})`)
+  ).getRowObjects();
+  return rows
+    .filter((r) => matcher.matchesIds(r.user_id, r.anonymous_id, r.person))
+    .map((r) => String(r.person));
+}
+
+/** A Parquet file rewritten without the rows (by messageId, or by person for scores), beside it then renamed. */
+async function rewriteParquet(
+  duck: Duck,
+  path: string,
+  place: ErasePlace,
+  ids: string[],
+  dataDir: string,
+): Promise<void> {
+  const column = place === 'curated' ? 'message_id' : 'person';
+  const staged = join(dataDir, 'tmp', `erase-${process.pid}-${Date.now()}.parquet`);
+  mkdirSync(dirname(staged), { recursive: true });
+  const list = ids.map((id) => literal(id)).join(', ');
+  await duck.run(
+    `COPY (SELECT * FROM read_parquet(${literal(path)}) WHERE ${column} NOT IN (${list})) TO ${literal(staged)} (FORMAT parquet, COMPRESSION zstd)`,
+  );
+  renameSync(staged, path);
+}
+
+function replaceFile(path: string, bytes: Buffer | undefined): void {
+  if (bytes === undefined) rmSync(path, { force: true });
+  else writeFileAtomic(path, bytes);
+}
+
+/** The verification pass: rows about the users still anywhere (every place, read again from disk). */
+async function countRemaining(
+  dataDir: string,
+  duck: Duck,
+  customerId: string,
+  matcher: ErasureMatcher,
+): Promise<number> {
+  let remaining = 0;
+  for (const file of erasableFiles(dataDir, customerId))
+    remaining += (await erase(duck, file, join(dataDir, file.path), matcher, dataDir)).rows;
+  return remaining;
+}
+
+function summary(customerId: string, entries: ErasureEntry[]): CustomerErasure {
+  const rows = zeroRows();
+  let objects = 0;
+  for (const entry of entries) {
+    for (const place of ERASE_PLACES) rows[place] += entry.rows_removed?.[place] ?? 0;
+    objects += entry.objects_rewritten ?? 0;
+  }
+  return {
+    customerId,
+    requests: entries.length,
+    rowsRemoved: rows,
+    objectsRewritten: objects,
+    remainingAfter: 0,
+  };
+}
+
+function zeroRows(): Record<ErasePlace, number> {
+  return Object.fromEntries(ERASE_PLACES.map((p) => [p, 0])) as Record<ErasePlace, number>;
+}
+
+function readRunState(path: string): RunState {
+  const result = v.safeParse(RunStateSchema, JSON.parse(readFileSync(path, 'utf8')));
+  if (!result.success) throw new Error(`${path} is damaged: ${result.issues[0].message}`);
+  return result.output;
+}
+
+function saveRunState(path: string, state: RunState): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeFileAtomic(path, JSON.stringify(state));
+}
