@@ -4,6 +4,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { STAGING_PREFIX, STAGING_TABLE } from '../lambdas/contract/curated-table';
+import { ERASED_ROWS_COLUMNS, ERASED_ROWS_PREFIX, ERASED_ROWS_TABLE } from '../lambdas/contract/erasure';
 import { type LakeArea, landingPrefix, PARTITIONED_BY_CUSTOMER } from '../lambdas/contract/lake-areas';
 import {
   type Column,
@@ -142,6 +143,7 @@ export class LakeCatalog extends Construct {
         '_v1',
       ),
       this.stagingTable(props.lake),
+      this.erasedRowsTable(props.lake),
       this.dedupeView(),
       this.completenessView(),
       this.curatedCompletenessView(),
@@ -238,6 +240,26 @@ export class LakeCatalog extends Construct {
             serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
             parameters: { 'ignore.malformed.json': 'true' },
           },
+        },
+      },
+    });
+  }
+
+  /** What Segment deletes erased from the landing zone, per customer and receive day (contract/erasure.ts). */
+  private erasedRowsTable(lake: s3.IBucket): glue.CfnTable {
+    return new glue.CfnTable(this, 'ErasedRows', {
+      catalogId: Stack.of(this).account,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: ERASED_ROWS_TABLE,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: { classification: 'json' },
+        storageDescriptor: {
+          location: `s3://${lake.bucketName}/${ERASED_ROWS_PREFIX}/`,
+          columns: ERASED_ROWS_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
+          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
         },
       },
     });

@@ -83,3 +83,46 @@ export type ErasureRequest = Pick<
 export function rowsRemoved(entry: Pick<ErasureEntry, 'rows_removed'>): number {
   return Object.values(entry.rows_removed ?? {}).reduce((sum, n) => sum + n, 0);
 }
+
+/**
+ * The rows an erase removed from the landing zone, per customer, receive day and delete request: the
+ * `erased_rows` table, which the `completeness` view subtracts (an erase is never "missing"). JSON
+ * lines in objects directly under `erasure/erased-rows/` (one folder, so Athena's plain table reads
+ * them all without partitions), in the lake bucket on AWS and under the local lake; counts only.
+ */
+export const ERASED_ROWS_TABLE = 'erased_rows';
+export const ERASED_ROWS_PREFIX = 'erasure/erased-rows';
+export const ERASED_ROWS_COLUMNS = [
+  { name: 'customer_id', type: 'string' },
+  { name: 'received_dt', type: 'string' },
+  { name: 'request', type: 'string' },
+  { name: 'events', type: 'bigint' },
+  { name: 'quarantine', type: 'bigint' },
+] as const satisfies readonly { name: string; type: 'string' | 'bigint' }[];
+export type ErasedRowsLine = {
+  customer_id: string;
+  received_dt: string;
+  request: string;
+  events: number;
+  quarantine: number;
+};
+
+/** The object of one erase pass's counts (`pass` names the pass: the same pass writes the same key). */
+export function erasedRowsKey(customerId: string, pass: string): string {
+  return `${ERASED_ROWS_PREFIX}/${customerId}.${pass}.json`;
+}
+
+/** The lines of an executed entry's counts (`removed_by_day`). */
+export function erasedRowsLines(
+  entry: Pick<ErasureEntry, 'customer_id' | 'message_id' | 'removed_by_day'>,
+): ErasedRowsLine[] {
+  return Object.entries(entry.removed_by_day ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([day, counts]) => ({
+      customer_id: entry.customer_id,
+      received_dt: day,
+      request: entry.message_id,
+      events: counts.events,
+      quarantine: counts.quarantine,
+    }));
+}

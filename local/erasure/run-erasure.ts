@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -6,7 +7,14 @@ import { writeFileAtomic } from '../../lambdas/adapters/local/atomic-file';
 import { erasureDir, type FileErasureLog } from '../../lambdas/adapters/local/file-erasure-log';
 import { acquirePidLock } from '../../lambdas/adapters/local/pid-lock';
 import { CURATED_AREA } from '../../lambdas/contract/curated-table';
-import { dueAfterMs, ERASE_PLACES, type ErasePlace, type ErasureEntry } from '../../lambdas/contract/erasure';
+import {
+  dueAfterMs,
+  ERASE_PLACES,
+  type ErasePlace,
+  type ErasureEntry,
+  erasedRowsKey,
+  erasedRowsLines,
+} from '../../lambdas/contract/erasure';
 import { literal } from '../../lambdas/contract/sql/sql-text';
 import { eraseFromText, linkFromText } from '../../lambdas/core/erasure/erase-lines';
 import { ErasureMatcher } from '../../lambdas/core/erasure/erasure-matcher';
@@ -210,6 +218,13 @@ async function eraseCustomer(
         removed_by_day: i === 0 ? byDay : {},
       };
     });
+    // The counts completeness subtracts, under a name the pass always gives them (a rerun rewrites the same file).
+    const lines = updated.flatMap((entry) => erasedRowsLines(entry));
+    if (lines.length > 0) {
+      const key = join(dataDir, 'lake', erasedRowsKey(customerId, passName(state.requests)));
+      mkdirSync(dirname(key), { recursive: true });
+      writeFileAtomic(key, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    }
     log.replace(updated);
     crash('audited');
     unlinkSync(statePath);
@@ -420,6 +435,11 @@ function summary(customerId: string, entries: ErasureEntry[]): CustomerErasure {
     objectsRewritten: objects,
     remainingAfter: 0,
   };
+}
+
+/** A pass's name: a digest of its requests' ids (the same requests, the same name). */
+function passName(requests: readonly string[]): string {
+  return createHash('sha256').update(requests.join('\n')).digest('hex').slice(0, 32);
 }
 
 function zeroRows(): Record<ErasePlace, number> {

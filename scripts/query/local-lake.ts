@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
 import { SCORES_AREA, SCORES_FILE } from '../../lambdas/contract/curated-table';
+import { ERASED_ROWS_PREFIX } from '../../lambdas/contract/erasure';
 import { LAKE_AREAS } from '../../lambdas/contract/lake-areas';
 import {
   duckdbAreaView,
   duckdbCuratedView,
   duckdbDerivedViews,
+  duckdbErasedRowsView,
   duckdbScoresView,
 } from '../../lambdas/contract/sql/duckdb-lake-sql';
 import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
@@ -54,6 +56,9 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
     );
   await duck.run(duckdbCuratedView(lakeRoot, curatedFiles(lakeRoot).length > 0));
   await duck.run(duckdbScoresView(lakeRoot, scoreFiles(lakeRoot).length > 0));
+  await duck.run(
+    duckdbErasedRowsView(filesUnder(join(lakeRoot, ERASED_ROWS_PREFIX), (n) => n.endsWith('.json'))),
+  );
   for (const view of duckdbDerivedViews()) await duck.run(view);
   return {
     async query(sql) {

@@ -10,6 +10,7 @@ import { runErasure } from '../../local/erasure/run-erasure';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';
 import { runCompaction } from '../../scripts/compact/run-compaction';
+import { openLocalLake } from '../../scripts/query/local-lake';
 import { createPinnedClock, TEST_NOW } from '../support/factories';
 import { makeToken, post, ROOT, tempDataDir } from '../support/local-destination';
 
@@ -213,6 +214,12 @@ describe('Segment delete, end to end on the local destination', () => {
       new FileErasureLog(dataDir).all(),
     );
     expect(rows.filter((r) => r.customer_id === 'acme').map((r) => [r.missing, r.erased])).toEqual([[0, 3]]);
+
+    // The completeness view (the SQL Athena runs too) agrees: erased, not missing.
+    const querier = await openLocalLake(lake);
+    const view = await querier.query("SELECT missing, erased FROM completeness WHERE customer_id = 'acme'");
+    querier.close();
+    expect(view.rows.map((r) => [Number(r.missing), Number(r.erased)])).toEqual([[0, 3]]);
 
     // A second run changes nothing.
     const again = await runErasure({

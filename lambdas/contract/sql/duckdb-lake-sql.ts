@@ -10,6 +10,7 @@ import {
   SCORES_FILE,
   SCORES_TABLE,
 } from '../curated-table';
+import { ERASED_ROWS_COLUMNS, ERASED_ROWS_TABLE } from '../erasure';
 import type { LakeArea } from '../lake-areas';
 import { EVENT_FIELDS, type GlueType, LEDGER_FIELDS, QUARANTINE_FIELDS } from '../lake-records';
 import { CURATED_COMPLETENESS_VIEW, completenessSql, curatedCompletenessSql } from './lake-views-sql';
@@ -97,6 +98,17 @@ export function duckdbScoresView(lakeRoot: string, hasFiles: boolean): string {
       'CAST(NULL AS DATE) AS as_of',
     ].join(', ')} WHERE false`;
   return `CREATE OR REPLACE VIEW ${SCORES_TABLE} AS SELECT * FROM read_parquet(${literal(`${lakeRoot}/${SCORES_AREA}/*/*/*/${SCORES_FILE}`)}, hive_partitioning = true, hive_types = {'customer_id': VARCHAR, 'event_key': VARCHAR, 'as_of': DATE})`;
+}
+
+/** The erase passes' counts (`erased_rows`); typed and empty before the first erase. */
+export function duckdbErasedRowsView(files: readonly string[]): string {
+  const columns = ERASED_ROWS_COLUMNS.map((c) => [c.name, duckdbType(c.type)] as const);
+  if (files.length === 0)
+    return `CREATE OR REPLACE VIEW ${ERASED_ROWS_TABLE} AS SELECT ${columns
+      .map(([name, type]) => `CAST(NULL AS ${type}) AS "${name}"`)
+      .join(', ')} WHERE false`;
+  const spec = columns.map(([name, type]) => `"${name}": '${type}'`).join(', ');
+  return `CREATE OR REPLACE VIEW ${ERASED_ROWS_TABLE} AS SELECT * FROM read_json([${files.map(literal).join(', ')}], format = 'newline_delimited', hive_partitioning = false, columns = {${spec}})`;
 }
 
 /** The views over the tables, the same SQL as Athena's. */

@@ -1,4 +1,5 @@
 import { CURATED_TABLE } from '../curated-table';
+import { ERASED_ROWS_TABLE } from '../erasure';
 
 /**
  * The views analysts and operators query, as SQL both engines run unchanged — Athena (the stack's Glue
@@ -24,20 +25,33 @@ export function completenessSql(table: TableRef): string {
     `quarantine_landed AS (SELECT customer_id, request_id, count(*) AS quarantine_landed FROM ${table('quarantine')} WHERE request_id IS NOT NULL GROUP BY customer_id, request_id), ` +
     'per_request AS (SELECT l.customer_id, l.dt, l.accepted, l.quarantined, coalesce(e.landed, 0) AS landed, coalesce(q.quarantine_landed, 0) AS quarantine_landed ' +
     `FROM ${table('ledger')} l LEFT JOIN landed e ON e.customer_id = l.customer_id AND e.request_id = l.request_id ` +
-    'LEFT JOIN quarantine_landed q ON q.customer_id = l.customer_id AND q.request_id = l.request_id WHERE l.ledger_version = 2) ' +
-    'SELECT customer_id, dt, count(*) AS requests, sum(accepted) AS accepted, sum(landed) AS landed, ' +
+    'LEFT JOIN quarantine_landed q ON q.customer_id = l.customer_id AND q.request_id = l.request_id WHERE l.ledger_version = 2), ' +
+    'per_day AS (SELECT customer_id, dt, count(*) AS requests, sum(accepted) AS accepted, sum(landed) AS landed, ' +
     'sum(greatest(accepted - landed, 0)) AS missing, sum(greatest(landed - accepted, 0)) AS surplus, ' +
     'sum(quarantined) AS quarantined, sum(quarantine_landed) AS quarantine_landed ' +
-    'FROM per_request GROUP BY customer_id, dt'
+    'FROM per_request GROUP BY customer_id, dt), ' +
+    // Rows a Segment delete erased (contract/erasure.ts): gone on purpose, so not missing.
+    `erased AS (SELECT customer_id, received_dt AS dt, sum(events) AS events, sum(quarantine) AS quarantine FROM ${table(ERASED_ROWS_TABLE)} GROUP BY customer_id, received_dt) ` +
+    'SELECT d.customer_id, d.dt, d.requests, d.accepted, d.landed, ' +
+    'greatest(d.missing - coalesce(x.events, 0), 0) AS missing, coalesce(x.events, 0) AS erased, d.surplus, ' +
+    'd.quarantined, d.quarantine_landed + coalesce(x.quarantine, 0) AS quarantine_landed ' +
+    'FROM per_day d LEFT JOIN erased x ON x.customer_id = d.customer_id AND x.dt = d.dt'
   );
 }
 
 export const COMPLETENESS_COLUMNS: ViewColumn[] = [
   { name: 'customer_id', type: 'string' },
   { name: 'dt', type: 'string' },
-  ...['requests', 'accepted', 'landed', 'missing', 'surplus', 'quarantined', 'quarantine_landed'].map(
-    (name) => ({ name, type: 'bigint' as const }),
-  ),
+  ...[
+    'requests',
+    'accepted',
+    'landed',
+    'missing',
+    'erased',
+    'surplus',
+    'quarantined',
+    'quarantine_landed',
+  ].map((name) => ({ name, type: 'bigint' as const })),
 ];
 
 /**

@@ -20,7 +20,7 @@ const where = (conditions: (string | false | undefined)[]) => {
 export const QUESTIONS = {
   /** Per customer and receive day: acknowledged, landed, missing, and present in the curated table. */
   completeness: (table: TableRef, f: QuestionFilter) =>
-    'SELECT c.customer_id, c.dt AS received_dt, c.requests, c.accepted, c.landed, c.missing, c.surplus, ' +
+    'SELECT c.customer_id, c.dt AS received_dt, c.requests, c.accepted, c.landed, c.missing, c.erased, c.surplus, ' +
     'c.quarantined, coalesce(k.curated, 0) AS curated, coalesce(k.not_curated, c.accepted) AS not_curated ' +
     `FROM ${table('completeness')} c LEFT JOIN ${table(CURATED_COMPLETENESS_VIEW)} k ` +
     'ON k.customer_id = c.customer_id AND k.dt = c.dt ' +

@@ -113,7 +113,11 @@ describe('the stack: tokens, the lake and its catalog', () => {
       /FROM "testdestination"\."ledger" l LEFT JOIN landed e ON e\.customer_id = l\.customer_id AND e\.request_id = l\.request_id/,
     );
     expect(completenessSql).toMatch(
-      /sum\(greatest\(accepted - landed, 0\)\) AS missing, sum\(greatest\(landed - accepted, 0\)\) AS surplus.* FROM per_request GROUP BY customer_id, dt$/,
+      /sum\(greatest\(accepted - landed, 0\)\) AS missing, sum\(greatest\(landed - accepted, 0\)\) AS surplus.* FROM per_request GROUP BY customer_id, dt\)/,
+    );
+    // What a Segment delete erased is subtracted from missing, per customer and receive day.
+    expect(completenessSql).toMatch(
+      /FROM "testdestination"\."erased_rows" GROUP BY customer_id, received_dt\).*greatest\(d\.missing - coalesce\(x\.events, 0\), 0\) AS missing, coalesce\(x\.events, 0\) AS erased/,
     );
     const view = Object.values(template.findResources('AWS::Glue::Table')).find(
       (t) => t.Properties.TableInput.TableType === 'VIRTUAL_VIEW',
