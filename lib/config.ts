@@ -7,6 +7,7 @@ import {
   deliveryCapacity,
   MAX_DELIVERY_SHARDS,
 } from '../lambdas/contract/delivery-capacity';
+import { DEFAULT_ERASE_WINDOW_HOURS, ERASE_WINDOW_HOURS_RANGE } from '../lambdas/contract/erasure';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -109,6 +110,15 @@ export const StackConfigSchema = v.pipe(
     ),
     /** Kinesis stream retention (hours): how long events wait if Firehose cannot deliver. */
     streamRetentionHours: v.optional(wholeNumber(24, 8760), 24),
+    /**
+     * Hours within which a Segment `delete` is executed everywhere (docs/privacy.md): 72 by default,
+     * well inside GDPR's month. Requests are due after a third of it; old object versions and Athena
+     * results expire within it too.
+     */
+    eraseWindowHours: v.optional(
+      wholeNumber(ERASE_WINDOW_HOURS_RANGE.min, ERASE_WINDOW_HOURS_RANGE.max),
+      DEFAULT_ERASE_WINDOW_HOURS,
+    ),
     /** The destination's slug in Segment's catalog (from the developer portal), for enable links. */
     segmentSlug: v.optional(
       v.pipe(
@@ -185,6 +195,12 @@ export const StackConfigSchema = v.pipe(
     'certificateArn needs domainName (the domain it is for)',
   ),
   v.check((c) => !(c.hostedZoneId && !c.domainName), 'hostedZoneId needs domainName'),
+  // Kinesis keeps every record for its retention: longer than the erase window would keep a deleted
+  // user's events past the promise.
+  v.check(
+    (c) => c.streamRetentionHours <= c.eraseWindowHours,
+    "streamRetentionHours must not exceed eraseWindowHours (the stream would keep erased users' events longer)",
+  ),
   v.check(
     (c) =>
       c.lakeExpireAfterDays === 0 ||

@@ -21,6 +21,7 @@ import type { CompactionEnvironment } from '../lambdas/contract/environment';
 import { ATHENA_RESULTS_PREFIX } from '../lambdas/contract/sql/athena-rules';
 import { athenaCreateCuratedTable, athenaVacuum } from '../lambdas/contract/sql/curated-sql';
 import { HouseFunction } from './house-function';
+import { compactionStateMachineName, erasureStateMachineName } from './job-names';
 import { nagText } from './nag-text';
 
 export interface CuratedCompactionProps {
@@ -59,6 +60,8 @@ export class CuratedCompaction extends Construct {
   readonly objectLogDeadLetters: sqs.Queue;
   readonly scheduleDeadLetters: sqs.Queue;
   readonly steps: HouseFunction;
+  /** The state machine's name (an erase pass waits while a run of it is running). */
+  readonly stateMachineName: string;
 
   constructor(scope: Construct, id: string, props: CuratedCompactionProps) {
     super(scope, id);
@@ -190,6 +193,23 @@ export class CuratedCompaction extends Construct {
       },
     });
     const anotherRuns = new sfn.Succeed(this, 'AnotherRunIsRunning');
+    // Nor beside an erase pass (lib/user-erasure.ts): a MERGE of an object read before the pass
+    // rewrote it would commit the erased rows back. The hour's run is skipped; the next one takes them.
+    const erasureArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      resourceName: erasureStateMachineName(stack.stackName),
+    });
+    const eraseCheck = new sfn.CustomState(this, 'ErasePassRunning', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${stack.partition}:states:::aws-sdk:sfn:listExecutions`,
+        Arguments: { StateMachineArn: erasureArn, StatusFilter: 'RUNNING', MaxResults: 1 },
+        Output: { erasing: '{% $count($states.result.Executions) %}' },
+      },
+    });
+    const erasing = new sfn.Succeed(this, 'ErasePassIsRunning');
     const stage = step('StageObjects', { step: 'stage', runId }, '{% $states.result.Payload %}');
     const plan = athenaTask('PlanPartitions', '{% $states.input.planSql %}', {
       queryExecutionId: '{% $states.result.QueryExecution.QueryExecutionId %}',
@@ -218,6 +238,11 @@ export class CuratedCompaction extends Construct {
     const definition = guard.next(
       sfn.Choice.jsonata(this, 'AlreadyRunning?')
         .when(sfn.Condition.jsonata('{% $states.input.running > 1 %}'), anotherRuns)
+        .otherwise(eraseCheck),
+    );
+    eraseCheck.next(
+      sfn.Choice.jsonata(this, 'Erasing?')
+        .when(sfn.Condition.jsonata('{% $states.input.erasing > 0 %}'), erasing)
         .otherwise(
           athenaTask(
             'CreateCuratedTable',
@@ -252,7 +277,8 @@ export class CuratedCompaction extends Construct {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
-    const stateMachineName = `${stack.stackName}-curated-compaction`;
+    const stateMachineName = compactionStateMachineName(stack.stackName);
+    this.stateMachineName = stateMachineName;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
@@ -276,6 +302,7 @@ export class CuratedCompaction extends Construct {
             arnFormat: ArnFormat.COLON_RESOURCE_NAME,
             resourceName: stateMachineName,
           }),
+          erasureArn,
         ],
       }),
     );

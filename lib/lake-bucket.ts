@@ -8,6 +8,16 @@ export interface LakeBucketProps {
   readonly infrequentAccessAfterDays: number;
   /** Days before objects are deleted; 0 keeps them forever. */
   readonly expireAfterDays: number;
+  /**
+   * Days an old object version and an Athena result are kept: within the erase window, since both can
+   * hold a deleted user's rows (S3 expires objects at the next midnight UTC after this, asynchronously).
+   */
+  readonly keepOldVersionsDays: number;
+}
+
+/** The days of `keepOldVersionsDays` for an erase window: a day less than it, for S3's midnight rounding. */
+export function oldVersionDays(eraseWindowHours: number): number {
+  return Math.max(1, Math.floor(eraseWindowHours / 24) - 1);
 }
 
 const privateEncryptedTlsOnly = {
@@ -61,7 +71,7 @@ export class LakeBucket extends Construct {
           id: 'lake-tiering',
           transitions,
           ...(props.expireAfterDays > 0 ? { expiration: Duration.days(props.expireAfterDays) } : {}),
-          noncurrentVersionExpiration: Duration.days(30),
+          noncurrentVersionExpiration: Duration.days(props.keepOldVersionsDays),
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
       ],
@@ -76,7 +86,7 @@ export class LakeBucket extends Construct {
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'query-results/',
       removalPolicy: props.removalPolicy,
-      lifecycleRules: [{ expiration: Duration.days(30) }],
+      lifecycleRules: [{ expiration: Duration.days(props.keepOldVersionsDays) }],
     });
   }
 }

@@ -1,6 +1,7 @@
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
+import type { IngestEnvironment } from '../lambdas/contract/environment';
 import { STACK_OUTPUTS } from '../lambdas/contract/stack-outputs';
 import { AdminApi } from './admin-api';
 import { CAPACITY_METADATA, capacityMetadata } from './capacity-metadata';
@@ -9,12 +10,13 @@ import { CuratedCompaction } from './curated-compaction';
 import { DeliveryPipeline } from './delivery-pipeline';
 import { IngestApi } from './ingest-api';
 import { IntentScoring } from './intent-scoring';
-import { LakeBucket } from './lake-bucket';
+import { LakeBucket, oldVersionDays } from './lake-bucket';
 import { LakeCatalog } from './lake-catalog';
 import { Monitoring } from './monitoring';
 import { SafeDeployment } from './safe-deployment';
 import { StableEndpoint } from './stable-endpoint';
 import { TokenTable } from './token-table';
+import { UserErasure } from './user-erasure';
 
 export interface SegmentLakeStackProps extends StackProps {
   readonly config: StackConfig;
@@ -34,6 +36,7 @@ export class SegmentLakeStack extends Stack {
   readonly monitoring: Monitoring;
   readonly compaction: CuratedCompaction;
   readonly intent: IntentScoring;
+  readonly erasure: UserErasure;
   readonly deployment: SafeDeployment;
   readonly endpointUrl: string;
 
@@ -47,6 +50,7 @@ export class SegmentLakeStack extends Stack {
       removalPolicy,
       infrequentAccessAfterDays: config.lakeInfrequentAccessAfterDays,
       expireAfterDays: config.lakeExpireAfterDays,
+      keepOldVersionsDays: oldVersionDays(config.eraseWindowHours),
     });
     this.tokens = new TokenTable(this, 'Tokens', {
       removalPolicy,
@@ -136,6 +140,27 @@ export class SegmentLakeStack extends Stack {
       removalPolicy,
     });
 
+    this.erasure = new UserErasure(this, 'Erasure', {
+      lake: this.lake.bucket,
+      queryResults: this.lake.queryResults,
+      databaseName: this.catalog.databaseName,
+      workGroupName: this.catalog.workGroup.ref,
+      windowHours: config.eraseWindowHours,
+      compactionStateMachineName: this.compaction.stateMachineName,
+      logRetention,
+      removalPolicy,
+    });
+    // Ingest records delete requests; the admin API lists them.
+    const ingestFunction = this.ingestApi.ingest.function;
+    const erasureEnv = {
+      ERASURE_TABLE: this.erasure.table.tableName,
+      AUDIT_KEY_SECRET: this.erasure.auditKey.secretArn,
+    } satisfies Partial<IngestEnvironment>;
+    for (const [name, value] of Object.entries(erasureEnv)) ingestFunction.addEnvironment(name, value);
+    this.erasure.grantRecord(ingestFunction);
+    this.admin.admin.function.addEnvironment('ERASURE_TABLE', this.erasure.table.tableName);
+    this.erasure.grantList(this.admin.admin.function);
+
     this.intent = new IntentScoring(this, 'Intent', {
       lake: this.lake.bucket,
       queryResults: this.lake.queryResults,
@@ -162,6 +187,9 @@ export class SegmentLakeStack extends Stack {
     for (const alarm of this.deployment.rollbackAlarms) m.notify(alarm);
     m.watchJob('CompactionFailed', this.compaction.stateMachine, 'Curated compaction');
     m.watchJob('IntentFailed', this.intent.stateMachine, 'Intent scores');
+    m.watchJob('ErasureFailed', this.erasure.stateMachine, 'Segment delete requests (erase passes)');
+    m.watchDeadLetters('ErasureNotStarted', this.erasure.scheduleDeadLetters, 'The hourly erase schedule');
+    m.watchFunction('ErasureSteps', this.erasure.steps.function, 'Erase steps');
     m.watchDeadLetters(
       'CompactionNotStarted',
       this.compaction.scheduleDeadLetters,

@@ -4,7 +4,7 @@ import { FileErasureLog } from '../lambdas/adapters/local/file-erasure-log';
 import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
 import { systemClock } from '../lambdas/adapters/system/clock';
 import { silentLogger } from '../lambdas/adapters/system/json-logger';
-import { ERASE_PLACES, type ErasureEntry, rowsRemoved } from '../lambdas/contract/erasure';
+import { ERASE_PLACES, type ErasureEntry, erasureAuditRow, rowsRemoved } from '../lambdas/contract/erasure';
 import { CUSTOMER_ID_PATTERN } from '../lambdas/core/keys/tokens';
 import { readLocalConfig } from '../local/config';
 import { lockDataDir } from '../local/data-dir-lock';
@@ -43,7 +43,7 @@ runCommand(ERASE, async ({ values }) => {
   if (values.list) {
     const entries = log.all().filter((e) => !values.customer || e.customer_id === values.customer);
     process.stdout.write(
-      values.json ? `${JSON.stringify(entries.map(auditRow), null, 2)}\n` : `${listTable(entries)}\n`,
+      values.json ? `${JSON.stringify(entries.map(erasureAuditRow), null, 2)}\n` : `${listTable(entries)}\n`,
     );
     return;
   }
@@ -78,24 +78,6 @@ runCommand(ERASE, async ({ values }) => {
     await lock.release();
   }
 });
-
-/** One request as `--list --json` prints it: never the user id, even while pending. */
-function auditRow(e: ErasureEntry) {
-  return {
-    customerId: e.customer_id,
-    messageId: e.message_id,
-    status: e.status,
-    userHash: e.user_hash,
-    receivedAt: e.received_at,
-    cutoffAt: e.cutoff_at,
-    executedAt: e.executed_at ?? null,
-    rowsRemoved: rowsRemoved(e),
-    rowsRemovedByPlace: e.rows_removed ?? {},
-    objectsRewritten: e.objects_rewritten ?? 0,
-    linkedIds: e.linked_hashes?.length ?? 0,
-    remainingAfter: e.remaining_after ?? null,
-  };
-}
 
 function listTable(entries: ErasureEntry[]): string {
   if (entries.length === 0) return 'No delete requests.';

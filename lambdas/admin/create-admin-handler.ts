@@ -1,6 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as v from 'valibot';
+import { type ErasureEntry, erasureAuditRow } from '../contract/erasure';
 import { ADMIN_ROUTES, type AdminRoute } from '../contract/routes';
 import { capacityWarning } from '../core/capacity/capacity-warning';
 import { AdminInputError, NotFoundError } from '../core/common/errors';
@@ -28,6 +29,8 @@ export interface AdminDeps {
   maxCustomers?: number | undefined;
   /** Run before everything else, e.g. Powertools' request context for the logs. */
   middleware?: MiddlewareObj[];
+  /** The Segment delete requests and their audit (lib/user-erasure.ts); none: an empty list. */
+  erasures?: { list(customerId: string): Promise<ErasureEntry[]> } | undefined;
 }
 
 export type AdminHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpAnswer>;
@@ -124,6 +127,11 @@ function routeTable(deps: AdminDeps): Record<AdminRoute, RouteHandler> {
       if (!customer?.trackingPlan)
         throw new NotFoundError(`Customer "${String(params.customerId).slice(0, 80)}" has no tracking plan.`);
       return jsonAnswer(200, { customerId: customer.customerId, trackingPlan: customer.trackingPlan });
+    },
+    'GET /admin/customers/{customerId}/deletions': async function listDeletions(_event, params) {
+      const customerId = params.customerId ?? '';
+      const entries = deps.erasures ? await deps.erasures.list(customerId) : [];
+      return jsonAnswer(200, { customerId, deletions: entries.map(erasureAuditRow) });
     },
     'DELETE /admin/customers/{customerId}/tracking-plan': async function clearPlan(_event, params) {
       const customer = await setTrackingPlan(deps.tokens, params.customerId ?? '', undefined, now());

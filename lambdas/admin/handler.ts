@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoErasureLog } from '../adapters/aws/dynamo-erasure-log';
 import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
 import { powertoolsLogger } from '../adapters/aws/powertools-logger';
 import { systemClock } from '../adapters/system/clock';
@@ -22,4 +23,13 @@ export const handler = createAdminHandler({
   middleware: [log.middleware],
   clock: systemClock,
   maxCustomers: env.MAX_CUSTOMERS === undefined ? undefined : Number(env.MAX_CUSTOMERS),
+  // Listing needs no key: the audit holds hashes only.
+  erasures: env.ERASURE_TABLE
+    ? new DynamoErasureLog(
+        new DynamoDBClient({}),
+        env.ERASURE_TABLE,
+        () => Promise.reject(new Error('the admin API never hashes')),
+        () => systemClock.now(),
+      )
+    : undefined,
 });

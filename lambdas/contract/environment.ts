@@ -14,6 +14,9 @@ const FairShare = v.optional(
   v.pipe(v.string(), v.regex(/^[1-9]\d*$/, 'must be a whole number of events per second')),
 );
 const FairShareTable = v.optional(Name);
+// Segment `delete` requests are recorded in ERASURE_TABLE, their user ids hashed under the audit key in
+// the AUDIT_KEY_SECRET secret (lib/user-erasure.ts); without them a delete is answered 503, never lost.
+const Erasure = { ERASURE_TABLE: v.optional(Name), AUDIT_KEY_SECRET: v.optional(Name) };
 
 export const IngestEnvSchema = v.variant('DELIVERY', [
   v.object({
@@ -21,15 +24,29 @@ export const IngestEnvSchema = v.variant('DELIVERY', [
     STREAM_NAME: Name,
     FAIR_SHARE_EVENTS_PER_SECOND: FairShare,
     FAIR_SHARE_TABLE: FairShareTable,
+    ...Erasure,
   }),
   v.object({
     DELIVERY: v.literal('direct'),
     DELIVERY_STREAM_NAME: Name,
     FAIR_SHARE_EVENTS_PER_SECOND: FairShare,
     FAIR_SHARE_TABLE: FairShareTable,
+    ...Erasure,
   }),
 ]);
 export type IngestEnvironment = v.InferInput<typeof IngestEnvSchema>;
+
+/** The erase pass's steps function (lib/user-erasure.ts). */
+export const ErasureEnvSchema = v.object({
+  ERASURE_TABLE: Name,
+  AUDIT_KEY_SECRET: Name,
+  LAKE_BUCKET: Name,
+  RESULTS_BUCKET: Name,
+  DATABASE: Name,
+  /** Hours within which a delete is executed: requests are due after a third of it. */
+  ERASE_WINDOW_HOURS: v.pipe(v.string(), v.regex(/^[1-9]\d*$/, 'must be a whole number of hours')),
+});
+export type ErasureEnvironment = v.InferInput<typeof ErasureEnvSchema>;
 
 /** The authorizer's and the admin function's environment: the tokens table. */
 export const TokensEnvSchema = v.object({ TOKENS_TABLE: Name });
@@ -44,6 +61,8 @@ export const AdminEnvSchema = v.object({
   ENABLE_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
   /** The stack's `maxCustomers`: issuing a key past it warns (lambdas/core/capacity/capacity-warning.ts). */
   MAX_CUSTOMERS: v.optional(v.pipe(v.string(), v.regex(/^[1-9]\d*$/, 'must be a whole number'))),
+  /** The erasure table (lib/user-erasure.ts): `GET …/deletions` lists a customer's delete requests. */
+  ERASURE_TABLE: v.optional(Name),
 });
 export type AdminEnvironment = v.InferInput<typeof AdminEnvSchema>;
 

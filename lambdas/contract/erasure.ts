@@ -1,4 +1,6 @@
 import * as v from 'valibot';
+import { SCORES_AREA } from './curated-table';
+import { customerLandingPrefix, FIREHOSE_ERRORS_PREFIX, SHARED_PARTITION_CUSTOMER } from './lake-areas';
 
 /**
  * Segment's `delete` (the partner spec's "Delete": "Partners are required to delete data for `userId`
@@ -125,4 +127,49 @@ export function erasedRowsLines(
       events: counts.events,
       quarantine: counts.quarantine,
     }));
+}
+
+/**
+ * Where one customer's data about a user can be, as lake prefixes (the same keys locally under
+ * `$DATA_DIR/lake` and in the lake bucket): its landing events, the shared quarantine partitions (and
+ * its own, from the first layout), Firehose's error output and what redrive moved aside, its scores.
+ * The curated table is erased by its engine (DuckDB locally, Athena's DELETE on AWS); the spool's
+ * damaged segments exist only locally.
+ */
+export function erasePrefixes(customerId: string): { place: ErasePlace; prefix: string }[] {
+  return [
+    { place: 'events', prefix: customerLandingPrefix('events', customerId) },
+    { place: 'quarantine', prefix: customerLandingPrefix('quarantine', SHARED_PARTITION_CUSTOMER) },
+    { place: 'quarantine', prefix: customerLandingPrefix('quarantine', customerId) },
+    { place: 'errors', prefix: `${FIREHOSE_ERRORS_PREFIX}/` },
+    { place: 'redriven', prefix: `${REDRIVEN_PREFIX}/` },
+    { place: 'scores', prefix: `${SCORES_AREA}/customer_id=${customerId}/` },
+  ];
+}
+
+/** Where redrive moves the Firehose error objects it delivered (`redriven/<original key>`). */
+export const REDRIVEN_PREFIX = `redriven/${FIREHOSE_ERRORS_PREFIX}`;
+
+/** An erase pass's working files on AWS (the plan with the ids in clear, the counts): removed when it ends. */
+export const ERASE_PASSES_PREFIX = 'erasure/_passes';
+
+/**
+ * One request's audit as `npm run erase -- --list --json` prints it and the admin API answers it:
+ * never the user id, even while pending.
+ */
+export function erasureAuditRow(e: ErasureEntry) {
+  return {
+    customerId: e.customer_id,
+    messageId: e.message_id,
+    status: e.status,
+    userHash: e.user_hash,
+    receivedAt: e.received_at,
+    cutoffAt: e.cutoff_at,
+    executedAt: e.executed_at ?? null,
+    rowsRemoved: rowsRemoved(e),
+    rowsRemovedByPlace: e.rows_removed ?? {},
+    objectsRewritten: e.objects_rewritten ?? 0,
+    linkedIds: e.linked_hashes?.length ?? 0,
+    remainingAfter: e.remaining_after ?? null,
+  };
 }

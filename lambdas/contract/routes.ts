@@ -15,5 +15,6 @@ export const ADMIN_ROUTES = [
   'PUT /admin/customers/{customerId}/tracking-plan',
   'GET /admin/customers/{customerId}/tracking-plan',
   'DELETE /admin/customers/{customerId}/tracking-plan',
+  'GET /admin/customers/{customerId}/deletions',
 ] as const;
 export type AdminRoute = (typeof ADMIN_ROUTES)[number];

@@ -1,8 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { MiddlewareObj } from '@middy/core';
+import { secretAuditKey } from '../adapters/aws/audit-key';
 import { requestPathClientConfig } from '../adapters/aws/clients';
+import { DynamoErasureLog } from '../adapters/aws/dynamo-erasure-log';
 import { DynamoFairShareCounter } from '../adapters/aws/dynamo-fair-share-counter';
 import { FirehoseSink } from '../adapters/aws/firehose-sink';
 import { KinesisSink } from '../adapters/aws/kinesis-sink';
@@ -50,9 +53,21 @@ export function ingestDepsFromEnv(
           reportUnavailable(logger, metrics),
         )
       : undefined;
+  if (Boolean(config.ERASURE_TABLE) !== Boolean(config.AUDIT_KEY_SECRET))
+    throw new Error('ERASURE_TABLE and AUDIT_KEY_SECRET go together: set both or neither');
+  const erasures =
+    config.ERASURE_TABLE && config.AUDIT_KEY_SECRET
+      ? new DynamoErasureLog(
+          new DynamoDBClient(requestPathClientConfig()),
+          config.ERASURE_TABLE,
+          secretAuditKey(new SecretsManagerClient(requestPathClientConfig()), config.AUDIT_KEY_SECRET),
+          () => systemClock.now(),
+        )
+      : undefined;
   return {
     sink,
     fairShare,
+    erasures,
     clock: systemClock,
     retry: DEFAULT_RETRY_POLICY,
     limits: DEFAULT_LIMITS,

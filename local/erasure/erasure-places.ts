@@ -1,13 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { CURATED_AREA, CURATED_FILE, SCORES_AREA, SCORES_FILE } from '../../lambdas/contract/curated-table';
-import type { ErasePlace } from '../../lambdas/contract/erasure';
-import {
-  customerLandingPrefix,
-  FIREHOSE_ERRORS_PREFIX,
-  SHARED_PARTITION_CUSTOMER,
-} from '../../lambdas/contract/lake-areas';
+import { CURATED_AREA, CURATED_FILE, SCORES_FILE } from '../../lambdas/contract/curated-table';
+import { type ErasePlace, erasePrefixes } from '../../lambdas/contract/erasure';
 import { filesUnder } from '../read-lake';
 
 /** One file an erase may rewrite: where it is, which place it belongs to, and how it is stored. */
@@ -17,9 +12,6 @@ export interface ErasableFile {
   path: string;
   format: 'gzip-lines' | 'spool' | 'parquet';
 }
-
-// Redrive moves the error objects it delivered under this prefix (scripts/redrive/run-redrive.ts).
-const REDRIVEN_PREFIX = `redriven/${FIREHOSE_ERRORS_PREFIX}`;
 
 /**
  * Every file under DATA_DIR that may hold one customer's data about a user, by place: the customer's
@@ -35,31 +27,18 @@ export function erasableFiles(dataDir: string, customerId: string): ErasableFile
     format: ErasableFile['format'],
     accept: (n: string) => boolean,
   ) => filesUnder(dir, accept).map((file) => ({ place, path: relative(dataDir, file), format }));
-  const gz = (name: string) => name.endsWith('.gz');
   return [
-    ...under('events', join(lake, customerLandingPrefix('events', customerId)), 'gzip-lines', gz),
-    ...under(
-      'quarantine',
-      join(lake, customerLandingPrefix('quarantine', SHARED_PARTITION_CUSTOMER)),
-      'gzip-lines',
-      gz,
+    ...erasePrefixes(customerId).flatMap(({ place, prefix }) =>
+      place === 'scores'
+        ? under(place, join(lake, prefix), 'parquet', (n) => n === SCORES_FILE)
+        : under(place, join(lake, prefix), 'gzip-lines', (n) => !n.endsWith('.tmp')),
     ),
-    // Quarantine lines landed before the shared partition, under the customer's own.
-    ...under('quarantine', join(lake, customerLandingPrefix('quarantine', customerId)), 'gzip-lines', gz),
-    ...under('errors', join(lake, FIREHOSE_ERRORS_PREFIX), 'gzip-lines', () => true),
-    ...under('redriven', join(lake, REDRIVEN_PREFIX), 'gzip-lines', () => true),
     ...under('spool_damaged', join(dataDir, 'spool', 'damaged'), 'spool', (n) => n.endsWith('.spool')),
     ...under(
       'curated',
       join(lake, CURATED_AREA, `customer_id=${customerId}`),
       'parquet',
       (n) => n === CURATED_FILE,
-    ),
-    ...under(
-      'scores',
-      join(lake, SCORES_AREA, `customer_id=${customerId}`),
-      'parquet',
-      (n) => n === SCORES_FILE,
     ),
   ];
 }

@@ -8,7 +8,6 @@ import { erasureDir, type FileErasureLog } from '../../lambdas/adapters/local/fi
 import { acquirePidLock } from '../../lambdas/adapters/local/pid-lock';
 import { CURATED_AREA } from '../../lambdas/contract/curated-table';
 import {
-  dueAfterMs,
   ERASE_PLACES,
   type ErasePlace,
   type ErasureEntry,
@@ -16,6 +15,7 @@ import {
   erasedRowsLines,
 } from '../../lambdas/contract/erasure';
 import { literal } from '../../lambdas/contract/sql/sql-text';
+import { dueRequests } from '../../lambdas/core/erasure/due-requests';
 import { eraseFromText, linkFromText } from '../../lambdas/core/erasure/erase-lines';
 import { ErasureMatcher } from '../../lambdas/core/erasure/erasure-matcher';
 import { eraseFromSegment } from './erase-spool';
@@ -74,28 +74,6 @@ const RunStateSchema = v.object({
   files: v.record(v.string(), FileProgress),
 });
 type RunState = v.InferOutput<typeof RunStateSchema>;
-
-/** The requests to execute now, by customer (in the order first recorded). */
-export function dueRequests(
-  entries: readonly ErasureEntry[],
-  now: number,
-  windowHours: number,
-  options: { all?: boolean; customerId?: string } = {},
-): Map<string, ErasureEntry[]> {
-  const pending = entries.filter(
-    (e) =>
-      e.status === 'pending' && (options.customerId === undefined || e.customer_id === options.customerId),
-  );
-  const byCustomer = new Map<string, ErasureEntry[]>();
-  for (const entry of pending)
-    byCustomer.set(entry.customer_id, [...(byCustomer.get(entry.customer_id) ?? []), entry]);
-  const due = new Map<string, ErasureEntry[]>();
-  for (const [customerId, list] of byCustomer) {
-    const oldest = Math.min(...list.map((e) => Date.parse(e.received_at)));
-    if (options.all || now - oldest >= dueAfterMs(windowHours)) due.set(customerId, list);
-  }
-  return due;
-}
 
 export async function runErasure(options: ErasureRunOptions): Promise<CustomerErasure[]> {
   const { dataDir, log } = options;

@@ -12,6 +12,14 @@ import {
   athenaStagedPartitions,
   athenaVacuum,
 } from '../../lambdas/contract/sql/curated-sql';
+import {
+  athenaCountErasedCurated,
+  athenaCountErasedLanding,
+  athenaDeleteErasedCurated,
+  athenaLinkedIds,
+  athenaRewriteCustomer,
+  athenaSnapshotRetention,
+} from '../../lambdas/contract/sql/erasure-sql';
 import { QUESTIONS } from '../../lambdas/contract/sql/questions-sql';
 import { packRun, type RunFiles } from '../../lambdas/core/lake/compaction-run';
 import { planIntent } from '../../lambdas/intent/plan';
@@ -36,6 +44,8 @@ function syntaxErrors(sql: string): string[] {
     return where ? syntaxErrors(`SELECT 1 FROM t WHERE ${where}`) : [];
   }
   if (/^VACUUM "\w+"\."\w+"$/.test(sql)) return [];
+  // Hive-style table properties (Athena's DDL for Iceberg), with quoted keys and values only.
+  if (/^ALTER TABLE "\w+"\."\w+" SET TBLPROPERTIES \(('\w+'='\w+'(, )?)+\)$/.test(sql)) return [];
   if (
     /^CREATE TABLE IF NOT EXISTS "\w+"\."\w+" \(.*\)\nPARTITIONED BY \([\w, ]+\)\nLOCATION '[^']+'\nTBLPROPERTIES \(.*\)$/s.test(
       sql,
@@ -121,6 +131,20 @@ describe('every Athena statement the stack, its functions and its scripts send, 
         from: `query --${name}`,
         sql: question((t) => `"${db}"."${t}"`, { customer: 'acme', since: '2026-11-01' }),
       });
+    // The erase pass: what its steps build for a customer with two users and a linked anonymous id.
+    const users = [
+      { id: 'u1', cutoffMs: Date.parse('2026-11-28T11:00:00.000Z') },
+      { id: "o'brien", cutoffMs: Date.parse('2026-11-29T11:00:00.000Z') },
+    ];
+    const linked = [{ id: 'a1', cutoffMs: users[0]!.cutoffMs }];
+    statements.push(
+      { from: 'erase: LinkIds', sql: athenaLinkedIds(db, 'acme', ['u1', "o'brien"]) },
+      { from: 'erase: CountCurated', sql: athenaCountErasedCurated(db, 'acme', users, linked) },
+      { from: 'erase: DeleteCurated', sql: athenaDeleteErasedCurated(db, 'acme', users, linked) },
+      { from: 'erase: RewriteCurated', sql: athenaRewriteCustomer(db, 'acme') },
+      { from: 'erase: VerifyLanding', sql: athenaCountErasedLanding(db, 'acme', users, linked) },
+      { from: 'erase: SnapshotRetention', sql: athenaSnapshotRetention(db) },
+    );
     // npm run smoke: the landed-event check (execution parameters for the values).
     statements.push({
       from: 'smoke',

@@ -37,15 +37,20 @@ describe('cdk synth', () => {
     const functions = Object.values(
       template.Resources as Record<string, { Type: string; Metadata?: Record<string, string> }>,
     ).filter((r) => r.Type === 'AWS::Lambda::Function');
-    // The request path's four, the compaction's steps, the intent job's two and the deployment's checks.
-    expect(functions).toHaveLength(9);
+    // The request path's four, the compaction's steps, the intent job's two, the deployment's checks
+    // and the erase pass's steps.
+    expect(functions).toHaveLength(10);
     for (const fn of functions) {
       const bundle = join(out, fn.Metadata!['aws:asset:path']!, 'index.js');
       expect(existsSync(bundle)).toBe(true);
-      // Only the intent scorer and the compaction steps read and write S3 objects; nothing on the request
+      // Only the intent scorer, the compaction steps and the erase steps read and write S3 objects; nothing on the request
       // path loads the client.
       const path = fn.Metadata!['aws:cdk:path']!;
-      if (!path.includes('/Intent/Score/') && !path.includes('/Curated/Steps/'))
+      if (
+        !path.includes('/Intent/Score/') &&
+        !path.includes('/Curated/Steps/') &&
+        !path.includes('/Erasure/Steps/')
+      )
         expect(readFileSync(bundle, 'utf8')).not.toMatch(/require\(["']@aws-sdk\/client-s3["']\)/);
     }
   });

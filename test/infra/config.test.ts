@@ -18,6 +18,7 @@ describe('stack settings, validated at synth', () => {
       firehoseBufferSeconds: 300,
       firehoseBufferMiB: 128,
       streamRetentionHours: 24,
+      eraseWindowHours: 72,
       maxCustomers: 150,
       authorizerReservedConcurrency: 50,
       fairShareEventsPerSecond: 1000,

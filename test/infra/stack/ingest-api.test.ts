@@ -56,9 +56,9 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
 
   it('runs every function on Node.js 22, arm64, with its settings', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    // The request path's four, the compaction's steps (lib/curated-compaction.ts), the intent job's two
-    // and the deployment's pre- and post-traffic checks.
-    expect(functions).toHaveLength(9);
+    // The request path's four, the compaction's steps (lib/curated-compaction.ts), the intent job's two,
+    // the deployment's pre- and post-traffic checks and the erase steps (lib/user-erasure.ts).
+    expect(functions).toHaveLength(10);
     for (const fn of functions)
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -73,7 +73,7 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
     const admin = routes.filter((r) => r.Properties.RouteKey.includes(' /admin/'));
     expect(admin.map((r) => r.Properties.RouteKey).sort()).toEqual([...ADMIN_ROUTES].sort());
-    expect(admin).toHaveLength(9);
+    expect(admin).toHaveLength(ADMIN_ROUTES.length);
     for (const route of admin) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
     const callback = routes.find((r) => r.Properties.RouteKey === 'GET /enable/callback')!;
     expect(callback.Properties.AuthorizationType ?? 'NONE').toBe('NONE');

@@ -1,0 +1,287 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import * as v from 'valibot';
+import { SCORES_COLUMNS } from '../contract/curated-table';
+import {
+  dueAfterMs,
+  ERASE_PASSES_PREFIX,
+  ERASE_PLACES,
+  type ErasePlace,
+  type ErasureEntry,
+  erasedRowsKey,
+  erasedRowsLines,
+  erasePrefixes,
+} from '../contract/erasure';
+import {
+  athenaCountErasedCurated,
+  athenaCountErasedLanding,
+  athenaDeleteErasedCurated,
+  athenaLinkedIds,
+  athenaRewriteCustomer,
+  type ErasedId,
+  MAX_USERS_PER_PASS,
+} from '../contract/sql/erasure-sql';
+import type { Logger } from '../core/common/ports';
+import { parseCsv } from '../core/erasure/due-requests';
+import { eraseFromText } from '../core/erasure/erase-lines';
+import { ErasureMatcher } from '../core/erasure/erasure-matcher';
+import type { EraseStore } from './erase-store';
+
+/** The pass's plan, kept in the lake bucket while it runs (ids in clear) and removed when it ends. */
+const PassSchema = v.object({
+  customerId: v.string(),
+  passId: v.string(),
+  requests: v.array(v.string()),
+  users: v.array(v.object({ id: v.string(), cutoffMs: v.number() })),
+  linked: v.optional(v.array(v.object({ id: v.string(), cutoffMs: v.number() }))),
+});
+type Pass = v.InferOutput<typeof PassSchema>;
+
+const Counts = v.object({
+  place: v.picklist(ERASE_PLACES),
+  rows: v.number(),
+  byDay: v.record(v.string(), v.object({ events: v.number(), quarantine: v.number() })),
+});
+type Counts = v.InferOutput<typeof Counts>;
+
+export interface EraseLog {
+  pending(): Promise<ErasureEntry[]>;
+  list(customerId: string): Promise<ErasureEntry[]>;
+  replace(entries: readonly ErasureEntry[]): Promise<void>;
+  hash(customerId: string, id: string): Promise<string>;
+}
+
+export interface EraseStepsDeps {
+  store: EraseStore;
+  log: EraseLog;
+  database: string;
+  windowHours: number;
+  now: () => number;
+  logger: Logger;
+}
+
+// Keys per rewrite invocation: 100 objects of ≤ 128 MiB (Firehose's largest buffer) each is the
+// worst case; most are far smaller. The Distributed Map runs these batches 10 at a time.
+export const KEYS_PER_BATCH = 100;
+// Feature sets an intent run leaves under intent/_features/ older than this are no run's any more:
+// they are deleted by each erase pass (they hold every user's features).
+export const STALE_FEATURES_MS = 24 * 3600_000;
+const FEATURES_PREFIX = 'intent/_features/';
+
+const passKey = (customerId: string, passId: string) => `${ERASE_PASSES_PREFIX}/${customerId}/${passId}/`;
+
+/**
+ * The erase pass's steps on AWS (lib/user-erasure.ts), one per invocation; the same rules as the local
+ * pass (local/erasure/run-erasure.ts): one pass per customer over its own prefixes, resumable (a
+ * pass's files are named by its requests, so a retried pass finds its counts), counted once per object.
+ */
+export function eraseSteps(deps: EraseStepsDeps) {
+  const { store, log } = deps;
+
+  async function readPass(customerId: string, passId: string): Promise<Pass> {
+    const body = await store.get(`${passKey(customerId, passId)}pass.json`);
+    if (!body) throw new Error(`erase pass ${customerId}/${passId} has no plan`);
+    return v.parse(PassSchema, JSON.parse(body.toString('utf8')));
+  }
+
+  return {
+    /** The next customer with requests due (not one that failed in this run), and its link query. */
+    async plan(skip: readonly string[]) {
+      const pending = await log.pending();
+      const byCustomer = new Map<string, ErasureEntry[]>();
+      for (const e of pending) byCustomer.set(e.customer_id, [...(byCustomer.get(e.customer_id) ?? []), e]);
+      const due = [...byCustomer].find(
+        ([customerId, entries]) =>
+          !skip.includes(customerId) &&
+          deps.now() - Date.parse(entries[0]!.received_at) >= dueAfterMs(deps.windowHours),
+      );
+      if (!due) return { customerId: null };
+      const [customerId, entries] = due;
+      const taken = entries.slice(0, MAX_USERS_PER_PASS);
+      const requests = taken.map((e) => e.message_id);
+      const passId = createHash('sha256').update(requests.join('\n')).digest('hex').slice(0, 32);
+      const users = taken.map((e) => ({ id: e.user_id!, cutoffMs: Date.parse(e.cutoff_at) }));
+      const known = await store.get(`${passKey(customerId, passId)}pass.json`);
+      if (!known) {
+        const pass: Pass = { customerId, passId, requests, users };
+        await store.put(`${passKey(customerId, passId)}pass.json`, JSON.stringify(pass));
+      }
+      return {
+        customerId,
+        passId,
+        linkSql: athenaLinkedIds(deps.database, customerId, [...new Set(users.map((u) => u.id))]),
+      };
+    },
+
+    /** Reads the links, lists the objects to rewrite into batches, and gives the curated table's statements. */
+    async prepare(customerId: string, passId: string, linkQueryId: string) {
+      const pass = await readPass(customerId, passId);
+      const cutoffOf = new Map(pass.users.map((u) => [u.id, u.cutoffMs]));
+      const [, ...rows] = parseCsv(await store.queryResult(linkQueryId));
+      const linked = new Map<string, number>();
+      for (const [userId, id] of rows)
+        if (userId && id) linked.set(id, Math.max(linked.get(id) ?? 0, cutoffOf.get(userId) ?? 0));
+      pass.linked = [...linked].map(([id, cutoffMs]) => ({ id, cutoffMs }));
+      await store.put(`${passKey(customerId, passId)}pass.json`, JSON.stringify(pass));
+      // The link query's result lists ids: not kept.
+      await store.removeQueryResult(linkQueryId);
+      const items: { keys: string[]; stale?: boolean }[] = [];
+      for (const { prefix } of erasePrefixes(customerId)) {
+        const keys = (await store.list(prefix)).map((o) => o.key);
+        for (let i = 0; i < keys.length; i += KEYS_PER_BATCH)
+          items.push({ keys: keys.slice(i, i + KEYS_PER_BATCH) });
+      }
+      const stale = (await store.list(FEATURES_PREFIX))
+        .filter((o) => deps.now() - o.modifiedMs > STALE_FEATURES_MS)
+        .map((o) => o.key);
+      for (let i = 0; i < stale.length; i += KEYS_PER_BATCH)
+        items.push({ keys: stale.slice(i, i + KEYS_PER_BATCH), stale: true });
+      const itemsKey = `${passKey(customerId, passId)}items.json`;
+      await store.put(itemsKey, JSON.stringify(items.map((item) => ({ ...item, customerId, passId }))));
+      const users = pass.users;
+      const links = pass.linked;
+      return {
+        itemsKey,
+        countCuratedSql: athenaCountErasedCurated(deps.database, customerId, users, links),
+        deleteCuratedSql: athenaDeleteErasedCurated(deps.database, customerId, users, links),
+        rewriteCuratedSql: athenaRewriteCustomer(deps.database, customerId),
+        countLandingSql: athenaCountErasedLanding(deps.database, customerId, users, links),
+      };
+    },
+
+    /** One batch of objects rewritten without the users' rows; old versions removed; counts kept first. */
+    async rewrite(customerId: string, passId: string, keys: readonly string[], stale = false) {
+      if (stale) {
+        await store.remove(keys);
+        for (const key of keys) await store.removeOldVersions(key);
+        return { rows: 0 };
+      }
+      const pass = await readPass(customerId, passId);
+      const matcher = new ErasureMatcher(customerId, toUsers(pass.users), toUsers(pass.linked ?? []));
+      let rows = 0;
+      for (const key of keys) {
+        const place = placeOf(customerId, key);
+        const body = await store.get(key);
+        if (!body) continue;
+        const erased = isParquet(body) ? await eraseScores(body, matcher) : eraseLines(body, matcher);
+        if (!erased) continue;
+        rows += erased.counts.rows;
+        // The counts first, under the object's name: a retry after the rewrite finds nothing to remove,
+        // and the counts of the first attempt still stand.
+        const countsKey = `${passKey(customerId, passId)}counts/${createHash('sha256').update(key).digest('hex')}.json`;
+        await store.put(countsKey, JSON.stringify({ ...erased.counts, place }));
+        if (erased.body === undefined) await store.remove([key]);
+        else await store.put(key, erased.body);
+        await store.removeOldVersions(key);
+      }
+      return { rows };
+    },
+
+    /** Verifies, writes the audit and the erased-rows counts, and removes the pass's files. */
+    async finish(
+      customerId: string,
+      passId: string,
+      queries: { curatedBefore: string; curatedAfter: string; landingAfter: string },
+    ) {
+      const pass = await readPass(customerId, passId);
+      const count = async (id: string) => Number(parseCsv(await store.queryResult(id))[1]?.[0] ?? Number.NaN);
+      const remaining = (await count(queries.curatedAfter)) + (await count(queries.landingAfter));
+      if (remaining !== 0)
+        throw new Error(
+          `erase pass ${customerId}/${passId}: ${remaining} rows about the users remain; the next run retries`,
+        );
+      const rowsRemoved = Object.fromEntries(ERASE_PLACES.map((p) => [p, 0])) as Record<ErasePlace, number>;
+      rowsRemoved.curated = await count(queries.curatedBefore);
+      const byDay: Record<string, { events: number; quarantine: number }> = {};
+      let objects = 0;
+      const countsPrefix = `${passKey(customerId, passId)}counts/`;
+      for (const { key } of await store.list(countsPrefix)) {
+        const counts: Counts = v.parse(Counts, JSON.parse((await store.get(key))!.toString('utf8')));
+        rowsRemoved[counts.place] += counts.rows;
+        objects += 1;
+        if (counts.place !== 'events' && counts.place !== 'quarantine') continue;
+        for (const [day, c] of Object.entries(counts.byDay)) {
+          const known = byDay[day] ?? { events: 0, quarantine: 0 };
+          known.events += c.events;
+          known.quarantine += c.quarantine;
+          byDay[day] = known;
+        }
+      }
+      const linkedHashes = (
+        await Promise.all((pass.linked ?? []).map((l) => log.hash(customerId, l.id)))
+      ).sort();
+      const executedAt = new Date(deps.now()).toISOString();
+      const entries = (await log.list(customerId)).filter((e) => pass.requests.includes(e.message_id));
+      const updated = entries.map((entry, i): ErasureEntry => {
+        const { user_id: _id, ...rest } = entry;
+        return {
+          ...rest,
+          status: 'done',
+          executed_at: executedAt,
+          linked_hashes: linkedHashes,
+          rows_removed: i === 0 ? rowsRemoved : Object.fromEntries(ERASE_PLACES.map((p) => [p, 0])),
+          objects_rewritten: i === 0 ? objects : 0,
+          remaining_after: 0,
+          removed_by_day: i === 0 ? byDay : {},
+        };
+      });
+      const lines = updated.flatMap((e) => erasedRowsLines(e));
+      if (lines.length > 0)
+        await store.put(
+          erasedRowsKey(customerId, passId),
+          lines.map((l) => `${JSON.stringify(l)}\n`).join(''),
+        );
+      await log.replace(updated);
+      const passFiles = (await store.list(passKey(customerId, passId))).map((o) => o.key);
+      await store.remove(passFiles);
+      for (const key of passFiles) await store.removeOldVersions(key);
+      deps.logger.info('erased', { customerId, requests: updated.length, objects, rowsRemoved });
+      return { customerId, requests: updated.length, objectsRewritten: objects, rowsRemoved };
+    },
+  };
+}
+
+const toUsers = (ids: readonly ErasedId[]) => ids.map((u) => ({ userId: u.id, cutoffMs: u.cutoffMs }));
+
+function placeOf(customerId: string, key: string): ErasePlace {
+  return erasePrefixes(customerId).find((p) => key.startsWith(p.prefix))?.place ?? 'events';
+}
+
+function isParquet(body: Buffer): boolean {
+  return body.length > 8 && body.subarray(0, 4).toString('latin1') === 'PAR1';
+}
+
+/** A gzip (or plain) JSON-lines object without the users' lines; undefined when nothing matched. */
+function eraseLines(body: Buffer, matcher: ErasureMatcher) {
+  const gzipped = body[0] === 0x1f && body[1] === 0x8b;
+  const text = gzipped ? gunzipSync(body).toString('utf8') : body.toString('utf8');
+  const erased = eraseFromText(text, matcher);
+  const rows = erased.events + erased.quarantine;
+  if (rows === 0) return undefined;
+  const counts = { rows, byDay: Object.fromEntries(erased.byDay) };
+  if (erased.text.length === 0) return { counts, body: undefined };
+  return { counts, body: gzipped ? gzipSync(erased.text) : Buffer.from(erased.text) };
+}
+
+/** A scores file (lambdas/intent/score.ts writes it) without the users' rows. */
+async function eraseScores(body: Buffer, matcher: ErasureMatcher) {
+  const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+  const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
+  const kept = rows.filter((r) => !matcher.matchesIds(r.user_id, r.anonymous_id, r.person));
+  if (kept.length === rows.length) return undefined;
+  const counts = { rows: rows.length - kept.length, byDay: {} };
+  if (kept.length === 0) return { counts, body: undefined };
+  const types = { string: 'STRING', double: 'DOUBLE', int: 'INT32' } as const;
+  const parquet = parquetWriteBuffer({
+    columnData: SCORES_COLUMNS.map((c) => ({
+      name: c.name,
+      type: types[c.type],
+      data: kept.map((r) =>
+        c.type === 'string' ? (r[c.name] == null ? null : String(r[c.name])) : Number(r[c.name]),
+      ),
+    })),
+  });
+  return { counts, body: Buffer.from(parquet) };
+}

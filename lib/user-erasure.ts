@@ -1,0 +1,526 @@
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as logGroups from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  ArnFormat,
+  type CfnResource,
+  Duration,
+  type RemovalPolicy,
+  Stack,
+  Validations,
+} from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+import { CURATED_AREA } from '../lambdas/contract/curated-table';
+import type { ErasureEnvironment } from '../lambdas/contract/environment';
+import { ERASE_PASSES_PREFIX, ERASED_ROWS_PREFIX, erasePrefixes } from '../lambdas/contract/erasure';
+import { ATHENA_RESULTS_PREFIX } from '../lambdas/contract/sql/athena-rules';
+import { athenaVacuum } from '../lambdas/contract/sql/curated-sql';
+import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../lambdas/contract/sql/erasure-sql';
+import { HouseFunction } from './house-function';
+import { erasureStateMachineName } from './job-names';
+import { nagText } from './nag-text';
+
+export interface UserErasureProps {
+  readonly lake: s3.IBucket;
+  readonly queryResults: s3.IBucket;
+  readonly databaseName: string;
+  readonly workGroupName: string;
+  /** Hours within which a delete is executed (the `eraseWindowHours` setting). */
+  readonly windowHours: number;
+  /** The curated compaction's state machine name: an erase pass never runs beside a compaction run. */
+  readonly compactionStateMachineName: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+// Every hour: a customer's requests are due a third of the window after the oldest arrived, so a pass
+// starts at most an hour after that; two more passes fit in the window if one fails.
+const EVERY = Duration.hours(1);
+// Batches of KEYS_PER_BATCH objects rewritten at once: ten Lambda invocations, each reading and
+// writing its objects one at a time, stay far below S3's 3,500 writes/s per prefix.
+const REWRITE_CONCURRENCY = 10;
+// Waiting for a running compaction: checked every five minutes, for at most its state machine's 6 h.
+const COMPACTION_POLL_SECONDS = 300;
+const COMPACTION_POLLS = 72;
+
+/**
+ * Segment `delete` on AWS (docs/privacy.md): ingest records each request in the erasure table (its
+ * user id hashed under the audit key too), and every hour a Step Functions run executes the requests
+ * due, one customer at a time, one pass each: link the user's anonymous ids (Athena, over that
+ * customer's landing events), rewrite every object under the customer's prefixes without the user's
+ * rows and delete the objects' old versions (a Distributed Map of the steps function), DELETE the
+ * rows from the curated Iceberg table and rewrite its files, verify that 0 rows remain, and write the
+ * audit. After the last customer, the table's old snapshots are expired (VACUUM, once the DELETE is
+ * older than the snapshot retention). Never beside a compaction run; never two runs at once.
+ */
+export class UserErasure extends Construct {
+  readonly table: dynamodb.Table;
+  readonly auditKey: secrets.Secret;
+  readonly stateMachine: sfn.StateMachine;
+  readonly steps: HouseFunction;
+  readonly scheduleDeadLetters: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: UserErasureProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { databaseName: db, workGroupName } = props;
+
+    this.table = new dynamodb.Table(this, 'Requests', {
+      partitionKey: { name: 'customer_id', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'message_id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: props.removalPolicy,
+    });
+    this.auditKey = new secrets.Secret(this, 'AuditKey', {
+      description: 'HMAC key of the erasure audit: erased user ids are kept only as keyed hashes',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: props.removalPolicy,
+    });
+    Validations.of(this.auditKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The audit key is not a credential: rotating it would make every audit entry unverifiable (the hashes would no longer match the ids an auditor checks).',
+    });
+
+    this.steps = new HouseFunction(this, 'Steps', {
+      entry: 'erasure/handler.ts',
+      description: 'Erase pass: plan a customer, rewrite its objects, finish with the audit',
+      environment: {
+        ERASURE_TABLE: this.table.tableName,
+        AUDIT_KEY_SECRET: this.auditKey.secretArn,
+        LAKE_BUCKET: props.lake.bucketName,
+        RESULTS_BUCKET: props.queryResults.bucketName,
+        DATABASE: db,
+        ERASE_WINDOW_HOURS: String(props.windowHours),
+      } satisfies ErasureEnvironment,
+      // A batch of 100 objects of up to 128 MiB each, read and rewritten one at a time.
+      timeout: Duration.minutes(15),
+      memorySize: 2048,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.grantSteps(props);
+
+    const athenaTask = (taskId: string, queryString: string, output: Record<string, string> | string = {}) =>
+      new sfn.CustomState(this, taskId, {
+        stateJson: {
+          Type: 'Task',
+          Resource: `arn:${stack.partition}:states:::athena:startQueryExecution.sync`,
+          Arguments: {
+            QueryString: queryString,
+            WorkGroup: workGroupName,
+            QueryExecutionContext: { Database: db },
+          },
+          Output: output,
+          Retry: [
+            {
+              ErrorEquals: ['Athena.TooManyRequestsException', 'Athena.AthenaException'],
+              IntervalSeconds: 10,
+              BackoffRate: 2,
+              MaxAttempts: 5,
+            },
+          ],
+        },
+      });
+    const fn = this.steps.function;
+    const step = (taskId: string, payload: Record<string, unknown>, output: string) =>
+      new sfn.CustomState(this, taskId, {
+        stateJson: {
+          Type: 'Task',
+          Resource: `arn:${stack.partition}:states:::lambda:invoke`,
+          Arguments: { FunctionName: fn.functionArn, Payload: payload },
+          Output: output,
+          Retry: [
+            {
+              ErrorEquals: [
+                'Lambda.ServiceException',
+                'Lambda.TooManyRequestsException',
+                'Lambda.SdkClientException',
+              ],
+              IntervalSeconds: 5,
+              BackoffRate: 2,
+              MaxAttempts: 4,
+            },
+          ],
+        },
+      });
+    const running = (taskId: string, machine: string, output: string) =>
+      new sfn.CustomState(this, taskId, {
+        stateJson: {
+          Type: 'Task',
+          Resource: `arn:${stack.partition}:states:::aws-sdk:sfn:listExecutions`,
+          Arguments: { StateMachineArn: machine, StatusFilter: 'RUNNING', MaxResults: 2 },
+          Output: { running: '{% $count($states.result.Executions) %}', polls: output },
+        },
+      });
+    const compactionArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      resourceName: props.compactionStateMachineName,
+    });
+    const stateMachineName = erasureStateMachineName(stack.stackName);
+    const customer = '{% $states.input.customerId %}';
+    const pass = '{% $states.input.passId %}';
+
+    // One run at a time, and never beside a compaction run: a MERGE that read an object before it was
+    // rewritten could otherwise commit the user's rows back after the DELETE.
+    const guard = running('OneRunAtATime', '{% $states.context.StateMachine.Id %}', '{% 0 %}');
+    const compaction = running('CompactionRunning', compactionArn, '{% $states.input.polls + 1 %}');
+    const waitForCompaction = new sfn.Wait(this, 'WaitForCompaction', {
+      time: sfn.WaitTime.duration(Duration.seconds(COMPACTION_POLL_SECONDS)),
+    });
+    const plan = step('PlanCustomer', { step: 'plan', skip: '{% $skip %}' }, '{% $states.result.Payload %}');
+    const link = athenaTask('LinkIds', '{% $states.input.linkSql %}', {
+      customerId: customer,
+      passId: pass,
+      linkQueryId: '{% $states.result.QueryExecution.QueryExecutionId %}',
+    });
+    const prepare = step(
+      'PreparePass',
+      { step: 'prepare', customerId: customer, passId: pass, linkQueryId: '{% $states.input.linkQueryId %}' },
+      `{% $merge([$states.result.Payload, {"customerId": $states.input.customerId, "passId": $states.input.passId}]) %}`,
+    );
+    const rewrite = sfn.DistributedMap.jsonata(this, 'RewriteObjects', {
+      itemReader: new sfn.S3JsonItemReader({ bucket: props.lake, key: '{% $states.input.itemsKey %}' }),
+      maxConcurrency: REWRITE_CONCURRENCY,
+      toleratedFailurePercentage: 0,
+      outputs: '{% $states.input %}',
+    });
+    rewrite.itemProcessor(
+      step(
+        'RewriteBatch',
+        {
+          step: 'rewrite',
+          customerId: '{% $states.input.customerId %}',
+          passId: '{% $states.input.passId %}',
+          keys: '{% $states.input.keys %}',
+          stale: '{% $exists($states.input.stale) and $states.input.stale %}',
+        },
+        '{% {} %}',
+      ),
+    );
+    const keep = (extra: Record<string, string>) =>
+      `{% $merge([$states.input, ${JSON.stringify(extra).replace(/"(\$[^"]+)"/g, '$1')}]) %}`;
+    const countBefore = athenaTask(
+      'CountCurated',
+      '{% $states.input.countCuratedSql %}',
+      keep({ curatedBefore: '$states.result.QueryExecution.QueryExecutionId' }),
+    );
+    const deleteRows = athenaTask(
+      'DeleteCurated',
+      '{% $states.input.deleteCuratedSql %}',
+      '{% $states.input %}',
+    );
+    const rewriteFiles = athenaTask(
+      'RewriteCurated',
+      '{% $states.input.rewriteCuratedSql %}',
+      '{% $states.input %}',
+    );
+    const countAfter = athenaTask(
+      'VerifyCurated',
+      '{% $states.input.countCuratedSql %}',
+      keep({ curatedAfter: '$states.result.QueryExecution.QueryExecutionId' }),
+    );
+    const countLanding = athenaTask(
+      'VerifyLanding',
+      '{% $states.input.countLandingSql %}',
+      keep({ landingAfter: '$states.result.QueryExecution.QueryExecutionId' }),
+    );
+    const finish = step(
+      'FinishPass',
+      {
+        step: 'finish',
+        customerId: customer,
+        passId: pass,
+        curatedBefore: '{% $states.input.curatedBefore %}',
+        curatedAfter: '{% $states.input.curatedAfter %}',
+        landingAfter: '{% $states.input.landingAfter %}',
+      },
+      '{% $states.result.Payload %}',
+    );
+    const erased = new sfn.Pass(this, 'CustomerErased', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      assign: { erasedAny: '{% true %}' },
+    });
+    // A customer whose pass fails is skipped for the rest of the run (the others go on); the run then
+    // fails, which alarms, and the next run retries it from where its files say it stopped.
+    const failed = new sfn.Pass(this, 'CustomerFailed', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      assign: { skip: '{% $append($skip, [$states.input.customerId]) %}' },
+    });
+    const onePass = new sfn.Parallel(this, 'ErasePass', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      outputs: '{% $states.input %}',
+    }).branch(
+      link
+        .next(prepare)
+        .next(rewrite)
+        .next(countBefore)
+        .next(deleteRows)
+        .next(rewriteFiles)
+        .next(countAfter)
+        .next(countLanding)
+        .next(finish),
+    );
+    onePass.addCatch(failed, { outputs: '{% $states.input %}' } as sfn.CatchProps);
+    onePass.next(erased);
+    erased.next(plan);
+    failed.next(plan);
+
+    // VACUUM expires a snapshot only once it is older than the table's retention: wait that long after
+    // the last DELETE, so the snapshots that still held the rows are expired by this run.
+    const retention = athenaTask('SnapshotRetention', `{% ${JSON.stringify(athenaSnapshotRetention(db))} %}`);
+    const waitRetention = new sfn.Wait(this, 'WaitForSnapshotAge', {
+      time: sfn.WaitTime.duration(Duration.seconds(SNAPSHOT_AGE_SECONDS + 600)),
+    });
+    const vacuum = athenaTask('Vacuum', `{% ${JSON.stringify(athenaVacuum(db))} %}`);
+    const outcome = sfn.Choice.jsonata(this, 'AnyCustomerFailed?')
+      .when(
+        sfn.Condition.jsonata('{% $count($skip) > 0 %}'),
+        new sfn.Fail(this, 'SomeCustomersFailed', {
+          queryLanguage: sfn.QueryLanguage.JSONATA,
+          error: 'ErasePassFailed',
+          causeJsonata: "{% 'erase passes failed for: ' & $join($skip, ', ') %}",
+        } as sfn.FailProps),
+      )
+      .otherwise(new sfn.Succeed(this, 'Done'));
+    const noneLeft = sfn.Choice.jsonata(this, 'AnythingErased?')
+      .when(
+        sfn.Condition.jsonata('{% $erasedAny %}'),
+        retention.next(waitRetention).next(vacuum).next(outcome),
+      )
+      .otherwise(outcome);
+    plan.next(
+      sfn.Choice.jsonata(this, 'CustomerDue?')
+        .when(sfn.Condition.jsonata('{% $states.input.customerId = null %}'), noneLeft)
+        .otherwise(onePass),
+    );
+
+    const definition = guard.next(
+      sfn.Choice.jsonata(this, 'AlreadyRunning?')
+        .when(
+          sfn.Condition.jsonata('{% $states.input.running > 1 %}'),
+          new sfn.Succeed(this, 'AnotherRunIsRunning'),
+        )
+        .otherwise(
+          new sfn.Pass(this, 'Start', {
+            queryLanguage: sfn.QueryLanguage.JSONATA,
+            assign: { skip: '{% [] %}', erasedAny: '{% false %}' },
+            outputs: '{% {"polls": 0} %}',
+          }).next(compaction),
+        ),
+    );
+    compaction.next(
+      sfn.Choice.jsonata(this, 'CompactionRunning?')
+        .when(
+          sfn.Condition.jsonata(
+            `{% $states.input.running > 0 and $states.input.polls < ${COMPACTION_POLLS} %}`,
+          ),
+          waitForCompaction.next(compaction),
+        )
+        .when(
+          sfn.Condition.jsonata('{% $states.input.running > 0 %}'),
+          new sfn.Fail(this, 'CompactionNeverEnded', {
+            queryLanguage: sfn.QueryLanguage.JSONATA,
+            error: 'CompactionStillRunning',
+            cause: 'A compaction run outlasted its own timeout; the next hour tries again.',
+          }),
+        )
+        .otherwise(plan),
+    );
+
+    const logGroup = new logGroups.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      // Up to 6 h waiting for a compaction, the passes, 6 h 10 min for the snapshots to age, VACUUM.
+      timeout: Duration.hours(20),
+      tracingEnabled: true,
+      // Execution data would carry the statements, which name the users being erased: never logged.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      comment: 'Executes Segment delete requests: erases each user from every place the lake keeps data',
+    });
+    fn.grantInvoke(this.stateMachine);
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:ListExecutions'],
+        resources: [
+          compactionArn,
+          stack.formatArn({
+            service: 'states',
+            resource: 'stateMachine',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            resourceName: stateMachineName,
+          }),
+        ],
+      }),
+    );
+    this.grantAthena(props);
+
+    this.scheduleDeadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    new scheduler.Schedule(this, 'Hourly', {
+      schedule: scheduler.ScheduleExpression.rate(EVERY),
+      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        retryAttempts: 2,
+        deadLetterQueue: this.scheduleDeadLetters,
+      }),
+      description: 'Segment delete requests executed within the erase window',
+    });
+    Validations.of(this.scheduleDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "The schedule's dead-letter queue is the end of the line: its messages alarm (lib/monitoring.ts) and are looked at by a person.",
+    });
+    this.acknowledge(props);
+  }
+
+  /** What ingest needs: record a request (a conditional put), read a customer's, and the audit key. */
+  grantRecord(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem', 'dynamodb:Query'],
+      resourceArns: [this.table.tableArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [this.auditKey.secretArn],
+    });
+  }
+
+  /** What the admin API needs to list a customer's requests. */
+  grantList(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [this.table.tableArn] });
+  }
+
+  /** The steps function: the table, the key, and the lake prefixes an erase rewrites. */
+  private grantSteps(props: UserErasureProps): void {
+    const fn = this.steps.function;
+    const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }),
+      );
+    allow(['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:PutItem'], [this.table.tableArn]);
+    allow(['secretsmanager:GetSecretValue'], [this.auditKey.secretArn]);
+    const prefixes = erasePrefixPatterns();
+    allow(
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+      prefixes.map((p) => props.lake.arnForObjects(`${p}*`)),
+    );
+    allow(['s3:ListBucket', 's3:ListBucketVersions'], [props.lake.bucketArn], {
+      StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) },
+    });
+    allow(
+      ['s3:GetObject', 's3:DeleteObject'],
+      [props.queryResults.arnForObjects(`${ATHENA_RESULTS_PREFIX}*`)],
+    );
+  }
+
+  private grantAthena(props: UserErasureProps): void {
+    const stack = Stack.of(this);
+    const role = this.stateMachine.role;
+    const allow = (actions: string[], resources: string[]) =>
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+    allow(
+      ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution'],
+      [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: props.workGroupName })],
+    );
+    allow(
+      ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:UpdateTable'],
+      [
+        stack.formatArn({ service: 'glue', resource: 'catalog' }),
+        stack.formatArn({ service: 'glue', resource: 'database', resourceName: props.databaseName }),
+        stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` }),
+      ],
+    );
+    allow(['s3:GetBucketLocation', 's3:ListBucket'], [props.lake.bucketArn, props.queryResults.bucketArn]);
+    // The link and verification queries read the customer's landing events; the DELETE, OPTIMIZE and
+    // VACUUM read and write the curated table's files (VACUUM deletes the expired ones).
+    allow(
+      ['s3:GetObject'],
+      [props.lake.arnForObjects('events/*'), props.lake.arnForObjects(`${ERASE_PASSES_PREFIX}/*`)],
+    );
+    allow(
+      ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      [props.lake.arnForObjects(`${CURATED_AREA}/*`)],
+    );
+    allow(
+      ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      [props.queryResults.arnForObjects(`${ATHENA_RESULTS_PREFIX}*`)],
+    );
+  }
+
+  private acknowledge(props: UserErasureProps): void {
+    const stack = Stack.of(this);
+    const ref = (c: Construct) => stack.resolve((c.node.defaultChild as CfnResource).logicalId);
+    const lake = ref(props.lake as unknown as Construct);
+    const results = ref(props.queryResults as unknown as Construct);
+    const stepReasons: Record<string, string> = {
+      [`Resource::<${results}.Arn>/${ATHENA_RESULTS_PREFIX}*`]:
+        "The link and count queries' results, athena/<query id>.csv, named when they run: read, and the link result (it lists ids) deleted.",
+    };
+    for (const p of erasePrefixPatterns())
+      stepReasons[`Resource::<${lake}.Arn>/${p}*`] =
+        `An erase rewrites the objects under ${p} that hold the user's rows, and deletes their old versions: object names are Firehose's, known when listed.`;
+    for (const [finding, reason] of Object.entries(stepReasons))
+      Validations.of(this.steps.function.role!).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    const reasons: Record<string, string> = {
+      [`Resource::<${lake}.Arn>/events/*`]:
+        "Athena reads the customer's landing events under events/ to link ids and to verify the erase (read only).",
+      [`Resource::<${lake}.Arn>/${ERASE_PASSES_PREFIX}/*`]:
+        "The Distributed Map reads a pass's batches (items.json) under erasure/_passes/<customer>/<pass>/.",
+      [`Resource::<${lake}.Arn>/${CURATED_AREA}/*`]:
+        'Iceberg names its data and metadata files itself under the table location curated/events/; DELETE, OPTIMIZE and VACUUM rewrite and remove them.',
+      [`Resource::<${results}.Arn>/${ATHENA_RESULTS_PREFIX}*`]:
+        'Athena writes each query result as athena/<query id>.csv, a name known only when the query runs.',
+      [`Resource::arn:<AWS::Partition>:s3:::<${lake}>/*`]:
+        "The Distributed Map reads the pass's batches (items.json) from the lake bucket (s3:GetObject only).",
+      [`Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`]: `The pass reads the tables of this stack's database and commits to events_curated (table/${props.databaseName}/).`,
+      'Resource::*':
+        'X-Ray trace segments and CloudWatch Logs vended log deliveries cannot be scoped to a resource (service authorization reference).',
+    };
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      resourceName: stack.splitArn(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
+        .resourceName!,
+    });
+    reasons[`Resource::${nagText(stack.resolve(`${executions}:*`))}`] =
+      "The Distributed Map's child executions of this state machine only (Describe and Stop), named at run time.";
+    reasons[`Resource::${nagText(stack.resolve(`${executions}/*:*`))}`] =
+      "The Distributed Map's child runs (map runs) of this state machine only, named at run time.";
+    reasons[`Resource::<${ref(this.steps.function)}.Arn>:*`] =
+      "Step Functions invokes the erase steps' function by any of its versions (lambda:InvokeFunction only).";
+    for (const [finding, reason] of Object.entries(reasons))
+      Validations.of(this.stateMachine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+  }
+}
+
+/** The lake prefixes an erase reads and rewrites, as IAM patterns: per customer ones become `…customer_id=*`. */
+function erasePrefixPatterns(): string[] {
+  const any = '__any__';
+  const patterns = erasePrefixes(any).map((p) => p.prefix.replace(any, '*'));
+  return [
+    ...new Set([...patterns, `${ERASE_PASSES_PREFIX}/`, `${ERASED_ROWS_PREFIX}/`, 'intent/_features/']),
+  ];
+}

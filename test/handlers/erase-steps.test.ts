@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { DynamoErasureLog } from '../../lambdas/adapters/aws/dynamo-erasure-log';
+import { silentLogger } from '../../lambdas/adapters/system/json-logger';
+import { ERASED_ROWS_PREFIX } from '../../lambdas/contract/erasure';
+import { createEraseHandler } from '../../lambdas/erasure/create-erase-handler';
+import { type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
+import { MemoryEraseStore } from '../support/memory-erase-store';
+
+const NOW = Date.parse('2026-11-30T12:00:00.000Z');
+const KEY = Buffer.alloc(32, 9);
+const line = (fields: Record<string, unknown>) =>
+  JSON.stringify({ area: 'events', received_at: '2026-11-28T10:00:00.000Z', message: {}, ...fields });
+
+describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bucket', () => {
+  let dynamo: Emulator;
+  let client: DynamoDBClient;
+  let table: string;
+  let log: DynamoErasureLog;
+  let store: MemoryEraseStore;
+
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    client = new DynamoDBClient(emulatorClientConfig(dynamo.endpoint));
+  });
+  afterAll(async () => {
+    client.destroy();
+    await dynamo.close();
+  });
+  beforeEach(async () => {
+    table = `erasure-${randomUUID()}`;
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        KeySchema: [
+          { AttributeName: 'customer_id', KeyType: 'HASH' },
+          { AttributeName: 'message_id', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'customer_id', AttributeType: 'S' },
+          { AttributeName: 'message_id', AttributeType: 'S' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    log = new DynamoErasureLog(
+      client,
+      table,
+      async () => KEY,
+      () => NOW,
+    );
+    store = new MemoryEraseStore();
+  });
+
+  const request = (messageId: string, userId: string, customerId = 'acme') => ({
+    customer_id: customerId,
+    message_id: messageId,
+    user_id: userId,
+    received_at: '2026-11-28T11:00:00.000Z',
+    cutoff_at: '2026-11-28T11:00:00.000Z',
+  });
+
+  it('records a delete once (a resend changes nothing), and drops resends of the user’s old data', async () => {
+    await log.record([request('d1', 'u1')]);
+    await log.record([{ ...request('d1', 'u1'), received_at: '2026-11-29T00:00:00.000Z' }]);
+    const entries = await log.list('acme');
+    expect(entries).toEqual([
+      expect.objectContaining({
+        message_id: 'd1',
+        status: 'pending',
+        received_at: '2026-11-28T11:00:00.000Z',
+      }),
+    ]);
+    const filter = await log.erasedFilter('acme');
+    expect(filter!('u1', null, Date.parse('2026-11-28T10:00:00.000Z'))).toBe(true);
+    expect(filter!('u1', null, Date.parse('2026-11-28T12:00:00.000Z'))).toBe(false);
+    expect(await log.erasedFilter('globex')).toBeUndefined();
+  });
+
+  it('plans only due requests, rewrites every place of that customer, removes old versions, verifies and audits', async () => {
+    await log.record([request('d1', 'u1'), request('d2', 'u1', 'globex')]);
+    const handler = createEraseHandler({
+      store,
+      log,
+      database: 'db',
+      windowHours: 72,
+      now: () => NOW,
+      logger: silentLogger,
+    });
+    // Not due yet a minute after it arrived.
+    const early = createEraseHandler({
+      store,
+      log,
+      database: 'db',
+      windowHours: 72,
+      now: () => Date.parse('2026-11-28T11:01:00.000Z'),
+      logger: silentLogger,
+    });
+    expect(await early({ step: 'plan' })).toEqual({ customerId: null });
+
+    const events = 'events/customer_id=acme/received_dt=2026-11-28/a.gz';
+    await store.put(
+      events,
+      gzipSync(
+        [
+          line({ customer_id: 'acme', user_id: 'u1', anonymous_id: 'a1', message_id: 'm1' }),
+          line({ customer_id: 'acme', anonymous_id: 'a1', message_id: 'm2' }),
+          line({ customer_id: 'acme', user_id: 'u2', message_id: 'm3' }),
+        ].join('\n') + '\n',
+      ),
+    );
+    const quarantine = 'quarantine/customer_id=_all/received_dt=2026-11-28/q.gz';
+    await store.put(
+      quarantine,
+      gzipSync(
+        [
+          JSON.stringify({
+            area: 'quarantine',
+            customer_id: 'acme',
+            received_at: '2026-11-28T10:00:00.000Z',
+            reason: { code: 'x', message: 'x' },
+            raw: { userId: 'u1' },
+          }),
+          JSON.stringify({
+            area: 'quarantine',
+            customer_id: 'globex',
+            received_at: '2026-11-28T10:00:00.000Z',
+            reason: { code: 'x', message: 'x' },
+            raw: { userId: 'u1' },
+          }),
+        ].join('\n') + '\n',
+      ),
+    );
+    const other = 'events/customer_id=globex/received_dt=2026-11-28/g.gz';
+    await store.put(other, gzipSync(`${line({ customer_id: 'globex', user_id: 'u1', message_id: 'g1' })}\n`));
+    const scores = 'scores/customer_id=acme/event_key=signedup/as_of=2026-11-28/scores.parquet';
+    await store.put(
+      scores,
+      Buffer.from(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'user_id', data: ['u1', 'u2'], type: 'STRING' },
+            { name: 'anonymous_id', data: [null, null], type: 'STRING' },
+            { name: 'person', data: ['u1', 'u2'], type: 'STRING' },
+            { name: 'score', data: [0.9, 0.1], type: 'DOUBLE' },
+            { name: 'decile', data: [1, 10], type: 'INT32' },
+          ],
+        }),
+      ),
+    );
+    await store.put('intent/_features/run-1/training/f.parquet', 'features', NOW - 2 * 86_400_000);
+    await store.put('intent/_features/run-2/training/f.parquet', 'features', NOW - 60_000);
+
+    const planned = (await handler({ step: 'plan', skip: ['globex'] })) as {
+      customerId: string;
+      passId: string;
+      linkSql: string;
+    };
+    expect(planned).toMatchObject({ customerId: 'acme' });
+    expect(planned.linkSql).toContain("customer_id = 'acme'");
+    // Athena's answer to the link query: the anonymous id the identify tied to u1.
+    const link = randomUUID();
+    store.results.set(link, '"user_id","linked"\n"u1","a1"\n');
+    const prepared = (await handler({
+      step: 'prepare',
+      customerId: 'acme',
+      passId: planned.passId,
+      linkQueryId: link,
+    })) as Record<string, string>;
+    expect(store.results.has(link)).toBe(false); // it listed ids: not kept
+    expect(prepared.deleteCuratedSql).toMatch(
+      /^DELETE FROM "db"\."events_curated" WHERE customer_id = 'acme' AND /,
+    );
+    const items = JSON.parse((await store.get(prepared.itemsKey))!.toString()) as {
+      keys: string[];
+      stale?: boolean;
+      customerId: string;
+      passId: string;
+    }[];
+    expect(items.flatMap((i) => i.keys)).toEqual(
+      expect.arrayContaining([events, quarantine, scores, 'intent/_features/run-1/training/f.parquet']),
+    );
+    expect(items.flatMap((i) => i.keys)).not.toContain(other);
+    expect(items.flatMap((i) => i.keys)).not.toContain('intent/_features/run-2/training/f.parquet');
+    for (const item of items) await handler({ step: 'rewrite', ...item });
+    // A retried batch changes nothing and counts nothing twice.
+    for (const item of items) await handler({ step: 'rewrite', ...item });
+
+    const [before, after, landing] = [randomUUID(), randomUUID(), randomUUID()];
+    store.results.set(before, '"n"\n"4"\n');
+    store.results.set(after, '"n"\n"0"\n');
+    store.results.set(landing, '"n"\n"0"\n');
+    const finished = await handler({
+      step: 'finish',
+      customerId: 'acme',
+      passId: planned.passId,
+      curatedBefore: before,
+      curatedAfter: after,
+      landingAfter: landing,
+    });
+    expect(finished).toMatchObject({
+      customerId: 'acme',
+      requests: 1,
+      rowsRemoved: { events: 2, quarantine: 1, scores: 1, curated: 4 },
+    });
+
+    // Nothing of u1 or a1 of acme anywhere in the bucket, old versions included; globex untouched.
+    const text = store.allText();
+    expect(text).not.toMatch(/"m1"|"m2"|"a1"/);
+    expect(text).toContain('"m3"');
+    expect(await store.get(other)).toBeDefined();
+    expect(store.versions.get(events)).toHaveLength(1);
+    const kept = await parquetReadObjects({
+      file: new Uint8Array((await store.get(scores))!).buffer as ArrayBuffer,
+    });
+    expect(kept.map((r) => r.person)).toEqual(['u2']);
+    expect(await store.list('intent/_features/run-1/')).toEqual([]);
+    expect(await store.list('intent/_features/run-2/')).toHaveLength(1);
+    // The pass's own files (ids in clear) are gone; the erased-rows counts and the audit remain.
+    expect(await store.list('erasure/_passes/')).toEqual([]);
+    expect(await store.list(`${ERASED_ROWS_PREFIX}/`)).toHaveLength(1);
+    const [entry] = await log.list('acme');
+    expect(entry).toMatchObject({
+      status: 'done',
+      remaining_after: 0,
+      removed_by_day: { '2026-11-28': { events: 2, quarantine: 1 } },
+    });
+    expect(entry!.user_id).toBeUndefined();
+    expect(entry!.linked_hashes).toHaveLength(1);
+    expect((await log.list('globex'))[0]).toMatchObject({ status: 'pending', user_id: 'u1' });
+  });
+
+  it('refuses to finish while Athena still counts rows about the user: the pass is retried next run', async () => {
+    await log.record([request('d1', 'u1')]);
+    const handler = createEraseHandler({
+      store,
+      log,
+      database: 'db',
+      windowHours: 72,
+      now: () => NOW,
+      logger: silentLogger,
+    });
+    const planned = (await handler({ step: 'plan' })) as { passId: string };
+    const link = randomUUID();
+    store.results.set(link, '"user_id","linked"\n');
+    await handler({ step: 'prepare', customerId: 'acme', passId: planned.passId, linkQueryId: link });
+    const [before, after, landing] = [randomUUID(), randomUUID(), randomUUID()];
+    store.results.set(before, '"n"\n"1"\n');
+    store.results.set(after, '"n"\n"1"\n');
+    store.results.set(landing, '"n"\n"0"\n');
+    await expect(
+      handler({
+        step: 'finish',
+        customerId: 'acme',
+        passId: planned.passId,
+        curatedBefore: before,
+        curatedAfter: after,
+        landingAfter: landing,
+      }),
+    ).rejects.toThrow(/1 rows about the users remain/);
+    expect((await log.list('acme'))[0]).toMatchObject({ status: 'pending' });
+    // The next run plans the same pass (same requests, same files): nothing is counted twice.
+    expect(await handler({ step: 'plan' })).toMatchObject({ passId: planned.passId });
+  });
+});

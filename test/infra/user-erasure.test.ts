@@ -1,0 +1,212 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import jsonata from 'jsonata';
+import { athenaVacuum } from '../../lambdas/contract/sql/curated-sql';
+import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../../lambdas/contract/sql/erasure-sql';
+import type { SegmentLakeStack } from '../../lib/segment-lake-stack';
+import { synthStack } from '../support/stack';
+
+type State = Record<string, unknown> & {
+  Type: string;
+  Next?: string;
+  Arguments?: Record<string, unknown> & { QueryString?: string; Payload?: Record<string, unknown> };
+  Output?: unknown;
+  Assign?: Record<string, string>;
+  Choices?: { Condition: string; Next: string }[];
+  Default?: string;
+  Catch?: { Next: string; Output?: string }[];
+  Branches?: { StartAt: string; States: Record<string, State> }[];
+  ItemProcessor?: { States: Record<string, State> };
+  Seconds?: number;
+};
+
+function definition(template: Template): {
+  StartAt: string;
+  States: Record<string, State>;
+  QueryLanguage: string;
+} {
+  const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter((m) =>
+    JSON.stringify(m.Properties.StateMachineName ?? '').includes('user-erasure'),
+  );
+  const body = machine!.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] };
+  return JSON.parse(body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
+}
+
+async function evaluate(
+  expression: unknown,
+  states: Record<string, unknown>,
+  vars: Record<string, unknown> = {},
+) {
+  if (typeof expression !== 'string') return expression;
+  const match = /^\{%(.*)%\}$/s.exec(expression);
+  if (!match) return expression;
+  return jsonata(match[1]!).evaluate({}, { states, ...vars });
+}
+
+/** Evaluates every `{% %}` inside an object (Arguments, Output) as Step Functions does. */
+async function evaluateAll(
+  value: unknown,
+  states: Record<string, unknown>,
+  vars: Record<string, unknown> = {},
+): Promise<unknown> {
+  if (typeof value === 'string') return evaluate(value, states, vars);
+  if (Array.isArray(value)) return Promise.all(value.map((v) => evaluateAll(v, states, vars)));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await evaluateAll(v, states, vars)])),
+    );
+  return value;
+}
+
+describe('the erase pass on AWS (synth)', () => {
+  let stack: SegmentLakeStack;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, template } = synthStack());
+  });
+
+  it('records requests in an encrypted on-demand table with point-in-time recovery, and keeps the audit key in Secrets Manager', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'customer_id', KeyType: 'HASH' },
+        { AttributeName: 'message_id', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+  });
+
+  it('keeps old object versions and Athena results no longer than the erase window allows', () => {
+    const buckets = Object.values(template.findResources('AWS::S3::Bucket')).map((b) =>
+      JSON.stringify(b.Properties),
+    );
+    const lake = buckets.find((b) => b.includes('lake-tiering'))!;
+    expect(JSON.parse(lake).LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration).toEqual({
+      NoncurrentDays: 2,
+    });
+    const results = buckets.find((b) => b.includes('query-results/'))!;
+    expect(JSON.parse(results).LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(2);
+  });
+
+  it('runs hourly, one at a time, never beside a compaction, and a pass per customer until none is due', async () => {
+    const { StartAt, States, QueryLanguage } = definition(template);
+    expect(QueryLanguage).toBe('JSONata');
+    expect(StartAt).toBe('OneRunAtATime');
+    expect(States.CompactionRunning!.Arguments!.StateMachineArn).toEqual(
+      expect.stringContaining('curated-compaction'),
+    );
+    const compactionChoice = States['CompactionRunning?']!;
+    const next = async (running: number, polls: number) => {
+      for (const c of compactionChoice.Choices!)
+        if (await evaluate(c.Condition, { input: { running, polls } })) return c.Next;
+      return compactionChoice.Default;
+    };
+    expect(await next(1, 3)).toBe('WaitForCompaction');
+    expect(await next(1, 72)).toBe('CompactionNeverEnded');
+    expect(await next(0, 3)).toBe('PlanCustomer');
+    // The plan step gets the customers that failed in this run, to skip them.
+    expect(await evaluateAll(States.PlanCustomer!.Arguments!.Payload, {}, { skip: ['acme'] })).toEqual({
+      step: 'plan',
+      skip: ['acme'],
+    });
+    const due = States['CustomerDue?']!;
+    expect(await evaluate(due.Choices![0]!.Condition, { input: { customerId: null } })).toBe(true);
+    expect(await evaluate(due.Choices![0]!.Condition, { input: { customerId: 'acme' } })).toBe(false);
+    expect(due.Default).toBe('ErasePass');
+    // A pass, in order: link, prepare, rewrite the objects, count, delete, rewrite the table's files,
+    // verify both, finish; a failure marks the customer skipped and goes on with the next.
+    const pass = States.ErasePass!;
+    const branch = pass.Branches![0]!;
+    const order: string[] = [];
+    for (let at: string | undefined = branch.StartAt; at; at = branch.States[at]!.Next) order.push(at);
+    expect(order).toEqual([
+      'LinkIds',
+      'PreparePass',
+      'RewriteObjects',
+      'CountCurated',
+      'DeleteCurated',
+      'RewriteCurated',
+      'VerifyCurated',
+      'VerifyLanding',
+      'FinishPass',
+    ]);
+    expect(pass.Catch![0]!.Next).toBe('CustomerFailed');
+    expect(
+      await evaluate(States.CustomerFailed!.Assign!.skip, { input: { customerId: 'acme' } }, { skip: ['x'] }),
+    ).toEqual(['x', 'acme']);
+    expect(States.CustomerErased!.Next).toBe('PlanCustomer');
+    expect(States.CustomerFailed!.Next).toBe('PlanCustomer');
+    const map = branch.States.RewriteObjects!;
+    expect(map).toMatchObject({
+      Type: 'Map',
+      MaxConcurrency: 10,
+      ItemReader: { ReaderConfig: { InputType: 'JSON' } },
+    });
+    expect(map.ToleratedFailurePercentage ?? 0).toBe(0);
+  });
+
+  it('carries each query id to the finish step, and sends the statements the steps built', async () => {
+    const { States } = definition(template);
+    const branch = States.ErasePass!.Branches![0]!.States;
+    const input = { customerId: 'acme', passId: 'p1', countCuratedSql: 'SELECT 1', x: 1 };
+    const result = { QueryExecution: { QueryExecutionId: 'q-1' } };
+    expect(await evaluate(branch.CountCurated!.Output, { input, result })).toEqual({
+      ...input,
+      curatedBefore: 'q-1',
+    });
+    expect(await evaluate(branch.VerifyCurated!.Output, { input, result })).toEqual({
+      ...input,
+      curatedAfter: 'q-1',
+    });
+    expect(await evaluate(branch.VerifyLanding!.Output, { input, result })).toEqual({
+      ...input,
+      landingAfter: 'q-1',
+    });
+    expect(
+      await evaluate(branch.DeleteCurated!.Arguments!.QueryString, {
+        input: { deleteCuratedSql: 'DELETE …' },
+      }),
+    ).toBe('DELETE …');
+    expect(
+      await evaluateAll(branch.FinishPass!.Arguments!.Payload, {
+        input: { customerId: 'acme', passId: 'p1', curatedBefore: 'a', curatedAfter: 'b', landingAfter: 'c' },
+      }),
+    ).toEqual({
+      step: 'finish',
+      customerId: 'acme',
+      passId: 'p1',
+      curatedBefore: 'a',
+      curatedAfter: 'b',
+      landingAfter: 'c',
+    });
+    // After the last customer: the snapshot retention set, a wait past it, then VACUUM.
+    const db = stack.catalog.databaseName;
+    expect(await evaluate(States.SnapshotRetention!.Arguments!.QueryString, {})).toBe(
+      athenaSnapshotRetention(db),
+    );
+    expect(States.WaitForSnapshotAge!.Seconds).toBeGreaterThan(SNAPSHOT_AGE_SECONDS);
+    expect(await evaluate(States.Vacuum!.Arguments!.QueryString, {})).toBe(athenaVacuum(db));
+    const anything = States['AnythingErased?']!;
+    expect(await evaluate(anything.Choices![0]!.Condition, {}, { erasedAny: true })).toBe(true);
+    expect(await evaluate(anything.Choices![0]!.Condition, {}, { erasedAny: false })).toBe(false);
+  });
+
+  it('gives ingest the table and key names, and makes the compaction yield to a running pass', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Segment destination: validates, normalizes and stores events',
+      Environment: {
+        Variables: Match.objectLike({
+          ERASURE_TABLE: { Ref: Match.stringLikeRegexp('^ErasureRequests') },
+          AUDIT_KEY_SECRET: { Ref: Match.stringLikeRegexp('^ErasureAuditKey') },
+        }),
+      },
+    });
+    const [compaction] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter(
+      (m) => JSON.stringify(m.Properties.StateMachineName ?? '').includes('curated-compaction'),
+    );
+    expect(JSON.stringify(compaction)).toContain('user-erasure');
+  });
+});
