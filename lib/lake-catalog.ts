@@ -4,7 +4,15 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { STAGING_PREFIX, STAGING_TABLE } from '../lambdas/contract/curated-table';
-import { ERASED_ROWS_COLUMNS, ERASED_ROWS_PREFIX, ERASED_ROWS_TABLE } from '../lambdas/contract/erasure';
+import {
+  ERASE_IDS_COLUMNS,
+  ERASE_IDS_TABLE,
+  ERASE_PASSES_PREFIX,
+  ERASED_ROWS_COLUMNS,
+  ERASED_ROWS_PREFIX,
+  ERASED_ROWS_TABLE,
+  eraseIdsKey,
+} from '../lambdas/contract/erasure';
 import { type LakeArea, landingPrefix, PARTITIONED_BY_CUSTOMER } from '../lambdas/contract/lake-areas';
 import {
   type Column,
@@ -144,6 +152,7 @@ export class LakeCatalog extends Construct {
       ),
       this.stagingTable(props.lake),
       this.erasedRowsTable(props.lake),
+      this.eraseIdsTable(props.lake),
       this.dedupeView(),
       this.completenessView(),
       this.curatedCompletenessView(),
@@ -240,6 +249,40 @@ export class LakeCatalog extends Construct {
             serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
             parameters: { 'ignore.malformed.json': 'true' },
           },
+        },
+      },
+    });
+  }
+
+  /**
+   * The ids an erase pass joins with (lib/user-erasure.ts): one file per customer and pass, both keys
+   * injected, so every statement names its pass and the SQL never names a user.
+   */
+  private eraseIdsTable(lake: s3.IBucket): glue.CfnTable {
+    const location = `s3://${lake.bucketName}/${ERASE_PASSES_PREFIX}/`;
+    return new glue.CfnTable(this, 'EraseIds', {
+      catalogId: Stack.of(this).account,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: ERASE_IDS_TABLE,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          classification: 'json',
+          'projection.enabled': 'true',
+          'projection.customer_id.type': 'injected',
+          'projection.pass_id.type': 'injected',
+          'storage.location.template': `s3://${lake.bucketName}/${eraseIdsKey('${customer_id}', '${pass_id}').replace(/ids\.json$/, '')}`,
+        },
+        partitionKeys: [
+          { name: 'customer_id', type: 'string' },
+          { name: 'pass_id', type: 'string' },
+        ],
+        storageDescriptor: {
+          location,
+          columns: ERASE_IDS_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
+          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
         },
       },
     });

@@ -235,6 +235,15 @@ export class SegmentLakeStack extends Stack {
       value: this.compaction.stateMachine.stateMachineArn,
       description: 'Hourly curated-table compaction from the object log (one run at a time; docs/lake.md)',
     });
+    new CfnOutput(this, STACK_OUTPUTS.erasureTable, {
+      value: this.erasure.table.tableName,
+      description:
+        'Segment delete requests and their audit (keyed hashes only once executed; docs/privacy.md)',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.erasure, {
+      value: this.erasure.stateMachine.stateMachineArn,
+      description: 'Hourly erase passes: due delete requests executed, one customer at a time',
+    });
     new CfnOutput(this, STACK_OUTPUTS.intent, {
       value: this.intent.stateMachine.stateMachineArn,
       description: 'Intent scores: start with {"customer": "<id>", "event": "signed_up"}',

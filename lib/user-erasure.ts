@@ -76,7 +76,13 @@ export class UserErasure extends Construct {
       partitionKey: { name: 'customer_id', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'message_id', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Point-in-time recovery keeps every earlier image of an item, a pending request's user id
+      // included, for its recovery period: short enough that the image from before the erase (a
+      // third of the window in) is gone before the window ends.
+      pointInTimeRecoverySpecification: {
+        pointInTimeRecoveryEnabled: true,
+        recoveryPeriodInDays: recoveryDays(props.windowHours),
+      },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy,
     });
@@ -514,6 +520,11 @@ export class UserErasure extends Construct {
     for (const [finding, reason] of Object.entries(reasons))
       Validations.of(this.stateMachine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
   }
+}
+
+/** Days of point-in-time recovery for an erase window: the erase runs a third in, so a day less than two thirds. */
+export function recoveryDays(windowHours: number): number {
+  return Math.max(1, Math.floor((windowHours * 2) / 3 / 24) - 1);
 }
 
 /** The lake prefixes an erase reads and rewrites, as IAM patterns: per customer ones become `…customer_id=*`. */

@@ -16,10 +16,12 @@ SIGTERM: it lands what it buffered first.
   FLUSH_INTERVAL_MS     how often buffered events become lake files, in ms (default 1000)
   LOG_LEVEL             info, warn, error or silent (default info)
   FAULTS                inject sink faults for rehearsals, e.g. throttle=0.3,crash=0.01 (default none)
+  ERASE_WINDOW_HOURS    Segment deletes are executed within this many hours, 24 to 720 (default 72;
+                        docs/privacy.md; npm run erase -- --now executes them at once)
 
 Example: PORT=8080 DATA_DIR=/tmp/lake npm start`;
 
-/** `npm start`: the destination on this machine. Settings: PORT, HOST, DATA_DIR, FLUSH_INTERVAL_MS, LOG_LEVEL, FAULTS. */
+/** `npm start`: the destination on this machine. Settings: PORT, HOST, DATA_DIR, FLUSH_INTERVAL_MS, LOG_LEVEL, FAULTS, ERASE_WINDOW_HOURS. */
 async function main(): Promise<void> {
   const config = readLocalConfig(process.env);
   const logger = levelled(jsonLogger('local'), config.logLevel);

@@ -4,6 +4,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
+import { DynamoErasureLog } from '../lambdas/adapters/aws/dynamo-erasure-log';
 import { DynamoTokenStore } from '../lambdas/adapters/aws/dynamo-token-store';
 import { DEFAULT_STACK_NAME } from '../lambdas/contract/stack-outputs';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
@@ -83,6 +84,14 @@ runCommand(SMOKE, async ({ values }) => {
     {
       cloudformation: new CloudFormationClient({}),
       tokensFor: (table) => new DynamoTokenStore(new DynamoDBClient({}), table),
+      // Listing needs no key: the audit holds hashes only.
+      erasuresFor: (table) =>
+        new DynamoErasureLog(
+          new DynamoDBClient({}),
+          table,
+          () => Promise.reject(new Error('smoke never hashes')),
+          () => Date.now(),
+        ),
       s3: new S3Client({}),
       athena: new AthenaClient({}),
       cloudwatch: new CloudWatchClient({}),

@@ -154,6 +154,22 @@ export const REDRIVEN_PREFIX = `redriven/${FIREHOSE_ERRORS_PREFIX}`;
 export const ERASE_PASSES_PREFIX = 'erasure/_passes';
 
 /**
+ * The ids a pass erases, as the `erase_ids` table Athena joins with (JSON lines `{"id", "cutoff"}`,
+ * one file per pass, partitions injected: every query names its customer and pass). The statements
+ * name a pass, never a user: Athena's query history and Step Functions' execution history keep the
+ * SQL for weeks, and it must hold no id once the pass has removed this file.
+ */
+export const ERASE_IDS_TABLE = 'erase_ids';
+export const ERASE_IDS_COLUMNS = [
+  { name: 'id', type: 'string' },
+  { name: 'cutoff', type: 'string' },
+] as const;
+export const erasePassPrefix = (customerId: string, passId: string) =>
+  `${ERASE_PASSES_PREFIX}/${customerId}/${passId}/`;
+export const eraseIdsKey = (customerId: string, passId: string) =>
+  `${erasePassPrefix(customerId, passId)}ids/ids.json`;
+
+/**
  * One request's audit as `npm run erase -- --list --json` prints it and the admin API answers it:
  * never the user id, even while pending.
  */

@@ -20,6 +20,8 @@ export const STACK_OUTPUTS = {
   deliveryStream: 'DeliveryStreamName',
   deliveryShards: 'DeliveryShards',
   eventStream: 'EventStreamName',
+  erasureTable: 'ErasureTableName',
+  erasure: 'ErasureStateMachineArn',
 } as const;
 
 /** The Glue database of a stack (output GlueDatabase): its name in lower case, `_` for the rest. */

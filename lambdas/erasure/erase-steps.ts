@@ -6,12 +6,13 @@ import * as v from 'valibot';
 import { SCORES_COLUMNS } from '../contract/curated-table';
 import {
   dueAfterMs,
-  ERASE_PASSES_PREFIX,
   ERASE_PLACES,
   type ErasePlace,
   type ErasureEntry,
   erasedRowsKey,
   erasedRowsLines,
+  eraseIdsKey,
+  erasePassPrefix,
   erasePrefixes,
 } from '../contract/erasure';
 import {
@@ -70,7 +71,11 @@ export const KEYS_PER_BATCH = 100;
 export const STALE_FEATURES_MS = 24 * 3600_000;
 const FEATURES_PREFIX = 'intent/_features/';
 
-const passKey = (customerId: string, passId: string) => `${ERASE_PASSES_PREFIX}/${customerId}/${passId}/`;
+const passKey = erasePassPrefix;
+
+/** The pass's ids as the erase_ids table reads them: one JSON line each. */
+const idsFile = (ids: readonly ErasedId[]) =>
+  ids.map((u) => `${JSON.stringify({ id: u.id, cutoff: new Date(u.cutoffMs).toISOString() })}\n`).join('');
 
 /**
  * The erase pass's steps on AWS (lib/user-erasure.ts), one per invocation; the same rules as the local
@@ -107,12 +112,9 @@ export function eraseSteps(deps: EraseStepsDeps) {
       if (!known) {
         const pass: Pass = { customerId, passId, requests, users };
         await store.put(`${passKey(customerId, passId)}pass.json`, JSON.stringify(pass));
+        await store.put(eraseIdsKey(customerId, passId), idsFile(users));
       }
-      return {
-        customerId,
-        passId,
-        linkSql: athenaLinkedIds(deps.database, customerId, [...new Set(users.map((u) => u.id))]),
-      };
+      return { customerId, passId, linkSql: athenaLinkedIds(deps.database, customerId, passId) };
     },
 
     /** Reads the links, lists the objects to rewrite into batches, and gives the curated table's statements. */
@@ -125,6 +127,7 @@ export function eraseSteps(deps: EraseStepsDeps) {
         if (userId && id) linked.set(id, Math.max(linked.get(id) ?? 0, cutoffOf.get(userId) ?? 0));
       pass.linked = [...linked].map(([id, cutoffMs]) => ({ id, cutoffMs }));
       await store.put(`${passKey(customerId, passId)}pass.json`, JSON.stringify(pass));
+      await store.put(eraseIdsKey(customerId, passId), idsFile([...pass.users, ...pass.linked]));
       // The link query's result lists ids: not kept.
       await store.removeQueryResult(linkQueryId);
       const items: { keys: string[]; stale?: boolean }[] = [];
@@ -140,14 +143,12 @@ export function eraseSteps(deps: EraseStepsDeps) {
         items.push({ keys: stale.slice(i, i + KEYS_PER_BATCH), stale: true });
       const itemsKey = `${passKey(customerId, passId)}items.json`;
       await store.put(itemsKey, JSON.stringify(items.map((item) => ({ ...item, customerId, passId }))));
-      const users = pass.users;
-      const links = pass.linked;
       return {
         itemsKey,
-        countCuratedSql: athenaCountErasedCurated(deps.database, customerId, users, links),
-        deleteCuratedSql: athenaDeleteErasedCurated(deps.database, customerId, users, links),
+        countCuratedSql: athenaCountErasedCurated(deps.database, customerId, passId),
+        deleteCuratedSql: athenaDeleteErasedCurated(deps.database, customerId, passId),
         rewriteCuratedSql: athenaRewriteCustomer(deps.database, customerId),
-        countLandingSql: athenaCountErasedLanding(deps.database, customerId, users, links),
+        countLandingSql: athenaCountErasedLanding(deps.database, customerId, passId),
       };
     },
 

@@ -13,6 +13,7 @@ import {
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { ErasureEntry } from '../../lambdas/contract/erasure';
 import { landingPrefix, receivedDt } from '../../lambdas/contract/lake-areas';
 import { STACK_OUTPUTS } from '../../lambdas/contract/stack-outputs';
 import type { TokenStore } from '../../lambdas/core/keys/token-store';
@@ -44,6 +45,8 @@ export interface SmokeDeps {
   cloudformation: CloudFormationClient;
   /** The deployed tokens table, found from the stack's outputs. */
   tokensFor: (table: string) => TokenStore;
+  /** The deployed erasure table (delete requests and their audit), found from the stack's outputs. */
+  erasuresFor: (table: string) => { list(customerId: string): Promise<ErasureEntry[]> };
   s3: S3Client;
   athena: AthenaClient;
   cloudwatch: CloudWatchClient;
@@ -104,6 +107,7 @@ export async function runSmoke(options: SmokeOptions, deps: SmokeDeps): Promise<
           STACK_OUTPUTS.tokensTable,
           STACK_OUTPUTS.lakeBucket,
           STACK_OUTPUTS.alarmTopic,
+          STACK_OUTPUTS.erasureTable,
         ].filter((o) => !outputs[o]);
         if (missing.length) throw new Error(`the stack has no output ${missing.join(', ')}`);
         if (outputs[STACK_OUTPUTS.endpointUrl] && trim(outputs[STACK_OUTPUTS.endpointUrl]!) !== endpoint)
@@ -178,6 +182,26 @@ export async function runSmoke(options: SmokeOptions, deps: SmokeDeps): Promise<
         if (rows !== 1)
           throw new Error(`the events table has ${rows} rows with messageId ${messageId}, expected 1`);
         return `1 row in ${database}.events (workgroup ${workgroup})`;
+      },
+    ],
+    [
+      "a Segment delete for the smoke test's own user is recorded in the audit",
+      async () => {
+        const deleteId = `smoke-delete-${randomUUID()}`;
+        const request = { type: 'delete', userId: `smoke-user-${randomUUID()}`, messageId: deleteId };
+        const status = await deps.fetch(`${endpoint}/v1/delete`, {
+          method: 'POST',
+          headers: { authorization: authorizationFor(options.key), 'content-type': 'application/json' },
+          body: JSON.stringify(request),
+        });
+        await status.arrayBuffer();
+        expectStatus(status.status, 200, 'the delete');
+        const entries = await deps.erasuresFor(outputs[STACK_OUTPUTS.erasureTable]!).list(customerId);
+        const entry = entries.find((e) => e.message_id === deleteId);
+        if (!entry) throw new Error(`the delete ${deleteId} is not in the erasure table`);
+        if (!/^[0-9a-f]{64}$/.test(entry.user_hash))
+          throw new Error('the audit entry has no keyed hash of the user');
+        return `recorded ${entry.status} (${deleteId}); executed within the erase window (docs/privacy.md)`;
       },
     ],
   ];

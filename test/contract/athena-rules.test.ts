@@ -131,18 +131,14 @@ describe('every Athena statement the stack, its functions and its scripts send, 
         from: `query --${name}`,
         sql: question((t) => `"${db}"."${t}"`, { customer: 'acme', since: '2026-11-01' }),
       });
-    // The erase pass: what its steps build for a customer with two users and a linked anonymous id.
-    const users = [
-      { id: 'u1', cutoffMs: Date.parse('2026-11-28T11:00:00.000Z') },
-      { id: "o'brien", cutoffMs: Date.parse('2026-11-29T11:00:00.000Z') },
-    ];
-    const linked = [{ id: 'a1', cutoffMs: users[0]!.cutoffMs }];
+    // The erase pass: what its steps build for a customer and a pass (the ids are rows of erase_ids).
+    const pass = '0123456789abcdef0123456789abcdef';
     statements.push(
-      { from: 'erase: LinkIds', sql: athenaLinkedIds(db, 'acme', ['u1', "o'brien"]) },
-      { from: 'erase: CountCurated', sql: athenaCountErasedCurated(db, 'acme', users, linked) },
-      { from: 'erase: DeleteCurated', sql: athenaDeleteErasedCurated(db, 'acme', users, linked) },
+      { from: 'erase: LinkIds', sql: athenaLinkedIds(db, 'acme', pass) },
+      { from: 'erase: CountCurated', sql: athenaCountErasedCurated(db, 'acme', pass) },
+      { from: 'erase: DeleteCurated', sql: athenaDeleteErasedCurated(db, 'acme', pass) },
       { from: 'erase: RewriteCurated', sql: athenaRewriteCustomer(db, 'acme') },
-      { from: 'erase: VerifyLanding', sql: athenaCountErasedLanding(db, 'acme', users, linked) },
+      { from: 'erase: VerifyLanding', sql: athenaCountErasedLanding(db, 'acme', pass) },
       { from: 'erase: SnapshotRetention', sql: athenaSnapshotRetention(db) },
     );
     // npm run smoke: the landed-event check (execution parameters for the values).

@@ -70,6 +70,7 @@ describe('the curated lake from the command line', () => {
       accepted: '60',
       landed: '60',
       missing: '0',
+      erased: '0',
       surplus: '0',
       quarantined: '1',
       curated: '40',

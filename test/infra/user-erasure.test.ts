@@ -71,7 +71,8 @@ describe('the erase pass on AWS (synth)', () => {
         { AttributeName: 'message_id', KeyType: 'RANGE' },
       ],
       BillingMode: 'PAY_PER_REQUEST',
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      // The image from before the erase must not outlive the window: 72 h → 1 day of recovery.
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 1 },
       SSESpecification: { SSEEnabled: true },
     });
     template.hasResourceProperties('AWS::SecretsManager::Secret', {

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { FileErasureLog } from '../../lambdas/adapters/local/file-erasure-log';
 import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
 import { landingPrefix } from '../../lambdas/contract/lake-areas';
 import { STACK_OUTPUTS } from '../../lambdas/contract/stack-outputs';
@@ -49,6 +50,7 @@ describe('npm run smoke against a stack (mocked AWS, the local destination as th
           Outputs: Object.entries({
             [STACK_OUTPUTS.endpointUrl]: `${local.destination.url}/`,
             [STACK_OUTPUTS.tokensTable]: 'tokens',
+            [STACK_OUTPUTS.erasureTable]: 'erasures',
             [STACK_OUTPUTS.lakeBucket]: 'lake',
             [STACK_OUTPUTS.alarmTopic]: 'arn:aws:sns:eu-west-1:123456789012:alarms',
             [STACK_OUTPUTS.alarmPathCheck]: 'Smoke-AlarmPathCheck',
@@ -109,6 +111,10 @@ describe('npm run smoke against a stack (mocked AWS, the local destination as th
         expect(table).toBe('tokens');
         return new FileTokenStore(local.dataDir);
       },
+      erasuresFor: (table) => {
+        expect(table).toBe('erasures');
+        return new FileErasureLog(local.dataDir);
+      },
       s3: new S3Client({}),
       athena: new AthenaClient({}),
       cloudwatch: new CloudWatchClient({}),
@@ -136,6 +142,7 @@ describe('npm run smoke against a stack (mocked AWS, the local destination as th
       ['a tagged event is accepted', true],
       ['the event lands in the lake bucket', true],
       ['Athena finds it', true],
+      ["a Segment delete for the smoke test's own user is recorded in the audit", true],
       ['an alarm reaches the alarm topic (CloudWatch → KMS → SNS)', true],
     ]);
     const messageId = /messageId (smoke-[\w-]+)/.exec(checks[4]!.detail)![1]!;

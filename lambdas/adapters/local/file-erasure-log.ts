@@ -124,6 +124,11 @@ export class FileErasureLog implements ErasureLog {
     return mine.length === 0 ? undefined : erasedFilterOf(mine, (id) => this.hash(customerId, id));
   }
 
+  /** One customer's requests, in the order recorded. */
+  async list(customerId: string): Promise<ErasureEntry[]> {
+    return this.all().filter((e) => e.customer_id === customerId);
+  }
+
   /** Replaces entries (matched by customer and messageId) and rewrites the file whole. */
   replace(updated: readonly ErasureEntry[]): void {
     const byId = new Map(updated.map((e) => [`${e.customer_id}\u0000${e.message_id}`, e]));

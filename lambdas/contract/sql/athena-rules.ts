@@ -1,4 +1,5 @@
 import { STAGING_TABLE } from '../curated-table';
+import { ERASE_IDS_TABLE } from '../erasure';
 import { LAKE_AREAS, PARTITIONED_BY_CUSTOMER } from '../lake-areas';
 import { CURATED_COMPLETENESS_VIEW } from './lake-views-sql';
 
@@ -53,6 +54,7 @@ export const INJECTED_CUSTOMER_TABLES = [
   ...LAKE_AREAS.filter((area) => PARTITIONED_BY_CUSTOMER[area]),
   ...LAKE_AREAS.map((area) => `${area}_v1`),
   STAGING_TABLE,
+  ERASE_IDS_TABLE,
   'events_deduplicated',
   'completeness',
   CURATED_COMPLETENESS_VIEW,

@@ -101,6 +101,8 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
       'DashboardName',
       'DeliveryStreamName',
       'EndpointUrl',
+      'ErasureStateMachineArn',
+      'ErasureTableName',
       'EventStreamName',
       'GlueDatabase',
       'IntentStateMachineArn',
