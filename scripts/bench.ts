@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import { type BenchResult, benchHtml, benchRows, benchTable } from './bench/bench-report';
 import { benchColdStart } from './bench/cold-start-bench';
 import { benchCore } from './bench/core-bench';
+import { benchErase } from './bench/erase-bench';
 import { benchIntent } from './bench/intent-bench';
 import { benchLake } from './bench/lake-bench';
 import { benchPlanCost } from './bench/plan-bench';
@@ -24,6 +25,8 @@ const GOALS = {
   // The curated table against landing JSON, on the same events (issue: the lake analysts use).
   lakeBytesReadRatio: 10,
   lakeSpeedRatio: 5,
+  // An erase reads the customer's files three times (link, rewrite, verify): cost follows the customer.
+  eraseBytesPerCustomerByte: 3.5,
 };
 
 const BENCH = {
@@ -40,9 +43,9 @@ const BENCH = {
     },
     only: {
       kind: 'value',
-      schema: oneOf(['core', 'plan', 'server', 'cold', 'lake', 'intent']),
+      schema: oneOf(['core', 'plan', 'server', 'cold', 'lake', 'intent', 'erase']),
       unit: 'part',
-      description: 'one part: core, plan, server, cold, lake or intent',
+      description: 'one part: core, plan, server, cold, lake, intent or erase',
     },
     events: {
       kind: 'value',
@@ -57,6 +60,13 @@ const BENCH = {
       unit: 'users',
       description: 'simulated users for the intent part (× 60 days)',
       default: '100000',
+    },
+    'erase-events': {
+      kind: 'value',
+      schema: wholeNumber(10_000, 1_000_000),
+      unit: 'events',
+      description: 'events per customer (20 customers) for the erase part (100 users of one erased)',
+      default: '50000',
     },
     json: { kind: 'switch', description: 'the figures as JSON on stdout' },
     html: {
@@ -97,7 +107,10 @@ runCommand(BENCH, async ({ values }) => {
   const intent = await part('intent', async () => [
     await benchIntent(values.users, 60, (step) => bar.update(done, { note: `intent: ${step}` })),
   ]);
-  const result: BenchResult = { machine, goals: GOALS, core, plan, server, cold, lake, intent };
+  const erase = await part('erase', async () => [
+    await benchErase(20, values['erase-events'], 100, (step) => bar.update(done, { note: `erase: ${step}` })),
+  ]);
+  const result: BenchResult = { machine, goals: GOALS, core, plan, server, cold, lake, intent, erase };
   if (values.html) {
     writeFileSync(values.html, await benchHtml(result));
     process.stderr.write(`bench: wrote ${values.html}\n`);

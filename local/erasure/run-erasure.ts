@@ -1,11 +1,20 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as v from 'valibot';
 import { writeFileAtomic } from '../../lambdas/adapters/local/atomic-file';
 import { erasureDir, type FileErasureLog } from '../../lambdas/adapters/local/file-erasure-log';
-import { acquirePidLock } from '../../lambdas/adapters/local/pid-lock';
+import { acquirePidLock, LockHeldError } from '../../lambdas/adapters/local/pid-lock';
 import { CURATED_AREA } from '../../lambdas/contract/curated-table';
 import {
   ERASE_PLACES,
@@ -45,6 +54,8 @@ export interface ErasureRunOptions {
   /** Tests: throwing here stands for a kill at that step. */
   crashPoint?: (point: 'linked' | 'file-intent' | 'file-replaced' | 'verified' | 'audited') => void;
   onProgress?: (customerId: string, done: number, total: number) => void;
+  /** Told the size of every file the pass reads (the bench counts the bytes an erase costs). */
+  onRead?: (bytes: number) => void;
 }
 
 export interface CustomerErasure {
@@ -85,8 +96,10 @@ export async function runErasure(options: ErasureRunOptions): Promise<CustomerEr
   const due = dueRequests(log.all(), options.now(), options.windowHours, options);
   for (const customerId of due.keys()) customers.add(customerId);
   if (customers.size === 0) return [];
+  mkdirSync(join(dataDir, 'lake', 'curated'), { recursive: true });
   const curatedLock = await acquirePidLock(join(dataDir, 'lake', 'curated', '.lock'), 'npm run erase').catch(
     (error: Error) => {
+      if (!(error instanceof LockHeldError)) throw error;
       throw new Error(`${error.message}: the curated table is being compacted; erase again once it is done`);
     },
   );
@@ -135,6 +148,7 @@ async function eraseCustomer(
     if (state.linked === null) {
       const matcher = new ErasureMatcher(customerId, state.users);
       for (const file of files) {
+        options.onRead?.(sizeOf(join(dataDir, file.path)));
         if (file.place === 'events' || file.place === 'errors' || file.place === 'redriven')
           linkFromText(readLines(join(dataDir, file.path)), matcher);
         else if (file.place === 'curated')
@@ -161,7 +175,7 @@ async function eraseCustomer(
         progress.status = 'done';
       }
     saveRunState(statePath, state);
-    const remaining = await countRemaining(dataDir, duck, customerId, matcher);
+    const remaining = await countRemaining(dataDir, duck, customerId, matcher, options.onRead);
     if (remaining > 0)
       throw new Error(
         `erase of ${customerId} left ${remaining} rows about the users; the pass will be run again`,
@@ -223,6 +237,7 @@ async function eraseFile(
 ): Promise<void> {
   const full = join(options.dataDir, file.path);
   const known = state.files[file.path];
+  options.onRead?.(sizeOf(full));
   if (known?.status === 'done') return;
   if (known) {
     // Killed while this file was being replaced: if it no longer holds the users' rows, it was.
@@ -392,10 +407,13 @@ async function countRemaining(
   duck: Duck,
   customerId: string,
   matcher: ErasureMatcher,
+  onRead: ErasureRunOptions['onRead'],
 ): Promise<number> {
   let remaining = 0;
-  for (const file of erasableFiles(dataDir, customerId))
+  for (const file of erasableFiles(dataDir, customerId)) {
+    onRead?.(sizeOf(join(dataDir, file.path)));
     remaining += (await erase(duck, file, join(dataDir, file.path), matcher, dataDir)).rows;
+  }
   return remaining;
 }
 
@@ -422,6 +440,10 @@ function passName(requests: readonly string[]): string {
 
 function zeroRows(): Record<ErasePlace, number> {
   return Object.fromEntries(ERASE_PLACES.map((p) => [p, 0])) as Record<ErasePlace, number>;
+}
+
+function sizeOf(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
 }
 
 function readRunState(path: string): RunState {

@@ -2,6 +2,7 @@ import { alignedTable } from '../cli/table';
 import { barSpec, chartFigure, escapeHtml, htmlPage } from '../report/html-report';
 import type { ColdStartRow } from './cold-start-bench';
 import type { CoreBenchResult } from './core-bench';
+import type { EraseBenchResult } from './erase-bench';
 import type { IntentBenchResult } from './intent-bench';
 import type { LakeBenchResult } from './lake-bench';
 import type { PlanBenchResult } from './plan-bench';
@@ -18,6 +19,7 @@ export interface BenchResult {
     loadAndFirstEventMs: number;
     lakeBytesReadRatio: number;
     lakeSpeedRatio: number;
+    eraseBytesPerCustomerByte: number;
   };
   core: CoreBenchResult[];
   plan: PlanBenchResult[];
@@ -25,6 +27,7 @@ export interface BenchResult {
   cold: ColdStartRow[];
   lake: LakeBenchResult[];
   intent: IntentBenchResult[];
+  erase: EraseBenchResult[];
 }
 
 /** One line of the bench's table: ours against the baseline of the same run, and the goal. */
@@ -141,6 +144,28 @@ export function benchRows(result: BenchResult): BenchRow[] {
         baseline: '-',
         goal: '-',
       });
+  for (const r of result.erase)
+    rows.push(
+      {
+        id: 'erase-bytes',
+        measure: `erase ${r.usersErased} users of 1 customer of ${r.customers} (${fmt(r.eventsPerCustomer)} events each): bytes read vs that customer's bytes (${fmt(r.rowsRemoved)} rows removed, ${r.seconds.toFixed(1)} s)`,
+        ours: fmt(r.bytesRead),
+        baseline: fmt(r.customerBytes),
+        ratio: r.ratioToCustomer,
+        goal: `≤ ${goals.eraseBytesPerCustomerByte}`,
+        met: r.ratioToCustomer <= goals.eraseBytesPerCustomerByte,
+      },
+      {
+        id: 'erase-lake',
+        measure:
+          "erase: bytes read vs the whole lake's bytes (a pass never reads other customers' partitions)",
+        ours: fmt(r.bytesRead),
+        baseline: fmt(r.lakeBytes),
+        ratio: r.ratioToLake,
+        goal: `≤ ${(goals.eraseBytesPerCustomerByte / r.customers).toFixed(2)}`,
+        met: r.ratioToLake <= goals.eraseBytesPerCustomerByte / r.customers,
+      },
+    );
   return rows;
 }
 

@@ -10,6 +10,7 @@ const result: BenchResult = {
     loadAndFirstEventMs: 50,
     lakeBytesReadRatio: 10,
     lakeSpeedRatio: 5,
+    eraseBytesPerCustomerByte: 3.5,
   },
   core: [{ batchSize: 100, coreEventsPerSecond: 190_000, floorEventsPerSecond: 500_000, ratio: 0.38 }],
   plan: [
@@ -41,6 +42,7 @@ const result: BenchResult = {
   ],
   lake: [],
   intent: [],
+  erase: [],
 };
 
 describe('the bench report', () => {
