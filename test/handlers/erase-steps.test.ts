@@ -171,12 +171,19 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
       linkQueryId: link,
     })) as Record<string, string>;
     expect(store.results.has(link)).toBe(false); // it listed ids: not kept
-    expect(prepared.deleteCuratedSql).toMatch(/^MERGE INTO "db"\."events_curated" t USING .* WHEN MATCHED THEN DELETE$/);
+    expect(prepared.deleteCuratedSql).toMatch(
+      /^MERGE INTO "db"\."events_curated" t USING .* WHEN MATCHED THEN DELETE$/,
+    );
     // The statements (and every step's output, which Step Functions keeps in its history) name the
     // pass, never a user: the ids are rows of erase_ids, a file of the pass.
     expect(JSON.stringify([planned, prepared])).not.toMatch(/u1|a1/);
     const idsFile = (await store.get(eraseIdsKey('acme', planned.passId)))!.toString();
-    expect(idsFile.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['u1', 'a1']);
+    expect(
+      idsFile
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id),
+    ).toEqual(['u1', 'a1']);
     const items = JSON.parse((await store.get(prepared.itemsKey))!.toString()) as {
       keys: string[];
       stale?: boolean;

@@ -1,4 +1,5 @@
 import { readDeleteMessage } from '../../../lambdas/core/erasure/delete-message';
+import { dueRequests } from '../../../lambdas/core/erasure/due-requests';
 import { eraseFromText } from '../../../lambdas/core/erasure/erase-lines';
 import { ErasureMatcher, mentionsId } from '../../../lambdas/core/erasure/erasure-matcher';
 import { erasedFilterOf, userHash } from '../../../lambdas/core/erasure/user-hash';
@@ -135,5 +136,32 @@ describe('delete messages and the drop-on-arrival filter', () => {
     expect(filter('u2', null, CUTOFF)).toBe(false);
     expect(userHash(key, 'globex', 'u1')).not.toBe(hash('u1'));
     expect(erasedFilterOf([], hash)).toBeUndefined();
+  });
+});
+
+describe('which requests are due', () => {
+  const entry = (customer: string, id: string, receivedAt: string) => ({
+    version: 1 as const,
+    customer_id: customer,
+    message_id: id,
+    status: 'pending' as const,
+    user_id: 'u',
+    user_hash: 'h',
+    received_at: receivedAt,
+    cutoff_at: receivedAt,
+  });
+  it('takes all of a customer’s pending requests once its oldest has waited a third of the window', () => {
+    const entries = [
+      entry('acme', 'd1', '2026-11-28T00:00:00.000Z'),
+      entry('acme', 'd2', '2026-11-28T23:00:00.000Z'),
+      entry('globex', 'd3', '2026-11-28T12:00:00.000Z'),
+      { ...entry('initech', 'd4', '2026-11-01T00:00:00.000Z'), status: 'done' as const },
+    ];
+    const at = Date.parse('2026-11-29T00:00:00.000Z');
+    const due = dueRequests(entries, at, 72);
+    expect([...due.keys()]).toEqual(['acme']);
+    expect(due.get('acme')!.map((e) => e.message_id)).toEqual(['d1', 'd2']);
+    expect([...dueRequests(entries, at, 72, { all: true }).keys()]).toEqual(['acme', 'globex']);
+    expect([...dueRequests(entries, at, 72, { all: true, customerId: 'globex' }).keys()]).toEqual(['globex']);
   });
 });
