@@ -71,6 +71,11 @@ const REDRIVE = {
       default: String(STACK_DEFAULTS.firehoseBufferSeconds),
     },
     'no-quarantine': { kind: 'switch', description: "only Firehose's error output" },
+    salvage: {
+      kind: 'switch',
+      description:
+        'local only: also land the whole lines of the damaged records kept in spool/damaged/ (idempotent)',
+    },
   },
   examples: [
     'npm run redrive',
@@ -87,6 +92,9 @@ runCommand(REDRIVE, async ({ values }) => {
     },
   };
   let report: Awaited<ReturnType<typeof runRedrive>>;
+  let salvaged: Awaited<ReturnType<SpoolingLakeSink['salvageDamaged']>> | undefined;
+  if (values.bucket && values.salvage)
+    throw new UsageError('--salvage works on the local spool (spool/damaged/), not with --bucket');
   if (values.bucket) {
     if (!values.table || !(values.stream || values['delivery-stream']))
       throw new UsageError('--bucket needs --table and --stream (or --delivery-stream)');
@@ -121,6 +129,7 @@ runCommand(REDRIVE, async ({ values }) => {
     try {
       const sink = new SpoolingLakeSink({ dataDir, logger: silentLogger, clock: systemClock });
       await sink.start();
+      if (values.salvage) salvaged = await sink.salvageDamaged();
       report = await runRedrive(
         localLakeStore(join(dataDir, 'lake')),
         sink,
@@ -135,6 +144,11 @@ runCommand(REDRIVE, async ({ values }) => {
   bar.finish();
   process.stdout.write(
     `${[
+      ...(salvaged
+        ? [
+            `damaged spool segments salvaged: ${salvaged.segments}; whole lines landed: ${salvaged.lines}; unreadable lines kept in spool/damaged/: ${salvaged.unreadable}`,
+          ]
+        : []),
       `Firehose error objects redriven: ${report.errorObjects} (${report.errorLines} records); moved to redriven/errors/`,
       `quarantined messages checked: ${report.quarantineChecked}; valid now and redriven: ${report.quarantineNowValid}; redriven before: ${report.quarantineAlreadyRedriven}`,
     ].join('\n')}\n`,

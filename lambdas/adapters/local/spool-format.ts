@@ -1,5 +1,11 @@
 import { crc32 } from 'node:zlib';
-import { LAKE_AREAS, type LakeArea } from '../../contract/lake-areas';
+import * as v from 'valibot';
+import { areaOf, LAKE_AREAS, type LakeArea, receivedDt } from '../../contract/lake-areas';
+import {
+  StoredLakeEventSchema,
+  StoredLedgerEntrySchema,
+  StoredQuarantineEntrySchema,
+} from '../../contract/lake-records';
 import { CUSTOMER_ID_PATTERN } from '../../core/keys/tokens';
 
 /** One record as it waits in a spool segment. */
@@ -115,4 +121,66 @@ function decodeLegacySegment(bytes: Buffer): DecodedSegment {
     at = end + 1 + length;
   }
   return out;
+}
+
+const STORED = {
+  events: StoredLakeEventSchema,
+  quarantine: StoredQuarantineEntrySchema,
+  ledger: StoredLedgerEntrySchema,
+} as const;
+
+/** The whole lines a damaged range still holds, and what could not be read. */
+export interface Salvaged {
+  records: SpooledRecord[];
+  lines: number;
+  /** Lines (or pieces of lines) that are not a valid lake line: they stay in the kept segment only. */
+  unreadable: number;
+}
+
+/**
+ * The intact lines of a segment's damaged ranges. A record's checksum covers all its lines, so one
+ * flipped byte fails the whole record; its other lines are still whole. A line is salvaged when it is
+ * a complete JSON line of a lake area that fits that area's schema (the contract's), with a customer id
+ * a spool header could carry and a receive date: its partition comes from the line itself. A line
+ * whose damage still parses and fits the schema cannot be told from an intact one (there is no per-line
+ * checksum); every other damaged line stays in the kept segment for inspection.
+ */
+export function salvageLines(bytes: Buffer, skipped: DecodedSegment['skipped']): Salvaged {
+  const out: Salvaged = { records: [], lines: 0, unreadable: 0 };
+  for (const { start, end } of skipped) {
+    const pieces = bytes.toString('utf8', start, end).split('\n');
+    // The last piece has no newline: a line cut short (or the next header's start) is never whole.
+    const last = pieces.pop();
+    if (last) out.unreadable += 1;
+    for (const piece of pieces) {
+      if (piece.length === 0 || piece.startsWith(MAGIC) || piece.startsWith('R ')) continue;
+      const record = lakeLine(piece);
+      if (!record) {
+        out.unreadable += 1;
+        continue;
+      }
+      out.lines += 1;
+      out.records.push({ ...record, data: `${piece}\n` });
+    }
+  }
+  return out;
+}
+
+function lakeLine(text: string): Omit<SpooledRecord, 'data'> | undefined {
+  if (!text.startsWith('{')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const area = areaOf(value);
+  if (!v.safeParse(STORED[area], value).success) return undefined;
+  const record = value as { customer_id?: unknown; received_at?: unknown };
+  const dt = receivedDt(record);
+  if (typeof record.customer_id !== 'string' || !CUSTOMER_ID_PATTERN.test(record.customer_id))
+    return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(dt)) return undefined;
+  return { area, customerId: record.customer_id, dt };
 }

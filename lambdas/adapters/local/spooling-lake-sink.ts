@@ -5,7 +5,7 @@ import type { Clock, Logger, PutOutcome, RecordSink } from '../../core/common/po
 import { FIREHOSE_MAX_RECORD_BYTES, type PackedRecord } from '../../core/lake/pack-records';
 import { lakeDir, lakeObjectKey } from './lake-layout';
 import { nodeSpoolFiles, type SpoolFile, type SpoolFiles, writeFully } from './spool-files';
-import { decodeSpoolSegment, encodeSpoolRecord } from './spool-format';
+import { decodeSpoolSegment, encodeSpoolRecord, type SpooledRecord, salvageLines } from './spool-format';
 
 export interface SpoolingLakeSinkOptions {
   dataDir: string;
@@ -242,6 +242,58 @@ export class SpoolingLakeSink implements RecordSink {
   }
 
   /**
+   * Lands the intact records of a segment's bytes, and the whole lines its damaged records still hold
+   * (spool-format.ts, `salvageLines`), as gzip files named after the segment.
+   */
+  private async landBytes(name: string, bytes: Buffer) {
+    const { records, skipped } = decodeSpoolSegment(bytes);
+    const salvaged = salvageLines(bytes, skipped);
+    const partitions = new Map<string, string[]>();
+    const add = (list: SpooledRecord[], fileName: string) => {
+      for (const record of list) {
+        const key = lakeObjectKey(record.area, record.customerId, record.dt, fileName);
+        const parts = partitions.get(key) ?? [];
+        parts.push(record.data);
+        partitions.set(key, parts);
+      }
+    };
+    add(records, name);
+    add(salvaged.records, `${name}${SALVAGED_SUFFIX}`);
+    for (const [key, parts] of partitions) {
+      const target = join(this.lakeRoot, key);
+      await this.files.mkdir(dirname(target));
+      // zlib's asynchronous gzip runs on the thread pool: the event loop keeps answering requests.
+      await this.files.writeFileAtomic(target, await gzipAsync(parts.join('')), this.tempDir);
+    }
+    return { records, skipped, salvaged };
+  }
+
+  /**
+   * Lands again what the segments kept in spool/damaged/ hold: their intact records and the whole lines
+   * of their damaged ones (segments kept before salvage existed held lines nobody landed). Idempotent:
+   * the same files are rewritten. `npm run redrive -- --salvage`.
+   */
+  async salvageDamaged(): Promise<{ segments: number; lines: number; unreadable: number }> {
+    const out = { segments: 0, lines: 0, unreadable: 0 };
+    let names: string[];
+    try {
+      names = (await this.files.readdir(this.damagedDir)).filter((f) => f.endsWith(SEGMENT_SUFFIX)).sort();
+    } catch {
+      return out;
+    }
+    for (const file of names) {
+      const { salvaged } = await this.landBytes(
+        file.slice(0, -SEGMENT_SUFFIX.length),
+        await this.files.readFile(join(this.damagedDir, file)),
+      );
+      out.segments += 1;
+      out.lines += salvaged.lines;
+      out.unreadable += salvaged.unreadable;
+    }
+    return out;
+  }
+
+  /**
    * Turns one sealed segment into lake files, then deletes it — or, when some of it was damaged, moves
    * it to spool/damaged/ with a log line that says what was recovered. Idempotent: file names come from
    * the segment, so landing it twice rewrites the same files.
@@ -256,20 +308,7 @@ export class SpoolingLakeSink implements RecordSink {
       this.logger.error('spool segment vanished before landing', { segment: name });
       return;
     }
-    const { records, skipped } = decodeSpoolSegment(bytes);
-    const partitions = new Map<string, string[]>();
-    for (const record of records) {
-      const key = lakeObjectKey(record.area, record.customerId, record.dt, name);
-      const parts = partitions.get(key) ?? [];
-      parts.push(record.data);
-      partitions.set(key, parts);
-    }
-    for (const [key, parts] of partitions) {
-      const target = join(this.lakeRoot, key);
-      await this.files.mkdir(dirname(target));
-      // zlib's asynchronous gzip runs on the thread pool: the event loop keeps answering requests.
-      await this.files.writeFileAtomic(target, await gzipAsync(parts.join('')), this.tempDir);
-    }
+    const { records, skipped, salvaged } = await this.landBytes(name, bytes);
     if (skipped.length === 0) {
       await this.files.unlink(path);
       return;
@@ -278,7 +317,7 @@ export class SpoolingLakeSink implements RecordSink {
     const kept = join(this.damagedDir, `${name}${SEGMENT_SUFFIX}`);
     await this.files.rename(path, kept);
     const skippedBytes = skipped.reduce((sum, range) => sum + range.end - range.start, 0);
-    const tailOnly = skipped.length === 1 && skipped[0]!.end === bytes.length;
+    const tailOnly = skipped.length === 1 && skipped[0]!.end === bytes.length && salvaged.lines === 0;
     this.logger.warn(
       tailOnly
         ? 'spool segment ends in a partial record (a write cut short by a crash or a full disk, never acknowledged); the intact records landed'
@@ -286,6 +325,8 @@ export class SpoolingLakeSink implements RecordSink {
       {
         segment: name,
         recoveredRecords: records.length,
+        salvagedLines: salvaged.lines,
+        unreadableLines: salvaged.unreadable,
         skippedRanges: skipped.length,
         skippedBytes,
         keptAt: relative(dirname(this.spoolDir), kept),
@@ -295,4 +336,7 @@ export class SpoolingLakeSink implements RecordSink {
 }
 
 const SEGMENT_SUFFIX = '.spool';
+// Lake files of the lines salvaged from a segment's damaged records: named after the segment too, so
+// salvaging it again rewrites the same files.
+const SALVAGED_SUFFIX = '-salvaged';
 const gzipAsync = promisify(gzip);
