@@ -26,6 +26,10 @@ interface Segment {
   file: SpoolFile;
   /** Bytes of complete, acknowledged records: the file is cut back to this after a failed write. */
   bytes: number;
+  /** The segment's ledger companion (`<name>.ledger`): ledger records and commit marks. */
+  ledger: SpoolFile;
+  ledgerBytes: number;
+  ledgerRecords: number;
 }
 
 /**
@@ -51,7 +55,8 @@ export class SpoolingLakeSink implements RecordSink {
   private readonly clock: Clock;
   private readonly files: SpoolFiles;
   private current: Segment | undefined;
-  private queue: { buffer: Buffer; done: (ok: boolean) => void }[] = [];
+  private queue: { buffer: Buffer; ledger: Buffer; ledgerRecords: number; done: (ok: boolean) => void }[] =
+    [];
   private chain: Promise<unknown> = Promise.resolve();
   private landing: Promise<unknown> = Promise.resolve();
   private draining = false;
@@ -85,10 +90,20 @@ export class SpoolingLakeSink implements RecordSink {
     await this.files.mkdir(this.tempDir);
     for (const stale of await this.files.readdir(this.tempDir))
       await this.files.unlink(join(this.tempDir, stale));
-    const leftovers = (await this.files.readdir(this.spoolDir))
-      .filter((f) => f.endsWith(SEGMENT_SUFFIX))
-      .sort();
-    this.sealed.push(...leftovers.map((file) => file.slice(0, -SEGMENT_SUFFIX.length)));
+    // A segment left behind, or only its ledger companion (an operator deleted the segment to free
+    // space): either way its name is landed, and what the ledger vouches for is counted.
+    const leftovers = [
+      ...new Set(
+        (await this.files.readdir(this.spoolDir)).flatMap((f) =>
+          f.endsWith(SEGMENT_SUFFIX)
+            ? [f.slice(0, -SEGMENT_SUFFIX.length)]
+            : f.endsWith(LEDGER_SUFFIX)
+              ? [f.slice(0, -LEDGER_SUFFIX.length)]
+              : [],
+        ),
+      ),
+    ].sort();
+    this.sealed.push(...leftovers);
     if (leftovers.length > 0) {
       await this.flush().catch((error: Error) =>
         this.logger.error('could not land the spool yet; retried at every flush', { detail: error.message }),
@@ -103,14 +118,22 @@ export class SpoolingLakeSink implements RecordSink {
   }
 
   put(records: readonly PackedRecord[]): Promise<PutOutcome[]> {
-    const buffer = Buffer.concat(
-      records.map((r) =>
-        encodeSpoolRecord({ area: r.area, customerId: r.customerId, dt: r.dt, data: r.data }),
-      ),
-    );
+    const encode = (list: readonly PackedRecord[]) =>
+      Buffer.concat(
+        list.map((r) =>
+          encodeSpoolRecord({ area: r.area, customerId: r.customerId, dt: r.dt, data: r.data }),
+        ),
+      );
+    // Ledger records (a request's proof of acknowledgement) go to the segment's companion file, not
+    // beside the events they vouch for: a segment cut short or deleted cannot take its own proof along.
+    const ledgerRecords = records.filter((r) => r.area === 'ledger');
+    const buffer = encode(ledgerRecords.length === 0 ? records : records.filter((r) => r.area !== 'ledger'));
+    const ledger = encode(ledgerRecords);
     return new Promise((resolve) => {
       this.queue.push({
         buffer,
+        ledger,
+        ledgerRecords: ledgerRecords.length,
         done: (ok) =>
           resolve(
             records.map(() =>
@@ -187,9 +210,18 @@ export class SpoolingLakeSink implements RecordSink {
     let ok = false;
     try {
       const segment = await this.segment();
+      // One commit point, two files: the events, then the ledger records and a mark of how many bytes of
+      // the segment are now acknowledged; both synced at once, and the answer waits for both.
+      const ledger = Buffer.concat([
+        ...batch.map((item) => item.ledger),
+        Buffer.from(`${ACK_MARK}${segment.bytes + buffer.length}\n`),
+      ]);
       await writeFully(segment.file, buffer, segment.bytes);
-      await segment.file.datasync();
+      await writeFully(segment.ledger, ledger, segment.ledgerBytes);
+      await Promise.all([segment.file.datasync(), segment.ledger.datasync()]);
       segment.bytes += buffer.length;
+      segment.ledgerBytes += ledger.length;
+      segment.ledgerRecords += batch.reduce((sum, item) => sum + item.ledgerRecords, 0);
       ok = true;
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
@@ -215,7 +247,8 @@ export class SpoolingLakeSink implements RecordSink {
     if (!segment) return;
     try {
       await segment.file.truncate(segment.bytes);
-      await segment.file.datasync();
+      await segment.ledger.truncate(segment.ledgerBytes);
+      await Promise.all([segment.file.datasync(), segment.ledger.datasync()]);
     } catch {
       await this.seal();
     }
@@ -227,7 +260,16 @@ export class SpoolingLakeSink implements RecordSink {
     const stamp = new Date(this.clock.now()).toISOString().replace(/[-:.]/g, '');
     const name = `local-${stamp}-${process.pid}-${String(this.sequence).padStart(6, '0')}`;
     const path = join(this.spoolDir, `${name}${SEGMENT_SUFFIX}`);
-    this.current = { name, path, file: await this.files.create(path), bytes: 0 };
+    const file = await this.files.create(path);
+    let ledger: SpoolFile;
+    try {
+      ledger = await this.files.create(join(this.spoolDir, `${name}${LEDGER_SUFFIX}`));
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      await this.files.unlink(path).catch(() => undefined);
+      throw error;
+    }
+    this.current = { name, path, file, bytes: 0, ledger, ledgerBytes: 0, ledgerRecords: 0 };
     return this.current;
   }
 
@@ -237,8 +279,11 @@ export class SpoolingLakeSink implements RecordSink {
     if (!segment) return;
     this.current = undefined;
     await segment.file.close().catch(() => undefined);
-    if (segment.bytes === 0) await this.files.unlink(segment.path).catch(() => undefined);
-    else this.sealed.push(segment.name);
+    await segment.ledger.close().catch(() => undefined);
+    if (segment.bytes === 0 && segment.ledgerRecords === 0) {
+      await this.files.unlink(segment.path).catch(() => undefined);
+      await this.files.unlink(join(this.spoolDir, `${segment.name}${LEDGER_SUFFIX}`)).catch(() => undefined);
+    } else this.sealed.push(segment.name);
   }
 
   /**
@@ -266,6 +311,44 @@ export class SpoolingLakeSink implements RecordSink {
       await this.files.writeFileAtomic(target, await gzipAsync(parts.join('')), this.tempDir);
     }
     return { records, skipped, salvaged };
+  }
+
+  private async readIfThere(path: string): Promise<Buffer | undefined> {
+    try {
+      return await this.files.readFile(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return undefined;
+    }
+  }
+
+  /** Lands a ledger companion's records, and reads how many bytes of its segment were acknowledged. */
+  private async landLedger(name: string, bytes: Buffer) {
+    const { records, skipped } = decodeSpoolSegment(bytes);
+    let acknowledgedBytes = 0;
+    let damaged = false;
+    for (const { start, end } of skipped) {
+      // The commit marks sit between records: a range of marks only is no damage.
+      const pieces = bytes.toString('latin1', start, end).split('\n');
+      // What follows the last newline of the file is a write a crash cut short: never acknowledged.
+      if (end === bytes.length) pieces.pop();
+      for (const piece of pieces) {
+        const mark = /^A (\d{1,15})$/.exec(piece);
+        if (mark) acknowledgedBytes = Math.max(acknowledgedBytes, Number(mark[1]));
+        else if (piece.length > 0) damaged = true;
+      }
+    }
+    const partitions = new Map<string, string[]>();
+    for (const record of records) {
+      const key = lakeObjectKey(record.area, record.customerId, record.dt, `${name}${LEDGER_FILE_SUFFIX}`);
+      partitions.set(key, [...(partitions.get(key) ?? []), record.data]);
+    }
+    for (const [key, parts] of partitions) {
+      const target = join(this.lakeRoot, key);
+      await this.files.mkdir(dirname(target));
+      await this.files.writeFileAtomic(target, await gzipAsync(parts.join('')), this.tempDir);
+    }
+    return { acknowledgedBytes, damaged };
   }
 
   /**
@@ -300,24 +383,39 @@ export class SpoolingLakeSink implements RecordSink {
    */
   private async land(name: string): Promise<void> {
     const path = join(this.spoolDir, `${name}${SEGMENT_SUFFIX}`);
-    let bytes: Buffer;
-    try {
-      bytes = await this.files.readFile(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const ledgerPath = join(this.spoolDir, `${name}${LEDGER_SUFFIX}`);
+    const bytes = await this.readIfThere(path);
+    const ledgerBytes = await this.readIfThere(ledgerPath);
+    if (!bytes && !ledgerBytes) {
       this.logger.error('spool segment vanished before landing', { segment: name });
       return;
     }
-    const { records, skipped, salvaged } = await this.landBytes(name, bytes);
-    if (skipped.length === 0) {
-      await this.files.unlink(path);
+    const data = bytes ?? Buffer.alloc(0);
+    const { records, skipped, salvaged } = await this.landBytes(name, data);
+    const ledger = ledgerBytes ? await this.landLedger(name, ledgerBytes) : undefined;
+    const lost = acknowledgedLoss(data.length, skipped, ledger?.acknowledgedBytes ?? 0);
+    if (lost.length > 0)
+      this.logger.error('acknowledged records lost: the segment holds less than was acknowledged', {
+        segment: name,
+        ranges: lost,
+        bytes: lost.reduce((sum, r) => sum + r.end - r.start, 0),
+        salvagedLines: salvaged.lines,
+        // Completeness reports the count: the ledger lines of those requests landed from the companion.
+      });
+    const damaged = skipped.length > 0 || (ledger?.damaged ?? false) || lost.length > 0;
+    if (!damaged) {
+      if (bytes) await this.files.unlink(path);
+      if (ledgerBytes) await this.files.unlink(ledgerPath);
       return;
     }
     await this.files.mkdir(this.damagedDir);
     const kept = join(this.damagedDir, `${name}${SEGMENT_SUFFIX}`);
-    await this.files.rename(path, kept);
+    if (bytes) await this.files.rename(path, kept);
+    if (ledgerBytes) await this.files.rename(ledgerPath, join(this.damagedDir, `${name}${LEDGER_SUFFIX}`));
+    if (skipped.length === 0) return;
     const skippedBytes = skipped.reduce((sum, range) => sum + range.end - range.start, 0);
-    const tailOnly = skipped.length === 1 && skipped[0]!.end === bytes.length && salvaged.lines === 0;
+    const tailOnly =
+      skipped.length === 1 && skipped[0]!.end === data.length && salvaged.lines === 0 && lost.length === 0;
     this.logger.warn(
       tailOnly
         ? 'spool segment ends in a partial record (a write cut short by a crash or a full disk, never acknowledged); the intact records landed'
@@ -336,7 +434,28 @@ export class SpoolingLakeSink implements RecordSink {
 }
 
 const SEGMENT_SUFFIX = '.spool';
+// A segment's ledger companion: the ledger records of the requests acknowledged with it, and after
+// each commit a mark `A <bytes>\n` of how much of the segment is acknowledged.
+const LEDGER_SUFFIX = '.ledger';
+const ACK_MARK = 'A ';
+
+/**
+ * The byte ranges of a segment that were acknowledged (below the last commit mark) but hold no intact
+ * record: damage inside them, or a segment shorter than what was acknowledged (cut short, or deleted).
+ */
+export function acknowledgedLoss(
+  length: number,
+  skipped: readonly { start: number; end: number }[],
+  acknowledged: number,
+): { start: number; end: number }[] {
+  const lost = skipped
+    .filter((r) => r.start < acknowledged)
+    .map((r) => ({ start: r.start, end: Math.min(r.end, acknowledged) }));
+  if (length < acknowledged) lost.push({ start: length, end: acknowledged });
+  return lost;
+}
 // Lake files of the lines salvaged from a segment's damaged records: named after the segment too, so
 // salvaging it again rewrites the same files.
 const SALVAGED_SUFFIX = '-salvaged';
+const LEDGER_FILE_SUFFIX = '-ledger';
 const gzipAsync = promisify(gzip);
