@@ -1,6 +1,8 @@
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { acquirePidLock, LockHeldError, type PidLock } from '../lambdas/adapters/local/pid-lock';
+import { reservePath } from '../lambdas/adapters/local/spooling-lake-sink';
 
 /** The lock file that says which process owns a data directory. */
 export function dataDirLockPath(dataDir: string): string {
@@ -17,7 +19,15 @@ export async function lockDataDir(dataDir: string, tool: string): Promise<PidLoc
   const path = dataDirLockPath(dataDir);
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    return await acquirePidLock(path, tool);
+    try {
+      return await acquirePidLock(path, tool);
+    } catch (error) {
+      // A full disk: the lock file needs a few hundred bytes, which the landing reserve a previous run
+      // left can give (the sink frees it at start anyway, to land what is spooled).
+      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC' || !existsSync(reservePath(dataDir))) throw error;
+      await unlink(reservePath(dataDir)).catch(() => undefined);
+      return await acquirePidLock(path, tool);
+    }
   } catch (error) {
     if (!(error instanceof LockHeldError)) {
       // Some file errors (a write on a full disk) do not name their file: say which one.

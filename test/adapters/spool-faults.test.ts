@@ -61,6 +61,9 @@ describe('the spool never acknowledges what it did not store', () => {
     files.faults = { spaceLeft: 100 }; // the next record is ~240 KB: a short write, then ENOSPC
     expect(await put('short', 240_000)).toBe(false);
     files.faults = {}; // space returns
+    // A full disk stops new writes until landing has run and the reserve is back.
+    expect(await put('refused meanwhile')).toBe(false);
+    await sink.flush();
     expect(await put('after')).toBe(true);
     await sink.close();
 
@@ -72,6 +75,8 @@ describe('the spool never acknowledges what it did not store', () => {
     const { sink, files, put, landedIds } = await sinkWith({ spaceLeft: 0 });
 
     expect(await put('full')).toBe(false);
+    files.faults = {};
+    await sink.flush(); // the reserve, which did not fit at start, is set aside: writes are taken again
     files.faults = { syncFails: true };
     expect(await put('eio')).toBe(false);
     files.faults = {};
@@ -88,6 +93,7 @@ describe('the spool never acknowledges what it did not store', () => {
     files.faults = { spaceLeft: 5_000, truncateFails: true };
     expect(await put('torn', 20_000)).toBe(false);
     files.faults = {};
+    await sink.flush();
     expect(await put('next')).toBe(true);
     await sink.close();
 
@@ -100,7 +106,7 @@ describe('the spool never acknowledges what it did not store', () => {
     expect(lines.some((l) => l.level === 'warn' && l.fields?.recoveredRecords === 1)).toBe(true);
   });
 
-  it('keeps a segment it cannot land yet, without crashing, and lands it when space returns', async () => {
+  it('keeps a segment it cannot land yet, without crashing, refuses new records meanwhile, and lands it when space returns', async () => {
     const { sink, files, put, landedIds, lines } = await sinkWith({});
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
@@ -115,9 +121,13 @@ describe('the spool never acknowledges what it did not store', () => {
         () => lines.filter((l) => l.message.startsWith('landing failed')).length,
         (n) => n > 0,
       );
-      expect(await put('meanwhile')).toBe(true);
+      // While landing cannot make room, new records are refused (503: Segment resends them)...
+      expect(await put('meanwhile')).toBe(false);
       expect(landedIds()).toEqual([]);
       files.faults = {};
+      // ...and taken again once landing has drained the spool and the reserve is back.
+      await sink.flush();
+      expect(await put('meanwhile')).toBe(true);
       await sink.close();
     } finally {
       process.off('unhandledRejection', onUnhandled);

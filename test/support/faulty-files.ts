@@ -66,5 +66,12 @@ export function faultyFiles(faults: FileFaults = {}): SpoolFiles & { faults: Fil
     unlink: (path) => nodeSpoolFiles.unlink(path),
     mkdir: (path) => nodeSpoolFiles.mkdir(path),
     readdir: (path) => nodeSpoolFiles.readdir(path),
+    async reserve(path, bytes) {
+      const left = state.faults.spaceLeft;
+      if (left !== undefined && left < bytes) return false;
+      if (left !== undefined) state.faults.spaceLeft = left - bytes;
+      return nodeSpoolFiles.reserve(path, bytes);
+    },
+    capacity: (path) => nodeSpoolFiles.capacity(path),
   };
 }

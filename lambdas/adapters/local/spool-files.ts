@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, statfs, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
 /** An open file the spool appends to. Node's FileHandle is one. */
@@ -24,6 +24,13 @@ export interface SpoolFiles {
   unlink(path: string): Promise<void>;
   mkdir(path: string): Promise<void>;
   readdir(path: string): Promise<string[]>;
+  /**
+   * Creates a file of `bytes` real bytes (zeros, synced), so they are set aside on the disk; false, with
+   * nothing left behind, when they do not fit.
+   */
+  reserve(path: string, bytes: number): Promise<boolean>;
+  /** The size of the file system holding `path` (bytes), when the platform says. */
+  capacity(path: string): Promise<number | undefined>;
 }
 
 /**
@@ -73,4 +80,28 @@ export const nodeSpoolFiles: SpoolFiles = {
     await mkdir(path, { recursive: true, mode: 0o700 });
   },
   readdir: (path) => readdir(path),
+  async reserve(path, bytes) {
+    const file = await open(path, constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY, 0o600);
+    try {
+      const zeros = Buffer.alloc(Math.min(bytes, 64 * 1024));
+      for (let at = 0; at < bytes; at += zeros.length)
+        await writeFully(file, zeros.subarray(0, Math.min(zeros.length, bytes - at)), at);
+      await file.datasync();
+      await file.close();
+      return true;
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC') return false;
+      throw error;
+    }
+  },
+  async capacity(path) {
+    try {
+      const stats = await statfs(path);
+      return stats.blocks * stats.bsize;
+    } catch {
+      return undefined;
+    }
+  },
 };

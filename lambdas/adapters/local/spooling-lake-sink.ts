@@ -18,6 +18,27 @@ export interface SpoolingLakeSinkOptions {
   clock: Clock;
   /** The file system; tests inject one that fails. */
   files?: SpoolFiles;
+  /**
+   * Bytes set aside that only landing may use (a file, `spool/.reserve`); default: sized to the disk
+   * (`reserveFor`). 0: none.
+   */
+  reserveBytes?: number;
+}
+
+/** The reserve file of a data directory (the lock can free it to start on a full disk). */
+export function reservePath(dataDir: string): string {
+  return join(dataDir, 'spool', RESERVE_FILE);
+}
+
+/**
+ * The reserve for a disk of `capacity` bytes: 15 % of it, at least 256 KiB and at most 8 MiB. Landing a
+ * segment writes its gzip files before the segment is deleted, so landing needs room the spool cannot
+ * take; segments are kept at half the reserve at most, so the gzip of one always fits in it (JSON lines
+ * compress 5–10×). On a 4 MiB disk: a 614 KiB reserve and 307 KiB segments.
+ */
+export function reserveFor(capacity: number | undefined): number {
+  if (capacity === undefined) return MAX_RESERVE;
+  return Math.min(MAX_RESERVE, Math.max(MIN_RESERVE, Math.floor(capacity * 0.15)));
 }
 
 interface Segment {
@@ -50,7 +71,8 @@ export class SpoolingLakeSink implements RecordSink {
   private readonly tempDir: string;
   private readonly lakeRoot: string;
   private readonly flushIntervalMs: number;
-  private readonly maxSegmentBytes: number;
+  private maxSegmentBytes: number;
+  private readonly reserveOption: number | undefined;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly files: SpoolFiles;
@@ -64,6 +86,14 @@ export class SpoolingLakeSink implements RecordSink {
   private sequence = 0;
   private readonly sealed: string[] = [];
   private lastFlushError: string | undefined;
+  private reserveBytes = 0;
+  private reserveHeld = false;
+  /**
+   * Set when the disk is full: new records are refused (retryable, 503) until landing has drained the
+   * spool and the reserve is back, so the room landing frees goes to landing, not to new writes.
+   */
+  private refusing = false;
+  private acceptLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: SpoolingLakeSinkOptions) {
     this.spoolDir = join(options.dataDir, 'spool');
@@ -74,7 +104,8 @@ export class SpoolingLakeSink implements RecordSink {
     this.lakeRoot = lakeDir(options.dataDir);
     this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
     // Firehose buffers up to 128 MiB; locally smaller files keep `npm start` light on memory.
-    this.maxSegmentBytes = options.maxSegmentBytes ?? 16 * 1024 * 1024;
+    this.maxSegmentBytes = options.maxSegmentBytes ?? 0;
+    this.reserveOption = options.reserveBytes;
     this.logger = options.logger;
     this.clock = options.clock;
     this.files = options.files ?? nodeSpoolFiles;
@@ -90,6 +121,13 @@ export class SpoolingLakeSink implements RecordSink {
     await this.files.mkdir(this.tempDir);
     for (const stale of await this.files.readdir(this.tempDir))
       await this.files.unlink(join(this.tempDir, stale));
+    this.reserveBytes = this.reserveOption ?? reserveFor(await this.files.capacity(this.spoolDir));
+    // Firehose's buffer is up to 128 MiB; here a segment is at most half the reserve, so its landing
+    // always fits in the room the reserve frees.
+    if (this.maxSegmentBytes === 0)
+      this.maxSegmentBytes = Math.max(MIN_SEGMENT, Math.min(MAX_SEGMENT, Math.floor(this.reserveBytes / 2)));
+    // A reserve a previous run left is freed first: landing what it left may need the room.
+    await this.files.unlink(join(this.spoolDir, RESERVE_FILE)).catch(() => undefined);
     // A segment left behind, or only its ledger companion (an operator deleted the segment to free
     // space): either way its name is landed, and what the ledger vouches for is counted.
     const leftovers = [
@@ -110,6 +148,16 @@ export class SpoolingLakeSink implements RecordSink {
       );
       this.logger.info('spool recovered', { segments: leftovers.length, waiting: this.sealed.length });
     }
+    // Without its reserve the server starts, refusing writes until landing made room for it.
+    if (!(await this.ensureReserve())) {
+      this.refusing = true;
+      this.logger.error(
+        'disk full at start: refusing new records until there is room for the landing reserve',
+        {
+          reserveBytes: this.reserveBytes,
+        },
+      );
+    }
     // Proves the spool can be written before the server says it is listening.
     await this.segment();
     this.timer = setInterval(() => this.flushInBackground(), this.flushIntervalMs);
@@ -118,6 +166,10 @@ export class SpoolingLakeSink implements RecordSink {
   }
 
   put(records: readonly PackedRecord[]): Promise<PutOutcome[]> {
+    if (this.refusing) {
+      this.flushInBackground();
+      return Promise.resolve(records.map(() => ({ ok: false, retryable: true, code: 'spool_full' })));
+    }
     const encode = (list: readonly PackedRecord[]) =>
       Buffer.concat(
         list.map((r) =>
@@ -157,8 +209,25 @@ export class SpoolingLakeSink implements RecordSink {
     return this.serial(() => this.seal()).then(() => {
       const landing = this.landing.then(async () => {
         while (this.sealed.length > 0) {
-          await this.land(this.sealed[0]!);
+          try {
+            await this.land(this.sealed[0]!);
+          } catch (error) {
+            // The disk is full: landing may use the reserve, and nothing else may until it is back.
+            if ((error as NodeJS.ErrnoException).code !== 'ENOSPC' || !this.reserveHeld) throw error;
+            await this.releaseReserve();
+            await this.land(this.sealed[0]!);
+          }
           this.sealed.shift();
+        }
+        if (this.refusing || !this.reserveHeld) {
+          if (await this.ensureReserve()) {
+            // Said once a minute at most: on a disk that stays full, each write fails and this repeats.
+            if (this.refusing && this.clock.now() - this.acceptLoggedAt > 60_000) {
+              this.acceptLoggedAt = this.clock.now();
+              this.logger.info('disk has room again: accepting', { reserveBytes: this.reserveBytes });
+            }
+            this.refusing = false;
+          } else this.refusing = true;
         }
       });
       this.landing = landing.catch(() => undefined);
@@ -231,6 +300,12 @@ export class SpoolingLakeSink implements RecordSink {
         records: batch.length,
       });
       await this.cutBack();
+      if (e.code === 'ENOSPC') {
+        // Full: stop taking records and land now (with the reserve), instead of letting new writes take
+        // whatever room landing frees.
+        this.refusing = true;
+        this.flushInBackground();
+      }
     }
     for (const item of batch) item.done(ok);
     if (this.current && this.current.bytes >= this.maxSegmentBytes) this.flushInBackground();
@@ -311,6 +386,22 @@ export class SpoolingLakeSink implements RecordSink {
       await this.files.writeFileAtomic(target, await gzipAsync(parts.join('')), this.tempDir);
     }
     return { records, skipped, salvaged };
+  }
+
+  /** Puts the reserve back (true) or says it does not fit yet (false). */
+  private async ensureReserve(): Promise<boolean> {
+    if (this.reserveHeld || this.reserveBytes === 0) return true;
+    this.reserveHeld = await this.files.reserve(join(this.spoolDir, RESERVE_FILE), this.reserveBytes);
+    return this.reserveHeld;
+  }
+
+  private async releaseReserve(): Promise<void> {
+    this.refusing = true;
+    this.reserveHeld = false;
+    await this.files.unlink(join(this.spoolDir, RESERVE_FILE)).catch(() => undefined);
+    this.logger.warn('disk full: landing with the reserve; new records are refused until it is back', {
+      reserveBytes: this.reserveBytes,
+    });
   }
 
   private async readIfThere(path: string): Promise<Buffer | undefined> {
@@ -434,6 +525,11 @@ export class SpoolingLakeSink implements RecordSink {
 }
 
 const SEGMENT_SUFFIX = '.spool';
+const RESERVE_FILE = '.reserve';
+const MIN_RESERVE = 256 * 1024;
+const MAX_RESERVE = 8 * 1024 * 1024;
+const MIN_SEGMENT = 64 * 1024;
+const MAX_SEGMENT = 16 * 1024 * 1024;
 // A segment's ledger companion: the ledger records of the requests acknowledged with it, and after
 // each commit a mark `A <bytes>\n` of how much of the segment is acknowledged.
 const LEDGER_SUFFIX = '.ledger';
