@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import * as v from 'valibot';
 import { type BenchResult, benchHtml, benchRows, benchTable } from './bench/bench-report';
 import { benchColdStart } from './bench/cold-start-bench';
@@ -8,9 +9,28 @@ import { benchErase } from './bench/erase-bench';
 import { benchIntent } from './bench/intent-bench';
 import { benchLake } from './bench/lake-bench';
 import { benchPlanCost } from './bench/plan-bench';
+import {
+  type BenchBaseline,
+  baselineOf,
+  checkAgainstBaseline,
+  GUARDED_PARTS,
+} from './bench/regression-guard';
 import { benchServer } from './bench/server-bench';
-import { type CommandSpec, type Flag, oneOf, runCommand, wholeNumber } from './cli/command';
+
+/** The committed ratios `--check` compares with (next to this file's folder of parts). */
+const BASELINE_FILE = 'bench/baseline.json';
+
+import {
+  type CommandSpec,
+  decimal,
+  type Flag,
+  oneOf,
+  runCommand,
+  UsageError,
+  wholeNumber,
+} from './cli/command';
 import { progress } from './cli/progress';
+import { alignedTable } from './cli/table';
 
 /**
  * `npm run bench [-- --seconds <s>] [--json] [--only core|plan|server|cold]`: every figure is a ratio
@@ -68,6 +88,28 @@ const BENCH = {
       description: 'events per customer (20 customers) for the erase part (100 users of one erased)',
       default: '50000',
     },
+    runs: {
+      kind: 'value',
+      schema: wholeNumber(1, 50),
+      unit: 'processes',
+      description: 'fresh processes per function for the cold part (the median is reported)',
+      default: '7',
+    },
+    check: {
+      kind: 'switch',
+      description: `re-measure the fast parts (${GUARDED_PARTS.join(', ')}) and fail when a ratio falls below the committed baseline by more than --tolerance`,
+    },
+    tolerance: {
+      kind: 'value',
+      schema: decimal(0.01, 0.9),
+      unit: 'fraction',
+      description: 'with --check: how far below its baseline a ratio may fall',
+      default: '0.25',
+    },
+    'save-baseline': {
+      kind: 'switch',
+      description: `measure the fast parts and write their ratios to ${BASELINE_FILE} (commit it)`,
+    },
     json: { kind: 'switch', description: 'the figures as JSON on stdout' },
     html: {
       kind: 'value',
@@ -80,26 +122,38 @@ const BENCH = {
 } as const satisfies CommandSpec<Record<string, Flag>>;
 
 runCommand(BENCH, async ({ values }) => {
-  const { seconds, only } = values;
+  if (values.check && values['save-baseline']) throw new UsageError('--check or --save-baseline, not both');
+  if ((values.check || values['save-baseline']) && values.only)
+    throw new UsageError(`--check and --save-baseline measure ${GUARDED_PARTS.join(' and ')}: no --only`);
+  const { seconds } = values;
+  const only = values.check || values['save-baseline'] ? undefined : values.only;
   const machine = {
     node: process.version,
     cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
   };
-  const parts = only ? [only] : BENCH.flags.only.schema.options;
+  const guard = values.check || values['save-baseline'];
+  const parts: readonly string[] = guard ? GUARDED_PARTS : only ? [only] : BENCH.flags.only.schema.options;
   const bar = progress({ label: 'bench', unit: 'parts', total: parts.length });
   let done = 0;
+  const failed: { part: string; error: string }[] = [];
+  // A part that fails is a row of the table: the others still run and print.
   const part = async <T>(name: string, run: () => Promise<T[]>): Promise<T[]> => {
-    if (!parts.includes(name as (typeof parts)[number])) return [];
+    if (!parts.includes(name)) return [];
     bar.update(done, { note: `measuring ${name}` });
-    const rows = await run();
-    bar.update(++done, { note: `${name} done` });
-    return rows;
+    try {
+      return await run();
+    } catch (error) {
+      failed.push({ part: name, error: ((error as Error).message.split('\n')[0] ?? 'failed').slice(0, 200) });
+      return [];
+    } finally {
+      bar.update(++done, { note: `${name} done` });
+    }
   };
   const core = await part('core', async () => [await benchCore(100, seconds), await benchCore(1, seconds)]);
   const plan = await part('plan', async () => [await benchPlanCost(seconds)]);
   const server = await part('server', () => benchServer(seconds));
-  const cold = await part('cold', () => benchColdStart());
+  const cold = await part('cold', () => benchColdStart(values.runs));
   const lake = await part('lake', async () => [
     await benchLake(values.events, (step) => bar.update(done, { note: `lake: ${step}` })),
   ]);
@@ -110,16 +164,62 @@ runCommand(BENCH, async ({ values }) => {
   const erase = await part('erase', async () => [
     await benchErase(20, values['erase-events'], 100, (step) => bar.update(done, { note: `erase: ${step}` })),
   ]);
-  const result: BenchResult = { machine, goals: GOALS, core, plan, server, cold, lake, intent, erase };
+  const result: BenchResult = {
+    machine,
+    goals: GOALS,
+    core,
+    plan,
+    server,
+    cold,
+    lake,
+    intent,
+    erase,
+    failed,
+  };
+  if (guard) {
+    const rows = benchRows(result);
+    const path = join(__dirname, BASELINE_FILE);
+    if (values['save-baseline']) {
+      const baseline = baselineOf(rows, `${machine.cpus}, Node ${machine.node}`, new Date().toISOString());
+      writeFileSync(path, `${JSON.stringify(baseline, null, 2)}\n`);
+      process.stdout.write(`bench: wrote ${BASELINE_FILE}: ${JSON.stringify(baseline.ratios)}\n`);
+      return;
+    }
+    const baseline = JSON.parse(readFileSync(path, 'utf8')) as BenchBaseline;
+    const lines = checkAgainstBaseline(baseline, rows, values.tolerance);
+    process.stdout.write(
+      `${alignedTable(
+        [
+          ['RATIO', 'BASELINE', 'NOW', 'CHANGE', ''],
+          ...lines.map((l) => [
+            l.id,
+            l.baseline.toFixed(3),
+            l.now === undefined ? '-' : l.now.toFixed(3),
+            l.change === undefined ? '-' : `${(l.change * 100).toFixed(0)} %`,
+            l.ok ? 'ok' : 'REGRESSED',
+          ]),
+        ],
+        { right: [1, 2, 3] },
+      )}\n`,
+    );
+    const regressed = lines.filter((l) => !l.ok);
+    if (regressed.length > 0)
+      throw new Error(
+        `${regressed.map((l) => l.id).join(', ')} fell more than ${Math.round(values.tolerance * 100)} % below ${BASELINE_FILE} (measured on ${baseline.machine})`,
+      );
+    return;
+  }
   if (values.html) {
     writeFileSync(values.html, await benchHtml(result));
     process.stderr.write(`bench: wrote ${values.html}\n`);
   }
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (failed.length > 0) throw new Error(`${failed.map((f) => f.part).join(', ')} failed`);
     return;
   }
   process.stdout.write(
     `\nmachine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}\n\n${benchTable(benchRows(result))}\n`,
   );
+  if (failed.length > 0) throw new Error(`${failed.map((f) => f.part).join(', ')} failed (see the table)`);
 });

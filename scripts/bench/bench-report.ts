@@ -28,6 +28,8 @@ export interface BenchResult {
   lake: LakeBenchResult[];
   intent: IntentBenchResult[];
   erase: EraseBenchResult[];
+  /** Parts that threw: reported in the table, the other parts still measured. */
+  failed?: { part: string; error: string }[];
 }
 
 /** One line of the bench's table: ours against the baseline of the same run, and the goal. */
@@ -84,14 +86,26 @@ export function benchRows(result: BenchResult): BenchRow[] {
         : { goal: '-' }),
     });
   }
-  for (const r of result.cold)
+  for (const r of result.cold) {
+    const failed = String(r.status).startsWith('failed');
+    const ms = Math.round((r.loadMs + (r.firstEventMs ?? 0)) * 10) / 10;
     rows.push({
       id: `cold-${r.function}`,
-      measure: `${r.function} bundle: KiB, load + first event (ms) in a fresh process`,
-      ours: `${fmt(r.bundleKiB)} KiB, ${r.loadMs + r.firstEventMs} ms`,
+      measure: `${r.function} bundle: KiB, ${r.firstEventMs === null ? 'load only (no representative event)' : 'load + first event'} (ms) in a fresh process`,
+      ours: failed ? String(r.status).toUpperCase() : `${fmt(r.bundleKiB)} KiB, ${ms} ms`,
       baseline: '-',
       goal: `≤ ${goals.bundleKiB} KiB, ≤ ${goals.loadAndFirstEventMs} ms`,
-      met: r.bundleKiB <= goals.bundleKiB && r.loadMs + r.firstEventMs <= goals.loadAndFirstEventMs,
+      met: !failed && r.bundleKiB <= goals.bundleKiB && ms <= goals.loadAndFirstEventMs,
+    });
+  }
+  for (const f of result.failed ?? [])
+    rows.push({
+      id: `failed-${f.part}`,
+      measure: `${f.part}: the part failed`,
+      ours: `FAILED: ${f.error}`,
+      baseline: '-',
+      goal: '-',
+      met: false,
     });
   for (const r of result.lake) {
     const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -193,7 +207,7 @@ export function benchTable(rows: BenchRow[]): string {
 export async function benchHtml(result: BenchResult): Promise<string> {
   const rows = benchRows(result);
   const ratios = rows.filter((r) => r.ratio !== undefined);
-  const cold = result.cold.map((r) => ({ label: r.function, count: r.loadMs + r.firstEventMs }));
+  const cold = result.cold.map((r) => ({ label: r.function, count: r.loadMs + (r.firstEventMs ?? 0) }));
   const cell = (id: string, text: string, numeric = false) =>
     `<td${numeric ? ' class="n"' : ''} id="${escapeHtml(id)}">${escapeHtml(text)}</td>`;
   const table = `<table>

@@ -12,14 +12,19 @@ import { authorizationFor, issueToken } from '../../lambdas/core/keys/tokens';
 import { startAwsStub } from './aws-stub';
 
 export interface ColdStartRow {
+  /** The function's place in the stack (its construct path), e.g. `Ingest`, `Curated/Steps`. */
   function: string;
   bundleKiB: number;
   /** Median over runs: require() of the bundle. */
   loadMs: number;
-  /** Median over runs: the first event, SDK client set-up included. */
-  firstEventMs: number;
+  /**
+   * Median over runs: the first event, SDK client set-up included; null for a function this bench has
+   * no representative event for (a step of a state machine): its load alone is measured.
+   */
+  firstEventMs: number | null;
   /** Node.js's own start-up before the bundle (not ours, for context). */
   nodeStartMs: number;
+  /** The answer's status, `loaded` when only the load was measured, or `failed: <why>`. */
   status: string | number;
 }
 
@@ -51,8 +56,17 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
     });
     if (synth.status !== 0) throw new Error(`cdk synth failed: ${synth.stderr.slice(-1000)}`);
     const template = JSON.parse(readFileSync(join(out, 'SegmentLakeDestination.template.json'), 'utf8'));
+    // Every function the synthesized stack has, with its own environment (references to other
+    // resources become placeholder names): a function added to the stack is measured without a change here.
     const functions = Object.values(
-      template.Resources as Record<string, { Type: string; Metadata: Record<string, string> }>,
+      template.Resources as Record<
+        string,
+        {
+          Type: string;
+          Metadata: Record<string, string>;
+          Properties: { Environment?: { Variables?: Record<string, unknown> } };
+        }
+      >,
     ).filter((r) => r.Type === 'AWS::Lambda::Function');
     const message = JSON.stringify({
       type: 'track',
@@ -92,6 +106,14 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
       }),
       callback: get('/enable/callback', 'GET /enable/callback'),
     };
+    // Values the functions with an event need to answer it against the stub (the template's are tokens).
+    const known = {
+      TOKENS_TABLE: 'tokens',
+      DELIVERY: 'stream',
+      STREAM_NAME: 'events',
+      SEGMENT_SLUG: 'bench',
+      ENABLE_REDIRECT_URL: 'https://example.com/enable/callback',
+    };
     const env = {
       ...process.env,
       NODE_PATH: join(ROOT, 'node_modules'),
@@ -109,24 +131,40 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
     const rows: ColdStartRow[] = [];
     for (const fn of functions) {
       const path = fn.Metadata['aws:cdk:path']!;
-      const name = Object.keys(events).find((key) => path.toLowerCase().includes(`/${key}/function`))!;
+      const name = path.split('/').slice(1, -2).join('/');
+      const kind = Object.keys(events).find((key) => path.toLowerCase().includes(`/${key}/function`));
       const bundle = join(out, fn.Metadata['aws:asset:path']!, 'index.js');
-      const eventFile = join(out, `${name}-event.json`);
-      writeFileSync(eventFile, JSON.stringify(events[name]));
-      const samples = [];
-      for (let i = 0; i < runs; i++) {
-        // Spawned asynchronously: the AWS stub answers from this process, which a synchronous spawn would block.
-        const child = await runChild([join(__dirname, 'cold-start-child.cjs'), bundle, eventFile], env);
-        samples.push(JSON.parse(child));
+      const eventFile = join(out, `${name.replace(/\//g, '-')}-event.json`);
+      writeFileSync(eventFile, JSON.stringify(kind ? events[kind] : {}));
+      const functionEnv = { ...env, ...placeholders(fn.Properties.Environment?.Variables ?? {}), ...known };
+      const bundleKiB = Math.round((statSync(bundle).size / 1024) * 10) / 10;
+      try {
+        const samples = [];
+        for (let i = 0; i < runs; i++) {
+          // Spawned asynchronously: the AWS stub answers from this process, which a synchronous spawn would block.
+          const args = [join(__dirname, 'cold-start-child.cjs'), bundle, eventFile, ...(kind ? [] : ['0'])];
+          samples.push(JSON.parse(await runChild(args, functionEnv)));
+        }
+        rows.push({
+          function: name,
+          bundleKiB,
+          loadMs: round(median(samples.map((s) => s.loadMs))),
+          firstEventMs: kind ? round(median(samples.map((s) => s.firstEventMs))) : null,
+          nodeStartMs: round(median(samples.map((s) => s.nodeStartMs))),
+          status: kind ? samples[0].status : 'loaded',
+        });
+      } catch (error) {
+        // One function that does not start is a row of the table, not the end of the run.
+        const why = (error as Error).message.split('\n').find((l) => l.trim()) ?? 'failed';
+        rows.push({
+          function: name,
+          bundleKiB,
+          loadMs: 0,
+          firstEventMs: null,
+          nodeStartMs: 0,
+          status: `failed: ${why.slice(0, 120)}`,
+        });
       }
-      rows.push({
-        function: name,
-        bundleKiB: Math.round((statSync(bundle).size / 1024) * 10) / 10,
-        loadMs: round(median(samples.map((s) => s.loadMs))),
-        firstEventMs: round(median(samples.map((s) => s.firstEventMs))),
-        nodeStartMs: round(median(samples.map((s) => s.nodeStartMs))),
-        status: samples[0].status,
-      });
     }
     return rows;
   } finally {
@@ -136,6 +174,20 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/** A function's environment from the template: references to other resources become names a reader accepts. */
+function placeholders(variables: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(variables).map(([key, value]) => [
+      key,
+      typeof value === 'string'
+        ? value
+        : /URL$/.test(key)
+          ? `https://bench.example/${key.toLowerCase()}`
+          : `bench-${key.toLowerCase()}`,
+    ]),
+  );
+}
 
 function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {

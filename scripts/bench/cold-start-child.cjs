@@ -5,6 +5,7 @@
 // process start, so the first reading is Node's own start-up.
 const startup = performance.now();
 const [bundle, eventFile, runsArg] = process.argv.slice(2);
+// 0 runs: the load alone (a function with no representative event here).
 const runs = Number(runsArg ?? 1);
 const event = JSON.parse(require('node:fs').readFileSync(eventFile, 'utf8'));
 const beforeLoad = performance.now();
@@ -24,7 +25,7 @@ async function handleAll() {
 handleAll().then(
   ({ answer, eventsMs }) => {
     process.stdout.write(
-      `${JSON.stringify({ nodeStartMs: startup, loadMs: loaded - beforeLoad, firstEventMs: eventsMs[0], eventsMs, status: answer.statusCode ?? (answer.isAuthorized ? 'allow' : 'deny'), headers: answer.headers ?? {} })}\n`,
+      `${JSON.stringify({ nodeStartMs: startup, loadMs: loaded - beforeLoad, firstEventMs: eventsMs[0] ?? null, eventsMs, status: answer === undefined ? 'loaded' : (answer.statusCode ?? (answer.isAuthorized ? 'allow' : 'deny')), headers: answer?.headers ?? {} })}\n`,
     );
   },
   (error) => {

@@ -35,6 +35,8 @@ export const benchIngestDeps = {
  * loop over an instant sink) against the floor on the same bytes: JSON.parse of the body plus
  * JSON.stringify of each message.
  */
+const SLOWDOWN = Math.max(1, Number(process.env.BENCH_SLOWDOWN ?? 1) || 1);
+
 export async function benchCore(batchSize: number, seconds: number): Promise<CoreBenchResult> {
   const bodies = Array.from({ length: 16 }, (_, i) =>
     JSON.stringify({ batch: sampleMessages(batchSize, i + 1), sentAt: '2026-11-28T10:00:00.000Z' }),
@@ -45,6 +47,18 @@ export async function benchCore(batchSize: number, seconds: number): Promise<Cor
     {
       name: 'core',
       run: async () => {
+        // BENCH_SLOWDOWN=n does the core's work n times per request: a planted regression that
+        // `npm run bench -- --check` must catch (test/scripts/bench-guard.test.ts).
+        for (let extra = 1; extra < SLOWDOWN; extra++)
+          await ingestRequest(
+            {
+              body: bodies[i % bodies.length]!,
+              customerId: 'bench',
+              requestId: `bench-x${extra}`,
+              aliases: new Map(),
+            },
+            deps,
+          );
         const answer = await ingestRequest(
           {
             body: bodies[i++ % bodies.length]!,
