@@ -22,6 +22,7 @@ import { ATHENA_RESULTS_PREFIX } from '../lambdas/contract/sql/athena-rules';
 import { athenaCreateCuratedTable, athenaVacuum } from '../lambdas/contract/sql/curated-sql';
 import { HouseFunction } from './house-function';
 import { compactionStateMachineName, erasureStateMachineName } from './job-names';
+import { athenaTask as athenaTask_, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
 
 export interface CuratedCompactionProps {
@@ -135,48 +136,14 @@ export class CuratedCompaction extends Construct {
     );
 
     const athenaTask = (taskId: string, queryString: string, output?: Record<string, string>) =>
-      new sfn.CustomState(this, taskId, {
-        stateJson: {
-          Type: 'Task',
-          Resource: `arn:${stack.partition}:states:::athena:startQueryExecution.sync`,
-          Arguments: {
-            QueryString: queryString,
-            WorkGroup: workGroupName,
-            QueryExecutionContext: { Database: db },
-          },
-          Output: output ?? {},
-          // Athena's throttling and a concurrent Iceberg commit are worth a retry; a bad statement is not.
-          Retry: [
-            {
-              ErrorEquals: ['Athena.TooManyRequestsException', 'Athena.AthenaException'],
-              IntervalSeconds: 10,
-              BackoffRate: 2,
-              MaxAttempts: 5,
-            },
-          ],
-        },
+      athenaTask_(this, taskId, {
+        queryString,
+        workGroupName,
+        databaseName: db,
+        ...(output ? { output } : {}),
       });
     const step = (taskId: string, payload: Record<string, string>, output: string) =>
-      new sfn.CustomState(this, taskId, {
-        stateJson: {
-          Type: 'Task',
-          Resource: `arn:${stack.partition}:states:::lambda:invoke`,
-          Arguments: { FunctionName: fn.functionArn, Payload: payload },
-          Output: output,
-          Retry: [
-            {
-              ErrorEquals: [
-                'Lambda.ServiceException',
-                'Lambda.TooManyRequestsException',
-                'Lambda.SdkClientException',
-              ],
-              IntervalSeconds: 5,
-              BackoffRate: 2,
-              MaxAttempts: 4,
-            },
-          ],
-        },
-      });
+      lambdaStep(this, taskId, fn, payload, output);
     const runId = '{% $states.context.Execution.Name %}';
 
     // One run at a time: Iceberg's optimistic commits let two MERGEs of one key both insert.

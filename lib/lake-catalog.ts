@@ -271,7 +271,8 @@ export class LakeCatalog extends Construct {
           'projection.enabled': 'true',
           'projection.customer_id.type': 'injected',
           'projection.pass_id.type': 'injected',
-          'storage.location.template': `s3://${lake.bucketName}/${eraseIdsKey('${customer_id}', '${pass_id}').replace(/ids\.json$/, '')}`,
+          // The keys as Athena's projection placeholders (`${customer_id}`), in the contract's layout.
+          'storage.location.template': `s3://${lake.bucketName}/${eraseIdsKey(placeholder('customer_id'), placeholder('pass_id')).replace(/ids\.json$/, '')}`,
         },
         partitionKeys: [
           { name: 'customer_id', type: 'string' },
@@ -445,4 +446,9 @@ export function prestoType(hive: string): string {
   const scalar = PRESTO_SCALARS[hive];
   if (!scalar) throw new Error(`no Presto type for the Hive type ${hive}`);
   return scalar;
+}
+
+/** Athena's partition-projection placeholder for a key: `${name}`. */
+function placeholder(name: string): string {
+  return ['${', name, '}'].join('');
 }

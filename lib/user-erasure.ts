@@ -25,6 +25,7 @@ import { athenaVacuum } from '../lambdas/contract/sql/curated-sql';
 import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../lambdas/contract/sql/erasure-sql';
 import { HouseFunction } from './house-function';
 import { erasureStateMachineName } from './job-names';
+import { athenaTask as athenaTask_, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
 
 export interface UserErasureProps {
@@ -117,48 +118,10 @@ export class UserErasure extends Construct {
     this.grantSteps(props);
 
     const athenaTask = (taskId: string, queryString: string, output: Record<string, string> | string = {}) =>
-      new sfn.CustomState(this, taskId, {
-        stateJson: {
-          Type: 'Task',
-          Resource: `arn:${stack.partition}:states:::athena:startQueryExecution.sync`,
-          Arguments: {
-            QueryString: queryString,
-            WorkGroup: workGroupName,
-            QueryExecutionContext: { Database: db },
-          },
-          Output: output,
-          Retry: [
-            {
-              ErrorEquals: ['Athena.TooManyRequestsException', 'Athena.AthenaException'],
-              IntervalSeconds: 10,
-              BackoffRate: 2,
-              MaxAttempts: 5,
-            },
-          ],
-        },
-      });
+      athenaTask_(this, taskId, { queryString, workGroupName, databaseName: db, output });
     const fn = this.steps.function;
     const step = (taskId: string, payload: Record<string, unknown>, output: string) =>
-      new sfn.CustomState(this, taskId, {
-        stateJson: {
-          Type: 'Task',
-          Resource: `arn:${stack.partition}:states:::lambda:invoke`,
-          Arguments: { FunctionName: fn.functionArn, Payload: payload },
-          Output: output,
-          Retry: [
-            {
-              ErrorEquals: [
-                'Lambda.ServiceException',
-                'Lambda.TooManyRequestsException',
-                'Lambda.SdkClientException',
-              ],
-              IntervalSeconds: 5,
-              BackoffRate: 2,
-              MaxAttempts: 4,
-            },
-          ],
-        },
-      });
+      lambdaStep(this, taskId, fn, payload, output);
     const running = (taskId: string, machine: string, output: string) =>
       new sfn.CustomState(this, taskId, {
         stateJson: {

@@ -24,7 +24,8 @@ export async function lockDataDir(dataDir: string, tool: string): Promise<PidLoc
     } catch (error) {
       // A full disk: the lock file needs a few hundred bytes, which the landing reserve a previous run
       // left can give (the sink frees it at start anyway, to land what is spooled).
-      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC' || !existsSync(reservePath(dataDir))) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC' || !existsSync(reservePath(dataDir)))
+        throw error;
       await unlink(reservePath(dataDir)).catch(() => undefined);
       return await acquirePidLock(path, tool);
     }

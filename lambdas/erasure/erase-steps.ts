@@ -28,6 +28,7 @@ import type { Logger } from '../core/common/ports';
 import { parseCsv } from '../core/erasure/due-requests';
 import { eraseFromText } from '../core/erasure/erase-lines';
 import { ErasureMatcher } from '../core/erasure/erasure-matcher';
+import { executedEntries, type FileCounts, passTotals } from '../core/erasure/pass-audit';
 import type { EraseStore } from './erase-store';
 
 /** The pass's plan, kept in the lake bucket while it runs (ids in clear) and removed when it ends. */
@@ -45,7 +46,6 @@ const Counts = v.object({
   rows: v.number(),
   byDay: v.record(v.string(), v.object({ events: v.number(), quarantine: v.number() })),
 });
-type Counts = v.InferOutput<typeof Counts>;
 
 export interface EraseLog {
   pending(): Promise<ErasureEntry[]>;
@@ -193,41 +193,16 @@ export function eraseSteps(deps: EraseStepsDeps) {
         throw new Error(
           `erase pass ${customerId}/${passId}: ${remaining} rows about the users remain; the next run retries`,
         );
-      const rowsRemoved = Object.fromEntries(ERASE_PLACES.map((p) => [p, 0])) as Record<ErasePlace, number>;
-      rowsRemoved.curated = await count(queries.curatedBefore);
-      const byDay: Record<string, { events: number; quarantine: number }> = {};
-      let objects = 0;
-      const countsPrefix = `${passKey(customerId, passId)}counts/`;
-      for (const { key } of await store.list(countsPrefix)) {
-        const counts: Counts = v.parse(Counts, JSON.parse((await store.get(key))!.toString('utf8')));
-        rowsRemoved[counts.place] += counts.rows;
-        objects += 1;
-        if (counts.place !== 'events' && counts.place !== 'quarantine') continue;
-        for (const [day, c] of Object.entries(counts.byDay)) {
-          const known = byDay[day] ?? { events: 0, quarantine: 0 };
-          known.events += c.events;
-          known.quarantine += c.quarantine;
-          byDay[day] = known;
-        }
-      }
+      const files: FileCounts[] = [];
+      for (const { key } of await store.list(`${passKey(customerId, passId)}counts/`))
+        files.push(v.parse(Counts, JSON.parse((await store.get(key))!.toString('utf8'))));
+      const totals = passTotals(files, { curated: await count(queries.curatedBefore) });
       const linkedHashes = (
         await Promise.all((pass.linked ?? []).map((l) => log.hash(customerId, l.id)))
       ).sort();
-      const executedAt = new Date(deps.now()).toISOString();
       const entries = (await log.list(customerId)).filter((e) => pass.requests.includes(e.message_id));
-      const updated = entries.map((entry, i): ErasureEntry => {
-        const { user_id: _id, ...rest } = entry;
-        return {
-          ...rest,
-          status: 'done',
-          executed_at: executedAt,
-          linked_hashes: linkedHashes,
-          rows_removed: i === 0 ? rowsRemoved : Object.fromEntries(ERASE_PLACES.map((p) => [p, 0])),
-          objects_rewritten: i === 0 ? objects : 0,
-          remaining_after: 0,
-          removed_by_day: i === 0 ? byDay : {},
-        };
-      });
+      const updated = executedEntries(entries, totals, new Date(deps.now()).toISOString(), linkedHashes);
+      const { rowsRemoved, objects } = totals;
       const lines = updated.flatMap((e) => erasedRowsLines(e));
       if (lines.length > 0)
         await store.put(

@@ -27,6 +27,7 @@ import { literal } from '../../lambdas/contract/sql/sql-text';
 import { dueRequests } from '../../lambdas/core/erasure/due-requests';
 import { eraseFromText, linkFromText } from '../../lambdas/core/erasure/erase-lines';
 import { ErasureMatcher } from '../../lambdas/core/erasure/erasure-matcher';
+import { executedEntries, passTotals, zeroRows } from '../../lambdas/core/erasure/pass-audit';
 import { eraseFromSegment } from './erase-spool';
 import { type ErasableFile, encodeLines, erasableFiles, readLines } from './erasure-places';
 
@@ -181,35 +182,9 @@ async function eraseCustomer(
         `erase of ${customerId} left ${remaining} rows about the users; the pass will be run again`,
       );
     crash('verified');
-    const rows = Object.fromEntries(ERASE_PLACES.map((p) => [p, 0])) as Record<ErasePlace, number>;
-    const byDay: Record<string, { events: number; quarantine: number }> = {};
-    let objects = 0;
-    for (const progress of Object.values(state.files)) {
-      rows[progress.place] += progress.rows;
-      if (progress.rows > 0) objects += 1;
-      for (const [day, counts] of Object.entries(progress.byDay)) {
-        const known = byDay[day] ?? { events: 0, quarantine: 0 };
-        known.events += counts.events;
-        known.quarantine += counts.quarantine;
-        byDay[day] = known;
-      }
-    }
+    const totals = passTotals(Object.values(state.files));
     const linkedHashes = state.linked.map((l) => log.hash(customerId, l.userId)).sort();
-    // The audit goes on the first request of the pass; the others point to the same pass with their own entry.
-    const executedAt = new Date(options.now()).toISOString();
-    const updated = entries.map((entry, i): ErasureEntry => {
-      const { user_id: _id, ...rest } = entry;
-      return {
-        ...rest,
-        status: 'done',
-        executed_at: executedAt,
-        linked_hashes: linkedHashes,
-        rows_removed: i === 0 ? rows : zeroRows(),
-        objects_rewritten: i === 0 ? objects : 0,
-        remaining_after: 0,
-        removed_by_day: i === 0 ? byDay : {},
-      };
-    });
+    const updated = executedEntries(entries, totals, new Date(options.now()).toISOString(), linkedHashes);
     // The counts completeness subtracts, under a name the pass always gives them (a rerun rewrites the same file).
     const lines = updated.flatMap((entry) => erasedRowsLines(entry));
     if (lines.length > 0) {
@@ -436,10 +411,6 @@ function summary(customerId: string, entries: ErasureEntry[]): CustomerErasure {
 /** A pass's name: a digest of its requests' ids (the same requests, the same name). */
 function passName(requests: readonly string[]): string {
   return createHash('sha256').update(requests.join('\n')).digest('hex').slice(0, 32);
-}
-
-function zeroRows(): Record<ErasePlace, number> {
-  return Object.fromEntries(ERASE_PLACES.map((p) => [p, 0])) as Record<ErasePlace, number>;
 }
 
 function sizeOf(path: string): number {

@@ -105,18 +105,18 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     await store.put(
       events,
       gzipSync(
-        [
+        `${[
           line({ customer_id: 'acme', user_id: 'u1', anonymous_id: 'a1', message_id: 'm1' }),
           line({ customer_id: 'acme', anonymous_id: 'a1', message_id: 'm2' }),
           line({ customer_id: 'acme', user_id: 'u2', message_id: 'm3' }),
-        ].join('\n') + '\n',
+        ].join('\n')}\n`,
       ),
     );
     const quarantine = 'quarantine/customer_id=_all/received_dt=2026-11-28/q.gz';
     await store.put(
       quarantine,
       gzipSync(
-        [
+        `${[
           JSON.stringify({
             area: 'quarantine',
             customer_id: 'acme',
@@ -131,7 +131,7 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
             reason: { code: 'x', message: 'x' },
             raw: { userId: 'u1' },
           }),
-        ].join('\n') + '\n',
+        ].join('\n')}\n`,
       ),
     );
     const other = 'events/customer_id=globex/received_dt=2026-11-28/g.gz';
