@@ -1,5 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import * as v from 'valibot';
 import { athenaQuery } from '../lambdas/adapters/aws/athena-query';
@@ -148,6 +148,8 @@ async function quality(values: CommandValues<typeof QUERY.flags>): Promise<void>
     quarantine as unknown as Parameters<typeof qualityReport>[1],
   );
   if (values.html) {
+    // reports/ (git-ignored) may not exist yet on a fresh clone.
+    mkdirSync(dirname(resolve(values.html)), { recursive: true });
     writeFileSync(values.html, await qualityHtml(values.customer, since, report));
     process.stderr.write(`wrote ${values.html}\n`);
   }

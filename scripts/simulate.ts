@@ -16,7 +16,7 @@ const SIMULATE = {
     "A customer's users over some days — identifies, page views, track events with Segment's names in",
     'mixed spellings, sign-ups, a Replay-like resend — sent through the HTTP API of a running local',
     'destination (npm start). --signal pricing plants a behaviour that raises sign-ups (each pricing-page',
-    'view doubles the chance, up to 8× from the third); --signal none plants nothing. Creates a key for',
+    'view doubles the chance, up to 32× from the fifth); --signal none plants nothing. Creates a key for',
     'the customer in $DATA_DIR unless --key is given. Then: npm run compact, npm run intent.',
   ].join('\n'),
   flags: {
