@@ -24,11 +24,14 @@ import {
 } from '../lambdas/contract/lake-records';
 import { ATHENA_RESULTS_PREFIX } from '../lambdas/contract/sql/athena-rules';
 import {
+  ATHENA_EVENT_TIME,
   COMPLETENESS_COLUMNS,
   CURATED_COMPLETENESS_COLUMNS,
   CURATED_COMPLETENESS_VIEW,
   completenessSql,
   curatedCompletenessSql,
+  EVENTS_DEDUPLICATED_VIEW,
+  eventsDeduplicatedSql,
 } from '../lambdas/contract/sql/lake-views-sql';
 import { glueDatabaseName } from '../lambdas/contract/stack-outputs';
 
@@ -311,12 +314,12 @@ export class LakeCatalog extends Construct {
 
   /** An Athena (Presto) view, stored in Glue the way Athena stores the views it creates. */
   private dedupeView(): glue.CfnTable {
-    const names = EVENT_COLUMNS.map((c) => `"${c.name}"`).join(', ');
-    const sql =
-      `SELECT ${names}, CAST(from_iso8601_timestamp("timestamp") AS timestamp(3)) AS event_time, customer_id, received_dt ` +
-      `FROM (SELECT *, row_number() OVER (PARTITION BY customer_id, message_id ORDER BY received_at) AS copy ` +
-      `FROM "${this.databaseName}"."events") WHERE copy = 1`;
-    return this.view('EventsDeduplicated', 'events_deduplicated', sql, [
+    const sql = eventsDeduplicatedSql(
+      (name) => `"${this.databaseName}"."${name}"`,
+      EVENT_COLUMNS.map((c) => c.name),
+      ATHENA_EVENT_TIME,
+    );
+    return this.view('EventsDeduplicated', EVENTS_DEDUPLICATED_VIEW, sql, [
       ...EVENT_COLUMNS,
       { name: 'event_time', type: 'timestamp' },
       { name: 'customer_id', type: 'string' },

@@ -13,7 +13,14 @@ import {
 import { ERASED_ROWS_COLUMNS, ERASED_ROWS_TABLE } from '../erasure';
 import type { LakeArea } from '../lake-areas';
 import { EVENT_FIELDS, type GlueType, LEDGER_FIELDS, QUARANTINE_FIELDS } from '../lake-records';
-import { CURATED_COMPLETENESS_VIEW, completenessSql, curatedCompletenessSql } from './lake-views-sql';
+import {
+  CURATED_COMPLETENESS_VIEW,
+  completenessSql,
+  curatedCompletenessSql,
+  DUCKDB_EVENT_TIME,
+  EVENTS_DEDUPLICATED_VIEW,
+  eventsDeduplicatedSql,
+} from './lake-views-sql';
 import { literal } from './sql-text';
 
 /**
@@ -114,7 +121,14 @@ export function duckdbErasedRowsView(files: readonly string[]): string {
 /** The views over the tables, the same SQL as Athena's. */
 export function duckdbDerivedViews(): string[] {
   const table = (name: string) => name;
+  // The landing columns, customer_id last (Athena's view: its projection key comes after them).
+  const columns = duckdbAreaColumns('events')
+    .map(([name]) => name)
+    .filter((name) => name !== 'customer_id');
   return [
+    // Athena's JSON function under its own name, so the README's Athena examples run as they are.
+    'CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)',
+    `CREATE OR REPLACE VIEW ${EVENTS_DEDUPLICATED_VIEW} AS ${eventsDeduplicatedSql(table, columns, DUCKDB_EVENT_TIME)}`,
     `CREATE OR REPLACE VIEW completeness AS ${completenessSql(table)}`,
     `CREATE OR REPLACE VIEW ${CURATED_COMPLETENESS_VIEW} AS ${curatedCompletenessSql(table)}`,
   ];

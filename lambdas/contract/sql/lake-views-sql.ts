@@ -79,3 +79,24 @@ export const CURATED_COMPLETENESS_COLUMNS: ViewColumn[] = [
   { name: 'dt', type: 'string' },
   ...['acknowledged', 'curated', 'not_curated'].map((name) => ({ name, type: 'bigint' as const })),
 ];
+
+/**
+ * `events_deduplicated`: the landing events, one row per `(customer_id, message_id)` (the first
+ * received), with `event_time` typed. The same view in both engines; `eventTime` is the one expression
+ * their dialects spell differently (Athena: from_iso8601_timestamp; DuckDB: a cast).
+ */
+export const EVENTS_DEDUPLICATED_VIEW = 'events_deduplicated';
+export function eventsDeduplicatedSql(
+  table: TableRef,
+  columns: readonly string[],
+  eventTime: string,
+): string {
+  const names = columns.map((c) => `"${c}"`).join(', ');
+  return (
+    `SELECT ${names}, ${eventTime} AS event_time, customer_id, received_dt ` +
+    'FROM (SELECT *, row_number() OVER (PARTITION BY customer_id, message_id ORDER BY received_at) AS copy ' +
+    `FROM ${table('events')}) WHERE copy = 1`
+  );
+}
+export const ATHENA_EVENT_TIME = 'CAST(from_iso8601_timestamp("timestamp") AS timestamp(3))';
+export const DUCKDB_EVENT_TIME = 'TRY_CAST("timestamp" AS TIMESTAMP)';
