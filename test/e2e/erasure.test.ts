@@ -79,14 +79,13 @@ describe('Segment delete, end to end on the local destination', () => {
   const before = '2026-11-28T10:00:00.000Z';
   const after = '2026-11-28T11:30:00.000Z';
 
-  it('answers a delete without userId 400 with a clear message, and records nothing', async () => {
-    const answer = await send({ type: 'delete', messageId: 'del-no-user' }, acme, '/v1/delete');
-    expect(answer.status).toBe(400);
-    expect(String(answer.body.message)).toMatch(/delete needs the "userId"/);
+  // One story, in order (the steps build on each other), so the suite passes in any test order.
+  it('refuses a delete without userId, then erases the user and linked anonymous ids of that customer only, everywhere, and proves it', async () => {
+    const refused = await send({ type: 'delete', messageId: 'del-no-user' }, acme, '/v1/delete');
+    expect(refused.status).toBe(400);
+    expect(String(refused.body.message)).toMatch(/delete needs the "userId"/);
     expect(new FileErasureLog(dataDir).all()).toHaveLength(0);
-  });
 
-  it('erases the user and linked anonymous ids of that customer only, everywhere, and proves it', async () => {
     // Before the delete: the anonymous history, the identify that links it, events, a quarantined message.
     expect(
       (
@@ -230,6 +229,17 @@ describe('Segment delete, end to end on the local destination', () => {
       all: true,
     });
     expect(again).toEqual([]);
+
+    // npm run erase -- --list --json: the audit, without the user id.
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/erase.ts', '--list', '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: dataDir },
+      encoding: 'utf8',
+    });
+    const list = JSON.parse(out) as Record<string, unknown>[];
+    expect(list).toEqual([expect.objectContaining({ customerId: 'acme', status: 'done', rowsRemoved: 8 })]);
+    expect(out).not.toContain(USER);
+    expect(existsSync(join(dataDir, 'erasure', 'audit.key'))).toBe(true);
   });
 
   it('npm run erase -- --now is refused while the server owns the DATA_DIR, naming it', () => {
@@ -240,17 +250,5 @@ describe('Segment delete, end to end on the local destination', () => {
     });
     expect(out.status).toBe(1);
     expect(out.stderr).toMatch(/in use by npm start/);
-  });
-
-  it('npm run erase --list --json prints the audit without the user id', () => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/erase.ts', '--list', '--json'], {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dataDir },
-      encoding: 'utf8',
-    });
-    const list = JSON.parse(out) as Record<string, unknown>[];
-    expect(list).toEqual([expect.objectContaining({ customerId: 'acme', status: 'done', rowsRemoved: 8 })]);
-    expect(out).not.toContain(USER);
-    expect(existsSync(join(dataDir, 'erasure', 'audit.key'))).toBe(true);
   });
 });
