@@ -17,7 +17,16 @@ export interface LockOwner {
   processStart?: string;
   /** Where the holder can be reached, when it serves (the local server's URL). */
   url?: string;
+  /**
+   * One acquisition's own id: several callers of one process (keys created at once, tests racing) share
+   * the pid, so the pid alone cannot tell a lock this process is taking from one a previous process
+   * with the same pid left.
+   */
+  nonce?: string;
 }
+
+/** The nonces of this process's acquisitions in flight or held: their files are never stale to it. */
+const LIVE = new Set<string>();
 
 export class LockHeldError extends Error {
   constructor(
@@ -67,19 +76,16 @@ export async function acquirePidLock(
     startedAt: new Date().toISOString(),
     host: hostname(),
     ...(start?.start ? { processStart: start.start } : {}),
+    nonce: randomUUID(),
   };
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    if (await tryCreate(path, owner)) break;
-    const text = await readFile(path, 'utf8').catch(() => undefined);
-    if (text === undefined) continue; // released between our attempt and the read
-    const held = parseOwner(text);
-    if (!held || isStale(path, held)) {
-      await removeStale(path, text, owner);
-      continue;
-    }
-    if (Date.now() >= deadline) throw new LockHeldError(path, held);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  // Live before the first attempt: from the moment the file may exist, no racer of this process can
+  // judge it stale (HELD is set only after the link resolves, a window another racer could read in).
+  LIVE.add(owner.nonce!);
+  try {
+    await take(path, owner, waitMs);
+  } catch (error) {
+    LIVE.delete(owner.nonce!);
+    throw error;
   }
   HELD.add(path);
   return {
@@ -98,8 +104,25 @@ export async function acquirePidLock(
       // stale (ours, but no longer held) and remove a lock that a third caller may just have taken.
       await unlink(path).catch(() => undefined);
       HELD.delete(path);
+      LIVE.delete(owner.nonce!);
     },
   };
+}
+
+async function take(path: string, owner: LockOwner, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if (await tryCreate(path, owner)) return;
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text === undefined) continue; // released between our attempt and the read
+    const held = parseOwner(text);
+    if (!held || isStale(path, held)) {
+      await removeStale(path, text, owner);
+      continue;
+    }
+    if (Date.now() >= deadline) throw new LockHeldError(path, held);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /**
@@ -166,6 +189,7 @@ function parseOwner(text: string): LockOwner | undefined {
           host: typeof value.host === 'string' ? value.host : '',
           ...(typeof value.processStart === 'string' ? { processStart: value.processStart } : {}),
           ...(typeof value.url === 'string' ? { url: value.url } : {}),
+          ...(typeof value.nonce === 'string' ? { nonce: value.nonce } : {}),
         }
       : undefined;
   } catch {
@@ -209,7 +233,9 @@ const procAvailable = () => {
  */
 function isStale(path: string, owner: LockOwner): boolean {
   if (owner.host && owner.host !== hostname()) return false;
-  if (owner.pid === process.pid) return !HELD.has(path); // our pid, reused after a restart
+  // Our pid: one of this process's acquisitions (in flight or held), or a file a previous process with
+  // the same pid left (a pid reused after a restart).
+  if (owner.pid === process.pid) return owner.nonce === undefined ? !HELD.has(path) : !LIVE.has(owner.nonce);
   const found = processStartOf(owner.pid);
   if (found === null) return true;
   if (found)
