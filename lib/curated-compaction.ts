@@ -22,7 +22,7 @@ import { ATHENA_RESULTS_PREFIX } from '../lambdas/contract/sql/athena-rules';
 import { athenaCreateCuratedTable, athenaVacuum } from '../lambdas/contract/sql/curated-sql';
 import { HouseFunction } from './house-function';
 import { compactionStateMachineName, erasureStateMachineName } from './job-names';
-import { athenaTask as athenaTask_, lambdaStep } from './job-states';
+import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
 
 export interface CuratedCompactionProps {
@@ -352,22 +352,8 @@ export class CuratedCompaction extends Construct {
       [`Resource::arn:<AWS::Partition>:s3:::<${lake}>/*`]:
         "The Distributed Map reads the run's MERGE items (items.json) from the lake bucket (s3:GetObject only).",
       [`Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`]: `The job creates and commits to tables of this stack's database only (table/${props.databaseName}/: events_curated, and reads compaction_staging).`,
-      'Resource::*':
-        'X-Ray trace segments and CloudWatch Logs vended log deliveries cannot be scoped to a resource (service authorization reference).',
+      ...distributedMapJobReasons(this.stateMachine, this.steps.function, "compaction steps'"),
     };
-    const executions = stack.formatArn({
-      service: 'states',
-      resource: 'execution',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      resourceName: stack.splitArn(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
-        .resourceName!,
-    });
-    reasons[`Resource::${nagText(stack.resolve(`${executions}:*`))}`] =
-      "The Distributed Map's child executions of this state machine only (Describe and Stop), named at run time.";
-    reasons[`Resource::${nagText(stack.resolve(`${executions}/*:*`))}`] =
-      "The Distributed Map's child runs (map runs) of this state machine only, named at run time.";
-    reasons[`Resource::<${ref(this.steps.function)}.Arn>:*`] =
-      "Step Functions invokes the compaction steps' function by any of its versions (lambda:InvokeFunction only).";
     for (const [finding, reason] of Object.entries(reasons))
       Validations.of(this.stateMachine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
     Validations.of(this.steps.function.role!).acknowledge({

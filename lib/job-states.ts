@@ -1,7 +1,8 @@
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Stack } from 'aws-cdk-lib/core';
+import { ArnFormat, type CfnResource, Stack } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
+import { nagText } from './nag-text';
 
 /**
  * The task states the stack's scheduled jobs (lib/curated-compaction.ts, lib/user-erasure.ts) are made
@@ -70,4 +71,32 @@ export function lambdaStep(
       ],
     },
   });
+}
+
+/**
+ * The cdk-nag reasons every Distributed Map job's state machine shares: its child executions and map
+ * runs (named at run time), any version of its steps function, and X-Ray and log deliveries.
+ */
+export function distributedMapJobReasons(
+  stateMachine: sfn.StateMachine,
+  steps: lambda.IFunction,
+  stepsName: string,
+): Record<string, string> {
+  const stack = Stack.of(stateMachine);
+  const executions = stack.formatArn({
+    service: 'states',
+    resource: 'execution',
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    resourceName: stack.splitArn(stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName!,
+  });
+  const fn = stack.resolve((steps.node.defaultChild as CfnResource).logicalId);
+  return {
+    'Resource::*':
+      'X-Ray trace segments and CloudWatch Logs vended log deliveries cannot be scoped to a resource (service authorization reference).',
+    [`Resource::${nagText(stack.resolve(`${executions}:*`))}`]:
+      "The Distributed Map's child executions of this state machine only (Describe and Stop), named at run time.",
+    [`Resource::${nagText(stack.resolve(`${executions}/*:*`))}`]:
+      "The Distributed Map's child runs (map runs) of this state machine only, named at run time.",
+    [`Resource::<${fn}.Arn>:*`]: `Step Functions invokes the ${stepsName} function by any of its versions (lambda:InvokeFunction only).`,
+  };
 }

@@ -25,7 +25,7 @@ import { athenaVacuum } from '../lambdas/contract/sql/curated-sql';
 import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../lambdas/contract/sql/erasure-sql';
 import { HouseFunction } from './house-function';
 import { erasureStateMachineName } from './job-names';
-import { athenaTask as athenaTask_, lambdaStep } from './job-states';
+import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
 
 export interface UserErasureProps {
@@ -464,22 +464,8 @@ export class UserErasure extends Construct {
       [`Resource::arn:<AWS::Partition>:s3:::<${lake}>/*`]:
         "The Distributed Map reads the pass's batches (items.json) from the lake bucket (s3:GetObject only).",
       [`Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`]: `The pass reads the tables of this stack's database and commits to events_curated (table/${props.databaseName}/).`,
-      'Resource::*':
-        'X-Ray trace segments and CloudWatch Logs vended log deliveries cannot be scoped to a resource (service authorization reference).',
+      ...distributedMapJobReasons(this.stateMachine, this.steps.function, "erase steps'"),
     };
-    const executions = stack.formatArn({
-      service: 'states',
-      resource: 'execution',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      resourceName: stack.splitArn(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
-        .resourceName!,
-    });
-    reasons[`Resource::${nagText(stack.resolve(`${executions}:*`))}`] =
-      "The Distributed Map's child executions of this state machine only (Describe and Stop), named at run time.";
-    reasons[`Resource::${nagText(stack.resolve(`${executions}/*:*`))}`] =
-      "The Distributed Map's child runs (map runs) of this state machine only, named at run time.";
-    reasons[`Resource::<${ref(this.steps.function)}.Arn>:*`] =
-      "Step Functions invokes the erase steps' function by any of its versions (lambda:InvokeFunction only).";
     for (const [finding, reason] of Object.entries(reasons))
       Validations.of(this.stateMachine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
   }

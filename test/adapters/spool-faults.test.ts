@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeSpoolRecord } from '../../lambdas/adapters/local/spool-format';
 import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sink';
-import type { Logger } from '../../lambdas/core/common/ports';
 import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
 import { readLake } from '../../local/read-lake';
 import { eventually } from '../support/eventually';
 import { createPinnedClock, lakeLineJson } from '../support/factories';
 import { type FileFaults, faultyFiles } from '../support/faulty-files';
+import { recordingLogger } from '../support/recording-logger';
 
 const line = (id: string, pad = 0): LakeLine => ({
   area: 'events',
@@ -17,16 +17,6 @@ const line = (id: string, pad = 0): LakeLine => ({
   spreadKey: id,
   json: lakeLineJson('events', id, { pad: 'x'.repeat(pad) }),
 });
-
-function recordingLogger() {
-  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
-  const logger: Logger = {
-    info: (message, fields) => lines.push({ level: 'info', message, ...(fields ? { fields } : {}) }),
-    warn: (message, fields) => lines.push({ level: 'warn', message, ...(fields ? { fields } : {}) }),
-    error: (message, fields) => lines.push({ level: 'error', message, ...(fields ? { fields } : {}) }),
-  };
-  return { logger, lines };
-}
 
 describe('the spool never acknowledges what it did not store', () => {
   let dataDir: string;

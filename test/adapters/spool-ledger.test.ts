@@ -2,24 +2,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sink';
-import type { Logger } from '../../lambdas/core/common/ports';
 import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/ingest/deliver';
 import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
 import { completeness } from '../../local/completeness';
 import { readLake } from '../../local/read-lake';
 import { createPinnedClock } from '../support/factories';
-
-/** A sink whose warnings and errors are kept, to read what it said. */
-function recordingLogger() {
-  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
-  const logger: Logger = {
-    info: (message, fields) => lines.push({ level: 'info', message, ...(fields ? { fields } : {}) }),
-    warn: (message, fields) => lines.push({ level: 'warn', message, ...(fields ? { fields } : {}) }),
-    error: (message, fields) => lines.push({ level: 'error', message, ...(fields ? { fields } : {}) }),
-  };
-  return { logger, lines };
-}
+import { recordingLogger } from '../support/recording-logger';
 
 /** 20 acknowledged requests of 50 events, spooled and not landed: the state `kill -9` leaves. */
 async function spooledRequests(dataDir: string): Promise<{ segment: string; accepted: number }> {

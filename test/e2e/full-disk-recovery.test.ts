@@ -9,35 +9,12 @@ import { readLake } from '../../local/read-lake';
 import { stopServer } from '../../local/spawn-destination';
 import { createTrackMessage } from '../support/factories';
 import { makeToken, post, spawnDestination } from '../support/local-destination';
+import { canMountTmpfs, fillDisk } from '../support/tmpfs';
 
 // Short back-off: on a full disk a request is answered 503 at once, and Segment (here: the test) resends.
 const RETRY = { budgetMs: 150, baseDelayMs: 5, maxDelayMs: 20, retryAfterSeconds: 1, throttleBudgetMs: 150 };
 
-const canMount = (() => {
-  if (process.getuid?.() !== 0) return false;
-  const probe = mkdtempSync(join(tmpdir(), 'tmpfs-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-})();
-
-/** Writes until the file system refuses another byte. */
-function fillDisk(path: string): void {
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  for (let size = chunk.length; size >= 1; size = Math.floor(size / 2)) {
-    try {
-      for (;;) writeFileSync(path, chunk.subarray(0, size), { flag: 'a' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-    }
-  }
-}
+const canMount = canMountTmpfs();
 
 async function onTmpfs(size: string, run: (dataDir: string) => Promise<void>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tmpfs-'));

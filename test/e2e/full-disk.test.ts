@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
@@ -8,6 +8,7 @@ import { readLake } from '../../local/read-lake';
 import { createPinnedClock, createTrackMessage } from '../support/factories';
 import { faultyFiles } from '../support/faulty-files';
 import { makeToken, post } from '../support/local-destination';
+import { canMountTmpfs, fillDisk } from '../support/tmpfs';
 
 // Short back-off so a request on a full disk is answered 503 in well under a second.
 const RETRY = { budgetMs: 150, baseDelayMs: 5, maxDelayMs: 20, retryAfterSeconds: 1, throttleBudgetMs: 150 };
@@ -84,7 +85,7 @@ describe('a full disk: no 2xx for unstored bytes, no crash, recovery when space 
   });
 
   // A real small tmpfs, as a hostile operator would try it: needs root (CI runs as root).
-  const asRoot = process.getuid?.() === 0 && canMountTmpfs();
+  const asRoot = canMountTmpfs();
   (asRoot ? it : it.skip)('on a real 4 MiB tmpfs filled to the last byte', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tmpfs-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dataDir]);
@@ -125,28 +126,3 @@ describe('a full disk: no 2xx for unstored bytes, no crash, recovery when space 
     }
   });
 });
-
-function canMountTmpfs(): boolean {
-  const probe = mkdtempSync(join(tmpdir(), 'tmpfs-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}
-
-/** Writes until the file system refuses another byte. */
-function fillDisk(path: string): void {
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  for (let size = chunk.length; size >= 1; size = Math.floor(size / 2)) {
-    try {
-      for (;;) writeFileSync(path, chunk.subarray(0, size), { flag: 'a' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-    }
-  }
-}
