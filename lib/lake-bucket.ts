@@ -15,7 +15,11 @@ export interface LakeBucketProps {
   readonly keepOldVersionsDays: number;
 }
 
-/** The days of `keepOldVersionsDays` for an erase window: a day less than it, for S3's midnight rounding. */
+/**
+ * The days of `keepOldVersionsDays` for an erase window: a day less than it, because S3 rounds an
+ * expiration to the next midnight UTC and runs it asynchronously
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html).
+ */
 export function oldVersionDays(eraseWindowHours: number): number {
   return Math.max(1, Math.floor(eraseWindowHours / 24) - 1);
 }

@@ -78,8 +78,9 @@ export class UserErasure extends Construct {
       sortKey: { name: 'message_id', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       // Point-in-time recovery keeps every earlier image of an item, a pending request's user id
-      // included, for its recovery period: short enough that the image from before the erase (a
-      // third of the window in) is gone before the window ends.
+      // included, for its recovery period (1–35 days: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PointInTimeRecoverySpecification.html):
+      // short enough that the image from before the erase (a third of the window in) is gone before
+      // the window ends.
       pointInTimeRecoverySpecification: {
         pointInTimeRecoveryEnabled: true,
         recoveryPeriodInDays: recoveryDays(props.windowHours),

@@ -83,7 +83,9 @@ export function athenaRewriteCustomer(database: string, customerId: string): str
 }
 
 /**
- * Snapshots older than this are expired by VACUUM, with the data files only they reference. Six hours:
+ * Snapshots older than this are expired by VACUUM, with the data files only they reference (the table
+ * property `vacuum_max_snapshot_age_seconds`, default 5 days, keeping `vacuum_min_snapshots_to_keep`:
+ * https://docs.aws.amazon.com/athena/latest/ug/vacuum-statement.html). Six hours:
  * longer than a compaction run may last (its state machine's timeout), so VACUUM's orphan-file removal
  * never takes a file an unfinished MERGE wrote; short enough that the erase pass's VACUUM, run this
  * long after its DELETE, removes every snapshot that still held the rows well inside the window.
