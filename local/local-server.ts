@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -7,7 +8,7 @@ import {
   type LocalRequest,
   lambdaContext,
 } from '../lambdas/adapters/api-gateway-events';
-import { FileErasureLog } from '../lambdas/adapters/local/file-erasure-log';
+import { erasureDir, FileErasureLog } from '../lambdas/adapters/local/file-erasure-log';
 import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
 import type { PidLock } from '../lambdas/adapters/local/pid-lock';
 import type { SpoolFiles } from '../lambdas/adapters/local/spool-files';
@@ -116,7 +117,12 @@ async function serve(
   // every byte acknowledged before the pass is in the lake the pass rewrites.
   const eraseDue = (opts: { all?: boolean } = {}) => {
     erasing = erasing.then(async () => {
-      if (!opts.all && !erasures.all().some((e) => e.status === 'pending')) return;
+      // Nothing due and no pass a kill interrupted: an interrupted pass's plan holds ids in clear until
+      // the next pass finishes it, even once every request is done.
+      const interrupted = existsSync(erasureDir(options.dataDir))
+        ? readdirSync(erasureDir(options.dataDir)).some((f) => f.startsWith('run-'))
+        : false;
+      if (!opts.all && !interrupted && !erasures.all().some((e) => e.status === 'pending')) return;
       await sink.flush();
       const done = await runErasure({
         dataDir: options.dataDir,

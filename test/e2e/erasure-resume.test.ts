@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileErasureLog } from '../../lambdas/adapters/local/file-erasure-log';
 import { encodeSpoolRecord } from '../../lambdas/adapters/local/spool-format';
@@ -141,5 +141,26 @@ describe('local erase: resumable and idempotent under kills at every step', () =
       rmSync(dir, { recursive: true, force: true });
     }
     expect(k).toBeGreaterThan(10);
+  });
+
+  it('a server started after a kill between the audit and the end of the pass removes the plan that holds the ids', async () => {
+    const dir = tempDataDir('erase-kill-audited-');
+    cpSync(seed, dir, { recursive: true });
+    await run(dir, (point) => {
+      if (point === 'audited') throw new Error('kill -9');
+    }).catch(() => undefined);
+    expect(readdirSync(join(dir, 'erasure')).some((f) => f.startsWith('run-'))).toBe(true);
+
+    const server = await startLocalServer({
+      dataDir: dir,
+      port: 0,
+      logger: jsonLogger('e2e'),
+      clock: createPinnedClock(),
+    });
+    await server.eraseDue();
+    await server.close();
+
+    expect(readdirSync(join(dir, 'erasure')).filter((f) => f.startsWith('run-'))).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
