@@ -85,6 +85,8 @@ export const CURATED_OMITS: Partial<Record<keyof typeof EVENT_FIELDS, string>> =
   schema_version: 'the landing format version; the curated table has its own schema',
   area: 'always events',
   dt: 'the landing-era event date (receive date when out of range); event_date replaces it',
+  event_date_from_sent_at:
+    'how event_date was found; compaction uses it to find a resend by id, the row needs no copy of it',
 };
 
 /** The local path of a curated partition, relative to the lake root. */
@@ -119,6 +121,8 @@ export interface PartitionRows {
   customerId: string;
   eventDate: string;
   rows: number;
+  /** The rows are dated by `sentAt` (a resend may carry another date): merged by id, apart. */
+  byId?: boolean;
 }
 
 /** One MERGE of a run: the partitions it may write, every one named, and the customers they belong to. */
@@ -126,4 +130,9 @@ export interface MergeItem {
   customers: string[];
   partitions: { customerId: string; eventDate: string }[];
   rows: number;
+  /**
+   * Rows dated by `sentAt`: their message is looked up by id in every partition of the item's
+   * customers (a resend may carry another date), not only in the item's partitions.
+   */
+  byId?: boolean;
 }

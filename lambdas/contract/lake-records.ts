@@ -84,6 +84,9 @@ export const EVENT_FIELDS = {
   timestamp_out_of_range: field(v.boolean(), 'boolean'),
   // The date the message itself says it happened (eventDate in the core): the curated table's partition.
   event_date: field(Day, 'string'),
+  // Whether that date came from `sentAt`, which a resend may change: the curated table then finds the
+  // message's first copy by id, not by date (docs/lake.md, "Event date").
+  event_date_from_sent_at: field(v.boolean(), 'boolean'),
   // The customer's tracking plan: whether it names this event (null without a plan), and how the event
   // breaks it (empty when clean). docs/data-quality.md.
   planned: field(v.nullable(v.boolean()), 'boolean'),
@@ -161,6 +164,8 @@ export const StoredLakeEventSchema = v.object({
   timestamp_out_of_range: v.optional(v.boolean()),
   // Lines landed before 2026-11-29 have none: the curated table derives it from `message`.
   event_date: v.optional(Day),
+  // Lines landed before 2026-12-03 have none: they are treated as dated by a stable field.
+  event_date_from_sent_at: v.optional(v.boolean()),
 });
 
 /** A ledger line as read back: this version's, or a per-day line of version 1 (not joined by completeness). */

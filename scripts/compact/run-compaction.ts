@@ -17,7 +17,12 @@ import * as v from 'valibot';
 import { writeFileAtomic } from '../../lambdas/adapters/local/atomic-file';
 import { acquirePidLock } from '../../lambdas/adapters/local/pid-lock';
 import { CURATED_AREA, CURATED_FILE, curatedPartitionPath } from '../../lambdas/contract/curated-table';
-import { duckdbIncoming, duckdbMergedPartitions } from '../../lambdas/contract/sql/curated-sql';
+import {
+  duckdbIncoming,
+  duckdbMergedPartitions,
+  duckdbResolveSentAtDates,
+  SENT_AT_DATED,
+} from '../../lambdas/contract/sql/curated-sql';
 import { literal } from '../../lambdas/contract/sql/sql-text';
 import { CUSTOMER_ID_PATTERN } from '../../lambdas/core/keys/tokens';
 import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
@@ -163,6 +168,7 @@ async function compactRound(
     ),
   );
   crash('read');
+  await resolveSentAtDates(duck, lakeRoot);
   const lines = Number(
     (await duck.runAndReadAll('SELECT count(*) AS n FROM incoming')).getRowObjects()[0]!.n,
   );
@@ -191,18 +197,27 @@ async function compactRound(
     );
   crash('staged');
   let done = 0;
+  let written = 0;
   for (const [i, chunk] of chunks.entries()) {
     for (const eventDate of chunk.dates) {
       const { customerId } = chunk;
       const stagedDir = join(staging, String(i), `customer_id=${customerId}`, `event_date=${eventDate}`);
+      const target = join(lakeRoot, curatedPartitionPath(customerId, eventDate), CURATED_FILE);
+      // A date only a later copy of a message carried (dated by sentAt) ends with no row: nothing to
+      // write. A partition that had rows keeps them, so it is never empty.
+      if (!existsSync(stagedDir) && !existsSync(target)) {
+        done += 1;
+        onProgress?.(done, touched.length);
+        continue;
+      }
       const files = readdirSync(stagedDir);
       // One file per partition per rewrite: DuckDB writes one per partition unless told a size limit.
       if (files.length !== 1) throw new Error(`${stagedDir}: ${files.length} files staged, expected 1`);
       const staged = join(stagedDir, files[0]!);
       fsyncFile(staged);
-      const target = join(lakeRoot, curatedPartitionPath(customerId, eventDate), CURATED_FILE);
       mkdirSync(dirname(target), { recursive: true });
       renameSync(staged, target);
+      written += 1;
       fsyncFile(dirname(target));
       done += 1;
       onProgress?.(done, touched.length);
@@ -211,7 +226,25 @@ async function compactRound(
   }
   await duck.run('DROP TABLE merged');
   await duck.run('DROP TABLE incoming');
-  return { lines, partitions: touched.length };
+  return { lines, partitions: written };
+}
+
+/**
+ * A message dated by `sentAt` may come again with another date: its incoming copies take the date of
+ * the row the table already holds, looked up by id in the customer's every partition (read only for
+ * customers with such rows in the round; Segment always sends a `timestamp`).
+ */
+async function resolveSentAtDates(duck: Connection, lakeRoot: string): Promise<void> {
+  const customers = (
+    await duck.runAndReadAll(`SELECT DISTINCT customer_id FROM incoming WHERE ${SENT_AT_DATED}`)
+  )
+    .getRowObjects()
+    .map((r) => String(r.customer_id))
+    .filter((customer) => CUSTOMER_ID_PATTERN.test(customer));
+  const files = customers.flatMap((customer) =>
+    filesUnder(join(lakeRoot, CURATED_AREA, `customer_id=${customer}`), (name) => name === CURATED_FILE),
+  );
+  if (files.length > 0) await duck.run(duckdbResolveSentAtDates('incoming', files));
 }
 
 /** Every curated Parquet file. */

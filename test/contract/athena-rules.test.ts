@@ -97,9 +97,11 @@ describe('every Athena statement the stack, its functions and its scripts send, 
       removePrefix: async () => undefined,
       queryResult: async () =>
         [
-          '"customer_id","event_date","row_count"',
-          ...dates.map((d) => `"acme","${d}","3"`),
-          '"globex","2026-11-28","1"',
+          '"customer_id","event_date","row_count","sent_at_dated"',
+          ...dates.map((d) => `"acme","${d}","3","false"`),
+          '"globex","2026-11-28","1","false"',
+          // Rows dated by sentAt: merged by id, in an item of their own.
+          '"globex","2026-11-29","1","true"',
         ].join('\n'),
     };
     const { itemsKey } = await packRun('run-1', db, '11111111-1111-4111-8111-111111111111', run);

@@ -49,6 +49,25 @@ describe('packing a run’s partitions into MERGE statements', () => {
     expect(Math.max(...items.map((i) => i.rows))).toBeLessThanOrEqual(MAX_ROWS_PER_MERGE);
   });
 
+  it('merges rows dated by sentAt in items of their own, marked to be looked up by id', () => {
+    const items = packMergeItems([
+      { customerId: 'a', eventDate: '2026-11-28', rows: 5 },
+      { customerId: 'a', eventDate: '2026-11-29', rows: 1, byId: true },
+      ...Array.from({ length: 150 }, (_, i) => ({
+        customerId: `b${String(i).padStart(3, '0')}`,
+        eventDate: '2026-11-28',
+        rows: 1,
+        byId: true,
+      })),
+    ]);
+
+    expect(items.map((i) => [i.byId ?? false, i.partitions.length, i.customers.length])).toEqual([
+      [false, 1, 1],
+      [true, 100, 100],
+      [true, 51, 51],
+    ]);
+  });
+
   it('splits by rows as well, so no statement outgrows Athena’s 30 minutes', () => {
     const heavy = Array.from({ length: 10 }, (_, d) => ({
       customerId: 'big',
@@ -86,7 +105,7 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
         for (const key of [...files.keys()]) if (key.startsWith(prefix)) files.delete(key);
       },
       queryResult: async () =>
-        '"customer_id","event_date","row_count"\n"acme","2026-11-28","2"\n"globex","2026-11-20","1"\n',
+        '"customer_id","event_date","row_count","sent_at_dated"\n"acme","2026-11-28","2","false"\n"globex","2026-11-20","1","false"\n',
     };
     return { log, run, files, removed };
   }
@@ -116,10 +135,21 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
     );
   });
 
+  it('refuses a plan result without the columns it packs by', async () => {
+    const { log, run } = memory();
+    await stageRun('run-4', 'lake', log, run);
+    run.queryResult = async () => '"customer_id","event_date","row_count"\n"acme","2026-11-28","2"\n';
+
+    await expect(packRun('run-4', 'db', '11111111-1111-4111-8111-111111111111', run)).rejects.toThrow(
+      'expected customer_id, event_date, row_count, sent_at_dated',
+    );
+  });
+
   it('refuses a broken partition listing rather than ack objects it never merged', async () => {
     const { log, run } = memory();
     await stageRun('run-3', 'lake', log, run);
-    run.queryResult = async () => '"customer_id","event_date","row_count"\n"acme","","2"\n';
+    run.queryResult = async () =>
+      '"customer_id","event_date","row_count","sent_at_dated"\n"acme","","2","false"\n';
 
     await expect(packRun('run-3', 'db', '11111111-1111-4111-8111-111111111111', run)).rejects.toThrow(
       'unexpected staged partition row',

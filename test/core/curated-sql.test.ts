@@ -60,6 +60,20 @@ describe('the curated SQL for Athena (statement shape)', () => {
     );
     expect(sql).toContain('WHEN MATCHED AND s.received_at < t.received_at THEN UPDATE SET');
     expect(sql).toContain('WHEN NOT MATCHED THEN INSERT');
+    // Rows dated by sentAt are left to an item of their own.
+    expect(sql).toContain(') AND NOT firsts.sent_at_dated) AS s');
+
+    // That item looks the message up in every partition of its customers, and never writes outside its own.
+    const byId = athenaMergeItem('lake_db', 'run-1', { ...item, byId: true });
+    expect(byId).toContain(
+      `WHERE (firsts.customer_id, firsts.event_date) ${partitions} AND firsts.sent_at_dated) AS s`,
+    );
+    expect(byId).toContain(
+      "ON t.customer_id IN ('o''brien', 'acme') AND t.customer_id = s.customer_id AND t.message_id = s.message_id\n",
+    );
+    expect(byId).toContain(
+      'WHEN MATCHED AND s.received_at < t.received_at AND t.event_date = s.event_date THEN UPDATE',
+    );
     const tooMany = {
       customers: ['a'],
       partitions: Array.from({ length: 101 }, (_, i) => ({ customerId: 'a', eventDate: `2024-01-${i}` })),

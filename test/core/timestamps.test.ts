@@ -2,6 +2,7 @@ import { normalizeMessage } from '../../lambdas/core/messages/normalize-message'
 import {
   correctTimestamp,
   eventDate,
+  eventDateFromSentAt,
   NO_EVENT_DATE,
   parseIsoTimestamp,
   utcDate,
@@ -94,6 +95,16 @@ describe('the event date a message itself says', () => {
       '2024-02-29',
     );
     expect(eventDate({ sentAt: '2024-03-01T00:00:00Z' })).toBe('2024-03-01');
+  });
+
+  it('says when the date came from sentAt, the one field a resend may change', () => {
+    expect(eventDateFromSentAt({ sentAt: '2024-03-01T00:00:00Z' })).toBe(true);
+    expect(eventDateFromSentAt({ timestamp: 'yesterday', sentAt: '2024-03-01T00:00:00Z' })).toBe(true);
+    expect(eventDateFromSentAt({ receivedAt: '2024-02-29T12:00:00Z', sentAt: '2024-03-01T00:00:00Z' })).toBe(
+      false,
+    );
+    expect(eventDateFromSentAt({ originalTimestamp: '2024-02-29T12:00:00Z' })).toBe(false);
+    expect(eventDateFromSentAt({})).toBe(false);
   });
 
   it('keeps an out-of-range date as it is, and gives messages with no time at all one fixed date', () => {

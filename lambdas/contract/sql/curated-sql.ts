@@ -56,6 +56,14 @@ function eventDateExpression(dialect: Dialect): string {
     : 'coalesce(try(CAST(l.event_date AS date)), try(CAST(l.dt AS date)))';
 }
 
+/**
+ * Whether the row's event date came from `sentAt` (a resend may carry another): such a message's first
+ * copy is found by its id across the customer's partitions, not in its date's (docs/lake.md). Lines
+ * landed before the flag existed count as dated by a stable field.
+ */
+export const SENT_AT_DATED = 'sent_at_dated';
+const sentAtDatedExpression = 'coalesce(l.event_date_from_sent_at, false)';
+
 /** The curated columns, partitions last, as `expression AS name`, from landing rows aliased `l`. */
 export function curatedSelectList(dialect: Dialect): string {
   // DuckDB: each column cast to its type, so a file whose rows are all NULL in it is still typed.
@@ -79,9 +87,12 @@ export const CURATED_COLUMN_NAMES = [
 /** The order that decides which copy of a message is kept: the first received. */
 export const FIRST_RECEIVED = 'received_at ASC NULLS LAST, request_id ASC NULLS LAST';
 
-/** Keeps one row per `(customer_id, message_id)` of `source` (a subquery or table): the first received. */
-export function firstReceived(source: string): string {
-  const columns = CURATED_COLUMN_NAMES.map(q).join(', ');
+/**
+ * Keeps one row per `(customer_id, message_id)` of `source` (a subquery or table): the first received,
+ * with the curated columns and any `extra` column of the source.
+ */
+export function firstReceived(source: string, extra: readonly string[] = []): string {
+  const columns = [...CURATED_COLUMN_NAMES, ...extra].map(q).join(', ');
   return `SELECT ${columns} FROM (
   SELECT ${columns}, row_number() OVER (PARTITION BY customer_id, message_id ORDER BY ${FIRST_RECEIVED}) AS keep_rank
   FROM (${source}) AS candidates
@@ -111,13 +122,28 @@ export function duckdbMergedPartitions(incomingTable: string, existingFiles: rea
 ORDER BY customer_id, event_date, received_at, message_id`;
 }
 
-/** The `CREATE TABLE … AS` of a run's incoming rows, typed as the curated table, with their object. */
+/**
+ * The `CREATE TABLE … AS` of a run's incoming rows, typed as the curated table, with their object and
+ * whether `sentAt` dated them.
+ */
 export function duckdbIncoming(table: string, files: readonly string[]): string {
   return `CREATE OR REPLACE TEMP TABLE ${table} AS
 SELECT
   ${curatedSelectList('duckdb')},
+  ${sentAtDatedExpression} AS ${SENT_AT_DATED},
   l.filename AS landing_object
 FROM ${duckdbReadLanding(files)} AS l`;
+}
+
+/**
+ * Incoming rows dated by `sentAt` whose message the curated table already holds (in `curatedFiles`, a
+ * customer's every partition) take that row's event date: one row per message, whatever date a resend
+ * carries. The touched partitions are read from `incoming` after this.
+ */
+export function duckdbResolveSentAtDates(incomingTable: string, curatedFiles: readonly string[]): string {
+  return `UPDATE ${incomingTable} AS i SET event_date = k.event_date
+FROM (SELECT DISTINCT customer_id, message_id, event_date FROM ${duckdbReadCurated(curatedFiles)}) AS k
+WHERE i.${SENT_AT_DATED} AND k.customer_id = i.customer_id AND k.message_id = i.message_id`;
 }
 
 // ---------------------------------------------------------------------------------------------- Athena
@@ -142,10 +168,10 @@ export function athenaStagedPartitions(
   runId: string,
   customers: readonly string[],
 ): string {
-  return `SELECT customer_id, CAST(event_date AS varchar) AS event_date, count(*) AS row_count
-FROM (SELECT l.customer_id, ${eventDateExpression('athena')} AS event_date
+  return `SELECT customer_id, CAST(event_date AS varchar) AS event_date, count(*) AS row_count, ${SENT_AT_DATED}
+FROM (SELECT l.customer_id, ${eventDateExpression('athena')} AS event_date, ${sentAtDatedExpression} AS ${SENT_AT_DATED}
   FROM ${staging(database, runId, customers)}) AS s
-GROUP BY customer_id, event_date ORDER BY customer_id, event_date`;
+GROUP BY customer_id, event_date, ${SENT_AT_DATED} ORDER BY customer_id, event_date, ${SENT_AT_DATED}`;
 }
 
 /** The run's staged landing rows of some customers (the staging table's keys are injected: all literal). */
@@ -162,21 +188,33 @@ const partitionList = (item: MergeItem, alias: string) =>
 
 /**
  * One MERGE of a run: the staged rows of the item's partitions (at most 100: Athena's limit per
- * statement), one per message — the first received — merged on `(customer_id, message_id)`. The target
- * is read only in the item's partitions; an existing row is replaced only by a copy received earlier,
- * so running an item twice changes nothing.
+ * statement), one per message — the first received — merged on `(customer_id, message_id)`. An
+ * existing row is replaced only by a copy received earlier, so running an item twice changes nothing.
+ *
+ * Where the target is read: for messages dated by a stable field, only in the item's partitions (every
+ * copy has the same date); for messages dated by `sentAt` (`item.byId`), in every partition of the
+ * item's customers, since a resend may carry another date. Such an earlier copy with another date
+ * leaves the row as it is: replacing it would write a partition outside the item.
  */
 export function athenaMergeItem(database: string, runId: string, item: MergeItem): string {
   if (item.partitions.length > ATHENA_RULES.partitionsPerStatement.limit)
     throw new Error(`a MERGE may write at most ${ATHENA_RULES.partitionsPerStatement.limit} partitions`);
   const names = CURATED_COLUMN_NAMES.map(q);
-  const source = firstReceived(`SELECT
-  ${curatedSelectList('athena')}
-FROM ${staging(database, runId, item.customers)}`);
+  const source = firstReceived(
+    `SELECT
+  ${curatedSelectList('athena')},
+  ${sentAtDatedExpression} AS ${SENT_AT_DATED}
+FROM ${staging(database, runId, item.customers)}`,
+    [SENT_AT_DATED],
+  );
+  const customers = item.customers.map(literal).join(', ');
+  const [which, target, sameDate] = item.byId
+    ? [`firsts.${SENT_AT_DATED}`, `t.customer_id IN (${customers})`, ' AND t.event_date = s.event_date']
+    : [`NOT firsts.${SENT_AT_DATED}`, partitionList(item, 't'), ''];
   return `MERGE INTO ${q(database)}.${q(CURATED_TABLE)} AS t
-USING (SELECT * FROM (${source}) AS firsts WHERE ${partitionList(item, 'firsts')}) AS s
-ON ${partitionList(item, 't')} AND t.customer_id = s.customer_id AND t.message_id = s.message_id
-WHEN MATCHED AND s.received_at < t.received_at THEN UPDATE SET ${CURATED_COLUMNS.map((c) => `${q(c.name)} = s.${q(c.name)}`).join(', ')}
+USING (SELECT * FROM (${source}) AS firsts WHERE ${partitionList(item, 'firsts')} AND ${which}) AS s
+ON ${target} AND t.customer_id = s.customer_id AND t.message_id = s.message_id
+WHEN MATCHED AND s.received_at < t.received_at${sameDate} THEN UPDATE SET ${CURATED_COLUMNS.map((c) => `${q(c.name)} = s.${q(c.name)}`).join(', ')}
 WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `s.${n}`).join(', ')})`;
 }
 

@@ -1,6 +1,6 @@
 import { HIDE_SECONDS, stagingManifestKey, stagingRunPrefix } from '../../contract/curated-table';
 import { parseLandingKey } from '../../contract/lake-areas';
-import { athenaMergeItem, athenaOptimizeItem } from '../../contract/sql/curated-sql';
+import { athenaMergeItem, athenaOptimizeItem, SENT_AT_DATED } from '../../contract/sql/curated-sql';
 import { CUSTOMER_ID_PATTERN } from '../keys/tokens';
 import { packMergeItems } from './curated-plan';
 
@@ -75,18 +75,36 @@ export async function packRun(
   queryExecutionId: string,
   files: RunFiles,
 ): Promise<{ itemsKey: string; items: number }> {
-  const [, ...rows] = (await files.queryResult(queryExecutionId)).trim().split('\n');
+  const cells = (row: string) => row.split(',').map((cell) => cell.replace(/^"|"$/g, ''));
+  const [header = '', ...rows] = (await files.queryResult(queryExecutionId)).trim().split('\n');
+  // By name: the plan query's columns (athenaStagedPartitions), whatever their order.
+  const names = cells(header);
+  const at = (name: string) => names.indexOf(name);
+  const expected = ['customer_id', 'event_date', 'row_count', SENT_AT_DATED];
+  if (expected.some((name) => at(name) < 0))
+    throw new Error(
+      `the plan query's result has columns ${names.join(', ')}; expected ${expected.join(', ')}`,
+    );
   const partitions = rows
     .filter((row) => row.trim())
     .map((row) => {
-      const [customerId, eventDate, count] = row.split(',').map((cell) => cell.replace(/^"|"$/g, ''));
-      return { customerId: customerId!, eventDate: eventDate!, rows: Number(count) };
+      const [customerId, eventDate, count, sentAtDated] = expected.map((name) => cells(row)[at(name)]);
+      return {
+        customerId: customerId!,
+        eventDate: eventDate!,
+        rows: Number(count),
+        byId: sentAtDated === 'true',
+        flag: sentAtDated,
+      };
     });
   // Every staged row has an event date (its own, else its landing dt): anything else is a broken
   // result, and merging the rest would ack objects whose rows were never curated.
   const bad = partitions.find(
     (p) =>
-      !/^\d{4}-\d{2}-\d{2}$/.test(p.eventDate) || !CUSTOMER_ID_PATTERN.test(p.customerId) || !(p.rows > 0),
+      !/^\d{4}-\d{2}-\d{2}$/.test(p.eventDate) ||
+      !CUSTOMER_ID_PATTERN.test(p.customerId) ||
+      !(p.rows > 0) ||
+      (p.flag !== 'true' && p.flag !== 'false'),
   );
   if (bad) throw new Error(`unexpected staged partition row: ${JSON.stringify(bad).slice(0, 200)}`);
   const items = packMergeItems(partitions).map((item) => ({

@@ -20,6 +20,24 @@ export function packMergeItems(
   maxPartitions: number = ATHENA_RULES.partitionsPerStatement.limit,
   maxRows: number = MAX_ROWS_PER_MERGE,
 ): MergeItem[] {
+  // Rows dated by `sentAt` are merged by id in items of their own (rare: Segment always sends a
+  // `timestamp`), so the common items keep reading only their own partitions.
+  const byId = partitions.filter((p) => p.byId);
+  return [
+    ...packSorted(
+      partitions.filter((p) => !p.byId),
+      maxPartitions,
+      maxRows,
+    ),
+    ...packSorted(byId, maxPartitions, maxRows).map((item) => ({ ...item, byId: true })),
+  ];
+}
+
+function packSorted(
+  partitions: readonly PartitionRows[],
+  maxPartitions: number,
+  maxRows: number,
+): MergeItem[] {
   const sorted = [...partitions].sort(
     (a, b) => a.customerId.localeCompare(b.customerId) || a.eventDate.localeCompare(b.eventDate),
   );

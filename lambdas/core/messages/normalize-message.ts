@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LakeEvent } from '../../contract/lake-records';
 import type { SegmentMessage } from './message-schema';
 import { normalizeEventName } from './normalize-event-name';
-import { correctTimestamp, eventDate, isCanonicalIso, utcDate } from './timestamps';
+import { correctTimestamp, eventDate, eventDateFromSentAt, isCanonicalIso, utcDate } from './timestamps';
 
 export interface NormalizeContext {
   customerId: string;
@@ -65,6 +65,7 @@ export function normalizeMessage(
     timestamp: timestampText(message.timestamp, instant),
     timestamp_out_of_range: outOfRange,
     event_date: eventDate(message),
+    event_date_from_sent_at: eventDateFromSentAt(message),
     planned: null,
     violations: [],
     received_at: ctx.receivedIso ?? new Date(ctx.receivedAt).toISOString(),

@@ -120,12 +120,29 @@ export const NO_EVENT_DATE = '1970-01-01';
  * @example eventDate({ originalTimestamp: '2025-12-31T23:59:59+01:00' }) // '2025-12-31'
  */
 export function eventDate(message: TimestampInputs): string {
+  return datingField(message)?.date ?? NO_EVENT_DATE;
+}
+
+/**
+ * Whether the event date came from `sentAt`, the one field a client sets anew on every attempt: two
+ * copies of such a message may carry different event dates, so the curated table cannot find the
+ * first copy by its date alone and looks it up by message id (docs/lake.md, "Event date").
+ *
+ * @example eventDateFromSentAt({ sentAt: '2026-01-01T00:00:00Z' }) // true
+ */
+export function eventDateFromSentAt(message: TimestampInputs): boolean {
+  return datingField(message)?.field === 'sentAt';
+}
+
+function datingField(
+  message: TimestampInputs,
+): { field: (typeof EVENT_TIME_FIELDS)[number]; date: string } | undefined {
   for (const field of EVENT_TIME_FIELDS) {
     const text = message[field];
     const ms = typeof text === 'string' ? parseIsoTimestamp(text) : undefined;
-    if (ms !== undefined && ms >= FIRST_DATE_MS && ms <= LAST_DATE_MS) return utcDate(ms);
+    if (ms !== undefined && ms >= FIRST_DATE_MS && ms <= LAST_DATE_MS) return { field, date: utcDate(ms) };
   }
-  return NO_EVENT_DATE;
+  return undefined;
 }
 // Years 0001–9999: dates every engine we write to (DuckDB, Parquet, Athena) can hold.
 const FIRST_DATE_MS = Date.parse('0001-01-01T00:00:00.000Z');
