@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DEFAULT_STACK_NAME } from '../lambdas/contract/stack-outputs';
+import { DEFAULT_STACK_NAME } from '../domain/contract/stack-outputs';
 import { capacityLine, settingNotices } from '../lib/capacity-line';
 import { readStackConfig, settingsFromContext } from '../lib/config';
 import { SegmentLakeStack } from '../lib/segment-lake-stack';

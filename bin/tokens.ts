@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoTokenStore } from '../lambdas/adapters/aws/dynamo-token-store';
-import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
-import { CAPACITY_TAG } from '../lambdas/contract/token-table';
-import { capacityWarning } from '../lambdas/core/capacity/capacity-warning';
-import { AdminInputError } from '../lambdas/core/common/errors';
+import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
+import { FileTokenStore } from '../adapters/local/file-token-store';
+import { CAPACITY_TAG } from '../domain/contract/token-table';
+import { capacityWarning } from '../domain/core/capacity/capacity-warning';
+import { AdminInputError } from '../domain/core/common/errors';
 import {
   createToken,
   issueEnableLink,
@@ -14,8 +14,8 @@ import {
   setEventAlias,
   setTrackingPlan,
   summarize,
-} from '../lambdas/core/keys/token-admin';
-import type { TokenStore } from '../lambdas/core/keys/token-store';
+} from '../domain/core/keys/token-admin';
+import type { TokenStore } from '../domain/core/keys/token-store';
 import { readLocalConfig } from '../local/config';
 import { usageErrorOf } from '../scripts/cli/command';
 import { alignedTable } from '../scripts/cli/table';

@@ -4,8 +4,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import type { AdminEnvironment } from '../lambdas/contract/environment';
-import { ADMIN_ROUTES } from '../lambdas/contract/routes';
+import type { AdminEnvironment } from '../domain/contract/environment';
+import { ADMIN_ROUTES } from '../domain/contract/routes';
 import { HouseFunction } from './house-function';
 import type { TokenTable } from './token-table';
 

@@ -1,13 +1,13 @@
 import * as v from 'valibot';
-import { AWS_QUOTAS } from '../lambdas/contract/aws-quotas';
-import { closest } from '../lambdas/contract/closest';
+import { AWS_QUOTAS } from '../domain/contract/aws-quotas';
+import { closest } from '../domain/contract/closest';
 import {
   customerCeiling,
   type DeliveryCapacity,
   deliveryCapacity,
   MAX_DELIVERY_SHARDS,
-} from '../lambdas/contract/delivery-capacity';
-import { DEFAULT_ERASE_WINDOW_HOURS, ERASE_WINDOW_HOURS_RANGE } from '../lambdas/contract/erasure';
+} from '../domain/contract/delivery-capacity';
+import { DEFAULT_ERASE_WINDOW_HOURS, ERASE_WINDOW_HOURS_RANGE } from '../domain/contract/erasure';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -77,14 +77,14 @@ export const StackConfigSchema = v.pipe(
     streamShards: v.optional(wholeNumber(1, 10_000)),
     /**
      * How many customers the stack serves. The number of Kinesis → Firehose pairs (delivery shards)
-     * follows from it and `activePartitionQuota` (lambdas/contract/delivery-capacity.ts): every
+     * follows from it and `activePartitionQuota` (domain/contract/delivery-capacity.ts): every
      * stream's active partitions stay within 80 % of the quota, midnight and redrive included. 150 fits
      * one pair under the default quota of 500 (one on-demand stream, ~$29 a month idle).
      */
     maxCustomers: v.optional(wholeNumber(1, 1_000_000), 150),
     /**
      * Fair share: events per second one customer may send through all ingest instances together (a
-     * count per customer and second in DynamoDB, lambdas/core/ingest/fair-share.ts); above it, 429 with
+     * count per customer and second in DynamoDB, domain/core/ingest/fair-share.ts); above it, 429 with
      * Retry-After (Segment resends). 1,000 by default: ~2 MB/s of lake lines at 1.3 KB events, half of
      * what a fresh on-demand Kinesis stream takes (4 MB/s), so no one customer's Replay can throttle the
      * stream for everyone else. 0: no fair share (no table).

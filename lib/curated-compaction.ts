@@ -16,10 +16,10 @@ import {
   Validations,
 } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { CURATED_AREA, HIDE_SECONDS, STAGING_PREFIX } from '../lambdas/contract/curated-table';
-import type { CompactionEnvironment } from '../lambdas/contract/environment';
-import { ATHENA_RESULTS_PREFIX } from '../lambdas/contract/sql/athena-rules';
-import { athenaCreateCuratedTable, athenaVacuum } from '../lambdas/contract/sql/curated-sql';
+import { CURATED_AREA, HIDE_SECONDS, STAGING_PREFIX } from '../domain/contract/curated-table';
+import type { CompactionEnvironment } from '../domain/contract/environment';
+import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
+import { athenaCreateCuratedTable, athenaVacuum } from '../domain/contract/sql/curated-sql';
 import { HouseFunction } from './house-function';
 import { compactionStateMachineName, erasureStateMachineName } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
@@ -52,7 +52,7 @@ const VACUUM_HOUR = '03';
  * partitions (Athena's limit), merges and optimizes each (four at a time), and only then removes its
  * objects from the log. A failed run removes nothing: its objects come back after HIDE_SECONDS and are
  * merged again, which changes nothing already merged. No look-back window: an object of any age (a
- * redrive's, a late delivery's) is in the log. SQL: lambdas/contract/sql/curated-sql.ts.
+ * redrive's, a late delivery's) is in the log. SQL: domain/contract/sql/curated-sql.ts.
  */
 export class CuratedCompaction extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -94,7 +94,7 @@ export class CuratedCompaction extends Construct {
     });
 
     this.steps = new HouseFunction(this, 'Steps', {
-      entry: 'curated/handler.ts',
+      entry: 'compaction/handler.ts',
       description: 'Curated compaction: stage a run from the object log, pack its MERGEs, finish it',
       environment: {
         OBJECT_LOG_URL: this.objectLog.queueUrl,

@@ -5,13 +5,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { type CfnResource, Duration, Fn, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import type { IngestEnvironment } from '../lambdas/contract/environment';
+import type { IngestEnvironment } from '../domain/contract/environment';
 import {
   FIREHOSE_ERRORS_PREFIX,
   FIREHOSE_PREFIXES,
   landingPath,
   partitionJq,
-} from '../lambdas/contract/lake-areas';
+} from '../domain/contract/lake-areas';
 
 export interface DeliveryPipelineProps {
   readonly lake: s3.IBucket;
@@ -29,8 +29,8 @@ export interface DeliveryPipelineProps {
 /**
  * Firehose splits our packed records (JSON lines) back into events, reads each one's lake area,
  * partition customer and receive date with jq, and writes gzip JSON lines under
- * `<area>/customer_id=<id>/received_dt=<date>/` (the landing layout: lambdas/contract/lake-areas.ts).
- * The area comes from the lake contract's routing rule (lambdas/contract/lake-areas.ts), so all three
+ * `<area>/customer_id=<id>/received_dt=<date>/` (the landing layout: domain/contract/lake-areas.ts).
+ * The area comes from the lake contract's routing rule (domain/contract/lake-areas.ts), so all three
  * areas share one durable path. Records
  * Firehose cannot deliver (e.g. `activePartitionExceeded`) go to `errors/<error-output-type>/`.
  */

@@ -5,7 +5,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { STACK_NAME_VARIABLE } from '../lambdas/contract/metrics';
+import { STACK_NAME_VARIABLE } from '../domain/contract/metrics';
 
 export interface HouseFunctionProps {
   /** Path of the handler module under `lambdas/`, e.g. `ingest/handler.ts`. */

@@ -6,8 +6,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { SCORES_AREA, SCORES_COLUMNS, SCORES_TABLE } from '../lambdas/contract/curated-table';
-import type { IntentEnvironment } from '../lambdas/contract/environment';
+import { SCORES_AREA, SCORES_COLUMNS, SCORES_TABLE } from '../domain/contract/curated-table';
+import type { IntentEnvironment } from '../domain/contract/environment';
 import { HouseFunction } from './house-function';
 import { nagText } from './nag-text';
 
@@ -41,7 +41,7 @@ export class IntentScoring extends Construct {
       LAKE_BUCKET: props.lake.bucketName,
     };
     this.plan = new HouseFunction(this, 'Plan', {
-      entry: 'intent/plan-handler.ts',
+      entry: 'intent-prepare/handler.ts',
       description: 'Intent scores, step 1: dates and feature queries (Athena)',
       environment,
       // Three small Athena queries, each a few seconds.
@@ -50,7 +50,7 @@ export class IntentScoring extends Construct {
       removalPolicy: props.removalPolicy,
     });
     this.score = new HouseFunction(this, 'Score', {
-      entry: 'intent/score-handler.ts',
+      entry: 'intent-score/handler.ts',
       description:
         'Intent scores, step 3: train, validate, score (regularized logistic regression, random forest)',
       environment,

@@ -3,7 +3,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { STAGING_PREFIX, STAGING_TABLE } from '../lambdas/contract/curated-table';
+import { STAGING_PREFIX, STAGING_TABLE } from '../domain/contract/curated-table';
 import {
   ERASE_IDS_COLUMNS,
   ERASE_IDS_TABLE,
@@ -12,8 +12,8 @@ import {
   ERASED_ROWS_PREFIX,
   ERASED_ROWS_TABLE,
   eraseIdsKey,
-} from '../lambdas/contract/erasure';
-import { type LakeArea, landingPrefix, PARTITIONED_BY_CUSTOMER } from '../lambdas/contract/lake-areas';
+} from '../domain/contract/erasure';
+import { type LakeArea, landingPrefix, PARTITIONED_BY_CUSTOMER } from '../domain/contract/lake-areas';
 import {
   type Column,
   EVENT_FIELDS,
@@ -21,8 +21,8 @@ import {
   LEDGER_FIELDS,
   PARTITION_KEYS,
   QUARANTINE_FIELDS,
-} from '../lambdas/contract/lake-records';
-import { ATHENA_RESULTS_PREFIX } from '../lambdas/contract/sql/athena-rules';
+} from '../domain/contract/lake-records';
+import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
 import {
   ATHENA_EVENT_TIME,
   COMPLETENESS_COLUMNS,
@@ -32,8 +32,8 @@ import {
   curatedCompletenessSql,
   EVENTS_DEDUPLICATED_VIEW,
   eventsDeduplicatedSql,
-} from '../lambdas/contract/sql/lake-views-sql';
-import { glueDatabaseName } from '../lambdas/contract/stack-outputs';
+} from '../domain/contract/sql/lake-views-sql';
+import { glueDatabaseName } from '../domain/contract/stack-outputs';
 
 export interface LakeCatalogProps {
   readonly lake: s3.IBucket;
@@ -43,7 +43,7 @@ export interface LakeCatalogProps {
 }
 
 /**
- * The landing tables, by receive date (lambdas/contract/lake-areas.ts): events partitioned by customer
+ * The landing tables, by receive date (domain/contract/lake-areas.ts): events partitioned by customer
  * and `received_dt`, quarantine and ledger by `received_dt` alone (customer is a column). `dt` — the
  * event's own date — is a column. Columns come from the lake contract.
  */
@@ -339,7 +339,7 @@ export class LakeCatalog extends Construct {
   }
 
   /**
-   * Completeness against the curated table (lambdas/contract/sql/lake-views-sql.ts): the messageIds the
+   * Completeness against the curated table (domain/contract/sql/lake-views-sql.ts): the messageIds the
    * acknowledged requests carried against the ones events_curated holds. events_curated is created by
    * the compaction job's first run; until then this view has nothing to read.
    */

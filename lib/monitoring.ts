@@ -13,7 +13,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { type RemovalPolicy, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../lambdas/contract/metrics';
+import { METRICS_NAMESPACE } from '../domain/contract/metrics';
 import { PipelineDashboard } from './monitoring/pipeline-dashboard';
 import { FIVE_MINUTES, PipelineMetrics } from './monitoring/pipeline-metrics';
 

@@ -4,9 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import type { DeployCheckEnvironment } from '../lambdas/contract/environment';
-import { METRICS_NAMESPACE, type MetricName, type MetricService } from '../lambdas/contract/metrics';
-import { TOKEN_TABLE_INDEXES } from '../lambdas/contract/token-table';
+import type { DeployCheckEnvironment } from '../domain/contract/environment';
+import { METRICS_NAMESPACE, type MetricName, type MetricService } from '../domain/contract/metrics';
+import { TOKEN_TABLE_INDEXES } from '../domain/contract/token-table';
 import { HouseFunction, LIVE_ALIAS } from './house-function';
 import type { TokenTable } from './token-table';
 

@@ -1,8 +1,8 @@
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
-import type { IngestEnvironment } from '../lambdas/contract/environment';
-import { STACK_OUTPUTS } from '../lambdas/contract/stack-outputs';
+import type { IngestEnvironment } from '../domain/contract/environment';
+import { STACK_OUTPUTS } from '../domain/contract/stack-outputs';
 import { AdminApi } from './admin-api';
 import { CAPACITY_METADATA, capacityMetadata } from './capacity-metadata';
 import type { StackConfig } from './config';

@@ -7,7 +7,7 @@ import {
   LAST_USED_ATTRIBUTE,
   TOKEN_KEY_ATTRIBUTE,
   TOKEN_TABLE_INDEXES,
-} from '../lambdas/contract/token-table';
+} from '../domain/contract/token-table';
 
 export interface TokenTableProps {
   readonly removalPolicy: RemovalPolicy;
@@ -18,7 +18,7 @@ export interface TokenTableProps {
 /**
  * API keys (SHA-256 hashes only) and customer settings, read by the authorizer with one GetItem per
  * cache miss. On-demand billing (authorizer results are cached, so reads are sparse and bursty),
- * point-in-time recovery, encryption at rest. Key layout: `lambdas/adapters/aws/dynamo-token-store.ts`.
+ * point-in-time recovery, encryption at rest. Key layout: `adapters/aws/dynamo-token-store.ts`.
  */
 export class TokenTable extends Construct {
   readonly table: dynamodb.Table;

@@ -17,12 +17,12 @@ import {
   Validations,
 } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { CURATED_AREA } from '../lambdas/contract/curated-table';
-import type { ErasureEnvironment } from '../lambdas/contract/environment';
-import { ERASE_PASSES_PREFIX, ERASED_ROWS_PREFIX, erasePrefixes } from '../lambdas/contract/erasure';
-import { ATHENA_RESULTS_PREFIX } from '../lambdas/contract/sql/athena-rules';
-import { athenaVacuum } from '../lambdas/contract/sql/curated-sql';
-import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../lambdas/contract/sql/erasure-sql';
+import { CURATED_AREA } from '../domain/contract/curated-table';
+import type { ErasureEnvironment } from '../domain/contract/environment';
+import { ERASE_PASSES_PREFIX, ERASED_ROWS_PREFIX, erasePrefixes } from '../domain/contract/erasure';
+import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
+import { athenaVacuum } from '../domain/contract/sql/curated-sql';
+import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../domain/contract/sql/erasure-sql';
 import { HouseFunction } from './house-function';
 import { erasureStateMachineName } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';

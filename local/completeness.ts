@@ -1,4 +1,4 @@
-import type { ErasureEntry } from '../lambdas/contract/erasure';
+import type { ErasureEntry } from '../domain/contract/erasure';
 import type { LandedLine } from './read-lake';
 
 /** "Did all of it arrive?" for one customer and receive day. */

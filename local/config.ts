@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import * as v from 'valibot';
-import { type FaultPlan, parseFaultPlan } from '../lambdas/adapters/faults/fault-injecting-sink';
-import { DEFAULT_ERASE_WINDOW_HOURS, ERASE_WINDOW_HOURS_RANGE } from '../lambdas/contract/erasure';
-import { readEnv } from '../lambdas/core/common/read-env';
+import { type FaultPlan, parseFaultPlan } from '../adapters/faults/fault-injecting-sink';
+import { DEFAULT_ERASE_WINDOW_HOURS, ERASE_WINDOW_HOURS_RANGE } from '../domain/contract/erasure';
+import { readEnv } from '../domain/core/common/read-env';
 
 const Port = v.pipe(
   v.string(),

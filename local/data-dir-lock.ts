@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { acquirePidLock, LockHeldError, type PidLock } from '../lambdas/adapters/local/pid-lock';
-import { reservePath } from '../lambdas/adapters/local/spooling-lake-sink';
+import { acquirePidLock, LockHeldError, type PidLock } from '../adapters/local/pid-lock';
+import { reservePath } from '../adapters/local/spooling-lake-sink';
 
 /** The lock file that says which process owns a data directory. */
 export function dataDirLockPath(dataDir: string): string {

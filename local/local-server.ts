@@ -7,16 +7,14 @@ import {
   integrationEvent,
   type LocalRequest,
   lambdaContext,
-} from '../lambdas/adapters/api-gateway-events';
-import { erasureDir, FileErasureLog } from '../lambdas/adapters/local/file-erasure-log';
-import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
-import type { PidLock } from '../lambdas/adapters/local/pid-lock';
-import type { SpoolFiles } from '../lambdas/adapters/local/spool-files';
-import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
-import { systemClock } from '../lambdas/adapters/system/clock';
-import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer-handler';
-import { handler as callbackHandler } from '../lambdas/callback/handler';
-import { DEFAULT_ERASE_WINDOW_HOURS } from '../lambdas/contract/erasure';
+} from '../adapters/aws/api-gateway-events';
+import { erasureDir, FileErasureLog } from '../adapters/local/file-erasure-log';
+import { FileTokenStore } from '../adapters/local/file-token-store';
+import type { PidLock } from '../adapters/local/pid-lock';
+import type { SpoolFiles } from '../adapters/local/spool-files';
+import { SpoolingLakeSink } from '../adapters/local/spooling-lake-sink';
+import { systemClock } from '../adapters/system/clock';
+import { DEFAULT_ERASE_WINDOW_HOURS } from '../domain/contract/erasure';
 import {
   ForbiddenError,
   type IngestError,
@@ -24,11 +22,13 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   UnauthorizedError,
-} from '../lambdas/core/common/errors';
-import { toHttpAnswer } from '../lambdas/core/common/http-answer';
-import type { Clock, Logger, RecordSink } from '../lambdas/core/common/ports';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../lambdas/core/ingest/deliver';
-import { DEFAULT_LIMITS, type Limits } from '../lambdas/core/ingest/limits';
+} from '../domain/core/common/errors';
+import { toHttpAnswer } from '../domain/core/common/http-answer';
+import type { Clock, Logger, RecordSink } from '../domain/core/common/ports';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/core/ingest/deliver';
+import { DEFAULT_LIMITS, type Limits } from '../domain/core/ingest/limits';
+import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer-handler';
+import { handler as callbackHandler } from '../lambdas/callback/handler';
 import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
 import { lockDataDir } from './data-dir-lock';
 import { runErasure } from './erasure/run-erasure';
@@ -48,7 +48,7 @@ export interface LocalServerOptions {
   headersTimeoutMs?: number;
   /** A request that takes longer in all is refused (slow-body clients): API Gateway's 30 s. */
   requestTimeoutMs?: number;
-  /** Wraps the sink, e.g. with fault injection for rehearsals (see lambdas/adapters/faults). */
+  /** Wraps the sink, e.g. with fault injection for rehearsals (see adapters/faults). */
   wrapSink?: (sink: RecordSink) => RecordSink;
   /** The spool's file system; tests inject one with short writes and ENOSPC. */
   files?: SpoolFiles;

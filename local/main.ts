@@ -1,6 +1,6 @@
-import { FaultInjectingSink } from '../lambdas/adapters/faults/fault-injecting-sink';
-import { jsonLogger } from '../lambdas/adapters/system/json-logger';
-import type { Logger, RecordSink } from '../lambdas/core/common/ports';
+import { FaultInjectingSink } from '../adapters/faults/fault-injecting-sink';
+import { jsonLogger } from '../adapters/system/json-logger';
+import type { Logger, RecordSink } from '../domain/core/common/ports';
 import { readLocalConfig } from './config';
 import { type LocalDestination, startLocalServer } from './local-server';
 

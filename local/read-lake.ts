@@ -2,12 +2,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as v from 'valibot';
-import { areaOf, type LakeArea } from '../lambdas/contract/lake-areas';
+import { areaOf, type LakeArea } from '../domain/contract/lake-areas';
 import {
   StoredLakeEventSchema,
   StoredLedgerEntrySchema,
   StoredQuarantineEntrySchema,
-} from '../lambdas/contract/lake-records';
+} from '../domain/contract/lake-records';
 
 const STORED_SCHEMAS = {
   events: StoredLakeEventSchema,

@@ -1,4 +1,4 @@
-import { INGEST_ROUTES } from '../lambdas/contract/routes';
+import { INGEST_ROUTES } from '../domain/contract/routes';
 
 /** A request matched to one of the HTTP API's routes, as API Gateway would put it in the event. */
 export interface RouteMatch {

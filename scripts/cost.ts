@@ -1,5 +1,5 @@
-import { AWS_QUOTAS } from '../lambdas/contract/aws-quotas';
-import { deliveryCapacity } from '../lambdas/contract/delivery-capacity';
+import { AWS_QUOTAS } from '../domain/contract/aws-quotas';
+import { deliveryCapacity } from '../domain/contract/delivery-capacity';
 import { STACK_DEFAULTS } from '../lib/config';
 import { measureIngest } from './bench/measure-ingest';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import * as v from 'valibot';
-import { FileErasureLog } from '../lambdas/adapters/local/file-erasure-log';
-import { SpoolingLakeSink } from '../lambdas/adapters/local/spooling-lake-sink';
-import { systemClock } from '../lambdas/adapters/system/clock';
-import { silentLogger } from '../lambdas/adapters/system/json-logger';
-import { ERASE_PLACES, type ErasureEntry, erasureAuditRow, rowsRemoved } from '../lambdas/contract/erasure';
-import { CUSTOMER_ID_PATTERN } from '../lambdas/core/keys/tokens';
+import { FileErasureLog } from '../adapters/local/file-erasure-log';
+import { SpoolingLakeSink } from '../adapters/local/spooling-lake-sink';
+import { systemClock } from '../adapters/system/clock';
+import { silentLogger } from '../adapters/system/json-logger';
+import { ERASE_PLACES, type ErasureEntry, erasureAuditRow, rowsRemoved } from '../domain/contract/erasure';
+import { CUSTOMER_ID_PATTERN } from '../domain/core/keys/tokens';
 import { readLocalConfig } from '../local/config';
 import { lockDataDir } from '../local/data-dir-lock';
 import { runErasure } from '../local/erasure/run-erasure';

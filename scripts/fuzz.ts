@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import { parseFaultPlan } from '../lambdas/adapters/faults/fault-injecting-sink';
-import { silentLogger } from '../lambdas/adapters/system/json-logger';
+import { parseFaultPlan } from '../adapters/faults/fault-injecting-sink';
+import { silentLogger } from '../adapters/system/json-logger';
 import { type CommandSpec, type Flag, runCommand, wholeNumber } from './cli/command';
 import { progress } from './cli/progress';
 import { formatFuzzReport, runFuzz } from './fuzz/run-fuzz';

@@ -1,9 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
-import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
-import { CUSTOMER_ID_PATTERN } from '../lambdas/core/keys/tokens';
-import { compileAliases } from '../lambdas/core/messages/normalize-event-name';
+import { FileTokenStore } from '../adapters/local/file-token-store';
+import { CUSTOMER_ID_PATTERN } from '../domain/core/keys/tokens';
+import { compileAliases } from '../domain/core/messages/normalize-event-name';
 import { readLocalConfig } from '../local/config';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
 import { alignedTable } from './cli/table';

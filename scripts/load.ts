@@ -12,8 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
-import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
-import { createToken } from '../lambdas/core/keys/token-admin';
+import { FileTokenStore } from '../adapters/local/file-token-store';
+import { createToken } from '../domain/core/keys/token-admin';
 import { spawnDestination, stopServer } from '../local/spawn-destination';
 import {
   type CommandSpec,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
-import { AWS_QUOTAS } from '../lambdas/contract/aws-quotas';
+import { AWS_QUOTAS } from '../domain/contract/aws-quotas';
 import { measureIngest } from './bench/measure-ingest';
 import { type CommandSpec, decimal, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
 import { alignedTable } from './cli/table';
@@ -10,7 +10,7 @@ import {
   planReplay,
   recommendSettings,
   type Scenario,
-} from './replay/replay-plan';
+} from './replay/replay-forecast';
 import { stackFromTemplate, synthesizeTemplate } from './replay/stack-twin';
 
 /** `key=value,key=value`: stack settings as `cdk synth -c` takes them. */

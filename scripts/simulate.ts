@@ -1,7 +1,7 @@
 import * as v from 'valibot';
-import { FileTokenStore } from '../lambdas/adapters/local/file-token-store';
-import { createToken } from '../lambdas/core/keys/token-admin';
-import { CUSTOMER_ID_PATTERN } from '../lambdas/core/keys/tokens';
+import { FileTokenStore } from '../adapters/local/file-token-store';
+import { createToken } from '../domain/core/keys/token-admin';
+import { CUSTOMER_ID_PATTERN } from '../domain/core/keys/tokens';
 import { readLocalConfig } from '../local/config';
 import { type CommandSpec, type Flag, oneOf, runCommand, wholeNumber } from './cli/command';
 import { progress } from './cli/progress';

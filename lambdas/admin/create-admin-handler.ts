@@ -1,12 +1,13 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as v from 'valibot';
-import { type ErasureEntry, erasureAuditRow } from '../contract/erasure';
-import { ADMIN_ROUTES, type AdminRoute } from '../contract/routes';
-import { capacityWarning } from '../core/capacity/capacity-warning';
-import { AdminInputError, NotFoundError } from '../core/common/errors';
-import { type HttpAnswer, jsonAnswer } from '../core/common/http-answer';
-import type { Clock, Logger } from '../core/common/ports';
+import { answerErrors } from '../../adapters/middy/answer-errors';
+import { type ErasureEntry, erasureAuditRow } from '../../domain/contract/erasure';
+import { ADMIN_ROUTES, type AdminRoute } from '../../domain/contract/routes';
+import { capacityWarning } from '../../domain/core/capacity/capacity-warning';
+import { AdminInputError, NotFoundError } from '../../domain/core/common/errors';
+import { type HttpAnswer, jsonAnswer } from '../../domain/core/common/http-answer';
+import type { Clock, Logger } from '../../domain/core/common/ports';
 import {
   issueEnableLink,
   revokeToken,
@@ -14,10 +15,9 @@ import {
   setEventAlias,
   setTrackingPlan,
   summarize,
-} from '../core/keys/token-admin';
-import type { TokenStore } from '../core/keys/token-store';
-import type { EnableLinkOptions } from '../core/onboarding/enable-link';
-import { answerErrors } from '../middleware/answer-errors';
+} from '../../domain/core/keys/token-admin';
+import type { TokenStore } from '../../domain/core/keys/token-store';
+import type { EnableLinkOptions } from '../../domain/core/onboarding/enable-link';
 
 export interface AdminDeps {
   tokens: TokenStore;
@@ -46,7 +46,7 @@ const AliasBody = v.object({
 });
 
 /**
- * Every admin route (lambdas/contract/routes.ts) and what it does: the type makes the table complete —
+ * Every admin route (domain/contract/routes.ts) and what it does: the type makes the table complete —
  * a route added to the contract without a handler here does not compile.
  */
 function routeTable(deps: AdminDeps): Record<AdminRoute, RouteHandler> {

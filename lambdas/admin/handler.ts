@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoErasureLog } from '../adapters/aws/dynamo-erasure-log';
-import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
-import { powertoolsLogger } from '../adapters/aws/powertools-logger';
-import { systemClock } from '../adapters/system/clock';
-import { AdminEnvSchema } from '../contract/environment';
-import { readEnv } from '../core/common/read-env';
-import { SEGMENT_ENABLE_URL } from '../core/onboarding/enable-link';
+import { DynamoErasureLog } from '../../adapters/aws/dynamo-erasure-log';
+import { DynamoTokenStore } from '../../adapters/aws/dynamo-token-store';
+import { powertoolsLogger } from '../../adapters/aws/powertools-logger';
+import { systemClock } from '../../adapters/system/clock';
+import { AdminEnvSchema } from '../../domain/contract/environment';
+import { readEnv } from '../../domain/core/common/read-env';
+import { SEGMENT_ENABLE_URL } from '../../domain/core/onboarding/enable-link';
 import { createAdminHandler } from './create-admin-handler';
 
 const env = readEnv(AdminEnvSchema, process.env);

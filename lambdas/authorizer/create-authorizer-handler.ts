@@ -4,12 +4,12 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
-import { noMetrics } from '../adapters/system/no-metrics';
-import { headerValue } from '../core/common/headers';
-import type { Clock, Logger, Metrics } from '../core/common/ports';
-import { type AuthContext, authorize } from '../core/keys/authorize';
-import type { TokenStore } from '../core/keys/token-store';
-import { publishMetrics } from '../middleware/publish-metrics';
+import { publishMetrics } from '../../adapters/middy/publish-metrics';
+import { noMetrics } from '../../adapters/system/no-metrics';
+import { headerValue } from '../../domain/core/common/headers';
+import type { Clock, Logger, Metrics } from '../../domain/core/common/ports';
+import { type AuthContext, authorize } from '../../domain/core/keys/authorize';
+import type { TokenStore } from '../../domain/core/keys/token-store';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthContext>;
 export type AuthorizerHandler = (

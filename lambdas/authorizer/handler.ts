@@ -1,12 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { requestPathClientConfig } from '../adapters/aws/clients';
-import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
-import { powertoolsLogger } from '../adapters/aws/powertools-logger';
-import { powertoolsMetrics } from '../adapters/aws/powertools-metrics';
-import { systemClock } from '../adapters/system/clock';
-import { TokensEnvSchema } from '../contract/environment';
-import { STACK_NAME_VARIABLE } from '../contract/metrics';
-import { readEnv } from '../core/common/read-env';
+import { requestPathClientConfig } from '../../adapters/aws/clients';
+import { DynamoTokenStore } from '../../adapters/aws/dynamo-token-store';
+import { powertoolsLogger } from '../../adapters/aws/powertools-logger';
+import { powertoolsMetrics } from '../../adapters/aws/powertools-metrics';
+import { systemClock } from '../../adapters/system/clock';
+import { TokensEnvSchema } from '../../domain/contract/environment';
+import { STACK_NAME_VARIABLE } from '../../domain/contract/metrics';
+import { readEnv } from '../../domain/core/common/read-env';
 import { createAuthorizerHandler } from './create-authorizer-handler';
 
 const log = powertoolsLogger('authorizer');

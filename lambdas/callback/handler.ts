@@ -1,4 +1,4 @@
-import { callbackPage } from '../core/onboarding/callback-page';
+import { createCallbackHandler } from './create-callback-handler';
 
-/** `GET /enable/callback`: public, static, no configuration, no AWS calls. */
-export const handler = async () => callbackPage();
+/** The deployed callback page (lib/admin-api.ts): nothing to compose, no environment. */
+export const handler = createCallbackHandler();

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
-import type { Clock, Logger } from '../core/common/ports';
-import { createToken, revokeToken } from '../core/keys/token-admin';
-import type { TokenStore } from '../core/keys/token-store';
+import type { Clock, Logger } from '../../domain/core/common/ports';
+import { createToken, revokeToken } from '../../domain/core/keys/token-admin';
+import type { TokenStore } from '../../domain/core/keys/token-store';
 import { postTrafficChecks } from './post-traffic-checks';
 import { DEPLOY_CHECK_CUSTOMER, type NewVersions, preTrafficChecks } from './pre-traffic-checks';
 

@@ -1,11 +1,11 @@
 import { CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
-import { powertoolsLogger } from '../adapters/aws/powertools-logger';
-import { systemClock } from '../adapters/system/clock';
-import { DeployCheckEnvSchema } from '../contract/environment';
-import { readEnv } from '../core/common/read-env';
+import { DynamoTokenStore } from '../../adapters/aws/dynamo-token-store';
+import { powertoolsLogger } from '../../adapters/aws/powertools-logger';
+import { systemClock } from '../../adapters/system/clock';
+import { DeployCheckEnvSchema } from '../../domain/contract/environment';
+import { readEnv } from '../../domain/core/common/read-env';
 import { createDeployCheckHandler } from './create-deploy-check-handler';
 
 const env = readEnv(DeployCheckEnvSchema, process.env);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { authorizationFor, TOKEN_PREFIX } from '../core/keys/tokens';
+import { authorizationFor, TOKEN_PREFIX } from '../../domain/core/keys/tokens';
 import type { CheckResult } from './pre-traffic-checks';
 
 /**

@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as v from 'valibot';
-import { SCORES_COLUMNS } from '../contract/curated-table';
+import { SCORES_COLUMNS } from '../../domain/contract/curated-table';
 import {
   dueAfterMs,
   ERASE_PLACES,
@@ -14,7 +14,7 @@ import {
   eraseIdsKey,
   erasePassPrefix,
   erasePrefixes,
-} from '../contract/erasure';
+} from '../../domain/contract/erasure';
 import {
   athenaCountErasedCurated,
   athenaCountErasedLanding,
@@ -23,13 +23,13 @@ import {
   athenaRewriteCustomer,
   type ErasedId,
   MAX_USERS_PER_PASS,
-} from '../contract/sql/erasure-sql';
-import type { Logger } from '../core/common/ports';
-import { parseCsv } from '../core/erasure/due-requests';
-import { eraseFromText } from '../core/erasure/erase-lines';
-import { ErasureMatcher } from '../core/erasure/erasure-matcher';
-import { executedEntries, type FileCounts, passTotals } from '../core/erasure/pass-audit';
-import type { EraseStore } from './erase-store';
+} from '../../domain/contract/sql/erasure-sql';
+import type { Logger } from '../../domain/core/common/ports';
+import { parseCsv } from '../../domain/core/erasure/due-requests';
+import { eraseFromText } from '../../domain/core/erasure/erase-lines';
+import type { EraseStore } from '../../domain/core/erasure/erase-store';
+import { ErasureMatcher } from '../../domain/core/erasure/erasure-matcher';
+import { executedEntries, type FileCounts, passTotals } from '../../domain/core/erasure/pass-audit';
 
 /** The pass's plan, kept in the lake bucket while it runs (ids in clear) and removed when it ends. */
 const PassSchema = v.object({
@@ -241,7 +241,7 @@ function eraseLines(body: Buffer, matcher: ErasureMatcher) {
   return { counts, body: gzipped ? gzipSync(erased.text) : Buffer.from(erased.text) };
 }
 
-/** A scores file (lambdas/intent/score.ts writes it) without the users' rows. */
+/** A scores file (lambdas/intent-score/create-intent-score-handler.ts writes it) without the users' rows. */
 async function eraseScores(body: Buffer, matcher: ErasureMatcher) {
   const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
   const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];

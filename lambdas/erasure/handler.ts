@@ -1,15 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { secretAuditKey } from '../adapters/aws/audit-key';
-import { DynamoErasureLog } from '../adapters/aws/dynamo-erasure-log';
-import { powertoolsLogger } from '../adapters/aws/powertools-logger';
-import { S3EraseStore } from '../adapters/aws/s3-erase-store';
-import { systemClock } from '../adapters/system/clock';
-import { ErasureEnvSchema } from '../contract/environment';
-import { ATHENA_RESULTS_PREFIX } from '../contract/sql/athena-rules';
-import { readEnv } from '../core/common/read-env';
-import { createEraseHandler } from './create-erase-handler';
+import { secretAuditKey } from '../../adapters/aws/audit-key';
+import { DynamoErasureLog } from '../../adapters/aws/dynamo-erasure-log';
+import { powertoolsLogger } from '../../adapters/aws/powertools-logger';
+import { S3EraseStore } from '../../adapters/aws/s3-erase-store';
+import { systemClock } from '../../adapters/system/clock';
+import { ErasureEnvSchema } from '../../domain/contract/environment';
+import { ATHENA_RESULTS_PREFIX } from '../../domain/contract/sql/athena-rules';
+import { readEnv } from '../../domain/core/common/read-env';
+import { createEraseHandler } from './create-erasure-handler';
 
 const env = readEnv(ErasureEnvSchema, process.env);
 const log = new DynamoErasureLog(

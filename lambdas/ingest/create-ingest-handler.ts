@@ -1,14 +1,15 @@
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEventV2WithLambdaAuthorizer, Context } from 'aws-lambda';
-import { noMetrics } from '../adapters/system/no-metrics';
-import { headerValue } from '../core/common/headers';
-import type { HttpAnswer } from '../core/common/http-answer';
-import { type IngestDeps, ingestRequest } from '../core/ingest/ingest-request';
-import { principalFrom } from '../core/keys/principal';
-import { answerErrors } from '../middleware/answer-errors';
-import { countAnswers, publishMetrics } from '../middleware/publish-metrics';
+import type { Context } from 'aws-lambda';
+import type { IngestEvent } from '../../adapters/aws/api-gateway-events';
+import { answerErrors } from '../../adapters/middy/answer-errors';
+import { countAnswers, publishMetrics } from '../../adapters/middy/publish-metrics';
+import { noMetrics } from '../../adapters/system/no-metrics';
+import { headerValue } from '../../domain/core/common/headers';
+import type { HttpAnswer } from '../../domain/core/common/http-answer';
+import { type IngestDeps, ingestRequest } from '../../domain/core/ingest/ingest-request';
+import { principalFrom } from '../../domain/core/keys/principal';
 
-export type IngestEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Partial<Record<string, unknown>>>;
+export type { IngestEvent };
 export type IngestHandler = (event: IngestEvent, context: Context) => Promise<HttpAnswer>;
 
 /**

@@ -2,7 +2,7 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Duration } from 'aws-cdk-lib/core';
-import { METRICS_NAMESPACE, type MetricName, type MetricService } from '../../lambdas/contract/metrics';
+import { METRICS_NAMESPACE, type MetricName, type MetricService } from '../../domain/contract/metrics';
 
 export const FIVE_MINUTES = Duration.minutes(5);
 const FIFTEEN_MINUTES = Duration.minutes(15);
@@ -56,7 +56,7 @@ export class PipelineMetrics {
     );
   }
 
-  /** What the functions publish (lambdas/adapters/aws/powertools-metrics.ts). */
+  /** What the functions publish (adapters/aws/powertools-metrics.ts). */
   ours(metricName: MetricName, service: MetricService, period = FIVE_MINUTES): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,

@@ -1,6 +1,6 @@
-import { decodeSpoolSegment, encodeSpoolRecord } from '../../lambdas/adapters/local/spool-format';
-import { eraseFromText } from '../../lambdas/core/erasure/erase-lines';
-import type { ErasureMatcher } from '../../lambdas/core/erasure/erasure-matcher';
+import { decodeSpoolSegment, encodeSpoolRecord } from '../../adapters/local/spool-format';
+import { eraseFromText } from '../../domain/core/erasure/erase-lines';
+import type { ErasureMatcher } from '../../domain/core/erasure/erasure-matcher';
 
 /**
  * A damaged spool segment (kept for inspection under spool/damaged/) without the erased users' data:

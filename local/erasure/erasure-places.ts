@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { CURATED_AREA, CURATED_FILE, SCORES_FILE } from '../../lambdas/contract/curated-table';
-import { type ErasePlace, erasePrefixes } from '../../lambdas/contract/erasure';
+import { CURATED_AREA, CURATED_FILE, SCORES_FILE } from '../../domain/contract/curated-table';
+import { type ErasePlace, erasePrefixes } from '../../domain/contract/erasure';
 import { filesUnder } from '../read-lake';
 
 /** One file an erase may rewrite: where it is, which place it belongs to, and how it is stored. */

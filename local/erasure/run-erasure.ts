@@ -12,22 +12,22 @@ import {
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as v from 'valibot';
-import { writeFileAtomic } from '../../lambdas/adapters/local/atomic-file';
-import { erasureDir, type FileErasureLog } from '../../lambdas/adapters/local/file-erasure-log';
-import { acquirePidLock, LockHeldError } from '../../lambdas/adapters/local/pid-lock';
-import { CURATED_AREA } from '../../lambdas/contract/curated-table';
+import { writeFileAtomic } from '../../adapters/local/atomic-file';
+import { erasureDir, type FileErasureLog } from '../../adapters/local/file-erasure-log';
+import { acquirePidLock, LockHeldError } from '../../adapters/local/pid-lock';
+import { CURATED_AREA } from '../../domain/contract/curated-table';
 import {
   ERASE_PLACES,
   type ErasePlace,
   type ErasureEntry,
   erasedRowsKey,
   erasedRowsLines,
-} from '../../lambdas/contract/erasure';
-import { literal } from '../../lambdas/contract/sql/sql-text';
-import { dueRequests } from '../../lambdas/core/erasure/due-requests';
-import { eraseFromText, linkFromText } from '../../lambdas/core/erasure/erase-lines';
-import { ErasureMatcher } from '../../lambdas/core/erasure/erasure-matcher';
-import { executedEntries, passTotals, zeroRows } from '../../lambdas/core/erasure/pass-audit';
+} from '../../domain/contract/erasure';
+import { literal } from '../../domain/contract/sql/sql-text';
+import { dueRequests } from '../../domain/core/erasure/due-requests';
+import { eraseFromText, linkFromText } from '../../domain/core/erasure/erase-lines';
+import { ErasureMatcher } from '../../domain/core/erasure/erasure-matcher';
+import { executedEntries, passTotals, zeroRows } from '../../domain/core/erasure/pass-audit';
 import { eraseFromSegment } from './erase-spool';
 import { type ErasableFile, encodeLines, erasableFiles, readLines } from './erasure-places';
 

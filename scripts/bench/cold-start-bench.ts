@@ -7,8 +7,8 @@ import {
   integrationEvent,
   localRequest,
   routeEvent,
-} from '../../lambdas/adapters/api-gateway-events';
-import { authorizationFor, issueToken } from '../../lambdas/core/keys/tokens';
+} from '../../adapters/aws/api-gateway-events';
+import { authorizationFor, issueToken } from '../../domain/core/keys/tokens';
 import { startAwsStub } from './aws-stub';
 
 export interface ColdStartRow {

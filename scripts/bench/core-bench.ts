@@ -1,9 +1,9 @@
-import { systemClock } from '../../lambdas/adapters/system/clock';
-import { silentLogger } from '../../lambdas/adapters/system/json-logger';
-import type { PutOutcome, RecordSink } from '../../lambdas/core/common/ports';
-import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/ingest/deliver';
-import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
-import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
+import { systemClock } from '../../adapters/system/clock';
+import { silentLogger } from '../../adapters/system/json-logger';
+import type { PutOutcome, RecordSink } from '../../domain/core/common/ports';
+import { DEFAULT_RETRY_POLICY } from '../../domain/core/ingest/deliver';
+import { ingestRequest } from '../../domain/core/ingest/ingest-request';
+import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { sideBySide } from './measure';
 import { sampleMessages } from './sample-traffic';
 

@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { FileErasureLog } from '../../lambdas/adapters/local/file-erasure-log';
-import { lakeDir, lakeObjectKey } from '../../lambdas/adapters/local/lake-layout';
-import { rowsRemoved } from '../../lambdas/contract/erasure';
-import { seededRandom } from '../../lambdas/core/common/seeded-random';
+import { FileErasureLog } from '../../adapters/local/file-erasure-log';
+import { lakeDir, lakeObjectKey } from '../../adapters/local/lake-layout';
+import { rowsRemoved } from '../../domain/contract/erasure';
+import { seededRandom } from '../../domain/core/common/seeded-random';
 import { runErasure } from '../../local/erasure/run-erasure';
 import { filesUnder } from '../../local/read-lake';
 

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { silentLogger } from '../../lambdas/adapters/system/json-logger';
-import { createToken } from '../../lambdas/core/keys/token-admin';
+import { FileTokenStore } from '../../adapters/local/file-token-store';
+import { silentLogger } from '../../adapters/system/json-logger';
+import { createToken } from '../../domain/core/keys/token-admin';
 import { startLocalServer } from '../../local/local-server';
 import { runCompaction } from '../compact/run-compaction';
 import { runIntent } from '../intent/run-intent';

@@ -1,5 +1,5 @@
-import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
-import type { PackedRecord } from '../../lambdas/core/lake/pack-records';
+import { ingestRequest } from '../../domain/core/ingest/ingest-request';
+import type { PackedRecord } from '../../domain/core/lake/pack-records';
 import { benchIngestDeps } from './core-bench';
 import { sampleMessages } from './sample-traffic';
 

@@ -1,6 +1,6 @@
-import type { TrackingPlan } from '../../lambdas/contract/tracking-plan';
-import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
-import { compilePlan } from '../../lambdas/core/quality/tracking-plan';
+import type { TrackingPlan } from '../../domain/contract/tracking-plan';
+import { ingestRequest } from '../../domain/core/ingest/ingest-request';
+import { compilePlan } from '../../domain/core/quality/tracking-plan';
 import { benchIngestDeps } from './core-bench';
 import { sideBySide } from './measure';
 

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../lambdas/core/common/seeded-random';
+import { seededRandom } from '../../domain/core/common/seeded-random';
 
 /**
  * Realistic Segment messages (~1.3 KB, the size the cost model assumes): analytics.js-shaped context,

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { createToken } from '../../lambdas/core/keys/token-admin';
-import { authorizationFor } from '../../lambdas/core/keys/tokens';
+import { FileTokenStore } from '../../adapters/local/file-token-store';
+import { createToken } from '../../domain/core/keys/token-admin';
+import { authorizationFor } from '../../domain/core/keys/tokens';
 import { spawnDestination, spawnServer, stopServer } from '../../local/spawn-destination';
 import { sampleMessages } from './sample-traffic';
 

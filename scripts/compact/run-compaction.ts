@@ -14,17 +14,17 @@ import {
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as v from 'valibot';
-import { writeFileAtomic } from '../../lambdas/adapters/local/atomic-file';
-import { acquirePidLock } from '../../lambdas/adapters/local/pid-lock';
-import { CURATED_AREA, CURATED_FILE, curatedPartitionPath } from '../../lambdas/contract/curated-table';
+import { writeFileAtomic } from '../../adapters/local/atomic-file';
+import { acquirePidLock } from '../../adapters/local/pid-lock';
+import { CURATED_AREA, CURATED_FILE, curatedPartitionPath } from '../../domain/contract/curated-table';
 import {
   duckdbIncoming,
   duckdbMergedPartitions,
   duckdbResolveSentAtDates,
   SENT_AT_DATED,
-} from '../../lambdas/contract/sql/curated-sql';
-import { literal } from '../../lambdas/contract/sql/sql-text';
-import { CUSTOMER_ID_PATTERN } from '../../lambdas/core/keys/tokens';
+} from '../../domain/contract/sql/curated-sql';
+import { literal } from '../../domain/contract/sql/sql-text';
+import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
 import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
 
 /**

@@ -1,5 +1,5 @@
-import { SHARED_PARTITIONS } from '../../lambdas/contract/delivery-capacity';
-import { fairShareSettings } from '../../lambdas/core/ingest/fair-share';
+import { SHARED_PARTITIONS } from '../../domain/contract/delivery-capacity';
+import { fairShareSettings } from '../../domain/core/ingest/fair-share';
 import { PRICES } from './prices';
 
 export interface CostInput {

@@ -1,4 +1,4 @@
-import { ATHENA_RULES } from '../../lambdas/contract/sql/athena-rules';
+import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
 import { PRICES } from './prices';
 
 export interface CuratedCostInput {

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { authorizationFor } from '../../lambdas/core/keys/tokens';
+import { authorizationFor } from '../../domain/core/keys/tokens';
 
 /** One request the fuzzer sends, and what it expects to be true of the answer. */
 export interface FuzzRequest {

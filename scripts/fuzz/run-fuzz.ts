@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FaultInjectingSink, type FaultPlan } from '../../lambdas/adapters/faults/fault-injecting-sink';
-import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import type { Logger } from '../../lambdas/core/common/ports';
-import { seededRandom } from '../../lambdas/core/common/seeded-random';
-import { createToken } from '../../lambdas/core/keys/token-admin';
-import { authorizationFor } from '../../lambdas/core/keys/tokens';
+import { FaultInjectingSink, type FaultPlan } from '../../adapters/faults/fault-injecting-sink';
+import { FileTokenStore } from '../../adapters/local/file-token-store';
+import type { Logger } from '../../domain/core/common/ports';
+import { seededRandom } from '../../domain/core/common/seeded-random';
+import { createToken } from '../../domain/core/keys/token-admin';
+import { authorizationFor } from '../../domain/core/keys/tokens';
 import { startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';
 import { createRequestGenerator } from './request-generators';

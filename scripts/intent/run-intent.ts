@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { scoresPath } from '../../lambdas/contract/curated-table';
-import { featuresSql } from '../../lambdas/contract/sql/intent-sql';
-import { literal } from '../../lambdas/contract/sql/sql-text';
-import { type FitResult, fitAndScore } from '../../lambdas/core/intent/fit-and-score';
-import { type IntentRunPlan, planIntentRun } from '../../lambdas/core/intent/plan-run';
+import { scoresPath } from '../../domain/contract/curated-table';
+import { featuresSql } from '../../domain/contract/sql/intent-sql';
+import { literal } from '../../domain/contract/sql/sql-text';
+import { type FitResult, fitAndScore } from '../../domain/core/intent/fit-and-score';
+import { type IntentRunPlan, planIntentRun } from '../../domain/core/intent/prepare-run';
 import { openLocalLake } from '../query/local-lake';
 
 export interface IntentOptions {
@@ -37,9 +37,9 @@ const MAX_TRAINING_USERS = 50_000;
 
 /**
  * Lookalike intent scores for one customer and conversion event, over the local curated table:
- * planned as on AWS (lambdas/core/intent/plan-run.ts), features from DuckDB at two cutoffs a horizon
+ * planned as on AWS (domain/core/intent/prepare-run.ts), features from DuckDB at two cutoffs a horizon
  * apart — train on the earlier, validate on the later (a time split) — and the modelling of
- * lambdas/core/intent/fit-and-score.ts. Scores land as Parquet under
+ * domain/core/intent/fit-and-score.ts. Scores land as Parquet under
  * `scores/customer_id=<id>/event_key=<key>/as_of=<date>/`.
  */
 export async function runIntent(options: IntentOptions): Promise<IntentReport> {

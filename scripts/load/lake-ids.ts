@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { customerLandingPrefix, type LakeArea, partitionCustomer } from '../../lambdas/contract/lake-areas';
+import { customerLandingPrefix, type LakeArea, partitionCustomer } from '../../domain/contract/lake-areas';
 import { readLake } from '../../local/read-lake';
 
 export interface LakeIds {

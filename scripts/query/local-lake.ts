@@ -2,16 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
-import { SCORES_AREA, SCORES_FILE } from '../../lambdas/contract/curated-table';
-import { ERASED_ROWS_PREFIX } from '../../lambdas/contract/erasure';
-import { LAKE_AREAS } from '../../lambdas/contract/lake-areas';
+import { SCORES_AREA, SCORES_FILE } from '../../domain/contract/curated-table';
+import { ERASED_ROWS_PREFIX } from '../../domain/contract/erasure';
+import { LAKE_AREAS } from '../../domain/contract/lake-areas';
 import {
   duckdbAreaView,
   duckdbCuratedView,
   duckdbDerivedViews,
   duckdbErasedRowsView,
   duckdbScoresView,
-} from '../../lambdas/contract/sql/duckdb-lake-sql';
+} from '../../domain/contract/sql/duckdb-lake-sql';
 import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
 import { curatedFiles } from '../compact/run-compaction';
 
@@ -39,7 +39,7 @@ export interface LakeQuerier {
 }
 
 /**
- * DuckDB over the local lake with Athena's table and view names (lambdas/contract/sql/duckdb-lake-sql.ts).
+ * DuckDB over the local lake with Athena's table and view names (domain/contract/sql/duckdb-lake-sql.ts).
  * In memory, views over the lake's files: nothing it runs can change the lake.
  */
 export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {

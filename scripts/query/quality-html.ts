@@ -1,4 +1,4 @@
-import type { QualityReport } from '../../lambdas/core/quality/quality-report';
+import type { QualityReport } from '../../domain/core/quality/quality-report';
 import { barSpec, chartFigure, escapeHtml, htmlPage } from '../report/html-report';
 
 async function barChart(

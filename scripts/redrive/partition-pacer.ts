@@ -1,8 +1,8 @@
-import type { Clock } from '../../lambdas/core/common/ports';
+import type { Clock } from '../../domain/core/common/ports';
 
 /**
  * Keeps redrive within the share of each Firehose stream's active-partition quota the stack reserves
- * for it (`redrivePartitions`, lambdas/contract/delivery-capacity.ts): at most `budget` distinct
+ * for it (`redrivePartitions`, domain/contract/delivery-capacity.ts): at most `budget` distinct
  * partitions opened per window, the window being as long as a partition can stay active (1.5 × the
  * buffer interval). A partition already opened in the window costs nothing more.
  */

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
-import { systemClock } from '../../lambdas/adapters/system/clock';
-import { landingPrefix } from '../../lambdas/contract/lake-areas';
-import { type StoredQuarantineEntry, StoredQuarantineEntrySchema } from '../../lambdas/contract/lake-records';
-import type { Clock, RecordSink } from '../../lambdas/core/common/ports';
-import { DEFAULT_RETRY_POLICY, deliver, type RetryPolicy } from '../../lambdas/core/ingest/deliver';
-import type { TokenStore } from '../../lambdas/core/keys/token-store';
-import { ledgerLine } from '../../lambdas/core/lake/lake-lines';
-import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
-import { compileAliases } from '../../lambdas/core/messages/normalize-event-name';
+import { systemClock } from '../../adapters/system/clock';
+import { landingPrefix } from '../../domain/contract/lake-areas';
+import { type StoredQuarantineEntry, StoredQuarantineEntrySchema } from '../../domain/contract/lake-records';
+import type { Clock, RecordSink } from '../../domain/core/common/ports';
+import { DEFAULT_RETRY_POLICY, deliver, type RetryPolicy } from '../../domain/core/ingest/deliver';
+import type { TokenStore } from '../../domain/core/keys/token-store';
+import { ledgerLine } from '../../domain/core/lake/lake-lines';
+import { type LakeLine, packRecords } from '../../domain/core/lake/pack-records';
+import { compileAliases } from '../../domain/core/messages/normalize-event-name';
 import type { LakeStore } from './lake-store';
 import type { PartitionPacer } from './partition-pacer';
 
@@ -24,7 +24,7 @@ export const REDRIVE_RETRY_POLICY: RetryPolicy = {
   holdOnFullThrottle: true,
 };
 
-import { linesFromErrorObject, objectText, revalidate } from './redrive-plan';
+import { linesFromErrorObject, objectText, revalidate } from './error-records';
 
 export interface RedriveReport {
   errorObjects: number;

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../lambdas/core/common/seeded-random';
+import { seededRandom } from '../../domain/core/common/seeded-random';
 
 /**
  * A customer's users over `days`, as a Segment source would send them: an identify when first seen,

@@ -1,4 +1,4 @@
-import { authorizationFor } from '../../lambdas/core/keys/tokens';
+import { authorizationFor } from '../../domain/core/keys/tokens';
 
 export interface SendReport {
   requests: number;

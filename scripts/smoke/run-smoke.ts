@@ -13,11 +13,11 @@ import {
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { ErasureEntry } from '../../lambdas/contract/erasure';
-import { landingPrefix, receivedDt } from '../../lambdas/contract/lake-areas';
-import { STACK_OUTPUTS } from '../../lambdas/contract/stack-outputs';
-import type { TokenStore } from '../../lambdas/core/keys/token-store';
-import { authorizationFor, hashToken } from '../../lambdas/core/keys/tokens';
+import type { ErasureEntry } from '../../domain/contract/erasure';
+import { landingPrefix, receivedDt } from '../../domain/contract/lake-areas';
+import { STACK_OUTPUTS } from '../../domain/contract/stack-outputs';
+import type { TokenStore } from '../../domain/core/keys/token-store';
+import { authorizationFor, hashToken } from '../../domain/core/keys/tokens';
 
 /** One check of the smoke test, as it is reported. */
 export interface SmokeCheck {

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { acquirePidLock } from '../../lambdas/adapters/local/pid-lock';
-import { createToken, revokeToken } from '../../lambdas/core/keys/token-admin';
-import { hashToken } from '../../lambdas/core/keys/tokens';
+import { FileTokenStore } from '../../adapters/local/file-token-store';
+import { acquirePidLock } from '../../adapters/local/pid-lock';
+import { createToken, revokeToken } from '../../domain/core/keys/token-admin';
+import { hashToken } from '../../domain/core/keys/tokens';
 import { TEST_NOW } from '../support/factories';
 
 describe('FileTokenStore', () => {

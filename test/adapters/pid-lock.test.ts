@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquirePidLock, LockHeldError } from '../../lambdas/adapters/local/pid-lock';
+import { acquirePidLock, LockHeldError } from '../../adapters/local/pid-lock';
 import { ROOT } from '../support/local-destination';
 
 const linux = existsSync('/proc/self/stat');
@@ -81,7 +81,7 @@ describe('the pid lock: an owner is a live process, by identity', () => {
   it('lets exactly one of 8 processes take a stale lock', async () => {
     const path = join(dir, 'processes.lock');
     const racer = `
-      const { acquirePidLock } = require(${JSON.stringify(join(ROOT, 'lambdas/adapters/local/pid-lock.ts'))});
+      const { acquirePidLock } = require(${JSON.stringify(join(ROOT, 'adapters/local/pid-lock.ts'))});
       acquirePidLock(${JSON.stringify(path)}, 'racer').then(
         async (lock) => { process.stdout.write('won'); await new Promise((r) => setTimeout(r, 4000)); await lock.release(); },
         () => process.stdout.write('lost'),

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSpoolRecord } from '../../lambdas/adapters/local/spool-format';
-import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sink';
-import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
+import { encodeSpoolRecord } from '../../adapters/local/spool-format';
+import { SpoolingLakeSink } from '../../adapters/local/spooling-lake-sink';
+import { type LakeLine, packRecords } from '../../domain/core/lake/pack-records';
 import { readLake } from '../../local/read-lake';
 import { eventually } from '../support/eventually';
 import { createPinnedClock, lakeLineJson } from '../support/factories';

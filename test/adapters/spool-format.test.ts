@@ -1,9 +1,5 @@
 import { crc32 } from 'node:zlib';
-import {
-  decodeSpoolSegment,
-  encodeSpoolRecord,
-  type SpooledRecord,
-} from '../../lambdas/adapters/local/spool-format';
+import { decodeSpoolSegment, encodeSpoolRecord, type SpooledRecord } from '../../adapters/local/spool-format';
 
 const record = (i: number, customerId = 'acme'): SpooledRecord => ({
   area: 'events',

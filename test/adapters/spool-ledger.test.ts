@@ -1,10 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sink';
-import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/ingest/deliver';
-import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
-import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
+import { SpoolingLakeSink } from '../../adapters/local/spooling-lake-sink';
+import { DEFAULT_RETRY_POLICY } from '../../domain/core/ingest/deliver';
+import { ingestRequest } from '../../domain/core/ingest/ingest-request';
+import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { completeness } from '../../local/completeness';
 import { readLake } from '../../local/read-lake';
 import { createPinnedClock } from '../support/factories';

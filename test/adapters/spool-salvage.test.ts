@@ -1,14 +1,10 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  decodeSpoolSegment,
-  encodeSpoolRecord,
-  salvageLines,
-} from '../../lambdas/adapters/local/spool-format';
-import { SpoolingLakeSink } from '../../lambdas/adapters/local/spooling-lake-sink';
-import { systemClock } from '../../lambdas/adapters/system/clock';
-import { silentLogger } from '../../lambdas/adapters/system/json-logger';
+import { decodeSpoolSegment, encodeSpoolRecord, salvageLines } from '../../adapters/local/spool-format';
+import { SpoolingLakeSink } from '../../adapters/local/spooling-lake-sink';
+import { systemClock } from '../../adapters/system/clock';
+import { silentLogger } from '../../adapters/system/json-logger';
 import { readLake } from '../../local/read-lake';
 import { lakeLineJson } from '../support/factories';
 

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoTokenStore } from '../../lambdas/adapters/aws/dynamo-token-store';
-import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
-import type { TokenStore } from '../../lambdas/core/keys/token-store';
-import { issueToken, type TokenRecord } from '../../lambdas/core/keys/tokens';
+import { DynamoTokenStore } from '../../adapters/aws/dynamo-token-store';
+import { FileTokenStore } from '../../adapters/local/file-token-store';
+import { MemoryTokenStore } from '../../adapters/memory/memory-token-store';
+import type { TokenStore } from '../../domain/core/keys/token-store';
+import { issueToken, type TokenRecord } from '../../domain/core/keys/tokens';
 import { createTokenTable, type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { TEST_NOW } from '../support/factories';
 

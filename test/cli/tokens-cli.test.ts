@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeTableCommand, DynamoDBClient, TagResourceCommand } from '@aws-sdk/client-dynamodb';
-import { CAPACITY_TAG } from '../../lambdas/contract/token-table';
+import { CAPACITY_TAG } from '../../domain/contract/token-table';
 import { createTokenTable, type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { ROOT, tempDataDir } from '../support/local-destination';
 

@@ -19,9 +19,12 @@ function sources(folder: string): string[] {
 /** What a file imports: package names as written, relative imports as repository paths. */
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+'([^']+)'/g)].map(({ 1: spec }) =>
-    spec!.startsWith('.') ? relative(ROOT, resolve(dirname(file), spec!)) : spec!,
-  );
+  // Static imports and re-exports, and the lazy kinds too: `require('…')` and `import('…')`.
+  const specs = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+'([^']+)'/g),
+    ...text.matchAll(/\b(?:require|import)\(\s*'([^']+)'\s*\)/g),
+  ].map(({ 1: spec }) => spec!);
+  return specs.map((spec) => (spec.startsWith('.') ? relative(ROOT, resolve(dirname(file), spec)) : spec));
 }
 
 const violations = (folder: string, allowed: (spec: string) => boolean) =>
@@ -33,15 +36,15 @@ const violations = (folder: string, allowed: (spec: string) => boolean) =>
 
 describe('the architecture, enforced', () => {
   it('the contract depends on nothing but valibot', () => {
-    expect(
-      violations('lambdas/contract', (s) => s === 'valibot' || s.startsWith('lambdas/contract/')),
-    ).toEqual([]);
+    expect(violations('domain/contract', (s) => s === 'valibot' || s.startsWith('domain/contract/'))).toEqual(
+      [],
+    );
   });
 
   it('the core imports only the core, the contract, pure libraries and Node built-ins: no SDK, no adapter', () => {
     expect(
       violations(
-        'lambdas/core',
+        'domain/core',
         // ajv: the JSON Schema validator of tracking plans; ml-matrix and ml-random-forest: the intent
         // models' linear algebra and trees. Pure libraries: no I/O, no SDK, no clock.
         (s) =>
@@ -50,14 +53,14 @@ describe('the architecture, enforced', () => {
           s === 'ml-matrix' ||
           s === 'ml-random-forest' ||
           s.startsWith('node:') ||
-          s.startsWith('lambdas/core/') ||
-          s.startsWith('lambdas/contract/'),
+          s.startsWith('domain/core/') ||
+          s.startsWith('domain/contract/'),
       ),
     ).toEqual([]);
   });
 
   it('the core reads neither the environment nor the wall clock', () => {
-    const offenders = sources('lambdas/core').filter((file) =>
+    const offenders = sources('domain/core').filter((file) =>
       /process\.env|new Date\(\)|Date\.now\(\)/.test(
         readFileSync(file, 'utf8')
           .split('\n')
@@ -69,22 +72,43 @@ describe('the architecture, enforced', () => {
   });
 
   it('ports are only ports: interfaces and types, no implementation', () => {
-    const ports = readFileSync(join(ROOT, 'lambdas/core/common/ports.ts'), 'utf8');
+    const ports = readFileSync(join(ROOT, 'domain/core/common/ports.ts'), 'utf8');
     expect(ports.match(/^export (const|function|class|let) \w+/gm) ?? []).toEqual([]);
   });
 
-  it('lib/ takes nothing from lambdas/ but the contract', () => {
-    expect(violations('lib', (s) => !s.startsWith('lambdas/') || s.startsWith('lambdas/contract/'))).toEqual(
-      [],
+  it('lib/ (the CDK app) takes nothing from the functions, the adapters or the core: only the contract', () => {
+    expect(
+      violations('lib', (s) => !/^(lambdas|adapters|domain)\//.test(s) || s.startsWith('domain/contract/')),
+    ).toEqual([]);
+  });
+
+  it('adapters serve the domain and never reach into a function', () => {
+    expect(violations('adapters', (s) => !s.startsWith('lambdas/'))).toEqual([]);
+  });
+
+  it('lambdas/ holds one folder per deployed function, each a create-<name>-handler.ts and a handler.ts', () => {
+    const folders = readdirSync(join(ROOT, 'lambdas')).sort();
+    for (const folder of folders) {
+      const files = readdirSync(join(ROOT, 'lambdas', folder));
+      expect([folder, files.includes('handler.ts'), files.includes(`create-${folder}-handler.ts`)]).toEqual([
+        folder,
+        true,
+        true,
+      ]);
+    }
+    // Every function of the stack is one of these folders, and every folder is deployed.
+    const entries = sources('lib').flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/entry: '([a-z-]+)\/handler\.ts'/g)].map((m) => m[1]!),
     );
+    expect([...new Set(entries)].sort()).toEqual(folders);
   });
 
   it('each shared fact has one definition, in the contract', () => {
     const facts =
       /\b(?:const|let|type)\s+(LAKE_AREAS|LakeArea|METRIC_NAMES|MetricName|METRICS_NAMESPACE|INGEST_ROUTES|ADMIN_ROUTES|TOKEN_TABLE_INDEXES|EVENT_FIELDS|QUARANTINE_FIELDS|LEDGER_FIELDS|SUPPORTED_TYPES|REASON_CODES)\s*=/;
-    const elsewhere = ['lambdas', 'lib', 'local', 'scripts', 'bin']
+    const elsewhere = ['domain/core', 'adapters', 'lambdas', 'lib', 'local', 'scripts', 'bin']
       .flatMap(sources)
-      .filter((file) => !relative(ROOT, file).startsWith('lambdas/contract/'))
+      .filter((file) => !relative(ROOT, file).startsWith('domain/contract/'))
       .filter(
         (file) =>
           facts.test(readFileSync(file, 'utf8')) || readFileSync(file, 'utf8').includes('has("reason")'),

@@ -6,12 +6,12 @@ import {
   ATHENA_RULES,
   athenaRuleViolations,
   INJECTED_CUSTOMER_TABLES,
-} from '../../lambdas/contract/sql/athena-rules';
+} from '../../domain/contract/sql/athena-rules';
 import {
   athenaCreateCuratedTable,
   athenaStagedPartitions,
   athenaVacuum,
-} from '../../lambdas/contract/sql/curated-sql';
+} from '../../domain/contract/sql/curated-sql';
 import {
   athenaCountErasedCurated,
   athenaCountErasedLanding,
@@ -19,10 +19,10 @@ import {
   athenaLinkedIds,
   athenaRewriteCustomer,
   athenaSnapshotRetention,
-} from '../../lambdas/contract/sql/erasure-sql';
-import { QUESTIONS } from '../../lambdas/contract/sql/questions-sql';
-import { packRun, type RunFiles } from '../../lambdas/core/lake/compaction-run';
-import { planIntent } from '../../lambdas/intent/plan';
+} from '../../domain/contract/sql/erasure-sql';
+import { QUESTIONS } from '../../domain/contract/sql/questions-sql';
+import { packRun, type RunFiles } from '../../domain/core/lake/compaction-run';
+import { planIntent } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
 import { answerIntentQueries } from '../support/intent-athena';
 import { ROOT } from '../support/local-destination';
 import { synthStack } from '../support/stack';

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
-import { silentLogger } from '../../lambdas/adapters/system/json-logger';
+import { MemorySink } from '../../adapters/memory/memory-sink';
+import { silentLogger } from '../../adapters/system/json-logger';
 import {
   AREA_MARKERS,
   areaJq,
@@ -12,7 +12,7 @@ import {
   landingPrefix,
   partitionCustomer,
   receivedDt,
-} from '../../lambdas/contract/lake-areas';
+} from '../../domain/contract/lake-areas';
 import {
   EVENT_FIELDS,
   EVENT_KEYS,
@@ -22,9 +22,9 @@ import {
   PARTITION_KEYS,
   QUARANTINE_FIELDS,
   QuarantineEntrySchema,
-} from '../../lambdas/contract/lake-records';
-import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
-import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
+} from '../../domain/contract/lake-records';
+import { ingestRequest } from '../../domain/core/ingest/ingest-request';
+import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { PARTITION_QUERY } from '../../lib/delivery-pipeline';
 import { createFakeClock, createTrackMessage } from '../support/factories';
 import { ROOT } from '../support/local-destination';

@@ -1,4 +1,4 @@
-import { boundedMemo } from '../../lambdas/core/common/bounded-memo';
+import { boundedMemo } from '../../domain/core/common/bounded-memo';
 
 describe('boundedMemo', () => {
   it('computes each key once while it holds at most maxEntries answers, then starts afresh', () => {

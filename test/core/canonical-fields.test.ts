@@ -1,4 +1,4 @@
-import { canonicalizeFields } from '../../lambdas/core/messages/canonical-fields';
+import { canonicalizeFields } from '../../domain/core/messages/canonical-fields';
 
 describe('canonicalizeFields', () => {
   it('renames the common fields in any casing and keeps the rest as sent', () => {

@@ -1,13 +1,13 @@
-import { type PartitionRows, stagingManifestKey } from '../../lambdas/contract/curated-table';
-import { ATHENA_RULES } from '../../lambdas/contract/sql/athena-rules';
+import { type PartitionRows, stagingManifestKey } from '../../domain/contract/curated-table';
+import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
 import {
   finishRun,
   type ObjectLog,
   packRun,
   type RunFiles,
   stageRun,
-} from '../../lambdas/core/lake/compaction-run';
-import { MAX_ROWS_PER_MERGE, packMergeItems } from '../../lambdas/core/lake/curated-plan';
+} from '../../domain/core/lake/compaction-run';
+import { MAX_ROWS_PER_MERGE, packMergeItems } from '../../domain/core/lake/curated-plan';
 
 const day = (n: number) => new Date(Date.UTC(2021, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
 

@@ -1,6 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { CURATED_COLUMNS, CURATED_OMITS, CURATED_PARTITIONS } from '../../lambdas/contract/curated-table';
-import { EVENT_FIELDS } from '../../lambdas/contract/lake-records';
+import { CURATED_COLUMNS, CURATED_OMITS, CURATED_PARTITIONS } from '../../domain/contract/curated-table';
+import { EVENT_FIELDS } from '../../domain/contract/lake-records';
 import {
   athenaCreateCuratedTable,
   athenaMergeItem,
@@ -9,9 +9,9 @@ import {
   athenaVacuum,
   curatedSelectList,
   firstReceived,
-} from '../../lambdas/contract/sql/curated-sql';
-import { featuresSql } from '../../lambdas/contract/sql/intent-sql';
-import { QUESTIONS } from '../../lambdas/contract/sql/questions-sql';
+} from '../../domain/contract/sql/curated-sql';
+import { featuresSql } from '../../domain/contract/sql/intent-sql';
+import { QUESTIONS } from '../../domain/contract/sql/questions-sql';
 
 describe('the curated table contract', () => {
   it('has a column for every field of the event record, or says why not', () => {

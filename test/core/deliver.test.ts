@@ -1,7 +1,7 @@
-import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
-import { InternalError, SinkUnavailableError } from '../../lambdas/core/common/errors';
-import { DEFAULT_RETRY_POLICY, deliver, type RetryPolicy } from '../../lambdas/core/ingest/deliver';
-import { type LakeLine, packRecords } from '../../lambdas/core/lake/pack-records';
+import { MemorySink } from '../../adapters/memory/memory-sink';
+import { InternalError, SinkUnavailableError } from '../../domain/core/common/errors';
+import { DEFAULT_RETRY_POLICY, deliver, type RetryPolicy } from '../../domain/core/ingest/deliver';
+import { type LakeLine, packRecords } from '../../domain/core/lake/pack-records';
 import { createFakeClock } from '../support/factories';
 
 const policy: RetryPolicy = {

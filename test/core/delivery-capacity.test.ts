@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { AWS_QUOTAS } from '../../lambdas/contract/aws-quotas';
+import { AWS_QUOTAS } from '../../domain/contract/aws-quotas';
 import {
   customersOnBusiestShard,
   deliveryCapacity,
   MAX_DELIVERY_SHARDS,
   partitionBudget,
   peakActivePartitions,
-} from '../../lambdas/contract/delivery-capacity';
-import { LAKE_AREAS, landingPrefix, shardOf } from '../../lambdas/contract/lake-areas';
+} from '../../domain/contract/delivery-capacity';
+import { LAKE_AREAS, landingPrefix, shardOf } from '../../domain/contract/lake-areas';
 
 /** Distinct landing prefixes per pair over two receive days (a UTC midnight), counted from the layout itself. */
 function prefixesPerShard(customers: string[], shards: number): number[] {

@@ -1,9 +1,9 @@
-import { issueToken } from '../../lambdas/core/keys/tokens';
+import { issueToken } from '../../domain/core/keys/tokens';
 import {
   buildEnableLink,
   parseEnableLink,
   SEGMENT_ENABLE_URL,
-} from '../../lambdas/core/onboarding/enable-link';
+} from '../../domain/core/onboarding/enable-link';
 
 describe('the Segment enable link', () => {
   it('round-trips: decoding the query gives back the slug, the key and the callback', () => {

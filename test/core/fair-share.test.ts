@@ -1,5 +1,5 @@
-import { MemoryFairShareCounter } from '../../lambdas/adapters/memory/memory-fair-share-counter';
-import { FairShare, type FairShareCounter, fairShareSettings } from '../../lambdas/core/ingest/fair-share';
+import { MemoryFairShareCounter } from '../../adapters/memory/memory-fair-share-counter';
+import { FairShare, type FairShareCounter, fairShareSettings } from '../../domain/core/ingest/fair-share';
 import { createFakeClock } from '../support/factories';
 
 describe('FairShare: each customer’s share of the stage, across ingest instances', () => {

@@ -1,9 +1,9 @@
-import { SEMANTIC_SPECS } from '../../lambdas/core/messages/event-name-table';
+import { SEMANTIC_SPECS } from '../../domain/core/messages/event-name-table';
 import {
   compileAliases,
   foldEventName,
   normalizeEventName,
-} from '../../lambdas/core/messages/normalize-event-name';
+} from '../../domain/core/messages/normalize-event-name';
 
 describe('normalizeEventName', () => {
   it.each([

@@ -3,7 +3,7 @@ import {
   type LakeLine,
   MAX_LINES_PER_RECORD,
   packRecords,
-} from '../../lambdas/core/lake/pack-records';
+} from '../../domain/core/lake/pack-records';
 
 const line = (customerId: string, dt: string, n: number, size = 100): LakeLine => ({
   area: 'events',

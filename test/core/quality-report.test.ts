@@ -1,4 +1,4 @@
-import { qualityReport } from '../../lambdas/core/quality/quality-report';
+import { qualityReport } from '../../domain/core/quality/quality-report';
 import { prestoType } from '../../lib/lake-catalog';
 
 describe('the data-quality report', () => {

@@ -1,8 +1,8 @@
 import { deflateSync, gzipSync } from 'node:zlib';
-import { BadRequestError, PayloadTooLargeError } from '../../lambdas/core/common/errors';
-import { DEFAULT_LIMITS, type Limits } from '../../lambdas/core/ingest/limits';
-import { parseBody } from '../../lambdas/core/ingest/parse-body';
-import { readBody } from '../../lambdas/core/ingest/read-body';
+import { BadRequestError, PayloadTooLargeError } from '../../domain/core/common/errors';
+import { DEFAULT_LIMITS, type Limits } from '../../domain/core/ingest/limits';
+import { parseBody } from '../../domain/core/ingest/parse-body';
+import { readBody } from '../../domain/core/ingest/read-body';
 
 const limits: Limits = {
   ...DEFAULT_LIMITS,

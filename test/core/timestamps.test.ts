@@ -1,4 +1,4 @@
-import { normalizeMessage } from '../../lambdas/core/messages/normalize-message';
+import { normalizeMessage } from '../../domain/core/messages/normalize-message';
 import {
   correctTimestamp,
   eventDate,
@@ -6,7 +6,7 @@ import {
   NO_EVENT_DATE,
   parseIsoTimestamp,
   utcDate,
-} from '../../lambdas/core/messages/timestamps';
+} from '../../domain/core/messages/timestamps';
 import { createTrackMessage } from '../support/factories';
 
 describe('timestamps', () => {

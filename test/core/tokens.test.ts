@@ -1,8 +1,8 @@
-import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
-import { AdminInputError } from '../../lambdas/core/common/errors';
-import { authorize } from '../../lambdas/core/keys/authorize';
-import { principalFrom } from '../../lambdas/core/keys/principal';
-import { createToken, revokeToken, setEventAlias } from '../../lambdas/core/keys/token-admin';
+import { MemoryTokenStore } from '../../adapters/memory/memory-token-store';
+import { AdminInputError } from '../../domain/core/common/errors';
+import { authorize } from '../../domain/core/keys/authorize';
+import { principalFrom } from '../../domain/core/keys/principal';
+import { createToken, revokeToken, setEventAlias } from '../../domain/core/keys/token-admin';
 import {
   authorizationFor,
   hashesEqual,
@@ -10,7 +10,7 @@ import {
   issueToken,
   isWellFormedToken,
   keyFromAuthorization,
-} from '../../lambdas/core/keys/tokens';
+} from '../../domain/core/keys/tokens';
 import { TEST_NOW } from '../support/factories';
 
 const basic = (key: string, colon = true) =>

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdminInputError } from '../../lambdas/core/common/errors';
-import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
-import { parseBody } from '../../lambdas/core/ingest/parse-body';
-import { prepareMessages } from '../../lambdas/core/ingest/prepare-messages';
-import { compilePlan, parsePlan } from '../../lambdas/core/quality/tracking-plan';
+import { AdminInputError } from '../../domain/core/common/errors';
+import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
+import { parseBody } from '../../domain/core/ingest/parse-body';
+import { prepareMessages } from '../../domain/core/ingest/prepare-messages';
+import { compilePlan, parsePlan } from '../../domain/core/quality/tracking-plan';
 import { createIdentifyMessage, createTrackMessage } from '../support/factories';
 
 const SIGNUP_PLAN = JSON.parse(

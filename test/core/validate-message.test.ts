@@ -1,4 +1,4 @@
-import { validateMessage } from '../../lambdas/core/messages/validate-message';
+import { validateMessage } from '../../domain/core/messages/validate-message';
 import { invalidFixtures, validFixtures } from '../support/fixtures';
 
 const size = (m: unknown) => Buffer.byteLength(JSON.stringify(m));

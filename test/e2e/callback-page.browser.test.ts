@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
+import { jsonLogger } from '../../adapters/system/json-logger';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { launchChromium } from '../support/browser';
 import { tempDataDir } from '../support/local-destination';

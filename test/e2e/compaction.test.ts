@@ -1,8 +1,8 @@
 import { cpSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
-import { duckdbReadCurated } from '../../lambdas/contract/sql/duckdb-lake-sql';
+import { jsonLogger } from '../../adapters/system/json-logger';
+import { duckdbReadCurated } from '../../domain/contract/sql/duckdb-lake-sql';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { curatedFiles, runCompaction } from '../../scripts/compact/run-compaction';
 import { createPinnedClock, createTrackMessage } from '../support/factories';

@@ -1,9 +1,9 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { FaultInjectingSink } from '../../lambdas/adapters/faults/fault-injecting-sink';
-import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
-import type { RecordSink } from '../../lambdas/core/common/ports';
+import { FaultInjectingSink } from '../../adapters/faults/fault-injecting-sink';
+import { jsonLogger } from '../../adapters/system/json-logger';
+import type { RecordSink } from '../../domain/core/common/ports';
 import { completeness } from '../../local/completeness';
 import { startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';

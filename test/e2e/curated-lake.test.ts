@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
+import { jsonLogger } from '../../adapters/system/json-logger';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { curatedFiles } from '../../scripts/compact/run-compaction';
 import { createPinnedClock, createTrackMessage } from '../support/factories';

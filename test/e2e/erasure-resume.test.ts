@@ -1,8 +1,8 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileErasureLog } from '../../lambdas/adapters/local/file-erasure-log';
-import { encodeSpoolRecord } from '../../lambdas/adapters/local/spool-format';
-import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
+import { FileErasureLog } from '../../adapters/local/file-erasure-log';
+import { encodeSpoolRecord } from '../../adapters/local/spool-format';
+import { jsonLogger } from '../../adapters/system/json-logger';
 import { type ErasureRunOptions, runErasure } from '../../local/erasure/run-erasure';
 import { startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';

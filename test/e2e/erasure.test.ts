@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { FileErasureLog } from '../../lambdas/adapters/local/file-erasure-log';
-import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
+import { FileErasureLog } from '../../adapters/local/file-erasure-log';
+import { jsonLogger } from '../../adapters/system/json-logger';
 import { completeness } from '../../local/completeness';
 import { runErasure } from '../../local/erasure/run-erasure';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
+import { jsonLogger } from '../../adapters/system/json-logger';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';
 import { createPinnedClock, createTrackMessage } from '../support/factories';

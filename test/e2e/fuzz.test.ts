@@ -1,4 +1,4 @@
-import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
+import { jsonLogger } from '../../adapters/system/json-logger';
 import { runFuzz } from '../../scripts/fuzz/run-fuzz';
 
 /** The `npm run fuzz` run, small and with fixed seeds, as part of the suite. */

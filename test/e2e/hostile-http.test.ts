@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
+import { jsonLogger } from '../../adapters/system/json-logger';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';
 import { createTrackMessage } from '../support/factories';

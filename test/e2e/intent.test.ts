@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
-import { featureName, featuresSql } from '../../lambdas/contract/sql/intent-sql';
-import { createToken } from '../../lambdas/core/keys/token-admin';
+import { FileTokenStore } from '../../adapters/local/file-token-store';
+import { jsonLogger } from '../../adapters/system/json-logger';
+import { featureName, featuresSql } from '../../domain/contract/sql/intent-sql';
+import { createToken } from '../../domain/core/keys/token-admin';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { runCompaction } from '../../scripts/compact/run-compaction';
 import { intentHtml } from '../../scripts/intent/intent-html';

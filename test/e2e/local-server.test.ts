@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Analytics } from '@segment/analytics-node';
-import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { revokeToken } from '../../lambdas/core/keys/token-admin';
+import { FileTokenStore } from '../../adapters/local/file-token-store';
+import { revokeToken } from '../../domain/core/keys/token-admin';
 import { completeness } from '../../local/completeness';
 import { readLake } from '../../local/read-lake';
 import { eventually } from '../support/eventually';

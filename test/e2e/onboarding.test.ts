@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { parseEnableLink } from '../../lambdas/core/onboarding/enable-link';
+import { parseEnableLink } from '../../domain/core/onboarding/enable-link';
 import { eventually } from '../support/eventually';
 import { createTrackMessage } from '../support/factories';
 import { post, ROOT, useLocalDestination } from '../support/local-destination';

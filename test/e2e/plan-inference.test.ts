@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { seededRandom } from '../../lambdas/core/common/seeded-random';
-import { compilePlan, parsePlan } from '../../lambdas/core/quality/tracking-plan';
+import { seededRandom } from '../../domain/core/common/seeded-random';
+import { compilePlan, parsePlan } from '../../domain/core/quality/tracking-plan';
 import { readLake } from '../../local/read-lake';
 import { createIdentifyMessage, createTrackMessage } from '../support/factories';
 import { makeToken, post, ROOT, useLocalDestination } from '../support/local-destination';

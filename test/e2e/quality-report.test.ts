@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { setTrackingPlan } from '../../lambdas/core/keys/token-admin';
+import { FileTokenStore } from '../../adapters/local/file-token-store';
+import { setTrackingPlan } from '../../domain/core/keys/token-admin';
 import { createTrackMessage, TEST_NOW } from '../support/factories';
 import { makeToken, post, ROOT, useLocalDestination } from '../support/local-destination';
 

@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { localRequest, routeEvent } from '../../lambdas/adapters/api-gateway-events';
-import { DynamoTokenStore } from '../../lambdas/adapters/aws/dynamo-token-store';
+import { localRequest, routeEvent } from '../../adapters/aws/api-gateway-events';
+import { DynamoTokenStore } from '../../adapters/aws/dynamo-token-store';
+import { authorize } from '../../domain/core/keys/authorize';
+import { hashToken } from '../../domain/core/keys/tokens';
+import { parseEnableLink } from '../../domain/core/onboarding/enable-link';
 import { type AdminHandler, createAdminHandler } from '../../lambdas/admin/create-admin-handler';
-import { authorize } from '../../lambdas/core/keys/authorize';
-import { hashToken } from '../../lambdas/core/keys/tokens';
-import { parseEnableLink } from '../../lambdas/core/onboarding/enable-link';
 import { createTokenTable, type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
 import { basicAuth } from '../support/local-destination';

@@ -1,11 +1,8 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import {
-  authorizerEvent as apiAuthorizerEvent,
-  localRequest,
-} from '../../lambdas/adapters/api-gateway-events';
-import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
+import { authorizerEvent as apiAuthorizerEvent, localRequest } from '../../adapters/aws/api-gateway-events';
+import { MemoryTokenStore } from '../../adapters/memory/memory-token-store';
+import { createToken, revokeToken } from '../../domain/core/keys/token-admin';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
-import { createToken, revokeToken } from '../../lambdas/core/keys/token-admin';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
 import { basicAuth } from '../support/local-destination';
 

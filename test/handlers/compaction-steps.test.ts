@@ -1,5 +1,5 @@
-import type { ObjectLog, RunFiles } from '../../lambdas/core/lake/compaction-run';
-import { createCompactionHandler } from '../../lambdas/curated/create-compaction-handler';
+import type { ObjectLog, RunFiles } from '../../domain/core/lake/compaction-run';
+import { createCompactionHandler } from '../../lambdas/compaction/create-compaction-handler';
 
 describe('the compaction steps function', () => {
   const log: ObjectLog = {

@@ -4,13 +4,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  authorizerEvent as apiAuthorizerEvent,
-  localRequest,
-} from '../../lambdas/adapters/api-gateway-events';
-import { DynamoTokenStore } from '../../lambdas/adapters/aws/dynamo-token-store';
+import { authorizerEvent as apiAuthorizerEvent, localRequest } from '../../adapters/aws/api-gateway-events';
+import { DynamoTokenStore } from '../../adapters/aws/dynamo-token-store';
+import { createToken, setTrackingPlan } from '../../domain/core/keys/token-admin';
 import type { AuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
-import { createToken, setTrackingPlan } from '../../lambdas/core/keys/token-admin';
 import type { IngestHandler } from '../../lambdas/ingest/create-ingest-handler';
 import {
   createTokenTable,

@@ -3,10 +3,10 @@ import { gzipSync } from 'node:zlib';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { DynamoErasureLog } from '../../lambdas/adapters/aws/dynamo-erasure-log';
-import { silentLogger } from '../../lambdas/adapters/system/json-logger';
-import { ERASED_ROWS_PREFIX, eraseIdsKey } from '../../lambdas/contract/erasure';
-import { createEraseHandler } from '../../lambdas/erasure/create-erase-handler';
+import { DynamoErasureLog } from '../../adapters/aws/dynamo-erasure-log';
+import { silentLogger } from '../../adapters/system/json-logger';
+import { ERASED_ROWS_PREFIX, eraseIdsKey } from '../../domain/contract/erasure';
+import { createEraseHandler } from '../../lambdas/erasure/create-erasure-handler';
 import { type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { MemoryEraseStore } from '../support/memory-erase-store';
 

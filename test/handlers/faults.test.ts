@@ -1,7 +1,7 @@
-import { FaultInjectingSink, parseFaultPlan } from '../../lambdas/adapters/faults/fault-injecting-sink';
-import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
-import { silentLogger } from '../../lambdas/adapters/system/json-logger';
-import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
+import { FaultInjectingSink, parseFaultPlan } from '../../adapters/faults/fault-injecting-sink';
+import { MemorySink } from '../../adapters/memory/memory-sink';
+import { silentLogger } from '../../adapters/system/json-logger';
+import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { createIngestHandler } from '../../lambdas/ingest/create-ingest-handler';
 import { createFakeClock, createIngestEvent, createTrackMessage, lambdaContext } from '../support/factories';
 

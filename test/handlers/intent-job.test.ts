@@ -7,9 +7,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { seededRandom } from '../../lambdas/core/common/seeded-random';
-import { type IntentPlan, planIntent } from '../../lambdas/intent/plan';
-import { scoreIntent } from '../../lambdas/intent/score';
+import { seededRandom } from '../../domain/core/common/seeded-random';
+import { type IntentPlan, planIntent } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
+import { scoreIntent } from '../../lambdas/intent-score/create-intent-score-handler';
 import { answerIntentQueries } from '../support/intent-athena';
 
 describe('the intent job on AWS (mocked Athena and S3)', () => {

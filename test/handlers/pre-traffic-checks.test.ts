@@ -1,10 +1,10 @@
-import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
-import { MemoryTokenStore } from '../../lambdas/adapters/memory/memory-token-store';
-import { silentLogger } from '../../lambdas/adapters/system/json-logger';
+import { MemorySink } from '../../adapters/memory/memory-sink';
+import { MemoryTokenStore } from '../../adapters/memory/memory-token-store';
+import { silentLogger } from '../../adapters/system/json-logger';
+import { DEFAULT_RETRY_POLICY } from '../../domain/core/ingest/deliver';
+import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
+import { createToken } from '../../domain/core/keys/token-admin';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
-import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/ingest/deliver';
-import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
-import { createToken } from '../../lambdas/core/keys/token-admin';
 import { createDeployCheckHandler } from '../../lambdas/deploy-check/create-deploy-check-handler';
 import {
   DEPLOY_CHECK_CUSTOMER,

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { integrationEvent, localRequest } from '../../lambdas/adapters/api-gateway-events';
+import { integrationEvent, localRequest } from '../../adapters/aws/api-gateway-events';
 import { createTrackMessage, TEST_NOW } from '../support/factories';
 import { ROOT } from '../support/local-destination';
 

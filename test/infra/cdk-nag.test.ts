@@ -1,7 +1,7 @@
 import { type CfnResource, Validations } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { FIREHOSE_PREFIXES } from '../../lambdas/contract/lake-areas';
+import { FIREHOSE_PREFIXES } from '../../domain/contract/lake-areas';
 import { synthStack } from '../support/stack';
 
 function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {

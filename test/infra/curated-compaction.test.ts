@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import jsonata from 'jsonata';
-import { athenaCreateCuratedTable, athenaVacuum } from '../../lambdas/contract/sql/curated-sql';
+import { athenaCreateCuratedTable, athenaVacuum } from '../../domain/contract/sql/curated-sql';
 import type { SegmentLakeStack } from '../../lib/segment-lake-stack';
 import { policyStatements, synthStack } from '../support/stack';
 

@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import jsonata from 'jsonata';
-import { athenaVacuum } from '../../lambdas/contract/sql/curated-sql';
-import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../../lambdas/contract/sql/erasure-sql';
+import { athenaVacuum } from '../../domain/contract/sql/curated-sql';
+import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../../domain/contract/sql/erasure-sql';
 import type { SegmentLakeStack } from '../../lib/segment-lake-stack';
 import { synthStack } from '../support/stack';
 

@@ -1,16 +1,16 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
-import { silentLogger } from '../../lambdas/adapters/system/json-logger';
-import { IngestError, InternalError } from '../../lambdas/core/common/errors';
-import { ingestRequest } from '../../lambdas/core/ingest/ingest-request';
-import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
-import { parseBody } from '../../lambdas/core/ingest/parse-body';
-import { prepareMessages } from '../../lambdas/core/ingest/prepare-messages';
-import type { SegmentMessage } from '../../lambdas/core/messages/message-schema';
-import { compileAliases, normalizeEventName } from '../../lambdas/core/messages/normalize-event-name';
-import { normalizeMessage } from '../../lambdas/core/messages/normalize-message';
-import { validateMessage } from '../../lambdas/core/messages/validate-message';
+import { MemorySink } from '../../adapters/memory/memory-sink';
+import { silentLogger } from '../../adapters/system/json-logger';
+import { IngestError, InternalError } from '../../domain/core/common/errors';
+import { ingestRequest } from '../../domain/core/ingest/ingest-request';
+import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
+import { parseBody } from '../../domain/core/ingest/parse-body';
+import { prepareMessages } from '../../domain/core/ingest/prepare-messages';
+import type { SegmentMessage } from '../../domain/core/messages/message-schema';
+import { compileAliases, normalizeEventName } from '../../domain/core/messages/normalize-event-name';
+import { normalizeMessage } from '../../domain/core/messages/normalize-message';
+import { validateMessage } from '../../domain/core/messages/validate-message';
 import { createFakeClock } from '../support/factories';
 
 // A fixed seed keeps CI repeatable; FC_SEED=<n> explores other inputs (a failure prints its seed).

@@ -5,8 +5,8 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
-import { athenaQuery } from '../../lambdas/adapters/aws/athena-query';
-import { QUESTIONS } from '../../lambdas/contract/sql/questions-sql';
+import { athenaQuery } from '../../adapters/aws/athena-query';
+import { QUESTIONS } from '../../domain/contract/sql/questions-sql';
 
 describe('npm run query --athena (mocked Athena)', () => {
   const athena = mockClient(AthenaClient);

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { jsonLogger } from '../../lambdas/adapters/system/json-logger';
+import { jsonLogger } from '../../adapters/system/json-logger';
 import { startLocalServer } from '../../local/local-server';
 import { localLakeIds } from '../../scripts/load/lake-ids';
 import { createPinnedClock, createTrackMessage } from '../support/factories';

@@ -1,5 +1,5 @@
-import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
-import type { TokenStore } from '../../lambdas/core/keys/token-store';
+import { MemorySink } from '../../adapters/memory/memory-sink';
+import type { TokenStore } from '../../domain/core/keys/token-store';
 import type { LakeStore } from '../../scripts/redrive/lake-store';
 import { PartitionPacer } from '../../scripts/redrive/partition-pacer';
 import { runRedrive } from '../../scripts/redrive/run-redrive';

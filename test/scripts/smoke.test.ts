@@ -14,11 +14,11 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { FileErasureLog } from '../../lambdas/adapters/local/file-erasure-log';
-import { FileTokenStore } from '../../lambdas/adapters/local/file-token-store';
-import { landingPrefix } from '../../lambdas/contract/lake-areas';
-import { STACK_OUTPUTS } from '../../lambdas/contract/stack-outputs';
-import { revokeToken } from '../../lambdas/core/keys/token-admin';
+import { FileErasureLog } from '../../adapters/local/file-erasure-log';
+import { FileTokenStore } from '../../adapters/local/file-token-store';
+import { landingPrefix } from '../../domain/contract/lake-areas';
+import { STACK_OUTPUTS } from '../../domain/contract/stack-outputs';
+import { revokeToken } from '../../domain/core/keys/token-admin';
 import { runSmoke, type SmokeDeps, type SmokeOptions } from '../../scripts/smoke/run-smoke';
 import { createPinnedClock } from '../support/factories';
 import { makeToken, useLocalDestination } from '../support/local-destination';

@@ -1,4 +1,4 @@
-import { issueToken } from '../../lambdas/core/keys/tokens';
+import { issueToken } from '../../domain/core/keys/tokens';
 import { basicAuth } from '../support/local-destination';
 import { linesWithSecrets } from '../support/secrets';
 

@@ -8,7 +8,7 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { TOKEN_TABLE_INDEXES } from '../../lambdas/contract/token-table';
+import { TOKEN_TABLE_INDEXES } from '../../domain/contract/token-table';
 
 // The emulators ship without types; each is a function returning a node:http server.
 const dynalite = require('dynalite') as (options?: object) => Server;

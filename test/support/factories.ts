@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
-import { integrationEvent, localRequest } from '../../lambdas/adapters/api-gateway-events';
-import type { Clock } from '../../lambdas/core/common/ports';
+import { integrationEvent, localRequest } from '../../adapters/aws/api-gateway-events';
+import type { Clock } from '../../domain/core/common/ports';
 
 /** The "now" of tests that need an instant: fixed, so nothing depends on the day the suite runs. */
 export const TEST_NOW = new Date('2026-11-28T12:00:00.000Z');

@@ -1,9 +1,4 @@
-import {
-  ioError,
-  nodeSpoolFiles,
-  type SpoolFile,
-  type SpoolFiles,
-} from '../../lambdas/adapters/local/spool-files';
+import { ioError, nodeSpoolFiles, type SpoolFile, type SpoolFiles } from '../../adapters/local/spool-files';
 
 /** What the faulty file system does now; change it at any time (e.g. `{}` when space returns). */
 export interface FileFaults {

@@ -1,7 +1,7 @@
-import { MemorySink } from '../../lambdas/adapters/memory/memory-sink';
-import type { Logger, RecordSink } from '../../lambdas/core/common/ports';
-import type { RetryPolicy } from '../../lambdas/core/ingest/deliver';
-import { DEFAULT_LIMITS } from '../../lambdas/core/ingest/limits';
+import { MemorySink } from '../../adapters/memory/memory-sink';
+import type { Logger, RecordSink } from '../../domain/core/common/ports';
+import type { RetryPolicy } from '../../domain/core/ingest/deliver';
+import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { createIngestHandler } from '../../lambdas/ingest/create-ingest-handler';
 import { createFakeClock, type createIngestEvent, lambdaContext } from './factories';
 

@@ -1,4 +1,4 @@
-import type { EraseStore } from '../../lambdas/erasure/erase-store';
+import type { EraseStore } from '../../domain/core/erasure/erase-store';
 
 /**
  * A versioned bucket in memory with S3's rules for what the erase relies on: a put adds a version, a

@@ -1,4 +1,4 @@
-import type { Logger } from '../../lambdas/core/common/ports';
+import type { Logger } from '../../domain/core/common/ports';
 
 /** A Logger that keeps every line, to read what was said (level, message, fields). */
 export function recordingLogger() {

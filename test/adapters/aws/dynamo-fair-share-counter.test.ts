@@ -1,11 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { requestPathClientConfig } from '../../../lambdas/adapters/aws/clients';
-import {
-  DynamoFairShareCounter,
-  LEASE_TIMEOUT_MS,
-} from '../../../lambdas/adapters/aws/dynamo-fair-share-counter';
+import { requestPathClientConfig } from '../../../adapters/aws/clients';
+import { DynamoFairShareCounter, LEASE_TIMEOUT_MS } from '../../../adapters/aws/dynamo-fair-share-counter';
 import { type Emulator, emulatorClientConfig, startDynalite } from '../../support/emulators';
 
 describe('the fair share’s shared count in DynamoDB (dynalite)', () => {

@@ -4,13 +4,13 @@ import {
   DescribeStreamSummaryCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { DynamoTokenStore } from '../../../lambdas/adapters/aws/dynamo-token-store';
-import { KinesisSink } from '../../../lambdas/adapters/aws/kinesis-sink';
-import { deliver } from '../../../lambdas/core/ingest/deliver';
-import { authorize } from '../../../lambdas/core/keys/authorize';
-import { createToken, revokeToken, setEventAlias } from '../../../lambdas/core/keys/token-admin';
-import { hashToken } from '../../../lambdas/core/keys/tokens';
-import { type LakeLine, packRecords } from '../../../lambdas/core/lake/pack-records';
+import { DynamoTokenStore } from '../../../adapters/aws/dynamo-token-store';
+import { KinesisSink } from '../../../adapters/aws/kinesis-sink';
+import { deliver } from '../../../domain/core/ingest/deliver';
+import { authorize } from '../../../domain/core/keys/authorize';
+import { createToken, revokeToken, setEventAlias } from '../../../domain/core/keys/token-admin';
+import { hashToken } from '../../../domain/core/keys/tokens';
+import { type LakeLine, packRecords } from '../../../domain/core/lake/pack-records';
 import {
   createTokenTable,
   type Emulator,

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { powertoolsLogger } from '../../../lambdas/adapters/aws/powertools-logger';
+import { powertoolsLogger } from '../../../adapters/aws/powertools-logger';
 import { lambdaContext } from '../../support/factories';
 
 describe('the functions’ logger (Powertools)', () => {

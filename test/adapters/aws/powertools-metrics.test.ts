@@ -1,4 +1,4 @@
-import { powertoolsMetrics } from '../../../lambdas/adapters/aws/powertools-metrics';
+import { powertoolsMetrics } from '../../../adapters/aws/powertools-metrics';
 
 /** The embedded-metric-format lines Powertools writes, parsed. */
 function emitted(run: () => void): Record<string, unknown>[] {

@@ -1,11 +1,11 @@
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
-import { FirehoseSink } from '../../../lambdas/adapters/aws/firehose-sink';
-import { KinesisSink } from '../../../lambdas/adapters/aws/kinesis-sink';
-import { InternalError, SinkUnavailableError } from '../../../lambdas/core/common/errors';
-import { deliver } from '../../../lambdas/core/ingest/deliver';
-import { type LakeLine, packRecords } from '../../../lambdas/core/lake/pack-records';
+import { FirehoseSink } from '../../../adapters/aws/firehose-sink';
+import { KinesisSink } from '../../../adapters/aws/kinesis-sink';
+import { InternalError, SinkUnavailableError } from '../../../domain/core/common/errors';
+import { deliver } from '../../../domain/core/ingest/deliver';
+import { type LakeLine, packRecords } from '../../../domain/core/lake/pack-records';
 import { createFakeClock } from '../../support/factories';
 
 const policy = {

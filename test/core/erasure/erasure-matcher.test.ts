@@ -1,8 +1,8 @@
-import { readDeleteMessage } from '../../../lambdas/core/erasure/delete-message';
-import { dueRequests } from '../../../lambdas/core/erasure/due-requests';
-import { eraseFromText } from '../../../lambdas/core/erasure/erase-lines';
-import { ErasureMatcher, mentionsId } from '../../../lambdas/core/erasure/erasure-matcher';
-import { erasedFilterOf, userHash } from '../../../lambdas/core/erasure/user-hash';
+import { readDeleteMessage } from '../../../domain/core/erasure/delete-message';
+import { dueRequests } from '../../../domain/core/erasure/due-requests';
+import { eraseFromText } from '../../../domain/core/erasure/erase-lines';
+import { ErasureMatcher, mentionsId } from '../../../domain/core/erasure/erasure-matcher';
+import { erasedFilterOf, userHash } from '../../../domain/core/erasure/user-hash';
 
 const CUTOFF = Date.parse('2026-11-28T11:00:00.000Z');
 const event = (fields: Record<string, unknown>, message: Record<string, unknown> = {}) => ({

@@ -1,8 +1,8 @@
-import { MemorySink } from '../../../lambdas/adapters/memory/memory-sink';
-import { silentLogger } from '../../../lambdas/adapters/system/json-logger';
-import type { MetricName } from '../../../lambdas/contract/metrics';
-import { DEFAULT_RETRY_POLICY } from '../../../lambdas/core/ingest/deliver';
-import { DEFAULT_LIMITS } from '../../../lambdas/core/ingest/limits';
+import { MemorySink } from '../../../adapters/memory/memory-sink';
+import { silentLogger } from '../../../adapters/system/json-logger';
+import type { MetricName } from '../../../domain/contract/metrics';
+import { DEFAULT_RETRY_POLICY } from '../../../domain/core/ingest/deliver';
+import { DEFAULT_LIMITS } from '../../../domain/core/ingest/limits';
 import { createIngestHandler } from '../../../lambdas/ingest/create-ingest-handler';
 import {
   createFakeClock,

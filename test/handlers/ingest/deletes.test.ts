@@ -1,8 +1,8 @@
-import { MemorySink } from '../../../lambdas/adapters/memory/memory-sink';
-import type { ErasureRequest } from '../../../lambdas/contract/erasure';
-import type { Logger } from '../../../lambdas/core/common/ports';
-import type { ErasureLog } from '../../../lambdas/core/erasure/erasure-log';
-import { DEFAULT_LIMITS } from '../../../lambdas/core/ingest/limits';
+import { MemorySink } from '../../../adapters/memory/memory-sink';
+import type { ErasureRequest } from '../../../domain/contract/erasure';
+import type { Logger } from '../../../domain/core/common/ports';
+import type { ErasureLog } from '../../../domain/core/erasure/erasure-log';
+import { DEFAULT_LIMITS } from '../../../domain/core/ingest/limits';
 import { createIngestHandler } from '../../../lambdas/ingest/create-ingest-handler';
 import { createFakeClock, createIngestEvent, lambdaContext } from '../../support/factories';
 import { json, retry } from '../../support/ingest-harness';

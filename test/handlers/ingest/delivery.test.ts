@@ -1,5 +1,5 @@
-import { MemorySink } from '../../../lambdas/adapters/memory/memory-sink';
-import type { RecordSink } from '../../../lambdas/core/common/ports';
+import { MemorySink } from '../../../adapters/memory/memory-sink';
+import type { RecordSink } from '../../../domain/core/common/ports';
 import { createIngestEvent, createTrackMessage } from '../../support/factories';
 import { setup } from '../../support/ingest-harness';
 

@@ -1,9 +1,9 @@
-import { MemoryFairShareCounter } from '../../../lambdas/adapters/memory/memory-fair-share-counter';
-import { MemorySink } from '../../../lambdas/adapters/memory/memory-sink';
-import { silentLogger } from '../../../lambdas/adapters/system/json-logger';
-import { DEFAULT_RETRY_POLICY } from '../../../lambdas/core/ingest/deliver';
-import { FairShare, fairShareSettings } from '../../../lambdas/core/ingest/fair-share';
-import { DEFAULT_LIMITS } from '../../../lambdas/core/ingest/limits';
+import { MemoryFairShareCounter } from '../../../adapters/memory/memory-fair-share-counter';
+import { MemorySink } from '../../../adapters/memory/memory-sink';
+import { silentLogger } from '../../../adapters/system/json-logger';
+import { DEFAULT_RETRY_POLICY } from '../../../domain/core/ingest/deliver';
+import { FairShare, fairShareSettings } from '../../../domain/core/ingest/fair-share';
+import { DEFAULT_LIMITS } from '../../../domain/core/ingest/limits';
 import { createIngestHandler } from '../../../lambdas/ingest/create-ingest-handler';
 import {
   createFakeClock,

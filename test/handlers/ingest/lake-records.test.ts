@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { MemorySink } from '../../../lambdas/adapters/memory/memory-sink';
+import { MemorySink } from '../../../adapters/memory/memory-sink';
 import { createIngestEvent, createTrackMessage } from '../../support/factories';
 import { json, setup } from '../../support/ingest-harness';
 

@@ -1,5 +1,5 @@
-import { MemorySink } from '../../../lambdas/adapters/memory/memory-sink';
-import { DEFAULT_LIMITS } from '../../../lambdas/core/ingest/limits';
+import { MemorySink } from '../../../adapters/memory/memory-sink';
+import { DEFAULT_LIMITS } from '../../../domain/core/ingest/limits';
 import { createIngestHandler } from '../../../lambdas/ingest/create-ingest-handler';
 import {
   createFakeClock,

@@ -1,9 +1,9 @@
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
-import { KinesisSink } from '../../../lambdas/adapters/aws/kinesis-sink';
-import { silentLogger } from '../../../lambdas/adapters/system/json-logger';
-import { DEFAULT_RETRY_POLICY } from '../../../lambdas/core/ingest/deliver';
-import { DEFAULT_LIMITS } from '../../../lambdas/core/ingest/limits';
+import { KinesisSink } from '../../../adapters/aws/kinesis-sink';
+import { silentLogger } from '../../../adapters/system/json-logger';
+import { DEFAULT_RETRY_POLICY } from '../../../domain/core/ingest/deliver';
+import { DEFAULT_LIMITS } from '../../../domain/core/ingest/limits';
 import { createIngestHandler } from '../../../lambdas/ingest/create-ingest-handler';
 import {
   createFakeClock,

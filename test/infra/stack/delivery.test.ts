@@ -89,7 +89,7 @@ describe('the stack, with Firehose Direct PUT', () => {
 });
 
 describe('the stack, with several delivery shards', () => {
-  // 400 customers need three pairs under the default quota of 500 (lambdas/contract/delivery-capacity.ts).
+  // 400 customers need three pairs under the default quota of 500 (domain/contract/delivery-capacity.ts).
   const { template } = synthStack({ maxCustomers: '400' });
 
   it('builds three Kinesis → Firehose pairs, shard 0 under the ids of the single pipeline', () => {

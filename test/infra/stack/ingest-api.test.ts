@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { ADMIN_ROUTES } from '../../../lambdas/contract/routes';
-import { STACK_OUTPUTS } from '../../../lambdas/contract/stack-outputs';
+import { ADMIN_ROUTES } from '../../../domain/contract/routes';
+import { STACK_OUTPUTS } from '../../../domain/contract/stack-outputs';
 import { synthStack } from '../../support/stack';
 
 describe('the stack: the HTTP API, its functions and outputs', () => {

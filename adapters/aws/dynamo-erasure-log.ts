@@ -1,0 +1,140 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
+import { type ErasureEntry, ErasureEntrySchema, type ErasureRequest } from '../../domain/contract/erasure';
+import type { ErasedFilter, ErasureLog } from '../../domain/core/erasure/erasure-log';
+import { erasedFilterOf, userHash } from '../../domain/core/erasure/user-hash';
+
+/** The audit key's source: the stack's secret, fetched once per instance and only when needed. */
+export type AuditKeySource = () => Promise<Buffer>;
+
+// How long an instance trusts its copy of a customer's requests before asking again: a resend that
+// slips past a stale copy lands, and the pass that runs a day later removes it.
+const FILTER_TTL_MS = 60_000;
+// Customers whose copy an instance keeps: a bound, not a working set (deletes are rare).
+const MAX_CACHED_CUSTOMERS = 1_000;
+
+/**
+ * Delete requests and their audit in DynamoDB (lib/user-erasure.ts): partition key `customer_id`, sort
+ * key `message_id`, the entry's fields as attributes. `record` is a conditional put, so a resent delete
+ * changes nothing; the pass rewrites an entry whole when it is executed, without the user id.
+ */
+export class DynamoErasureLog implements ErasureLog {
+  private readonly documents: DynamoDBDocumentClient;
+  private key: Promise<Buffer> | undefined;
+  private readonly filters = new Map<string, { at: number; filter: ErasedFilter | undefined }>();
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly keySource: AuditKeySource,
+    private readonly now: () => number,
+  ) {
+    this.documents = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  auditKey(): Promise<Buffer> {
+    this.key ??= this.keySource().catch((error: unknown) => {
+      this.key = undefined;
+      throw error;
+    });
+    return this.key;
+  }
+
+  async hash(customerId: string, id: string): Promise<string> {
+    return userHash(await this.auditKey(), customerId, id);
+  }
+
+  async record(requests: readonly Omit<ErasureRequest, 'user_hash'>[]): Promise<void> {
+    for (const request of requests) {
+      const entry: ErasureEntry = {
+        version: 1,
+        status: 'pending',
+        ...request,
+        user_hash: await this.hash(request.customer_id, request.user_id),
+      };
+      try {
+        await this.documents.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: entry,
+            ConditionExpression: 'attribute_not_exists(message_id)',
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      this.filters.delete(request.customer_id);
+    }
+  }
+
+  async erasedFilter(customerId: string): Promise<ErasedFilter | undefined> {
+    const known = this.filters.get(customerId);
+    if (known && this.now() - known.at < FILTER_TTL_MS) return known.filter;
+    const entries = await this.list(customerId);
+    const filter =
+      entries.length === 0 ? undefined : erasedFilterOf(entries, hashWith(await this.auditKey(), customerId));
+    if (this.filters.size >= MAX_CACHED_CUSTOMERS) this.filters.clear();
+    this.filters.set(customerId, { at: this.now(), filter });
+    return filter;
+  }
+
+  /** One customer's requests, oldest first. */
+  async list(customerId: string): Promise<ErasureEntry[]> {
+    const out: ErasureEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'customer_id = :c',
+          ExpressionAttributeValues: { ':c': customerId },
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...(page.Items ?? []).map(parseEntry));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out.sort((a, b) => a.received_at.localeCompare(b.received_at));
+  }
+
+  /** Every pending request of every customer (a scan: the table holds requests, not events). */
+  async pending(): Promise<ErasureEntry[]> {
+    const out: ErasureEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.documents.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#s = :p',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':p': 'pending' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...(page.Items ?? []).map(parseEntry));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out.sort((a, b) => a.received_at.localeCompare(b.received_at));
+  }
+
+  /** Replaces entries whole (an executed one has no `user_id`). */
+  async replace(entries: readonly ErasureEntry[]): Promise<void> {
+    for (const entry of entries)
+      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: entry }));
+  }
+}
+
+const hashWith = (key: Buffer, customerId: string) => (id: string) => userHash(key, customerId, id);
+
+function parseEntry(item: Record<string, unknown>): ErasureEntry {
+  const result = v.safeParse(ErasureEntrySchema, item);
+  if (!result.success)
+    throw new Error(
+      `erasure table item ${String(item.customer_id)}/${String(item.message_id)}: ${result.issues[0].message}`,
+    );
+  return result.output;
+}

@@ -1,0 +1,93 @@
+import { InternalError, SinkUnavailableError } from '../common/errors';
+import type { Clock, RecordSink } from '../common/ports';
+import type { PackedRecord } from '../lake/pack-records';
+
+export interface RetryPolicy {
+  /** How long delivery may keep retrying before the request is answered 503 (ms). */
+  budgetMs: number;
+  /** First back-off step; doubles each attempt, capped at `maxDelayMs`, with full jitter. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** The `Retry-After` sent with a 503 (s). */
+  retryAfterSeconds: number;
+  /**
+   * How long a *partial* throttle may be retried (ms): when only some records of a put were throttled,
+   * the rest of the store has room and a short retry usually lands them. A put whose every record was
+   * throttled is answered at once (503 + Retry-After, Segment resends): while Kinesis or Firehose
+   * throttles, every millisecond held inside a request is Lambda concurrency — the hold × the offered
+   * rate — so 1 s × 5,000 requests/s would ask for 5,000 against an account's 1,000.
+   */
+  throttleBudgetMs: number;
+  /**
+   * Keep retrying when every record was throttled, for `throttleBudgetMs`, instead of answering at once:
+   * for callers that are not a request Segment will resend (redrive), where waiting is the point.
+   */
+  holdOnFullThrottle?: boolean;
+}
+
+// API Gateway HTTP APIs time out integrations at 30 s; 8 s of retries for transient faults (a reset
+// connection, an InternalFailure) leaves room for the rest of the request and a slow cold start.
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  budgetMs: 8_000,
+  baseDelayMs: 50,
+  maxDelayMs: 2_000,
+  retryAfterSeconds: 30,
+  // 100 ms for a partial throttle: at 5,000 requests/s all partially throttled, 500 more concurrent at
+  // most; a full throttle holds nothing (scripts/replay/replay-forecast.ts models both).
+  throttleBudgetMs: 100,
+};
+
+export interface DeliveryStats {
+  attempts: number;
+  /** Record sends beyond the first, i.e. the records that had to be retried. */
+  retriedRecords: number;
+}
+
+/**
+ * Puts every record into the sink, retrying only the records that failed, with exponential back-off
+ * and full jitter, until all are acknowledged or the budget is spent. Resolves only when every record
+ * was acknowledged: the caller may then answer 2xx.
+ *
+ * @throws SinkUnavailableError when the budget runs out (→ 503 + Retry-After; Segment retries).
+ * @throws InternalError when the sink refuses a record for a reason no retry fixes (→ 500).
+ */
+export async function deliver(
+  records: readonly PackedRecord[],
+  sink: RecordSink,
+  policy: RetryPolicy,
+  clock: Clock,
+): Promise<DeliveryStats> {
+  const start = clock.now();
+  let deadline = start + policy.budgetMs;
+  let throttled = false;
+  let pending = records;
+  let attempts = 0;
+  let retriedRecords = 0;
+  while (pending.length > 0) {
+    if (attempts > 0) retriedRecords += pending.length;
+    attempts += 1;
+    const outcomes = await sink.put(pending);
+    if (outcomes.length !== pending.length)
+      throw new InternalError('sink answered a different number of outcomes');
+    const failed: PackedRecord[] = [];
+    let throttledNow = 0;
+    outcomes.forEach((outcome, i) => {
+      if (outcome.ok) return;
+      if (!outcome.retryable) throw new InternalError(`sink refused a record: ${outcome.code}`);
+      if (outcome.throttled) throttledNow += 1;
+      failed.push(pending[i]!);
+    });
+    if (throttledNow > 0) throttled = true;
+    pending = failed;
+    if (pending.length === 0) break;
+    // The store took none of what was offered: it is full, and waiting inside the request only adds
+    // concurrency. Answer now; Segment resends after Retry-After.
+    if (throttledNow === outcomes.length && !policy.holdOnFullThrottle)
+      throw new SinkUnavailableError(policy.retryAfterSeconds, true);
+    if (throttled) deadline = Math.min(deadline, start + policy.throttleBudgetMs);
+    const delay = clock.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
+    if (clock.now() + delay >= deadline) throw new SinkUnavailableError(policy.retryAfterSeconds, throttled);
+    await clock.sleep(delay);
+  }
+  return { attempts, retriedRecords };
+}

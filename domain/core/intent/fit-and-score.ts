@@ -1,0 +1,141 @@
+import { seededRandom } from '../common/seeded-random';
+import { auc, type DecileRow, decileOf, deciles, rocCurve } from './model-quality';
+import { type Model, trainForest, trainLogistic } from './models';
+
+/** Feature rows (in `columns` order) and their labels (1: converted within the horizon). */
+export interface LabelledRows {
+  rows: number[][];
+  labels: number[];
+}
+
+/** The random forest's own training cap (see fitAndScore). */
+export const FOREST_MAX_USERS = 10_000;
+
+export interface FitInput {
+  columns: string[];
+  /** At the training cutoff. */
+  training: LabelledRows;
+  /** At the validation cutoff, one horizon later. */
+  validation: LabelledRows;
+  /** At the scoring date: the users to score. */
+  current: number[][];
+  /** Rows a model trains on at most (a seeded sample above). */
+  maxUsers: number;
+  seed: number;
+}
+
+export interface FitResult {
+  /** Users the models trained on, and how many there were when a sample was drawn. */
+  training: { users: number; converted: number; sampledFrom?: number };
+  validation: { users: number; converted: number };
+  models: { name: string; auc: number }[];
+  chosen: string;
+  validationAuc: number;
+  deciles: DecileRow[];
+  roc: { fpr: number; tpr: number }[];
+  strongest: { feature: string; weight: number; words: string }[];
+  scores: number[];
+  decile: number[];
+}
+
+/**
+ * The modelling of intent scores, the same locally (`npm run intent`) and on AWS (the scoring Lambda):
+ * two models trained at the training cutoff, compared by AUC at the validation cutoff (a time split);
+ * the better kind retrained at the validation cutoff scores the current users.
+ */
+export function fitAndScore(input: FitInput): FitResult {
+  const { training, validation } = input;
+  const count = (labels: number[]) => labels.reduce((a, b) => a + b, 0);
+  for (const [what, set] of [
+    ['training', training],
+    ['validation', validation],
+  ] as const) {
+    const converted = count(set.labels);
+    if (converted === 0 || converted === set.labels.length)
+      throw new Error(
+        `the ${what} cutoff has ${set.labels.length} eligible users and ${converted} conversions: a model needs both (more history, or another as-of date)`,
+      );
+  }
+  const train = sampleLabelled(training, input.maxUsers, input.seed);
+  const candidates: [string, (rows: number[][], y: number[]) => Model][] = [
+    ['logistic', (x, y) => trainLogistic(x, y)],
+    [
+      'forest',
+      (x, y) => {
+        // ml-cart tries every value of every feature as a split, each against every row of the node:
+        // quadratic in rows. Past 10,000 users a seeded sample trains it (with 50,000 the bench had not finished
+        // after 8 minutes); the logistic regression, linear in rows, takes all of `maxUsers`.
+        const s = sampleLabelled({ rows: x, labels: y }, FOREST_MAX_USERS, input.seed);
+        return trainForest(s.rows, s.labels, input.seed);
+      },
+    ],
+  ];
+  const results = candidates.map(([kind, trainKind]) => {
+    const model = trainKind(train.rows, train.labels);
+    const scores = model.predict(validation.rows);
+    return { kind, trainKind, model, scores, auc: auc(scores, validation.labels) };
+  });
+  const best = results.reduce((a, b) => (b.auc > a.auc ? b : a));
+  const latest = sampleLabelled(validation, input.maxUsers, input.seed);
+  const final = best.trainKind(latest.rows, latest.labels);
+  const scores = final.predict(input.current);
+  return {
+    training: {
+      users: train.labels.length,
+      converted: count(train.labels),
+      ...(training.labels.length > train.labels.length ? { sampledFrom: training.labels.length } : {}),
+    },
+    validation: { users: validation.labels.length, converted: count(validation.labels) },
+    models: results.map((r) => ({ name: r.model.name, auc: r.auc })),
+    chosen: best.model.name,
+    validationAuc: best.auc,
+    deciles: deciles(best.scores, validation.labels),
+    roc: rocCurve(best.scores, validation.labels),
+    strongest: best.model
+      .importance()
+      .slice(0, 5)
+      .map(({ feature, weight }) => ({
+        feature: input.columns[feature]!,
+        weight,
+        words: inWords(input.columns[feature]!, weight, best.kind),
+      })),
+    scores,
+    decile: decileOf(scores),
+  };
+}
+
+function sampleLabelled(data: LabelledRows, max: number, seed: number): LabelledRows {
+  const picked = sampleRows(
+    data.rows.map((row, i) => ({ row, label: data.labels[i]! })),
+    max,
+    seed,
+  );
+  return { rows: picked.map((p) => p.row), labels: picked.map((p) => p.label) };
+}
+
+/** At most `max` rows, a seeded sample when there are more (the same run picks the same users). */
+export function sampleRows<T>(rows: T[], max: number, seed: number): T[] {
+  if (rows.length <= max) return rows;
+  const random = seededRandom(seed);
+  const copy = [...rows];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, max);
+}
+
+/** A feature's effect in words: "more views of the page /pricing → more likely (odds ×2.1 per standard deviation)". */
+export function inWords(feature: string, weight: number, kind: string): string {
+  const what = feature.startsWith('page_')
+    ? `views of the page /${feature.slice(5).replace(/_/g, '/')}`
+    : feature.startsWith('key_')
+      ? `"${feature.slice(4)}" events`
+      : feature.replace(/_/g, ' ');
+  const direction = weight > 0 ? 'more likely' : 'less likely';
+  const size =
+    kind === 'logistic'
+      ? `odds ×${Math.exp(Math.abs(weight)).toFixed(1)} per standard deviation`
+      : `${Math.abs(weight).toFixed(1)} standard deviations apart in the top decile`;
+  return `more ${what} → ${direction} (${size})`;
+}

@@ -1,0 +1,100 @@
+import { receivedDt } from '../../contract/lake-areas';
+import type { LedgerEntry, QuarantineEntry } from '../../contract/lake-records';
+import type { BadRequestError } from '../common/errors';
+import type { PreparedMessages } from '../ingest/prepare-messages';
+import { utcDate } from '../messages/timestamps';
+import type { LakeLine } from './pack-records';
+
+// The lake lines a request produces: its events, its quarantine entries and its completeness-ledger entries.
+
+// An unreadable body is kept (up to this much of its text) so the customer's data is never silently
+// dropped; more than this is not a Segment payload anyway.
+const MAX_QUARANTINED_BODY_CHARS = 256 * 1024;
+// Room left in a record for the quarantine entry's own fields around a truncated raw message.
+const QUARANTINE_ENVELOPE_BYTES = 4 * 1024;
+
+/** The accepted events' lines (their JSON was built once, by prepareMessages). */
+export function eventLines(prepared: Pick<PreparedMessages, 'events' | 'lines'>): LakeLine[] {
+  return prepared.events.map((event, i) => ({
+    area: 'events',
+    customerId: event.customer_id,
+    // Landing partitions are by receive date (domain/contract/lake-areas.ts): the event's own date is
+    // a column for analysis, never a landing partition.
+    dt: receivedDt(event),
+    spreadKey: event.message_id,
+    json: prepared.lines[i]!,
+  }));
+}
+
+/** What the ledger line of a request counts. */
+export interface LedgerCounts {
+  accepted: number;
+  quarantined: number;
+  duplicates: number;
+}
+
+/**
+ * The request's one completeness-ledger line, under its receive date. Stored only after the request's
+ * events and quarantine entries were acknowledged (see ingestRequest).
+ */
+export function ledgerLine(
+  customerId: string,
+  requestId: string,
+  receivedAt: number,
+  status: number,
+  counts: LedgerCounts,
+  source: LedgerEntry['source'] = 'ingest',
+): LakeLine {
+  const entry: LedgerEntry = {
+    ledger_version: 2,
+    area: 'ledger',
+    request_id: requestId,
+    source,
+    customer_id: customerId,
+    dt: utcDate(receivedAt),
+    received_at: new Date(receivedAt).toISOString(),
+    status,
+    ...counts,
+  };
+  return { area: 'ledger', customerId, dt: entry.dt, spreadKey: requestId, json: JSON.stringify(entry) };
+}
+
+export function unreadableBody(
+  customerId: string,
+  requestId: string,
+  receivedAt: number,
+  text: string,
+  error: BadRequestError,
+): QuarantineEntry {
+  return {
+    schema_version: 1,
+    area: 'quarantine',
+    customer_id: customerId,
+    dt: utcDate(receivedAt),
+    received_at: new Date(receivedAt).toISOString(),
+    request_id: requestId,
+    index: 0,
+    message_id: null,
+    reason: { code: 'unreadable_body', message: error.message },
+    raw_body: text.slice(0, MAX_QUARANTINED_BODY_CHARS),
+  };
+}
+
+/** A quarantine entry as one lake line; a raw message too large for one record is kept truncated. */
+export function quarantineLine(entry: QuarantineEntry, maxRecordBytes: number): LakeLine {
+  let json = JSON.stringify(entry);
+  const room = maxRecordBytes - QUARANTINE_ENVELOPE_BYTES;
+  if (Buffer.byteLength(json) > room) {
+    const { raw, raw_body, ...rest } = entry;
+    const text = raw_body ?? JSON.stringify(raw);
+    // Characters can take up to 3 bytes in UTF-8 (and 6 once escaped in JSON), so keep a sixth.
+    json = JSON.stringify({ ...rest, raw_body: text.slice(0, Math.floor(room / 6)), raw_truncated: true });
+  }
+  return {
+    area: 'quarantine',
+    customerId: entry.customer_id,
+    dt: entry.dt,
+    spreadKey: `q-${entry.received_at}-${entry.index}`,
+    json,
+  };
+}

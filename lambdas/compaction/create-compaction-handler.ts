@@ -1,0 +1,55 @@
+import * as v from 'valibot';
+import { athenaStagedPartitions } from '../../domain/contract/sql/curated-sql';
+import type { Logger } from '../../domain/core/common/ports';
+import {
+  finishRun,
+  type ObjectLog,
+  packRun,
+  type RunFiles,
+  stageRun,
+} from '../../domain/core/lake/compaction-run';
+
+/** A run id is the state machine's execution name: letters, digits, `-` and `_` (never SQL). */
+const RunId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,80}$/, 'a run id is an execution name'));
+const CompactionStep = v.variant('step', [
+  v.object({ step: v.literal('stage'), runId: RunId }),
+  v.object({ step: v.literal('pack'), runId: RunId, queryExecutionId: v.pipe(v.string(), v.uuid()) }),
+  v.object({ step: v.literal('finish'), runId: RunId }),
+]);
+
+export interface CompactionDeps {
+  log: ObjectLog;
+  files: RunFiles;
+  lakeBucket: string;
+  database: string;
+  logger: Logger;
+}
+
+/** The compaction state machine's function: one step of a run per invocation (lib/curated-compaction.ts). */
+export function createCompactionHandler(deps: CompactionDeps) {
+  return async function compactionStep(input: unknown) {
+    const step = v.parse(CompactionStep, input);
+    switch (step.step) {
+      case 'stage': {
+        const staged = await stageRun(step.runId, deps.lakeBucket, deps.log, deps.files);
+        deps.logger.info('staged', {
+          runId: step.runId,
+          objects: staged.objects,
+          customers: staged.customers.length,
+        });
+        // The next state asks Athena for the run's partitions with this statement (none: nothing staged).
+        return {
+          ...staged,
+          planSql:
+            staged.customers.length > 0
+              ? athenaStagedPartitions(deps.database, step.runId, staged.customers)
+              : undefined,
+        };
+      }
+      case 'pack':
+        return packRun(step.runId, deps.database, step.queryExecutionId, deps.files);
+      case 'finish':
+        return finishRun(step.runId, deps.log, deps.files);
+    }
+  };
+}

@@ -1,0 +1,44 @@
+import * as v from 'valibot';
+import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
+import { type EraseStepsDeps, eraseSteps } from './erase-steps';
+
+const Customer = v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id'));
+const Pass = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'a pass id (a digest of its requests)'));
+const QueryId = v.pipe(v.string(), v.uuid());
+const EraseStep = v.variant('step', [
+  v.object({ step: v.literal('plan'), skip: v.optional(v.array(v.string()), []) }),
+  v.object({ step: v.literal('prepare'), customerId: Customer, passId: Pass, linkQueryId: QueryId }),
+  v.object({
+    step: v.literal('rewrite'),
+    customerId: Customer,
+    passId: Pass,
+    keys: v.array(v.string()),
+    stale: v.optional(v.boolean(), false),
+  }),
+  v.object({
+    step: v.literal('finish'),
+    customerId: Customer,
+    passId: Pass,
+    curatedBefore: QueryId,
+    curatedAfter: QueryId,
+    landingAfter: QueryId,
+  }),
+]);
+
+/** The erase state machine's function: one step of a pass per invocation (lib/user-erasure.ts). */
+export function createEraseHandler(deps: EraseStepsDeps) {
+  const steps = eraseSteps(deps);
+  return async function eraseStep(input: unknown) {
+    const step = v.parse(EraseStep, input);
+    switch (step.step) {
+      case 'plan':
+        return steps.plan(step.skip);
+      case 'prepare':
+        return steps.prepare(step.customerId, step.passId, step.linkQueryId);
+      case 'rewrite':
+        return steps.rewrite(step.customerId, step.passId, step.keys, step.stale);
+      case 'finish':
+        return steps.finish(step.customerId, step.passId, step);
+    }
+  };
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import * as v from 'valibot';
+import { type AthenaLakeOptions, athenaQuery } from '../../adapters/aws/athena-query';
+import { featuresSql } from '../../domain/contract/sql/intent-sql';
+import { literal } from '../../domain/contract/sql/sql-text';
+import { INTENT_DEFAULTS, type IntentRunPlan, planIntentRun } from '../../domain/core/intent/prepare-run';
+import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
+
+/** What starts an intent run on AWS (the state machine's input). */
+export const IntentRequestSchema = v.object({
+  customer: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id')),
+  event: v.pipe(v.string(), v.minLength(1, 'an event name')),
+  asOf: v.optional(v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-11-01'))),
+  lookbackDays: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(365)),
+    INTENT_DEFAULTS.lookbackDays,
+  ),
+  horizonDays: v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(180)),
+    INTENT_DEFAULTS.horizonDays,
+  ),
+});
+export type IntentRequest = v.InferInput<typeof IntentRequestSchema>;
+
+/** One UNLOAD of features for a cutoff, to a prefix of its own under `intent/_features/<run>/`. */
+export interface FeatureUnload {
+  name: 'training' | 'validation' | 'current';
+  cutoff: string;
+  sql: string;
+  prefix: string;
+}
+
+/** The plan the state machine carries from step to step (plain JSON: no functions). */
+export type IntentPlan = Omit<IntentRunPlan, 'spec'> & { runId: string; unloads: FeatureUnload[] };
+
+/**
+ * The first step of an intent run on AWS: fold the event, find the dates (as `npm run intent` does)
+ * and the customer's most frequent events and pages with Athena, and write the three feature
+ * queries as UNLOADs to Parquet under the run's prefix — the state machine runs them.
+ */
+export async function planIntent(
+  input: unknown,
+  athena: AthenaLakeOptions,
+  bucket: string,
+): Promise<IntentPlan> {
+  const request = v.parse(IntentRequestSchema, input);
+  const table = (n: string) => `"${athena.database}"."${n}"`;
+  const plan = await planIntentRun(
+    async (sql) => (await athenaQuery(sql, athena)).rows,
+    'athena',
+    table,
+    request,
+  );
+  const runId = randomUUID();
+  const unload = (unloadName: FeatureUnload['name'], cutoff: string): FeatureUnload => {
+    const prefix = `intent/_features/${runId}/${unloadName}/`;
+    return {
+      name: unloadName,
+      cutoff,
+      prefix,
+      sql: `UNLOAD (${featuresSql('athena', table, plan.spec(cutoff))}) TO ${literal(`s3://${bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
+    };
+  };
+  const { spec: _spec, ...planned } = plan;
+  return {
+    runId,
+    ...planned,
+    unloads: [
+      unload('training', plan.trainingCutoff),
+      unload('validation', plan.validationCutoff),
+      unload('current', plan.asOf),
+    ],
+  };
+}
