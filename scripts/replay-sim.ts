@@ -6,8 +6,8 @@ import { type CommandSpec, decimal, type Flag, runCommand, UsageError, wholeNumb
 import { alignedTable } from './cli/table';
 import {
   type Check,
+  forecastReplay,
   LIVE_EVENTS_PER_MINUTE,
-  planReplay,
   recommendSettings,
   type Scenario,
 } from './replay/replay-forecast';
@@ -165,7 +165,7 @@ runCommand(SIM, async ({ values }) => {
     lineBytesPerEventByte: measured.lineBytesPerEventByte,
     sinkMs: values['sink-ms'],
   };
-  const plan = planReplay(stack, scenario);
+  const plan = forecastReplay(stack, scenario);
   const recommended = recommendSettings(stack, scenario);
   if (values.json) {
     process.stdout.write(

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { type AthenaLakeOptions, athenaQuery } from '../../adapters/aws/athena-query';
 import { featuresSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
-import { INTENT_DEFAULTS, type IntentRunPlan, planIntentRun } from '../../domain/core/intent/prepare-run';
+import { INTENT_DEFAULTS, type IntentRun, prepareIntentRun } from '../../domain/core/intent/prepare-run';
 import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
 
 /** What starts an intent run on AWS (the state machine's input). */
@@ -31,21 +31,21 @@ export interface FeatureUnload {
 }
 
 /** The plan the state machine carries from step to step (plain JSON: no functions). */
-export type IntentPlan = Omit<IntentRunPlan, 'spec'> & { runId: string; unloads: FeatureUnload[] };
+export type PreparedIntent = Omit<IntentRun, 'spec'> & { runId: string; unloads: FeatureUnload[] };
 
 /**
  * The first step of an intent run on AWS: fold the event, find the dates (as `npm run intent` does)
  * and the customer's most frequent events and pages with Athena, and write the three feature
  * queries as UNLOADs to Parquet under the run's prefix — the state machine runs them.
  */
-export async function planIntent(
+export async function prepareIntent(
   input: unknown,
   athena: AthenaLakeOptions,
   bucket: string,
-): Promise<IntentPlan> {
+): Promise<PreparedIntent> {
   const request = v.parse(IntentRequestSchema, input);
   const table = (n: string) => `"${athena.database}"."${n}"`;
-  const plan = await planIntentRun(
+  const plan = await prepareIntentRun(
     async (sql) => (await athenaQuery(sql, athena)).rows,
     'athena',
     table,

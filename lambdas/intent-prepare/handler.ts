@@ -1,7 +1,7 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import * as v from 'valibot';
 import { IntentEnvSchema } from '../../domain/contract/environment';
-import { planIntent } from './create-intent-prepare-handler';
+import { prepareIntent } from './create-intent-prepare-handler';
 
 // Composition root: the environment read once, at cold start.
 const env = v.parse(IntentEnvSchema, process.env);
@@ -9,4 +9,4 @@ const athena = new AthenaClient({});
 
 /** Step 1 of the intent state machine: the dates, the features, the UNLOAD statements. */
 export const handler = (input: unknown) =>
-  planIntent(input, { athena, workgroup: env.WORKGROUP, database: env.DATABASE }, env.LAKE_BUCKET);
+  prepareIntent(input, { athena, workgroup: env.WORKGROUP, database: env.DATABASE }, env.LAKE_BUCKET);

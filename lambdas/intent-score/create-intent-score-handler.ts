@@ -4,7 +4,7 @@ import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { scoresPath } from '../../domain/contract/curated-table';
 import { fitAndScore } from '../../domain/core/intent/fit-and-score';
-import type { IntentPlan } from '../intent-prepare/create-intent-prepare-handler';
+import type { PreparedIntent } from '../intent-prepare/create-intent-prepare-handler';
 
 // Users the logistic regression trains on at most (the forest: 10,000, FOREST_MAX_USERS), well within
 // the function's 15-minute limit; above it a seeded sample trains, and the summary says so.
@@ -68,7 +68,11 @@ export interface IntentSummary {
  * `npm run intent` (domain/core/intent), and the scores as Parquet under the scores prefix
  * (the `scores` table), with the whole report as JSON beside them.
  */
-export async function scoreIntent(plan: IntentPlan, s3: S3Client, bucket: string): Promise<IntentSummary> {
+export async function scoreIntent(
+  plan: PreparedIntent,
+  s3: S3Client,
+  bucket: string,
+): Promise<IntentSummary> {
   const sets = Object.fromEntries(
     await Promise.all(
       plan.unloads.map(async (u) => [u.name, await readUnloaded(s3, bucket, u.prefix)] as const),

@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
 import { IntentEnvSchema } from '../../domain/contract/environment';
-import type { IntentPlan } from '../intent-prepare/create-intent-prepare-handler';
+import type { PreparedIntent } from '../intent-prepare/create-intent-prepare-handler';
 import { scoreIntent } from './create-intent-score-handler';
 
 // Composition root: the environment read once, at cold start.
@@ -9,4 +9,4 @@ const env = v.parse(IntentEnvSchema, process.env);
 const s3 = new S3Client({});
 
 /** Step 3 of the intent state machine: train, validate, score, write the scores. */
-export const handler = (plan: IntentPlan) => scoreIntent(plan, s3, env.LAKE_BUCKET);
+export const handler = (plan: PreparedIntent) => scoreIntent(plan, s3, env.LAKE_BUCKET);

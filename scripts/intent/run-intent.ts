@@ -4,7 +4,7 @@ import { scoresPath } from '../../domain/contract/curated-table';
 import { featuresSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { type FitResult, fitAndScore } from '../../domain/core/intent/fit-and-score';
-import { type IntentRunPlan, planIntentRun } from '../../domain/core/intent/prepare-run';
+import { type IntentRun, prepareIntentRun } from '../../domain/core/intent/prepare-run';
 import { openLocalLake } from '../query/local-lake';
 
 export interface IntentOptions {
@@ -24,7 +24,7 @@ export interface IntentOptions {
 }
 
 /** What `npm run intent` reports: the run's plan, the models' results, and where the scores are. */
-export type IntentReport = Omit<IntentRunPlan, 'spec' | 'columns'> &
+export type IntentReport = Omit<IntentRun, 'spec' | 'columns'> &
   Omit<FitResult, 'scores' | 'decile'> & {
     features: string[];
     scored: { users: number; file: string };
@@ -48,7 +48,7 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
   const table = (n: string) => n;
   try {
     step('choosing features');
-    const plan = await planIntentRun(async (sql) => (await lake.query(sql)).rows, 'duckdb', table, {
+    const plan = await prepareIntentRun(async (sql) => (await lake.query(sql)).rows, 'duckdb', table, {
       customer: options.customer,
       event: options.event,
       ...(options.aliases ? { aliases: options.aliases } : {}),

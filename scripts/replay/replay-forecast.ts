@@ -52,7 +52,7 @@ export interface Check {
   consequence: string;
 }
 
-export interface ReplayPlan {
+export interface ReplayForecast {
   checks: Check[];
   /** Days until every replayed event is accepted; null when it never finishes (within a year). */
   replayDays: number | null;
@@ -82,7 +82,7 @@ export const LIVE_EVENTS_PER_MINUTE = 14;
  * A Replay (and live traffic) against a stack, minute by minute: what each limit sees, when it is first
  * exceeded, and which excess is silent (after a 200) rather than answered 429/503 for Segment to retry.
  */
-export function planReplay(stack: StackUnderLoad, s: Scenario): ReplayPlan {
+export function forecastReplay(stack: StackUnderLoad, s: Scenario): ReplayForecast {
   const shards = stack.capacity.deliveryShards;
   const quota = stack.capacity.activePartitionQuota;
   const events = s.replayingCustomers * Math.round(s.years * 365) * s.eventsPerDay;

@@ -22,7 +22,7 @@ import {
 } from '../../domain/contract/sql/erasure-sql';
 import { QUESTIONS } from '../../domain/contract/sql/questions-sql';
 import { packRun, type RunFiles } from '../../domain/core/lake/compaction-run';
-import { planIntent } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
+import { prepareIntent } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
 import { answerIntentQueries } from '../support/intent-athena';
 import { ROOT } from '../support/local-destination';
 import { synthStack } from '../support/stack';
@@ -116,7 +116,7 @@ describe('every Athena statement the stack, its functions and its scripts send, 
     // The intent job: the plan function's queries and the UNLOADs the state machine runs.
     const athena = mockClient(AthenaClient);
     const sent = answerIntentQueries(athena);
-    const plan = await planIntent(
+    const plan = await prepareIntent(
       { customer: 'acme', event: 'Sign Up' },
       { athena: new AthenaClient({}), workgroup: 'wg', database: db, sleep: async () => {} },
       'lake-bucket',

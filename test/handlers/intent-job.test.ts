@@ -8,7 +8,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { seededRandom } from '../../domain/core/common/seeded-random';
-import { type IntentPlan, planIntent } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
+import {
+  type PreparedIntent,
+  prepareIntent,
+} from '../../lambdas/intent-prepare/create-intent-prepare-handler';
 import { scoreIntent } from '../../lambdas/intent-score/create-intent-score-handler';
 import { answerIntentQueries } from '../support/intent-athena';
 
@@ -23,7 +26,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
   it('plans: folds the event, dates the cutoffs, and writes three UNLOADs of the Athena feature SQL', async () => {
     answerIntentQueries(athena);
 
-    const plan = await planIntent(
+    const plan = await prepareIntent(
       { customer: 'acme', event: 'Sign Up' },
       { athena: new AthenaClient({}), workgroup: 'wg', database: 'lake_db', sleep: async () => {} },
       'lake-bucket',
@@ -56,7 +59,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       expect(u.sql).toContain('FROM "lake_db"."events_curated"');
     }
     await expect(
-      planIntent(
+      prepareIntent(
         { customer: '../x', event: 'a' },
         { athena: new AthenaClient({}), workgroup: 'w', database: 'd' },
         'b',
@@ -80,7 +83,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       validation: rows(400, 2),
       current: rows(300, 3),
     };
-    const plan: IntentPlan = {
+    const plan: PreparedIntent = {
       runId: 'run-1',
       customer: 'acme',
       event: 'Signed Up',

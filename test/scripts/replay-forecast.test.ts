@@ -1,6 +1,6 @@
 import { readStackConfig } from '../../lib/config';
 import {
-  planReplay,
+  forecastReplay,
   recommendSettings,
   requestHoldMs,
   type Scenario,
@@ -27,7 +27,7 @@ const SOLD: Scenario = {
   sinkMs: 10,
 };
 const LIVE_ONLY: Scenario = { ...SOLD, replayingCustomers: 0 };
-const check = (plan: ReturnType<typeof planReplay>, name: string) =>
+const check = (plan: ReturnType<typeof forecastReplay>, name: string) =>
   plan.checks.find((c) => c.name === name)!;
 
 describe('replay-sim: the stack’s twin, read from its synthesized template', () => {
@@ -51,7 +51,7 @@ describe('replay-sim: the stack’s twin, read from its synthesized template', (
   });
 
   it('shows the default stack losing records after the 200 with 2,000 live customers and no Replay', () => {
-    const plan = planReplay(defaults, LIVE_ONLY);
+    const plan = forecastReplay(defaults, LIVE_ONLY);
 
     // 2,000 customers + quarantine + ledger + 25 for redrive on one stream; twice at midnight.
     expect(check(plan, 'firehose-active-partitions')).toMatchObject({
@@ -76,7 +76,7 @@ describe('replay-sim: the stack’s twin, read from its synthesized template', (
     expect(() => readStackConfig(settings)).not.toThrow();
     const production = stackFromTemplate(synthesizeTemplate(settings));
 
-    const plan = planReplay(production, SOLD);
+    const plan = forecastReplay(production, SOLD);
 
     expect(settings).toMatchObject({ maxCustomers: '2200', activePartitionQuota: '5000' });
     expect(plan.checks.filter((c) => c.firstAt !== null)).toEqual([]);
@@ -106,7 +106,7 @@ describe('replay-sim: the stack’s twin, read from its synthesized template', (
 
     // On-demand Kinesis starts at 4 MB/s: the Replay is throttled from the first second, and every
     // throttled request is answered at once — no 1-second hold × 5,000 requests/s.
-    const plan = planReplay(defaults, { ...SOLD, liveCustomers: 0, liveRequestsPerSecond: 0 });
+    const plan = forecastReplay(defaults, { ...SOLD, liveCustomers: 0, liveRequestsPerSecond: 0 });
     expect(check(plan, 'kinesis-write-throughput').firstAt).toBe(0);
     expect(check(plan, 'kinesis-write-throughput').failsAfter200).toBe(false);
     const stage = Math.min(5_000, defaults.stageRateLimit);
@@ -124,8 +124,8 @@ describe('replay-sim: the stack’s twin, read from its synthesized template', (
       liveRequestsPerSecond: (149 * 14) / 60,
     };
 
-    const fair = planReplay(defaults, runaway);
-    const unfair = planReplay(
+    const fair = forecastReplay(defaults, runaway);
+    const unfair = forecastReplay(
       stackFromTemplate(synthesizeTemplate({ fairShareEventsPerSecond: '0' })),
       runaway,
     );

@@ -32,7 +32,7 @@ export interface IntentRequest {
   horizonDays?: number;
 }
 
-export interface IntentRunPlan {
+export interface IntentRun {
   customer: string;
   event: string;
   eventKey: string;
@@ -53,12 +53,12 @@ export interface IntentRunPlan {
  * horizon before, training a horizon before that — and the features, from the customer's most
  * frequent events, pages and trait values before the training cutoff.
  */
-export async function planIntentRun(
+export async function prepareIntentRun(
   ask: Ask,
   dialect: Dialect,
   table: (name: string) => string,
   request: IntentRequest,
-): Promise<IntentRunPlan> {
+): Promise<IntentRun> {
   const { customer } = request;
   const lookbackDays = request.lookbackDays ?? INTENT_DEFAULTS.lookbackDays;
   const horizonDays = request.horizonDays ?? INTENT_DEFAULTS.horizonDays;
