@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
+import * as v from 'valibot';
 import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
 import { FileTokenStore } from '../adapters/local/file-token-store';
+import { ENABLE_CALLBACK_PATH } from '../domain/contract/routes';
 import { CAPACITY_TAG } from '../domain/contract/token-table';
 import { capacityWarning } from '../domain/core/capacity/capacity-warning';
 import { AdminInputError } from '../domain/core/common/errors';
@@ -17,185 +18,311 @@ import {
 } from '../domain/core/keys/token-admin';
 import type { TokenStore } from '../domain/core/keys/token-store';
 import { readLocalConfig } from '../local/config';
-import { usageErrorOf } from '../scripts/cli/command';
+import {
+  type CommandGroup,
+  type Flag,
+  runCommandGroup,
+  subcommand,
+  UsageError,
+} from '../scripts/cli/command';
+import { customerFlag, jsonFlag } from '../scripts/cli/flags';
 import { alignedTable } from '../scripts/cli/table';
 
-const OPTIONS = {
-  customer: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  slug: { type: 'string' },
-  'redirect-url': { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  table: { type: 'string' },
-  file: { type: 'string' },
-  'allow-http-localhost': { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
-const FLAG_NAMES = Object.keys(OPTIONS);
+/** `--table`: every subcommand can work on the deployed table instead of the local file. */
+const TABLE = {
+  table: {
+    kind: 'value',
+    schema: v.pipe(v.string(), v.minLength(1, 'a table name')),
+    unit: 'name',
+    description:
+      'the deployed DynamoDB table (stack output TokensTableName), with the standard AWS credential chain',
+  },
+} as const satisfies Record<string, Flag>;
+const WHERE = ['Without --table, keys are stored in $DATA_DIR/tokens.json (default .data/tokens.json).'];
+const say = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
+const now = () => new Date();
 
-const USAGE = `Usage: npm run tokens -- <command> [options]
-
-  create --customer <id> [--json]         issue a new API key (shown once; only its hash is stored)
-  enable-link --customer <id> [--slug <s>] [--redirect-url <https url>] [--allow-http-localhost] [--json]
-                                          issue a key and print the Segment link that installs it
-  disable --customer <id>                 refuse the customer's requests (403) until enabled again
-  enable --customer <id>
-  list [--customer <id>] [--json]         list keys (metadata only)
-  revoke <tokenId>                        revoke a key; the local server refuses it within ~1 s
-  alias set --customer <id> --from <name> --to <canonical>
-                                          map a customer's own event name to a canonical one
-  alias list --customer <id>
-  plan set --customer <id> --file <plan.json>
-                                          set the customer's tracking plan (docs/data-quality.md)
-  plan show --customer <id>               print it
-  plan clear --customer <id>              remove it
-
-Options for every command:
-  --table <name>   use the deployed DynamoDB table (stack output TokensTableName) with the
-                   standard AWS credential chain (AWS_PROFILE, AWS_REGION, ...)
-Without --table, keys are stored in $DATA_DIR/tokens.json (default .data/tokens.json).`;
-
-async function run(argv: string[], storeFor: (table: string | undefined) => TokenStore): Promise<string> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: OPTIONS,
-  });
-  const [command, ...rest] = positionals;
-  // Positionals each command takes: revoke its token id, alias and plan a subcommand, the rest none.
-  const takes: Record<string, number> = { revoke: 1, alias: 1, plan: 1 };
-  if (command && rest.length > (takes[command] ?? 0))
-    throw new AdminInputError(`tokens ${command}: unexpected argument "${rest[takes[command] ?? 0]}"`);
-  if (values.help || !command) return USAGE;
-  const store = storeFor(values.table);
-  const customer = () => {
-    if (!values.customer) throw new AdminInputError('--customer <id> is required.');
-    return values.customer;
-  };
-  switch (command) {
-    case 'create': {
-      const { token, record } = await createToken(store, customer(), new Date());
-      await warnOverCapacity(store, values.table);
-      if (values.json) return JSON.stringify({ token, ...summarize(record) });
-      return [
-        `Created key ${record.tokenId} for customer ${record.customerId}.`,
-        '',
-        `  ${token}`,
-        '',
-        'This is the only time the key is shown: put it in the destination settings in Segment (API Key).',
-      ].join('\n');
-    }
-    case 'list': {
-      const tokens = (await store.listTokens(values.customer)).map(summarize);
-      if (values.json) return JSON.stringify(tokens);
-      if (tokens.length === 0) return 'No keys.';
-      // lastUsedAt is what the rotation runbook watches: is the old key still in use?
-      const rows = [
-        ['KEY', 'CUSTOMER', 'STATUS', 'CREATED', 'LAST USED', 'REVOKED'],
-        ...tokens.map((t) => [
-          t.tokenId,
-          t.customerId,
-          t.status,
-          t.createdAt,
-          t.lastUsedAt ?? '-',
-          t.revokedAt ?? '-',
-        ]),
-      ];
-      return alignedTable(rows);
-    }
-    case 'revoke': {
-      const tokenId = rest[0];
-      if (!tokenId) throw new AdminInputError('revoke needs a token id: npm run tokens -- revoke <tokenId>');
-      const revoked = await revokeToken(store, tokenId, new Date());
-      return values.json
-        ? JSON.stringify(revoked)
-        : `Revoked ${revoked.tokenId} (customer ${revoked.customerId}).`;
-    }
-    case 'enable-link': {
-      const local = readLocalConfig(process.env);
-      const redirectUrl = values['redirect-url'] ?? `http://${local.host}:${local.port}/enable/callback`;
-      checkRedirectUrl(redirectUrl, values['allow-http-localhost'] || values['redirect-url'] === undefined);
-      const issued = await issueEnableLink(
-        store,
-        customer(),
-        {
-          slug: values.slug ?? process.env.SEGMENT_SLUG ?? 'segment-lake-destination',
-          redirectUrl,
+const TOKENS: CommandGroup = {
+  name: 'npm run tokens --',
+  summary: "Issues, lists and revokes API keys; sets a customer's status, event aliases and tracking plan.",
+  notes: WHERE,
+  // A refused admin input (an unknown key, a bad plan) is the caller's: exit 2, like a usage error.
+  isInputError: (error) => error instanceof AdminInputError,
+  commands: {
+    create: subcommand(
+      {
+        summary: 'issue a new API key (shown once; only its hash is stored)',
+        flags: {
+          customer: customerFlag('the customer (required)'),
+          json: jsonFlag('the key and its record as JSON'),
+          ...TABLE,
         },
-        new Date(),
-      );
-      await warnOverCapacity(store, values.table);
-      if (values.json)
-        return JSON.stringify({
-          token: issued.token,
-          ...summarize(issued.record),
-          enableUrl: issued.enableUrl,
-        });
-      return [
-        `Created key ${issued.record.tokenId} for customer ${issued.record.customerId}.`,
-        '',
-        "Send the customer's browser to this link; Segment installs the destination with the key:",
-        '',
-        `  ${issued.enableUrl}`,
-        '',
-        'The link carries the key: share it only with that customer.',
-      ].join('\n');
-    }
-    case 'disable':
-    case 'enable': {
-      const updated = await setCustomerStatus(
-        store,
-        customer(),
-        command === 'disable' ? 'disabled' : 'enabled',
-        new Date(),
-      );
-      return values.json ? JSON.stringify(updated) : `Customer ${updated.customerId} is ${updated.status}.`;
-    }
-    case 'alias': {
-      if (rest[0] === 'set') {
-        if (!values.from || !values.to)
-          throw new AdminInputError('alias set needs --from <name> and --to <canonical>.');
-        const updated = await setEventAlias(store, customer(), values.from, values.to, new Date());
-        return values.json
-          ? JSON.stringify(updated)
-          : `Customer ${updated.customerId}: "${values.from}" → "${values.to}".`;
-      }
-      if (rest[0] === 'list') {
-        const found = await store.getCustomer(customer());
-        return JSON.stringify(found?.eventAliases ?? {}, null, values.json ? 0 : 2);
-      }
-      throw new AdminInputError('alias takes "set" or "list".');
-    }
-    case 'plan': {
-      if (rest[0] === 'set') {
-        if (!values.file) throw new AdminInputError('plan set needs --file <plan.json>.');
+        notes: WHERE,
+        examples: ['npm run tokens -- create --customer acme'],
+      },
+      async ({ values }) => {
+        const store = storeFor(values.table);
+        const { token, record } = await createToken(store, required(values.customer), now());
+        await warnOverCapacity(store, values.table);
+        if (values.json) return say(JSON.stringify({ token, ...summarize(record) }));
+        say(
+          [
+            `Created key ${record.tokenId} for customer ${record.customerId}.`,
+            '',
+            `  ${token}`,
+            '',
+            'This is the only time the key is shown: put it in the destination settings in Segment (API Key).',
+          ].join('\n'),
+        );
+      },
+    ),
+    'enable-link': subcommand(
+      {
+        summary: 'issue a key and print the Segment link that installs it',
+        flags: {
+          customer: customerFlag('the customer (required)'),
+          slug: {
+            kind: 'value',
+            schema: v.pipe(v.string(), v.regex(/^[a-z0-9-]+$/, 'a slug such as segment-lake-destination')),
+            unit: 'slug',
+            description:
+              "the destination's slug in Segment's catalog (default $SEGMENT_SLUG or segment-lake-destination)",
+          },
+          'redirect-url': {
+            kind: 'value',
+            schema: v.pipe(v.string(), v.minLength(1, 'an https URL')),
+            unit: 'url',
+            description: "where Segment sends the customer back (default: the local server's callback page)",
+          },
+          'allow-http-localhost': { kind: 'switch', description: 'accept an http redirect on localhost' },
+          json: jsonFlag('the key, its record and the link as JSON'),
+          ...TABLE,
+        },
+        examples: [
+          'npm run tokens -- enable-link --customer acme --redirect-url https://app.example.com/segment/done',
+        ],
+      },
+      async ({ values }) => {
+        const store = storeFor(values.table);
+        const local = readLocalConfig(process.env);
+        const redirectUrl =
+          values['redirect-url'] ?? `http://${local.host}:${local.port}${ENABLE_CALLBACK_PATH}`;
+        checkRedirectUrl(redirectUrl, values['allow-http-localhost'] || values['redirect-url'] === undefined);
+        const issued = await issueEnableLink(
+          store,
+          required(values.customer),
+          { slug: values.slug ?? process.env.SEGMENT_SLUG ?? 'segment-lake-destination', redirectUrl },
+          now(),
+        );
+        await warnOverCapacity(store, values.table);
+        if (values.json)
+          return say(
+            JSON.stringify({ token: issued.token, ...summarize(issued.record), enableUrl: issued.enableUrl }),
+          );
+        say(
+          [
+            `Created key ${issued.record.tokenId} for customer ${issued.record.customerId}.`,
+            '',
+            "Send the customer's browser to this link; Segment installs the destination with the key:",
+            '',
+            `  ${issued.enableUrl}`,
+            '',
+            'The link carries the key: share it only with that customer.',
+          ].join('\n'),
+        );
+      },
+    ),
+    disable: statusCommand('disabled'),
+    enable: statusCommand('enabled'),
+    list: subcommand(
+      {
+        summary: 'list keys (metadata only)',
+        flags: {
+          customer: customerFlag("only this customer's keys"),
+          json: jsonFlag('a JSON array'),
+          ...TABLE,
+        },
+        examples: ['npm run tokens -- list --customer acme'],
+      },
+      async ({ values }) => {
+        const tokens = (await storeFor(values.table).listTokens(values.customer)).map(summarize);
+        if (values.json) return say(JSON.stringify(tokens));
+        if (tokens.length === 0) return say(values.customer ? `No keys for ${values.customer}.` : 'No keys.');
+        // lastUsedAt is what the rotation runbook watches: is the old key still in use?
+        say(
+          alignedTable([
+            ['KEY', 'CUSTOMER', 'STATUS', 'CREATED', 'LAST USED', 'REVOKED'],
+            ...tokens.map((t) => [
+              t.tokenId,
+              t.customerId,
+              t.status,
+              t.createdAt,
+              t.lastUsedAt ?? '-',
+              t.revokedAt ?? '-',
+            ]),
+          ]),
+        );
+      },
+    ),
+    revoke: subcommand(
+      {
+        summary: 'revoke a key; the local server refuses it within ~1 s',
+        flags: { json: jsonFlag('the revoked record as JSON'), ...TABLE },
+        positionals: { names: ['tokenId'], required: 1 },
+        examples: ['npm run tokens -- revoke tok_0123456789abcdef'],
+      },
+      async ({ values, positionals: [tokenId] }) => {
+        const revoked = await revokeToken(storeFor(values.table), tokenId!, now());
+        say(
+          values.json
+            ? JSON.stringify(revoked)
+            : `Revoked ${revoked.tokenId} (customer ${revoked.customerId}).`,
+        );
+      },
+    ),
+    'alias set': subcommand(
+      {
+        summary: "map a customer's own event name to a canonical one",
+        flags: {
+          customer: customerFlag('the customer (required)'),
+          from: textFlag('name', "the customer's spelling (required)"),
+          to: textFlag('canonical', 'the canonical event name (required)'),
+          json: jsonFlag('the customer record as JSON'),
+          ...TABLE,
+        },
+        examples: ['npm run tokens -- alias set --customer acme --from "signup done" --to "Signed Up"'],
+      },
+      async ({ values }) => {
+        const from = required(values.from, '--from <name>');
+        const to = required(values.to, '--to <canonical>');
+        const updated = await setEventAlias(
+          storeFor(values.table),
+          required(values.customer),
+          from,
+          to,
+          now(),
+        );
+        say(values.json ? JSON.stringify(updated) : `Customer ${updated.customerId}: "${from}" → "${to}".`);
+      },
+    ),
+    'alias list': subcommand(
+      {
+        summary: "the customer's event aliases",
+        flags: { customer: customerFlag('the customer (required)'), json: jsonFlag('on one line'), ...TABLE },
+        examples: ['npm run tokens -- alias list --customer acme'],
+      },
+      async ({ values }) => {
+        const found = await storeFor(values.table).getCustomer(required(values.customer));
+        say(JSON.stringify(found?.eventAliases ?? {}, null, values.json ? 0 : 2));
+      },
+    ),
+    'plan set': subcommand(
+      {
+        summary: "set the customer's tracking plan (docs/data-quality.md)",
+        flags: {
+          customer: customerFlag('the customer (required)'),
+          file: textFlag('plan.json', 'the plan, as JSON (required)'),
+          json: jsonFlag('the plan as stored'),
+          ...TABLE,
+        },
+        examples: ['npm run tokens -- plan set --customer acme --file plan.json'],
+      },
+      async ({ values }) => {
+        const file = required(values.file, '--file <plan.json>');
         let plan: unknown;
         try {
-          plan = JSON.parse(readFileSync(values.file, 'utf8'));
+          plan = JSON.parse(readFileSync(file, 'utf8'));
         } catch (error) {
-          throw new AdminInputError(`Cannot read ${values.file} as JSON: ${(error as Error).message}`);
+          throw new AdminInputError(`Cannot read ${file} as JSON: ${(error as Error).message}`);
         }
-        const updated = await setTrackingPlan(store, customer(), plan, new Date());
+        const updated = await setTrackingPlan(storeFor(values.table), required(values.customer), plan, now());
         const events = Object.keys(updated.trackingPlan?.events ?? {}).length;
-        return values.json
-          ? JSON.stringify(updated.trackingPlan)
-          : `Customer ${updated.customerId}: tracking plan set (${events} events, mode ${updated.trackingPlan?.mode}). It applies within the authorizer cache TTL.`;
-      }
-      if (rest[0] === 'show') {
-        const found = await store.getCustomer(customer());
-        if (!found?.trackingPlan) throw new AdminInputError(`Customer ${customer()} has no tracking plan.`);
-        return JSON.stringify(found.trackingPlan, null, values.json ? 0 : 2);
-      }
-      if (rest[0] === 'clear') {
-        const updated = await setTrackingPlan(store, customer(), undefined, new Date());
-        return values.json ? JSON.stringify(null) : `Customer ${updated.customerId}: tracking plan cleared.`;
-      }
-      throw new AdminInputError('plan takes "set", "show" or "clear".');
-    }
-    default:
-      throw new AdminInputError(`Unknown command "${command}".\n\n${USAGE}`);
-  }
+        say(
+          values.json
+            ? JSON.stringify(updated.trackingPlan)
+            : `Customer ${updated.customerId}: tracking plan set (${events} events, mode ${updated.trackingPlan?.mode}). It applies within the authorizer cache TTL.`,
+        );
+      },
+    ),
+    'plan show': subcommand(
+      {
+        summary: "print the customer's tracking plan",
+        flags: { customer: customerFlag('the customer (required)'), json: jsonFlag('on one line'), ...TABLE },
+        examples: ['npm run tokens -- plan show --customer acme'],
+      },
+      async ({ values }) => {
+        const customer = required(values.customer);
+        const found = await storeFor(values.table).getCustomer(customer);
+        if (!found?.trackingPlan) throw new AdminInputError(`Customer ${customer} has no tracking plan.`);
+        say(JSON.stringify(found.trackingPlan, null, values.json ? 0 : 2));
+      },
+    ),
+    'plan clear': subcommand(
+      {
+        summary: "remove the customer's tracking plan",
+        flags: {
+          customer: customerFlag('the customer (required)'),
+          json: jsonFlag('null on success'),
+          ...TABLE,
+        },
+        examples: ['npm run tokens -- plan clear --customer acme'],
+      },
+      async ({ values }) => {
+        const updated = await setTrackingPlan(
+          storeFor(values.table),
+          required(values.customer),
+          undefined,
+          now(),
+        );
+        say(values.json ? JSON.stringify(null) : `Customer ${updated.customerId}: tracking plan cleared.`);
+      },
+    ),
+  },
+};
+
+/** `disable` and `enable`: the same command, two statuses. */
+function statusCommand(status: 'enabled' | 'disabled') {
+  return subcommand(
+    {
+      summary:
+        status === 'disabled'
+          ? "refuse the customer's requests (403) until enabled again"
+          : "accept the customer's requests again",
+      flags: {
+        customer: customerFlag('the customer (required)'),
+        json: jsonFlag('the customer record'),
+        ...TABLE,
+      },
+      examples: [`npm run tokens -- ${status === 'disabled' ? 'disable' : 'enable'} --customer acme`],
+    },
+    async ({ values }) => {
+      const updated = await setCustomerStatus(
+        storeFor(values.table),
+        required(values.customer),
+        status,
+        now(),
+      );
+      say(values.json ? JSON.stringify(updated) : `Customer ${updated.customerId} is ${updated.status}.`);
+    },
+  );
+}
+
+/** A free-text value flag. */
+function textFlag(unit: string, description: string) {
+  return {
+    kind: 'value',
+    schema: v.pipe(v.string(), v.minLength(1, `a ${unit}`)),
+    unit,
+    description,
+  } as const;
+}
+
+/** A flag the subcommand cannot do without: its absence is a usage error naming it. */
+function required(value: string | undefined, flag = '--customer <id>'): string {
+  if (value === undefined) throw new UsageError(`${flag} is required`);
+  return value;
 }
 
 /**
@@ -250,18 +377,4 @@ function storeFor(table: string | undefined): TokenStore {
   return new FileTokenStore(readLocalConfig(process.env).dataDir);
 }
 
-async function main(): Promise<void> {
-  process.stdout.write(`${await run(process.argv.slice(2), storeFor)}\n`);
-}
-
-main().catch((thrown: Error) => {
-  // Node's own text for an unknown flag is long and unquoted: name the flag and the closest one instead.
-  const usage = usageErrorOf(thrown, FLAG_NAMES);
-  if (usage) {
-    console.error(`tokens: ${usage.message} (see --help)`);
-    process.exit(2);
-  }
-  const known = thrown instanceof AdminInputError;
-  console.error(known ? thrown.message : `tokens: ${thrown.name}: ${thrown.message}`);
-  process.exit(known ? 2 : 1);
-});
+runCommandGroup(TOKENS);

@@ -5,7 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { AdminEnvironment } from '../domain/contract/environment';
-import { ADMIN_ROUTES } from '../domain/contract/routes';
+import { ADMIN_ROUTES, ENABLE_CALLBACK_PATH } from '../domain/contract/routes';
 import { HouseFunction } from './house-function';
 import type { TokenTable } from './token-table';
 
@@ -33,7 +33,7 @@ export class AdminApi extends Construct {
 
   constructor(scope: Construct, id: string, props: AdminApiProps) {
     super(scope, id);
-    const redirectUrl = props.enableRedirectUrl ?? `${props.endpointUrl}/enable/callback`;
+    const redirectUrl = props.enableRedirectUrl ?? `${props.endpointUrl}${ENABLE_CALLBACK_PATH}`;
     this.admin = new HouseFunction(this, 'Admin', {
       entry: 'admin/handler.ts',
       description: 'Segment destination: issue and revoke keys, enable and disable customers',
@@ -65,7 +65,7 @@ export class AdminApi extends Construct {
       removalPolicy: props.removalPolicy,
     });
     const [callbackRoute] = props.api.addRoutes({
-      path: '/enable/callback',
+      path: ENABLE_CALLBACK_PATH,
       methods: [apigwv2.HttpMethod.GET],
       integration: new HttpLambdaIntegration('CallbackIntegration', this.callback.function),
     });

@@ -4,13 +4,14 @@ import { type FaultPlan, parseFaultPlan } from '../adapters/faults/fault-injecti
 import { DEFAULT_ERASE_WINDOW_HOURS, ERASE_WINDOW_HOURS_RANGE } from '../domain/contract/erasure';
 import { readEnv } from '../domain/core/common/read-env';
 
+const PORT_RANGE = 'must be a whole number from 0 to 65535 (0: any free port)';
 const Port = v.pipe(
   v.string(),
-  v.regex(/^\d+$/, 'must be a whole number'),
+  v.regex(/^\d+$/, PORT_RANGE),
   v.transform(Number),
-  v.integer(),
-  v.minValue(0),
-  v.maxValue(65535),
+  v.integer(PORT_RANGE),
+  v.minValue(0, PORT_RANGE),
+  v.maxValue(65535, PORT_RANGE),
 );
 
 const EnvSchema = v.object({
@@ -18,10 +19,18 @@ const EnvSchema = v.object({
   HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
   DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), '.data'),
   FLUSH_INTERVAL_MS: v.optional(
-    v.pipe(v.string(), v.regex(/^\d+$/, 'must be a whole number of ms'), v.transform(Number), v.minValue(50)),
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, 'must be a whole number of ms, 50 or more'),
+      v.transform(Number),
+      v.minValue(50, 'must be a whole number of ms, 50 or more'),
+    ),
     '1000',
   ),
-  LOG_LEVEL: v.optional(v.picklist(['info', 'warn', 'error', 'silent']), 'info'),
+  LOG_LEVEL: v.optional(
+    v.picklist(['info', 'warn', 'error', 'silent'], 'must be one of info, warn, error, silent'),
+    'info',
+  ),
   FAULTS: v.optional(v.string(), ''),
   ERASE_WINDOW_HOURS: v.optional(
     v.pipe(

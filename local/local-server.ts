@@ -15,6 +15,7 @@ import type { SpoolFiles } from '../adapters/local/spool-files';
 import { SpoolingLakeSink } from '../adapters/local/spooling-lake-sink';
 import { systemClock } from '../adapters/system/clock';
 import { DEFAULT_ERASE_WINDOW_HOURS } from '../domain/contract/erasure';
+import { ENABLE_CALLBACK_PATH } from '../domain/contract/routes';
 import {
   ForbiddenError,
   type IngestError,
@@ -162,7 +163,7 @@ async function serve(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok' });
-    if (req.method === 'GET' && url.pathname === '/enable/callback') {
+    if (req.method === 'GET' && url.pathname === ENABLE_CALLBACK_PATH) {
       const page = await callbackHandler();
       res.writeHead(page.statusCode, page.headers).end(page.body);
       return;

@@ -1,29 +1,43 @@
 import { FaultInjectingSink } from '../adapters/faults/fault-injecting-sink';
 import { jsonLogger } from '../adapters/system/json-logger';
 import type { Logger, RecordSink } from '../domain/core/common/ports';
-import { readLocalConfig } from './config';
+import { type CommandSpec, type Flag, runCommand, UsageError } from '../scripts/cli/command';
+import { type LocalConfig, readLocalConfig } from './config';
 import { type LocalDestination, startLocalServer } from './local-server';
 
-const USAGE = `Usage: npm start   (settings are environment variables)
-
-Runs the destination on this machine: the same authorizer and ingest handlers as on AWS, behind
-node:http, landing events in $DATA_DIR/lake in the same layout as S3. Stop it with Ctrl-C (SIGINT) or
-SIGTERM: it lands what it buffered first.
-
-  PORT                  port to listen on; 0 for any free port (default 3000)
-  HOST                  address to listen on (default 127.0.0.1)
-  DATA_DIR              keys, spool and lake (default .data)
-  FLUSH_INTERVAL_MS     how often buffered events become lake files, in ms (default 1000)
-  LOG_LEVEL             info, warn, error or silent (default info)
-  FAULTS                inject sink faults for rehearsals, e.g. throttle=0.3,crash=0.01 (default none)
-  ERASE_WINDOW_HOURS    Segment deletes are executed within this many hours, 24 to 720 (default 72;
-                        docs/privacy.md; npm run erase -- --now executes them at once)
-
-Example: PORT=8080 DATA_DIR=/tmp/lake npm start`;
+/** `npm start`: no flags; its settings are environment variables, validated as flags are (exit 2). */
+const START = {
+  name: 'npm start --',
+  label: 'npm start',
+  summary: [
+    'Runs the destination on this machine: the same authorizer and ingest handlers as on AWS, behind',
+    'node:http, landing events in $DATA_DIR/lake in the same layout as S3. Stop it with Ctrl-C (SIGINT) or',
+    'SIGTERM: it lands what it buffered first. Settings are environment variables.',
+  ].join('\n'),
+  flags: {},
+  notes: [
+    'Settings (environment variables):',
+    '  PORT                  port to listen on, 0 to 65535; 0 for any free port (default 3000)',
+    '  HOST                  address to listen on (default 127.0.0.1)',
+    '  DATA_DIR              keys, spool and lake (default .data)',
+    '  FLUSH_INTERVAL_MS     how often buffered events become lake files, in ms, 50 or more (default 1000)',
+    '  LOG_LEVEL             info, warn, error or silent (default info)',
+    '  FAULTS                inject sink faults for rehearsals, e.g. throttle=0.3,crash=0.01 (default none)',
+    '  ERASE_WINDOW_HOURS    Segment deletes are executed within this many hours, 24 to 720 (default 72;',
+    '                        docs/privacy.md; npm run erase -- --now executes them at once)',
+  ],
+  examples: ['PORT=8080 DATA_DIR=/tmp/lake npm start'],
+} as const satisfies CommandSpec<Record<string, Flag>>;
 
 /** `npm start`: the destination on this machine. Settings: PORT, HOST, DATA_DIR, FLUSH_INTERVAL_MS, LOG_LEVEL, FAULTS, ERASE_WINDOW_HOURS. */
 async function main(): Promise<void> {
-  const config = readLocalConfig(process.env);
+  let config: LocalConfig;
+  try {
+    config = readLocalConfig(process.env);
+  } catch (error) {
+    // A wrong setting is the caller's: a usage error (exit 2) that names the variable and its range.
+    throw new UsageError((error as Error).message.replace(/^Invalid configuration: /, ''));
+  }
   const logger = levelled(jsonLogger('local'), config.logLevel);
   // Signal handlers go in before the banner: whoever reads the banner may signal at once.
   let stopping = false;
@@ -80,21 +94,13 @@ function levelled(logger: Logger, level: 'info' | 'warn' | 'error' | 'silent'): 
   };
 }
 
-const args = process.argv.slice(2);
-if (args.includes('--help') || args.includes('-h')) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-if (args.length > 0) {
-  console.error(
-    `npm start: unexpected argument "${args[0]}": settings are environment variables (see npm start -- --help)`,
-  );
-  process.exit(2);
-}
-
 // One line that says why (ENOSPC, EACCES, EADDRINUSE, a damaged token file, a DATA_DIR in use): the
 // message of a Node file error already names the errno and the path.
-main().catch((error: Error) => {
-  console.error(`npm start: cannot start: ${error.message}`);
-  process.exit(1);
+runCommand(START, async () => {
+  try {
+    await main();
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new Error(`cannot start: ${(error as Error).message}`);
+  }
 });

@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import * as v from 'valibot';
 import { type BenchResult, benchHtml, benchRows, benchTable } from './bench/bench-report';
 import { benchColdStart } from './bench/cold-start-bench';
 import { benchCore } from './bench/core-bench';
@@ -29,6 +28,7 @@ import {
   UsageError,
   wholeNumber,
 } from './cli/command';
+import { htmlFlag, jsonFlag } from './cli/flags';
 import { progress } from './cli/progress';
 import { alignedTable } from './cli/table';
 
@@ -110,13 +110,8 @@ const BENCH = {
       kind: 'switch',
       description: `measure the fast parts and write their ratios to ${BASELINE_FILE} (commit it)`,
     },
-    json: { kind: 'switch', description: 'the figures as JSON on stdout' },
-    html: {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.minLength(1, 'a file name')),
-      unit: 'file',
-      description: 'also write the figures as an HTML page with charts',
-    },
+    json: jsonFlag('the figures as JSON on stdout'),
+    html: htmlFlag('also write the figures as an HTML page with charts'),
   },
   examples: ['npm run bench', 'npm run bench -- --only core --seconds 3 --html bench.html'],
 } as const satisfies CommandSpec<Record<string, Flag>>;

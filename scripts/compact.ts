@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLocalConfig } from '../local/config';
 import { type CommandSpec, type Flag, runCommand } from './cli/command';
+import { jsonFlag } from './cli/flags';
 import { progress } from './cli/progress';
 import { runCompaction } from './compact/run-compaction';
 
@@ -14,7 +15,7 @@ const COMPACT = {
     'run is finished by the next. Safe while npm start runs. docs/lake.md.',
   ].join('\n'),
   flags: {
-    json: { kind: 'switch', description: 'the report as JSON on stdout' },
+    json: jsonFlag('the report as JSON on stdout'),
   },
   examples: ['npm run compact', 'DATA_DIR=/var/lib/segment-lake npm run compact -- --json'],
 } as const satisfies CommandSpec<Record<string, Flag>>;

@@ -3,6 +3,7 @@ import { deliveryCapacity } from '../domain/contract/delivery-capacity';
 import { STACK_DEFAULTS } from '../lib/config';
 import { measureIngest } from './bench/measure-ingest';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
+import { jsonFlag } from './cli/flags';
 import { estimateCost } from './cost/cost-model';
 import { curatedCost } from './cost/curated-cost';
 
@@ -111,7 +112,7 @@ const COST = {
       default: '543',
     },
     direct: { kind: 'switch', description: 'Firehose Direct PUT: no Kinesis stream' },
-    json: { kind: 'switch', description: 'the breakdown as JSON on stdout' },
+    json: jsonFlag('the breakdown as JSON on stdout'),
   },
   examples: [
     'npm run cost -- --events 1000000000 --per-request 1',

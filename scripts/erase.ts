@@ -1,15 +1,14 @@
 import { existsSync } from 'node:fs';
-import * as v from 'valibot';
 import { FileErasureLog } from '../adapters/local/file-erasure-log';
 import { SpoolingLakeSink } from '../adapters/local/spooling-lake-sink';
 import { systemClock } from '../adapters/system/clock';
 import { silentLogger } from '../adapters/system/json-logger';
 import { ERASE_PLACES, type ErasureEntry, erasureAuditRow, rowsRemoved } from '../domain/contract/erasure';
-import { CUSTOMER_ID_PATTERN } from '../domain/core/keys/tokens';
 import { readLocalConfig } from '../local/config';
 import { lockDataDir } from '../local/data-dir-lock';
 import { runErasure } from '../local/erasure/run-erasure';
 import { type CommandSpec, type Flag, runCommand, UsageError } from './cli/command';
+import { customerFlag, jsonFlag } from './cli/flags';
 import { progress } from './cli/progress';
 import { alignedTable } from './cli/table';
 
@@ -23,13 +22,8 @@ const ERASE = {
   flags: {
     now: { kind: 'switch', description: 'execute every pending request now' },
     list: { kind: 'switch', description: 'print the audit: one row per delete request' },
-    customer: {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id')),
-      unit: 'id',
-      description: 'only this customer',
-    },
-    json: { kind: 'switch', description: 'with --list: a JSON array, one object per request' },
+    customer: customerFlag('only this customer'),
+    json: jsonFlag('with --list: a JSON array, one object per request'),
   },
   examples: ['npm run erase -- --now', 'npm run erase -- --list --customer acme --json'],
 } as const satisfies CommandSpec<Record<string, Flag>>;

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { parseFaultPlan } from '../adapters/faults/fault-injecting-sink';
 import { silentLogger } from '../adapters/system/json-logger';
 import { type CommandSpec, type Flag, runCommand, wholeNumber } from './cli/command';
+import { jsonFlag } from './cli/flags';
 import { progress } from './cli/progress';
 import { formatFuzzReport, runFuzz } from './fuzz/run-fuzz';
 
@@ -46,7 +47,7 @@ const FUZZ = {
       unit: 'plan',
       description: 'inject sink faults (throttle, unavailable, crash, latency, seed)',
     },
-    json: { kind: 'switch', description: 'the report as JSON on stdout' },
+    json: jsonFlag('the report as JSON on stdout'),
   },
   examples: [
     'npm run fuzz -- --requests 2000 --seed 7',

@@ -2,22 +2,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
 import { FileTokenStore } from '../adapters/local/file-token-store';
-import { CUSTOMER_ID_PATTERN } from '../domain/core/keys/tokens';
+import { INTENT_DEFAULTS, INTENT_LIMITS } from '../domain/core/intent/prepare-run';
 import { compileAliases } from '../domain/core/messages/normalize-event-name';
 import { readLocalConfig } from '../local/config';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
+import { customerFlag, dayFlag, daysFlag, htmlFlag, jsonFlag } from './cli/flags';
 import { alignedTable } from './cli/table';
 import { intentHtml } from './intent/intent-html';
 import { runIntent } from './intent/run-intent';
-
-const days = (max: number) =>
-  v.pipe(
-    v.string(),
-    v.regex(/^\d+d?$/, `a number of days such as 30d (1 to ${max})`),
-    v.transform((s) => Number(s.replace(/d$/, ''))),
-    v.minValue(1, `a number of days such as 30d (1 to ${max})`),
-    v.maxValue(max, `a number of days such as 30d (1 to ${max})`),
-  );
 
 const INTENT = {
   name: 'npm run intent --',
@@ -29,38 +21,16 @@ const INTENT = {
     'scores (npm run query: the scores table) and report.html. docs/intent.md.',
   ].join('\n'),
   flags: {
-    customer: {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id')),
-      unit: 'id',
-      description: 'the customer (required)',
-    },
+    customer: customerFlag('the customer (required)'),
     event: {
       kind: 'value',
       schema: v.pipe(v.string(), v.minLength(1, 'an event name')),
       unit: 'name',
       description: 'the conversion, in any spelling: signed_up, "Signed Up" (required)',
     },
-    'as-of': {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-11-01')),
-      unit: 'YYYY-MM-DD',
-      description: "the scoring date (default: the day after the customer's latest event)",
-    },
-    lookback: {
-      kind: 'value',
-      schema: days(365),
-      unit: 'days',
-      description: 'behaviour window',
-      default: '30d',
-    },
-    horizon: {
-      kind: 'value',
-      schema: days(180),
-      unit: 'days',
-      description: 'conversion window',
-      default: '14d',
-    },
+    'as-of': dayFlag("the scoring date (default: the day after the customer's latest event)"),
+    lookback: daysFlag('behaviour window', 1, INTENT_LIMITS.lookbackDays, `${INTENT_DEFAULTS.lookbackDays}d`),
+    horizon: daysFlag('conversion window', 1, INTENT_LIMITS.horizonDays, `${INTENT_DEFAULTS.horizonDays}d`),
     'max-users': {
       kind: 'value',
       schema: wholeNumber(100, 10_000_000),
@@ -68,13 +38,8 @@ const INTENT = {
       description: 'users a model trains on at most (a seeded sample above)',
       default: '50000',
     },
-    html: {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.minLength(1, 'a file name')),
-      unit: 'file',
-      description: 'where to write the report page (default: report.html beside the scores)',
-    },
-    json: { kind: 'switch', description: 'the report as JSON on stdout' },
+    html: htmlFlag('where to write the report page (default: report.html beside the scores)'),
+    json: jsonFlag('the report as JSON on stdout'),
   },
   examples: [
     'npm run intent -- --customer demo --event signed_up',

@@ -52,7 +52,8 @@ const CUSTOMERS = [
 
 const LOAD = {
   name: 'npm run load -- (or npm run soak --)',
-  label: 'load',
+  // `npm run soak` is this command with --mode soak: its errors say soak.
+  label: process.argv.slice(2).join(' ').includes('--mode soak') ? 'soak' : 'load',
   summary: [
     'Artillery traffic (direct, sdk-batch, replay scenarios) against a local destination it starts on',
     '127.0.0.1, then a reconciliation of the lake: every acknowledged messageId must have landed. Writes',

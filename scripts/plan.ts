@@ -5,6 +5,7 @@ import { DEFAULT_INFER_OPTIONS, inferPlan, type ObservedEvent } from '../domain/
 import { readLocalConfig } from '../local/config';
 import { readLake } from '../local/read-lake';
 import { type CommandSpec, decimal, type Flag, runCommand, UsageError } from './cli/command';
+import { customerFlag } from './cli/flags';
 
 const PLAN = {
   name: 'npm run plan --',
@@ -14,12 +15,7 @@ customer: every track event seen, its properties' types, required-ness by freque
 low-cardinality strings, and identify traits likewise. The plan (JSON) goes to stdout, a summary to
 stderr; edit it, then: npm run tokens -- plan set --customer <id> --file plan.json`,
   flags: {
-    customer: {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.minLength(1, 'a customer id')),
-      unit: 'id',
-      description: 'the customer (required)',
-    },
+    customer: customerFlag('the customer (required)'),
     since: {
       kind: 'value',
       schema: v.pipe(

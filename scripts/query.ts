@@ -6,11 +6,11 @@ import { athenaQuery } from '../adapters/aws/athena-query';
 import { athenaRuleViolations } from '../domain/contract/sql/athena-rules';
 import { QUESTIONS, type Question } from '../domain/contract/sql/questions-sql';
 import { DEFAULT_STACK_NAME, glueDatabaseName } from '../domain/contract/stack-outputs';
-import { CUSTOMER_ID_PATTERN } from '../domain/core/keys/tokens';
 import { qualityReport } from '../domain/core/quality/quality-report';
 import { readLocalConfig } from '../local/config';
 import { readLake } from '../local/read-lake';
 import { type CommandSpec, type CommandValues, type Flag, runCommand, UsageError } from './cli/command';
+import { customerFlag, dayFlag, htmlFlag, jsonFlag } from './cli/flags';
 import { resultCsv, resultTable } from './query/format-result';
 import { openLocalLake, QueryRefused, type QueryResult } from './query/local-lake';
 import { qualityHtml } from './query/quality-html';
@@ -35,26 +35,11 @@ With --athena --workgroup the canned questions run on AWS. Data on stdout, messa
     'quarantine-reasons': { kind: 'switch', description: 'why messages were quarantined' },
     'top-events': { kind: 'switch', description: 'the most frequent track events (curated table)' },
     quality: { kind: 'switch', description: 'the data-quality report of one customer' },
-    customer: {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id')),
-      unit: 'id',
-      description: 'only this customer (required by --quality)',
-    },
-    since: {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-11-01')),
-      unit: 'YYYY-MM-DD',
-      description: 'only from this UTC date on (default: everything)',
-    },
-    json: { kind: 'switch', description: 'the rows as JSON on stdout' },
+    customer: customerFlag('only this customer (required by --quality)'),
+    since: dayFlag('only from this UTC date on (default: everything)'),
+    json: jsonFlag('the rows as JSON on stdout'),
     csv: { kind: 'switch', description: 'the rows as CSV on stdout' },
-    html: {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.minLength(1, 'a file name')),
-      unit: 'file',
-      description: 'with --quality: also write the report as an HTML page with charts',
-    },
+    html: htmlFlag('with --quality: also write the report as an HTML page with charts'),
     athena: { kind: 'switch', description: 'ask Athena instead of the local lake (AWS credentials)' },
     workgroup: {
       kind: 'value',

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { AWS_QUOTAS } from '../domain/contract/aws-quotas';
 import { measureIngest } from './bench/measure-ingest';
 import { type CommandSpec, decimal, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
+import { jsonFlag } from './cli/flags';
 import { alignedTable } from './cli/table';
 import {
   type Check,
@@ -127,7 +128,7 @@ this code; the Kinesis round trip is assumed (--sink-ms).`,
       description: "the account's Kinesis shard quota",
       default: String(AWS_QUOTAS.accountShards),
     },
-    json: { kind: 'switch', description: 'print { checks, replayDays, … } as JSON' },
+    json: jsonFlag('print { checks, replayDays, … } as JSON'),
   },
   examples: [
     'npm run replay-sim -- --customers 0 --live-customers 2000',

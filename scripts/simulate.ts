@@ -1,9 +1,9 @@
 import * as v from 'valibot';
 import { FileTokenStore } from '../adapters/local/file-token-store';
 import { createToken } from '../domain/core/keys/token-admin';
-import { CUSTOMER_ID_PATTERN } from '../domain/core/keys/tokens';
 import { readLocalConfig } from '../local/config';
 import { type CommandSpec, type Flag, oneOf, runCommand, wholeNumber } from './cli/command';
+import { customerFlag, dayFlag } from './cli/flags';
 import { progress } from './cli/progress';
 import { simulateJourneys } from './simulate/journeys';
 import { sendBatches } from './simulate/send';
@@ -20,13 +20,7 @@ const SIMULATE = {
     'the customer in $DATA_DIR unless --key is given. Then: npm run compact, npm run intent.',
   ].join('\n'),
   flags: {
-    customer: {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id')),
-      unit: 'id',
-      description: 'the customer the events belong to',
-      default: 'demo',
-    },
+    customer: customerFlag('the customer the events belong to', 'demo'),
     users: {
       kind: 'value',
       schema: wholeNumber(10, 1_000_000),
@@ -55,12 +49,7 @@ const SIMULATE = {
       description: 'the planted behaviour: pricing or none',
       default: 'pricing',
     },
-    end: {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-11-01')),
-      unit: 'YYYY-MM-DD',
-      description: 'the last simulated day (default: today, UTC)',
-    },
+    end: dayFlag('the last simulated day (default: today, UTC)'),
     url: {
       kind: 'value',
       schema: v.pipe(v.string(), v.url('a URL')),

@@ -8,6 +8,7 @@ import { DynamoErasureLog } from '../adapters/aws/dynamo-erasure-log';
 import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
 import { DEFAULT_STACK_NAME } from '../domain/contract/stack-outputs';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
+import { jsonFlag } from './cli/flags';
 import { duration } from './cli/progress';
 import { runSmoke, type SmokeCheck } from './smoke/run-smoke';
 
@@ -57,7 +58,7 @@ const SMOKE = {
       kind: 'switch',
       description: 'skip the alarm-path check (its ALARM and OK notifications page on-call)',
     },
-    json: { kind: 'switch', description: 'the checks as JSON on stdout' },
+    json: jsonFlag('the checks as JSON on stdout'),
   },
   examples: [
     'npm run smoke -- --endpoint https://abc123.execute-api.eu-west-1.amazonaws.com/prod/ --key sgl_…',

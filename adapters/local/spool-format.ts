@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import * as v from 'valibot';
+import { DAY_PATTERN } from '../../domain/contract/formats';
 import { areaOf, LAKE_AREAS, type LakeArea, receivedDt } from '../../domain/contract/lake-areas';
 import {
   StoredLakeEventSchema,
@@ -181,6 +182,6 @@ function lakeLine(text: string): Omit<SpooledRecord, 'data'> | undefined {
   const dt = receivedDt(record);
   if (typeof record.customer_id !== 'string' || !CUSTOMER_ID_PATTERN.test(record.customer_id))
     return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(dt)) return undefined;
+  if (!DAY_PATTERN.test(dt)) return undefined;
   return { area, customerId: record.customer_id, dt };
 }

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { SCORES_AREA } from './curated-table';
+import { DAY_PATTERN } from './formats';
 import { customerLandingPrefix, FIREHOSE_ERRORS_PREFIX, SHARED_PARTITION_CUSTOMER } from './lake-areas';
 
 /**
@@ -39,7 +40,7 @@ export const ERASE_PLACES = [
 export type ErasePlace = (typeof ERASE_PLACES)[number];
 
 const Iso = v.pipe(v.string(), v.isoTimestamp());
-const Day = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/));
+const Day = v.pipe(v.string(), v.regex(DAY_PATTERN));
 const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
 
 /**

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { DAY_PATTERN } from './formats';
 import { ViolationSchema } from './tracking-plan';
 
 /**
@@ -54,7 +55,7 @@ const Text = v.string();
 const NullableText = v.nullable(v.string());
 const Iso = v.string();
 const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
-const Day = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/));
+const Day = v.pipe(v.string(), v.regex(DAY_PATTERN));
 const JsonObject = v.record(v.string(), v.unknown());
 
 /** The partition columns of the tables of the first layout (`<area>/customer_id=<id>/dt=<event date>/`). */

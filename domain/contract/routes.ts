@@ -18,3 +18,6 @@ export const ADMIN_ROUTES = [
   'GET /admin/customers/{customerId}/deletions',
 ] as const;
 export type AdminRoute = (typeof ADMIN_ROUTES)[number];
+
+/** The public page Segment sends a customer back to after enabling the destination (no auth). */
+export const ENABLE_CALLBACK_PATH = '/enable/callback';

@@ -1,22 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { type AthenaLakeOptions, athenaQuery } from '../../adapters/aws/athena-query';
+import { CustomerIdSchema, DaySchema } from '../../domain/contract/formats';
 import { featuresSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
-import { INTENT_DEFAULTS, type IntentRun, prepareIntentRun } from '../../domain/core/intent/prepare-run';
-import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
+import {
+  INTENT_DEFAULTS,
+  INTENT_LIMITS,
+  type IntentRun,
+  prepareIntentRun,
+} from '../../domain/core/intent/prepare-run';
 
 /** What starts an intent run on AWS (the state machine's input). */
 export const IntentRequestSchema = v.object({
-  customer: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id')),
+  customer: CustomerIdSchema,
   event: v.pipe(v.string(), v.minLength(1, 'an event name')),
-  asOf: v.optional(v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-11-01'))),
+  asOf: v.optional(DaySchema),
   lookbackDays: v.optional(
-    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(365)),
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(INTENT_LIMITS.lookbackDays)),
     INTENT_DEFAULTS.lookbackDays,
   ),
   horizonDays: v.optional(
-    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(180)),
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(INTENT_LIMITS.horizonDays)),
     INTENT_DEFAULTS.horizonDays,
   ),
 });

@@ -8,6 +8,7 @@ import {
   localRequest,
   routeEvent,
 } from '../../adapters/aws/api-gateway-events';
+import { ENABLE_CALLBACK_PATH } from '../../domain/contract/routes';
 import { authorizationFor, issueToken } from '../../domain/core/keys/tokens';
 import { startAwsStub } from './aws-stub';
 
@@ -104,7 +105,7 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
       admin: get('/admin/customers/bench/tokens', 'GET /admin/customers/{customerId}/tokens', {
         customerId: 'bench',
       }),
-      callback: get('/enable/callback', 'GET /enable/callback'),
+      callback: get(ENABLE_CALLBACK_PATH, `GET ${ENABLE_CALLBACK_PATH}`),
     };
     // Values the functions with an event need to answer it against the stub (the template's are tokens).
     const known = {
@@ -112,7 +113,7 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
       DELIVERY: 'stream',
       STREAM_NAME: 'events',
       SEGMENT_SLUG: 'bench',
-      ENABLE_REDIRECT_URL: 'https://example.com/enable/callback',
+      ENABLE_REDIRECT_URL: `https://example.com${ENABLE_CALLBACK_PATH}`,
     };
     const env = {
       ...process.env,
@@ -126,7 +127,7 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
       DELIVERY: 'stream',
       STREAM_NAME: 'events',
       SEGMENT_SLUG: 'bench',
-      ENABLE_REDIRECT_URL: 'https://example.com/enable/callback',
+      ENABLE_REDIRECT_URL: `https://example.com${ENABLE_CALLBACK_PATH}`,
     };
     const rows: ColdStartRow[] = [];
     for (const fn of functions) {

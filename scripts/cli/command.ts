@@ -45,7 +45,11 @@ export interface CommandSpec<F extends Record<string, Flag>> {
   flags: F;
   /** Names of the positionals it takes, in order, and how many are required. */
   positionals?: { names: string[]; required: number };
+  /** Lines after the flags in --help (e.g. the environment variables a command reads). */
+  notes?: string[];
   examples: string[];
+  /** Errors of the work that are the caller's input, not a failure: exit 2 like a usage error. */
+  isInputError?: (error: unknown) => boolean;
 }
 
 export class UsageError extends Error {}
@@ -92,6 +96,7 @@ export function usage<F extends Record<string, Flag>>(spec: CommandSpec<F>): str
     ...rows,
     `  ${'--help, -h'.padEnd(28)} this text`,
     '',
+    ...(spec.notes ? [...spec.notes, ''] : []),
     ...spec.examples.map((e, i) => `${i === 0 ? 'Example: ' : '         '}${e}`),
   ].join('\n');
 }
@@ -114,7 +119,9 @@ export function parseCommand<F extends Record<string, Flag>>(
   for (const name of Object.keys(values))
     if (!(name in options))
       throw new UsageError(
-        `unknown flag --${name}; did you mean --${closest(name, Object.keys(spec.flags))}?`,
+        Object.keys(spec.flags).length === 0
+          ? `unknown flag --${name}; this command takes no flags`
+          : `unknown flag --${name}; did you mean --${closest(name, Object.keys(spec.flags))}?`,
       );
   const max = spec.positionals?.names.length ?? 0;
   if (positionals.length > max) throw new UsageError(`unexpected argument "${positionals[max]}"`);
@@ -160,24 +167,105 @@ export function runCommand<F extends Record<string, Flag>>(
       }
       return main(parsed);
     })
-    .catch((error: Error) => {
-      const isUsage = error instanceof UsageError;
-      console.error(`${label}: ${error.message}${isUsage ? ' (see --help)' : ''}`);
-      process.exit(isUsage ? 2 : 1);
-    });
+    .catch((error: Error) => fail(label, error, spec.isInputError));
+}
+
+/** One line on stderr and the exit code of the convention: 2 for the caller's input, 1 for the work. */
+function fail(label: string, error: Error, isInputError?: (error: unknown) => boolean): never {
+  const isUsage = error instanceof UsageError;
+  console.error(`${label}: ${error.message}${isUsage ? ' (see --help)' : ''}`);
+  process.exit(isUsage || isInputError?.(error) ? 2 : 1);
+}
+
+/** One subcommand of a group: its spec (named by the group) and its main. */
+export interface Subcommand {
+  spec: Omit<CommandSpec<Record<string, Flag>>, 'name' | 'label'>;
+  main: (parsed: { values: Record<string, unknown>; positionals: string[] }) => Promise<void> | void;
+}
+
+/** A subcommand, typed by its flags. */
+export function subcommand<F extends Record<string, Flag>>(
+  spec: Omit<CommandSpec<F>, 'name' | 'label'>,
+  main: (parsed: { values: Values<F>; positionals: string[] }) => Promise<void> | void,
+): Subcommand {
+  return { spec, main } as unknown as Subcommand;
+}
+
+/** A command made of subcommands (`npm run tokens -- create …`, `alias set`): one word or two each. */
+export interface CommandGroup {
+  /** How to run it, e.g. `npm run tokens --`. */
+  name: string;
+  label?: string;
+  summary: string;
+  commands: Record<string, Subcommand>;
+  /** Lines after the list of subcommands in --help. */
+  notes?: string[];
+  isInputError?: (error: unknown) => boolean;
+}
+
+export function groupUsage(group: CommandGroup): string {
+  const rows = Object.entries(group.commands).map(
+    ([name, { spec }]) => `  ${name.padEnd(20)} ${spec.summary.split('\n')[0]}`,
+  );
+  return [
+    `Usage: ${group.name} <command> [flags]`,
+    '',
+    group.summary,
+    '',
+    ...rows,
+    '',
+    ...(group.notes ? [...group.notes, ''] : []),
+    `${group.name} <command> --help shows a command's flags.`,
+  ].join('\n');
 }
 
 /**
- * For commands that call node's parseArgs strictly: its error for an unknown flag, as a usage error
- * naming the closest known flag; undefined for any other error.
+ * Finds the subcommand argv names (the longest of one or two leading words), then runs it as
+ * `runCommand` would: a misspelt subcommand is a usage error naming the closest one.
  */
-export function usageErrorOf(error: unknown, flags: readonly string[]): UsageError | undefined {
-  const e = error as { code?: string; message?: string };
-  if (!e?.code?.startsWith('ERR_PARSE_ARGS')) return undefined;
-  const flag = /'(--?[\w-]+)'/.exec(e.message ?? '')?.[1];
-  return new UsageError(
-    e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag
-      ? `unknown flag ${flag}; did you mean --${closest(flag.replace(/^-+/, ''), flags)}?`
-      : (e.message ?? 'bad arguments').split('.')[0]!,
-  );
+export function resolveSubcommand(
+  group: CommandGroup,
+  argv: string[],
+): { name: string; command: Subcommand; rest: string[] } | 'help' {
+  const names = Object.keys(group.commands);
+  const words = argv
+    .slice(0, 2)
+    .filter((word, i) => !word.startsWith('-') && (i === 0 || !argv[0]!.startsWith('-')));
+  if (words.length === 0) {
+    if (argv.includes('--help') || argv.includes('-h')) return 'help';
+    throw new UsageError(`name a command: ${names.join(', ')}`);
+  }
+  for (const count of [2, 1]) {
+    const name = words.slice(0, count).join(' ');
+    const command = words.length >= count ? group.commands[name] : undefined;
+    if (command) return { name, command, rest: argv.slice(count) };
+  }
+  const prefix = names.filter((name) => name.startsWith(`${words[0]} `));
+  if (prefix.length > 0)
+    throw new UsageError(
+      `${words[0]} takes ${prefix.map((name) => `"${name.slice(words[0]!.length + 1)}"`).join(', ')}`,
+    );
+  const tried = words.length === 2 && names.some((n) => n.includes(' ')) ? words.join(' ') : words[0]!;
+  throw new UsageError(`unknown command "${tried}"; did you mean ${closest(tried, names)}?`);
+}
+
+/** Runs a command group's subcommand named by argv, with the convention of runCommand. */
+export function runCommandGroup(group: CommandGroup, argv: string[] = process.argv.slice(2)): void {
+  const label = group.label ?? group.name.replace(/^npm (run )?/, '').replace(/ --$/, '');
+  Promise.resolve()
+    .then(() => {
+      const found = resolveSubcommand(group, argv);
+      if (found === 'help') {
+        process.stdout.write(`${groupUsage(group)}\n`);
+        return;
+      }
+      const spec = { ...found.command.spec, name: `${group.name} ${found.name}`, label };
+      const parsed = parseCommand(spec, found.rest);
+      if (parsed === 'help') {
+        process.stdout.write(`${usage(spec)}\n`);
+        return;
+      }
+      return found.command.main(parsed);
+    })
+    .catch((error: Error) => fail(label, error, group.isInputError));
 }

@@ -17,6 +17,8 @@ import { normalizeEventName } from '../messages/normalize-event-name';
 // Features from 30 days of behaviour, a conversion within the next 14: Segment's own predictive
 // traits use similar windows, and 14 days keeps labels observable a fortnight after the fact.
 export const INTENT_DEFAULTS = { lookbackDays: 30, horizonDays: 14 } as const;
+/** The longest windows a run takes: a year of behaviour, half a year to convert (the CLI and the AWS input). */
+export const INTENT_LIMITS = { lookbackDays: 365, horizonDays: 180 } as const;
 
 /** Runs one reading statement and gives its rows: DuckDB locally, Athena on AWS. */
 export type Ask = (sql: string) => Promise<Record<string, unknown>[]>;

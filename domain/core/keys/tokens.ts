@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as v from 'valibot';
+import { CUSTOMER_ID_PATTERN } from '../../contract/formats';
 
 /**
  * API keys: a recognisable prefix (so leaked keys are easy to grep for and to report to secret
@@ -9,8 +10,8 @@ export const TOKEN_PREFIX = 'sgl_';
 const TOKEN_PATTERN = /^sgl_[A-Za-z0-9_-]{43}$/;
 const TOKEN_BYTES = 32;
 
-/** Customer ids appear in S3 keys and paths (`customer_id=<id>`), so they are kept path-safe. */
-export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+// Customer ids appear in S3 keys and paths (`customer_id=<id>`), so they are kept path-safe.
+export { CUSTOMER_ID_PATTERN };
 
 const IsoTime = v.pipe(v.string(), v.isoTimestamp('must be an ISO-8601 time'));
 

@@ -1,4 +1,5 @@
 import { HIDE_SECONDS, stagingManifestKey, stagingRunPrefix } from '../../contract/curated-table';
+import { DAY_PATTERN } from '../../contract/formats';
 import { parseLandingKey } from '../../contract/lake-areas';
 import { athenaMergeItem, athenaOptimizeItem, SENT_AT_DATED } from '../../contract/sql/curated-sql';
 import { CUSTOMER_ID_PATTERN } from '../keys/tokens';
@@ -101,7 +102,7 @@ export async function packRun(
   // result, and merging the rest would ack objects whose rows were never curated.
   const bad = partitions.find(
     (p) =>
-      !/^\d{4}-\d{2}-\d{2}$/.test(p.eventDate) ||
+      !DAY_PATTERN.test(p.eventDate) ||
       !CUSTOMER_ID_PATTERN.test(p.customerId) ||
       !(p.rows > 0) ||
       (p.flag !== 'true' && p.flag !== 'false'),

@@ -1,0 +1,14 @@
+import * as v from 'valibot';
+
+/**
+ * The text formats every boundary shares, defined once: a customer id (a key's owner, a lake partition,
+ * a CLI flag, a state machine input) and a UTC date (a partition value, a flag, an intent cutoff).
+ */
+
+/** A customer id: what a key is issued for and what names its lake partitions (`customer_id=<id>`). */
+export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const CustomerIdSchema = v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id'));
+
+/** A UTC date, `YYYY-MM-DD`: `received_dt`, `event_date`, `dt`, and every date a command takes. */
+export const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+export const DaySchema = v.pipe(v.string(), v.regex(DAY_PATTERN, 'a date such as 2026-11-01'));
