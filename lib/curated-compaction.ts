@@ -18,6 +18,7 @@ import {
 import { Construct } from 'constructs';
 import { CURATED_AREA, HIDE_SECONDS, STAGING_PREFIX } from '../domain/contract/curated-table';
 import type { CompactionEnvironment } from '../domain/contract/environment';
+import { areaPrefix } from '../domain/contract/lake-areas';
 import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
 import { athenaCreateCuratedTable, athenaVacuum } from '../domain/contract/sql/curated-sql';
 import { HouseFunction } from './house-function';
@@ -88,7 +89,10 @@ export class CuratedCompaction extends Construct {
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
-        detail: { bucket: { name: [props.lake.bucketName] }, object: { key: [{ prefix: 'events/' }] } },
+        detail: {
+          bucket: { name: [props.lake.bucketName] },
+          object: { key: [{ prefix: areaPrefix('events') }] },
+        },
       },
       targets: [new eventTargets.SqsQueue(this.objectLog)],
     });
@@ -322,11 +326,11 @@ export class CuratedCompaction extends Construct {
     // The landing objects the manifests list, and the manifests (and items) themselves.
     allow(
       ['s3:GetObject'],
-      [props.lake.arnForObjects('events/*'), props.lake.arnForObjects(`${STAGING_PREFIX}/*`)],
+      [props.lake.arnForObjects(`${areaPrefix('events')}*`), props.lake.arnForObjects(`${STAGING_PREFIX}/*`)],
     );
     allow(
       ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-      [props.lake.arnForObjects('curated/events/*')],
+      [props.lake.arnForObjects(`${CURATED_AREA}/*`)],
     );
     allow(
       ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],

@@ -9,6 +9,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { IngestEnvironment, TokensEnvironment } from '../domain/contract/environment';
 import { INGEST_ROUTES } from '../domain/contract/routes';
+import { FAIR_SHARE_EXPIRY_ATTRIBUTE, FAIR_SHARE_KEY_ATTRIBUTE } from '../domain/contract/token-table';
 import { DeliveryPipeline } from './delivery-pipeline';
 import { HouseFunction } from './house-function';
 import type { TokenTable } from './token-table';
@@ -61,10 +62,10 @@ export class IngestApi extends Construct {
     if (props.fairShareEventsPerSecond !== undefined) {
       // Counts live a minute (TTL): nothing here to back up or keep when the stack goes.
       this.fairShareTable = new dynamodb.Table(this, 'FairShare', {
-        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+        partitionKey: { name: FAIR_SHARE_KEY_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         encryption: dynamodb.TableEncryption.AWS_MANAGED,
-        timeToLiveAttribute: 'expiresAt',
+        timeToLiveAttribute: FAIR_SHARE_EXPIRY_ATTRIBUTE,
         removalPolicy: RemovalPolicy.DESTROY,
       });
       Validations.of(this.fairShareTable).acknowledge({

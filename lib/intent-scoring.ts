@@ -6,7 +6,16 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { SCORES_AREA, SCORES_COLUMNS, SCORES_TABLE } from '../domain/contract/curated-table';
+import {
+  CURATED_PREFIX,
+  INTENT_FEATURES_PREFIX,
+  INTENT_REPORTS_PREFIX,
+  SCORES_AREA,
+  SCORES_COLUMNS,
+  SCORES_PARTITIONS,
+  SCORES_TABLE,
+  scoresPartitionPath,
+} from '../domain/contract/curated-table';
 import type { IntentEnvironment } from '../domain/contract/environment';
 import { HouseFunction } from './house-function';
 import { nagText } from './nag-text';
@@ -86,14 +95,14 @@ export class IntentScoring extends Construct {
       );
       allow(['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables'], glueArns);
       allow(['s3:GetBucketLocation', 's3:ListBucket'], [props.lake.bucketArn, props.queryResults.bucketArn]);
-      allow(['s3:GetObject'], [props.lake.arnForObjects('curated/*')]);
+      allow(['s3:GetObject'], [props.lake.arnForObjects(`${CURATED_PREFIX}*`)]);
       allow(
         ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
         [props.queryResults.arnForObjects('athena/*')],
       );
     };
     athenaReader(this.plan.role);
-    const features = props.lake.arnForObjects('intent/_features/*');
+    const features = props.lake.arnForObjects(`${INTENT_FEATURES_PREFIX}*`);
     this.score.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.lake.bucketArn] }),
     );
@@ -105,7 +114,7 @@ export class IntentScoring extends Construct {
         actions: ['s3:PutObject'],
         resources: [
           props.lake.arnForObjects(`${SCORES_AREA}/*`),
-          props.lake.arnForObjects('intent/reports/*'),
+          props.lake.arnForObjects(`${INTENT_REPORTS_PREFIX}*`),
         ],
       }),
     );
@@ -188,18 +197,23 @@ export class IntentScoring extends Construct {
         parameters: {
           classification: 'parquet',
           'projection.enabled': 'true',
-          'projection.customer_id.type': 'injected',
-          'projection.event_key.type': 'injected',
-          'projection.as_of.type': 'date',
-          'projection.as_of.format': 'yyyy-MM-dd',
-          'projection.as_of.range': '2020-01-01,NOW+1DAYS',
-          'storage.location.template': `s3://${props.lake.bucketName}/${SCORES_AREA}/customer_id=\${customer_id}/event_key=\${event_key}/as_of=\${as_of}/`,
+          // Strings are injected (every query names them), dates projected: the partitions of the contract.
+          ...Object.fromEntries(
+            SCORES_PARTITIONS.flatMap((p) =>
+              p.type === 'date'
+                ? [
+                    [`projection.${p.name}.type`, 'date'],
+                    [`projection.${p.name}.format`, 'yyyy-MM-dd'],
+                    [`projection.${p.name}.range`, '2020-01-01,NOW+1DAYS'],
+                  ]
+                : [[`projection.${p.name}.type`, 'injected']],
+            ),
+          ),
+          'storage.location.template': `s3://${props.lake.bucketName}/${SCORES_AREA}/${scoresPartitionPath(
+            ...(SCORES_PARTITIONS.map((p) => `\${${p.name}}`) as [string, string, string]),
+          )}`,
         },
-        partitionKeys: [
-          { name: 'customer_id', type: 'string' },
-          { name: 'event_key', type: 'string' },
-          { name: 'as_of', type: 'date' },
-        ],
+        partitionKeys: SCORES_PARTITIONS.map((p) => ({ name: p.name, type: p.type })),
         storageDescriptor: {
           location: `s3://${props.lake.bucketName}/${SCORES_AREA}/`,
           columns: SCORES_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
@@ -235,8 +249,7 @@ export class IntentScoring extends Construct {
     acknowledge(this.plan, athenaReader);
     acknowledge(this.score, {
       ...features,
-      [`Resource::<${lake}.Arn>/scores/*`]:
-        'The scores land under scores/customer_id=<id>/event_key=<key>/as_of=<date>/, known only per run (PutObject only).',
+      [`Resource::<${lake}.Arn>/scores/*`]: `The scores land under ${SCORES_AREA}/${scoresPartitionPath('<id>', '<key>', '<date>')}, known only per run (PutObject only).`,
       [`Resource::<${lake}.Arn>/intent/reports/*`]:
         "Each run's report lands under intent/reports/<customer, event, date>/, known only per run (PutObject only).",
     });

@@ -26,6 +26,7 @@ import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
 import {
   ATHENA_EVENT_TIME,
   COMPLETENESS_COLUMNS,
+  COMPLETENESS_VIEW,
   CURATED_COMPLETENESS_COLUMNS,
   CURATED_COMPLETENESS_VIEW,
   completenessSql,
@@ -335,7 +336,7 @@ export class LakeCatalog extends Construct {
    * The same logic as `local/completeness.ts`. Query it with `WHERE customer_id = '<id>'`.
    */
   private completenessView(): glue.CfnTable {
-    return this.view('Completeness', 'completeness', completenessSql(this.table), COMPLETENESS_COLUMNS);
+    return this.view('Completeness', COMPLETENESS_VIEW, completenessSql(this.table), COMPLETENESS_COLUMNS);
   }
 
   /**

@@ -13,6 +13,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { type RemovalPolicy, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import { areaPrefix, FIREHOSE_ERRORS_PREFIX } from '../domain/contract/lake-areas';
 import { METRICS_NAMESPACE } from '../domain/contract/metrics';
 import { PipelineDashboard } from './monitoring/pipeline-dashboard';
 import { FIVE_MINUTES, PipelineMetrics } from './monitoring/pipeline-metrics';
@@ -139,7 +140,10 @@ export class Monitoring extends Construct {
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
-        detail: { bucket: { name: [props.lake.bucketName] }, object: { key: [{ prefix: 'errors/' }] } },
+        detail: {
+          bucket: { name: [props.lake.bucketName] },
+          object: { key: [{ prefix: areaPrefix(FIREHOSE_ERRORS_PREFIX) }] },
+        },
       },
     });
     this.alarm(

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import {
   CAPACITY_TAG,
   LAST_USED_ATTRIBUTE,
+  TOKEN_INDEX_KEYS,
   TOKEN_KEY_ATTRIBUTE,
   TOKEN_TABLE_INDEXES,
 } from '../domain/contract/token-table';
@@ -36,13 +37,13 @@ export class TokenTable extends Construct {
     Tags.of(this.table).add(CAPACITY_TAG, String(props.maxCustomers));
     this.table.addGlobalSecondaryIndex({
       indexName: TOKEN_TABLE_INDEXES.byCustomer,
-      partitionKey: { name: 'customerId', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TOKEN_INDEX_KEYS.byCustomer.partition, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TOKEN_INDEX_KEYS.byCustomer.sort, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: TOKEN_TABLE_INDEXES.byTokenId,
-      partitionKey: { name: 'tokenId', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TOKEN_INDEX_KEYS.byTokenId.partition, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
   }

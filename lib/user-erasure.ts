@@ -17,9 +17,10 @@ import {
   Validations,
 } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
-import { CURATED_AREA } from '../domain/contract/curated-table';
+import { CURATED_AREA, INTENT_FEATURES_PREFIX } from '../domain/contract/curated-table';
 import type { ErasureEnvironment } from '../domain/contract/environment';
 import { ERASE_PASSES_PREFIX, ERASED_ROWS_PREFIX, erasePrefixes } from '../domain/contract/erasure';
+import { areaPrefix } from '../domain/contract/lake-areas';
 import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
 import { athenaVacuum } from '../domain/contract/sql/curated-sql';
 import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../domain/contract/sql/erasure-sql';
@@ -427,7 +428,10 @@ export class UserErasure extends Construct {
     // VACUUM read and write the curated table's files (VACUUM deletes the expired ones).
     allow(
       ['s3:GetObject'],
-      [props.lake.arnForObjects('events/*'), props.lake.arnForObjects(`${ERASE_PASSES_PREFIX}/*`)],
+      [
+        props.lake.arnForObjects(`${areaPrefix('events')}*`),
+        props.lake.arnForObjects(`${ERASE_PASSES_PREFIX}/*`),
+      ],
     );
     allow(
       ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
@@ -482,6 +486,6 @@ function erasePrefixPatterns(): string[] {
   const any = '__any__';
   const patterns = erasePrefixes(any).map((p) => p.prefix.replace(any, '*'));
   return [
-    ...new Set([...patterns, `${ERASE_PASSES_PREFIX}/`, `${ERASED_ROWS_PREFIX}/`, 'intent/_features/']),
+    ...new Set([...patterns, `${ERASE_PASSES_PREFIX}/`, `${ERASED_ROWS_PREFIX}/`, INTENT_FEATURES_PREFIX]),
   ];
 }

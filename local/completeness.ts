@@ -1,4 +1,5 @@
 import type { ErasureEntry } from '../domain/contract/erasure';
+import { receivedDt } from '../domain/contract/lake-areas';
 import type { LandedLine } from './read-lake';
 
 /** "Did all of it arrive?" for one customer and receive day. */
@@ -93,7 +94,7 @@ export function completeness(
   }
   for (const { record } of events) {
     if (record.request_id === undefined || ledgered.has(key(record))) continue;
-    row(String(record.customer_id), String(record.received_at).slice(0, 10)).unacknowledged += 1;
+    row(String(record.customer_id), receivedDt(record)).unacknowledged += 1;
   }
   for (const entry of erasures)
     for (const [day, counts] of Object.entries(entry.removed_by_day ?? {})) {

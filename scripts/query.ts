@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import * as v from 'valibot';
 import { athenaQuery } from '../adapters/aws/athena-query';
+import { receivedDt } from '../domain/contract/lake-areas';
 import { athenaRuleViolations } from '../domain/contract/sql/athena-rules';
 import { QUESTIONS, type Question } from '../domain/contract/sql/questions-sql';
 import { DEFAULT_STACK_NAME, glueDatabaseName } from '../domain/contract/stack-outputs';
@@ -120,8 +121,7 @@ async function quality(values: CommandValues<typeof QUERY.flags>): Promise<void>
   const lake = join(readLocalConfig(process.env).dataDir, 'lake');
   if (!existsSync(lake)) throw new Error(`no lake at ${lake}: is DATA_DIR right?`);
   const since = values.since ?? '0000-00-00';
-  const mine = (r: Record<string, unknown>) =>
-    r.customer_id === values.customer && String(r.received_at).slice(0, 10) >= since;
+  const mine = (r: Record<string, unknown>) => r.customer_id === values.customer && receivedDt(r) >= since;
   const events = readLake(lake, 'events')
     .map((l) => l.record)
     .filter(mine);

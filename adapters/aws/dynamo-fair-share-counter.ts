@@ -3,6 +3,7 @@ import {
   type DynamoDBClient,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { FAIR_SHARE_EXPIRY_ATTRIBUTE, FAIR_SHARE_KEY_ATTRIBUTE } from '../../domain/contract/token-table';
 import type { FairShareCounter } from '../../domain/core/ingest/fair-share';
 
 /**
@@ -31,8 +32,8 @@ export class DynamoFairShareCounter implements FairShareCounter {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { pk: { S: `${customerId}#${window}` } },
-          UpdateExpression: 'ADD n :amount SET expiresAt = if_not_exists(expiresAt, :expires)',
+          Key: { [FAIR_SHARE_KEY_ATTRIBUTE]: { S: `${customerId}#${window}` } },
+          UpdateExpression: `ADD n :amount SET ${FAIR_SHARE_EXPIRY_ATTRIBUTE} = if_not_exists(${FAIR_SHARE_EXPIRY_ATTRIBUTE}, :expires)`,
           ConditionExpression: 'attribute_not_exists(n) OR n <= :room',
           ExpressionAttributeValues: {
             ':amount': { N: String(amount) },

@@ -10,15 +10,12 @@ import {
 import * as v from 'valibot';
 import {
   LAST_USED_ATTRIBUTE,
+  TOKEN_INDEX_KEYS,
   TOKEN_KEY_ATTRIBUTE,
   TOKEN_TABLE_INDEXES,
 } from '../../domain/contract/token-table';
-import {
-  type CustomerRecord,
-  CustomerRecordSchema,
-  type TokenStore,
-} from '../../domain/core/keys/token-store';
-import { type TokenRecord, TokenRecordSchema } from '../../domain/core/keys/tokens';
+import type { CustomerRecord, TokenStore } from '../../domain/core/keys/token-store';
+import { CustomerRecordSchema, type TokenRecord, TokenRecordSchema } from '../../domain/core/keys/tokens';
 
 /**
  * Keys and customers in one DynamoDB table (on-demand, PITR; see lib/token-table.ts):
@@ -84,7 +81,7 @@ export class DynamoTokenStore implements TokenStore {
               new QueryCommand({
                 TableName: this.tableName,
                 IndexName: TOKEN_TABLE_INDEXES.byCustomer,
-                KeyConditionExpression: 'customerId = :c',
+                KeyConditionExpression: `${TOKEN_INDEX_KEYS.byCustomer.partition} = :c`,
                 ExpressionAttributeValues: { ':c': customerId },
                 ExclusiveStartKey: startKey,
               }),
@@ -100,7 +97,7 @@ export class DynamoTokenStore implements TokenStore {
       new QueryCommand({
         TableName: this.tableName,
         IndexName: TOKEN_TABLE_INDEXES.byTokenId,
-        KeyConditionExpression: 'tokenId = :t',
+        KeyConditionExpression: `${TOKEN_INDEX_KEYS.byTokenId.partition} = :t`,
         ExpressionAttributeValues: { ':t': tokenId },
       }),
     );

@@ -3,12 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
 import type { Logger } from '../../domain/core/common/ports';
-import {
-  type CustomerRecord,
-  CustomerRecordSchema,
-  type TokenStore,
-} from '../../domain/core/keys/token-store';
-import { type TokenRecord, TokenRecordSchema } from '../../domain/core/keys/tokens';
+import type { CustomerRecord, TokenStore } from '../../domain/core/keys/token-store';
+import { CustomerRecordSchema, type TokenRecord, TokenRecordSchema } from '../../domain/core/keys/tokens';
 import { compilePlan } from '../../domain/core/quality/tracking-plan';
 import { silentLogger } from '../system/json-logger';
 import { writeFileAtomic } from './atomic-file';

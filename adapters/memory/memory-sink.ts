@@ -1,5 +1,6 @@
 import type { PutOutcome, RecordSink } from '../../domain/core/common/ports';
 import type { PackedRecord } from '../../domain/core/lake/pack-records';
+import { FIREHOSE_MAX_RECORD_BYTES } from '../../domain/core/lake/pack-records';
 
 /** Decides a record's fate on one attempt; `undefined` means acknowledged. For fault injection. */
 export type FailureRule = (record: PackedRecord, attempt: number) => PutOutcome | undefined;
@@ -14,7 +15,7 @@ export class MemorySink implements RecordSink {
   private readonly attempts = new Map<PackedRecord, number>();
 
   constructor(
-    readonly maxRecordBytes = 1_000 * 1024,
+    readonly maxRecordBytes = FIREHOSE_MAX_RECORD_BYTES,
     private readonly failure: FailureRule = () => undefined,
   ) {}
 

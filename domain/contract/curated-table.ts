@@ -112,8 +112,28 @@ export const SCORES_COLUMNS = [
   { name: 'decile', type: 'int' },
 ] as const;
 
+/** An intent run's temporary feature files on AWS (`<prefix><run>/<set>/`): removed when the run ends. */
+export const INTENT_FEATURES_PREFIX = 'intent/_features/';
+/** The intent runs' report pages on AWS (`<prefix><customer>/<event key>/<as of>.html`). */
+export const INTENT_REPORTS_PREFIX = 'intent/reports/';
+/** Everything curated (the curated table and its compaction's staging): what the intent job reads. */
+export const CURATED_PREFIX = 'curated/';
+
+/** The scores table's partitions, in path order: `customer_id=<id>/event_key=<key>/as_of=<date>/`. */
+export const SCORES_PARTITIONS = [
+  { name: 'customer_id', type: 'string' },
+  { name: 'event_key', type: 'string' },
+  { name: 'as_of', type: 'date' },
+] as const;
+
+/** `customer_id=…/event_key=…/as_of=…/`, from the values of SCORES_PARTITIONS in order. */
+export function scoresPartitionPath(customerId: string, eventKey: string, asOf: string): string {
+  const values = [customerId, eventKey, asOf];
+  return SCORES_PARTITIONS.map((p, i) => `${p.name}=${values[i]}/`).join('');
+}
+
 export function scoresPath(customerId: string, eventKey: string, asOf: string): string {
-  return `${SCORES_AREA}/customer_id=${customerId}/event_key=${eventKey}/as_of=${asOf}/${SCORES_FILE}`;
+  return `${SCORES_AREA}/${scoresPartitionPath(customerId, eventKey, asOf)}${SCORES_FILE}`;
 }
 
 /** Rows of one curated partition (customer × event date) that a run's new landing objects hold. */

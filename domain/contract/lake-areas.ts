@@ -12,6 +12,9 @@ export const FIREHOSE_ERRORS_PREFIX = 'errors';
 /** Every prefix Firehose writes: the areas and its error output. */
 export const FIREHOSE_PREFIXES = [...LAKE_AREAS, FIREHOSE_ERRORS_PREFIX] as const;
 
+/** The key prefix of everything Firehose writes under one of its prefixes: `events/`, `errors/`, … */
+export const areaPrefix = (area: (typeof FIREHOSE_PREFIXES)[number]) => `${area}/`;
+
 /**
  * The routing rule: a line names its area in its `area` field. Lines written before that field (read
  * back from errors/ by redrive) go to the first area whose marker field they have, else to `events`:

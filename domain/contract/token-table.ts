@@ -4,6 +4,15 @@
  * Customer items have no `createdAt`, so they stay out of `byCustomer`.
  */
 export const TOKEN_TABLE_INDEXES = { byCustomer: 'byCustomer', byTokenId: 'byTokenId' } as const;
+/** Each index's key attributes: the table defines them, the store's queries name them. */
+export const TOKEN_INDEX_KEYS = {
+  byCustomer: { partition: 'customerId', sort: 'createdAt' },
+  byTokenId: { partition: 'tokenId' },
+} as const;
+
+/** The fair-share table's key (`<customer>#<window>`) and the attribute its items expire by. */
+export const FAIR_SHARE_KEY_ATTRIBUTE = 'pk';
+export const FAIR_SHARE_EXPIRY_ATTRIBUTE = 'expiresAt';
 
 /** The table's key attribute, and the one attribute the authorizer writes (a key's last use). */
 export const TOKEN_KEY_ATTRIBUTE = 'pk';

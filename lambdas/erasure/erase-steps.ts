@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as v from 'valibot';
-import { SCORES_COLUMNS } from '../../domain/contract/curated-table';
+import { INTENT_FEATURES_PREFIX, SCORES_COLUMNS } from '../../domain/contract/curated-table';
 import {
   dueAfterMs,
   ERASE_PLACES,
@@ -69,7 +69,6 @@ export const KEYS_PER_BATCH = 100;
 // Feature sets an intent run leaves under intent/_features/ older than this are no run's any more:
 // they are deleted by each erase pass (they hold every user's features).
 export const STALE_FEATURES_MS = 24 * 3600_000;
-const FEATURES_PREFIX = 'intent/_features/';
 
 const passKey = erasePassPrefix;
 
@@ -136,7 +135,7 @@ export function eraseSteps(deps: EraseStepsDeps) {
         for (let i = 0; i < keys.length; i += KEYS_PER_BATCH)
           items.push({ keys: keys.slice(i, i + KEYS_PER_BATCH) });
       }
-      const stale = (await store.list(FEATURES_PREFIX))
+      const stale = (await store.list(INTENT_FEATURES_PREFIX))
         .filter((o) => deps.now() - o.modifiedMs > STALE_FEATURES_MS)
         .map((o) => o.key);
       for (let i = 0; i < stale.length; i += KEYS_PER_BATCH)

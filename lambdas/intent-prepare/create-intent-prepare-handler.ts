@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { type AthenaLakeOptions, athenaQuery } from '../../adapters/aws/athena-query';
+import { INTENT_FEATURES_PREFIX } from '../../domain/contract/curated-table';
 import { CustomerIdSchema, DaySchema } from '../../domain/contract/formats';
 import { featuresSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
@@ -58,7 +59,7 @@ export async function prepareIntent(
   );
   const runId = randomUUID();
   const unload = (unloadName: FeatureUnload['name'], cutoff: string): FeatureUnload => {
-    const prefix = `intent/_features/${runId}/${unloadName}/`;
+    const prefix = `${INTENT_FEATURES_PREFIX}${runId}/${unloadName}/`;
     return {
       name: unloadName,
       cutoff,

@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { scoresPath } from '../../domain/contract/curated-table';
+import { INTENT_REPORTS_PREFIX, scoresPartitionPath, scoresPath } from '../../domain/contract/curated-table';
 import { fitAndScore } from '../../domain/core/intent/fit-and-score';
 import type { PreparedIntent } from '../intent-prepare/create-intent-prepare-handler';
 
@@ -11,7 +11,7 @@ import type { PreparedIntent } from '../intent-prepare/create-intent-prepare-han
 export const MAX_TRAINING_USERS = 50_000;
 
 /** Where each run's whole report goes, as JSON. */
-export const INTENT_REPORTS_PREFIX = 'intent/reports/';
+export { INTENT_REPORTS_PREFIX };
 
 type Row = Record<string, unknown>;
 
@@ -109,7 +109,7 @@ export async function scoreIntent(
     }),
   );
   // Not beside the scores: the scores table reads every object under their prefix as rows.
-  const reportKey = `${INTENT_REPORTS_PREFIX}customer_id=${plan.customer}/event_key=${plan.eventKey}/as_of=${plan.asOf}/report.json`;
+  const reportKey = `${INTENT_REPORTS_PREFIX}${scoresPartitionPath(plan.customer, plan.eventKey, plan.asOf)}report.json`;
   const { scores: _scores, decile: _decile, ...report } = fitted;
   await s3.send(
     new PutObjectCommand({

@@ -4,6 +4,7 @@ import type { PutOutcome, RecordSink } from '../../domain/core/common/ports';
 import { DEFAULT_RETRY_POLICY } from '../../domain/core/ingest/deliver';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
+import { FIREHOSE_MAX_RECORD_BYTES } from '../../domain/core/lake/pack-records';
 import { sideBySide } from './measure';
 import { sampleMessages } from './sample-traffic';
 
@@ -17,7 +18,7 @@ export interface CoreBenchResult {
 
 /** A sink that acknowledges at once: the bench measures the core, not storage. */
 export const instantSink: RecordSink = {
-  maxRecordBytes: 1_000 * 1024,
+  maxRecordBytes: FIREHOSE_MAX_RECORD_BYTES,
   put: async (records) => records.map((): PutOutcome => ({ ok: true })),
 };
 

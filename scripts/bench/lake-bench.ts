@@ -22,6 +22,7 @@ import { seededRandom } from '../../domain/core/common/seeded-random';
 import { DEFAULT_RETRY_POLICY } from '../../domain/core/ingest/deliver';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
+import { FIREHOSE_MAX_RECORD_BYTES } from '../../domain/core/lake/pack-records';
 import { lakeObjectKeys } from '../../local/read-lake';
 import { curatedFiles, runCompaction } from '../compact/run-compaction';
 
@@ -80,7 +81,7 @@ export async function seedLandingLake(root: string, events: number, seed = 11): 
   const objects = new Map<string, string[]>();
   let receivedAt = 0;
   const sink: RecordSink = {
-    maxRecordBytes: 1_000 * 1024,
+    maxRecordBytes: FIREHOSE_MAX_RECORD_BYTES,
     put: async (records) => {
       const hour = new Date(receivedAt).toISOString().slice(0, 13).replace(/[-T:]/g, '');
       for (const r of records) {

@@ -24,6 +24,7 @@ export const REDRIVE_RETRY_POLICY: RetryPolicy = {
   holdOnFullThrottle: true,
 };
 
+import { areaPrefix, FIREHOSE_ERRORS_PREFIX } from '../../domain/contract/lake-areas';
 import { linesFromErrorObject, objectText, revalidate } from './error-records';
 
 export interface RedriveReport {
@@ -84,8 +85,8 @@ export async function runRedrive(
     }
   };
 
-  const errorKeys = await store.list('errors/');
-  const quarantineKeys = options.quarantine ? await store.list('quarantine/') : [];
+  const errorKeys = await store.list(areaPrefix(FIREHOSE_ERRORS_PREFIX));
+  const quarantineKeys = options.quarantine ? await store.list(areaPrefix('quarantine')) : [];
   const total = errorKeys.length + quarantineKeys.length;
   let objectsDone = 0;
   const tick = () => options.onProgress?.(++objectsDone, total);

@@ -157,7 +157,7 @@ export function athenaCreateCuratedTable(database: string, location: string): st
   return `CREATE TABLE IF NOT EXISTS ${q(database)}.${q(CURATED_TABLE)} (
   ${columns.join(',\n  ')}
 )
-PARTITIONED BY (customer_id, event_date)
+PARTITIONED BY (${CURATED_PARTITIONS.map((p) => p.name).join(', ')})
 LOCATION ${literal(location)}
 TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd')`;
 }

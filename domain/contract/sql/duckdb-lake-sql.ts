@@ -8,12 +8,14 @@ import {
   SCORES_AREA,
   SCORES_COLUMNS,
   SCORES_FILE,
+  SCORES_PARTITIONS,
   SCORES_TABLE,
 } from '../curated-table';
 import { ERASED_ROWS_COLUMNS, ERASED_ROWS_TABLE } from '../erasure';
 import type { LakeArea } from '../lake-areas';
 import { EVENT_FIELDS, type GlueType, LEDGER_FIELDS, QUARANTINE_FIELDS } from '../lake-records';
 import {
+  COMPLETENESS_VIEW,
   CURATED_COMPLETENESS_VIEW,
   completenessSql,
   curatedCompletenessSql,
@@ -44,9 +46,15 @@ export function duckdbType(glue: string): string {
       })
       .join(', ')})`;
   return (
-    { string: 'VARCHAR', int: 'INTEGER', bigint: 'BIGINT', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP' }[
-      glue
-    ] ?? 'VARCHAR'
+    {
+      string: 'VARCHAR',
+      int: 'INTEGER',
+      bigint: 'BIGINT',
+      double: 'DOUBLE',
+      boolean: 'BOOLEAN',
+      timestamp: 'TIMESTAMP',
+      date: 'DATE',
+    }[glue] ?? 'VARCHAR'
   );
 }
 
@@ -96,15 +104,14 @@ export function duckdbCuratedView(lakeRoot: string, hasFiles: boolean): string {
 
 /** The intent scores' view over their Parquet files; typed and empty before the first `npm run intent`. */
 export function duckdbScoresView(lakeRoot: string, hasFiles: boolean): string {
-  const types: Record<string, string> = { string: 'VARCHAR', double: 'DOUBLE', int: 'INTEGER' };
   if (!hasFiles)
     return `CREATE OR REPLACE VIEW ${SCORES_TABLE} AS SELECT ${[
-      ...SCORES_COLUMNS.map((c) => `CAST(NULL AS ${types[c.type]}) AS "${c.name}"`),
-      'CAST(NULL AS VARCHAR) AS customer_id',
-      'CAST(NULL AS VARCHAR) AS event_key',
-      'CAST(NULL AS DATE) AS as_of',
+      ...SCORES_COLUMNS.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS "${c.name}"`),
+      ...SCORES_PARTITIONS.map((p) => `CAST(NULL AS ${duckdbType(p.type)}) AS ${p.name}`),
     ].join(', ')} WHERE false`;
-  return `CREATE OR REPLACE VIEW ${SCORES_TABLE} AS SELECT * FROM read_parquet(${literal(`${lakeRoot}/${SCORES_AREA}/*/*/*/${SCORES_FILE}`)}, hive_partitioning = true, hive_types = {'customer_id': VARCHAR, 'event_key': VARCHAR, 'as_of': DATE})`;
+  const hiveTypes = SCORES_PARTITIONS.map((p) => `'${p.name}': ${duckdbType(p.type)}`).join(', ');
+  const glob = SCORES_PARTITIONS.map(() => '*').join('/');
+  return `CREATE OR REPLACE VIEW ${SCORES_TABLE} AS SELECT * FROM read_parquet(${literal(`${lakeRoot}/${SCORES_AREA}/${glob}/${SCORES_FILE}`)}, hive_partitioning = true, hive_types = {${hiveTypes}})`;
 }
 
 /** The erase passes' counts (`erased_rows`); typed and empty before the first erase. */
@@ -129,7 +136,7 @@ export function duckdbDerivedViews(): string[] {
     // Athena's JSON function under its own name, so the README's Athena examples run as they are.
     'CREATE OR REPLACE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)',
     `CREATE OR REPLACE VIEW ${EVENTS_DEDUPLICATED_VIEW} AS ${eventsDeduplicatedSql(table, columns, DUCKDB_EVENT_TIME)}`,
-    `CREATE OR REPLACE VIEW completeness AS ${completenessSql(table)}`,
+    `CREATE OR REPLACE VIEW ${COMPLETENESS_VIEW} AS ${completenessSql(table)}`,
     `CREATE OR REPLACE VIEW ${CURATED_COMPLETENESS_VIEW} AS ${curatedCompletenessSql(table)}`,
   ];
 }

@@ -74,6 +74,8 @@ export function curatedCompletenessSql(table: TableRef): string {
 }
 
 export const CURATED_COMPLETENESS_VIEW = 'curated_completeness';
+/** The landing completeness view: per customer and receive day, accepted against landed. */
+export const COMPLETENESS_VIEW = 'completeness';
 export const CURATED_COMPLETENESS_COLUMNS: ViewColumn[] = [
   { name: 'customer_id', type: 'string' },
   { name: 'dt', type: 'string' },

@@ -1,5 +1,5 @@
 import { CURATED_TABLE } from '../curated-table';
-import { CURATED_COMPLETENESS_VIEW, type TableRef } from './lake-views-sql';
+import { COMPLETENESS_VIEW, CURATED_COMPLETENESS_VIEW, type TableRef } from './lake-views-sql';
 import { literal } from './sql-text';
 
 /**
@@ -22,7 +22,7 @@ export const QUESTIONS = {
   completeness: (table: TableRef, f: QuestionFilter) =>
     'SELECT c.customer_id, c.dt AS received_dt, c.requests, c.accepted, c.landed, c.missing, c.erased, c.surplus, ' +
     'c.quarantined, coalesce(k.curated, 0) AS curated, coalesce(k.not_curated, c.accepted) AS not_curated ' +
-    `FROM ${table('completeness')} c LEFT JOIN ${table(CURATED_COMPLETENESS_VIEW)} k ` +
+    `FROM ${table(COMPLETENESS_VIEW)} c LEFT JOIN ${table(CURATED_COMPLETENESS_VIEW)} k ` +
     'ON k.customer_id = c.customer_id AND k.dt = c.dt ' +
     `${where([f.customer !== undefined && `c.customer_id = ${literal(f.customer)}`, f.since !== undefined && `c.dt >= ${literal(f.since)}`])} ` +
     'ORDER BY c.customer_id, c.dt',

@@ -1,18 +1,6 @@
-import * as v from 'valibot';
-import { TrackingPlanSchema } from '../../contract/tracking-plan';
-import { CUSTOMER_ID_PATTERN, type TokenRecord } from './tokens';
+import type { CustomerRecord, TokenRecord } from './tokens';
 
-/** A customer's settings: whether it may send, and its own event-name aliases. */
-export const CustomerRecordSchema = v.object({
-  customerId: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'must be a valid customer id')),
-  status: v.picklist(['enabled', 'disabled']),
-  // Customers stored before aliases existed have none.
-  eventAliases: v.optional(v.record(v.string(), v.string()), {}),
-  /** The customer's tracking plan, if it has one (docs/data-quality.md). */
-  trackingPlan: v.optional(TrackingPlanSchema),
-  updatedAt: v.pipe(v.string(), v.isoTimestamp('must be an ISO-8601 time')),
-});
-export type CustomerRecord = v.InferOutput<typeof CustomerRecordSchema>;
+export type { CustomerRecord };
 
 /** Where keys (hashed) and customer settings live: DynamoDB on AWS, a file locally, memory in tests. */
 export interface TokenStore {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as v from 'valibot';
 import { CUSTOMER_ID_PATTERN } from '../../contract/formats';
+import { TrackingPlanSchema } from '../../contract/tracking-plan';
 
 /**
  * API keys: a recognisable prefix (so leaked keys are easy to grep for and to report to secret
@@ -99,3 +100,15 @@ export function keyFromAuthorization(header: string | undefined): string | undef
   const key = decoded.split(':', 1)[0]!.trim();
   return key.length > 0 ? key : undefined;
 }
+
+/** A customer's settings: whether it may send, and its own event-name aliases. */
+export const CustomerRecordSchema = v.object({
+  customerId: v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'must be a valid customer id')),
+  status: v.picklist(['enabled', 'disabled']),
+  // Customers stored before aliases existed have none.
+  eventAliases: v.optional(v.record(v.string(), v.string()), {}),
+  /** The customer's tracking plan, if it has one (docs/data-quality.md). */
+  trackingPlan: v.optional(TrackingPlanSchema),
+  updatedAt: v.pipe(v.string(), v.isoTimestamp('must be an ISO-8601 time')),
+});
+export type CustomerRecord = v.InferOutput<typeof CustomerRecordSchema>;

@@ -3,23 +3,10 @@ import { DAY_PATTERN } from '../../contract/formats';
 import { parseLandingKey } from '../../contract/lake-areas';
 import { athenaMergeItem, athenaOptimizeItem, SENT_AT_DATED } from '../../contract/sql/curated-sql';
 import { CUSTOMER_ID_PATTERN } from '../keys/tokens';
+import type { ObjectLog, RunFiles } from './compaction-ports';
 import { packMergeItems } from './curated-plan';
 
-/** The object log: one message per landing object S3 created (S3 → EventBridge → SQS on AWS). */
-export interface ObjectLog {
-  /** Up to `max` messages, hidden from other readers for `hideSeconds`. */
-  receive(max: number, hideSeconds: number): Promise<{ key: string | undefined; receipt: string }[]>;
-  remove(receipts: readonly string[]): Promise<void>;
-}
-
-/** The run's own files in the lake (its manifests, receipts and items) and Athena's results. */
-export interface RunFiles {
-  put(key: string, body: string): Promise<void>;
-  get(key: string): Promise<string>;
-  removePrefix(prefix: string): Promise<void>;
-  /** A query result (CSV) by its execution id. */
-  queryResult(queryExecutionId: string): Promise<string>;
-}
+export type { ObjectLog, RunFiles };
 
 /**
  * Objects one run takes at most: 2,000 customers flushing every 60 s create 120,000 an hour; the rest

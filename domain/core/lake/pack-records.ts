@@ -43,7 +43,7 @@ export const FIREHOSE_MAX_RECORD_BYTES = 1_000 * 1024;
  * The partition key is the customer plus the record's first message id, so one busy customer's
  * records spread over every shard instead of pinning one.
  *
- * @example packRecords(lines, 1_000 * 1024).length // 1 when all lines share customer and dt
+ * @example packRecords(lines, FIREHOSE_MAX_RECORD_BYTES).length // 1 when all lines share customer and dt
  */
 export function packRecords(lines: readonly LakeLine[], maxRecordBytes: number): PackedRecord[] {
   const maxBytes = Math.min(maxRecordBytes, FIREHOSE_MAX_RECORD_BYTES);

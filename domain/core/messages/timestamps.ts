@@ -1,3 +1,4 @@
+import { DAY_PATTERN } from '../../contract/formats';
 import { boundedMemo } from '../common/bounded-memo';
 
 // ISO-8601 as Segment libraries send it: a date, `T`, hours and minutes, optional seconds and fraction
@@ -5,7 +6,6 @@ import { boundedMemo } from '../common/bounded-memo';
 // (Segment's libraries always send a zone; other clients may not): quarantining an otherwise good event
 // over its zone would hide it from analysis for no gain.
 const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/i;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * Milliseconds since the epoch for an ISO-8601 date-time, or `undefined` when it is not one.
@@ -27,7 +27,7 @@ function parseUncached(value: string): number | undefined {
     return finite(Date.parse(value));
   }
   if (!isCalendarDate(value.slice(0, 10))) return undefined;
-  if (ISO_DATE.test(value)) return finite(Date.parse(`${value}T00:00:00.000Z`));
+  if (DAY_PATTERN.test(value)) return finite(Date.parse(`${value}T00:00:00.000Z`));
   const match = ISO_DATE_TIME.exec(value);
   if (!match) return undefined;
   const [, dateTime, fraction = '', zone = 'Z'] = match;
