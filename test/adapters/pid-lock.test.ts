@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquirePidLock, LockHeldError } from '../../adapters/local/pid-lock';
+import { itWhen } from '../support/left-out';
 import { ROOT } from '../support/local-destination';
 
 const linux = existsSync('/proc/self/stat');
@@ -30,23 +31,26 @@ function deadPid(): number {
 }
 
 describe('the pid lock: an owner is a live process, by identity', () => {
-  (linux ? it : it.skip)('takes over at once from a zombie (killed, not yet reaped)', async () => {
-    // `sleep 0` exits while its parent (exec'd into `sleep 3`) never reaps it: a zombie for 3 s.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 3']);
-    const zombie = Number(
-      await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d)))),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const path = join(dir, 'zombie.lock');
-    writeLock(path, zombie);
+  itWhen(linux, 'lock takeover from zombies and reused pids: needs Linux /proc')(
+    'takes over at once from a zombie (killed, not yet reaped)',
+    async () => {
+      // `sleep 0` exits while its parent (exec'd into `sleep 3`) never reaps it: a zombie for 3 s.
+      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 3']);
+      const zombie = Number(
+        await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d)))),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const path = join(dir, 'zombie.lock');
+      writeLock(path, zombie);
 
-    expect(readFileSync(`/proc/${zombie}/stat`, 'utf8')).toMatch(/\) Z /);
-    const lock = await acquirePidLock(path, 'test');
-    await lock.release();
-    parent.kill();
-  });
+      expect(readFileSync(`/proc/${zombie}/stat`, 'utf8')).toMatch(/\) Z /);
+      const lock = await acquirePidLock(path, 'test');
+      await lock.release();
+      parent.kill();
+    },
+  );
 
-  (linux ? it : it.skip)(
+  itWhen(linux, 'lock takeover from zombies and reused pids: needs Linux /proc')(
     'takes over from a pid now used by another process, and refuses the real owner',
     async () => {
       const other = spawn('sleep', ['3']);

@@ -8,6 +8,7 @@ import { type LocalDestination, startLocalServer } from '../../local/local-serve
 import { readLake } from '../../local/read-lake';
 import { stopServer } from '../../local/spawn-destination';
 import { createTrackMessage } from '../support/factories';
+import { itWhen } from '../support/left-out';
 import { makeToken, post, spawnDestination } from '../support/local-destination';
 import { canMountTmpfs, fillDisk } from '../support/tmpfs';
 
@@ -75,7 +76,7 @@ async function eventuallyLanded(dataDir: string, ids: Set<string>, withinMs: num
 
 describe('a full disk is a state the server leaves by itself', () => {
   for (const size of ['4m', '8m'])
-    (canMount ? it : it.skip)(
+    itWhen(canMount, 'recovery on a real full tmpfs: mounting one needs root')(
       `on a ${size} tmpfs, landing alone makes the room: 503 while full, 200 again, every acknowledged id landed`,
       async () => {
         await onTmpfs(size, async (dataDir) => {
@@ -124,7 +125,7 @@ describe('a full disk is a state the server leaves by itself', () => {
       90_000,
     );
 
-  (canMount ? it : it.skip)(
+  itWhen(canMount, 'recovery on a real full tmpfs: mounting one needs root')(
     'restarts after kill -9 on a disk filled to the last byte: lands first, then serves',
     async () => {
       await onTmpfs('4m', async (dataDir) => {

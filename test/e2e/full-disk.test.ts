@@ -7,6 +7,7 @@ import { type LocalDestination, startLocalServer } from '../../local/local-serve
 import { readLake } from '../../local/read-lake';
 import { createPinnedClock, createTrackMessage } from '../support/factories';
 import { faultyFiles } from '../support/faulty-files';
+import { itWhen } from '../support/left-out';
 import { makeToken, post } from '../support/local-destination';
 import { canMountTmpfs, fillDisk } from '../support/tmpfs';
 
@@ -86,43 +87,46 @@ describe('a full disk: no 2xx for unstored bytes, no crash, recovery when space 
 
   // A real small tmpfs, as a hostile operator would try it: needs root (CI runs as root).
   const asRoot = canMountTmpfs();
-  (asRoot ? it : it.skip)('on a real 4 MiB tmpfs filled to the last byte', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tmpfs-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dataDir]);
-    let destination: LocalDestination | undefined;
-    try {
-      const { token } = await makeToken(dataDir);
-      destination = await startLocalServer({
-        dataDir,
-        port: 0,
-        logger: jsonLogger('tmpfs'),
-        clock: createPinnedClock(),
-        retry: RETRY,
-        flushIntervalMs: 100,
-      });
-      const s = sender(() => destination!, token);
-      for (let round = 0; round < 5; round++) await s.send(batchIds(`before-${round}`, 20), 500);
-      const filler = join(dataDir, 'filler');
-      fillDisk(filler);
-      const failed: string[][] = [];
-      for (let round = 0; round < 10; round++) {
-        const ids = batchIds(`full-${round}`, 20);
-        if ((await s.send(ids, 2_000)) !== 200) failed.push(ids);
-      }
-      await destination.flush().catch(() => undefined); // landing on a full disk fails, and is retried
-      unlinkSync(filler);
-      for (const ids of failed) await s.resendUntilStored(ids);
-      await destination.close();
-      destination = undefined;
+  itWhen(asRoot, 'a real 4 MiB tmpfs filled to the last byte: mounting one needs root')(
+    'on a real 4 MiB tmpfs filled to the last byte',
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'tmpfs-'));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dataDir]);
+      let destination: LocalDestination | undefined;
+      try {
+        const { token } = await makeToken(dataDir);
+        destination = await startLocalServer({
+          dataDir,
+          port: 0,
+          logger: jsonLogger('tmpfs'),
+          clock: createPinnedClock(),
+          retry: RETRY,
+          flushIntervalMs: 100,
+        });
+        const s = sender(() => destination!, token);
+        for (let round = 0; round < 5; round++) await s.send(batchIds(`before-${round}`, 20), 500);
+        const filler = join(dataDir, 'filler');
+        fillDisk(filler);
+        const failed: string[][] = [];
+        for (let round = 0; round < 10; round++) {
+          const ids = batchIds(`full-${round}`, 20);
+          if ((await s.send(ids, 2_000)) !== 200) failed.push(ids);
+        }
+        await destination.flush().catch(() => undefined); // landing on a full disk fails, and is retried
+        unlinkSync(filler);
+        for (const ids of failed) await s.resendUntilStored(ids);
+        await destination.close();
+        destination = undefined;
 
-      expect(failed.length).toBeGreaterThan(0);
-      expect(s.statuses.filter((status) => status !== 200 && status !== 503)).toEqual([]);
-      expectEveryAcknowledgedLanded(dataDir, s.acknowledged);
-      expect(s.acknowledged.size).toBe(300);
-    } finally {
-      await destination?.close().catch(() => undefined);
-      execFileSync('umount', [dataDir]);
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+        expect(failed.length).toBeGreaterThan(0);
+        expect(s.statuses.filter((status) => status !== 200 && status !== 503)).toEqual([]);
+        expectEveryAcknowledgedLanded(dataDir, s.acknowledged);
+        expect(s.acknowledged.size).toBe(300);
+      } finally {
+        await destination?.close().catch(() => undefined);
+        execFileSync('umount', [dataDir]);
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { itWhen } from '../support/left-out';
 import { ROOT } from '../support/local-destination';
 
 /**
@@ -58,7 +59,10 @@ describe('cdk synth', () => {
   // cfn-lint (on the machine: pip's cfn-lint) checks the templates against CloudFormation's own resource
   // specifications. Its exit status is a bit mask: 2 means errors; warnings (4) and notes (8) are read.
   const hasCfnLint = spawnSync('cfn-lint', ['--version']).status === 0;
-  (hasCfnLint ? it : it.skip)('passes cfn-lint without errors, for stream and Direct PUT delivery', () => {
+  itWhen(
+    hasCfnLint,
+    'cfn-lint on the synthesized templates: cfn-lint is not installed (pip install cfn-lint)',
+  )('passes cfn-lint without errors, for stream and Direct PUT delivery', () => {
     for (const context of [[], ['-c', 'delivery=direct']]) {
       const dir = mkdtempSync(join(tmpdir(), 'cdk-lint-'));
       const env: NodeJS.ProcessEnv = {
