@@ -1,7 +1,7 @@
 import {
   type AthenaClient,
   GetQueryExecutionCommand,
-  GetQueryResultsCommand,
+  paginateGetQueryResults,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 
@@ -50,17 +50,14 @@ export async function athenaQuery(sql: string, options: AthenaLakeOptions): Prom
   }
   let columns: string[] = [];
   const rows: Record<string, unknown>[] = [];
-  let token: string | undefined;
   let first = true;
-  do {
-    const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token }));
+  for await (const page of paginateGetQueryResults({ client: athena }, { QueryExecutionId: id })) {
     if (first) columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name ?? '');
     const data = page.ResultSet?.Rows ?? [];
     // The first row of the first page repeats the column names.
     for (const row of first ? data.slice(1) : data)
       rows.push(Object.fromEntries(columns.map((c, i) => [c, row.Data?.[i]?.VarCharValue ?? null])));
     first = false;
-    token = page.NextToken;
-  } while (token);
+  }
   return { columns, rows };
 }
