@@ -5,8 +5,8 @@ import { SpoolingLakeSink } from '../../adapters/local/spooling-lake-sink';
 import { DEFAULT_RETRY_POLICY } from '../../domain/core/ingest/deliver';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
-import { completeness } from '../../local/completeness';
 import { readLake } from '../../local/read-lake';
+import { localCompleteness } from '../../scripts/query/completeness';
 import { createPinnedClock } from '../support/factories';
 import { recordingLogger } from '../support/recording-logger';
 
@@ -69,11 +69,7 @@ describe('the ledger lives apart from the events it vouches for', () => {
     await sink.close();
 
     const lake = join(dataDir, 'lake');
-    const [row] = completeness(
-      readLake(lake, 'ledger'),
-      readLake(lake, 'events'),
-      readLake(lake, 'quarantine'),
-    );
+    const [row] = await localCompleteness(lake);
     const landed = readLake(lake, 'events').length;
     expect(row).toMatchObject({ requests: 20, accepted });
     expect(landed).toBeLessThan(accepted);
@@ -102,11 +98,7 @@ describe('the ledger lives apart from the events it vouches for', () => {
     await sink.close();
 
     const lake = join(dataDir, 'lake');
-    const [row] = completeness(
-      readLake(lake, 'ledger'),
-      readLake(lake, 'events'),
-      readLake(lake, 'quarantine'),
-    );
+    const [row] = await localCompleteness(lake);
     expect(row).toMatchObject({ requests: 20, accepted, landed: 0, missing: accepted });
     expect(lines.some((l) => l.message.startsWith('acknowledged records lost'))).toBe(true);
   });
@@ -124,11 +116,7 @@ describe('the ledger lives apart from the events it vouches for', () => {
     await sink.close();
 
     const lake = join(dataDir, 'lake');
-    const [row] = completeness(
-      readLake(lake, 'ledger'),
-      readLake(lake, 'events'),
-      readLake(lake, 'quarantine'),
-    );
+    const [row] = await localCompleteness(lake);
     expect(row).toMatchObject({ requests: 20, accepted, landed: accepted, missing: 0 });
     expect(lines.filter((l) => l.level !== 'info')).toEqual([]);
     expect(

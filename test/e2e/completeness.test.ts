@@ -4,9 +4,9 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { FaultInjectingSink } from '../../adapters/faults/fault-injecting-sink';
 import { jsonLogger } from '../../adapters/system/json-logger';
 import type { RecordSink } from '../../domain/core/common/ports';
-import { completeness } from '../../local/completeness';
 import { startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';
+import { localCompleteness } from '../../scripts/query/completeness';
 import { createPinnedClock, createTrackMessage } from '../support/factories';
 import { makeToken, post, tempDataDir } from '../support/local-destination';
 
@@ -47,10 +47,9 @@ describe('completeness is exact per request, under faults and resends', () => {
       }
       await destination.flush();
       const lake = join(dataDir, 'lake');
-      const report = () =>
-        completeness(readLake(lake, 'ledger'), readLake(lake, 'events'), readLake(lake, 'quarantine'));
+      const report = () => localCompleteness(lake);
 
-      const rows = report();
+      const rows = await report();
 
       expect(statuses.get(503)).toBeGreaterThan(10); // the faults really happened
       expect(statuses.get(500)).toBeGreaterThan(0);
@@ -89,7 +88,7 @@ describe('completeness is exact per request, under faults and resends', () => {
         ),
       ).toEqual([]);
 
-      const after = report();
+      const after = await report();
 
       const beta = after.find((r) => r.customer_id === 'beta')!;
       expect([beta.missing, beta.surplus]).toEqual([1, 0]);

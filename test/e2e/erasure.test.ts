@@ -5,11 +5,11 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { FileErasureLog } from '../../adapters/local/file-erasure-log';
 import { jsonLogger } from '../../adapters/system/json-logger';
-import { completeness } from '../../local/completeness';
 import { runErasure } from '../../local/erasure/run-erasure';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';
 import { runCompaction } from '../../scripts/compact/run-compaction';
+import { localCompleteness } from '../../scripts/query/completeness';
 import { openLocalLake } from '../../scripts/query/local-lake';
 import { createPinnedClock, TEST_NOW } from '../support/factories';
 import { makeToken, post, ROOT, tempDataDir } from '../support/local-destination';
@@ -206,12 +206,7 @@ describe('Segment delete, end to end on the local destination', () => {
     expect(entry!.linked_hashes).toHaveLength(1);
     expect(entry!.rows_removed).toMatchObject({ events: 3, quarantine: 1, errors: 1, curated: 3 });
     // Completeness counts erased rows as erased, never as missing.
-    const rows = completeness(
-      readLake(lake, 'ledger'),
-      readLake(lake, 'events'),
-      readLake(lake, 'quarantine'),
-      new FileErasureLog(dataDir).all(),
-    );
+    const rows = await localCompleteness(lake);
     expect(rows.filter((r) => r.customer_id === 'acme').map((r) => [r.missing, r.erased])).toEqual([[0, 3]]);
 
     // The completeness view (the SQL Athena runs too) agrees: erased, not missing.

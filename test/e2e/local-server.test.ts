@@ -3,8 +3,8 @@ import { gzipSync } from 'node:zlib';
 import { Analytics } from '@segment/analytics-node';
 import { FileTokenStore } from '../../adapters/local/file-token-store';
 import { revokeToken } from '../../domain/core/keys/token-admin';
-import { completeness } from '../../local/completeness';
 import { readLake } from '../../local/read-lake';
+import { localCompleteness } from '../../scripts/query/completeness';
 import { eventually } from '../support/eventually';
 import { createPinnedClock, createTrackMessage, TEST_NOW } from '../support/factories';
 import { makeToken, post, useLocalDestination } from '../support/local-destination';
@@ -252,7 +252,7 @@ describe('local destination, end to end over HTTP', () => {
     expect((await post(`${local.destination.url}/`, '{"type":', own.token)).status).toBe(400);
 
     const all = await landed();
-    const rows = completeness(all.ledgerLines, all.events, all.quarantine).filter(
+    const rows = (await localCompleteness(join(local.dataDir, 'lake'))).filter(
       (r) => r.customer_id === 'ledger-co',
     );
     const ledger = all.ledger.filter((e) => e.customer_id === 'ledger-co');

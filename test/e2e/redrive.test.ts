@@ -8,8 +8,8 @@ import { systemClock } from '../../adapters/system/clock';
 import { silentLogger } from '../../adapters/system/json-logger';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
-import { completeness } from '../../local/completeness';
 import { readLake } from '../../local/read-lake';
+import { localCompleteness } from '../../scripts/query/completeness';
 import { localLakeStore } from '../../scripts/redrive/lake-store';
 import { runRedrive } from '../../scripts/redrive/run-redrive';
 import { createFakeClock, createTrackMessage } from '../support/factories';
@@ -110,13 +110,8 @@ describe('npm run redrive, against the local lake', () => {
       await redriveSink.close();
       return report;
     };
-    const report = () =>
-      completeness(
-        readLake(lakeRoot, 'ledger'),
-        readLake(lakeRoot, 'events'),
-        readLake(lakeRoot, 'quarantine'),
-      );
-    expect(report().map((r) => r.missing)).toEqual([5]); // the five in errors/ are missing until redriven
+    const report = () => localCompleteness(lakeRoot);
+    expect((await report()).map((r) => r.missing)).toEqual([5]); // the five in errors/ are missing until redriven
     const first = await redrive();
     const afterFirst = ids();
     const second = await redrive();
@@ -126,7 +121,7 @@ describe('npm run redrive, against the local lake', () => {
     expect(second).toMatchObject({ errorObjects: 0, quarantineNowValid: 0, quarantineAlreadyRedriven: 1 });
     expect(ids()).toEqual(afterFirst);
     // The ledger stays exact: errors/ records keep their request id; redriven quarantine gets its own line.
-    expect(report().reduce((sum, r) => sum + r.missing + r.surplus, 0)).toBe(0);
+    expect((await report()).reduce((sum, r) => sum + r.missing + r.surplus, 0)).toBe(0);
     expect(
       readLake(lakeRoot, 'ledger')
         .filter((l) => l.record.source === 'redrive')

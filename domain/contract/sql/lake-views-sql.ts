@@ -31,27 +31,39 @@ export function completenessSql(table: TableRef): string {
     'sum(quarantined) AS quarantined, sum(quarantine_landed) AS quarantine_landed ' +
     'FROM per_request GROUP BY customer_id, dt), ' +
     // Rows a Segment delete erased (contract/erasure.ts): gone on purpose, so not missing.
-    `erased AS (SELECT customer_id, received_dt AS dt, sum(events) AS events, sum(quarantine) AS quarantine FROM ${table(ERASED_ROWS_TABLE)} GROUP BY customer_id, received_dt) ` +
-    'SELECT d.customer_id, d.dt, d.requests, d.accepted, d.landed, ' +
-    'greatest(d.missing - coalesce(x.events, 0), 0) AS missing, coalesce(x.events, 0) AS erased, d.surplus, ' +
-    'd.quarantined, d.quarantine_landed + coalesce(x.quarantine, 0) AS quarantine_landed ' +
-    'FROM per_day d LEFT JOIN erased x ON x.customer_id = d.customer_id AND x.dt = d.dt'
+    `erased AS (SELECT customer_id, received_dt AS dt, sum(events) AS events, sum(quarantine) AS quarantine FROM ${table(ERASED_ROWS_TABLE)} GROUP BY customer_id, received_dt), ` +
+    // Events of requests with no ledger line: stored, then the request ended in a retryable error and
+    // the sender resent them. Expected under faults (de-duplication removes the copies), by receive day.
+    `unacknowledged AS (SELECT e.customer_id, e.received_dt AS dt, count(*) AS unacknowledged FROM ${table('events')} e ` +
+    `WHERE e.request_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${table('ledger')} l WHERE l.ledger_version = 2 AND l.customer_id = e.customer_id AND l.request_id = e.request_id) ` +
+    'GROUP BY e.customer_id, e.received_dt), ' +
+    'days AS (SELECT customer_id, dt FROM per_day UNION SELECT customer_id, dt FROM unacknowledged) ' +
+    'SELECT k.customer_id, k.dt, coalesce(d.requests, 0) AS requests, coalesce(d.accepted, 0) AS accepted, coalesce(d.landed, 0) AS landed, ' +
+    'greatest(coalesce(d.missing, 0) - coalesce(x.events, 0), 0) AS missing, coalesce(x.events, 0) AS erased, coalesce(d.surplus, 0) AS surplus, ' +
+    'coalesce(d.quarantined, 0) AS quarantined, coalesce(d.quarantine_landed, 0) + coalesce(x.quarantine, 0) AS quarantine_landed, ' +
+    'coalesce(u.unacknowledged, 0) AS unacknowledged ' +
+    'FROM days k LEFT JOIN per_day d ON d.customer_id = k.customer_id AND d.dt = k.dt ' +
+    'LEFT JOIN erased x ON x.customer_id = k.customer_id AND x.dt = k.dt ' +
+    'LEFT JOIN unacknowledged u ON u.customer_id = k.customer_id AND u.dt = k.dt'
   );
 }
 
+/** The counts of a completeness row (docs/operations.md explains each). */
+export const COMPLETENESS_COUNTS = [
+  'requests',
+  'accepted',
+  'landed',
+  'missing',
+  'erased',
+  'surplus',
+  'quarantined',
+  'quarantine_landed',
+  'unacknowledged',
+] as const;
 export const COMPLETENESS_COLUMNS: ViewColumn[] = [
   { name: 'customer_id', type: 'string' },
   { name: 'dt', type: 'string' },
-  ...[
-    'requests',
-    'accepted',
-    'landed',
-    'missing',
-    'erased',
-    'surplus',
-    'quarantined',
-    'quarantine_landed',
-  ].map((name) => ({ name, type: 'bigint' as const })),
+  ...COMPLETENESS_COUNTS.map((name) => ({ name, type: 'bigint' as const })),
 ];
 
 /**

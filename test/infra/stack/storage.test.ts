@@ -117,7 +117,7 @@ describe('the stack: tokens, the lake and its catalog', () => {
     );
     // What a Segment delete erased is subtracted from missing, per customer and receive day.
     expect(completenessSql).toMatch(
-      /FROM "testdestination"\."erased_rows" GROUP BY customer_id, received_dt\).*greatest\(d\.missing - coalesce\(x\.events, 0\), 0\) AS missing, coalesce\(x\.events, 0\) AS erased/,
+      /FROM "testdestination"\."erased_rows" GROUP BY customer_id, received_dt\).*greatest\(coalesce\(d\.missing, 0\) - coalesce\(x\.events, 0\), 0\) AS missing, coalesce\(x\.events, 0\) AS erased/,
     );
     const view = Object.values(template.findResources('AWS::Glue::Table')).find(
       (t) => t.Properties.TableInput.TableType === 'VIRTUAL_VIEW',
