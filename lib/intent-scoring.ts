@@ -61,7 +61,7 @@ export class IntentScoring extends Construct {
     this.score = new HouseFunction(this, 'Score', {
       entry: 'intent-score/handler.ts',
       description:
-        'Intent scores, step 3: train, validate, score (regularized logistic regression, random forest)',
+        'Intent scores, step 3: train, validate, score (regularized logistic regression, gradient-boosted trees)',
       environment,
       // Lambda's limits: 15 minutes and up to 10,240 MB; 50,000 training users fit well inside both.
       timeout: Duration.minutes(15),

@@ -17,7 +17,7 @@ const INTENT = {
     'Which users are most likely to perform a conversion event next (lookalike scores from the curated',
     'table; npm run compact first). Features from the look-back before each cutoff, the label from the',
     'horizon after; trained on an earlier cutoff, validated on a later one; the better of a regularized',
-    'logistic regression and a random forest (by validation AUC) scores users at --as-of. Writes the',
+    'logistic regression and gradient-boosted trees (by validation AUC) scores users at --as-of. Writes the',
     'scores (npm run query: the scores table) and report.html. docs/intent.md.',
   ].join('\n'),
   flags: {

@@ -6,7 +6,7 @@ import { INTENT_REPORTS_PREFIX, scoresPartitionPath, scoresPath } from '../../do
 import { fitAndScore } from '../../domain/core/intent/fit-and-score';
 import type { PreparedIntent } from '../intent-prepare/create-intent-prepare-handler';
 
-// Users the logistic regression trains on at most (the forest: 10,000, FOREST_MAX_USERS), well within
+// Users the models train on at most (both linear in rows), well within
 // the function's 15-minute limit; above it a seeded sample trains, and the summary says so.
 export const MAX_TRAINING_USERS = 50_000;
 

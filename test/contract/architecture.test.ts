@@ -45,13 +45,12 @@ describe('the architecture, enforced', () => {
     expect(
       violations(
         'domain/core',
-        // ajv: the JSON Schema validator of tracking plans; ml-matrix and ml-random-forest: the intent
-        // models' linear algebra and trees. Pure libraries: no I/O, no SDK, no clock.
+        // ajv: the JSON Schema validator of tracking plans; ml-matrix: the intent
+        // models' linear algebra. Pure libraries: no I/O, no SDK, no clock.
         (s) =>
           s === 'valibot' ||
           s === 'ajv' ||
           s === 'ml-matrix' ||
-          s === 'ml-random-forest' ||
           s.startsWith('node:') ||
           s.startsWith('domain/core/') ||
           s.startsWith('domain/contract/'),

@@ -1,15 +1,13 @@
 import { seededRandom } from '../common/seeded-random';
+import { trainBoostedTrees } from './boosted-trees';
 import { auc, type DecileRow, decileOf, deciles, rocCurve } from './model-quality';
-import { type Model, trainForest, trainLogistic } from './models';
+import { type Model, trainLogistic } from './models';
 
 /** Feature rows (in `columns` order) and their labels (1: converted within the horizon). */
 export interface LabelledRows {
   rows: number[][];
   labels: number[];
 }
-
-/** The random forest's own training cap (see fitAndScore). */
-export const FOREST_MAX_USERS = 10_000;
 
 export interface FitInput {
   columns: string[];
@@ -59,16 +57,8 @@ export function fitAndScore(input: FitInput): FitResult {
   const train = sampleLabelled(training, input.maxUsers, input.seed);
   const candidates: [string, (rows: number[][], y: number[]) => Model][] = [
     ['logistic', (x, y) => trainLogistic(x, y)],
-    [
-      'forest',
-      (x, y) => {
-        // ml-cart tries every value of every feature as a split, each against every row of the node:
-        // quadratic in rows. Past 10,000 users a seeded sample trains it (with 50,000 the bench had not finished
-        // after 8 minutes); the logistic regression, linear in rows, takes all of `maxUsers`.
-        const s = sampleLabelled({ rows: x, labels: y }, FOREST_MAX_USERS, input.seed);
-        return trainForest(s.rows, s.labels, input.seed);
-      },
-    ],
+    // Trained on the whole sample, as the logistic regression is: linear in rows (boosted-trees.ts).
+    ['trees', (x, y) => trainBoostedTrees(x, y)],
   ];
   const results = candidates.map(([kind, trainKind]) => {
     const model = trainKind(train.rows, train.labels);
@@ -136,6 +126,6 @@ export function inWords(feature: string, weight: number, kind: string): string {
   const size =
     kind === 'logistic'
       ? `odds ×${Math.exp(Math.abs(weight)).toFixed(1)} per standard deviation`
-      : `${Math.abs(weight).toFixed(1)} standard deviations apart in the top decile`;
+      : `${Math.round(Math.abs(weight) * 100)} % of the trees' gain`;
   return `more ${what} → ${direction} (${size})`;
 }

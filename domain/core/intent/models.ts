@@ -1,5 +1,4 @@
 import { Matrix, solve } from 'ml-matrix';
-import { RandomForestClassifier } from 'ml-random-forest';
 
 /** A trained model: a probability per row of features. */
 export interface Model {
@@ -62,43 +61,5 @@ export function trainLogistic(rows: number[][], labels: number[], lambda = 1): M
         .slice(1)
         .map((weight, feature) => ({ feature, weight }))
         .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)),
-  };
-}
-
-/**
- * A random forest (ml-random-forest: CART trees on bootstrap samples, a random third of the features
- * at each tree), seeded, so the same data gives the same scores. Importance: how much a feature's
- * values differ between the users it scores highest and the rest (the library exposes none).
- */
-export function trainForest(rows: number[][], labels: number[], seed = 7): Model {
-  const forest = new RandomForestClassifier({
-    nEstimators: 60,
-    maxFeatures: Math.max(1, Math.round((rows[0]?.length ?? 1) / 3)),
-    seed,
-    replacement: true,
-    useSampleBagging: true,
-    noOOB: true,
-    treeOptions: { maxDepth: 8, minNumSamples: 20 },
-  });
-  forest.train(rows, labels);
-  const predict = (input: number[][]) => forest.predictProbability(input, 1);
-  return {
-    name: 'random forest',
-    predict,
-    importance: () => {
-      const scores = predict(rows);
-      const order = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]);
-      const top = new Set(order.slice(0, Math.ceil(rows.length / 10)).map(([, i]) => i));
-      const width = rows[0]?.length ?? 0;
-      return Array.from({ length: width }, (_, feature) => {
-        const mean = (pick: (i: number) => boolean) => {
-          const xs = rows.filter((_, i) => pick(i)).map((r) => r[feature]!);
-          return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-        };
-        const all = rows.map((r) => r[feature]!);
-        const sd = Math.sqrt(all.reduce((s, x) => s + (x - mean(() => true)) ** 2, 0) / all.length) || 1;
-        return { feature, weight: (mean((i) => top.has(i)) - mean((i) => !top.has(i))) / sd };
-      }).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
-    },
   };
 }

@@ -1,0 +1,219 @@
+import type { Model } from './models';
+
+/**
+ * Gradient-boosted decision trees for a yes/no outcome (log loss), histogram-based, as LightGBM and
+ * scikit-learn's HistGradientBoostingClassifier do it — hand-written because no maintained pure-JS
+ * library does it (ml-cart, behind ml-random-forest, tries every value of every feature against every
+ * row of a node: quadratic in rows, so it trained on 10,000 users at most and scored AUC 0.505 there).
+ *
+ * - Each feature's values are cut into at most `bins` quantile bins once; a split is "value ≤ a bin's
+ *   upper edge". Building a tree level costs one pass over the node's rows per feature (a histogram of
+ *   gradients per bin) plus bins × features to pick the split:
+ *   **O(rounds × depth × rows × features)** time, O(rows × features) bytes of bins.
+ * - Class imbalance: converters weigh `negatives / positives` in the loss, so the trees look for them
+ *   as hard as for everyone else; the prior that weighting shifts is taken back out of the margin at
+ *   the end, so `predict` gives calibrated probabilities again (the correction of King & Zeng's
+ *   "prior correction" for weighted samples).
+ * - Deterministic: no sampling, the same rows give the same model.
+ */
+export interface BoostingOptions {
+  /** Trees. */
+  rounds: number;
+  /** Levels per tree (2^depth leaves at most): depth 3 captures interactions of three features. */
+  depth: number;
+  /** Shrinkage per tree. */
+  learningRate: number;
+  /** Quantile bins per feature, at most 255 (a byte each). */
+  bins: number;
+  /** Training rows a leaf holds at least: smaller leaves overfit a few users. */
+  minLeaf: number;
+  /** L2 penalty on leaf values. */
+  lambda: number;
+}
+
+export const BOOSTING_DEFAULTS: BoostingOptions = {
+  rounds: 120,
+  depth: 3,
+  learningRate: 0.1,
+  bins: 32,
+  minLeaf: 40,
+  lambda: 1,
+};
+
+interface Split {
+  feature: number;
+  /** Rows with a value ≤ this go left. */
+  threshold: number;
+  left: Node;
+  right: Node;
+}
+type Node = { value: number } | Split;
+
+export function trainBoostedTrees(
+  rows: number[][],
+  labels: number[],
+  options: Partial<BoostingOptions> = {},
+): Model {
+  const o = { ...BOOSTING_DEFAULTS, ...options };
+  const n = rows.length;
+  const width = rows[0]?.length ?? 0;
+  const positives = labels.reduce((a, b) => a + b, 0);
+  if (positives === 0 || positives === n) throw new Error('boosting needs both outcomes among the rows');
+  const positiveWeight = (n - positives) / positives;
+  const weight = Float64Array.from(labels, (y) => (y === 1 ? positiveWeight : 1));
+  // Balanced weights make the weighted base rate ½: the margin starts at 0.
+  const margin = new Float64Array(n);
+
+  // Quantile bin edges per feature, and every row's bin.
+  const edges: number[][] = [];
+  const binned: Uint8Array[] = [];
+  for (let j = 0; j < width; j++) {
+    const sorted = Float64Array.from(rows, (r) => r[j]!).sort();
+    const cuts: number[] = [];
+    for (let b = 1; b < o.bins; b++) {
+      const edge = sorted[Math.min(n - 1, Math.floor((b * n) / o.bins))]!;
+      if (cuts.length === 0 || edge > cuts.at(-1)!) cuts.push(edge);
+    }
+    // The last edge would put every row left: no split there.
+    if (cuts.at(-1) === sorted[n - 1]) cuts.pop();
+    edges.push(cuts);
+    const column = new Uint8Array(n);
+    for (let i = 0; i < n; i++) column[i] = binOf(cuts, rows[i]![j]!);
+    binned.push(column);
+  }
+
+  const gradient = new Float64Array(n);
+  const hessian = new Float64Array(n);
+  const gains = new Float64Array(width);
+  const trees: Node[] = [];
+  for (let round = 0; round < o.rounds; round++) {
+    for (let i = 0; i < n; i++) {
+      const p = 1 / (1 + Math.exp(-margin[i]!));
+      gradient[i] = weight[i]! * (p - labels[i]!);
+      hessian[i] = Math.max(weight[i]! * p * (1 - p), 1e-12);
+    }
+    const all = new Int32Array(n);
+    for (let i = 0; i < n; i++) all[i] = i;
+    const tree = grow(all, 0);
+    trees.push(tree);
+  }
+
+  /** A node over `members` (row indices): a leaf, or the best split and its two subtrees. */
+  function grow(members: Int32Array, level: number): Node {
+    let g = 0;
+    let h = 0;
+    for (const i of members) {
+      g += gradient[i]!;
+      h += hessian[i]!;
+    }
+    const leaf = () => {
+      const value = (-g / (h + o.lambda)) * o.learningRate;
+      for (const i of members) margin[i] = margin[i]! + value;
+      return { value };
+    };
+    if (level >= o.depth || members.length < 2 * o.minLeaf) return leaf();
+    const parentScore = (g * g) / (h + o.lambda);
+    let best: { gain: number; feature: number; bin: number } | undefined;
+    const histG = new Float64Array(o.bins);
+    const histH = new Float64Array(o.bins);
+    const histN = new Int32Array(o.bins);
+    for (let j = 0; j < width; j++) {
+      const cuts = edges[j]!.length;
+      if (cuts === 0) continue;
+      histG.fill(0);
+      histH.fill(0);
+      histN.fill(0);
+      const column = binned[j]!;
+      for (const i of members) {
+        const b = column[i]!;
+        histG[b] = histG[b]! + gradient[i]!;
+        histH[b] = histH[b]! + hessian[i]!;
+        histN[b] = histN[b]! + 1;
+      }
+      let gl = 0;
+      let hl = 0;
+      let nl = 0;
+      for (let b = 0; b < cuts; b++) {
+        gl += histG[b]!;
+        hl += histH[b]!;
+        nl += histN[b]!;
+        const nr = members.length - nl;
+        if (nl < o.minLeaf) continue;
+        if (nr < o.minLeaf) break;
+        const gr = g - gl;
+        const hr = h - hl;
+        const gain = (gl * gl) / (hl + o.lambda) + (gr * gr) / (hr + o.lambda) - parentScore;
+        if (gain > (best?.gain ?? 1e-9)) best = { gain, feature: j, bin: b };
+      }
+    }
+    if (!best) return leaf();
+    gains[best.feature] = gains[best.feature]! + best.gain;
+    const column = binned[best.feature]!;
+    let leftCount = 0;
+    for (const i of members) if (column[i]! <= best.bin) leftCount++;
+    const left = new Int32Array(leftCount);
+    const right = new Int32Array(members.length - leftCount);
+    let l = 0;
+    let r = 0;
+    for (const i of members) {
+      if (column[i]! <= best.bin) left[l++] = i;
+      else right[r++] = i;
+    }
+    return {
+      feature: best.feature,
+      threshold: edges[best.feature]![best.bin]!,
+      left: grow(left, level + 1),
+      right: grow(right, level + 1),
+    };
+  }
+
+  // The weighting multiplied the odds of converting by positiveWeight: divide them back out.
+  const priorShift = Math.log(positiveWeight);
+  const rawMargin = (row: number[]) => trees.reduce((sum, tree) => sum + leafValue(tree, row), 0);
+  return {
+    name: 'gradient-boosted trees',
+    predict: (input) => input.map((row) => 1 / (1 + Math.exp(-(rawMargin(row) - priorShift)))),
+    importance: () => {
+      // Gain share, signed by whether more of the feature goes with a higher score.
+      const total = gains.reduce((a, b) => a + b, 0) || 1;
+      const scores = rows.map(rawMargin);
+      return Array.from({ length: width }, (_, feature) => ({
+        feature,
+        weight: (Math.sign(correlation(rows, feature, scores)) || 1) * (gains[feature]! / total),
+      })).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+    },
+  };
+}
+
+/** The bin of a value: the first edge it does not exceed, or the last bin. */
+function binOf(cuts: number[], x: number): number {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (x <= cuts[mid]!) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function leafValue(node: Node, row: number[]): number {
+  let at = node;
+  while ('feature' in at) at = row[at.feature]! <= at.threshold ? at.left : at.right;
+  return at.value;
+}
+
+function correlation(rows: number[][], feature: number, scores: number[]): number {
+  const n = rows.length;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += rows[i]![feature]!;
+    my += scores[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) sxy += (rows[i]![feature]! - mx) * (scores[i]! - my);
+  return sxy;
+}
