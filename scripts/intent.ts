@@ -81,12 +81,18 @@ runCommand(INTENT, async ({ values }) => {
         right: [1],
       }),
       `chosen: ${report.chosen}`,
+      `quality: ${report.quality.grade} — AUC ${report.quality.auc.toFixed(3)}, log loss ${report.quality.logLoss.toFixed(4)} (base rate alone: ${report.quality.baselineLogLoss.toFixed(4)}), lift quality ${report.quality.liftQuality.toFixed(2)} (top 20 % vs everyone); ${report.featureCount} features`,
+      ...(report.quality.recommended
+        ? []
+        : [
+            `NOT RECOMMENDED: a ${report.quality.grade} model predicts little better than chance; do not act on these scores (docs/intent.md, "Quality grade").`,
+          ]),
       '',
       alignedTable(
         [
-          ['DECILE', 'USERS', 'CONVERTED', 'RATE', 'MEAN SCORE', 'LIFT'],
+          ['COHORT', 'USERS', 'CONVERTED', 'RATE', 'MEAN PROBABILITY', 'LIFT'],
           ...report.deciles.map((d) => [
-            String(d.decile),
+            cohortLabel(d.decile),
             String(d.users),
             String(d.converted),
             pct(d.rate),
@@ -101,7 +107,15 @@ runCommand(INTENT, async ({ values }) => {
       ...report.strongest.map((s) => `  ${s.words}`),
       '',
       `Scored ${report.scored.users} users: ${report.scored.file}`,
-      `Report: ${html}. Query: npm run query -- "select decile, count(*) from scores group by 1"`,
+      `Report: ${html}. Run metadata: ${report.scored.report}`,
+      'Query: npm run query -- "select decile, count(*), min(percentile) from scores group by 1 order by 1"',
     ].join('\n')}\n`,
   );
+  // A model below the floor is written (for inspection) but the command fails, so no script ships it.
+  if (!report.quality.recommended) process.exitCode = 1;
 });
+
+/** Decile 1 is the top 10 %: percentile cohort 0.9–1.0. */
+function cohortLabel(decile: number): string {
+  return `${((10 - decile) / 10).toFixed(1)}–${((11 - decile) / 10).toFixed(1)}`;
+}

@@ -108,7 +108,10 @@ export const SCORES_COLUMNS = [
   { name: 'user_id', type: 'string' },
   { name: 'anonymous_id', type: 'string' },
   { name: 'person', type: 'string' },
-  { name: 'score', type: 'double' },
+  // The model's probability of converting within the horizon, and the user's percentile cohort
+  // (Segment's convention: the share of users scoring lower, so 0.8 is the top 20 %).
+  { name: 'probability', type: 'double' },
+  { name: 'percentile', type: 'double' },
   { name: 'decile', type: 'int' },
 ] as const;
 

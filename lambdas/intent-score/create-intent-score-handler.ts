@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { INTENT_REPORTS_PREFIX, scoresPartitionPath, scoresPath } from '../../domain/contract/curated-table';
+import { INTENT_REPORTS_PREFIX, SCORES_COLUMNS, scoresPartitionPath, scoresPath } from '../../domain/contract/curated-table';
 import { fitAndScore } from '../../domain/core/intent/fit-and-score';
 import type { PreparedIntent } from '../intent-prepare/create-intent-prepare-handler';
 
@@ -91,14 +91,17 @@ export async function scoreIntent(
   // The same file, columns and layout as `npm run intent` writes locally (hyparquet-writer, snappy).
   const scoresKey = scoresPath(plan.customer, plan.eventKey, plan.asOf);
   const text = (column: string) => sets.current.map((r) => (r[column] == null ? null : String(r[column])));
+  const data: Record<(typeof SCORES_COLUMNS)[number]['name'], (string | number | null)[]> = {
+    user_id: text('user_id'),
+    anonymous_id: text('anonymous_id'),
+    person: text('person'),
+    probability: fitted.scores,
+    percentile: fitted.percentile,
+    decile: fitted.decile,
+  };
+  const types = { string: 'STRING', double: 'DOUBLE', int: 'INT32' } as const;
   const parquet = parquetWriteBuffer({
-    columnData: [
-      { name: 'user_id', data: text('user_id'), type: 'STRING' },
-      { name: 'anonymous_id', data: text('anonymous_id'), type: 'STRING' },
-      { name: 'person', data: text('person'), type: 'STRING' },
-      { name: 'score', data: fitted.scores, type: 'DOUBLE' },
-      { name: 'decile', data: fitted.decile, type: 'INT32' },
-    ],
+    columnData: SCORES_COLUMNS.map((c) => ({ name: c.name, data: data[c.name], type: types[c.type] })),
   });
   await s3.send(
     new PutObjectCommand({
@@ -110,7 +113,7 @@ export async function scoreIntent(
   );
   // Not beside the scores: the scores table reads every object under their prefix as rows.
   const reportKey = `${INTENT_REPORTS_PREFIX}${scoresPartitionPath(plan.customer, plan.eventKey, plan.asOf)}report.json`;
-  const { scores: _scores, decile: _decile, ...report } = fitted;
+  const { scores: _scores, percentile: _percentile, decile: _decile, ...report } = fitted;
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,

@@ -33,6 +33,19 @@ function rocSpec(report: IntentReport): ChartSpec {
 
 /** The report as a page: the figures, a lift chart per decile and the ROC curve (vega-lite, no script). */
 export async function intentHtml(report: IntentReport): Promise<string> {
+  // The main chart, as Segment shows a prediction: conversions by percentile cohort.
+  const cohorts = await chartFigure(
+    'chart-cohorts',
+    barSpec(
+      'Conversion rate by percentile cohort on the validation cutoff (0.9–1.0 = the top 10 %)',
+      report.deciles.map((d) => ({
+        label: `${((10 - d.decile) / 10).toFixed(1)}–${((11 - d.decile) / 10).toFixed(1)}`,
+        count: Number((d.rate * 100).toFixed(2)),
+      })),
+      'converted (%)',
+      { sorted: false },
+    ),
+  );
   const lift = await chartFigure(
     'chart-lift',
     barSpec(
@@ -52,12 +65,17 @@ ${row('as-of', 'scored at', report.asOf)}
 ${row('cutoffs', 'trained at / validated at', `${report.trainingCutoff} / ${report.validationCutoff}`)}
 ${row('windows', 'look-back / horizon (days)', `${report.lookbackDays} / ${report.horizonDays}`)}
 ${row('model', 'model chosen by validation AUC', report.chosen)}
+${row('grade', 'quality grade', `${report.quality.grade}${report.quality.recommended ? '' : ' — not recommended: do not act on these scores'}`)}
 ${row('auc', 'validation AUC', report.validationAuc.toFixed(3))}
+${row('log-loss', 'log loss (base rate alone)', `${report.quality.logLoss.toFixed(4)} (${report.quality.baselineLogLoss.toFixed(4)})`)}
+${row('lift-quality', 'lift quality (top 20 % vs everyone)', report.quality.liftQuality.toFixed(2))}
+${row('counts', 'users / converted / features (training)', `${report.training.users} / ${report.training.converted} / ${report.featureCount}`)}
 ${row('top-lift', 'top-decile lift', report.deciles[0]!.lift.toFixed(2))}
 ${row('scored', 'users scored', String(report.scored.users))}
 </table>
 <h2>Strongest features</h2>
 <ul>${report.strongest.map((s) => `<li>${escapeHtml(s.words)}</li>`).join('')}</ul>
+${cohorts}
 ${lift}
 ${roc}
 <h2>Calibration (validation cutoff)</h2>

@@ -1,6 +1,12 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { scoresPath } from '../../domain/contract/curated-table';
+import {
+  INTENT_REPORTS_PREFIX,
+  SCORES_COLUMNS,
+  scoresPartitionPath,
+  scoresPath,
+} from '../../domain/contract/curated-table';
+import { duckdbType } from '../../domain/contract/sql/duckdb-lake-sql';
 import { featuresSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { type FitResult, fitAndScore } from '../../domain/core/intent/fit-and-score';
@@ -25,9 +31,10 @@ export interface IntentOptions {
 
 /** What `npm run intent` reports: the run's plan, the models' results, and where the scores are. */
 export type IntentReport = Omit<IntentRun, 'spec' | 'columns'> &
-  Omit<FitResult, 'scores' | 'decile'> & {
+  Omit<FitResult, 'scores' | 'percentile' | 'decile'> & {
     features: string[];
-    scored: { users: number; file: string };
+    /** The scores file, and the run's metadata (this report as JSON) where AWS keeps it too. */
+    scored: { users: number; file: string; report: string };
   };
 
 type FeatureRow = Record<string, string | number | null>;
@@ -87,13 +94,27 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
         user_id: r.user_id ?? null,
         anonymous_id: r.anonymous_id ?? null,
         person: r.person,
-        score: fitted.scores[i]!,
+        probability: fitted.scores[i]!,
+        percentile: fitted.percentile[i]!,
         decile: fitted.decile[i]!,
       })),
     );
     const { spec: _spec, columns, ...dates } = plan;
-    const { scores: _scores, decile: _decile, ...report } = fitted;
-    return { ...dates, features: columns, ...report, scored: { users: current.length, file } };
+    const { scores: _scores, percentile: _percentile, decile: _decile, ...report } = fitted;
+    // The run's metadata where the AWS job writes it (not beside the scores: the table reads that folder).
+    const reportFile = join(
+      options.lakeRoot,
+      `${INTENT_REPORTS_PREFIX}${scoresPartitionPath(options.customer, plan.eventKey, plan.asOf)}report.json`,
+    );
+    const result: IntentReport = {
+      ...dates,
+      features: columns,
+      ...report,
+      scored: { users: current.length, file, report: reportFile },
+    };
+    mkdirSync(dirname(reportFile), { recursive: true });
+    writeFileSync(reportFile, `${JSON.stringify(result, null, 2)}\n`);
+    return result;
   } finally {
     lake.close();
   }
@@ -114,7 +135,7 @@ async function writeScores(
     writeFileSync(json, rows.map((r) => JSON.stringify(r)).join('\n'));
     const staged = join(work, 'scores.parquet');
     await lake.write(
-      `COPY (SELECT * FROM read_json(${literal(json)}, format = 'newline_delimited', columns = {user_id: 'VARCHAR', anonymous_id: 'VARCHAR', person: 'VARCHAR', score: 'DOUBLE', decile: 'INTEGER'}) ORDER BY score DESC) TO ${literal(staged)} (FORMAT parquet)`,
+      `COPY (SELECT * FROM read_json(${literal(json)}, format = 'newline_delimited', columns = {${SCORES_COLUMNS.map((c) => `${c.name}: '${duckdbType(c.type)}'`).join(', ')}}) ORDER BY probability DESC) TO ${literal(staged)} (FORMAT parquet)`,
     );
     mkdirSync(dirname(file), { recursive: true });
     renameSync(staged, file);

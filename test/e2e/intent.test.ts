@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileTokenStore } from '../../adapters/local/file-token-store';
 import { jsonLogger } from '../../adapters/system/json-logger';
@@ -43,7 +43,9 @@ describe('intent scores on simulated customers', () => {
     ] as const) {
       const key = (await createToken(new FileTokenStore(dataDir), customer, new Date(`${END}T00:00:00Z`)))
         .token;
-      const messages = simulateJourneys({ customer, users: 3_000, days: 60, seed, signal, end: END });
+      // Without the signal conversions are rarer: 4,000 users give the 50 a model needs at least.
+      const users = signal === 'none' ? 4_000 : 3_000;
+      const messages = simulateJourneys({ customer, users, days: 60, seed, signal, end: END });
       const sent = await sendBatches(destination.url, key, messages);
       expect(sent).toMatchObject({ accepted: messages.length, refused: 0 });
     }
@@ -72,9 +74,21 @@ describe('intent scores on simulated customers', () => {
     ]);
   });
 
-  it('finds nothing where nothing was planted: AUC within 0.5 ± 0.07', () => {
+  it('finds nothing where nothing was planted: AUC within 0.5 ± 0.07, and says not to use it', () => {
     expect(withoutSignal.eventKey).toBe('signedup');
     expect(Math.abs(withoutSignal.validationAuc - 0.5)).toBeLessThanOrEqual(0.07);
+    expect(withoutSignal.quality).toMatchObject({ grade: 'Poor', recommended: false });
+  });
+
+  it('reports Segment’s model statistics, and keeps them as the run’s metadata', () => {
+    expect(withSignal.quality).toMatchObject({ recommended: true, auc: withSignal.validationAuc });
+    expect(withSignal.quality.logLoss).toBeLessThan(withSignal.quality.baselineLogLoss);
+    expect(withSignal.quality.liftQuality).toBeGreaterThan(2);
+    expect(withSignal.featureCount).toBe(withSignal.features.length);
+    expect(JSON.parse(readFileSync(withSignal.scored.report, 'utf8'))).toMatchObject({
+      quality: withSignal.quality,
+      asOf: withSignal.asOf,
+    });
   });
 
   it('never lets an event that only follows a conversion into the features', async () => {
@@ -116,7 +130,7 @@ describe('intent scores on simulated customers', () => {
         '--import',
         'tsx',
         'scripts/query.ts',
-        "select decile, count(*) as users from scores where customer_id = 'demo' group by 1 order by 1",
+        "select decile, count(*) as users, min(percentile) as low, max(percentile) as high from scores where customer_id = 'demo' group by 1 order by 1",
         '--json',
       ],
       { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8', timeout: 60_000 },
@@ -126,6 +140,10 @@ describe('intent scores on simulated customers', () => {
     const deciles = JSON.parse(result.stdout) as { decile: number; users: string }[];
     expect(deciles.map((d) => d.decile)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(deciles.reduce((n, d) => n + Number(d.users), 0)).toBe(withSignal.scored.users);
+    // Percentile cohorts: the top decile is the 0.9–1.0 cohort, the bottom one starts at 0.
+    const cohorts = deciles as unknown as { low: number; high: number }[];
+    expect(cohorts[0]!.low).toBeGreaterThanOrEqual(0.89);
+    expect(cohorts[9]!.low).toBe(0);
   });
 
   itWhen(

@@ -146,7 +146,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       const duck = await db.connect();
       const [row] = (
         await duck.runAndReadAll(
-          `SELECT count(*) AS n, min(decile) AS top, typeof(any_value(score)) AS t FROM '${dir}/scores.parquet'`,
+          `SELECT count(*) AS n, min(decile) AS top, typeof(any_value(probability)) AS t FROM '${dir}/scores.parquet'`,
         )
       ).getRowObjectsJson();
       duck.closeSync();
@@ -155,7 +155,14 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(Object.keys(scores[0]).sort()).toEqual(['anonymous_id', 'decile', 'person', 'score', 'user_id']);
+    expect(Object.keys(scores[0]).sort()).toEqual([
+      'anonymous_id',
+      'decile',
+      'percentile',
+      'person',
+      'probability',
+      'user_id',
+    ]);
     expect(JSON.parse(String(puts[1]!.Body))).toMatchObject({ chosen: summary.chosen, eventKey: 'signedup' });
   });
 });

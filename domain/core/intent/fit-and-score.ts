@@ -1,7 +1,23 @@
 import { seededRandom } from '../common/seeded-random';
 import { trainBoostedTrees } from './boosted-trees';
-import { auc, type DecileRow, decileOf, deciles, rocCurve } from './model-quality';
+import {
+  auc,
+  type DecileRow,
+  decileOf,
+  deciles,
+  type ModelQuality,
+  modelQuality,
+  percentileOf,
+  rocCurve,
+} from './model-quality';
 import { type Model, trainLogistic } from './models';
+
+/**
+ * Conversions a cutoff needs at least, in training and in validation: with fewer, an AUC is noise (its
+ * standard error at 50 positives is already ~0.04) and a model would be presented as a result when it
+ * is chance.
+ */
+export const MIN_POSITIVES = 50;
 
 /** Feature rows (in `columns` order) and their labels (1: converted within the horizon). */
 export interface LabelledRows {
@@ -29,10 +45,15 @@ export interface FitResult {
   models: { name: string; auc: number }[];
   chosen: string;
   validationAuc: number;
+  /** The chosen model on the validation cutoff: AUC, log loss, lift quality and the grade they give. */
+  quality: ModelQuality;
+  featureCount: number;
   deciles: DecileRow[];
   roc: { fpr: number; tpr: number }[];
   strongest: { feature: string; weight: number; words: string }[];
   scores: number[];
+  /** Each scored user's percentile cohort (0.8: the top 20 %). */
+  percentile: number[];
   decile: number[];
 }
 
@@ -49,9 +70,9 @@ export function fitAndScore(input: FitInput): FitResult {
     ['validation', validation],
   ] as const) {
     const converted = count(set.labels);
-    if (converted === 0 || converted === set.labels.length)
+    if (converted < MIN_POSITIVES || set.labels.length - converted < MIN_POSITIVES)
       throw new Error(
-        `the ${what} cutoff has ${set.labels.length} eligible users and ${converted} conversions: a model needs both (more history, or another as-of date)`,
+        `the ${what} cutoff has ${set.labels.length} eligible users and ${converted} conversions: a model needs at least ${MIN_POSITIVES} of each to learn from (a longer history, a longer --horizon, or another --as-of)`,
       );
   }
   const train = sampleLabelled(training, input.maxUsers, input.seed);
@@ -79,6 +100,8 @@ export function fitAndScore(input: FitInput): FitResult {
     models: results.map((r) => ({ name: r.model.name, auc: r.auc })),
     chosen: best.model.name,
     validationAuc: best.auc,
+    quality: modelQuality(best.scores, validation.labels),
+    featureCount: input.columns.length,
     deciles: deciles(best.scores, validation.labels),
     roc: rocCurve(best.scores, validation.labels),
     strongest: best.model
@@ -90,6 +113,7 @@ export function fitAndScore(input: FitInput): FitResult {
         words: inWords(input.columns[feature]!, weight, best.kind),
       })),
     scores,
+    percentile: percentileOf(scores),
     decile: decileOf(scores),
   };
 }

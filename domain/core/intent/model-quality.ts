@@ -75,3 +75,91 @@ export function decileOf(scores: number[]): number[] {
   });
   return out;
 }
+
+/** Mean log loss of probabilities against outcomes (natural log; probabilities clipped to [1e-15, 1 − 1e-15]). */
+export function logLoss(probabilities: number[], labels: number[]): number {
+  let sum = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const p = Math.min(1 - 1e-15, Math.max(1e-15, probabilities[i]!));
+    sum -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
+  }
+  return sum / Math.max(1, labels.length);
+}
+
+/** The share of users a marketer acts on by default: Segment's Predictions suggest the top 20 %. */
+export const TOP_COHORT = 0.2;
+
+/**
+ * Lift quality, as Segment defines it — "the ratio between the results obtained with and without the
+ * predictive model" — made concrete: the conversion rate of the top 20 % of users by score (with the
+ * model) over the conversion rate of all users (without it). 1 is no better than picking at random.
+ */
+export function liftQuality(scores: number[], labels: number[]): number {
+  const order = scores.map((s, i) => [s, labels[i]!] as const).sort((a, b) => b[0] - a[0]);
+  const top = order.slice(0, Math.max(1, Math.round(order.length * TOP_COHORT)));
+  const rate = (rows: readonly (readonly [number, number])[]) =>
+    rows.reduce((n, [, l]) => n + l, 0) / Math.max(1, rows.length);
+  const base = rate(order);
+  return base > 0 ? rate(top) / base : Number.NaN;
+}
+
+/**
+ * The quality grade of a model (Segment's "Prediction Quality Score": Poor, Fair, Good or Excellent
+ * from AUC, log loss and lift quality; its thresholds are not published, these are ours). A grade
+ * needs every one of its floors; a model whose log loss is no better than predicting the base rate for
+ * everyone is Poor whatever its AUC. Below Fair a model is not recommended: the report says so.
+ */
+export const QUALITY_GRADES = [
+  { grade: 'Excellent', auc: 0.85, liftQuality: 3 },
+  { grade: 'Good', auc: 0.75, liftQuality: 2 },
+  { grade: 'Fair', auc: 0.65, liftQuality: 1.5 },
+] as const;
+export type QualityGrade = (typeof QUALITY_GRADES)[number]['grade'] | 'Poor';
+
+export interface ModelQuality {
+  auc: number;
+  logLoss: number;
+  /** The log loss of predicting the validation base rate for everyone: what the model must beat. */
+  baselineLogLoss: number;
+  liftQuality: number;
+  grade: QualityGrade;
+  /** Fair or better. */
+  recommended: boolean;
+}
+
+export function modelQuality(probabilities: number[], labels: number[]): ModelQuality {
+  const base = labels.reduce((a, b) => a + b, 0) / Math.max(1, labels.length);
+  const measured = {
+    auc: auc(probabilities, labels),
+    logLoss: logLoss(probabilities, labels),
+    baselineLogLoss: logLoss(
+      labels.map(() => base),
+      labels,
+    ),
+    liftQuality: liftQuality(probabilities, labels),
+  };
+  const grade: QualityGrade =
+    measured.logLoss >= measured.baselineLogLoss
+      ? 'Poor'
+      : (QUALITY_GRADES.find((g) => measured.auc >= g.auc && measured.liftQuality >= g.liftQuality)?.grade ??
+        'Poor');
+  return { ...measured, grade, recommended: grade !== 'Poor' };
+}
+
+/**
+ * Each score's percentile cohort, Segment's convention: the share of users who score lower, so 0.8
+ * means the top 20 %. Ties share the lower value (the same score, the same cohort).
+ */
+export function percentileOf(scores: number[]): number[] {
+  const sorted = Float64Array.from(scores).sort();
+  return scores.map((s) => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]! < s) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo / Math.max(1, scores.length);
+  });
+}
