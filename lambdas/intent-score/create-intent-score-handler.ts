@@ -2,7 +2,12 @@ import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { INTENT_REPORTS_PREFIX, SCORES_COLUMNS, scoresPartitionPath, scoresPath } from '../../domain/contract/curated-table';
+import {
+  INTENT_REPORTS_PREFIX,
+  SCORES_COLUMNS,
+  scoresPartitionPath,
+  scoresPath,
+} from '../../domain/contract/curated-table';
 import { fitAndScore } from '../../domain/core/intent/fit-and-score';
 import type { PreparedIntent } from '../intent-prepare/create-intent-prepare-handler';
 
