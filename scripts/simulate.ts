@@ -16,7 +16,9 @@ const SIMULATE = {
     "A customer's users over some days — identifies, page views, track events with Segment's names in",
     'mixed spellings, sign-ups, a Replay-like resend — sent through the HTTP API of a running local',
     'destination (npm start). --signal pricing plants a behaviour that raises sign-ups (each pricing-page',
-    'view doubles the chance, up to 32× from the fifth); --signal none plants nothing. Creates a key for',
+    'view doubles the chance, up to 32× from the fifth); --signal interaction makes each pricing view double',
+    'it for users of 51-200-person companies while the rest start at 4× and halve it per view (a signal',
+    'trees find and a linear model misses); --signal none plants nothing. Creates a key for',
     'the customer in $DATA_DIR unless --key is given. Then: npm run compact, npm run intent.',
   ].join('\n'),
   flags: {
@@ -44,9 +46,9 @@ const SIMULATE = {
     },
     signal: {
       kind: 'value',
-      schema: oneOf(['pricing', 'none']),
+      schema: oneOf(['pricing', 'interaction', 'none']),
       unit: 'signal',
-      description: 'the planted behaviour: pricing or none',
+      description: 'the planted behaviour: pricing, interaction or none',
       default: 'pricing',
     },
     end: dayFlag('the last simulated day (default: today, UTC)'),

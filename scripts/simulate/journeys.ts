@@ -8,15 +8,18 @@ import { seededRandom } from '../../domain/core/common/seeded-random';
  *
  * The planted signal (`pricing`): each view of the pricing page doubles a user's daily chance to sign
  * up, up to 8× from the third view on — "users who view the pricing page three times convert at 8× the
- * base rate". With `none`, signing up is independent of everything a user does: no feature can predict
- * it, and a model that finds otherwise leaks.
+ * base rate". With `interaction`, pricing views matter by segment: for users of companies of 51-200
+ * people each view doubles the chance; everyone else starts at 4× and halves it with each view. Neither
+ * views nor size alone predicts much, so a linear model misses what trees find (test/e2e/intent.test.ts:
+ * the trees beat the logistic regression by ≥ 0.05 AUC on it). With `none`, signing up is independent of everything
+ * a user does: no feature can predict it, and a model that finds otherwise leaks.
  */
 export interface SimulationOptions {
   customer: string;
   users: number;
   days: number;
   seed: number;
-  signal: 'pricing' | 'none';
+  signal: 'pricing' | 'interaction' | 'none';
   /** The last simulated day, `YYYY-MM-DD` (UTC). */
   end: string;
   /** Share of messages sent a second time, later, as a Replay would. */
@@ -62,9 +65,10 @@ export function simulateJourneys(options: SimulationOptions): Record<string, unk
     const activeChance = 0.15 + random() * 0.35;
     let pricingViews = 0;
     let converted = false;
+    const companySize = pick(['1-10', '11-50', '51-200']);
     message(user, dayStart(firstDay) + Math.floor(random() * 3_600_000), {
       type: 'identify',
-      traits: { plan: pick(['free', 'trial', 'trial']), company_size: pick(['1-10', '11-50', '51-200']) },
+      traits: { plan: pick(['free', 'trial', 'trial']), company_size: companySize },
     });
     for (let day = firstDay; day < options.days; day++) {
       const start = dayStart(day);
@@ -91,7 +95,13 @@ export function simulateJourneys(options: SimulationOptions): Record<string, unk
         }
       }
       if (converted) continue;
-      const multiplier = options.signal === 'pricing' ? Math.min(MAX_MULTIPLIER, 2 ** pricingViews) : 1;
+      const views = Math.min(Math.log2(MAX_MULTIPLIER), pricingViews);
+      const multiplier =
+        options.signal === 'pricing'
+          ? 2 ** views
+          : options.signal === 'interaction'
+            ? 2 ** (companySize === '51-200' ? views : 2 - views)
+            : 1;
       if (random() < BASE_DAILY * multiplier) {
         converted = true;
         const at = start + 20 * 3_600_000 + Math.floor(random() * 3_000_000);

@@ -27,6 +27,7 @@ describe('intent scores on simulated customers', () => {
   let destination: LocalDestination;
   let withSignal: IntentReport;
   let withoutSignal: IntentReport;
+  let withInteraction: IntentReport;
 
   beforeAll(async () => {
     dataDir = tempDataDir('intent-');
@@ -40,6 +41,7 @@ describe('intent scores on simulated customers', () => {
     for (const [customer, signal, seed] of [
       ['demo', 'pricing', 7],
       ['flat', 'none', 8],
+      ['mixed', 'interaction', 9],
     ] as const) {
       const key = (await createToken(new FileTokenStore(dataDir), customer, new Date(`${END}T00:00:00Z`)))
         .token;
@@ -53,6 +55,7 @@ describe('intent scores on simulated customers', () => {
     await runCompaction({ lakeRoot: lake });
     withSignal = await runIntent({ lakeRoot: lake, customer: 'demo', event: 'signed_up' });
     withoutSignal = await runIntent({ lakeRoot: lake, customer: 'flat', event: 'Sign Up' });
+    withInteraction = await runIntent({ lakeRoot: lake, customer: 'mixed', event: 'signed_up' });
   }, 240_000);
   afterAll(async () => {
     await destination.close();
@@ -64,6 +67,11 @@ describe('intent scores on simulated customers', () => {
     expect(withSignal.validationAuc).toBeGreaterThanOrEqual(0.75);
     expect(withSignal.deciles[0]!.lift).toBeGreaterThanOrEqual(3);
     expect(withSignal.strongest[0]!.feature).toBe(featureName('page', '/pricing'));
+    // A tree model worth having: within 0.02 AUC of the logistic regression on an additive signal.
+    const [logistic, trees] = ['logistic', 'trees'].map(
+      (kind) => withSignal.models.find((m) => m.name.includes(kind))!.auc,
+    );
+    expect(trees).toBeGreaterThanOrEqual(logistic! - 0.02);
     // Trait values from identify calls are features too.
     expect(withSignal.features).toEqual(expect.arrayContaining(['trait_plan_trial', 'trait_plan_free']));
     // A time split: trained a horizon before it was validated, scored a horizon after.
@@ -78,6 +86,13 @@ describe('intent scores on simulated customers', () => {
     expect(withoutSignal.eventKey).toBe('signedup');
     expect(Math.abs(withoutSignal.validationAuc - 0.5)).toBeLessThanOrEqual(0.07);
     expect(withoutSignal.quality).toMatchObject({ grade: 'Poor', recommended: false });
+  });
+
+  it('finds an interaction the linear model misses: the trees beat it by ≥ 0.05 AUC', () => {
+    const aucOf = (kind: string) => withInteraction.models.find((m) => m.name.includes(kind))!.auc;
+
+    expect(aucOf('trees') - aucOf('logistic')).toBeGreaterThanOrEqual(0.05);
+    expect(withInteraction.chosen).toBe('gradient-boosted trees');
   });
 
   it('reports Segment’s model statistics, and keeps them as the run’s metadata', () => {
