@@ -33,6 +33,9 @@ import {
   curatedCompletenessSql,
   EVENTS_DEDUPLICATED_VIEW,
   eventsDeduplicatedSql,
+  INTENT_OUTCOMES_COLUMNS,
+  INTENT_OUTCOMES_VIEW,
+  intentOutcomesSql,
 } from '../domain/contract/sql/lake-views-sql';
 import { glueDatabaseName } from '../domain/contract/stack-outputs';
 
@@ -160,6 +163,7 @@ export class LakeCatalog extends Construct {
       this.dedupeView(),
       this.completenessView(),
       this.curatedCompletenessView(),
+      this.intentOutcomesView(),
       ...this.qualityViews(),
     ];
     for (const table of tables) table.addResourceDependency(database);
@@ -333,7 +337,7 @@ export class LakeCatalog extends Construct {
    * acknowledged (one ledger line each) against what landed under the same request ids. `missing` and
    * `surplus` are summed per request, so a surplus in one request never hides a loss in another;
    * `missing` above 0 after Firehose's buffer interval means events to look for (errors/, or lost).
-   * The same logic as `local/completeness.ts`. Query it with `WHERE customer_id = '<id>'`.
+   * One rule, the SQL `npm run query` runs too. Query it with `WHERE customer_id = '<id>'`.
    */
   private completenessView(): glue.CfnTable {
     return this.view('Completeness', COMPLETENESS_VIEW, completenessSql(this.table), COMPLETENESS_COLUMNS);
@@ -350,6 +354,19 @@ export class LakeCatalog extends Construct {
       CURATED_COMPLETENESS_VIEW,
       curatedCompletenessSql(this.table),
       CURATED_COMPLETENESS_COLUMNS,
+    );
+  }
+
+  /**
+   * Model monitoring (domain/contract/sql/lake-views-sql.ts): each scored person beside whether they
+   * then converted. Reads the scores table (lib/intent-scoring.ts) and events_curated.
+   */
+  private intentOutcomesView(): glue.CfnTable {
+    return this.view(
+      'IntentOutcomes',
+      INTENT_OUTCOMES_VIEW,
+      intentOutcomesSql(this.table),
+      INTENT_OUTCOMES_COLUMNS,
     );
   }
 
@@ -429,6 +446,8 @@ const PRESTO_SCALARS: Record<string, string> = {
   string: 'varchar',
   boolean: 'boolean',
   timestamp: 'timestamp(3)',
+  double: 'double',
+  date: 'date',
 };
 
 /**

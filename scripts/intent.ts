@@ -9,6 +9,7 @@ import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from
 import { customerFlag, dayFlag, daysFlag, htmlFlag, jsonFlag } from './cli/flags';
 import { alignedTable } from './cli/table';
 import { intentHtml } from './intent/intent-html';
+import { monitorHtml, monitorIntent } from './intent/monitor';
 import { runIntent } from './intent/run-intent';
 
 const INTENT = {
@@ -47,73 +48,145 @@ const INTENT = {
   ],
 } as const satisfies CommandSpec<Record<string, Flag>>;
 
-runCommand(INTENT, async ({ values }) => {
-  if (!values.customer || !values.event)
-    throw new UsageError('--customer <id> and --event <name> are required');
-  const { dataDir } = readLocalConfig(process.env);
-  const lakeRoot = join(dataDir, 'lake');
-  if (!existsSync(lakeRoot)) throw new Error(`no lake at ${lakeRoot}: is DATA_DIR right?`);
-  const customer = await new FileTokenStore(dataDir).getCustomer(values.customer);
-  const report = await runIntent({
-    lakeRoot,
-    customer: values.customer,
-    event: values.event,
-    aliases: compileAliases(customer?.eventAliases),
-    ...(values['as-of'] ? { asOf: values['as-of'] } : {}),
-    lookbackDays: values.lookback,
-    horizonDays: values.horizon,
-    maxTrainingUsers: values['max-users'],
-    onStep: (step) => process.stderr.write(`intent: ${step}…\n`),
-  });
-  const html = values.html ?? join(dirname(report.scored.file), 'report.html');
-  writeFileSync(html, await intentHtml(report));
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return;
-  }
-  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-  process.stdout.write(
-    `${[
-      `Intent to "${report.event}" (key ${report.eventKey}) for ${report.customer}, scored at ${report.asOf}`,
-      `trained at ${report.trainingCutoff} on ${report.training.users} users (${report.training.converted} converted${report.training.sampledFrom ? `; a sample of ${report.training.sampledFrom}` : ''}), validated at ${report.validationCutoff} on ${report.validation.users} (${report.validation.converted} converted); look-back ${report.lookbackDays} d, horizon ${report.horizonDays} d`,
-      '',
-      alignedTable([['MODEL', 'VALIDATION AUC'], ...report.models.map((m) => [m.name, m.auc.toFixed(3)])], {
-        right: [1],
-      }),
-      `chosen: ${report.chosen}`,
-      `quality: ${report.quality.grade} — AUC ${report.quality.auc.toFixed(3)}, log loss ${report.quality.logLoss.toFixed(4)} (base rate alone: ${report.quality.baselineLogLoss.toFixed(4)}), lift quality ${report.quality.liftQuality.toFixed(2)} (top 20 % vs everyone); ${report.featureCount} features`,
-      ...(report.quality.recommended
-        ? []
-        : [
-            `NOT RECOMMENDED: a ${report.quality.grade} model predicts little better than chance; do not act on these scores (docs/intent.md, "Quality grade").`,
-          ]),
-      '',
-      alignedTable(
-        [
-          ['COHORT', 'USERS', 'CONVERTED', 'RATE', 'MEAN PROBABILITY', 'LIFT'],
-          ...report.deciles.map((d) => [
-            cohortLabel(d.decile),
-            String(d.users),
-            String(d.converted),
-            pct(d.rate),
-            pct(d.meanScore),
-            d.lift.toFixed(2),
-          ]),
-        ],
-        { right: [0, 1, 2, 3, 4, 5] },
-      ),
-      '',
-      'Strongest features:',
-      ...report.strongest.map((s) => `  ${s.words}`),
-      '',
-      `Scored ${report.scored.users} users: ${report.scored.file}`,
-      `Report: ${html}. Run metadata: ${report.scored.report}`,
-      'Query: npm run query -- "select decile, count(*), min(percentile) from scores group by 1 order by 1"',
-    ].join('\n')}\n`,
+/** `npm run intent -- monitor`: how a scoring did, once its users had time to convert. */
+const MONITOR = {
+  name: 'npm run intent -- monitor',
+  label: 'intent monitor',
+  summary: [
+    'Model monitoring, as Segment does after a week: the latest scoring of an event against what its',
+    "users did since — per percentile cohort, the conversions and the rate beside the model's predicted",
+    'one, and the realized AUC. Reads the intent_outcomes view (the same SQL on Athena). docs/intent.md.',
+  ].join('\n'),
+  flags: {
+    customer: customerFlag('the customer (required)'),
+    event: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.minLength(1, 'an event name')),
+      unit: 'name',
+      description: 'the predicted event, in any spelling (required)',
+    },
+    'as-of': dayFlag('the scoring to monitor (default: the latest)'),
+    html: htmlFlag('also write the comparison as an HTML page with charts'),
+    json: jsonFlag('the report as JSON on stdout'),
+  },
+  examples: ['npm run intent -- monitor --customer demo --event signed_up'],
+} as const satisfies CommandSpec<Record<string, Flag>>;
+
+if (process.argv[2] === 'monitor')
+  runCommand(
+    MONITOR,
+    async ({ values }) => {
+      if (!values.customer || !values.event)
+        throw new UsageError('--customer <id> and --event <name> are required');
+      const { dataDir } = readLocalConfig(process.env);
+      const lakeRoot = join(dataDir, 'lake');
+      if (!existsSync(lakeRoot)) throw new Error(`no lake at ${lakeRoot}: is DATA_DIR right?`);
+      const customer = await new FileTokenStore(dataDir).getCustomer(values.customer);
+      const report = await monitorIntent({
+        lakeRoot,
+        customer: values.customer,
+        event: values.event,
+        aliases: compileAliases(customer?.eventAliases),
+        ...(values['as-of'] ? { asOf: values['as-of'] } : {}),
+      });
+      if (values.html) writeFileSync(values.html, await monitorHtml(report));
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        return;
+      }
+      const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+      process.stdout.write(
+        `${[
+          `"${report.event}" (key ${report.eventKey}) for ${report.customer}: the scoring of ${report.asOf}, events observed until ${report.observedUntil ?? '–'}`,
+          `${report.users} users scored, ${report.converted} converted since; realized AUC ${Number.isNaN(report.realizedAuc) ? '– (no conversions yet)' : report.realizedAuc.toFixed(3)}`,
+          '',
+          alignedTable(
+            [
+              ['COHORT', 'USERS', 'CONVERTED', 'REALIZED', 'PREDICTED'],
+              ...report.cohorts.map((c) => [
+                `${c.cohort.toFixed(1)}–${(c.cohort + 0.1).toFixed(1)}`,
+                String(c.users),
+                String(c.converted),
+                pct(c.realized),
+                pct(c.predicted),
+              ]),
+            ],
+            { right: [1, 2, 3, 4] },
+          ),
+          ...(values.html ? ['', `Report: ${values.html}`] : []),
+        ].join('\n')}\n`,
+      );
+    },
+    process.argv.slice(3),
   );
-  // A model below the floor is written (for inspection) but the command fails, so no script ships it.
-  if (!report.quality.recommended) process.exitCode = 1;
-});
+else
+  runCommand(INTENT, async ({ values }) => {
+    if (!values.customer || !values.event)
+      throw new UsageError('--customer <id> and --event <name> are required');
+    const { dataDir } = readLocalConfig(process.env);
+    const lakeRoot = join(dataDir, 'lake');
+    if (!existsSync(lakeRoot)) throw new Error(`no lake at ${lakeRoot}: is DATA_DIR right?`);
+    const customer = await new FileTokenStore(dataDir).getCustomer(values.customer);
+    const report = await runIntent({
+      lakeRoot,
+      customer: values.customer,
+      event: values.event,
+      aliases: compileAliases(customer?.eventAliases),
+      ...(values['as-of'] ? { asOf: values['as-of'] } : {}),
+      lookbackDays: values.lookback,
+      horizonDays: values.horizon,
+      maxTrainingUsers: values['max-users'],
+      onStep: (step) => process.stderr.write(`intent: ${step}…\n`),
+    });
+    const html = values.html ?? join(dirname(report.scored.file), 'report.html');
+    writeFileSync(html, await intentHtml(report));
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      return;
+    }
+    const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+    process.stdout.write(
+      `${[
+        `Intent to "${report.event}" (key ${report.eventKey}) for ${report.customer}, scored at ${report.asOf}`,
+        `trained at ${report.trainingCutoff} on ${report.training.users} users (${report.training.converted} converted${report.training.sampledFrom ? `; a sample of ${report.training.sampledFrom}` : ''}), validated at ${report.validationCutoff} on ${report.validation.users} (${report.validation.converted} converted); look-back ${report.lookbackDays} d, horizon ${report.horizonDays} d`,
+        '',
+        alignedTable([['MODEL', 'VALIDATION AUC'], ...report.models.map((m) => [m.name, m.auc.toFixed(3)])], {
+          right: [1],
+        }),
+        `chosen: ${report.chosen}`,
+        `quality: ${report.quality.grade} — AUC ${report.quality.auc.toFixed(3)}, log loss ${report.quality.logLoss.toFixed(4)} (base rate alone: ${report.quality.baselineLogLoss.toFixed(4)}), lift quality ${report.quality.liftQuality.toFixed(2)} (top 20 % vs everyone); ${report.featureCount} features`,
+        ...(report.quality.recommended
+          ? []
+          : [
+              `NOT RECOMMENDED: a ${report.quality.grade} model predicts little better than chance; do not act on these scores (docs/intent.md, "Quality grade").`,
+            ]),
+        '',
+        alignedTable(
+          [
+            ['COHORT', 'USERS', 'CONVERTED', 'RATE', 'MEAN PROBABILITY', 'LIFT'],
+            ...report.deciles.map((d) => [
+              cohortLabel(d.decile),
+              String(d.users),
+              String(d.converted),
+              pct(d.rate),
+              pct(d.meanScore),
+              d.lift.toFixed(2),
+            ]),
+          ],
+          { right: [0, 1, 2, 3, 4, 5] },
+        ),
+        '',
+        'Strongest features:',
+        ...report.strongest.map((s) => `  ${s.words}`),
+        '',
+        `Scored ${report.scored.users} users: ${report.scored.file}`,
+        `Report: ${html}. Run metadata: ${report.scored.report}`,
+        'Query: npm run query -- "select decile, count(*), min(percentile) from scores group by 1 order by 1"',
+      ].join('\n')}\n`,
+    );
+    // A model below the floor is written (for inspection) but the command fails, so no script ships it.
+    if (!report.quality.recommended) process.exitCode = 1;
+  });
 
 /** Decile 1 is the top 10 %: percentile cohort 0.9–1.0. */
 function cohortLabel(decile: number): string {

@@ -8,6 +8,7 @@ import { createToken } from '../../domain/core/keys/token-admin';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { runCompaction } from '../../scripts/compact/run-compaction';
 import { intentHtml } from '../../scripts/intent/intent-html';
+import type { MonitorReport } from '../../scripts/intent/monitor';
 import { type IntentReport, runIntent } from '../../scripts/intent/run-intent';
 import { openLocalLake } from '../../scripts/query/local-lake';
 import { simulateJourneys } from '../../scripts/simulate/journeys';
@@ -106,6 +107,52 @@ describe('intent scores on simulated customers', () => {
     });
   });
 
+  it('monitors a scoring against what its users then did: by percentile cohort, with the realized AUC', async () => {
+    // A scoring two weeks before the end of the history, so its users had time to convert.
+    await runIntent({ lakeRoot: lake, customer: 'demo', event: 'signed_up', asOf: '2026-03-18' });
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/intent.ts',
+        'monitor',
+        '--customer',
+        'demo',
+        '--event',
+        'Signed Up',
+        '--as-of',
+        '2026-03-18',
+        '--json',
+      ],
+      { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(result.stderr).toBe('');
+    const monitored = JSON.parse(result.stdout) as MonitorReport;
+
+    expect(monitored).toMatchObject({
+      asOf: '2026-03-18',
+      eventKey: 'signedup',
+      observedUntil: '2026-03-31',
+    });
+    expect(monitored.converted).toBeGreaterThan(20);
+    expect(monitored.realizedAuc).toBeGreaterThan(0.7);
+    expect(monitored.cohorts.map((c) => c.cohort)).toEqual([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0]);
+    expect(monitored.cohorts[0]!.realized).toBeGreaterThan(3 * monitored.cohorts[9]!.realized);
+    expect(monitored.cohorts.reduce((n, c) => n + c.users, 0)).toBe(monitored.users);
+
+    // Without a scoring: a clear message and exit 1.
+    const none = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/intent.ts', 'monitor', '--customer', 'flat', '--event', 'Order Completed'],
+      { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect([none.status, none.stderr]).toEqual([
+      1,
+      expect.stringMatching(/^intent monitor: no scores of "Order Completed" for flat: run npm run intent/),
+    ]);
+  });
+
   it('never lets an event that only follows a conversion into the features', async () => {
     const local = await openLocalLake(lake);
     try {
@@ -145,7 +192,7 @@ describe('intent scores on simulated customers', () => {
         '--import',
         'tsx',
         'scripts/query.ts',
-        "select decile, count(*) as users, min(percentile) as low, max(percentile) as high from scores where customer_id = 'demo' group by 1 order by 1",
+        "select decile, count(*) as users, min(percentile) as low, max(percentile) as high from scores where customer_id = 'demo' and as_of = DATE '2026-04-01' group by 1 order by 1",
         '--json',
       ],
       { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8', timeout: 60_000 },

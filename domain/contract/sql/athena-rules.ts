@@ -1,7 +1,7 @@
 import { STAGING_TABLE } from '../curated-table';
 import { ERASE_IDS_TABLE } from '../erasure';
 import { LAKE_AREAS, PARTITIONED_BY_CUSTOMER } from '../lake-areas';
-import { COMPLETENESS_VIEW, CURATED_COMPLETENESS_VIEW } from './lake-views-sql';
+import { COMPLETENESS_VIEW, CURATED_COMPLETENESS_VIEW, INTENT_OUTCOMES_VIEW } from './lake-views-sql';
 
 /**
  * The rules of Athena (engine 3, Trino) that the statements we send rely on, each with the page that
@@ -58,6 +58,7 @@ export const INJECTED_CUSTOMER_TABLES = [
   'events_deduplicated',
   COMPLETENESS_VIEW,
   CURATED_COMPLETENESS_VIEW,
+  INTENT_OUTCOMES_VIEW,
   'data_quality',
   'plan_violations',
 ] as const;

@@ -22,6 +22,8 @@ import {
   DUCKDB_EVENT_TIME,
   EVENTS_DEDUPLICATED_VIEW,
   eventsDeduplicatedSql,
+  INTENT_OUTCOMES_VIEW,
+  intentOutcomesSql,
 } from './lake-views-sql';
 import { literal } from './sql-text';
 
@@ -138,5 +140,6 @@ export function duckdbDerivedViews(): string[] {
     `CREATE OR REPLACE VIEW ${EVENTS_DEDUPLICATED_VIEW} AS ${eventsDeduplicatedSql(table, columns, DUCKDB_EVENT_TIME)}`,
     `CREATE OR REPLACE VIEW ${COMPLETENESS_VIEW} AS ${completenessSql(table)}`,
     `CREATE OR REPLACE VIEW ${CURATED_COMPLETENESS_VIEW} AS ${curatedCompletenessSql(table)}`,
+    `CREATE OR REPLACE VIEW ${INTENT_OUTCOMES_VIEW} AS ${intentOutcomesSql(table)}`,
   ];
 }

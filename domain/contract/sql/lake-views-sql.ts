@@ -1,4 +1,4 @@
-import { CURATED_TABLE } from '../curated-table';
+import { CURATED_TABLE, SCORES_PARTITIONS, SCORES_TABLE } from '../curated-table';
 import { ERASED_ROWS_TABLE } from '../erasure';
 
 /**
@@ -10,7 +10,7 @@ export type TableRef = (name: string) => string;
 
 export interface ViewColumn {
   name: string;
-  type: 'string' | 'bigint';
+  type: 'string' | 'bigint' | 'int' | 'double' | 'date';
 }
 
 /**
@@ -114,3 +114,29 @@ export function eventsDeduplicatedSql(
 }
 export const ATHENA_EVENT_TIME = 'CAST(from_iso8601_timestamp("timestamp") AS timestamp(3))';
 export const DUCKDB_EVENT_TIME = 'TRY_CAST("timestamp" AS TIMESTAMP)';
+
+/**
+ * Model monitoring, as Segment does it after a scoring: every scored person of every scoring (customer,
+ * event key, as-of date) beside what they then did — `converted` is 1 when the person performed the
+ * predicted event on or after the scoring date (by the events' own date). `npm run intent -- monitor`
+ * groups it by percentile cohort and computes the realized AUC; on Athena query it with
+ * `WHERE customer_id = '<id>' AND event_key = '<key>'` (both are injected keys of the scores table).
+ */
+export const INTENT_OUTCOMES_VIEW = 'intent_outcomes';
+export function intentOutcomesSql(table: TableRef): string {
+  return (
+    'SELECT s.customer_id, s.event_key, s.as_of, s.person, s.probability, s.percentile, ' +
+    'CASE WHEN c.person IS NULL THEN 0 ELSE 1 END AS converted ' +
+    `FROM ${table(SCORES_TABLE)} s LEFT JOIN (` +
+    'SELECT customer_id, event_key, coalesce(user_id, anonymous_id) AS person, max(event_date) AS last_date ' +
+    `FROM ${table(CURATED_TABLE)} GROUP BY customer_id, event_key, coalesce(user_id, anonymous_id)` +
+    ') c ON c.customer_id = s.customer_id AND c.event_key = s.event_key AND c.person = s.person AND c.last_date >= s.as_of'
+  );
+}
+export const INTENT_OUTCOMES_COLUMNS: ViewColumn[] = [
+  ...SCORES_PARTITIONS.map(({ name, type }) => ({ name, type })),
+  { name: 'person', type: 'string' },
+  { name: 'probability', type: 'double' },
+  { name: 'percentile', type: 'double' },
+  { name: 'converted', type: 'int' },
+];

@@ -163,3 +163,53 @@ export function percentileOf(scores: number[]): number[] {
     return lo / Math.max(1, scores.length);
   });
 }
+
+/** A percentile cohort after a scoring: what the model predicted for it against what its users did. */
+export interface CohortOutcome {
+  /** The cohort's lower bound: 0.9 is the top 10 % (percentiles 0.9–1.0). */
+  cohort: number;
+  users: number;
+  converted: number;
+  /** The cohort's conversion rate since the scoring. */
+  realized: number;
+  /** Its mean predicted probability. */
+  predicted: number;
+}
+
+/**
+ * Model monitoring (Segment checks a prediction this way after 7 days): scored users grouped by
+ * percentile cohort, top first, with the conversions that actually followed, and the realized AUC —
+ * the same statistic as at validation, now on what happened.
+ */
+export function monitorOutcomes(rows: { probability: number; percentile: number; converted: number }[]): {
+  cohorts: CohortOutcome[];
+  realizedAuc: number;
+  users: number;
+  converted: number;
+} {
+  const cohorts = Array.from({ length: 10 }, (_, i) => ({
+    cohort: (9 - i) / 10,
+    users: 0,
+    converted: 0,
+    sum: 0,
+  }));
+  for (const row of rows) {
+    const c = cohorts[9 - Math.min(9, Math.floor(row.percentile * 10 + 1e-9))]!;
+    c.users += 1;
+    c.converted += row.converted;
+    c.sum += row.probability;
+  }
+  return {
+    cohorts: cohorts.map(({ sum, ...c }) => ({
+      ...c,
+      realized: c.converted / Math.max(1, c.users),
+      predicted: sum / Math.max(1, c.users),
+    })),
+    realizedAuc: auc(
+      rows.map((r) => r.probability),
+      rows.map((r) => r.converted),
+    ),
+    users: rows.length,
+    converted: rows.reduce((n, r) => n + r.converted, 0),
+  };
+}
