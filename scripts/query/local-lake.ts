@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
+import { AUDIENCE_MEMBERS_FILE, AUDIENCES_AREA } from '../../domain/contract/audiences';
 import { SCORES_AREA, SCORES_FILE } from '../../domain/contract/curated-table';
 import { ERASED_ROWS_PREFIX } from '../../domain/contract/erasure';
 import { LAKE_AREAS } from '../../domain/contract/lake-areas';
 import {
   duckdbAreaView,
+  duckdbAudiencesView,
   duckdbCuratedView,
   duckdbDerivedViews,
   duckdbErasedRowsView,
@@ -56,6 +58,12 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
     );
   await duck.run(duckdbCuratedView(lakeRoot, curatedFiles(lakeRoot).length > 0));
   await duck.run(duckdbScoresView(lakeRoot, scoreFiles(lakeRoot).length > 0));
+  await duck.run(
+    duckdbAudiencesView(
+      lakeRoot,
+      filesUnder(join(lakeRoot, AUDIENCES_AREA), (n) => n === AUDIENCE_MEMBERS_FILE).length > 0,
+    ),
+  );
   await duck.run(
     duckdbErasedRowsView(filesUnder(join(lakeRoot, ERASED_ROWS_PREFIX), (n) => n.endsWith('.json'))),
   );

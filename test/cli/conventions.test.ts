@@ -126,6 +126,14 @@ const COMMANDS: {
     typoMessage: /did you mean --endpoint\?/,
   },
   {
+    name: 'audience',
+    script: 'scripts/audience.ts',
+    bad: ['create', '--customer', 'a', '--event', 'x', '--name', 'n', '--top', '200'],
+    badMessage: /^audience: --top must be a number from 0 to 100/,
+    typo: ['creat', '--customer', 'a'],
+    typoMessage: /^audience: unknown command "creat"; did you mean create\?/,
+  },
+  {
     name: 'erase',
     script: 'scripts/erase.ts',
     bad: ['--list', '--customer', 'bad id!'],

@@ -1,4 +1,11 @@
 import {
+  AUDIENCE_COLUMNS,
+  AUDIENCE_MEMBERS_FILE,
+  AUDIENCE_PARTITIONS,
+  AUDIENCES_AREA,
+  AUDIENCES_TABLE,
+} from '../audiences';
+import {
   CURATED_AREA,
   CURATED_COLUMNS,
   CURATED_FILE,
@@ -114,6 +121,18 @@ export function duckdbScoresView(lakeRoot: string, hasFiles: boolean): string {
   const hiveTypes = SCORES_PARTITIONS.map((p) => `'${p.name}': ${duckdbType(p.type)}`).join(', ');
   const glob = SCORES_PARTITIONS.map(() => '*').join('/');
   return `CREATE OR REPLACE VIEW ${SCORES_TABLE} AS SELECT * FROM read_parquet(${literal(`${lakeRoot}/${SCORES_AREA}/${glob}/${SCORES_FILE}`)}, hive_partitioning = true, hive_types = {${hiveTypes}})`;
+}
+
+/** The audiences' members (`npm run audience`); typed and empty before the first audience. */
+export function duckdbAudiencesView(lakeRoot: string, hasFiles: boolean): string {
+  const columns = [...AUDIENCE_COLUMNS, ...AUDIENCE_PARTITIONS];
+  if (!hasFiles)
+    return `CREATE OR REPLACE VIEW ${AUDIENCES_TABLE} AS SELECT ${columns
+      .map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS "${c.name}"`)
+      .join(', ')} WHERE false`;
+  const glob = AUDIENCE_PARTITIONS.map(() => '*').join('/');
+  const hiveTypes = AUDIENCE_PARTITIONS.map((p) => `'${p.name}': ${duckdbType(p.type)}`).join(', ');
+  return `CREATE OR REPLACE VIEW ${AUDIENCES_TABLE} AS SELECT * FROM read_parquet(${literal(`${lakeRoot}/${AUDIENCES_AREA}/${glob}/${AUDIENCE_MEMBERS_FILE}`)}, hive_partitioning = true, hive_types = {${hiveTypes}})`;
 }
 
 /** The erase passes' counts (`erased_rows`); typed and empty before the first erase. */

@@ -1,0 +1,65 @@
+import * as v from 'valibot';
+
+/**
+ * Audiences built from predictions (`npm run audience`): the users in the top share of a scoring's
+ * percentiles, each in `target` (acted on) or `holdout` (left alone, to measure the effect). Locally
+ * Parquet per audience version,
+ * `audiences/customer_id=<id>/audience=<name>/version=<n>/members.parquet`, read as the `audiences`
+ * table; the audience's definition and its history beside it in `audience.json`.
+ */
+export const AUDIENCES_TABLE = 'audiences';
+export const AUDIENCES_AREA = 'audiences';
+export const AUDIENCE_MEMBERS_FILE = 'members.parquet';
+export const AUDIENCE_DEFINITION_FILE = 'audience.json';
+
+/** An audience name: snake case, as it becomes a trait name (`audience_<name>`) downstream. */
+export const AUDIENCE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
+
+/** The columns of a members file, then the partitions of its path. */
+export const AUDIENCE_COLUMNS = [
+  { name: 'user_id', type: 'string' },
+  { name: 'group', type: 'string' },
+  { name: 'percentile', type: 'double' },
+  { name: 'created_at', type: 'string' },
+] as const;
+export const AUDIENCE_PARTITIONS = [
+  { name: 'customer_id', type: 'string' },
+  { name: 'audience', type: 'string' },
+  { name: 'version', type: 'int' },
+] as const;
+
+export const AUDIENCE_GROUPS = ['target', 'holdout'] as const;
+export type AudienceGroup = (typeof AUDIENCE_GROUPS)[number];
+
+export function audienceFolder(customerId: string, audience: string): string {
+  return `${AUDIENCES_AREA}/customer_id=${customerId}/audience=${audience}/`;
+}
+export function audienceMembersPath(customerId: string, audience: string, version: number): string {
+  return `${audienceFolder(customerId, audience)}version=${version}/${AUDIENCE_MEMBERS_FILE}`;
+}
+
+/** An audience's definition and each version it had (created, then refreshed after rescoring). */
+export const AudienceDefinitionSchema = v.object({
+  version: v.literal(1),
+  name: v.pipe(v.string(), v.regex(AUDIENCE_NAME_PATTERN)),
+  customer_id: v.string(),
+  event: v.string(),
+  event_key: v.string(),
+  /** The top share of percentiles, in percent (0, 100]. */
+  top: v.number(),
+  /** The share held out, in percent [0, 50]. */
+  holdout: v.number(),
+  created_at: v.string(),
+  versions: v.array(
+    v.object({
+      version: v.number(),
+      as_of: v.string(),
+      created_at: v.string(),
+      target: v.number(),
+      holdout: v.number(),
+      entered: v.number(),
+      left: v.number(),
+    }),
+  ),
+});
+export type AudienceDefinition = v.InferOutput<typeof AudienceDefinitionSchema>;

@@ -1,0 +1,247 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as v from 'valibot';
+import { writeFileAtomic } from '../../adapters/local/atomic-file';
+import {
+  AUDIENCE_COLUMNS,
+  AUDIENCE_DEFINITION_FILE,
+  AUDIENCES_AREA,
+  AUDIENCES_TABLE,
+  type AudienceDefinition,
+  AudienceDefinitionSchema,
+  audienceFolder,
+  audienceMembersPath,
+} from '../../domain/contract/audiences';
+import { CURATED_TABLE, SCORES_TABLE } from '../../domain/contract/curated-table';
+import { duckdbType } from '../../domain/contract/sql/duckdb-lake-sql';
+import { literal } from '../../domain/contract/sql/sql-text';
+import { groupOf, membershipChange, topMembers } from '../../domain/core/audiences/membership';
+import { type Uplift, uplift } from '../../domain/core/audiences/uplift';
+import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
+import { openLocalLake } from '../query/local-lake';
+
+/** What the user asked for is not there yet: exit 1 with the command that makes it. */
+export class MissingInput extends Error {}
+
+type Lake = Awaited<ReturnType<typeof openLocalLake>>;
+
+const definitionFile = (lakeRoot: string, customer: string, name: string) =>
+  join(lakeRoot, audienceFolder(customer, name), AUDIENCE_DEFINITION_FILE);
+
+export function readDefinition(
+  lakeRoot: string,
+  customer: string,
+  name: string,
+): AudienceDefinition | undefined {
+  const file = definitionFile(lakeRoot, customer, name);
+  if (!existsSync(file)) return undefined;
+  return v.parse(AudienceDefinitionSchema, JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** Every audience of a customer (or of all customers), by name. */
+export function listDefinitions(lakeRoot: string, customer?: string): AudienceDefinition[] {
+  const root = join(lakeRoot, AUDIENCES_AREA);
+  if (!existsSync(root)) return [];
+  const customers = readdirSync(root)
+    .filter((d) => d.startsWith('customer_id='))
+    .map((d) => d.slice('customer_id='.length))
+    .filter((c) => customer === undefined || c === customer);
+  return customers.flatMap((c) =>
+    readdirSync(join(root, `customer_id=${c}`))
+      .filter((d) => d.startsWith('audience='))
+      .map((d) => readDefinition(lakeRoot, c, d.slice('audience='.length)))
+      .filter((d): d is AudienceDefinition => d !== undefined),
+  );
+}
+
+/** The latest scoring of (customer, event key): its date and every scored person's percentile. */
+async function latestScores(lake: Lake, customer: string, event: string, eventKey: string) {
+  const where = `customer_id = ${literal(customer)} AND event_key = ${literal(eventKey)}`;
+  const [latest] = (
+    await lake.query(`SELECT CAST(max(as_of) AS VARCHAR) AS d FROM ${SCORES_TABLE} WHERE ${where}`)
+  ).rows;
+  if (!latest?.d)
+    throw new MissingInput(
+      `no scores of "${event}" for ${customer}: run npm run intent -- --customer ${customer} --event ${JSON.stringify(event)} first`,
+    );
+  const asOf = String(latest.d);
+  const { rows } = await lake.query(
+    `SELECT person, percentile FROM ${SCORES_TABLE} WHERE ${where} AND as_of = DATE ${literal(asOf)}`,
+  );
+  return { asOf, scored: rows.map((r) => ({ person: String(r.person), percentile: Number(r.percentile) })) };
+}
+
+/** Members as Parquet, staged beside the target and renamed into place. */
+async function writeMembers(lake: Lake, file: string, rows: Record<string, unknown>[]) {
+  mkdirSync(dirname(file), { recursive: true });
+  const work = mkdtempSync(join(dirname(file), '.staging-'));
+  try {
+    const json = join(work, 'members.json');
+    writeFileSync(json, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const staged = join(work, 'members.parquet');
+    const columns = AUDIENCE_COLUMNS.map((c) => `"${c.name}": '${duckdbType(c.type)}'`).join(', ');
+    await lake.write(
+      `COPY (SELECT * FROM read_json(${literal(json)}, format = 'newline_delimited', columns = {${columns}}) ORDER BY percentile DESC) TO ${literal(staged)} (FORMAT parquet)`,
+    );
+    renameSync(staged, file);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Builds (or, with `refresh`, rebuilds from the latest scores) an audience: the users in the top
+ * `top` % of percentiles, each in target or holdout by a keyed hash, as a new version.
+ */
+export async function buildAudience(options: {
+  lakeRoot: string;
+  customer: string;
+  name: string;
+  event?: string;
+  top?: number;
+  holdout?: number;
+  refresh: boolean;
+  now: Date;
+}): Promise<AudienceDefinition> {
+  const existing = readDefinition(options.lakeRoot, options.customer, options.name);
+  if (options.refresh && !existing)
+    throw new MissingInput(
+      `no audience ${options.name} for ${options.customer}: create it first with npm run audience -- create`,
+    );
+  if (!options.refresh && existing)
+    throw new MissingInput(
+      `audience ${options.name} of ${options.customer} exists (version ${existing.versions.length}): refresh it with npm run audience -- refresh, or delete it first`,
+    );
+  const event = existing?.event ?? options.event!;
+  const top = existing?.top ?? options.top!;
+  const holdout = existing?.holdout ?? options.holdout!;
+  const eventKey = normalizeEventName(event).key;
+  const lake = await openLocalLake(options.lakeRoot);
+  try {
+    const { asOf, scored } = await latestScores(lake, options.customer, event, eventKey);
+    const members = topMembers(scored, top);
+    const createdAt = options.now.toISOString();
+    const version = (existing?.versions.length ?? 0) + 1;
+    const rows = members.map((m) => ({
+      user_id: m.person,
+      group: groupOf(options.name, m.person, holdout),
+      percentile: m.percentile,
+      created_at: createdAt,
+    }));
+    let before = new Set<string>();
+    if (existing) {
+      const previous = await lake.query(
+        `SELECT user_id FROM ${AUDIENCES_TABLE} WHERE customer_id = ${literal(options.customer)} AND audience = ${literal(options.name)} AND version = ${version - 1}`,
+      );
+      before = new Set(previous.rows.map((r) => String(r.user_id)));
+    }
+    const change = membershipChange(before, new Set(rows.map((r) => r.user_id)));
+    await writeMembers(
+      lake,
+      join(options.lakeRoot, audienceMembersPath(options.customer, options.name, version)),
+      rows,
+    );
+    const definition: AudienceDefinition = {
+      version: 1,
+      name: options.name,
+      customer_id: options.customer,
+      event,
+      event_key: eventKey,
+      top,
+      holdout,
+      created_at: existing?.created_at ?? createdAt,
+      versions: [
+        ...(existing?.versions ?? []),
+        {
+          version,
+          as_of: asOf,
+          created_at: createdAt,
+          target: rows.filter((r) => r.group === 'target').length,
+          holdout: rows.filter((r) => r.group === 'holdout').length,
+          entered: change.entered.length,
+          left: change.left.length,
+        },
+      ],
+    };
+    // The definition last: a version whose members were not written never appears in it.
+    writeFileAtomic(
+      definitionFile(options.lakeRoot, options.customer, options.name),
+      `${JSON.stringify(definition, null, 2)}\n`,
+    );
+    return definition;
+  } finally {
+    lake.close();
+  }
+}
+
+/** Removes an audience: its members of every version and its definition. */
+export function deleteAudience(lakeRoot: string, customer: string, name: string): void {
+  if (!readDefinition(lakeRoot, customer, name))
+    throw new MissingInput(`no audience ${name} for ${customer}: npm run audience -- list shows them`);
+  rmSync(join(lakeRoot, audienceFolder(customer, name)), { recursive: true, force: true });
+}
+
+/** Sizes and percentiles per group of the latest version. */
+export async function audienceGroups(lakeRoot: string, definition: AudienceDefinition) {
+  const lake = await openLocalLake(lakeRoot);
+  try {
+    const version = definition.versions.length;
+    const { rows } = await lake.query(
+      `SELECT "group", count(*) AS users, min(percentile) AS low, median(percentile) AS median, max(percentile) AS high FROM ${AUDIENCES_TABLE} WHERE customer_id = ${literal(definition.customer_id)} AND audience = ${literal(definition.name)} AND version = ${version} GROUP BY 1 ORDER BY 1 DESC`,
+    );
+    return rows.map((r) => ({
+      group: String(r.group),
+      users: Number(r.users),
+      low: Number(r.low),
+      median: Number(r.median),
+      high: Number(r.high),
+    }));
+  } finally {
+    lake.close();
+  }
+}
+
+/**
+ * The incremental lift of an audience's latest version: each group's conversion on the predicted
+ * event from `since` (the audience's creation by default), by the events' own date, over the curated
+ * table.
+ */
+export async function audienceLift(
+  lakeRoot: string,
+  definition: AudienceDefinition,
+  since?: string,
+): Promise<Uplift & { audience: string; customer: string; event: string; since: string; version: number }> {
+  const from = since ?? definition.created_at.slice(0, 10);
+  const version = definition.versions.length;
+  const lake = await openLocalLake(lakeRoot);
+  try {
+    const { rows } = await lake.query(
+      `WITH m AS (SELECT user_id, "group" FROM ${AUDIENCES_TABLE} WHERE customer_id = ${literal(definition.customer_id)} AND audience = ${literal(definition.name)} AND version = ${version}),
+c AS (SELECT DISTINCT coalesce(user_id, anonymous_id) AS person FROM ${CURATED_TABLE} WHERE customer_id = ${literal(definition.customer_id)} AND event_key = ${literal(definition.event_key)} AND event_date >= DATE ${literal(from)})
+SELECT m."group", count(*) AS users, count(c.person) AS converted FROM m LEFT JOIN c ON c.person = m.user_id GROUP BY 1`,
+    );
+    const of = (group: string) => {
+      const row = rows.find((r) => r.group === group);
+      return { users: Number(row?.users ?? 0), converted: Number(row?.converted ?? 0) };
+    };
+    return {
+      audience: definition.name,
+      customer: definition.customer_id,
+      event: definition.event,
+      since: from,
+      version,
+      ...uplift(of('target'), of('holdout')),
+    };
+  } finally {
+    lake.close();
+  }
+}
