@@ -36,6 +36,7 @@ export const ERASE_PLACES = [
   'spool_damaged',
   'curated',
   'scores',
+  'audiences',
 ] as const;
 export type ErasePlace = (typeof ERASE_PLACES)[number];
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { AUDIENCE_MEMBERS_FILE, AUDIENCES_AREA } from '../../domain/contract/audiences';
 import { CURATED_AREA, CURATED_FILE, SCORES_FILE } from '../../domain/contract/curated-table';
 import { type ErasePlace, erasePrefixes } from '../../domain/contract/erasure';
 import { filesUnder } from '../read-lake';
@@ -39,6 +40,13 @@ export function erasableFiles(dataDir: string, customerId: string): ErasableFile
       join(lake, CURATED_AREA, `customer_id=${customerId}`),
       'parquet',
       (n) => n === CURATED_FILE,
+    ),
+    // Every version of the customer's audiences: a member is a scored person (npm run audience).
+    ...under(
+      'audiences',
+      join(lake, AUDIENCES_AREA, `customer_id=${customerId}`),
+      'parquet',
+      (n) => n === AUDIENCE_MEMBERS_FILE,
     ),
   ];
 }

@@ -289,7 +289,7 @@ async function erase(
       ? (await curatedRows(duck, full, matcher.customerId))
           .filter((r) => matcher.matchesEvent(r))
           .map((r) => String(r.message_id))
-      : await matchingScoreRows(duck, full, matcher);
+      : await matchingScoreRows(duck, full, matcher, file.place);
   return {
     rows: ids.length,
     events: 0,
@@ -344,9 +344,17 @@ async function curatedRows(duck: Duck, path: string, customerId: string): Promis
   }));
 }
 
-async function matchingScoreRows(duck: Duck, path: string, matcher: ErasureMatcher): Promise<string[]> {
+/** The persons of a scores file, or the members of an audience file, who are about the erased users. */
+async function matchingScoreRows(
+  duck: Duck,
+  path: string,
+  matcher: ErasureMatcher,
+  place: ErasePlace,
+): Promise<string[]> {
+  // An audience member's user_id is the scored person (npm run audience).
+  const columns = place === 'audiences' ? 'user_id AS person' : 'user_id, anonymous_id, person';
   const rows = (
-    await duck.runAndReadAll(`SELECT user_id, anonymous_id, person FROM read_parquet(${literal(path)})`)
+    await duck.runAndReadAll(`SELECT ${columns} FROM read_parquet(${literal(path)})`)
   ).getRowObjects();
   return rows
     .filter((r) => matcher.matchesIds(r.user_id, r.anonymous_id, r.person))
@@ -361,7 +369,7 @@ async function rewriteParquet(
   ids: string[],
   dataDir: string,
 ): Promise<void> {
-  const column = place === 'curated' ? 'message_id' : 'person';
+  const column = place === 'curated' ? 'message_id' : place === 'audiences' ? 'user_id' : 'person';
   const staged = join(dataDir, 'tmp', `erase-${process.pid}-${Date.now()}.parquet`);
   mkdirSync(dirname(staged), { recursive: true });
   const list = ids.map((id) => literal(id)).join(', ');

@@ -152,6 +152,38 @@ describe('audiences from predictions (npm run audience)', () => {
     expect(cli('list', '--customer', 'shop').stdout.trim()).toBe('No audiences.');
   }, 120_000);
 
+  it('honours a Segment delete: an erased user leaves every version of every audience', async () => {
+    expect(
+      cli('create', '--customer', 'shop', '--event', 'signed_up', '--name', 'to_erase', '--top', '10').status,
+    ).toBe(0);
+    const query = (sql: string) =>
+      JSON.parse(
+        spawnSync(process.execPath, ['--import', 'tsx', 'scripts/query.ts', sql, '--json'], {
+          cwd: ROOT,
+          env: { ...process.env, DATA_DIR: dataDir },
+          encoding: 'utf8',
+        }).stdout,
+      ) as Record<string, unknown>[];
+    const [member] = query(
+      "select user_id from audiences where audience = 'to_erase' order by percentile desc limit 1",
+    );
+    const user = String(member!.user_id);
+    const before = query("select count(*) as n from audiences where audience = 'to_erase'")[0]!.n;
+
+    const deleted = await post(
+      `${destination.url}/v1/delete`,
+      { type: 'delete', userId: user, messageId: `del-${user}` },
+      token,
+    );
+    expect(deleted.status).toBe(200);
+    await destination.eraseDue({ all: true });
+
+    expect(query(`select count(*) as n from audiences where user_id = '${user}'`)[0]!.n).toBe('0');
+    expect(Number(query("select count(*) as n from audiences where audience = 'to_erase'")[0]!.n)).toBe(
+      Number(before) - 1,
+    );
+  }, 60_000);
+
   it('refuses what it cannot build: bad shares exit 2, a missing scoring exits 1 naming the command', () => {
     const top = cli('create', '--customer', 'shop', '--event', 'x', '--name', 'a', '--top', '0');
     const holdout = cli(
