@@ -3,6 +3,7 @@ import { DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand } from 
 import * as v from 'valibot';
 import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
 import { FileTokenStore } from '../adapters/local/file-token-store';
+import { FileSegmentWriteKeys, keyHint } from '../adapters/local/segment-write-keys';
 import { ENABLE_CALLBACK_PATH } from '../domain/contract/routes';
 import { CAPACITY_TAG } from '../domain/contract/token-table';
 import { capacityWarning } from '../domain/core/capacity/capacity-warning';
@@ -257,6 +258,32 @@ const TOKENS: CommandGroup = {
         const found = await storeFor(values.table).getCustomer(customer);
         if (!found?.trackingPlan) throw new AdminInputError(`Customer ${customer} has no tracking plan.`);
         say(JSON.stringify(found.trackingPlan, null, values.json ? 0 : 2));
+      },
+    ),
+    'segment-key set': subcommand(
+      {
+        summary: "store the customer's Segment source write key (npm run audience -- sync sends with it)",
+        flags: {
+          customer: customerFlag('the customer (required)'),
+          'write-key': textFlag(
+            'key',
+            'the write key of the Segment source the predictions go to (required)',
+          ),
+        },
+        notes: [
+          'Stored as a secret ($DATA_DIR/secrets/, mode 0600) and never printed back: only its last four characters.',
+          'Segment accepts any key with 200, so a wrong one cannot be detected by sending: compare the four',
+          'characters with Segment → Connections → Sources → <source> → Settings → API Keys.',
+        ],
+        examples: ['npm run tokens -- segment-key set --customer acme --write-key <key>'],
+      },
+      ({ values }) => {
+        const customer = required(values.customer);
+        const writeKey = required(values['write-key'], '--write-key <key>');
+        new FileSegmentWriteKeys(readLocalConfig(process.env).dataDir).set(customer, writeKey);
+        say(
+          `Segment write key for ${customer} set (${keyHint(writeKey)}). Check those four characters against the source's write key in Segment (Connections → Sources → Settings → API Keys).`,
+        );
       },
     ),
     'plan clear': subcommand(

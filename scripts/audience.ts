@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
+import { FileSegmentWriteKeys } from '../adapters/local/segment-write-keys';
 import { AUDIENCE_NAME_PATTERN } from '../domain/contract/audiences';
 import { readLocalConfig } from '../local/config';
 import {
@@ -12,6 +13,7 @@ import {
   MissingInput,
   readDefinition,
 } from './audience/audiences';
+import { SEGMENT_US_HOST, syncAudiences } from './audience/sync';
 import { type CommandGroup, decimal, runCommandGroup, subcommand, UsageError } from './cli/command';
 import { customerFlag, dayFlag, jsonFlag } from './cli/flags';
 import { alignedTable } from './cli/table';
@@ -230,6 +232,57 @@ const AUDIENCE: CommandGroup = {
         const n = required(values.name, '--name <name>');
         deleteAudience(lakeRoot(), c, n);
         say(`Audience ${n} of ${c} deleted.`);
+      },
+    ),
+    sync: subcommand(
+      {
+        summary: "send each user's prediction and audience traits to Segment (identify calls), changes only",
+        flags: {
+          customer,
+          name: { ...name, description: 'only this audience (default: every audience of the customer)' },
+          'segment-host': {
+            kind: 'value',
+            schema: v.pipe(
+              v.string(),
+              v.regex(
+                /^(https:\/\/[^/\s]+|http:\/\/(127\.0\.0\.1|localhost)(:\d+)?)\/?$/,
+                'an https URL (http only on localhost)',
+              ),
+            ),
+            unit: 'url',
+            description: `Segment's HTTP Tracking API host (EU: https://events.eu1.segmentapis.com)`,
+            default: SEGMENT_US_HOST,
+          },
+          json: jsonFlag('the summary as JSON'),
+        },
+        examples: [
+          'npm run audience -- sync --customer demo',
+          'npm run audience -- sync --customer demo --name likely_signups',
+        ],
+      },
+      async ({ values }) => {
+        const c = required(values.customer, '--customer <id>');
+        const { dataDir } = readLocalConfig(process.env);
+        const writeKey = new FileSegmentWriteKeys(dataDir).get(c);
+        if (!writeKey)
+          throw new MissingInput(
+            `no Segment write key for ${c}: set it with npm run tokens -- segment-key set --customer ${c} --write-key <key>`,
+          );
+        const report = await syncAudiences({
+          dataDir,
+          customer: c,
+          ...(values.name ? { name: values.name } : {}),
+          host: values['segment-host'],
+          writeKey,
+          now: new Date(),
+          onProgress: (done, total) => process.stderr.write(`audience sync: ${done}/${total} batches\n`),
+        });
+        if (values.json) say(JSON.stringify(report));
+        else
+          say(
+            `Synced ${report.audiences.join(', ')} of ${c} to ${values['segment-host']}: ${report.sent} sent, ${report.unchanged} unchanged, ${report.failed} failed (${report.batches} batches).`,
+          );
+        if (report.failed > 0) process.exitCode = 1;
       },
     ),
     lift: subcommand(

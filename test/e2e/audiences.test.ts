@@ -1,5 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { jsonLogger } from '../../adapters/system/json-logger';
@@ -7,6 +9,7 @@ import { scoresPath } from '../../domain/contract/curated-table';
 import { seededRandom } from '../../domain/core/common/seeded-random';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { runCompaction } from '../../scripts/compact/run-compaction';
+import { openLocalLake } from '../../scripts/query/local-lake';
 import { createTrackMessage } from '../support/factories';
 import { makeToken, post, ROOT, tempDataDir } from '../support/local-destination';
 
@@ -20,6 +23,7 @@ describe('audiences from predictions (npm run audience)', () => {
   let lake: string;
   let destination: LocalDestination;
   let token: string;
+  let eraseToken: string;
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audience.ts', ...args], {
       cwd: ROOT,
@@ -28,8 +32,8 @@ describe('audiences from predictions (npm run audience)', () => {
       timeout: 60_000,
     });
   /** A scoring of users 0..999: percentile i/1000 shifted by `shift` (a rescoring moves some users). */
-  const writeScores = async (asOf: string, shift: number) => {
-    const file = join(lake, scoresPath('shop', 'signedup', asOf));
+  const writeScores = async (customer: string, asOf: string, shift: number) => {
+    const file = join(lake, scoresPath(customer, 'signedup', asOf));
     mkdirSync(dirname(file), { recursive: true });
     const db = await DuckDBInstance.create(':memory:');
     const duck = await db.connect();
@@ -40,17 +44,29 @@ describe('audiences from predictions (npm run audience)', () => {
     db.closeSync();
   };
 
+  /** The local lake through npm run query's own reader, in this process (a child would block the server). */
+  const lakeSql = async (sql: string) => {
+    const querier = await openLocalLake(lake);
+    try {
+      return (await querier.query(sql)).rows;
+    } finally {
+      querier.close();
+    }
+  };
+
   beforeAll(async () => {
     dataDir = tempDataDir('audiences-');
     lake = join(dataDir, 'lake');
+    // A customer per test, each with its own scoring: the tests share a lake, never a customer's data.
     token = (await makeToken(dataDir, 'shop')).token;
+    eraseToken = (await makeToken(dataDir, 'erase-co')).token;
     destination = await startLocalServer({
       dataDir,
       port: 0,
       logger: jsonLogger('audiences'),
       flushIntervalMs: 600_000,
     });
-    await writeScores('2026-04-01', 0);
+    for (const customer of ['shop', 'erase-co', 'sync-co']) await writeScores(customer, '2026-04-01', 0);
   });
   afterAll(async () => {
     await destination.close();
@@ -80,19 +96,9 @@ describe('audiences from predictions (npm run audience)', () => {
     expect(v1.holdout).toBeLessThan(130);
 
     // The members, read back through the audiences table; conversions planted after the scoring.
-    const members = JSON.parse(
-      spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'scripts/query.ts',
-          'select user_id, "group" from audiences where audience = \'likely_signups\' and version = 1',
-          '--json',
-        ],
-        { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' },
-      ).stdout,
-    ) as { user_id: string; group: string }[];
+    const members = (await lakeSql(
+      'select user_id, "group" from audiences where audience = \'likely_signups\' and version = 1',
+    )) as { user_id: string; group: string }[];
     expect(members).toHaveLength(500);
     const random = seededRandom(3);
     const batch = members
@@ -123,24 +129,14 @@ describe('audiences from predictions (npm run audience)', () => {
     expect(text).toMatch(/95 % interval \[/);
 
     // A rescoring moves users; a refresh records who entered and left, and nobody changes group.
-    await writeScores('2026-04-08', 100);
+    await writeScores('shop', '2026-04-08', 100);
     const refreshed = JSON.parse(
       cli('refresh', '--customer', 'shop', '--name', 'likely_signups', '--json').stdout,
     );
     const v2 = refreshed.versions[1];
     expect([v2.version, v2.as_of, v2.entered, v2.left]).toEqual([2, '2026-04-08', 100, 100]);
-    const moved = JSON.parse(
-      spawnSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'scripts/query.ts',
-          'select count(*) as n from audiences a join audiences b on a.user_id = b.user_id and a.version = 1 and b.version = 2 where a."group" <> b."group"',
-          '--json',
-        ],
-        { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' },
-      ).stdout,
+    const moved = await lakeSql(
+      'select count(*) as n from audiences a join audiences b on a.user_id = b.user_id and a.version = 1 and b.version = 2 where a."group" <> b."group"',
     );
     expect(Number(moved[0].n)).toBe(0);
 
@@ -154,35 +150,163 @@ describe('audiences from predictions (npm run audience)', () => {
 
   it('honours a Segment delete: an erased user leaves every version of every audience', async () => {
     expect(
-      cli('create', '--customer', 'shop', '--event', 'signed_up', '--name', 'to_erase', '--top', '10').status,
+      cli('create', '--customer', 'erase-co', '--event', 'signed_up', '--name', 'to_erase', '--top', '10')
+        .status,
     ).toBe(0);
-    const query = (sql: string) =>
-      JSON.parse(
-        spawnSync(process.execPath, ['--import', 'tsx', 'scripts/query.ts', sql, '--json'], {
-          cwd: ROOT,
-          env: { ...process.env, DATA_DIR: dataDir },
-          encoding: 'utf8',
-        }).stdout,
-      ) as Record<string, unknown>[];
-    const [member] = query(
-      "select user_id from audiences where audience = 'to_erase' order by percentile desc limit 1",
+    const count = async (where: string) =>
+      Number(
+        (await lakeSql(`select count(*) as n from audiences where customer_id = 'erase-co' and ${where}`))[0]!
+          .n,
+      );
+    const [member] = await lakeSql(
+      "select user_id from audiences where customer_id = 'erase-co' and audience = 'to_erase' order by percentile desc limit 1",
     );
     const user = String(member!.user_id);
-    const before = query("select count(*) as n from audiences where audience = 'to_erase'")[0]!.n;
+    const before = await count("audience = 'to_erase'");
 
     const deleted = await post(
       `${destination.url}/v1/delete`,
       { type: 'delete', userId: user, messageId: `del-${user}` },
-      token,
+      eraseToken,
     );
     expect(deleted.status).toBe(200);
     await destination.eraseDue({ all: true });
 
-    expect(query(`select count(*) as n from audiences where user_id = '${user}'`)[0]!.n).toBe('0');
-    expect(Number(query("select count(*) as n from audiences where audience = 'to_erase'")[0]!.n)).toBe(
-      Number(before) - 1,
-    );
+    expect(await count(`user_id = '${user}'`)).toBe(0);
+    expect(await count("audience = 'to_erase'")).toBe(before - 1);
   }, 60_000);
+
+  it('sends prediction and audience traits to Segment, retrying a 429, and nothing again when nothing changed', async () => {
+    expect(
+      cli(
+        'create',
+        '--customer',
+        'sync-co',
+        '--event',
+        'Signed Up',
+        '--name',
+        'sync_check',
+        '--top',
+        '10',
+        '--holdout',
+        '20',
+      ).status,
+    ).toBe(0);
+    const keySet = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bin/tokens.ts',
+        'segment-key',
+        'set',
+        '--customer',
+        'sync-co',
+        '--write-key',
+        'wk_secret1234',
+      ],
+      { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' },
+    );
+    expect(keySet.stdout).toMatch(/…1234/);
+    expect(keySet.stdout).not.toMatch(/wk_secret/);
+    expect(statSync(join(dataDir, 'secrets', 'segment-write-keys', 'sync-co')).mode & 0o777).toBe(0o600);
+
+    // A receiver that speaks Segment's HTTP API: it refuses the first request with 429, then accepts.
+    const received: { authorization: string | undefined; batch: Record<string, unknown>[] }[] = [];
+    let requests = 0;
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        requests += 1;
+        if (requests === 1) {
+          res.writeHead(429, { 'retry-after': '0' }).end();
+          return;
+        }
+        received.push({ authorization: req.headers.authorization, batch: JSON.parse(body).batch });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const host = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const sync = () =>
+      new Promise<{ status: number | null; stdout: string }>((done) => {
+        const child = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'scripts/audience.ts',
+            'sync',
+            '--customer',
+            'sync-co',
+            '--name',
+            'sync_check',
+            '--segment-host',
+            host,
+            '--json',
+          ],
+          { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir } },
+        );
+        let stdout = '';
+        child.stdout.on('data', (chunk) => {
+          stdout += chunk;
+        });
+        child.on('close', (status) => done({ status, stdout }));
+      });
+    try {
+      const first = await sync();
+      const report = JSON.parse(first.stdout);
+      const calls = received.flatMap((r) => r.batch);
+
+      // The top 10 % of the latest scoring (another test may have erased a user from it).
+      const size = Number(
+        (
+          await lakeSql(
+            "select count(*) as n from audiences where customer_id = 'sync-co' and audience = 'sync_check'",
+          )
+        )[0].n,
+      );
+      expect(size).toBe(100);
+      expect(first.status).toBe(0);
+      expect(report).toMatchObject({ users: size, sent: size, failed: 0 });
+      expect(requests).toBe(received.length + 1); // the 429 was retried
+      expect(received[0]!.authorization).toBe(`Basic ${Buffer.from('wk_secret1234:').toString('base64')}`);
+      expect(calls).toHaveLength(size);
+      for (const call of calls) {
+        expect(call).toMatchObject({ type: 'identify', userId: expect.stringMatching(/^user-/) });
+        expect(call.traits).toEqual({
+          predicted_signed_up_percentile: expect.any(Number),
+          predicted_signed_up_probability: expect.any(Number),
+          audience_sync_check: expect.any(Boolean),
+        });
+      }
+      // Holdout members are never marked as in the audience.
+      const holdout = (
+        await lakeSql(
+          "select user_id from audiences where customer_id = 'sync-co' and audience = 'sync_check' and \"group\" = 'holdout'",
+        )
+      ).map((r) => String(r.user_id));
+      expect(holdout.length).toBeGreaterThan(5);
+      for (const call of calls)
+        expect((call.traits as Record<string, unknown>).audience_sync_check).toBe(
+          !holdout.includes(String(call.userId)),
+        );
+
+      const second = JSON.parse((await sync()).stdout);
+      expect(second).toMatchObject({ sent: 0, unchanged: size });
+    } finally {
+      receiver.close();
+    }
+
+    const noKey = cli('sync', '--customer', 'other', '--segment-host', host);
+    expect([noKey.status, noKey.stderr]).toEqual([
+      1,
+      expect.stringMatching(/npm run tokens -- segment-key set --customer other/),
+    ]);
+  }, 120_000);
 
   it('refuses what it cannot build: bad shares exit 2, a missing scoring exits 1 naming the command', () => {
     const top = cli('create', '--customer', 'shop', '--event', 'x', '--name', 'a', '--top', '0');

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import type { AudienceGroup } from '../../contract/audiences';
+
+/**
+ * What sending predictions back to Segment means, as pure functions: the traits of each user, which
+ * users changed since the last sync, and the identify calls in batches within Segment's HTTP Tracking
+ * API limits (32 KB a message, 500 KB a batch: segment.com/docs/connections/sources/catalog/libraries/
+ * server/http-api/#max-request-size).
+ */
+export const SEGMENT_MAX_MESSAGE_BYTES = 32 * 1024;
+export const SEGMENT_MAX_BATCH_BYTES = 500 * 1024;
+
+export type Traits = Record<string, number | boolean>;
+
+/** `Signed Up` → `signed_up`: trait names in snake case, as Segment's own computed traits are. */
+export function snakeCase(name: string): string {
+  return name
+    .trim()
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+/**
+ * A user's prediction traits: `predicted_<event>_percentile` (0–1) and `_probability` from the scoring,
+ * and `audience_<name>` — true only for target members; holdout members and users who left are false,
+ * so no tool ever treats a holdout member as in the audience.
+ */
+export function predictionTraits(
+  event: string,
+  scored: { percentile: number; probability: number } | undefined,
+  audiences: { name: string; group: AudienceGroup | 'left' }[],
+): Traits {
+  const traits: Traits = {};
+  if (scored) {
+    traits[`predicted_${snakeCase(event)}_percentile`] = Number(scored.percentile.toFixed(4));
+    traits[`predicted_${snakeCase(event)}_probability`] = Number(scored.probability.toFixed(6));
+  }
+  for (const a of audiences) traits[`audience_${snakeCase(a.name)}`] = a.group === 'target';
+  return traits;
+}
+
+/** A fingerprint of what was sent for a user, kept between syncs (no id in clear: a hash of it). */
+export function syncFingerprint(
+  customerId: string,
+  userId: string,
+  traits: Traits,
+): { user: string; sent: string } {
+  const sorted = Object.fromEntries(Object.entries(traits).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    user: createHash('sha256').update(`${customerId}\n${userId}`).digest('hex').slice(0, 32),
+    sent: createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 32),
+  };
+}
+
+/**
+ * The identify call for a user: its messageId a hash of the customer, the user and the traits, so a
+ * sync that is sent again (a retry, a rerun after a crash) is deduplicated by Segment.
+ */
+export function identifyCall(customerId: string, userId: string, traits: Traits, timestamp: string) {
+  const { user, sent } = syncFingerprint(customerId, userId, traits);
+  return {
+    type: 'identify' as const,
+    userId,
+    traits,
+    messageId: `prediction-${user}-${sent}`,
+    timestamp,
+    context: { library: { name: 'segment-lake-destination', version: '0.1.0' } },
+  };
+}
+
+/** Batches of calls, each batch within Segment's size limit; a call over the message limit is refused. */
+export function batchCalls<T>(
+  calls: readonly T[],
+  maxBatchBytes = SEGMENT_MAX_BATCH_BYTES,
+): {
+  batches: T[][];
+  tooLarge: T[];
+} {
+  const batches: T[][] = [];
+  const tooLarge: T[] = [];
+  let current: T[] = [];
+  // `{"batch":[` + `]}` and a comma between calls.
+  let bytes = 12;
+  for (const call of calls) {
+    const size = Buffer.byteLength(JSON.stringify(call));
+    if (size > SEGMENT_MAX_MESSAGE_BYTES) {
+      tooLarge.push(call);
+      continue;
+    }
+    if (current.length > 0 && bytes + size + 1 > maxBatchBytes) {
+      batches.push(current);
+      current = [];
+      bytes = 12;
+    }
+    current.push(call);
+    bytes += size + 1;
+  }
+  if (current.length > 0) batches.push(current);
+  return { batches, tooLarge };
+}

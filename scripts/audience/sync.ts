@@ -1,0 +1,171 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../adapters/local/atomic-file';
+import { AUDIENCES_TABLE, type AudienceGroup } from '../../domain/contract/audiences';
+import { SCORES_TABLE } from '../../domain/contract/curated-table';
+import { literal } from '../../domain/contract/sql/sql-text';
+import {
+  batchCalls,
+  identifyCall,
+  predictionTraits,
+  syncFingerprint,
+  type Traits,
+} from '../../domain/core/audiences/segment-sync';
+import { openLocalLake } from '../query/local-lake';
+import { listDefinitions, MissingInput } from './audiences';
+
+/** Segment's HTTP Tracking API in the US; `https://events.eu1.segmentapis.com` serves the EU. */
+export const SEGMENT_US_HOST = 'https://api.segment.io';
+/**
+ * Attempts per batch: Segment answers 429 with Retry-After under its rate limit and 5xx when it is
+ * briefly unavailable; six attempts with back-off from 0.5 s (capped at 30 s) ride out about a minute.
+ */
+export const MAX_ATTEMPTS = 6;
+
+export interface SyncReport {
+  customer: string;
+  audiences: string[];
+  users: number;
+  sent: number;
+  unchanged: number;
+  failed: number;
+  batches: number;
+}
+
+interface SyncOptions {
+  dataDir: string;
+  customer: string;
+  name?: string;
+  host: string;
+  writeKey: string;
+  now: Date;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What was last sent per user, as hashes only (`syncFingerprint`): `$DATA_DIR/audience-sync/<customer>.json`. */
+const statePath = (dataDir: string, customer: string) => join(dataDir, 'audience-sync', `${customer}.json`);
+function readState(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  return (JSON.parse(readFileSync(path, 'utf8')) as { sent: Record<string, string> }).sent;
+}
+function writeState(path: string, sent: Record<string, string>): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileAtomic(path, `${JSON.stringify({ version: 1, sent })}\n`);
+}
+
+/**
+ * `npm run audience -- sync`: identify calls through Segment's HTTP Tracking API (`POST <host>/v1/batch`,
+ * Basic auth with the source's write key) carrying each user's prediction and audience traits, for
+ * every user whose traits changed since the last sync. A batch is retried on 429 and 5xx (Retry-After
+ * first, else back-off); what a batch delivered is recorded before the next is sent, so a rerun after a
+ * crash sends only the rest, and the deterministic messageIds let Segment drop any copy.
+ */
+export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
+  const lakeRoot = join(options.dataDir, 'lake');
+  const definitions = listDefinitions(lakeRoot, options.customer).filter(
+    (d) => options.name === undefined || d.name === options.name,
+  );
+  if (definitions.length === 0)
+    throw new MissingInput(
+      `no audience${options.name ? ` ${options.name}` : ''} for ${options.customer}: create one with npm run audience -- create`,
+    );
+  const traits = new Map<string, Traits>();
+  const lake = await openLocalLake(lakeRoot);
+  try {
+    for (const d of definitions) {
+      const latest = d.versions.at(-1)!;
+      const where = `customer_id = ${literal(d.customer_id)} AND audience = ${literal(d.name)}`;
+      const members = (
+        await lake.query(`SELECT user_id, "group", version FROM ${AUDIENCES_TABLE} WHERE ${where}`)
+      ).rows;
+      const groups = new Map<string, AudienceGroup | 'left'>();
+      for (const m of members)
+        if (Number(m.version) !== latest.version) groups.set(String(m.user_id), 'left');
+      for (const m of members)
+        if (Number(m.version) === latest.version) groups.set(String(m.user_id), m.group as AudienceGroup);
+      const scored = new Map(
+        (
+          await lake.query(
+            `SELECT person, probability, percentile FROM ${SCORES_TABLE} WHERE customer_id = ${literal(d.customer_id)} AND event_key = ${literal(d.event_key)} AND as_of = DATE ${literal(latest.as_of)}`,
+          )
+        ).rows.map((r) => [
+          String(r.person),
+          { probability: Number(r.probability), percentile: Number(r.percentile) },
+        ]),
+      );
+      for (const [user, group] of groups)
+        traits.set(user, {
+          ...traits.get(user),
+          ...predictionTraits(d.event, scored.get(user), [{ name: d.name, group }]),
+        });
+    }
+  } finally {
+    lake.close();
+  }
+
+  const path = statePath(options.dataDir, options.customer);
+  const state = readState(path);
+  const timestamp = options.now.toISOString();
+  const changed = [...traits]
+    .filter(([user, t]) => {
+      const { user: key, sent } = syncFingerprint(options.customer, user, t);
+      return state[key] !== sent;
+    })
+    .map(([user, t]) => identifyCall(options.customer, user, t, timestamp));
+  const { batches, tooLarge } = batchCalls(changed);
+  const send = options.fetch ?? fetch;
+  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const authorization = `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`;
+  let sent = 0;
+  let failed = tooLarge.length;
+  for (const [i, batch] of batches.entries()) {
+    let delivered = false;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS && !delivered; attempt++) {
+      let status = 0;
+      let retryAfter: string | null = null;
+      try {
+        const response = await send(`${options.host.replace(/\/$/, '')}/v1/batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization },
+          body: JSON.stringify({ batch }),
+        });
+        status = response.status;
+        retryAfter = response.headers.get('retry-after');
+        await response.arrayBuffer();
+      } catch {
+        status = 0; // the network: retried like a 5xx
+      }
+      if (status >= 200 && status < 300) delivered = true;
+      else if (status !== 0 && status !== 429 && status < 500)
+        break; // a refusal no retry changes
+      else if (attempt < MAX_ATTEMPTS) {
+        const seconds = Number(retryAfter);
+        await sleep(
+          Number.isFinite(seconds) && seconds >= 0 && retryAfter !== null
+            ? seconds * 1000
+            : Math.min(30_000, 500 * 2 ** (attempt - 1)),
+        );
+      }
+    }
+    if (delivered) {
+      sent += batch.length;
+      for (const call of batch) {
+        const { user, sent: fingerprint } = syncFingerprint(options.customer, call.userId, call.traits);
+        state[user] = fingerprint;
+      }
+      writeState(path, state);
+    } else failed += batch.length;
+    options.onProgress?.(i + 1, batches.length);
+  }
+  return {
+    customer: options.customer,
+    audiences: definitions.map((d) => d.name),
+    users: traits.size,
+    sent,
+    unchanged: traits.size - changed.length,
+    failed,
+    batches: batches.length,
+  };
+}
