@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { FileSegmentWriteKeys } from '../adapters/local/segment-write-keys';
@@ -9,13 +9,15 @@ import {
   audienceLift,
   buildAudience,
   deleteAudience,
+  liftVerdict,
   listDefinitions,
   MissingInput,
   readDefinition,
 } from './audience/audiences';
+import { liftHtml } from './audience/lift-html';
 import { SEGMENT_US_HOST, syncAudiences } from './audience/sync';
 import { type CommandGroup, decimal, runCommandGroup, subcommand, UsageError } from './cli/command';
-import { customerFlag, dayFlag, jsonFlag } from './cli/flags';
+import { customerFlag, dayFlag, htmlFlag, jsonFlag } from './cli/flags';
 import { alignedTable } from './cli/table';
 
 const name = {
@@ -295,6 +297,7 @@ const AUDIENCE: CommandGroup = {
             "count conversions from this date, by the events' own time (default: the audience's creation)",
           ),
           json: jsonFlag('{ target, holdout, uplift: { absolute, relative, ci95 }, pValue, … }'),
+          html: htmlFlag('also write the lift report: both conversion curves over time and the interval'),
         },
         examples: ['npm run audience -- lift --customer demo --name likely_signups --since 2026-11-01'],
       },
@@ -310,6 +313,7 @@ const AUDIENCE: CommandGroup = {
             `no audience ${values.name} for ${values.customer}: npm run audience -- list shows them`,
           );
         const result = await audienceLift(root, definition, values.since);
+        if (values.html) writeFileSync(values.html, await liftHtml(result));
         if (values.json) return say(JSON.stringify(result));
         const { target, holdout, uplift } = result;
         say(
@@ -326,13 +330,7 @@ const AUDIENCE: CommandGroup = {
             ),
             '',
             `uplift ${(uplift.absolute * 100).toFixed(2)} points (${Number.isNaN(uplift.relative) ? '–' : `${(uplift.relative * 100).toFixed(1)} %`} relative), 95 % interval [${(uplift.ci95[0] * 100).toFixed(2)}, ${(uplift.ci95[1] * 100).toFixed(2)}] points (Newcombe), p = ${result.pValue.toFixed(4)}`,
-            result.enoughData
-              ? uplift.ci95[0] > 0
-                ? 'The audience converts more than its holdout: the effect is real at 95 %.'
-                : uplift.ci95[1] < 0
-                  ? 'The audience converts less than its holdout at 95 %.'
-                  : 'No difference shown at 95 %.'
-              : `Not enough data yet: each group needs ${result.needed.perGroup} users and 10 conversions to detect a ${(result.needed.minimumDetectableEffect * 100).toFixed(2)}-point uplift (20 % relative) at 95 % with 80 % power.`,
+            liftVerdict(result),
           ].join('\n'),
         );
       },

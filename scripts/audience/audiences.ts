@@ -215,19 +215,50 @@ export async function audienceGroups(lakeRoot: string, definition: AudienceDefin
  * event from `since` (the audience's creation by default), by the events' own date, over the curated
  * table.
  */
+export type LiftReport = Uplift & {
+  audience: string;
+  customer: string;
+  event: string;
+  since: string;
+  version: number;
+  /** Per day from `since`, each group's cumulative conversion rate (the curves of the lift page). */
+  daily: { day: string; group: string; rate: number }[];
+};
+
 export async function audienceLift(
   lakeRoot: string,
   definition: AudienceDefinition,
   since?: string,
-): Promise<Uplift & { audience: string; customer: string; event: string; since: string; version: number }> {
+): Promise<LiftReport> {
   const from = since ?? definition.created_at.slice(0, 10);
   const version = definition.versions.length;
   const lake = await openLocalLake(lakeRoot);
   try {
-    const { rows } = await lake.query(
-      `WITH m AS (SELECT user_id, "group" FROM ${AUDIENCES_TABLE} WHERE customer_id = ${literal(definition.customer_id)} AND audience = ${literal(definition.name)} AND version = ${version}),
-c AS (SELECT DISTINCT coalesce(user_id, anonymous_id) AS person FROM ${CURATED_TABLE} WHERE customer_id = ${literal(definition.customer_id)} AND event_key = ${literal(definition.event_key)} AND event_date >= DATE ${literal(from)})
-SELECT m."group", count(*) AS users, count(c.person) AS converted FROM m LEFT JOIN c ON c.person = m.user_id GROUP BY 1`,
+    // Each member with the day of their first conversion since `from` (NULL: none yet).
+    const firsts = `WITH m AS (SELECT user_id, "group" FROM ${AUDIENCES_TABLE} WHERE customer_id = ${literal(definition.customer_id)} AND audience = ${literal(definition.name)} AND version = ${version}),
+c AS (SELECT coalesce(user_id, anonymous_id) AS person, min(event_date) AS first_day FROM ${CURATED_TABLE} WHERE customer_id = ${literal(definition.customer_id)} AND event_key = ${literal(definition.event_key)} AND event_date >= DATE ${literal(from)} GROUP BY 1)
+SELECT m."group", c.first_day FROM m LEFT JOIN c ON c.person = m.user_id`;
+    const { rows: members } = await lake.query(
+      `SELECT "group", CAST(first_day AS VARCHAR) AS first_day FROM (${firsts}) AS f`,
+    );
+    const rows = ['target', 'holdout'].map((group) => {
+      const of = members.filter((r) => r.group === group);
+      return { group, users: of.length, converted: of.filter((r) => r.first_day !== null).length };
+    });
+    const days = [
+      ...new Set(
+        members
+          .map((r) => r.first_day)
+          .filter((d) => d !== null)
+          .map(String),
+      ),
+    ].sort();
+    const daily = days.flatMap((day) =>
+      ['target', 'holdout'].map((group) => {
+        const of = members.filter((r) => r.group === group);
+        const converted = of.filter((r) => r.first_day !== null && String(r.first_day) <= day).length;
+        return { day, group, rate: converted / Math.max(1, of.length) };
+      }),
     );
     const of = (group: string) => {
       const row = rows.find((r) => r.group === group);
@@ -240,8 +271,23 @@ SELECT m."group", count(*) AS users, count(c.person) AS converted FROM m LEFT JO
       since: from,
       version,
       ...uplift(of('target'), of('holdout')),
+      daily,
     };
   } finally {
     lake.close();
   }
+}
+
+/**
+ * What the numbers say, in one sentence: an interval clear of 0 is an effect whatever the planned
+ * sample size; otherwise, below the size needed for the minimum detectable effect, there is not enough
+ * data yet (and how much would be).
+ */
+export function liftVerdict(report: Uplift): string {
+  const [low, high] = report.uplift.ci95;
+  if (low > 0) return 'The audience converts more than its holdout: the effect is real at 95 %.';
+  if (high < 0) return 'The audience converts less than its holdout at 95 %.';
+  if (!report.enoughData)
+    return `Not enough data yet: each group needs ${report.needed.perGroup} users and 10 conversions to detect a ${(report.needed.minimumDetectableEffect * 100).toFixed(2)}-point uplift (20 % relative) at 95 % with 80 % power.`;
+  return 'No difference shown at 95 %: with this many users an uplift of 20 % would have shown.';
 }

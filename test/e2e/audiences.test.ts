@@ -1,16 +1,20 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { jsonLogger } from '../../adapters/system/json-logger';
 import { scoresPath } from '../../domain/contract/curated-table';
+import { uplift } from '../../domain/core/audiences/uplift';
 import { seededRandom } from '../../domain/core/common/seeded-random';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
+import { liftHtml } from '../../scripts/audience/lift-html';
 import { runCompaction } from '../../scripts/compact/run-compaction';
 import { openLocalLake } from '../../scripts/query/local-lake';
+import { hasChromium, launchChromium } from '../support/browser';
 import { createTrackMessage } from '../support/factories';
+import { itWhen } from '../support/left-out';
 import { makeToken, post, ROOT, tempDataDir } from '../support/local-destination';
 
 /**
@@ -127,6 +131,15 @@ describe('audiences from predictions (npm run audience)', () => {
       '2026-04-01',
     ).stdout;
     expect(text).toMatch(/95 % interval \[/);
+    const page = join(dataDir, 'lift.html');
+    expect(
+      cli('lift', '--customer', 'shop', '--name', 'likely_signups', '--since', '2026-04-01', '--html', page)
+        .status,
+    ).toBe(0);
+    const html = readFileSync(page, 'utf8');
+    expect(html).toContain('id="chart-curves"');
+    expect(html).toContain('id="chart-interval"');
+    expect(lift.daily.at(-1)).toMatchObject({ day: '2026-04-05' });
 
     // A rescoring moves users; a refresh records who entered and left, and nobody changes group.
     await writeScores('shop', '2026-04-08', 100);
@@ -307,6 +320,40 @@ describe('audiences from predictions (npm run audience)', () => {
       expect.stringMatching(/npm run tokens -- segment-key set --customer other/),
     ]);
   }, 120_000);
+
+  itWhen(hasChromium(), 'the lift report checked in Chromium: Chromium is not installed')(
+    'renders the lift report: both conversion curves and the interval, in Chromium',
+    async () => {
+      const file = join(dataDir, 'lift-browser.html');
+      const daily = ['2026-04-02', '2026-04-03', '2026-04-04'].flatMap((day, i) => [
+        { day, group: 'target', rate: 0.1 * (i + 1) },
+        { day, group: 'holdout', rate: 0.03 * (i + 1) },
+      ]);
+      const report = {
+        audience: 'likely_signups',
+        customer: 'shop',
+        event: 'Signed Up',
+        since: '2026-04-01',
+        version: 1,
+        daily,
+        ...uplift({ users: 900, converted: 270 }, { users: 100, converted: 9 }),
+      };
+      writeFileSync(file, await liftHtml(report));
+      const browser = await launchChromium();
+      try {
+        const tab = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+        await tab.goto(`file://${file}`);
+        for (const id of ['chart-curves', 'chart-interval']) {
+          expect(await tab.locator(`#${id} svg`).isVisible()).toBe(true);
+          expect(await tab.locator(`#${id} svg path`).count()).toBeGreaterThan(2);
+        }
+        expect(await tab.locator('#verdict').textContent()).toMatch(/converts more than its holdout/);
+        expect(await tab.locator('#ci95').textContent()).toMatch(/^\[\d/);
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it('refuses what it cannot build: bad shares exit 2, a missing scoring exits 1 naming the command', () => {
     const top = cli('create', '--customer', 'shop', '--event', 'x', '--name', 'a', '--top', '0');
