@@ -166,7 +166,10 @@ export const StackConfigSchema = v.pipe(
     alarmServerErrorRatePercent: v.optional(wholeNumber(1, 100), 1),
     alarmFreshnessSeconds: v.optional(wholeNumber(60, 86_400), 900),
     /** The Firehose stream's active-partition quota (500 unless raised), and the share of it that alarms. */
-    activePartitionQuota: v.optional(wholeNumber(1, 5_000), 500),
+    activePartitionQuota: v.optional(
+      wholeNumber(1, AWS_QUOTAS.activePartitionsMax),
+      AWS_QUOTAS.activePartitionsDefault,
+    ),
     alarmActivePartitionPercent: v.optional(wholeNumber(1, 100), 80),
     alarmQuarantineRatePercent: v.optional(wholeNumber(1, 100), 5),
     /**

@@ -61,6 +61,11 @@ const FACTS: { fact: string; value: RegExp; home: string[] }[] = [
     home: ['domain/contract/lake-areas.ts', 'domain/contract/sql/duckdb-lake-sql.ts'],
   },
   {
+    fact: "Firehose's active-partition quota (500 by default, 5,000 at most)",
+    value: /wholeNumber\(1, 5_000\)|activePartitionQuota.{0,40}\b500\b/,
+    home: ['domain/contract/aws-quotas.ts'],
+  },
+  {
     fact: "the tokens table's index keys",
     value: /['"`](customerId|tokenId) = :/,
     home: [],
