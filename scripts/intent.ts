@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import * as v from 'valibot';
 import { FileTokenStore } from '../adapters/local/file-token-store';
 import { INTENT_DEFAULTS, INTENT_LIMITS } from '../domain/core/intent/prepare-run';
+import { dueRefreshes, nextRefresh } from '../domain/core/intent/refresh';
 import { compileAliases } from '../domain/core/messages/normalize-event-name';
 import { readLocalConfig } from '../local/config';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
@@ -10,6 +11,7 @@ import { customerFlag, dayFlag, daysFlag, htmlFlag, jsonFlag } from './cli/flags
 import { alignedTable } from './cli/table';
 import { intentHtml } from './intent/intent-html';
 import { monitorHtml, monitorIntent } from './intent/monitor';
+import { listPredictions, savePrediction } from './intent/predictions';
 import { runIntent } from './intent/run-intent';
 
 const INTENT = {
@@ -72,7 +74,102 @@ const MONITOR = {
   examples: ['npm run intent -- monitor --customer demo --event signed_up'],
 } as const satisfies CommandSpec<Record<string, Flag>>;
 
-if (process.argv[2] === 'monitor')
+/** `npm run intent -- list` and `refresh`: the saved predictions, and running those that are due. */
+const LIST = {
+  name: 'npm run intent -- list',
+  label: 'intent list',
+  summary:
+    'The saved predictions (every npm run intent saves its customer, event and windows), and when each is next due.',
+  flags: { customer: customerFlag("only this customer's predictions"), json: jsonFlag('a JSON array') },
+  examples: ['npm run intent -- list'],
+} as const satisfies CommandSpec<Record<string, Flag>>;
+const REFRESH = {
+  name: 'npm run intent -- refresh',
+  label: 'intent refresh',
+  summary: [
+    'Runs every saved prediction that is due (its last run at least 7 days old, as Segment rescores weekly):',
+    'features, training and scoring again at the day after the latest event. Run it daily from cron.',
+  ].join('\n'),
+  flags: { customer: customerFlag('only this customer'), json: jsonFlag('what ran, as JSON') },
+  examples: ['npm run intent -- refresh'],
+} as const satisfies CommandSpec<Record<string, Flag>>;
+const lakeOf = () => {
+  const { dataDir } = readLocalConfig(process.env);
+  const lakeRoot = join(dataDir, 'lake');
+  if (!existsSync(lakeRoot)) throw new Error(`no lake at ${lakeRoot}: is DATA_DIR right?`);
+  return { dataDir, lakeRoot };
+};
+
+if (process.argv[2] === 'list')
+  runCommand(
+    LIST,
+    ({ values }) => {
+      const saved = listPredictions(lakeOf().lakeRoot, values.customer);
+      if (values.json) return void process.stdout.write(`${JSON.stringify(saved)}\n`);
+      if (saved.length === 0)
+        return void process.stdout.write('No saved predictions: npm run intent saves one.\n');
+      process.stdout.write(
+        `${alignedTable(
+          [
+            ['CUSTOMER', 'EVENT', 'LOOK-BACK', 'HORIZON', 'LAST RUN', 'SCORED AT', 'NEXT DUE'],
+            ...saved.map((p) => [
+              p.customer_id,
+              p.event,
+              `${p.lookback_days} d`,
+              `${p.horizon_days} d`,
+              p.last_run_at,
+              p.last_as_of,
+              nextRefresh(p),
+            ]),
+          ],
+          { right: [2, 3] },
+        )}\n`,
+      );
+    },
+    process.argv.slice(3),
+  );
+else if (process.argv[2] === 'refresh')
+  runCommand(
+    REFRESH,
+    async ({ values }) => {
+      const { dataDir, lakeRoot } = lakeOf();
+      const due = dueRefreshes(listPredictions(lakeRoot, values.customer), Date.now());
+      const results: { customer: string; event: string; asOf?: string; grade?: string; error?: string }[] =
+        [];
+      for (const p of due) {
+        process.stderr.write(`intent refresh: ${p.customer_id} "${p.event}"…\n`);
+        try {
+          const customer = await new FileTokenStore(dataDir).getCustomer(p.customer_id);
+          const report = await runIntent({
+            lakeRoot,
+            customer: p.customer_id,
+            event: p.event,
+            aliases: compileAliases(customer?.eventAliases),
+            lookbackDays: p.lookback_days,
+            horizonDays: p.horizon_days,
+          });
+          writeFileSync(join(dirname(report.scored.file), 'report.html'), await intentHtml(report));
+          savePrediction(lakeRoot, report, new Date());
+          results.push({
+            customer: p.customer_id,
+            event: p.event,
+            asOf: report.asOf,
+            grade: report.quality.grade,
+          });
+        } catch (error) {
+          results.push({ customer: p.customer_id, event: p.event, error: (error as Error).message });
+        }
+      }
+      if (values.json) process.stdout.write(`${JSON.stringify({ due: due.length, results })}\n`);
+      else
+        process.stdout.write(
+          `${due.length === 0 ? 'Nothing due.' : results.map((r) => (r.error ? `${r.customer} "${r.event}": failed: ${r.error}` : `${r.customer} "${r.event}": scored at ${r.asOf} (${r.grade})`)).join('\n')}\n`,
+        );
+      if (results.some((r) => r.error)) process.exitCode = 1;
+    },
+    process.argv.slice(3),
+  );
+else if (process.argv[2] === 'monitor')
   runCommand(
     MONITOR,
     async ({ values }) => {
@@ -138,6 +235,8 @@ else
       maxTrainingUsers: values['max-users'],
       onStep: (step) => process.stderr.write(`intent: ${step}…\n`),
     });
+    // Saved, so npm run intent -- refresh runs it again when it is due.
+    savePrediction(lakeRoot, report, new Date());
     const html = values.html ?? join(dirname(report.scored.file), 'report.html');
     writeFileSync(html, await intentHtml(report));
     if (values.json) {

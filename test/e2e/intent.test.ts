@@ -153,6 +153,37 @@ describe('intent scores on simulated customers', () => {
     ]);
   });
 
+  it('saves each prediction it runs, and refreshes the ones that are due', () => {
+    const intent = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/intent.ts', ...args], {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: dataDir },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+    expect(intent('--customer', 'demo', '--event', 'signed_up', '--json').status).toBe(0);
+    const [saved] = JSON.parse(intent('list', '--customer', 'demo', '--json').stdout);
+    expect(saved).toMatchObject({
+      customer_id: 'demo',
+      event_key: 'signedup',
+      rescore_days: 7,
+      lookback_days: 30,
+    });
+
+    expect(JSON.parse(intent('refresh', '--customer', 'demo', '--json').stdout)).toEqual({
+      due: 0,
+      results: [],
+    });
+    // A week later it is due: the run is made again and the saved prediction moves on.
+    const file = join(lake, 'intent', 'predictions', 'customer_id=demo', 'signedup.json');
+    const weekOld = new Date(Date.now() - 8 * 86_400_000).toISOString();
+    writeFileSync(file, JSON.stringify({ ...saved, last_run_at: weekOld }));
+    const refreshed = JSON.parse(intent('refresh', '--customer', 'demo', '--json').stdout);
+
+    expect(refreshed).toMatchObject({ due: 1, results: [{ customer: 'demo', asOf: '2026-04-01' }] });
+    expect(JSON.parse(readFileSync(file, 'utf8')).last_run_at > weekOld).toBe(true);
+  });
+
   it('never lets an event that only follows a conversion into the features', async () => {
     const local = await openLocalLake(lake);
     try {
