@@ -39,6 +39,19 @@ const lakeRoot = () => {
   if (!existsSync(root)) throw new Error(`no lake at ${root}: is DATA_DIR right?`);
   return root;
 };
+/** The audience a command names, or exit 1 saying how to find one. */
+const existing = (root: string, values: { customer?: string | undefined; name?: string | undefined }) => {
+  const found = readDefinition(
+    root,
+    required(values.customer, '--customer <id>'),
+    required(values.name, '--name <name>'),
+  );
+  if (!found)
+    throw new MissingInput(
+      `no audience ${values.name} for ${values.customer}: npm run audience -- list shows them`,
+    );
+  return found;
+};
 const say = (text: string): void => {
   process.stdout.write(`${text}\n`);
 };
@@ -175,15 +188,7 @@ const AUDIENCE: CommandGroup = {
       },
       async ({ values }) => {
         const root = lakeRoot();
-        const definition = readDefinition(
-          root,
-          required(values.customer, '--customer <id>'),
-          required(values.name, '--name <name>'),
-        );
-        if (!definition)
-          throw new MissingInput(
-            `no audience ${values.name} for ${values.customer}: npm run audience -- list shows them`,
-          );
+        const definition = existing(root, values);
         const groups = await audienceGroups(root, definition);
         if (values.json) return say(JSON.stringify({ ...definition, groups }));
         say(
@@ -303,15 +308,7 @@ const AUDIENCE: CommandGroup = {
       },
       async ({ values }) => {
         const root = lakeRoot();
-        const definition = readDefinition(
-          root,
-          required(values.customer, '--customer <id>'),
-          required(values.name, '--name <name>'),
-        );
-        if (!definition)
-          throw new MissingInput(
-            `no audience ${values.name} for ${values.customer}: npm run audience -- list shows them`,
-          );
+        const definition = existing(root, values);
         const result = await audienceLift(root, definition, values.since);
         if (values.html) writeFileSync(values.html, await liftHtml(result));
         if (values.json) return say(JSON.stringify(result));

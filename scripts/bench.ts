@@ -76,7 +76,8 @@ const BENCH = {
     },
     users: {
       kind: 'value',
-      schema: wholeNumber(100, 1_000_000),
+      // Fewer than ~2,000 simulated users give fewer than the 50 conversions a model needs (MIN_POSITIVES).
+      schema: wholeNumber(2_000, 1_000_000),
       unit: 'users',
       description: 'simulated users for the intent part (× 60 days)',
       default: '100000',

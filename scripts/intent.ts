@@ -100,6 +100,20 @@ const lakeOf = () => {
   return { dataDir, lakeRoot };
 };
 
+/** The customer and event a command is asked about, the lake, and the customer's event aliases. */
+async function askedFor(values: { customer?: string | undefined; event?: string | undefined }) {
+  if (!values.customer || !values.event)
+    throw new UsageError('--customer <id> and --event <name> are required');
+  const { dataDir, lakeRoot } = lakeOf();
+  const found = await new FileTokenStore(dataDir).getCustomer(values.customer);
+  return {
+    lakeRoot,
+    customer: values.customer,
+    event: values.event,
+    aliases: compileAliases(found?.eventAliases),
+  };
+}
+
 if (process.argv[2] === 'list')
   runCommand(
     LIST,
@@ -173,17 +187,12 @@ else if (process.argv[2] === 'monitor')
   runCommand(
     MONITOR,
     async ({ values }) => {
-      if (!values.customer || !values.event)
-        throw new UsageError('--customer <id> and --event <name> are required');
-      const { dataDir } = readLocalConfig(process.env);
-      const lakeRoot = join(dataDir, 'lake');
-      if (!existsSync(lakeRoot)) throw new Error(`no lake at ${lakeRoot}: is DATA_DIR right?`);
-      const customer = await new FileTokenStore(dataDir).getCustomer(values.customer);
+      const { lakeRoot, customer, event, aliases } = await askedFor(values);
       const report = await monitorIntent({
         lakeRoot,
-        customer: values.customer,
-        event: values.event,
-        aliases: compileAliases(customer?.eventAliases),
+        customer,
+        event,
+        aliases,
         ...(values['as-of'] ? { asOf: values['as-of'] } : {}),
       });
       if (values.html) writeFileSync(values.html, await monitorHtml(report));
@@ -218,17 +227,12 @@ else if (process.argv[2] === 'monitor')
   );
 else
   runCommand(INTENT, async ({ values }) => {
-    if (!values.customer || !values.event)
-      throw new UsageError('--customer <id> and --event <name> are required');
-    const { dataDir } = readLocalConfig(process.env);
-    const lakeRoot = join(dataDir, 'lake');
-    if (!existsSync(lakeRoot)) throw new Error(`no lake at ${lakeRoot}: is DATA_DIR right?`);
-    const customer = await new FileTokenStore(dataDir).getCustomer(values.customer);
+    const { lakeRoot, customer, event, aliases } = await askedFor(values);
     const report = await runIntent({
       lakeRoot,
-      customer: values.customer,
-      event: values.event,
-      aliases: compileAliases(customer?.eventAliases),
+      customer,
+      event,
+      aliases,
       ...(values['as-of'] ? { asOf: values['as-of'] } : {}),
       lookbackDays: values.lookback,
       horizonDays: values.horizon,

@@ -1,20 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ROOT } from '../support/local-destination';
-
-/** Every .ts file under a folder of the repository. */
-function sources(folder: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.ts')) out.push(path);
-    }
-  };
-  walk(join(ROOT, folder));
-  return out;
-}
+import { sources } from '../support/source-files';
 
 /** What a file imports: package names as written, relative imports as repository paths. */
 function imports(file: string): string[] {

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { ENABLE_CALLBACK_PATH } from '../../domain/contract/routes';
 import { ROOT } from '../support/local-destination';
+import { sources } from '../support/source-files';
 
 /**
  * One fact, one place — checked by value, not by name: each fact below is written in its one defining
@@ -79,18 +80,6 @@ const FACTS: { fact: string; value: RegExp; home: string[] }[] = [
 
 /** The product's code: every .ts of the folders that ship or run it (tests and docs are not the product). */
 const PRODUCT = ['domain', 'adapters', 'lambdas', 'lib', 'local', 'scripts', 'bin'];
-function sources(folder: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.ts')) out.push(path);
-    }
-  };
-  walk(join(ROOT, folder));
-  return out;
-}
 /** A file's code lines, comments left out (a comment may name a fact to explain it). */
 const codeLines = (file: string) =>
   readFileSync(file, 'utf8')

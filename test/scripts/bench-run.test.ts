@@ -18,7 +18,7 @@ describe('npm run bench, every part, in a short run', () => {
         '--events',
         '10000',
         '--users',
-        '100',
+        '2000',
         '--erase-events',
         '10000',
         '--runs',
