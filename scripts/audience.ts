@@ -17,7 +17,7 @@ import {
 import { liftHtml } from './audience/lift-html';
 import { SEGMENT_US_HOST, syncAudiences } from './audience/sync';
 import { type CommandGroup, decimal, runCommandGroup, subcommand, UsageError } from './cli/command';
-import { customerFlag, dayFlag, htmlFlag, jsonFlag } from './cli/flags';
+import { customerFlag, dayFlag, eventFlag, htmlFlag, jsonFlag } from './cli/flags';
 import { alignedTable } from './cli/table';
 
 const name = {
@@ -69,12 +69,7 @@ const AUDIENCE: CommandGroup = {
         summary: 'an audience from the latest scores of an event: the top --top % of percentiles',
         flags: {
           customer,
-          event: {
-            kind: 'value',
-            schema: v.pipe(v.string(), v.minLength(1, 'an event name')),
-            unit: 'name',
-            description: 'the predicted event, in any spelling (required)',
-          },
+          event: eventFlag('the predicted event, in any spelling (required)'),
           name,
           top: {
             kind: 'value',

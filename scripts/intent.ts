@@ -1,13 +1,12 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import * as v from 'valibot';
 import { FileTokenStore } from '../adapters/local/file-token-store';
 import { INTENT_DEFAULTS, INTENT_LIMITS } from '../domain/core/intent/prepare-run';
 import { dueRefreshes, nextRefresh } from '../domain/core/intent/refresh';
 import { compileAliases } from '../domain/core/messages/normalize-event-name';
 import { readLocalConfig } from '../local/config';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
-import { customerFlag, dayFlag, daysFlag, htmlFlag, jsonFlag } from './cli/flags';
+import { customerFlag, dayFlag, daysFlag, eventFlag, htmlFlag, jsonFlag } from './cli/flags';
 import { alignedTable } from './cli/table';
 import { intentHtml } from './intent/intent-html';
 import { monitorHtml, monitorIntent } from './intent/monitor';
@@ -25,12 +24,7 @@ const INTENT = {
   ].join('\n'),
   flags: {
     customer: customerFlag('the customer (required)'),
-    event: {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.minLength(1, 'an event name')),
-      unit: 'name',
-      description: 'the conversion, in any spelling: signed_up, "Signed Up" (required)',
-    },
+    event: eventFlag('the conversion, in any spelling: signed_up, "Signed Up" (required)'),
     'as-of': dayFlag("the scoring date (default: the day after the customer's latest event)"),
     lookback: daysFlag('behaviour window', 1, INTENT_LIMITS.lookbackDays, `${INTENT_DEFAULTS.lookbackDays}d`),
     horizon: daysFlag('conversion window', 1, INTENT_LIMITS.horizonDays, `${INTENT_DEFAULTS.horizonDays}d`),
@@ -61,12 +55,7 @@ const MONITOR = {
   ].join('\n'),
   flags: {
     customer: customerFlag('the customer (required)'),
-    event: {
-      kind: 'value',
-      schema: v.pipe(v.string(), v.minLength(1, 'an event name')),
-      unit: 'name',
-      description: 'the predicted event, in any spelling (required)',
-    },
+    event: eventFlag('the predicted event, in any spelling (required)'),
     'as-of': dayFlag('the scoring to monitor (default: the latest)'),
     html: htmlFlag('also write the comparison as an HTML page with charts'),
     json: jsonFlag('the report as JSON on stdout'),

@@ -55,6 +55,14 @@ export function daysFlag(
   };
 }
 
+/** `--event <name>`: an event in any spelling (folded as ingest folds it: "Signed Up", signed_up). */
+export const eventFlag = (description: string): ValueFlag<string> => ({
+  kind: 'value',
+  schema: v.pipe(v.string(), v.minLength(1, 'an event name')),
+  unit: 'name',
+  description,
+});
+
 /** `--html <file>`: also write a page with charts. */
 export const htmlFlag = (description: string): ValueFlag<string> => ({
   kind: 'value',
