@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
+import { xoroshiro128plus } from 'pure-rand';
 import { FaultInjectingSink, type FaultPlan } from '../../adapters/faults/fault-injecting-sink';
 import { FileTokenStore } from '../../adapters/local/file-token-store';
 import type { Logger } from '../../domain/core/common/ports';
-import { seededRandom } from '../../domain/core/common/seeded-random';
 import { createToken } from '../../domain/core/keys/token-admin';
 import { authorizationFor } from '../../domain/core/keys/tokens';
 import { startLocalServer } from '../../local/local-server';
@@ -54,7 +55,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   });
   try {
     const { token } = await createToken(new FileTokenStore(dataDir), 'fuzz', new Date());
-    const random = seededRandom(options.seed);
+    // fast-check's own generator (xoroshiro128+, seeded), the one the property tests draw from.
+    const rng = new fc.Random(xoroshiro128plus(options.seed));
+    const random = () => rng.nextDouble();
     const next = createRequestGenerator(random, authorizationFor(token), `fuzz${options.seed}`);
     const outcomes: FuzzReport['outcomes'] = {};
     const acknowledged = new Set<string>();
