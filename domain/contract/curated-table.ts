@@ -1,3 +1,4 @@
+import { duckdbType } from './duckdb-types';
 import type { EVENT_FIELDS } from './lake-records';
 
 /**
@@ -29,13 +30,13 @@ export const stagingManifestKey = (runId: string, customerId: string) =>
 
 /** A column's type, as each engine spells it: DuckDB/Parquet locally, Athena (Iceberg) on AWS. */
 export type CuratedType = 'string' | 'boolean' | 'timestamp' | 'date' | 'json';
-export const DUCKDB_TYPES: Record<CuratedType, string> = {
-  string: 'VARCHAR',
-  boolean: 'BOOLEAN',
-  timestamp: 'TIMESTAMP',
-  date: 'DATE',
-  json: 'VARCHAR',
-};
+export const DUCKDB_TYPES = Object.fromEntries(
+  (['string', 'boolean', 'timestamp', 'date', 'json'] as const).map((t) => [
+    t,
+    // JSON is kept as its text, as Athena keeps it.
+    duckdbType(t === 'json' ? 'string' : t),
+  ]),
+) as Record<CuratedType, string>;
 export const ATHENA_TYPES: Record<CuratedType, string> = {
   string: 'string',
   boolean: 'boolean',

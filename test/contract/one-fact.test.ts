@@ -67,6 +67,11 @@ const FACTS: { fact: string; value: RegExp; home: string[] }[] = [
     home: ['domain/contract/aws-quotas.ts'],
   },
   {
+    fact: "the lake's types in DuckDB (one map)",
+    value: /string: 'VARCHAR'/,
+    home: ['domain/contract/duckdb-types.ts'],
+  },
+  {
     fact: "the tokens table's index keys",
     value: /['"`](customerId|tokenId) = :/,
     home: [],

@@ -18,6 +18,7 @@ import {
   SCORES_PARTITIONS,
   SCORES_TABLE,
 } from '../curated-table';
+import { duckdbType } from '../duckdb-types';
 import { ERASED_ROWS_COLUMNS, ERASED_ROWS_TABLE } from '../erasure';
 import type { LakeArea } from '../lake-areas';
 import { EVENT_FIELDS, type GlueType, LEDGER_FIELDS, QUARANTINE_FIELDS } from '../lake-records';
@@ -41,31 +42,7 @@ import { literal } from './sql-text';
  * files only: querying never writes to the lake. Pure: the statements, for a caller to run.
  */
 
-/** DuckDB's type for a Glue (Hive) type: `array<struct<path:string>>` → `STRUCT("path" VARCHAR)[]`. */
-export function duckdbType(glue: string): string {
-  const array = /^array<(.+)>$/.exec(glue);
-  if (array) return `${duckdbType(array[1]!)}[]`;
-  const struct = /^struct<(.+)>$/.exec(glue);
-  if (struct)
-    return `STRUCT(${struct[1]!
-      .split(',')
-      .map((f) => {
-        const [name, type] = f.split(':') as [string, string];
-        return `"${name}" ${duckdbType(type)}`;
-      })
-      .join(', ')})`;
-  return (
-    {
-      string: 'VARCHAR',
-      int: 'INTEGER',
-      bigint: 'BIGINT',
-      double: 'DOUBLE',
-      boolean: 'BOOLEAN',
-      timestamp: 'TIMESTAMP',
-      date: 'DATE',
-    }[glue] ?? 'VARCHAR'
-  );
-}
+export { duckdbType };
 
 /** Fields that hold a JSON value in a landing line, read as DuckDB's JSON (Athena reads them as text). */
 const JSON_FIELDS = new Set(['message', 'raw']);
