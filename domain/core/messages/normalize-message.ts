@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LakeEvent } from '../../contract/lake-records';
 import type { SegmentMessage } from './message-schema';
 import { normalizeEventName } from './normalize-event-name';
-import { correctTimestamp, eventDate, eventDateFromSentAt, isCanonicalIso, utcDate } from './timestamps';
+import { correctTimestamp, eventDating, isCanonicalIso, utcDate } from './timestamps';
 
 export interface NormalizeContext {
   customerId: string;
@@ -48,6 +48,8 @@ export function normalizeMessage(
   const name = message.type === 'track' ? normalizeEventName(message.event, ctx.aliases) : null;
   const messageId =
     message.messageId ?? contentMessageId(ctx.customerId, fieldsJson ?? JSON.stringify(fields));
+  // One pass over the time fields gives both the date and where it came from (this runs per event).
+  const dating = eventDating(message);
   return {
     schema_version: 1,
     area: 'events',
@@ -64,8 +66,8 @@ export function normalizeMessage(
     anonymous_id: message.anonymousId ?? null,
     timestamp: timestampText(message.timestamp, instant),
     timestamp_out_of_range: outOfRange,
-    event_date: eventDate(message),
-    event_date_from_sent_at: eventDateFromSentAt(message),
+    event_date: dating.date,
+    event_date_from_sent_at: dating.fromSentAt,
     planned: null,
     violations: [],
     received_at: ctx.receivedIso ?? new Date(ctx.receivedAt).toISOString(),

@@ -120,7 +120,13 @@ export const NO_EVENT_DATE = '1970-01-01';
  * @example eventDate({ originalTimestamp: '2025-12-31T23:59:59+01:00' }) // '2025-12-31'
  */
 export function eventDate(message: TimestampInputs): string {
-  return datingField(message)?.date ?? NO_EVENT_DATE;
+  return eventDating(message).date;
+}
+
+/** The event date and whether `sentAt` gave it, from one pass over the time fields (ingest's per-event path). */
+export function eventDating(message: TimestampInputs): { date: string; fromSentAt: boolean } {
+  const found = datingField(message);
+  return { date: found?.date ?? NO_EVENT_DATE, fromSentAt: found?.field === 'sentAt' };
 }
 
 /**
@@ -131,7 +137,7 @@ export function eventDate(message: TimestampInputs): string {
  * @example eventDateFromSentAt({ sentAt: '2026-01-01T00:00:00Z' }) // true
  */
 export function eventDateFromSentAt(message: TimestampInputs): boolean {
-  return datingField(message)?.field === 'sentAt';
+  return eventDating(message).fromSentAt;
 }
 
 function datingField(
