@@ -1,19 +1,10 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as v from 'valibot';
 import { writeFileAtomic } from '../../adapters/local/atomic-file';
 import {
-  AUDIENCE_COLUMNS,
   AUDIENCE_DEFINITION_FILE,
+  AUDIENCE_MEMBERS_FILE,
   AUDIENCES_AREA,
   AUDIENCES_TABLE,
   type AudienceDefinition,
@@ -21,10 +12,14 @@ import {
   audienceFolder,
   audienceMembersPath,
 } from '../../domain/contract/audiences';
-import { CURATED_TABLE, SCORES_TABLE } from '../../domain/contract/curated-table';
-import { duckdbType } from '../../domain/contract/sql/duckdb-lake-sql';
+import {
+  type AudienceVersionSpec,
+  audienceChangeSql,
+  audienceConversionsSql,
+  audienceMembersSql,
+  latestScoringSql,
+} from '../../domain/contract/sql/audience-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
-import { groupOf, membershipChange, topMembers } from '../../domain/core/audiences/membership';
 import { type Uplift, uplift } from '../../domain/core/audiences/uplift';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
 import { openLocalLake } from '../query/local-lake';
@@ -33,6 +28,9 @@ import { openLocalLake } from '../query/local-lake';
 export class MissingInput extends Error {}
 
 type Lake = Awaited<ReturnType<typeof openLocalLake>>;
+
+/** Locally a table is the DuckDB view of its name. */
+const localTable = (name: string) => name;
 
 const definitionFile = (lakeRoot: string, customer: string, name: string) =>
   join(lakeRoot, audienceFolder(customer, name), AUDIENCE_DEFINITION_FILE);
@@ -63,34 +61,24 @@ export function listDefinitions(lakeRoot: string, customer?: string): AudienceDe
   );
 }
 
-/** The latest scoring of (customer, event key): its date and every scored person's percentile. */
-async function latestScores(lake: Lake, customer: string, event: string, eventKey: string) {
-  const where = `customer_id = ${literal(customer)} AND event_key = ${literal(eventKey)}`;
-  const [latest] = (
-    await lake.query(`SELECT CAST(max(as_of) AS VARCHAR) AS d FROM ${SCORES_TABLE} WHERE ${where}`)
-  ).rows;
+/** The latest scoring date of (customer, event key): audiences are built from it. */
+async function latestScoring(lake: Lake, customer: string, event: string, eventKey: string) {
+  const [latest] = (await lake.query(latestScoringSql(localTable, customer, eventKey))).rows;
   if (!latest?.d)
     throw new MissingInput(
       `no scores of "${event}" for ${customer}: run npm run intent -- --customer ${customer} --event ${JSON.stringify(event)} first`,
     );
-  const asOf = String(latest.d);
-  const { rows } = await lake.query(
-    `SELECT person, percentile FROM ${SCORES_TABLE} WHERE ${where} AND as_of = DATE ${literal(asOf)}`,
-  );
-  return { asOf, scored: rows.map((r) => ({ person: String(r.person), percentile: Number(r.percentile) })) };
+  return String(latest.d);
 }
 
-/** Members as Parquet, staged beside the target and renamed into place. */
-async function writeMembers(lake: Lake, file: string, rows: Record<string, unknown>[]) {
+/** A version's members as Parquet (the SQL Athena UNLOADs on AWS), staged beside the target and renamed into place. */
+async function writeMembers(lake: Lake, file: string, spec: AudienceVersionSpec) {
   mkdirSync(dirname(file), { recursive: true });
   const work = mkdtempSync(join(dirname(file), '.staging-'));
   try {
-    const json = join(work, 'members.json');
-    writeFileSync(json, rows.map((r) => JSON.stringify(r)).join('\n'));
-    const staged = join(work, 'members.parquet');
-    const columns = AUDIENCE_COLUMNS.map((c) => `"${c.name}": '${duckdbType(c.type)}'`).join(', ');
+    const staged = join(work, AUDIENCE_MEMBERS_FILE);
     await lake.write(
-      `COPY (SELECT * FROM read_json(${literal(json)}, format = 'newline_delimited', columns = {${columns}}) ORDER BY percentile DESC) TO ${literal(staged)} (FORMAT parquet)`,
+      `COPY (${audienceMembersSql('duckdb', localTable, spec)} ORDER BY percentile DESC) TO ${literal(staged)} (FORMAT parquet)`,
     );
     renameSync(staged, file);
   } finally {
@@ -125,62 +113,66 @@ export async function buildAudience(options: {
   const top = existing?.top ?? options.top!;
   const holdout = existing?.holdout ?? options.holdout!;
   const eventKey = normalizeEventName(event).key;
+  const createdAt = options.now.toISOString();
+  const version = (existing?.versions.length ?? 0) + 1;
+  let asOf: string;
   const lake = await openLocalLake(options.lakeRoot);
   try {
-    const { asOf, scored } = await latestScores(lake, options.customer, event, eventKey);
-    const members = topMembers(scored, top);
-    const createdAt = options.now.toISOString();
-    const version = (existing?.versions.length ?? 0) + 1;
-    const rows = members.map((m) => ({
-      user_id: m.person,
-      group: groupOf(options.name, m.person, holdout),
-      percentile: m.percentile,
-      created_at: createdAt,
-    }));
-    let before = new Set<string>();
-    if (existing) {
-      const previous = await lake.query(
-        `SELECT user_id FROM ${AUDIENCES_TABLE} WHERE customer_id = ${literal(options.customer)} AND audience = ${literal(options.name)} AND version = ${version - 1}`,
-      );
-      before = new Set(previous.rows.map((r) => String(r.user_id)));
-    }
-    const change = membershipChange(before, new Set(rows.map((r) => r.user_id)));
+    asOf = await latestScoring(lake, options.customer, event, eventKey);
     await writeMembers(
       lake,
       join(options.lakeRoot, audienceMembersPath(options.customer, options.name, version)),
-      rows,
+      {
+        customer: options.customer,
+        eventKey,
+        asOf,
+        name: options.name,
+        top,
+        holdout,
+        createdAt,
+      },
     );
-    const definition: AudienceDefinition = {
-      version: 1,
-      name: options.name,
-      customer_id: options.customer,
-      event,
-      event_key: eventKey,
-      top,
-      holdout,
-      created_at: existing?.created_at ?? createdAt,
-      versions: [
-        ...(existing?.versions ?? []),
-        {
-          version,
-          as_of: asOf,
-          created_at: createdAt,
-          target: rows.filter((r) => r.group === 'target').length,
-          holdout: rows.filter((r) => r.group === 'holdout').length,
-          entered: change.entered.length,
-          left: change.left.length,
-        },
-      ],
-    };
-    // The definition last: a version whose members were not written never appears in it.
-    writeFileAtomic(
-      definitionFile(options.lakeRoot, options.customer, options.name),
-      `${JSON.stringify(definition, null, 2)}\n`,
-    );
-    return definition;
   } finally {
     lake.close();
   }
+  // A new lake: its audiences view sees the version just written.
+  const after = await openLocalLake(options.lakeRoot);
+  let change: Record<string, unknown>;
+  try {
+    [change = {}] = (
+      await after.query(audienceChangeSql(localTable, options.customer, options.name, version))
+    ).rows;
+  } finally {
+    after.close();
+  }
+  const definition: AudienceDefinition = {
+    version: 1,
+    name: options.name,
+    customer_id: options.customer,
+    event,
+    event_key: eventKey,
+    top,
+    holdout,
+    created_at: existing?.created_at ?? createdAt,
+    versions: [
+      ...(existing?.versions ?? []),
+      {
+        version,
+        as_of: asOf,
+        created_at: createdAt,
+        target: Number(change.target ?? 0),
+        holdout: Number(change.holdout ?? 0),
+        entered: Number(change.entered ?? 0),
+        left: Number(change.left ?? 0),
+      },
+    ],
+  };
+  // The definition last: a version whose members were not written never appears in it.
+  writeFileAtomic(
+    definitionFile(options.lakeRoot, options.customer, options.name),
+    `${JSON.stringify(definition, null, 2)}\n`,
+  );
+  return definition;
 }
 
 /** Removes an audience: its members of every version and its definition. */
@@ -234,30 +226,28 @@ export async function audienceLift(
   const version = definition.versions.length;
   const lake = await openLocalLake(lakeRoot);
   try {
-    // Each member with the day of their first conversion since `from` (NULL: none yet).
-    const firsts = `WITH m AS (SELECT user_id, "group" FROM ${AUDIENCES_TABLE} WHERE customer_id = ${literal(definition.customer_id)} AND audience = ${literal(definition.name)} AND version = ${version}),
-c AS (SELECT coalesce(user_id, anonymous_id) AS person, min(event_date) AS first_day FROM ${CURATED_TABLE} WHERE customer_id = ${literal(definition.customer_id)} AND event_key = ${literal(definition.event_key)} AND event_date >= DATE ${literal(from)} GROUP BY 1)
-SELECT m."group", c.first_day FROM m LEFT JOIN c ON c.person = m.user_id`;
-    const { rows: members } = await lake.query(
-      `SELECT "group", CAST(first_day AS VARCHAR) AS first_day FROM (${firsts}) AS f`,
-    );
+    // Per group and day of first conversion since `from` (NULL: none yet), how many members.
+    const { rows: counts } = await lake.query(audienceConversionsSql(localTable, definition, version, from));
     const rows = ['target', 'holdout'].map((group) => {
-      const of = members.filter((r) => r.group === group);
-      return { group, users: of.length, converted: of.filter((r) => r.first_day !== null).length };
+      const of = counts.filter((r) => r.group === group);
+      const users = of.reduce((n, r) => n + Number(r.users), 0);
+      const converted = of.filter((r) => r.first_day !== null).reduce((n, r) => n + Number(r.users), 0);
+      return { group, users, converted };
     });
     const days = [
       ...new Set(
-        members
+        counts
           .map((r) => r.first_day)
           .filter((d) => d !== null)
           .map(String),
       ),
     ].sort();
     const daily = days.flatMap((day) =>
-      ['target', 'holdout'].map((group) => {
-        const of = members.filter((r) => r.group === group);
-        const converted = of.filter((r) => r.first_day !== null && String(r.first_day) <= day).length;
-        return { day, group, rate: converted / Math.max(1, of.length) };
+      rows.map(({ group, users }) => {
+        const converted = counts
+          .filter((r) => r.group === group && r.first_day !== null && String(r.first_day) <= day)
+          .reduce((n, r) => n + Number(r.users), 0);
+        return { day, group, rate: converted / Math.max(1, users) };
       }),
     );
     const of = (group: string) => {

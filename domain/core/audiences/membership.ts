@@ -19,14 +19,3 @@ export function topMembers<T extends { percentile: number }>(scored: readonly T[
   const floor = 1 - topPercent / 100;
   return scored.filter((s) => s.percentile >= floor - 1e-12);
 }
-
-/** Who entered and who left between two versions of an audience. */
-export function membershipChange(
-  before: ReadonlySet<string>,
-  after: ReadonlySet<string>,
-): { entered: string[]; left: string[] } {
-  return {
-    entered: [...after].filter((u) => !before.has(u)),
-    left: [...before].filter((u) => !after.has(u)),
-  };
-}

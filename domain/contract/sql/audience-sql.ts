@@ -1,0 +1,136 @@
+import { AUDIENCES_TABLE } from '../audiences';
+import { CURATED_TABLE, SCORES_TABLE } from '../curated-table';
+import type { Dialect } from './curated-sql';
+import { identifier, literal } from './sql-text';
+
+/**
+ * The statements of the audiences (`npm run audience` on DuckDB, the audience functions on Athena),
+ * one text for both engines where the two agree and a dialect switch where they do not.
+ * test/core/audience-sql.test.ts runs the DuckDB text against `groupOf` and `topMembers`
+ * (domain/core/audiences/membership.ts, the reference), and the Athena-rules test parses the Athena one.
+ */
+export type TableRef = (name: string) => string;
+
+const GROUP = identifier('group');
+
+/**
+ * `groupOf` in SQL: the first four bytes of SHA-256(audience, newline, user) as an unsigned number in
+ * [0, 1), below the holdout share → `holdout`. DuckDB's sha256 gives hex; Athena's gives bytes, made hex.
+ */
+export function audienceGroupSql(
+  dialect: Dialect,
+  audience: string,
+  userColumn: string,
+  holdoutPercent: number,
+): string {
+  const input = `${literal(audience)} || chr(10) || ${userColumn}`;
+  const first32 =
+    dialect === 'duckdb'
+      ? `CAST('0x' || substr(sha256(${input}), 1, 8) AS UBIGINT)`
+      : `from_base(substr(to_hex(sha256(to_utf8(${input}))), 1, 8), 16)`;
+  return `CASE WHEN CAST(${first32} AS DOUBLE) / 4294967296 < ${holdoutPercent / 100} THEN 'holdout' ELSE 'target' END`;
+}
+
+/** What one version of an audience is built from. */
+export interface AudienceVersionSpec {
+  customer: string;
+  eventKey: string;
+  /** The scoring it is built from. */
+  asOf: string;
+  name: string;
+  /** The top share of percentiles, in percent (0, 100]. */
+  top: number;
+  /** The share held out, in percent [0, 50]. */
+  holdout: number;
+  createdAt: string;
+}
+
+/**
+ * The members of a version, in the columns of a members file (AUDIENCE_COLUMNS): the scored people in
+ * the top `top` % of percentiles (`topMembers`' floor, with its tolerance), each with its group.
+ */
+export function audienceMembersSql(dialect: Dialect, table: TableRef, spec: AudienceVersionSpec): string {
+  const floor = 1 - spec.top / 100 - 1e-12;
+  return (
+    `SELECT person AS user_id, ${audienceGroupSql(dialect, spec.name, 'person', spec.holdout)} AS ${GROUP}, ` +
+    `percentile, ${literal(spec.createdAt)} AS created_at FROM ${table(SCORES_TABLE)} ` +
+    `WHERE customer_id = ${literal(spec.customer)} AND event_key = ${literal(spec.eventKey)} ` +
+    `AND as_of = DATE ${literal(spec.asOf)} AND percentile >= ${floor}`
+  );
+}
+
+/** The latest scoring date of (customer, event key), as `d` (NULL: never scored). */
+export function latestScoringSql(table: TableRef, customer: string, eventKey: string): string {
+  return `SELECT CAST(max(as_of) AS varchar) AS d FROM ${table(SCORES_TABLE)} WHERE customer_id = ${literal(customer)} AND event_key = ${literal(eventKey)}`;
+}
+
+const members = (table: TableRef, customer: string, name: string, version: number) =>
+  `SELECT user_id, ${GROUP} AS grp FROM ${table(AUDIENCES_TABLE)} WHERE customer_id = ${literal(customer)} AND audience = ${literal(name)} AND version = ${version}`;
+
+/**
+ * A version's sizes and its change from the one before (version 0: none): `target`, `holdout`,
+ * `entered`, `left`, one row.
+ */
+export function audienceChangeSql(table: TableRef, customer: string, name: string, version: number): string {
+  return (
+    `SELECT count_if(cur.grp = 'target') AS target, count_if(cur.grp = 'holdout') AS holdout, ` +
+    `count_if(prev.user_id IS NULL) AS entered, count_if(cur.user_id IS NULL) AS ${identifier('left')} ` +
+    `FROM (${members(table, customer, name, version)}) cur ` +
+    `FULL OUTER JOIN (${members(table, customer, name, version - 1)}) prev ON prev.user_id = cur.user_id`
+  );
+}
+
+/**
+ * The lift's data: per group and day of first conversion on the predicted event from `from` (by the
+ * events' own date; NULL: not converted), how many members — the totals and both curves in a few rows.
+ */
+export function audienceConversionsSql(
+  table: TableRef,
+  audience: { customer_id: string; name: string; event_key: string },
+  version: number,
+  from: string,
+): string {
+  const customer = literal(audience.customer_id);
+  return (
+    `WITH m AS (${members(table, audience.customer_id, audience.name, version)}), ` +
+    `c AS (SELECT coalesce(user_id, anonymous_id) AS person, min(event_date) AS first_day FROM ${table(CURATED_TABLE)} ` +
+    `WHERE customer_id = ${customer} AND event_key = ${literal(audience.event_key)} AND event_date >= DATE ${literal(from)} GROUP BY 1) ` +
+    `SELECT m.grp AS ${GROUP}, CAST(c.first_day AS varchar) AS first_day, count(*) AS users ` +
+    'FROM m LEFT JOIN c ON c.person = m.user_id GROUP BY 1, 2'
+  );
+}
+
+/** What a sync sends for one audience, and what it sent last (none: the first sync). */
+export interface AudienceSyncSpec {
+  customer: string;
+  name: string;
+  event: string;
+  eventKey: string;
+  version: number;
+  asOf: string;
+  previous?: { version: number; asOf: string } | undefined;
+}
+
+/**
+ * The users whose traits of one audience changed since the last sync: members of the latest version
+ * and of the version last synced, compared on group and on the rounded percentile and probability
+ * (`predictionTraits` rounds them the same way). A member who left has group `left` (sent as false).
+ * Columns: user_id, audience, event, grp, percentile, probability (NULL when not scored).
+ */
+export function audienceSyncSql(table: TableRef, spec: AudienceSyncSpec): string {
+  const scores = (asOf: string) =>
+    `SELECT person, round(percentile, 4) AS percentile, round(probability, 6) AS probability FROM ${table(SCORES_TABLE)} ` +
+    `WHERE customer_id = ${literal(spec.customer)} AND event_key = ${literal(spec.eventKey)} AND as_of = DATE ${literal(asOf)}`;
+  const previous = spec.previous ?? { version: 0, asOf: spec.asOf };
+  return (
+    `WITH cur AS (${members(table, spec.customer, spec.name, spec.version)}), ` +
+    `prev AS (${members(table, spec.customer, spec.name, previous.version)}), ` +
+    `sc AS (${scores(spec.asOf)}), sp AS (${scores(previous.asOf)}), ` +
+    "u AS (SELECT coalesce(cur.user_id, prev.user_id) AS user_id, coalesce(cur.grp, 'left') AS grp, prev.grp AS was " +
+    'FROM cur FULL OUTER JOIN prev ON prev.user_id = cur.user_id) ' +
+    `SELECT u.user_id, ${literal(spec.name)} AS audience, ${literal(spec.event)} AS event, u.grp, sc.percentile, sc.probability ` +
+    'FROM u LEFT JOIN sc ON sc.person = u.user_id LEFT JOIN sp ON sp.person = u.user_id ' +
+    'WHERE u.was IS NULL OR u.was <> u.grp OR sc.percentile IS DISTINCT FROM sp.percentile ' +
+    'OR sc.probability IS DISTINCT FROM sp.probability'
+  );
+}

@@ -1,0 +1,129 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import fc from 'fast-check';
+import {
+  audienceChangeSql,
+  audienceGroupSql,
+  audienceMembersSql,
+  audienceSyncSql,
+} from '../../domain/contract/sql/audience-sql';
+import { literal } from '../../domain/contract/sql/sql-text';
+import { groupOf, topMembers } from '../../domain/core/audiences/membership';
+
+/**
+ * The audience SQL is what AWS runs (Athena) and what `npm run audience` runs (DuckDB). Athena cannot run
+ * here, so the DuckDB text is held to the reference functions and the Athena text is parsed by the
+ * Athena-rules test; the two differ only in how SHA-256 is turned into a number.
+ */
+describe('the audience SQL, against the reference functions', () => {
+  let duck: Awaited<ReturnType<DuckDBInstance['connect']>>;
+  const rows = async (sql: string) => (await duck.runAndReadAll(sql)).getRowObjectsJson();
+
+  beforeAll(async () => {
+    duck = await (await DuckDBInstance.create(':memory:')).connect();
+  });
+  afterAll(() => duck.closeSync());
+
+  it('puts every user in the group groupOf gives, for any audience, user and holdout share', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.stringMatching(/^[a-z][a-z0-9_]{0,20}$/),
+        fc.array(fc.string({ minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 0, max: 50 }),
+        async (audience, users, holdout) => {
+          const values = users.map((u) => `(${literal(u)})`).join(', ');
+          const got = await rows(
+            `SELECT u, ${audienceGroupSql('duckdb', audience, 'u', holdout)} AS g FROM (VALUES ${values}) AS t(u)`,
+          );
+          expect(got.map((r) => r.g)).toEqual(users.map((u) => groupOf(audience, u, holdout)));
+        },
+      ),
+      { numRuns: 60, seed: 11 },
+    );
+  });
+
+  it('holds out about the share asked for', async () => {
+    const [r] = await rows(
+      `SELECT avg(CASE WHEN ${audienceGroupSql('duckdb', 'big', "'user-' || i", 10)} = 'holdout' THEN 1 ELSE 0 END) AS share FROM range(20000) t(i)`,
+    );
+    expect(Number(r!.share)).toBeGreaterThan(0.09);
+    expect(Number(r!.share)).toBeLessThan(0.11);
+  });
+
+  it('takes the top share as topMembers does, at its edges too', async () => {
+    const percentiles = [0, 0.1, 0.5, 0.79, 0.8, 0.8000000000001, 0.9, 0.99, 1];
+    await duck.run(
+      `CREATE OR REPLACE TABLE scores AS SELECT 'acme' AS customer_id, 'signed_up' AS event_key, DATE '2026-03-01' AS as_of, 'p' || i AS person, p AS percentile FROM (VALUES ${percentiles.map((p, i) => `(${i}, ${p})`).join(', ')}) AS t(i, p)`,
+    );
+    for (const top of [0.5, 1, 10, 20, 50, 100]) {
+      const got = await rows(
+        `${audienceMembersSql('duckdb', (n) => n, { customer: 'acme', eventKey: 'signed_up', asOf: '2026-03-01', name: 'a', top, holdout: 10, createdAt: 'now' })} ORDER BY user_id`,
+      );
+      const expected = topMembers(
+        percentiles.map((p, i) => ({ person: `p${i}`, percentile: p })),
+        top,
+      )
+        .map((m) => m.person)
+        .sort();
+      expect(got.map((r) => r.user_id)).toEqual(expected);
+    }
+  });
+
+  describe('what a version changed and what a sync sends', () => {
+    const table = (n: string) => n;
+    beforeAll(async () => {
+      // Version 1 from the scoring of March 1st: u1, u2 target, u3 holdout. Version 2 from March 8th:
+      // u1 unchanged, u2 rescored, u3 left, u4 entered.
+      await duck.run(`CREATE OR REPLACE TABLE audiences AS SELECT * FROM (VALUES
+        ('acme', 'a', 1, 'u1', 'target'), ('acme', 'a', 1, 'u2', 'target'), ('acme', 'a', 1, 'u3', 'holdout'),
+        ('acme', 'a', 2, 'u1', 'target'), ('acme', 'a', 2, 'u2', 'target'), ('acme', 'a', 2, 'u4', 'holdout')
+      ) AS t(customer_id, audience, version, user_id, "group")`);
+      await duck.run(`CREATE OR REPLACE TABLE scores AS SELECT customer_id, event_key, CAST(as_of AS DATE) AS as_of, person, probability, percentile FROM (VALUES
+        ('acme', 'signed_up', '2026-03-01', 'u1', 0.5, 0.99), ('acme', 'signed_up', '2026-03-01', 'u2', 0.4, 0.95),
+        ('acme', 'signed_up', '2026-03-01', 'u3', 0.3, 0.91),
+        ('acme', 'signed_up', '2026-03-08', 'u1', 0.5, 0.99), ('acme', 'signed_up', '2026-03-08', 'u2', 0.35, 0.93),
+        ('acme', 'signed_up', '2026-03-08', 'u3', 0.1, 0.5), ('acme', 'signed_up', '2026-03-08', 'u4', 0.45, 0.97)
+      ) AS t(customer_id, event_key, as_of, person, probability, percentile)`);
+    });
+
+    it('counts the groups, who entered and who left', async () => {
+      expect(await rows(audienceChangeSql(table, 'acme', 'a', 1))).toEqual([
+        { target: '2', holdout: '1', entered: '3', left: '0' },
+      ]);
+      expect(await rows(audienceChangeSql(table, 'acme', 'a', 2))).toEqual([
+        { target: '2', holdout: '1', entered: '1', left: '1' },
+      ]);
+    });
+
+    const spec = { customer: 'acme', name: 'a', event: 'Signed Up', eventKey: 'signed_up' };
+    const sent = async (sql: string) =>
+      (await rows(`${sql} ORDER BY user_id`)).map((r) => `${r.user_id}:${r.grp}:${Number(r.percentile)}`);
+
+    it('sends every member on the first sync', async () => {
+      expect(await sent(audienceSyncSql(table, { ...spec, version: 1, asOf: '2026-03-01' }))).toEqual([
+        'u1:target:0.99',
+        'u2:target:0.95',
+        'u3:holdout:0.91',
+      ]);
+    });
+
+    it('sends only who changed after a refresh: rescored, left (as left), entered', async () => {
+      const after = audienceSyncSql(table, {
+        ...spec,
+        version: 2,
+        asOf: '2026-03-08',
+        previous: { version: 1, asOf: '2026-03-01' },
+      });
+      expect(await sent(after)).toEqual(['u2:target:0.93', 'u3:left:0.5', 'u4:holdout:0.97']);
+    });
+
+    it('sends nothing when nothing changed since the last sync', async () => {
+      const again = audienceSyncSql(table, {
+        ...spec,
+        version: 2,
+        asOf: '2026-03-08',
+        previous: { version: 2, asOf: '2026-03-08' },
+      });
+      expect(await sent(again)).toEqual([]);
+    });
+  });
+});
