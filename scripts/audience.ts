@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { FileSegmentWriteKeys } from '../adapters/local/segment-write-keys';
+import { SEGMENT_US_HOST } from '../adapters/segment/tracking-api';
 import { AUDIENCE_NAME_PATTERN } from '../domain/contract/audiences';
 import { readLocalConfig } from '../local/config';
 import {
@@ -15,7 +16,7 @@ import {
   readDefinition,
 } from './audience/audiences';
 import { liftHtml } from './audience/lift-html';
-import { SEGMENT_US_HOST, syncAudiences } from './audience/sync';
+import { syncAudiences } from './audience/sync';
 import { type CommandGroup, decimal, runCommandGroup, subcommand, UsageError } from './cli/command';
 import { customerFlag, dayFlag, eventFlag, htmlFlag, jsonFlag } from './cli/flags';
 import { alignedTable } from './cli/table';

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../adapters/local/atomic-file';
+import { sendBatches } from '../../adapters/segment/tracking-api';
 import { AUDIENCES_TABLE, type AudienceGroup } from '../../domain/contract/audiences';
 import { SCORES_TABLE } from '../../domain/contract/curated-table';
 import { literal } from '../../domain/contract/sql/sql-text';
 import {
-  batchCalls,
   identifyCall,
   predictionTraits,
   syncFingerprint,
@@ -13,14 +13,6 @@ import {
 } from '../../domain/core/audiences/segment-sync';
 import { openLocalLake } from '../query/local-lake';
 import { listDefinitions, MissingInput } from './audiences';
-
-/** Segment's HTTP Tracking API in the US; `https://events.eu1.segmentapis.com` serves the EU. */
-export const SEGMENT_US_HOST = 'https://api.segment.io';
-/**
- * Attempts per batch: Segment answers 429 with Retry-After under its rate limit and 5xx when it is
- * briefly unavailable; six attempts with back-off from 0.5 s (capped at 30 s) ride out about a minute.
- */
-export const MAX_ATTEMPTS = 6;
 
 export interface SyncReport {
   customer: string;
@@ -114,58 +106,30 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
       return state[key] !== sent;
     })
     .map(([user, t]) => identifyCall(options.customer, user, t, timestamp));
-  const { batches, tooLarge } = batchCalls(changed);
-  const send = options.fetch ?? fetch;
-  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  const authorization = `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`;
-  let sent = 0;
-  let failed = tooLarge.length;
-  for (const [i, batch] of batches.entries()) {
-    let delivered = false;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS && !delivered; attempt++) {
-      let status = 0;
-      let retryAfter: string | null = null;
-      try {
-        const response = await send(`${options.host.replace(/\/$/, '')}/v1/batch`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization },
-          body: JSON.stringify({ batch }),
-        });
-        status = response.status;
-        retryAfter = response.headers.get('retry-after');
-        await response.arrayBuffer();
-      } catch {
-        status = 0; // the network: retried like a 5xx
+  const result = await sendBatches({
+    host: options.host,
+    writeKey: options.writeKey,
+    calls: changed,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    onBatch: (batch, delivered, i, total) => {
+      if (delivered) {
+        for (const call of batch) {
+          const { user, sent: fingerprint } = syncFingerprint(options.customer, call.userId, call.traits);
+          state[user] = fingerprint;
+        }
+        writeState(path, state);
       }
-      if (status >= 200 && status < 300) delivered = true;
-      else if (status !== 0 && status !== 429 && status < 500)
-        break; // a refusal no retry changes
-      else if (attempt < MAX_ATTEMPTS) {
-        const seconds = Number(retryAfter);
-        await sleep(
-          Number.isFinite(seconds) && seconds >= 0 && retryAfter !== null
-            ? seconds * 1000
-            : Math.min(30_000, 500 * 2 ** (attempt - 1)),
-        );
-      }
-    }
-    if (delivered) {
-      sent += batch.length;
-      for (const call of batch) {
-        const { user, sent: fingerprint } = syncFingerprint(options.customer, call.userId, call.traits);
-        state[user] = fingerprint;
-      }
-      writeState(path, state);
-    } else failed += batch.length;
-    options.onProgress?.(i + 1, batches.length);
-  }
+      options.onProgress?.(i + 1, total);
+    },
+  });
   return {
     customer: options.customer,
     audiences: definitions.map((d) => d.name),
     users: traits.size,
-    sent,
+    sent: result.sent,
     unchanged: traits.size - changed.length,
-    failed,
-    batches: batches.length,
+    failed: result.failed,
+    batches: result.batches,
   };
 }

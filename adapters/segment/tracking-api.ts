@@ -1,0 +1,73 @@
+import { batchCalls } from '../../domain/core/audiences/segment-sync';
+
+/** Segment's HTTP Tracking API in the US; `https://events.eu1.segmentapis.com` serves the EU. */
+export const SEGMENT_US_HOST = 'https://api.segment.io';
+/**
+ * Attempts per batch: Segment answers 429 with Retry-After under its rate limit and 5xx when it is
+ * briefly unavailable; six attempts with back-off from 0.5 s (capped at 30 s) ride out about a minute.
+ */
+export const MAX_ATTEMPTS = 6;
+
+export interface SendOptions<T> {
+  host: string;
+  writeKey: string;
+  calls: readonly T[];
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  /** After each batch, delivered or not (what was delivered is recorded here before the next is sent). */
+  onBatch?: (batch: T[], delivered: boolean, index: number, total: number) => void | Promise<void>;
+}
+
+/**
+ * Sends calls through Segment's HTTP Tracking API (`POST <host>/v1/batch`, Basic auth with the source's
+ * write key), in batches within its size limits. A batch is retried on 429 and 5xx and on a network
+ * error (Retry-After first, else back-off); any other refusal is final. The local `audience sync` and
+ * the AWS sync function both send through this.
+ */
+export async function sendBatches<T>(options: SendOptions<T>): Promise<{
+  sent: number;
+  failed: number;
+  batches: number;
+}> {
+  const { batches, tooLarge } = batchCalls(options.calls);
+  const send = options.fetch ?? fetch;
+  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const authorization = `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`;
+  const url = `${options.host.replace(/\/$/, '')}/v1/batch`;
+  let sent = 0;
+  let failed = tooLarge.length;
+  for (const [i, batch] of batches.entries()) {
+    let delivered = false;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS && !delivered; attempt++) {
+      let status = 0;
+      let retryAfter: string | null = null;
+      try {
+        const response = await send(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization },
+          body: JSON.stringify({ batch }),
+        });
+        status = response.status;
+        retryAfter = response.headers.get('retry-after');
+        await response.arrayBuffer();
+      } catch {
+        status = 0; // the network: retried like a 5xx
+      }
+      if (status >= 200 && status < 300) delivered = true;
+      else if (status !== 0 && status !== 429 && status < 500)
+        break; // a refusal no retry changes
+      else if (attempt < MAX_ATTEMPTS) {
+        const seconds = Number(retryAfter);
+        await sleep(
+          Number.isFinite(seconds) && seconds >= 0 && retryAfter !== null
+            ? seconds * 1000
+            : Math.min(30_000, 500 * 2 ** (attempt - 1)),
+        );
+      }
+    }
+    if (delivered) sent += batch.length;
+    else failed += batch.length;
+    await options.onBatch?.(batch, delivered, i, batches.length);
+  }
+  return { sent, failed, batches: batches.length };
+}
