@@ -20,7 +20,7 @@ import {
   latestScoringSql,
 } from '../../domain/contract/sql/audience-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
-import { type Uplift, uplift } from '../../domain/core/audiences/uplift';
+import { liftFromConversions, type Uplift } from '../../domain/core/audiences/uplift';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
 import { openLocalLake } from '../query/local-lake';
 
@@ -227,41 +227,21 @@ export async function audienceLift(
   const lake = await openLocalLake(lakeRoot);
   try {
     // Per group and day of first conversion since `from` (NULL: none yet), how many members.
-    const { rows: counts } = await lake.query(audienceConversionsSql(localTable, definition, version, from));
-    const rows = ['target', 'holdout'].map((group) => {
-      const of = counts.filter((r) => r.group === group);
-      const users = of.reduce((n, r) => n + Number(r.users), 0);
-      const converted = of.filter((r) => r.first_day !== null).reduce((n, r) => n + Number(r.users), 0);
-      return { group, users, converted };
-    });
-    const days = [
-      ...new Set(
-        counts
-          .map((r) => r.first_day)
-          .filter((d) => d !== null)
-          .map(String),
-      ),
-    ].sort();
-    const daily = days.flatMap((day) =>
-      rows.map(({ group, users }) => {
-        const converted = counts
-          .filter((r) => r.group === group && r.first_day !== null && String(r.first_day) <= day)
-          .reduce((n, r) => n + Number(r.users), 0);
-        return { day, group, rate: converted / Math.max(1, users) };
-      }),
+    const { rows } = await lake.query(audienceConversionsSql(localTable, definition, version, from));
+    const lift = liftFromConversions(
+      rows.map((r) => ({
+        group: String(r.group),
+        first_day: r.first_day === null ? null : String(r.first_day),
+        users: Number(r.users),
+      })),
     );
-    const of = (group: string) => {
-      const row = rows.find((r) => r.group === group);
-      return { users: Number(row?.users ?? 0), converted: Number(row?.converted ?? 0) };
-    };
     return {
       audience: definition.name,
       customer: definition.customer_id,
       event: definition.event,
       since: from,
       version,
-      ...uplift(of('target'), of('holdout')),
-      daily,
+      ...lift,
     };
   } finally {
     lake.close();

@@ -94,3 +94,39 @@ export function normalCdf(x: number): number {
   const erf = 1 - poly * Math.exp(-(x * x) / 2);
   return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
+
+/** One row of the conversions query (audience-sql.ts): members of a group by day of first conversion. */
+export interface ConversionCount {
+  group: string;
+  /** NULL: not converted since the start. */
+  first_day: string | null;
+  users: number;
+}
+
+/**
+ * The lift of an audience from its conversion counts: each group's totals, the uplift between them,
+ * and per day of first conversion each group's cumulative rate (the curves of the lift page).
+ */
+export function liftFromConversions(counts: readonly ConversionCount[]): Uplift & {
+  daily: { day: string; group: string; rate: number }[];
+} {
+  const total = (group: string, converted: boolean) =>
+    counts
+      .filter((r) => r.group === group && (!converted || r.first_day !== null))
+      .reduce((n, r) => n + r.users, 0);
+  const groups = ['target', 'holdout'].map((group) => ({
+    group,
+    users: total(group, false),
+    converted: total(group, true),
+  }));
+  const days = [...new Set(counts.flatMap((r) => (r.first_day === null ? [] : [r.first_day])))].sort();
+  const daily = days.flatMap((day) =>
+    groups.map(({ group, users }) => {
+      const converted = counts
+        .filter((r) => r.group === group && r.first_day !== null && r.first_day <= day)
+        .reduce((n, r) => n + r.users, 0);
+      return { day, group, rate: converted / Math.max(1, users) };
+    }),
+  );
+  return { ...uplift(groups[0]!, groups[1]!), daily };
+}
