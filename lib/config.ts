@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { SEGMENT_US_HOST } from '../domain/contract/audiences';
 import { AWS_QUOTAS } from '../domain/contract/aws-quotas';
 import { closest } from '../domain/contract/closest';
 import {
@@ -159,6 +160,14 @@ export const StackConfigSchema = v.pipe(
     ),
     hostedZoneId: v.optional(
       v.pipe(v.string(), v.regex(/^Z[A-Z0-9]{1,31}$/, 'hostedZoneId must be a Route 53 zone id (Z…)')),
+    ),
+    /**
+     * Where audiences are synced: Segment's HTTP Tracking API, the US endpoint by default; an EU
+     * workspace uses https://events.eu1.segmentapis.com.
+     */
+    segmentHost: v.optional(
+      v.pipe(v.string(), v.regex(/^https:\/\/[a-z0-9.-]+$/, 'segmentHost must be an https:// origin')),
+      SEGMENT_US_HOST,
     ),
     /** Alarms go to an SNS topic; this address is subscribed to it when given. */
     alarmEmail: v.optional(v.pipe(v.string(), v.email('alarmEmail must be an e-mail address'))),

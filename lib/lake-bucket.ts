@@ -1,6 +1,12 @@
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
+import { AUDIENCE_SYNC_RUNS_PREFIX } from '../domain/contract/audiences';
+import { INTENT_FEATURES_PREFIX } from '../domain/contract/curated-table';
+
+/** Prefixes of job working files: an intent run's feature sets, an audience sync's changed users. */
+export const WORKING_PREFIXES = [INTENT_FEATURES_PREFIX, AUDIENCE_SYNC_RUNS_PREFIX] as const;
+export const WORKING_FILES_DAYS = 7;
 
 export interface LakeBucketProps {
   readonly removalPolicy: RemovalPolicy;
@@ -78,6 +84,14 @@ export class LakeBucket extends Construct {
           noncurrentVersionExpiration: Duration.days(props.keepOldVersionsDays),
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
+        // Working files of a job: removed by the job when it ends, and by these rules when it failed
+        // before it could (a week leaves time to look at a failed run).
+        ...WORKING_PREFIXES.map((prefix) => ({
+          id: `working-${prefix.replace(/[^a-z]+/g, '-').replace(/-$/, '')}`,
+          prefix,
+          expiration: Duration.days(WORKING_FILES_DAYS),
+          noncurrentVersionExpiration: Duration.days(1),
+        })),
       ],
     });
     // Object-created events go to EventBridge (the errors/ alarm in lib/monitoring.ts matches them). Set

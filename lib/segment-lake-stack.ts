@@ -1,6 +1,7 @@
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
+import { writeKeySecretPrefix } from '../domain/contract/audiences';
 import type { IngestEnvironment } from '../domain/contract/environment';
 import { STACK_OUTPUTS } from '../domain/contract/stack-outputs';
 import { AdminApi } from './admin-api';
@@ -13,6 +14,7 @@ import { IntentScoring } from './intent-scoring';
 import { LakeBucket, oldVersionDays } from './lake-bucket';
 import { LakeCatalog } from './lake-catalog';
 import { Monitoring } from './monitoring';
+import { PredictionAudiences } from './prediction-audiences';
 import { SafeDeployment } from './safe-deployment';
 import { StableEndpoint } from './stable-endpoint';
 import { TokenTable } from './token-table';
@@ -36,6 +38,7 @@ export class SegmentLakeStack extends Stack {
   readonly monitoring: Monitoring;
   readonly compaction: CuratedCompaction;
   readonly intent: IntentScoring;
+  readonly audiences: PredictionAudiences;
   readonly erasure: UserErasure;
   readonly deployment: SafeDeployment;
   readonly endpointUrl: string;
@@ -170,6 +173,17 @@ export class SegmentLakeStack extends Stack {
       removalPolicy,
     });
 
+    this.audiences = new PredictionAudiences(this, 'Audiences', {
+      lake: this.lake.bucket,
+      queryResults: this.lake.queryResults,
+      databaseName: this.catalog.databaseName,
+      workGroupName: this.catalog.workGroup.ref,
+      segmentHost: config.segmentHost,
+      writeKeySecretPrefix: writeKeySecretPrefix(this.stackName),
+      logRetention,
+      removalPolicy,
+    });
+
     this.deployment = new SafeDeployment(this, 'Deployment', {
       style: config.deploymentStyle,
       ingest: this.ingestApi.ingest,
@@ -187,6 +201,15 @@ export class SegmentLakeStack extends Stack {
     for (const alarm of this.deployment.rollbackAlarms) m.notify(alarm);
     m.watchJob('CompactionFailed', this.compaction.stateMachine, 'Curated compaction');
     m.watchJob('IntentFailed', this.intent.stateMachine, 'Intent scores');
+    m.watchJob('AudiencesFailed', this.audiences.stateMachine, 'Audiences (build and sync to Segment)');
+    m.watchJob('AudiencesWeeklyFailed', this.audiences.weekly, 'The weekly audience refresh');
+    m.watchDeadLetters(
+      'AudiencesNotStarted',
+      this.audiences.scheduleDeadLetters,
+      'The weekly audience schedule',
+    );
+    m.watchFunction('AudienceBuild', this.audiences.build.function, 'Audience building');
+    m.watchFunction('AudienceSend', this.audiences.send.function, 'Audience sync to Segment');
     m.watchJob('ErasureFailed', this.erasure.stateMachine, 'Segment delete requests (erase passes)');
     m.watchDeadLetters('ErasureNotStarted', this.erasure.scheduleDeadLetters, 'The hourly erase schedule');
     m.watchFunction('ErasureSteps', this.erasure.steps.function, 'Erase steps');

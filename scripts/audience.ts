@@ -2,8 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { FileSegmentWriteKeys } from '../adapters/local/segment-write-keys';
-import { SEGMENT_US_HOST } from '../adapters/segment/tracking-api';
-import { AUDIENCE_NAME_PATTERN } from '../domain/contract/audiences';
+import { AUDIENCE_NAME_PATTERN, SEGMENT_US_HOST } from '../domain/contract/audiences';
 import { readLocalConfig } from '../local/config';
 import {
   audienceGroups,

@@ -1,7 +1,5 @@
 import { batchCalls } from '../../domain/core/audiences/segment-sync';
 
-/** Segment's HTTP Tracking API in the US; `https://events.eu1.segmentapis.com` serves the EU. */
-export const SEGMENT_US_HOST = 'https://api.segment.io';
 /**
  * Attempts per batch: Segment answers 429 with Retry-After under its rate limit and 5xx when it is
  * briefly unavailable; six attempts with back-off from 0.5 s (capped at 30 s) ride out about a minute.

@@ -63,3 +63,36 @@ export const AudienceDefinitionSchema = v.object({
   ),
 });
 export type AudienceDefinition = v.InferOutput<typeof AudienceDefinitionSchema>;
+
+/** On AWS, each audience's latest lift beside its definition (written at every refresh). */
+export const AUDIENCE_LIFT_FILE = 'lift.json';
+
+/**
+ * On AWS, a sync's working files: the changed users Athena UNLOADs per run (removed by a lifecycle
+ * rule after a week), and per customer what the last successful sync sent (audience → version, scoring).
+ */
+export const AUDIENCE_SYNC_RUNS_PREFIX = 'audience-sync/runs/';
+export const AUDIENCE_SYNC_STATE_PREFIX = 'audience-sync/state/';
+export const audienceSyncRunPrefix = (customerId: string, runId: string) =>
+  `${AUDIENCE_SYNC_RUNS_PREFIX}${customerId}/${runId}/`;
+export const audienceSyncStateKey = (customerId: string) => `${AUDIENCE_SYNC_STATE_PREFIX}${customerId}.json`;
+
+export const AudienceSyncStateSchema = v.object({
+  version: v.literal(1),
+  audiences: v.record(v.string(), v.object({ version: v.number(), as_of: v.string() })),
+});
+export type AudienceSyncState = v.InferOutput<typeof AudienceSyncStateSchema>;
+
+/**
+ * A sync run's changed users are UNLOADed in this many shards (by a hash of the user), one file or more
+ * each, one Distributed Map item each: under Athena's 100 partitions a statement writes
+ * (athena-rules.ts), and 100 M changed users make ~1.6 M a shard, about 800 requests of 2,000 calls —
+ * minutes of the sending function's 15.
+ */
+export const AUDIENCE_SYNC_SHARDS = 64;
+
+/** Segment's HTTP Tracking API in the US; `https://events.eu1.segmentapis.com` serves the EU. */
+export const SEGMENT_US_HOST = 'https://api.segment.io';
+
+/** On AWS, a customer's Segment write key is the secret `<stack name>/segment-write-key/<customer>`. */
+export const writeKeySecretPrefix = (stackName: string) => `${stackName}/segment-write-key/`;

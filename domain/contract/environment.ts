@@ -89,3 +89,16 @@ export const DeployCheckEnvSchema = v.object({
   ENDPOINT_URL: v.pipe(v.string(), v.url()),
 });
 export type DeployCheckEnvironment = v.InferInput<typeof DeployCheckEnvSchema>;
+
+/**
+ * The audience functions: Athena (database, workgroup), the lake, the Secrets Manager name prefix of
+ * the customers' Segment write keys (`<prefix><customer>`), and Segment's API host.
+ */
+export const AudienceEnvSchema = v.object({
+  DATABASE: Name,
+  WORKGROUP: Name,
+  LAKE_BUCKET: Name,
+  WRITE_KEY_SECRET_PREFIX: Name,
+  SEGMENT_HOST: v.pipe(v.string(), v.url()),
+});
+export type AudienceEnvironment = v.InferInput<typeof AudienceEnvSchema>;

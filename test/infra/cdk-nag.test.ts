@@ -21,8 +21,8 @@ function commonAcks(lakeLogicalId: string): string[] {
     'AwsSolutions-S1',
     'AwsSolutions-APIG4',
     'AwsSolutions-DDB3',
-    // L1: one per function (ten: lib/house-function.ts pins the runtime).
-    ...Array(10).fill('AwsSolutions-L1'),
+    // L1: one per function (twelve: lib/house-function.ts pins the runtime).
+    ...Array(12).fill('AwsSolutions-L1'),
   ].concat(FIREHOSE_PREFIXES.map((p) => `AwsSolutions-IAM5[Resource::<${lakeLogicalId}.Arn>/${p}/*]`));
 }
 
@@ -124,7 +124,38 @@ describe.each([
     ),
     ...hookIds.flatMap((id) => Array(2).fill(`AwsSolutions-IAM5[Resource::<${id}.Arn>:*]`)),
   ];
+  // The audiences (lib/prediction-audiences.ts): the build function's Athena reads and its folders, the
+  // sending function's shard files and write keys, the Distributed Map, the weekly machine's runs.
+  const audienceMachine = logicalId(stack.audiences.stateMachine);
+  const execution = (tail: string) =>
+    `Resource::arn:aws:states:${stack.region}:${stack.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${audienceMachine}"}]}]}${tail}`;
+  const writeKeys = `Resource::arn:aws:secretsmanager:${stack.region}:${stack.account}:secret:TestDestination/segment-write-key/*`;
+  const runs = `Resource::<${lakeLogicalId}.Arn>/audience-sync/runs/*`;
+  const state = `Resource::<${lakeLogicalId}.Arn>/audience-sync/state/*`;
+  const build = `Resource::<${logicalId(stack.audiences.build.function)}.Arn>:*`;
+  const audienceAcks = [
+    ...athenaReader,
+    `Resource::<${lakeLogicalId}.Arn>/scores/*`,
+    `Resource::<${lakeLogicalId}.Arn>/audiences/*`,
+    state,
+    runs,
+    writeKeys,
+    runs,
+    writeKeys,
+    'Resource::*',
+    execution(':*'),
+    execution('/*:*'),
+    `Resource::<${logicalId(stack.audiences.send.function)}.Arn>:*`,
+    build,
+    state,
+    execution('*'),
+    build,
+    'Resource::*',
+  ]
+    .map((r) => `AwsSolutions-IAM5[${r}]`)
+    .concat(['AwsSolutions-SQS3']);
   const expectedAcks = [
+    ...audienceAcks,
     ...commonAcks(lakeLogicalId),
     ...variantAcks,
     ...compactionAcks,

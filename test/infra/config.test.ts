@@ -25,6 +25,7 @@ describe('stack settings, validated at synth', () => {
       athenaBytesScannedCutoffGiB: 1024,
       provisionedConcurrency: 0,
       deploymentStyle: 'canary',
+      segmentHost: 'https://api.segment.io',
       segmentSlug: 'segment-lake-destination',
       alarmServerErrorRatePercent: 1,
       alarmFreshnessSeconds: 900,

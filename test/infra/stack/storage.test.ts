@@ -37,7 +37,12 @@ describe('the stack: tokens, the lake and its catalog', () => {
         LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'lake/' }),
         VersioningConfiguration: { Status: 'Enabled' },
         LifecycleConfiguration: {
-          Rules: [Match.objectLike({ Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 90 }] })],
+          Rules: [
+            Match.objectLike({ Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 90 }] }),
+            // Jobs' working files, left by a run that failed before removing them (lib/lake-bucket.ts).
+            Match.objectLike({ Prefix: 'intent/_features/', ExpirationInDays: 7, Status: 'Enabled' }),
+            Match.objectLike({ Prefix: 'audience-sync/runs/', ExpirationInDays: 7, Status: 'Enabled' }),
+          ],
         },
       }),
     });

@@ -1,0 +1,320 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as v from 'valibot';
+import { type AthenaLakeOptions, athenaQuery } from '../../adapters/aws/athena-query';
+import {
+  AUDIENCE_DEFINITION_FILE,
+  AUDIENCE_LIFT_FILE,
+  AUDIENCE_NAME_PATTERN,
+  AUDIENCE_SYNC_SHARDS,
+  AUDIENCES_AREA,
+  type AudienceDefinition,
+  AudienceDefinitionSchema,
+  type AudienceSyncState,
+  AudienceSyncStateSchema,
+  audienceFolder,
+  audienceSyncRunPrefix,
+  audienceSyncStateKey,
+} from '../../domain/contract/audiences';
+import { CustomerIdSchema } from '../../domain/contract/formats';
+import {
+  audienceChangeSql,
+  audienceConversionsSql,
+  audienceMembersSql,
+  audienceSyncSql,
+  latestScoringSql,
+  type TableRef,
+} from '../../domain/contract/sql/audience-sql';
+import { literal } from '../../domain/contract/sql/sql-text';
+import { liftFromConversions } from '../../domain/core/audiences/uplift';
+import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
+
+/**
+ * What starts an audience run on AWS: a customer (the weekly schedule gives each customer that has
+ * audiences), and to create one, its definition as `npm run audience -- create` takes it.
+ */
+export const AudienceRunSchema = v.object({
+  customer: CustomerIdSchema,
+  create: v.optional(
+    v.object({
+      name: v.pipe(v.string(), v.regex(AUDIENCE_NAME_PATTERN, 'a snake-case name, e.g. likely_signups')),
+      event: v.pipe(v.string(), v.minLength(1, 'an event name')),
+      top: v.pipe(v.number(), v.gtValue(0), v.maxValue(100)),
+      holdout: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(50)), 10),
+    }),
+  ),
+});
+
+/**
+ * The most audiences a customer syncs in one run: each adds ~1.5 KB to the sync's one UNLOAD, well under
+ * Athena's 262,144-byte query string (domain/contract/sql/athena-rules.ts) at 100.
+ */
+export const MAX_AUDIENCES_PER_CUSTOMER = 100;
+
+export interface AudienceDeps {
+  athena: AthenaLakeOptions;
+  s3: S3Client;
+  secrets: SecretsManagerClient;
+  bucket: string;
+  writeKeySecretPrefix: string;
+  now: () => Date;
+  runId?: () => string;
+}
+
+/** What the state machine carries to the sending Map and to the step that records the sync. */
+export interface AudienceRun {
+  customer: string;
+  runId: string;
+  /** Where the changed users are, one or more Parquet files per shard. */
+  prefix: string;
+  /** Written once every shard is sent: what this run sent becomes the base of the next. */
+  stateKey: string;
+  state: string;
+  timestamp: string;
+  audiences: { name: string; version: number; asOf: string; built: boolean; liftKey: string }[];
+}
+
+const table: (database: string) => TableRef = (database) => (name) => `"${database}"."${name}"`;
+
+async function readJson(s3: S3Client, bucket: string, key: string): Promise<unknown | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return JSON.parse(await object.Body!.transformToString('utf8'));
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
+const putJson = (s3: S3Client, bucket: string, key: string, value: unknown) =>
+  s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: `${JSON.stringify(value, null, 2)}\n`,
+      ContentType: 'application/json',
+    }),
+  );
+
+async function keysUnder(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys;
+}
+
+/** A customer's audience definitions, as `npm run audience -- list` reads them locally. */
+async function definitionsOf(deps: AudienceDeps, customer: string): Promise<AudienceDefinition[]> {
+  const keys = (await keysUnder(deps.s3, deps.bucket, `${AUDIENCES_AREA}/customer_id=${customer}/`)).filter(
+    (k) => k.endsWith(`/${AUDIENCE_DEFINITION_FILE}`),
+  );
+  return Promise.all(
+    keys.map(async (k) => v.parse(AudienceDefinitionSchema, await readJson(deps.s3, deps.bucket, k))),
+  );
+}
+
+/**
+ * Every customer with an audience (the weekly schedule's list), from the definitions' prefixes.
+ */
+export async function customersWithAudiences(deps: Pick<AudienceDeps, 's3' | 'bucket'>) {
+  const customers = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await deps.s3.send(
+      new ListObjectsV2Command({
+        Bucket: deps.bucket,
+        Prefix: `${AUDIENCES_AREA}/`,
+        Delimiter: '/',
+        ContinuationToken: token,
+      }),
+    );
+    for (const p of page.CommonPrefixes ?? []) {
+      const match = /customer_id=([^/]+)\/$/.exec(p.Prefix ?? '');
+      if (match) customers.add(match[1]!);
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return { customers: [...customers].sort().map((customer) => ({ customer })) };
+}
+
+/**
+ * One audience run on AWS, all of it in Athena over the scores and curated tables:
+ * 1. each audience of the customer whose event was rescored gets a new version — its members UNLOADed
+ *    as Parquet into the `audiences` table, its sizes and who entered and left counted;
+ * 2. each audience's lift since its creation (the conversions query, the same uplift as locally) is
+ *    written beside its definition;
+ * 3. the users whose traits changed since the last sync are UNLOADed in shards for the sending Map.
+ */
+export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<AudienceRun> {
+  const request = v.parse(AudienceRunSchema, input);
+  const { customer } = request;
+  const db = table(deps.athena.database);
+  const ask = async (sql: string) => (await athenaQuery(sql, deps.athena)).rows;
+  const definitions = await definitionsOf(deps, customer);
+  if (request.create) {
+    const { name, event, top, holdout } = request.create;
+    if (definitions.some((d) => d.name === name))
+      throw new Error(
+        `audience ${name} of ${customer} exists: start the run with only the customer to refresh it`,
+      );
+    definitions.push({
+      version: 1,
+      name,
+      customer_id: customer,
+      event,
+      event_key: normalizeEventName(event).key,
+      top,
+      holdout,
+      created_at: deps.now().toISOString(),
+      versions: [],
+    });
+  }
+  if (definitions.length === 0)
+    throw new Error(`no audience for ${customer}: start the run with {"customer", "create": {...}} first`);
+  if (definitions.length > MAX_AUDIENCES_PER_CUSTOMER)
+    throw new Error(
+      `${customer} has ${definitions.length} audiences, more than ${MAX_AUDIENCES_PER_CUSTOMER}`,
+    );
+  // Fail before any work when there is nowhere to send: the name only, never the key's value.
+  const secretId = `${deps.writeKeySecretPrefix}${customer}`;
+  try {
+    await deps.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ResourceNotFoundException')
+      throw new Error(
+        `no Segment write key for ${customer}: aws secretsmanager create-secret --name ${secretId} --secret-string <write key>`,
+      );
+    throw error;
+  }
+
+  const now = deps.now().toISOString();
+  const built: AudienceRun['audiences'] = [];
+  for (const definition of definitions) {
+    const [latest] = await ask(latestScoringSql(db, customer, definition.event_key));
+    if (!latest?.d)
+      throw new Error(
+        `no scores of "${definition.event}" for ${customer}: run the intent state machine with {"customer": "${customer}", "event": "${definition.event}"} first`,
+      );
+    const asOf = String(latest.d);
+    const last = definition.versions.at(-1);
+    const isNew = last?.as_of !== asOf;
+    if (isNew) {
+      const version = (last?.version ?? 0) + 1;
+      const folder = `${audienceFolder(customer, definition.name)}version=${version}/`;
+      // What a failed attempt left (the definition never named it): UNLOAD writes only into an empty prefix.
+      const leftovers = await keysUnder(deps.s3, deps.bucket, folder);
+      if (leftovers.length > 0)
+        await deps.s3.send(
+          new DeleteObjectsCommand({
+            Bucket: deps.bucket,
+            Delete: { Objects: leftovers.map((Key) => ({ Key })) },
+          }),
+        );
+      await ask(
+        `UNLOAD (${audienceMembersSql('athena', db, {
+          customer,
+          eventKey: definition.event_key,
+          asOf,
+          name: definition.name,
+          top: definition.top,
+          holdout: definition.holdout,
+          createdAt: now,
+        })}) TO ${literal(`s3://${deps.bucket}/${folder}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
+      );
+      const [change = {}] = await ask(audienceChangeSql(db, customer, definition.name, version));
+      definition.versions.push({
+        version,
+        as_of: asOf,
+        created_at: now,
+        target: Number(change.target ?? 0),
+        holdout: Number(change.holdout ?? 0),
+        entered: Number(change.entered ?? 0),
+        left: Number(change.left ?? 0),
+      });
+      // The definition last: a version whose members were not written never appears in it.
+      await putJson(
+        deps.s3,
+        deps.bucket,
+        `${audienceFolder(customer, definition.name)}${AUDIENCE_DEFINITION_FILE}`,
+        definition,
+      );
+    }
+    const version = definition.versions.at(-1)!.version;
+    const since = definition.created_at.slice(0, 10);
+    const counts = await ask(audienceConversionsSql(db, definition, version, since));
+    const lift = liftFromConversions(
+      counts.map((r) => ({
+        group: String(r.group),
+        first_day: r.first_day === null ? null : String(r.first_day),
+        users: Number(r.users),
+      })),
+    );
+    const liftKey = `${audienceFolder(customer, definition.name)}${AUDIENCE_LIFT_FILE}`;
+    await putJson(deps.s3, deps.bucket, liftKey, {
+      audience: definition.name,
+      customer,
+      event: definition.event,
+      since,
+      version,
+      computed_at: now,
+      ...lift,
+    });
+    built.push({ name: definition.name, version, asOf, built: isNew, liftKey });
+  }
+
+  // The changed users of every audience, in shards: one UNLOAD, one Map item per file.
+  const stateKey = audienceSyncStateKey(customer);
+  const previous = (await readJson(deps.s3, deps.bucket, stateKey)) as unknown;
+  const last: AudienceSyncState = previous
+    ? v.parse(AudienceSyncStateSchema, previous)
+    : { version: 1, audiences: {} };
+  const changed = definitions.map((d) => {
+    const latest = d.versions.at(-1)!;
+    const synced = last.audiences[d.name];
+    return audienceSyncSql(db, {
+      customer,
+      name: d.name,
+      event: d.event,
+      eventKey: d.event_key,
+      version: latest.version,
+      asOf: latest.as_of,
+      previous: synced ? { version: synced.version, asOf: synced.as_of } : undefined,
+    });
+  });
+  const runId = (deps.runId ?? randomUUID)();
+  const prefix = audienceSyncRunPrefix(customer, runId);
+  await ask(
+    `UNLOAD (SELECT c.*, CAST(from_base(substr(to_hex(sha256(to_utf8(c.user_id))), 1, 8), 16) % ${AUDIENCE_SYNC_SHARDS} AS integer) AS shard FROM (${changed.map((sql) => `(${sql})`).join(' UNION ALL ')}) c) TO ${literal(`s3://${deps.bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY['shard'])`,
+  );
+  const state: AudienceSyncState = {
+    version: 1,
+    audiences: Object.fromEntries(
+      definitions.map((d) => {
+        const latest = d.versions.at(-1)!;
+        return [d.name, { version: latest.version, as_of: latest.as_of }];
+      }),
+    ),
+  };
+  return {
+    customer,
+    runId,
+    prefix,
+    stateKey,
+    state: JSON.stringify(state),
+    timestamp: now,
+    audiences: built,
+  };
+}

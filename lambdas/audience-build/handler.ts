@@ -1,0 +1,24 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as v from 'valibot';
+import { AudienceEnvSchema } from '../../domain/contract/environment';
+import { customersWithAudiences, runAudiences } from './create-audience-build-handler';
+
+// Composition root: the environment read once, at cold start.
+const env = v.parse(AudienceEnvSchema, process.env);
+const deps = {
+  athena: { athena: new AthenaClient({}), workgroup: env.WORKGROUP, database: env.DATABASE },
+  s3: new S3Client({}),
+  secrets: new SecretsManagerClient({}),
+  bucket: env.LAKE_BUCKET,
+  writeKeySecretPrefix: env.WRITE_KEY_SECRET_PREFIX,
+  now: () => new Date(),
+};
+
+/**
+ * The audience state machine's Athena step: with a customer, build, measure and diff its audiences;
+ * without (the weekly schedule's first step), list the customers that have audiences.
+ */
+export const handler = (input: { customer?: unknown }) =>
+  input?.customer === undefined ? customersWithAudiences(deps) : runAudiences(input, deps);

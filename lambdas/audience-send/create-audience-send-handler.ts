@@ -1,0 +1,81 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { parquetReadObjects } from 'hyparquet';
+import * as v from 'valibot';
+import { sendBatches } from '../../adapters/segment/tracking-api';
+import { AUDIENCE_GROUPS, type AudienceGroup } from '../../domain/contract/audiences';
+import { CustomerIdSchema } from '../../domain/contract/formats';
+import { identifyCall, predictionTraits, type Traits } from '../../domain/core/audiences/segment-sync';
+
+/** One item of the sending Map: a file of changed users the audience run UNLOADed. */
+export const SendItemSchema = v.object({
+  customer: CustomerIdSchema,
+  bucket: v.pipe(v.string(), v.minLength(1)),
+  key: v.pipe(v.string(), v.minLength(1)),
+  timestamp: v.pipe(v.string(), v.isoTimestamp()),
+});
+
+export interface SendDeps {
+  s3: S3Client;
+  secrets: SecretsManagerClient;
+  writeKeySecretPrefix: string;
+  host: string;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The write key, once per warm function and customer: Secrets Manager is asked at most once each. */
+const keys = new Map<string, string>();
+async function writeKeyOf(deps: SendDeps, customer: string): Promise<string> {
+  const cached = keys.get(customer);
+  if (cached) return cached;
+  const secret = await deps.secrets.send(
+    new GetSecretValueCommand({ SecretId: `${deps.writeKeySecretPrefix}${customer}` }),
+  );
+  if (!secret.SecretString) throw new Error(`the Segment write key of ${customer} is empty`);
+  keys.set(customer, secret.SecretString.trim());
+  return secret.SecretString.trim();
+}
+
+/**
+ * Sends one shard of a sync: each changed user's traits (the same `predictionTraits` as
+ * `npm run audience -- sync`), one identify call per user with a deterministic messageId, through
+ * Segment's HTTP Tracking API. A batch that still fails after its retries fails the item, so the Map
+ * retries it and, failing again, fails the run: its state is then not recorded and the next run sends
+ * these users again (Segment drops the copies by messageId).
+ */
+export async function sendShard(input: unknown, deps: SendDeps) {
+  const item = v.parse(SendItemSchema, input);
+  const object = await deps.s3.send(new GetObjectCommand({ Bucket: item.bucket, Key: item.key }));
+  const bytes = await object.Body!.transformToByteArray();
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
+  const traits = new Map<string, Traits>();
+  for (const r of rows) {
+    const group = String(r.grp);
+    if (group !== 'left' && !AUDIENCE_GROUPS.includes(group as AudienceGroup))
+      throw new Error(`unknown group ${group} in ${item.key}`);
+    const user = String(r.user_id);
+    const scored =
+      r.percentile == null
+        ? undefined
+        : { percentile: Number(r.percentile), probability: Number(r.probability) };
+    traits.set(user, {
+      ...traits.get(user),
+      ...predictionTraits(String(r.event), scored, [
+        { name: String(r.audience), group: group as AudienceGroup | 'left' },
+      ]),
+    });
+  }
+  const calls = [...traits].map(([user, t]) => identifyCall(item.customer, user, t, item.timestamp));
+  const result = await sendBatches({
+    host: deps.host,
+    writeKey: await writeKeyOf(deps, item.customer),
+    calls,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+  });
+  if (result.failed > 0)
+    throw new Error(`${result.failed} of ${calls.length} users of ${item.key} not accepted by Segment`);
+  return { key: item.key, users: calls.length, sent: result.sent, batches: result.batches };
+}

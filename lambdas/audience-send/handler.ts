@@ -1,0 +1,17 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as v from 'valibot';
+import { AudienceEnvSchema } from '../../domain/contract/environment';
+import { sendShard } from './create-audience-send-handler';
+
+// Composition root: the environment read once, at cold start.
+const env = v.parse(AudienceEnvSchema, process.env);
+const deps = {
+  s3: new S3Client({}),
+  secrets: new SecretsManagerClient({}),
+  writeKeySecretPrefix: env.WRITE_KEY_SECRET_PREFIX,
+  host: env.SEGMENT_HOST,
+};
+
+/** The sending Map's item: one file of changed users to Segment. */
+export const handler = (input: unknown) => sendShard(input, deps);
