@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { AthenaClient } from '@aws-sdk/client-athena';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TrinoSQL } from 'dt-sql-parser';
 import {
@@ -22,7 +24,9 @@ import {
 } from '../../domain/contract/sql/erasure-sql';
 import { QUESTIONS } from '../../domain/contract/sql/questions-sql';
 import { packRun, type RunFiles } from '../../domain/core/lake/compaction-run';
+import { runAudiences } from '../../lambdas/audience-build/create-audience-build-handler';
 import { prepareIntent } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
+import { answerAudienceQueries, s3Objects } from '../support/audience-aws';
 import { answerIntentQueries } from '../support/intent-athena';
 import { ROOT } from '../support/local-destination';
 import { synthStack } from '../support/stack';
@@ -35,9 +39,10 @@ const trino = new TrinoSQL();
  * shape, and their inner SELECT by the grammar.
  */
 function syntaxErrors(sql: string): string[] {
-  const unload = /^UNLOAD \((.*)\) TO '[^']+' WITH \(format = 'PARQUET', compression = 'SNAPPY'\)$/s.exec(
-    sql,
-  );
+  const unload =
+    /^UNLOAD \((.*)\) TO '[^']+' WITH \(format = 'PARQUET', compression = 'SNAPPY'(, partitioned_by = ARRAY\['\w+'\])?\)$/s.exec(
+      sql,
+    );
   if (unload) return syntaxErrors(unload[1]!);
   if (/^OPTIMIZE "\w+"\."\w+" REWRITE DATA USING BIN_PACK(\nWHERE .+)?$/s.test(sql)) {
     const where = /\nWHERE (.+)$/s.exec(sql)?.[1];
@@ -126,6 +131,33 @@ describe('every Athena statement the stack, its functions and its scripts send, 
       ...sent.map((sql) => ({ from: 'intent: plan', sql })),
       ...plan.unloads.map((u) => ({ from: `intent: UNLOAD ${u.name}`, sql: u.sql })),
     );
+
+    // The audience function: a create (members, sizes, lift, the first sync) and a refresh's sync
+    // against what the first sent.
+    const audienceAthena = mockClient(AthenaClient);
+    const audienceS3 = mockClient(S3Client);
+    const audienceSecrets = mockClient(SecretsManagerClient);
+    audienceSecrets.on(DescribeSecretCommand).resolves({});
+    const audienceSql = answerAudienceQueries(audienceAthena);
+    const objects = s3Objects(audienceS3);
+    const audienceDeps = {
+      athena: { athena: new AthenaClient({}), workgroup: 'wg', database: db, sleep: async () => {} },
+      s3: new S3Client({}),
+      secrets: new SecretsManagerClient({}),
+      bucket: 'lake-bucket',
+      writeKeySecretPrefix: 'x/',
+      now: () => new Date('2026-03-09T06:00:00Z'),
+    };
+    const first = await runAudiences(
+      { customer: 'acme', create: { name: 'likely_signups', event: 'Sign Up', top: 20 } },
+      audienceDeps,
+    );
+    objects.set(first.stateKey, Buffer.from(first.state));
+    await runAudiences({ customer: 'acme' }, audienceDeps);
+    audienceAthena.restore();
+    audienceS3.restore();
+    audienceSecrets.restore();
+    statements.push(...audienceSql.map((sql) => ({ from: 'audiences', sql })));
 
     // npm run query -- --athena: every canned question, with a customer (without, see below).
     for (const [name, question] of Object.entries(QUESTIONS))

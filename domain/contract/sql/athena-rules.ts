@@ -1,4 +1,5 @@
-import { STAGING_TABLE } from '../curated-table';
+import { AUDIENCES_TABLE } from '../audiences';
+import { SCORES_TABLE, STAGING_TABLE } from '../curated-table';
 import { ERASE_IDS_TABLE } from '../erasure';
 import { LAKE_AREAS, PARTITIONED_BY_CUSTOMER } from '../lake-areas';
 import { COMPLETENESS_VIEW, CURATED_COMPLETENESS_VIEW, INTENT_OUTCOMES_VIEW } from './lake-views-sql';
@@ -55,6 +56,8 @@ export const INJECTED_CUSTOMER_TABLES = [
   ...LAKE_AREAS.map((area) => `${area}_v1`),
   STAGING_TABLE,
   ERASE_IDS_TABLE,
+  SCORES_TABLE,
+  AUDIENCES_TABLE,
   'events_deduplicated',
   COMPLETENESS_VIEW,
   CURATED_COMPLETENESS_VIEW,
