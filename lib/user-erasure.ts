@@ -19,7 +19,12 @@ import {
 import { Construct } from 'constructs';
 import { CURATED_AREA, INTENT_FEATURES_PREFIX } from '../domain/contract/curated-table';
 import type { ErasureEnvironment } from '../domain/contract/environment';
-import { ERASE_PASSES_PREFIX, ERASED_ROWS_PREFIX, erasePrefixes } from '../domain/contract/erasure';
+import {
+  awsAudiencePrefixes,
+  ERASE_PASSES_PREFIX,
+  ERASED_ROWS_PREFIX,
+  erasePrefixes,
+} from '../domain/contract/erasure';
 import { areaPrefix } from '../domain/contract/lake-areas';
 import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
 import { athenaVacuum } from '../domain/contract/sql/curated-sql';
@@ -484,7 +489,9 @@ export function recoveryDays(windowHours: number): number {
 /** The lake prefixes an erase reads and rewrites, as IAM patterns: per customer ones become `…customer_id=*`. */
 function erasePrefixPatterns(): string[] {
   const any = '__any__';
-  const patterns = erasePrefixes(any).map((p) => p.prefix.replace(any, '*'));
+  const patterns = [...erasePrefixes(any), ...awsAudiencePrefixes(any)].map((p) =>
+    p.prefix.replace(any, '*'),
+  );
   return [
     ...new Set([...patterns, `${ERASE_PASSES_PREFIX}/`, `${ERASED_ROWS_PREFIX}/`, INTENT_FEATURES_PREFIX]),
   ];

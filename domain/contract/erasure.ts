@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { AUDIENCE_SYNC_RUNS_PREFIX, AUDIENCES_AREA } from './audiences';
 import { SCORES_AREA } from './curated-table';
 import { DAY_PATTERN } from './formats';
 import { customerLandingPrefix, FIREHOSE_ERRORS_PREFIX, SHARED_PARTITION_CUSTOMER } from './lake-areas';
@@ -146,6 +147,18 @@ export function erasePrefixes(customerId: string): { place: ErasePlace; prefix: 
     { place: 'errors', prefix: `${FIREHOSE_ERRORS_PREFIX}/` },
     { place: 'redriven', prefix: `${REDRIVEN_PREFIX}/` },
     { place: 'scores', prefix: `${SCORES_AREA}/customer_id=${customerId}/` },
+  ];
+}
+
+/**
+ * Where else a customer's data about a user can be on AWS: its audiences' members (Parquet that Athena
+ * UNLOADed, under `version=` folders beside the definitions) and its audience syncs' changed users.
+ * Locally the audiences are erased as their own place (local/erasure/erasure-places.ts).
+ */
+export function awsAudiencePrefixes(customerId: string): { place: ErasePlace; prefix: string }[] {
+  return [
+    { place: 'audiences', prefix: `${AUDIENCES_AREA}/customer_id=${customerId}/` },
+    { place: 'audiences', prefix: `${AUDIENCE_SYNC_RUNS_PREFIX}${customerId}/` },
   ];
 }
 

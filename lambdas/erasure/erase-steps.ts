@@ -3,8 +3,10 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as v from 'valibot';
+import { AUDIENCES_AREA } from '../../domain/contract/audiences';
 import { INTENT_FEATURES_PREFIX, SCORES_COLUMNS } from '../../domain/contract/curated-table';
 import {
+  awsAudiencePrefixes,
   dueAfterMs,
   ERASE_PLACES,
   type ErasePlace,
@@ -130,8 +132,11 @@ export function eraseSteps(deps: EraseStepsDeps) {
       // The link query's result lists ids: not kept.
       await store.removeQueryResult(linkQueryId);
       const items: { keys: string[]; stale?: boolean }[] = [];
-      for (const { prefix } of erasePrefixes(customerId)) {
-        const keys = (await store.list(prefix)).map((o) => o.key);
+      for (const { place, prefix } of awsErasePrefixes(customerId)) {
+        // Of an audience's folder, its members' files only (definition and lift hold no user).
+        const keys = (await store.list(prefix))
+          .map((o) => o.key)
+          .filter((k) => place !== 'audiences' || !k.startsWith(AUDIENCES_AREA) || k.includes('/version='));
         for (let i = 0; i < keys.length; i += KEYS_PER_BATCH)
           items.push({ keys: keys.slice(i, i + KEYS_PER_BATCH) });
       }
@@ -165,7 +170,11 @@ export function eraseSteps(deps: EraseStepsDeps) {
         const place = placeOf(customerId, key);
         const body = await store.get(key);
         if (!body) continue;
-        const erased = isParquet(body) ? await eraseScores(body, matcher) : eraseLines(body, matcher);
+        const erased = !isParquet(body)
+          ? eraseLines(body, matcher)
+          : place === 'scores'
+            ? await eraseScores(body, matcher)
+            : await eraseParquetRows(body, matcher);
         if (!erased) continue;
         rows += erased.counts.rows;
         // The counts first, under the object's name: a retry after the rewrite finds nothing to remove,
@@ -220,8 +229,14 @@ export function eraseSteps(deps: EraseStepsDeps) {
 
 const toUsers = (ids: readonly ErasedId[]) => ids.map((u) => ({ userId: u.id, cutoffMs: u.cutoffMs }));
 
+/** Every prefix an erase pass on AWS goes through: the shared ones and the audiences'. */
+const awsErasePrefixes = (customerId: string) => [
+  ...erasePrefixes(customerId),
+  ...awsAudiencePrefixes(customerId),
+];
+
 function placeOf(customerId: string, key: string): ErasePlace {
-  return erasePrefixes(customerId).find((p) => key.startsWith(p.prefix))?.place ?? 'events';
+  return awsErasePrefixes(customerId).find((p) => key.startsWith(p.prefix))?.place ?? 'events';
 }
 
 function isParquet(body: Buffer): boolean {
@@ -238,6 +253,37 @@ function eraseLines(body: Buffer, matcher: ErasureMatcher) {
   const counts = { rows, byDay: Object.fromEntries(erased.byDay) };
   if (erased.text.length === 0) return { counts, body: undefined };
   return { counts, body: gzipped ? gzipSync(erased.text) : Buffer.from(erased.text) };
+}
+
+/**
+ * A Parquet file Athena wrote (an audience version's members, a sync's changed users) without the users'
+ * rows, its columns rewritten with the types their values have (text, numbers, whole numbers).
+ */
+async function eraseParquetRows(body: Buffer, matcher: ErasureMatcher) {
+  const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+  const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
+  const kept = rows.filter((r) => !matcher.matchesIds(r.user_id, r.anonymous_id, r.person));
+  if (kept.length === rows.length) return undefined;
+  const counts = { rows: rows.length - kept.length, byDay: {} };
+  if (kept.length === 0) return { counts, body: undefined };
+  const columns = Object.keys(rows[0]!);
+  const typeOf = (name: string) => {
+    const value = rows.find((r) => r[name] != null)?.[name];
+    return typeof value === 'number' ? 'DOUBLE' : typeof value === 'bigint' ? 'INT64' : 'STRING';
+  };
+  const parquet = parquetWriteBuffer({
+    columnData: columns.map((name) => {
+      const type = typeOf(name);
+      return {
+        name,
+        type,
+        data: kept.map((r) =>
+          r[name] == null ? null : type === 'STRING' ? String(r[name]) : (r[name] as number | bigint),
+        ),
+      } as never;
+    }),
+  });
+  return { counts, body: Buffer.from(parquet) };
 }
 
 /** A scores file (lambdas/intent-score/create-intent-score-handler.ts writes it) without the users' rows. */

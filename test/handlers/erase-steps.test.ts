@@ -151,6 +151,35 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
         }),
       ),
     );
+    // An audience's members as Athena UNLOADs them (no extension), its definition, and a sync's shard.
+    const members = 'audiences/customer_id=acme/audience=likely/version=1/20261128_000_0';
+    await store.put(
+      members,
+      Buffer.from(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'user_id', data: ['u1', 'u2'], type: 'STRING' },
+            { name: 'group', data: ['target', 'holdout'], type: 'STRING' },
+            { name: 'percentile', data: [0.99, 0.95], type: 'DOUBLE' },
+            { name: 'created_at', data: ['2026-11-28T00:00:00Z', '2026-11-28T00:00:00Z'], type: 'STRING' },
+          ],
+        }),
+      ),
+    );
+    const definition = 'audiences/customer_id=acme/audience=likely/audience.json';
+    await store.put(definition, '{\n  "name": "likely"\n}\n');
+    const shard = 'audience-sync/runs/acme/run-9/shard=1/part-0';
+    await store.put(
+      shard,
+      Buffer.from(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'user_id', data: ['u1'], type: 'STRING' },
+            { name: 'grp', data: ['target'], type: 'STRING' },
+          ],
+        }),
+      ),
+    );
     await store.put('intent/_features/run-1/training/f.parquet', 'features', NOW - 2 * 86_400_000);
     await store.put('intent/_features/run-2/training/f.parquet', 'features', NOW - 60_000);
 
@@ -191,8 +220,16 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
       passId: string;
     }[];
     expect(items.flatMap((i) => i.keys)).toEqual(
-      expect.arrayContaining([events, quarantine, scores, 'intent/_features/run-1/training/f.parquet']),
+      expect.arrayContaining([
+        events,
+        quarantine,
+        scores,
+        members,
+        shard,
+        'intent/_features/run-1/training/f.parquet',
+      ]),
     );
+    expect(items.flatMap((i) => i.keys)).not.toContain(definition);
     expect(items.flatMap((i) => i.keys)).not.toContain(other);
     expect(items.flatMap((i) => i.keys)).not.toContain('intent/_features/run-2/training/f.parquet');
     for (const item of items) await handler({ step: 'rewrite', ...item });
@@ -214,7 +251,7 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     expect(finished).toMatchObject({
       customerId: 'acme',
       requests: 1,
-      rowsRemoved: { events: 2, quarantine: 1, scores: 1, curated: 4 },
+      rowsRemoved: { events: 2, quarantine: 1, scores: 1, audiences: 2, curated: 4 },
     });
 
     // Nothing of u1 or a1 of acme anywhere in the bucket, old versions included; globex untouched.
@@ -227,6 +264,14 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
       file: new Uint8Array((await store.get(scores))!).buffer as ArrayBuffer,
     });
     expect(kept.map((r) => r.person)).toEqual(['u2']);
+    const members2 = await parquetReadObjects({
+      file: new Uint8Array((await store.get(members))!).buffer as ArrayBuffer,
+    });
+    expect(members2).toEqual([
+      { user_id: 'u2', group: 'holdout', percentile: 0.95, created_at: '2026-11-28T00:00:00Z' },
+    ]);
+    expect(await store.get(shard)).toBeUndefined();
+    expect(await store.get(definition)).toBeDefined();
     expect(await store.list('intent/_features/run-1/')).toEqual([]);
     expect(await store.list('intent/_features/run-2/')).toHaveLength(1);
     // The pass's own files (ids in clear) are gone; the erased-rows counts and the audit remain.

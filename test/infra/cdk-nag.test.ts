@@ -93,6 +93,8 @@ describe.each([
       'errors/*',
       'redriven/errors/*',
       'scores/customer_id=*/*',
+      'audiences/customer_id=*/*',
+      'audience-sync/runs/*/*',
       'erasure/_passes/*',
       'erasure/erased-rows/*',
       'intent/_features/*',
