@@ -17,6 +17,7 @@ import {
   scoresPartitionPath,
 } from '../domain/contract/curated-table';
 import type { IntentEnvironment } from '../domain/contract/environment';
+import { PREDICTIONS_PREFIX } from '../domain/contract/predictions';
 import { HouseFunction } from './house-function';
 import { nagText } from './nag-text';
 
@@ -107,7 +108,14 @@ export class IntentScoring extends Construct {
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.lake.bucketArn] }),
     );
     this.score.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [features] }),
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [features] }),
+    );
+    // The saved predictions the weekly refresh runs again (read the previous, write the new).
+    this.score.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [props.lake.arnForObjects(`${PREDICTIONS_PREFIX}*`)],
+      }),
     );
     this.score.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -160,6 +168,21 @@ export class IntentScoring extends Construct {
       outputs: '{% $states.result.Payload %}',
       retryOnServiceExceptions: true,
     });
+
+    // A failed step is caught: the run's features are removed (the score function, given the run id),
+    // then the run fails, which alarms (IntentFailed). A lifecycle rule removes what even that misses.
+    const failed = new sfn.Fail(this, 'IntentRunFailed', {
+      error: 'IntentRunFailed',
+      cause: 'a step of the intent run failed; its features were removed (see the execution history)',
+    });
+    const removeFeatures = tasks.LambdaInvoke.jsonata(this, 'RemoveFeatures', {
+      lambdaFunction: this.score.function,
+      payload: sfn.TaskInput.fromText('{% {"runId": $plan.runId} %}'),
+      outputs: '{% $states.input %}',
+      retryOnServiceExceptions: true,
+    }).next(failed);
+    unloads.addCatch(removeFeatures, { errors: ['States.ALL'] });
+    scoreStep.addCatch(removeFeatures, { errors: ['States.ALL'] });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -250,6 +273,8 @@ export class IntentScoring extends Construct {
     acknowledge(this.score, {
       ...features,
       [`Resource::<${lake}.Arn>/scores/*`]: `The scores land under ${SCORES_AREA}/${scoresPartitionPath('<id>', '<key>', '<date>')}, known only per run (PutObject only).`,
+      [`Resource::<${lake}.Arn>/${PREDICTIONS_PREFIX}*`]:
+        'Each saved prediction is intent/predictions/customer_id=<id>/<event key>.json, known only per run: read and rewritten after scoring.',
       [`Resource::<${lake}.Arn>/intent/reports/*`]:
         "Each run's report lands under intent/reports/<customer, event, date>/, known only per run (PutObject only).",
     });

@@ -1,14 +1,24 @@
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import * as v from 'valibot';
 import {
+  INTENT_FEATURES_PREFIX,
   INTENT_REPORTS_PREFIX,
   SCORES_COLUMNS,
   scoresPartitionPath,
   scoresPath,
 } from '../../domain/contract/curated-table';
+import { PredictionSchema, predictionPath } from '../../domain/contract/predictions';
 import { fitAndScore } from '../../domain/core/intent/fit-and-score';
+import { savedPrediction } from '../../domain/core/intent/refresh';
 import type { PreparedIntent } from '../intent-prepare/create-intent-prepare-handler';
 
 // Users the models train on at most (both linear in rows), well within
@@ -54,6 +64,43 @@ async function readUnloaded(s3: S3Client, bucket: string, prefix: string): Promi
   return rows;
 }
 
+async function readObject(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await object.Body!.transformToString('utf8');
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Removes a run's feature sets (`intent/_features/<run id>/`): after scoring, and when a step failed
+ * (the state machine's catch), so no copy of the population's features is left behind.
+ */
+export async function removeFeatures(
+  input: { runId: string },
+  s3: S3Client,
+  bucket: string,
+): Promise<{ removed: number }> {
+  if (!/^[0-9a-f-]{36}$/.test(input.runId)) throw new Error(`not a run id: ${input.runId}`);
+  const prefix = `${INTENT_FEATURES_PREFIX}${input.runId}/`;
+  let removed = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+    if (keys.length > 0) {
+      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+      removed += keys.length;
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return { removed };
+}
+
 export interface IntentSummary {
   customer: string;
   eventKey: string;
@@ -77,6 +124,7 @@ export async function scoreIntent(
   plan: PreparedIntent,
   s3: S3Client,
   bucket: string,
+  now: Date,
 ): Promise<IntentSummary> {
   const sets = Object.fromEntries(
     await Promise.all(
@@ -127,6 +175,24 @@ export async function scoreIntent(
       ContentType: 'application/json',
     }),
   );
+  // Saved, so the weekly refresh runs it again when due (as `npm run intent` saves it locally).
+  const predictionKey = predictionPath(plan.customer, plan.eventKey);
+  const previous = await readObject(s3, bucket, predictionKey);
+  const prediction = savedPrediction(
+    plan,
+    previous === undefined ? undefined : v.parse(PredictionSchema, JSON.parse(previous)),
+    now,
+  );
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: predictionKey,
+      Body: `${JSON.stringify(prediction, null, 2)}\n`,
+      ContentType: 'application/json',
+    }),
+  );
+  // The run's features are no longer needed (a failed run's are removed by its catch, or expire).
+  await removeFeatures({ runId: plan.runId }, s3, bucket);
   return {
     customer: plan.customer,
     eventKey: plan.eventKey,

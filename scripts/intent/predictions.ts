@@ -7,27 +7,15 @@ import {
   type Prediction,
   PredictionSchema,
   predictionPath,
-  RESCORE_DAYS,
-  RETRAIN_DAYS,
 } from '../../domain/contract/predictions';
+import { savedPrediction } from '../../domain/core/intent/refresh';
 import type { IntentReport } from './run-intent';
 
 /** Saves (or updates) the prediction a run answered, so `npm run intent -- refresh` can run it again. */
 export function savePrediction(lakeRoot: string, report: IntentReport, ranAt: Date): Prediction {
   const file = join(lakeRoot, predictionPath(report.customer, report.eventKey));
   const previous = readPrediction(file);
-  const prediction: Prediction = {
-    version: 1,
-    customer_id: report.customer,
-    event: report.event,
-    event_key: report.eventKey,
-    lookback_days: report.lookbackDays,
-    horizon_days: report.horizonDays,
-    rescore_days: previous?.rescore_days ?? RESCORE_DAYS,
-    retrain_days: previous?.retrain_days ?? RETRAIN_DAYS,
-    last_run_at: ranAt.toISOString(),
-    last_as_of: report.asOf,
-  };
+  const prediction = savedPrediction(report, previous, ranAt);
   mkdirSync(dirname(file), { recursive: true });
   writeFileAtomic(file, `${JSON.stringify(prediction, null, 2)}\n`);
   return prediction;

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parquetReadObjects } from 'hyparquet';
@@ -12,7 +18,7 @@ import {
   type PreparedIntent,
   prepareIntent,
 } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
-import { scoreIntent } from '../../lambdas/intent-score/create-intent-score-handler';
+import { removeFeatures, scoreIntent } from '../../lambdas/intent-score/create-intent-score-handler';
 import { answerIntentQueries } from '../support/intent-athena';
 
 describe('the intent job on AWS (mocked Athena and S3)', () => {
@@ -83,8 +89,9 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       validation: rows(400, 2),
       current: rows(300, 3),
     };
+    const runId = '0f5c2a44-8f0e-4f5e-9b1a-3c2d4e5f6a7b';
     const plan: PreparedIntent = {
-      runId: 'run-1',
+      runId,
       customer: 'acme',
       event: 'Signed Up',
       eventKey: 'signedup',
@@ -98,7 +105,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
         name: name as 'training',
         cutoff: '',
         sql: '',
-        prefix: `intent/_features/run-1/${name}/`,
+        prefix: `intent/_features/${runId}/${name}/`,
       })),
     };
     s3.on(ListObjectsV2Command).callsFake(({ Prefix }: { Prefix: string }) => ({
@@ -106,6 +113,9 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     }));
     // As Athena's UNLOAD writes them: Parquet, counts as 64-bit integers.
     s3.on(GetObjectCommand).callsFake(({ Key }: { Key: string }) => {
+      // No prediction saved yet: this is its first run.
+      if (Key.startsWith('intent/predictions/'))
+        throw Object.assign(new Error('none'), { name: 'NoSuchKey' });
       const rows = sets[Key.split('/')[3]!]!;
       const column = (name: string) => rows.map((r) => r[name] as never);
       const body = parquetWriteBuffer({
@@ -121,7 +131,12 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       return { Body: { transformToByteArray: async () => new Uint8Array(body) } };
     });
 
-    const summary = await scoreIntent(plan, new S3Client({}), 'lake-bucket');
+    const summary = await scoreIntent(
+      plan,
+      new S3Client({}),
+      'lake-bucket',
+      new Date('2026-04-01T06:00:00.000Z'),
+    );
 
     expect(summary.validationAuc).toBeGreaterThan(0.7);
     expect(summary).toMatchObject({
@@ -164,5 +179,20 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       'user_id',
     ]);
     expect(JSON.parse(String(puts[1]!.Body))).toMatchObject({ chosen: summary.chosen, eventKey: 'signedup' });
+    // Saved for the weekly refresh, and the run's features removed.
+    expect(puts[2]!.Key).toBe('intent/predictions/customer_id=acme/signedup.json');
+    expect(JSON.parse(String(puts[2]!.Body))).toMatchObject({
+      customer_id: 'acme',
+      event_key: 'signedup',
+      rescore_days: 7,
+      last_run_at: '2026-04-01T06:00:00.000Z',
+      last_as_of: '2026-04-01',
+    });
+    const removed = s3.commandCalls(DeleteObjectsCommand).flatMap((c) => c.args[0].input.Delete!.Objects!);
+    // (The mocked listing answers one object per prefix asked: here the run's.)
+    expect(removed.map((o) => o.Key)).toEqual([`intent/_features/${plan.runId}/part-0.gz`]);
+    await expect(removeFeatures({ runId: '../scores' }, new S3Client({}), 'lake-bucket')).rejects.toThrow(
+      'not a run id',
+    );
   });
 });

@@ -74,6 +74,7 @@ describe.each([
     ...athenaReader,
     features,
     `Resource::<${lakeLogicalId}.Arn>/scores/*`,
+    `Resource::<${lakeLogicalId}.Arn>/intent/predictions/*`,
     `Resource::<${lakeLogicalId}.Arn>/intent/reports/*`,
     ...athenaReader,
     features,

@@ -62,13 +62,37 @@ describe('the intent job on AWS (synth)', () => {
     const scoreRole = stack.resolve(
       (stack.intent.score.role.node.defaultChild as CfnResource).logicalId,
     ) as string;
+    // Features read and removed; saved predictions read and written; scores and reports written.
     expect(actions(scoreRole)).toEqual([
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      's3:DeleteObject',
+      's3:GetObject',
       's3:GetObject',
       's3:ListBucket',
       's3:PutObject',
+      's3:PutObject',
     ]);
+  });
+
+  it('catches a failed step: removes the run’s features, then fails (which alarms)', () => {
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter((m) =>
+      JSON.stringify(m.Properties.DefinitionString).includes('TrainAndScore'),
+    );
+    const definition = JSON.parse(
+      (machine!.Properties.DefinitionString['Fn::Join'][1] as unknown[])
+        .map((p) => (typeof p === 'string' ? p : 'X'))
+        .join(''),
+    );
+    for (const step of ['UnloadFeatures', 'TrainAndScore'])
+      expect(definition.States[step].Catch).toEqual([
+        expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'RemoveFeatures' }),
+      ]);
+    expect(definition.States.RemoveFeatures).toMatchObject({
+      Arguments: expect.objectContaining({ Payload: '{% {"runId": $plan.runId} %}' }),
+      Next: 'IntentRunFailed',
+    });
+    expect(definition.States.IntentRunFailed.Type).toBe('Fail');
   });
 
   it('catalogs the scores with partition projection by customer, event key and date', () => {
