@@ -2,9 +2,6 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
@@ -50,23 +47,17 @@ export interface PredictionAudiencesProps {
  */
 export const SYNC_MAX_CONCURRENCY = 5;
 
-/** Customers whose audiences run at once in the weekly refresh: Athena's DML quota is 20 (athena-rules.ts). */
-export const WEEKLY_CUSTOMER_CONCURRENCY = 2;
-
 /**
  * Audiences on AWS, as `npm run audience` runs them locally: the `audiences` table (Parquet, partitions
  * projected); a state machine per customer run — build and measure every audience in Athena, then send
- * the users whose traits changed to Segment through a Distributed Map, then record what was sent; and a
- * weekly schedule (the rescoring's cadence) that runs it for every customer with audiences. Started on
- * demand with `{"customer": "acme"}`, or `{"customer": "acme", "create": {"name", "event", "top",
+ * the users whose traits changed to Segment through a Distributed Map, then record what was sent. The
+ * weekly refresh (lib/prediction-refresh.ts) runs it for every customer after rescoring; on demand with `{"customer": "acme"}`, or `{"customer": "acme", "create": {"name", "event", "top",
  * "holdout"}}` to create one.
  */
 export class PredictionAudiences extends Construct {
   readonly stateMachine: sfn.StateMachine;
-  readonly weekly: sfn.StateMachine;
   readonly build: HouseFunction;
   readonly send: HouseFunction;
-  readonly scheduleDeadLetters: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: PredictionAudiencesProps) {
     super(scope, id);
@@ -158,52 +149,6 @@ export class PredictionAudiences extends Construct {
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.lake.bucketArn] }),
     );
 
-    // Weekly: every customer with audiences, after the week's rescoring.
-    const listCustomers = tasks.LambdaInvoke.jsonata(this, 'ListCustomers', {
-      lambdaFunction: this.build.function,
-      payload: sfn.TaskInput.fromObject({}),
-      outputs: '{% $states.result.Payload.customers %}',
-      retryOnServiceExceptions: true,
-    });
-    const perCustomer = sfn.Map.jsonata(this, 'EachCustomer', {
-      items: sfn.ProvideItems.jsonata('{% $states.input %}'),
-      maxConcurrency: WEEKLY_CUSTOMER_CONCURRENCY,
-    });
-    perCustomer.itemProcessor(
-      tasks.StepFunctionsStartExecution.jsonata(this, 'RunCustomer', {
-        stateMachine: this.stateMachine,
-        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-        input: sfn.TaskInput.fromText('{% $states.input %}'),
-        outputs: '{% $states.result.Output %}',
-      }),
-    );
-    const weeklyLogs = new logs.LogGroup(this, 'WeeklyLogs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    this.weekly = new sfn.StateMachine(this, 'Weekly', {
-      definitionBody: sfn.DefinitionBody.fromChainable(listCustomers.next(perCustomer)),
-      queryLanguage: sfn.QueryLanguage.JSONATA,
-      timeout: Duration.hours(24),
-      tracingEnabled: true,
-      logs: { destination: weeklyLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      comment: 'Every customer with audiences: rebuild from the latest scores, sync to Segment',
-    });
-    this.scheduleDeadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {
-      retentionPeriod: Duration.days(14),
-      enforceSSL: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-    });
-    new scheduler.Schedule(this, 'Weekly Schedule', {
-      // Segment's Predictions rescore weekly; Mondays 06:00 UTC, after the weekend's events are compacted.
-      schedule: scheduler.ScheduleExpression.cron({ weekDay: 'MON', hour: '6', minute: '0' }),
-      target: new targets.StepFunctionsStartExecution(this.weekly, {
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        retryAttempts: 2,
-        deadLetterQueue: this.scheduleDeadLetters,
-      }),
-      description: 'Audiences: weekly rebuild and sync to Segment',
-    });
     this.audiencesTable(props);
     this.acknowledge(props);
   }
@@ -352,32 +297,12 @@ export class PredictionAudiences extends Construct {
       [secrets]:
         'Each customer’s Segment write key is its own secret under the stack’s prefix (<stack>/segment-write-key/<customer>), read by the sending function only.',
     });
-    const executions = stack.formatArn({
-      service: 'states',
-      resource: 'execution',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      resourceName: stack.splitArn(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME)
-        .resourceName!,
-    });
     acknowledge(this.stateMachine, {
       ...distributedMapJobReasons(this.stateMachine, this.send.function, 'audience sending'),
       [`Resource::<${ref(this.build.function)}.Arn>:*`]:
         'Step Functions may invoke any version of the audience build function (the LambdaInvoke task grants its versions).',
       [`Resource::<${lake}.Arn>/${AUDIENCE_SYNC_STATE_PREFIX}*`]:
         'The last step records what the run sent, one object per customer under audience-sync/state/ (PutObject only).',
-    });
-    acknowledge(this.weekly, {
-      [`Resource::${nagText(stack.resolve(`${executions}*`))}`]:
-        'The weekly state machine waits on and may stop the customer runs it starts, executions named at run time (DescribeExecution, StopExecution).',
-      [`Resource::<${ref(this.build.function)}.Arn>:*`]:
-        'The weekly state machine lists the customers with the audience build function, by any of its versions.',
-      'Resource::*':
-        'X-Ray trace segments, the vended log delivery and the .sync integration’s EventBridge rule of the weekly state machine cannot be scoped to a resource.',
-    });
-    Validations.of(this.scheduleDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'The weekly schedule’s dead-letter queue is the end of the line: its messages alarm (lib/monitoring.ts) and are looked at by a person.',
     });
   }
 }

@@ -15,6 +15,7 @@ import { LakeBucket, oldVersionDays } from './lake-bucket';
 import { LakeCatalog } from './lake-catalog';
 import { Monitoring } from './monitoring';
 import { PredictionAudiences } from './prediction-audiences';
+import { PredictionRefresh } from './prediction-refresh';
 import { SafeDeployment } from './safe-deployment';
 import { StableEndpoint } from './stable-endpoint';
 import { TokenTable } from './token-table';
@@ -39,6 +40,7 @@ export class SegmentLakeStack extends Stack {
   readonly compaction: CuratedCompaction;
   readonly intent: IntentScoring;
   readonly audiences: PredictionAudiences;
+  readonly refresh: PredictionRefresh;
   readonly erasure: UserErasure;
   readonly deployment: SafeDeployment;
   readonly endpointUrl: string;
@@ -184,6 +186,14 @@ export class SegmentLakeStack extends Stack {
       removalPolicy,
     });
 
+    this.refresh = new PredictionRefresh(this, 'Refresh', {
+      lake: this.lake.bucket,
+      intent: this.intent.stateMachine,
+      audiences: this.audiences.stateMachine,
+      logRetention,
+      removalPolicy,
+    });
+
     this.deployment = new SafeDeployment(this, 'Deployment', {
       style: config.deploymentStyle,
       ingest: this.ingestApi.ingest,
@@ -202,12 +212,9 @@ export class SegmentLakeStack extends Stack {
     m.watchJob('CompactionFailed', this.compaction.stateMachine, 'Curated compaction');
     m.watchJob('IntentFailed', this.intent.stateMachine, 'Intent scores');
     m.watchJob('AudiencesFailed', this.audiences.stateMachine, 'Audiences (build and sync to Segment)');
-    m.watchJob('AudiencesWeeklyFailed', this.audiences.weekly, 'The weekly audience refresh');
-    m.watchDeadLetters(
-      'AudiencesNotStarted',
-      this.audiences.scheduleDeadLetters,
-      'The weekly audience schedule',
-    );
+    m.watchJob('RefreshFailed', this.refresh.stateMachine, 'The weekly refresh of predictions and audiences');
+    m.watchDeadLetters('RefreshNotStarted', this.refresh.scheduleDeadLetters, 'The weekly refresh schedule');
+    m.watchFunction('RefreshPlan', this.refresh.plan.function, 'Refresh planning');
     m.watchFunction('AudienceBuild', this.audiences.build.function, 'Audience building');
     m.watchFunction('AudienceSend', this.audiences.send.function, 'Audience sync to Segment');
     m.watchJob('ErasureFailed', this.erasure.stateMachine, 'Segment delete requests (erase passes)');

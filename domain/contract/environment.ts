@@ -102,3 +102,7 @@ export const AudienceEnvSchema = v.object({
   SEGMENT_HOST: v.pipe(v.string(), v.url()),
 });
 export type AudienceEnvironment = v.InferInput<typeof AudienceEnvSchema>;
+
+/** The weekly refresh's planning function: the lake it lists. */
+export const RefreshEnvSchema = v.object({ LAKE_BUCKET: Name });
+export type RefreshEnvironment = v.InferInput<typeof RefreshEnvSchema>;

@@ -127,30 +127,6 @@ async function definitionsOf(deps: AudienceDeps, customer: string): Promise<Audi
 }
 
 /**
- * Every customer with an audience (the weekly schedule's list), from the definitions' prefixes.
- */
-export async function customersWithAudiences(deps: Pick<AudienceDeps, 's3' | 'bucket'>) {
-  const customers = new Set<string>();
-  let token: string | undefined;
-  do {
-    const page = await deps.s3.send(
-      new ListObjectsV2Command({
-        Bucket: deps.bucket,
-        Prefix: `${AUDIENCES_AREA}/`,
-        Delimiter: '/',
-        ContinuationToken: token,
-      }),
-    );
-    for (const p of page.CommonPrefixes ?? []) {
-      const match = /customer_id=([^/]+)\/$/.exec(p.Prefix ?? '');
-      if (match) customers.add(match[1]!);
-    }
-    token = page.NextContinuationToken;
-  } while (token);
-  return { customers: [...customers].sort().map((customer) => ({ customer })) };
-}
-
-/**
  * One audience run on AWS, all of it in Athena over the scores and curated tables:
  * 1. each audience of the customer whose event was rescored gets a new version — its members UNLOADed
  *    as Parquet into the `audiences` table, its sizes and who entered and left counted;

@@ -3,7 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as v from 'valibot';
 import { AudienceEnvSchema } from '../../domain/contract/environment';
-import { customersWithAudiences, runAudiences } from './create-audience-build-handler';
+import { runAudiences } from './create-audience-build-handler';
 
 // Composition root: the environment read once, at cold start.
 const env = v.parse(AudienceEnvSchema, process.env);
@@ -16,9 +16,5 @@ const deps = {
   now: () => new Date(),
 };
 
-/**
- * The audience state machine's Athena step: with a customer, build, measure and diff its audiences;
- * without (the weekly schedule's first step), list the customers that have audiences.
- */
-export const handler = (input: { customer?: unknown }) =>
-  input?.customer === undefined ? customersWithAudiences(deps) : runAudiences(input, deps);
+/** The audience state machine's Athena step: build, measure and diff a customer's audiences. */
+export const handler = (input: unknown) => runAudiences(input, deps);

@@ -11,10 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as v from 'valibot';
 import { AudienceDefinitionSchema } from '../../domain/contract/audiences';
-import {
-  customersWithAudiences,
-  runAudiences,
-} from '../../lambdas/audience-build/create-audience-build-handler';
+import { runAudiences } from '../../lambdas/audience-build/create-audience-build-handler';
 import { sendShard } from '../../lambdas/audience-send/create-audience-send-handler';
 import { answerAudienceQueries, s3Objects } from '../support/audience-aws';
 
@@ -91,7 +88,6 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
       audiences: { likely_signups: { version: 1, as_of: '2026-03-08' } },
     });
     expect(objects.has(run.stateKey)).toBe(false);
-    expect(await customersWithAudiences(deps())).toEqual({ customers: [{ customer: 'acme' }] });
   });
 
   it('builds no new version without a new scoring, and diffs the sync against what was last sent', async () => {

@@ -21,8 +21,8 @@ function commonAcks(lakeLogicalId: string): string[] {
     'AwsSolutions-S1',
     'AwsSolutions-APIG4',
     'AwsSolutions-DDB3',
-    // L1: one per function (twelve: lib/house-function.ts pins the runtime).
-    ...Array(12).fill('AwsSolutions-L1'),
+    // L1: one per function (thirteen: lib/house-function.ts pins the runtime).
+    ...Array(13).fill('AwsSolutions-L1'),
   ].concat(FIREHOSE_PREFIXES.map((p) => `AwsSolutions-IAM5[Resource::<${lakeLogicalId}.Arn>/${p}/*]`));
 }
 
@@ -151,14 +151,22 @@ describe.each([
     `Resource::<${logicalId(stack.audiences.send.function)}.Arn>:*`,
     build,
     state,
+  ].map((r) => `AwsSolutions-IAM5[${r}]`);
+  // The weekly refresh (lib/prediction-refresh.ts): the runs it starts and waits on, its planning
+  // function and the saved predictions it reads, its schedule's dead letters.
+  const intentMachine = logicalId(stack.intent.stateMachine);
+  const refreshAcks = [
+    `Resource::arn:aws:states:${stack.region}:${stack.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${intentMachine}"}]}]}*`,
     execution('*'),
-    build,
+    `Resource::<${logicalId(stack.refresh.plan.function)}.Arn>:*`,
     'Resource::*',
+    `Resource::<${lakeLogicalId}.Arn>/intent/predictions/*`,
   ]
     .map((r) => `AwsSolutions-IAM5[${r}]`)
     .concat(['AwsSolutions-SQS3']);
   const expectedAcks = [
     ...audienceAcks,
+    ...refreshAcks,
     ...commonAcks(lakeLogicalId),
     ...variantAcks,
     ...compactionAcks,

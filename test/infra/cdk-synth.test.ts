@@ -39,16 +39,18 @@ describe('cdk synth', () => {
       template.Resources as Record<string, { Type: string; Metadata?: Record<string, string> }>,
     ).filter((r) => r.Type === 'AWS::Lambda::Function');
     // The request path's four, the compaction's steps, the intent job's two, the deployment's checks,
-    // the erase pass's steps and the audiences' two.
-    expect(functions).toHaveLength(12);
+    // the erase pass's steps and the audiences' two and the weekly refresh's planner.
+    expect(functions).toHaveLength(13);
     for (const fn of functions) {
       const bundle = join(out, fn.Metadata!['aws:asset:path']!, 'index.js');
       expect(existsSync(bundle)).toBe(true);
-      // Only the intent scorer, the compaction steps, the erase steps and the audience functions read and
-      // write S3 objects; nothing on the request path loads the client.
+      // Only the intent scorer, the compaction steps, the erase steps, the audience functions and the refresh
+      // planner read S3 objects; nothing on the request path loads the client.
       const path = fn.Metadata!['aws:cdk:path']!;
       if (
-        !['/Intent/Score/', '/Curated/Steps/', '/Erasure/Steps/', '/Audiences/'].some((p) => path.includes(p))
+        !['/Intent/Score/', '/Curated/Steps/', '/Erasure/Steps/', '/Audiences/', '/Refresh/'].some((p) =>
+          path.includes(p),
+        )
       )
         expect(readFileSync(bundle, 'utf8')).not.toMatch(/require\(["']@aws-sdk\/client-s3["']\)/);
     }

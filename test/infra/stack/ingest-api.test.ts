@@ -58,8 +58,8 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
     // The request path's four, the compaction's steps (lib/curated-compaction.ts), the intent job's two,
     // the deployment's pre- and post-traffic checks, the erase steps (lib/user-erasure.ts) and the
-    // audiences' build and send functions (lib/prediction-audiences.ts).
-    expect(functions).toHaveLength(12);
+    // audiences' build and send functions (lib/prediction-audiences.ts) and the refresh's planner.
+    expect(functions).toHaveLength(13);
     for (const fn of functions)
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     template.hasResourceProperties('AWS::Lambda::Function', {

@@ -1,0 +1,69 @@
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import * as v from 'valibot';
+import { AUDIENCES_AREA } from '../../domain/contract/audiences';
+import { PREDICTIONS_PREFIX, PredictionSchema } from '../../domain/contract/predictions';
+import { dueRefreshes } from '../../domain/core/intent/refresh';
+
+export interface RefreshDeps {
+  s3: S3Client;
+  bucket: string;
+  now: () => Date;
+}
+
+/** What the weekly refresh runs: the predictions due (as intent runs' inputs), then every customer's audiences. */
+export interface RefreshPlan {
+  predictions: { customer: string; event: string; lookbackDays: number; horizonDays: number }[];
+  customers: { customer: string }[];
+}
+
+/**
+ * The weekly refresh's first step, what `npm run intent -- refresh` decides locally: the saved
+ * predictions whose last run is at least their rescoring period old (a run retrains too), and the
+ * customers with audiences, refreshed and synced after the rescoring.
+ */
+export async function planRefresh(deps: RefreshDeps): Promise<RefreshPlan> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await deps.s3.send(
+      new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: PREDICTIONS_PREFIX, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) keys.push(o.Key);
+    token = page.NextContinuationToken;
+  } while (token);
+  const saved = await Promise.all(
+    keys.map(async (Key) => {
+      const object = await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key }));
+      return v.parse(PredictionSchema, JSON.parse(await object.Body!.transformToString('utf8')));
+    }),
+  );
+  const predictions = dueRefreshes(saved, deps.now().getTime()).map((p) => ({
+    customer: p.customer_id,
+    event: p.event,
+    lookbackDays: p.lookback_days,
+    horizonDays: p.horizon_days,
+  }));
+  return { predictions, customers: await customersWithAudiences(deps) };
+}
+
+/** Every customer with an audience, from the definitions' prefixes (`audiences/customer_id=<id>/`). */
+export async function customersWithAudiences(deps: Pick<RefreshDeps, 's3' | 'bucket'>) {
+  const customers = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await deps.s3.send(
+      new ListObjectsV2Command({
+        Bucket: deps.bucket,
+        Prefix: `${AUDIENCES_AREA}/`,
+        Delimiter: '/',
+        ContinuationToken: token,
+      }),
+    );
+    for (const p of page.CommonPrefixes ?? []) {
+      const match = /customer_id=([^/]+)\/$/.exec(p.Prefix ?? '');
+      if (match) customers.add(match[1]!);
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return [...customers].sort().map((customer) => ({ customer }));
+}
