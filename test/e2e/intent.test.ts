@@ -108,8 +108,20 @@ describe('intent scores on simulated customers', () => {
   });
 
   it('monitors a scoring against what its users then did: by percentile cohort, with the realized AUC', async () => {
-    // A scoring two weeks before the end of the history, so its users had time to convert.
-    await runIntent({ lakeRoot: lake, customer: 'demo', event: 'signed_up', asOf: '2026-03-18' });
+    // A scoring two weeks before the end of the history, so its users had time to convert; its training
+    // cutoff is 18 days into the history, so the look-back is 14 days (the default 30 is refused below).
+    await runIntent({
+      lakeRoot: lake,
+      customer: 'demo',
+      event: 'signed_up',
+      asOf: '2026-03-18',
+      lookbackDays: 14,
+    });
+    await expect(
+      runIntent({ lakeRoot: lake, customer: 'demo', event: 'signed_up', asOf: '2026-03-18' }),
+    ).rejects.toThrow(
+      "a look-back of 30 days is longer than demo's history before the training cutoff 2026-02-18 (18 days, from 2026-01-31): use a look-back of at most 18 days, or a later --as-of",
+    );
     const result = spawnSync(
       process.execPath,
       [

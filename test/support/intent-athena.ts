@@ -20,8 +20,8 @@ export function answerIntentQueries(
     [
       /max\(event_date\)/,
       [
-        ['d', 'conversions'],
-        ['2026-03-31', '50'],
+        ['d', 'first', 'conversions'],
+        ['2026-03-31', '2026-01-01', '50'],
       ],
     ],
     [

@@ -23,6 +23,11 @@ export const INTENT_LIMITS = { lookbackDays: 365, horizonDays: 180 } as const;
 /** Runs one reading statement and gives its rows: DuckDB locally, Athena on AWS. */
 export type Ask = (sql: string) => Promise<Record<string, unknown>[]>;
 
+/** Whole days from `from` to `to` (both YYYY-MM-DD). */
+function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
 export interface IntentRequest {
   customer: string;
   /** The conversion, in any spelling: folded as ingest folds it. */
@@ -66,13 +71,20 @@ export async function prepareIntentRun(
   const horizonDays = request.horizonDays ?? INTENT_DEFAULTS.horizonDays;
   const name = normalizeEventName(request.event, request.aliases);
   const [latest] = await ask(
-    `SELECT CAST(max(event_date) AS varchar) AS d, count_if(event_key = ${literal(name.key)}) AS conversions FROM ${table('events_curated')} WHERE customer_id = ${literal(customer)}`,
+    `SELECT CAST(max(event_date) AS varchar) AS d, CAST(min(event_date) AS varchar) AS first, count_if(event_key = ${literal(name.key)}) AS conversions FROM ${table('events_curated')} WHERE customer_id = ${literal(customer)}`,
   );
   if (!latest?.d) throw new Error(`no events of ${customer} in the curated table: run the compaction first`);
   if (Number(latest.conversions) === 0)
     throw new Error(`${customer} has no "${name.canonical}" events (key ${name.key}) to learn from`);
   const asOf = request.asOf ?? addDays(String(latest.d), 1);
   const { trainingCutoff, validationCutoff } = intentCutoffs(asOf, horizonDays);
+  // The training users' look-back must lie inside the history: before the first event, every feature
+  // would be zero for part of the window and the model would learn from missing data.
+  const history = daysBetween(String(latest.first ?? latest.d), trainingCutoff);
+  if (lookbackDays > history)
+    throw new Error(
+      `a look-back of ${lookbackDays} days is longer than ${customer}'s history before the training cutoff ${trainingCutoff} (${Math.max(0, history)} days, from ${String(latest.first)}): use a look-back of at most ${Math.max(1, history)} days, or a later --as-of`,
+    );
   const lists = featureLists(
     (await ask(topEventKeysSql(table, customer, trainingCutoff, TOP_FEATURES + 1))).map((r) =>
       String(r.event_key),
