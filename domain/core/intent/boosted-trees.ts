@@ -1,4 +1,4 @@
-import type { Model } from './models';
+import { type Model, sqlDouble, sqlFeature } from './models';
 
 /**
  * Gradient-boosted decision trees for a yes/no outcome (log loss), histogram-based, as LightGBM and
@@ -181,6 +181,16 @@ export function trainBoostedTrees(
         feature,
         weight: (Math.sign(correlation(rows, feature, scores)) || 1) * (gains[feature]! / total),
       })).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+    },
+    // Each tree a nested CASE on the same thresholds, the margins summed in the same order, the prior
+    // taken out: ~0.6 KB a tree of depth 3, ~75 KB for 120 (Athena takes 262,144 bytes a statement).
+    sql: (columns) => {
+      const node = (at: Node): string =>
+        'feature' in at
+          ? `CASE WHEN ${sqlFeature(columns[at.feature]!)} <= ${sqlDouble(at.threshold)} THEN ${node(at.left)} ELSE ${node(at.right)} END`
+          : sqlDouble(at.value);
+      const margin = trees.map(node).join(' + ');
+      return `1E0 / (1E0 + exp(-((${margin}) - ${sqlDouble(priorShift)})))`;
     },
   };
 }

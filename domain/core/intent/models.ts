@@ -6,7 +6,22 @@ export interface Model {
   predict(rows: number[][]): number[];
   /** For the report: features by how strongly they move the score, strongest first. */
   importance(): { feature: number; weight: number }[];
+  /**
+   * The same probability as one SQL expression over the feature columns (named in `columns` order), for
+   * an engine to score every user where the features are (Athena on AWS, DuckDB locally); a missing
+   * feature counts 0, as in the matrices.
+   */
+  sql(columns: readonly string[]): string;
 }
+
+/** A number as a SQL DOUBLE literal (exponent form: `0.5` alone is a DECIMAL in Trino), exact to the bit. */
+export function sqlDouble(x: number): string {
+  if (!Number.isFinite(x)) throw new Error(`not a finite number: ${x}`);
+  return x.toExponential().toUpperCase();
+}
+
+/** A feature column in SQL, 0 when missing. */
+export const sqlFeature = (column: string) => `coalesce("${column.replace(/"/g, '""')}", 0)`;
 
 /** z-scores from the training rows, so one regularization strength fits every feature. */
 function standardizer(rows: number[][]) {
@@ -14,7 +29,8 @@ function standardizer(rows: number[][]) {
   const width = rows[0]?.length ?? 0;
   const mean = Array.from({ length: width }, (_, j) => rows.reduce((s, r) => s + r[j]!, 0) / n);
   const sd = mean.map((m, j) => Math.sqrt(rows.reduce((s, r) => s + (r[j]! - m) ** 2, 0) / n) || 1);
-  return (row: number[]) => row.map((x, j) => (x - mean[j]!) / sd[j]!);
+  const scale = (row: number[]) => row.map((x, j) => (x - mean[j]!) / sd[j]!);
+  return Object.assign(scale, { mean, sd });
 }
 
 /**
@@ -61,5 +77,13 @@ export function trainLogistic(rows: number[][], labels: number[], lambda = 1): M
         .slice(1)
         .map((weight, feature) => ({ feature, weight }))
         .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)),
+    // The z-scores written out as predict computes them: ((x − mean) / sd) × w, summed, then the logistic.
+    sql: (columns) => {
+      const terms = columns.map(
+        (c, j) =>
+          `((${sqlFeature(c)} - ${sqlDouble(scale.mean[j]!)}) / ${sqlDouble(scale.sd[j]!)}) * ${sqlDouble(coefficients[j + 1]!)}`,
+      );
+      return `1E0 / (1E0 + exp(-(${[sqlDouble(coefficients[0]!), ...terms].join(' + ')})))`;
+    },
   };
 }

@@ -1,0 +1,91 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { TrinoSQL } from 'dt-sql-parser';
+import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
+import { seededRandom } from '../../domain/core/common/seeded-random';
+import { trainBoostedTrees } from '../../domain/core/intent/boosted-trees';
+import { type Model, sqlDouble, trainLogistic } from '../../domain/core/intent/models';
+
+/**
+ * A model scores every user where the features are by its SQL (Athena on AWS): the expression must give
+ * the probability `predict` gives, to the last bits. DuckDB evaluates it here; Trino's grammar parses it.
+ */
+const COLUMNS = [
+  'page_pricing',
+  'trait_company_size_51_200',
+  'key_productviewed',
+  'key_buttonclicked',
+  'noise',
+];
+
+function population(users: number, seed: number) {
+  const random = seededRandom(seed);
+  const rows = Array.from({ length: users }, () => [
+    Math.floor(random() * 6),
+    random() < 0.33 ? 1 : 0,
+    Math.floor(random() * 9),
+    Math.floor(random() * 4),
+    Math.floor(random() * 10),
+  ]);
+  // An interaction and an additive part, so both models have something to find.
+  const labels = rows.map((x) =>
+    random() < 1 / (1 + Math.exp(-(-3 + 0.4 * x[0]! * (x[1]! ? 2 : 0.5) + 0.2 * x[2]!))) ? 1 : 0,
+  );
+  return { rows, labels };
+}
+
+describe('a model as SQL, against its own predictions', () => {
+  let duck: Awaited<ReturnType<DuckDBInstance['connect']>>;
+  const train = population(6_000, 1);
+  const score = population(400, 2);
+  beforeAll(async () => {
+    duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const values = score.rows.map((r, i) => `(${i}, ${r.join(', ')})`).join(', ');
+    await duck.run(`CREATE TABLE f AS SELECT * FROM (VALUES ${values}) AS t(i, ${COLUMNS.join(', ')})`);
+  });
+  afterAll(() => duck.closeSync());
+
+  const inSql = async (model: Model) =>
+    (await duck.runAndReadAll(`SELECT ${model.sql(COLUMNS)} AS p FROM f ORDER BY i`))
+      .getRowObjects()
+      .map((r) => Number(r.p));
+
+  it.each([
+    ['logistic regression', () => trainLogistic(train.rows, train.labels)],
+    ['gradient-boosted trees', () => trainBoostedTrees(train.rows, train.labels)],
+  ])('%s: the SQL gives predict’s probabilities', async (_name, fit) => {
+    const model = fit();
+    const expected = model.predict(score.rows);
+    const got = await inSql(model);
+    const worst = Math.max(...got.map((p, i) => Math.abs(p - expected[i]!) / expected[i]!));
+    expect(worst).toBeLessThan(1e-12);
+    expect(new Set(got).size).toBeGreaterThan(10);
+  });
+
+  it('counts a missing feature as 0, as the matrices do', async () => {
+    const model = trainBoostedTrees(train.rows, train.labels);
+    const [row] = (
+      await duck.runAndReadAll(
+        `SELECT ${model.sql(COLUMNS)} AS p FROM (SELECT NULL AS page_pricing, NULL AS trait_company_size_51_200, NULL AS key_productviewed, NULL AS key_buttonclicked, NULL AS noise)`,
+      )
+    ).getRowObjects();
+    expect(Number(row!.p)).toBeCloseTo(model.predict([[0, 0, 0, 0, 0]])[0]!, 12);
+  });
+
+  it('parses in Trino, and 120 trees of depth 3 stay well under Athena’s query size', () => {
+    const trino = new TrinoSQL();
+    for (const model of [
+      trainLogistic(train.rows, train.labels),
+      trainBoostedTrees(train.rows, train.labels),
+    ]) {
+      const sql = `SELECT ${model.sql(COLUMNS)} AS probability FROM "db"."features"`;
+      expect(trino.validate(sql)).toEqual([]);
+      expect(Buffer.byteLength(sql)).toBeLessThan(ATHENA_RULES.queryStringBytes.limit / 2);
+    }
+  });
+
+  it('writes numbers as exact DOUBLE literals', () => {
+    for (const x of [0.1, -1 / 3, 1e-300, 123456789.123, 5e-324]) expect(Number(sqlDouble(x))).toBe(x);
+    expect(sqlDouble(0.5)).toBe('5E-1');
+    expect(() => sqlDouble(Number.NaN)).toThrow();
+  });
+});
