@@ -52,8 +52,8 @@ describe('a model as SQL, against its own predictions', () => {
   it.each([
     ['logistic regression', () => trainLogistic(train.rows, train.labels)],
     ['gradient-boosted trees', () => trainBoostedTrees(train.rows, train.labels)],
-  ])('%s: the SQL gives predict’s probabilities', async (_name, fit) => {
-    const model = fit();
+  ])('%s: the SQL gives predict’s probabilities', async (_name, trainModel) => {
+    const model = trainModel();
     const expected = model.predict(score.rows);
     const got = await inSql(model);
     const worst = Math.max(...got.map((p, i) => Math.abs(p - expected[i]!) / expected[i]!));
