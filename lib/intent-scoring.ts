@@ -33,9 +33,10 @@ export interface IntentScoringProps {
 /**
  * Intent scores on AWS, the job `npm run intent` runs locally, started on demand with
  * `{"customer": "acme", "event": "signed_up"}` (optionally `asOf`, `lookbackDays`, `horizonDays`):
- * a Lambda plans (dates, features, with Athena), Athena UNLOADs the three feature sets to Parquet,
- * a Lambda trains, validates and scores with the same core as the local command, and the scores land
- * under scores/ — the `scores` table.
+ * a Lambda plans (dates, features, with Athena), Athena UNLOADs two bounded training samples to
+ * Parquet, a Lambda trains and validates with the same core as the local command and writes the chosen
+ * model as SQL, Athena scores every eligible user with it into scores/ — the `scores` table — and a
+ * last step saves the prediction for the weekly refresh.
  */
 export class IntentScoring extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -62,9 +63,10 @@ export class IntentScoring extends Construct {
     this.score = new HouseFunction(this, 'Score', {
       entry: 'intent-score/handler.ts',
       description:
-        'Intent scores, step 3: train, validate, score (regularized logistic regression, gradient-boosted trees)',
+        'Intent scores, steps 3 and 5: train and validate (logistic regression, boosted trees), write the model as SQL; finish',
       environment,
-      // Lambda's limits: 15 minutes and up to 10,240 MB; 50,000 training users fit well inside both.
+      // Lambda's limits: 15 minutes and up to 10,240 MB; two samples of 50,000 users fit well inside both
+      // (the memory buys CPU: training time scales with it).
       timeout: Duration.minutes(15),
       memorySize: 3_008,
       logRetention: props.logRetention,
@@ -120,10 +122,14 @@ export class IntentScoring extends Construct {
     this.score.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:PutObject'],
-        resources: [
-          props.lake.arnForObjects(`${SCORES_AREA}/*`),
-          props.lake.arnForObjects(`${INTENT_REPORTS_PREFIX}*`),
-        ],
+        resources: [props.lake.arnForObjects(`${INTENT_REPORTS_PREFIX}*`)],
+      }),
+    );
+    // Athena writes the scores; the function empties the date's partition first (and after a failure).
+    this.score.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:DeleteObject'],
+        resources: [props.lake.arnForObjects(`${SCORES_AREA}/*`)],
       }),
     );
 
@@ -136,8 +142,8 @@ export class IntentScoring extends Construct {
     });
     const unloads = sfn.Map.jsonata(this, 'UnloadFeatures', {
       items: sfn.ProvideItems.jsonata('{% $states.input.unloads %}'),
-      // The three feature sets at once: Athena runs them in parallel, under its 20–25 DML queries.
-      maxConcurrency: 3,
+      // The two training samples at once: Athena runs them in parallel, under its 20–25 DML queries.
+      maxConcurrency: 2,
       outputs: '{% $plan %}',
     });
     unloads.itemProcessor(
@@ -162,36 +168,71 @@ export class IntentScoring extends Construct {
         },
       }),
     );
-    const scoreStep = tasks.LambdaInvoke.jsonata(this, 'TrainAndScore', {
+    const trainStep = tasks.LambdaInvoke.jsonata(this, 'TrainModel', {
       lambdaFunction: this.score.function,
-      payload: sfn.TaskInput.fromText('{% $plan %}'),
+      payload: sfn.TaskInput.fromText('{% $merge([$plan, {"step": "train"}]) %}'),
+      outputs: '{% $states.result.Payload %}',
+      assign: { trained: '{% $states.result.Payload %}' },
+      retryOnServiceExceptions: true,
+    });
+    // Every eligible user scored where the features are: the model as SQL, run by Athena (no function
+    // holds the population; the .sync integration waits for it).
+    const scoreInAthena = new sfn.CustomState(this, 'ScoreInAthena', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${stack.partition}:states:::athena:startQueryExecution.sync`,
+        Arguments: {
+          QueryString: '{% $trained.scoreSql %}',
+          WorkGroup: props.workGroupName,
+          QueryExecutionContext: { Database: props.databaseName },
+        },
+        Output: {},
+        Retry: [
+          {
+            ErrorEquals: ['Athena.TooManyRequestsException'],
+            IntervalSeconds: 10,
+            BackoffRate: 2,
+            MaxAttempts: 5,
+          },
+        ],
+      },
+    });
+    const finishStep = tasks.LambdaInvoke.jsonata(this, 'FinishRun', {
+      lambdaFunction: this.score.function,
+      payload: sfn.TaskInput.fromText('{% $merge([$trained, {"step": "finish"}]) %}'),
       outputs: '{% $states.result.Payload %}',
       retryOnServiceExceptions: true,
     });
 
-    // A failed step is caught: the run's features are removed (the score function, given the run id),
-    // then the run fails, which alarms (IntentFailed). A lifecycle rule removes what even that misses.
+    // A failed step is caught: the run's features and any partial scores are removed (the score
+    // function), then the run fails, which alarms (IntentFailed). A lifecycle rule removes what even
+    // that misses.
     const failed = new sfn.Fail(this, 'IntentRunFailed', {
       error: 'IntentRunFailed',
       cause: 'a step of the intent run failed; its features were removed (see the execution history)',
     });
     const removeFeatures = tasks.LambdaInvoke.jsonata(this, 'RemoveFeatures', {
       lambdaFunction: this.score.function,
-      payload: sfn.TaskInput.fromText('{% {"runId": $plan.runId} %}'),
+      payload: sfn.TaskInput.fromText(
+        '{% {"step": "remove", "runId": $plan.runId, "scoresPrefix": $plan.scoresPrefix} %}',
+      ),
       outputs: '{% $states.input %}',
       retryOnServiceExceptions: true,
     }).next(failed);
-    unloads.addCatch(removeFeatures, { errors: ['States.ALL'] });
-    scoreStep.addCatch(removeFeatures, { errors: ['States.ALL'] });
+    for (const step of [unloads, trainStep, scoreInAthena, finishStep])
+      step.addCatch(removeFeatures, { errors: ['States.ALL'] });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(planStep.next(unloads).next(scoreStep)),
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        planStep.next(unloads).next(trainStep).next(scoreInAthena).next(finishStep),
+      ),
       queryLanguage: sfn.QueryLanguage.JSONATA,
-      timeout: Duration.hours(1),
+      // Two Athena DML steps of at most 30 minutes each (athena-rules.ts), two functions of at most 15.
+      timeout: Duration.hours(2),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Intent scores for one customer and conversion event (npm run intent, on AWS)',
@@ -202,7 +243,7 @@ export class IntentScoring extends Construct {
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-        resources: [features],
+        resources: [features, props.lake.arnForObjects(`${SCORES_AREA}/*`)],
       }),
     );
     this.scoresTable(props);
@@ -272,7 +313,7 @@ export class IntentScoring extends Construct {
     acknowledge(this.plan, athenaReader);
     acknowledge(this.score, {
       ...features,
-      [`Resource::<${lake}.Arn>/scores/*`]: `The scores land under ${SCORES_AREA}/${scoresPartitionPath('<id>', '<key>', '<date>')}, known only per run (PutObject only).`,
+      [`Resource::<${lake}.Arn>/scores/*`]: `Before Athena scores a date, the function empties its partition ${SCORES_AREA}/${scoresPartitionPath('<id>', '<key>', '<date>')}, known only per run (DeleteObject only).`,
       [`Resource::<${lake}.Arn>/${PREDICTIONS_PREFIX}*`]:
         'Each saved prediction is intent/predictions/customer_id=<id>/<event key>.json, known only per run: read and rewritten after scoring.',
       [`Resource::<${lake}.Arn>/intent/reports/*`]:
@@ -281,6 +322,7 @@ export class IntentScoring extends Construct {
     acknowledge(this.stateMachine, {
       ...athenaReader,
       ...features,
+      [`Resource::<${lake}.Arn>/scores/*`]: `Athena's scoring UNLOAD names its own files in the date's partition ${SCORES_AREA}/${scoresPartitionPath('<id>', '<key>', '<date>')}, known only per run.`,
       [`Resource::<${ref(this.plan.function)}.Arn>:*`]:
         'Step Functions may invoke any version of the planning function (the LambdaInvoke task grants its versions).',
       [`Resource::<${ref(this.score.function)}.Arn>:*`]:

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { type AthenaLakeOptions, athenaQuery } from '../../adapters/aws/athena-query';
-import { INTENT_FEATURES_PREFIX } from '../../domain/contract/curated-table';
+import {
+  INTENT_FEATURES_PREFIX,
+  SCORES_AREA,
+  scoresPartitionPath,
+} from '../../domain/contract/curated-table';
 import { CustomerIdSchema, DaySchema } from '../../domain/contract/formats';
 import { featuresSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
@@ -9,6 +13,7 @@ import {
   INTENT_DEFAULTS,
   INTENT_LIMITS,
   type IntentRun,
+  MAX_TRAINING_USERS,
   prepareIntentRun,
 } from '../../domain/core/intent/prepare-run';
 
@@ -28,21 +33,33 @@ export const IntentRequestSchema = v.object({
 });
 export type IntentRequest = v.InferInput<typeof IntentRequestSchema>;
 
-/** One UNLOAD of features for a cutoff, to a prefix of its own under `intent/_features/<run>/`. */
+/**
+ * One UNLOAD of a training sample of features for a cutoff (at most MAX_TRAINING_USERS, the first by a
+ * hash of the person: the same users every run), to a prefix of its own under `intent/_features/<run>/`.
+ */
 export interface FeatureUnload {
-  name: 'training' | 'validation' | 'current';
+  name: 'training' | 'validation';
   cutoff: string;
   sql: string;
   prefix: string;
 }
 
-/** The plan the state machine carries from step to step (plain JSON: no functions). */
-export type PreparedIntent = Omit<IntentRun, 'spec'> & { runId: string; unloads: FeatureUnload[] };
+/**
+ * The plan the state machine carries from step to step (plain JSON: no functions): the two sampled
+ * UNLOADs, the features query of every user to score at `asOf` (Athena scores them with the model's
+ * SQL, lambdas/intent-score), and where the scores go.
+ */
+export type PreparedIntent = Omit<IntentRun, 'spec'> & {
+  runId: string;
+  unloads: FeatureUnload[];
+  currentFeaturesSql: string;
+  scoresPrefix: string;
+};
 
 /**
  * The first step of an intent run on AWS: fold the event, find the dates (as `npm run intent` does)
- * and the customer's most frequent events and pages with Athena, and write the three feature
- * queries as UNLOADs to Parquet under the run's prefix — the state machine runs them.
+ * and the customer's most frequent events and pages with Athena, and write the two training samples'
+ * feature queries as UNLOADs to Parquet under the run's prefix — the state machine runs them.
  */
 export async function prepareIntent(
   input: unknown,
@@ -64,17 +81,15 @@ export async function prepareIntent(
       name: unloadName,
       cutoff,
       prefix,
-      sql: `UNLOAD (${featuresSql('athena', table, plan.spec(cutoff))}) TO ${literal(`s3://${bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
+      sql: `UNLOAD (SELECT * FROM (${featuresSql('athena', table, plan.spec(cutoff))}) f ORDER BY xxhash64(to_utf8(f.person)) LIMIT ${MAX_TRAINING_USERS}) TO ${literal(`s3://${bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
     };
   };
   const { spec: _spec, ...planned } = plan;
   return {
     runId,
     ...planned,
-    unloads: [
-      unload('training', plan.trainingCutoff),
-      unload('validation', plan.validationCutoff),
-      unload('current', plan.asOf),
-    ],
+    unloads: [unload('training', plan.trainingCutoff), unload('validation', plan.validationCutoff)],
+    currentFeaturesSql: featuresSql('athena', table, plan.spec(plan.asOf)),
+    scoresPrefix: `${SCORES_AREA}/${scoresPartitionPath(plan.customer, plan.eventKey, plan.asOf)}`,
   };
 }

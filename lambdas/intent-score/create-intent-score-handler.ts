@@ -7,26 +7,23 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as v from 'valibot';
 import {
   INTENT_FEATURES_PREFIX,
   INTENT_REPORTS_PREFIX,
-  SCORES_COLUMNS,
+  SCORES_AREA,
+  SCORES_PARTITIONS,
   scoresPartitionPath,
-  scoresPath,
 } from '../../domain/contract/curated-table';
 import { PredictionSchema, predictionPath } from '../../domain/contract/predictions';
-import { fitAndScore } from '../../domain/core/intent/fit-and-score';
+import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
+import { literal } from '../../domain/contract/sql/sql-text';
+import { fitModel } from '../../domain/core/intent/fit-and-score';
+import type { Model } from '../../domain/core/intent/models';
+import { MAX_TRAINING_USERS } from '../../domain/core/intent/prepare-run';
 import { savedPrediction } from '../../domain/core/intent/refresh';
+import { athenaScoresSql } from '../../domain/core/intent/score-sql';
 import type { PreparedIntent } from '../intent-prepare/create-intent-prepare-handler';
-
-// Users the models train on at most (both linear in rows), well within
-// the function's 15-minute limit; above it a seeded sample trains, and the summary says so.
-export const MAX_TRAINING_USERS = 50_000;
-
-/** Where each run's whole report goes, as JSON. */
-export { INTENT_REPORTS_PREFIX };
 
 type Row = Record<string, unknown>;
 
@@ -74,17 +71,8 @@ async function readObject(s3: S3Client, bucket: string, key: string): Promise<st
   }
 }
 
-/**
- * Removes a run's feature sets (`intent/_features/<run id>/`): after scoring, and when a step failed
- * (the state machine's catch), so no copy of the population's features is left behind.
- */
-export async function removeFeatures(
-  input: { runId: string },
-  s3: S3Client,
-  bucket: string,
-): Promise<{ removed: number }> {
-  if (!/^[0-9a-f-]{36}$/.test(input.runId)) throw new Error(`not a run id: ${input.runId}`);
-  const prefix = `${INTENT_FEATURES_PREFIX}${input.runId}/`;
+/** Every object under a prefix removed; how many. */
+async function removePrefix(s3: S3Client, bucket: string, prefix: string): Promise<number> {
   let removed = 0;
   let token: string | undefined;
   do {
@@ -98,88 +86,149 @@ export async function removeFeatures(
     }
     token = page.NextContinuationToken;
   } while (token);
+  return removed;
+}
+
+/** `scores/<name>=<value>/…/`, one folder per partition of the scores table, no more, no fewer. */
+function isScoresPartition(prefix: string): boolean {
+  if (!prefix.startsWith(`${SCORES_AREA}/`) || !prefix.endsWith('/')) return false;
+  const folders = prefix.slice(SCORES_AREA.length + 1, -1).split('/');
+  return (
+    folders.length === SCORES_PARTITIONS.length &&
+    folders.every((folder, i) => {
+      const [name, value] = folder.split('=');
+      return name === SCORES_PARTITIONS[i]!.name && !!value && value !== '..' && value !== '.';
+    })
+  );
+}
+
+/**
+ * Removes a run's feature samples (`intent/_features/<run id>/`) after it finished, and when a step
+ * failed (the state machine's catch) also what a failed scoring UNLOAD may have written under the
+ * scores prefix, so no partial scores are read as the date's.
+ */
+export async function removeFeatures(
+  input: { runId: string; scoresPrefix?: string | undefined },
+  s3: S3Client,
+  bucket: string,
+): Promise<{ removed: number }> {
+  if (!/^[0-9a-f-]{36}$/.test(input.runId)) throw new Error(`not a run id: ${input.runId}`);
+  let removed = await removePrefix(s3, bucket, `${INTENT_FEATURES_PREFIX}${input.runId}/`);
+  if (input.scoresPrefix !== undefined) {
+    if (!isScoresPartition(input.scoresPrefix))
+      throw new Error(`not a scores partition: ${input.scoresPrefix}`);
+    removed += await removePrefix(s3, bucket, input.scoresPrefix);
+  }
   return { removed };
 }
 
-export interface IntentSummary {
+/** What the training step hands to Athena's scoring and to the last step. */
+export interface TrainedIntent {
+  runId: string;
   customer: string;
+  event: string;
   eventKey: string;
   asOf: string;
+  lookbackDays: number;
+  horizonDays: number;
   chosen: string;
   validationAuc: number;
-  topDecileLift: number;
-  scored: number;
+  grade: string;
   trainingUsers: number;
-  sampledFrom?: number;
-  scoresKey: string;
+  /** The UNLOAD that scores every user at `asOf` with the chosen model, into the scores partition. */
+  scoreSql: string;
+  scoresPrefix: string;
   reportKey: string;
 }
 
 /**
- * The last step of an intent run on AWS: the three feature sets UNLOAD wrote, the same modelling as
- * `npm run intent` (domain/core/intent), and the scores as Parquet under the scores prefix
- * (the `scores` table), with the whole report as JSON beside them.
+ * The scoring statement must fit Athena's query string and, with the rest of the step's output, Step
+ * Functions' 256 KiB payload: an ensemble too large for that is an error, never a silent truncation.
  */
-export async function scoreIntent(
+export const MAX_SCORE_SQL_BYTES = ATHENA_RULES.queryStringBytes.limit - 16 * 1024;
+
+/** The statement Athena scores every user with: the model's SQL over the features at `asOf`, UNLOADed into the date's scores partition. */
+export function scoringUnloadSql(
+  plan: Pick<PreparedIntent, 'currentFeaturesSql' | 'scoresPrefix' | 'columns'>,
+  model: Model,
+  bucket: string,
+): string {
+  return `UNLOAD (${athenaScoresSql(plan.currentFeaturesSql, model.sql(plan.columns))}) TO ${literal(`s3://${bucket}/${plan.scoresPrefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`;
+}
+
+/**
+ * Step 3 of an intent run on AWS: the two training samples UNLOAD wrote (bounded by MAX_TRAINING_USERS
+ * each, whatever the population), the same modelling as `npm run intent` (domain/core/intent), the
+ * report as JSON; and the statement with which Athena scores every user — the chosen model as one SQL
+ * expression over the features query — into the scores partition, emptied first (UNLOAD writes only
+ * into an empty prefix; a rerun of the same date replaces its scores, as locally).
+ */
+export async function trainIntent(
   plan: PreparedIntent,
   s3: S3Client,
   bucket: string,
-  now: Date,
-): Promise<IntentSummary> {
+): Promise<TrainedIntent> {
   const sets = Object.fromEntries(
     await Promise.all(
       plan.unloads.map(async (u) => [u.name, await readUnloaded(s3, bucket, u.prefix)] as const),
     ),
-  ) as Record<'training' | 'validation' | 'current', Row[]>;
+  ) as Record<'training' | 'validation', Row[]>;
   const matrix = (rows: Row[]) => rows.map((r) => plan.columns.map((c) => Number(r[c] ?? 0)));
   const labels = (rows: Row[]) => rows.map((r) => Number(r.label ?? 0));
-  const fitted = fitAndScore({
+  const { final, ...fitted } = fitModel({
     columns: plan.columns,
     training: { rows: matrix(sets.training), labels: labels(sets.training) },
     validation: { rows: matrix(sets.validation), labels: labels(sets.validation) },
-    current: matrix(sets.current),
     maxUsers: MAX_TRAINING_USERS,
     seed: 7,
   });
-  // The same file, columns and layout as `npm run intent` writes locally (hyparquet-writer, snappy).
-  const scoresKey = scoresPath(plan.customer, plan.eventKey, plan.asOf);
-  const text = (column: string) => sets.current.map((r) => (r[column] == null ? null : String(r[column])));
-  const data: Record<(typeof SCORES_COLUMNS)[number]['name'], (string | number | null)[]> = {
-    user_id: text('user_id'),
-    anonymous_id: text('anonymous_id'),
-    person: text('person'),
-    probability: fitted.scores,
-    percentile: fitted.percentile,
-    decile: fitted.decile,
-  };
-  const types = { string: 'STRING', double: 'DOUBLE', int: 'INT32' } as const;
-  const parquet = parquetWriteBuffer({
-    columnData: SCORES_COLUMNS.map((c) => ({ name: c.name, data: data[c.name], type: types[c.type] })),
-  });
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: scoresKey,
-      Body: new Uint8Array(parquet),
-      ContentType: 'application/vnd.apache.parquet',
-    }),
-  );
+  const scoreSql = scoringUnloadSql(plan, final, bucket);
+  if (Buffer.byteLength(scoreSql) > MAX_SCORE_SQL_BYTES)
+    throw new Error(
+      `the scoring statement of ${fitted.chosen} is ${Buffer.byteLength(scoreSql)} bytes, over ${MAX_SCORE_SQL_BYTES}: fewer trees or features`,
+    );
+  await removePrefix(s3, bucket, plan.scoresPrefix);
   // Not beside the scores: the scores table reads every object under their prefix as rows.
   const reportKey = `${INTENT_REPORTS_PREFIX}${scoresPartitionPath(plan.customer, plan.eventKey, plan.asOf)}report.json`;
-  const { scores: _scores, percentile: _percentile, decile: _decile, ...report } = fitted;
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,
       Key: reportKey,
-      Body: JSON.stringify({ ...plan, unloads: undefined, ...report }, null, 2),
+      Body: JSON.stringify(
+        { ...plan, unloads: undefined, currentFeaturesSql: undefined, scoredIn: 'athena', ...fitted },
+        null,
+        2,
+      ),
       ContentType: 'application/json',
     }),
   );
-  // Saved, so the weekly refresh runs it again when due (as `npm run intent` saves it locally).
-  const predictionKey = predictionPath(plan.customer, plan.eventKey);
+  return {
+    runId: plan.runId,
+    customer: plan.customer,
+    event: plan.event,
+    eventKey: plan.eventKey,
+    asOf: plan.asOf,
+    lookbackDays: plan.lookbackDays,
+    horizonDays: plan.horizonDays,
+    chosen: fitted.chosen,
+    validationAuc: fitted.validationAuc,
+    grade: fitted.quality.grade,
+    trainingUsers: fitted.training.users,
+    scoreSql,
+    scoresPrefix: plan.scoresPrefix,
+    reportKey,
+  };
+}
+
+/**
+ * The last step, once Athena has written the scores: the prediction saved where the weekly refresh finds
+ * it (as `npm run intent` saves it locally), and the run's feature samples removed.
+ */
+export async function finishIntent(trained: TrainedIntent, s3: S3Client, bucket: string, now: Date) {
+  const predictionKey = predictionPath(trained.customer, trained.eventKey);
   const previous = await readObject(s3, bucket, predictionKey);
   const prediction = savedPrediction(
-    plan,
+    trained,
     previous === undefined ? undefined : v.parse(PredictionSchema, JSON.parse(previous)),
     now,
   );
@@ -191,19 +240,7 @@ export async function scoreIntent(
       ContentType: 'application/json',
     }),
   );
-  // The run's features are no longer needed (a failed run's are removed by its catch, or expire).
-  await removeFeatures({ runId: plan.runId }, s3, bucket);
-  return {
-    customer: plan.customer,
-    eventKey: plan.eventKey,
-    asOf: plan.asOf,
-    chosen: fitted.chosen,
-    validationAuc: fitted.validationAuc,
-    topDecileLift: fitted.deciles[0]!.lift,
-    scored: sets.current.length,
-    trainingUsers: fitted.training.users,
-    ...(fitted.training.sampledFrom ? { sampledFrom: fitted.training.sampledFrom } : {}),
-    scoresKey,
-    reportKey,
-  };
+  await removeFeatures({ runId: trained.runId }, s3, bucket);
+  const { scoreSql: _sql, ...summary } = trained;
+  return { ...summary, predictionKey };
 }

@@ -2,17 +2,29 @@ import { S3Client } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
 import { IntentEnvSchema } from '../../domain/contract/environment';
 import type { PreparedIntent } from '../intent-prepare/create-intent-prepare-handler';
-import { removeFeatures, scoreIntent } from './create-intent-score-handler';
+import { finishIntent, removeFeatures, type TrainedIntent, trainIntent } from './create-intent-score-handler';
 
 // Composition root: the environment read once, at cold start.
 const env = v.parse(IntentEnvSchema, process.env);
 const s3 = new S3Client({});
 
+/** The steps of the intent state machine this function runs, by `step`. */
+type Step =
+  | ({ step: 'train' } & PreparedIntent)
+  | ({ step: 'finish' } & TrainedIntent)
+  | { step: 'remove'; runId: string; scoresPrefix?: string };
+
 /**
- * Step 3 of the intent state machine: train, validate, score, write the scores; or, given only
- * `{runId}` (the state machine's catch), remove a failed run's features.
+ * Step 3 of the intent state machine, train (the models, the scoring statement); step 5, finish (the
+ * saved prediction, the features removed); and the catch of a failed run, remove.
  */
-export const handler = (input: PreparedIntent | { runId: string }) =>
-  'unloads' in input
-    ? scoreIntent(input, s3, env.LAKE_BUCKET, new Date())
-    : removeFeatures(input, s3, env.LAKE_BUCKET);
+export const handler = (input: Step) => {
+  switch (input.step) {
+    case 'train':
+      return trainIntent(input, s3, env.LAKE_BUCKET);
+    case 'finish':
+      return finishIntent(input, s3, env.LAKE_BUCKET, new Date());
+    case 'remove':
+      return removeFeatures(input, s3, env.LAKE_BUCKET);
+  }
+};

@@ -10,7 +10,11 @@ import { duckdbType } from '../../domain/contract/sql/duckdb-lake-sql';
 import { featuresSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { type FitResult, fitAndScore } from '../../domain/core/intent/fit-and-score';
-import { type IntentRun, prepareIntentRun } from '../../domain/core/intent/prepare-run';
+import {
+  type IntentRun,
+  MAX_TRAINING_USERS,
+  prepareIntentRun,
+} from '../../domain/core/intent/prepare-run';
 import { openLocalLake } from '../query/local-lake';
 
 export interface IntentOptions {
@@ -38,9 +42,6 @@ export type IntentReport = Omit<IntentRun, 'spec' | 'columns'> &
   };
 
 type FeatureRow = Record<string, string | number | null>;
-
-// Training on more than 50,000 users buys little AUC; the logistic regression is linear in rows.
-const MAX_TRAINING_USERS = 50_000;
 
 /**
  * Lookalike intent scores for one customer and conversion event, over the local curated table:

@@ -1,9 +1,12 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { TrinoSQL } from 'dt-sql-parser';
+import { SCORES_COLUMNS } from '../../domain/contract/curated-table';
 import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
 import { seededRandom } from '../../domain/core/common/seeded-random';
 import { trainBoostedTrees } from '../../domain/core/intent/boosted-trees';
+import { percentileOf } from '../../domain/core/intent/model-quality';
 import { type Model, sqlDouble, trainLogistic } from '../../domain/core/intent/models';
+import { athenaScoresSql } from '../../domain/core/intent/score-sql';
 
 /**
  * A model scores every user where the features are by its SQL (Athena on AWS): the expression must give
@@ -81,6 +84,26 @@ describe('a model as SQL, against its own predictions', () => {
       expect(trino.validate(sql)).toEqual([]);
       expect(Buffer.byteLength(sql)).toBeLessThan(ATHENA_RULES.queryStringBytes.limit / 2);
     }
+  });
+
+  it('gives every scored user its percentile cohort and decile, to the percent (the Athena scoring statement)', async () => {
+    const model = trainBoostedTrees(train.rows, train.labels);
+    const sql = athenaScoresSql(
+      `SELECT CAST(i AS varchar) AS person, CAST(i AS varchar) AS user_id, NULL AS anonymous_id, * FROM f`,
+      model.sql(COLUMNS),
+    );
+    // Athena's functions by DuckDB's names: the exact quantiles stand in for the approximate ones.
+    const duckSql = sql.replace('approx_percentile(', 'quantile_disc(').replace(/cardinality\(/g, 'len(');
+    const rows = (await duck.runAndReadAll(`${duckSql} ORDER BY CAST(person AS integer)`)).getRowObjects();
+    const probability = rows.map((r) => Number(r.probability));
+    const exact = percentileOf(probability);
+    expect(Object.keys(rows[0]!)).toEqual(SCORES_COLUMNS.map((c) => c.name));
+    for (const [i, r] of rows.entries()) {
+      expect(Math.abs(Number(r.percentile) - exact[i]!)).toBeLessThanOrEqual(0.011);
+      expect(Number(r.decile)).toBe(10 - Math.floor(Math.round(Number(r.percentile) * 100) / 10));
+    }
+    expect(new Set(rows.map((r) => Number(r.decile)))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    expect(new TrinoSQL().validate(sql)).toEqual([]);
   });
 
   it('writes numbers as exact DOUBLE literals', () => {

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import {
   DeleteObjectsCommand,
@@ -9,16 +6,18 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { seededRandom } from '../../domain/core/common/seeded-random';
 import {
   type PreparedIntent,
   prepareIntent,
 } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
-import { removeFeatures, scoreIntent } from '../../lambdas/intent-score/create-intent-score-handler';
+import {
+  finishIntent,
+  removeFeatures,
+  trainIntent,
+} from '../../lambdas/intent-score/create-intent-score-handler';
 import { answerIntentQueries } from '../support/intent-athena';
 
 describe('the intent job on AWS (mocked Athena and S3)', () => {
@@ -29,7 +28,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     s3.reset();
   });
 
-  it('plans: folds the event, dates the cutoffs, and writes three UNLOADs of the Athena feature SQL', async () => {
+  it('plans: folds the event, dates the cutoffs, and writes two sampled UNLOADs of the Athena feature SQL', async () => {
     answerIntentQueries(athena);
 
     const plan = await prepareIntent(
@@ -54,10 +53,15 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     expect(plan.unloads.map((u) => [u.name, u.cutoff])).toEqual([
       ['training', '2026-03-04'],
       ['validation', '2026-03-18'],
-      ['current', '2026-04-01'],
     ]);
+    // The users to score are not unloaded: Athena scores them where they are, at asOf.
+    expect(plan.currentFeaturesSql).toMatch(/^WITH e AS/);
+    expect(plan.currentFeaturesSql).toContain("TIMESTAMP '2026-04-01 00:00:00'");
+    expect(plan.scoresPrefix).toBe('scores/customer_id=acme/event_key=signedup/as_of=2026-04-01/');
     for (const u of plan.unloads) {
-      expect(u.sql).toMatch(/^UNLOAD \(WITH e AS/);
+      // A training sample drawn in SQL: bounded, the same users every run.
+      expect(u.sql).toMatch(/^UNLOAD \(SELECT \* FROM \(WITH e AS/);
+      expect(u.sql).toContain(') f ORDER BY xxhash64(to_utf8(f.person)) LIMIT 50000) TO');
       expect(u.sql).toContain(
         `TO 's3://lake-bucket/intent/_features/${plan.runId}/${u.name}/' WITH (format = 'PARQUET', compression = 'SNAPPY')`,
       );
@@ -73,7 +77,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     ).rejects.toThrow();
   });
 
-  it('scores: reads the unloaded features, trains, and writes scores and a report where the tables read them', async () => {
+  it('trains on the two samples, writes the report, and hands Athena the model as a scoring UNLOAD', async () => {
     // Features with a planted effect: x raises the chance of the label.
     const rows = (n: number, seed: number) => {
       const random = seededRandom(seed);
@@ -87,7 +91,6 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     const sets: Record<string, Record<string, unknown>[]> = {
       training: rows(400, 1),
       validation: rows(400, 2),
-      current: rows(300, 3),
     };
     const runId = '0f5c2a44-8f0e-4f5e-9b1a-3c2d4e5f6a7b';
     const plan: PreparedIntent = {
@@ -101,12 +104,14 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       lookbackDays: 30,
       horizonDays: 14,
       columns: ['x', 'noise'],
-      unloads: ['training', 'validation', 'current'].map((name) => ({
-        name: name as 'training',
+      unloads: (['training', 'validation'] as const).map((name) => ({
+        name,
         cutoff: '',
         sql: '',
         prefix: `intent/_features/${runId}/${name}/`,
       })),
+      currentFeaturesSql: 'SELECT person, user_id, anonymous_id, x, noise FROM "lake_db"."features"',
+      scoresPrefix: 'scores/customer_id=acme/event_key=signedup/as_of=2026-04-01/',
     };
     s3.on(ListObjectsV2Command).callsFake(({ Prefix }: { Prefix: string }) => ({
       Contents: [{ Key: `${Prefix}part-0.gz` }],
@@ -131,68 +136,69 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       return { Body: { transformToByteArray: async () => new Uint8Array(body) } };
     });
 
-    const summary = await scoreIntent(
-      plan,
+    const trained = await trainIntent(plan, new S3Client({}), 'lake-bucket');
+
+    expect(trained.validationAuc).toBeGreaterThan(0.7);
+    expect(trained).toMatchObject({
+      runId,
+      trainingUsers: 400,
+      scoresPrefix: plan.scoresPrefix,
+      reportKey: 'intent/reports/customer_id=acme/event_key=signedup/as_of=2026-04-01/report.json',
+    });
+    expect(trained.scoreSql).toMatch(
+      /^UNLOAD \(WITH f AS \(SELECT person, user_id, anonymous_id, x, noise FROM "lake_db"."features"\), s AS \(SELECT person, user_id, anonymous_id, 1E0 \/ \(1E0 \+ exp\(/,
+    );
+    expect(trained.scoreSql).toContain(
+      "TO 's3://lake-bucket/scores/customer_id=acme/event_key=signedup/as_of=2026-04-01/' WITH (format = 'PARQUET', compression = 'SNAPPY')",
+    );
+    // The date's partition emptied for the UNLOAD; the report written where AWS and local keep it.
+    const removed = s3.commandCalls(DeleteObjectsCommand).flatMap((c) => c.args[0].input.Delete!.Objects!);
+    expect(removed.map((o) => o.Key)).toEqual([`${plan.scoresPrefix}part-0.gz`]);
+    const [report] = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(report!.Key).toBe(trained.reportKey);
+    expect(JSON.parse(String(report!.Body))).toMatchObject({
+      chosen: trained.chosen,
+      eventKey: 'signedup',
+      scoredIn: 'athena',
+      training: { users: 400 },
+    });
+    expect(JSON.parse(String(report!.Body)).currentFeaturesSql).toBeUndefined();
+
+    // The last step: the prediction saved for the weekly refresh, the run's features removed.
+    s3.resetHistory();
+    const finished = await finishIntent(
+      trained,
       new S3Client({}),
       'lake-bucket',
       new Date('2026-04-01T06:00:00.000Z'),
     );
-
-    expect(summary.validationAuc).toBeGreaterThan(0.7);
-    expect(summary).toMatchObject({
-      scored: 300,
-      scoresKey: 'scores/customer_id=acme/event_key=signedup/as_of=2026-04-01/scores.parquet',
-      reportKey: 'intent/reports/customer_id=acme/event_key=signedup/as_of=2026-04-01/report.json',
-    });
-    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    const written = puts[0]!.Body as Uint8Array;
-    const scores = (await parquetReadObjects({
-      file: written.buffer.slice(0, written.byteLength) as ArrayBuffer,
-    })) as {
-      decile: number;
-    }[];
-    expect(scores).toHaveLength(300);
-    expect(new Set(scores.map((s) => s.decile))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
-    // The file reads in DuckDB as the local scores table's files do.
-    const dir = mkdtempSync(join(tmpdir(), 'scores-'));
-    try {
-      writeFileSync(join(dir, 'scores.parquet'), written);
-      const db = await DuckDBInstance.create(':memory:');
-      const duck = await db.connect();
-      const [row] = (
-        await duck.runAndReadAll(
-          `SELECT count(*) AS n, min(decile) AS top, typeof(any_value(probability)) AS t FROM '${dir}/scores.parquet'`,
-        )
-      ).getRowObjectsJson();
-      duck.closeSync();
-      db.closeSync();
-      expect(row).toEqual({ n: '300', top: 1, t: 'DOUBLE' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    expect(Object.keys(scores[0]).sort()).toEqual([
-      'anonymous_id',
-      'decile',
-      'percentile',
-      'person',
-      'probability',
-      'user_id',
-    ]);
-    expect(JSON.parse(String(puts[1]!.Body))).toMatchObject({ chosen: summary.chosen, eventKey: 'signedup' });
-    // Saved for the weekly refresh, and the run's features removed.
-    expect(puts[2]!.Key).toBe('intent/predictions/customer_id=acme/signedup.json');
-    expect(JSON.parse(String(puts[2]!.Body))).toMatchObject({
+    expect(finished.predictionKey).toBe('intent/predictions/customer_id=acme/signedup.json');
+    const [saved] = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(JSON.parse(String(saved!.Body))).toMatchObject({
       customer_id: 'acme',
       event_key: 'signedup',
       rescore_days: 7,
       last_run_at: '2026-04-01T06:00:00.000Z',
       last_as_of: '2026-04-01',
     });
-    const removed = s3.commandCalls(DeleteObjectsCommand).flatMap((c) => c.args[0].input.Delete!.Objects!);
-    // (The mocked listing answers one object per prefix asked: here the run's.)
-    expect(removed.map((o) => o.Key)).toEqual([`intent/_features/${plan.runId}/part-0.gz`]);
+    expect(
+      s3
+        .commandCalls(DeleteObjectsCommand)
+        .flatMap((c) => c.args[0].input.Delete!.Objects!.map((o) => o.Key)),
+    ).toEqual([`intent/_features/${runId}/part-0.gz`]);
+
+    // A failed run's catch: features and partial scores removed; nothing outside them ever.
+    s3.resetHistory();
+    expect(
+      await removeFeatures({ runId, scoresPrefix: plan.scoresPrefix }, new S3Client({}), 'lake-bucket'),
+    ).toEqual({
+      removed: 2,
+    });
     await expect(removeFeatures({ runId: '../scores' }, new S3Client({}), 'lake-bucket')).rejects.toThrow(
       'not a run id',
     );
+    await expect(
+      removeFeatures({ runId, scoresPrefix: 'scores/' }, new S3Client({}), 'lake-bucket'),
+    ).rejects.toThrow('not a scores partition');
   });
 });

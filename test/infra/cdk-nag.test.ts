@@ -78,6 +78,7 @@ describe.each([
     `Resource::<${lakeLogicalId}.Arn>/intent/reports/*`,
     ...athenaReader,
     features,
+    `Resource::<${lakeLogicalId}.Arn>/scores/*`,
     `Resource::<${logicalId(stack.intent.plan.function)}.Arn>:*`,
     `Resource::<${logicalId(stack.intent.score.function)}.Arn>:*`,
     'Resource::*',

@@ -17,7 +17,7 @@ describe('the intent job on AWS (synth)', () => {
     return JSON.parse(body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
   };
 
-  it('plans with a Lambda, UNLOADs the three feature sets with Athena, then trains and scores with a Lambda', () => {
+  it('plans with a Lambda, UNLOADs two training samples, trains with a Lambda, scores everyone in Athena, finishes', () => {
     const { States, StartAt, QueryLanguage } = definition();
 
     expect(QueryLanguage).toBe('JSONata');
@@ -30,23 +30,34 @@ describe('the intent job on AWS (synth)', () => {
     expect(States.UnloadFeatures).toMatchObject({
       Type: 'Map',
       Items: '{% $states.input.unloads %}',
-      MaxConcurrency: 3,
-      Next: 'TrainAndScore',
+      MaxConcurrency: 2,
+      Next: 'TrainModel',
     });
     expect(States.UnloadFeatures.ItemProcessor.States.UnloadFeatureSet).toMatchObject({
       Resource: expect.stringMatching(/states:::athena:startQueryExecution\.sync$/),
       Arguments: { QueryString: '{% $states.input.sql %}' },
     });
-    expect(States.TrainAndScore).toMatchObject({
+    expect(States.TrainModel).toMatchObject({
       Type: 'Task',
+      Next: 'ScoreInAthena',
+      Arguments: expect.objectContaining({ Payload: '{% $merge([$plan, {"step": "train"}]) %}' }),
+      Assign: { trained: '{% $states.result.Payload %}' },
+    });
+    // No function holds the population: Athena runs the model's SQL over every eligible user.
+    expect(States.ScoreInAthena).toMatchObject({
+      Resource: expect.stringMatching(/states:::athena:startQueryExecution\.sync$/),
+      Arguments: expect.objectContaining({ QueryString: '{% $trained.scoreSql %}' }),
+      Next: 'FinishRun',
+    });
+    expect(States.FinishRun).toMatchObject({
       End: true,
-      Arguments: expect.objectContaining({ Payload: '{% $plan %}' }),
+      Arguments: expect.objectContaining({ Payload: '{% $merge([$trained, {"step": "finish"}]) %}' }),
     });
   });
 
   it('gives the scoring function the time and memory to train, and each function only its prefixes', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('^Intent scores, step 3'),
+      Description: Match.stringLikeRegexp('^Intent scores, steps 3 and 5'),
       Timeout: 900,
       MemorySize: 3008,
     });
@@ -62,10 +73,12 @@ describe('the intent job on AWS (synth)', () => {
     const scoreRole = stack.resolve(
       (stack.intent.score.role.node.defaultChild as CfnResource).logicalId,
     ) as string;
-    // Features read and removed; saved predictions read and written; scores and reports written.
+    // Features read and removed; saved predictions read and written; reports written; a date's scores
+    // emptied (Athena writes them).
     expect(actions(scoreRole)).toEqual([
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      's3:DeleteObject',
       's3:DeleteObject',
       's3:GetObject',
       's3:GetObject',
@@ -75,24 +88,20 @@ describe('the intent job on AWS (synth)', () => {
     ]);
   });
 
-  it('catches a failed step: removes the run’s features, then fails (which alarms)', () => {
-    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter((m) =>
-      JSON.stringify(m.Properties.DefinitionString).includes('TrainAndScore'),
-    );
-    const definition = JSON.parse(
-      (machine!.Properties.DefinitionString['Fn::Join'][1] as unknown[])
-        .map((p) => (typeof p === 'string' ? p : 'X'))
-        .join(''),
-    );
-    for (const step of ['UnloadFeatures', 'TrainAndScore'])
-      expect(definition.States[step].Catch).toEqual([
-        expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'RemoveFeatures' }),
+  it('catches a failed step: removes the run’s features and partial scores, then fails (which alarms)', () => {
+    const { States } = definition();
+    for (const step of ['UnloadFeatures', 'TrainModel', 'ScoreInAthena', 'FinishRun'])
+      expect([step, States[step].Catch]).toEqual([
+        step,
+        [expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'RemoveFeatures' })],
       ]);
-    expect(definition.States.RemoveFeatures).toMatchObject({
-      Arguments: expect.objectContaining({ Payload: '{% {"runId": $plan.runId} %}' }),
+    expect(States.RemoveFeatures).toMatchObject({
+      Arguments: expect.objectContaining({
+        Payload: '{% {"step": "remove", "runId": $plan.runId, "scoresPrefix": $plan.scoresPrefix} %}',
+      }),
       Next: 'IntentRunFailed',
     });
-    expect(definition.States.IntentRunFailed.Type).toBe('Fail');
+    expect(States.IntentRunFailed.Type).toBe('Fail');
   });
 
   it('catalogs the scores with partition projection by customer, event key and date', () => {

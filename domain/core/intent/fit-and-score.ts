@@ -38,6 +38,9 @@ export interface FitInput {
   seed: number;
 }
 
+/** What a fit gives before any scoring: the models' comparison and the chosen kind retrained last. */
+export type FittedModel = Omit<FitResult, 'scores' | 'percentile' | 'decile'> & { final: Model };
+
 export interface FitResult {
   /** Users the models trained on, and how many there were when a sample was drawn. */
   training: { users: number; converted: number; sampledFrom?: number };
@@ -63,6 +66,16 @@ export interface FitResult {
  * the better kind retrained at the validation cutoff scores the current users.
  */
 export function fitAndScore(input: FitInput): FitResult {
+  const { final, ...fitted } = fitModel(input);
+  const scores = final.predict(input.current);
+  return { ...fitted, scores, percentile: percentileOf(scores), decile: decileOf(scores) };
+}
+
+/**
+ * The fit alone, for an engine to score with the final model's SQL (`final.sql`, Athena on AWS):
+ * the same comparison and retraining as `fitAndScore`.
+ */
+export function fitModel(input: Omit<FitInput, 'current'>): FittedModel {
   const { training, validation } = input;
   const count = (labels: number[]) => labels.reduce((a, b) => a + b, 0);
   for (const [what, set] of [
@@ -89,8 +102,8 @@ export function fitAndScore(input: FitInput): FitResult {
   const best = results.reduce((a, b) => (b.auc > a.auc ? b : a));
   const latest = sampleLabelled(validation, input.maxUsers, input.seed);
   const final = best.trainKind(latest.rows, latest.labels);
-  const scores = final.predict(input.current);
   return {
+    final,
     training: {
       users: train.labels.length,
       converted: count(train.labels),
@@ -112,9 +125,6 @@ export function fitAndScore(input: FitInput): FitResult {
         weight,
         words: inWords(input.columns[feature]!, weight, best.kind),
       })),
-    scores,
-    percentile: percentileOf(scores),
-    decile: decileOf(scores),
   };
 }
 

@@ -20,6 +20,13 @@ export const INTENT_DEFAULTS = { lookbackDays: 30, horizonDays: 14 } as const;
 /** The longest windows a run takes: a year of behaviour, half a year to convert (the CLI and the AWS input). */
 export const INTENT_LIMITS = { lookbackDays: 365, horizonDays: 180 } as const;
 
+/**
+ * Users a model trains on at most, at each cutoff (a seeded sample above: locally `sampleRows`, on AWS
+ * the first by a hash of the person, drawn in SQL): both models are linear in rows, and 50,000 train in
+ * seconds here and well inside the AWS function's memory and 15 minutes. Scoring is not bounded by it.
+ */
+export const MAX_TRAINING_USERS = 50_000;
+
 /** Runs one reading statement and gives its rows: DuckDB locally, Athena on AWS. */
 export type Ask = (sql: string) => Promise<Record<string, unknown>[]>;
 
