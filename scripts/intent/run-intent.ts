@@ -10,11 +10,7 @@ import { duckdbType } from '../../domain/contract/sql/duckdb-lake-sql';
 import { featuresSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { type FitResult, fitAndScore } from '../../domain/core/intent/fit-and-score';
-import {
-  type IntentRun,
-  MAX_TRAINING_USERS,
-  prepareIntentRun,
-} from '../../domain/core/intent/prepare-run';
+import { type IntentRun, MAX_TRAINING_USERS, prepareIntentRun } from '../../domain/core/intent/prepare-run';
 import { openLocalLake } from '../query/local-lake';
 
 export interface IntentOptions {
