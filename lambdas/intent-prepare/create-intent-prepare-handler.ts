@@ -7,7 +7,7 @@ import {
   scoresPartitionPath,
 } from '../../domain/contract/curated-table';
 import { CustomerIdSchema, DaySchema } from '../../domain/contract/formats';
-import { featuresSql } from '../../domain/contract/sql/intent-sql';
+import { featuresSql, trainingSampleSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import {
   INTENT_DEFAULTS,
@@ -35,7 +35,7 @@ export type IntentRequest = v.InferInput<typeof IntentRequestSchema>;
 
 /**
  * One UNLOAD of a training sample of features for a cutoff (at most MAX_TRAINING_USERS, the first by a
- * hash of the person: the same users every run), to a prefix of its own under `intent/_features/<run>/`.
+ * MD5 of the person: the same users every run, as locally), to a prefix of its own under `intent/_features/<run>/`.
  */
 export interface FeatureUnload {
   name: 'training' | 'validation';
@@ -81,7 +81,7 @@ export async function prepareIntent(
       name: unloadName,
       cutoff,
       prefix,
-      sql: `UNLOAD (SELECT * FROM (${featuresSql('athena', table, plan.spec(cutoff))}) f ORDER BY xxhash64(to_utf8(f.person)) LIMIT ${MAX_TRAINING_USERS}) TO ${literal(`s3://${bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
+      sql: `UNLOAD (${trainingSampleSql('athena', featuresSql('athena', table, plan.spec(cutoff)), MAX_TRAINING_USERS)}) TO ${literal(`s3://${bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
     };
   };
   const { spec: _spec, ...planned } = plan;

@@ -1,16 +1,11 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import {
-  INTENT_REPORTS_PREFIX,
-  SCORES_COLUMNS,
-  scoresPartitionPath,
-  scoresPath,
-} from '../../domain/contract/curated-table';
-import { duckdbType } from '../../domain/contract/sql/duckdb-lake-sql';
-import { featuresSql } from '../../domain/contract/sql/intent-sql';
+import { INTENT_REPORTS_PREFIX, scoresPartitionPath, scoresPath } from '../../domain/contract/curated-table';
+import { featuresSql, trainingSampleSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
-import { type FitResult, fitAndScore } from '../../domain/core/intent/fit-and-score';
+import { type FitResult, fitModel } from '../../domain/core/intent/fit-and-score';
 import { type IntentRun, MAX_TRAINING_USERS, prepareIntentRun } from '../../domain/core/intent/prepare-run';
+import { duckdbScoresSql } from '../../domain/core/intent/score-sql';
 import { openLocalLake } from '../query/local-lake';
 
 export interface IntentOptions {
@@ -31,7 +26,7 @@ export interface IntentOptions {
 
 /** What `npm run intent` reports: the run's plan, the models' results, and where the scores are. */
 export type IntentReport = Omit<IntentRun, 'spec' | 'columns'> &
-  Omit<FitResult, 'scores' | 'percentile' | 'decile'> & {
+  FitResult & {
     features: string[];
     /** The scores file, and the run's metadata (this report as JSON) where AWS keeps it too. */
     scored: { users: number; file: string; report: string };
@@ -65,39 +60,38 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
       rows: matrix(rows),
       labels: rows.map((r) => Number(r.label)),
     });
-    const features = async (cutoff: string) =>
-      (await lake.query(featuresSql('duckdb', table, plan.spec(cutoff)))).rows as FeatureRow[];
+    const maxUsers = options.maxTrainingUsers ?? MAX_TRAINING_USERS;
+    // The training samples drawn in SQL, as on AWS: at most maxUsers rows reach JavaScript, whatever
+    // the population; the users to score never do (DuckDB scores them with the model's SQL).
+    const sample = async (cutoff: string) =>
+      (
+        await lake.query(
+          trainingSampleSql('duckdb', featuresSql('duckdb', table, plan.spec(cutoff)), maxUsers),
+        )
+      ).rows as FeatureRow[];
 
     step(`features at ${plan.trainingCutoff} (training) and ${plan.validationCutoff} (validation)`);
-    const training = await features(plan.trainingCutoff);
-    const validation = await features(plan.validationCutoff);
-    const current = await features(plan.asOf);
+    const training = await sample(plan.trainingCutoff);
+    const validation = await sample(plan.validationCutoff);
 
-    step('training and validating two models, then scoring');
-    const fitted = fitAndScore({
+    step('training and validating two models');
+    const { final, ...fitted } = fitModel({
       columns: plan.columns,
       training: labelled(training),
       validation: labelled(validation),
-      current: matrix(current),
-      maxUsers: options.maxTrainingUsers ?? MAX_TRAINING_USERS,
+      maxUsers,
       seed: options.seed ?? 7,
     });
+    step(`scoring every user at ${plan.asOf} in DuckDB (${fitted.chosen})`);
     const file = join(options.lakeRoot, scoresPath(options.customer, plan.eventKey, plan.asOf));
-    await writeScores(
+    const scoredUsers = await writeScores(
       lake,
       options.lakeRoot,
       file,
-      current.map((r, i) => ({
-        user_id: r.user_id ?? null,
-        anonymous_id: r.anonymous_id ?? null,
-        person: r.person,
-        probability: fitted.scores[i]!,
-        percentile: fitted.percentile[i]!,
-        decile: fitted.decile[i]!,
-      })),
+      duckdbScoresSql(featuresSql('duckdb', table, plan.spec(plan.asOf)), final.sql(plan.columns)),
     );
     const { spec: _spec, columns, ...dates } = plan;
-    const { scores: _scores, percentile: _percentile, decile: _decile, ...report } = fitted;
+    const report = fitted;
     // The run's metadata where the AWS job writes it (not beside the scores: the table reads that folder).
     const reportFile = join(
       options.lakeRoot,
@@ -107,7 +101,7 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
       ...dates,
       features: columns,
       ...report,
-      scored: { users: current.length, file, report: reportFile },
+      scored: { users: scoredUsers, file, report: reportFile },
     };
     mkdirSync(dirname(reportFile), { recursive: true });
     writeFileSync(reportFile, `${JSON.stringify(result, null, 2)}\n`);
@@ -117,25 +111,23 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
   }
 }
 
-/** Scores to Parquet through DuckDB, written beside the target and renamed into place. */
+/** Scores to Parquet by DuckDB (the scoring SQL), written beside the target and renamed into place; how many. */
 async function writeScores(
   lake: Awaited<ReturnType<typeof openLocalLake>>,
   lakeRoot: string,
   file: string,
-  rows: Record<string, unknown>[],
-): Promise<void> {
+  scoresSql: string,
+): Promise<number> {
   // Staged inside the lake, so the rename stays on one file system (atomic, never a copy).
   mkdirSync(join(lakeRoot, 'scores'), { recursive: true });
   const work = mkdtempSync(join(lakeRoot, 'scores', '.staging-'));
   try {
-    const json = join(work, 'scores.json');
-    writeFileSync(json, rows.map((r) => JSON.stringify(r)).join('\n'));
     const staged = join(work, 'scores.parquet');
-    await lake.write(
-      `COPY (SELECT * FROM read_json(${literal(json)}, format = 'newline_delimited', columns = {${SCORES_COLUMNS.map((c) => `${c.name}: '${duckdbType(c.type)}'`).join(', ')}}) ORDER BY probability DESC) TO ${literal(staged)} (FORMAT parquet)`,
-    );
+    await lake.write(`COPY (${scoresSql}) TO ${literal(staged)} (FORMAT parquet)`);
+    const [counted] = (await lake.query(`SELECT count(*) AS n FROM read_parquet(${literal(staged)})`)).rows;
     mkdirSync(dirname(file), { recursive: true });
     renameSync(staged, file);
+    return Number(counted?.n ?? 0);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -4,9 +4,9 @@ import { SCORES_COLUMNS } from '../../domain/contract/curated-table';
 import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
 import { seededRandom } from '../../domain/core/common/seeded-random';
 import { trainBoostedTrees } from '../../domain/core/intent/boosted-trees';
-import { percentileOf } from '../../domain/core/intent/model-quality';
+import { decileOf, percentileOf } from '../../domain/core/intent/model-quality';
 import { type Model, sqlDouble, trainLogistic } from '../../domain/core/intent/models';
-import { athenaScoresSql } from '../../domain/core/intent/score-sql';
+import { athenaScoresSql, duckdbScoresSql } from '../../domain/core/intent/score-sql';
 
 /**
  * A model scores every user where the features are by its SQL (Athena on AWS): the expression must give
@@ -104,6 +104,20 @@ describe('a model as SQL, against its own predictions', () => {
     }
     expect(new Set(rows.map((r) => Number(r.decile)))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
     expect(new TrinoSQL().validate(sql)).toEqual([]);
+  });
+
+  it('scores locally with the exact percentile and decile the reference functions give', async () => {
+    const model = trainLogistic(train.rows, train.labels);
+    const sql = duckdbScoresSql(
+      `SELECT CAST(i AS varchar) AS person, CAST(i AS varchar) AS user_id, NULL AS anonymous_id, * FROM f`,
+      model.sql(COLUMNS),
+    );
+    const rows = (await duck.runAndReadAll(sql)).getRowObjects();
+    expect(Object.keys(rows[0]!)).toEqual(SCORES_COLUMNS.map((c) => c.name));
+    const probability = rows.map((r) => Number(r.probability));
+    expect(rows.map((r) => Number(r.percentile))).toEqual(percentileOf(probability));
+    // Highest first, so decileOf's order (by score, then by position) is the rows' order.
+    expect(rows.map((r) => Number(r.decile))).toEqual(decileOf(probability));
   });
 
   it('writes numbers as exact DOUBLE literals', () => {

@@ -61,7 +61,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     for (const u of plan.unloads) {
       // A training sample drawn in SQL: bounded, the same users every run.
       expect(u.sql).toMatch(/^UNLOAD \(SELECT \* FROM \(WITH e AS/);
-      expect(u.sql).toContain(') f ORDER BY xxhash64(to_utf8(f.person)) LIMIT 50000) TO');
+      expect(u.sql).toContain(') f ORDER BY md5(to_utf8(f.person)) LIMIT 50000) TO');
       expect(u.sql).toContain(
         `TO 's3://lake-bucket/intent/_features/${plan.runId}/${u.name}/' WITH (format = 'PARQUET', compression = 'SNAPPY')`,
       );

@@ -228,3 +228,13 @@ export function intentCutoffs(
   const validationCutoff = addDays(asOf, -horizonDays);
   return { validationCutoff, trainingCutoff: addDays(validationCutoff, -horizonDays) };
 }
+
+/**
+ * A training sample of a features query: at most `limit` users, the first by the MD5 of the person —
+ * the same users every run and in both engines (DuckDB's hex digest sorts as Athena's bytes do), a
+ * TopN each computes without sorting everyone.
+ */
+export function trainingSampleSql(dialect: Dialect, featuresSelect: string, limit: number): string {
+  const digest = dialect === 'duckdb' ? 'md5(f.person)' : 'md5(to_utf8(f.person))';
+  return `SELECT * FROM (${featuresSelect}) f ORDER BY ${digest} LIMIT ${limit}`;
+}

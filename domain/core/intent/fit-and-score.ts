@@ -1,15 +1,6 @@
 import { seededRandom } from '../common/seeded-random';
 import { trainBoostedTrees } from './boosted-trees';
-import {
-  auc,
-  type DecileRow,
-  decileOf,
-  deciles,
-  type ModelQuality,
-  modelQuality,
-  percentileOf,
-  rocCurve,
-} from './model-quality';
+import { auc, type DecileRow, deciles, type ModelQuality, modelQuality, rocCurve } from './model-quality';
 import { type Model, trainLogistic } from './models';
 
 /**
@@ -31,15 +22,13 @@ export interface FitInput {
   training: LabelledRows;
   /** At the validation cutoff, one horizon later. */
   validation: LabelledRows;
-  /** At the scoring date: the users to score. */
-  current: number[][];
   /** Rows a model trains on at most (a seeded sample above). */
   maxUsers: number;
   seed: number;
 }
 
-/** What a fit gives before any scoring: the models' comparison and the chosen kind retrained last. */
-export type FittedModel = Omit<FitResult, 'scores' | 'percentile' | 'decile'> & { final: Model };
+/** What a fit gives: the models' comparison, the chosen model's quality, and the chosen kind retrained last. */
+export type FittedModel = FitResult & { final: Model };
 
 export interface FitResult {
   /** Users the models trained on, and how many there were when a sample was drawn. */
@@ -54,28 +43,15 @@ export interface FitResult {
   deciles: DecileRow[];
   roc: { fpr: number; tpr: number }[];
   strongest: { feature: string; weight: number; words: string }[];
-  scores: number[];
-  /** Each scored user's percentile cohort (0.8: the top 20 %). */
-  percentile: number[];
-  decile: number[];
 }
 
 /**
- * The modelling of intent scores, the same locally (`npm run intent`) and on AWS (the scoring Lambda):
- * two models trained at the training cutoff, compared by AUC at the validation cutoff (a time split);
- * the better kind retrained at the validation cutoff scores the current users.
+ * The modelling of intent scores, the same locally (`npm run intent`) and on AWS (the training
+ * function): two models trained at the training cutoff, compared by AUC at the validation cutoff (a
+ * time split); the better kind retrained at the validation cutoff is `final`, and an engine scores every
+ * user with its SQL (`final.sql`: DuckDB locally, Athena on AWS).
  */
-export function fitAndScore(input: FitInput): FitResult {
-  const { final, ...fitted } = fitModel(input);
-  const scores = final.predict(input.current);
-  return { ...fitted, scores, percentile: percentileOf(scores), decile: decileOf(scores) };
-}
-
-/**
- * The fit alone, for an engine to score with the final model's SQL (`final.sql`, Athena on AWS):
- * the same comparison and retraining as `fitAndScore`.
- */
-export function fitModel(input: Omit<FitInput, 'current'>): FittedModel {
+export function fitModel(input: FitInput): FittedModel {
   const { training, validation } = input;
   const count = (labels: number[]) => labels.reduce((a, b) => a + b, 0);
   for (const [what, set] of [

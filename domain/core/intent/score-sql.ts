@@ -31,3 +31,25 @@ export function athenaScoresSql(featuresSelect: string, probability: string): st
     `SELECT ${SCORES_COLUMNS.map((c) => `${columns[c.name]} AS ${c.name}`).join(', ')} FROM s CROSS JOIN q`
   );
 }
+
+/**
+ * The same scores where one machine holds everyone (DuckDB, `npm run intent`): the exact percentile of
+ * `percentileOf` — the share of users scoring strictly lower, `rank() − 1` over the count — and the
+ * decile of `decileOf` (1: the top 10 %), highest probability first.
+ */
+export function duckdbScoresSql(featuresSelect: string, probability: string): string {
+  const columns: Record<(typeof SCORES_COLUMNS)[number]['name'], string> = {
+    user_id: 'user_id',
+    anonymous_id: 'anonymous_id',
+    person: 'person',
+    probability: 'probability',
+    percentile: 'CAST(rank() OVER (ORDER BY probability) - 1 AS DOUBLE) / count(*) OVER ()',
+    decile:
+      'CAST(least(10, floor((row_number() OVER (ORDER BY probability DESC, person) - 1) * 10 / count(*) OVER ()) + 1) AS INTEGER)',
+  };
+  return (
+    `WITH f AS (${featuresSelect}), ` +
+    `s AS (SELECT person, user_id, anonymous_id, ${probability} AS probability FROM f) ` +
+    `SELECT ${SCORES_COLUMNS.map((c) => `${columns[c.name]} AS ${c.name}`).join(', ')} FROM s ORDER BY probability DESC, person`
+  );
+}
