@@ -76,10 +76,10 @@ const BENCH = {
     },
     users: {
       kind: 'value',
-      // Fewer than ~2,000 simulated users give fewer than the 50 conversions a model needs (MIN_POSITIVES).
+      // Fewer than ~2,000 users give fewer than the 50 conversions a model needs (MIN_POSITIVES).
       schema: wholeNumber(2_000, 1_000_000),
       unit: 'users',
-      description: 'simulated users for the intent part (× 60 days)',
+      description: 'users of the intent part (× 90 days, written straight into the curated table)',
       default: '100000',
     },
     'erase-events': {
@@ -155,7 +155,7 @@ runCommand(BENCH, async ({ values }) => {
   ]);
   bar.finish('');
   const intent = await part('intent', async () => [
-    await benchIntent(values.users, 60, (step) => bar.update(done, { note: `intent: ${step}` })),
+    await benchIntent(values.users, 90, (step) => bar.update(done, { note: `intent: ${step}` })),
   ]);
   const erase = await part('erase', async () => [
     await benchErase(20, values['erase-events'], 100, (step) => bar.update(done, { note: `erase: ${step}` })),

@@ -40,6 +40,9 @@ export interface LakeQuerier {
   close(): void;
 }
 
+/** DuckDB's buffer limit for lake queries, as for the compaction (scripts/compact/run-compaction.ts). */
+export const LAKE_MEMORY_LIMIT = '2GB';
+
 /**
  * DuckDB over the local lake with Athena's table and view names (domain/contract/sql/duckdb-lake-sql.ts).
  * In memory, views over the lake's files: nothing it runs can change the lake.
@@ -47,7 +50,12 @@ export interface LakeQuerier {
 export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
   // Spilling (a large join) goes to a directory of its own, never the working directory (DuckDB's default).
   const spill = mkdtempSync(join(tmpdir(), 'query-'));
-  const db = await DuckDBInstance.create(':memory:', { temp_directory: spill });
+  // DuckDB's buffers capped as the compaction's are (it spills above): the intent run on a million users
+  // then peaks under its 4 GiB goal with the process's own heap (npm run bench -- --only intent).
+  const db = await DuckDBInstance.create(':memory:', {
+    temp_directory: spill,
+    memory_limit: LAKE_MEMORY_LIMIT,
+  });
   const duck = await db.connect();
   for (const area of LAKE_AREAS)
     await duck.run(
