@@ -278,6 +278,16 @@ export class SegmentLakeStack extends Stack {
       value: this.intent.stateMachine.stateMachineArn,
       description: 'Intent scores: start with {"customer": "<id>", "event": "signed_up"}',
     });
+    new CfnOutput(this, STACK_OUTPUTS.audiences, {
+      value: this.audiences.stateMachine.stateMachineArn,
+      description:
+        'Audiences of a customer: {"customer": "<id>"} refreshes and syncs; add "create": {"name", "event", "top", "holdout"} to create one',
+    });
+    new CfnOutput(this, STACK_OUTPUTS.refresh, {
+      value: this.refresh.stateMachine.stateMachineArn,
+      description:
+        'Weekly refresh (Mondays 06:00 UTC): the saved predictions due, then every customer’s audiences',
+    });
     new CfnOutput(this, STACK_OUTPUTS.athenaWorkGroup, { value: this.catalog.workGroup.ref });
     new CfnOutput(this, STACK_OUTPUTS.deliveryStream, { value: this.delivery.deliveryStream.ref });
     if (this.deliveries.length > 1)

@@ -17,6 +17,8 @@ export const STACK_OUTPUTS = {
   athenaWorkGroup: 'AthenaWorkGroup',
   compaction: 'CompactionStateMachineArn',
   intent: 'IntentStateMachineArn',
+  audiences: 'AudienceStateMachineArn',
+  refresh: 'RefreshStateMachineArn',
   deliveryStream: 'DeliveryStreamName',
   deliveryShards: 'DeliveryShards',
   eventStream: 'EventStreamName',

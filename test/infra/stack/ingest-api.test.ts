@@ -98,6 +98,7 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
       'AlarmPathCheckAlarmName',
       'AlarmTopicArn',
       'AthenaWorkGroup',
+      'AudienceStateMachineArn',
       'CompactionStateMachineArn',
       'DashboardName',
       'DeliveryStreamName',
@@ -108,6 +109,7 @@ describe('the stack: the HTTP API, its functions and outputs', () => {
       'GlueDatabase',
       'IntentStateMachineArn',
       'LakeBucketName',
+      'RefreshStateMachineArn',
       'TokensTableName',
     ]);
   });
