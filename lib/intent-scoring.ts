@@ -211,16 +211,21 @@ export class IntentScoring extends Construct {
       error: 'IntentRunFailed',
       cause: 'a step of the intent run failed; its features were removed (see the execution history)',
     });
-    const removeFeatures = tasks.LambdaInvoke.jsonata(this, 'RemoveFeatures', {
-      lambdaFunction: this.score.function,
-      payload: sfn.TaskInput.fromText(
-        '{% {"step": "remove", "runId": $plan.runId, "scoresPrefix": $plan.scoresPrefix} %}',
-      ),
-      outputs: '{% $states.input %}',
-      retryOnServiceExceptions: true,
-    }).next(failed);
-    for (const step of [unloads, trainStep, scoreInAthena, finishStep])
-      step.addCatch(removeFeatures, { errors: ['States.ALL'] });
+    const remove = (id: string, payload: string) =>
+      tasks.LambdaInvoke.jsonata(this, id, {
+        lambdaFunction: this.score.function,
+        payload: sfn.TaskInput.fromText(payload),
+        outputs: '{% $states.input %}',
+        retryOnServiceExceptions: true,
+      }).next(failed);
+    // Before Athena scores, the date's partition still holds an earlier run's scores: left alone.
+    const removeFeatures = remove('RemoveFeatures', '{% {"step": "remove", "runId": $plan.runId} %}');
+    const removePartial = remove(
+      'RemoveFeaturesAndScores',
+      '{% {"step": "remove", "runId": $plan.runId, "scoresPrefix": $plan.scoresPrefix} %}',
+    );
+    for (const step of [unloads, trainStep]) step.addCatch(removeFeatures, { errors: ['States.ALL'] });
+    for (const step of [scoreInAthena, finishStep]) step.addCatch(removePartial, { errors: ['States.ALL'] });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,

@@ -90,12 +90,23 @@ describe('the intent job on AWS (synth)', () => {
 
   it('catches a failed step: removes the run’s features and partial scores, then fails (which alarms)', () => {
     const { States } = definition();
-    for (const step of ['UnloadFeatures', 'TrainModel', 'ScoreInAthena', 'FinishRun'])
-      expect([step, States[step].Catch]).toEqual([
+    // Before the scoring, an earlier run's scores of the same date are left alone; after, the partial
+    // scores go with the features.
+    for (const [step, next] of [
+      ['UnloadFeatures', 'RemoveFeatures'],
+      ['TrainModel', 'RemoveFeatures'],
+      ['ScoreInAthena', 'RemoveFeaturesAndScores'],
+      ['FinishRun', 'RemoveFeaturesAndScores'],
+    ])
+      expect([step, States[step!].Catch]).toEqual([
         step,
-        [expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'RemoveFeatures' })],
+        [expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: next })],
       ]);
     expect(States.RemoveFeatures).toMatchObject({
+      Arguments: expect.objectContaining({ Payload: '{% {"step": "remove", "runId": $plan.runId} %}' }),
+      Next: 'IntentRunFailed',
+    });
+    expect(States.RemoveFeaturesAndScores).toMatchObject({
       Arguments: expect.objectContaining({
         Payload: '{% {"step": "remove", "runId": $plan.runId, "scoresPrefix": $plan.scoresPrefix} %}',
       }),
