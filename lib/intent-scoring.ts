@@ -133,26 +133,14 @@ export class IntentScoring extends Construct {
       }),
     );
 
-    const planStep = tasks.LambdaInvoke.jsonata(this, 'PlanFeatures', {
-      lambdaFunction: this.plan.function,
-      payload: sfn.TaskInput.fromText('{% $states.input %}'),
-      outputs: '{% $states.result.Payload %}',
-      assign: { plan: '{% $states.result.Payload %}' },
-      retryOnServiceExceptions: true,
-    });
-    const unloads = sfn.Map.jsonata(this, 'UnloadFeatures', {
-      items: sfn.ProvideItems.jsonata('{% $states.input.unloads %}'),
-      // The two training samples at once: Athena runs them in parallel, under its 20–25 DML queries.
-      maxConcurrency: 2,
-      outputs: '{% $plan %}',
-    });
-    unloads.itemProcessor(
-      new sfn.CustomState(this, 'UnloadFeatureSet', {
+    /** A statement run by Athena and waited for (the .sync integration), retried when Athena is busy. */
+    const athenaStep = (id: string, queryString: string) =>
+      new sfn.CustomState(this, id, {
         stateJson: {
           Type: 'Task',
           Resource: `arn:${stack.partition}:states:::athena:startQueryExecution.sync`,
           Arguments: {
-            QueryString: '{% $states.input.sql %}',
+            QueryString: queryString,
             WorkGroup: props.workGroupName,
             QueryExecutionContext: { Database: props.databaseName },
           },
@@ -166,8 +154,21 @@ export class IntentScoring extends Construct {
             },
           ],
         },
-      }),
-    );
+      });
+    const planStep = tasks.LambdaInvoke.jsonata(this, 'PlanFeatures', {
+      lambdaFunction: this.plan.function,
+      payload: sfn.TaskInput.fromText('{% $states.input %}'),
+      outputs: '{% $states.result.Payload %}',
+      assign: { plan: '{% $states.result.Payload %}' },
+      retryOnServiceExceptions: true,
+    });
+    const unloads = sfn.Map.jsonata(this, 'UnloadFeatures', {
+      items: sfn.ProvideItems.jsonata('{% $states.input.unloads %}'),
+      // The two training samples at once: Athena runs them in parallel, under its 20–25 DML queries.
+      maxConcurrency: 2,
+      outputs: '{% $plan %}',
+    });
+    unloads.itemProcessor(athenaStep('UnloadFeatureSet', '{% $states.input.sql %}'));
     const trainStep = tasks.LambdaInvoke.jsonata(this, 'TrainModel', {
       lambdaFunction: this.score.function,
       payload: sfn.TaskInput.fromText('{% $merge([$plan, {"step": "train"}]) %}'),
@@ -177,26 +178,7 @@ export class IntentScoring extends Construct {
     });
     // Every eligible user scored where the features are: the model as SQL, run by Athena (no function
     // holds the population; the .sync integration waits for it).
-    const scoreInAthena = new sfn.CustomState(this, 'ScoreInAthena', {
-      stateJson: {
-        Type: 'Task',
-        Resource: `arn:${stack.partition}:states:::athena:startQueryExecution.sync`,
-        Arguments: {
-          QueryString: '{% $trained.scoreSql %}',
-          WorkGroup: props.workGroupName,
-          QueryExecutionContext: { Database: props.databaseName },
-        },
-        Output: {},
-        Retry: [
-          {
-            ErrorEquals: ['Athena.TooManyRequestsException'],
-            IntervalSeconds: 10,
-            BackoffRate: 2,
-            MaxAttempts: 5,
-          },
-        ],
-      },
-    });
+    const scoreInAthena = athenaStep('ScoreInAthena', '{% $trained.scoreSql %}');
     const finishStep = tasks.LambdaInvoke.jsonata(this, 'FinishRun', {
       lambdaFunction: this.score.function,
       payload: sfn.TaskInput.fromText('{% $merge([$trained, {"step": "finish"}]) %}'),

@@ -33,7 +33,7 @@ import {
   type TableRef,
 } from '../../domain/contract/sql/audience-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
-import { liftFromConversions } from '../../domain/core/audiences/uplift';
+import { conversionCounts, liftFromConversions } from '../../domain/core/audiences/uplift';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
 
 /**
@@ -231,13 +231,7 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
     const version = definition.versions.at(-1)!.version;
     const since = definition.created_at.slice(0, 10);
     const counts = await ask(audienceConversionsSql(db, definition, version, since));
-    const lift = liftFromConversions(
-      counts.map((r) => ({
-        group: String(r.group),
-        first_day: r.first_day === null ? null : String(r.first_day),
-        users: Number(r.users),
-      })),
-    );
+    const lift = liftFromConversions(conversionCounts(counts));
     const liftKey = `${audienceFolder(customer, definition.name)}${AUDIENCE_LIFT_FILE}`;
     await putJson(deps.s3, deps.bucket, liftKey, {
       audience: definition.name,

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as v from 'valibot';
 import { AUDIENCES_AREA } from '../../domain/contract/audiences';
-import { INTENT_FEATURES_PREFIX, SCORES_COLUMNS } from '../../domain/contract/curated-table';
+import { INTENT_FEATURES_PREFIX } from '../../domain/contract/curated-table';
 import {
   awsAudiencePrefixes,
   dueAfterMs,
@@ -170,11 +170,7 @@ export function eraseSteps(deps: EraseStepsDeps) {
         const place = placeOf(customerId, key);
         const body = await store.get(key);
         if (!body) continue;
-        const erased = !isParquet(body)
-          ? eraseLines(body, matcher)
-          : place === 'scores'
-            ? await eraseScores(body, matcher)
-            : await eraseParquetRows(body, matcher);
+        const erased = isParquet(body) ? await eraseParquet(body, matcher) : eraseLines(body, matcher);
         if (!erased) continue;
         rows += erased.counts.rows;
         // The counts first, under the object's name: a retry after the rewrite finds nothing to remove,
@@ -256,52 +252,23 @@ function eraseLines(body: Buffer, matcher: ErasureMatcher) {
 }
 
 /**
- * A Parquet file Athena wrote (an audience version's members, a sync's changed users) without the users'
- * rows, its columns rewritten with the types their values have (text, numbers, whole numbers).
+ * A Parquet file (scores, an audience version's members, a sync's changed users — written by Athena or
+ * by us) without the users' rows: the rest rewritten under the file's own schema, so every column keeps
+ * its type and the tables over it read it as before.
  */
-async function eraseParquetRows(body: Buffer, matcher: ErasureMatcher) {
+async function eraseParquet(body: Buffer, matcher: ErasureMatcher) {
   const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
   const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
   const kept = rows.filter((r) => !matcher.matchesIds(r.user_id, r.anonymous_id, r.person));
   if (kept.length === rows.length) return undefined;
   const counts = { rows: rows.length - kept.length, byDay: {} };
   if (kept.length === 0) return { counts, body: undefined };
-  const columns = Object.keys(rows[0]!);
-  const typeOf = (name: string) => {
-    const value = rows.find((r) => r[name] != null)?.[name];
-    return typeof value === 'number' ? 'DOUBLE' : typeof value === 'bigint' ? 'INT64' : 'STRING';
-  };
+  const { schema } = parquetMetadata(file);
   const parquet = parquetWriteBuffer({
-    columnData: columns.map((name) => {
-      const type = typeOf(name);
-      return {
-        name,
-        type,
-        data: kept.map((r) =>
-          r[name] == null ? null : type === 'STRING' ? String(r[name]) : (r[name] as number | bigint),
-        ),
-      } as never;
-    }),
-  });
-  return { counts, body: Buffer.from(parquet) };
-}
-
-/** A scores file (lambdas/intent-score/create-intent-score-handler.ts writes it) without the users' rows. */
-async function eraseScores(body: Buffer, matcher: ErasureMatcher) {
-  const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-  const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
-  const kept = rows.filter((r) => !matcher.matchesIds(r.user_id, r.anonymous_id, r.person));
-  if (kept.length === rows.length) return undefined;
-  const counts = { rows: rows.length - kept.length, byDay: {} };
-  if (kept.length === 0) return { counts, body: undefined };
-  const types = { string: 'STRING', double: 'DOUBLE', int: 'INT32' } as const;
-  const parquet = parquetWriteBuffer({
-    columnData: SCORES_COLUMNS.map((c) => ({
-      name: c.name,
-      type: types[c.type],
-      data: kept.map((r) =>
-        c.type === 'string' ? (r[c.name] == null ? null : String(r[c.name])) : Number(r[c.name]),
-      ),
+    schema,
+    columnData: schema.slice(1).map((column) => ({
+      name: column.name,
+      data: kept.map((r) => r[column.name] ?? null) as never,
     })),
   });
   return { counts, body: Buffer.from(parquet) };

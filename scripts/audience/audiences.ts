@@ -20,7 +20,7 @@ import {
   latestScoringSql,
 } from '../../domain/contract/sql/audience-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
-import { liftFromConversions, type Uplift } from '../../domain/core/audiences/uplift';
+import { conversionCounts, liftFromConversions, type Uplift } from '../../domain/core/audiences/uplift';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
 import { openLocalLake } from '../query/local-lake';
 
@@ -228,13 +228,7 @@ export async function audienceLift(
   try {
     // Per group and day of first conversion since `from` (NULL: none yet), how many members.
     const { rows } = await lake.query(audienceConversionsSql(localTable, definition, version, from));
-    const lift = liftFromConversions(
-      rows.map((r) => ({
-        group: String(r.group),
-        first_day: r.first_day === null ? null : String(r.first_day),
-        users: Number(r.users),
-      })),
-    );
+    const lift = liftFromConversions(conversionCounts(rows));
     return {
       audience: definition.name,
       customer: definition.customer_id,

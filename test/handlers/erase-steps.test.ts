@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { DynamoErasureLog } from '../../adapters/aws/dynamo-erasure-log';
 import { silentLogger } from '../../adapters/system/json-logger';
@@ -264,6 +264,18 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
       file: new Uint8Array((await store.get(scores))!).buffer as ArrayBuffer,
     });
     expect(kept.map((r) => r.person)).toEqual(['u2']);
+    // Rewritten under the file's own schema: every column keeps its type (decile stays INT32).
+    const schemaOf = async (key: string) =>
+      parquetMetadata(new Uint8Array((await store.get(key))!).buffer as ArrayBuffer)
+        .schema.slice(1)
+        .map((c) => `${c.name}:${c.type}`);
+    expect(await schemaOf(scores)).toEqual([
+      'user_id:BYTE_ARRAY',
+      'anonymous_id:BYTE_ARRAY',
+      'person:BYTE_ARRAY',
+      'score:DOUBLE',
+      'decile:INT32',
+    ]);
     const members2 = await parquetReadObjects({
       file: new Uint8Array((await store.get(members))!).buffer as ArrayBuffer,
     });

@@ -103,6 +103,15 @@ export interface ConversionCount {
   users: number;
 }
 
+/** The conversions query's rows as an engine returns them (Athena: every value as text). */
+export function conversionCounts(rows: readonly Record<string, unknown>[]): ConversionCount[] {
+  return rows.map((r) => ({
+    group: String(r.group),
+    first_day: r.first_day === null || r.first_day === undefined ? null : String(r.first_day),
+    users: Number(r.users),
+  }));
+}
+
 /**
  * The lift of an audience from its conversion counts: each group's totals, the uplift between them,
  * and per day of first conversion each group's cumulative rate (the curves of the lift page).
