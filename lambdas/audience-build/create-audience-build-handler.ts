@@ -33,6 +33,7 @@ import {
   type TableRef,
 } from '../../domain/contract/sql/audience-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
+import { audienceVersion } from '../../domain/core/audiences/membership';
 import { conversionCounts, liftFromConversions } from '../../domain/core/audiences/uplift';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
 
@@ -211,15 +212,7 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
         })}) TO ${literal(`s3://${deps.bucket}/${folder}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
       );
       const [change = {}] = await ask(audienceChangeSql(db, customer, definition.name, version));
-      definition.versions.push({
-        version,
-        as_of: asOf,
-        created_at: now,
-        target: Number(change.target ?? 0),
-        holdout: Number(change.holdout ?? 0),
-        entered: Number(change.entered ?? 0),
-        left: Number(change.left ?? 0),
-      });
+      definition.versions.push(audienceVersion(version, asOf, now, change));
       // The definition last: a version whose members were not written never appears in it.
       await putJson(
         deps.s3,

@@ -20,6 +20,7 @@ import {
   latestScoringSql,
 } from '../../domain/contract/sql/audience-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
+import { audienceVersion } from '../../domain/core/audiences/membership';
 import { conversionCounts, liftFromConversions, type Uplift } from '../../domain/core/audiences/uplift';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
 import { openLocalLake } from '../query/local-lake';
@@ -154,18 +155,7 @@ export async function buildAudience(options: {
     top,
     holdout,
     created_at: existing?.created_at ?? createdAt,
-    versions: [
-      ...(existing?.versions ?? []),
-      {
-        version,
-        as_of: asOf,
-        created_at: createdAt,
-        target: Number(change.target ?? 0),
-        holdout: Number(change.holdout ?? 0),
-        entered: Number(change.entered ?? 0),
-        left: Number(change.left ?? 0),
-      },
-    ],
+    versions: [...(existing?.versions ?? []), audienceVersion(version, asOf, createdAt, change)],
   };
   // The definition last: a version whose members were not written never appears in it.
   writeFileAtomic(

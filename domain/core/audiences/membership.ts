@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AudienceGroup } from '../../contract/audiences';
+import type { AudienceDefinition, AudienceGroup } from '../../contract/audiences';
 
 /**
  * Which group a user is in: a keyed hash of the audience's name and the user, so re-running or
@@ -18,4 +18,22 @@ export function groupOf(audience: string, user: string, holdoutPercent: number):
 export function topMembers<T extends { percentile: number }>(scored: readonly T[], topPercent: number): T[] {
   const floor = 1 - topPercent / 100;
   return scored.filter((s) => s.percentile >= floor - 1e-12);
+}
+
+/** A version's entry in its audience's definition, from the change query's one row (audienceChangeSql). */
+export function audienceVersion(
+  version: number,
+  asOf: string,
+  createdAt: string,
+  change: Record<string, unknown>,
+): AudienceDefinition['versions'][number] {
+  return {
+    version,
+    as_of: asOf,
+    created_at: createdAt,
+    target: Number(change.target ?? 0),
+    holdout: Number(change.holdout ?? 0),
+    entered: Number(change.entered ?? 0),
+    left: Number(change.left ?? 0),
+  };
 }
