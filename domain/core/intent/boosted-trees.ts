@@ -183,7 +183,8 @@ export function trainBoostedTrees(
       })).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
     },
     // Each tree a nested CASE on the same thresholds, the margins summed in the same order, the prior
-    // taken out: ~0.6 KB a tree of depth 3, ~75 KB for 120 (Athena takes 262,144 bytes a statement).
+    // taken out. At most 7 splits a tree of depth 3: 120 trees stay under half of Athena's 262,144 bytes
+    // a statement (test/contract/athena-rules.test.ts holds it).
     sql: (columns) => {
       const node = (at: Node): string =>
         'feature' in at
