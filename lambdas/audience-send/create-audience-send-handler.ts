@@ -22,19 +22,28 @@ export interface SendDeps {
   host: string;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
+  /** The clock of the key cache (milliseconds). */
+  now?: () => number;
 }
 
-/** The write key, once per warm function and customer: Secrets Manager is asked at most once each. */
-const keys = new Map<string, string>();
+/**
+ * How long a warm function keeps a customer's write key: a Map run asks Secrets Manager once per
+ * customer instead of once per shard (64), and a rotated key is used within five minutes.
+ */
+export const WRITE_KEY_CACHE_MS = 5 * 60_000;
+
+const keys = new Map<string, { key: string; until: number }>();
 async function writeKeyOf(deps: SendDeps, customer: string): Promise<string> {
+  const now = (deps.now ?? Date.now)();
   const cached = keys.get(customer);
-  if (cached) return cached;
+  if (cached && cached.until > now) return cached.key;
   const secret = await deps.secrets.send(
     new GetSecretValueCommand({ SecretId: `${deps.writeKeySecretPrefix}${customer}` }),
   );
-  if (!secret.SecretString) throw new Error(`the Segment write key of ${customer} is empty`);
-  keys.set(customer, secret.SecretString.trim());
-  return secret.SecretString.trim();
+  const key = secret.SecretString?.trim();
+  if (!key) throw new Error(`the Segment write key of ${customer} is empty`);
+  keys.set(customer, { key, until: now + WRITE_KEY_CACHE_MS });
+  return key;
 }
 
 /**

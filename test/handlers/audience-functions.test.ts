@@ -12,7 +12,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as v from 'valibot';
 import { AudienceDefinitionSchema } from '../../domain/contract/audiences';
 import { runAudiences } from '../../lambdas/audience-build/create-audience-build-handler';
-import { sendShard } from '../../lambdas/audience-send/create-audience-send-handler';
+import { sendShard, WRITE_KEY_CACHE_MS } from '../../lambdas/audience-send/create-audience-send-handler';
 import { answerAudienceQueries, s3Objects } from '../support/audience-aws';
 
 const NOW = new Date('2026-03-09T06:00:00.000Z');
@@ -217,6 +217,42 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
           audience_likely_signups: false,
         },
       });
+    });
+
+    it('asks Secrets Manager once per customer while the key is fresh, and again after five minutes (a rotated key)', async () => {
+      const objects = s3Objects(s3);
+      objects.set('k.parquet', shard());
+      secrets.reset();
+      secrets
+        .on(GetSecretValueCommand)
+        .resolvesOnce({ SecretString: 'wk_old' })
+        .resolves({ SecretString: 'wk_new' });
+      received.length = 0;
+      refuseFirst = 0;
+      let clock = Date.parse('2030-01-01T00:00:00Z');
+      const deps = {
+        s3: new S3Client({}),
+        secrets: new SecretsManagerClient({}),
+        writeKeySecretPrefix: 'Rotated/segment-write-key/',
+        host,
+        sleep: async () => {},
+        now: () => clock,
+      };
+      const item = {
+        customer: 'rotated',
+        bucket: 'lake-bucket',
+        key: 'k.parquet',
+        timestamp: NOW.toISOString(),
+      };
+      await sendShard(item, deps);
+      await sendShard(item, deps);
+      clock += WRITE_KEY_CACHE_MS + 1;
+      await sendShard(item, deps);
+
+      expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+      expect(received.map((r) => r.authorization)).toEqual(
+        ['wk_old', 'wk_old', 'wk_new'].map((k) => `Basic ${Buffer.from(`${k}:`).toString('base64')}`),
+      );
     });
 
     it('fails the item when Segment keeps refusing, so the run records nothing and the next resends', async () => {
