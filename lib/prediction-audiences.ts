@@ -41,9 +41,10 @@ export interface PredictionAudiencesProps {
 }
 
 /**
- * Segment's Distributed Map guidance: the child executions a Map runs at once. Each sends its requests
- * one after another (~5–10 a second at Segment's latency), so five keep a customer's source at ≤ 50
- * requests a second, the lowest rate Segment's libraries are written for.
+ * Child executions the sending Map runs at once. Each sends its batches one after another, waiting for
+ * each answer, so at most five requests are in flight to a customer's Segment source; Segment's HTTP API
+ * sets no hard rate limit and answers 429 with Retry-After when it wants fewer, which the sender honours
+ * (adapters/segment/tracking-api.ts).
  */
 export const SYNC_MAX_CONCURRENCY = 5;
 
@@ -138,7 +139,7 @@ export class PredictionAudiences extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(buildStep.next(sendMap).next(record)),
       queryLanguage: sfn.QueryLanguage.JSONATA,
-      // A run is Athena minutes plus the sending: 100 M changed users at ≤ 50 requests/s is ~35 min.
+      // A run is Athena's minutes plus the sending, each shard bounded by its function's 15 minutes.
       timeout: Duration.hours(6),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
