@@ -85,9 +85,11 @@ export type AudienceSyncState = v.InferOutput<typeof AudienceSyncStateSchema>;
 
 /**
  * A sync run's changed users are UNLOADed in this many shards (by a hash of the user), one file or more
- * each, one Distributed Map item each: under Athena's 100 partitions a statement writes
- * (athena-rules.ts), and 100 M changed users make ~1.6 M a shard, about 800 requests of 2,000 calls —
- * minutes of the sending function's 15.
+ * each, one Distributed Map item each (its S3 listing reader:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html). Under the 100
+ * partitions a statement writes (ATHENA_RULES.partitionsPerStatement; UNLOAD with partitioned_by:
+ * https://docs.aws.amazon.com/athena/latest/ug/unload.html), held by test/contract/audience-sql.test.ts;
+ * 100 M changed users make ~1.6 M a shard.
  */
 export const AUDIENCE_SYNC_SHARDS = 64;
 

@@ -142,8 +142,10 @@ export interface TrainedIntent {
 }
 
 /**
- * The scoring statement must fit Athena's query string and, with the rest of the step's output, Step
- * Functions' 256 KiB payload: an ensemble too large for that is an error, never a silent truncation.
+ * The scoring statement must fit Athena's query string (ATHENA_RULES.queryStringBytes) and, with the
+ * rest of the step's output, Step Functions' 256 KiB state payload
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html): an ensemble too large for
+ * that is an error, never a silent truncation. The Athena-rules test holds real models under half.
  */
 export const MAX_SCORE_SQL_BYTES = ATHENA_RULES.queryStringBytes.limit - 16 * 1024;
 

@@ -1,5 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
+import { AUDIENCE_SYNC_SHARDS } from '../../domain/contract/audiences';
+import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
 import {
   audienceChangeSql,
   audienceGroupSql,
@@ -39,6 +41,10 @@ describe('the audience SQL, against the reference functions', () => {
       ),
       { numRuns: 60, seed: 11 },
     );
+  });
+
+  it('shards a sync within the partitions one Athena statement may write', () => {
+    expect(AUDIENCE_SYNC_SHARDS).toBeLessThanOrEqual(ATHENA_RULES.partitionsPerStatement.limit);
   });
 
   it('holds out about the share asked for', async () => {
