@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as v from 'valibot';
 import { type AthenaLakeOptions, athenaQuery } from '../../adapters/aws/athena-query';
+import { listKeys, putJson, readText, removeUnder } from '../../adapters/aws/s3-objects';
 import {
   AUDIENCE_DEFINITION_FILE,
   AUDIENCE_LIFT_FILE,
@@ -84,42 +79,14 @@ export interface AudienceRun {
 
 const table: (database: string) => TableRef = (database) => (name) => `"${database}"."${name}"`;
 
-async function readJson(s3: S3Client, bucket: string, key: string): Promise<unknown | undefined> {
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return JSON.parse(await object.Body!.transformToString('utf8'));
-  } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw error;
-  }
-}
-
-const putJson = (s3: S3Client, bucket: string, key: string, value: unknown) =>
-  s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: `${JSON.stringify(value, null, 2)}\n`,
-      ContentType: 'application/json',
-    }),
-  );
-
-async function keysUnder(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-    token = page.NextContinuationToken;
-  } while (token);
-  return keys;
-}
+const readJson = async (s3: S3Client, bucket: string, key: string): Promise<unknown | undefined> => {
+  const text = await readText(s3, bucket, key);
+  return text === undefined ? undefined : JSON.parse(text);
+};
 
 /** A customer's audience definitions, as `npm run audience -- list` reads them locally. */
 async function definitionsOf(deps: AudienceDeps, customer: string): Promise<AudienceDefinition[]> {
-  const keys = (await keysUnder(deps.s3, deps.bucket, `${AUDIENCES_AREA}/customer_id=${customer}/`)).filter(
+  const keys = (await listKeys(deps.s3, deps.bucket, `${AUDIENCES_AREA}/customer_id=${customer}/`)).filter(
     (k) => k.endsWith(`/${AUDIENCE_DEFINITION_FILE}`),
   );
   return Promise.all(
@@ -191,15 +158,9 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
     if (isNew) {
       const version = (last?.version ?? 0) + 1;
       const folder = `${audienceFolder(customer, definition.name)}version=${version}/`;
-      // What a failed attempt left (the definition never named it): UNLOAD writes only into an empty prefix.
-      const leftovers = await keysUnder(deps.s3, deps.bucket, folder);
-      if (leftovers.length > 0)
-        await deps.s3.send(
-          new DeleteObjectsCommand({
-            Bucket: deps.bucket,
-            Delete: { Objects: leftovers.map((Key) => ({ Key })) },
-          }),
-        );
+      // What a failed attempt left (the definition never named it): UNLOAD writes only into an empty
+      // prefix, and leaves its files behind when it fails (https://docs.aws.amazon.com/athena/latest/ug/unload.html).
+      await removeUnder(deps.s3, deps.bucket, folder);
       await ask(
         `UNLOAD (${audienceMembersSql('athena', db, {
           customer,

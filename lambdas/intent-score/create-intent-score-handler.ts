@@ -1,13 +1,8 @@
 import { gunzipSync } from 'node:zlib';
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
 import * as v from 'valibot';
+import { listKeys, readText, removeUnder } from '../../adapters/aws/s3-objects';
 import {
   INTENT_FEATURES_PREFIX,
   INTENT_REPORTS_PREFIX,
@@ -37,56 +32,18 @@ const plain = (row: Record<string, unknown>): Row =>
 /** Every row of every object UNLOAD wrote under a prefix: Parquet (the state machine's), or JSON lines. */
 async function readUnloaded(s3: S3Client, bucket: string, prefix: string): Promise<Row[]> {
   const rows: Row[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    for (const object of page.Contents ?? []) {
-      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
-      const bytes = Buffer.from(await body.Body!.transformToByteArray());
-      if (isParquet(bytes)) {
-        const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-        for (const row of await parquetReadObjects({ file }))
-          rows.push(plain(row as Record<string, unknown>));
-        continue;
-      }
-      const text = (object.Key ?? '').endsWith('.gz')
-        ? gunzipSync(bytes).toString('utf8')
-        : bytes.toString('utf8');
-      for (const line of text.split('\n')) if (line.trim()) rows.push(JSON.parse(line) as Row);
+  for (const key of await listKeys(s3, bucket, prefix)) {
+    const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const bytes = Buffer.from(await body.Body!.transformToByteArray());
+    if (isParquet(bytes)) {
+      const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      for (const row of await parquetReadObjects({ file })) rows.push(plain(row as Record<string, unknown>));
+      continue;
     }
-    token = page.NextContinuationToken;
-  } while (token);
-  return rows;
-}
-
-async function readObject(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return await object.Body!.transformToString('utf8');
-  } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw error;
+    const text = key.endsWith('.gz') ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+    for (const line of text.split('\n')) if (line.trim()) rows.push(JSON.parse(line) as Row);
   }
-}
-
-/** Every object under a prefix removed; how many. */
-async function removePrefix(s3: S3Client, bucket: string, prefix: string): Promise<number> {
-  let removed = 0;
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
-    if (keys.length > 0) {
-      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-      removed += keys.length;
-    }
-    token = page.NextContinuationToken;
-  } while (token);
-  return removed;
+  return rows;
 }
 
 /** `scores/<name>=<value>/…/`, one folder per partition of the scores table, no more, no fewer. */
@@ -113,11 +70,11 @@ export async function removeFeatures(
   bucket: string,
 ): Promise<{ removed: number }> {
   if (!/^[0-9a-f-]{36}$/.test(input.runId)) throw new Error(`not a run id: ${input.runId}`);
-  let removed = await removePrefix(s3, bucket, `${INTENT_FEATURES_PREFIX}${input.runId}/`);
+  let removed = await removeUnder(s3, bucket, `${INTENT_FEATURES_PREFIX}${input.runId}/`);
   if (input.scoresPrefix !== undefined) {
     if (!isScoresPartition(input.scoresPrefix))
       throw new Error(`not a scores partition: ${input.scoresPrefix}`);
-    removed += await removePrefix(s3, bucket, input.scoresPrefix);
+    removed += await removeUnder(s3, bucket, input.scoresPrefix);
   }
   return { removed };
 }
@@ -189,7 +146,7 @@ export async function trainIntent(
     throw new Error(
       `the scoring statement of ${fitted.chosen} is ${Buffer.byteLength(scoreSql)} bytes, over ${MAX_SCORE_SQL_BYTES}: fewer trees or features`,
     );
-  await removePrefix(s3, bucket, plan.scoresPrefix);
+  await removeUnder(s3, bucket, plan.scoresPrefix);
   // Not beside the scores: the scores table reads every object under their prefix as rows.
   const reportKey = `${INTENT_REPORTS_PREFIX}${scoresPartitionPath(plan.customer, plan.eventKey, plan.asOf)}report.json`;
   await s3.send(
@@ -228,7 +185,7 @@ export async function trainIntent(
  */
 export async function finishIntent(trained: TrainedIntent, s3: S3Client, bucket: string, now: Date) {
   const predictionKey = predictionPath(trained.customer, trained.eventKey);
-  const previous = await readObject(s3, bucket, predictionKey);
+  const previous = await readText(s3, bucket, predictionKey);
   const prediction = savedPrediction(
     trained,
     previous === undefined ? undefined : v.parse(PredictionSchema, JSON.parse(previous)),

@@ -1,5 +1,6 @@
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
+import { listKeys, readText } from '../../adapters/aws/s3-objects';
 import { AUDIENCES_AREA } from '../../domain/contract/audiences';
 import { PREDICTIONS_PREFIX, PredictionSchema } from '../../domain/contract/predictions';
 import { dueRefreshes } from '../../domain/core/intent/refresh';
@@ -22,20 +23,11 @@ export interface RefreshPlan {
  * customers with audiences, refreshed and synced after the rescoring.
  */
 export async function planRefresh(deps: RefreshDeps): Promise<RefreshPlan> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await deps.s3.send(
-      new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: PREDICTIONS_PREFIX, ContinuationToken: token }),
-    );
-    for (const o of page.Contents ?? []) if (o.Key?.endsWith('.json')) keys.push(o.Key);
-    token = page.NextContinuationToken;
-  } while (token);
+  const keys = (await listKeys(deps.s3, deps.bucket, PREDICTIONS_PREFIX)).filter((k) => k.endsWith('.json'));
   const saved = await Promise.all(
-    keys.map(async (Key) => {
-      const object = await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key }));
-      return v.parse(PredictionSchema, JSON.parse(await object.Body!.transformToString('utf8')));
-    }),
+    keys.map(async (key) =>
+      v.parse(PredictionSchema, JSON.parse((await readText(deps.s3, deps.bucket, key)) ?? 'null')),
+    ),
   );
   const predictions = dueRefreshes(saved, deps.now().getTime()).map((p) => ({
     customer: p.customer_id,

@@ -68,6 +68,9 @@ export function answerAudienceQueries(
   return sent;
 }
 
+/** S3's page of a listing, and the most keys one DeleteObjects takes. */
+export const S3_PAGE_KEYS = 1_000;
+
 /** A mocked S3 bucket kept in a map: Get, Put, List (with delimiter) and Delete, as the functions use them. */
 export function s3Objects(s3: AwsStub<S3Inputs, S3Outputs, S3Client['config']>): Map<string, Buffer> {
   const objects = new Map<string, Buffer>();
@@ -85,17 +88,39 @@ export function s3Objects(s3: AwsStub<S3Inputs, S3Outputs, S3Client['config']>):
       },
     };
   });
-  s3.on(ListObjectsV2Command).callsFake(({ Prefix, Delimiter }: { Prefix: string; Delimiter?: string }) => {
-    const keys = [...objects.keys()].filter((k) => k.startsWith(Prefix)).sort();
-    if (!Delimiter) return { Contents: keys.map((Key) => ({ Key })) };
-    const prefixes = new Set(
-      keys
-        .filter((k) => k.slice(Prefix.length).includes(Delimiter))
-        .map((k) => k.slice(0, k.indexOf(Delimiter, Prefix.length) + 1)),
-    );
-    return { CommonPrefixes: [...prefixes].map((p) => ({ Prefix: p })) };
-  });
+  // As S3 answers: at most 1,000 keys a page, the rest behind a continuation token.
+  s3.on(ListObjectsV2Command).callsFake(
+    ({
+      Prefix,
+      Delimiter,
+      ContinuationToken,
+    }: {
+      Prefix: string;
+      Delimiter?: string;
+      ContinuationToken?: string;
+    }) => {
+      const keys = [...objects.keys()].filter((k) => k.startsWith(Prefix)).sort();
+      if (Delimiter) {
+        const prefixes = new Set(
+          keys
+            .filter((k) => k.slice(Prefix.length).includes(Delimiter))
+            .map((k) => k.slice(0, k.indexOf(Delimiter, Prefix.length) + 1)),
+        );
+        return { CommonPrefixes: [...prefixes].map((p) => ({ Prefix: p })) };
+      }
+      // The token continues after the page's last key, as S3's does: deleting while listing skips none.
+      const rest = ContinuationToken === undefined ? keys : keys.filter((k) => k > ContinuationToken);
+      const page = rest.slice(0, S3_PAGE_KEYS);
+      return {
+        Contents: page.map((Key) => ({ Key })),
+        ...(rest.length > S3_PAGE_KEYS ? { NextContinuationToken: page.at(-1) } : {}),
+      };
+    },
+  );
+  // S3 refuses a DeleteObjects of more than 1,000 keys (API_DeleteObjects.html).
   s3.on(DeleteObjectsCommand).callsFake(({ Delete }: { Delete: { Objects: { Key: string }[] } }) => {
+    if (Delete.Objects.length > S3_PAGE_KEYS)
+      throw Object.assign(new Error('more than 1,000 keys'), { name: 'MalformedXML' });
     for (const o of Delete.Objects) objects.delete(o.Key);
     return {};
   });

@@ -1,0 +1,67 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+
+/**
+ * The few object operations the intent, audience and refresh functions share. Listing is paged by
+ * S3 (at most 1,000 keys a page), and removal deletes page by page, so a DeleteObjects call never
+ * names more than its limit of 1,000 keys
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html).
+ */
+export async function* keysUnder(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<string[]> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    yield (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+    token = page.NextContinuationToken;
+  } while (token);
+}
+
+/** Every key under a prefix. */
+export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of keysUnder(s3, bucket, prefix)) keys.push(...page);
+  return keys;
+}
+
+/** Every object under a prefix removed, one DeleteObjects per listed page; how many. */
+export async function removeUnder(s3: S3Client, bucket: string, prefix: string): Promise<number> {
+  let removed = 0;
+  for await (const page of keysUnder(s3, bucket, prefix)) {
+    if (page.length === 0) continue;
+    await s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: page.map((Key) => ({ Key })) } }),
+    );
+    removed += page.length;
+  }
+  return removed;
+}
+
+/** An object's text, or undefined when there is none. */
+export async function readText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await object.Body!.transformToString('utf8');
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
+/** A value written as pretty JSON. */
+export async function putJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: `${JSON.stringify(value, null, 2)}\n`,
+      ContentType: 'application/json',
+    }),
+  );
+}
