@@ -21,7 +21,7 @@ export class FirehoseSink implements RecordSink {
       const response = await this.client.send(
         new PutRecordBatchCommand({
           DeliveryStreamName: this.deliveryStreamName,
-          Records: batch.map((r) => ({ Data: Buffer.from(r.data) })),
+          Records: batch.map((r) => ({ Data: r.data })),
         }),
       );
       return batch.map((_, i) =>

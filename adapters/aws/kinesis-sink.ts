@@ -24,7 +24,7 @@ export class KinesisSink implements RecordSink {
       const response = await this.client.send(
         new PutRecordsCommand({
           StreamName: this.streamName,
-          Records: batch.map((r) => ({ Data: Buffer.from(r.data), PartitionKey: r.partitionKey })),
+          Records: batch.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })),
         }),
       );
       return batch.map((_, i) => (response.Records?.[i] ? response.Records[i].ErrorCode : null));

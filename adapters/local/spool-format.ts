@@ -39,8 +39,11 @@ const MAX_HEADER_BYTES = 256;
 const HEADER = /^S2 (\S+) (\S+) (\d{4}-\d{2}-\d{2}) (\d{1,10}) ([0-9a-f]{8})$/;
 const AREAS: ReadonlySet<string> = new Set(LAKE_AREAS);
 
-export function encodeSpoolRecord(record: SpooledRecord): Buffer {
-  const data = Buffer.from(record.data);
+/** A record to write: its data as text, or already encoded (a packed record's bytes, not copied again). */
+export type SpoolRecordToWrite = Omit<SpooledRecord, 'data'> & { data: string | Buffer };
+
+export function encodeSpoolRecord(record: SpoolRecordToWrite): Buffer {
+  const data = typeof record.data === 'string' ? Buffer.from(record.data) : record.data;
   const fields = `${record.area} ${record.customerId} ${record.dt} ${data.length}`;
   const checksum = crc32(data, crc32(`${fields}\n`));
   return Buffer.concat([Buffer.from(`${MAGIC}${fields} ${hex(checksum)}\n`), data]);

@@ -35,7 +35,7 @@ export class MemorySink implements RecordSink {
   lines(area: PackedRecord['area']): Record<string, unknown>[] {
     return this.acknowledged
       .filter((r) => r.area === area)
-      .flatMap((r) => r.data.split('\n').filter(Boolean))
+      .flatMap((r) => r.data.toString('utf8').split('\n').filter(Boolean))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   }
 }

@@ -88,7 +88,7 @@ export async function seedLandingLake(root: string, events: number, seed = 11): 
         if (r.area !== 'events') continue;
         const key = lakeObjectKey('events', r.customerId, r.dt, `bench-${hour}`);
         const lines = objects.get(key) ?? [];
-        lines.push(r.data);
+        lines.push(r.data.toString('utf8'));
         objects.set(key, lines);
       }
       return records.map((): PutOutcome => ({ ok: true }));

@@ -21,11 +21,12 @@ describe('packRecords', () => {
     expect(records[0]!.count).toBe(2);
     expect(
       records[0]!.data
+        .toString('utf8')
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l).n),
     ).toEqual([1, 2]);
-    expect(records[0]!.data.endsWith('\n')).toBe(true);
+    expect(records[0]!.data.at(-1)).toBe(0x0a);
   });
 
   it('never mixes partitions or areas in one record', () => {
@@ -51,9 +52,7 @@ describe('packRecords', () => {
 
     const records = packRecords(lines, 10 * 1024);
 
-    expect(
-      records.every((r) => Buffer.byteLength(r.data) <= 10 * 1024 && r.bytes === Buffer.byteLength(r.data)),
-    ).toBe(true);
+    expect(records.every((r) => r.data.length <= 10 * 1024 && r.bytes === r.data.length)).toBe(true);
     expect(records.reduce((sum, r) => sum + r.count, 0)).toBe(100);
   });
 
@@ -68,6 +67,33 @@ describe('packRecords', () => {
   });
 });
 
+describe('packRecords, encoding', () => {
+  it('encodes every line exactly once as UTF-8, multi-byte characters and buffer growth included', () => {
+    // Lines of 3-byte (—) and 4-byte (😀) characters, larger than the working buffer's first 64 KiB,
+    // between ASCII ones: each must come out whole, and `bytes` must be the UTF-8 size.
+    const texts = ['plain', '—'.repeat(30_000), 'x', '😀'.repeat(20_000), `${'a'.repeat(70_000)}é`, 'end'];
+    const lines = texts.map(
+      (pad, n): LakeLine => ({ ...line('a', '2026-01-01', n, 0), json: JSON.stringify({ n, pad }) }),
+    );
+
+    const records = packRecords(lines, FIREHOSE_MAX_RECORD_BYTES);
+    const text = records.map((r) => r.data.toString('utf8')).join('');
+
+    expect(text).toBe(lines.map((l) => `${l.json}\n`).join(''));
+    expect(records.every((r) => r.bytes === r.data.length)).toBe(true);
+    expect(records.reduce((sum, r) => sum + r.bytes, 0)).toBe(Buffer.byteLength(text));
+  });
+
+  it('gives each record its own bytes: a later call does not change an earlier record', () => {
+    const before = packRecords([line('a', '2026-01-01', 1)], FIREHOSE_MAX_RECORD_BYTES)[0]!;
+    const copy = Buffer.from(before.data);
+
+    packRecords([line('a', '2026-01-01', 2, 5_000)], FIREHOSE_MAX_RECORD_BYTES);
+
+    expect(before.data.equals(copy)).toBe(true);
+  });
+});
+
 describe('packRecords, at Firehose limits', () => {
   it('closes a record at 500 lines, Firehose’s de-aggregation limit, however small the lines', () => {
     const lines = Array.from({ length: 1_001 }, (_, i) => line('a', '2026-01-01', i, 1));
@@ -75,7 +101,9 @@ describe('packRecords, at Firehose limits', () => {
     const records = packRecords(lines, 1_000 * 1024);
 
     expect(records.map((r) => r.count)).toEqual([MAX_LINES_PER_RECORD, MAX_LINES_PER_RECORD, 1]);
-    expect(records.map((r) => r.data.split('\n').filter(Boolean).length)).toEqual([500, 500, 1]);
+    expect(records.map((r) => r.data.toString('utf8').split('\n').filter(Boolean).length)).toEqual([
+      500, 500, 1,
+    ]);
   });
 
   it('keeps a record exactly at 1,000 KiB, and starts a new one a byte later', () => {

@@ -54,8 +54,12 @@ describe('npm run redrive, against the local lake', () => {
     // fails the failed-* ones, whose records land in its error output.
     const split = (keep: (line: string) => boolean) =>
       memory.acknowledged.map((r) => {
-        const data = r.data.split('\n').filter((l) => l && (r.area !== 'events' || keep(l)));
-        return { ...r, data: data.map((l) => `${l}\n`).join(''), count: data.length };
+        const data = r.data
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l && (r.area !== 'events' || keep(l)));
+        const bytes = Buffer.from(data.map((l) => `${l}\n`).join(''));
+        return { ...r, data: bytes, bytes: bytes.length, count: data.length };
       });
     const delivered = split((l) => !l.includes('"failed-')).filter((r) => r.count > 0);
     const failed = split((l) => l.includes('"failed-')).filter((r) => r.area === 'events' && r.count > 0);
@@ -65,6 +69,7 @@ describe('npm run redrive, against the local lake', () => {
     await sink.close();
     const errorRecords = failed.flatMap((r) =>
       r.data
+        .toString('utf8')
         .split('\n')
         .filter(Boolean)
         .map((line) =>

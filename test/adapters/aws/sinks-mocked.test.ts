@@ -48,7 +48,9 @@ describe('KinesisSink with a mocked client', () => {
     const calls = kinesis.commandCalls(PutRecordsCommand).map((c) => c.args[0].input);
     expect(calls).toHaveLength(2);
     expect(calls[0]!.StreamName).toBe(STREAM);
-    expect(calls[1]!.Records!.map((r) => Buffer.from(r.Data!).toString())).toEqual([records[1]!.data]);
+    expect(calls[1]!.Records!.map((r) => Buffer.from(r.Data!).toString())).toEqual([
+      records[1]!.data.toString(),
+    ]);
     expect(calls[1]!.Records![0]!.PartitionKey).toBe(records[1]!.partitionKey);
   });
 
@@ -138,9 +140,9 @@ describe('FirehoseSink with a mocked client', () => {
       .commandCalls(PutRecordBatchCommand)
       .map((c) => c.args[0].input.Records!.map((r) => Buffer.from(r.Data!).toString()));
     expect(sent).toEqual([
-      [records[0]!.data, records[1]!.data, records[2]!.data],
-      [records[0]!.data, records[2]!.data],
-      [records[2]!.data],
+      [records[0]!.data, records[1]!.data, records[2]!.data].map(String),
+      [records[0]!.data, records[2]!.data].map(String),
+      [records[2]!.data].map(String),
     ]);
     expect(stats).toEqual({ attempts: 3, retriedRecords: 3 });
   });
