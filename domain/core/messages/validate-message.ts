@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { type Reason, type ReasonCode, SUPPORTED_TYPES } from '../../contract/lake-records';
 import { canonicalizeFields } from './canonical-fields';
 import { MessageSchema, SCHEMA_MESSAGES, type SegmentMessage } from './message-schema';
+import { wellFormedMessage } from './well-formed';
 
 export type Validation =
   | { ok: true; message: SegmentMessage; fields: Record<string, unknown> }
@@ -67,6 +68,8 @@ export function validateMessage(
       fields,
     );
   }
+  const wellFormed = wellFormedMessage(fields);
+  if (wellFormed) return { ok: true, message: wellFormed, fields };
   const result = v.safeParse(MessageSchema, fields);
   if (result.success) return { ok: true, message: result.output, fields };
   return { ok: false, reason: describe(result.issues[0]), fields };
