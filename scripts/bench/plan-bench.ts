@@ -1,7 +1,7 @@
 import type { TrackingPlan } from '../../domain/contract/tracking-plan';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
 import { compilePlan } from '../../domain/core/quality/tracking-plan';
-import { benchIngestDeps } from './core-bench';
+import { benchIngestDeps, NO_ALIASES } from './core-bench';
 import { sideBySide } from './measure';
 
 export interface PlanBenchResult {
@@ -63,7 +63,7 @@ export async function benchPlanCost(seconds: number, planEvents = 50): Promise<P
         body: bodies[i++ % bodies.length]!,
         customerId: 'bench',
         requestId: `b-${i}`,
-        aliases: new Map(),
+        aliases: NO_ALIASES,
         ...(withPlan ? { plan } : {}),
       },
       deps,

@@ -26,7 +26,8 @@ export function readBody(raw: RawBody, limits: Limits): string {
   const encoding = (raw.contentEncoding ?? '').trim().toLowerCase();
   // A plain-text body is already a string: only its size needs checking (no copy, no re-decoding).
   if (!raw.isBase64Encoded && (encoding === '' || encoding === 'identity')) {
-    if (Buffer.byteLength(raw.body) > limits.maxBodyBytes)
+    // A UTF-16 unit is at most 3 UTF-8 bytes: a body short enough by its length alone is not counted.
+    if (raw.body.length * 3 > limits.maxBodyBytes && Buffer.byteLength(raw.body) > limits.maxBodyBytes)
       throw new PayloadTooLargeError(`The request body is larger than ${limits.maxBodyBytes} bytes.`);
     return raw.body;
   }

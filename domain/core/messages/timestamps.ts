@@ -13,19 +13,22 @@ const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z
  * @example parseIsoTimestamp('2026-11-28T10:00:00.123456Z') // 1795860000123
  */
 export function parseIsoTimestamp(value: string): number | undefined {
-  return PARSED(value);
+  // The form every Segment library sends is cheaper to parse than to look up: each event's own
+  // timestamp is new, so a memo would hash it and miss. Other forms (offsets, bare dates) take the
+  // regular expressions, and repeat across a batch (sentAt, receivedAt): those are remembered.
+  return isCanonicalIso(value) ? parseCanonical(value) : PARSED(value);
 }
-// sentAt and receivedAt repeat across a batch: remember recent answers.
 const PARSED = boundedMemo(1_000, (value: string) => parseUncached(value));
 
+/** `YYYY-MM-DDTHH:MM:SS.sssZ` (checked by `isCanonicalIso`) as ms since the epoch, if a real day. */
+function parseCanonical(value: string): number | undefined {
+  // Date.parse rolls 2026-02-30 over to March: days past the 28th get the full calendar check.
+  const day = (value.charCodeAt(8) - 48) * 10 + (value.charCodeAt(9) - 48);
+  if (day > 28 && !isCalendarDate(value.slice(0, 10))) return undefined;
+  return finite(Date.parse(value));
+}
+
 function parseUncached(value: string): number | undefined {
-  // Fast path for the form every Segment library sends: 2026-11-28T10:00:00.000Z.
-  if (isCanonicalIso(value)) {
-    // Date.parse rolls 2026-02-30 over to March: days past the 28th get the full calendar check.
-    const day = (value.charCodeAt(8) - 48) * 10 + (value.charCodeAt(9) - 48);
-    if (day > 28 && !isCalendarDate(value.slice(0, 10))) return undefined;
-    return finite(Date.parse(value));
-  }
   if (!isCalendarDate(value.slice(0, 10))) return undefined;
   if (DAY_PATTERN.test(value)) return finite(Date.parse(`${value}T00:00:00.000Z`));
   const match = ISO_DATE_TIME.exec(value);
