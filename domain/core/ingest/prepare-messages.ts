@@ -1,5 +1,5 @@
 import type { ErasureRequest } from '../../contract/erasure';
-import { EVENT_KEYS, type LakeEvent, type QuarantineEntry, type Reason } from '../../contract/lake-records';
+import type { LakeEvent, QuarantineEntry, Reason } from '../../contract/lake-records';
 import { isDeleteMessage, readDeleteMessage } from '../erasure/delete-message';
 import type { ErasedFilter } from '../erasure/erasure-log';
 import { boundedJson, MAX_MESSAGE_DEPTH } from '../messages/json-depth';
@@ -163,15 +163,22 @@ function utf8Bytes(text: string): number {
 // A string of n UTF-16 units takes at most 3n bytes in UTF-8; below this, its length is a safe stand-in.
 const MAX_CHEAP_SIZE_CHECK = 32 * 1024;
 
-/** The event's JSON line, with the message's JSON spliced in rather than serialized a second time. */
+/**
+ * The event's JSON line, with the message's JSON spliced in rather than serialized a second time: the
+ * event is serialized once (one call, not one per field) with `message`, its last field, standing in as
+ * `0`, which the message's JSON then replaces. The fields come out in the object's order, which
+ * normalizeMessage builds in the contract's (test/contract/lake-contract.test.ts holds the two equal).
+ */
 function lakeLine(event: LakeEvent, messageJson: string): string {
-  let line = '{';
-  for (const key of HEAD_KEYS) line += `"${key}":${JSON.stringify(event[key])},`;
-  return `${line}"message":${messageJson}}`;
+  const message = event.message;
+  (event as { message: unknown }).message = 0;
+  const head = JSON.stringify(event);
+  event.message = message;
+  return `${head.slice(0, -STAND_IN.length)}${messageJson}}`;
 }
 
-// Every top-level field but `message`, in record order (the contract's order; `message` is last there).
-const HEAD_KEYS = EVENT_KEYS.filter((key) => key !== 'message');
+// How the stand-in `message: 0` ends the serialized event.
+const STAND_IN = '0}';
 
 /** JSON of a value, or undefined when it nests too deeply for the serializer (a RangeError). */
 function serialize(value: unknown): string | undefined {

@@ -16,8 +16,20 @@ export function parseIsoTimestamp(value: string): number | undefined {
   // The form every Segment library sends is cheaper to parse than to look up: each event's own
   // timestamp is new, so a memo would hash it and miss. Other forms (offsets, bare dates) take the
   // regular expressions, and repeat across a batch (sentAt, receivedAt): those are remembered.
-  return isCanonicalIso(value) ? parseCanonical(value) : PARSED(value);
+  // Validation, the timestamp correction and the event date each read the same few strings of one
+  // message in turn: the last few answers are kept (a comparison, usually by reference, not a hash).
+  for (let i = 0; i < RECENT_SIZE; i++) if (recentText[i] === value) return recentMs[i];
+  const ms = isCanonicalIso(value) ? parseCanonical(value) : PARSED(value);
+  recentNext = (recentNext + 1) % RECENT_SIZE;
+  recentText[recentNext] = value;
+  recentMs[recentNext] = ms;
+  return ms;
 }
+// A message has four time fields at most.
+const RECENT_SIZE = 4;
+const recentText: (string | undefined)[] = new Array(RECENT_SIZE).fill(undefined);
+const recentMs: (number | undefined)[] = new Array(RECENT_SIZE).fill(undefined);
+let recentNext = 0;
 const PARSED = boundedMemo(1_000, (value: string) => parseUncached(value));
 
 /** `YYYY-MM-DDTHH:MM:SS.sssZ` (checked by `isCanonicalIso`) as ms since the epoch, if a real day. */
