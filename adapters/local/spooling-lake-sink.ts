@@ -165,6 +165,9 @@ export class SpoolingLakeSink implements RecordSink {
     return leftovers.length;
   }
 
+  /** A put is written with one write and one sync per file, and cut back whole when either fails. */
+  readonly allOrNothing = true;
+
   put(records: readonly PackedRecord[]): Promise<PutOutcome[]> {
     if (this.refusing) {
       this.flushInBackground();

@@ -28,6 +28,13 @@ export interface RecordSink {
   /** Largest `data` a record may carry (Firehose: 1,000 KiB; Kinesis: 1 MiB). */
   readonly maxRecordBytes: number;
   put(records: readonly PackedRecord[]): Promise<PutOutcome[]>;
+  /**
+   * True when a put is all-or-nothing: every record of it is acknowledged, or none is stored (the local
+   * spool commits a put with one write and one sync per file, and cuts a failed one back). A request's
+   * ledger line may then travel in the same put as its events (one commit instead of two); a sink that
+   * can acknowledge part of a put (Kinesis, Firehose) gets the ledger line only after the rest.
+   */
+  readonly allOrNothing?: boolean;
 }
 
 /** Structured logs. Callers pass codes and counts only: never headers, tokens, bodies or events. */

@@ -68,7 +68,8 @@ export interface IngestReport {
  *
  * The request's ledger line is stored last, only once everything else was acknowledged: a request that
  * ends in 503 or 500 (which the sender retries) leaves no ledger line, so the ledger counts exactly the
- * requests that were answered for good.
+ * requests that were answered for good. With an all-or-nothing sink (the local spool) it goes in the
+ * same put as the rest, which holds the same rule with one commit instead of two.
  */
 export async function ingestRequest(request: IngestRequest, deps: IngestDeps): Promise<HttpAnswer> {
   const receivedAt = deps.clock.now();
@@ -112,7 +113,6 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
     ...eventLines(prepared),
     ...prepared.quarantine.map((entry) => quarantineLine(entry, deps.sink.maxRecordBytes)),
   ];
-  const stats = await store(lines, deps);
   const firstError = prepared.errors[0];
   const refusal =
     parsed.shape === 'single' && firstError
@@ -120,11 +120,17 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
         ? new UnsupportedTypeError(firstError.reason)
         : new InvalidMessageError(firstError.reason)
       : undefined;
-  await ledger(refusal?.status ?? 200, {
+  const ledgerEntry = ledgerLine(request.customerId, request.requestId, receivedAt, refusal?.status ?? 200, {
     accepted: prepared.events.length,
     quarantined: prepared.quarantine.length,
     duplicates: prepared.duplicates,
   });
+  let stats: Awaited<ReturnType<typeof store>>;
+  if (deps.sink.allOrNothing) stats = await store([...lines, ledgerEntry], deps);
+  else {
+    stats = await store(lines, deps);
+    await store([ledgerEntry], deps);
+  }
   countOutcome(deps.metrics, prepared, stats.retriedRecords);
   deps.logger.info('ingested', {
     customerId: request.customerId,

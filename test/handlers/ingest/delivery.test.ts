@@ -35,6 +35,33 @@ describe('ingest handler: delivery to the sink', () => {
     expect(memory.acknowledged.map((r) => r.area)).toEqual(['events']);
   });
 
+  it('sends the ledger line in the same put as the events to an all-or-nothing sink, and none on a refusal', async () => {
+    const memory = new MemorySink();
+    const puts: string[][] = [];
+    let refuse = false;
+    const spoolLike: RecordSink = {
+      maxRecordBytes: memory.maxRecordBytes,
+      allOrNothing: true,
+      put: async (records) => {
+        puts.push(records.map((r) => r.area));
+        return refuse
+          ? records.map(() => ({ ok: false, retryable: true, code: 'spool_write_failed' }))
+          : memory.put(records);
+      },
+    };
+    const { invoke } = setup(spoolLike);
+
+    const accepted = await invoke(createIngestEvent({ body: JSON.stringify(createTrackMessage()) }));
+    refuse = true;
+    const refused = await invoke(createIngestEvent({ body: JSON.stringify(createTrackMessage()) }));
+
+    expect([accepted.statusCode, refused.statusCode]).toEqual([200, 503]);
+    // One commit per request: the events and their ledger line together, never the ledger line alone.
+    expect(puts.every((areas) => areas.join() === 'events,ledger')).toBe(true);
+    expect(memory.lines('ledger')).toHaveLength(1);
+    expect(memory.lines('ledger')[0]).toMatchObject({ status: 200, accepted: 1 });
+  });
+
   it('retries only failed records and answers 200 once the sink took them all', async () => {
     // 600 events of one request pack into two records (500 lines at most each); the first is refused once.
     const sink = new MemorySink(1_000 * 1024, (record, attempt) =>
