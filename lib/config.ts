@@ -9,6 +9,7 @@ import {
   MAX_DELIVERY_SHARDS,
 } from '../domain/contract/delivery-capacity';
 import { DEFAULT_ERASE_WINDOW_HOURS, ERASE_WINDOW_HOURS_RANGE } from '../domain/contract/erasure';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '../domain/contract/routes';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -36,7 +37,7 @@ export const StackConfigSchema = v.pipe(
     /** `stream`: Kinesis on-demand in front of Firehose (Replay-scale). `direct`: Firehose Direct PUT (small installs). */
     delivery: v.optional(v.picklist(['stream', 'direct'], 'delivery must be "stream" or "direct"'), 'stream'),
     /** How long API Gateway caches an authorizer verdict per Authorization header: revocation takes effect within it. */
-    authorizerCacheTtlSeconds: v.optional(wholeNumber(0, 3600), 300),
+    authorizerCacheTtlSeconds: v.optional(wholeNumber(0, 3600), DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS),
     /** Stage throttling: steady requests per second and burst. */
     throttleRateLimit: v.optional(wholeNumber(1, 100_000), 5_000),
     throttleBurstLimit: v.optional(wholeNumber(1, 100_000), 5_000),

@@ -15,7 +15,7 @@ import type { SpoolFiles } from '../adapters/local/spool-files';
 import { SpoolingLakeSink } from '../adapters/local/spooling-lake-sink';
 import { systemClock } from '../adapters/system/clock';
 import { DEFAULT_ERASE_WINDOW_HOURS } from '../domain/contract/erasure';
-import { ENABLE_CALLBACK_PATH } from '../domain/contract/routes';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, ENABLE_CALLBACK_PATH } from '../domain/contract/routes';
 import {
   ForbiddenError,
   type IngestError,
@@ -34,6 +34,7 @@ import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
 import { lockDataDir } from './data-dir-lock';
 import { runErasure } from './erasure/run-erasure';
 import { matchIngestRoute } from './routes';
+import { VerdictCache } from './verdict-cache';
 
 export interface LocalServerOptions {
   dataDir: string;
@@ -57,6 +58,8 @@ export interface LocalServerOptions {
   eraseWindowHours?: number;
   /** How often the server looks for delete requests due (ms): hourly. */
   eraseCheckMs?: number;
+  /** How long an authorizer verdict is reused for the same header, as API Gateway does (0: never). */
+  authorizerCacheTtlSeconds?: number;
 }
 
 export interface LocalDestination {
@@ -151,6 +154,9 @@ async function serve(
   const eraseTimer = setInterval(background, options.eraseCheckMs ?? 3_600_000);
   eraseTimer.unref();
   const authorizer = createAuthorizerHandler({ tokens, logger: options.logger, clock });
+  const verdicts = new VerdictCache(
+    (options.authorizerCacheTtlSeconds ?? DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS) * 1000,
+  );
   const ingest = createIngestHandler({
     sink: options.wrapSink ? options.wrapSink(sink) : sink,
     clock,
@@ -204,10 +210,15 @@ async function serve(
     };
     const requestId = randomUUID();
     const now = new Date(clock.now());
-    const verdict = await authorizer(
-      authorizerEvent(request, requestId, now),
-      lambdaContext('authorizer', requestId),
-    );
+    const tokenVersion = tokens.version();
+    let verdict = verdicts.get(headers.authorization, tokenVersion, now.getTime());
+    if (!verdict) {
+      verdict = await authorizer(
+        authorizerEvent(request, requestId, now),
+        lambdaContext('authorizer', requestId),
+      );
+      verdicts.set(headers.authorization, tokenVersion, now.getTime(), verdict);
+    }
     if (!verdict.isAuthorized) return answerError(res, new ForbiddenError('Forbidden'));
     const answer = await ingest(
       integrationEvent(request, requestId, now, verdict.context),

@@ -67,6 +67,14 @@ export class FileTokenStore implements TokenStore {
     this.usageFlushMs = o.usageFlushMs ?? 2_000;
   }
 
+  /**
+   * Which content of the file is being served (changes when the file does, as seen by the re-check at
+   * most every `recheckMs`): a verdict made from one version holds until the version changes.
+   */
+  version(): string {
+    return this.read().version;
+  }
+
   /** Reads the file now; throws TokenFileError when it is damaged. The server calls it before it listens. */
   load(): void {
     this.read(true, true);

@@ -21,3 +21,9 @@ export type AdminRoute = (typeof ADMIN_ROUTES)[number];
 
 /** The public page Segment sends a customer back to after enabling the destination (no auth). */
 export const ENABLE_CALLBACK_PATH = '/enable/callback';
+
+/**
+ * How long API Gateway keeps an authorizer verdict per `Authorization` header by default (the stack's
+ * `authorizerCacheTtlSeconds`); the local server keeps its verdicts as long at most.
+ */
+export const DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS = 300;
