@@ -14,8 +14,8 @@ export interface SpooledRecord {
   area: LakeArea;
   customerId: string;
   dt: string;
-  /** JSON lines, each ending in `\n`. */
-  data: string;
+  /** JSON lines, each ending in `\n`, as UTF-8 bytes (a view of the segment read, not a copy). */
+  data: Buffer;
 }
 
 /** What a reader made of a segment: the intact records, and where it had to skip. */
@@ -88,7 +88,7 @@ function readRecord(bytes: Buffer, at: number): { record: SpooledRecord; end: nu
   const data = bytes.subarray(start, end);
   if (hex(crc32(data, crc32(`${area} ${customerId} ${dt} ${length}\n`))) !== checksum) return undefined;
   return {
-    record: { area: area as LakeArea, customerId: customerId!, dt: dt!, data: data.toString('utf8') },
+    record: { area: area as LakeArea, customerId: customerId!, dt: dt!, data },
     end,
   };
 }
@@ -120,7 +120,7 @@ function decodeLegacySegment(bytes: Buffer): DecodedSegment {
       area: header[1] as LakeArea,
       customerId: header[2]!,
       dt: header[3]!,
-      data: bytes.toString('utf8', end + 1, end + 1 + length),
+      data: bytes.subarray(end + 1, end + 1 + length),
     });
     at = end + 1 + length;
   }
@@ -164,7 +164,7 @@ export function salvageLines(bytes: Buffer, skipped: DecodedSegment['skipped']):
         continue;
       }
       out.lines += 1;
-      out.records.push({ ...record, data: `${piece}\n` });
+      out.records.push({ ...record, data: Buffer.from(`${piece}\n`) });
     }
   }
   return out;

@@ -371,7 +371,7 @@ export class SpoolingLakeSink implements RecordSink {
   private async landBytes(name: string, bytes: Buffer) {
     const { records, skipped } = decodeSpoolSegment(bytes);
     const salvaged = salvageLines(bytes, skipped);
-    const partitions = new Map<string, string[]>();
+    const partitions = new Map<string, Buffer[]>();
     const add = (list: SpooledRecord[], fileName: string) => {
       for (const record of list) {
         const key = lakeObjectKey(record.area, record.customerId, record.dt, fileName);
@@ -386,7 +386,7 @@ export class SpoolingLakeSink implements RecordSink {
       const target = join(this.lakeRoot, key);
       await this.files.mkdir(dirname(target));
       // zlib's asynchronous gzip runs on the thread pool: the event loop keeps answering requests.
-      await this.files.writeFileAtomic(target, await gzipAsync(parts.join('')), this.tempDir);
+      await this.files.writeFileAtomic(target, await gzipAsync(Buffer.concat(parts)), this.tempDir);
     }
     return { records, skipped, salvaged };
   }
@@ -432,7 +432,7 @@ export class SpoolingLakeSink implements RecordSink {
         else if (piece.length > 0) damaged = true;
       }
     }
-    const partitions = new Map<string, string[]>();
+    const partitions = new Map<string, Buffer[]>();
     for (const record of records) {
       const key = lakeObjectKey(record.area, record.customerId, record.dt, `${name}${LEDGER_FILE_SUFFIX}`);
       partitions.set(key, [...(partitions.get(key) ?? []), record.data]);
@@ -440,7 +440,7 @@ export class SpoolingLakeSink implements RecordSink {
     for (const [key, parts] of partitions) {
       const target = join(this.lakeRoot, key);
       await this.files.mkdir(dirname(target));
-      await this.files.writeFileAtomic(target, await gzipAsync(parts.join('')), this.tempDir);
+      await this.files.writeFileAtomic(target, await gzipAsync(Buffer.concat(parts)), this.tempDir);
     }
     return { acknowledgedBytes, damaged };
   }

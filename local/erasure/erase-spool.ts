@@ -22,7 +22,7 @@ export function eraseFromSegment(
   const byDay = new Map<string, { events: number; quarantine: number }>();
   const parts: Buffer[] = [];
   for (const record of records) {
-    const erased = eraseFromText(record.data, matcher);
+    const erased = eraseFromText(record.data.toString('utf8'), matcher);
     events += erased.events;
     quarantine += erased.quarantine;
     for (const [day, counts] of erased.byDay) {

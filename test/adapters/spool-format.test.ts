@@ -5,7 +5,7 @@ const record = (i: number, customerId = 'acme'): SpooledRecord => ({
   area: 'events',
   customerId,
   dt: '2026-01-01',
-  data: `${JSON.stringify({ message_id: `m-${i}`, n: i })}\n`,
+  data: Buffer.from(`${JSON.stringify({ message_id: `m-${i}`, n: i })}\n`),
 });
 
 /** 20 records back to back, and where each starts. */
@@ -88,7 +88,7 @@ describe('spool format: every intact record, nothing damaged', () => {
     const decoded = decodeSpoolSegment(legacy);
 
     expect(decoded.records).toEqual([
-      { area: 'events', customerId: 'acme', dt: '2026-01-01', data: '{"message_id":"old"}' },
+      { area: 'events', customerId: 'acme', dt: '2026-01-01', data: Buffer.from('{"message_id":"old"}') },
     ]);
     expect(decoded.skipped).toHaveLength(1);
   });
