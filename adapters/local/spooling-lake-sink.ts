@@ -557,4 +557,10 @@ export function acknowledgedLoss(
 // salvaging it again rewrites the same files.
 const SALVAGED_SUFFIX = '-salvaged';
 const LEDGER_FILE_SUFFIX = '-ledger';
-const gzipAsync = promisify(gzip);
+// gzip level 1: the local lake stands in for Firehose's, and landing gzips everything acknowledged on
+// the thread pool, beside the requests on a machine of two cores. On JSON lines of analytics events,
+// level 1 compresses a few times faster than zlib's default (6) for files about a fifth larger:
+// here throughput matters more than disk.
+const GZIP_LEVEL = 1;
+const gzipLevel = promisify(gzip);
+const gzipAsync = (data: Buffer) => gzipLevel(data, { level: GZIP_LEVEL });
