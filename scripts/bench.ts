@@ -19,6 +19,7 @@ import { benchServer } from './bench/server-bench';
 /** The committed ratios `--check` compares with (next to this file's folder of parts). */
 const BASELINE_FILE = 'bench/baseline.json';
 
+import { GOALS } from './bench/goals';
 import {
   type CommandSpec,
   decimal,
@@ -36,18 +37,6 @@ import { alignedTable } from './cli/table';
  * `npm run bench [-- --seconds <s>] [--json] [--only core|plan|server|cold]`: every figure is a ratio
  * against a baseline measured in the same run, on this machine. Loopback only.
  */
-const GOALS = {
-  coreRatio: 0.5,
-  planRatio: 0.8,
-  serverSingleRatio: 0.6,
-  bundleKiB: 150,
-  loadAndFirstEventMs: 50,
-  // The curated table against landing JSON, on the same events (issue: the lake analysts use).
-  lakeBytesReadRatio: 10,
-  lakeSpeedRatio: 5,
-  // An erase reads the customer's files three times (link, rewrite, verify): cost follows the customer.
-  eraseBytesPerCustomerByte: 3.5,
-};
 
 const BENCH = {
   name: 'npm run bench --',

@@ -27,6 +27,17 @@ export interface ColdStartRow {
   nodeStartMs: number;
   /** The answer's status, `loaded` when only the load was measured, or `failed: <why>`. */
   status: string | number;
+  /** What the time and the size are made of: the reason a goal is missed, measured per function. */
+  why?: ColdStartBreakdown;
+}
+
+export interface ColdStartBreakdown {
+  /** The AWS SDK packages the bundle requires at run time (left out of it: the runtime provides them). */
+  sdkPackages: string[];
+  /** Median over runs: require() of those packages alone, in a fresh process. */
+  sdkLoadMs: number;
+  /** The bundled packages by their share of the bundle's source (its source map), largest first. */
+  largest: { name: string; share: number }[];
 }
 
 const ROOT = join(__dirname, '..', '..');
@@ -153,6 +164,7 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
           firstEventMs: kind ? round(median(samples.map((s) => s.firstEventMs))) : null,
           nodeStartMs: round(median(samples.map((s) => s.nodeStartMs))),
           status: kind ? samples[0].status : 'loaded',
+          why: await breakdown(bundle, functionEnv, Math.min(runs, 3)),
         });
       } catch (error) {
         // One function that does not start is a row of the table, not the end of the run.
@@ -175,6 +187,108 @@ export async function benchColdStart(runs = 7): Promise<ColdStartRow[]> {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * Why a bundle is as large and as slow as it is: the AWS SDK packages it requires (loaded from the
+ * runtime's node_modules, timed alone in fresh processes) and its largest bundled packages.
+ */
+async function breakdown(bundle: string, env: NodeJS.ProcessEnv, runs: number): Promise<ColdStartBreakdown> {
+  const text = readFileSync(bundle, 'utf8');
+  const sdkPackages = [
+    ...new Set([...text.matchAll(/require\("((?:@aws-sdk|@smithy)\/[^"]+)"\)/g)].map((m) => m[1]!)),
+  ].sort();
+  const samples: number[] = [];
+  if (sdkPackages.length > 0)
+    for (let i = 0; i < runs; i++) {
+      const script = `const t=performance.now();for(const p of ${JSON.stringify(sdkPackages)})require(p);process.stdout.write(String(performance.now()-t))`;
+      samples.push(Number(await runChild(['-e', script], env)));
+    }
+  return {
+    sdkPackages,
+    sdkLoadMs: samples.length ? round(median(samples)) : 0,
+    largest: bundledPackages(text, readIfThere(`${bundle}.map`)),
+  };
+}
+
+/**
+ * The packages a bundle holds, by their share of its bytes: the source map esbuild writes says which
+ * source each stretch of the bundle came from (its `mappings`, decoded here; the map has no sources'
+ * text to measure instead).
+ */
+export function bundledPackages(bundleText: string, mapText: string): { name: string; share: number }[] {
+  let map: { sources?: string[]; mappings?: string };
+  try {
+    map = JSON.parse(mapText);
+  } catch {
+    return [];
+  }
+  const sources = map.sources ?? [];
+  const bytes = new Map<string, number>();
+  const lines = bundleText.split('\n');
+  let source = 0;
+  (map.mappings ?? '').split(';').forEach((line, lineIndex) => {
+    const lineLength = lines[lineIndex]?.length ?? 0;
+    let column = 0;
+    let owner: number | undefined;
+    let start = 0;
+    for (const segment of line.split(',')) {
+      if (!segment) continue;
+      const fields = decodeVlq(segment);
+      column += fields[0]!;
+      if (owner !== undefined) add(owner, column - start);
+      if (fields.length >= 4) {
+        source += fields[1]!;
+        owner = source;
+      } else owner = undefined;
+      start = column;
+    }
+    if (owner !== undefined) add(owner, lineLength - start);
+  });
+  function add(index: number, length: number) {
+    const name = packageOf(sources[index] ?? '');
+    bytes.set(name, (bytes.get(name) ?? 0) + Math.max(0, length));
+  }
+  const total = [...bytes.values()].reduce((sum, n) => sum + n, 0);
+  return [...bytes]
+    .map(([name, n]) => ({ name, share: total > 0 ? Math.round((n / total) * 1000) / 1000 : 0 }))
+    .sort((a, b) => b.share - a.share);
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** The numbers of one source-map segment (base64 VLQ: 5 bits a digit, the 6th says more follow). */
+function decodeVlq(segment: string): number[] {
+  const values: number[] = [];
+  let value = 0;
+  let shift = 0;
+  for (const char of segment) {
+    const digit = BASE64.indexOf(char);
+    value += (digit & 31) * 2 ** shift;
+    if (digit & 32) shift += 5;
+    else {
+      values.push(value & 1 ? -Math.floor(value / 2) : Math.floor(value / 2));
+      value = 0;
+      shift = 0;
+    }
+  }
+  return values;
+}
+
+function readIfThere(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** `node_modules/@scope/name/…` → `@scope/name`; our own files → `our code`. */
+export function packageOf(source: string): string {
+  const at = source.lastIndexOf('node_modules/');
+  if (at === -1) return 'our code';
+  const parts = source.slice(at + 'node_modules/'.length).split('/');
+  return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+}
 
 /** A function's environment from the template: references to other resources become names a reader accepts. */
 function placeholders(variables: Record<string, unknown>): Record<string, string> {

@@ -1,17 +1,16 @@
-import { type BenchResult, benchHtml, benchRows, benchTable } from '../../scripts/bench/bench-report';
+import {
+  type BenchResult,
+  benchHtml,
+  benchRows,
+  benchTable,
+  coldReason,
+} from '../../scripts/bench/bench-report';
+import { packageOf } from '../../scripts/bench/cold-start-bench';
+import { GOALS } from '../../scripts/bench/goals';
 
 const result: BenchResult = {
   machine: { node: 'v20.0.0', cpus: '2 × test cpu', memoryGiB: 24 },
-  goals: {
-    coreRatio: 0.5,
-    planRatio: 0.8,
-    serverSingleRatio: 0.6,
-    bundleKiB: 150,
-    loadAndFirstEventMs: 50,
-    lakeBytesReadRatio: 10,
-    lakeSpeedRatio: 5,
-    eraseBytesPerCustomerByte: 3.5,
-  },
+  goals: GOALS,
   core: [{ batchSize: 100, coreEventsPerSecond: 190_000, floorEventsPerSecond: 500_000, ratio: 0.38 }],
   plan: [
     { planEvents: 50, withPlanEventsPerSecond: 90_000, withoutPlanEventsPerSecond: 100_000, ratio: 0.9 },
@@ -94,10 +93,36 @@ describe('the bench report', () => {
     expect(rows[2]!.ours).toBe('4.0 MiB');
   });
 
+  it('says what a cold start is made of: the AWS SDK packages and their load, the largest bundled package', () => {
+    const why = {
+      sdkPackages: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
+      sdkLoadMs: 70,
+      largest: [
+        { name: 'ajv', share: 0.58 },
+        { name: 'our code', share: 0.3 },
+        { name: 'valibot', share: 0.12 },
+      ],
+    };
+
+    expect(coldReason(why, 121)).toBe(
+      'the AWS SDK packages it requires (client-dynamodb, lib-dynamodb) load alone in 70 ms of its 121; the bundle: ajv 58 %, our code 30 %',
+    );
+    expect(coldReason({ sdkPackages: [], sdkLoadMs: 0, largest: [{ name: 'our code', share: 1 }] }, 2)).toBe(
+      'no AWS SDK; our code only',
+    );
+    expect(
+      [
+        '../../node_modules/ajv/dist/core.js',
+        '../../node_modules/@middy/core/index.js',
+        '../../lambdas/x.ts',
+      ].map(packageOf),
+    ).toEqual(['ajv', '@middy/core', 'our code']);
+  });
+
   it('prints an aligned table with a header, numbers right-aligned', () => {
     const lines = benchTable(benchRows(result)).split('\n');
 
-    expect(lines[0]).toMatch(/^MEASURE\s+OURS\s+BASELINE\s+RATIO\s+GOAL$/);
+    expect(lines[0]).toMatch(/^MEASURE\s+OURS\s+BASELINE\s+RATIO\s+GOAL\s+WHY$/);
     expect(lines).toHaveLength(6);
     const ratioEnd = lines[0]!.indexOf('RATIO') + 'RATIO'.length;
     expect(lines[1]!.slice(ratioEnd - 4, ratioEnd)).toBe('0.38');

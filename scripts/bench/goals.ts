@@ -1,0 +1,20 @@
+/**
+ * What each bench figure must reach on a 2-core machine like ours (docs/performance.md): ratios compare
+ * with a baseline measured in the same run; sizes and times are absolute.
+ */
+export const GOALS = {
+  // The core against the JSON floor (JSON.parse of the body, JSON.stringify of each message).
+  coreRatio: 0.6,
+  planRatio: 0.8,
+  // npm start against a node:http server that parses and appends without fsync (autocannon, 16 connections).
+  serverSingleRatio: 0.5,
+  serverBatchRatio: 0.4,
+  // Each Lambda bundle, and its load plus first event in a fresh process.
+  bundleKiB: 150,
+  loadAndFirstEventMs: 100,
+  // The curated table against landing JSON, on the same events (issue: the lake analysts use).
+  lakeBytesReadRatio: 10,
+  lakeSpeedRatio: 5,
+  // An erase reads the customer's files three times (link, rewrite, verify): cost follows the customer.
+  eraseBytesPerCustomerByte: 3.5,
+};
