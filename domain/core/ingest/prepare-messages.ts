@@ -4,7 +4,7 @@ import { isDeleteMessage, readDeleteMessage } from '../erasure/delete-message';
 import type { ErasedFilter } from '../erasure/erasure-log';
 import { boundedJson, MAX_MESSAGE_DEPTH } from '../messages/json-depth';
 import { normalizeMessage } from '../messages/normalize-message';
-import { parseIsoTimestamp, utcDate } from '../messages/timestamps';
+import { isoInstant, parseIsoTimestamp, utcDate } from '../messages/timestamps';
 import { canonicalMessage, validateMessage } from '../messages/validate-message';
 import type { CompiledPlan } from '../quality/tracking-plan';
 import type { ParsedBody } from './parse-body';
@@ -65,7 +65,7 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
     erasedOnArrival: 0,
   };
   const seen = new Set<string>();
-  const receivedIso = new Date(ctx.receivedAt).toISOString();
+  const receivedIso = isoInstant(ctx.receivedAt);
   const envelopeSentAt = typeof parsed.envelopeSentAt === 'string' ? parsed.envelopeSentAt : undefined;
   const quarantine = (
     index: number,

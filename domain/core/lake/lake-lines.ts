@@ -2,7 +2,7 @@ import { receivedDt } from '../../contract/lake-areas';
 import type { LedgerEntry, QuarantineEntry } from '../../contract/lake-records';
 import type { BadRequestError } from '../common/errors';
 import type { PreparedMessages } from '../ingest/prepare-messages';
-import { utcDate } from '../messages/timestamps';
+import { isoInstant, utcDate } from '../messages/timestamps';
 import type { LakeLine } from './pack-records';
 
 // The lake lines a request produces: its events, its quarantine entries and its completeness-ledger entries.
@@ -52,7 +52,7 @@ export function ledgerLine(
     source,
     customer_id: customerId,
     dt: utcDate(receivedAt),
-    received_at: new Date(receivedAt).toISOString(),
+    received_at: isoInstant(receivedAt),
     status,
     ...counts,
   };
@@ -71,7 +71,7 @@ export function unreadableBody(
     area: 'quarantine',
     customer_id: customerId,
     dt: utcDate(receivedAt),
-    received_at: new Date(receivedAt).toISOString(),
+    received_at: isoInstant(receivedAt),
     request_id: requestId,
     index: 0,
     message_id: null,

@@ -170,6 +170,20 @@ const FIRST_DATE_MS = Date.parse('0001-01-01T00:00:00.000Z');
 const LAST_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** The `dt` partition value: the UTC calendar date of an instant, `YYYY-MM-DD`. */
+/**
+ * The instant as ISO-8601 UTC (`toISOString`). A request asks for its receive time's text several times
+ * (its events, its quarantine entries, its ledger line): the last answer is kept.
+ */
+export function isoInstant(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
 export function utcDate(ms: number): string {
   return DATE_OF_DAY(Math.floor(ms / DAY_MS));
 }
