@@ -8,13 +8,13 @@ import { ENABLE_CALLBACK_PATH } from '../domain/contract/routes';
 import { CAPACITY_TAG } from '../domain/contract/token-table';
 import { capacityWarning } from '../domain/core/capacity/capacity-warning';
 import { AdminInputError } from '../domain/core/common/errors';
+import { setTrackingPlan } from '../domain/core/keys/plan-admin';
 import {
   createToken,
   issueEnableLink,
   revokeToken,
   setCustomerStatus,
   setEventAlias,
-  setTrackingPlan,
   summarize,
 } from '../domain/core/keys/token-admin';
 import type { TokenStore } from '../domain/core/keys/token-store';

@@ -8,12 +8,12 @@ import { capacityWarning } from '../../domain/core/capacity/capacity-warning';
 import { AdminInputError, NotFoundError } from '../../domain/core/common/errors';
 import { type HttpAnswer, jsonAnswer } from '../../domain/core/common/http-answer';
 import type { Clock, Logger } from '../../domain/core/common/ports';
+import { setTrackingPlan } from '../../domain/core/keys/plan-admin';
 import {
   issueEnableLink,
   revokeToken,
   setCustomerStatus,
   setEventAlias,
-  setTrackingPlan,
   summarize,
 } from '../../domain/core/keys/token-admin';
 import type { TokenStore } from '../../domain/core/keys/token-store';

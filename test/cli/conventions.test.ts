@@ -38,6 +38,14 @@ const COMMANDS: {
     typoMessage: /did you mean --seconds\?/,
   },
   {
+    name: 'profile',
+    script: 'scripts/profile.ts',
+    bad: ['--out', 'core.json'],
+    badMessage: /--out must be a file name ending in \.cpuprofile/,
+    typo: ['--evnts', '1'],
+    typoMessage: /did you mean --events\?/,
+  },
+  {
     name: 'cost',
     script: 'scripts/cost.ts',
     bad: ['--events', 'x'],

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileTokenStore } from '../../adapters/local/file-token-store';
-import { setTrackingPlan } from '../../domain/core/keys/token-admin';
+import { setTrackingPlan } from '../../domain/core/keys/plan-admin';
 import { createTrackMessage, TEST_NOW } from '../support/factories';
 import { makeToken, post, ROOT, useLocalDestination } from '../support/local-destination';
 

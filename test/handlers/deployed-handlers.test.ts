@@ -6,7 +6,8 @@ import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { authorizerEvent as apiAuthorizerEvent, localRequest } from '../../adapters/aws/api-gateway-events';
 import { DynamoTokenStore } from '../../adapters/aws/dynamo-token-store';
-import { createToken, setTrackingPlan } from '../../domain/core/keys/token-admin';
+import { setTrackingPlan } from '../../domain/core/keys/plan-admin';
+import { createToken } from '../../domain/core/keys/token-admin';
 import type { AuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
 import type { IngestHandler } from '../../lambdas/ingest/create-ingest-handler';
 import {

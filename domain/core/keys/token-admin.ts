@@ -1,7 +1,6 @@
 import { nearest } from '../../contract/closest';
 import { AdminInputError, NotFoundError } from '../common/errors';
 import { buildEnableLink, type EnableLinkOptions } from '../onboarding/enable-link';
-import { parsePlan } from '../quality/tracking-plan';
 import type { CustomerRecord, TokenStore } from './token-store';
 import { CUSTOMER_ID_PATTERN, type IssuedToken, issueToken, type TokenRecord } from './tokens';
 
@@ -31,7 +30,8 @@ async function ensureCustomer(store: TokenStore, customerId: string, now: Date):
  * A customer that must already exist (it has been issued a key): settings of a customer id that was
  * never created are a typo, refused with the closest known ids rather than silently creating one.
  */
-async function existingCustomer(store: TokenStore, customerId: string): Promise<CustomerRecord> {
+/** The customer's record; a NotFoundError naming the closest known customers when there is none. */
+export async function existingCustomer(store: TokenStore, customerId: string): Promise<CustomerRecord> {
   const existing = await store.getCustomer(customerId);
   if (existing) return existing;
   const known = [...new Set((await store.listTokens()).map((t) => t.customerId))];
@@ -83,27 +83,6 @@ export async function setEventAlias(
     eventAliases: { ...customer.eventAliases, [from.trim()]: to.trim() },
     updatedAt: now.toISOString(),
   };
-  await store.putCustomer(updated);
-  return updated;
-}
-
-/**
- * Sets (or, with `undefined`, clears) a customer's tracking plan, after checking it: every JSON Schema
- * in it must compile. It takes effect within the authorizer cache TTL, like keys and aliases.
- */
-export async function setTrackingPlan(
-  store: TokenStore,
-  customerId: string,
-  plan: unknown,
-  now: Date,
-): Promise<CustomerRecord> {
-  checkCustomerId(customerId);
-  const customer = await existingCustomer(store, customerId);
-  const { trackingPlan: _previous, ...rest } = customer;
-  const updated: CustomerRecord =
-    plan === undefined
-      ? { ...rest, updatedAt: now.toISOString() }
-      : { ...rest, trackingPlan: parsePlan(plan), updatedAt: now.toISOString() };
   await store.putCustomer(updated);
   return updated;
 }
