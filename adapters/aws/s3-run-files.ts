@@ -1,11 +1,6 @@
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RunFiles } from '../../domain/core/lake/compaction-run';
+import { removeUnder } from './s3-objects';
 
 /** A compaction run's files in the lake bucket, and Athena's results in the query-results bucket. */
 export class S3RunFiles implements RunFiles {
@@ -30,16 +25,7 @@ export class S3RunFiles implements RunFiles {
   }
 
   async removePrefix(prefix: string) {
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.lakeBucket, Prefix: prefix, ContinuationToken: token }),
-      );
-      const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
-      if (keys.length > 0)
-        await this.s3.send(new DeleteObjectsCommand({ Bucket: this.lakeBucket, Delete: { Objects: keys } }));
-      token = page.NextContinuationToken;
-    } while (token);
+    await removeUnder(this.s3, this.lakeBucket, prefix);
   }
 
   private async read(bucket: string, key: string): Promise<string> {

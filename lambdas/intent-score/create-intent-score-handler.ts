@@ -1,8 +1,8 @@
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
 import * as v from 'valibot';
-import { listKeys, readText, removeUnder } from '../../adapters/aws/s3-objects';
+import { listKeys, putJson, readText, removeUnder } from '../../adapters/aws/s3-objects';
 import {
   INTENT_FEATURES_PREFIX,
   INTENT_REPORTS_PREFIX,
@@ -149,18 +149,13 @@ export async function trainIntent(
   await removeUnder(s3, bucket, plan.scoresPrefix);
   // Not beside the scores: the scores table reads every object under their prefix as rows.
   const reportKey = `${INTENT_REPORTS_PREFIX}${scoresPartitionPath(plan.customer, plan.eventKey, plan.asOf)}report.json`;
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: reportKey,
-      Body: JSON.stringify(
-        { ...plan, unloads: undefined, currentFeaturesSql: undefined, scoredIn: 'athena', ...fitted },
-        null,
-        2,
-      ),
-      ContentType: 'application/json',
-    }),
-  );
+  await putJson(s3, bucket, reportKey, {
+    ...plan,
+    unloads: undefined,
+    currentFeaturesSql: undefined,
+    scoredIn: 'athena',
+    ...fitted,
+  });
   return {
     runId: plan.runId,
     customer: plan.customer,
@@ -191,14 +186,7 @@ export async function finishIntent(trained: TrainedIntent, s3: S3Client, bucket:
     previous === undefined ? undefined : v.parse(PredictionSchema, JSON.parse(previous)),
     now,
   );
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: predictionKey,
-      Body: `${JSON.stringify(prediction, null, 2)}\n`,
-      ContentType: 'application/json',
-    }),
-  );
+  await putJson(s3, bucket, predictionKey, prediction);
   await removeFeatures({ runId: trained.runId }, s3, bucket);
   const { scoreSql: _sql, ...summary } = trained;
   return { ...summary, predictionKey };
