@@ -36,6 +36,11 @@ runCommand(COMPACT, async ({ values }) => {
   }
   process.stdout.write(
     `${[
+      ...(report.rebuiltDayPartitions > 0
+        ? [
+            `Rebuilt the curated table by month from the landing zone: removed ${report.rebuiltDayPartitions} day partitions an earlier version wrote.`,
+          ]
+        : []),
       report.objectsTaken === 0
         ? `Nothing new: all ${report.objectsSeen} landing objects were taken before; no file changed.`
         : `Took ${report.objectsTaken} new landing objects of ${report.objectsSeen} (${report.linesRead} lines); rewrote ${report.partitionsRewritten} partitions.`,

@@ -3,10 +3,13 @@ import type { EVENT_FIELDS } from './lake-records';
 
 /**
  * The curated zone: one row per `(customer_id, message_id)`, typed and columnar, partitioned by
- * customer and **event** date, beside the raw landing zone (partitioned by receive date). Locally
- * Parquet files under `lake/curated/events/customer_id=<id>/event_date=<YYYY-MM-DD>/data.parquet` (one
- * file per partition, replaced whole); on AWS an Iceberg table with the same columns and partitioning.
+ * customer and the **month** of the event date, beside the raw landing zone (partitioned by receive
+ * date). Locally Parquet files under `lake/curated/events/customer_id=<id>/event_month=<YYYY-MM>/data.parquet`
+ * (one file per partition, replaced whole, rows sorted by event time so row-group statistics skip days);
+ * on AWS an Iceberg table with the same columns, partitioned by `customer_id` and `month(event_date)`.
+ * `event_date` stays a column on both: a query filters on it and the engine prunes the months.
  * Which copy of a message is kept: the first received (earliest `received_at`, then `request_id`).
+ * Why months and not days: docs/decisions/curated-layout.md.
  */
 export const CURATED_TABLE = 'events_curated';
 export const CURATED_AREA = 'curated/events';
@@ -72,7 +75,10 @@ export const CURATED_COLUMNS = [
   { name: 'message', type: 'json', from: 'field' },
 ] as const satisfies readonly { name: string; type: CuratedType; from: 'field' | 'message' }[];
 
-/** The partition columns, in path order: `customer_id=<id>/event_date=<YYYY-MM-DD>/`. */
+/**
+ * The columns the table is partitioned on, last in its column order: the customer, and the event date
+ * through its month (CURATED_MONTH). Analysts filter on these two.
+ */
 export const CURATED_PARTITIONS = [
   { name: 'customer_id', type: 'string' },
   { name: 'event_date', type: 'date' },
@@ -90,9 +96,42 @@ export const CURATED_OMITS: Partial<Record<keyof typeof EVENT_FIELDS, string>> =
     'how event_date was found; compaction uses it to find a resend by id, the row needs no copy of it',
 };
 
-/** The local path of a curated partition, relative to the lake root. */
-export function curatedPartitionPath(customerId: string, eventDate: string): string {
-  return `${CURATED_AREA}/customer_id=${customerId}/event_date=${eventDate}/`;
+/**
+ * How `event_date` partitions the table: by its month. Locally the month is a directory
+ * (`event_month=<YYYY-MM>`) that the table's view does not show; on AWS, Iceberg's hidden partitioning
+ * `month(event_date)`, which has no column either. Either way a filter on `event_date` prunes months.
+ */
+export const CURATED_MONTH = { column: 'event_month', transform: 'month', of: 'event_date' } as const;
+
+/** A month partition's name. */
+export const MONTH_PATTERN = /^\d{4}-\d{2}$/;
+
+/**
+ * The columns a local curated file stores, in order: every column but `customer_id`, which its path
+ * gives. `event_date` is stored, since the path names only its month.
+ */
+export const CURATED_FILE_COLUMNS = [...CURATED_COLUMNS.map((c) => c.name), CURATED_MONTH.of] as const;
+
+/** The month partition of an event date: `2026-11-28` → `2026-11`. */
+export const eventMonth = (eventDate: string): string => eventDate.slice(0, 7);
+
+/**
+ * The first day of a month and the first day of the next (`2026-12` → `2026-12-01`, `2027-01-01`);
+ * no next for `9999-12`, the last month a four-digit date can name.
+ */
+export function monthBounds(month: string): { first: string; next?: string } {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  if (year === 9999 && m === 12) return { first: `${month}-01` };
+  const [nextYear, nextMonth] = m === 12 ? [year + 1, 1] : [year, m + 1];
+  return {
+    first: `${month}-01`,
+    next: `${String(nextYear).padStart(4, '0')}-${String(nextMonth).padStart(2, '0')}-01`,
+  };
+}
+
+/** The local path of a curated partition (a customer's month), relative to the lake root. */
+export function curatedPartitionPath(customerId: string, month: string): string {
+  return `${CURATED_AREA}/customer_id=${customerId}/${CURATED_MONTH.column}=${month}/`;
 }
 
 /** The one file of a local curated partition. */
@@ -140,7 +179,7 @@ export function scoresPath(customerId: string, eventKey: string, asOf: string): 
   return `${SCORES_AREA}/${scoresPartitionPath(customerId, eventKey, asOf)}${SCORES_FILE}`;
 }
 
-/** Rows of one curated partition (customer × event date) that a run's new landing objects hold. */
+/** Rows of one customer's event date that a run's new landing objects hold (the plan query's rows). */
 export interface PartitionRows {
   customerId: string;
   eventDate: string;
@@ -149,14 +188,28 @@ export interface PartitionRows {
   byId?: boolean;
 }
 
-/** One MERGE of a run: the partitions it may write, every one named, and the customers they belong to. */
+/**
+ * One MERGE of a run: the event days it may write, every one named (so the MERGE reads only the files
+ * whose `event_date` statistics reach them), and the customers they belong to. The partitions it writes
+ * are the days' months (`itemMonths`).
+ */
 export interface MergeItem {
   customers: string[];
-  partitions: { customerId: string; eventDate: string }[];
+  days: { customerId: string; eventDate: string }[];
   rows: number;
   /**
    * Rows dated by `sentAt`: their message is looked up by id in every partition of the item's
-   * customers (a resend may carry another date), not only in the item's partitions.
+   * customers (a resend may carry another date), not only in the item's days.
    */
   byId?: boolean;
+}
+
+/** The partitions (customer × month) an item's days fall in, in order. */
+export function itemMonths(item: Pick<MergeItem, 'days'>): { customerId: string; month: string }[] {
+  const seen = new Map<string, { customerId: string; month: string }>();
+  for (const d of item.days) {
+    const month = eventMonth(d.eventDate);
+    seen.set(`${d.customerId}\u0000${month}`, { customerId: d.customerId, month });
+  }
+  return [...seen.values()];
 }

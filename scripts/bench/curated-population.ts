@@ -1,15 +1,19 @@
-import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import {
-  CURATED_AREA,
   CURATED_COLUMNS,
   CURATED_FILE,
-  CURATED_PARTITIONS,
+  CURATED_FILE_COLUMNS,
+  CURATED_MONTH,
+  curatedPartitionPath,
+  eventMonth,
+  monthBounds,
 } from '../../domain/contract/curated-table';
 import { duckdbType } from '../../domain/contract/duckdb-types';
 import { addDays } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
+import { CURATED_ROW_GROUP_ROWS } from '../compact/run-compaction';
 
 /**
  * A customer's curated table written directly (no HTTP, no compaction), for the intent bench at a
@@ -27,10 +31,6 @@ export async function writeCuratedPopulation(options: {
   end: string;
 }): Promise<{ events: number }> {
   const first = addDays(options.end, -(options.days - 1));
-  const target = join(options.lakeRoot, CURATED_AREA);
-  const staging = join(options.lakeRoot, '.population-staging');
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(target, { recursive: true });
   const spill = join(options.lakeRoot, '.population-spill');
   const db = await DuckDBInstance.create(':memory:', { memory_limit: '2GB', temp_directory: spill });
   const duck = await db.connect();
@@ -85,35 +85,26 @@ export async function writeCuratedPopulation(options: {
     const columns = CURATED_COLUMNS.map(
       (c) => `CAST(${value[c.name]} AS ${duckdbType(c.type)}) AS "${c.name}"`,
     );
-    const partitions = CURATED_PARTITIONS.map((p) =>
-      p.name === 'customer_id'
-        ? `${literal(options.customer)} AS customer_id`
-        : `CAST(DATE ${literal(first)} + CAST(d AS INTEGER) AS DATE) AS event_date`,
-    );
     await duck.run(
-      `COPY (SELECT ${[...columns, ...partitions].join(', ')} FROM (${withPricing})) TO ${literal(staging)} (FORMAT parquet, PARTITION_BY (${CURATED_PARTITIONS.map((p) => p.name).join(', ')}))`,
+      `CREATE TEMP TABLE population AS SELECT ${columns.join(', ')}, CAST(DATE ${literal(first)} + CAST(d AS INTEGER) AS DATE) AS ${CURATED_MONTH.of} FROM (${withPricing})`,
     );
-    const [counted] = (
-      await duck.runAndReadAll(
-        `SELECT count(*) AS n FROM read_parquet(${literal(`${staging}/*/*/*.parquet`)})`,
-      )
-    ).getRowObjects();
-    // DuckDB names its files data_0.parquet…; the lake reads one data.parquet per partition.
-    for (const customerDir of readdirSync(staging))
-      for (const dayDir of readdirSync(join(staging, customerDir))) {
-        const files = readdirSync(join(staging, customerDir, dayDir));
-        if (files.length !== 1) throw new Error(`${files.length} files in ${customerDir}/${dayDir}`);
-        mkdirSync(join(target, customerDir, dayDir), { recursive: true });
-        renameSync(
-          join(staging, customerDir, dayDir, files[0]!),
-          join(target, customerDir, dayDir, CURATED_FILE),
-        );
-      }
+    // One file per month, as compaction writes them: the file's columns, in event-time order.
+    const months = [
+      ...new Set(Array.from({ length: options.days }, (_, d) => eventMonth(addDays(first, d)))),
+    ];
+    for (const month of months) {
+      const { first: from, next } = monthBounds(month);
+      const dir = join(options.lakeRoot, curatedPartitionPath(options.customer, month));
+      mkdirSync(dir, { recursive: true });
+      await duck.run(
+        `COPY (SELECT ${CURATED_FILE_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM population WHERE event_date >= DATE ${literal(from)}${next ? ` AND event_date < DATE ${literal(next)}` : ''} ORDER BY event_date, "timestamp", message_id) TO ${literal(join(dir, CURATED_FILE))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${CURATED_ROW_GROUP_ROWS})`,
+      );
+    }
+    const [counted] = (await duck.runAndReadAll('SELECT count(*) AS n FROM population')).getRowObjects();
     return { events: Number(counted!.n) };
   } finally {
     duck.closeSync();
     db.closeSync();
-    rmSync(staging, { recursive: true, force: true });
     rmSync(spill, { recursive: true, force: true });
   }
 }

@@ -14,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { lakeObjectKey } from '../../adapters/local/lake-layout';
 import { silentLogger } from '../../adapters/system/json-logger';
+import { CURATED_MONTH, eventMonth } from '../../domain/contract/curated-table';
 import { customerLandingPrefix } from '../../domain/contract/lake-areas';
 import { duckdbAreaView, duckdbCuratedView } from '../../domain/contract/sql/duckdb-lake-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
@@ -161,14 +162,14 @@ function questions(customer: string) {
   return [
     {
       query: 'events by day, one customer, 30 days',
-      // The curated columns the query reads from the files (partition columns come from the paths).
-      columns: [] as string[],
+      // The curated columns the query reads from the files (customer_id comes from the path).
+      columns: ['event_date'],
       sql: (t: string) =>
         `SELECT CAST(${t === 'landing' ? 'CAST(event_date AS DATE)' : 'event_date'} AS VARCHAR) AS d, count(*) AS n FROM ${t === 'landing' ? landing : curated} e WHERE ${t === 'landing' ? 'CAST(event_date AS DATE)' : 'event_date'} >= DATE '${since}' GROUP BY 1 ORDER BY 1`,
     },
     {
       query: 'funnel Product Viewed → Order Completed, 30 days',
-      columns: ['user_id', 'event', 'timestamp'],
+      columns: ['user_id', 'event', 'timestamp', 'event_date'],
       sql: (t: string) => {
         const date = t === 'landing' ? 'CAST(event_date AS DATE)' : 'event_date';
         const source = t === 'landing' ? landing : curated;
@@ -179,7 +180,7 @@ SELECT count(*) AS viewed, count(o.user_id) AS ordered FROM v LEFT JOIN o ON o.u
     },
     {
       query: 'distinct users, one customer, 30 days',
-      columns: ['user_id'],
+      columns: ['user_id', 'event_date'],
       sql: (t: string) =>
         `SELECT count(DISTINCT user_id) AS users FROM ${t === 'landing' ? landing : curated} e WHERE ${t === 'landing' ? 'CAST(event_date AS DATE)' : 'event_date'} >= DATE '${since}'`,
     },
@@ -236,17 +237,21 @@ export async function benchLake(
     await duck.run(duckdbCuratedView(root, true));
     // Bytes read, as each engine must read them. Landing: every object of the customer, whole (gzip
     // JSON has no columns to skip, and its partitions are receive days, not event days). Curated: in
-    // the partitions from the date on, each file's footer and the column chunks the query uses, from
-    // the files' own metadata. (DuckDB's profiling counter reported 0 for Parquet here: not used.)
+    // the customer's months from the date's on, each file's footer and, in the row groups whose
+    // event_date statistics reach the date, the column chunks the query uses, from the files' own
+    // metadata. (DuckDB's profiling counter reported 0 for Parquet here: not used.)
     const landingBytes = sizeOf(customerFiles);
+    const monthDir = new RegExp(`customer_id=bench-0/${CURATED_MONTH.column}=(\\d{4}-\\d{2})/`);
     const inRange = curated.filter((f) => {
-      const m = /customer_id=bench-0\/event_date=(\d{4}-\d{2}-\d{2})\//.exec(f);
-      return m !== null && m[1]! >= SINCE;
+      const m = monthDir.exec(f);
+      return m !== null && m[1]! >= eventMonth(SINCE);
     });
     const chunkBytes = new Map<string, number>();
+    const metadata = `parquet_metadata([${inRange.map(literal).join(', ')}])`;
     for (const row of (
       await duck.runAndReadAll(
-        `SELECT path_in_schema AS c, sum(total_compressed_size) AS b FROM parquet_metadata([${inRange.map(literal).join(', ')}]) GROUP BY 1`,
+        `WITH reached AS (SELECT file_name, row_group_id FROM ${metadata} WHERE path_in_schema = ${literal(CURATED_MONTH.of)} AND CAST(stats_max AS DATE) >= DATE ${literal(SINCE)})
+SELECT path_in_schema AS c, sum(total_compressed_size) AS b FROM ${metadata} JOIN reached USING (file_name, row_group_id) GROUP BY 1`,
       )
     ).getRowObjectsJson())
       chunkBytes.set(String(row.c), Number(row.b));

@@ -11,12 +11,21 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as v from 'valibot';
 import { writeFileAtomic } from '../../adapters/local/atomic-file';
 import { acquirePidLock } from '../../adapters/local/pid-lock';
-import { CURATED_AREA, CURATED_FILE, curatedPartitionPath } from '../../domain/contract/curated-table';
+import {
+  CURATED_AREA,
+  CURATED_FILE,
+  CURATED_FILE_COLUMNS,
+  CURATED_MONTH,
+  curatedPartitionPath,
+  eventMonth,
+  MONTH_PATTERN,
+  monthBounds,
+} from '../../domain/contract/curated-table';
 import {
   duckdbIncoming,
   duckdbMergedPartitions,
@@ -32,15 +41,21 @@ import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
  *
  * - Incremental per *object*: state lists every landing object taken, so objects Firehose or redrive
  *   deliver late into a day already compacted are taken too. The state is written last.
- * - Only the `(customer, event_date)` partitions the new objects touch are rewritten: their existing
- *   rows and the new ones, one row per message (the first received), to one Parquet file staged
- *   beside the table and renamed over the old one: a reader sees the old file or the new, never half.
+ * - Only the `(customer, event month)` partitions the new objects touch are rewritten: their existing
+ *   rows and the new ones, one row per message (the first received), sorted by event time, to one
+ *   Parquet file staged beside the table and renamed over the old one: a reader sees the old file or
+ *   the new, never half.
  * - Idempotent and restartable: killed anywhere before the state is written, the next run takes the
  *   same objects again and merges them into partitions that may already hold them — the same rows.
  * - Reads only landing objects, which appear whole (written to a temporary file, then renamed), so it
  *   may run while `npm start` lands more. One compaction at a time (a lock beside the state).
  */
 export interface CompactionReport {
+  /**
+   * Day partitions of an earlier version's table (`customer_id=…/event_date=…/`) found and removed: the
+   * table was rebuilt from the landing zone, by month.
+   */
+  rebuiltDayPartitions: number;
   objectsSeen: number;
   objectsTaken: number;
   linesRead: number;
@@ -76,10 +91,12 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
     // What a killed run staged is incomplete by definition; what it renamed into place is whole.
     rmSync(work, { recursive: true, force: true });
     rmSync(spill, { recursive: true, force: true });
+    const rebuilt = removeDayPartitions(lakeRoot);
     const taken = readState(lakeRoot);
     const objects = lakeObjectKeys(lakeRoot, 'events');
     const fresh = objects.filter((key) => !taken.has(key));
     const report: CompactionReport = {
+      rebuiltDayPartitions: rebuilt,
       objectsSeen: objects.length,
       objectsTaken: 0,
       linesRead: 0,
@@ -133,25 +150,16 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
 
 type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>;
 
-// Partitions per COPY: 64 × DuckDB's 256 KiB buffers stays far under the memory limit, and a year of
-// one customer's days is six writes.
-const PARTITIONS_PER_WRITE = 64;
+/**
+ * Rows per Parquet row group in a curated file: DuckDB's default, 122,880. A file holds a customer's
+ * month sorted by event time, so a customer sending more than that a month gets several groups, each a
+ * run of days whose `event_date` statistics let a query skip the rest. Smaller groups (16,384) read
+ * more bytes on the lake bench (more footer, same groups read): docs/decisions/curated-layout.md.
+ */
+export const CURATED_ROW_GROUP_ROWS = 122_880;
 
-/** Touched partitions (sorted by customer, date) in runs of one customer and at most `size` dates. */
-export function partitionChunks(
-  touched: { customerId: string; eventDate: string }[],
-  size: number,
-): { customerId: string; from: string; to: string; dates: string[] }[] {
-  const chunks: { customerId: string; from: string; to: string; dates: string[] }[] = [];
-  for (const { customerId, eventDate } of touched) {
-    const last = chunks.at(-1);
-    if (last && last.customerId === customerId && last.dates.length < size) {
-      last.dates.push(eventDate);
-      last.to = eventDate;
-    } else chunks.push({ customerId, from: eventDate, to: eventDate, dates: [eventDate] });
-  }
-  return chunks;
-}
+/** The order of a curated file's rows: by event time, so row groups cover runs of days. */
+const EVENT_TIME_ORDER = 'event_date, "timestamp" NULLS LAST, message_id';
 
 async function compactRound(
   duck: Connection,
@@ -172,61 +180,69 @@ async function compactRound(
   const lines = Number(
     (await duck.runAndReadAll('SELECT count(*) AS n FROM incoming')).getRowObjects()[0]!.n,
   );
+  // The partitions the round touches: (customer, month of the event date).
   const touched = (
     await duck.runAndReadAll(
       'SELECT DISTINCT customer_id, CAST(event_date AS VARCHAR) AS event_date FROM incoming ORDER BY 1, 2',
     )
   )
     .getRowObjects()
-    .map((r) => ({ customerId: String(r.customer_id), eventDate: String(r.event_date) }));
-  for (const { customerId } of touched)
+    .map((r) => ({ customerId: String(r.customer_id), month: eventMonth(String(r.event_date)) }))
+    .filter(
+      (p, i, all) => i === 0 || p.customerId !== all[i - 1]!.customerId || p.month !== all[i - 1]!.month,
+    );
+  for (const { customerId, month } of touched) {
     if (!CUSTOMER_ID_PATTERN.test(customerId))
       throw new Error(`a landing line names customer "${customerId}"`);
+    if (!MONTH_PATTERN.test(month)) throw new Error(`a landing line has event date month "${month}"`);
+  }
   const existing = touched
-    .map((p) => join(lakeRoot, curatedPartitionPath(p.customerId, p.eventDate), CURATED_FILE))
+    .map((p) => join(lakeRoot, curatedPartitionPath(p.customerId, p.month), CURATED_FILE))
     .filter((file) => existsSync(file));
   const staging = join(work, randomUUID());
   mkdirSync(staging, { recursive: true });
   await duck.run(`CREATE OR REPLACE TEMP TABLE merged AS ${duckdbMergedPartitions('incoming', existing)}`);
-  // Written a few partitions at a time: DuckDB keeps a buffer per partition of a partitioned COPY,
-  // and a Replay touches thousands (7,251 for the bench's 100,000 events ran 1.8 GiB out of memory).
-  const chunks = partitionChunks(touched, PARTITIONS_PER_WRITE);
-  for (const [i, chunk] of chunks.entries())
+  // One COPY per partition, each its own file: one write buffer at a time, whatever a Replay touches.
+  const fileColumns = CURATED_FILE_COLUMNS.map((c) => `"${c}"`).join(', ');
+  const staged = touched.map((p, i) => ({ ...p, file: join(staging, `${i}.parquet`) }));
+  for (const { customerId, month, file } of staged) {
+    const { first, next } = monthBounds(month);
+    const inMonth = `event_date >= DATE ${literal(first)}${next ? ` AND event_date < DATE ${literal(next)}` : ''}`;
     await duck.run(
-      `COPY (SELECT * FROM merged WHERE customer_id = ${literal(chunk.customerId)} AND event_date BETWEEN DATE ${literal(chunk.from)} AND DATE ${literal(chunk.to)}) TO ${literal(join(staging, String(i)))} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (customer_id, event_date), FILENAME_PATTERN 'data_{i}')`,
+      `COPY (SELECT ${fileColumns} FROM merged WHERE customer_id = ${literal(customerId)} AND ${inMonth} ORDER BY ${EVENT_TIME_ORDER}) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${CURATED_ROW_GROUP_ROWS})`,
     );
+  }
   crash('staged');
   let done = 0;
   let written = 0;
-  for (const [i, chunk] of chunks.entries()) {
-    for (const eventDate of chunk.dates) {
-      const { customerId } = chunk;
-      const stagedDir = join(staging, String(i), `customer_id=${customerId}`, `event_date=${eventDate}`);
-      const target = join(lakeRoot, curatedPartitionPath(customerId, eventDate), CURATED_FILE);
-      // A date only a later copy of a message carried (dated by sentAt) ends with no row: nothing to
-      // write. A partition that had rows keeps them, so it is never empty.
-      if (!existsSync(stagedDir) && !existsSync(target)) {
-        done += 1;
-        onProgress?.(done, touched.length);
-        continue;
-      }
-      const files = readdirSync(stagedDir);
-      // One file per partition per rewrite: DuckDB writes one per partition unless told a size limit.
-      if (files.length !== 1) throw new Error(`${stagedDir}: ${files.length} files staged, expected 1`);
-      const staged = join(stagedDir, files[0]!);
-      fsyncFile(staged);
-      mkdirSync(dirname(target), { recursive: true });
-      renameSync(staged, target);
-      written += 1;
-      fsyncFile(dirname(target));
+  for (const { customerId, month, file } of staged) {
+    const target = join(lakeRoot, curatedPartitionPath(customerId, month), CURATED_FILE);
+    // A month only a later copy of a message carried (dated by sentAt) ends with no row: nothing to
+    // write. A partition that had rows keeps them, so it is never empty.
+    if (!existsSync(target) && (await rowsIn(duck, file)) === 0) {
       done += 1;
       onProgress?.(done, touched.length);
-      crash('partition');
+      continue;
     }
+    fsyncFile(file);
+    mkdirSync(dirname(target), { recursive: true });
+    renameSync(file, target);
+    written += 1;
+    fsyncFile(dirname(target));
+    done += 1;
+    onProgress?.(done, touched.length);
+    crash('partition');
   }
   await duck.run('DROP TABLE merged');
   await duck.run('DROP TABLE incoming');
   return { lines, partitions: written };
+}
+
+async function rowsIn(duck: Connection, file: string): Promise<number> {
+  const [row] = (
+    await duck.runAndReadAll(`SELECT count(*) AS n FROM read_parquet(${literal(file)})`)
+  ).getRowObjects();
+  return Number(row!.n);
 }
 
 /**
@@ -247,9 +263,40 @@ async function resolveSentAtDates(duck: Connection, lakeRoot: string): Promise<v
   if (files.length > 0) await duck.run(duckdbResolveSentAtDates('incoming', files));
 }
 
-/** Every curated Parquet file. */
+/**
+ * Before the table was partitioned by month it was partitioned by day (`customer_id=<id>/event_date=
+ * <YYYY-MM-DD>/`). Such a table is rebuilt, not converted: the landing zone holds every row it came from
+ * (an erasure removes a user from both), and merging is idempotent. The state goes first, then the day
+ * directories, so a run killed in between finds the rest and goes on; the month files already there are
+ * merged into as usual. Returns how many day partitions were removed.
+ */
+function removeDayPartitions(lakeRoot: string): number {
+  const table = join(lakeRoot, CURATED_AREA);
+  if (!existsSync(table)) return 0;
+  const days = readdirSync(table, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name.startsWith('customer_id='))
+    .flatMap((customer) =>
+      readdirSync(join(table, customer.name), { withFileTypes: true })
+        .filter((d) => d.isDirectory() && d.name.startsWith(LEGACY_DAY_DIRECTORY))
+        .map((d) => join(table, customer.name, d.name)),
+    );
+  if (days.length === 0) return 0;
+  const state = join(lakeRoot, STATE_FILE);
+  if (existsSync(state)) {
+    rmSync(state);
+    fsyncFile(dirname(state));
+  }
+  for (const dir of days) rmSync(dir, { recursive: true, force: true });
+  return days.length;
+}
+
+const LEGACY_DAY_DIRECTORY = 'event_date=';
+
+/** Every curated Parquet file (of month partitions: day partitions wait to be rebuilt). */
 export function curatedFiles(lakeRoot: string): string[] {
-  return filesUnder(join(lakeRoot, CURATED_AREA), (name) => name === CURATED_FILE);
+  return filesUnder(join(lakeRoot, CURATED_AREA), (name) => name === CURATED_FILE).filter((file) =>
+    basename(dirname(file)).startsWith(`${CURATED_MONTH.column}=`),
+  );
 }
 
 function readState(lakeRoot: string): Set<string> {

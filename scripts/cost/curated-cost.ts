@@ -1,4 +1,5 @@
 import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
+import { OPTIMIZE_SMALL_FILE_BYTES } from '../../domain/contract/sql/curated-sql';
 import { PRICES } from './prices';
 
 export interface CuratedCostInput {
@@ -32,7 +33,7 @@ const PER_MERGE = ATHENA_RULES.partitionsPerStatement.limit;
  * (a message per landing object: sent by EventBridge, received and deleted ten at a time), the steps
  * function, S3 requests (a manifest per customer per run; Athena reads every landing object twice: to
  * plan, to merge), Athena's bytes (source twice, the MERGE target's key columns, the hourly OPTIMIZE of
- * the day so far) with its 10 MB minimum per statement. Prices: prices.ts.
+ * each merged partition's small files) with its 10 MB minimum per statement. Prices: prices.ts.
  *
  * @example curatedCost({ events: 1e9, customers: 2000, bufferSeconds: 300, landingBytesPerEvent: 300, curatedBytesPerEvent: 543, runs: 720 })
  */
@@ -47,8 +48,13 @@ export function curatedCost(input: CuratedCostInput): CostLine[] {
   // The MERGE's target: the key columns of the partitions it writes (~a tenth of their bytes), today's
   // partitions growing through the day (half a day on average).
   const targetBytes = input.runs * (curatedBytesPerDay / 2) * 0.1;
-  // OPTIMIZE rewrites today's small files of the partitions just merged: half a day's data, each run.
-  const optimizeBytes = input.runs * (curatedBytesPerDay / 2);
+  // OPTIMIZE rewrites the small files of the partitions just merged (a customer's month): the file
+  // still under OPTIMIZE_SMALL_FILE_BYTES and the run's new ones, half that size on average, or half
+  // the month so far for a customer whose month stays smaller (CURATED_TABLE_PROPERTIES: a partition's
+  // small files are rewritten at every run).
+  const customerMonthBytes = (input.events / input.customers) * input.curatedBytesPerEvent;
+  const optimizeBytes =
+    input.runs * input.customers * (Math.min(OPTIMIZE_SMALL_FILE_BYTES, customerMonthBytes / 2) / 2);
   const athenaBytes = Math.max(2 * landingBytes + targetBytes + optimizeBytes, minimumBytes);
   const lambdaSeconds = (sqsRequests / 10) * 0.01 + input.runs * 3; // ~10 ms a call; 3 s a run's rest
   const lines: CostLine[] = [

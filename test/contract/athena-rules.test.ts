@@ -27,6 +27,7 @@ import { seededRandom } from '../../domain/core/common/seeded-random';
 import { trainBoostedTrees } from '../../domain/core/intent/boosted-trees';
 import { trainLogistic } from '../../domain/core/intent/models';
 import { packRun, type RunFiles } from '../../domain/core/lake/compaction-run';
+import { MAX_DAYS_PER_MERGE } from '../../domain/core/lake/curated-plan';
 import { runAudiences } from '../../lambdas/audience-build/create-audience-build-handler';
 import { prepareIntent } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
 import { scoringUnloadSql } from '../../lambdas/intent-score/create-intent-score-handler';
@@ -56,7 +57,7 @@ function syntaxErrors(sql: string): string[] {
   // Hive-style table properties (Athena's DDL for Iceberg), with quoted keys and values only.
   if (/^ALTER TABLE "\w+"\."\w+" SET TBLPROPERTIES \(('\w+'='\w+'(, )?)+\)$/.test(sql)) return [];
   if (
-    /^CREATE TABLE IF NOT EXISTS "\w+"\."\w+" \(.*\)\nPARTITIONED BY \([\w, ]+\)\nLOCATION '[^']+'\nTBLPROPERTIES \(.*\)$/s.test(
+    /^CREATE TABLE IF NOT EXISTS "\w+"\."\w+" \(.*\)\nPARTITIONED BY \((\w+|(year|month|day|hour)\(\w+\))(, (\w+|(year|month|day|hour)\(\w+\)))*\)\nLOCATION '[^']+'\nTBLPROPERTIES \(.*\)$/s.test(
       sql,
     )
   )
@@ -85,7 +86,8 @@ describe('every Athena statement the stack, its functions and its scripts send, 
 
   beforeAll(async () => {
     // The compaction: its table, a run's partition plan, and the MERGE and OPTIMIZE of every item, through
-    // the builders its steps function uses (a run of two customers, one with 150 event dates).
+    // the builders its steps function uses (a run of two customers, one with more event dates than a
+    // MERGE names: its first item is the largest a run makes).
     statements.push(
       {
         from: 'compaction: CreateCuratedTable',
@@ -95,7 +97,7 @@ describe('every Athena statement the stack, its functions and its scripts send, 
       { from: 'compaction: Vacuum', sql: athenaVacuum(db) },
     );
     const files = new Map<string, string>();
-    const dates = Array.from({ length: 150 }, (_, d) =>
+    const dates = Array.from({ length: MAX_DAYS_PER_MERGE + 50 }, (_, d) =>
       new Date(Date.UTC(2022, 0, 1) + d * 86_400_000).toISOString().slice(0, 10),
     );
     const run: RunFiles = {

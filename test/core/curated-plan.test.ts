@@ -1,4 +1,4 @@
-import { type PartitionRows, stagingManifestKey } from '../../domain/contract/curated-table';
+import { itemMonths, type PartitionRows, stagingManifestKey } from '../../domain/contract/curated-table';
 import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
 import {
   finishRun,
@@ -7,25 +7,47 @@ import {
   type RunFiles,
   stageRun,
 } from '../../domain/core/lake/compaction-run';
-import { MAX_ROWS_PER_MERGE, packMergeItems } from '../../domain/core/lake/curated-plan';
+import { MAX_DAYS_PER_MERGE, MAX_ROWS_PER_MERGE, packMergeItems } from '../../domain/core/lake/curated-plan';
 
 const day = (n: number) => new Date(Date.UTC(2021, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
 
-describe('packing a run’s partitions into MERGE statements', () => {
-  it('keeps every statement within Athena’s 100 partitions, and every partition in exactly one', () => {
+describe('packing a run’s days into MERGE statements', () => {
+  it('keeps every statement within Athena’s 100 partitions (customer × month), and every day in exactly one', () => {
     const partitions: PartitionRows[] = [];
-    for (let c = 0; c < 7; c++)
-      for (let d = 0; d < 40 + c * 13; d++)
-        partitions.push({ customerId: `c${c}`, eventDate: day(d), rows: 5 });
+    // 150 customers, each with the last day of a month and the first of the next: 300 partitions.
+    for (let c = 0; c < 150; c++)
+      for (const eventDate of ['2026-10-31', '2026-11-01'])
+        partitions.push({ customerId: `c${String(c).padStart(3, '0')}`, eventDate, rows: 5 });
 
     const items = packMergeItems(partitions);
 
-    expect(Math.max(...items.map((i) => i.partitions.length))).toBe(
+    expect(Math.max(...items.map((i) => itemMonths(i).length))).toBe(
       ATHENA_RULES.partitionsPerStatement.limit,
     );
-    expect(items.flatMap((i) => i.partitions).length).toBe(partitions.length);
+    expect(items.flatMap((i) => i.days).length).toBe(partitions.length);
     for (const item of items)
-      expect(new Set(item.partitions.map((p) => p.customerId))).toEqual(new Set(item.customers));
+      expect(new Set(item.days.map((p) => p.customerId))).toEqual(new Set(item.customers));
+  });
+
+  it('counts a month once, however many of its days an item names', () => {
+    const month = Array.from({ length: 31 }, (_, d) => ({ customerId: 'a', eventDate: day(d), rows: 1 }));
+    const items = packMergeItems(month);
+    expect(items).toHaveLength(1);
+    expect(itemMonths(items[0]!)).toEqual([{ customerId: 'a', month: '2021-01' }]);
+  });
+
+  it('names at most MAX_DAYS_PER_MERGE days in a statement, so its text stays within Athena’s limit', () => {
+    const years = Array.from({ length: 3 * 365 }, (_, d) => ({
+      customerId: 'a',
+      eventDate: day(d),
+      rows: 1,
+    }));
+    const items = packMergeItems(years);
+    expect(items.map((i) => i.days.length)).toEqual([
+      MAX_DAYS_PER_MERGE,
+      MAX_DAYS_PER_MERGE,
+      3 * 365 - 2 * MAX_DAYS_PER_MERGE,
+    ]);
   });
 
   it('live traffic: 2,000 customers with one event date each make 20 statements an hour', () => {
@@ -37,15 +59,16 @@ describe('packing a run’s partitions into MERGE statements', () => {
     expect(packMergeItems(live)).toHaveLength(20);
   });
 
-  it('a Replay backlog: 200 customers × 5 years of event dates make 3,650 statements', () => {
+  it('a Replay backlog: 200 customers × 5 years of event dates make 730 statements', () => {
     const backlog: PartitionRows[] = [];
     for (let c = 0; c < 200; c++)
       for (let d = 0; d < 1_825; d++) backlog.push({ customerId: `r${c}`, eventDate: day(d), rows: 20_000 });
 
     const items = packMergeItems(backlog);
 
-    // 365,000 partitions of 20,000 rows: 100 per statement (2 M rows, under MAX_ROWS_PER_MERGE).
-    expect(items).toHaveLength(3_650);
+    // 365,000 days of 20,000 rows: 500 days (~17 months, 10 M rows) per statement (with a day a
+    // partition, 100 days a statement: 3,650).
+    expect(items).toHaveLength(730);
     expect(Math.max(...items.map((i) => i.rows))).toBeLessThanOrEqual(MAX_ROWS_PER_MERGE);
   });
 
@@ -61,7 +84,7 @@ describe('packing a run’s partitions into MERGE statements', () => {
       })),
     ]);
 
-    expect(items.map((i) => [i.byId ?? false, i.partitions.length, i.customers.length])).toEqual([
+    expect(items.map((i) => [i.byId ?? false, i.days.length, i.customers.length])).toEqual([
       [false, 1, 1],
       [true, 100, 100],
       [true, 51, 51],
@@ -75,7 +98,7 @@ describe('packing a run’s partitions into MERGE statements', () => {
       rows: 9_000_000,
     }));
     const items = packMergeItems(heavy);
-    expect(items.map((i) => i.partitions.length)).toEqual([2, 2, 2, 2, 2]);
+    expect(items.map((i) => i.days.length)).toEqual([2, 2, 2, 2, 2]);
   });
 });
 

@@ -26,20 +26,24 @@ describe('the curated table contract', () => {
 });
 
 describe('the curated SQL for Athena (statement shape)', () => {
-  it('creates an Iceberg table partitioned by customer and event date', () => {
+  it('creates an Iceberg table partitioned by customer and the month of the event date', () => {
     const sql = athenaCreateCuratedTable('lake_db', 's3://lake/curated/events/');
 
     expect(sql).toMatch(/^CREATE TABLE IF NOT EXISTS "lake_db"\."events_curated" \(/);
     expect(sql).toContain('"timestamp" timestamp');
     expect(sql).toContain('"event_date" date');
-    expect(sql).toContain('PARTITIONED BY (customer_id, event_date)');
+    expect(sql).toContain('PARTITIONED BY (customer_id, month(event_date))');
     expect(sql).toContain("'table_type' = 'ICEBERG'");
+    // OPTIMIZE rewrites files under 8 MiB, and every data file with a delete file (an erased row).
+    expect(sql).toContain("'optimize_rewrite_min_data_file_size_bytes' = '8388608'");
+    expect(sql).toContain("'optimize_rewrite_data_file_threshold' = '1'");
+    expect(sql).toContain("'optimize_rewrite_delete_file_threshold' = '1'");
   });
 
   it('merges an item’s partitions on (customer_id, message_id), reading only the run’s staged objects', () => {
     const item = {
       customers: ["o'brien", 'acme'],
-      partitions: [
+      days: [
         { customerId: "o'brien", eventDate: '2024-12-01' },
         { customerId: 'acme', eventDate: '2026-11-28' },
       ],
@@ -52,7 +56,7 @@ describe('the curated SQL for Athena (statement shape)', () => {
     expect(sql).toContain(
       `FROM "lake_db"."compaction_staging" AS l\n  WHERE l.run_id = 'run-1' AND l.customer_id IN ('o''brien', 'acme')`,
     );
-    // The item's partitions, named, on the source and the target; the key is the message, not its date.
+    // The item's days, named, on the source and the target; the key is the message, not its date.
     const partitions = "IN (('o''brien', DATE '2024-12-01'), ('acme', DATE '2026-11-28'))";
     expect(sql).toContain(`WHERE (firsts.customer_id, firsts.event_date) ${partitions}`);
     expect(sql).toContain(
@@ -74,12 +78,26 @@ describe('the curated SQL for Athena (statement shape)', () => {
     expect(byId).toContain(
       'WHEN MATCHED AND s.received_at < t.received_at AND t.event_date = s.event_date THEN UPDATE',
     );
+    // 101 partitions: a customer's 101 months.
     const tooMany = {
       customers: ['a'],
-      partitions: Array.from({ length: 101 }, (_, i) => ({ customerId: 'a', eventDate: `2024-01-${i}` })),
+      days: Array.from({ length: 101 }, (_, i) => ({
+        customerId: 'a',
+        eventDate: `${2000 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}-01`,
+      })),
       rows: 101,
     };
     expect(() => athenaMergeItem('lake_db', 'run-1', tooMany)).toThrow('at most 100 partitions');
+    // Many days of one month are one partition.
+    const oneMonth = {
+      customers: ['a'],
+      days: Array.from({ length: 28 }, (_, i) => ({
+        customerId: 'a',
+        eventDate: `2024-02-${String(i + 1).padStart(2, '0')}`,
+      })),
+      rows: 28,
+    };
+    expect(() => athenaMergeItem('lake_db', 'run-1', oneMonth)).not.toThrow();
   });
 
   it('plans from the run’s staged rows, optimizes only what was merged, and vacuums', () => {
@@ -89,15 +107,21 @@ describe('the curated SQL for Athena (statement shape)', () => {
     expect(() => athenaStagedPartitions('lake_db', 'run-1', [])).toThrow('at least one customer');
     expect(
       athenaOptimizeItem('lake_db', {
-        customers: ['acme'],
-        partitions: [
+        customers: ['acme', 'globex'],
+        days: [
           { customerId: 'acme', eventDate: '2026-11-27' },
           { customerId: 'acme', eventDate: '2026-11-28' },
+          { customerId: 'acme', eventDate: '2026-12-01' },
+          { customerId: 'globex', eventDate: '9999-12-31' },
         ],
-        rows: 2,
+        rows: 4,
       }),
     ).toBe(
-      `OPTIMIZE "lake_db"."events_curated" REWRITE DATA USING BIN_PACK\nWHERE customer_id IN ('acme') AND event_date IN (DATE '2026-11-27', DATE '2026-11-28')`,
+      // Whole months (OPTIMIZE takes only partition predicates): acme's November and December.
+      `OPTIMIZE "lake_db"."events_curated" REWRITE DATA USING BIN_PACK
+WHERE (customer_id = 'acme' AND event_date >= DATE '2026-11-01' AND event_date < DATE '2026-12-01')
+  OR (customer_id = 'acme' AND event_date >= DATE '2026-12-01' AND event_date < DATE '2027-01-01')
+  OR (customer_id = 'globex' AND event_date >= DATE '9999-12-01')`,
     );
     expect(athenaVacuum('lake_db')).toBe('VACUUM "lake_db"."events_curated"');
   });

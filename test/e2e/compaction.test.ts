@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { jsonLogger } from '../../adapters/system/json-logger';
@@ -7,6 +7,56 @@ import { type LocalDestination, startLocalServer } from '../../local/local-serve
 import { curatedFiles, runCompaction } from '../../scripts/compact/run-compaction';
 import { createPinnedClock, createTrackMessage } from '../support/factories';
 import { makeToken, post, tempDataDir } from '../support/local-destination';
+
+describe('a curated table an earlier version partitioned by day', () => {
+  it('is rebuilt by month from the landing zone at the next compaction, and is not read until then', async () => {
+    const dataDir = tempDataDir('compact-days-');
+    const lake = join(dataDir, 'lake');
+    try {
+      const { token } = await makeToken(dataDir, 'acme');
+      const destination = await startLocalServer({
+        dataDir,
+        port: 0,
+        logger: jsonLogger('compact'),
+        clock: createPinnedClock(),
+        flushIntervalMs: 600_000,
+      });
+      const batch = ['2025-01-01', '2025-01-02', '2025-02-01'].map((day, i) =>
+        createTrackMessage({ messageId: `d-${i}`, timestamp: `${day}T12:00:00Z` }),
+      );
+      expect((await post(`${destination.url}/v1/batch`, { batch }, token)).status).toBe(200);
+      await destination.close();
+      const clean = await runCompaction({ lakeRoot: lake });
+      const expected = await curatedRows(lake);
+      // The earlier layout: a day directory per event date, and the state that says all was taken.
+      const month = join(lake, 'curated/events/customer_id=acme/event_month=2025-01');
+      const day = join(lake, 'curated/events/customer_id=acme/event_date=2025-01-01');
+      mkdirSync(day, { recursive: true });
+      renameSync(join(month, 'data.parquet'), join(day, 'data.parquet'));
+      rmSync(month, { recursive: true });
+      // Not read meanwhile: the view and the file list name month partitions only.
+      expect(curatedFiles(lake).map((f) => relative(lake, f))).toEqual([
+        'curated/events/customer_id=acme/event_month=2025-02/data.parquet',
+      ]);
+
+      const report = await runCompaction({ lakeRoot: lake });
+
+      expect(report).toMatchObject({
+        rebuiltDayPartitions: 1,
+        objectsTaken: clean.objectsSeen,
+        curatedFiles: 2,
+      });
+      expect(existsSync(day)).toBe(false);
+      expect(await curatedRows(lake)).toEqual(expected);
+      expect(await runCompaction({ lakeRoot: lake })).toMatchObject({
+        rebuiltDayPartitions: 0,
+        objectsTaken: 0,
+      });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
 
 /** Every curated row, as text, in a stable order: two tables are the same when these are equal. */
 async function curatedRows(lake: string): Promise<string[]> {
@@ -121,9 +171,27 @@ describe('compaction into the curated table (DuckDB over the local lake)', () =>
       expect(row.event).toBe('Signed Up');
     }
     expect(report).toMatchObject({ objectsTaken: report.objectsSeen, linesRead: sent.size + 13 });
-    // One file per partition.
-    const partitions = new Set([...sent.values()].map((s) => `${s.customer}/${s.day}`));
+    // One file per partition: a customer's month of event dates.
+    const partitions = new Set([...sent.values()].map((s) => `${s.customer}/${s.day.slice(0, 7)}`));
     expect(report.curatedFiles).toBe(partitions.size);
+    expect(partitions.size).toBeLessThan(
+      new Set([...sent.values()].map((s) => `${s.customer}/${s.day}`)).size,
+    );
+    // Each file's rows in event-time order, so row-group statistics skip days.
+    const db = await DuckDBInstance.create(':memory:');
+    const duck = await db.connect();
+    for (const file of curatedFiles(lake)) {
+      const [order] = (
+        await duck.runAndReadAll(
+          `SELECT count(*) AS n, count(*) FILTER (WHERE event_date < prev_date OR (event_date = prev_date AND "timestamp" < prev_ts)) AS out_of_order
+FROM (SELECT event_date, "timestamp", lag(event_date) OVER w AS prev_date, lag("timestamp") OVER w AS prev_ts
+  FROM read_parquet('${file}', file_row_number = true) WINDOW w AS (ORDER BY file_row_number))`,
+        )
+      ).getRowObjectsJson();
+      expect(order).toEqual({ n: expect.any(String), out_of_order: '0' });
+    }
+    duck.closeSync();
+    db.closeSync();
   });
 
   it('changes no file when run again', async () => {
@@ -146,7 +214,7 @@ describe('compaction into the curated table (DuckDB over the local lake)', () =>
     expect(report).toMatchObject({ objectsTaken: 1, partitionsRewritten: 1 });
     const after = new Map(snapshot(lake).map((s) => s.split('@') as [string, string]));
     const changed = [...after].filter(([file, mtime]) => before.get(file) !== mtime).map(([file]) => file);
-    expect(changed).toEqual(['curated/events/customer_id=gamma/event_date=2025-01-01/data.parquet']);
+    expect(changed).toEqual(['curated/events/customer_id=gamma/event_month=2025-01/data.parquet']);
   });
 
   it.each(['read', 'staged', 'partition', 'before-state', 'after-state'] as const)(

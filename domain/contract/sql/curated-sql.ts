@@ -1,11 +1,14 @@
 import {
   ATHENA_TYPES,
   CURATED_COLUMNS,
+  CURATED_MONTH,
   CURATED_PARTITIONS,
   CURATED_TABLE,
   type CuratedType,
   DUCKDB_TYPES,
+  itemMonths,
   type MergeItem,
+  monthBounds,
   STAGING_TABLE,
 } from '../curated-table';
 import { ATHENA_RULES } from './athena-rules';
@@ -111,15 +114,15 @@ export function duckdbReadLanding(files: readonly string[]): string {
 
 /**
  * The rows of the touched partitions after a run: the existing curated rows of those partitions and
- * the incoming landing rows, one per message, the first received. Written by the caller with
- * `COPY … (FORMAT parquet, PARTITION_BY (customer_id, event_date))`.
+ * the incoming landing rows, one per message, the first received, in event-time order. The caller
+ * writes each partition (customer, month) to its own file.
  */
 export function duckdbMergedPartitions(incomingTable: string, existingFiles: readonly string[]): string {
   const columns = CURATED_COLUMN_NAMES.map(q).join(', ');
   const existing =
     existingFiles.length > 0 ? `\nUNION ALL\nSELECT ${columns} FROM ${duckdbReadCurated(existingFiles)}` : '';
   return `${firstReceived(`SELECT ${columns} FROM ${incomingTable}${existing}`)}
-ORDER BY customer_id, event_date, received_at, message_id`;
+ORDER BY customer_id, event_date, "timestamp" NULLS LAST, message_id`;
 }
 
 /**
@@ -148,6 +151,42 @@ WHERE i.${SENT_AT_DATED} AND k.customer_id = i.customer_id AND k.message_id = i.
 
 // ---------------------------------------------------------------------------------------------- Athena
 
+/**
+ * The Iceberg table's partition spec: the customer, and the month of the event date by Iceberg's hidden
+ * partitioning (no column of its own; a filter on `event_date` prunes months).
+ */
+export const CURATED_ICEBERG_PARTITIONING = CURATED_PARTITIONS.map((p) =>
+  p.name === CURATED_MONTH.of ? `${CURATED_MONTH.transform}(${p.name})` : p.name,
+);
+
+/**
+ * Files smaller than this are the ones OPTIMIZE rewrites (Athena's table property
+ * `optimize_rewrite_min_data_file_size_bytes`). Athena's default, 0.75 × its 512 MB target file, would
+ * rewrite a customer's whole month so far after every hourly MERGE once a partition is a month. Each
+ * MERGE writes files of an hour of its customers (KB to a few MB); OPTIMIZE packs them until a file
+ * reaches 8 MiB and then leaves it: a run rewrites at most ~8 MiB per partition it merged, and a month
+ * ends as files of 8–16 MiB, each a run of days that its `event_date` statistics name.
+ * https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-creating-tables.html
+ */
+export const OPTIMIZE_SMALL_FILE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The Iceberg table's properties (https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-creating-tables.html).
+ * The two thresholds are 1, not Athena's 5 and 2, so that an OPTIMIZE rewrites every small file and
+ * every data file with a delete file it selects: the erase pass's OPTIMIZE must leave no erased row in
+ * any data file (docs/privacy.md), and the hourly one then packs each partition's new files at once.
+ */
+export const CURATED_TABLE_PROPERTIES = {
+  table_type: 'ICEBERG',
+  format: 'parquet',
+  write_compression: 'zstd',
+  optimize_rewrite_min_data_file_size_bytes: String(OPTIMIZE_SMALL_FILE_BYTES),
+  // A partition with fewer files to rewrite than this is left as it is (Athena's default: 5).
+  optimize_rewrite_data_file_threshold: '1',
+  // A data file with fewer delete files than this is not rewritten (Athena's default: 2).
+  optimize_rewrite_delete_file_threshold: '1',
+} as const;
+
 /** The curated Iceberg table (created by the compaction job itself, once). */
 export function athenaCreateCuratedTable(database: string, location: string): string {
   const columns = [
@@ -157,12 +196,14 @@ export function athenaCreateCuratedTable(database: string, location: string): st
   return `CREATE TABLE IF NOT EXISTS ${q(database)}.${q(CURATED_TABLE)} (
   ${columns.join(',\n  ')}
 )
-PARTITIONED BY (${CURATED_PARTITIONS.map((p) => p.name).join(', ')})
+PARTITIONED BY (${CURATED_ICEBERG_PARTITIONING.join(', ')})
 LOCATION ${literal(location)}
-TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd')`;
+TBLPROPERTIES (${Object.entries(CURATED_TABLE_PROPERTIES)
+    .map(([key, value]) => `'${key}' = '${value}'`)
+    .join(', ')})`;
 }
 
-/** A run's rows per curated partition: what `packMergeItems` packs into statements of ≤ 100 partitions. */
+/** A run's rows per customer and event day: what `packMergeItems` packs into statements of ≤ 100 partitions. */
 export function athenaStagedPartitions(
   database: string,
   runId: string,
@@ -181,23 +222,24 @@ function staging(database: string, runId: string, customers: readonly string[]):
   WHERE l.run_id = ${literal(runId)} AND l.customer_id IN (${customers.map(literal).join(', ')})`;
 }
 
-const partitionList = (item: MergeItem, alias: string) =>
-  `(${alias}.customer_id, ${alias}.event_date) IN (${item.partitions
+const dayList = (item: MergeItem, alias: string) =>
+  `(${alias}.customer_id, ${alias}.event_date) IN (${item.days
     .map((p) => `(${literal(p.customerId)}, DATE ${literal(p.eventDate)})`)
     .join(', ')})`;
 
 /**
- * One MERGE of a run: the staged rows of the item's partitions (at most 100: Athena's limit per
+ * One MERGE of a run: the staged rows of the item's days (in at most 100 partitions: Athena's limit per
  * statement), one per message — the first received — merged on `(customer_id, message_id)`. An
  * existing row is replaced only by a copy received earlier, so running an item twice changes nothing.
  *
- * Where the target is read: for messages dated by a stable field, only in the item's partitions (every
- * copy has the same date); for messages dated by `sentAt` (`item.byId`), in every partition of the
- * item's customers, since a resend may carry another date. Such an earlier copy with another date
- * leaves the row as it is: replacing it would write a partition outside the item.
+ * Where the target is read: for messages dated by a stable field, only on the item's days (every copy
+ * has the same date; Iceberg prunes the months, then the files whose `event_date` range misses the
+ * days); for messages dated by `sentAt` (`item.byId`), in every partition of the item's customers,
+ * since a resend may carry another date. Such an earlier copy with another date leaves the row as it
+ * is: replacing it would write a day outside the item.
  */
 export function athenaMergeItem(database: string, runId: string, item: MergeItem): string {
-  if (item.partitions.length > ATHENA_RULES.partitionsPerStatement.limit)
+  if (itemMonths(item).length > ATHENA_RULES.partitionsPerStatement.limit)
     throw new Error(`a MERGE may write at most ${ATHENA_RULES.partitionsPerStatement.limit} partitions`);
   const names = CURATED_COLUMN_NAMES.map(q);
   const source = firstReceived(
@@ -210,19 +252,27 @@ FROM ${staging(database, runId, item.customers)}`,
   const customers = item.customers.map(literal).join(', ');
   const [which, target, sameDate] = item.byId
     ? [`firsts.${SENT_AT_DATED}`, `t.customer_id IN (${customers})`, ' AND t.event_date = s.event_date']
-    : [`NOT firsts.${SENT_AT_DATED}`, partitionList(item, 't'), ''];
+    : [`NOT firsts.${SENT_AT_DATED}`, dayList(item, 't'), ''];
   return `MERGE INTO ${q(database)}.${q(CURATED_TABLE)} AS t
-USING (SELECT * FROM (${source}) AS firsts WHERE ${partitionList(item, 'firsts')} AND ${which}) AS s
+USING (SELECT * FROM (${source}) AS firsts WHERE ${dayList(item, 'firsts')} AND ${which}) AS s
 ON ${target} AND t.customer_id = s.customer_id AND t.message_id = s.message_id
 WHEN MATCHED AND s.received_at < t.received_at${sameDate} THEN UPDATE SET ${CURATED_COLUMNS.map((c) => `${q(c.name)} = s.${q(c.name)}`).join(', ')}
 WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `s.${n}`).join(', ')})`;
 }
 
-/** Small files of the item's partitions merged, right after its MERGE: nothing else is rewritten. */
+/**
+ * Small files of the item's partitions merged, right after its MERGE: nothing else is rewritten.
+ * OPTIMIZE takes only partition predicates, so each partition is named by its customer and the whole
+ * month of `event_date` (a range that `month(event_date)` enforces exactly).
+ */
 export function athenaOptimizeItem(database: string, item: MergeItem): string {
-  const dates = [...new Set(item.partitions.map((p) => p.eventDate))];
+  const partitions = itemMonths(item).map(({ customerId, month }) => {
+    const { first, next } = monthBounds(month);
+    const before = next ? ` AND event_date < DATE ${literal(next)}` : '';
+    return `(customer_id = ${literal(customerId)} AND event_date >= DATE ${literal(first)}${before})`;
+  });
   return `OPTIMIZE ${q(database)}.${q(CURATED_TABLE)} REWRITE DATA USING BIN_PACK
-WHERE customer_id IN (${item.customers.map(literal).join(', ')}) AND event_date IN (${dates.map((d) => `DATE ${literal(d)}`).join(', ')})`;
+WHERE ${partitions.join('\n  OR ')}`;
 }
 
 /** Expired snapshots and their files removed (once a day: it touches the whole table's metadata). */

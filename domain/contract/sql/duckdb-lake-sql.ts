@@ -9,6 +9,7 @@ import {
   CURATED_AREA,
   CURATED_COLUMNS,
   CURATED_FILE,
+  CURATED_MONTH,
   CURATED_PARTITIONS,
   CURATED_TABLE,
   DUCKDB_TYPES,
@@ -73,10 +74,13 @@ export function duckdbAreaView(area: LakeArea, files: readonly string[]): string
 FROM read_json([${files.map(literal).join(', ')}], format = 'newline_delimited', compression = 'gzip', hive_partitioning = false, columns = {${spec}})`;
 }
 
-/** DuckDB's reader of curated Parquet files (partition columns from the path). */
+/**
+ * DuckDB's reader of curated Parquet files: `customer_id` and the month from the path, `event_date`
+ * and every other column from the file.
+ */
 export function duckdbReadCurated(files: readonly string[] | string): string {
   const list = typeof files === 'string' ? literal(files) : `[${files.map(literal).join(', ')}]`;
-  return `read_parquet(${list}, hive_partitioning = true, hive_types = {'customer_id': VARCHAR, 'event_date': DATE})`;
+  return `read_parquet(${list}, hive_partitioning = true, hive_types = {'customer_id': VARCHAR, '${CURATED_MONTH.column}': VARCHAR})`;
 }
 
 /** The curated table's view over its Parquet files; typed and empty before the first compaction. */
@@ -85,7 +89,11 @@ export function duckdbCuratedView(lakeRoot: string, hasFiles: boolean): string {
     return `CREATE OR REPLACE VIEW ${CURATED_TABLE} AS SELECT ${[...CURATED_COLUMNS, ...CURATED_PARTITIONS]
       .map((c) => `CAST(NULL AS ${DUCKDB_TYPES[c.type]}) AS "${c.name}"`)
       .join(', ')} WHERE false`;
-  return `CREATE OR REPLACE VIEW ${CURATED_TABLE} AS SELECT * FROM ${duckdbReadCurated(`${lakeRoot}/${CURATED_AREA}/*/*/${CURATED_FILE}`)}`;
+  // The table's columns, named: the month directory is how the files are laid out, not a column.
+  const names = [...CURATED_COLUMNS, ...CURATED_PARTITIONS].map((c) => `"${c.name}"`).join(', ');
+  // Only month partitions: day partitions an earlier version wrote wait for the next compaction,
+  // which rebuilds them by month.
+  return `CREATE OR REPLACE VIEW ${CURATED_TABLE} AS SELECT ${names} FROM ${duckdbReadCurated(`${lakeRoot}/${CURATED_AREA}/customer_id=*/${CURATED_MONTH.column}=*/${CURATED_FILE}`)}`;
 }
 
 /** The intent scores' view over their Parquet files; typed and empty before the first `npm run intent`. */
