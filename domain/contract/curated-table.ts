@@ -9,7 +9,7 @@ import type { EVENT_FIELDS } from './lake-records';
  * on AWS an Iceberg table with the same columns, partitioned by `customer_id` and `month(event_date)`.
  * `event_date` stays a column on both: a query filters on it and the engine prunes the months.
  * Which copy of a message is kept: the first received (earliest `received_at`, then `request_id`).
- * Why months and not days: docs/decisions/curated-layout.md.
+ * Why months and not days: docs/decisions/0005-curated-layout.md.
  */
 export const CURATED_TABLE = 'events_curated';
 export const CURATED_AREA = 'curated/events';

@@ -154,7 +154,7 @@ type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>;
  * Rows per Parquet row group in a curated file: DuckDB's default, 122,880. A file holds a customer's
  * month sorted by event time, so a customer sending more than that a month gets several groups, each a
  * run of days whose `event_date` statistics let a query skip the rest. Smaller groups (16,384) read
- * more bytes on the lake bench (more footer, same groups read): docs/decisions/curated-layout.md.
+ * more bytes on the lake bench (more footer, same groups read): docs/decisions/0005-curated-layout.md.
  */
 export const CURATED_ROW_GROUP_ROWS = 122_880;
 
