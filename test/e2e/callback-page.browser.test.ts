@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { jsonLogger } from '../../adapters/system/json-logger';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
-import { launchChromium } from '../support/browser';
+import { BROWSER_START_TIMEOUT_MS, launchChromium } from '../support/browser';
 import { tempDataDir } from '../support/local-destination';
 
 /** The page customers land on after enabling the destination, as a real browser renders it. */
@@ -15,7 +15,7 @@ describe('the enable callback page in headless Chromium', () => {
     dataDir = tempDataDir('browser-');
     destination = await startLocalServer({ dataDir, port: 0, logger: jsonLogger('e2e') });
     browser = await launchChromium();
-  });
+  }, BROWSER_START_TIMEOUT_MS);
   afterAll(async () => {
     await browser?.close();
     await destination.close();

@@ -13,7 +13,7 @@ import { type IntentReport, runIntent } from '../../scripts/intent/run-intent';
 import { openLocalLake } from '../../scripts/query/local-lake';
 import { simulateJourneys } from '../../scripts/simulate/journeys';
 import { sendBatches } from '../../scripts/simulate/send';
-import { hasChromium, launchChromium } from '../support/browser';
+import { BROWSER_START_TIMEOUT_MS, hasChromium, launchChromium } from '../support/browser';
 import { itWhen } from '../support/left-out';
 import { ROOT, tempDataDir } from '../support/local-destination';
 
@@ -254,23 +254,27 @@ describe('intent scores on simulated customers', () => {
   itWhen(
     hasChromium() || process.env.CI !== undefined,
     'the intent report checked in Chromium: Chromium is not installed',
-  )('renders the report with a lift chart and an ROC curve in Chromium', async () => {
-    const file = join(dataDir, 'intent-report.html');
-    writeFileSync(file, await intentHtml(withSignal));
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-      await page.goto(`file://${file}`);
-      for (const id of ['chart-lift', 'chart-roc']) {
-        expect(await page.locator(`#${id} svg`).isVisible()).toBe(true);
-        expect(await page.locator(`#${id} svg path`).count()).toBeGreaterThan(3);
+  )(
+    'renders the report with a lift chart and an ROC curve in Chromium',
+    async () => {
+      const file = join(dataDir, 'intent-report.html');
+      writeFileSync(file, await intentHtml(withSignal));
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+        await page.goto(`file://${file}`);
+        for (const id of ['chart-lift', 'chart-roc']) {
+          expect(await page.locator(`#${id} svg`).isVisible()).toBe(true);
+          expect(await page.locator(`#${id} svg path`).count()).toBeGreaterThan(3);
+        }
+        expect(await page.locator('#auc').textContent()).toBe(withSignal.validationAuc.toFixed(3));
+        expect(await page.locator('#top-lift').textContent()).toBe(withSignal.deciles[0]!.lift.toFixed(2));
+        const shot = await page.screenshot({ fullPage: true });
+        expect(shot.subarray(1, 4).toString()).toBe('PNG');
+      } finally {
+        await browser.close();
       }
-      expect(await page.locator('#auc').textContent()).toBe(withSignal.validationAuc.toFixed(3));
-      expect(await page.locator('#top-lift').textContent()).toBe(withSignal.deciles[0]!.lift.toFixed(2));
-      const shot = await page.screenshot({ fullPage: true });
-      expect(shot.subarray(1, 4).toString()).toBe('PNG');
-    } finally {
-      await browser.close();
-    }
-  });
+    },
+    BROWSER_START_TIMEOUT_MS,
+  );
 });

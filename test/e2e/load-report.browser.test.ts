@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { readArtilleryReport } from '../../scripts/load/artillery-config';
 import { type LoadReportInput, loadReportHtml, loadSeries } from '../../scripts/load/load-report';
 import { type LoadLedgerLine, reconcile } from '../../scripts/load/reconcile';
-import { launchChromium } from '../support/browser';
+import { BROWSER_START_TIMEOUT_MS, launchChromium } from '../support/browser';
 
 // An artillery `--output` report of three 10-s periods, shaped as artillery 2.0 writes it (fixed times:
 // the page must not depend on today).
@@ -37,7 +37,7 @@ describe('the load report in headless Chromium', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'load-report-'));
     browser = await launchChromium();
-  });
+  }, BROWSER_START_TIMEOUT_MS);
   afterAll(async () => {
     await browser?.close();
     rmSync(dir, { recursive: true, force: true });
