@@ -4,16 +4,14 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import {
   CURATED_COLUMNS,
   CURATED_FILE,
-  CURATED_FILE_COLUMNS,
   CURATED_MONTH,
   curatedPartitionPath,
   eventMonth,
-  monthBounds,
 } from '../../domain/contract/curated-table';
 import { duckdbType } from '../../domain/contract/duckdb-types';
+import { duckdbWritePartition } from '../../domain/contract/sql/curated-sql';
 import { addDays } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
-import { CURATED_ROW_GROUP_ROWS } from '../compact/run-compaction';
 
 /**
  * A customer's curated table written directly (no HTTP, no compaction), for the intent bench at a
@@ -86,19 +84,16 @@ export async function writeCuratedPopulation(options: {
       (c) => `CAST(${value[c.name]} AS ${duckdbType(c.type)}) AS "${c.name}"`,
     );
     await duck.run(
-      `CREATE TEMP TABLE population AS SELECT ${columns.join(', ')}, CAST(DATE ${literal(first)} + CAST(d AS INTEGER) AS DATE) AS ${CURATED_MONTH.of} FROM (${withPricing})`,
+      `CREATE TEMP TABLE population AS SELECT ${columns.join(', ')}, ${literal(options.customer)} AS customer_id, CAST(DATE ${literal(first)} + CAST(d AS INTEGER) AS DATE) AS ${CURATED_MONTH.of} FROM (${withPricing})`,
     );
     // One file per month, as compaction writes them: the file's columns, in event-time order.
     const months = [
       ...new Set(Array.from({ length: options.days }, (_, d) => eventMonth(addDays(first, d)))),
     ];
     for (const month of months) {
-      const { first: from, next } = monthBounds(month);
       const dir = join(options.lakeRoot, curatedPartitionPath(options.customer, month));
       mkdirSync(dir, { recursive: true });
-      await duck.run(
-        `COPY (SELECT ${CURATED_FILE_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM population WHERE event_date >= DATE ${literal(from)}${next ? ` AND event_date < DATE ${literal(next)}` : ''} ORDER BY event_date, "timestamp", message_id) TO ${literal(join(dir, CURATED_FILE))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${CURATED_ROW_GROUP_ROWS})`,
-      );
+      await duck.run(duckdbWritePartition('population', options.customer, month, join(dir, CURATED_FILE)));
     }
     const [counted] = (await duck.runAndReadAll('SELECT count(*) AS n FROM population')).getRowObjects();
     return { events: Number(counted!.n) };

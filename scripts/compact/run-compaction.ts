@@ -19,17 +19,16 @@ import { acquirePidLock } from '../../adapters/local/pid-lock';
 import {
   CURATED_AREA,
   CURATED_FILE,
-  CURATED_FILE_COLUMNS,
   CURATED_MONTH,
   curatedPartitionPath,
   eventMonth,
   MONTH_PATTERN,
-  monthBounds,
 } from '../../domain/contract/curated-table';
 import {
   duckdbIncoming,
   duckdbMergedPartitions,
   duckdbResolveSentAtDates,
+  duckdbWritePartition,
   SENT_AT_DATED,
 } from '../../domain/contract/sql/curated-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
@@ -150,17 +149,6 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
 
 type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>;
 
-/**
- * Rows per Parquet row group in a curated file: DuckDB's default, 122,880. A file holds a customer's
- * month sorted by event time, so a customer sending more than that a month gets several groups, each a
- * run of days whose `event_date` statistics let a query skip the rest. Smaller groups (16,384) read
- * more bytes on the lake bench (more footer, same groups read): docs/decisions/0005-curated-layout.md.
- */
-export const CURATED_ROW_GROUP_ROWS = 122_880;
-
-/** The order of a curated file's rows: by event time, so row groups cover runs of days. */
-const EVENT_TIME_ORDER = 'event_date, "timestamp" NULLS LAST, message_id';
-
 async function compactRound(
   duck: Connection,
   lakeRoot: string,
@@ -203,15 +191,9 @@ async function compactRound(
   mkdirSync(staging, { recursive: true });
   await duck.run(`CREATE OR REPLACE TEMP TABLE merged AS ${duckdbMergedPartitions('incoming', existing)}`);
   // One COPY per partition, each its own file: one write buffer at a time, whatever a Replay touches.
-  const fileColumns = CURATED_FILE_COLUMNS.map((c) => `"${c}"`).join(', ');
   const staged = touched.map((p, i) => ({ ...p, file: join(staging, `${i}.parquet`) }));
-  for (const { customerId, month, file } of staged) {
-    const { first, next } = monthBounds(month);
-    const inMonth = `event_date >= DATE ${literal(first)}${next ? ` AND event_date < DATE ${literal(next)}` : ''}`;
-    await duck.run(
-      `COPY (SELECT ${fileColumns} FROM merged WHERE customer_id = ${literal(customerId)} AND ${inMonth} ORDER BY ${EVENT_TIME_ORDER}) TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${CURATED_ROW_GROUP_ROWS})`,
-    );
-  }
+  for (const { customerId, month, file } of staged)
+    await duck.run(duckdbWritePartition('merged', customerId, month, file));
   crash('staged');
   let done = 0;
   let written = 0;

@@ -1,6 +1,7 @@
 import {
   ATHENA_TYPES,
   CURATED_COLUMNS,
+  CURATED_FILE_COLUMNS,
   CURATED_MONTH,
   CURATED_PARTITIONS,
   CURATED_TABLE,
@@ -136,6 +137,28 @@ SELECT
   ${sentAtDatedExpression} AS ${SENT_AT_DATED},
   l.filename AS landing_object
 FROM ${duckdbReadLanding(files)} AS l`;
+}
+
+/**
+ * Rows per Parquet row group in a curated file: DuckDB's default, 122,880. A file holds a customer's
+ * month sorted by event time, so a customer sending more than that a month gets several groups, each a
+ * run of days whose `event_date` statistics let a query skip the rest. Smaller groups (16,384) read
+ * more bytes on the lake bench (more footer, same groups read): docs/decisions/0005-curated-layout.md.
+ */
+export const CURATED_ROW_GROUP_ROWS = 122_880;
+
+/**
+ * The `COPY` that writes one partition's file (a customer's month) from `table` (the curated columns):
+ * the file's columns (CURATED_FILE_COLUMNS), its rows in event-time order so row groups cover runs of
+ * days.
+ */
+export function duckdbWritePartition(table: string, customerId: string, month: string, file: string): string {
+  const { first, next } = monthBounds(month);
+  const before = next ? ` AND event_date < DATE ${literal(next)}` : '';
+  return `COPY (SELECT ${CURATED_FILE_COLUMNS.map(q).join(', ')} FROM ${table}
+WHERE customer_id = ${literal(customerId)} AND event_date >= DATE ${literal(first)}${before}
+ORDER BY event_date, "timestamp" NULLS LAST, message_id)
+TO ${literal(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${CURATED_ROW_GROUP_ROWS})`;
 }
 
 /**
