@@ -180,7 +180,7 @@ export function scoresPath(customerId: string, eventKey: string, asOf: string): 
 }
 
 /** Rows of one customer's event date that a run's new landing objects hold (the plan query's rows). */
-export interface PartitionRows {
+export interface DayRows {
   customerId: string;
   eventDate: string;
   rows: number;

@@ -1,4 +1,4 @@
-import { itemMonths, type PartitionRows, stagingManifestKey } from '../../domain/contract/curated-table';
+import { type DayRows, itemMonths, stagingManifestKey } from '../../domain/contract/curated-table';
 import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
 import {
   finishRun,
@@ -13,7 +13,7 @@ const day = (n: number) => new Date(Date.UTC(2021, 0, 1) + n * 86_400_000).toISO
 
 describe('packing a run’s days into MERGE statements', () => {
   it('keeps every statement within Athena’s 100 partitions (customer × month), and every day in exactly one', () => {
-    const partitions: PartitionRows[] = [];
+    const partitions: DayRows[] = [];
     // 150 customers, each with the last day of a month and the first of the next: 300 partitions.
     for (let c = 0; c < 150; c++)
       for (const eventDate of ['2026-10-31', '2026-11-01'])
@@ -60,7 +60,7 @@ describe('packing a run’s days into MERGE statements', () => {
   });
 
   it('a Replay backlog: 200 customers × 5 years of event dates make 730 statements', () => {
-    const backlog: PartitionRows[] = [];
+    const backlog: DayRows[] = [];
     for (let c = 0; c < 200; c++)
       for (let d = 0; d < 1_825; d++) backlog.push({ customerId: `r${c}`, eventDate: day(d), rows: 20_000 });
 

@@ -1,4 +1,4 @@
-import { eventMonth, type MergeItem, type PartitionRows } from '../../contract/curated-table';
+import { type DayRows, eventMonth, type MergeItem } from '../../contract/curated-table';
 import { ATHENA_RULES } from '../../contract/sql/athena-rules';
 
 /**
@@ -25,7 +25,7 @@ export const MAX_DAYS_PER_MERGE = 500;
  * @example packMergeItems([{ customerId: 'a', eventDate: '2026-11-28', rows: 10 }]) // one item, one day
  */
 export function packMergeItems(
-  days: readonly PartitionRows[],
+  days: readonly DayRows[],
   maxPartitions: number = ATHENA_RULES.partitionsPerStatement.limit,
   maxRows: number = MAX_ROWS_PER_MERGE,
   maxDays: number = MAX_DAYS_PER_MERGE,
@@ -46,7 +46,7 @@ export function packMergeItems(
 }
 
 function packSorted(
-  days: readonly PartitionRows[],
+  days: readonly DayRows[],
   limits: { maxPartitions: number; maxRows: number; maxDays: number },
 ): MergeItem[] {
   const sorted = [...days].sort(
