@@ -12,7 +12,7 @@ import { type LocalDestination, startLocalServer } from '../../local/local-serve
 import { liftHtml } from '../../scripts/audience/lift-html';
 import { runCompaction } from '../../scripts/compact/run-compaction';
 import { openLocalLake } from '../../scripts/query/local-lake';
-import { hasChromium, launchChromium } from '../support/browser';
+import { BROWSER_START_TIMEOUT_MS, hasChromium, launchChromium } from '../support/browser';
 import { createTrackMessage } from '../support/factories';
 import { itWhen } from '../support/left-out';
 import { makeToken, post, ROOT, tempDataDir } from '../support/local-destination';
@@ -353,6 +353,7 @@ describe('audiences from predictions (npm run audience)', () => {
         await browser.close();
       }
     },
+    BROWSER_START_TIMEOUT_MS,
   );
 
   it('refuses what it cannot build: bad shares exit 2, a missing scoring exits 1 naming the command', () => {
