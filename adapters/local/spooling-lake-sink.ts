@@ -371,24 +371,29 @@ export class SpoolingLakeSink implements RecordSink {
   private async landBytes(name: string, bytes: Buffer) {
     const { records, skipped } = decodeSpoolSegment(bytes);
     const salvaged = salvageLines(bytes, skipped);
+    await this.landRecords([
+      [records, name],
+      [salvaged.records, `${name}${SALVAGED_SUFFIX}`],
+    ]);
+    return { records, skipped, salvaged };
+  }
+
+  /** Writes records into the lake: one gzip object per partition and file name, each written whole. */
+  private async landRecords(lists: [records: SpooledRecord[], fileName: string][]) {
     const partitions = new Map<string, Buffer[]>();
-    const add = (list: SpooledRecord[], fileName: string) => {
+    for (const [list, fileName] of lists)
       for (const record of list) {
         const key = lakeObjectKey(record.area, record.customerId, record.dt, fileName);
-        const parts = partitions.get(key) ?? [];
-        parts.push(record.data);
-        partitions.set(key, parts);
+        const parts = partitions.get(key);
+        if (parts) parts.push(record.data);
+        else partitions.set(key, [record.data]);
       }
-    };
-    add(records, name);
-    add(salvaged.records, `${name}${SALVAGED_SUFFIX}`);
     for (const [key, parts] of partitions) {
       const target = join(this.lakeRoot, key);
       await this.files.mkdir(dirname(target));
       // zlib's asynchronous gzip runs on the thread pool: the event loop keeps answering requests.
       await this.files.writeFileAtomic(target, await gzipAsync(Buffer.concat(parts)), this.tempDir);
     }
-    return { records, skipped, salvaged };
   }
 
   /** Puts the reserve back (true) or says it does not fit yet (false). */
@@ -432,16 +437,7 @@ export class SpoolingLakeSink implements RecordSink {
         else if (piece.length > 0) damaged = true;
       }
     }
-    const partitions = new Map<string, Buffer[]>();
-    for (const record of records) {
-      const key = lakeObjectKey(record.area, record.customerId, record.dt, `${name}${LEDGER_FILE_SUFFIX}`);
-      partitions.set(key, [...(partitions.get(key) ?? []), record.data]);
-    }
-    for (const [key, parts] of partitions) {
-      const target = join(this.lakeRoot, key);
-      await this.files.mkdir(dirname(target));
-      await this.files.writeFileAtomic(target, await gzipAsync(Buffer.concat(parts)), this.tempDir);
-    }
+    await this.landRecords([[records, `${name}${LEDGER_FILE_SUFFIX}`]]);
     return { acknowledgedBytes, damaged };
   }
 
