@@ -17,9 +17,12 @@ export const SCHEMA_MESSAGES = {
   timestamp: 'must be an ISO-8601 date or date-time, e.g. 2026-11-28T10:00:00.000Z',
 } as const;
 
+/** The schema's length limits, in characters (the fast path in well-formed.ts reads the same ones). */
+export const SCHEMA_LIMITS = { id: 1024, messageId: 256, event: 512, pageText: 1024 } as const;
+
 // Segment ids are strings; some libraries send numbers, which mean the same id as a string.
 const Id = v.union([
-  v.pipe(v.string(), v.maxLength(1024)),
+  v.pipe(v.string(), v.maxLength(SCHEMA_LIMITS.id)),
   v.pipe(
     v.number(),
     v.finite(),
@@ -43,7 +46,7 @@ const common = {
   // Some libraries send numeric ids; they mean the same id as a string.
   messageId: v.optional(
     v.union([
-      v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+      v.pipe(v.string(), v.minLength(1), v.maxLength(SCHEMA_LIMITS.messageId)),
       v.pipe(
         v.number(),
         v.finite(),
@@ -69,14 +72,14 @@ const Track = v.looseObject({
     v.string(SCHEMA_MESSAGES.event),
     v.trim(),
     v.minLength(1, SCHEMA_MESSAGES.event),
-    v.maxLength(512),
+    v.maxLength(SCHEMA_LIMITS.event),
   ),
   properties: v.nullish(PlainObject),
 });
 const pageLike = {
   ...common,
-  name: v.nullish(v.pipe(v.string(), v.maxLength(1024))),
-  category: v.nullish(v.pipe(v.string(), v.maxLength(1024))),
+  name: v.nullish(v.pipe(v.string(), v.maxLength(SCHEMA_LIMITS.pageText))),
+  category: v.nullish(v.pipe(v.string(), v.maxLength(SCHEMA_LIMITS.pageText))),
   properties: v.nullish(PlainObject),
 };
 const Page = v.looseObject({ ...pageLike, type: v.literal('page') });

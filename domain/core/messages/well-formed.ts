@@ -1,4 +1,4 @@
-import type { SegmentMessage } from './message-schema';
+import { SCHEMA_LIMITS, type SegmentMessage } from './message-schema';
 import { isIsoTimestamp } from './timestamps';
 
 /**
@@ -15,9 +15,9 @@ import { isIsoTimestamp } from './timestamps';
  */
 export function wellFormedMessage(fields: Record<string, unknown>): SegmentMessage | undefined {
   if (
-    !optionalText(fields.messageId, 1, MAX_MESSAGE_ID) ||
-    !nullishText(fields.userId, 0, MAX_ID) ||
-    !nullishText(fields.anonymousId, 0, MAX_ID) ||
+    !optionalText(fields.messageId, 1, SCHEMA_LIMITS.messageId) ||
+    !nullishText(fields.userId, 0, SCHEMA_LIMITS.id) ||
+    !nullishText(fields.anonymousId, 0, SCHEMA_LIMITS.id) ||
     !optionalTimestamp(fields.timestamp) ||
     !optionalTimestamp(fields.originalTimestamp) ||
     !optionalTimestamp(fields.sentAt) ||
@@ -36,29 +36,23 @@ export function wellFormedMessage(fields: Record<string, unknown>): SegmentMessa
     case 'page':
     case 'screen':
       if (
-        !nullishText(fields.name, 0, MAX_ID) ||
-        !nullishText(fields.category, 0, MAX_ID) ||
+        !nullishText(fields.name, 0, SCHEMA_LIMITS.pageText) ||
+        !nullishText(fields.category, 0, SCHEMA_LIMITS.pageText) ||
         !nullishObject(fields.properties)
       )
         return undefined;
       break;
     case 'group':
-      if (!text(fields.groupId, 1, MAX_ID) || !nullishObject(fields.traits)) return undefined;
+      if (!text(fields.groupId, 1, SCHEMA_LIMITS.id) || !nullishObject(fields.traits)) return undefined;
       break;
     case 'alias':
-      if (!text(fields.previousId, 1, MAX_ID)) return undefined;
+      if (!text(fields.previousId, 1, SCHEMA_LIMITS.id)) return undefined;
       return present(fields.userId) ? (fields as SegmentMessage) : undefined;
     default:
       return undefined;
   }
   return present(fields.userId) || present(fields.anonymousId) ? (fields as SegmentMessage) : undefined;
 }
-
-// The schema's limits (message-schema.ts): ids, names and categories 1,024 characters, messageIds 256,
-// event names 512.
-const MAX_ID = 1024;
-const MAX_MESSAGE_ID = 256;
-const MAX_EVENT = 512;
 
 function text(value: unknown, min: number, max: number): boolean {
   return typeof value === 'string' && value.length >= min && value.length <= max;
@@ -76,5 +70,5 @@ const present = (value: unknown) => typeof value === 'string' && value.length > 
 
 /** A track event name the schema keeps as it is: no space to trim at either end, 1–512 characters. */
 function trimmedText(value: unknown): boolean {
-  return text(value, 1, MAX_EVENT) && (value as string).trim() === value;
+  return text(value, 1, SCHEMA_LIMITS.event) && (value as string).trim() === value;
 }
