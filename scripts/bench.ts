@@ -5,6 +5,7 @@ import { type BenchResult, benchHtml, benchRows, benchTable } from './bench/benc
 import { benchColdStart } from './bench/cold-start-bench';
 import { benchCore } from './bench/core-bench';
 import { benchErase } from './bench/erase-bench';
+import { GOALS } from './bench/goals';
 import { benchIntent } from './bench/intent-bench';
 import { benchLake } from './bench/lake-bench';
 import { benchPlanCost } from './bench/plan-bench';
@@ -15,11 +16,6 @@ import {
   GUARDED_PARTS,
 } from './bench/regression-guard';
 import { benchServer } from './bench/server-bench';
-
-/** The committed ratios `--check` compares with (next to this file's folder of parts). */
-const BASELINE_FILE = 'bench/baseline.json';
-
-import { GOALS } from './bench/goals';
 import {
   type CommandSpec,
   decimal,
@@ -34,9 +30,12 @@ import { progress } from './cli/progress';
 import { alignedTable } from './cli/table';
 
 /**
- * `npm run bench [-- --seconds <s>] [--json] [--only core|plan|server|cold]`: every figure is a ratio
+ * `npm run bench [-- --seconds <s>] [--json] [--only <part>] [--check]`: every figure is a ratio
  * against a baseline measured in the same run, on this machine. Loopback only.
  */
+
+/** The committed ratios `--check` compares with (next to this file's folder of parts). */
+const BASELINE_FILE = 'bench/baseline.json';
 
 const BENCH = {
   name: 'npm run bench --',

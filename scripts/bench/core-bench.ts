@@ -35,17 +35,23 @@ export const benchIngestDeps = {
   logger: silentLogger,
 };
 
+// BENCH_SLOWDOWN=n: the core does its work n times per request (see benchCore).
+const SLOWDOWN = Math.max(1, Number(process.env.BENCH_SLOWDOWN ?? 1) || 1);
+
+/** The bodies the core bench (and `npm run profile`) send in turn: 16 batches of seeded messages. */
+export function coreBenchBodies(batchSize: number): string[] {
+  return Array.from({ length: 16 }, (_, i) =>
+    JSON.stringify({ batch: sampleMessages(batchSize, i + 1), sentAt: '2026-11-28T10:00:00.000Z' }),
+  );
+}
+
 /**
  * Events/s through the whole core (decode, validate, normalize, partition, pack, and the delivery
  * loop over an instant sink) against the floor on the same bytes: JSON.parse of the body plus
  * JSON.stringify of each message.
  */
-const SLOWDOWN = Math.max(1, Number(process.env.BENCH_SLOWDOWN ?? 1) || 1);
-
 export async function benchCore(batchSize: number, seconds: number): Promise<CoreBenchResult> {
-  const bodies = Array.from({ length: 16 }, (_, i) =>
-    JSON.stringify({ batch: sampleMessages(batchSize, i + 1), sentAt: '2026-11-28T10:00:00.000Z' }),
-  );
+  const bodies = coreBenchBodies(batchSize);
   const deps = benchIngestDeps;
   let i = 0;
   const [core, floor] = await sideBySide(

@@ -1,8 +1,7 @@
 import { Session } from 'node:inspector/promises';
 import { relative } from 'node:path';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
-import { benchIngestDeps, NO_ALIASES } from './core-bench';
-import { sampleMessages } from './sample-traffic';
+import { benchIngestDeps, coreBenchBodies, NO_ALIASES } from './core-bench';
 
 /** A V8 CPU profile (the `.cpuprofile` format Chrome DevTools and speedscope draw as flame graphs). */
 export interface CpuProfile {
@@ -27,9 +26,7 @@ const ROOT = relative(process.cwd(), `${__dirname}/../..`) || '.';
  * `seconds`, with V8's sampling profiler in this process.
  */
 export async function profileCore(batchSize: number, seconds: number): Promise<CpuProfile> {
-  const bodies = Array.from({ length: 16 }, (_, i) =>
-    JSON.stringify({ batch: sampleMessages(batchSize, i + 1), sentAt: '2026-11-28T10:00:00.000Z' }),
-  );
+  const bodies = coreBenchBodies(batchSize);
   const run = async (i: number) => {
     const answer = await ingestRequest(
       { body: bodies[i % bodies.length]!, customerId: 'bench', requestId: `p-${i}`, aliases: NO_ALIASES },

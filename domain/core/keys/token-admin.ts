@@ -28,9 +28,9 @@ async function ensureCustomer(store: TokenStore, customerId: string, now: Date):
 
 /**
  * A customer that must already exist (it has been issued a key): settings of a customer id that was
- * never created are a typo, refused with the closest known ids rather than silently creating one.
+ * never created are a typo, refused with a NotFoundError naming the closest known ids rather than
+ * silently creating one.
  */
-/** The customer's record; a NotFoundError naming the closest known customers when there is none. */
 export async function existingCustomer(store: TokenStore, customerId: string): Promise<CustomerRecord> {
   const existing = await store.getCustomer(customerId);
   if (existing) return existing;

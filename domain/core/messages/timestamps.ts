@@ -169,7 +169,6 @@ function datingField(
 const FIRST_DATE_MS = Date.parse('0001-01-01T00:00:00.000Z');
 const LAST_DATE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-/** The `dt` partition value: the UTC calendar date of an instant, `YYYY-MM-DD`. */
 /**
  * The instant as ISO-8601 UTC (`toISOString`). A request asks for its receive time's text several times
  * (its events, its quarantine entries, its ledger line): the last answer is kept.
@@ -184,6 +183,7 @@ export function isoInstant(ms: number): string {
 let lastIsoMs = Number.NaN;
 let lastIso = '';
 
+/** The `dt` partition value: the UTC calendar date of an instant, `YYYY-MM-DD`. */
 export function utcDate(ms: number): string {
   return DATE_OF_DAY(Math.floor(ms / DAY_MS));
 }
