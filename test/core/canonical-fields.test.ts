@@ -19,4 +19,13 @@ describe('canonicalizeFields', () => {
       UserId: 'c',
     });
   });
+
+  it('returns the message itself when no key needs renaming, and never changes the message', () => {
+    const canonical = { userId: 'u', event: 'x', custom_field: 1 };
+    const sent = { user_id: 'u', event: 'x' };
+
+    expect(canonicalizeFields(canonical)).toBe(canonical);
+    expect(canonicalizeFields(sent)).not.toBe(sent);
+    expect(sent).toEqual({ user_id: 'u', event: 'x' });
+  });
 });

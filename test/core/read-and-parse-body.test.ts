@@ -73,18 +73,23 @@ describe('readBody', () => {
 
 describe('parseBody', () => {
   it('reads a single message as a batch of one', () => {
-    expect(parseBody(JSON.stringify(track), limits)).toEqual({ shape: 'single', messages: [track] });
+    const text = JSON.stringify(track);
+
+    expect(parseBody(text, limits)).toEqual({ shape: 'single', messages: [track], text });
   });
 
   it('reads a {batch} envelope with its sentAt, and a bare array', () => {
     const sentAt = '2026-01-01T00:00:00Z';
+    const envelope = JSON.stringify({ batch: [track, track], sentAt, writeKey: 'k' });
+    const array = JSON.stringify([track]);
 
-    expect(parseBody(JSON.stringify({ batch: [track, track], sentAt, writeKey: 'k' }), limits)).toEqual({
+    expect(parseBody(envelope, limits)).toEqual({
       shape: 'batch',
       messages: [track, track],
       envelopeSentAt: sentAt,
+      text: envelope,
     });
-    expect(parseBody(JSON.stringify([track]), limits)).toEqual({ shape: 'batch', messages: [track] });
+    expect(parseBody(array, limits)).toEqual({ shape: 'batch', messages: [track], text: array });
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { validateMessage } from '../../domain/core/messages/validate-message';
+import { canonicalMessage, validateMessage } from '../../domain/core/messages/validate-message';
 import { invalidFixtures, validFixtures } from '../support/fixtures';
 
 const size = (m: unknown) => Buffer.byteLength(JSON.stringify(m));
@@ -54,5 +54,19 @@ describe('validateMessage', () => {
     expect(result.ok && result.fields.custom).toBe(1);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(result.ok ? result.fields : {})).toBe(Object.prototype);
+  });
+});
+
+describe('canonicalMessage', () => {
+  it('is the message itself when nothing needed changing, else a copy, and never changes the message', () => {
+    const canonical = { type: 'track', userId: 'u', event: 'x' };
+    const capitals = { type: ' Track', userId: 'u', event: 'x' };
+    const untyped = { userId: 'u', event: 'x' };
+
+    expect(canonicalMessage(canonical)).toBe(canonical);
+    expect(canonicalMessage(capitals)).toEqual({ ...capitals, type: 'track' });
+    expect(canonicalMessage(untyped, 'track')).toEqual({ ...untyped, type: 'track' });
+    expect(capitals.type).toBe(' Track');
+    expect(untyped).toEqual({ userId: 'u', event: 'x' });
   });
 });

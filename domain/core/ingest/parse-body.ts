@@ -8,6 +8,8 @@ export interface ParsedBody {
   messages: unknown[];
   /** analytics-node puts `sentAt` on the envelope, not on each message. */
   envelopeSentAt?: unknown;
+  /** The JSON text the messages were parsed from: a message may be stored as this text has it. */
+  text?: string;
 }
 
 /**
@@ -24,7 +26,7 @@ export function parseBody(text: string, limits: Limits): ParsedBody {
   } catch {
     throw new BadRequestError('invalid_json', 'The request body is not valid JSON.');
   }
-  if (Array.isArray(value)) return checkBatch({ shape: 'batch', messages: value }, limits);
+  if (Array.isArray(value)) return checkBatch({ shape: 'batch', messages: value, text }, limits);
   if (value === null || typeof value !== 'object') {
     throw new BadRequestError(
       'invalid_body_shape',
@@ -36,9 +38,12 @@ export function parseBody(text: string, limits: Limits): ParsedBody {
     if (!Array.isArray(record.batch)) {
       throw new BadRequestError('invalid_body_shape', '"batch" must be an array of messages.');
     }
-    return checkBatch({ shape: 'batch', messages: record.batch, envelopeSentAt: record.sentAt }, limits);
+    return checkBatch(
+      { shape: 'batch', messages: record.batch, envelopeSentAt: record.sentAt, text },
+      limits,
+    );
   }
-  return { shape: 'single', messages: [record] };
+  return { shape: 'single', messages: [record], text };
 }
 
 function checkBatch(parsed: ParsedBody, limits: Limits): ParsedBody {

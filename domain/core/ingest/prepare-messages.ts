@@ -8,6 +8,7 @@ import { isoInstant, parseIsoTimestamp, utcDate } from '../messages/timestamps';
 import { canonicalMessage, validateMessage } from '../messages/validate-message';
 import type { CompiledPlan } from '../quality/tracking-plan';
 import type { ParsedBody } from './parse-body';
+import { type SentText, sentTexts } from './sent-text';
 
 // A too-deep message is kept as an excerpt this long: enough to see what it was and who sent it.
 const TOO_DEEP_EXCERPT_CHARS = 64 * 1024;
@@ -89,11 +90,14 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
     });
   };
   const normalizeContext = { ...ctx, envelopeSentAt, receivedIso };
+  const texts = parsed.text === undefined ? undefined : sentTexts(parsed.text);
+  const sent = texts?.length === parsed.messages.length ? texts : undefined;
   parsed.messages.forEach((raw, index) => {
-    // One serialization per message: it gives the size to check and is reused, as is, in the lake line.
-    // It fails only for nesting thousands of levels deep, which is then the reason for quarantine.
+    // One JSON text per message: it gives the size to check and is reused, as is, in the lake line. It is
+    // the text as sent when that means exactly the stored message, else a serialization, which fails
+    // only for nesting thousands of levels deep (then the reason for quarantine).
     const fields = canonicalMessage(raw, ctx.routeType);
-    const json = serialize(fields ?? raw);
+    const json = storableText(sent?.[index], raw, fields) ?? serialize(fields ?? raw);
     if (json === undefined) {
       const reason: Reason = {
         code: 'message_too_deep',
@@ -179,6 +183,35 @@ function lakeLine(event: LakeEvent, messageJson: string): string {
 
 // How the stand-in `message: 0` ends the serialized event.
 const STAND_IN = '0}';
+
+/**
+ * The message's text as sent, when it can be stored in place of `JSON.stringify(fields)`: compact and
+ * exact (see SentText), no deeper than a serialization allows, no key repeated (JSON.parse keeps the
+ * last of two, a reader of the text may take the first), and nothing renamed or filled in by
+ * canonicalMessage. A message without a `messageId` is serialized: its generated id is a hash of the
+ * serialization, which must not depend on how the sender spaced or escaped it.
+ */
+function storableText(
+  sent: SentText | undefined,
+  raw: unknown,
+  fields: Record<string, unknown> | undefined,
+): string | undefined {
+  if (!sent?.exact || sent.depth > MAX_MESSAGE_DEPTH || !fields || fields !== raw) return undefined;
+  if (typeof fields.messageId !== 'string' || sent.members !== membersOf(fields)) return undefined;
+  return sent.text;
+}
+
+/** Object members in a parsed value, at every depth (its depth was checked to be bounded). */
+function membersOf(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) count += membersOf(item);
+    return count;
+  }
+  for (const key in value) count += 1 + membersOf((value as Record<string, unknown>)[key]);
+  return count;
+}
 
 /** JSON of a value, or undefined when it nests too deeply for the serializer (a RangeError). */
 function serialize(value: unknown): string | undefined {

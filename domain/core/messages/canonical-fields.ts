@@ -37,18 +37,20 @@ function foldKey(key: string): string {
 }
 
 /**
- * Returns a copy of a message with the common Segment fields under their canonical names. When a
- * message carries both `userId` and `user_id`, the canonical spelling wins and the other is kept
- * under its own name, so nothing the customer sent is lost.
+ * Returns the message with the common Segment fields under their canonical names: a copy when a key
+ * was renamed, else the message itself (most messages, which need no copy; callers do not change it).
+ * When a message carries both `userId` and `user_id`, the canonical spelling wins and the other is
+ * kept under its own name, so nothing the customer sent is lost.
  *
  * @example canonicalizeFields({ user_id: 'u1', Event: 'x' }) // { userId: 'u1', event: 'x' }
  */
 export function canonicalizeFields(message: Record<string, unknown>): Record<string, unknown> {
-  // Spread copies own properties with define semantics, so a `__proto__` key stays a plain property.
-  const out: Record<string, unknown> = { ...message };
+  let out: Record<string, unknown> | undefined;
   for (const key of Object.keys(message)) {
     const canonical = canonicalOf(key);
-    if (canonical === undefined || canonical === key || Object.hasOwn(out, canonical)) continue;
+    if (canonical === undefined || canonical === key || Object.hasOwn(out ?? message, canonical)) continue;
+    // Spread copies own properties with define semantics, so a `__proto__` key stays a plain property.
+    out ??= { ...message };
     Object.defineProperty(out, canonical, {
       value: message[key],
       enumerable: true,
@@ -57,5 +59,5 @@ export function canonicalizeFields(message: Record<string, unknown>): Record<str
     });
     delete out[key];
   }
-  return out;
+  return out ?? message;
 }

@@ -21,13 +21,21 @@ const TYPE_SET: ReadonlySet<string> = new Set(SUPPORTED_TYPES);
 /**
  * The message with the common fields under their canonical names (what the lake stores), the route's
  * type filled in when it names none, and the type lower-cased; `undefined` when it is not an object.
+ * It is `raw` itself when none of that changed anything (prepare-messages.ts then may store the
+ * message's text as sent); neither is ever changed.
  */
 export function canonicalMessage(raw: unknown, routeType?: string): Record<string, unknown> | undefined {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const fields = canonicalizeFields(raw as Record<string, unknown>);
-  if (routeType !== undefined && (fields.type === undefined || fields.type === null)) fields.type = routeType;
+  let fields = canonicalizeFields(raw as Record<string, unknown>);
+  const sent = fields.type;
+  let type = sent;
+  if (routeType !== undefined && (type === undefined || type === null)) type = routeType;
   // Some libraries send `"Track"`: the type names are case-insensitive in practice.
-  if (typeof fields.type === 'string') fields.type = fields.type.trim().toLowerCase();
+  if (typeof type === 'string') type = type.trim().toLowerCase();
+  if (type !== sent) {
+    if (fields === raw) fields = { ...fields };
+    fields.type = type;
+  }
   return fields;
 }
 

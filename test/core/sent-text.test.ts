@@ -1,0 +1,164 @@
+import fc from 'fast-check';
+import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
+import { parseBody } from '../../domain/core/ingest/parse-body';
+import { prepareMessages } from '../../domain/core/ingest/prepare-messages';
+import { sentTexts } from '../../domain/core/ingest/sent-text';
+import { canonicalMessage } from '../../domain/core/messages/validate-message';
+
+fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261203) });
+
+const texts = (body: string) => sentTexts(body)?.map((t) => t?.text);
+
+describe('sentTexts', () => {
+  it('finds the messages of each body shape Segment clients send', () => {
+    expect(texts('{"sentAt":"x","batch":[{"a":1},{"b":[2,{"c":3}]}],"writeKey":"k"}')).toEqual([
+      '{"a":1}',
+      '{"b":[2,{"c":3}]}',
+    ]);
+    expect(texts('[{"a":1}, {"b":2}]')).toEqual(['{"a":1}', '{"b":2}']);
+    expect(texts(' {"type":"track","context":{"x":[]}} ')).toEqual(['{"type":"track","context":{"x":[]}}']);
+    expect(texts('{}')).toEqual(['{}']);
+    expect(texts('[]')).toEqual([]);
+  });
+
+  it('is not fooled by brackets, quotes and backslashes inside strings', () => {
+    const message = '{"a":"}],{\\"batch\\":[","b":"\\\\","c":"\\\\\\"}"}';
+    expect(JSON.parse(message)).toEqual({ a: '}],{"batch":[', b: '\\', c: '\\"}' });
+
+    expect(texts(`{"batch":[${message},{"d":"]"}]}`)).toEqual([message, '{"d":"]"}']);
+  });
+
+  it('takes the last batch key, as JSON.parse does, and gives up on a key written with escapes', () => {
+    expect(texts('{"batch":[{"old":1}],"batch":[{"new":2}]}')).toEqual(['{"new":2}']);
+    expect(JSON.parse('{"b\\u0061tch":[{"a":1}]}')).toEqual({ batch: [{ a: 1 }] });
+
+    expect(sentTexts('{"b\\u0061tch":[{"a":1}]}')).toBeUndefined();
+  });
+
+  it('marks elements that are not objects or arrays, and text that is not JSON', () => {
+    expect(texts('[1,"two",null,true,{"x":-1.5}]')).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      '{"x":-1.5}',
+    ]);
+    for (const broken of ['', '{"batch":[{"a":1}', '{"a":"open', '42', '{"a" 1}'])
+      expect(sentTexts(broken)).toBeUndefined();
+  });
+
+  it('counts members and depth, and says when the text is not as JSON.stringify writes it', () => {
+    const [flat] = sentTexts('[{"a":{"b":[{"c":1,"d":true}]},"e":null}]')!;
+    expect(flat).toMatchObject({ members: 5, depth: 4, exact: true });
+
+    const inexact = [
+      '{"a": 1}',
+      '{"a":1}\n'.trim().replace(':', ':\n'),
+      '{"a":1e3}',
+      '{"a":12345678901234567}',
+    ];
+    for (const text of inexact) expect(sentTexts(`[${text}]`)?.[0]?.exact).toBe(false);
+    for (const text of ['{"a":-0.5}', '{"a":[true,false,null]}', '{"a":"x y\\n"}', '{"a":123456789012345}'])
+      expect(sentTexts(`[${text}]`)?.[0]?.exact).toBe(true);
+  });
+
+  it('finds, in any body JSON.stringify writes (spaced or not), texts that parse to the messages', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.dictionary(fc.string(), fc.jsonValue()), fc.jsonValue()), { maxLength: 8 }),
+        fc.constantFrom(0, 1, '\t'),
+        fc.boolean(),
+        (generated, space, envelope) => {
+          const body = JSON.stringify(envelope ? { sentAt: 'x', batch: generated } : generated, null, space);
+          const parsed = JSON.parse(body);
+          const messages: unknown[] = envelope ? parsed.batch : parsed;
+          const found = sentTexts(body);
+
+          expect(found).toHaveLength(messages.length);
+          found!.forEach((sent, i) => {
+            const message = messages[i];
+            if (message === null || typeof message !== 'object') expect(sent).toBeUndefined();
+            else {
+              expect(JSON.parse(sent!.text)).toEqual(message);
+              if (sent!.exact) expect(sent!.text).toBe(JSON.stringify(message));
+            }
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('a lake line stores the message as sent only when that is exactly the stored message', () => {
+  const prepare = (body: string, routeType?: string) =>
+    prepareMessages(parseBody(body, DEFAULT_LIMITS), {
+      customerId: 'acme',
+      requestId: 'req-1',
+      receivedAt: Date.UTC(2026, 10, 28, 10),
+      aliases: new Map(),
+      maxMessageBytes: 32 * 1024,
+      routeType,
+    });
+  const storedMessage = (line: string) => {
+    expect(line).not.toContain('\n');
+    return JSON.parse(line).message;
+  };
+  const track = { type: 'track', messageId: 'm1', userId: 'u1', event: 'Signed Up' };
+
+  it('stores a compact message byte for byte as sent', () => {
+    const message = JSON.stringify({ ...track, properties: { plan: 'pro', seats: 3 } });
+
+    expect(prepare(`{"batch":[${message}]}`).lines[0]).toContain(`"message":${message}}`);
+  });
+
+  it.each([
+    [
+      'a repeated key (the last one counts)',
+      '{"type":"track","messageId":"m1","userId":"ghost","userId":"u1","event":"x"}',
+    ],
+    [
+      'a repeated nested key',
+      '{"type":"track","messageId":"m1","userId":"u1","event":"x","context":{"ip":"1","ip":"2"}}',
+    ],
+    [
+      'line breaks between tokens',
+      '{\n"type": "track",\n"messageId": "m1",\n"userId": "u1",\n"event": "x"\n}',
+    ],
+    [
+      'a number a double cannot hold',
+      '{"type":"track","messageId":"m1","userId":"u1","event":"x","n":1e400}',
+    ],
+    ['a renamed field', '{"type":"track","messageId":"m1","user_id":"u1","event":"x"}'],
+    ['a type in capitals', '{"type":"Track","messageId":"m1","userId":"u1","event":"x"}'],
+    ['no messageId', '{"type":"track","userId":"u1","event":"x"}'],
+  ])('serializes the canonical message instead for %s', (_, text) => {
+    const prepared = prepare(`[${text}]`);
+
+    const serialized = JSON.stringify(canonicalMessage(JSON.parse(text)));
+
+    expect(prepared.events).toHaveLength(1);
+    expect(prepared.lines[0]).toContain(`"message":${serialized}}`);
+    expect(storedMessage(prepared.lines[0]!)).toEqual(JSON.parse(serialized));
+  });
+
+  it('fills in the route’s type rather than storing the message without one', () => {
+    const prepared = prepare('{"messageId":"m1","userId":"u1","event":"x"}', 'track');
+
+    expect(storedMessage(prepared.lines[0]!)).toEqual({
+      messageId: 'm1',
+      userId: 'u1',
+      event: 'x',
+      type: 'track',
+    });
+  });
+
+  it('gives a message without a messageId the same id however it was spaced', () => {
+    const message = { type: 'track', userId: 'u1', event: 'x' };
+    const compact = prepare(JSON.stringify([message])).events[0]!;
+    const spaced = prepare(JSON.stringify([message], null, 2)).events[0]!;
+
+    expect(compact.message_id_generated).toBe(true);
+    expect(spaced.message_id).toBe(compact.message_id);
+  });
+});
