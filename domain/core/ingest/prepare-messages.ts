@@ -2,6 +2,7 @@ import type { ErasureRequest } from '../../contract/erasure';
 import type { LakeEvent, QuarantineEntry, Reason } from '../../contract/lake-records';
 import { isDeleteMessage, readDeleteMessage } from '../erasure/delete-message';
 import type { ErasedFilter } from '../erasure/erasure-log';
+import { eventLine } from '../lake/event-line';
 import { boundedJson, MAX_MESSAGE_DEPTH } from '../messages/json-depth';
 import { normalizeMessage } from '../messages/normalize-message';
 import { isoInstant, parseIsoTimestamp, utcDate } from '../messages/timestamps';
@@ -149,7 +150,7 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
     }
     seen.add(event.message_id);
     out.events.push(event);
-    out.lines.push(lakeLine(event, json));
+    out.lines.push(eventLine(event, json));
   });
   return out;
 }
@@ -166,23 +167,6 @@ function utf8Bytes(text: string): number {
 }
 // A string of n UTF-16 units takes at most 3n bytes in UTF-8; below this, its length is a safe stand-in.
 const MAX_CHEAP_SIZE_CHECK = 32 * 1024;
-
-/**
- * The event's JSON line, with the message's JSON spliced in rather than serialized a second time: the
- * event is serialized once (one call, not one per field) with `message`, its last field, standing in as
- * `0`, which the message's JSON then replaces. The fields come out in the object's order, which
- * normalizeMessage builds in the contract's (test/contract/lake-contract.test.ts holds the two equal).
- */
-function lakeLine(event: LakeEvent, messageJson: string): string {
-  const message = event.message;
-  (event as { message: unknown }).message = 0;
-  const head = JSON.stringify(event);
-  event.message = message;
-  return `${head.slice(0, -STAND_IN.length)}${messageJson}}`;
-}
-
-// How the stand-in `message: 0` ends the serialized event.
-const STAND_IN = '0}';
 
 /**
  * The message's text as sent, when it can be stored in place of `JSON.stringify(fields)`: compact and
