@@ -75,8 +75,6 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
   const receivedAt = deps.clock.now();
   deps.metrics?.count('Requests', 1);
   const text = readBody(request, deps.limits);
-  const ledger = (status: number, counts: LedgerCounts) =>
-    store([ledgerLine(request.customerId, request.requestId, receivedAt, status, counts)], deps);
   let parsed: ReturnType<typeof parseBody>;
   try {
     parsed = parseBody(text, deps.limits);
@@ -87,7 +85,11 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
     ) {
       const entry = unreadableBody(request.customerId, request.requestId, receivedAt, text, error);
       await store([quarantineLine(entry, deps.sink.maxRecordBytes)], deps);
-      await ledger(error.status, { accepted: 0, quarantined: 1, duplicates: 0 });
+      const counts: LedgerCounts = { accepted: 0, quarantined: 1, duplicates: 0 };
+      await store(
+        [ledgerLine(request.customerId, request.requestId, receivedAt, error.status, counts)],
+        deps,
+      );
       deps.metrics?.count('EventsQuarantined', 1, 'unreadable_body');
     }
     throw error;

@@ -69,27 +69,6 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
   const seen = new Set<string>();
   const receivedIso = isoInstant(ctx.receivedAt);
   const envelopeSentAt = typeof parsed.envelopeSentAt === 'string' ? parsed.envelopeSentAt : undefined;
-  const quarantine = (
-    index: number,
-    reason: Reason,
-    fields: unknown,
-    kept: Pick<QuarantineEntry, 'raw' | 'raw_body' | 'raw_truncated' | 'violations'>,
-  ) => {
-    const messageId = messageIdOf(fields);
-    out.errors.push({ index, messageId, code: reason.code, reason: reason.message });
-    out.quarantine.push({
-      schema_version: 1,
-      area: 'quarantine',
-      customer_id: ctx.customerId,
-      dt: utcDate(ctx.receivedAt),
-      received_at: receivedIso,
-      request_id: ctx.requestId,
-      index,
-      message_id: messageId,
-      reason,
-      ...kept,
-    });
-  };
   const normalizeContext = { ...ctx, envelopeSentAt, receivedIso };
   const texts = parsed.text === undefined ? undefined : sentTexts(parsed.text);
   const sent = texts?.length === parsed.messages.length ? texts : undefined;
@@ -104,7 +83,7 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
         code: 'message_too_deep',
         message: 'The message nests objects or arrays too deeply to store (thousands of levels).',
       };
-      quarantine(index, reason, raw, {
+      quarantine(out, ctx, index, reason, raw, {
         raw_body: boundedJson(raw, MAX_MESSAGE_DEPTH, TOO_DEEP_EXCERPT_CHARS),
         raw_truncated: true,
       });
@@ -113,7 +92,9 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
     if (isDeleteMessage(fields)) {
       const request = readDeleteMessage(fields!, ctx.customerId, receivedIso, json);
       if (!request.ok)
-        quarantine(index, { code: 'missing_identity', message: request.reason }, fields, { raw: fields });
+        quarantine(out, ctx, index, { code: 'missing_identity', message: request.reason }, fields, {
+          raw: fields,
+        });
       else if (out.deletions.every((d) => d.message_id !== request.request.message_id))
         out.deletions.push(request.request);
       else out.duplicates += 1;
@@ -121,7 +102,7 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
     }
     const validation = validateMessage(raw, utf8Bytes(json), ctx.maxMessageBytes, ctx.routeType, fields);
     if (!validation.ok) {
-      quarantine(index, validation.reason, validation.fields ?? raw, { raw });
+      quarantine(out, ctx, index, validation.reason, validation.fields ?? raw, { raw });
       return;
     }
     const event = normalizeMessage(validation.message, validation.fields, normalizeContext, json);
@@ -142,7 +123,7 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
           code: 'plan_violation',
           message: `The event breaks the tracking plan: ${check.violations.map((x) => x.message).join('; ')}.`,
         };
-        quarantine(index, reason, validation.fields, { raw, violations: check.violations });
+        quarantine(out, ctx, index, reason, validation.fields, { raw, violations: check.violations });
         return;
       }
       event.planned = check.planned;
@@ -153,6 +134,34 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
     out.lines.push(eventLine(event, json));
   });
   return out;
+}
+
+/**
+ * Records a message that does not reach the events lake: its reason for the answer, its entry for the
+ * quarantine area. A module function, not a closure per request (the request path makes none).
+ */
+function quarantine(
+  out: PreparedMessages,
+  ctx: PrepareContext,
+  index: number,
+  reason: Reason,
+  fields: unknown,
+  kept: Pick<QuarantineEntry, 'raw' | 'raw_body' | 'raw_truncated' | 'violations'>,
+): void {
+  const messageId = messageIdOf(fields);
+  out.errors.push({ index, messageId, code: reason.code, reason: reason.message });
+  out.quarantine.push({
+    schema_version: 1,
+    area: 'quarantine',
+    customer_id: ctx.customerId,
+    dt: utcDate(ctx.receivedAt),
+    received_at: isoInstant(ctx.receivedAt),
+    request_id: ctx.requestId,
+    index,
+    message_id: messageId,
+    reason,
+    ...kept,
+  });
 }
 
 /** When Segment received a message: its `receivedAt`, else when we did. */
