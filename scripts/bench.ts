@@ -10,6 +10,7 @@ import { benchIntent } from './bench/intent-bench';
 import { benchLake } from './bench/lake-bench';
 import { benchPlanCost } from './bench/plan-bench';
 import {
+  BASELINE_RUNS,
   type BenchBaseline,
   baselineOf,
   checkAgainstBaseline,
@@ -97,7 +98,7 @@ const BENCH = {
     },
     'save-baseline': {
       kind: 'switch',
-      description: `measure the fast parts and write their ratios to ${BASELINE_FILE} (commit it)`,
+      description: `measure the fast parts ${BASELINE_RUNS} times and write their median ratios to ${BASELINE_FILE} (commit it)`,
     },
     json: jsonFlag('the figures as JSON on stdout'),
     html: htmlFlag('also write the figures as an HTML page with charts'),
@@ -118,53 +119,61 @@ runCommand(BENCH, async ({ values }) => {
   };
   const guard = values.check || values['save-baseline'];
   const parts: readonly string[] = guard ? GUARDED_PARTS : only ? [only] : BENCH.flags.only.schema.options;
-  const bar = progress({ label: 'bench', unit: 'parts', total: parts.length });
+  // One run of the fast parts is noisy (±5–10 % on this machine): a baseline is the median of several.
+  const runs = values['save-baseline'] ? BASELINE_RUNS : 1;
+  const bar = progress({ label: 'bench', unit: 'parts', total: parts.length * runs });
   let done = 0;
-  const failed: { part: string; error: string }[] = [];
-  // A part that fails is a row of the table: the others still run and print.
-  const part = async <T>(name: string, run: () => Promise<T[]>): Promise<T[]> => {
-    if (!parts.includes(name)) return [];
-    bar.update(done, { note: `measuring ${name}` });
-    try {
-      return await run();
-    } catch (error) {
-      failed.push({ part: name, error: ((error as Error).message.split('\n')[0] ?? 'failed').slice(0, 200) });
-      return [];
-    } finally {
-      bar.update(++done, { note: `${name} done` });
-    }
+  const measure = async (): Promise<BenchResult> => {
+    const failed: { part: string; error: string }[] = [];
+    // A part that fails is a row of the table: the others still run and print.
+    const part = async <T>(name: string, run: () => Promise<T[]>): Promise<T[]> => {
+      if (!parts.includes(name)) return [];
+      bar.update(done, { note: `measuring ${name}` });
+      try {
+        return await run();
+      } catch (error) {
+        failed.push({
+          part: name,
+          error: ((error as Error).message.split('\n')[0] ?? 'failed').slice(0, 200),
+        });
+        return [];
+      } finally {
+        bar.update(++done, { note: `${name} done` });
+      }
+    };
+    const core = await part('core', async () => [await benchCore(100, seconds), await benchCore(1, seconds)]);
+    const plan = await part('plan', async () => [await benchPlanCost(seconds)]);
+    const server = await part('server', () => benchServer(seconds));
+    const cold = await part('cold', () => benchColdStart(values.runs));
+    const lake = await part('lake', async () => [
+      await benchLake(values.events, (step) => bar.update(done, { note: `lake: ${step}` })),
+    ]);
+    const intent = await part('intent', async () => [
+      await benchIntent(values.users, 90, (step) => bar.update(done, { note: `intent: ${step}` })),
+    ]);
+    const erase = await part('erase', async () => [
+      await benchErase(20, values['erase-events'], 100, (step) =>
+        bar.update(done, { note: `erase: ${step}` }),
+      ),
+    ]);
+    return { machine, goals: GOALS, core, plan, server, cold, lake, intent, erase, failed };
   };
-  const core = await part('core', async () => [await benchCore(100, seconds), await benchCore(1, seconds)]);
-  const plan = await part('plan', async () => [await benchPlanCost(seconds)]);
-  const server = await part('server', () => benchServer(seconds));
-  const cold = await part('cold', () => benchColdStart(values.runs));
-  const lake = await part('lake', async () => [
-    await benchLake(values.events, (step) => bar.update(done, { note: `lake: ${step}` })),
-  ]);
+  const results: BenchResult[] = [];
+  for (let run = 0; run < runs; run++) results.push(await measure());
   bar.finish('');
-  const intent = await part('intent', async () => [
-    await benchIntent(values.users, 90, (step) => bar.update(done, { note: `intent: ${step}` })),
-  ]);
-  const erase = await part('erase', async () => [
-    await benchErase(20, values['erase-events'], 100, (step) => bar.update(done, { note: `erase: ${step}` })),
-  ]);
-  const result: BenchResult = {
-    machine,
-    goals: GOALS,
-    core,
-    plan,
-    server,
-    cold,
-    lake,
-    intent,
-    erase,
-    failed,
-  };
+  const result = results[0]!;
+  const failed = results.flatMap((r) => r.failed ?? []);
   if (guard) {
     const rows = benchRows(result);
     const path = join(__dirname, BASELINE_FILE);
     if (values['save-baseline']) {
-      const baseline = baselineOf(rows, `${machine.cpus}, Node ${machine.node}`, new Date().toISOString());
+      if (failed.length > 0)
+        throw new Error(`${failed.map((f) => f.part).join(', ')} failed: no baseline written`);
+      const baseline = baselineOf(
+        results.map((r) => benchRows(r)),
+        `${machine.cpus}, Node ${machine.node}`,
+        new Date().toISOString(),
+      );
       writeFileSync(path, `${JSON.stringify(baseline, null, 2)}\n`);
       process.stdout.write(`bench: wrote ${BASELINE_FILE}: ${JSON.stringify(baseline.ratios)}\n`);
       return;

@@ -38,13 +38,32 @@ export function checkAgainstBaseline(
   });
 }
 
-/** The ratios of this run to keep as the baseline. */
-export function baselineOf(rows: readonly BenchRow[], machine: string, measuredAt: string): BenchBaseline {
+/**
+ * How many runs of the fast parts a saved baseline is the median of. One run moves ±5–10 % here; with
+ * three, one lucky or unlucky run does not set the bar (docs/performance.md, "regressions are caught").
+ */
+export const BASELINE_RUNS = 3;
+
+/** The median ratio of each measure over the runs (a measure a run lacks is left out of that run), rounded. */
+export function baselineOf(
+  runs: readonly (readonly BenchRow[])[],
+  machine: string,
+  measuredAt: string,
+): BenchBaseline {
+  const byId = new Map<string, number[]>();
+  for (const rows of runs)
+    for (const r of rows) if (r.ratio !== undefined) byId.set(r.id, [...(byId.get(r.id) ?? []), r.ratio]);
   return {
     machine,
     measuredAt,
     ratios: Object.fromEntries(
-      rows.filter((r) => r.ratio !== undefined).map((r) => [r.id, Math.round(r.ratio! * 1000) / 1000]),
+      [...byId].map(([id, ratios]) => [id, Math.round(median(ratios) * 1000) / 1000]),
     ),
   };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

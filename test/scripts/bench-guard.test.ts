@@ -39,8 +39,19 @@ describe('the bench regression guard', () => {
 
   it('keeps a baseline of the ratios only, rounded', () => {
     expect(
-      baselineOf([row('core-100', 0.41234), { ...row('cold', 1), ratio: undefined }], 'm', 't').ratios,
+      baselineOf([[row('core-100', 0.41234), { ...row('cold', 1), ratio: undefined }]], 'm', 't').ratios,
     ).toEqual({ 'core-100': 0.412 });
+  });
+
+  it('takes each ratio’s median over the runs, so one lucky or unlucky run does not set the bar', () => {
+    const runs = [
+      [row('core-100', 0.6), row('core-1', 0.42)],
+      [row('core-100', 0.65), row('core-1', 0.35)],
+      [row('core-100', 0.7), row('core-1', 0.36)],
+    ];
+
+    expect(baselineOf(runs, 'm', 't').ratios).toEqual({ 'core-100': 0.65, 'core-1': 0.36 });
+    expect(baselineOf(runs.slice(0, 2), 'm', 't').ratios).toEqual({ 'core-100': 0.625, 'core-1': 0.385 });
   });
 
   it('the committed baseline names the guarded ratios', () => {
