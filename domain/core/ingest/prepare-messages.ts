@@ -70,7 +70,7 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
   const receivedIso = isoInstant(ctx.receivedAt);
   const envelopeSentAt = typeof parsed.envelopeSentAt === 'string' ? parsed.envelopeSentAt : undefined;
   const normalizeContext = { ...ctx, envelopeSentAt, receivedIso };
-  const texts = parsed.text === undefined ? undefined : sentTexts(parsed.text);
+  const texts = parsed.text === undefined ? undefined : sentTexts(parsed.text, parsed.shape);
   const sent = texts?.length === parsed.messages.length ? texts : undefined;
   parsed.messages.forEach((raw, index) => {
     // One JSON text per message: it gives the size to check and is reused, as is, in the lake line. It is

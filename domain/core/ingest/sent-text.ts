@@ -5,8 +5,8 @@
  *
  * The text of a message can stand in for its serialization only when the two mean the same JSON; what
  * this scanner cannot see (duplicate keys, canonical field names) the caller checks: see
- * `storableText` in prepare-messages.ts. The scanner expects text that `JSON.parse` accepted and gives
- * up (undefined) on anything else. The text was decoded from UTF-8 (read-body.ts, or API Gateway), so
+ * `storableText` in prepare-messages.ts. The scanner expects text that `JSON.parse` accepted (the
+ * caller parsed it first) and does not check the grammar again; text cut short gives undefined. The text was decoded from UTF-8 (read-body.ts, or API Gateway), so
  * it holds no lone surrogate that a serialization would have written as an escape.
  */
 
@@ -38,18 +38,23 @@ const SPACE = 0x20;
 const MAX_EXACT_NUMBER_CHARS = 15;
 
 /**
- * The text of each message in a body: the elements of a bare array, of a `{"batch": [...]}` envelope's
- * array (the last `batch` key, as `JSON.parse` keeps), or the body itself for a single message.
+ * The text of each message in a body of the shape parseBody found: for a batch, the elements of a bare
+ * array or of a `{"batch": [...]}` envelope's array (the last `batch` key, as `JSON.parse` keeps); for
+ * a single message, the body itself (scanned once; its keys need no look).
  * An element that is not an object or array is `undefined`. The whole answer is `undefined` when the
- * body is not what was expected (a top-level key written with escapes, text that is not JSON).
+ * body is not what was expected (a top-level key written with escapes, another shape, text cut short).
  *
- * @example sentTexts('{"batch":[{"type":"track"}]}')?.[0]?.text // '{"type":"track"}'
+ * @example sentTexts('{"batch":[{"type":"track"}]}', 'batch')?.[0]?.text // '{"type":"track"}'
  */
-export function sentTexts(body: string): (SentText | undefined)[] | undefined {
+export function sentTexts(body: string, shape: 'single' | 'batch'): (SentText | undefined)[] | undefined {
   const start = skipSpace(body, 0);
   const first = body.charCodeAt(start);
-  if (first === OPEN_BRACKET) return elements(body, start)?.texts;
+  if (first === OPEN_BRACKET) return shape === 'batch' ? elements(body, start)?.texts : undefined;
   if (first !== OPEN_BRACE) return undefined;
+  if (shape === 'single') {
+    const single = compound(body, start);
+    return single ? [single] : undefined;
+  }
   let batch: (SentText | undefined)[] | undefined;
   let i = skipSpace(body, start + 1);
   while (body.charCodeAt(i) !== CLOSE_BRACE) {
@@ -74,9 +79,7 @@ export function sentTexts(body: string): (SentText | undefined)[] | undefined {
     if (body.charCodeAt(i) === COMMA) i = skipSpace(body, i + 1);
     else if (body.charCodeAt(i) !== CLOSE_BRACE) return undefined;
   }
-  if (batch) return batch;
-  const single = compound(body, start);
-  return single ? [single] : undefined;
+  return batch;
 }
 
 /** The texts of an array's elements (`at` is its `[`), and where the array ends. */
