@@ -6,14 +6,18 @@
  * The text of a message can stand in for its serialization only when the two mean the same JSON; what
  * this scanner cannot see (duplicate keys, canonical field names) the caller checks: see
  * `storableText` in prepare-messages.ts. The scanner expects text that `JSON.parse` accepted (the
- * caller parsed it first) and does not check the grammar again; text cut short gives undefined. The text was decoded from UTF-8 (read-body.ts, or API Gateway), so
- * it holds no lone surrogate that a serialization would have written as an escape.
+ * caller parsed it first) and does not check the grammar again; text cut short gives undefined. The
+ * text was decoded from UTF-8 (read-body.ts, or API Gateway), so it holds no lone surrogate that a
+ * serialization would have written as an escape.
  */
 
 /** One message's text as sent, with what its text alone says about it. */
 export interface SentText {
   text: string;
-  /** Object members in it, at every depth: fewer in the parsed message means a key was repeated. */
+  /**
+   * Object members in it, at every depth (counted where the text is exact): fewer in the parsed message
+   * means a key was repeated.
+   */
   members: number;
   /** How deeply objects and arrays nest in it (1 for a flat object). */
   depth: number;
