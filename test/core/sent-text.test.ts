@@ -179,4 +179,56 @@ describe('a lake line stores the message as sent only when that is exactly the s
     expect(compact.message_id_generated).toBe(true);
     expect(spaced.message_id).toBe(compact.message_id);
   });
+
+  it('stores, for any batch in any spacing, with keys repeated anywhere, what the parsed message means', () => {
+    const message = fc.record(
+      {
+        type: fc.constantFrom('track', 'Track', 'identify', 'page'),
+        messageId: fc.string({ minLength: 1 }),
+        userId: fc.string({ minLength: 1 }),
+        user_id: fc.string(),
+        event: fc.string({ minLength: 1 }),
+        timestamp: fc.constant('2026-11-28T09:00:00.000Z'),
+        properties: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+        context: fc.record({ ip: fc.string(), page: fc.record({ url: fc.string() }) }),
+      },
+      { requiredKeys: ['type', 'userId', 'event'] },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(message, { minLength: 1, maxLength: 5 }),
+        fc.constantFrom(0, 2),
+        fc.array(fc.nat(), { maxLength: 3 }),
+        (messages, space, repeats) => {
+          let body = JSON.stringify({ batch: messages }, null, space);
+          // Repeat a key: a decoy value before an object's first key, which JSON.parse then overwrites.
+          for (const at of repeats) {
+            const objects = [...body.matchAll(/\{"(\w+)":/g)];
+            const object = objects[at % Math.max(1, objects.length)];
+            if (!object || object.index === undefined) continue;
+            const open = object.index + 1;
+            body = `${body.slice(0, open)}"${object[1]}":"decoy",${body.slice(open)}`;
+          }
+          const parsed = parseBody(body, DEFAULT_LIMITS);
+          const prepared = prepareMessages(parsed, {
+            customerId: 'acme',
+            requestId: 'req-1',
+            receivedAt: Date.UTC(2026, 10, 28, 10),
+            aliases: new Map(),
+            maxMessageBytes: 32 * 1024,
+          });
+
+          prepared.events.forEach((event, i) => {
+            const raw = parsed.messages.find(
+              (m) => (m as { messageId?: string }).messageId === event.message_id,
+            );
+            const expected = JSON.parse(JSON.stringify(canonicalMessage(raw ?? parsed.messages[i])));
+            expect(storedMessage(prepared.lines[i]!)).toEqual(expected);
+            expect(prepared.lines[i]).not.toContain('"decoy"');
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
