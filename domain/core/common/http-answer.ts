@@ -9,12 +9,13 @@ export interface HttpAnswer {
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
-export function jsonAnswer(
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): HttpAnswer {
-  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+export function jsonAnswer(statusCode: number, body: unknown, headers?: Record<string, string>): HttpAnswer {
+  // Every answer gets its own headers object (a caller may add to it); without extra headers, no spread.
+  return {
+    statusCode,
+    headers: headers ? { ...JSON_HEADERS, ...headers } : { 'content-type': JSON_HEADERS['content-type'] },
+    body: JSON.stringify(body),
+  };
 }
 
 /**

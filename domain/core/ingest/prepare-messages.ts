@@ -4,7 +4,7 @@ import { isDeleteMessage, readDeleteMessage } from '../erasure/delete-message';
 import type { ErasedFilter } from '../erasure/erasure-log';
 import { eventLine } from '../lake/event-line';
 import { boundedJson, MAX_MESSAGE_DEPTH } from '../messages/json-depth';
-import { normalizeMessage } from '../messages/normalize-message';
+import { type NormalizeContext, normalizeMessage } from '../messages/normalize-message';
 import { isoInstant, parseIsoTimestamp, utcDate } from '../messages/timestamps';
 import { canonicalMessage, validateMessage } from '../messages/validate-message';
 import type { CompiledPlan } from '../quality/tracking-plan';
@@ -69,7 +69,14 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
   const seen = new Set<string>();
   const receivedIso = isoInstant(ctx.receivedAt);
   const envelopeSentAt = typeof parsed.envelopeSentAt === 'string' ? parsed.envelopeSentAt : undefined;
-  const normalizeContext = { ...ctx, envelopeSentAt, receivedIso };
+  const normalizeContext: NormalizeContext = {
+    customerId: ctx.customerId,
+    receivedAt: ctx.receivedAt,
+    receivedIso,
+    envelopeSentAt,
+    aliases: ctx.aliases,
+    requestId: ctx.requestId,
+  };
   const texts = parsed.text === undefined ? undefined : sentTexts(parsed.text, parsed.shape);
   const sent = texts?.length === parsed.messages.length ? texts : undefined;
   parsed.messages.forEach((raw, index) => {

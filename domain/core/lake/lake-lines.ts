@@ -54,7 +54,9 @@ export function ledgerLine(
     dt: utcDate(receivedAt),
     received_at: isoInstant(receivedAt),
     status,
-    ...counts,
+    accepted: counts.accepted,
+    quarantined: counts.quarantined,
+    duplicates: counts.duplicates,
   };
   return { area: 'ledger', customerId, dt: entry.dt, spreadKey: requestId, json: JSON.stringify(entry) };
 }

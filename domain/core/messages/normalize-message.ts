@@ -40,8 +40,14 @@ export function normalizeMessage(
   /** `fields` already serialized, when the caller has it (saves a second serialization). */
   fieldsJson?: string,
 ): LakeEvent {
+  // The time fields by name, not a spread of the whole message (that copy was per event).
   const instant = correctTimestamp(
-    { ...message, sentAt: message.sentAt ?? ctx.envelopeSentAt },
+    {
+      timestamp: message.timestamp,
+      originalTimestamp: message.originalTimestamp,
+      sentAt: message.sentAt ?? ctx.envelopeSentAt,
+      receivedAt: message.receivedAt,
+    },
     ctx.receivedAt,
   );
   const outOfRange = !(instant >= EARLIEST_EVENT_MS && instant <= ctx.receivedAt + MAX_CLOCK_AHEAD_MS);
