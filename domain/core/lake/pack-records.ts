@@ -52,6 +52,12 @@ export const FIREHOSE_MAX_RECORD_BYTES = 1_000 * 1024;
  */
 export function packRecords(lines: readonly LakeLine[], maxRecordBytes: number): PackedRecord[] {
   const maxBytes = Math.min(maxRecordBytes, FIREHOSE_MAX_RECORD_BYTES);
+  const done: PackedRecord[] = [];
+  // One line (a request's ledger line, a single message) is one group: no grouping to do.
+  if (lines.length === 1) {
+    packGroup(lines, maxBytes, done);
+    return done;
+  }
   const groups = new Map<string, LakeLine[]>();
   for (const line of lines) {
     const group = `${line.area}\u0000${line.customerId}\u0000${line.dt}`;
@@ -59,7 +65,6 @@ export function packRecords(lines: readonly LakeLine[], maxRecordBytes: number):
     if (members) members.push(line);
     else groups.set(group, [line]);
   }
-  const done: PackedRecord[] = [];
   for (const members of groups.values()) packGroup(members, maxBytes, done);
   return done;
 }
