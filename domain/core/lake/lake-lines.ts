@@ -45,21 +45,16 @@ export function ledgerLine(
   counts: LedgerCounts,
   source: LedgerEntry['source'] = 'ingest',
 ): LakeLine {
-  const entry: LedgerEntry = {
-    ledger_version: 2,
-    area: 'ledger',
-    request_id: requestId,
-    source,
-    customer_id: customerId,
-    dt: utcDate(receivedAt),
-    received_at: isoInstant(receivedAt),
-    status,
-    accepted: counts.accepted,
-    quarantined: counts.quarantined,
-    duplicates: counts.duplicates,
-  };
-  return { area: 'ledger', customerId, dt: entry.dt, spreadKey: requestId, json: JSON.stringify(entry) };
+  const dt = utcDate(receivedAt);
+  // Written out field by field, as eventLine is (one per request: 0.25 µs against 0.8–1 µs for
+  // JSON.stringify of the entry). The keys are LEDGER_FIELDS' in order; free text goes through
+  // JSON.stringify, the rest (a date, an ISO instant, integers, a picklist) needs no escaping.
+  // test/core/ledger-line.test.ts holds it byte-equal to JSON.stringify of the entry.
+  const json = `{"ledger_version":2,"area":"ledger","request_id":${text(requestId)},"source":"${source}","customer_id":${text(customerId)},"dt":"${dt}","received_at":"${isoInstant(receivedAt)}","status":${status},"accepted":${counts.accepted},"quarantined":${counts.quarantined},"duplicates":${counts.duplicates}}`;
+  return { area: 'ledger', customerId, dt, spreadKey: requestId, json };
 }
+
+const text = JSON.stringify;
 
 export function unreadableBody(
   customerId: string,
