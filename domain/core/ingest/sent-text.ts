@@ -124,7 +124,12 @@ function compound(body: string, at: number): SentText | undefined {
     if (c === QUOTE) {
       i = stringEnd(body, i);
       if (i < 0) return undefined;
-      if (body.charCodeAt(i) === COLON) members += 1;
+      // A key's colon, or a value's comma, follows a string in compact text: step over it at once.
+      const next = body.charCodeAt(i);
+      if (next === COLON) {
+        members += 1;
+        i += 1;
+      } else if (next === COMMA) i += 1;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       depth += 1;
       if (depth > deepest) deepest = depth;
