@@ -13,6 +13,11 @@ export interface Rate {
 /**
  * Measures two sides in alternating rounds (so drift, GC and the other core's load hit both alike) for
  * about `seconds`, after a warm-up, and returns events per second for each.
+ *
+ * The warm-up runs each side for a tenth of the measuring time (and at least 20 times): V8 optimizes a
+ * function only after thousands of calls, and a server runs the core millions of times, so a side is
+ * measured at its steady speed. Twenty runs alone measured the core's first, slower tiers on part of
+ * the time (core-100 read 0.60 in a fresh process against 0.69–0.71 after a longer run).
  */
 export async function sideBySide(a: Side, b: Side, seconds: number, rounds = 10): Promise<[Rate, Rate]> {
   const totals = new Map<string, { events: number; ms: number }>([
@@ -20,7 +25,11 @@ export async function sideBySide(a: Side, b: Side, seconds: number, rounds = 10)
     [b.name, { events: 0, ms: 0 }],
   ]);
   const slice = (seconds * 1000) / rounds / 2;
-  for (const side of [a, b]) for (let i = 0; i < 20; i++) await side.run();
+  const warmUpMs = (seconds * 1000) / 10;
+  for (const side of [a, b]) {
+    const start = performance.now();
+    for (let i = 0; i < 20 || performance.now() - start < warmUpMs; i++) await side.run();
+  }
   for (let round = 0; round < rounds; round++) {
     for (const side of round % 2 === 0 ? [a, b] : [b, a]) {
       const total = totals.get(side.name)!;
