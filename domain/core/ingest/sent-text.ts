@@ -1,7 +1,7 @@
 /**
  * Where each message of a request body sits in the body's text, so that a message can be stored as it
  * was sent instead of serialized again. `JSON.stringify` of every message was a quarter of the core's
- * time (docs/performance.md); finding the messages' bounds costs about half of that.
+ * time on batches; finding the messages' bounds costs less (docs/performance.md).
  *
  * The text of a message can stand in for its serialization only when the two mean the same JSON; what
  * this scanner cannot see (duplicate keys, canonical field names) the caller checks: see

@@ -6,8 +6,8 @@ const text = JSON.stringify;
  * An event's lake line: what `JSON.stringify(event)` writes, with the message's JSON (serialized once,
  * or its text as sent: prepare-messages.ts) in place of `event.message`.
  *
- * Written out field by field because this runs once per event and a generic serialization of the
- * event's head was 2.3 µs of the core's ~20 µs per event; this is ~1 µs (docs/performance.md). Free
+ * Written out field by field because this runs once per event, and one JSON.stringify of the event was
+ * 11.6 % of the core's time on batches; this is about half of that (docs/performance.md). Free
  * text goes through JSON.stringify; dates, the type and booleans are written as they are, since their
  * schema (lake-records.ts) admits no character that needs escaping. The keys are the contract's, in its
  * order: test/contract/lake-contract.test.ts and test/core/event-line.test.ts fail if the two drift.
