@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { parseBody } from '../../domain/core/ingest/parse-body';
 import { prepareMessages } from '../../domain/core/ingest/prepare-messages';
-import { sentTexts } from '../../domain/core/ingest/sent-text';
+import { membersOf, sentTexts } from '../../domain/core/ingest/sent-text';
 import { canonicalMessage } from '../../domain/core/messages/validate-message';
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261203) });
@@ -98,7 +98,10 @@ describe('sentTexts', () => {
             if (message === null || typeof message !== 'object') expect(sent).toBeUndefined();
             else {
               expect(JSON.parse(sent!.text)).toEqual(message);
-              if (sent!.exact) expect(sent!.text).toBe(JSON.stringify(message));
+              if (sent!.exact) {
+                expect(sent!.text).toBe(JSON.stringify(message));
+                expect(sent!.members).toBe(membersOf(message));
+              }
             }
           });
         },

@@ -9,7 +9,7 @@ import { isoInstant, parseIsoTimestamp, utcDate } from '../messages/timestamps';
 import { canonicalMessage, validateMessage } from '../messages/validate-message';
 import type { CompiledPlan } from '../quality/tracking-plan';
 import type { ParsedBody } from './parse-body';
-import { type SentText, sentTexts } from './sent-text';
+import { membersOf, type SentText, sentTexts } from './sent-text';
 
 // A too-deep message is kept as an excerpt this long: enough to see what it was and who sent it.
 const TOO_DEEP_EXCERPT_CHARS = 64 * 1024;
@@ -199,18 +199,6 @@ function storableText(
   if (!sent?.exact || sent.depth > MAX_MESSAGE_DEPTH || !fields || fields !== raw) return undefined;
   if (typeof fields.messageId !== 'string' || sent.members !== membersOf(fields)) return undefined;
   return sent.text;
-}
-
-/** Object members in a parsed value, at every depth (its depth was checked to be bounded). */
-function membersOf(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0;
-  let count = 0;
-  if (Array.isArray(value)) {
-    for (const item of value) count += membersOf(item);
-    return count;
-  }
-  for (const key in value) count += 1 + membersOf((value as Record<string, unknown>)[key]);
-  return count;
 }
 
 /** JSON of a value, or undefined when it nests too deeply for the serializer (a RangeError). */

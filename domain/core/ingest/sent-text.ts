@@ -3,13 +3,15 @@
  * was sent instead of serialized again. `JSON.stringify` of every message was a quarter of the core's
  * time on batches; finding the messages' bounds costs less (docs/performance.md).
  *
- * The text of a message can stand in for its serialization only when the two mean the same JSON; what
- * this scanner cannot see (duplicate keys, canonical field names) the caller checks: see
- * `storableText` in prepare-messages.ts. The scanner expects text that `JSON.parse` accepted (the
+ * The text of a message can stand in for its serialization only when the two mean the same JSON. A
+ * repeated key shows as fewer members in the parsed message (`membersOf`) than in its text; the rest
+ * (canonical field names, a messageId) the caller checks: see `storableText` in prepare-messages.ts. The scanner expects text that `JSON.parse` accepted (the
  * caller parsed it first) and does not check the grammar again; text cut short gives undefined. The
  * text was decoded from UTF-8 (read-body.ts, or API Gateway), so it holds no lone surrogate that a
  * serialization would have written as an escape.
  */
+
+import type { ParsedBody } from './parse-body';
 
 /** One message's text as sent, with what its text alone says about it. */
 export interface SentText {
@@ -50,7 +52,7 @@ const MAX_EXACT_NUMBER_CHARS = 15;
  *
  * @example sentTexts('{"batch":[{"type":"track"}]}', 'batch')?.[0]?.text // '{"type":"track"}'
  */
-export function sentTexts(body: string, shape: 'single' | 'batch'): (SentText | undefined)[] | undefined {
+export function sentTexts(body: string, shape: ParsedBody['shape']): (SentText | undefined)[] | undefined {
   const start = skipSpace(body, 0);
   const first = body.charCodeAt(start);
   if (first === OPEN_BRACKET) return shape === 'batch' ? elements(body, start)?.texts : undefined;
@@ -151,6 +153,21 @@ function compound(body: string, at: number): SentText | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Object members in a parsed value, at every depth: what `SentText.members` counts in its text, so the
+ * two differ only when the text repeats a key. It recurses: call it on a value whose depth is bounded.
+ */
+export function membersOf(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) count += membersOf(item);
+    return count;
+  }
+  for (const key in value) count += 1 + membersOf((value as Record<string, unknown>)[key]);
+  return count;
 }
 
 /** Where the value starting at `at` ends, or -1. */
