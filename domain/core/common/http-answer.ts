@@ -10,11 +10,20 @@ export interface HttpAnswer {
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
 export function jsonAnswer(statusCode: number, body: unknown, headers?: Record<string, string>): HttpAnswer {
+  return jsonTextAnswer(statusCode, JSON.stringify(body), headers);
+}
+
+/** An answer whose body is JSON the caller wrote already (an ingest report: ingest-report.ts). */
+export function jsonTextAnswer(
+  statusCode: number,
+  json: string,
+  headers?: Record<string, string>,
+): HttpAnswer {
   // Every answer gets its own headers object (a caller may add to it); without extra headers, no spread.
   return {
     statusCode,
     headers: headers ? { ...JSON_HEADERS, ...headers } : { 'content-type': JSON_HEADERS['content-type'] },
-    body: JSON.stringify(body),
+    body: json,
   };
 }
 

@@ -5,7 +5,7 @@ import {
   SinkUnavailableError,
   UnsupportedTypeError,
 } from '../common/errors';
-import { type HttpAnswer, jsonAnswer } from '../common/http-answer';
+import { type HttpAnswer, jsonTextAnswer } from '../common/http-answer';
 import type { Clock, Logger, Metrics, RecordSink } from '../common/ports';
 import type { ErasureLog } from '../erasure/erasure-log';
 import {
@@ -19,6 +19,7 @@ import { type LakeLine, packRecords } from '../lake/pack-records';
 import type { CompiledPlan } from '../quality/tracking-plan';
 import { deliver, type RetryPolicy } from './deliver';
 import type { FairShare } from './fair-share';
+import { type IngestReport, reportJson } from './ingest-report';
 import type { Limits } from './limits';
 import { parseBody } from './parse-body';
 import { type PreparedMessages, prepareMessages } from './prepare-messages';
@@ -47,18 +48,6 @@ export interface IngestDeps {
   fairShare?: Pick<FairShare, 'take'> | undefined;
   /** Where Segment `delete` requests are recorded; without one, a delete is answered 503 (never lost). */
   erasures?: ErasureLog | undefined;
-}
-
-/** What a 200 tells the sender: counts, and why each refused message was refused. */
-export interface IngestReport {
-  accepted: number;
-  duplicates: number;
-  quarantined: number;
-  /** Segment `delete` requests recorded (docs/privacy.md). */
-  deletes: number;
-  /** Resends of data about erased users, received by Segment before the delete: dropped. */
-  erased: number;
-  errors: PreparedMessages['errors'];
 }
 
 /**
@@ -162,7 +151,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
     erased: prepared.erasedOnArrival,
     errors: prepared.errors,
   };
-  return jsonAnswer(200, report);
+  return jsonTextAnswer(200, reportJson(report));
 }
 
 async function erasedFilter(customerId: string, erasures: ErasureLog, logger: Logger) {
