@@ -63,6 +63,7 @@ export function revalidate(
     customerId: event.customer_id,
     dt: receivedDt(event),
     spreadKey: event.message_id,
-    json: prepared.lines[0]!,
+    json: prepared.lineHeads[0]!,
+    message: prepared.messageJson[0]!,
   };
 }

@@ -84,6 +84,33 @@ describe('packRecords, encoding', () => {
     expect(records.reduce((sum, r) => sum + r.bytes, 0)).toBe(Buffer.byteLength(text));
   });
 
+  it('writes a line given in two parts (an event’s head and its message) as one: head, message, `}`', () => {
+    // Messages of 3-byte (—) and 4-byte (😀) characters and a lone surrogate, across record boundaries
+    // and the working buffer's growth, between whole lines: the bytes must be those of the joined line.
+    const messages = [
+      '{}',
+      `{"t":"${'—'.repeat(30_000)}"}`,
+      `{"e":"${'😀'.repeat(20_000)}"}`,
+      '{"l":"\ud800"}',
+    ];
+    const parts = messages.map(
+      (message, n): LakeLine => ({ ...line('a', '2026-01-01', n, 0), json: `{"n":${n},"message":`, message }),
+    );
+    const lines = [line('a', '2026-01-01', 8), ...parts, line('a', '2026-01-01', 9)];
+    const maxBytes = 100 * 1024;
+
+    const records = packRecords(lines, maxBytes);
+
+    const joined = lines.map((l) => (l.message === undefined ? l.json : `${l.json}${l.message}}`));
+    // Compared whole (a diff of 170 KB of bytes would take minutes to print).
+    expect(Buffer.concat(records.map((r) => r.data)).equals(Buffer.from(`${joined.join('\n')}\n`))).toBe(
+      true,
+    );
+    expect(records.length).toBeGreaterThan(1);
+    expect(records.every((r) => r.bytes === r.data.length && r.bytes <= maxBytes)).toBe(true);
+    expect(records.map((r) => r.count).reduce((a, b) => a + b)).toBe(lines.length);
+  });
+
   it('gives each record its own bytes: a later call does not change an earlier record', () => {
     const before = packRecords([line('a', '2026-01-01', 1)], FIREHOSE_MAX_RECORD_BYTES)[0]!;
     const copy = Buffer.from(before.data);
@@ -91,6 +118,19 @@ describe('packRecords, encoding', () => {
     packRecords([line('a', '2026-01-01', 2, 5_000)], FIREHOSE_MAX_RECORD_BYTES);
 
     expect(before.data.equals(copy)).toBe(true);
+  });
+
+  it('keeps every record of many calls intact, across the working memory’s refills', () => {
+    // 300 calls of ~1 KB lines and ~20 KB ones fill the working memory many times over; every record
+    // kept from the first call on must still hold its own line.
+    const lines = Array.from({ length: 300 }, (_, n) =>
+      line('a', '2026-01-01', n, n % 7 === 0 ? 20_000 : 1_000),
+    );
+
+    const records = lines.map((l) => packRecords([l], FIREHOSE_MAX_RECORD_BYTES)[0]!);
+
+    expect(records.map((r) => r.data.toString('utf8'))).toEqual(lines.map((l) => `${l.json}\n`));
+    expect(records.every((r) => r.bytes === r.data.length)).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@ import type { ErasureRequest } from '../../contract/erasure';
 import type { LakeEvent, QuarantineEntry, Reason } from '../../contract/lake-records';
 import { isDeleteMessage, readDeleteMessage } from '../erasure/delete-message';
 import type { ErasedFilter } from '../erasure/erasure-log';
-import { eventLine } from '../lake/event-line';
+import { eventLineHead } from '../lake/event-line';
 import { boundedJson, MAX_MESSAGE_DEPTH } from '../messages/json-depth';
 import { type NormalizeContext, normalizeMessage } from '../messages/normalize-message';
 import { isoInstant, parseIsoTimestamp, utcDate } from '../messages/timestamps';
@@ -42,8 +42,13 @@ export interface PreparedMessages {
   /** Messages whose messageId already appeared earlier in the same request: stored once. */
   duplicates: number;
   errors: MessageError[];
-  /** The events' lake lines (JSON), in the order of `events`. */
-  lines: string[];
+  /**
+   * The events' lake lines, in the order of `events`, each in two parts: its head (`eventLineHead`) and
+   * its message's JSON. Joined, they are `eventLine(event, message)`; kept apart, the packer encodes the
+   * message straight from the request's text instead of from a joined copy (see LakeLine.message).
+   */
+  lineHeads: string[];
+  messageJson: string[];
   /** Segment `delete` requests: recorded, never landed in the lake. */
   deletions: Omit<ErasureRequest, 'user_hash'>[];
   /** Messages about an erased user that Segment received before the delete: dropped, not stored. */
@@ -62,7 +67,8 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
     quarantine: [],
     duplicates: 0,
     errors: [],
-    lines: [],
+    lineHeads: [],
+    messageJson: [],
     deletions: [],
     erasedOnArrival: 0,
   };
@@ -138,7 +144,8 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
     }
     seen.add(event.message_id);
     out.events.push(event);
-    out.lines.push(eventLine(event, json));
+    out.lineHeads.push(eventLineHead(event));
+    out.messageJson.push(json);
   });
   return out;
 }

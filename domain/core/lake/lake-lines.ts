@@ -13,8 +13,10 @@ const MAX_QUARANTINED_BODY_CHARS = 256 * 1024;
 // Room left in a record for the quarantine entry's own fields around a truncated raw message.
 const QUARANTINE_ENVELOPE_BYTES = 4 * 1024;
 
-/** The accepted events' lines (their JSON was built once, by prepareMessages). */
-export function eventLines(prepared: Pick<PreparedMessages, 'events' | 'lines'>): LakeLine[] {
+/** The accepted events' lines (their JSON was built once, by prepareMessages, in two parts). */
+export function eventLines(
+  prepared: Pick<PreparedMessages, 'events' | 'lineHeads' | 'messageJson'>,
+): LakeLine[] {
   return prepared.events.map((event, i) => ({
     area: 'events',
     customerId: event.customer_id,
@@ -22,7 +24,8 @@ export function eventLines(prepared: Pick<PreparedMessages, 'events' | 'lines'>)
     // a column for analysis, never a landing partition.
     dt: receivedDt(event),
     spreadKey: event.message_id,
-    json: prepared.lines[i]!,
+    json: prepared.lineHeads[i]!,
+    message: prepared.messageJson[i]!,
   }));
 }
 
