@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { normalizeMessage } from '../../domain/core/messages/normalize-message';
 import {
   correctTimestamp,
@@ -80,6 +81,63 @@ describe('calendar validity', () => {
 
   it('accepts 29 February in a leap year', () => {
     expect(parseIsoTimestamp('2024-02-29T10:00:00.000Z')).toBe(Date.UTC(2024, 1, 29, 10));
+  });
+});
+
+describe('the canonical form (YYYY-MM-DDTHH:MM:SS.sssZ), read from its digits', () => {
+  // What it must equal: Date.parse, on a day the calendar has (Date.parse rolls 30 February over).
+  const calendarDay = (year: number, month: number, day: number) => {
+    const probe = new Date(0);
+    probe.setUTCFullYear(year, month - 1, day);
+    return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+  };
+  const expected = (text: string, year: number, month: number, day: number) => {
+    const ms = Date.parse(text);
+    return month >= 1 && month <= 12 && calendarDay(year, month, day) && Number.isFinite(ms) ? ms : undefined;
+  };
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  const canonical = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number) =>
+    `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(ms, 3)}Z`;
+
+  it('equals Date.parse over every field’s range and past it, leap days and the years 0–99 included', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.constantFrom(0, 4, 100, 1900, 2000, 2024, 2100)),
+        fc.integer({ min: 0, max: 19 }),
+        fc.integer({ min: 0, max: 39 }),
+        fc.integer({ min: 0, max: 29 }),
+        fc.oneof(fc.integer({ min: 0, max: 69 }), fc.constant(0)),
+        fc.oneof(fc.integer({ min: 0, max: 69 }), fc.constant(0)),
+        fc.oneof(fc.integer({ min: 0, max: 999 }), fc.constant(0)),
+        (y, mo, d, h, mi, s, ms) => {
+          const text = canonical(y, mo, d, h, mi, s, ms);
+          expect(parseIsoTimestamp(text)).toBe(expected(text, y, mo, d));
+        },
+      ),
+      { numRuns: 20_000, seed: Number(process.env.FC_SEED ?? 20261203) },
+    );
+  });
+
+  it.each([
+    ['2024-02-29T23:59:59.999Z', Date.UTC(2024, 1, 29, 23, 59, 59, 999)],
+    ['2026-12-31T24:00:00.000Z', Date.UTC(2027, 0, 1)],
+    ['1970-01-01T00:00:00.000Z', 0],
+    ['1969-12-31T23:59:59.999Z', -1],
+    ['0000-02-29T00:00:00.000Z', Date.parse('0000-02-29T00:00:00.000Z')],
+  ])('reads %p', (text, ms) => {
+    expect(parseIsoTimestamp(text)).toBe(ms);
+  });
+
+  it.each([
+    '2026-12-31T24:00:00.001Z',
+    '2026-12-31T23:60:00.000Z',
+    '2026-12-31T23:59:60.000Z',
+    '2026-00-10T00:00:00.000Z',
+    '2026-11-00T00:00:00.000Z',
+    '2025-02-29T00:00:00.000Z',
+    '2100-02-29T00:00:00.000Z',
+  ])('refuses %p', (text) => {
+    expect(parseIsoTimestamp(text)).toBeUndefined();
   });
 });
 
