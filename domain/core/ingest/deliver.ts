@@ -1,5 +1,5 @@
 import { InternalError, SinkUnavailableError } from '../common/errors';
-import type { Clock, RecordSink } from '../common/ports';
+import type { Clock, PutOutcome, RecordSink } from '../common/ports';
 import type { PackedRecord } from '../lake/pack-records';
 
 export interface RetryPolicy {
@@ -51,6 +51,11 @@ export interface DeliveryStats {
  * @throws SinkUnavailableError when the budget runs out (→ 503 + Retry-After; Segment retries).
  * @throws InternalError when the sink refuses a record for a reason no retry fixes (→ 500).
  */
+function allOk(outcomes: readonly PutOutcome[]): boolean {
+  for (let i = 0; i < outcomes.length; i++) if (!outcomes[i]!.ok) return false;
+  return true;
+}
+
 export async function deliver(
   records: readonly PackedRecord[],
   sink: RecordSink,
@@ -69,6 +74,7 @@ export async function deliver(
     const outcomes = await sink.put(pending);
     if (outcomes.length !== pending.length)
       throw new InternalError('sink answered a different number of outcomes');
+    if (allOk(outcomes)) break;
     const failed: PackedRecord[] = [];
     let throttledNow = 0;
     outcomes.forEach((outcome, i) => {

@@ -148,7 +148,7 @@ function compound(body: string, at: number): SentText | undefined {
       // A number or a literal (true, false, null): its token runs to the next delimiter.
       const end = scalarEnd(body, i);
       const isNumber = c === 0x2d || (c >= 0x30 && c <= 0x39);
-      if (isNumber && (end - i > MAX_EXACT_NUMBER_CHARS || /[eE]/.test(body.slice(i, end)))) exact = false;
+      if (isNumber && (end - i > MAX_EXACT_NUMBER_CHARS || hasExponent(body, i, end))) exact = false;
       i = end;
     }
   }
@@ -180,6 +180,12 @@ function valueEnd(body: string, at: number): number {
   }
   const end = scalarEnd(body, at);
   return end > at ? end : -1;
+}
+
+/** Whether the number written from `at` to `end` has an exponent (`e` or `E`). */
+function hasExponent(body: string, at: number, end: number): boolean {
+  for (let i = at; i < end; i++) if ((body.charCodeAt(i) | 0x20) === 0x65) return true;
+  return false;
 }
 
 function scalarEnd(body: string, at: number): number {
