@@ -108,10 +108,8 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
   });
   // Deletes are recorded before anything is answered, and never go to the lake.
   if (prepared.deletions.length > 0) await recordDeletions(prepared, deps);
-  const lines: LakeLine[] = [
-    ...eventLines(prepared),
-    ...prepared.quarantine.map((entry) => quarantineLine(entry, deps.sink.maxRecordBytes)),
-  ];
+  const lines: LakeLine[] = eventLines(prepared);
+  for (const entry of prepared.quarantine) lines.push(quarantineLine(entry, deps.sink.maxRecordBytes));
   const firstError = prepared.errors[0];
   const refusal =
     parsed.shape === 'single' && firstError

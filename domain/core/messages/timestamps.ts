@@ -13,13 +13,14 @@ const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z
  * @example parseIsoTimestamp('2026-11-28T10:00:00.123456Z') // 1795860000123
  */
 export function parseIsoTimestamp(value: string): number | undefined {
-  // The form every Segment library sends is cheaper to parse than to look up: each event's own
-  // timestamp is new, so a memo would hash it and miss. Other forms (offsets, bare dates) take the
-  // regular expressions, and repeat across a batch (sentAt, receivedAt): those are remembered.
-  // Validation, the timestamp correction and the event date each read the same few strings of one
-  // message in turn: the last few answers are kept (a comparison, usually by reference, not a hash).
+  // The form every Segment library sends is read from its digits: cheaper than any look-up. Other forms
+  // (offsets, bare dates) take the regular expressions, and repeat across a batch (sentAt, receivedAt):
+  // those are remembered. Validation, the timestamp correction and the event date each read the same
+  // few strings of one message in turn: the last few answers are kept (a comparison, usually by
+  // reference, not a hash).
+  if (isCanonicalIso(value)) return parseCanonical(value);
   for (let i = 0; i < RECENT_SIZE; i++) if (recentText[i] === value) return recentMs[i];
-  const ms = isCanonicalIso(value) ? parseCanonical(value) : PARSED(value);
+  const ms = PARSED(value);
   recentNext = (recentNext + 1) % RECENT_SIZE;
   recentText[recentNext] = value;
   recentMs[recentNext] = ms;
