@@ -7,10 +7,9 @@ const LAST_SURROGATE = 0xdfff;
 /**
  * A string (or null) as JSON: what `JSON.stringify` writes, byte for byte. A string with nothing to
  * escape (no quote, backslash, control character or surrogate) is written between quotes as it is;
- * any other goes through `JSON.stringify`, which escapes it. The lake lines carry about a dozen short
- * strings each (ids, names, instants), and calling the serializer for each was most of the cost of
- * writing a line's head (docs/performance.md). test/core/json-string.test.ts holds the two equal for
- * every UTF-16 unit.
+ * any other goes through `JSON.stringify`, which escapes it. A lake line carries about a dozen short
+ * strings (ids, names, instants), and looking at their few characters costs less than a call to the
+ * serializer for each. test/core/json-string.test.ts holds the two equal for every UTF-16 unit.
  */
 export function jsonString(value: string | null): string {
   if (value === null) return 'null';

@@ -12,9 +12,8 @@ export interface LakeLine {
   json: string;
   /**
    * An event line's message JSON, often the request's own text (prepare-messages.ts). The line is
-   * `json`, then this, then `}`. Kept apart from `json` because joining the two copies the message once
-   * more before it is encoded: encoding the parts one after the other took 2.0–3.2 µs less per line in
-   * a micro-benchmark of a 1,300-character message, about a tenth of a 1-message request.
+   * `json`, then this, then `}`. Kept apart from `json` because a joined string is a rope of the two,
+   * which `write` first copies whole into one flat string (the message once more) before encoding it.
    */
   message?: string;
 }
@@ -126,11 +125,11 @@ function record(first: LakeLine, start: number, end: number, count: number): Pac
 
 /**
  * Records are written into a slab and handed out as views of it, each over its own bytes: a later call
- * writes past them and never changes them. Allocating a buffer for each record and copying it there cost
- * more than encoding it (`npm run profile -- --events 1`: docs/performance.md). A slab is freed when the
- * last record on it is dropped: the sinks drop a record once it is sent (Kinesis, Firehose) or copied into
- * the spool (spooling-lake-sink.ts), so a slab outlives its requests only while they are in flight.
- * packRecords runs to the end without yielding, so no two calls write at once.
+ * writes past them and never changes them. A buffer of its own per record, and the copy into it, were
+ * about 4 % of a 1-message request (`npm run profile -- --events 1`: docs/performance.md). A slab is
+ * freed when the last record on it is dropped: the sinks drop a record once it is sent (Kinesis,
+ * Firehose) or copied into the spool (spooling-lake-sink.ts), so a slab outlives its requests only while
+ * they are in flight. packRecords runs to the end without yielding, so no two calls write at once.
  */
 let slab = Buffer.allocUnsafeSlow(0);
 let used = 0;
