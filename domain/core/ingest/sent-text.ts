@@ -162,11 +162,16 @@ function compound(body: string, at: number): SentText | undefined {
 export function membersOf(value: unknown): number {
   if (value === null || typeof value !== 'object') return 0;
   let count = 0;
+  // Only objects and arrays are looked into: no call for each string or number in them.
   if (Array.isArray(value)) {
-    for (const item of value) count += membersOf(item);
+    for (const item of value) if (item !== null && typeof item === 'object') count += membersOf(item);
     return count;
   }
-  for (const key in value) count += 1 + membersOf((value as Record<string, unknown>)[key]);
+  for (const key in value) {
+    count += 1;
+    const member = (value as Record<string, unknown>)[key];
+    if (member !== null && typeof member === 'object') count += membersOf(member);
+  }
   return count;
 }
 
