@@ -51,11 +51,6 @@ export interface DeliveryStats {
  * @throws SinkUnavailableError when the budget runs out (→ 503 + Retry-After; Segment retries).
  * @throws InternalError when the sink refuses a record for a reason no retry fixes (→ 500).
  */
-function allOk(outcomes: readonly PutOutcome[]): boolean {
-  for (let i = 0; i < outcomes.length; i++) if (!outcomes[i]!.ok) return false;
-  return true;
-}
-
 export async function deliver(
   records: readonly PackedRecord[],
   sink: RecordSink,
@@ -96,4 +91,10 @@ export async function deliver(
     await clock.sleep(delay);
   }
   return { attempts, retriedRecords };
+}
+
+/** Whether the sink acknowledged every record of a put (the usual case: nothing to sort out). */
+function allOk(outcomes: readonly PutOutcome[]): boolean {
+  for (let i = 0; i < outcomes.length; i++) if (!outcomes[i]!.ok) return false;
+  return true;
 }
