@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { normalizeMessage } from '../../domain/core/messages/normalize-message';
 import {
+  canonicalIsoMs,
   correctTimestamp,
   eventDate,
   eventDateFromSentAt,
@@ -126,6 +127,13 @@ describe('the canonical form (YYYY-MM-DDTHH:MM:SS.sssZ), read from its digits', 
     ['0000-02-29T00:00:00.000Z', Date.parse('0000-02-29T00:00:00.000Z')],
   ])('reads %p', (text, ms) => {
     expect(parseIsoTimestamp(text)).toBe(ms);
+  });
+
+  it('reads only that form, for the lake to keep a timestamp as sent', () => {
+    expect(canonicalIsoMs('2026-11-28T10:00:00.123Z')).toBe(Date.UTC(2026, 10, 28, 10, 0, 0, 123));
+    expect(canonicalIsoMs('2026-11-28T10:00:00Z')).toBeUndefined();
+    expect(canonicalIsoMs('2026-11-28T11:00:00.000+01:00')).toBeUndefined();
+    expect(canonicalIsoMs('2026-02-30T10:00:00.000Z')).toBeUndefined();
   });
 
   it.each([

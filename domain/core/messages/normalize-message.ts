@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LakeEvent } from '../../contract/lake-records';
 import type { SegmentMessage } from './message-schema';
 import { normalizeEventName } from './normalize-event-name';
-import { correctTimestamp, eventDating, isCanonicalIso, parseIsoTimestamp, utcDate } from './timestamps';
+import { canonicalIsoMs, correctTimestamp, eventDating, utcDate } from './timestamps';
 
 export interface NormalizeContext {
   customerId: string;
@@ -83,7 +83,7 @@ export function normalizeMessage(
 
 /** The instant as ISO-8601 UTC; the message's own text when it is already that, or when no ISO string can hold the instant. */
 function timestampText(sent: string | undefined, instant: number): string {
-  if (sent !== undefined && isCanonicalIso(sent) && parseIsoTimestamp(sent) === instant) return sent;
+  if (sent !== undefined && canonicalIsoMs(sent) === instant) return sent;
   if (instant >= FIRST_REPRESENTABLE_MS && instant <= LAST_REPRESENTABLE_MS)
     return new Date(instant).toISOString();
   return sent ?? new Date(instant).toISOString();

@@ -105,8 +105,18 @@ function finite(ms: number): number | undefined {
 
 const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
 
+/**
+ * Milliseconds since the epoch for a timestamp written exactly `YYYY-MM-DDTHH:MM:SS.sssZ` (the form
+ * `toISOString` writes); `undefined` for any other form, or when it names no real instant.
+ *
+ * @example canonicalIsoMs('2026-11-28T10:00:00Z') // undefined: no milliseconds, so not the canonical form
+ */
+export function canonicalIsoMs(value: string): number | undefined {
+  return isCanonicalIso(value) ? parseCanonical(value) : undefined;
+}
+
 /** `YYYY-MM-DDTHH:MM:SS.sssZ` exactly, checked by character rather than by regular expression. */
-export function isCanonicalIso(value: string): boolean {
+function isCanonicalIso(value: string): boolean {
   if (
     value.length !== 24 ||
     value[23] !== 'Z' ||
