@@ -195,8 +195,9 @@ const MAX_CHEAP_SIZE_CHECK = 32 * 1024;
  * The message's text as sent, when it can be stored in place of `JSON.stringify(fields)`: compact and
  * exact (see SentText), at most MAX_MESSAGE_DEPTH deep (so counting its members recurses a bounded
  * depth), no key repeated (JSON.parse keeps the last of two, a reader of the text may take the first),
- * and nothing renamed or filled in by canonicalMessage. A message without a `messageId` is serialized: its generated id is a hash of the
- * serialization, which must not depend on how the sender spaced or escaped it.
+ * and nothing renamed or filled in by canonicalMessage. A message without a `messageId` is serialized:
+ * its generated id is a hash of the serialization, which must not depend on how the sender spaced or
+ * escaped it.
  */
 function storableText(
   sent: SentText | undefined,

@@ -5,10 +5,10 @@
  *
  * The text of a message can stand in for its serialization only when the two mean the same JSON. A
  * repeated key shows as fewer members in the parsed message (`membersOf`) than in its text; the rest
- * (canonical field names, a messageId) the caller checks: see `storableText` in prepare-messages.ts. The scanner expects text that `JSON.parse` accepted (the
- * caller parsed it first) and does not check the grammar again; text cut short gives undefined. The
- * text was decoded from UTF-8 (read-body.ts, or API Gateway), so it holds no lone surrogate that a
- * serialization would have written as an escape.
+ * (canonical field names, a messageId) the caller checks: see `storableText` in prepare-messages.ts.
+ * The scanner expects text that `JSON.parse` accepted (the caller parsed it first) and does not check
+ * the grammar again; text cut short gives undefined. The text was decoded from UTF-8 (read-body.ts,
+ * or API Gateway), so it holds no lone surrogate that a serialization would have written as an escape.
  */
 
 import type { ParsedBody } from './parse-body';
