@@ -4,6 +4,9 @@ import * as v from 'valibot';
 import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
 import { FileTokenStore } from '../adapters/local/file-token-store';
 import { FileSegmentWriteKeys, keyHint } from '../adapters/local/segment-write-keys';
+import { type CommandGroup, type Flag, runCommandGroup, subcommand, UsageError } from '../cli/command';
+import { customerFlag, jsonFlag } from '../cli/flags';
+import { alignedTable } from '../cli/table';
 import { ENABLE_CALLBACK_PATH } from '../domain/contract/routes';
 import { CAPACITY_TAG } from '../domain/contract/token-table';
 import { capacityWarning } from '../domain/core/capacity/capacity-warning';
@@ -19,15 +22,6 @@ import {
 } from '../domain/core/keys/token-admin';
 import type { TokenStore } from '../domain/core/keys/token-store';
 import { readLocalConfig } from '../local/config';
-import {
-  type CommandGroup,
-  type Flag,
-  runCommandGroup,
-  subcommand,
-  UsageError,
-} from '../scripts/cli/command';
-import { customerFlag, jsonFlag } from '../scripts/cli/flags';
-import { alignedTable } from '../scripts/cli/table';
 
 /** `--table`: every subcommand can work on the deployed table instead of the local file. */
 const TABLE = {

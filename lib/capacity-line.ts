@@ -1,7 +1,7 @@
 import { CfnAlarm, CfnDashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import { CfnKey } from 'aws-cdk-lib/aws-kms';
 import type { Stack } from 'aws-cdk-lib/core';
-import { idleMonthlyCost } from '../scripts/cost/idle-cost';
+import { idleMonthlyCost } from '../domain/core/cost/idle-cost';
 import type { StackConfig } from './config';
 
 /**

@@ -1,7 +1,7 @@
 import { FaultInjectingSink } from '../adapters/faults/fault-injecting-sink';
 import { jsonLogger } from '../adapters/system/json-logger';
+import { type CommandSpec, type Flag, runCommand, UsageError } from '../cli/command';
 import type { Logger, RecordSink } from '../domain/core/common/ports';
-import { type CommandSpec, type Flag, runCommand, UsageError } from '../scripts/cli/command';
 import { type LocalConfig, readLocalConfig } from './config';
 import { type LocalDestination, startLocalServer } from './local-server';
 

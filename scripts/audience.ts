@@ -2,6 +2,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { FileSegmentWriteKeys } from '../adapters/local/segment-write-keys';
+import { type CommandGroup, decimal, runCommandGroup, subcommand, UsageError } from '../cli/command';
+import { customerFlag, dayFlag, eventFlag, htmlFlag, jsonFlag } from '../cli/flags';
+import { alignedTable } from '../cli/table';
 import { AUDIENCE_NAME_PATTERN, SEGMENT_US_HOST } from '../domain/contract/audiences';
 import { readLocalConfig } from '../local/config';
 import {
@@ -16,9 +19,6 @@ import {
 } from './audience/audiences';
 import { liftHtml } from './audience/lift-html';
 import { syncAudiences } from './audience/sync';
-import { type CommandGroup, decimal, runCommandGroup, subcommand, UsageError } from './cli/command';
-import { customerFlag, dayFlag, eventFlag, htmlFlag, jsonFlag } from './cli/flags';
-import { alignedTable } from './cli/table';
 
 const name = {
   kind: 'value',

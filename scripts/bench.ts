@@ -1,6 +1,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import {
+  type CommandSpec,
+  decimal,
+  type Flag,
+  oneOf,
+  runCommand,
+  UsageError,
+  wholeNumber,
+} from '../cli/command';
+import { htmlFlag, jsonFlag } from '../cli/flags';
+import { progress } from '../cli/progress';
+import { alignedTable } from '../cli/table';
 import { type BenchResult, benchHtml, benchRows, benchTable } from './bench/bench-report';
 import { benchColdStart } from './bench/cold-start-bench';
 import { benchCore } from './bench/core-bench';
@@ -17,18 +29,6 @@ import {
   GUARDED_PARTS,
 } from './bench/regression-guard';
 import { benchServer } from './bench/server-bench';
-import {
-  type CommandSpec,
-  decimal,
-  type Flag,
-  oneOf,
-  runCommand,
-  UsageError,
-  wholeNumber,
-} from './cli/command';
-import { htmlFlag, jsonFlag } from './cli/flags';
-import { progress } from './cli/progress';
-import { alignedTable } from './cli/table';
 
 /**
  * `npm run bench [-- --seconds <s>] [--json] [--only <part>] [--check]`: every figure is a ratio

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { type CommandSpec, type Flag, runCommand } from '../cli/command';
+import { jsonFlag } from '../cli/flags';
+import { progress } from '../cli/progress';
 import { readLocalConfig } from '../local/config';
-import { type CommandSpec, type Flag, runCommand } from './cli/command';
-import { jsonFlag } from './cli/flags';
-import { progress } from './cli/progress';
 import { runCompaction } from './compact/run-compaction';
 
 const COMPACT = {

@@ -1,11 +1,11 @@
+import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from '../cli/command';
+import { jsonFlag } from '../cli/flags';
 import { AWS_QUOTAS } from '../domain/contract/aws-quotas';
 import { deliveryCapacity } from '../domain/contract/delivery-capacity';
+import { estimateCost } from '../domain/core/cost/cost-model';
+import { curatedCost } from '../domain/core/cost/curated-cost';
 import { STACK_DEFAULTS } from '../lib/config';
 import { measureIngest } from './bench/measure-ingest';
-import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
-import { jsonFlag } from './cli/flags';
-import { estimateCost } from './cost/cost-model';
-import { curatedCost } from './cost/curated-cost';
 
 /**
  * `npm run cost -- --events <n> --per-request <k> [--sink-ms 10] [--direct] [--days 30]`
@@ -15,7 +15,7 @@ import { curatedCost } from './cost/curated-cost';
 const COST = {
   name: 'npm run cost --',
   summary:
-    'The per-service AWS cost of a volume of events: prices in scripts/cost/prices.ts, the ingest duration\nmeasured here on k-message requests, plus an assumed Kinesis/Firehose round trip (--sink-ms).',
+    'The per-service AWS cost of a volume of events: prices in domain/core/cost/prices.ts, the ingest duration\nmeasured here on k-message requests, plus an assumed Kinesis/Firehose round trip (--sink-ms).',
   flags: {
     events: {
       kind: 'value',

@@ -3,14 +3,14 @@ import { FileErasureLog } from '../adapters/local/file-erasure-log';
 import { SpoolingLakeSink } from '../adapters/local/spooling-lake-sink';
 import { systemClock } from '../adapters/system/clock';
 import { silentLogger } from '../adapters/system/json-logger';
+import { type CommandSpec, type Flag, runCommand, UsageError } from '../cli/command';
+import { customerFlag, jsonFlag } from '../cli/flags';
+import { progress } from '../cli/progress';
+import { alignedTable } from '../cli/table';
 import { ERASE_PLACES, type ErasureEntry, erasureAuditRow, rowsRemoved } from '../domain/contract/erasure';
 import { readLocalConfig } from '../local/config';
 import { lockDataDir } from '../local/data-dir-lock';
 import { runErasure } from '../local/erasure/run-erasure';
-import { type CommandSpec, type Flag, runCommand, UsageError } from './cli/command';
-import { customerFlag, jsonFlag } from './cli/flags';
-import { progress } from './cli/progress';
-import { alignedTable } from './cli/table';
 
 const ERASE = {
   name: 'npm run erase --',

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
 import { parseFaultPlan } from '../adapters/faults/fault-injecting-sink';
 import { silentLogger } from '../adapters/system/json-logger';
-import { type CommandSpec, type Flag, runCommand, wholeNumber } from './cli/command';
-import { jsonFlag } from './cli/flags';
-import { progress } from './cli/progress';
+import { type CommandSpec, type Flag, runCommand, wholeNumber } from '../cli/command';
+import { jsonFlag } from '../cli/flags';
+import { progress } from '../cli/progress';
 import { formatFuzzReport, runFuzz } from './fuzz/run-fuzz';
 
 const FUZZ = {

@@ -1,13 +1,13 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FileTokenStore } from '../adapters/local/file-token-store';
+import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from '../cli/command';
+import { customerFlag, dayFlag, daysFlag, eventFlag, htmlFlag, jsonFlag } from '../cli/flags';
+import { alignedTable } from '../cli/table';
 import { INTENT_DEFAULTS, INTENT_LIMITS } from '../domain/core/intent/prepare-run';
 import { dueRefreshes, nextRefresh } from '../domain/core/intent/refresh';
 import { compileAliases } from '../domain/core/messages/normalize-event-name';
 import { readLocalConfig } from '../local/config';
-import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
-import { customerFlag, dayFlag, daysFlag, eventFlag, htmlFlag, jsonFlag } from './cli/flags';
-import { alignedTable } from './cli/table';
 import { intentHtml } from './intent/intent-html';
 import { monitorHtml, monitorIntent } from './intent/monitor';
 import { listPredictions, savePrediction } from './intent/predictions';

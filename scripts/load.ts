@@ -13,8 +13,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as v from 'valibot';
 import { FileTokenStore } from '../adapters/local/file-token-store';
-import { createToken } from '../domain/core/keys/token-admin';
-import { spawnDestination, stopServer } from '../local/spawn-destination';
 import {
   type CommandSpec,
   type CommandValues,
@@ -23,8 +21,10 @@ import {
   runCommand,
   UsageError,
   wholeNumber,
-} from './cli/command';
-import { progress } from './cli/progress';
+} from '../cli/command';
+import { progress } from '../cli/progress';
+import { createToken } from '../domain/core/keys/token-admin';
+import { spawnDestination, stopServer } from '../local/spawn-destination';
 import { artilleryConfig, readArtilleryReport } from './load/artillery-config';
 import { type LakeIds, localLakeIds, s3LakeIds } from './load/lake-ids';
 import { loadReportHtml, loadSeries } from './load/load-report';

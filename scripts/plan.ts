@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
+import { type CommandSpec, decimal, type Flag, runCommand, UsageError } from '../cli/command';
+import { customerFlag } from '../cli/flags';
 import { DEFAULT_INFER_OPTIONS, inferPlan, type ObservedEvent } from '../domain/core/quality/infer-plan';
 import { readLocalConfig } from '../local/config';
 import { readLake } from '../local/read-lake';
-import { type CommandSpec, decimal, type Flag, runCommand, UsageError } from './cli/command';
-import { customerFlag } from './cli/flags';
 
 const PLAN = {
   name: 'npm run plan --',

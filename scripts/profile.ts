@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import * as v from 'valibot';
+import { type CommandSpec, type Flag, runCommand, wholeNumber } from '../cli/command';
+import { alignedTable } from '../cli/table';
 import { profileCore, profileLines } from './bench/profile-core';
-import { type CommandSpec, type Flag, runCommand, wholeNumber } from './cli/command';
-import { alignedTable } from './cli/table';
 
 const PROFILE = {
   name: 'npm run profile --',

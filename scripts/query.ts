@@ -3,6 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import * as v from 'valibot';
 import { athenaQuery } from '../adapters/aws/athena-query';
+import { type CommandSpec, type CommandValues, type Flag, runCommand, UsageError } from '../cli/command';
+import { customerFlag, dayFlag, htmlFlag, jsonFlag } from '../cli/flags';
 import { receivedDt } from '../domain/contract/lake-areas';
 import { athenaRuleViolations } from '../domain/contract/sql/athena-rules';
 import { QUESTIONS, type Question } from '../domain/contract/sql/questions-sql';
@@ -10,8 +12,6 @@ import { DEFAULT_STACK_NAME, glueDatabaseName } from '../domain/contract/stack-o
 import { qualityReport } from '../domain/core/quality/quality-report';
 import { readLocalConfig } from '../local/config';
 import { readLake } from '../local/read-lake';
-import { type CommandSpec, type CommandValues, type Flag, runCommand, UsageError } from './cli/command';
-import { customerFlag, dayFlag, htmlFlag, jsonFlag } from './cli/flags';
 import { resultCsv, resultTable } from './query/format-result';
 import { openLocalLake, QueryRefused, type QueryResult } from './query/local-lake';
 import { qualityHtml } from './query/quality-html';

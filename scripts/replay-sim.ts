@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
+import { type CommandSpec, decimal, type Flag, runCommand, UsageError, wholeNumber } from '../cli/command';
+import { jsonFlag } from '../cli/flags';
+import { alignedTable } from '../cli/table';
 import { AWS_QUOTAS } from '../domain/contract/aws-quotas';
 import { measureIngest } from './bench/measure-ingest';
-import { type CommandSpec, decimal, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
-import { jsonFlag } from './cli/flags';
-import { alignedTable } from './cli/table';
 import {
   type Check,
   forecastReplay,

@@ -1,10 +1,10 @@
 import * as v from 'valibot';
 import { FileTokenStore } from '../adapters/local/file-token-store';
+import { type CommandSpec, type Flag, oneOf, runCommand, wholeNumber } from '../cli/command';
+import { customerFlag, dayFlag } from '../cli/flags';
+import { progress } from '../cli/progress';
 import { createToken } from '../domain/core/keys/token-admin';
 import { readLocalConfig } from '../local/config';
-import { type CommandSpec, type Flag, oneOf, runCommand, wholeNumber } from './cli/command';
-import { customerFlag, dayFlag } from './cli/flags';
-import { progress } from './cli/progress';
 import { simulateJourneys } from './simulate/journeys';
 import { sendBatches } from './simulate/send';
 

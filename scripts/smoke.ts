@@ -6,10 +6,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
 import { DynamoErasureLog } from '../adapters/aws/dynamo-erasure-log';
 import { DynamoTokenStore } from '../adapters/aws/dynamo-token-store';
+import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from '../cli/command';
+import { jsonFlag } from '../cli/flags';
+import { duration } from '../cli/progress';
 import { DEFAULT_STACK_NAME } from '../domain/contract/stack-outputs';
-import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from './cli/command';
-import { jsonFlag } from './cli/flags';
-import { duration } from './cli/progress';
 import { runSmoke, type SmokeCheck } from './smoke/run-smoke';
 
 const SMOKE = {

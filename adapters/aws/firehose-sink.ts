@@ -1,6 +1,6 @@
 import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import type { PutOutcome, RecordSink } from '../../domain/core/common/ports';
-import { FIREHOSE_MAX_RECORD_BYTES, type PackedRecord } from '../../domain/core/lake/pack-records';
+import type { PackedRecord, PutOutcome, RecordSink } from '../../domain/core/common/ports';
+import { FIREHOSE_MAX_RECORD_BYTES } from '../../domain/core/lake/pack-records';
 import { putInCalls } from './put-in-calls';
 
 // Firehose PutRecordBatch: at most 500 records and 4 MiB per call, 1,000 KiB per record.

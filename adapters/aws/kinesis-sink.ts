@@ -1,6 +1,6 @@
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import type { PutOutcome, RecordSink } from '../../domain/core/common/ports';
-import { FIREHOSE_MAX_RECORD_BYTES, type PackedRecord } from '../../domain/core/lake/pack-records';
+import type { PackedRecord, PutOutcome, RecordSink } from '../../domain/core/common/ports';
+import { FIREHOSE_MAX_RECORD_BYTES } from '../../domain/core/lake/pack-records';
 import { putInCalls } from './put-in-calls';
 
 // Kinesis PutRecords: at most 500 records and 5 MiB (data + partition keys) per call; a record's data

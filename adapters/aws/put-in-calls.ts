@@ -1,5 +1,4 @@
-import type { PutOutcome } from '../../domain/core/common/ports';
-import type { PackedRecord } from '../../domain/core/lake/pack-records';
+import type { PackedRecord, PutOutcome } from '../../domain/core/common/ports';
 import { type CallLimits, splitIntoCalls } from '../../domain/core/lake/split-calls';
 import { awsErrorName, failedOutcome } from './aws-errors';
 

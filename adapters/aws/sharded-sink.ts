@@ -1,6 +1,5 @@
 import { shardOf } from '../../domain/contract/lake-areas';
-import type { PutOutcome, RecordSink } from '../../domain/core/common/ports';
-import type { PackedRecord } from '../../domain/core/lake/pack-records';
+import type { PackedRecord, PutOutcome, RecordSink } from '../../domain/core/common/ports';
 
 /**
  * Several Kinesis → Firehose pairs as one sink: each record goes to its customer's shard (`shardOf`),

@@ -1,6 +1,5 @@
-import type { PutOutcome, RecordSink } from '../../domain/core/common/ports';
+import type { PackedRecord, PutOutcome, RecordSink } from '../../domain/core/common/ports';
 import { seededRandom } from '../../domain/core/common/seeded-random';
-import type { PackedRecord } from '../../domain/core/lake/pack-records';
 
 /** What goes wrong, and how often. Rates are probabilities in [0, 1]. */
 export interface FaultPlan {

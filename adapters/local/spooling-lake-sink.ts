@@ -1,8 +1,8 @@
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { Clock, Logger, PutOutcome, RecordSink } from '../../domain/core/common/ports';
-import { FIREHOSE_MAX_RECORD_BYTES, type PackedRecord } from '../../domain/core/lake/pack-records';
+import type { Clock, Logger, PackedRecord, PutOutcome, RecordSink } from '../../domain/core/common/ports';
+import { FIREHOSE_MAX_RECORD_BYTES } from '../../domain/core/lake/pack-records';
 import { lakeDir, lakeObjectKey } from './lake-layout';
 import { nodeSpoolFiles, type SpoolFile, type SpoolFiles, writeFully } from './spool-files';
 import { decodeSpoolSegment, encodeSpoolRecord, type SpooledRecord, salvageLines } from './spool-format';

@@ -1,4 +1,4 @@
-import { alignedTable } from '../cli/table';
+import { alignedTable } from '../../cli/table';
 import { barSpec, chartFigure, escapeHtml, htmlPage } from '../report/html-report';
 import type { ColdStartBreakdown, ColdStartRow } from './cold-start-bench';
 import type { CoreBenchResult } from './core-bench';

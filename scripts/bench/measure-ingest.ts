@@ -1,5 +1,5 @@
+import type { PackedRecord } from '../../domain/core/common/ports';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
-import type { PackedRecord } from '../../domain/core/lake/pack-records';
 import { benchIngestDeps } from './core-bench';
 import { sampleMessages } from './sample-traffic';
 

@@ -1,4 +1,4 @@
-import { alignedTable } from '../cli/table';
+import { alignedTable } from '../../cli/table';
 import type { QueryResult } from './local-lake';
 
 const text = (value: unknown) =>

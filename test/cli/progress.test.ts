@@ -1,4 +1,4 @@
-import { duration, progress, progressLine } from '../../scripts/cli/progress';
+import { duration, progress, progressLine } from '../../cli/progress';
 
 const recorder = (isTTY: boolean) => {
   const writes: string[] = [];

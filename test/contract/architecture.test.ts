@@ -1,50 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { ROOT } from '../support/local-destination';
 import { sources } from '../support/source-files';
 
-/** What a file imports: package names as written, relative imports as repository paths. */
-function imports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  // Static imports and re-exports, and the lazy kinds too: `require('…')` and `import('…')`.
-  const specs = [
-    ...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+'([^']+)'/g),
-    ...text.matchAll(/\b(?:require|import)\(\s*'([^']+)'\s*\)/g),
-  ].map(({ 1: spec }) => spec!);
-  return specs.map((spec) => (spec.startsWith('.') ? relative(ROOT, resolve(dirname(file), spec)) : spec));
-}
-
-const violations = (folder: string, allowed: (spec: string) => boolean) =>
-  sources(folder).flatMap((file) =>
-    imports(file)
-      .filter((spec) => !allowed(spec))
-      .map((spec) => `${relative(ROOT, file)} → ${spec}`),
-  );
-
+// Import directions (layers, no file or folder cycles, nothing importing scripts/) are checked by
+// dependency-cruiser (`npm run lint:imports`, .dependency-cruiser.cjs), which `npm test` runs first. What
+// an import graph cannot say stays here: what a file may contain, and how the folders are laid out.
 describe('the architecture, enforced', () => {
-  it('the contract depends on nothing but valibot', () => {
-    expect(violations('domain/contract', (s) => s === 'valibot' || s.startsWith('domain/contract/'))).toEqual(
-      [],
-    );
-  });
-
-  it('the core imports only the core, the contract, pure libraries and Node built-ins: no SDK, no adapter', () => {
-    expect(
-      violations(
-        'domain/core',
-        // ajv: the JSON Schema validator of tracking plans; ml-matrix: the intent
-        // models' linear algebra. Pure libraries: no I/O, no SDK, no clock.
-        (s) =>
-          s === 'valibot' ||
-          s === 'ajv' ||
-          s === 'ml-matrix' ||
-          s.startsWith('node:') ||
-          s.startsWith('domain/core/') ||
-          s.startsWith('domain/contract/'),
-      ),
-    ).toEqual([]);
-  });
-
   it('the core reads neither the environment nor the wall clock', () => {
     const offenders = sources('domain/core').filter((file) =>
       /process\.env|new Date\(\)|Date\.now\(\)/.test(
@@ -84,16 +46,6 @@ describe('the architecture, enforced', () => {
       ),
     );
     expect([...new Set(implemented)].filter((name) => !declared.includes(name))).toEqual([]);
-  });
-
-  it('lib/ (the CDK app) takes nothing from the functions, the adapters or the core: only the contract', () => {
-    expect(
-      violations('lib', (s) => !/^(lambdas|adapters|domain)\//.test(s) || s.startsWith('domain/contract/')),
-    ).toEqual([]);
-  });
-
-  it('adapters serve the domain and never reach into a function', () => {
-    expect(violations('adapters', (s) => !s.startsWith('lambdas/'))).toEqual([]);
   });
 
   it('lambdas/ holds one folder per deployed function, each a create-<name>-handler.ts and a handler.ts', () => {

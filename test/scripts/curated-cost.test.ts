@@ -1,4 +1,4 @@
-import { curatedCost } from '../../scripts/cost/curated-cost';
+import { curatedCost } from '../../domain/core/cost/curated-cost';
 
 describe('what the curated table costs on AWS', () => {
   const base = {

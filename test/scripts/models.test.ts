@@ -1,4 +1,4 @@
-import { estimateCost } from '../../scripts/cost/cost-model';
+import { estimateCost } from '../../domain/core/cost/cost-model';
 
 describe('the cost model', () => {
   const base = {

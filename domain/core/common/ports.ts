@@ -1,5 +1,21 @@
+import type { LakeArea } from '../../contract/lake-areas';
 import type { MetricName } from '../../contract/metrics';
-import type { PackedRecord } from '../lake/pack-records';
+
+/** Lines of one partition travelling together: `data` is UTF-8 JSON lines, each ending in `\n`. */
+export interface PackedRecord {
+  area: LakeArea;
+  customerId: string;
+  dt: string;
+  partitionKey: string;
+  /**
+   * The lines as the bytes every sink sends or writes (Kinesis and Firehose `Data`, a spool record):
+   * encoded once, here, and never again on the way out.
+   */
+  data: Buffer;
+  /** `data.length`. */
+  bytes: number;
+  count: number;
+}
 
 /** Time and chance, injected so retry behaviour is testable without waiting. */
 export interface Clock {

@@ -1,6 +1,5 @@
 import { InternalError, SinkUnavailableError } from '../common/errors';
-import type { Clock, PutOutcome, RecordSink } from '../common/ports';
-import type { PackedRecord } from '../lake/pack-records';
+import type { Clock, PackedRecord, PutOutcome, RecordSink } from '../common/ports';
 
 export interface RetryPolicy {
   /** How long delivery may keep retrying before the request is answered 503 (ms). */

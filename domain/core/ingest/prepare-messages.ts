@@ -1,8 +1,9 @@
 import type { ErasureRequest } from '../../contract/erasure';
-import type { LakeEvent, QuarantineEntry, Reason } from '../../contract/lake-records';
+import type { QuarantineEntry, Reason } from '../../contract/lake-records';
 import { isDeleteMessage, readDeleteMessage } from '../erasure/delete-message';
 import type { ErasedFilter } from '../erasure/erasure-log';
 import { eventLineHead } from '../lake/event-line';
+import type { EventLines } from '../lake/lake-lines';
 import { boundedJson, MAX_MESSAGE_DEPTH } from '../messages/json-depth';
 import { type NormalizeContext, normalizeMessage } from '../messages/normalize-message';
 import { isoInstant, parseIsoTimestamp, utcDate } from '../messages/timestamps';
@@ -36,19 +37,11 @@ export interface MessageError {
   reason: string;
 }
 
-export interface PreparedMessages {
-  events: LakeEvent[];
+export interface PreparedMessages extends EventLines {
   quarantine: QuarantineEntry[];
   /** Messages whose messageId already appeared earlier in the same request: stored once. */
   duplicates: number;
   errors: MessageError[];
-  /**
-   * The events' lake lines, in the order of `events`, each in two parts: its head (`eventLineHead`) and
-   * its message's JSON. Joined, they are `eventLine(event, message)`; kept apart, the packer encodes the
-   * message straight from the request's text instead of from a joined copy (see LakeLine.message).
-   */
-  lineHeads: string[];
-  messageJson: string[];
   /** Segment `delete` requests: recorded, never landed in the lake. */
   deletions: Omit<ErasureRequest, 'user_hash'>[];
   /** Messages about an erased user that Segment received before the delete: dropped, not stored. */

@@ -1,7 +1,6 @@
 import { receivedDt } from '../../contract/lake-areas';
-import type { LedgerEntry, QuarantineEntry } from '../../contract/lake-records';
+import type { LakeEvent, LedgerEntry, QuarantineEntry } from '../../contract/lake-records';
 import type { BadRequestError } from '../common/errors';
-import type { PreparedMessages } from '../ingest/prepare-messages';
 import { isoInstant, utcDate } from '../messages/timestamps';
 import { jsonString } from './json-string';
 import type { LakeLine } from './pack-records';
@@ -14,10 +13,19 @@ const MAX_QUARANTINED_BODY_CHARS = 256 * 1024;
 // Room left in a record for the quarantine entry's own fields around a truncated raw message.
 const QUARANTINE_ENVELOPE_BYTES = 4 * 1024;
 
+/**
+ * A request's accepted events with their lines, each in two parts: its head (`eventLineHead`) and its
+ * message's JSON. Joined, they are `eventLine(event, message)`; kept apart, the packer encodes the message
+ * straight from the request's text instead of from a joined copy (see LakeLine.message).
+ */
+export interface EventLines {
+  events: LakeEvent[];
+  lineHeads: string[];
+  messageJson: string[];
+}
+
 /** The accepted events' lines (their JSON was built once, by prepareMessages, in two parts). */
-export function eventLines(
-  prepared: Pick<PreparedMessages, 'events' | 'lineHeads' | 'messageJson'>,
-): LakeLine[] {
+export function eventLines(prepared: EventLines): LakeLine[] {
   return prepared.events.map((event, i) => ({
     area: 'events',
     customerId: event.customer_id,

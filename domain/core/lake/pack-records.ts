@@ -1,4 +1,5 @@
 import type { LakeArea } from '../../contract/lake-areas';
+import type { PackedRecord } from '../common/ports';
 
 /** One serialized lake line and where it belongs. */
 export interface LakeLine {
@@ -16,22 +17,6 @@ export interface LakeLine {
    * which `write` first copies whole into one flat string (the message once more) before encoding it.
    */
   message?: string;
-}
-
-/** Lines of one partition travelling together: `data` is UTF-8 JSON lines, each ending in `\n`. */
-export interface PackedRecord {
-  area: LakeArea;
-  customerId: string;
-  dt: string;
-  partitionKey: string;
-  /**
-   * The lines as the bytes every sink sends or writes (Kinesis and Firehose `Data`, a spool record):
-   * encoded once, here, and never again on the way out.
-   */
-  data: Buffer;
-  /** `data.length`. */
-  bytes: number;
-  count: number;
 }
 
 // Kinesis partition keys are at most 256 Unicode characters.

@@ -1,4 +1,4 @@
-import type { PackedRecord } from './pack-records';
+import type { PackedRecord } from '../common/ports';
 
 export interface CallLimits {
   /** Records per call: 500 for both Kinesis PutRecords and Firehose PutRecordBatch. */

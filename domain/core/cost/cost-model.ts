@@ -1,5 +1,5 @@
-import { SHARED_PARTITIONS } from '../../domain/contract/delivery-capacity';
-import { fairShareSettings } from '../../domain/core/ingest/fair-share';
+import { SHARED_PARTITIONS } from '../../contract/delivery-capacity';
+import { fairShareSettings } from '../ingest/fair-share';
 import { PRICES } from './prices';
 
 export interface CostInput {

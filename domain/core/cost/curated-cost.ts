@@ -1,5 +1,5 @@
-import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
-import { OPTIMIZE_SMALL_FILE_BYTES } from '../../domain/contract/sql/curated-sql';
+import { ATHENA_RULES } from '../../contract/sql/athena-rules';
+import { OPTIMIZE_SMALL_FILE_BYTES } from '../../contract/sql/curated-sql';
 import { PRICES } from './prices';
 
 export interface CuratedCostInput {

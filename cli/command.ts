@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
-import { closest } from '../../domain/contract/closest';
+import { closest } from '../domain/contract/closest';
 
 /**
  * The one CLI convention of every command (README, "Commands"): `--help`/`-h` prints usage with every

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { CUSTOMER_ID_PATTERN, DAY_PATTERN } from '../../domain/contract/formats';
+import { CUSTOMER_ID_PATTERN, DAY_PATTERN } from '../domain/contract/formats';
 import type { SwitchFlag, ValueFlag } from './command';
 
 /**
