@@ -149,6 +149,22 @@ export function parseCommand<F extends Record<string, Flag>>(
 export { closest };
 
 /**
+ * A reader that closes early (`| head -1`, `| jq` that stopped) makes the next write fail with EPIPE,
+ * which Node raises as an unhandled error with a stack trace. The reader has what it wanted: end quietly,
+ * exit 0. Any other stream error is a real failure and keeps the convention (one line, exit 1).
+ */
+const guarded = new WeakSet<NodeJS.WriteStream>();
+export function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream = process.stdout): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    console.error(`cannot write the output: ${error.message}`);
+    process.exit(1);
+  });
+}
+
+/**
  * Runs a command's main: usage errors print one line and exit 2, failures of the work one line and
  * exit 1, and `--help` the usage and exit 0.
  */
@@ -158,6 +174,7 @@ export function runCommand<F extends Record<string, Flag>>(
   argv: string[] = process.argv.slice(2),
 ): void {
   const label = spec.label ?? spec.name.replace(/^npm (run )?/, '').replace(/ --$/, '');
+  endQuietlyOnClosedPipe();
   Promise.resolve()
     .then(() => {
       const parsed = parseCommand(spec, argv);
@@ -252,6 +269,7 @@ export function resolveSubcommand(
 /** Runs a command group's subcommand named by argv, with the convention of runCommand. */
 export function runCommandGroup(group: CommandGroup, argv: string[] = process.argv.slice(2)): void {
   const label = group.label ?? group.name.replace(/^npm (run )?/, '').replace(/ --$/, '');
+  endQuietlyOnClosedPipe();
   Promise.resolve()
     .then(() => {
       const found = resolveSubcommand(group, argv);

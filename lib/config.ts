@@ -240,8 +240,19 @@ export function settingsFromContext(context: Record<string, unknown>): Record<st
   return Object.fromEntries(Object.entries(context).filter(([key]) => !NOT_SETTINGS.test(key)));
 }
 
+/**
+ * Settings of earlier releases that are gone, with what replaces them (docs/upgrading.md): an old
+ * `cdk deploy -c …` line gets this, not a "did you mean" pointing at an unrelated setting.
+ */
+const RETIRED_SETTINGS: Record<string, string> = {
+  deliveryShards:
+    'the delivery shards now follow from maxCustomers (and activePartitionQuota): drop deliveryShards and set maxCustomers to the customers you serve (docs/upgrading.md, "deliveryShards is gone")',
+};
+
 /** Validates the settings at synth, with a message naming the setting. */
 export function readStackConfig(context: Record<string, unknown>): StackConfig {
+  const retired = Object.keys(context).find((key) => key in RETIRED_SETTINGS);
+  if (retired) throw new Error(`Retired setting "${retired}": ${RETIRED_SETTINGS[retired]}.`);
   const unknown = Object.keys(context).filter((key) => !(CONFIG_KEYS as string[]).includes(key));
   if (unknown.length > 0) {
     const [first] = unknown;

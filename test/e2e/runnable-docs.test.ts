@@ -1,14 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { jsonLogger } from '../../adapters/system/json-logger';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
@@ -17,8 +8,8 @@ import { makeToken, post, ROOT, tempDataDir } from '../support/local-destination
 
 /**
  * The docs, followed as a newcomer would, offline: every fenced block marked ```` ```sh offline ```` in
- * README.md and docs/*.md runs line by line (in a fresh directory, `npm` as package.json defines its
- * scripts, the lake of a small simulated customer `acme` under `.data/`), every ```` ```sql ```` block
+ * README.md and docs/*.md runs line by line (in a fresh directory holding the repository's files, with
+ * the real `npm`, so its banner, .npmrc, redirections and pipes are what a user gets; the lake of a small simulated customer `acme` under `.data/`), every ```` ```sql ```` block
  * runs on that lake with `npm run query`'s names, and every repository path and lake path the docs
  * name exists. Blocks with placeholders (`<id>`, `[--json]`) or an AWS account are not marked.
  */
@@ -69,13 +60,14 @@ function tree(root: string): string[] {
 
 describe('the docs, run as written (offline blocks, SQL, paths)', () => {
   let work: string;
-  let shim: string;
   let destination: LocalDestination | undefined;
 
-  // No DATA_DIR: the docs' `.data/` is the default, under the work directory.
-  const shellEnv = () => ({ ...withoutDataDir(), PATH: `${shim}:${process.env.PATH}` });
+  // No DATA_DIR: the docs' `.data/` is the default, under the work directory. npm as the user's shell
+  // finds it, not as jest's parent npm left its variables (npm_config_*: a loglevel among them).
+  const shellEnv = () =>
+    Object.fromEntries(Object.entries(withoutDataDir()).filter(([key]) => !/^npm_/i.test(key)));
 
-  /** Runs one doc line in bash, in the work directory, with `npm` mapped to package.json's scripts. */
+  /** Runs one doc line in bash, in the work directory, with the real `npm`. */
   const sh = (line: string) =>
     spawnSync('bash', ['-o', 'pipefail', '-c', line], {
       cwd: work,
@@ -86,28 +78,11 @@ describe('the docs, run as written (offline blocks, SQL, paths)', () => {
 
   beforeAll(async () => {
     work = tempDataDir('docs-run-');
-    shim = join(work, '.bin');
-    mkdirSync(shim);
-    // `npm run X -- args` and `npm start` as package.json says, with tsx loaded from this repository.
-    const npm = join(shim, 'npm');
-    writeFileSync(
-      npm,
-      `#!/usr/bin/env node
-const { spawnSync } = require('node:child_process');
-const scripts = require(${JSON.stringify(join(ROOT, 'package.json'))}).scripts;
-const argv = process.argv.slice(2);
-const name = argv[0] === 'start' ? 'start' : argv[0] === 'run' ? argv[1] : undefined;
-if (!name || !scripts[name]) { console.error('npm shim: no script ' + argv.join(' ')); process.exit(1); }
-const rest = argv.slice(argv[0] === 'start' ? 1 : 2);
-const args = rest[0] === '--' ? rest.slice(1) : rest;
-const [, , , script, ...fixed] = scripts[name].split(' ');
-const loader = ${JSON.stringify(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs'))};
-const root = ${JSON.stringify(ROOT)};
-const result = spawnSync(process.execPath, ['--import', loader, root + '/' + script, ...fixed, ...args], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
-`,
-    );
-    chmodSync(npm, 0o755);
+    // A checkout as a newcomer has it: the repository's files (linked), with the real `npm` running
+    // package.json's scripts — its banner, its .npmrc, redirections and pipes all as a user gets them.
+    for (const name of readdirSync(ROOT))
+      if (!['.data', '.git', 'cdk.out', 'reports', 'coverage'].includes(name))
+        symlinkSync(join(ROOT, name), join(work, name));
     // The lake a newcomer has after the README's first steps: a small simulated customer, compacted.
     destination = await startLocalServer({
       dataDir: join(work, '.data'),

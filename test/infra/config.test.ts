@@ -112,7 +112,8 @@ describe('stack settings, validated at synth', () => {
       { maxCustomers: '100000', activePartitionQuota: '5000' },
       /^Invalid setting maxCustomers: 100000 is more than the quotas can ever give: at most 87,440 customers/,
     ],
-    [{ deliveryShards: '3' }, /Unknown setting "deliveryShards"/],
+    // A setting of the last release says what replaces it, not "did you mean delivery" (docs/upgrading.md).
+    [{ deliveryShards: '3' }, /^Retired setting "deliveryShards": .*set maxCustomers/],
     [{ streamShards: 0 }, /streamShards: must be at least 1/],
     [{ firehoseBufferSeconds: 59 }, /firehoseBufferSeconds: must be at least 60/],
     [{ segmentSlug: 'Not A Slug' }, /segmentSlug must be lower-case/],
