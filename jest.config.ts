@@ -19,7 +19,10 @@ const config: Config = {
     '/node_modules/(?!(@middy|hyparquet|hyparquet-writer|dt-sql-parser|antlr4ng|antlr4-c3)/)',
   ],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
-  setupFilesAfterEnv: ['<rootDir>/test/support/capture-logs.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/capture-logs.ts', '<rootDir>/test/support/reset-mocks.ts'],
+  // Recorded calls of jest.fn() and spies start empty in every test. (Not restoreMocks: capture-logs.ts
+  // spies on console once per file, for the whole file.)
+  clearMocks: true,
   testTimeout: 30_000,
 };
 

@@ -77,4 +77,11 @@ describe('the architecture, enforced', () => {
       );
     expect(elsewhere.map((f) => relative(ROOT, f))).toEqual([]);
   });
+
+  it('tests stub AWS clients only through test/support/aws-mocks.ts, so no stub outlives its test', () => {
+    const direct = sources('test')
+      .filter((file) => !file.endsWith('test/support/aws-mocks.ts'))
+      .filter((file) => /\bmockClient\(/.test(readFileSync(file, 'utf8')));
+    expect(direct.map((f) => relative(ROOT, f))).toEqual([]);
+  });
 });

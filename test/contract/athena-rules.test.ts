@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
 import { TrinoSQL } from 'dt-sql-parser';
 import {
   ATHENA_RULES,
@@ -32,6 +31,7 @@ import { runAudiences } from '../../lambdas/audience-build/create-audience-build
 import { prepareIntent } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
 import { scoringUnloadSql } from '../../lambdas/intent-score/create-intent-score-handler';
 import { answerAudienceQueries, s3Objects } from '../support/audience-aws';
+import { mockAws } from '../support/aws-mocks';
 import { answerIntentQueries } from '../support/intent-athena';
 import { ROOT } from '../support/local-destination';
 import { synthStack } from '../support/stack';
@@ -125,14 +125,13 @@ describe('every Athena statement the stack, its functions and its scripts send, 
       );
 
     // The intent job: the plan function's queries and the UNLOADs the state machine runs.
-    const athena = mockClient(AthenaClient);
+    const athena = mockAws(AthenaClient);
     const sent = answerIntentQueries(athena);
     const plan = await prepareIntent(
       { customer: 'acme', event: 'Sign Up' },
       { athena: new AthenaClient({}), workgroup: 'wg', database: db, sleep: async () => {} },
       'lake-bucket',
     );
-    athena.restore();
     // The scoring statement, with each kind of model the training step can choose.
     const random = seededRandom(3);
     const rows = Array.from({ length: 2_000 }, () => plan.columns.map(() => Math.floor(random() * 5)));
@@ -148,9 +147,9 @@ describe('every Athena statement the stack, its functions and its scripts send, 
 
     // The audience function: a create (members, sizes, lift, the first sync) and a refresh's sync
     // against what the first sent.
-    const audienceAthena = mockClient(AthenaClient);
-    const audienceS3 = mockClient(S3Client);
-    const audienceSecrets = mockClient(SecretsManagerClient);
+    const audienceAthena = mockAws(AthenaClient);
+    const audienceS3 = mockAws(S3Client);
+    const audienceSecrets = mockAws(SecretsManagerClient);
     audienceSecrets.on(DescribeSecretCommand).resolves({});
     const audienceSql = answerAudienceQueries(audienceAthena);
     const objects = s3Objects(audienceS3);
@@ -168,9 +167,6 @@ describe('every Athena statement the stack, its functions and its scripts send, 
     );
     objects.set(first.stateKey, Buffer.from(first.state));
     await runAudiences({ customer: 'acme' }, audienceDeps);
-    audienceAthena.restore();
-    audienceS3.restore();
-    audienceSecrets.restore();
     statements.push(...audienceSql.map((sql) => ({ from: 'audiences', sql })));
 
     // npm run query -- --athena: every canned question, with a customer (without, see below).

@@ -163,11 +163,13 @@ describe('a tracking plan set with the tokens command, through the HTTP path', (
     ]);
   });
 
-  it('refuses a plan whose schema does not compile, and names the problem', () => {
+  it('refuses a plan whose schema does not compile, and names the problem', async () => {
+    // Its own customer: the plan's schema is what fails, not a customer an earlier test made.
+    await makeToken(local.dataDir, 'uncompiled');
     const bad = join(local.dataDir, 'bad-plan.json');
     writeFileSync(bad, JSON.stringify({ mode: 'flag', events: { X: { properties: { type: 'nonsense' } } } }));
 
-    const result = tokens('plan', 'set', '--customer', 'planned', '--file', bad);
+    const result = tokens('plan', 'set', '--customer', 'uncompiled', '--file', bad);
 
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/does not compile/);

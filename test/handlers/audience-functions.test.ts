@@ -7,20 +7,20 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as v from 'valibot';
 import { AudienceDefinitionSchema } from '../../domain/contract/audiences';
 import { runAudiences } from '../../lambdas/audience-build/create-audience-build-handler';
 import { sendShard, WRITE_KEY_CACHE_MS } from '../../lambdas/audience-send/create-audience-send-handler';
 import { answerAudienceQueries, s3Objects } from '../support/audience-aws';
+import { mockAws } from '../support/aws-mocks';
 
 const NOW = new Date('2026-03-09T06:00:00.000Z');
 
 describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)', () => {
-  const athena = mockClient(AthenaClient);
-  const s3 = mockClient(S3Client);
-  const secrets = mockClient(SecretsManagerClient);
+  const athena = mockAws(AthenaClient);
+  const s3 = mockAws(S3Client);
+  const secrets = mockAws(SecretsManagerClient);
   const deps = () => ({
     athena: { athena: new AthenaClient({}), workgroup: 'wg', database: 'lake_db', sleep: async () => {} },
     s3: new S3Client({}),

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { authorizerEvent as apiAuthorizerEvent, localRequest } from '../../adapters/aws/api-gateway-events';
 import { DynamoTokenStore } from '../../adapters/aws/dynamo-token-store';
 import { setTrackingPlan } from '../../domain/core/keys/plan-admin';
 import { createToken } from '../../domain/core/keys/token-admin';
 import type { AuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
 import type { IngestHandler } from '../../lambdas/ingest/create-ingest-handler';
+import { mockAws } from '../support/aws-mocks';
 import {
   createTokenTable,
   type Emulator,
@@ -168,13 +168,13 @@ describe('the Lambda handlers, composed exactly as deployed', () => {
   });
 
   it('puts straight into Firehose when deployed with DELIVERY=direct', async () => {
-    let firehose: ReturnType<typeof mockClient> | undefined;
+    let firehose: ReturnType<typeof mockAws> | undefined;
     const ingest = coldStart<IngestHandler>(
       '../../lambdas/ingest/handler',
       { ...baseEnv, DELIVERY: 'direct', DELIVERY_STREAM_NAME: 'lake' },
       () => {
         const sdk: typeof import('@aws-sdk/client-firehose') = require('@aws-sdk/client-firehose');
-        firehose = mockClient(sdk.FirehoseClient);
+        firehose = mockAws(sdk.FirehoseClient);
         firehose.on(sdk.PutRecordBatchCommand).callsFake((input: { Records: unknown[] }) => ({
           FailedPutCount: 0,
           RequestResponses: input.Records.map(() => ({ RecordId: 'r' })),

@@ -6,7 +6,6 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { seededRandom } from '../../domain/core/common/seeded-random';
 import {
@@ -18,11 +17,12 @@ import {
   removeFeatures,
   trainIntent,
 } from '../../lambdas/intent-score/create-intent-score-handler';
+import { mockAws } from '../support/aws-mocks';
 import { answerIntentQueries } from '../support/intent-athena';
 
 describe('the intent job on AWS (mocked Athena and S3)', () => {
-  const athena = mockClient(AthenaClient);
-  const s3 = mockClient(S3Client);
+  const athena = mockAws(AthenaClient);
+  const s3 = mockAws(S3Client);
   beforeEach(() => {
     athena.reset();
     s3.reset();

@@ -1,11 +1,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
 import { predictionPath } from '../../domain/contract/predictions';
 import { planRefresh } from '../../lambdas/refresh-plan/create-refresh-plan-handler';
 import { s3Objects } from '../support/audience-aws';
+import { mockAws } from '../support/aws-mocks';
 
 describe('the weekly refresh plan (mocked S3)', () => {
-  const s3 = mockClient(S3Client);
+  const s3 = mockAws(S3Client);
   beforeEach(() => s3.reset());
 
   const saved = (customer: string, eventKey: string, lastRunAt: string) => ({

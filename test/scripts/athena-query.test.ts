@@ -4,12 +4,12 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import { mockClient } from 'aws-sdk-client-mock';
 import { athenaQuery } from '../../adapters/aws/athena-query';
 import { QUESTIONS } from '../../domain/contract/sql/questions-sql';
+import { mockAws } from '../support/aws-mocks';
 
 describe('npm run query --athena (mocked Athena)', () => {
-  const athena = mockClient(AthenaClient);
+  const athena = mockAws(AthenaClient);
   beforeEach(() => athena.reset());
   const options = {
     athena: new AthenaClient({}),

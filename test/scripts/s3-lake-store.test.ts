@@ -6,11 +6,11 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
 import { s3LakeStore } from '../../scripts/redrive/lake-store';
+import { mockAws } from '../support/aws-mocks';
 
 describe('the redrive against S3 (mocked client)', () => {
-  const s3 = mockClient(S3Client);
+  const s3 = mockAws(S3Client);
   beforeEach(() => s3.reset());
 
   it('lists every page, reads objects, and moves a redriven object aside (copy, then delete)', async () => {

@@ -13,13 +13,13 @@ import {
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
 import { FileErasureLog } from '../../adapters/local/file-erasure-log';
 import { FileTokenStore } from '../../adapters/local/file-token-store';
 import { landingPrefix } from '../../domain/contract/lake-areas';
 import { STACK_OUTPUTS } from '../../domain/contract/stack-outputs';
 import { revokeToken } from '../../domain/core/keys/token-admin';
 import { runSmoke, type SmokeDeps, type SmokeOptions } from '../../scripts/smoke/run-smoke';
+import { mockAws } from '../support/aws-mocks';
 import { createPinnedClock } from '../support/factories';
 import { makeToken, useLocalDestination } from '../support/local-destination';
 
@@ -30,10 +30,10 @@ describe('npm run smoke against a stack (mocked AWS, the local destination as th
   // 06-30 and looked for after the day turned.
   const SENT = Date.parse('2026-06-30T23:59:50Z');
   const local = useLocalDestination('smoke-', { clock: createPinnedClock(SENT) });
-  const cloudformation = mockClient(CloudFormationClient);
-  const s3 = mockClient(S3Client);
-  const athena = mockClient(AthenaClient);
-  const cloudwatch = mockClient(CloudWatchClient);
+  const cloudformation = mockAws(CloudFormationClient);
+  const s3 = mockAws(S3Client);
+  const athena = mockAws(AthenaClient);
+  const cloudwatch = mockAws(CloudWatchClient);
   let key: string;
 
   beforeAll(async () => {

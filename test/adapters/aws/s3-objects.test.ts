@@ -1,10 +1,10 @@
 import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
 import { listKeys, readText, removeUnder } from '../../../adapters/aws/s3-objects';
 import { S3_PAGE_KEYS, s3Objects } from '../../support/audience-aws';
+import { mockAws } from '../../support/aws-mocks';
 
 describe('the S3 object helpers the job functions share (a bucket that pages and limits as S3 does)', () => {
-  const s3 = mockClient(S3Client);
+  const s3 = mockAws(S3Client);
   beforeEach(() => s3.reset());
 
   it('removes more objects than one DeleteObjects may name, a page at a time', async () => {

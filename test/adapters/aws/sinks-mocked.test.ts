@@ -1,11 +1,11 @@
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { mockClient } from 'aws-sdk-client-mock';
 import { FirehoseSink } from '../../../adapters/aws/firehose-sink';
 import { KinesisSink } from '../../../adapters/aws/kinesis-sink';
 import { InternalError, SinkUnavailableError } from '../../../domain/core/common/errors';
 import { deliver } from '../../../domain/core/ingest/deliver';
 import { type LakeLine, packRecords } from '../../../domain/core/lake/pack-records';
+import { mockAws } from '../../support/aws-mocks';
 import { createFakeClock } from '../../support/factories';
 
 const policy = {
@@ -26,7 +26,7 @@ const lines = (n: number, size = 100): LakeLine[] =>
 const STREAM = 'events';
 
 describe('KinesisSink with a mocked client', () => {
-  const kinesis = mockClient(KinesisClient);
+  const kinesis = mockAws(KinesisClient);
   beforeEach(() => kinesis.reset());
 
   it('retries only the records PutRecords refused, until all are acknowledged', async () => {
@@ -108,7 +108,7 @@ describe('KinesisSink with a mocked client', () => {
 });
 
 describe('FirehoseSink with a mocked client', () => {
-  const firehose = mockClient(FirehoseClient);
+  const firehose = mockAws(FirehoseClient);
   beforeEach(() => firehose.reset());
 
   it('retries only the records PutRecordBatch refused, never resending acknowledged ones', async () => {

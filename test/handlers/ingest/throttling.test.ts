@@ -1,10 +1,10 @@
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { mockClient } from 'aws-sdk-client-mock';
 import { KinesisSink } from '../../../adapters/aws/kinesis-sink';
 import { silentLogger } from '../../../adapters/system/json-logger';
 import { DEFAULT_RETRY_POLICY } from '../../../domain/core/ingest/deliver';
 import { DEFAULT_LIMITS } from '../../../domain/core/ingest/limits';
 import { createIngestHandler } from '../../../lambdas/ingest/create-ingest-handler';
+import { mockAws } from '../../support/aws-mocks';
 import {
   createFakeClock,
   createIngestEvent,
@@ -14,7 +14,7 @@ import {
 
 /** A Kinesis that throttles every record while `throttling` is on, and keeps what it accepted. */
 function throttlingKinesis() {
-  const kinesis = mockClient(KinesisClient);
+  const kinesis = mockAws(KinesisClient);
   const state = { throttling: true, stored: [] as string[] };
   kinesis.on(PutRecordsCommand).callsFake((input: { Records: { Data: Uint8Array }[] }) => {
     if (state.throttling)
@@ -31,12 +31,12 @@ function throttlingKinesis() {
       Records: input.Records.map(() => ({ SequenceNumber: '1', ShardId: 's' })),
     };
   });
-  return { kinesis, state };
+  return { state };
 }
 
 describe('ingest handler: a throttling store is answered fast', () => {
   it('answers 503 with Retry-After within about a second (not the 8 s budget), and stores all once the sender resends', async () => {
-    const { kinesis, state } = throttlingKinesis();
+    const { state } = throttlingKinesis();
     const clock = createFakeClock();
     const metrics: string[] = [];
     const handler = createIngestHandler({
@@ -74,11 +74,10 @@ describe('ingest handler: a throttling store is answered fast', () => {
         .map((e) => e.message_id)
         .sort(),
     ).toEqual(['r-1', 'r-2']);
-    kinesis.restore();
   });
 
   it('still rides out a passing fault that is not throttling, within the full budget', async () => {
-    const kinesis = mockClient(KinesisClient);
+    const kinesis = mockAws(KinesisClient);
     let calls = 0;
     kinesis.on(PutRecordsCommand).callsFake((input: { Records: unknown[] }) => {
       calls += 1;
@@ -105,6 +104,5 @@ describe('ingest handler: a throttling store is answered fast', () => {
 
     expect(answer.statusCode).toBe(200);
     expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThan(DEFAULT_RETRY_POLICY.throttleBudgetMs);
-    kinesis.restore();
   });
 });
