@@ -20,7 +20,7 @@ export function spawnServer(
   env: Record<string, string>,
   timeoutMs = 20_000,
 ): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

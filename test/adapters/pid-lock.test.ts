@@ -100,7 +100,7 @@ describe('the pid lock: an owner is a live process, by identity', () => {
           { length: 8 },
           () =>
             new Promise<string>((resolve) => {
-              const child = spawn(process.execPath, ['--import', 'tsx', racerFile], {
+              const child = spawn(process.execPath, ['--require', 'tsx/cjs', racerFile], {
                 cwd: ROOT,
               });
               let out = '';

@@ -157,7 +157,7 @@ describe('one CLI convention for every command', () => {
       (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })
         .scripts,
     )
-      .map((command) => /--import tsx (\S+\.ts)/.exec(command)?.[1])
+      .map((command) => /--require tsx\/cjs (\S+\.ts)/.exec(command)?.[1])
       .filter((file): file is string => file !== undefined);
 
     expect(scripts.length).toBeGreaterThan(10);
@@ -167,7 +167,7 @@ describe('one CLI convention for every command', () => {
   const dataDir = tempDataDir('cli-convention-');
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
   const run = (script: string, args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    spawnSync(process.execPath, ['--require', 'tsx/cjs', script, ...args], {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: dataDir },
       encoding: 'utf8',
@@ -212,7 +212,7 @@ describe('one CLI convention for every command', () => {
       message: /^npm start: LOG_LEVEL: must be one of info, warn, error, silent/,
     },
   ])('$what (exit 2, one line)', ({ script, args, env, message }) => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', script, ...args], {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: dataDir, ...env },
       encoding: 'utf8',

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { ROOT } from '../support/local-destination';
 
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay-sim.ts', ...args], {
+  spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/replay-sim.ts', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
   });

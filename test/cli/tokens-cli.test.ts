@@ -10,7 +10,7 @@ import { ROOT, tempDataDir } from '../support/local-destination';
 const execFileAsync = promisify(execFile);
 
 function tokens(dataDir: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/tokens.ts', ...args], {
+  const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'bin/tokens.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dataDir },
     encoding: 'utf8',
@@ -157,7 +157,7 @@ describe('npm run tokens -- --table (the deployed DynamoDB table)', () => {
     const run = (...args: string[]) =>
       execFileAsync(
         process.execPath,
-        ['--import', 'tsx', 'bin/tokens.ts', ...args, '--table', 'prod-tokens'],
+        ['--require', 'tsx/cjs', 'bin/tokens.ts', ...args, '--table', 'prod-tokens'],
         { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' },
       );
 
@@ -193,8 +193,8 @@ describe('npm run tokens -- --table (the deployed DynamoDB table)', () => {
       execFileAsync(
         process.execPath,
         [
-          '--import',
-          'tsx',
+          '--require',
+          'tsx/cjs',
           'bin/tokens.ts',
           'create',
           '--customer',

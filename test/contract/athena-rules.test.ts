@@ -232,7 +232,7 @@ describe('every Athena statement the stack, its functions and its scripts send, 
     ).toBeGreaterThan(0);
     const cli = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'scripts/query.ts', '--completeness', '--athena', '--workgroup', 'wg'],
+      ['--require', 'tsx/cjs', 'scripts/query.ts', '--completeness', '--athena', '--workgroup', 'wg'],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect([cli.status, cli.stderr.trim()]).toEqual([

@@ -29,7 +29,7 @@ describe('audiences from predictions (npm run audience)', () => {
   let token: string;
   let eraseToken: string;
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audience.ts', ...args], {
+    spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/audience.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: dataDir },
       encoding: 'utf8',
@@ -208,8 +208,8 @@ describe('audiences from predictions (npm run audience)', () => {
     const keySet = spawnSync(
       process.execPath,
       [
-        '--import',
-        'tsx',
+        '--require',
+        'tsx/cjs',
         'bin/tokens.ts',
         'segment-key',
         'set',
@@ -249,8 +249,8 @@ describe('audiences from predictions (npm run audience)', () => {
         const child = spawn(
           process.execPath,
           [
-            '--import',
-            'tsx',
+            '--require',
+            'tsx/cjs',
             'scripts/audience.ts',
             'sync',
             '--customer',

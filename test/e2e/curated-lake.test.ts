@@ -15,7 +15,7 @@ describe('the curated lake from the command line', () => {
   let firstCompaction: ReturnType<typeof run>;
   const accepted = new Set<string>();
   const run = (script: string, ...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    spawnSync(process.execPath, ['--require', 'tsx/cjs', script, ...args], {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: dataDir },
       encoding: 'utf8',

@@ -35,7 +35,7 @@ describe('one owner per DATA_DIR', () => {
       (error: Error) => error.message,
     );
     await send('between');
-    const redrive = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/redrive.ts'], {
+    const redrive = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/redrive.ts'], {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: dataDir },
       encoding: 'utf8',

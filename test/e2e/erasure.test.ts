@@ -226,11 +226,15 @@ describe('Segment delete, end to end on the local destination', () => {
     expect(again).toEqual([]);
 
     // npm run erase -- --list --json: the audit, without the user id.
-    const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/erase.ts', '--list', '--json'], {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dataDir },
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      process.execPath,
+      ['--require', 'tsx/cjs', 'scripts/erase.ts', '--list', '--json'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: dataDir },
+        encoding: 'utf8',
+      },
+    );
     const list = JSON.parse(out) as Record<string, unknown>[];
     expect(list).toEqual([expect.objectContaining({ customerId: 'acme', status: 'done', rowsRemoved: 8 })]);
     expect(out).not.toContain(USER);
@@ -238,7 +242,7 @@ describe('Segment delete, end to end on the local destination', () => {
   });
 
   it('npm run erase -- --now is refused while the server owns the DATA_DIR, naming it', () => {
-    const out = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/erase.ts', '--now'], {
+    const out = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/erase.ts', '--now'], {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: dataDir },
       encoding: 'utf8',

@@ -125,8 +125,8 @@ describe('intent scores on simulated customers', () => {
     const result = spawnSync(
       process.execPath,
       [
-        '--import',
-        'tsx',
+        '--require',
+        'tsx/cjs',
         'scripts/intent.ts',
         'monitor',
         '--customer',
@@ -156,7 +156,16 @@ describe('intent scores on simulated customers', () => {
     // Without a scoring: a clear message and exit 1.
     const none = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'scripts/intent.ts', 'monitor', '--customer', 'flat', '--event', 'Order Completed'],
+      [
+        '--require',
+        'tsx/cjs',
+        'scripts/intent.ts',
+        'monitor',
+        '--customer',
+        'flat',
+        '--event',
+        'Order Completed',
+      ],
       { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8', timeout: 60_000 },
     );
     expect([none.status, none.stderr]).toEqual([
@@ -167,7 +176,7 @@ describe('intent scores on simulated customers', () => {
 
   it('saves each prediction it runs, and refreshes the ones that are due', () => {
     const intent = (...args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/intent.ts', ...args], {
+      spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/intent.ts', ...args], {
         cwd: ROOT,
         env: { ...process.env, DATA_DIR: dataDir },
         encoding: 'utf8',
@@ -232,8 +241,8 @@ describe('intent scores on simulated customers', () => {
     const result = spawnSync(
       process.execPath,
       [
-        '--import',
-        'tsx',
+        '--require',
+        'tsx/cjs',
         'scripts/query.ts',
         "select decile, count(*) as users, min(percentile) as low, max(percentile) as high from scores where customer_id = 'demo' and as_of = DATE '2026-04-01' group by 1 order by 1",
         '--json',

@@ -11,7 +11,7 @@ describe('onboarding against the running local destination', () => {
   const local = useLocalDestination('onboarding-');
   const tokens = async (...args: string[]) =>
     (
-      await execFileAsync(process.execPath, ['--import', 'tsx', 'bin/tokens.ts', ...args], {
+      await execFileAsync(process.execPath, ['--require', 'tsx/cjs', 'bin/tokens.ts', ...args], {
         cwd: ROOT,
         env: { ...process.env, DATA_DIR: local.dataDir },
         encoding: 'utf8',

@@ -37,7 +37,7 @@ describe('npm run plan -- infer', () => {
 
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'scripts/plan.ts', 'infer', '--customer', 'seeded'],
+      ['--require', 'tsx/cjs', 'scripts/plan.ts', 'infer', '--customer', 'seeded'],
       {
         cwd: ROOT,
         env: { ...process.env, DATA_DIR: local.dataDir },
@@ -82,7 +82,7 @@ describe('npm run plan -- infer', () => {
   });
 
   it('refuses to run without a customer, and says so', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/plan.ts', 'infer'], {
+    const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/plan.ts', 'infer'], {
       cwd: ROOT,
       encoding: 'utf8',
     });

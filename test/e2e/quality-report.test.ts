@@ -9,7 +9,7 @@ import { makeToken, post, ROOT, useLocalDestination } from '../support/local-des
 describe('npm run query -- --quality', () => {
   const local = useLocalDestination('quality-');
   const query = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/query.ts', ...args], {
+    spawnSync(process.execPath, ['--require', 'tsx/cjs', 'scripts/query.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: local.dataDir },
       encoding: 'utf8',

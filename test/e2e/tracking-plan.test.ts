@@ -11,7 +11,7 @@ const PLAN = join(ROOT, 'test', 'fixtures', 'plans', 'signup-plan.json');
 describe('a tracking plan set with the tokens command, through the HTTP path', () => {
   const local = useLocalDestination('plan-', { clock: createPinnedClock() });
   const tokens = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', 'bin/tokens.ts', ...args], {
+    spawnSync(process.execPath, ['--require', 'tsx/cjs', 'bin/tokens.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: local.dataDir },
       encoding: 'utf8',

@@ -136,7 +136,7 @@ describe('stack settings, validated at synth', () => {
   });
 
   it('says a setting error in one line, without a stack trace, from cdk synth', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+    const result = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'bin/app.ts'], {
       cwd: ROOT,
       env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ firehoseBufferSeconds: 30 }) },
       encoding: 'utf8',

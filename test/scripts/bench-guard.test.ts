@@ -64,7 +64,7 @@ describe('the bench regression guard', () => {
   it('npm run bench -- --check, as .ci/run runs it, catches a planted 2× slowdown of the core', () => {
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'scripts/bench.ts', '--check', '--seconds', '2', '--tolerance', '0.35'],
+      ['--require', 'tsx/cjs', 'scripts/bench.ts', '--check', '--seconds', '2', '--tolerance', '0.35'],
       {
         cwd: ROOT,
         encoding: 'utf8',

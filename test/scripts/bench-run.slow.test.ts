@@ -10,8 +10,8 @@ describe('npm run bench, every part, in a short run', () => {
     const run = spawnSync(
       process.execPath,
       [
-        '--import',
-        'tsx',
+        '--require',
+        'tsx/cjs',
         'scripts/bench.ts',
         '--seconds',
         '1',
