@@ -6,7 +6,8 @@ export const GOALS = {
   // The core against the JSON floor (JSON.parse of the body, JSON.stringify of each message).
   coreRatio: 0.6,
   planRatio: 0.8,
-  // npm start against a node:http server that parses and appends without fsync (autocannon, 16 connections).
+  // npm start against a node:http server that parses and appends synchronously to a file it opened once,
+  // without fsync (autocannon, 16 connections): the fastest simple server that keeps what it is sent.
   serverSingleRatio: 0.5,
   serverBatchRatio: 0.4,
   // Each Lambda bundle, and its load plus first event in a fresh process.
