@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchRow } from '../../scripts/bench/bench-report';
@@ -60,20 +59,4 @@ describe('the bench regression guard', () => {
     ) as BenchBaseline;
     expect(Object.keys(committed.ratios).sort()).toEqual(['core-1', 'core-100', 'plan']);
   });
-
-  it('npm run bench -- --check, as .ci/run runs it, catches a planted 2× slowdown of the core', () => {
-    const run = spawnSync(
-      process.execPath,
-      ['--require', 'tsx/cjs', 'scripts/bench.ts', '--check', '--seconds', '2', '--tolerance', '0.35'],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { ...process.env, BENCH_SLOWDOWN: '2' },
-        timeout: 120_000,
-      },
-    );
-    expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/core-100 .*REGRESSED/);
-    expect(run.stderr).toMatch(/fell more than 35 % below bench\/baseline\.json/);
-  }, 120_000);
 });
