@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tempDataDir } from '../support/local-destination';
@@ -249,4 +249,20 @@ describe('one CLI convention for every command', () => {
       expect(typoRun.stderr).toMatch(typoMessage);
     },
   );
+
+  it('a reader that closes early (| head -c 1) ends the command quietly, exit 0, no EPIPE trace', async () => {
+    // The reader is gone before the command writes a byte: its first write fails with EPIPE.
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'scripts/cost.ts', '--json'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+  });
 });
