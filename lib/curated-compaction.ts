@@ -25,6 +25,7 @@ import { HouseFunction } from './house-function';
 import { compactionStateMachineName, erasureStateMachineName } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
+import { PrefixedJsonItemReader } from './prefixed-item-reader';
 
 export interface CuratedCompactionProps {
   readonly lake: s3.IBucket;
@@ -191,7 +192,11 @@ export class CuratedCompaction extends Construct {
       '{% $states.result.Payload %}',
     );
     const merges = sfn.DistributedMap.jsonata(this, 'MergeEachItem', {
-      itemReader: new sfn.S3JsonItemReader({ bucket: props.lake, key: '{% $states.input.itemsKey %}' }),
+      itemReader: new PrefixedJsonItemReader({
+        bucket: props.lake,
+        key: '{% $states.input.itemsKey %}',
+        prefix: STAGING_PREFIX,
+      }),
       maxConcurrency: MERGE_CONCURRENCY,
       toleratedFailurePercentage: 0,
       outputs: {},

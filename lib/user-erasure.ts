@@ -33,6 +33,7 @@ import { HouseFunction } from './house-function';
 import { erasureStateMachineName } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
+import { PrefixedJsonItemReader } from './prefixed-item-reader';
 
 export interface UserErasureProps {
   readonly lake: s3.IBucket;
@@ -167,7 +168,11 @@ export class UserErasure extends Construct {
       `{% $merge([$states.result.Payload, {"customerId": $states.input.customerId, "passId": $states.input.passId}]) %}`,
     );
     const rewrite = sfn.DistributedMap.jsonata(this, 'RewriteObjects', {
-      itemReader: new sfn.S3JsonItemReader({ bucket: props.lake, key: '{% $states.input.itemsKey %}' }),
+      itemReader: new PrefixedJsonItemReader({
+        bucket: props.lake,
+        key: '{% $states.input.itemsKey %}',
+        prefix: ERASE_PASSES_PREFIX,
+      }),
       maxConcurrency: REWRITE_CONCURRENCY,
       toleratedFailurePercentage: 0,
       outputs: '{% $states.input %}',
