@@ -16,7 +16,10 @@ import { Construct } from 'constructs';
 import { areaPrefix, FIREHOSE_ERRORS_PREFIX } from '../domain/contract/lake-areas';
 import { METRICS_NAMESPACE } from '../domain/contract/metrics';
 import { PipelineDashboard } from './monitoring/pipeline-dashboard';
-import { FIVE_MINUTES, PipelineMetrics } from './monitoring/pipeline-metrics';
+import { FIVE_MINUTES, PipelineMetrics, type PipelineSources } from './monitoring/pipeline-metrics';
+
+/** 429s (fair share) as a share of requests over 15 minutes that pages: a customer held back for long. */
+const RATE_LIMITED_ALARM_PERCENT = 10;
 
 /** One Kinesis → Firehose pair, as the alarms see it. */
 export interface DeliveryShardSources {
@@ -62,6 +65,7 @@ export class Monitoring extends Construct {
   readonly key: kms.Key;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: Record<string, cloudwatch.Alarm> = {};
+  private readonly sources: Omit<PipelineSources, 'stackName'>;
   /**
    * An alarm on a metric nothing publishes, so it never fires by itself: `npm run smoke` sets its state to
    * ALARM and back, and reads from its history that CloudWatch delivered the action to the topic — the
@@ -94,6 +98,36 @@ export class Monitoring extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    // A topic policy replaces SNS's default one, so with only enforceSSL's deny nothing may publish:
+    // every alarm would fire into nothing ("no resource-based policy allows the SNS:Publish action").
+    // CloudWatch may publish for this stack's alarms, and EventBridge for its rules, each only from this
+    // account and for the source named (the confused-deputy conditions of the SNS developer guide,
+    // "Example cases for Amazon SNS access control"). test/infra/service-paths.test.ts evaluates it.
+    const { account, region, stackName: stack } = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisStack',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          // CloudFormation names an alarm <stack>-<logical id>-<suffix>.
+          ArnLike: {
+            'aws:SourceArn': `arn:${Stack.of(this).partition}:cloudwatch:${region}:${account}:alarm:${stack}-*`,
+          },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgeRulesPublish',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'], // in a key policy, "*" is this key
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const stackName = Stack.of(this).stackName;
@@ -113,6 +147,7 @@ export class Monitoring extends Construct {
     });
     this.alarmPathCheck.addAlarmAction(new actions.SnsAction(this.topic));
     this.alarmPathCheck.addOkAction(new actions.SnsAction(this.topic));
+    this.sources = { api: props.api, ...props.shards[0]! };
     const m = new PipelineMetrics({ api: props.api, stackName, ...props.shards[0]! });
     this.alarm(
       'ServerErrorRate',
@@ -146,6 +181,30 @@ export class Monitoring extends Construct {
         },
       },
     });
+    // Each object names where the records are: one notification per object, to the alarm topic, with the
+    // key and the runbook (the alarm below pages once; this says what to redrive).
+    // Not targets.SnsTopic: it grants events.amazonaws.com Publish with no condition; the grant below names
+    // this rule.
+    errorOutput.addTarget({
+      bind: () => ({
+        arn: this.topic.topicArn,
+        input: events.RuleTargetInput.fromText(
+          `Firehose wrote undeliverable records to s3://${events.EventField.fromPath('$.detail.bucket.name')}/${events.EventField.fromPath('$.detail.object.key')} — nothing is lost; redrive them (docs/operations.md#erroroutputwritten).`,
+        ),
+      }),
+    });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ErrorOutputRule',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnEquals: { 'aws:SourceArn': errorOutput.ruleArn },
+        },
+      }),
+    );
     this.alarm(
       'ErrorOutputWritten',
       new cloudwatch.Metric({
@@ -157,6 +216,21 @@ export class Monitoring extends Construct {
       }),
       1,
       'Firehose wrote records to errors/ (undeliverable or unpartitionable): nothing is lost, but they need a redrive.',
+    );
+    // The fair share's count could not be read: requests are admitted without it (fail open), so one
+    // customer's Replay may again take everyone's capacity. Three periods: a single slow read is no page.
+    this.alarm(
+      'FairShareUnavailable',
+      m.ours('FairShareUnavailable', 'ingest'),
+      1,
+      'The fair-share table could not be read: requests were admitted without a per-customer limit.',
+      3,
+    );
+    this.alarm(
+      'RateLimitedRate',
+      m.rateLimitedRate(),
+      RATE_LIMITED_ALARM_PERCENT,
+      `More than ${RATE_LIMITED_ALARM_PERCENT}% of requests answered 429 (fair share) over 15 minutes: a customer sends above fairShareEventsPerSecond; Segment resends, but its data is late.`,
     );
     this.alarm(
       'QuarantineRate',
@@ -182,6 +256,20 @@ export class Monitoring extends Construct {
         throttled,
         1,
         `Kinesis refused writes for throughput${of}: requests are answered 503 with Retry-After and Segment resends; sustained, it needs capacity.`,
+        3,
+        undefined,
+        suffix,
+      );
+    }
+    // Firehose reads the stream as a consumer; records it has not read age in the stream, which keeps
+    // them only streamRetentionHours. Past the freshness threshold for 15 minutes, delivery is behind.
+    const iteratorAge = m.kinesis('GetRecords.IteratorAgeMilliseconds', 'Maximum');
+    if (iteratorAge) {
+      this.alarm(
+        'FirehoseBehindKinesis',
+        iteratorAge,
+        t.freshnessSeconds * 1000,
+        `Firehose${of} has not read records older than ${t.freshnessSeconds} s from the stream; the stream keeps them only for its retention.`,
         3,
         undefined,
         suffix,
@@ -252,6 +340,25 @@ export class Monitoring extends Construct {
   notify(alarm: cloudwatch.Alarm): void {
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
     alarm.addOkAction(new actions.SnsAction(this.topic));
+  }
+
+  /**
+   * The oldest Segment `delete` still pending, as the erase steps publish it each hourly run: past three
+   * quarters of the erase window, the window (a promise to customers, docs/privacy.md) is at risk.
+   */
+  watchOldestPendingDelete(windowHours: number): void {
+    const seconds = Math.round(windowHours * 3600 * 0.75);
+    this.alarm(
+      'OldestPendingDelete',
+      new PipelineMetrics({ ...this.sources, stackName: Stack.of(this).stackName }).ours(
+        'OldestPendingDeleteSeconds',
+        'erasure',
+        FIVE_MINUTES,
+        'Maximum',
+      ),
+      seconds,
+      `A Segment delete has been pending for more than ${seconds / 3600} h of the ${windowHours} h erase window.`,
+    );
   }
 
   /** A dead-letter queue pages as soon as anything reaches it: the end of the line for its messages. */

@@ -220,6 +220,7 @@ export class SegmentLakeStack extends Stack {
     m.watchJob('ErasureFailed', this.erasure.stateMachine, 'Segment delete requests (erase passes)');
     m.watchDeadLetters('ErasureNotStarted', this.erasure.scheduleDeadLetters, 'The hourly erase schedule');
     m.watchFunction('ErasureSteps', this.erasure.steps.function, 'Erase steps');
+    m.watchOldestPendingDelete(config.eraseWindowHours);
     m.watchDeadLetters(
       'CompactionNotStarted',
       this.compaction.scheduleDeadLetters,
@@ -237,6 +238,7 @@ export class SegmentLakeStack extends Stack {
     m.watchFunction('IntentScore', this.intent.score.function, 'Intent scoring');
     m.watchFunction('Authorizer', this.ingestApi.authorizer.function, 'Authorizer');
     m.watchFunction('Ingest', this.ingestApi.ingest.function, 'Ingest');
+    m.watchFunction('Admin', this.admin.admin.function, 'Admin API (keys, enable links, deletions)');
 
     new CfnOutput(this, STACK_OUTPUTS.endpointUrl, {
       value: this.endpointUrl,

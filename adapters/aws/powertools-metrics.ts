@@ -48,3 +48,19 @@ export function powertoolsMetrics(
     },
   };
 }
+
+/**
+ * A value that is not a count (an age, in seconds), published at once as its own embedded-metric line
+ * under `service` and `stack`: the erase steps' oldest pending delete.
+ */
+export function powertoolsGauge(serviceName: string, stackName: string | undefined) {
+  return (name: MetricName, seconds: number): void => {
+    const metrics = new Powertools({
+      namespace: METRICS_NAMESPACE,
+      serviceName,
+      ...(stackName ? { defaultDimensions: { stack: stackName } } : {}),
+    });
+    metrics.addMetric(name, MetricUnit.Seconds, seconds);
+    metrics.publishStoredMetrics();
+  };
+}

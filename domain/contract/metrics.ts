@@ -23,6 +23,9 @@ export const METRIC_NAMES = [
   'AuthorizerDenied',
   'Answered4xx',
   'Answered5xx',
+  // Not a count: the erase steps' plan publishes, each run, how long the oldest pending Segment delete has
+  // waited, in seconds (lambdas/erasure), which an alarm compares with the erase window.
+  'OldestPendingDeleteSeconds',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -42,4 +45,4 @@ export const VERSIONED_METRICS: readonly MetricName[] = [
 export const STACK_NAME_VARIABLE = 'STACK_NAME';
 
 /** The functions that publish them (the `service` dimension). */
-export type MetricService = 'ingest' | 'authorizer';
+export type MetricService = 'ingest' | 'authorizer' | 'erasure';

@@ -63,6 +63,8 @@ export interface EraseStepsDeps {
   windowHours: number;
   now: () => number;
   logger: Logger;
+  /** Publishes how long the oldest pending delete has waited (s), once per plan: an alarm reads it. */
+  reportOldestPending?: (seconds: number) => void;
 }
 
 // Keys per rewrite invocation: 100 objects of ≤ 128 MiB (Firehose's largest buffer) each is the
@@ -73,6 +75,15 @@ export const KEYS_PER_BATCH = 100;
 export const STALE_FEATURES_MS = 24 * 3600_000;
 
 const passKey = erasePassPrefix;
+
+/** How long the oldest of the pending requests has waited, in whole seconds (0 with none pending). */
+export function oldestPendingSeconds(
+  pending: readonly Pick<ErasureEntry, 'received_at'>[],
+  now: number,
+): number {
+  const oldest = Math.min(...pending.map((e) => Date.parse(e.received_at)));
+  return pending.length === 0 ? 0 : Math.max(0, Math.floor((now - oldest) / 1000));
+}
 
 /** The pass's ids as the erase_ids table reads them: one JSON line each. */
 const idsFile = (ids: readonly ErasedId[]) =>
@@ -96,6 +107,7 @@ export function eraseSteps(deps: EraseStepsDeps) {
     /** The next customer with requests due (not one that failed in this run), and its link query. */
     async plan(skip: readonly string[]) {
       const pending = await log.pending();
+      deps.reportOldestPending?.(oldestPendingSeconds(pending, deps.now()));
       const byCustomer = new Map<string, ErasureEntry[]>();
       for (const e of pending) byCustomer.set(e.customer_id, [...(byCustomer.get(e.customer_id) ?? []), e]);
       const due = [...byCustomer].find(

@@ -4,9 +4,11 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretAuditKey } from '../../adapters/aws/audit-key';
 import { DynamoErasureLog } from '../../adapters/aws/dynamo-erasure-log';
 import { powertoolsLogger } from '../../adapters/aws/powertools-logger';
+import { powertoolsGauge } from '../../adapters/aws/powertools-metrics';
 import { S3EraseStore } from '../../adapters/aws/s3-erase-store';
 import { systemClock } from '../../adapters/system/clock';
 import { ErasureEnvSchema } from '../../domain/contract/environment';
+import { STACK_NAME_VARIABLE } from '../../domain/contract/metrics';
 import { ATHENA_RESULTS_PREFIX } from '../../domain/contract/sql/athena-rules';
 import { readEnv } from '../../domain/core/common/read-env';
 import { createEraseHandler } from './create-erasure-handler';
@@ -27,4 +29,6 @@ export const handler = createEraseHandler({
   windowHours: Number(env.ERASE_WINDOW_HOURS),
   now: () => systemClock.now(),
   logger: powertoolsLogger('erasure').logger,
+  reportOldestPending: (seconds) =>
+    powertoolsGauge('erasure', process.env[STACK_NAME_VARIABLE])('OldestPendingDeleteSeconds', seconds),
 });

@@ -57,13 +57,31 @@ export class PipelineMetrics {
   }
 
   /** What the functions publish (adapters/aws/powertools-metrics.ts). */
-  ours(metricName: MetricName, service: MetricService, period = FIVE_MINUTES): cloudwatch.Metric {
+  ours(
+    metricName: MetricName,
+    service: MetricService,
+    period = FIVE_MINUTES,
+    statistic = 'Sum',
+  ): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName,
       dimensionsMap: { service, stack: this.sources.stackName },
-      statistic: 'Sum',
+      statistic,
       period,
+    });
+  }
+
+  /** 429s of the fair share as a percentage of requests, over 15 minutes. */
+  rateLimitedRate(): cloudwatch.MathExpression {
+    return new cloudwatch.MathExpression({
+      expression: 'IF(requests > 0, 100 * limited / requests)',
+      usingMetrics: {
+        limited: this.ours('RateLimited', 'ingest', FIFTEEN_MINUTES),
+        requests: this.ours('Requests', 'ingest', FIFTEEN_MINUTES),
+      },
+      label: '429 %',
+      period: FIFTEEN_MINUTES,
     });
   }
 

@@ -80,6 +80,29 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     expect(await log.erasedFilter('globex')).toBeUndefined();
   });
 
+  it('publishes, at every plan, how long the oldest pending delete has waited (the OldestPendingDelete alarm)', async () => {
+    const reported: number[] = [];
+    const plan = createEraseHandler({
+      store,
+      log,
+      database: 'db',
+      windowHours: 72,
+      now: () => NOW,
+      logger: silentLogger,
+      reportOldestPending: (seconds) => reported.push(seconds),
+    });
+
+    await plan({ step: 'plan' });
+    await log.record([
+      request('d1', 'u1'),
+      { ...request('d2', 'u2', 'globex'), received_at: '2026-11-30T11:00:00.000Z' },
+    ]);
+    await plan({ step: 'plan', skip: ['acme', 'globex'] });
+
+    // None pending, then the older of the two: 2026-11-28T11:00 to 2026-11-30T12:00 is 49 h.
+    expect(reported).toEqual([0, 49 * 3600]);
+  });
+
   it('plans only due requests, rewrites every place of that customer, removes old versions, verifies and audits', async () => {
     await log.record([request('d1', 'u1'), request('d2', 'u1', 'globex')]);
     const handler = createEraseHandler({

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { ROOT } from '../support/local-destination';
 import { synthStack } from '../support/stack';
 
 describe('monitoring', () => {
@@ -160,5 +163,43 @@ describe('monitoring', () => {
     ]) {
       expect([metric, body.includes(metric)]).toEqual([metric, true]);
     }
+  });
+
+  it('gives every alarm a runbook entry in docs/operations.md, under the name its description links', () => {
+    const headings = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('### '))
+      .flatMap((line) =>
+        line
+          .slice(4)
+          .split(',')
+          .map((name) => name.trim().toLowerCase()),
+      );
+    const linked = alarms().map(
+      (a) => /Runbook: docs\/operations\.md#([a-z0-9]+)/.exec(a.AlarmDescription)![1]!,
+    );
+
+    expect(linked.length).toBeGreaterThan(40);
+    expect([...new Set(linked)].filter((anchor) => !headings.includes(anchor))).toEqual([]);
+  });
+
+  it('pages on what falls behind or is held back between services: Firehose behind Kinesis, a delete near its window, the fair share', () => {
+    expect(alarm('FirehoseBehindKinesis')).toMatchObject({
+      MetricName: 'GetRecords.IteratorAgeMilliseconds',
+      Namespace: 'AWS/Kinesis',
+      Threshold: 600_000,
+    });
+    // Three quarters of the default 72 h window.
+    expect(alarm('OldestPendingDelete')).toMatchObject({
+      MetricName: 'OldestPendingDeleteSeconds',
+      Statistic: 'Maximum',
+      Threshold: 54 * 3600,
+      Dimensions: expect.arrayContaining([{ Name: 'service', Value: 'erasure' }]),
+    });
+    expect(alarm('FairShareUnavailable')).toMatchObject({ MetricName: 'FairShareUnavailable', Threshold: 1 });
+    expect(alarm('RateLimitedRate').Metrics.map((m: { Expression?: string }) => m.Expression)).toContain(
+      'IF(requests > 0, 100 * limited / requests)',
+    );
+    expect(alarm('AdminErrors')).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda' });
   });
 });
