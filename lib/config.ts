@@ -163,6 +163,21 @@ export const StackConfigSchema = v.pipe(
       v.pipe(v.string(), v.regex(/^Z[A-Z0-9]{1,31}$/, 'hostedZoneId must be a Route 53 zone id (Z…)')),
     ),
     /**
+     * With a custom domain: turn off the API's default `execute-api` URL, so the domain is the only way in.
+     * Opt-in: a Segment destination still configured with the execute-api URL would get 403, which Segment
+     * does not retry (docs/upgrading.md).
+     */
+    disableExecuteApiEndpoint: v.optional(
+      v.pipe(
+        v.union(
+          [v.boolean(), v.picklist(['true', 'false'])],
+          'disableExecuteApiEndpoint must be true or false',
+        ),
+        v.transform((value) => value === true || value === 'true'),
+      ),
+      false,
+    ),
+    /**
      * Where audiences are synced: Segment's HTTP Tracking API, the US endpoint by default; an EU
      * workspace uses https://events.eu1.segmentapis.com.
      */
@@ -208,6 +223,10 @@ export const StackConfigSchema = v.pipe(
     'certificateArn needs domainName (the domain it is for)',
   ),
   v.check((c) => !(c.hostedZoneId && !c.domainName), 'hostedZoneId needs domainName'),
+  v.check(
+    (c) => !(c.disableExecuteApiEndpoint && !c.domainName),
+    'disableExecuteApiEndpoint needs domainName: without a custom domain the execute-api URL is the only way in',
+  ),
   // Kinesis keeps every record for its retention: longer than the erase window would keep a deleted
   // user's events past the promise.
   v.check(

@@ -16,6 +16,8 @@ import type { TokenTable } from './token-table';
 
 export interface IngestApiProps {
   readonly tokens: TokenTable;
+  /** Turn off the default execute-api URL (a custom domain serves the API). */
+  readonly disableExecuteApiEndpoint?: boolean | undefined;
   /** The delivery shards (Kinesis → Firehose pairs), shard 0 first. */
   readonly deliveries: readonly DeliveryPipeline[];
   readonly authorizerCacheTtl: Duration;
@@ -113,6 +115,8 @@ export class IngestApi extends Construct {
     this.api = new apigwv2.HttpApi(this, 'Api', {
       description: 'Segment destination ingest',
       createDefaultStage: false,
+      // Only with a custom domain (lib/config.ts): then the domain is the one way in.
+      disableExecuteApiEndpoint: props.disableExecuteApiEndpoint ?? false,
     });
     const integration = new HttpLambdaIntegration('IngestIntegration', this.ingest.alias!, {
       payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,

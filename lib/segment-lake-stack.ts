@@ -90,6 +90,7 @@ export class SegmentLakeStack extends Stack {
       authorizerReservedConcurrency: config.authorizerReservedConcurrency || undefined,
       fairShareEventsPerSecond: config.fairShareEventsPerSecond || undefined,
       provisionedConcurrency: config.provisionedConcurrency || undefined,
+      disableExecuteApiEndpoint: config.disableExecuteApiEndpoint,
       logRetention,
       removalPolicy,
     });

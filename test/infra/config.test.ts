@@ -10,6 +10,7 @@ describe('stack settings, validated at synth', () => {
     expect(readStackConfig({})).toEqual({
       delivery: 'stream',
       authorizerCacheTtlSeconds: 300,
+      disableExecuteApiEndpoint: false,
       throttleRateLimit: 5000,
       throttleBurstLimit: 5000,
       logRetentionDays: 90,

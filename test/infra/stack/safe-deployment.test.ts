@@ -129,6 +129,21 @@ describe('the stack: a stable endpoint', () => {
     );
   });
 
+  it('keeps the execute-api URL open unless asked, and turns it off only beside a custom domain', () => {
+    const api = (context: Record<string, unknown>) =>
+      Object.values(synthStack(context).template.findResources('AWS::ApiGatewayV2::Api'))[0]!.Properties;
+    const domain = { domainName: 'events.example.com', certificateArn };
+
+    expect(api(domain).DisableExecuteApiEndpoint).toBe(false);
+    expect(api({ ...domain, disableExecuteApiEndpoint: 'true' }).DisableExecuteApiEndpoint).toBe(true);
+    expect(() => synthStack({ disableExecuteApiEndpoint: 'true' })).toThrow(
+      'disableExecuteApiEndpoint needs domainName',
+    );
+    expect(() => synthStack({ ...domain, disableExecuteApiEndpoint: 'yes' })).toThrow(
+      'disableExecuteApiEndpoint must be true or false',
+    );
+  });
+
   it('refuses half a domain, or a certificate that is not ACM’s, naming the setting', () => {
     expect(() => synthStack({ domainName: 'events.example.com' })).toThrow('domainName needs certificateArn');
     expect(() => synthStack({ certificateArn })).toThrow('certificateArn needs domainName');
