@@ -9,6 +9,7 @@ import { noMetrics } from '../../adapters/system/no-metrics';
 import { headerValue } from '../../domain/core/common/headers';
 import type { Clock, Logger, Metrics } from '../../domain/core/common/ports';
 import { type AuthContext, authorize } from '../../domain/core/keys/authorize';
+import { RefusalCache } from '../../domain/core/keys/refusal-cache';
 import type { TokenStore } from '../../domain/core/keys/token-store';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthContext>;
@@ -32,8 +33,11 @@ export function createAuthorizerHandler(deps: {
   metrics?: Metrics;
   /** Run before everything else, e.g. Powertools' request context for the logs. */
   middleware?: MiddlewareObj[];
+  /** Refusals remembered by this instance (domain/core/keys/refusal-cache.ts); one per instance by default. */
+  refusals?: RefusalCache;
 }): AuthorizerHandler {
   const metrics = deps.metrics ?? noMetrics;
+  const refusals = deps.refusals ?? new RefusalCache();
   return middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>()
     .use(deps.middleware ?? [])
     .use(publishMetrics(metrics))
@@ -42,6 +46,7 @@ export function createAuthorizerHandler(deps: {
         headerValue(event.headers, 'authorization'),
         deps.tokens,
         new Date(deps.clock.now()),
+        refusals,
       );
       if ('denied' in context) {
         deps.logger.warn('denied', { reason: context.denied });

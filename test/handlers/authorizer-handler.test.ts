@@ -1,6 +1,7 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { authorizerEvent as apiAuthorizerEvent, localRequest } from '../../adapters/aws/api-gateway-events';
 import { MemoryTokenStore } from '../../adapters/memory/memory-token-store';
+import { REFUSAL_CACHE_ENTRIES, REFUSAL_TTL_MS, RefusalCache } from '../../domain/core/keys/refusal-cache';
 import { createToken, revokeToken } from '../../domain/core/keys/token-admin';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
@@ -50,5 +51,41 @@ describe('authorizer handler', () => {
     const result = await handler(authorizerEvent(basicAuth(token)), lambdaContext);
 
     expect(result).toEqual({ isAuthorized: true, context: { denied: 'invalid_api_key' } });
+  });
+
+  it('refuses a well-formed unknown key again without a table read for 60 s, then reads it again', async () => {
+    const tokens = new MemoryTokenStore();
+    const reads: string[] = [];
+    const counting = Object.assign(Object.create(tokens), {
+      findByHash: (hash: string) => {
+        reads.push(hash);
+        return tokens.findByHash(hash);
+      },
+    }) as MemoryTokenStore;
+    const clock = createFakeClock();
+    const handler = createAuthorizerHandler({
+      tokens: counting,
+      logger: { info() {}, warn() {}, error() {} },
+      clock,
+    });
+    const unknown = basicAuth(`sgl_${'A'.repeat(43)}`);
+
+    const first = await handler(authorizerEvent(unknown), lambdaContext);
+    const again = await handler(authorizerEvent(unknown), lambdaContext);
+    await clock.sleep(REFUSAL_TTL_MS);
+    const later = await handler(authorizerEvent(unknown), lambdaContext);
+
+    for (const verdict of [first, again, later])
+      expect(verdict).toEqual({ isAuthorized: true, context: { denied: 'invalid_api_key' } });
+    expect(reads).toHaveLength(2);
+  });
+
+  it('keeps at most its stated number of refusals: full, it starts afresh', () => {
+    const refusals = new RefusalCache(REFUSAL_TTL_MS, 3);
+    for (const hash of ['a', 'b', 'c']) refusals.remember(hash, 0);
+    refusals.remember('d', 0);
+
+    expect([refusals.size, refusals.has('a', 1), refusals.has('d', 1)]).toEqual([1, false, true]);
+    expect(REFUSAL_CACHE_ENTRIES).toBe(10_000);
   });
 });

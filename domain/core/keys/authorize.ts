@@ -1,3 +1,4 @@
+import type { RefusalCache } from './refusal-cache';
 import type { TokenStore } from './token-store';
 import { hashesEqual, hashToken, isWellFormedToken, keyFromAuthorization } from './tokens';
 
@@ -23,14 +24,19 @@ export async function authorize(
   header: string | undefined,
   store: TokenStore,
   now: Date,
+  /** Unknown and revoked keys refused lately by this instance: refused again without a read. */
+  refusals?: RefusalCache,
 ): Promise<AuthContext> {
   const key = keyFromAuthorization(header);
   if (key === undefined) return { denied: 'missing_api_key' };
   if (!isWellFormedToken(key)) return { denied: 'invalid_api_key' };
   const presented = hashToken(key);
+  if (refusals?.has(presented, now.getTime())) return { denied: 'invalid_api_key' };
   const record = await store.findByHash(presented);
-  if (record?.status !== 'active' || !hashesEqual(record.tokenHash, presented))
+  if (record?.status !== 'active' || !hashesEqual(record.tokenHash, presented)) {
+    refusals?.remember(presented, now.getTime());
     return { denied: 'invalid_api_key' };
+  }
   const customer = await store.getCustomer(record.customerId);
   if (customer?.status === 'disabled') return { denied: 'customer_disabled' };
   const notBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);

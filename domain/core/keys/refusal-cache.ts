@@ -1,0 +1,39 @@
+/**
+ * Refusals of well-formed keys that no record holds, remembered for a while by one authorizer instance,
+ * so a client that keeps sending the same unknown or revoked key costs no table read after its first.
+ * (API Gateway's own cache, `authorizerCacheTtlSeconds`, keeps verdicts per header too, but not when it is
+ * 0 and not across its own nodes.) A key's verdict can only move from allowed to refused — keys are
+ * random and never reactivated — so a remembered refusal is never wrong for long: 60 s covers a key
+ * created a moment before its first use, whose record an eventually consistent read may not see yet.
+ *
+ * @example const refusals = new RefusalCache(); refusals.remember(hash, now); refusals.has(hash, now) // true
+ */
+export const REFUSAL_TTL_MS = 60_000;
+/** ~150 bytes an entry: at most ~1.5 MB per instance; when full it starts afresh (one read per key). */
+export const REFUSAL_CACHE_ENTRIES = 10_000;
+
+export class RefusalCache {
+  private readonly until = new Map<string, number>();
+
+  constructor(
+    private readonly ttlMs = REFUSAL_TTL_MS,
+    private readonly maxEntries = REFUSAL_CACHE_ENTRIES,
+  ) {}
+
+  has(tokenHash: string, nowMs: number): boolean {
+    const until = this.until.get(tokenHash);
+    if (until === undefined) return false;
+    if (until > nowMs) return true;
+    this.until.delete(tokenHash);
+    return false;
+  }
+
+  remember(tokenHash: string, nowMs: number): void {
+    if (this.until.size >= this.maxEntries) this.until.clear();
+    this.until.set(tokenHash, nowMs + this.ttlMs);
+  }
+
+  get size(): number {
+    return this.until.size;
+  }
+}
