@@ -185,6 +185,25 @@ export const StackConfigSchema = v.pipe(
       v.pipe(v.string(), v.regex(/^https:\/\/[a-z0-9.-]+$/, 'segmentHost must be an https:// origin')),
       SEGMENT_US_HOST,
     ),
+    /**
+     * The optional edge (lib/rate-limited-edge.ts): CloudFront with AWS WAF in front of the API, blocking
+     * one `Authorization` header past this many requests per `edgeWindowSeconds` (429, which Segment
+     * retries). 0: no edge. AWS WAF takes 10 at least (its rate-based rule's minimum).
+     */
+    edgeRequestsPerKey: v.optional(
+      v.pipe(
+        wholeNumber(0, 2_000_000_000),
+        v.check((n) => n === 0 || n >= 10, "must be 0 (no edge) or at least 10 (AWS WAF's minimum)"),
+      ),
+      0,
+    ),
+    edgeWindowSeconds: v.optional(
+      v.pipe(
+        wholeNumber(60, 600),
+        v.picklist([60, 120, 300, 600], "must be 60, 120, 300 or 600 (AWS WAF's rate windows)"),
+      ),
+      300,
+    ),
     /** Alarms go to an SNS topic; this address is subscribed to it when given. */
     alarmEmail: v.optional(v.pipe(v.string(), v.email('alarmEmail must be an e-mail address'))),
     /** Alarm thresholds (docs/operations.md has the runbook for each alarm). */
@@ -223,6 +242,10 @@ export const StackConfigSchema = v.pipe(
     'certificateArn needs domainName (the domain it is for)',
   ),
   v.check((c) => !(c.hostedZoneId && !c.domainName), 'hostedZoneId needs domainName'),
+  v.check(
+    (c) => !(c.edgeRequestsPerKey > 0 && c.domainName),
+    'edgeRequestsPerKey with domainName is not built yet: the edge has its own CloudFront URL (a custom domain on it needs a certificate in us-east-1)',
+  ),
   v.check(
     (c) => !(c.disableExecuteApiEndpoint && !c.domainName),
     'disableExecuteApiEndpoint needs domainName: without a custom domain the execute-api URL is the only way in',

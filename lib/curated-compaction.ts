@@ -358,8 +358,6 @@ export class CuratedCompaction extends Construct {
         'Iceberg names its data and metadata files itself under the table location curated/events/; three object actions only.',
       [`Resource::<${results}.Arn>/${ATHENA_RESULTS_PREFIX}*`]:
         'Athena writes each query result as athena/<query id>.csv, a name known only when the query runs.',
-      [`Resource::arn:<AWS::Partition>:s3:::<${lake}>/*`]:
-        "The Distributed Map reads the run's MERGE items (items.json) from the lake bucket (s3:GetObject only).",
       [`Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`]: `The job creates and commits to tables of this stack's database only (table/${props.databaseName}/: events_curated, and reads compaction_staging).`,
       ...distributedMapJobReasons(this.stateMachine, this.steps.function, "compaction steps'"),
     };

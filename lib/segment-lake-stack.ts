@@ -16,6 +16,7 @@ import { LakeCatalog } from './lake-catalog';
 import { Monitoring } from './monitoring';
 import { PredictionAudiences } from './prediction-audiences';
 import { PredictionRefresh } from './prediction-refresh';
+import { RateLimitedEdge } from './rate-limited-edge';
 import { SafeDeployment } from './safe-deployment';
 import { StableEndpoint } from './stable-endpoint';
 import { TokenTable } from './token-table';
@@ -103,8 +104,16 @@ export class SegmentLakeStack extends Stack {
           hostedZoneId: config.hostedZoneId,
         })
       : undefined;
-    /** The URL Segment is given: the stable domain when there is one. */
-    this.endpointUrl = endpoint?.url ?? this.ingestApi.url;
+    const edge =
+      config.edgeRequestsPerKey > 0
+        ? new RateLimitedEdge(this, 'Edge', {
+            api: this.ingestApi.api,
+            requestsPerKey: config.edgeRequestsPerKey,
+            windowSeconds: config.edgeWindowSeconds,
+          })
+        : undefined;
+    /** The URL Segment is given: the stable domain when there is one, else the edge's, else the API's. */
+    this.endpointUrl = endpoint?.url ?? edge?.url ?? this.ingestApi.url;
     this.admin = new AdminApi(this, 'Onboarding', {
       api: this.ingestApi.api,
       endpointUrl: this.endpointUrl,

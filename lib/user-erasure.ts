@@ -476,8 +476,6 @@ export class UserErasure extends Construct {
         'Iceberg names its data and metadata files itself under the table location curated/events/; DELETE, OPTIMIZE and VACUUM rewrite and remove them.',
       [`Resource::<${results}.Arn>/${ATHENA_RESULTS_PREFIX}*`]:
         'Athena writes each query result as athena/<query id>.csv, a name known only when the query runs.',
-      [`Resource::arn:<AWS::Partition>:s3:::<${lake}>/*`]:
-        "The Distributed Map reads the pass's batches (items.json) from the lake bucket (s3:GetObject only).",
       [`Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`]: `The pass reads the tables of this stack's database and commits to events_curated (table/${props.databaseName}/).`,
       ...distributedMapJobReasons(this.stateMachine, this.steps.function, "erase steps'"),
     };

@@ -112,6 +112,10 @@ const COST = {
       default: '543',
     },
     direct: { kind: 'switch', description: 'Firehose Direct PUT: no Kinesis stream' },
+    edge: {
+      kind: 'switch',
+      description: 'the optional edge in front of the API (edgeRequestsPerKey > 0): CloudFront and AWS WAF',
+    },
     json: jsonFlag('the breakdown as JSON on stdout'),
   },
   examples: [
@@ -172,6 +176,7 @@ runCommand(COST, async ({ values }) => {
     bufferSeconds: values['buffer-seconds'],
     ledgerLineBytes: measured.ledgerLineBytes,
     fairShareEventsPerSecond: values['fair-share'],
+    edge: values.edge,
   });
   const total = lines.reduce((sum, l) => sum + l.usd, 0);
   if (values.json) {

@@ -47,7 +47,6 @@ describe.each([
     `Resource::<${lakeLogicalId}.Arn>/curated/_staging/*`,
     `Resource::<${resultsLogicalId}.Arn>/athena/*`,
     `Resource::<${resultsLogicalId}.Arn>/athena/*`,
-    `Resource::arn:<AWS::Partition>:s3:::<${lakeLogicalId}>/*`,
     `Resource::<${stack.resolve((stack.compaction.steps.function.node.defaultChild as CfnResource).logicalId)}.Arn>:*`,
     `Resource::arn:aws:glue:${stack.region}:${stack.account}:table/${stack.catalog.databaseName}/*`,
     'Resource::*',
@@ -106,7 +105,6 @@ describe.each([
     `Resource::<${lakeLogicalId}.Arn>/erasure/_passes/*`,
     `Resource::<${lakeLogicalId}.Arn>/curated/events/*`,
     `Resource::<${resultsLogicalId}.Arn>/athena/*`,
-    `Resource::arn:<AWS::Partition>:s3:::<${lakeLogicalId}>/*`,
     `Resource::arn:aws:glue:${stack.region}:${stack.account}:table/${stack.catalog.databaseName}/*`,
     'Resource::*',
     ...[':*', '/*:*'].map(

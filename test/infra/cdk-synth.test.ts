@@ -66,16 +66,19 @@ describe('cdk synth', () => {
   itWhen(
     hasCfnLint,
     'cfn-lint on the synthesized templates: cfn-lint is not installed (pip install cfn-lint)',
-  )('passes cfn-lint without errors, for stream and Direct PUT delivery', () => {
+  )('passes cfn-lint without errors: stream and Direct PUT delivery, and the edge', () => {
     // Stream delivery: the template `cdk synth` wrote above; Direct PUT: the same stack synthesized in
     // process (one synth per configuration for the suite, test/support/stack.ts) — cfn-lint reads the
     // resources, which bundling does not change.
     const dir = mkdtempSync(join(tmpdir(), 'cdk-lint-'));
     const direct = join(dir, 'direct.template.json');
     writeFileSync(direct, JSON.stringify(synthStack({ delivery: 'direct' }).template.toJSON()));
+    const edge = join(dir, 'edge.template.json');
+    writeFileSync(edge, JSON.stringify(synthStack({ edgeRequestsPerKey: '600000' }).template.toJSON()));
     for (const [context, file] of [
       ['stream', join(out, 'SegmentLakeDestination.template.json')],
       ['direct', direct],
+      ['edge', edge],
     ] as const) {
       expect([context, existsSync(file)]).toEqual([context, true]);
       // E2533 (a Lambda runtime past its deprecation date) is judged against the wall clock: it would turn

@@ -67,6 +67,17 @@ describe('the cost model', () => {
     ).toBeCloseTo(12.5, 6);
   });
 
+  it('prices the optional edge: CloudFront per request and per GB on to the API, AWS WAF per month and per request', () => {
+    const lines = estimateCost({ ...base, perRequest: 1, streamHours: 730, edge: true });
+    const line = (service: string) => lines.find((l) => l.service === service)!.usd;
+
+    // 1e9 requests: $0.01 per 10,000 = $1,000, plus 1e9 × 1,300 B = 1,210.7 GiB at $0.02 = $24.21.
+    expect(line('Edge: CloudFront')).toBeCloseTo(1_000 + ((1e9 * 1300) / 1024 ** 3) * 0.02, 6);
+    // One month (730 h) of one web ACL ($5) and one rule ($1), and 1,000 M requests at $0.60 per million.
+    expect(line('Edge: AWS WAF')).toBeCloseTo(5 + 1 + 600, 6);
+    expect(estimateCost({ ...base, perRequest: 1 }).some((l) => l.service.startsWith('Edge'))).toBe(false);
+  });
+
   it('makes packed 100-event requests an order of magnitude cheaper, and adds Kinesis when asked', () => {
     const packed = estimateCost({ ...base, perRequest: 100 });
     const withStream = estimateCost({ ...base, perRequest: 100, stream: true, streamHours: 720 });

@@ -29,6 +29,8 @@ export interface CostInput {
   ledgerLineBytes: number;
   /** The fair share's limit (events/s per customer); 0: none. */
   fairShareEventsPerSecond: number;
+  /** The optional edge (CloudFront + AWS WAF, `edgeRequestsPerKey` > 0) in front of the API. */
+  edge?: boolean;
 }
 
 export interface CostLine {
@@ -106,6 +108,27 @@ export function estimateCost(input: CostInput): CostLine[] {
       usd: (writes / 1e6) * PRICES.dynamoPerMillionWrites,
       basis: `≤ ${fmt(writes)} lease writes (1 per ${fairShareSettings(input.fairShareEventsPerSecond).leaseEvents} events; 0 for customers under 10 events/s per instance)`,
     });
+  }
+  if (input.edge) {
+    // Every request passes CloudFront (nothing is cached) and is inspected by the web ACL's one rule.
+    const months = input.streamHours / PRICES.hoursPerMonth;
+    const bodyGb = (input.events * input.eventBytes) / GB;
+    lines.push(
+      {
+        service: 'Edge: CloudFront',
+        usd:
+          (requests / 10_000) * PRICES.cloudFrontPerTenThousandHttpsRequests +
+          bodyGb * PRICES.cloudFrontPerGbToOrigin,
+        basis: `${fmt(requests)} HTTPS requests, ${bodyGb.toFixed(0)} GB sent on to the API`,
+      },
+      {
+        service: 'Edge: AWS WAF',
+        usd:
+          months * (PRICES.wafPerWebAclMonth + PRICES.wafPerRuleMonth) +
+          (requests / 1e6) * PRICES.wafPerMillionRequests,
+        basis: `1 web ACL and 1 rule for ${months.toFixed(2)} months, ${fmt(requests)} requests inspected`,
+      },
+    );
   }
   if (input.stream) {
     const streamHours = input.streamHours * input.streams;

@@ -35,6 +35,16 @@ export const PRICES = {
   cloudWatchPerDashboardMonth: 3,
   /** KMS: per customer-managed key-month. */
   kmsPerKeyMonth: 1,
+  /**
+   * The optional edge (lib/rate-limited-edge.ts): CloudFront per 10,000 HTTPS requests and per GB sent on to
+   * the origin (United States and Europe, the price class the edge uses); AWS WAF per web ACL-month, per
+   * rule-month and per million requests inspected.
+   */
+  cloudFrontPerTenThousandHttpsRequests: 0.01,
+  cloudFrontPerGbToOrigin: 0.02,
+  wafPerWebAclMonth: 5,
+  wafPerRuleMonth: 1,
+  wafPerMillionRequests: 0.6,
   /** Hours in a month as AWS bills them. */
   hoursPerMonth: 730,
   /** Firehose rounds each record up to this many bytes for billing. */
