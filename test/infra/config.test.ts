@@ -11,6 +11,8 @@ describe('stack settings, validated at synth', () => {
       delivery: 'stream',
       authorizerCacheTtlSeconds: 300,
       disableExecuteApiEndpoint: false,
+      edgeRequestsPerKey: 0,
+      edgeWindowSeconds: 300,
       throttleRateLimit: 5000,
       throttleBurstLimit: 5000,
       logRetentionDays: 90,
