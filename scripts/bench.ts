@@ -14,13 +14,7 @@ import { htmlFlag, jsonFlag } from '../cli/flags';
 import { progress } from '../cli/progress';
 import { alignedTable } from '../cli/table';
 import { type BenchResult, benchHtml, benchRows, benchTable } from './bench/bench-report';
-import { benchColdStart } from './bench/cold-start-bench';
-import { benchCore } from './bench/core-bench';
-import { benchErase } from './bench/erase-bench';
 import { GOALS } from './bench/goals';
-import { benchIntent } from './bench/intent-bench';
-import { benchLake } from './bench/lake-bench';
-import { benchPlanCost } from './bench/plan-bench';
 import {
   BASELINE_RUNS,
   type BenchBaseline,
@@ -28,7 +22,22 @@ import {
   checkAgainstBaseline,
   GUARDED_PARTS,
 } from './bench/regression-guard';
-import { benchServer } from './bench/server-bench';
+
+/**
+ * The parts, loaded when a run needs them: between them they load DuckDB, the CDK app and every bundle's
+ * dependencies, which `--help` and a mistyped flag should not wait for (~1 s).
+ */
+function benches() {
+  return {
+    ...(require('./bench/cold-start-bench') as typeof import('./bench/cold-start-bench')),
+    ...(require('./bench/core-bench') as typeof import('./bench/core-bench')),
+    ...(require('./bench/erase-bench') as typeof import('./bench/erase-bench')),
+    ...(require('./bench/intent-bench') as typeof import('./bench/intent-bench')),
+    ...(require('./bench/lake-bench') as typeof import('./bench/lake-bench')),
+    ...(require('./bench/plan-bench') as typeof import('./bench/plan-bench')),
+    ...(require('./bench/server-bench') as typeof import('./bench/server-bench')),
+  };
+}
 
 /**
  * `npm run bench [-- --seconds <s>] [--json] [--only <part>] [--check]`: every figure is a ratio
@@ -141,18 +150,21 @@ runCommand(BENCH, async ({ values }) => {
         bar.update(++done, { note: `${name} done` });
       }
     };
-    const core = await part('core', async () => [await benchCore(100, seconds), await benchCore(1, seconds)]);
-    const plan = await part('plan', async () => [await benchPlanCost(seconds)]);
-    const server = await part('server', () => benchServer(seconds));
-    const cold = await part('cold', () => benchColdStart(values.runs));
+    const core = await part('core', async () => [
+      await benches().benchCore(100, seconds),
+      await benches().benchCore(1, seconds),
+    ]);
+    const plan = await part('plan', async () => [await benches().benchPlanCost(seconds)]);
+    const server = await part('server', () => benches().benchServer(seconds));
+    const cold = await part('cold', () => benches().benchColdStart(values.runs));
     const lake = await part('lake', async () => [
-      await benchLake(values.events, (step) => bar.update(done, { note: `lake: ${step}` })),
+      await benches().benchLake(values.events, (step) => bar.update(done, { note: `lake: ${step}` })),
     ]);
     const intent = await part('intent', async () => [
-      await benchIntent(values.users, 90, (step) => bar.update(done, { note: `intent: ${step}` })),
+      await benches().benchIntent(values.users, 90, (step) => bar.update(done, { note: `intent: ${step}` })),
     ]);
     const erase = await part('erase', async () => [
-      await benchErase(20, values['erase-events'], 100, (step) =>
+      await benches().benchErase(20, values['erase-events'], 100, (step) =>
         bar.update(done, { note: `erase: ${step}` }),
       ),
     ]);

@@ -3,7 +3,8 @@ import { barSpec, chartFigure, escapeHtml, htmlPage } from '../report/html-repor
 import type { ColdStartBreakdown, ColdStartRow } from './cold-start-bench';
 import type { CoreBenchResult } from './core-bench';
 import type { EraseBenchResult } from './erase-bench';
-import { INTENT_GOAL, type IntentBenchResult } from './intent-bench';
+import { INTENT_GOAL } from './goals';
+import type { IntentBenchResult } from './intent-bench';
 import type { LakeBenchResult } from './lake-bench';
 import type { PlanBenchResult } from './plan-bench';
 import type { ServerBenchRow } from './server-bench';

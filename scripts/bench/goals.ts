@@ -19,3 +19,6 @@ export const GOALS = {
   // An erase reads the customer's files three times (link, rewrite, verify): cost follows the customer.
   eraseBytesPerCustomerByte: 3.5,
 };
+
+/** The scale `npm run intent` is held to on this machine: a million users × 90 days (issue goal). */
+export const INTENT_GOAL = { seconds: 600, peakRssMiB: 4096, trainingSecondsPer100k: 60 } as const;

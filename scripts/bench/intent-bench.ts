@@ -26,9 +26,6 @@ export interface IntentBenchResult {
   trainingSecondsPer100k: number;
 }
 
-/** The scale `npm run intent` is held to on this machine: a million users × 90 days (issue goal). */
-export const INTENT_GOAL = { seconds: 600, peakRssMiB: 4096, trainingSecondsPer100k: 60 } as const;
-
 /** This process's resident memory, sampled every 100 ms until stopped: the peak since the last reset. */
 function rssSampler() {
   let peak = process.memoryUsage().rss;
