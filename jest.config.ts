@@ -5,9 +5,9 @@ import { hasChromium } from './test/support/browser';
 // Browser tests need Debian's Chromium. CI installs it (.ci/run) and sets CI, so there they always run;
 // on a machine without it they are left out with a notice rather than failing `npm test`.
 const browserTests = hasChromium() || process.env.CI ? [] : ['\\.browser\\.test\\.ts$'];
-// Slow tests (the whole `npm run bench` in a short run, ~40 s; the regression guard measured, ~10 s) are
-// left out of `npm test`, which stays under 4 minutes on 2 cores; `npm run test:slow` (and so .ci/run)
-// runs them.
+// Slow tests (the whole `npm run bench` in a short run, ~40 s; the regression guard measured, ~10 s; the
+// intent models on 7,000 more simulated users, ~40 s) are left out of `npm test`, which stays under 4
+// minutes on 2 cores; `npm run test:slow` (and so .ci/run) runs them.
 const slowTests = process.env.SLOW_TESTS ? [] : ['\\.slow\\.test\\.ts$'];
 if (browserTests.length > 0)
   console.warn('Chromium not found: browser tests left out (apt-get install chromium to run them).');

@@ -18,8 +18,9 @@ import { itWhen } from '../support/left-out';
 import { ROOT, tempDataDir } from '../support/local-destination';
 
 // Intent scores validated on planted signal: the simulator's users go through the real HTTP path of
-// the local destination, are compacted, and scored. 3,000 users a customer keep this under a minute
-// and give ~200 validation conversions with the signal (AUC's standard error ~0.02).
+// the local destination, are compacted, and scored. 3,000 users give ~200 validation conversions with
+// the signal (AUC's standard error ~0.02). The model checks on populations without a signal and with
+// an interaction (7,000 more users, ~40 s) are a slow test: intent-models.slow.test.ts.
 const END = '2026-03-31';
 
 describe('intent scores on simulated customers', () => {
@@ -27,8 +28,6 @@ describe('intent scores on simulated customers', () => {
   let lake: string;
   let destination: LocalDestination;
   let withSignal: IntentReport;
-  let withoutSignal: IntentReport;
-  let withInteraction: IntentReport;
 
   beforeAll(async () => {
     dataDir = tempDataDir('intent-');
@@ -39,24 +38,16 @@ describe('intent scores on simulated customers', () => {
       logger: jsonLogger('intent'),
       flushIntervalMs: 200,
     });
-    for (const [customer, signal, seed] of [
-      ['demo', 'pricing', 7],
-      ['flat', 'none', 8],
-      ['mixed', 'interaction', 9],
-    ] as const) {
+    for (const [customer, signal, seed] of [['demo', 'pricing', 7]] as const) {
       const key = (await createToken(new FileTokenStore(dataDir), customer, new Date(`${END}T00:00:00Z`)))
         .token;
-      // Without the signal conversions are rarer: 4,000 users give the 50 a model needs at least.
-      const users = signal === 'none' ? 4_000 : 3_000;
-      const messages = simulateJourneys({ customer, users, days: 60, seed, signal, end: END });
+      const messages = simulateJourneys({ customer, users: 3_000, days: 60, seed, signal, end: END });
       const sent = await sendBatches(destination.url, key, messages);
       expect(sent).toMatchObject({ accepted: messages.length, refused: 0 });
     }
     await destination.flush();
     await runCompaction({ lakeRoot: lake });
     withSignal = await runIntent({ lakeRoot: lake, customer: 'demo', event: 'signed_up' });
-    withoutSignal = await runIntent({ lakeRoot: lake, customer: 'flat', event: 'Sign Up' });
-    withInteraction = await runIntent({ lakeRoot: lake, customer: 'mixed', event: 'signed_up' });
   }, 240_000);
   afterAll(async () => {
     await destination.close();
@@ -81,19 +72,6 @@ describe('intent scores on simulated customers', () => {
       '2026-03-18',
       '2026-04-01',
     ]);
-  });
-
-  it('finds nothing where nothing was planted: AUC within 0.5 ± 0.07, and says not to use it', () => {
-    expect(withoutSignal.eventKey).toBe('signedup');
-    expect(Math.abs(withoutSignal.validationAuc - 0.5)).toBeLessThanOrEqual(0.07);
-    expect(withoutSignal.quality).toMatchObject({ grade: 'Poor', recommended: false });
-  });
-
-  it('finds an interaction the linear model misses: the trees beat it by ≥ 0.05 AUC', () => {
-    const aucOf = (kind: string) => withInteraction.models.find((m) => m.name.includes(kind))!.auc;
-
-    expect(aucOf('trees') - aucOf('logistic')).toBeGreaterThanOrEqual(0.05);
-    expect(withInteraction.chosen).toBe('gradient-boosted trees');
   });
 
   it('reports Segment’s model statistics, and keeps them as the run’s metadata', () => {
@@ -162,7 +140,7 @@ describe('intent scores on simulated customers', () => {
         'scripts/intent.ts',
         'monitor',
         '--customer',
-        'flat',
+        'demo',
         '--event',
         'Order Completed',
       ],
@@ -170,7 +148,7 @@ describe('intent scores on simulated customers', () => {
     );
     expect([none.status, none.stderr]).toEqual([
       1,
-      expect.stringMatching(/^intent monitor: no scores of "Order Completed" for flat: run npm run intent/),
+      expect.stringMatching(/^intent monitor: no scores of "Order Completed" for demo: run npm run intent/),
     ]);
   });
 
