@@ -1,27 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileTokenStore } from '../../adapters/local/file-token-store';
-import { jsonLogger } from '../../adapters/system/json-logger';
 import { featureName, featuresSql } from '../../domain/contract/sql/intent-sql';
-import { createToken } from '../../domain/core/keys/token-admin';
-import { type LocalDestination, startLocalServer } from '../../local/local-server';
-import { runCompaction } from '../../scripts/compact/run-compaction';
+import type { LocalDestination } from '../../local/local-server';
 import { intentHtml } from '../../scripts/intent/intent-html';
 import type { MonitorReport } from '../../scripts/intent/monitor';
 import { type IntentReport, runIntent } from '../../scripts/intent/run-intent';
 import { openLocalLake } from '../../scripts/query/local-lake';
-import { simulateJourneys } from '../../scripts/simulate/journeys';
-import { sendBatches } from '../../scripts/simulate/send';
 import { BROWSER_START_TIMEOUT_MS, hasChromium, launchChromium } from '../support/browser';
 import { itWhen } from '../support/left-out';
 import { ROOT, tempDataDir } from '../support/local-destination';
+import { simulatedLake } from '../support/simulated-lake';
 
 // Intent scores validated on planted signal: the simulator's users go through the real HTTP path of
 // the local destination, are compacted, and scored. 3,000 users give ~200 validation conversions with
 // the signal (AUC's standard error ~0.02). The model checks on populations without a signal and with
 // an interaction (7,000 more users, ~40 s) are a slow test: intent-models.slow.test.ts.
-const END = '2026-03-31';
 
 describe('intent scores on simulated customers', () => {
   let dataDir: string;
@@ -31,22 +25,7 @@ describe('intent scores on simulated customers', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir('intent-');
-    lake = join(dataDir, 'lake');
-    destination = await startLocalServer({
-      dataDir,
-      port: 0,
-      logger: jsonLogger('intent'),
-      flushIntervalMs: 200,
-    });
-    for (const [customer, signal, seed] of [['demo', 'pricing', 7]] as const) {
-      const key = (await createToken(new FileTokenStore(dataDir), customer, new Date(`${END}T00:00:00Z`)))
-        .token;
-      const messages = simulateJourneys({ customer, users: 3_000, days: 60, seed, signal, end: END });
-      const sent = await sendBatches(destination.url, key, messages);
-      expect(sent).toMatchObject({ accepted: messages.length, refused: 0 });
-    }
-    await destination.flush();
-    await runCompaction({ lakeRoot: lake });
+    ({ lake, destination } = await simulatedLake(dataDir, [['demo', 'pricing', 7, 3_000]]));
     withSignal = await runIntent({ lakeRoot: lake, customer: 'demo', event: 'signed_up' });
   }, 240_000);
   afterAll(async () => {
