@@ -7,6 +7,7 @@ import { DynamoErasureLog } from '../../adapters/aws/dynamo-erasure-log';
 import { silentLogger } from '../../adapters/system/json-logger';
 import { ERASED_ROWS_PREFIX, eraseIdsKey } from '../../domain/contract/erasure';
 import { createEraseHandler } from '../../lambdas/erasure/create-erasure-handler';
+import type { EraseStepsDeps } from '../../lambdas/erasure/erase-steps';
 import { type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { MemoryEraseStore } from '../support/memory-erase-store';
 
@@ -55,6 +56,18 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     store = new MemoryEraseStore();
   });
 
+  /** The erase steps as deployed (72 h window), at a given time. */
+  const stepsAt = (now: number, extra: Partial<EraseStepsDeps> = {}) =>
+    createEraseHandler({
+      store,
+      log,
+      database: 'db',
+      windowHours: 72,
+      now: () => now,
+      logger: silentLogger,
+      ...extra,
+    });
+
   const request = (messageId: string, userId: string, customerId = 'acme') => ({
     customer_id: customerId,
     message_id: messageId,
@@ -82,15 +95,7 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
 
   it('publishes, at every plan, how long the oldest pending delete has waited (the OldestPendingDelete alarm)', async () => {
     const reported: number[] = [];
-    const plan = createEraseHandler({
-      store,
-      log,
-      database: 'db',
-      windowHours: 72,
-      now: () => NOW,
-      logger: silentLogger,
-      reportOldestPending: (seconds) => reported.push(seconds),
-    });
+    const plan = stepsAt(NOW, { reportOldestPending: (seconds) => reported.push(seconds) });
 
     await plan({ step: 'plan' });
     await log.record([
@@ -105,23 +110,9 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
 
   it('plans only due requests, rewrites every place of that customer, removes old versions, verifies and audits', async () => {
     await log.record([request('d1', 'u1'), request('d2', 'u1', 'globex')]);
-    const handler = createEraseHandler({
-      store,
-      log,
-      database: 'db',
-      windowHours: 72,
-      now: () => NOW,
-      logger: silentLogger,
-    });
+    const handler = stepsAt(NOW);
     // Not due yet a minute after it arrived.
-    const early = createEraseHandler({
-      store,
-      log,
-      database: 'db',
-      windowHours: 72,
-      now: () => Date.parse('2026-11-28T11:01:00.000Z'),
-      logger: silentLogger,
-    });
+    const early = stepsAt(Date.parse('2026-11-28T11:01:00.000Z'));
     expect(await early({ step: 'plan' })).toEqual({ customerId: null });
 
     const events = 'events/customer_id=acme/received_dt=2026-11-28/a.gz';
@@ -325,14 +316,7 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
 
   it('refuses to finish while Athena still counts rows about the user: the pass is retried next run', async () => {
     await log.record([request('d1', 'u1')]);
-    const handler = createEraseHandler({
-      store,
-      log,
-      database: 'db',
-      windowHours: 72,
-      now: () => NOW,
-      logger: silentLogger,
-    });
+    const handler = stepsAt(NOW);
     const planned = (await handler({ step: 'plan' })) as { passId: string };
     const link = randomUUID();
     store.results.set(link, '"user_id","linked"\n');
