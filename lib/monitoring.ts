@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
 import { areaPrefix, FIREHOSE_ERRORS_PREFIX } from '../domain/contract/lake-areas';
 import { METRICS_NAMESPACE } from '../domain/contract/metrics';
 import { PipelineDashboard } from './monitoring/pipeline-dashboard';
-import { FIVE_MINUTES, PipelineMetrics, type PipelineSources } from './monitoring/pipeline-metrics';
+import { FIVE_MINUTES, PipelineMetrics } from './monitoring/pipeline-metrics';
 
 /** 429s (fair share) as a share of requests over 15 minutes that pages: a customer held back for long. */
 const RATE_LIMITED_ALARM_PERCENT = 10;
@@ -65,7 +65,8 @@ export class Monitoring extends Construct {
   readonly key: kms.Key;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: Record<string, cloudwatch.Alarm> = {};
-  private readonly sources: Omit<PipelineSources, 'stackName'>;
+  /** The pipeline's metrics (shard 0's stream and Firehose), for the alarms added after construction. */
+  private readonly metrics: PipelineMetrics;
   /**
    * An alarm on a metric nothing publishes, so it never fires by itself: `npm run smoke` sets its state to
    * ALARM and back, and reads from its history that CloudWatch delivered the action to the topic — the
@@ -103,7 +104,7 @@ export class Monitoring extends Construct {
     // CloudWatch may publish for this stack's alarms, and EventBridge for its rules, each only from this
     // account and for the source named (the confused-deputy conditions of the SNS developer guide,
     // "Example cases for Amazon SNS access control"). test/infra/service-paths.test.ts evaluates it.
-    const { account, region, stackName: stack } = Stack.of(this);
+    const { account, partition, region, stackName: stack } = Stack.of(this);
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchAlarmsOfThisStack',
@@ -114,7 +115,7 @@ export class Monitoring extends Construct {
           StringEquals: { 'aws:SourceAccount': account },
           // CloudFormation names an alarm <stack>-<logical id>-<suffix>.
           ArnLike: {
-            'aws:SourceArn': `arn:${Stack.of(this).partition}:cloudwatch:${region}:${account}:alarm:${stack}-*`,
+            'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:${stack}-*`,
           },
         },
       }),
@@ -147,8 +148,8 @@ export class Monitoring extends Construct {
     });
     this.alarmPathCheck.addAlarmAction(new actions.SnsAction(this.topic));
     this.alarmPathCheck.addOkAction(new actions.SnsAction(this.topic));
-    this.sources = { api: props.api, ...props.shards[0]! };
     const m = new PipelineMetrics({ api: props.api, stackName, ...props.shards[0]! });
+    this.metrics = m;
     this.alarm(
       'ServerErrorRate',
       m.serverErrorRate(),
@@ -350,12 +351,7 @@ export class Monitoring extends Construct {
     const seconds = Math.round(windowHours * 3600 * 0.75);
     this.alarm(
       'OldestPendingDelete',
-      new PipelineMetrics({ ...this.sources, stackName: Stack.of(this).stackName }).ours(
-        'OldestPendingDeleteSeconds',
-        'erasure',
-        FIVE_MINUTES,
-        'Maximum',
-      ),
+      this.metrics.ours('OldestPendingDeleteSeconds', 'erasure', FIVE_MINUTES, 'Maximum'),
       seconds,
       `A Segment delete has been pending for more than ${seconds / 3600} h of the ${windowHours} h erase window.`,
     );
