@@ -188,7 +188,9 @@ export const StackConfigSchema = v.pipe(
     /**
      * The optional edge (lib/rate-limited-edge.ts): CloudFront with AWS WAF in front of the API, blocking
      * one `Authorization` header past this many requests per `edgeWindowSeconds` (429, which Segment
-     * retries). 0: no edge. AWS WAF takes 10 at least (its rate-based rule's minimum).
+     * retries). 0: no edge. AWS WAF's rate limit is 10 at least, its evaluation window 60, 120, 300 or
+     * 600 s (AWS WAF developer guide, "Rate-based rule high-level settings":
+     * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
      */
     edgeRequestsPerKey: v.optional(
       v.pipe(

@@ -1,4 +1,8 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { App, Stack } from 'aws-cdk-lib/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { RateLimitedEdge } from '../../lib/rate-limited-edge';
 import { synthStack } from '../support/stack';
 
 describe('the optional rate-limited edge (edgeRequestsPerKey)', () => {
@@ -55,6 +59,35 @@ describe('the optional rate-limited edge (edgeRequestsPerKey)', () => {
     expect(() => synthStack({ edgeRequestsPerKey: '5' })).toThrow('at least 10');
     expect(() => synthStack({ edgeRequestsPerKey: '100', edgeWindowSeconds: '90' })).toThrow(
       'must be 60, 120, 300 or 600',
+    );
+  });
+
+  it('is refused at synth in a region where CloudFront cannot have its web ACL, and at deploy when the region is unknown', () => {
+    const inRegion = (region?: string) => {
+      const api = new apigwv2.HttpApi(
+        new Stack(
+          new App({ builtinCloudFormationValidation: false }),
+          'Api',
+          region ? { env: { region } } : {},
+        ),
+        'Api',
+      );
+      return new RateLimitedEdge(api.stack, 'Edge', { api, requestsPerKey: 100, windowSeconds: 300 });
+    };
+
+    expect(() => inRegion('eu-west-1')).toThrow('edgeRequestsPerKey needs the stack in us-east-1');
+    const agnostic = Template.fromStack(inRegion().node.scope as Stack);
+    expect(Object.values(agnostic.toJSON().Rules as object)).toEqual(
+      expect.arrayContaining([
+        {
+          Assertions: [
+            {
+              Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] },
+              AssertDescription: expect.stringContaining('us-east-1'),
+            },
+          ],
+        },
+      ]),
     );
   });
 

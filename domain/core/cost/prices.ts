@@ -37,8 +37,9 @@ export const PRICES = {
   kmsPerKeyMonth: 1,
   /**
    * The optional edge (lib/rate-limited-edge.ts): CloudFront per 10,000 HTTPS requests and per GB sent on to
-   * the origin (United States and Europe, the price class the edge uses); AWS WAF per web ACL-month, per
-   * rule-month and per million requests inspected.
+   * the origin (United States and Europe, the price class the edge uses; https://aws.amazon.com/cloudfront/pricing/);
+   * AWS WAF per web ACL-month, per rule-month and per million requests inspected
+   * (https://aws.amazon.com/waf/pricing/).
    */
   cloudFrontPerTenThousandHttpsRequests: 0.01,
   cloudFrontPerGbToOrigin: 0.02,
