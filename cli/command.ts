@@ -153,11 +153,11 @@ export { closest };
  * which Node raises as an unhandled error with a stack trace. The reader has what it wanted: end quietly,
  * exit 0. Any other stream error is a real failure and keeps the convention (one line, exit 1).
  */
-const guarded = new WeakSet<NodeJS.WriteStream>();
-export function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream = process.stdout): void {
-  if (guarded.has(stream)) return;
-  guarded.add(stream);
-  stream.on('error', (error: NodeJS.ErrnoException) => {
+let stdoutGuarded = false;
+function endQuietlyOnClosedPipe(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
     console.error(`cannot write the output: ${error.message}`);
     process.exit(1);

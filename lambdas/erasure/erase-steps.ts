@@ -77,10 +77,7 @@ export const STALE_FEATURES_MS = 24 * 3600_000;
 const passKey = erasePassPrefix;
 
 /** How long the oldest of the pending requests has waited, in whole seconds (0 with none pending). */
-export function oldestPendingSeconds(
-  pending: readonly Pick<ErasureEntry, 'received_at'>[],
-  now: number,
-): number {
+function oldestPendingSeconds(pending: readonly Pick<ErasureEntry, 'received_at'>[], now: number): number {
   const oldest = Math.min(...pending.map((e) => Date.parse(e.received_at)));
   return pending.length === 0 ? 0 : Math.max(0, Math.floor((now - oldest) / 1000));
 }

@@ -1,10 +1,12 @@
 /**
- * Refusals of well-formed keys that no record holds, remembered for a while by one authorizer instance,
- * so a client that keeps sending the same unknown or revoked key costs no table read after its first.
- * (API Gateway's own cache, `authorizerCacheTtlSeconds`, keeps verdicts per header too, but not when it is
- * 0 and not across its own nodes.) A key's verdict can only move from allowed to refused — keys are
- * random and never reactivated — so a remembered refusal is never wrong for long: 60 s covers a key
- * created a moment before its first use, whose record an eventually consistent read may not see yet.
+ * Refusals of well-formed keys that no active record holds (unknown or revoked), remembered for a while
+ * by one authorizer instance, so a client that keeps sending the same bad key costs no table read after
+ * its first. (API Gateway's own cache, `authorizerCacheTtlSeconds`, keeps verdicts per header too, but not
+ * when it is 0 and not across its own nodes.) Keys are random and never reactivated, so a refusal stays
+ * right — except for a key used within a moment of its creation, whose record an eventually consistent
+ * read may not see yet: that key stays refused for REFUSAL_TTL_MS (API Gateway's cache would already keep
+ * that verdict for authorizerCacheTtlSeconds). A key reaches Segment through the enable page, seconds
+ * after it was written; DynamoDB's eventually consistent reads usually catch up within a second.
  *
  * @example const refusals = new RefusalCache(); refusals.remember(hash, now); refusals.has(hash, now) // true
  */
@@ -31,9 +33,5 @@ export class RefusalCache {
   remember(tokenHash: string, nowMs: number): void {
     if (this.until.size >= this.maxEntries) this.until.clear();
     this.until.set(tokenHash, nowMs + this.ttlMs);
-  }
-
-  get size(): number {
-    return this.until.size;
   }
 }
