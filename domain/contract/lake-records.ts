@@ -116,6 +116,11 @@ export const QUARANTINE_FIELDS = {
   raw: field(v.optional(v.unknown()), 'string'),
   raw_body: field(v.optional(Text), 'string'),
   raw_truncated: field(v.optional(v.boolean()), 'boolean'),
+  /**
+   * The type the route gave a message that named none (`POST /v1/track`): redrive validates the message
+   * with it again. Entries written before 2026-12-07 have none (docs/upgrading.md).
+   */
+  route_type: field(v.optional(Text), 'string'),
   /** With reason `plan_violation`: how the message breaks its customer's tracking plan. */
   violations: field(
     v.optional(v.array(ViolationSchema)),

@@ -54,6 +54,7 @@ export function revalidate(
       receivedAt: Date.parse(entry.received_at),
       aliases,
       maxMessageBytes: 32 * 1024,
+      routeType: entry.route_type ?? impliedRouteType(entry),
     },
   );
   const event = prepared.events[0];
@@ -66,4 +67,23 @@ export function revalidate(
     json: prepared.lineHeads[0]!,
     message: prepared.messageJson[0]!,
   };
+}
+
+/**
+ * The route type of an entry written before quarantine entries kept it (docs/upgrading.md): a message
+ * without a `type` was quarantined for another reason than `missing_type` only when a route gave it one.
+ * The route is read from the fields only that type requires: `event` (track), `previousId` (alias),
+ * `groupId` (group). Otherwise (identify, page and screen look alike) it is not guessed, and the
+ * message stays in quarantine.
+ */
+function impliedRouteType(entry: StoredQuarantineEntry): string | undefined {
+  const raw = entry.raw;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const fields = raw as Record<string, unknown>;
+  if (fields.type !== undefined && fields.type !== null) return undefined;
+  if (entry.reason.code === 'missing_type' || entry.reason.code === 'not_an_object') return undefined;
+  if (typeof fields.event === 'string') return 'track';
+  if (fields.previousId !== undefined || fields.previous_id !== undefined) return 'alias';
+  if (fields.groupId !== undefined || fields.group_id !== undefined) return 'group';
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import { DELETE_TYPE, type ErasureRequest } from '../../contract/erasure';
+import { sliceText } from '../common/unicode-text';
 import { contentMessageId } from '../messages/normalize-message';
 import { parseIsoTimestamp } from '../messages/timestamps';
 
@@ -29,7 +30,7 @@ export function readDeleteMessage(
   const rawId = fields.messageId;
   const messageId =
     typeof rawId === 'string' && rawId.length > 0
-      ? rawId.slice(0, 256)
+      ? sliceText(rawId, 256)
       : typeof rawId === 'number' && Number.isFinite(rawId)
         ? String(rawId)
         : null;

@@ -1,5 +1,7 @@
 import type { ErasureRequest } from '../../contract/erasure';
 import type { QuarantineEntry, Reason } from '../../contract/lake-records';
+import type { Violation } from '../../contract/tracking-plan';
+import { sliceText, wellFormedText, wellFormedValue } from '../common/unicode-text';
 import { isDeleteMessage, readDeleteMessage } from '../erasure/delete-message';
 import type { ErasedFilter } from '../erasure/erasure-log';
 import { eventLineHead } from '../lake/event-line';
@@ -78,12 +80,22 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
   };
   const texts = parsed.text === undefined ? undefined : sentTexts(parsed.text, parsed.shape);
   const sent = texts?.length === parsed.messages.length ? texts : undefined;
-  parsed.messages.forEach((raw, index) => {
+  // Text decoded from UTF-8 holds no lone surrogate; only an escape (`\ud800`) can make one.
+  const mayHoldLoneSurrogate = parsed.text === undefined || SURROGATE_ESCAPE.test(parsed.text);
+  parsed.messages.forEach((sentMessage, index) => {
+    let raw = sentMessage;
+    let textViolations: Violation[] = NO_VIOLATIONS;
+    if (mayHoldLoneSurrogate) {
+      const made = wellFormedValue(sentMessage, MAX_MESSAGE_DEPTH + 1);
+      raw = made.value;
+      if (made.replaced.length > 0) textViolations = made.replaced.map(replacedTextViolation);
+    }
     // One JSON text per message: it gives the size to check and is reused, as is, in the lake line. It is
     // the text as sent when that means exactly the stored message, else a serialization, which fails
     // only for nesting thousands of levels deep (then the reason for quarantine).
     const fields = canonicalMessage(raw, ctx.routeType);
-    const json = storableText(sent?.[index], raw, fields) ?? serialize(fields ?? raw);
+    const sentText = raw === sentMessage ? sent?.[index] : undefined;
+    const json = storableText(sentText, raw, fields) ?? serialize(fields ?? raw);
     if (json === undefined) {
       const reason: Reason = {
         code: 'message_too_deep',
@@ -135,6 +147,7 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
       event.planned = check.planned;
       event.violations = check.violations;
     }
+    if (textViolations.length > 0) event.violations = [...textViolations, ...event.violations];
     seen.add(event.message_id);
     out.events.push(event);
     out.lineHeads.push(eventLineHead(event));
@@ -168,7 +181,32 @@ function quarantine(
     message_id: messageId,
     reason,
     ...kept,
+    // The type a route gave a message that named none: redrive validates it with the same type again.
+    ...(ctx.routeType !== undefined && !hasOwnType('raw' in kept ? kept.raw : fields)
+      ? { route_type: ctx.routeType }
+      : {}),
   });
+}
+
+function hasOwnType(fields: unknown): boolean {
+  if (fields === null || typeof fields !== 'object') return false;
+  const type = (fields as Record<string, unknown>).type;
+  return type !== undefined && type !== null;
+}
+
+// A JSON escape of a UTF-16 surrogate (`\ud800`–`\udfff`, either case).
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const NO_VIOLATIONS: Violation[] = [];
+
+/** The flag on an event whose text held a lone surrogate (docs/segment-contract.md). */
+export const REPLACED_TEXT_RULE = 'replaced_text';
+
+function replacedTextViolation(path: string): Violation {
+  return {
+    path,
+    rule: REPLACED_TEXT_RULE,
+    message: 'The text held a lone UTF-16 surrogate (not Unicode); it was replaced with U+FFFD.',
+  };
 }
 
 /** When Segment received a message: its `receivedAt`, else when we did. */
@@ -214,5 +252,5 @@ function serialize(value: unknown): string | undefined {
 function messageIdOf(value: unknown): string | null {
   if (value === null || typeof value !== 'object') return null;
   const id = (value as Record<string, unknown>).messageId;
-  return typeof id === 'string' && id.length > 0 ? id.slice(0, 256) : null;
+  return typeof id === 'string' && id.length > 0 ? sliceText(wellFormedText(id), 256) : null;
 }

@@ -1,6 +1,7 @@
 import { receivedDt } from '../../contract/lake-areas';
 import type { LakeEvent, LedgerEntry, QuarantineEntry } from '../../contract/lake-records';
 import type { BadRequestError } from '../common/errors';
+import { sliceText, wellFormedText } from '../common/unicode-text';
 import { isoInstant, utcDate } from '../messages/timestamps';
 import { jsonString } from './json-string';
 import type { LakeLine } from './pack-records';
@@ -84,7 +85,7 @@ export function unreadableBody(
     index: 0,
     message_id: null,
     reason: { code: 'unreadable_body', message: error.message },
-    raw_body: text.slice(0, MAX_QUARANTINED_BODY_CHARS),
+    raw_body: wellFormedText(sliceText(text, MAX_QUARANTINED_BODY_CHARS)),
   };
 }
 
@@ -96,7 +97,7 @@ export function quarantineLine(entry: QuarantineEntry, maxRecordBytes: number): 
     const { raw, raw_body, ...rest } = entry;
     const text = raw_body ?? JSON.stringify(raw);
     // Characters can take up to 3 bytes in UTF-8 (and 6 once escaped in JSON), so keep a sixth.
-    json = JSON.stringify({ ...rest, raw_body: text.slice(0, Math.floor(room / 6)), raw_truncated: true });
+    json = JSON.stringify({ ...rest, raw_body: sliceText(text, Math.floor(room / 6)), raw_truncated: true });
   }
   return {
     area: 'quarantine',

@@ -1,3 +1,5 @@
+import { sliceText } from '../common/unicode-text';
+
 /**
  * Pathologically nested JSON: `JSON.parse` takes any depth, but `JSON.stringify` (and so storing the
  * message) overflows the stack at a few thousand levels. Such a message is quarantined with an excerpt
@@ -33,5 +35,5 @@ export function boundedJson(value: unknown, maxDepth: number, maxChars: number):
     push(Array.isArray(current) ? ']' : '}');
   };
   walk(value, 0);
-  return out.join('').slice(0, maxChars);
+  return sliceText(out.join(''), maxChars);
 }
