@@ -2,12 +2,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as v from 'valibot';
-import { areaOf, type LakeArea } from '../domain/contract/lake-areas';
+import { areaOf, LAKE_AREAS, type LakeArea } from '../domain/contract/lake-areas';
 import {
   StoredLakeEventSchema,
   StoredLedgerEntrySchema,
   StoredQuarantineEntrySchema,
 } from '../domain/contract/lake-records';
+import { type Damage, setAsideDamaged } from './damaged-objects';
 
 const STORED_SCHEMAS = {
   events: StoredLakeEventSchema,
@@ -43,26 +44,46 @@ export function lakeObjectKeys(lakeRoot: string, area: LakeArea): string[] {
   );
 }
 
-/** Every line of every gzip file under `<lakeRoot>/<area>`, with the key of the file it is in. */
-export function readLake(lakeRoot: string, area: LakeArea): LandedLine[] {
+/** Every landed object of every area, inspected; the damaged ones set aside (local/damaged-objects.ts). */
+export function setAsideDamagedEverywhere(lakeRoot: string, now?: () => Date): Damage[] {
+  return setAsideDamaged(
+    lakeRoot,
+    LAKE_AREAS.flatMap((area) => lakeObjectKeys(lakeRoot, area)),
+    now,
+  );
+}
+
+/**
+ * Every line of every gzip file under `<lakeRoot>/<area>`, with the key of the file it is in. A file
+ * that cannot be read whole is set aside and its salvaged lines are read instead (`onDamage` is told).
+ */
+export function readLake(
+  lakeRoot: string,
+  area: LakeArea,
+  onDamage: (damage: Damage) => void = () => undefined,
+): LandedLine[] {
   const out: LandedLine[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith('.gz')) {
-        for (const line of gunzipSync(readFileSync(path)).toString('utf8').split('\n')) {
-          if (line)
-            out.push({
-              key: relative(lakeRoot, path),
-              record: parseLine(line, area, relative(lakeRoot, path)),
-            });
-        }
-      }
+  for (const key of lakeObjectKeys(lakeRoot, area)) {
+    let lines: LandedLine[];
+    try {
+      lines = objectLines(lakeRoot, key, area);
+    } catch {
+      const [damage] = setAsideDamaged(lakeRoot, [key]);
+      if (!damage) throw new Error(`${key} could not be read, yet reads whole now: run again`);
+      onDamage(damage);
+      lines = damage.salvaged_key ? objectLines(lakeRoot, damage.salvaged_key, area) : [];
     }
-  };
-  walk(join(lakeRoot, area));
+    out.push(...lines);
+  }
+  return out;
+}
+
+function objectLines(lakeRoot: string, key: string, area: LakeArea): LandedLine[] {
+  const out: LandedLine[] = [];
+  for (const line of gunzipSync(readFileSync(join(lakeRoot, key)))
+    .toString('utf8')
+    .split('\n'))
+    if (line) out.push({ key, record: parseLine(line, area, key) });
   return out;
 }
 

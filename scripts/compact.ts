@@ -4,6 +4,7 @@ import { type CommandSpec, type Flag, runCommand } from '../cli/command';
 import { jsonFlag } from '../cli/flags';
 import { progress } from '../cli/progress';
 import { readLocalConfig } from '../local/config';
+import { describeDamage } from '../local/damaged-objects';
 import { runCompaction } from './compact/run-compaction';
 
 const COMPACT = {
@@ -12,7 +13,9 @@ const COMPACT = {
     'Merges the landing objects not taken yet into the curated table ($DATA_DIR/lake/curated/events:',
     'Parquet, one row per customer and messageId, the first received, partitioned by customer and event',
     'date). Rewrites only the partitions the new objects touch; a second run changes nothing; a killed',
-    'run is finished by the next. Safe while npm start runs. docs/lake.md.',
+    'run is finished by the next. Safe while npm start runs. Each customer is merged on its own: a',
+    'damaged landing object is set aside (its readable lines kept), and a customer whose merge still',
+    'fails is named and left for the next run while the others are committed (then exit 1). docs/lake.md.',
   ].join('\n'),
   flags: {
     json: jsonFlag('the report as JSON on stdout'),
@@ -30,6 +33,8 @@ runCommand(COMPACT, async ({ values }) => {
     onProgress: (done, total) => bar.update(done, { total }),
   });
   bar.finish();
+  // Every healthy customer is committed; a failing one makes the run fail, after the summary.
+  if (report.failedCustomers.length > 0) process.exitCode = 1;
   if (values.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;
@@ -45,7 +50,13 @@ runCommand(COMPACT, async ({ values }) => {
         ? `Nothing new: all ${report.objectsSeen} landing objects were taken before; no file changed.`
         : `Took ${report.objectsTaken} new landing objects of ${report.objectsSeen} (${report.linesRead} lines); rewrote ${report.partitionsRewritten} partitions.`,
       `Curated table: ${report.curatedFiles} files, ${(report.curatedBytes / 1024).toFixed(0)} KiB under ${join(lakeRoot, 'curated', 'events')}.`,
-      'Query it: npm run query -- "select event, count(*) from events_curated group by 1"',
+      ...report.damaged.map((d) => `Set aside a damaged landing object: ${describeDamage(d)}.`),
+      ...report.failedCustomers.map(
+        (f) => `Customer ${f.customerId} was not compacted (its objects stay for the next run): ${f.reason}`,
+      ),
+      report.failedCustomers.length > 0
+        ? `${report.failedCustomers.length} customer(s) failed; every other customer was committed.`
+        : 'Query it: npm run query -- "select event, count(*) from events_curated group by 1"',
     ].join('\n')}\n`,
   );
 });

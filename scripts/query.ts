@@ -11,6 +11,7 @@ import { QUESTIONS, type Question } from '../domain/contract/sql/questions-sql';
 import { DEFAULT_STACK_NAME, glueDatabaseName } from '../domain/contract/stack-outputs';
 import { qualityReport } from '../domain/core/quality/quality-report';
 import { readLocalConfig } from '../local/config';
+import { describeDamage } from '../local/damaged-objects';
 import { readLake } from '../local/read-lake';
 import { resultCsv, resultTable } from './query/format-result';
 import { openLocalLake, QueryRefused, type QueryResult } from './query/local-lake';
@@ -108,6 +109,8 @@ runCommand(QUERY, async ({ values, positionals }) => {
             : new Error(error.message.split('\n')[0]);
         });
     } finally {
+      for (const damage of local.damaged)
+        process.stderr.write(`query: set aside a damaged landing object: ${describeDamage(damage)}\n`);
       local.close();
     }
   }

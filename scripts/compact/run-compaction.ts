@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
@@ -33,6 +35,7 @@ import {
 } from '../../domain/contract/sql/curated-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
+import { type Damage, setAsideDamaged } from '../../local/damaged-objects';
 import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
 
 /**
@@ -48,6 +51,11 @@ import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
  *   same objects again and merges them into partitions that may already hold them — the same rows.
  * - Reads only landing objects, which appear whole (written to a temporary file, then renamed), so it
  *   may run while `npm start` lands more. One compaction at a time (a lock beside the state).
+ * - One customer never stops another: rounds are per customer, and bounded in size (memory). A round
+ *   that fails has its objects inspected; a damaged one is set aside with its readable lines salvaged
+ *   (local/damaged-objects.ts) and the round is tried once more. A customer whose round still fails is
+ *   named in `failedCustomers`, its objects stay untaken (the next run tries again), and every other
+ *   customer is committed.
  */
 export interface CompactionReport {
   /**
@@ -61,6 +69,10 @@ export interface CompactionReport {
   partitionsRewritten: number;
   curatedFiles: number;
   curatedBytes: number;
+  /** Objects set aside as damaged in this run (their readable lines salvaged and taken). */
+  damaged: Damage[];
+  /** Customers whose rounds failed even after damaged objects were set aside: not committed. */
+  failedCustomers: { customerId: string; reason: string }[];
 }
 
 export interface CompactionOptions {
@@ -69,8 +81,13 @@ export interface CompactionOptions {
   onProgress?: (done: number, total: number) => void;
   /** Tests: called at each step where a kill could land; throwing there stands for the kill. */
   crashPoint?: (point: 'read' | 'staged' | 'partition' | 'before-state' | 'after-state') => void;
-  /** Objects per round (memory bound): 5,000 objects are a few minutes of a busy local server. */
+  /** Objects per round: 5,000 objects are a few minutes of a busy local server. */
   maxObjectsPerRound?: number;
+  /**
+   * Inflated bytes of landing lines per round (the memory bound; default ROUND_BYTES). An object larger
+   * than this is a round of its own, read by one DuckDB thread.
+   */
+  maxRoundBytes?: number;
   /** DuckDB's memory limit; beyond it, it spills to `<lake>/curated/_tmp`. */
   memoryLimit?: string;
 }
@@ -80,7 +97,14 @@ const StateSchema = v.object({ version: v.literal(1), objects: v.array(v.string(
 
 export async function runCompaction(options: CompactionOptions): Promise<CompactionReport> {
   const { lakeRoot } = options;
-  const crash = options.crashPoint ?? (() => undefined);
+  // A crash point's throw stands for a kill: marked, so a round's failure handling never catches it.
+  const crash = (at: Parameters<NonNullable<CompactionOptions['crashPoint']>>[0]) => {
+    try {
+      options.crashPoint?.(at);
+    } catch (error) {
+      throw Object.assign(new Error(messageOf(error)), { name: SIMULATED_CRASH });
+    }
+  };
   const curatedRoot = join(lakeRoot, 'curated');
   mkdirSync(curatedRoot, { recursive: true });
   const lock = await acquirePidLock(join(curatedRoot, '.lock'), 'npm run compact');
@@ -102,38 +126,66 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
       partitionsRewritten: 0,
       curatedFiles: 0,
       curatedBytes: 0,
+      damaged: [],
+      failedCustomers: [],
     };
-    const perRound = options.maxObjectsPerRound ?? 5_000;
-    if (fresh.length > 0) {
+    const rounds = planRounds(
+      lakeRoot,
+      fresh,
+      options.maxObjectsPerRound ?? 5_000,
+      options.maxRoundBytes ?? ROUND_BYTES,
+    );
+    if (rounds.length > 0) {
       mkdirSync(spill, { recursive: true });
       const db = await DuckDBInstance.create(':memory:', {
         memory_limit: options.memoryLimit ?? '2GB',
         temp_directory: spill,
       });
       const duck = await db.connect();
+      const failed = new Map<string, string>();
       try {
-        for (let start = 0; start < fresh.length; start += perRound) {
-          const round = fresh.slice(start, start + perRound);
-          const { lines, partitions } = await compactRound(
-            duck,
-            lakeRoot,
-            round,
-            work,
-            crash,
-            options.onProgress,
-          );
-          report.linesRead += lines;
-          report.partitionsRewritten += partitions;
+        for (const round of rounds) {
+          if (failed.has(round.customerId)) continue;
+          let keys = round.keys;
+          let result: { lines: number; partitions: number };
+          try {
+            result = await compactRoundOnce(duck, lakeRoot, keys, round.oversized, work, crash, options);
+          } catch (error) {
+            if (isCrash(error)) throw error;
+            // A read that fails may be a damaged object: set it aside, salvage its lines, try once more.
+            const damaged = setAsideDamaged(lakeRoot, keys);
+            report.damaged.push(...damaged);
+            if (damaged.length === 0) {
+              failed.set(round.customerId, messageOf(error));
+              continue;
+            }
+            const gone = new Set(damaged.map((d) => d.key));
+            keys = [
+              ...keys.filter((key) => !gone.has(key)),
+              ...damaged.flatMap((d) => (d.salvaged_key ? [d.salvaged_key] : [])),
+            ];
+            try {
+              result = await compactRoundOnce(duck, lakeRoot, keys, round.oversized, work, crash, options);
+            } catch (again) {
+              if (isCrash(again)) throw again;
+              failed.set(round.customerId, messageOf(again));
+              continue;
+            }
+            for (const d of damaged) taken.add(d.key);
+          }
+          report.linesRead += result.lines;
+          report.partitionsRewritten += result.partitions;
           crash('before-state');
-          for (const key of round) taken.add(key);
+          for (const key of keys) taken.add(key);
           writeState(lakeRoot, taken);
           crash('after-state');
-          report.objectsTaken += round.length;
+          report.objectsTaken += keys.length;
         }
       } finally {
         duck.closeSync();
         db.closeSync();
       }
+      report.failedCustomers = [...failed].map(([customerId, reason]) => ({ customerId, reason }));
     }
     for (const file of curatedFiles(lakeRoot)) {
       report.curatedFiles += 1;
@@ -148,6 +200,105 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
 }
 
 type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>;
+
+/**
+ * Inflated landing bytes per round. Measured: DuckDB reading 30 MiB of maximal (30 KB) messages with two
+ * threads peaks near 0.5 GiB of its 2 GiB limit, and 60 MiB runs out of it; one thread reads 120 MiB.
+ * So a round holds up to 32 MiB (the inflated limit of one request), and an object above it (a local
+ * segment holds up to 16 MiB plus one request) is read alone by one thread. test/e2e/compaction-bounds.
+ */
+export const ROUND_BYTES = 16 * 1024 * 1024;
+
+/** A run's work: each round one customer's objects, at most `maxObjects` and `maxBytes` inflated. */
+interface Round {
+  customerId: string;
+  keys: string[];
+  /** One object larger than the byte budget: read by one thread. */
+  oversized: boolean;
+}
+
+function planRounds(
+  lakeRoot: string,
+  fresh: readonly string[],
+  maxObjects: number,
+  maxBytes: number,
+): Round[] {
+  const byCustomer = new Map<string, string[]>();
+  for (const key of fresh) {
+    const customer = /^events\/customer_id=([^/]+)\//.exec(key)?.[1] ?? '';
+    const list = byCustomer.get(customer) ?? [];
+    list.push(key);
+    byCustomer.set(customer, list);
+  }
+  const rounds: Round[] = [];
+  for (const [customerId, keys] of byCustomer) {
+    let current: Round | undefined;
+    let bytes = 0;
+    for (const key of keys) {
+      const size = inflatedBytes(join(lakeRoot, key));
+      if (size > maxBytes) {
+        rounds.push({ customerId, keys: [key], oversized: true });
+        continue;
+      }
+      if (!current || current.keys.length >= maxObjects || bytes + size > maxBytes) {
+        current = { customerId, keys: [], oversized: false };
+        rounds.push(current);
+        bytes = 0;
+      }
+      current.keys.push(key);
+      bytes += size;
+    }
+  }
+  return rounds;
+}
+
+/**
+ * What a gzip object inflates to: its trailer's size field (RFC 1952 ISIZE, the size modulo 2^32 of its
+ * last member), or its own size when that is larger (a damaged or multi-member object).
+ */
+function inflatedBytes(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 18) return size;
+    const trailer = Buffer.alloc(4);
+    readSync(fd, trailer, 0, 4, size - 4);
+    return Math.max(size, trailer.readUInt32LE(0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const SIMULATED_CRASH = 'SimulatedCrash';
+
+/** A crash point's throw (tests' kill): never caught as a round's failure. */
+function isCrash(error: unknown): boolean {
+  return (error as { name?: unknown } | undefined)?.name === SIMULATED_CRASH;
+}
+
+function messageOf(error: unknown): string {
+  // Not `instanceof Error`: DuckDB's errors may come from another realm (a test's VM context).
+  const message = (error as { message?: unknown } | undefined)?.message;
+  const text = typeof message === 'string' ? message : String(error);
+  return text.split('\n')[0]!.slice(0, 300);
+}
+
+async function compactRoundOnce(
+  duck: Connection,
+  lakeRoot: string,
+  objects: string[],
+  oversized: boolean,
+  work: string,
+  crash: NonNullable<CompactionOptions['crashPoint']>,
+  options: CompactionOptions,
+): Promise<{ lines: number; partitions: number }> {
+  if (oversized) await duck.run('SET threads = 1');
+  try {
+    return await compactRound(duck, lakeRoot, objects, work, crash, options.onProgress);
+  } finally {
+    if (oversized) await duck.run('RESET threads');
+  }
+}
 
 async function compactRound(
   duck: Connection,

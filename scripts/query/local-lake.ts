@@ -14,7 +14,8 @@ import {
   duckdbErasedRowsView,
   duckdbScoresView,
 } from '../../domain/contract/sql/duckdb-lake-sql';
-import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
+import type { Damage } from '../../local/damaged-objects';
+import { filesUnder, lakeObjectKeys, setAsideDamagedEverywhere } from '../../local/read-lake';
 import { curatedFiles } from '../compact/run-compaction';
 
 /** A statement query will not run: it could change something. */
@@ -35,6 +36,8 @@ export interface QueryResult {
 
 export interface LakeQuerier {
   query(sql: string): Promise<QueryResult>;
+  /** Landing objects this querier found damaged and set aside (then it ran the query again). */
+  readonly damaged: readonly Damage[];
   /** Our own commands' writes (intent's scores): never reachable from a user's SQL. */
   write(sql: string): Promise<void>;
   close(): void;
@@ -57,13 +60,19 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
     memory_limit: LAKE_MEMORY_LIMIT,
   });
   const duck = await db.connect();
-  for (const area of LAKE_AREAS)
-    await duck.run(
-      duckdbAreaView(
-        area,
-        lakeObjectKeys(lakeRoot, area).map((key) => join(lakeRoot, key)),
-      ),
-    );
+  let listed: string[][] = [];
+  const areaViews = async () => {
+    listed = LAKE_AREAS.map((area) => lakeObjectKeys(lakeRoot, area));
+    for (const [i, area] of LAKE_AREAS.entries())
+      await duck.run(
+        duckdbAreaView(
+          area,
+          listed[i]!.map((key) => join(lakeRoot, key)),
+        ),
+      );
+  };
+  await areaViews();
+  const damaged: Damage[] = [];
   await duck.run(duckdbCuratedView(lakeRoot, curatedFiles(lakeRoot).length > 0));
   await duck.run(duckdbScoresView(lakeRoot, scoreFiles(lakeRoot).length > 0));
   await duck.run(
@@ -77,16 +86,38 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
   );
   for (const view of duckdbDerivedViews()) await duck.run(view);
   return {
+    damaged,
     async query(sql) {
-      // One reading statement: a COPY, an ATTACH or a SET could write files or change what is read.
-      const statements = await duck.extractStatements(sql);
-      if (statements.count !== 1) throw new QueryRefused(`one statement at a time, not ${statements.count}`);
-      const prepared = await statements.prepare(0);
-      if (!READING.has(prepared.statementType))
-        throw new QueryRefused(
-          'only a reading statement (SELECT, WITH, FROM, DESCRIBE, EXPLAIN): query never changes the lake',
+      const once = async () => {
+        // One reading statement: a COPY, an ATTACH or a SET could write files or change what is read.
+        const statements = await duck.extractStatements(sql);
+        if (statements.count !== 1)
+          throw new QueryRefused(`one statement at a time, not ${statements.count}`);
+        const prepared = await statements.prepare(0);
+        if (!READING.has(prepared.statementType))
+          throw new QueryRefused(
+            'only a reading statement (SELECT, WITH, FROM, DESCRIBE, EXPLAIN): query never changes the lake',
+          );
+        return prepared.runAndReadAll();
+      };
+      let reader: Awaited<ReturnType<typeof once>>;
+      try {
+        reader = await once();
+      } catch (error) {
+        if (!isReadFailure(error)) throw error;
+        // A landing object no reader can read (a damaged file, a line of text DuckDB refuses) is its
+        // customer's problem: set it aside with its readable lines salvaged, and read the rest again.
+        // The objects are listed again too: another reader may have set one aside meanwhile.
+        const found = setAsideDamagedEverywhere(lakeRoot);
+        const moved = !sameKeys(
+          listed,
+          LAKE_AREAS.map((area) => lakeObjectKeys(lakeRoot, area)),
         );
-      const reader = await prepared.runAndReadAll();
+        if (found.length === 0 && !moved) throw error;
+        damaged.push(...found);
+        await areaViews();
+        reader = await once();
+      }
       return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
     },
     async write(sql) {
@@ -98,4 +129,21 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
       rmSync(spill, { recursive: true, force: true });
     },
   };
+}
+
+function sameKeys(a: string[][], b: string[][]): boolean {
+  return a.length === b.length && a.every((keys, i) => keys.join('\n') === b[i]!.join('\n'));
+}
+
+/**
+ * Whether DuckDB failed reading the lake's files (not the SQL): an I/O error (a file gone, a gzip stream
+ * that breaks) or JSON it refuses (malformed, or a lone surrogate). A mistake in the SQL (Parser, Binder,
+ * Catalog errors) is answered as it is, without looking at the lake.
+ */
+function isReadFailure(error: unknown): boolean {
+  if (error instanceof QueryRefused) return false;
+  // Not `instanceof Error`: DuckDB's errors may come from another realm (a test's VM context).
+  const message = (error as { message?: unknown } | undefined)?.message;
+  const text = typeof message === 'string' ? message : String(error);
+  return /^(IO Error|Invalid Input Error)|Malformed JSON|surrogate|gzip|decompress/i.test(text);
 }

@@ -8,6 +8,7 @@ import {
   athenaStagedPartitions,
   athenaVacuum,
   curatedSelectList,
+  duckdbLifted,
   firstReceived,
 } from '../../domain/contract/sql/curated-sql';
 import { featuresSql } from '../../domain/contract/sql/intent-sql';
@@ -168,7 +169,9 @@ describe('the same logic in DuckDB, on fixtures', () => {
       );
       // The landing row's boolean and array fields as DuckDB reads them from JSON lines.
       const select = curatedSelectList('duckdb').replace(/l\."violations"/g, "CAST('[]' AS JSON)");
-      return (await duck.runAndReadAll(sql(`SELECT ${select} FROM landing AS l`))).getRowObjectsJson();
+      return (
+        await duck.runAndReadAll(sql(`SELECT ${select} FROM ${duckdbLifted('landing')} AS l`))
+      ).getRowObjectsJson();
     } finally {
       duck.closeSync();
       db.closeSync();

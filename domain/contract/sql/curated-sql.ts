@@ -36,7 +36,7 @@ function columnExpression(
   const source = `l.${q(name)}`;
   if (from === 'message')
     return dialect === 'duckdb'
-      ? `CAST(json_extract(l.message, ${literal(`$.${name}`)}) AS VARCHAR)`
+      ? `CAST(l.${LIFTED}[${LIFTED_FIELDS.indexOf(name) + 1}] AS VARCHAR)`
       : `json_format(json_extract(l.message, ${literal(`$.${name}`)}))`;
   switch (type) {
     case 'timestamp':
@@ -51,6 +51,23 @@ function columnExpression(
     default:
       return source;
   }
+}
+
+/** The curated columns lifted out of `message`. */
+const LIFTED_FIELDS: readonly string[] = CURATED_COLUMNS.filter((c) => c.from === 'message').map(
+  (c) => c.name,
+);
+const LIFTED = '__lifted';
+
+/**
+ * DuckDB: a landing source with the message's lifted fields extracted by one `json_extract` of all
+ * their paths, read by curatedSelectList as `l.__lifted[i]`. One parse per message, not one per
+ * field: each parse of a 2,048-row vector of 30 KB messages holds ~60 MiB, and four of them ran
+ * DuckDB out of a 1 GiB limit on one maximal object (docs/lake.md, "Bounds").
+ */
+export function duckdbLifted(source: string): string {
+  const paths = LIFTED_FIELDS.map((name) => literal(`$.${name}`)).join(', ');
+  return `(SELECT *, json_extract(message, [${paths}]) AS ${LIFTED} FROM ${source})`;
 }
 
 /** `event_date`: the line's own, or (lines landed before it existed) its landing-era `dt`. */
@@ -136,7 +153,7 @@ SELECT
   ${curatedSelectList('duckdb')},
   ${sentAtDatedExpression} AS ${SENT_AT_DATED},
   l.filename AS landing_object
-FROM ${duckdbReadLanding(files)} AS l`;
+FROM ${duckdbLifted(duckdbReadLanding(files))} AS l`;
 }
 
 /**

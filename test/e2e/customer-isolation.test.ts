@@ -1,0 +1,149 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { jsonLogger } from '../../adapters/system/json-logger';
+import { startLocalServer } from '../../local/local-server';
+import { lakeObjectKeys } from '../../local/read-lake';
+import { localCompleteness } from '../../scripts/query/completeness';
+import { openLocalLake } from '../../scripts/query/local-lake';
+import { createPinnedClock, createTrackMessage } from '../support/factories';
+import { makeToken, post, ROOT, tempDataDir } from '../support/local-destination';
+
+const run = promisify(execFile);
+
+// Two customers on one destination: `trouble` sends odd text and has a landed file damaged, and a line
+// of the last release's (a lone surrogate, as it landed before ingest replaced them) sits in its events
+// and in the shared quarantine; `healthy` must keep every row and a whole completeness, and the trouble
+// is named, without a stack trace.
+
+describe('one customer never stops another', () => {
+  const dataDir = tempDataDir('isolation-');
+  const lake = join(dataDir, 'lake');
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  beforeAll(async () => {
+    const healthy = (await makeToken(dataDir, 'healthy')).token;
+    const trouble = (await makeToken(dataDir, 'trouble')).token;
+    const destination = await startLocalServer({
+      dataDir,
+      port: 0,
+      logger: jsonLogger('isolation'),
+      clock: createPinnedClock(),
+      flushIntervalMs: 600_000,
+    });
+    try {
+      for (let i = 0; i < 7; i++) {
+        const batch = Array.from({ length: 50 }, (_, j) =>
+          createTrackMessage({ messageId: `ok-${i}-${j}`, userId: `h${j}` }),
+        );
+        expect((await post(`${destination.url}/v1/batch`, { batch }, healthy)).status).toBe(200);
+      }
+      // Odd text, as a library that cut a string in half sends it: a lone surrogate, escaped.
+      const odd = '{"batch":[{"type":"track","event":"Signed Up","userId":"\\ud800","messageId":"surr-1"}]}';
+      expect((await post(`${destination.url}/v1/batch`, odd, trouble)).status).toBe(200);
+      await destination.flush();
+      // Several objects for `trouble`, so that one damaged object loses only its own lines.
+      for (let i = 0; i < 3; i++) {
+        const batch = Array.from({ length: 40 }, (_, j) => createTrackMessage({ messageId: `t-${i}-${j}` }));
+        expect((await post(`${destination.url}/v1/batch`, { batch }, trouble)).status).toBe(200);
+        await destination.flush();
+      }
+    } finally {
+      await destination.close();
+    }
+    const troubleObjects = lakeObjectKeys(lake, 'events').filter((k) => k.includes('customer_id=trouble/'));
+    expect(troubleObjects.length).toBeGreaterThanOrEqual(3);
+    // One flipped byte in the middle of a landed gzip object.
+    const damaged = join(lake, troubleObjects[troubleObjects.length - 1]!);
+    const bytes = readFileSync(damaged);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x40;
+    writeFileSync(damaged, bytes);
+    // A line as the last release landed it: a lone surrogate written as JSON's escape.
+    const legacy = readFileSync(join(lake, troubleObjects[0]!));
+    const dir = join(lake, troubleObjects[0]!, '..');
+    const legacyLine = `{"schema_version":1,"area":"events","message_id":"legacy-surr","customer_id":"trouble","dt":"2026-11-28","type":"track","event":"x","event_raw":"x","event_key":"x","message_id_generated":false,"user_id":"\\ud800","anonymous_id":null,"timestamp":"2026-11-28T10:00:00.000Z","event_date":"2026-11-28","received_at":"2026-11-28T12:00:00.000Z","message":{"userId":"\\ud800"}}`;
+    writeFileSync(join(dir, 'legacy-1.gz'), gzipSync(`${legacyLine}\n`));
+    expect(legacy.length).toBeGreaterThan(0);
+    // A shared quarantine object with an unreadable line beside a readable one.
+    const quarantineDir = join(lake, 'quarantine', 'customer_id=_all', 'received_dt=2026-11-28');
+    const goodQuarantine = JSON.stringify({
+      schema_version: 1,
+      customer_id: 'healthy',
+      dt: '2026-11-28',
+      received_at: '2026-11-28T12:00:00.000Z',
+      index: 0,
+      message_id: null,
+      reason: { code: 'not_an_object', message: 'x' },
+      raw: 1,
+    });
+    mkdirSync(quarantineDir, { recursive: true });
+    writeFileSync(
+      join(quarantineDir, 'shared-1.gz'),
+      gzipSync(`${goodQuarantine}\n{"area":"quarantine","cust\n`),
+    );
+  });
+
+  it('compaction commits the healthy customer whole, sets the damage aside, names it, and never prints a stack', async () => {
+    const { stdout, stderr } = await run(process.execPath, ['--require', 'tsx/cjs', 'scripts/compact.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: dataDir },
+    });
+
+    expect(stdout).toMatch(
+      /Set aside a damaged landing object: events\/customer_id=trouble\/.*customer trouble/,
+    );
+    expect(`${stdout}${stderr}`).not.toMatch(/\n\s+at /);
+    const querier = await openLocalLake(lake);
+    try {
+      const { rows } = await querier.query(
+        'SELECT customer_id, count(*) AS n FROM events_curated GROUP BY 1 ORDER BY 1',
+      );
+      expect(rows[0]).toEqual({ customer_id: 'healthy', n: '350' });
+      // trouble keeps its readable lines: the odd text (replaced) and its two intact objects.
+      expect(Number(rows[1]!.n)).toBeGreaterThanOrEqual(81);
+      const { rows: odd } = await querier.query(
+        "SELECT user_id FROM events_curated WHERE message_id IN ('surr-1')",
+      );
+      expect(odd).toEqual([{ user_id: '\ufffd' }]);
+    } finally {
+      querier.close();
+    }
+    expect(existsSync(join(lake, '_damaged'))).toBe(true);
+    expect(readdirSync(join(lake, '_damaged'))).toContain('log.jsonl');
+  });
+
+  it("completeness counts the loss as the damaged customer's, keeps the healthy one whole, and counts unattributed lines", async () => {
+    // Opened before another reader sets the shared object aside: it reads the lake as it is then.
+    const querier = await openLocalLake(lake);
+    try {
+      const rows = await localCompleteness(lake);
+      const healthy = rows.find((r) => r.customer_id === 'healthy')!;
+      const trouble = rows.find((r) => r.customer_id === 'trouble')!;
+
+      expect(healthy).toMatchObject({ accepted: 350, landed: 350, missing: 0 });
+      expect(trouble.missing).toBeGreaterThan(0);
+      expect(trouble.missing).toBeLessThanOrEqual(40);
+      await querier.query('SELECT count(*) FROM quarantine');
+      const log = readFileSync(join(lake, '_damaged', 'log.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              customer_id: string;
+              lines_lost: number;
+              lost_by_customer: Record<string, number>;
+            },
+        );
+      expect(log.some((d) => d.customer_id === 'unattributed' && d.lost_by_customer.unattributed === 1)).toBe(
+        true,
+      );
+      expect(log.some((d) => d.customer_id === 'trouble')).toBe(true);
+      expect(log.every((d) => d.customer_id !== 'healthy')).toBe(true);
+    } finally {
+      querier.close();
+    }
+  });
+});
