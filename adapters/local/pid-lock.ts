@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { link, readFile, rename, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 
 /** Who holds a lock: written into the lock file, shown to whoever is refused. */
@@ -25,6 +25,15 @@ export interface LockOwner {
   nonce?: string;
 }
 
+/**
+ * A holder's heartbeat: it touches its lock file this often. A lock written on another host (a container
+ * restarted under a new hostname, a data directory on shared storage) cannot be judged by its pid, so
+ * it is stale once its file has not been touched for LOCK_STALE_AFTER_MS — six missed beats — and is
+ * then taken over (docs/local-dev.md, "One process per data directory").
+ */
+export const LOCK_HEARTBEAT_MS = 10_000;
+export const LOCK_STALE_AFTER_MS = 60_000;
+
 /** The nonces of this process's acquisitions in flight or held: their files are never stale to it. */
 const LIVE = new Set<string>();
 
@@ -34,7 +43,7 @@ export class LockHeldError extends Error {
     readonly owner: LockOwner,
   ) {
     super(
-      `${path} is held by ${owner.tool} (pid ${owner.pid}${owner.url ? `, ${owner.url}` : ''}, since ${owner.startedAt})`,
+      `${path} is held by ${owner.tool} (pid ${owner.pid}${owner.host && owner.host !== hostname() ? ` on host ${owner.host}, taken over once its heartbeat is ${LOCK_STALE_AFTER_MS / 1000} s old` : ''}${owner.url ? `, ${owner.url}` : ''}, since ${owner.startedAt})`,
     );
     this.name = 'LockHeldError';
   }
@@ -88,6 +97,11 @@ export async function acquirePidLock(
     throw error;
   }
   HELD.add(path);
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    void utimes(path, now, now).catch(() => undefined);
+  }, LOCK_HEARTBEAT_MS);
+  heartbeat.unref();
   return {
     path,
     async update(fields) {
@@ -100,6 +114,7 @@ export async function acquirePidLock(
       });
     },
     async release() {
+      clearInterval(heartbeat);
       // Unlinked before forgotten: until the file is gone, a waiter in this process must not judge it
       // stale (ours, but no longer held) and remove a lock that a third caller may just have taken.
       await unlink(path).catch(() => undefined);
@@ -229,10 +244,10 @@ const procAvailable = () => {
 
 /**
  * Stale when its owner is gone: no such process, a zombie, or a pid now used by another process. Only
- * this machine's pids can be checked: another host's lock stands.
+ * this machine's pids can be checked: another host's lock is stale once its heartbeat stopped.
  */
 function isStale(path: string, owner: LockOwner): boolean {
-  if (owner.host && owner.host !== hostname()) return false;
+  if (owner.host && owner.host !== hostname()) return heartbeatAgeMs(path) > LOCK_STALE_AFTER_MS;
   // Our pid: one of this process's acquisitions (in flight or held), or a file a previous process with
   // the same pid left (a pid reused after a restart).
   if (owner.pid === process.pid) return owner.nonce === undefined ? !HELD.has(path) : !LIVE.has(owner.nonce);
@@ -245,5 +260,14 @@ function isStale(path: string, owner: LockOwner): boolean {
     return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** How long ago the lock file was last touched (written, or by its holder's heartbeat); 0 when it is gone. */
+function heartbeatAgeMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0;
   }
 }

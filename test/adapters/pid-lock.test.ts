@@ -1,8 +1,22 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquirePidLock, LockHeldError } from '../../adapters/local/pid-lock';
+import {
+  acquirePidLock,
+  LOCK_HEARTBEAT_MS,
+  LOCK_STALE_AFTER_MS,
+  LockHeldError,
+} from '../../adapters/local/pid-lock';
 import { itWhen } from '../support/left-out';
 import { ROOT } from '../support/local-destination';
 
@@ -134,5 +148,41 @@ describe('the pid lock on a full disk', () => {
     }
 
     expect(readdirSync(dir).filter((name) => name.startsWith('full.lock'))).toEqual([]);
+  });
+});
+
+describe('a lock from another host', () => {
+  it('stands while its heartbeat is fresh, and is taken over once it is older than the stated staleness', async () => {
+    const path = join(dir, 'other-host.lock');
+    writeLock(path, 4242, { host: 'a-container-before-its-restart' });
+    const now = Date.now() / 1000;
+    utimesSync(path, now, now);
+
+    await expect(acquirePidLock(path, 'npm start')).rejects.toThrow(
+      `on host a-container-before-its-restart, taken over once its heartbeat is ${LOCK_STALE_AFTER_MS / 1000} s old`,
+    );
+
+    const old = now - (LOCK_STALE_AFTER_MS + 5_000) / 1000;
+    utimesSync(path, old, old);
+    const lock = await acquirePidLock(path, 'npm start');
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
+    await lock.release();
+  });
+
+  it('the holder beats: it touches its lock file every LOCK_HEARTBEAT_MS', async () => {
+    jest.useFakeTimers({ doNotFake: ['Date', 'nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const path = join(dir, 'beating.lock');
+      const lock = await acquirePidLock(path, 'npm start');
+      const old = Date.now() / 1000 - 3_600;
+      utimesSync(path, old, old);
+      jest.advanceTimersByTime(LOCK_HEARTBEAT_MS);
+      jest.useRealTimers();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(Date.now() - statSync(path).mtimeMs).toBeLessThan(LOCK_STALE_AFTER_MS);
+      await lock.release();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
