@@ -46,6 +46,11 @@ runCommand(COMPACT, async ({ values }) => {
             `Rebuilt the curated table by month from the landing zone: removed ${report.rebuiltDayPartitions} day partitions an earlier version wrote.`,
           ]
         : []),
+      ...(report.redatedCustomers > 0
+        ? [
+            `Moved the rows an earlier version dated 1970-01-01 (messages with no time) to their receive dates: ${report.redatedCustomers} customer(s), their landing objects taken again.`,
+          ]
+        : []),
       report.objectsTaken === 0
         ? `Nothing new: all ${report.objectsSeen} landing objects were taken before; no file changed.`
         : `Took ${report.objectsTaken} new landing objects of ${report.objectsSeen} (${report.linesRead} lines); rewrote ${report.partitionsRewritten} partitions.`,

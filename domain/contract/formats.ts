@@ -12,3 +12,10 @@ export const CustomerIdSchema = v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 
 /** A UTC date, `YYYY-MM-DD`: `received_dt`, `event_date`, `dt`, and every date a command takes. */
 export const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 export const DaySchema = v.pipe(v.string(), v.regex(DAY_PATTERN, 'a date such as 2026-11-01'));
+
+/**
+ * What a release before 2026-12-07 wrote as the event date of a message that carries no readable time
+ * at all (Segment always sends one; a hand-made curl may not). Readers take such a line's receive date
+ * instead (sql/curated-sql.ts), and compaction moves curated rows of this date (docs/upgrading.md).
+ */
+export const NO_EVENT_DATE = '1970-01-01';

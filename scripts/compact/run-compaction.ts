@@ -26,6 +26,7 @@ import {
   eventMonth,
   MONTH_PATTERN,
 } from '../../domain/contract/curated-table';
+import { NO_EVENT_DATE } from '../../domain/contract/formats';
 import {
   duckdbIncoming,
   duckdbMergedPartitions,
@@ -63,6 +64,11 @@ export interface CompactionReport {
    * table was rebuilt from the landing zone, by month.
    */
   rebuiltDayPartitions: number;
+  /**
+   * Customers whose curated rows dated 1970-01-01 (an earlier release's date for a message with no time)
+   * were moved: their landing objects are taken again, and those rows land by their receive date.
+   */
+  redatedCustomers: number;
   objectsSeen: number;
   objectsTaken: number;
   linesRead: number;
@@ -116,10 +122,12 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
     rmSync(spill, { recursive: true, force: true });
     const rebuilt = removeDayPartitions(lakeRoot);
     const taken = readState(lakeRoot);
+    const redated = retakeUndatedPartitions(lakeRoot, taken);
     const objects = lakeObjectKeys(lakeRoot, 'events');
     const fresh = objects.filter((key) => !taken.has(key));
     const report: CompactionReport = {
       rebuiltDayPartitions: rebuilt,
+      redatedCustomers: redated,
       objectsSeen: objects.length,
       objectsTaken: 0,
       linesRead: 0,
@@ -424,6 +432,37 @@ function removeDayPartitions(lakeRoot: string): number {
 }
 
 const LEGACY_DAY_DIRECTORY = 'event_date=';
+const UNDATED_MOVED = join('curated', '_state', 'undated-moved.json');
+
+/**
+ * Once per lake: a release before 2026-12-07 dated a message with no time at all 1970-01-01, so such rows
+ * sit in a customer's `event_month=1970-01` partition. The customers with one have their landing objects
+ * taken again (the state goes first) and the partition removed; the merge then dates those rows by their
+ * receive date (curated-sql.ts) and de-duplicates the rest. A marker records that it was done, so a
+ * message really dated in January 1970 is not taken again on every run. Returns the customers moved.
+ */
+function retakeUndatedPartitions(lakeRoot: string, taken: Set<string>): number {
+  const marker = join(lakeRoot, UNDATED_MOVED);
+  if (existsSync(marker)) return 0;
+  const table = join(lakeRoot, CURATED_AREA);
+  const undatedMonth = `${CURATED_MONTH.column}=${eventMonth(NO_EVENT_DATE)}`;
+  const customers = existsSync(table)
+    ? readdirSync(table, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && d.name.startsWith('customer_id='))
+        .filter((d) => existsSync(join(table, d.name, undatedMonth)))
+        .map((d) => d.name)
+    : [];
+  if (customers.length > 0) {
+    for (const key of [...taken])
+      if (customers.some((customer) => key.startsWith(`events/${customer}/`))) taken.delete(key);
+    writeState(lakeRoot, taken);
+    for (const customer of customers)
+      rmSync(join(table, customer, undatedMonth), { recursive: true, force: true });
+  }
+  mkdirSync(dirname(marker), { recursive: true });
+  writeFileAtomic(marker, `${JSON.stringify({ version: 1, customers: customers.length })}\n`);
+  return customers.length;
+}
 
 /** Every curated Parquet file (of month partitions: day partitions wait to be rebuilt). */
 export function curatedFiles(lakeRoot: string): string[] {

@@ -135,7 +135,7 @@ WHERE (customer_id = 'acme' AND event_date >= DATE '2026-11-01' AND event_date <
     );
     expect(athena).toContain(`json_format(json_extract(l.message, '$.properties')) AS "properties"`);
     expect(athena).toContain(
-      'coalesce(try(CAST(l.event_date AS date)), try(CAST(l.dt AS date))) AS "event_date"',
+      `CASE WHEN l.event_date = '1970-01-01' THEN try(CAST(substr(l.received_at, 1, 10) AS date)) ELSE coalesce(try(CAST(l.event_date AS date)), try(CAST(l.dt AS date))) END AS "event_date"`,
     );
   });
 });

@@ -5,6 +5,7 @@ import {
   correctTimestamp,
   eventDate,
   eventDateFromSentAt,
+  eventDating,
   NO_EVENT_DATE,
   parseIsoTimestamp,
   utcDate,
@@ -178,6 +179,20 @@ describe('the event date a message itself says', () => {
     expect(eventDate({ timestamp: '2090-01-01T00:00:00Z' })).toBe('2090-01-01');
     expect(eventDate({})).toBe(NO_EVENT_DATE);
     expect(eventDate({ timestamp: '0000-06-01T00:00:00Z' })).toBe(NO_EVENT_DATE);
+  });
+
+  it('dates a message with no time at all by its receive time at ingest, flagged as a date resends do not share', () => {
+    const received = Date.parse('2026-12-07T23:59:59.999Z');
+
+    expect(eventDating({}, received)).toEqual({ date: '2026-12-07', fromSentAt: true });
+    expect(eventDating({ timestamp: 'not a time' }, received)).toEqual({
+      date: '2026-12-07',
+      fromSentAt: true,
+    });
+    expect(eventDating({ timestamp: '2026-12-01T00:00:00Z' }, received)).toEqual({
+      date: '2026-12-01',
+      fromSentAt: false,
+    });
   });
 
   it('is the same for every resend of a message, whenever it is received', () => {

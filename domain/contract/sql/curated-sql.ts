@@ -12,6 +12,7 @@ import {
   monthBounds,
   STAGING_TABLE,
 } from '../curated-table';
+import { NO_EVENT_DATE } from '../formats';
 import { ATHENA_RULES } from './athena-rules';
 import { duckdbAreaColumns, duckdbReadCurated } from './duckdb-lake-sql';
 import { identifier, literal } from './sql-text';
@@ -70,11 +71,16 @@ export function duckdbLifted(source: string): string {
   return `(SELECT *, json_extract(message, [${paths}]) AS ${LIFTED} FROM ${source})`;
 }
 
-/** `event_date`: the line's own, or (lines landed before it existed) its landing-era `dt`. */
+/**
+ * `event_date`: the line's own, or (lines landed before it existed) its landing-era `dt`. A line of a
+ * release before 2026-12-07 dated `1970-01-01` (a message with no time at all) takes its receive date,
+ * as ingest dates such a message now (timestamps.ts, eventDating).
+ */
 function eventDateExpression(dialect: Dialect): string {
+  const undated = `l.event_date = ${literal(NO_EVENT_DATE)}`;
   return dialect === 'duckdb'
-    ? 'coalesce(try_cast(l.event_date AS DATE), try_cast(l.dt AS DATE))'
-    : 'coalesce(try(CAST(l.event_date AS date)), try(CAST(l.dt AS date)))';
+    ? `CASE WHEN ${undated} THEN try_cast(substr(l.received_at, 1, 10) AS DATE) ELSE coalesce(try_cast(l.event_date AS DATE), try_cast(l.dt AS DATE)) END`
+    : `CASE WHEN ${undated} THEN try(CAST(substr(l.received_at, 1, 10) AS date)) ELSE coalesce(try(CAST(l.event_date AS date)), try(CAST(l.dt AS date))) END`;
 }
 
 /**
@@ -83,7 +89,9 @@ function eventDateExpression(dialect: Dialect): string {
  * landed before the flag existed count as dated by a stable field.
  */
 export const SENT_AT_DATED = 'sent_at_dated';
-const sentAtDatedExpression = 'coalesce(l.event_date_from_sent_at, false)';
+// A line dated 1970-01-01 by an earlier release is dated by its receive date now: found by id, as a
+// message dated by `sentAt` is.
+const sentAtDatedExpression = `(coalesce(l.event_date_from_sent_at, false) OR coalesce(l.event_date = ${literal(NO_EVENT_DATE)}, false))`;
 
 /** The curated columns, partitions last, as `expression AS name`, from landing rows aliased `l`. */
 export function curatedSelectList(dialect: Dialect): string {

@@ -55,7 +55,7 @@ export function normalizeMessage(
   const messageId =
     message.messageId ?? contentMessageId(ctx.customerId, fieldsJson ?? JSON.stringify(fields));
   // One pass over the time fields gives both the date and where it came from (this runs per event).
-  const dating = eventDating(message);
+  const dating = eventDating(message, ctx.receivedAt);
   return {
     schema_version: 1,
     area: 'events',

@@ -1,4 +1,4 @@
-import { DAY_PATTERN } from '../../contract/formats';
+import { DAY_PATTERN, NO_EVENT_DATE } from '../../contract/formats';
 import { boundedMemo } from '../common/bounded-memo';
 
 // ISO-8601 as Segment libraries send it: a date, `T`, hours and minutes, optional seconds and fraction
@@ -171,8 +171,7 @@ export function correctTimestamp(message: TimestampInputs, ourReceiveTime: numbe
  */
 export const EVENT_TIME_FIELDS = ['timestamp', 'originalTimestamp', 'receivedAt', 'sentAt'] as const;
 
-/** The event date of a message that carries no readable time at all (Segment always sends one). */
-export const NO_EVENT_DATE = '1970-01-01';
+export { NO_EVENT_DATE };
 
 /**
  * The curated table's partition date: the UTC date of the first readable field of EVENT_TIME_FIELDS,
@@ -187,9 +186,18 @@ export function eventDate(message: TimestampInputs): string {
   return eventDating(message).date;
 }
 
-/** The event date and whether `sentAt` gave it, from one pass over the time fields (ingest's per-event path). */
-export function eventDating(message: TimestampInputs): { date: string; fromSentAt: boolean } {
+/**
+ * The event date and whether it may differ between copies of the message, from one pass over the time
+ * fields (ingest's per-event path). A message with no readable time at all is dated by when we received
+ * it (`receivedAt`, ours), a date its resends do not share: like a date from `sentAt`, it is flagged, so
+ * the curated table finds the message's first copy by id (docs/lake.md, "Event date").
+ */
+export function eventDating(
+  message: TimestampInputs,
+  receivedAt?: number,
+): { date: string; fromSentAt: boolean } {
   const found = datingField(message);
+  if (!found && receivedAt !== undefined) return { date: utcDate(receivedAt), fromSentAt: true };
   return { date: found?.date ?? NO_EVENT_DATE, fromSentAt: found?.field === 'sentAt' };
 }
 
