@@ -22,6 +22,7 @@ import {
   InternalError,
   NotFoundError,
   PayloadTooLargeError,
+  ServerBusyError,
   UnauthorizedError,
 } from '../domain/core/common/errors';
 import { toHttpAnswer } from '../domain/core/common/http-answer';
@@ -31,6 +32,7 @@ import { DEFAULT_LIMITS, type Limits } from '../domain/core/ingest/limits';
 import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer-handler';
 import { handler as callbackHandler } from '../lambdas/callback/handler';
 import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
+import { BUSY_RETRY_AFTER_SECONDS, bodyBudget, bodyWeight } from './body-budget';
 import { lockDataDir } from './data-dir-lock';
 import { runErasure } from './erasure/run-erasure';
 import { matchIngestRoute } from './routes';
@@ -60,6 +62,8 @@ export interface LocalServerOptions {
   eraseCheckMs?: number;
   /** How long an authorizer verdict is reused for the same header, as API Gateway does (0: never). */
   authorizerCacheTtlSeconds?: number;
+  /** Inflated bytes of request bodies in flight at once (local/body-budget.ts); default 128 MiB. */
+  bodyBudgetBytes?: number;
 }
 
 export interface LocalDestination {
@@ -154,6 +158,7 @@ async function serve(
   const eraseTimer = setInterval(background, options.eraseCheckMs ?? 3_600_000);
   eraseTimer.unref();
   const authorizer = createAuthorizerHandler({ tokens, logger: options.logger, clock });
+  const budget = bodyBudget(options.bodyBudgetBytes);
   const verdicts = new VerdictCache(
     (options.authorizerCacheTtlSeconds ?? DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS) * 1000,
   );
@@ -190,6 +195,24 @@ async function serve(
       return;
     }
     const headers = lowerCaseHeaders(req);
+    // Admitted by what the body inflates to, before it is inflated: over the budget, 503 and a retry.
+    const release = budget.admit(bodyWeight(body, headers['content-encoding'], limits.maxInflatedBytes));
+    if (!release) return answerError(res, new ServerBusyError(BUSY_RETRY_AFTER_SECONDS));
+    try {
+      await handleAdmitted(req, res, url, route, body, headers);
+    } finally {
+      release();
+    }
+  }
+
+  async function handleAdmitted(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    route: NonNullable<ReturnType<typeof matchIngestRoute>>,
+    body: Buffer,
+    headers: Record<string, string>,
+  ): Promise<void> {
     // API Gateway answers 401 itself when the authorizer's identity source is missing.
     if (!headers.authorization)
       return answerError(

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'invalid_api_key'
   | 'customer_disabled'
   | 'sink_unavailable'
+  | 'server_busy'
   | 'rate_limited'
   | 'invalid_input'
   | 'not_found'
@@ -92,6 +93,20 @@ export class SinkUnavailableError extends IngestError {
     readonly throttled = false,
   ) {
     super('The destination is temporarily unable to store events; they were not accepted. Please retry.');
+  }
+}
+
+/**
+ * The local server holds as many request bodies as its memory bound allows (local/body-budget.ts): this
+ * one was not read into memory, and Segment retries after Retry-After.
+ */
+export class ServerBusyError extends IngestError {
+  readonly status = 503;
+  readonly code = 'server_busy' as const;
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      'The destination is handling as many large requests as its memory allows; nothing was accepted. Please retry.',
+    );
   }
 }
 

@@ -1,4 +1,10 @@
-import { IngestError, InternalError, RateLimitedError, SinkUnavailableError } from './errors';
+import {
+  IngestError,
+  InternalError,
+  RateLimitedError,
+  ServerBusyError,
+  SinkUnavailableError,
+} from './errors';
 
 /** An HTTP answer in the shape API Gateway (payload 2.0) expects from a Lambda integration. */
 export interface HttpAnswer {
@@ -36,7 +42,11 @@ export function jsonTextAnswer(
 export function toHttpAnswer(error: unknown): HttpAnswer {
   const known = error instanceof IngestError ? error : new InternalError();
   const headers: Record<string, string> = {};
-  if (known instanceof SinkUnavailableError || known instanceof RateLimitedError)
+  if (
+    known instanceof SinkUnavailableError ||
+    known instanceof RateLimitedError ||
+    known instanceof ServerBusyError
+  )
     headers['retry-after'] = String(known.retryAfterSeconds);
   return jsonAnswer(known.status, { message: known.message, code: known.code }, headers);
 }
