@@ -25,18 +25,26 @@ export interface DecodedSegment {
   skipped: { start: number; end: number }[];
 }
 
-// A record: the header line `S2 <area> <customerId> <dt> <bytes> <crc32>\n`, then the data as is. The
-// data is already JSON lines, so it is neither escaped on the way in nor parsed on the way out. The
-// CRC-32 (zlib's, built into Node) covers the header's fields and the data, so a changed byte anywhere
-// — a customer id, a length, a payload — fails the check, and the byte count tells a complete record
-// from one cut short. Every data line starts with `{`, so `\nS2 ` can only begin a record: after a bad
-// record the reader resynchronises on the next one. Customer ids and dates never contain spaces
-// (CUSTOMER_ID_PATTERN).
-const MAGIC = 'S2 ';
+// A record: the header line `S3 <area> <customerId> <dt> <bytes> <crc32> <line crc32s>\n`, then the data
+// as is. The data is already JSON lines, so it is neither escaped on the way in nor parsed on the way
+// out. The CRC-32 (zlib's, built into Node) covers the header's fields (the line checksums too) and the
+// data, so a changed byte anywhere — a customer id, a length, a payload — fails the check, and the byte
+// count tells a complete record from one cut short. The line checksums (8 hex digits per data line, in
+// order, no separator) are what salvage uses: a line of a damaged record lands only if its CRC-32 is one
+// of them, so a flipped bit that leaves a line valid JSON (`"co-1234"` → `"Co-1234"`) is kept aside, not
+// landed. Every data line starts with `{`, so `\nS3 ` (or the last release's `\nS2 `) can only begin a
+// record: after a bad record the reader resynchronises on the next one. Customer ids and dates never
+// contain spaces (CUSTOMER_ID_PATTERN).
+const MAGIC = 'S3 ';
+// Records of the last release: the same, without the line checksums (read, salvaged by schema only).
+const MAGIC_S2 = 'S2 ';
 const RESYNC = Buffer.from(`\n${MAGIC}`);
-// A header is ~100 bytes (a 64-character customer id at most): anything longer is not a header.
-const MAX_HEADER_BYTES = 256;
-const HEADER = /^S2 (\S+) (\S+) (\d{4}-\d{2}-\d{2}) (\d{1,10}) ([0-9a-f]{8})$/;
+const RESYNC_S2 = Buffer.from(`\n${MAGIC_S2}`);
+// A header is ~100 bytes (a 64-character customer id at most) plus 8 per line of its record; a record
+// is at most 1 MiB (a Firehose record) of lines of at least 3 bytes: anything longer is not a header.
+const MAX_HEADER_BYTES = 256 + 8 * Math.ceil((1024 * 1024) / 3);
+const HEADER = /^S3 (\S+) (\S+) (\d{4}-\d{2}-\d{2}) (\d{1,10}) ([0-9a-f]{8}) ((?:[0-9a-f]{8})*)$/;
+const HEADER_S2 = /^S2 (\S+) (\S+) (\d{4}-\d{2}-\d{2}) (\d{1,10}) ([0-9a-f]{8})$/;
 const AREAS: ReadonlySet<string> = new Set(LAKE_AREAS);
 
 /** A record to write: its data as text, or already encoded (a packed record's bytes, not copied again). */
@@ -45,8 +53,22 @@ export type SpoolRecordToWrite = Omit<SpooledRecord, 'data'> & { data: string | 
 export function encodeSpoolRecord(record: SpoolRecordToWrite): Buffer {
   const data = typeof record.data === 'string' ? Buffer.from(record.data) : record.data;
   const fields = `${record.area} ${record.customerId} ${record.dt} ${data.length}`;
-  const checksum = crc32(data, crc32(`${fields}\n`));
-  return Buffer.concat([Buffer.from(`${MAGIC}${fields} ${hex(checksum)}\n`), data]);
+  const lines = lineChecksums(data);
+  const checksum = crc32(data, crc32(`${fields} ${lines}\n`));
+  return Buffer.concat([Buffer.from(`${MAGIC}${fields} ${hex(checksum)} ${lines}\n`), data]);
+}
+
+/** The CRC-32 of each line of `data` (each ending in `\n`, the newline not counted), as hex, in order. */
+function lineChecksums(data: Buffer): string {
+  let out = '';
+  let at = 0;
+  while (at < data.length) {
+    let end = data.indexOf(0x0a, at);
+    if (end === -1) end = data.length;
+    out += hex(crc32(data.subarray(at, end)));
+    at = end + 1;
+  }
+  return out;
 }
 
 /**
@@ -67,7 +89,7 @@ export function decodeSpoolSegment(bytes: Buffer): DecodedSegment {
       at = next.end;
       continue;
     }
-    const resync = bytes.indexOf(RESYNC, at);
+    const resync = nextHeader(bytes, at);
     const end = resync === -1 ? bytes.length : resync + 1;
     out.skipped.push({ start: at, end });
     at = end;
@@ -75,20 +97,41 @@ export function decodeSpoolSegment(bytes: Buffer): DecodedSegment {
   return out;
 }
 
+/** Where the next record header (`\nS3 ` or `\nS2 `) after `at` starts its newline, or -1. */
+function nextHeader(bytes: Buffer, at: number): number {
+  const s3 = bytes.indexOf(RESYNC, at);
+  const s2 = bytes.indexOf(RESYNC_S2, at);
+  return s3 === -1 ? s2 : s2 === -1 ? s3 : Math.min(s2, s3);
+}
+
+/** A record header's fields, this release's (with line checksums) or the last one's. */
+function parseHeader(
+  text: string,
+):
+  | { area: string; customerId: string; dt: string; length: string; checksum: string; lines?: string }
+  | undefined {
+  const s3 = HEADER.exec(text);
+  if (s3)
+    return { area: s3[1]!, customerId: s3[2]!, dt: s3[3]!, length: s3[4]!, checksum: s3[5]!, lines: s3[6]! };
+  const s2 = HEADER_S2.exec(text);
+  return s2 ? { area: s2[1]!, customerId: s2[2]!, dt: s2[3]!, length: s2[4]!, checksum: s2[5]! } : undefined;
+}
+
 function readRecord(bytes: Buffer, at: number): { record: SpooledRecord; end: number } | undefined {
   const newline = bytes.indexOf(0x0a, at);
   if (newline === -1 || newline - at > MAX_HEADER_BYTES) return undefined;
-  const header = HEADER.exec(bytes.toString('latin1', at, newline));
+  const header = parseHeader(bytes.toString('latin1', at, newline));
   if (!header) return undefined;
-  const [, area, customerId, dt, length, checksum] = header as unknown as string[];
+  const { area, customerId, dt, length, checksum, lines } = header;
   const start = newline + 1;
   const end = start + Number(length);
   if (end > bytes.length) return undefined;
-  if (!AREAS.has(area!) || !CUSTOMER_ID_PATTERN.test(customerId!)) return undefined;
+  if (!AREAS.has(area) || !CUSTOMER_ID_PATTERN.test(customerId)) return undefined;
   const data = bytes.subarray(start, end);
-  if (hex(crc32(data, crc32(`${area} ${customerId} ${dt} ${length}\n`))) !== checksum) return undefined;
+  const covered = `${area} ${customerId} ${dt} ${length}${lines === undefined ? '' : ` ${lines}`}\n`;
+  if (hex(crc32(data, crc32(covered))) !== checksum) return undefined;
   return {
-    record: { area: area as LakeArea, customerId: customerId!, dt: dt!, data },
+    record: { area: area as LakeArea, customerId, dt, data },
     end,
   };
 }
@@ -144,10 +187,12 @@ export interface Salvaged {
 /**
  * The intact lines of a segment's damaged ranges. A record's checksum covers all its lines, so one
  * flipped byte fails the whole record; its other lines are still whole. A line is salvaged when it is
- * a complete JSON line of a lake area that fits that area's schema (the contract's), with a customer id
- * a spool header could carry and a receive date: its partition comes from the line itself. A line
- * whose damage still parses and fits the schema cannot be told from an intact one (there is no per-line
- * checksum); every other damaged line stays in the kept segment for inspection.
+ * the line that was written: its CRC-32 is one of those its record's header lists. With the header
+ * itself damaged, no line of the record can be checked, and none is salvaged. A salvaged line must also
+ * be a complete JSON line of a lake area that fits that area's schema (the contract's), with a customer
+ * id a spool header could carry and a receive date: its partition comes from the line itself. Records
+ * of the last release (`S2`, no line checksums) are salvaged by that check alone. Every other line stays
+ * in the kept segment for inspection, counted as unreadable.
  */
 export function salvageLines(bytes: Buffer, skipped: DecodedSegment['skipped']): Salvaged {
   const out: Salvaged = { records: [], lines: 0, unreadable: 0 };
@@ -156,9 +201,20 @@ export function salvageLines(bytes: Buffer, skipped: DecodedSegment['skipped']):
     // The last piece has no newline: a line cut short (or the next header's start) is never whole.
     const last = pieces.pop();
     if (last) out.unreadable += 1;
+    // The range starts at a record's header: its line checksums, when it is this release's and reads.
+    const first = pieces[0] ?? '';
+    const header = first.startsWith(MAGIC) ? parseHeader(first) : undefined;
+    const written = header?.lines === undefined ? undefined : checksumSet(header.lines);
+    const checkable = !first.startsWith(MAGIC) || written !== undefined;
     for (const piece of pieces) {
-      if (piece.length === 0 || piece.startsWith(MAGIC) || piece.startsWith('R ')) continue;
-      const record = lakeLine(piece);
+      if (
+        piece.length === 0 ||
+        piece.startsWith(MAGIC) ||
+        piece.startsWith(MAGIC_S2) ||
+        piece.startsWith('R ')
+      )
+        continue;
+      const record = checkable && (!written || written.has(hex(crc32(piece)))) ? lakeLine(piece) : undefined;
       if (!record) {
         out.unreadable += 1;
         continue;
@@ -168,6 +224,12 @@ export function salvageLines(bytes: Buffer, skipped: DecodedSegment['skipped']):
     }
   }
   return out;
+}
+
+function checksumSet(lines: string): Set<string> {
+  const set = new Set<string>();
+  for (let i = 0; i < lines.length; i += 8) set.add(lines.slice(i, i + 8));
+  return set;
 }
 
 function lakeLine(text: string): Omit<SpooledRecord, 'data'> | undefined {

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { decodeSpoolSegment, encodeSpoolRecord, salvageLines } from '../../adapters/local/spool-format';
 import { SpoolingLakeSink } from '../../adapters/local/spooling-lake-sink';
 import { systemClock } from '../../adapters/system/clock';
@@ -78,5 +79,51 @@ describe('salvaging the intact lines of a damaged spool record', () => {
     const salvaged = salvageLines(bytes, decoded.skipped);
     expect(salvaged.lines).toBe(99);
     expect(salvaged.records.some((r) => r.customerId !== 'acme')).toBe(false);
+  });
+});
+
+describe('a salvaged line is the line that was acknowledged', () => {
+  // A flipped bit that leaves the line valid: "m-50" becomes "M-50" (0x6d ^ 0x20).
+  const changeId = (line: string) => line.replace('"m-50"', '"M-50"');
+
+  it('keeps aside a line whose bit flip still parses and fits the schema: its checksum is not listed', () => {
+    const { bytes } = damagedSegment(changeId);
+    const decoded = decodeSpoolSegment(bytes);
+    const salvaged = salvageLines(bytes, decoded.skipped);
+
+    expect(salvaged.lines).toBe(99);
+    expect(salvaged.unreadable).toBe(1);
+    const landed = salvaged.records.map((r) => JSON.parse(r.data.toString()).message_id as string);
+    expect(landed).not.toContain('M-50');
+    expect(landed).not.toContain('m-50');
+  });
+
+  it('salvages nothing from a record whose header (and so its line checksums) is damaged', () => {
+    const { bytes } = damagedSegment((line) => line);
+    const damaged = Buffer.from(bytes);
+    damaged[5] = 0x20; // inside the area name of the first header
+    const decoded = decodeSpoolSegment(damaged);
+    const salvaged = salvageLines(damaged, decoded.skipped);
+
+    expect(decoded.records).toHaveLength(1); // the intact record after it
+    expect(salvaged.lines).toBe(0);
+    expect(salvaged.unreadable).toBe(100);
+  });
+
+  it("reads the last release's records (S2, no line checksums) and salvages them by schema as before", () => {
+    const lines = ['m-1', 'm-2', 'm-3'].map((id) => lakeLineJson('events', id));
+    const data = Buffer.from(`${lines.join('\n')}\n`);
+    const s2 = (payload: Buffer) => {
+      const fields = `events acme 2026-01-01 ${payload.length}`;
+      const checksum = crc32(payload, crc32(`${fields}\n`))
+        .toString(16)
+        .padStart(8, '0');
+      return Buffer.concat([Buffer.from(`S2 ${fields} ${checksum}\n`), payload]);
+    };
+    expect(decodeSpoolSegment(s2(data)).records.map((r) => r.data.toString())).toEqual([data.toString()]);
+    const damaged = s2(data);
+    damaged[damaged.indexOf('"m-2"') + 2] = 0x4d; // m-2 → M-2: the last release cannot tell
+    const decoded = decodeSpoolSegment(damaged);
+    expect(salvageLines(damaged, decoded.skipped).lines).toBe(3);
   });
 });
