@@ -35,6 +35,8 @@ export const ERASE_PLACES = [
   'errors',
   'redriven',
   'spool_damaged',
+  // Landing objects a reader set aside as damaged (`lake/_damaged/`, docs/operations.md): deleted whole.
+  'damaged_objects',
   'curated',
   'scores',
   'audiences',

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { AUDIENCE_MEMBERS_FILE, AUDIENCES_AREA } from '../../domain/contract/audiences';
 import { CURATED_AREA, CURATED_FILE, SCORES_FILE } from '../../domain/contract/curated-table';
 import { type ErasePlace, erasePrefixes } from '../../domain/contract/erasure';
+import { SHARED_PARTITION_CUSTOMER } from '../../domain/contract/lake-areas';
+import { DAMAGED_AREA } from '../damaged-objects';
 import { filesUnder } from '../read-lake';
 
 /** One file an erase may rewrite: where it is, which place it belongs to, and how it is stored. */
@@ -11,7 +13,8 @@ export interface ErasableFile {
   place: ErasePlace;
   /** Relative to DATA_DIR: the key of the run state and the audit. */
   path: string;
-  format: 'gzip-lines' | 'spool' | 'parquet';
+  /** `damaged`: a landing object set aside as unreadable, deleted whole (it cannot be rewritten). */
+  format: 'gzip-lines' | 'spool' | 'parquet' | 'damaged';
 }
 
 /**
@@ -35,6 +38,13 @@ export function erasableFiles(dataDir: string, customerId: string): ErasableFile
         : under(place, join(lake, prefix), 'gzip-lines', (n) => !n.endsWith('.tmp')),
     ),
     ...under('spool_damaged', join(dataDir, 'spool', 'damaged'), 'spool', (n) => n.endsWith('.spool')),
+    // The customer's damaged landing events and the shared quarantine's: the unreadable part of such an
+    // object may hold the user's rows and cannot be checked, so an erase deletes it (docs/privacy.md).
+    ...[
+      join(lake, DAMAGED_AREA, 'events', `customer_id=${customerId}`),
+      join(lake, DAMAGED_AREA, 'quarantine', `customer_id=${SHARED_PARTITION_CUSTOMER}`),
+      join(lake, DAMAGED_AREA, 'quarantine', `customer_id=${customerId}`),
+    ].flatMap((dir) => under('damaged_objects', dir, 'damaged', (n) => n.endsWith('.gz'))),
     ...under(
       'curated',
       join(lake, CURATED_AREA, `customer_id=${customerId}`),
@@ -56,6 +66,16 @@ export function readLines(path: string): string {
   if (!existsSync(path)) return '';
   const bytes = readFileSync(path);
   return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+}
+
+/** What can still be read of a damaged gzip object: its text up to the break. */
+export function readDamagedLines(path: string): string {
+  if (!existsSync(path)) return '';
+  try {
+    return gunzipSync(readFileSync(path), { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** The bytes to write back, in the file's own encoding. */

@@ -9,7 +9,7 @@ import {
   statSync,
   unlinkSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as v from 'valibot';
 import { writeFileAtomic } from '../../adapters/local/atomic-file';
@@ -28,8 +28,9 @@ import { dueRequests } from '../../domain/core/erasure/due-requests';
 import { eraseFromText, linkFromText } from '../../domain/core/erasure/erase-lines';
 import { ErasureMatcher } from '../../domain/core/erasure/erasure-matcher';
 import { executedEntries, passTotals, zeroRows } from '../../domain/core/erasure/pass-audit';
+import { setAsideDamaged } from '../damaged-objects';
 import { eraseFromSegment } from './erase-spool';
-import { type ErasableFile, encodeLines, erasableFiles, readLines } from './erasure-places';
+import { type ErasableFile, encodeLines, erasableFiles, readDamagedLines, readLines } from './erasure-places';
 
 /**
  * Executes recorded delete requests over a DATA_DIR, one pass per customer for all of its due
@@ -87,6 +88,8 @@ const RunStateSchema = v.object({
 });
 type RunState = v.InferOutput<typeof RunStateSchema>;
 
+const SIMULATED_KILL = 'SimulatedKill';
+
 export async function runErasure(options: ErasureRunOptions): Promise<CustomerErasure[]> {
   const { dataDir, log } = options;
   const customers = new Set<string>();
@@ -106,11 +109,46 @@ export async function runErasure(options: ErasureRunOptions): Promise<CustomerEr
   );
   try {
     const out: CustomerErasure[] = [];
-    for (const customerId of [...customers].sort())
-      out.push(await eraseCustomer(options, customerId, due.get(customerId) ?? []));
+    const failed: string[] = [];
+    // One customer's failing pass never stops another's: each is tried, the failures named at the end.
+    for (const customerId of [...customers].sort()) {
+      try {
+        out.push(await eraseCustomerSettingAsideDamage(options, customerId, due.get(customerId) ?? []));
+      } catch (error) {
+        if ((error as { name?: unknown }).name === SIMULATED_KILL) throw error;
+        failed.push(`${customerId}: ${(error as Error).message.split('\n')[0]}`);
+      }
+    }
+    if (failed.length > 0)
+      throw new Error(
+        `erase failed for ${failed.length} customer(s), each to be run again (the others were erased): ${failed.join('; ')}`,
+      );
     return out;
   } finally {
     await curatedLock.release();
+  }
+}
+
+/**
+ * A pass that fails reading a landing object (a damaged gzip stream, a line that is not JSON) sets the
+ * customer's damaged objects aside, their readable lines salvaged (local/damaged-objects.ts), and runs
+ * once more: the salvaged copies are erased like any landing object, the damaged ones deleted.
+ */
+async function eraseCustomerSettingAsideDamage(
+  options: ErasureRunOptions,
+  customerId: string,
+  due: ErasureEntry[],
+): Promise<CustomerErasure> {
+  try {
+    return await eraseCustomer(options, customerId, due);
+  } catch (error) {
+    if ((error as { name?: unknown }).name === SIMULATED_KILL) throw error;
+    const lake = join(options.dataDir, 'lake');
+    const keys = erasableFiles(options.dataDir, customerId)
+      .filter((f) => f.format === 'gzip-lines' && (f.place === 'events' || f.place === 'quarantine'))
+      .map((f) => relative(lake, join(options.dataDir, f.path)));
+    if (setAsideDamaged(lake, keys).length === 0) throw error;
+    return eraseCustomer(options, customerId, due);
   }
 }
 
@@ -120,7 +158,14 @@ async function eraseCustomer(
   due: ErasureEntry[],
 ): Promise<CustomerErasure> {
   const { dataDir, log } = options;
-  const crash = options.crashPoint ?? (() => undefined);
+  // A crash point's throw stands for a kill: marked, so no customer-level handling ever catches it.
+  const crash = (at: Parameters<NonNullable<ErasureRunOptions['crashPoint']>>[0]) => {
+    try {
+      options.crashPoint?.(at);
+    } catch (error) {
+      throw Object.assign(new Error((error as Error).message), { name: SIMULATED_KILL });
+    }
+  };
   mkdirSync(join(dataDir, 'lake', CURATED_AREA), { recursive: true });
   const statePath = join(erasureDir(dataDir), `run-${customerId}.json`);
   let state: RunState;
@@ -225,7 +270,7 @@ async function eraseFile(
     }
   }
   const result = await erase(duck, file, full, matcher, options.dataDir);
-  if (result.rows === 0) return;
+  if (result.rows === 0 && !result.always) return;
   state.files[file.path] = {
     place: file.place,
     status: 'writing',
@@ -251,6 +296,8 @@ interface Erased {
   quarantine: number;
   byDay: Map<string, { events: number; quarantine: number }>;
   keptIndexes?: number[];
+  /** Rewritten (deleted) even with no row found: a damaged object's unreadable part may hold some. */
+  always?: boolean;
   write(): Promise<void>;
 }
 
@@ -272,6 +319,18 @@ async function erase(
       ...(file.place === 'quarantine' ? { keptIndexes: erased.keptIndexes } : {}),
       write: async () =>
         replaceFile(full, erased.text.length > 0 ? encodeLines(full, erased.text) : undefined),
+    };
+  }
+  if (file.format === 'damaged') {
+    // What can be read is counted; the object is deleted whole (its unreadable part cannot be checked).
+    const erased = eraseFromText(readDamagedLines(full), matcher);
+    return {
+      rows: erased.events + erased.quarantine,
+      events: erased.events,
+      quarantine: erased.quarantine,
+      byDay: new Map(),
+      always: existsSync(full),
+      write: async () => replaceFile(full, undefined),
     };
   }
   if (file.format === 'spool') {
