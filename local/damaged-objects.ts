@@ -9,6 +9,8 @@ import {
   StoredLedgerEntrySchema,
   StoredQuarantineEntrySchema,
 } from '../domain/contract/lake-records';
+import { wellFormedValue } from '../domain/core/common/unicode-text';
+import { MAX_MESSAGE_DEPTH } from '../domain/core/messages/json-depth';
 
 /**
  * A landed object a reader cannot read (a flipped byte in its gzip stream, a line that is not JSON or
@@ -83,40 +85,43 @@ export function inspectObject(bytes: Buffer, area: LakeArea, customerId: string 
   let lost = 0;
   for (const line of text.split('\n')) {
     if (line.length === 0) continue;
-    const problem = lineProblem(line, area, customerId);
-    if (problem === undefined) readable.push(line);
-    else {
-      lost += 1;
-      reason ??= problem;
-    }
+    const read = readLine(line, area, customerId);
+    if (read.line !== undefined) readable.push(read.line);
+    else lost += 1;
+    if (read.problem !== undefined) reason ??= read.problem;
   }
   return { readable, lost, streamCut, reason };
 }
 
-function lineProblem(line: string, area: LakeArea, customerId: string | undefined): string | undefined {
-  if (!line.isWellFormed()) return 'a line is not UTF-8 text';
+/**
+ * A line as a reader may take it: as it is, repaired (a lone surrogate an earlier release wrote as an
+ * escape becomes U+FFFD, as ingest makes it now — docs/segment-contract.md), or not at all; and what was
+ * wrong with it.
+ */
+function readLine(
+  line: string,
+  area: LakeArea,
+  customerId: string | undefined,
+): { line?: string; problem?: string } {
+  if (!line.isWellFormed()) return { problem: 'a line is not UTF-8 text' };
   let record: unknown;
   try {
     record = JSON.parse(line);
   } catch {
-    return 'a line is not JSON';
+    return { problem: 'a line is not JSON' };
   }
   if (record === null || typeof record !== 'object' || areaOf(record) !== area)
-    return `a line is not a ${area} line`;
-  if (!allWellFormed(record)) return 'a line holds a lone UTF-16 surrogate';
-  if (customerId !== undefined && (record as Record<string, unknown>).customer_id !== customerId)
-    return 'a line names another customer';
-  if (!v.is(STORED_SCHEMAS[area], record)) return `a line does not fit the ${area} schema`;
-  return undefined;
-}
-
-function allWellFormed(value: unknown): boolean {
-  if (typeof value === 'string') return value.isWellFormed();
-  if (value === null || typeof value !== 'object') return true;
-  if (Array.isArray(value)) return value.every(allWellFormed);
-  for (const [key, item] of Object.entries(value))
-    if (!key.isWellFormed() || !allWellFormed(item)) return false;
-  return true;
+    return { problem: `a line is not a ${area} line` };
+  const repaired = wellFormedValue(record, MAX_MESSAGE_DEPTH + 2);
+  if (customerId !== undefined && (repaired.value as Record<string, unknown>).customer_id !== customerId)
+    return { problem: 'a line names another customer' };
+  if (!v.is(STORED_SCHEMAS[area], repaired.value))
+    return { problem: `a line does not fit the ${area} schema` };
+  if (repaired.replaced.length === 0) return { line };
+  return {
+    line: JSON.stringify(repaired.value),
+    problem: 'a line holds a lone UTF-16 surrogate (repaired with U+FFFD in the salvaged copy)',
+  };
 }
 
 /** The customer of a landing key (`<area>/customer_id=<id>/…`), undefined for the shared partition. */
