@@ -199,3 +199,12 @@ export function describeDamage(damage: Damage): string {
   const lost = `${damage.lines_lost} line${damage.lines_lost === 1 ? '' : 's'} lost${damage.stream_cut ? ' (and the rest of a cut gzip stream)' : ''}`;
   return `${damage.key} (customer ${damage.customer_id}): ${damage.reason}; ${damage.lines_salvaged} lines salvaged, ${lost}; kept in ${DAMAGED_AREA}/`;
 }
+
+/** Lines lost in damaged objects, summed by customer (`unattributed` for shared objects' unreadable lines). */
+export function lostByCustomer(log: readonly Damage[]): [string, number][] {
+  const totals = new Map<string, number>();
+  for (const damage of log)
+    for (const [customer, lines] of Object.entries(damage.lost_by_customer))
+      totals.set(customer, (totals.get(customer) ?? 0) + lines);
+  return [...totals].sort(([a], [b]) => a.localeCompare(b));
+}

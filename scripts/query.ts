@@ -11,7 +11,7 @@ import { QUESTIONS, type Question } from '../domain/contract/sql/questions-sql';
 import { DEFAULT_STACK_NAME, glueDatabaseName } from '../domain/contract/stack-outputs';
 import { qualityReport } from '../domain/core/quality/quality-report';
 import { readLocalConfig } from '../local/config';
-import { describeDamage } from '../local/damaged-objects';
+import { DAMAGED_AREA, damageLog, describeDamage, lostByCustomer } from '../local/damaged-objects';
 import { readLake } from '../local/read-lake';
 import { resultCsv, resultTable } from './query/format-result';
 import { openLocalLake, QueryRefused, type QueryResult } from './query/local-lake';
@@ -112,6 +112,16 @@ runCommand(QUERY, async ({ values, positionals }) => {
       for (const damage of local.damaged)
         process.stderr.write(`query: set aside a damaged landing object: ${describeDamage(damage)}\n`);
       local.close();
+    }
+    // Completeness counts a damaged object's lost lines as `missing`: say where they went, by customer.
+    if (asked[0] === 'completeness') {
+      const lost = lostByCustomer(damageLog(lake));
+      if (lost.length > 0)
+        process.stderr.write(
+          `query: lines lost in damaged landing objects (kept in ${join(lake, DAMAGED_AREA)}; docs/operations.md, "A damaged landing object"): ${lost
+            .map(([customer, lines]) => `${customer} ${lines}`)
+            .join(', ')}\n`,
+        );
     }
   }
   process.stdout.write(

@@ -142,6 +142,17 @@ describe('one customer never stops another', () => {
       );
       expect(log.some((d) => d.customer_id === 'trouble')).toBe(true);
       expect(log.every((d) => d.customer_id !== 'healthy')).toBe(true);
+      // The command names where the lost lines went, on stderr (its --json stays pure), with no trace.
+      const { stdout, stderr } = await run(
+        process.execPath,
+        ['--require', 'tsx/cjs', 'scripts/query.ts', '--completeness', '--json'],
+        { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir } },
+      );
+      expect(JSON.parse(stdout)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ customer_id: 'healthy' })]),
+      );
+      expect(stderr).toMatch(/lines lost in damaged landing objects .*trouble \d+, unattributed 1/);
+      expect(stderr).not.toMatch(/\n\s+at /);
     } finally {
       querier.close();
     }
