@@ -142,6 +142,8 @@ runCommand(REDRIVE, async ({ values }) => {
     }
   }
   bar.finish();
+  // The readable objects were redriven; an unreadable one makes the run fail, after the summary.
+  if (report.unreadableObjects.length > 0) process.exitCode = 1;
   process.stdout.write(
     `${[
       ...(salvaged
@@ -151,6 +153,10 @@ runCommand(REDRIVE, async ({ values }) => {
         : []),
       `Firehose error objects redriven: ${report.errorObjects} (${report.errorLines} records); moved to redriven/errors/`,
       `quarantined messages checked: ${report.quarantineChecked}; valid now and redriven: ${report.quarantineNowValid}; redriven before: ${report.quarantineAlreadyRedriven}`,
+      ...report.unreadableObjects.map(
+        (key) =>
+          `unreadable object left as it is (the others were redriven; locally npm run query sets it aside, docs/operations.md): ${key}`,
+      ),
     ].join('\n')}\n`,
   );
 });

@@ -35,6 +35,8 @@ export interface RedriveReport {
   quarantineAlreadyRedriven: number;
   /** Lines in quarantine/ that are not quarantine entries (damaged, or not ours): left as they are. */
   quarantineUnreadable: number;
+  /** Objects that could not be read at all (a damaged gzip stream): left where they are, named here. */
+  unreadableObjects: string[];
 }
 
 /**
@@ -68,6 +70,7 @@ export async function runRedrive(
     quarantineNowValid: 0,
     quarantineAlreadyRedriven: 0,
     quarantineUnreadable: 0,
+    unreadableObjects: [],
   };
   const runId = randomUUID();
   let redriveRequests = 0;
@@ -92,7 +95,15 @@ export async function runRedrive(
   const tick = () => options.onProgress?.(++objectsDone, total);
 
   for (const key of errorKeys) {
-    const lines = linesFromErrorObject(await store.read(key));
+    let lines: LakeLine[];
+    try {
+      lines = linesFromErrorObject(await store.read(key));
+    } catch {
+      // A damaged error object is its own problem: left in errors/ (and counted), the others go on.
+      report.unreadableObjects.push(key);
+      tick();
+      continue;
+    }
     await put(lines);
     await store.move(key, `redriven/${key}`);
     report.errorObjects += 1;
@@ -105,7 +116,16 @@ export async function runRedrive(
     const aliases = new Map<string, ReadonlyMap<string, string>>();
     for (const key of quarantineKeys) {
       // Parsed with the contract's schema: a line that is not a quarantine entry is counted, not redriven.
-      const entries = objectText(await store.read(key))
+      let text: string;
+      try {
+        text = objectText(await store.read(key));
+      } catch {
+        // A damaged object (a broken gzip stream) is its own problem: counted, the others go on.
+        report.unreadableObjects.push(key);
+        tick();
+        continue;
+      }
+      const entries = text
         .split('\n')
         .filter(Boolean)
         .map((l) => parseEntry(l));
