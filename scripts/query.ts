@@ -114,7 +114,7 @@ runCommand(QUERY, async ({ values, positionals }) => {
       local.close();
     }
     // Completeness counts a damaged object's lost lines as `missing`: say where they went, by customer.
-    if (asked[0] === 'completeness') {
+    if (values.completeness) {
       const lost = lostByCustomer(damageLog(lake));
       if (lost.length > 0)
         process.stderr.write(
