@@ -20,7 +20,11 @@ import { CURATED_AREA, HIDE_SECONDS, STAGING_PREFIX } from '../domain/contract/c
 import type { CompactionEnvironment } from '../domain/contract/environment';
 import { areaPrefix } from '../domain/contract/lake-areas';
 import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
-import { athenaCreateCuratedTable, athenaVacuum } from '../domain/contract/sql/curated-sql';
+import {
+  athenaCreateCuratedTable,
+  athenaMoveUndatedRows,
+  athenaVacuum,
+} from '../domain/contract/sql/curated-sql';
 import { HouseFunction } from './house-function';
 import { compactionStateMachineName, erasureStateMachineName } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
@@ -224,6 +228,7 @@ export class CuratedCompaction extends Construct {
             'CreateCuratedTable',
             `{% ${JSON.stringify(athenaCreateCuratedTable(db, props.lake.s3UrlForObject(`${CURATED_AREA}/`)))} %}`,
           )
+            .next(athenaTask('MoveUndatedRows', `{% ${JSON.stringify(athenaMoveUndatedRows(db))} %}`))
             .next(stage)
             .next(
               sfn.Choice.jsonata(this, 'AnythingStaged?')

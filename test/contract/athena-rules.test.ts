@@ -10,6 +10,7 @@ import {
 } from '../../domain/contract/sql/athena-rules';
 import {
   athenaCreateCuratedTable,
+  athenaMoveUndatedRows,
   athenaStagedPartitions,
   athenaVacuum,
 } from '../../domain/contract/sql/curated-sql';
@@ -95,6 +96,7 @@ describe('every Athena statement the stack, its functions and its scripts send, 
       },
       { from: 'compaction: PlanPartitions', sql: athenaStagedPartitions(db, 'run-1', ['acme', 'globex']) },
       { from: 'compaction: Vacuum', sql: athenaVacuum(db) },
+      { from: 'compaction: MoveUndatedRows', sql: athenaMoveUndatedRows(db) },
     );
     const files = new Map<string, string>();
     const dates = Array.from({ length: MAX_DAYS_PER_MERGE + 50 }, (_, d) =>

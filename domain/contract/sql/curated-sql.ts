@@ -324,6 +324,17 @@ WHERE ${partitions.join('\n  OR ')}`;
 }
 
 /** Expired snapshots and their files removed (once a day: it touches the whole table's metadata). */
+/**
+ * Moves the rows an earlier release dated 1970-01-01 (a message with no time at all) to their receive
+ * date, as ingest dates such a message now (docs/upgrading.md). Run before every run's MERGEs: it reads
+ * only the `1970-01` month of each customer (the predicate prunes the partition transform), and once
+ * the rows are moved it finds none.
+ */
+export function athenaMoveUndatedRows(database: string): string {
+  return `UPDATE ${q(database)}.${q(CURATED_TABLE)} SET event_date = CAST(received_at AS date)
+WHERE event_date = DATE ${literal(NO_EVENT_DATE)} AND received_at IS NOT NULL`;
+}
+
 export function athenaVacuum(database: string): string {
   return `VACUUM ${q(database)}.${q(CURATED_TABLE)}`;
 }

@@ -197,7 +197,9 @@ export function eventDating(
   receivedAt?: number,
 ): { date: string; fromSentAt: boolean } {
   const found = datingField(message);
-  if (!found && receivedAt !== undefined) return { date: utcDate(receivedAt), fromSentAt: true };
+  // 1970-01-01 from a message's own time is an unset clock (the epoch), dated as no time at all.
+  if ((!found || found.date === NO_EVENT_DATE) && receivedAt !== undefined)
+    return { date: utcDate(receivedAt), fromSentAt: true };
   return { date: found?.date ?? NO_EVENT_DATE, fromSentAt: found?.field === 'sentAt' };
 }
 
