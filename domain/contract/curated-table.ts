@@ -22,6 +22,13 @@ export const CURATED_AREA = 'curated/events';
 export const STAGING_TABLE = 'compaction_staging';
 export const STAGING_PREFIX = 'curated/_staging';
 /**
+ * Locally, under `<lake>/curated/`: where a compaction stages each partition's new file before renaming
+ * it into place, and where DuckDB spills. Both are incomplete by definition once no compaction runs: a
+ * compaction removes them at its start, and an erase (holding the same lock) before it reads anything,
+ * so a staged copy of an erased user's rows never outlives a pass.
+ */
+export const LOCAL_CURATED_WORK_DIRS = ['_staging', '_tmp'] as const;
+/**
  * How long a run's object-log messages stay hidden: longer than a run may last (the state machine's
  * 6 h), so a running batch is never taken twice; a failed run's objects come back after it (8 h; SQS
  * allows 12). The queue's visibility timeout is the same.

@@ -15,7 +15,7 @@ import * as v from 'valibot';
 import { writeFileAtomic } from '../../adapters/local/atomic-file';
 import { erasureDir, type FileErasureLog } from '../../adapters/local/file-erasure-log';
 import { acquirePidLock, LockHeldError } from '../../adapters/local/pid-lock';
-import { CURATED_AREA } from '../../domain/contract/curated-table';
+import { CURATED_AREA, LOCAL_CURATED_WORK_DIRS } from '../../domain/contract/curated-table';
 import {
   ERASE_PLACES,
   type ErasePlace,
@@ -89,6 +89,33 @@ const RunStateSchema = v.object({
 type RunState = v.InferOutput<typeof RunStateSchema>;
 
 const SIMULATED_KILL = 'SimulatedKill';
+// Extra rounds of a pass over every file when its verification still finds rows (see eraseCustomer).
+const AGAIN_ROUNDS = 2;
+
+/**
+ * The rows this pass removed so far, by receive day, where completeness subtracts them: written after
+ * every round, so rows count as erased from the moment they are removed — never as missing while a pass
+ * that has not finished is run again. The pass's last write (with its audit) gives the same file.
+ */
+function writeErasedRows(
+  dataDir: string,
+  customerId: string,
+  state: RunState,
+  entries: ErasureEntry[],
+): void {
+  const first = entries[0];
+  if (!first) return;
+  const totals = passTotals(Object.values(state.files));
+  const lines = erasedRowsLines({
+    customer_id: customerId,
+    message_id: first.message_id,
+    removed_by_day: totals.byDay,
+  });
+  if (lines.length === 0) return;
+  const key = join(dataDir, 'lake', erasedRowsKey(customerId, passName(state.requests)));
+  mkdirSync(dirname(key), { recursive: true });
+  writeFileAtomic(key, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+}
 
 export async function runErasure(options: ErasureRunOptions): Promise<CustomerErasure[]> {
   const { dataDir, log } = options;
@@ -108,12 +135,20 @@ export async function runErasure(options: ErasureRunOptions): Promise<CustomerEr
     },
   );
   try {
+    // What a killed compaction staged (copies of rows, the erased users' among them) goes first.
+    for (const dir of LOCAL_CURATED_WORK_DIRS)
+      rmSync(join(dataDir, 'lake', 'curated', dir), { recursive: true, force: true });
     const out: CustomerErasure[] = [];
     const failed: string[] = [];
     // One customer's failing pass never stops another's: each is tried, the failures named at the end.
     for (const customerId of [...customers].sort()) {
       try {
         out.push(await eraseCustomerSettingAsideDamage(options, customerId, due.get(customerId) ?? []));
+        // A pass a kill or a failure interrupted ran with the requests it started with: requests of
+        // the customer that came due meanwhile get their own pass now, not at the next check.
+        const later = dueRequests(log.all(), options.now(), options.windowHours, options).get(customerId);
+        if (later && later.length > 0 && !existsSync(join(erasureDir(dataDir), `run-${customerId}.json`)))
+          out.push(await eraseCustomerSettingAsideDamage(options, customerId, later));
       } catch (error) {
         if ((error as { name?: unknown }).name === SIMULATED_KILL) throw error;
         failed.push(`${customerId}: ${(error as Error).message.split('\n')[0]}`);
@@ -221,10 +256,21 @@ async function eraseCustomer(
         progress.status = 'done';
       }
     saveRunState(statePath, state);
-    const remaining = await countRemaining(dataDir, duck, customerId, matcher, options.onRead);
+    writeErasedRows(dataDir, customerId, state, entries);
+    let remaining = await countRemaining(dataDir, duck, customerId, matcher, options.onRead);
+    // Rows that landed while the pass ran (a late retry of the user's messages), or that a compaction
+    // merged since an earlier attempt into a partition this pass had done: every file is looked at
+    // again, done or not — no marker hides them. Bounded: after AGAIN_ROUNDS the pass fails and its next
+    // run starts with these rounds.
+    for (let round = 0; remaining > 0 && round < AGAIN_ROUNDS; round++) {
+      for (const file of erasableFiles(dataDir, customerId))
+        await eraseFile(options, duck, file, matcher, state, statePath, crash, true);
+      writeErasedRows(dataDir, customerId, state, entries);
+      remaining = await countRemaining(dataDir, duck, customerId, matcher, options.onRead);
+    }
     if (remaining > 0)
       throw new Error(
-        `erase of ${customerId} left ${remaining} rows about the users; the pass will be run again`,
+        `erase of ${customerId} left ${remaining} rows about the users after ${AGAIN_ROUNDS + 1} rounds; the pass will be run again`,
       );
     crash('verified');
     const totals = passTotals(Object.values(state.files));
@@ -254,12 +300,16 @@ async function eraseFile(
   state: RunState,
   statePath: string,
   crash: NonNullable<ErasureRunOptions['crashPoint']>,
+  /** A later round of the pass: a file done before is looked at again (rows may have landed in it since). */
+  again = false,
 ): Promise<void> {
   const full = join(options.dataDir, file.path);
   const known = state.files[file.path];
   options.onRead?.(sizeOf(full));
-  if (known?.status === 'done') return;
-  if (known) {
+  if (known?.status === 'done' && !again) return;
+  // What an earlier round removed from this file stays counted when a later round removes more.
+  const before = known?.status === 'done' ? known : undefined;
+  if (known && !before) {
     // Killed while this file was being replaced: if it no longer holds the users' rows, it was.
     const still = await erase(duck, file, full, matcher, options.dataDir);
     if (still.rows === 0) {
@@ -271,14 +321,21 @@ async function eraseFile(
   }
   const result = await erase(duck, file, full, matcher, options.dataDir);
   if (result.rows === 0 && !result.always) return;
+  const byDay = new Map(Object.entries(before?.byDay ?? {}).map(([day, c]) => [day, { ...c }]));
+  for (const [day, counts] of result.byDay) {
+    const sum = byDay.get(day) ?? { events: 0, quarantine: 0 };
+    sum.events += counts.events;
+    sum.quarantine += counts.quarantine;
+    byDay.set(day, sum);
+  }
   state.files[file.path] = {
     place: file.place,
     status: 'writing',
-    rows: result.rows,
-    events: result.events,
-    quarantine: result.quarantine,
+    rows: (before?.rows ?? 0) + result.rows,
+    events: (before?.events ?? 0) + result.events,
+    quarantine: (before?.quarantine ?? 0) + result.quarantine,
     // Completeness counts landed rows: the copies in errors/, redriven/ and damaged segments are not.
-    byDay: file.place === 'events' || file.place === 'quarantine' ? Object.fromEntries(result.byDay) : {},
+    byDay: file.place === 'events' || file.place === 'quarantine' ? Object.fromEntries(byDay) : {},
     ...(result.keptIndexes ? { keptIndexes: result.keptIndexes } : {}),
   };
   saveRunState(statePath, state);

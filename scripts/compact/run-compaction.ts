@@ -24,6 +24,7 @@ import {
   CURATED_MONTH,
   curatedPartitionPath,
   eventMonth,
+  LOCAL_CURATED_WORK_DIRS,
   MONTH_PATTERN,
 } from '../../domain/contract/curated-table';
 import { NO_EVENT_DATE } from '../../domain/contract/formats';
@@ -114,8 +115,7 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
   const curatedRoot = join(lakeRoot, 'curated');
   mkdirSync(curatedRoot, { recursive: true });
   const lock = await acquirePidLock(join(curatedRoot, '.lock'), 'npm run compact');
-  const work = join(curatedRoot, '_staging');
-  const spill = join(curatedRoot, '_tmp');
+  const [work, spill] = LOCAL_CURATED_WORK_DIRS.map((dir) => join(curatedRoot, dir)) as [string, string];
   try {
     // What a killed run staged is incomplete by definition; what it renamed into place is whole.
     rmSync(work, { recursive: true, force: true });
