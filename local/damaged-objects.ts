@@ -1,5 +1,13 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import * as v from 'valibot';
 import { writeFileAtomic } from '../adapters/local/atomic-file';
@@ -207,4 +215,63 @@ export function lostByCustomer(log: readonly Damage[]): [string, number][] {
     for (const [customer, lines] of Object.entries(damage.lost_by_customer))
       totals.set(customer, (totals.get(customer) ?? 0) + lines);
   return [...totals].sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Where compaction finds the customers whose curated partitions must be built again from the landing zone. */
+export const REBUILD_DIR = join('curated', '_state', 'rebuild');
+
+/**
+ * Curated partition files (full paths) a reader cannot read: each is moved to `<lake>/_damaged/<its
+ * path>`, logged, and its customer marked for rebuilding (`curated/_state/rebuild/<customer>`): the next
+ * compaction takes all of that customer's landing objects again (merging is idempotent), so the
+ * partition comes back whole from the landing zone, which holds every row it came from. `readable` says
+ * whether DuckDB reads a file through; returns what was set aside.
+ */
+export async function setAsideDamagedCurated(
+  lakeRoot: string,
+  files: readonly string[],
+  readable: (file: string) => Promise<boolean>,
+  now: () => Date = () => new Date(),
+): Promise<Damage[]> {
+  const found: Damage[] = [];
+  for (const file of files) {
+    if (!existsSync(file) || (await readable(file))) continue;
+    const key = relative(lakeRoot, file);
+    const customer = /customer_id=([^/]+)\//.exec(key)?.[1] ?? UNATTRIBUTED;
+    const marker = join(lakeRoot, REBUILD_DIR, customer);
+    mkdirSync(dirname(marker), { recursive: true });
+    writeFileAtomic(marker, `${JSON.stringify({ key, at: now().toISOString() })}\n`);
+    const aside = join(lakeRoot, DAMAGED_AREA, key);
+    mkdirSync(dirname(aside), { recursive: true });
+    renameSync(file, aside);
+    const damage: Damage = {
+      key,
+      area: 'events',
+      customer_id: customer,
+      at: now().toISOString(),
+      reason:
+        'a curated partition file cannot be read; the next compaction builds it again from the landing zone',
+      lines_salvaged: 0,
+      lines_lost: 0,
+      stream_cut: false,
+      lost_by_customer: {},
+      salvaged_key: null,
+    };
+    appendFileSync(join(lakeRoot, DAMAGED_AREA, LOG_FILE), `${JSON.stringify(damage)}\n`);
+    found.push(damage);
+  }
+  return found;
+}
+
+/** The customers marked for rebuilding, and how to clear a mark once its objects are untaken. */
+export function rebuildMarks(lakeRoot: string): { customers: string[]; clear(customer: string): void } {
+  const dir = join(lakeRoot, REBUILD_DIR);
+  return {
+    customers: existsSync(dir)
+      ? readdirSync(dir)
+          .filter((n) => !n.endsWith('.tmp'))
+          .sort()
+      : [],
+    clear: (customer) => rmSync(join(dir, customer), { force: true }),
+  };
 }

@@ -45,6 +45,13 @@ export function erasableFiles(dataDir: string, customerId: string): ErasableFile
       join(lake, DAMAGED_AREA, 'quarantine', `customer_id=${SHARED_PARTITION_CUSTOMER}`),
       join(lake, DAMAGED_AREA, 'quarantine', `customer_id=${customerId}`),
     ].flatMap((dir) => under('damaged_objects', dir, 'damaged', (n) => n.endsWith('.gz'))),
+    // A damaged curated partition set aside (compaction builds it again from the landing zone).
+    ...under(
+      'damaged_objects',
+      join(lake, DAMAGED_AREA, CURATED_AREA, `customer_id=${customerId}`),
+      'damaged',
+      (n) => n.endsWith('.parquet'),
+    ),
     ...under(
       'curated',
       join(lake, CURATED_AREA, `customer_id=${customerId}`),

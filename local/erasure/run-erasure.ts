@@ -23,12 +23,13 @@ import {
   erasedRowsKey,
   erasedRowsLines,
 } from '../../domain/contract/erasure';
+import { duckdbParquetProbe } from '../../domain/contract/sql/duckdb-lake-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { dueRequests } from '../../domain/core/erasure/due-requests';
 import { eraseFromText, linkFromText } from '../../domain/core/erasure/erase-lines';
 import { ErasureMatcher } from '../../domain/core/erasure/erasure-matcher';
 import { executedEntries, passTotals, zeroRows } from '../../domain/core/erasure/pass-audit';
-import { setAsideDamaged } from '../damaged-objects';
+import { setAsideDamaged, setAsideDamagedCurated } from '../damaged-objects';
 import { eraseFromSegment } from './erase-spool';
 import { type ErasableFile, encodeLines, erasableFiles, readDamagedLines, readLines } from './erasure-places';
 
@@ -182,7 +183,27 @@ async function eraseCustomerSettingAsideDamage(
     const keys = erasableFiles(options.dataDir, customerId)
       .filter((f) => f.format === 'gzip-lines' && (f.place === 'events' || f.place === 'quarantine'))
       .map((f) => relative(lake, join(options.dataDir, f.path)));
-    if (setAsideDamaged(lake, keys).length === 0) throw error;
+    const landing = setAsideDamaged(lake, keys);
+    // A damaged curated partition too: set aside (deleted by the next pass, as a damaged copy) and
+    // marked for compaction to build again from the landing zone, which this pass erases.
+    const duck = await openDuck();
+    let curated: unknown[];
+    try {
+      const partitions = erasableFiles(options.dataDir, customerId)
+        .filter((f) => f.place === 'curated')
+        .map((f) => join(options.dataDir, f.path));
+      curated = await setAsideDamagedCurated(lake, partitions, async (file) => {
+        try {
+          await duck.run(duckdbParquetProbe(file));
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    } finally {
+      duck.closeSync();
+    }
+    if (landing.length + curated.length === 0) throw error;
     return eraseCustomer(options, customerId, due);
   }
 }

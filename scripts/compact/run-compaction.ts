@@ -35,9 +35,15 @@ import {
   duckdbWritePartition,
   SENT_AT_DATED,
 } from '../../domain/contract/sql/curated-sql';
+import { duckdbParquetProbe } from '../../domain/contract/sql/duckdb-lake-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
-import { type Damage, setAsideDamaged } from '../../local/damaged-objects';
+import {
+  type Damage,
+  rebuildMarks,
+  setAsideDamaged,
+  setAsideDamagedCurated,
+} from '../../local/damaged-objects';
 import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
 
 /**
@@ -123,6 +129,7 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
     const rebuilt = removeDayPartitions(lakeRoot);
     const taken = readState(lakeRoot);
     const redated = retakeUndatedPartitions(lakeRoot, taken);
+    retakeMarkedCustomers(lakeRoot, taken);
     const objects = lakeObjectKeys(lakeRoot, 'events');
     const fresh = objects.filter((key) => !taken.has(key));
     const report: CompactionReport = {
@@ -137,12 +144,9 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
       damaged: [],
       failedCustomers: [],
     };
-    const rounds = planRounds(
-      lakeRoot,
-      fresh,
-      options.maxObjectsPerRound ?? 5_000,
-      options.maxRoundBytes ?? ROUND_BYTES,
-    );
+    const perRound = options.maxObjectsPerRound ?? 5_000;
+    const roundBytes = options.maxRoundBytes ?? ROUND_BYTES;
+    const rounds = planRounds(lakeRoot, fresh, perRound, roundBytes);
     if (rounds.length > 0) {
       mkdirSync(spill, { recursive: true });
       const db = await DuckDBInstance.create(':memory:', {
@@ -151,9 +155,13 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
       });
       const duck = await db.connect();
       const failed = new Map<string, string>();
+      // Customers whose damaged curated partition was set aside in this run: their rounds are planned
+      // again over all their objects (appended to `rounds`), and their earlier plan is dropped.
+      const replanned = new Set<string>();
       try {
         for (const round of rounds) {
           if (failed.has(round.customerId)) continue;
+          if (replanned.has(round.customerId) && !round.replan) continue;
           let keys = round.keys;
           let result: { lines: number; partitions: number };
           try {
@@ -164,7 +172,26 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
             const damaged = setAsideDamaged(lakeRoot, keys);
             report.damaged.push(...damaged);
             if (damaged.length === 0) {
-              failed.set(round.customerId, messageOf(error));
+              // Or a curated partition it merges into: set aside, and the customer built again.
+              const curated = round.replan
+                ? []
+                : await setAsideDamagedCurated(
+                    lakeRoot,
+                    customerCuratedFiles(lakeRoot, round.customerId),
+                    (file) => readsThrough(duck, file),
+                  );
+              if (curated.length === 0) {
+                failed.set(round.customerId, messageOf(error));
+                continue;
+              }
+              report.damaged.push(...curated);
+              retakeMarkedCustomers(lakeRoot, taken);
+              const all = lakeObjectKeys(lakeRoot, 'events').filter((key) =>
+                key.startsWith(`events/customer_id=${round.customerId}/`),
+              );
+              replanned.add(round.customerId);
+              for (const again of planRounds(lakeRoot, all, perRound, roundBytes))
+                rounds.push({ ...again, replan: true });
               continue;
             }
             const gone = new Set(damaged.map((d) => d.key));
@@ -223,6 +250,8 @@ interface Round {
   keys: string[];
   /** One object larger than the byte budget: read by one thread. */
   oversized: boolean;
+  /** Planned again in this run, after a damaged curated partition of the customer was set aside. */
+  replan?: boolean;
 }
 
 function planRounds(
@@ -278,6 +307,35 @@ function inflatedBytes(path: string): number {
 }
 
 const SIMULATED_CRASH = 'SimulatedCrash';
+
+/** A customer's curated partition files. */
+function customerCuratedFiles(lakeRoot: string, customerId: string): string[] {
+  return curatedFiles(lakeRoot).filter((file) => file.includes(`/customer_id=${customerId}/`));
+}
+
+/** Whether DuckDB reads a Parquet file through (its ids and messages, not only its footer). */
+async function readsThrough(duck: Connection, file: string): Promise<boolean> {
+  try {
+    await duck.run(duckdbParquetProbe(file));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The customers a reader marked for rebuilding (a damaged curated partition set aside): all their
+ * landing objects are taken again — the state goes first, then the mark — and merged back.
+ */
+function retakeMarkedCustomers(lakeRoot: string, taken: Set<string>): void {
+  const marks = rebuildMarks(lakeRoot);
+  if (marks.customers.length === 0) return;
+  for (const key of [...taken])
+    if (marks.customers.some((customer) => key.startsWith(`events/customer_id=${customer}/`)))
+      taken.delete(key);
+  writeState(lakeRoot, taken);
+  for (const customer of marks.customers) marks.clear(customer);
+}
 
 /** A crash point's throw (tests' kill): never caught as a round's failure. */
 function isCrash(error: unknown): boolean {

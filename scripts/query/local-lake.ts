@@ -12,9 +12,10 @@ import {
   duckdbCuratedView,
   duckdbDerivedViews,
   duckdbErasedRowsView,
+  duckdbParquetProbe,
   duckdbScoresView,
 } from '../../domain/contract/sql/duckdb-lake-sql';
-import type { Damage } from '../../local/damaged-objects';
+import { type Damage, setAsideDamagedCurated } from '../../local/damaged-objects';
 import { filesUnder, lakeObjectKeys, setAsideDamagedEverywhere } from '../../local/read-lake';
 import { curatedFiles } from '../compact/run-compaction';
 
@@ -73,7 +74,25 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
   };
   await areaViews();
   const damaged: Damage[] = [];
-  await duck.run(duckdbCuratedView(lakeRoot, curatedFiles(lakeRoot).length > 0));
+  const readsThrough = async (file: string) => {
+    try {
+      await duck.run(duckdbParquetProbe(file));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const curatedView = () => duck.run(duckdbCuratedView(lakeRoot, curatedFiles(lakeRoot).length > 0));
+  try {
+    await curatedView();
+  } catch (error) {
+    // The view reads a file's schema when it is made: a damaged partition fails it. Set aside (the next
+    // compaction builds it again), then the view over the rest.
+    const found = await setAsideDamagedCurated(lakeRoot, curatedFiles(lakeRoot), readsThrough);
+    if (found.length === 0) throw error;
+    damaged.push(...found);
+    await curatedView();
+  }
   await duck.run(duckdbScoresView(lakeRoot, scoreFiles(lakeRoot).length > 0));
   await duck.run(
     duckdbAudiencesView(
@@ -108,7 +127,10 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
         // A landing object no reader can read (a damaged file, a line of text DuckDB refuses) is its
         // customer's problem: set it aside with its readable lines salvaged, and read the rest again.
         // The objects are listed again too: another reader may have set one aside meanwhile.
-        const found = setAsideDamagedEverywhere(lakeRoot);
+        const found = [
+          ...setAsideDamagedEverywhere(lakeRoot),
+          ...(await setAsideDamagedCurated(lakeRoot, curatedFiles(lakeRoot), readsThrough)),
+        ];
         const moved = !sameKeys(
           listed,
           LAKE_AREAS.map((area) => lakeObjectKeys(lakeRoot, area)),
@@ -116,6 +138,7 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
         if (found.length === 0 && !moved) throw error;
         damaged.push(...found);
         await areaViews();
+        await curatedView();
         reader = await once();
       }
       return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };

@@ -5,10 +5,11 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { jsonLogger } from '../../adapters/system/json-logger';
 import { startLocalServer } from '../../local/local-server';
-import { lakeObjectKeys } from '../../local/read-lake';
+import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
+import { runCompaction } from '../../scripts/compact/run-compaction';
 import { localCompleteness } from '../../scripts/query/completeness';
 import { openLocalLake } from '../../scripts/query/local-lake';
-import { createPinnedClock, createTrackMessage } from '../support/factories';
+import { createPinnedClock, createTrackMessage, lakeLineJson } from '../support/factories';
 import { makeToken, post, ROOT, tempDataDir } from '../support/local-destination';
 
 const run = promisify(execFile);
@@ -155,6 +156,70 @@ describe('one customer never stops another', () => {
       expect(stderr).not.toMatch(/\n\s+at /);
     } finally {
       querier.close();
+    }
+  });
+});
+
+describe('a damaged curated partition', () => {
+  it('is set aside by a query and by compaction, and built again from the landing zone, the other customer untouched', async () => {
+    const dataDir = tempDataDir('isolation-curated-');
+    try {
+      const lake = join(dataDir, 'lake');
+      for (const customer of ['acme', 'beta']) {
+        const dir = join(lake, 'events', `customer_id=${customer}`, 'received_dt=2026-11-28');
+        mkdirSync(dir, { recursive: true });
+        const lines = Array.from({ length: 5 }, (_, i) =>
+          lakeLineJson('events', `${customer}-${i}`).replace(
+            '"customer_id":"acme"',
+            `"customer_id":"${customer}"`,
+          ),
+        );
+        writeFileSync(join(dir, 'a.gz'), gzipSync(`${lines.join('\n')}\n`));
+      }
+      await runCompaction({ lakeRoot: lake });
+      const counts = async () => {
+        const querier = await openLocalLake(lake);
+        try {
+          return (
+            await querier.query('SELECT customer_id, count(*) AS n FROM events_curated GROUP BY 1 ORDER BY 1')
+          ).rows;
+        } finally {
+          querier.close();
+        }
+      };
+      const [file] = filesUnder(join(lake, 'curated', 'events', 'customer_id=acme'), (n) =>
+        n.endsWith('.parquet'),
+      );
+      writeFileSync(file!, Buffer.concat([readFileSync(file!).subarray(0, 40), Buffer.from('damaged')]));
+
+      // The query sets it aside and answers with the rest; compaction builds acme again.
+      expect(await counts()).toEqual([{ customer_id: 'beta', n: '5' }]);
+      const report = await runCompaction({ lakeRoot: lake });
+
+      expect(report.failedCustomers).toEqual([]);
+      expect(await counts()).toEqual([
+        { customer_id: 'acme', n: '5' },
+        { customer_id: 'beta', n: '5' },
+      ]);
+      // And when compaction meets it first, while merging new objects into it.
+      const [again] = filesUnder(join(lake, 'curated', 'events', 'customer_id=acme'), (n) =>
+        n.endsWith('.parquet'),
+      );
+      writeFileSync(again!, Buffer.concat([readFileSync(again!).subarray(0, 40), Buffer.from('damaged')]));
+      const dir = join(lake, 'events', 'customer_id=acme', 'received_dt=2026-11-29');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'b.gz'), gzipSync(`${lakeLineJson('events', 'acme-new')}\n`));
+
+      const second = await runCompaction({ lakeRoot: lake });
+
+      expect(second.failedCustomers).toEqual([]);
+      expect(second.damaged.map((d) => d.customer_id)).toEqual(['acme']);
+      expect(await counts()).toEqual([
+        { customer_id: 'acme', n: '6' },
+        { customer_id: 'beta', n: '5' },
+      ]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { FileErasureLog } from '../../adapters/local/file-erasure-log';
 import { jsonLogger } from '../../adapters/system/json-logger';
 import { runErasure } from '../../local/erasure/run-erasure';
 import { startLocalServer } from '../../local/local-server';
 import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
 import { runCompaction } from '../../scripts/compact/run-compaction';
-import { createPinnedClock, TEST_NOW } from '../support/factories';
+import { createPinnedClock, lakeLineJson, TEST_NOW } from '../support/factories';
 import { makeToken, post, tempDataDir } from '../support/local-destination';
 
 // An erase is one customer's problem: a damaged landing object is set aside and its salvaged lines
@@ -56,13 +56,14 @@ async function seeded(): Promise<string> {
   return dataDir;
 }
 
-const erase = (dataDir: string) =>
+const erase = (dataDir: string, onRead?: () => void) =>
   runErasure({
     dataDir,
     log: new FileErasureLog(dataDir),
     now: () => TEST_NOW.getTime(),
     windowHours: 72,
     all: true,
+    ...(onRead ? { onRead } : {}),
   });
 
 /** Every byte under the lake (gzip inflated as far as it goes), to look for a user id. */
@@ -105,17 +106,53 @@ describe('erase with damaged objects and a failing customer', () => {
     }
   }, 60_000);
 
-  it("a customer whose pass fails is named, and the other customer's delete is still done", async () => {
+  it('a damaged curated partition: set aside, its copy deleted, the partition built again without the user', async () => {
     const dataDir = await seeded();
     try {
       const lake = join(dataDir, 'lake');
-      // acme's curated partition is not Parquet any more: its pass fails, and not on a landing object.
       const curated = filesUnder(join(lake, 'curated', 'events', 'customer_id=acme'), (n) =>
         n.endsWith('.parquet'),
       );
       writeFileSync(curated[0]!, 'not parquet');
 
-      await expect(erase(dataDir)).rejects.toThrow(/erase failed for 1 customer\(s\).*acme:/);
+      await erase(dataDir);
+
+      expect(new FileErasureLog(dataDir).all().every((e) => e.status === 'done')).toBe(true);
+      expect(filesUnder(join(lake, '_damaged', 'curated'), (n) => n.endsWith('.parquet'))).toEqual([]);
+      expect(lakeText(dataDir)).not.toContain('acme-gone');
+      // Compaction builds acme's partition again from the landing zone (already erased).
+      expect((await runCompaction({ lakeRoot: lake })).failedCustomers).toEqual([]);
+      const rebuilt = filesUnder(join(lake, 'curated', 'events', 'customer_id=acme'), (n) =>
+        n.endsWith('.parquet'),
+      );
+      expect(rebuilt).toHaveLength(1);
+      expect(lakeText(dataDir)).not.toContain('acme-gone');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("a customer whose pass fails is named, and the other customer's delete is still done", async () => {
+    const dataDir = await seeded();
+    try {
+      const lake = join(dataDir, 'lake');
+      // acme's user keeps sending: a late retry lands at every read, so acme's pass never verifies clean.
+      let late = 0;
+      const land = () => {
+        const dir = join(lake, 'events', 'customer_id=acme', 'received_dt=2026-11-28');
+        const line = {
+          ...JSON.parse(lakeLineJson('events', `late-${++late}`)),
+          customer_id: 'acme',
+          user_id: 'acme-gone',
+          received_at: before,
+          message: { receivedAt: before },
+        };
+        writeFileSync(join(dir, `late-${late}.gz`), gzipSync(`${JSON.stringify(line)}\n`));
+      };
+
+      await expect(erase(dataDir, land)).rejects.toThrow(
+        /erase failed for 1 customer\(s\).*acme: erase of acme left/,
+      );
 
       const entries = new FileErasureLog(dataDir).all();
       expect(entries.find((e) => e.customer_id === 'beta')!.status).toBe('done');

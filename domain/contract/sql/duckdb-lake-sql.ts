@@ -147,3 +147,12 @@ export function duckdbDerivedViews(): string[] {
     `CREATE OR REPLACE VIEW ${INTENT_OUTCOMES_VIEW} AS ${intentOutcomesSql(table)}`,
   ];
 }
+
+/**
+ * A statement that succeeds only when DuckDB reads a curated Parquet file through: its footer and the
+ * pages of its ids and messages (a count alone reads only the footer). Readers probe a file with it
+ * before setting it aside as damaged (local/damaged-objects.ts).
+ */
+export function duckdbParquetProbe(file: string): string {
+  return `SELECT count(*) FROM read_parquet(${literal(file)}) WHERE message_id IS NOT NULL AND length(CAST(message AS VARCHAR)) >= 0`;
+}
