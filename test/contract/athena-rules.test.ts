@@ -221,6 +221,17 @@ describe('every Athena statement the stack, its functions and its scripts send, 
     );
   });
 
+  it('catches a MERGE that selects its partitions only by a row-value comparison (not pushed into the scan)', () => {
+    const rowValueOnly = `MERGE INTO "${db}"."events_curated" AS t USING s ON (t.customer_id, t.event_date) IN (('acme', DATE '2026-11-28')) AND t.message_id = s.message_id WHEN NOT MATCHED THEN INSERT (message_id) VALUES (s.message_id)`;
+
+    expect(athenaRuleViolations(rowValueOnly)).toEqual([expect.stringMatching(/^prunablePredicates: /)]);
+    const plain = rowValueOnly.replace(
+      'ON (t.customer_id',
+      "ON t.customer_id IN ('acme') AND t.event_date IN (DATE '2026-11-28') AND (t.customer_id",
+    );
+    expect(athenaRuleViolations(plain)).toEqual([]);
+  });
+
   it('catches the reads Athena would refuse: no customer, or a customer taken from data', () => {
     expect(
       athenaRuleViolations(`SELECT * FROM "${db}"."events" WHERE received_dt = '2026-11-28'`),

@@ -98,7 +98,9 @@ describe('the curated-table compaction on AWS (synth)', () => {
     // The rows an earlier release dated 1970-01-01 are moved before the run stages anything.
     expect(States.CreateCuratedTable!.Next).toBe('MoveUndatedRows');
     expect(States.MoveUndatedRows!.Next).toBe('StageObjects');
-    expect(JSON.stringify(States.MoveUndatedRows!.Arguments)).toContain("WHERE event_date = DATE '1970-01-01'");
+    expect(JSON.stringify(States.MoveUndatedRows!.Arguments)).toContain(
+      "WHERE event_date = DATE '1970-01-01'",
+    );
   });
 
   it('skips a run while another one runs (the guard, evaluated as Step Functions would)', async () => {

@@ -39,6 +39,10 @@ export const ATHENA_RULES = {
     rule: 'Iceberg writes use snapshot isolation with optimistic concurrency: two writers may both commit inserts of the same key, so writes to one table are serialized by us',
     url: 'https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg.html',
   },
+  prunablePredicates: {
+    rule: 'Trino does not push a row-value comparison ((a, b) IN ((…), …)) into the table scan: a statement that selects partitions with one also names them with plain conjuncts (customer_id IN (…) AND event_date IN (…)), which it prunes',
+    url: 'https://github.com/trinodb/trino/issues/25638',
+  },
   minimumBilling: {
     bytes: 10 * 1024 * 1024,
     rule: 'every query is billed for at least 10 MB scanned, at $5 per TB',
@@ -70,10 +74,13 @@ export const INJECTED_CUSTOMER_TABLES = [
 const STATIC_CUSTOMER =
   /\bcustomer_id"?\s*(=\s*('(?:[^']|'')*'|\?)|IN\s*\(\s*'(?:[^']|'')*'(?:\s*,\s*'(?:[^']|'')*')*\s*\))/i;
 
+const ROW_VALUE_DAYS = /\((\w+)\.customer_id, \1\.event_date\) IN \(/g;
+
 /**
  * The rules a statement breaks that its text shows: its size, and a read of a table with an injected
  * customer key without a static condition on it. (A statement that reads such a table several times
- * needs the condition in each read; this check asks for one per statement, which the builders give.)
+ * needs the condition in each read; this check asks for one per statement, which the builders give.) And
+ * a row-value comparison of partitions without the plain conjuncts Trino can push into the scan.
  *
  * @example athenaRuleViolations('SELECT * FROM db.events') // ['injectedProjection: …']
  */
@@ -83,6 +90,16 @@ export function athenaRuleViolations(sql: string): string[] {
     found.push(
       `queryStringBytes: ${Buffer.byteLength(sql)} bytes, over ${ATHENA_RULES.queryStringBytes.limit}`,
     );
+  // A row-value comparison on (customer_id, event_date) needs the plain conjuncts beside it, on the same alias.
+  for (const [, alias] of sql.matchAll(ROW_VALUE_DAYS)) {
+    const plain = new RegExp(
+      `\\b${alias}\\.customer_id IN \\([^()]*\\) AND ${alias}\\.event_date IN \\([^()]*\\)`,
+    );
+    if (!plain.test(sql))
+      found.push(
+        `prunablePredicates: (${alias}.customer_id, ${alias}.event_date) IN (…) without plain conjuncts on both (${ATHENA_RULES.prunablePredicates.url})`,
+      );
+  }
   for (const table of INJECTED_CUSTOMER_TABLES) {
     const read = new RegExp(`\\b(FROM|JOIN|USING)\\s+(("?\\w+"?)\\.)?"?${table}"?(\\s|$|\\))`, 'i');
     if (read.test(sql) && !STATIC_CUSTOMER.test(sql))

@@ -270,10 +270,19 @@ function staging(database: string, runId: string, customers: readonly string[]):
   WHERE l.run_id = ${literal(runId)} AND l.customer_id IN (${customers.map(literal).join(', ')})`;
 }
 
-const dayList = (item: MergeItem, alias: string) =>
-  `(${alias}.customer_id, ${alias}.event_date) IN (${item.days
+/**
+ * The item's days as a predicate on `alias`: the exact (customer, date) pairs as a row-value comparison,
+ * and beside it the plain conjuncts Trino pushes into the scan (it does not push a row-value
+ * comparison: ATHENA_RULES.prunablePredicates), so Iceberg prunes the months and files of other
+ * customers and dates instead of reading every month of the item's customers.
+ */
+const dayList = (item: MergeItem, alias: string) => {
+  const customers = [...new Set(item.days.map((p) => p.customerId))].map(literal);
+  const dates = [...new Set(item.days.map((p) => p.eventDate))].sort().map((d) => `DATE ${literal(d)}`);
+  return `${alias}.customer_id IN (${customers.join(', ')}) AND ${alias}.event_date IN (${dates.join(', ')}) AND (${alias}.customer_id, ${alias}.event_date) IN (${item.days
     .map((p) => `(${literal(p.customerId)}, DATE ${literal(p.eventDate)})`)
     .join(', ')})`;
+};
 
 /**
  * One MERGE of a run: the staged rows of the item's days (in at most 100 partitions: Athena's limit per
@@ -323,7 +332,6 @@ export function athenaOptimizeItem(database: string, item: MergeItem): string {
 WHERE ${partitions.join('\n  OR ')}`;
 }
 
-/** Expired snapshots and their files removed (once a day: it touches the whole table's metadata). */
 /**
  * Moves the rows an earlier release dated 1970-01-01 (a message with no time at all) to their receive
  * date, as ingest dates such a message now (docs/upgrading.md). Run before every run's MERGEs: it reads
@@ -335,6 +343,7 @@ export function athenaMoveUndatedRows(database: string): string {
 WHERE event_date = DATE ${literal(NO_EVENT_DATE)} AND received_at IS NOT NULL`;
 }
 
+/** Expired snapshots and their files removed (once a day: it touches the whole table's metadata). */
 export function athenaVacuum(database: string): string {
   return `VACUUM ${q(database)}.${q(CURATED_TABLE)}`;
 }
