@@ -26,7 +26,7 @@ import {
   athenaVacuum,
 } from '../domain/contract/sql/curated-sql';
 import { HouseFunction } from './house-function';
-import { compactionStateMachineName, erasureStateMachineName } from './job-names';
+import { compactionStateMachineName, erasureStateMachineName, HOURLY_START_MINUTE } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
@@ -40,9 +40,10 @@ export interface CuratedCompactionProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-// Every hour: Firehose delivers within its buffer interval (at most 15 min), so the curated table
-// trails the landing zone by at most ~75 min plus a run (docs/lake.md, "Keeping up").
-const EVERY = Duration.hours(1);
+// Every hour (at minute HOURLY_START_MINUTE.compaction): Firehose delivers within its buffer interval
+// (at most 15 min), so the curated table trails the landing zone by at most ~75 min plus a run
+// (docs/lake.md, "Keeping up").
+
 // Athena allows 20–25 DML queries at once per account (Service Quotas, "Active DML queries"); four
 // merges at a time leave the rest to analysts and to the other work of this stack. Runs never overlap
 // (the guard below), so this is the job's whole share.
@@ -295,7 +296,8 @@ export class CuratedCompaction extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
     });
     this.schedule = new scheduler.Schedule(this, 'Hourly', {
-      schedule: scheduler.ScheduleExpression.rate(EVERY),
+      // Hourly, at its own minute (HOURLY_START_MINUTE): never at the same moment as the other job.
+      schedule: scheduler.ScheduleExpression.cron({ minute: String(HOURLY_START_MINUTE.compaction) }),
       target: new targets.StepFunctionsStartExecution(this.stateMachine, {
         input: scheduler.ScheduleTargetInput.fromObject({}),
         retryAttempts: 2,

@@ -5,3 +5,10 @@
  */
 export const compactionStateMachineName = (stackName: string) => `${stackName}-curated-compaction`;
 export const erasureStateMachineName = (stackName: string) => `${stackName}-user-erasure`;
+
+/**
+ * The minute of every hour each job starts: half an hour apart, so an hourly compaction and an hourly
+ * erase pass deployed together do not start at the same moment (each also checks that the other is not
+ * running). A compaction run usually ends well within 30 minutes; the check covers one that does not.
+ */
+export const HOURLY_START_MINUTE = { compaction: 5, erasure: 35 } as const;

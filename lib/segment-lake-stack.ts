@@ -170,6 +170,8 @@ export class SegmentLakeStack extends Stack {
     const erasureEnv = {
       ERASURE_TABLE: this.erasure.table.tableName,
       AUDIT_KEY_SECRET: this.erasure.auditKey.secretArn,
+      // The delete-request cache holds every customer's requests: it never thrashes at full load.
+      MAX_CUSTOMERS: String(config.capacity.maxCustomers),
     } satisfies Partial<IngestEnvironment>;
     for (const [name, value] of Object.entries(erasureEnv)) ingestFunction.addEnvironment(name, value);
     this.erasure.grantRecord(ingestFunction);

@@ -30,7 +30,7 @@ import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
 import { athenaVacuum } from '../domain/contract/sql/curated-sql';
 import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../domain/contract/sql/erasure-sql';
 import { HouseFunction } from './house-function';
-import { erasureStateMachineName } from './job-names';
+import { erasureStateMachineName, HOURLY_START_MINUTE } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
@@ -48,9 +48,8 @@ export interface UserErasureProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-// Every hour: a customer's requests are due a third of the window after the oldest arrived, so a pass
-// starts at most an hour after that; two more passes fit in the window if one fails.
-const EVERY = Duration.hours(1);
+// Every hour (HOURLY_START_MINUTE): a customer's requests are due a third of the window after the
+// oldest arrived, so a pass starts at most an hour after that; two more passes fit in the window if one fails.
 // Batches of KEYS_PER_BATCH objects rewritten at once: ten Lambda invocations, each reading and
 // writing its objects one at a time, stay far below S3's 3,500 writes/s per prefix.
 const REWRITE_CONCURRENCY = 10;
@@ -358,7 +357,8 @@ export class UserErasure extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
     });
     new scheduler.Schedule(this, 'Hourly', {
-      schedule: scheduler.ScheduleExpression.rate(EVERY),
+      // Hourly, at its own minute (HOURLY_START_MINUTE): never at the same moment as the other job.
+      schedule: scheduler.ScheduleExpression.cron({ minute: String(HOURLY_START_MINUTE.erasure) }),
       target: new targets.StepFunctionsStartExecution(this.stateMachine, {
         input: scheduler.ScheduleTargetInput.fromObject({}),
         retryAttempts: 2,

@@ -12,8 +12,9 @@ export type AuditKeySource = () => Promise<Buffer>;
 // How long an instance trusts its copy of a customer's requests before asking again: a resend that
 // slips past a stale copy lands, and the pass that runs a day later removes it.
 const FILTER_TTL_MS = 60_000;
-// Customers whose copy an instance keeps: a bound, not a working set (deletes are rare).
-const MAX_CACHED_CUSTOMERS = 1_000;
+// Customers whose copy an instance keeps by default; the stack passes its `maxCustomers` (MAX_CUSTOMERS),
+// so that every customer's copy fits and the cache never empties under a full load of customers.
+const DEFAULT_MAX_CACHED_CUSTOMERS = 1_000;
 
 /**
  * Delete requests and their audit in DynamoDB (lib/user-erasure.ts): partition key `customer_id`, sort
@@ -30,6 +31,8 @@ export class DynamoErasureLog implements ErasureLog {
     private readonly tableName: string,
     private readonly keySource: AuditKeySource,
     private readonly now: () => number,
+    /** Customers whose requests an instance keeps (the stack's maxCustomers). */
+    private readonly maxCachedCustomers = DEFAULT_MAX_CACHED_CUSTOMERS,
   ) {
     this.documents = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
@@ -77,7 +80,7 @@ export class DynamoErasureLog implements ErasureLog {
     const entries = await this.list(customerId);
     const filter =
       entries.length === 0 ? undefined : erasedFilterOf(entries, hashWith(await this.auditKey(), customerId));
-    if (this.filters.size >= MAX_CACHED_CUSTOMERS) this.filters.clear();
+    if (this.filters.size >= this.maxCachedCustomers) this.filters.clear();
     this.filters.set(customerId, { at: this.now(), filter });
     return filter;
   }

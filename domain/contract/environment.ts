@@ -16,7 +16,12 @@ const FairShare = v.optional(
 const FairShareTable = v.optional(Name);
 // Segment `delete` requests are recorded in ERASURE_TABLE, their user ids hashed under the audit key in
 // the AUDIT_KEY_SECRET secret (lib/user-erasure.ts); without them a delete is answered 503, never lost.
-const Erasure = { ERASURE_TABLE: v.optional(Name), AUDIT_KEY_SECRET: v.optional(Name) };
+const Erasure = {
+  ERASURE_TABLE: v.optional(Name),
+  AUDIT_KEY_SECRET: v.optional(Name),
+  /** The stack's maxCustomers: how many customers' delete requests an instance keeps in its cache. */
+  MAX_CUSTOMERS: v.optional(v.pipe(v.string(), v.regex(/^[1-9]\d*$/, 'must be a whole number'))),
+};
 
 export const IngestEnvSchema = v.variant('DELIVERY', [
   v.object({

@@ -62,6 +62,7 @@ export function ingestDepsFromEnv(
           config.ERASURE_TABLE,
           secretAuditKey(new SecretsManagerClient(requestPathClientConfig()), config.AUDIT_KEY_SECRET),
           () => systemClock.now(),
+          config.MAX_CUSTOMERS ? Number(config.MAX_CUSTOMERS) : undefined,
         )
       : undefined;
   return {

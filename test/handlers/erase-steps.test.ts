@@ -56,6 +56,34 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     store = new MemoryEraseStore();
   });
 
+  it("keeps as many customers' requests as the stack serves (maxCustomers), so the cache never empties at full load", async () => {
+    const customers = ['c1', 'c2', 'c3'];
+    await log.record(customers.map((c) => request(`d-${c}`, `u-${c}`, c)));
+    const queries = (cached: number) => {
+      const sized = new DynamoErasureLog(
+        client,
+        table,
+        async () => KEY,
+        () => NOW,
+        cached,
+      );
+      // Each time the instance asks DynamoDB for a customer's requests (its one query per customer).
+      const send = jest.spyOn(sized as unknown as { list: (c: string) => Promise<unknown[]> }, 'list');
+      return {
+        async askAll() {
+          for (const c of [...customers, ...customers]) await sized.erasedFilter(c);
+          const n = send.mock.calls.length;
+          send.mockRestore();
+          return n;
+        },
+      };
+    };
+
+    // Sized for three customers: each is asked once. Sized for two: the third empties it, and all are asked again.
+    expect(await queries(3).askAll()).toBe(3);
+    expect(await queries(2).askAll()).toBe(6);
+  });
+
   /** The erase steps as deployed (72 h window), at a given time. */
   const stepsAt = (now: number, extra: Partial<EraseStepsDeps> = {}) =>
     createEraseHandler({

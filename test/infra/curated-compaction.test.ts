@@ -35,7 +35,8 @@ describe('the curated-table compaction on AWS (synth)', () => {
   it('runs every hour from EventBridge Scheduler, with a dead-letter queue for starts that fail', () => {
     const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
     expect(schedule!.Properties).toMatchObject({
-      ScheduleExpression: 'rate(1 hour)',
+      // Hourly at minute 5; the erase pass at minute 35 (HOURLY_START_MINUTE): never both at once.
+      ScheduleExpression: 'cron(5 * * * ? *)',
       Target: {
         Input: '{}',
         DeadLetterConfig: {

@@ -202,6 +202,8 @@ describe('the erase pass on AWS (synth)', () => {
         Variables: Match.objectLike({
           ERASURE_TABLE: { Ref: Match.stringLikeRegexp('^ErasureRequests') },
           AUDIT_KEY_SECRET: { Ref: Match.stringLikeRegexp('^ErasureAuditKey') },
+          // The delete-request cache is sized by the customers the stack serves (150 by default).
+          MAX_CUSTOMERS: '150',
         }),
       },
     });
@@ -209,5 +211,10 @@ describe('the erase pass on AWS (synth)', () => {
       (m) => JSON.stringify(m.Properties.StateMachineName ?? '').includes('curated-compaction'),
     );
     expect(JSON.stringify(compaction)).toContain('user-erasure');
+    // The two hourly jobs start half an hour apart (HOURLY_START_MINUTE).
+    const expressions = Object.values(template.findResources('AWS::Scheduler::Schedule'))
+      .map((r) => r.Properties.ScheduleExpression as string)
+      .filter((e) => e.startsWith('cron(') && e.includes('* * * ?'));
+    expect(expressions.sort()).toEqual(['cron(35 * * * ? *)', 'cron(5 * * * ? *)']);
   });
 });
