@@ -1,4 +1,11 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  OverLimit,
+  ReceiveMessageCommand,
+  type ReceiveMessageCommandOutput,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { ObjectLogFull } from '../../domain/core/lake/compaction-ports';
 import type { ObjectLog } from '../../domain/core/lake/compaction-run';
 
 /**
@@ -12,14 +19,22 @@ export class SqsObjectLog implements ObjectLog {
   ) {}
 
   async receive(max: number, hideSeconds: number) {
-    const { Messages } = await this.client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.queueUrl,
-        MaxNumberOfMessages: max,
-        VisibilityTimeout: hideSeconds,
-        WaitTimeSeconds: 0,
-      }),
-    );
+    let Messages: ReceiveMessageCommandOutput['Messages'];
+    try {
+      ({ Messages } = await this.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.queueUrl,
+          MaxNumberOfMessages: max,
+          VisibilityTimeout: hideSeconds,
+          // Short polling: at the in-flight limit SQS answers OverLimit (long polling would answer nothing).
+          WaitTimeSeconds: 0,
+        }),
+      ));
+    } catch (error) {
+      if (error instanceof OverLimit || (error as { name?: unknown }).name === 'OverLimit')
+        throw new ObjectLogFull('the object log is at its in-flight limit');
+      throw error;
+    }
     return (Messages ?? []).map((m) => ({ key: keyOf(m.Body), receipt: m.ReceiptHandle! }));
   }
 

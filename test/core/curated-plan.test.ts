@@ -1,7 +1,9 @@
 import { type DayRows, itemMonths, stagingManifestKey } from '../../domain/contract/curated-table';
 import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
+import { ObjectLogFull } from '../../domain/core/lake/compaction-ports';
 import {
   finishRun,
+  MAX_OBJECTS_PER_RUN,
   type ObjectLog,
   packRun,
   type RunFiles,
@@ -147,6 +149,40 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
     expect(finished).toEqual({ removed: 5 });
     expect(removed).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
     expect([...files.keys()]).toEqual([]);
+  });
+
+  it('stops receiving at the log’s in-flight limit (OverLimit) and stages what it took', async () => {
+    const { run } = memory();
+    let served = 0;
+    const full: ObjectLog = {
+      receive: async (max) => {
+        if (served >= 30) throw new ObjectLogFull('at the in-flight limit');
+        return Array.from({ length: max }, () => ({
+          key: `events/customer_id=acme/received_dt=2026-11-28/o-${served}.gz`,
+          receipt: `r${served++}`,
+        }));
+      },
+      remove: async () => undefined,
+    };
+
+    expect(await stageRun('run-full', 'lake', full, run)).toEqual({
+      runId: 'run-full',
+      objects: 30,
+      customers: ['acme'],
+    });
+  });
+
+  it('takes at most MAX_OBJECTS_PER_RUN, below SQS’s ~120,000 messages in flight', async () => {
+    const { run } = memory();
+    let served = 0;
+    const endless: ObjectLog = {
+      receive: async (max) =>
+        Array.from({ length: max }, () => ({ key: undefined, receipt: `r${served++}` })),
+      remove: async () => undefined,
+    };
+
+    expect(MAX_OBJECTS_PER_RUN).toBeLessThanOrEqual(100_000);
+    expect((await stageRun('run-cap', 'lake', endless, run)).objects).toBe(MAX_OBJECTS_PER_RUN);
   });
 
   it('lists each object once per manifest, as the s3:// URL the staging table reads', async () => {

@@ -3,16 +3,20 @@ import { DAY_PATTERN } from '../../contract/formats';
 import { parseLandingKey } from '../../contract/lake-areas';
 import { athenaMergeItem, athenaOptimizeItem, SENT_AT_DATED } from '../../contract/sql/curated-sql';
 import { CUSTOMER_ID_PATTERN } from '../keys/tokens';
-import type { ObjectLog, RunFiles } from './compaction-ports';
+import { type ObjectLog, ObjectLogFull, type RunFiles } from './compaction-ports';
 import { packMergeItems } from './curated-plan';
 
 export type { ObjectLog, RunFiles };
 
 /**
- * Objects one run takes at most: 2,000 customers flushing every 60 s create 120,000 an hour; the rest
- * wait in the log for the next run. Draining that many takes ~12,000 receives (~2 min).
+ * Objects one run takes at most, below SQS's ~120,000 messages in flight for a standard queue (quoted
+ * in compaction-ports.ts): a run that took more would fail to receive, leave what it took hidden for
+ * HIDE_SECONDS, and the next runs would find the log full — a livelock. 100,000 leaves 20,000 for
+ * messages a failed run left hidden. Live traffic of 2,000 customers is ~24,000 objects an hour
+ * (Firehose flushes each partition every 300 s), so a run takes four hours of it; the rest waits in the
+ * log for the next run. Draining 100,000 takes ~10,000 receives (~2 min).
  */
-export const MAX_OBJECTS_PER_RUN = 150_000;
+export const MAX_OBJECTS_PER_RUN = 100_000;
 const RECEIPTS = (runId: string) => `${stagingRunPrefix(runId)}_receipts.json`;
 const ITEMS = (runId: string) => `${stagingRunPrefix(runId)}items.json`;
 
@@ -32,7 +36,14 @@ export async function stageRun(
   let empty = 0;
   // Short polling can answer empty while messages remain: two empty answers in a row end the drain.
   while (receipts.length < MAX_OBJECTS_PER_RUN && empty < 2) {
-    const batch = await log.receive(Math.min(10, MAX_OBJECTS_PER_RUN - receipts.length), HIDE_SECONDS);
+    let batch: Awaited<ReturnType<ObjectLog['receive']>>;
+    try {
+      batch = await log.receive(Math.min(10, MAX_OBJECTS_PER_RUN - receipts.length), HIDE_SECONDS);
+    } catch (error) {
+      // At the log's in-flight limit (messages an earlier run left hidden): stage what this run has.
+      if (error instanceof ObjectLogFull) break;
+      throw error;
+    }
     empty = batch.length === 0 ? empty + 1 : 0;
     for (const { key, receipt } of batch) {
       receipts.push(receipt);
