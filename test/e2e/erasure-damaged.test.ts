@@ -2,12 +2,10 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { FileErasureLog } from '../../adapters/local/file-erasure-log';
-import { jsonLogger } from '../../adapters/system/json-logger';
-import { runErasure } from '../../local/erasure/run-erasure';
-import { startLocalServer } from '../../local/local-server';
 import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
 import { runCompaction } from '../../scripts/compact/run-compaction';
-import { createPinnedClock, lakeLineJson, TEST_NOW } from '../support/factories';
+import { eraseNow, startPinnedDestination } from '../support/erasure-runs';
+import { lakeLineJson } from '../support/factories';
 import { makeToken, post, tempDataDir } from '../support/local-destination';
 
 // An erase is one customer's problem: a damaged landing object is set aside and its salvaged lines
@@ -21,13 +19,7 @@ async function seeded(): Promise<string> {
     acme: (await makeToken(dataDir, 'acme')).token,
     beta: (await makeToken(dataDir, 'beta')).token,
   };
-  const server = await startLocalServer({
-    dataDir,
-    port: 0,
-    logger: jsonLogger('e2e'),
-    flushIntervalMs: 3_600_000,
-    clock: createPinnedClock(),
-  });
+  const server = await startPinnedDestination(dataDir);
   try {
     for (const [customer, token] of Object.entries(tokens)) {
       for (let r = 0; r < 3; r++) {
@@ -56,15 +48,7 @@ async function seeded(): Promise<string> {
   return dataDir;
 }
 
-const erase = (dataDir: string, onRead?: () => void) =>
-  runErasure({
-    dataDir,
-    log: new FileErasureLog(dataDir),
-    now: () => TEST_NOW.getTime(),
-    windowHours: 72,
-    all: true,
-    ...(onRead ? { onRead } : {}),
-  });
+const erase = (dataDir: string, onRead?: () => void) => eraseNow(dataDir, onRead ? { onRead } : {});
 
 /** Every byte under the lake (gzip inflated as far as it goes), to look for a user id. */
 function lakeText(dataDir: string): string {

@@ -2,13 +2,11 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { FileErasureLog } from '../../adapters/local/file-erasure-log';
-import { jsonLogger } from '../../adapters/system/json-logger';
-import { type ErasureRunOptions, runErasure } from '../../local/erasure/run-erasure';
-import { startLocalServer } from '../../local/local-server';
 import { filesUnder } from '../../local/read-lake';
 import { runCompaction } from '../../scripts/compact/run-compaction';
 import { localCompleteness } from '../../scripts/query/completeness';
-import { createPinnedClock, lakeLineJson, TEST_NOW } from '../support/factories';
+import { eraseNow, startPinnedDestination } from '../support/erasure-runs';
+import { lakeLineJson } from '../support/factories';
 import { makeToken, post, tempDataDir } from '../support/local-destination';
 
 // An erase always makes progress: rows that land while a pass runs, or that a compaction merges into a
@@ -22,13 +20,7 @@ const USER = 'acme-gone';
 async function seeded(): Promise<{ dataDir: string; token: string }> {
   const dataDir = tempDataDir('erase-progress-');
   const { token } = await makeToken(dataDir, 'acme');
-  const server = await startLocalServer({
-    dataDir,
-    port: 0,
-    logger: jsonLogger('e2e'),
-    flushIntervalMs: 3_600_000,
-    clock: createPinnedClock(),
-  });
+  const server = await startPinnedDestination(dataDir);
   try {
     for (let r = 0; r < 2; r++) {
       const batch = Array.from({ length: 20 }, (_, i) => ({
@@ -69,15 +61,7 @@ function landLateRetry(dataDir: string): void {
   writeFileSync(join(dir, `late-${late}.gz`), gzipSync(`${JSON.stringify(record)}\n`));
 }
 
-const erase = (dataDir: string, more: Partial<ErasureRunOptions> = {}) =>
-  runErasure({
-    dataDir,
-    log: new FileErasureLog(dataDir),
-    now: () => TEST_NOW.getTime(),
-    windowHours: 72,
-    all: true,
-    ...more,
-  });
+const erase = eraseNow;
 
 const userRows = (dataDir: string) =>
   filesUnder(join(dataDir, 'lake'), (n) => n.endsWith('.gz'))

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { FileErasureLog } from '../../adapters/local/file-erasure-log';
 import { encodeSpoolRecord } from '../../adapters/local/spool-format';
 import { jsonLogger } from '../../adapters/system/json-logger';
-import { type ErasureRunOptions, runErasure } from '../../local/erasure/run-erasure';
+import type { ErasureRunOptions } from '../../local/erasure/run-erasure';
 import { startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';
 import { runCompaction } from '../../scripts/compact/run-compaction';
-import { createPinnedClock, TEST_NOW } from '../support/factories';
+import { eraseNow, startPinnedDestination } from '../support/erasure-runs';
+import { createPinnedClock } from '../support/factories';
 import { makeToken, post, tempDataDir } from '../support/local-destination';
 
 const USER = 'user-resume-1';
@@ -17,15 +18,9 @@ const before = '2026-11-28T10:00:00.000Z';
 async function seeded(): Promise<string> {
   const dataDir = tempDataDir('erase-resume-');
   const { token } = await makeToken(dataDir, 'acme');
-  const server = await startLocalServer({
-    dataDir,
-    port: 0,
-    logger: jsonLogger('e2e'),
-    // Only the explicit flushes below land objects: the redrive state names a line by its index in an
-    // object, so a background flush between two posts must not split a round's quarantine lines.
-    flushIntervalMs: 3_600_000,
-    clock: createPinnedClock(),
-  });
+  // Only the explicit flushes below land objects: the redrive state names a line by its index in an
+  // object, so a background flush between two posts must not split a round's quarantine lines.
+  const server = await startPinnedDestination(dataDir);
   const batch = (n: number, user: string) =>
     Array.from({ length: n }, (_, i) => ({
       type: 'track',
@@ -84,14 +79,7 @@ async function seeded(): Promise<string> {
 }
 
 const run = (dataDir: string, crashPoint?: ErasureRunOptions['crashPoint']) =>
-  runErasure({
-    dataDir,
-    log: new FileErasureLog(dataDir),
-    now: () => TEST_NOW.getTime(),
-    windowHours: 72,
-    all: true,
-    ...(crashPoint ? { crashPoint } : {}),
-  });
+  eraseNow(dataDir, crashPoint ? { crashPoint } : {});
 
 describe('local erase: resumable and idempotent under kills at every step', () => {
   let seed: string;
