@@ -174,6 +174,13 @@ describe('text every reader accepts', () => {
     });
   });
 
+  it('repairs a lone surrogate a body string holds as it is (not escaped), as a Lambda event may hand it over', async () => {
+    const { sink, answer } = await ingest(`{"type":"track","event":"E","userId":"u\ud800","messageId":"raw-1"}`);
+
+    expect(answer.statusCode).toBe(200);
+    expect(sink.lines('events')[0]).toMatchObject({ user_id: 'u\ufffd' });
+  });
+
   it('keeps the type the route gave a quarantined message, for redrive', async () => {
     const { sink } = await ingest('{"event":"Signed Up","messageId":"no-id-1"}', 'track');
 

@@ -80,8 +80,10 @@ export function prepareMessages(parsed: ParsedBody, ctx: PrepareContext): Prepar
   };
   const texts = parsed.text === undefined ? undefined : sentTexts(parsed.text, parsed.shape);
   const sent = texts?.length === parsed.messages.length ? texts : undefined;
-  // Text decoded from UTF-8 holds no lone surrogate; only an escape (`\ud800`) can make one.
-  const mayHoldLoneSurrogate = parsed.text === undefined || SURROGATE_ESCAPE.test(parsed.text);
+  // Text decoded from UTF-8 holds no lone surrogate; an escape (`\ud800`) can make one, and a string
+  // handed over as it is (a Lambda event's body) may hold one itself.
+  const mayHoldLoneSurrogate =
+    parsed.text === undefined || SURROGATE_ESCAPE.test(parsed.text) || !parsed.text.isWellFormed();
   parsed.messages.forEach((sentMessage, index) => {
     let raw = sentMessage;
     let textViolations: Violation[] = NO_VIOLATIONS;
