@@ -5,8 +5,7 @@ import {
   type ReceiveMessageCommandOutput,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { ObjectLogFull } from '../../domain/core/lake/compaction-ports';
-import type { ObjectLog } from '../../domain/core/lake/compaction-run';
+import { type ObjectLog, ObjectLogFull } from '../../domain/core/lake/compaction-run';
 
 /**
  * The object log on AWS: an SQS queue fed by an EventBridge rule with S3's "Object Created" events of the

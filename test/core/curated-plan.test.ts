@@ -1,10 +1,10 @@
 import { type DayRows, itemMonths, stagingManifestKey } from '../../domain/contract/curated-table';
 import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
-import { ObjectLogFull } from '../../domain/core/lake/compaction-ports';
 import {
   finishRun,
   MAX_OBJECTS_PER_RUN,
   type ObjectLog,
+  ObjectLogFull,
   packRun,
   type RunFiles,
   stageRun,

@@ -175,7 +175,9 @@ describe('text every reader accepts', () => {
   });
 
   it('repairs a lone surrogate a body string holds as it is (not escaped), as a Lambda event may hand it over', async () => {
-    const { sink, answer } = await ingest(`{"type":"track","event":"E","userId":"u\ud800","messageId":"raw-1"}`);
+    const { sink, answer } = await ingest(
+      `{"type":"track","event":"E","userId":"u\ud800","messageId":"raw-1"}`,
+    );
 
     expect(answer.statusCode).toBe(200);
     expect(sink.lines('events')[0]).toMatchObject({ user_id: 'u\ufffd' });

@@ -3,10 +3,20 @@ import { DAY_PATTERN } from '../../contract/formats';
 import { parseLandingKey } from '../../contract/lake-areas';
 import { athenaMergeItem, athenaOptimizeItem, SENT_AT_DATED } from '../../contract/sql/curated-sql';
 import { CUSTOMER_ID_PATTERN } from '../keys/tokens';
-import { type ObjectLog, ObjectLogFull, type RunFiles } from './compaction-ports';
+import type { ObjectLog, RunFiles } from './compaction-ports';
 import { packMergeItems } from './curated-plan';
 
 export type { ObjectLog, RunFiles };
+
+/**
+ * The log holds as many messages in flight (received, not yet deleted) as it allows: SQS answers a
+ * receive with `OverLimit` at about 120,000 for a standard queue
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-queues.html). The
+ * adapter says so with this error, and a run stops receiving and stages what it has.
+ */
+export class ObjectLogFull extends Error {
+  override readonly name = 'ObjectLogFull';
+}
 
 /**
  * Objects one run takes at most, below SQS's ~120,000 messages in flight for a standard queue (quoted

@@ -1,6 +1,6 @@
 import { OverLimit, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SqsObjectLog } from '../../../adapters/aws/sqs-object-log';
-import { ObjectLogFull } from '../../../domain/core/lake/compaction-ports';
+import { ObjectLogFull } from '../../../domain/core/lake/compaction-run';
 import { mockAws } from '../../support/aws-mocks';
 
 // SQS answers a short-polling receive with OverLimit at ~120,000 messages in flight: the log says so as
