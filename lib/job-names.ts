@@ -5,6 +5,8 @@
  */
 export const compactionStateMachineName = (stackName: string) => `${stackName}-curated-compaction`;
 export const erasureStateMachineName = (stackName: string) => `${stackName}-user-erasure`;
+/** The erase pass's VACUUM, hours after the pass: its own state machine, which the compaction does not wait for. */
+export const erasureVacuumStateMachineName = (stackName: string) => `${stackName}-erasure-vacuum`;
 
 /**
  * The minute of every hour each job starts: half an hour apart, so an hourly compaction and an hourly

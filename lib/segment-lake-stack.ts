@@ -230,6 +230,11 @@ export class SegmentLakeStack extends Stack {
     m.watchFunction('AudienceBuild', this.audiences.build.function, 'Audience building');
     m.watchFunction('AudienceSend', this.audiences.send.function, 'Audience sync to Segment');
     m.watchJob('ErasureFailed', this.erasure.stateMachine, 'Segment delete requests (erase passes)');
+    m.watchJob(
+      'ErasureVacuumFailed',
+      this.erasure.vacuumStateMachine,
+      'The VACUUM after an erase pass (erased rows leaving the curated files)',
+    );
     m.watchDeadLetters('ErasureNotStarted', this.erasure.scheduleDeadLetters, 'The hourly erase schedule');
     m.watchFunction('ErasureSteps', this.erasure.steps.function, 'Erase steps');
     m.watchOldestPendingDelete(config.eraseWindowHours);

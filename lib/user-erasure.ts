@@ -30,7 +30,7 @@ import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
 import { athenaVacuum } from '../domain/contract/sql/curated-sql';
 import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../domain/contract/sql/erasure-sql';
 import { HouseFunction } from './house-function';
-import { erasureStateMachineName, HOURLY_START_MINUTE } from './job-names';
+import { erasureStateMachineName, erasureVacuumStateMachineName, HOURLY_START_MINUTE } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
@@ -71,6 +71,8 @@ export class UserErasure extends Construct {
   readonly table: dynamodb.Table;
   readonly auditKey: secrets.Secret;
   readonly stateMachine: sfn.StateMachine;
+  /** The VACUUM hours after a pass that erased something (started by the pass, never waited for). */
+  readonly vacuumStateMachine: sfn.StateMachine;
   readonly steps: HouseFunction;
   readonly scheduleDeadLetters: sqs.Queue;
 
@@ -257,13 +259,26 @@ export class UserErasure extends Construct {
     erased.next(plan);
     failed.next(plan);
 
-    // VACUUM expires a snapshot only once it is older than the table's retention: wait that long after
-    // the last DELETE, so the snapshots that still held the rows are expired by this run.
+    // VACUUM expires a snapshot only once it is older than the table's retention, so it runs that long
+    // after the last DELETE — in a state machine of its own, which this pass starts and does not wait
+    // for: a pass that erased something used to hold its execution open for 6 h 10 min, and the
+    // compaction, which never runs beside an erase pass, waited all that time. VACUUM beside a MERGE is
+    // safe: it only expires snapshots older than 6 h and removes files no snapshot left holds.
     const retention = athenaTask('SnapshotRetention', `{% ${JSON.stringify(athenaSnapshotRetention(db))} %}`);
-    const waitRetention = new sfn.Wait(this, 'WaitForSnapshotAge', {
-      time: sfn.WaitTime.duration(Duration.seconds(SNAPSHOT_AGE_SECONDS + 600)),
+    this.vacuumStateMachine = this.vacuumLater(props, workGroupName, db);
+    const startVacuum = new sfn.CustomState(this, 'StartVacuumLater', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${stack.partition}:states:::states:startExecution`,
+        Arguments: {
+          StateMachineArn: this.vacuumStateMachine.stateMachineArn,
+          // Named after this run: a retried start of the same run starts nothing twice.
+          Name: '{% $states.context.Execution.Name %}',
+          Input: {},
+        },
+        Output: {},
+      },
     });
-    const vacuum = athenaTask('Vacuum', `{% ${JSON.stringify(athenaVacuum(db))} %}`);
     const outcome = sfn.Choice.jsonata(this, 'AnyCustomerFailed?')
       .when(
         sfn.Condition.jsonata('{% $count($skip) > 0 %}'),
@@ -275,10 +290,7 @@ export class UserErasure extends Construct {
       )
       .otherwise(new sfn.Succeed(this, 'Done'));
     const noneLeft = sfn.Choice.jsonata(this, 'AnythingErased?')
-      .when(
-        sfn.Condition.jsonata('{% $erasedAny %}'),
-        retention.next(waitRetention).next(vacuum).next(outcome),
-      )
+      .when(sfn.Condition.jsonata('{% $erasedAny %}'), retention.next(startVacuum).next(outcome))
       .otherwise(outcome);
     plan.next(
       sfn.Choice.jsonata(this, 'CustomerDue?')
@@ -327,14 +339,20 @@ export class UserErasure extends Construct {
       stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       queryLanguage: sfn.QueryLanguage.JSONATA,
-      // Up to 6 h waiting for a compaction, the passes, 6 h 10 min for the snapshots to age, VACUUM.
-      timeout: Duration.hours(20),
+      // Up to 6 h waiting for a compaction, then the passes (the VACUUM runs later, on its own).
+      timeout: Duration.hours(14),
       tracingEnabled: true,
       // Execution data would carry the statements, which name the users being erased: never logged.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Executes Segment delete requests: erases each user from every place the lake keeps data',
     });
     fn.grantInvoke(this.stateMachine);
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [this.vacuumStateMachine.stateMachineArn],
+      }),
+    );
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['states:ListExecutions'],
@@ -349,7 +367,7 @@ export class UserErasure extends Construct {
         ],
       }),
     );
-    this.grantAthena(props);
+    this.grantAthena(this.stateMachine.role, props, { readsLanding: true });
 
     this.scheduleDeadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {
       retentionPeriod: Duration.days(14),
@@ -416,9 +434,60 @@ export class UserErasure extends Construct {
     );
   }
 
-  private grantAthena(props: UserErasureProps): void {
+  /**
+   * The VACUUM of the curated table, once the snapshots that held erased rows are old enough to expire:
+   * wait SNAPSHOT_AGE_SECONDS and ten minutes, then VACUUM.
+   */
+  private vacuumLater(props: UserErasureProps, workGroupName: string, db: string): sfn.StateMachine {
+    const scope = new Construct(this, 'VacuumLater');
     const stack = Stack.of(this);
-    const role = this.stateMachine.role;
+    const wait = new sfn.Wait(scope, 'WaitForSnapshotAge', {
+      time: sfn.WaitTime.duration(Duration.seconds(SNAPSHOT_AGE_SECONDS + 600)),
+    });
+    const vacuum = athenaTask_(scope, 'Vacuum', {
+      queryString: `{% ${JSON.stringify(athenaVacuum(db))} %}`,
+      workGroupName,
+      databaseName: db,
+    });
+    const logGroup = new logGroups.LogGroup(scope, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    const machine = new sfn.StateMachine(scope, 'StateMachine', {
+      stateMachineName: erasureVacuumStateMachineName(stack.stackName),
+      definitionBody: sfn.DefinitionBody.fromChainable(wait.next(vacuum)),
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      // 6 h 10 min of waiting, then one VACUUM (Athena's 30-minute DML limit).
+      timeout: Duration.hours(7),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      comment: 'VACUUM of the curated table hours after an erase pass, so erased rows leave its files',
+    });
+    this.grantAthena(machine.role, props, { readsLanding: false });
+    const stackRef = (c: Construct) => stack.resolve((c.node.defaultChild as CfnResource).logicalId);
+    const lake = stackRef(props.lake as unknown as Construct);
+    const results = stackRef(props.queryResults as unknown as Construct);
+    const reasons: Record<string, string> = {
+      'Resource::*':
+        'X-Ray trace segments and CloudWatch Logs vended log deliveries cannot be scoped to a resource: the VACUUM machine traces and logs like the others.',
+      [`Resource::<${lake}.Arn>/${CURATED_AREA}/*`]:
+        'Iceberg names its data and metadata files itself under the table location curated/events/; VACUUM reads its metadata and deletes the expired files.',
+      [`Resource::<${results}.Arn>/${ATHENA_RESULTS_PREFIX}*`]:
+        "The VACUUM's result, athena/<query id>.csv, a name Athena gives when the query runs.",
+      [`Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`]: `VACUUM reads the tables of this stack's database and commits to events_curated (table/${props.databaseName}/).`,
+    };
+    for (const [finding, reason] of Object.entries(reasons))
+      Validations.of(machine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    return machine;
+  }
+
+  /** Athena for a machine's statements; `readsLanding`: the pass's link and verification read events/. */
+  private grantAthena(
+    role: iam.IRole,
+    props: UserErasureProps,
+    { readsLanding }: { readsLanding: boolean },
+  ): void {
+    const stack = Stack.of(this);
     const allow = (actions: string[], resources: string[]) =>
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
     allow(
@@ -436,13 +505,14 @@ export class UserErasure extends Construct {
     allow(['s3:GetBucketLocation', 's3:ListBucket'], [props.lake.bucketArn, props.queryResults.bucketArn]);
     // The link and verification queries read the customer's landing events; the DELETE, OPTIMIZE and
     // VACUUM read and write the curated table's files (VACUUM deletes the expired ones).
-    allow(
-      ['s3:GetObject'],
-      [
-        props.lake.arnForObjects(`${areaPrefix('events')}*`),
-        props.lake.arnForObjects(`${ERASE_PASSES_PREFIX}/*`),
-      ],
-    );
+    if (readsLanding)
+      allow(
+        ['s3:GetObject'],
+        [
+          props.lake.arnForObjects(`${areaPrefix('events')}*`),
+          props.lake.arnForObjects(`${ERASE_PASSES_PREFIX}/*`),
+        ],
+      );
     allow(
       ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
       [props.lake.arnForObjects(`${CURATED_AREA}/*`)],
