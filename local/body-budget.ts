@@ -1,8 +1,8 @@
 /**
  * The local server's memory bound for request bodies. A request holds its body, what it inflates to,
- * the decoded text, the parsed messages and their lake lines until the spool acknowledges them: about
- * 5.5 times its inflated size (measured: 16 concurrent gzip bodies inflating to ~31 MB each took the
- * server to 2.86 GB RSS). So bodies in flight are admitted by their inflated size, against a budget:
+ * the decoded text, the parsed messages and their lake lines until the spool acknowledges them: several
+ * times its inflated size (without a budget, test/e2e/body-memory.slow.test.ts's 16 concurrent maximal
+ * gzip bodies take the server near 2.9 GB of RSS). So bodies in flight are admitted by their inflated size, against a budget:
  * a body that does not fit is answered 503 with Retry-After before it is inflated — Segment retries —
  * and never a 500 from running out of memory. One body is always admitted when none is in flight, so
  * the largest legal body (32 MiB inflated) is never refused for good.
