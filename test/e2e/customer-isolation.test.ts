@@ -20,11 +20,15 @@ const run = promisify(execFile);
 // is named, without a stack trace.
 
 describe('one customer never stops another', () => {
-  const dataDir = tempDataDir('isolation-');
-  const lake = join(dataDir, 'lake');
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  // Each test arranges its own lake: the first reader to meet the damage sets it aside, so a test that
+  // ran before would leave nothing for the next one to find (the suite runs in any order).
+  let dataDir = '';
+  let lake = '';
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    dataDir = tempDataDir('isolation-');
+    lake = join(dataDir, 'lake');
     const healthy = (await makeToken(dataDir, 'healthy')).token;
     const trouble = (await makeToken(dataDir, 'trouble')).token;
     const destination = await startLocalServer({
