@@ -118,10 +118,17 @@ describe('the pid lock: an owner is a live process, by identity', () => {
                 cwd: ROOT,
               });
               let out = '';
+              let err = '';
               child.stdout.on('data', (d) => {
                 out += d;
               });
-              child.on('exit', () => resolve(out));
+              child.stderr.on('data', (d) => {
+                err += d;
+              });
+              // 'close', not 'exit': 'exit' may come before the last of a child's output has been read,
+              // and a racer that did print would read as one that printed nothing. One that really
+              // neither won nor lost says why (its stderr).
+              child.on('close', (code) => resolve(out || `exit ${code}: ${err.slice(0, 300)}`));
             }),
         ),
       );
