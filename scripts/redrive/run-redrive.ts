@@ -94,16 +94,23 @@ export async function runRedrive(
   let objectsDone = 0;
   const tick = () => options.onProgress?.(++objectsDone, total);
 
-  for (const key of errorKeys) {
-    let lines: LakeLine[];
+  // A damaged object (a broken gzip stream, a line that is not JSON) is its own problem: left where it
+  // is and named, and the others go on. Only its decoding is caught: a read that fails (S3 throttling,
+  // the network) fails the run, which is retried, and never reads as a damaged object.
+  const decoded = async <T>(key: string, decode: (bytes: Buffer) => T): Promise<T | undefined> => {
+    const bytes = await store.read(key);
     try {
-      lines = linesFromErrorObject(await store.read(key));
+      return decode(bytes);
     } catch {
-      // A damaged error object is its own problem: left in errors/ (and counted), the others go on.
       report.unreadableObjects.push(key);
       tick();
-      continue;
+      return undefined;
     }
+  };
+
+  for (const key of errorKeys) {
+    const lines = await decoded(key, linesFromErrorObject);
+    if (!lines) continue;
     await put(lines);
     await store.move(key, `redriven/${key}`);
     report.errorObjects += 1;
@@ -116,15 +123,8 @@ export async function runRedrive(
     const aliases = new Map<string, ReadonlyMap<string, string>>();
     for (const key of quarantineKeys) {
       // Parsed with the contract's schema: a line that is not a quarantine entry is counted, not redriven.
-      let text: string;
-      try {
-        text = objectText(await store.read(key));
-      } catch {
-        // A damaged object (a broken gzip stream) is its own problem: counted, the others go on.
-        report.unreadableObjects.push(key);
-        tick();
-        continue;
-      }
+      const text = await decoded(key, objectText);
+      if (text === undefined) continue;
       const entries = text
         .split('\n')
         .filter(Boolean)
