@@ -17,6 +17,7 @@ import {
   StoredLedgerEntrySchema,
   StoredQuarantineEntrySchema,
 } from '../domain/contract/lake-records';
+import { duckdbParquetProbe } from '../domain/contract/sql/duckdb-lake-sql';
 import { wellFormedValue } from '../domain/core/common/unicode-text';
 import { MAX_MESSAGE_DEPTH } from '../domain/core/messages/json-depth';
 
@@ -224,18 +225,27 @@ export const REBUILD_DIR = join('curated', '_state', 'rebuild');
  * Curated partition files (full paths) a reader cannot read: each is moved to `<lake>/_damaged/<its
  * path>`, logged, and its customer marked for rebuilding (`curated/_state/rebuild/<customer>`): the next
  * compaction takes all of that customer's landing objects again (merging is idempotent), so the
- * partition comes back whole from the landing zone, which holds every row it came from. `readable` says
- * whether DuckDB reads a file through; returns what was set aside.
+ * partition comes back whole from the landing zone, which holds every row it came from. A file is
+ * damaged when `duck` (any DuckDB connection) cannot read it through (duckdbParquetProbe); returns
+ * what was set aside.
  */
 export async function setAsideDamagedCurated(
   lakeRoot: string,
   files: readonly string[],
-  readable: (file: string) => Promise<boolean>,
+  duck: { run(sql: string): Promise<unknown> },
   now: () => Date = () => new Date(),
 ): Promise<Damage[]> {
+  const readsThrough = async (file: string) => {
+    try {
+      await duck.run(duckdbParquetProbe(file));
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const found: Damage[] = [];
   for (const file of files) {
-    if (!existsSync(file) || (await readable(file))) continue;
+    if (!existsSync(file) || (await readsThrough(file))) continue;
     const key = relative(lakeRoot, file);
     const customer = /customer_id=([^/]+)\//.exec(key)?.[1] ?? UNATTRIBUTED;
     const marker = join(lakeRoot, REBUILD_DIR, customer);

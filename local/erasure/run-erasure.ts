@@ -23,7 +23,6 @@ import {
   erasedRowsKey,
   erasedRowsLines,
 } from '../../domain/contract/erasure';
-import { duckdbParquetProbe } from '../../domain/contract/sql/duckdb-lake-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { dueRequests } from '../../domain/core/erasure/due-requests';
 import { eraseFromText, linkFromText } from '../../domain/core/erasure/erase-lines';
@@ -192,14 +191,7 @@ async function eraseCustomerSettingAsideDamage(
       const partitions = erasableFiles(options.dataDir, customerId)
         .filter((f) => f.place === 'curated')
         .map((f) => join(options.dataDir, f.path));
-      curated = await setAsideDamagedCurated(lake, partitions, async (file) => {
-        try {
-          await duck.run(duckdbParquetProbe(file));
-          return true;
-        } catch {
-          return false;
-        }
-      });
+      curated = await setAsideDamagedCurated(lake, partitions, duck);
     } finally {
       duck.closeSync();
     }

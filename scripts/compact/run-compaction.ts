@@ -35,7 +35,6 @@ import {
   duckdbWritePartition,
   SENT_AT_DATED,
 } from '../../domain/contract/sql/curated-sql';
-import { duckdbParquetProbe } from '../../domain/contract/sql/duckdb-lake-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
 import {
@@ -178,7 +177,7 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
                 : await setAsideDamagedCurated(
                     lakeRoot,
                     customerCuratedFiles(lakeRoot, round.customerId),
-                    (file) => readsThrough(duck, file),
+                    duck,
                   );
               if (curated.length === 0) {
                 failed.set(round.customerId, messageOf(error));
@@ -311,16 +310,6 @@ const SIMULATED_CRASH = 'SimulatedCrash';
 /** A customer's curated partition files. */
 function customerCuratedFiles(lakeRoot: string, customerId: string): string[] {
   return curatedFiles(lakeRoot).filter((file) => file.includes(`/customer_id=${customerId}/`));
-}
-
-/** Whether DuckDB reads a Parquet file through (its ids and messages, not only its footer). */
-async function readsThrough(duck: Connection, file: string): Promise<boolean> {
-  try {
-    await duck.run(duckdbParquetProbe(file));
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

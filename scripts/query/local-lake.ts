@@ -12,7 +12,6 @@ import {
   duckdbCuratedView,
   duckdbDerivedViews,
   duckdbErasedRowsView,
-  duckdbParquetProbe,
   duckdbScoresView,
 } from '../../domain/contract/sql/duckdb-lake-sql';
 import { type Damage, setAsideDamagedCurated } from '../../local/damaged-objects';
@@ -74,21 +73,13 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
   };
   await areaViews();
   const damaged: Damage[] = [];
-  const readsThrough = async (file: string) => {
-    try {
-      await duck.run(duckdbParquetProbe(file));
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const curatedView = () => duck.run(duckdbCuratedView(lakeRoot, curatedFiles(lakeRoot).length > 0));
   try {
     await curatedView();
   } catch (error) {
     // The view reads a file's schema when it is made: a damaged partition fails it. Set aside (the next
     // compaction builds it again), then the view over the rest.
-    const found = await setAsideDamagedCurated(lakeRoot, curatedFiles(lakeRoot), readsThrough);
+    const found = await setAsideDamagedCurated(lakeRoot, curatedFiles(lakeRoot), duck);
     if (found.length === 0) throw error;
     damaged.push(...found);
     await curatedView();
@@ -129,7 +120,7 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
         // The objects are listed again too: another reader may have set one aside meanwhile.
         const found = [
           ...setAsideDamagedEverywhere(lakeRoot),
-          ...(await setAsideDamagedCurated(lakeRoot, curatedFiles(lakeRoot), readsThrough)),
+          ...(await setAsideDamagedCurated(lakeRoot, curatedFiles(lakeRoot), duck)),
         ];
         const moved = !sameKeys(
           listed,
