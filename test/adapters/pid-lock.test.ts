@@ -49,7 +49,10 @@ describe('the pid lock: an owner is a live process, by identity', () => {
     'takes over at once from a zombie (killed, not yet reaped)',
     async () => {
       // `sleep 0` exits while its parent (exec'd into `sleep 3`) never reaps it: a zombie for 3 s.
-      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 3']);
+      // Real time for `sleep`: under CI's faketime run, libfaketime (LD_PRELOAD) can end `sleep 3` early,
+      // and the zombie is reaped before it is looked at.
+      const { LD_PRELOAD: _preload, FAKETIME: _faketime, ...realTime } = process.env;
+      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 3'], { env: realTime });
       const zombie = Number(
         await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d)))),
       );
