@@ -7,7 +7,7 @@ import type { ErasedFilter, ErasureLog } from '../../domain/core/erasure/erasure
 import { erasedFilterOf, userHash } from '../../domain/core/erasure/user-hash';
 
 /** The audit key's source: the stack's secret, fetched once per instance and only when needed. */
-export type AuditKeySource = () => Promise<Buffer>;
+export type AuditKeySource = (signal?: AbortSignal) => Promise<Buffer>;
 
 // How long an instance trusts its copy of a customer's requests before asking again: a resend that
 // slips past a stale copy lands, and the pass that runs a day later removes it.
@@ -39,25 +39,25 @@ export class DynamoErasureLog implements ErasureLog {
     });
   }
 
-  auditKey(): Promise<Buffer> {
-    this.key ??= this.keySource().catch((error: unknown) => {
+  auditKey(signal?: AbortSignal): Promise<Buffer> {
+    this.key ??= this.keySource(signal).catch((error: unknown) => {
       this.key = undefined;
       throw error;
     });
     return this.key;
   }
 
-  async hash(customerId: string, id: string): Promise<string> {
-    return userHash(await this.auditKey(), customerId, id);
+  async hash(customerId: string, id: string, signal?: AbortSignal): Promise<string> {
+    return userHash(await this.auditKey(signal), customerId, id);
   }
 
-  async record(requests: readonly Omit<ErasureRequest, 'user_hash'>[]): Promise<void> {
+  async record(requests: readonly Omit<ErasureRequest, 'user_hash'>[], signal?: AbortSignal): Promise<void> {
     for (const request of requests) {
       const entry: ErasureEntry = {
         version: 1,
         status: 'pending',
         ...request,
-        user_hash: await this.hash(request.customer_id, request.user_id),
+        user_hash: await this.hash(request.customer_id, request.user_id, signal),
       };
       try {
         await this.documents.send(
@@ -66,6 +66,7 @@ export class DynamoErasureLog implements ErasureLog {
             Item: entry,
             ConditionExpression: 'attribute_not_exists(message_id)',
           }),
+          { abortSignal: signal },
         );
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -74,19 +75,21 @@ export class DynamoErasureLog implements ErasureLog {
     }
   }
 
-  async erasedFilter(customerId: string): Promise<ErasedFilter | undefined> {
+  async erasedFilter(customerId: string, signal?: AbortSignal): Promise<ErasedFilter | undefined> {
     const known = this.filters.get(customerId);
     if (known && this.now() - known.at < FILTER_TTL_MS) return known.filter;
-    const entries = await this.list(customerId);
+    const entries = await this.list(customerId, signal);
     const filter =
-      entries.length === 0 ? undefined : erasedFilterOf(entries, hashWith(await this.auditKey(), customerId));
+      entries.length === 0
+        ? undefined
+        : erasedFilterOf(entries, hashWith(await this.auditKey(signal), customerId));
     if (this.filters.size >= this.maxCachedCustomers) this.filters.clear();
     this.filters.set(customerId, { at: this.now(), filter });
     return filter;
   }
 
   /** One customer's requests, oldest first. */
-  async list(customerId: string): Promise<ErasureEntry[]> {
+  async list(customerId: string, signal?: AbortSignal): Promise<ErasureEntry[]> {
     const out: ErasureEntry[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -97,6 +100,7 @@ export class DynamoErasureLog implements ErasureLog {
           ExpressionAttributeValues: { ':c': customerId },
           ExclusiveStartKey: start,
         }),
+        { abortSignal: signal },
       );
       out.push(...(page.Items ?? []).map(parseEntry));
       start = page.LastEvaluatedKey;

@@ -27,7 +27,14 @@ export class DynamoFairShareCounter implements FairShareCounter {
     private readonly timeoutMs = LEASE_TIMEOUT_MS,
   ) {}
 
-  async lease(customerId: string, window: number, amount: number, limit: number): Promise<boolean> {
+  async lease(
+    customerId: string,
+    window: number,
+    amount: number,
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -41,7 +48,7 @@ export class DynamoFairShareCounter implements FairShareCounter {
             ':expires': { N: String(window + KEEP_SECONDS) },
           },
         }),
-        { abortSignal: AbortSignal.timeout(this.timeoutMs) },
+        { abortSignal: signal ? AbortSignal.any([timeout, signal]) : timeout },
       );
       return true;
     } catch (error) {

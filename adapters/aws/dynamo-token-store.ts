@@ -40,16 +40,18 @@ export class DynamoTokenStore implements TokenStore {
     });
   }
 
-  async findByHash(tokenHash: string): Promise<TokenRecord | undefined> {
+  async findByHash(tokenHash: string, signal?: AbortSignal): Promise<TokenRecord | undefined> {
     const { Item } = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: tokenKey(tokenHash) } }),
+      { abortSignal: signal },
     );
     return Item ? toToken(Item) : undefined;
   }
 
-  async getCustomer(customerId: string): Promise<CustomerRecord | undefined> {
+  async getCustomer(customerId: string, signal?: AbortSignal): Promise<CustomerRecord | undefined> {
     const { Item } = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: customerKey(customerId) } }),
+      { abortSignal: signal },
     );
     return Item ? parseItem(CustomerRecordSchema, Item) : undefined;
   }
@@ -117,7 +119,7 @@ export class DynamoTokenStore implements TokenStore {
     return Attributes ? toToken(Attributes) : undefined;
   }
 
-  async recordUse(tokenHash: string, at: Date, notBefore: Date): Promise<void> {
+  async recordUse(tokenHash: string, at: Date, notBefore: Date, signal?: AbortSignal): Promise<void> {
     try {
       await this.documents.send(
         new UpdateCommand({
@@ -128,6 +130,7 @@ export class DynamoTokenStore implements TokenStore {
           ConditionExpression: `attribute_exists(${TOKEN_KEY_ATTRIBUTE}) AND (attribute_not_exists(${LAST_USED_ATTRIBUTE}) OR ${LAST_USED_ATTRIBUTE} < :notBefore)`,
           ExpressionAttributeValues: { ':at': at.toISOString(), ':notBefore': notBefore.toISOString() },
         }),
+        { abortSignal: signal },
       );
     } catch (error) {
       // Another authorizer instance recorded a use moments ago: nothing to do.

@@ -16,13 +16,14 @@ export class FirehoseSink implements RecordSink {
     private readonly deliveryStreamName: string,
   ) {}
 
-  put(records: readonly PackedRecord[]): Promise<PutOutcome[]> {
+  put(records: readonly PackedRecord[], signal?: AbortSignal): Promise<PutOutcome[]> {
     return putInCalls(records, CALL_LIMITS, async (batch) => {
       const response = await this.client.send(
         new PutRecordBatchCommand({
           DeliveryStreamName: this.deliveryStreamName,
           Records: batch.map((r) => ({ Data: r.data })),
         }),
+        { abortSignal: signal },
       );
       return batch.map((_, i) =>
         response.RequestResponses?.[i] ? response.RequestResponses[i].ErrorCode : null,

@@ -19,13 +19,14 @@ export class KinesisSink implements RecordSink {
     private readonly streamName: string,
   ) {}
 
-  put(records: readonly PackedRecord[]): Promise<PutOutcome[]> {
+  put(records: readonly PackedRecord[], signal?: AbortSignal): Promise<PutOutcome[]> {
     return putInCalls(records, CALL_LIMITS, async (batch) => {
       const response = await this.client.send(
         new PutRecordsCommand({
           StreamName: this.streamName,
           Records: batch.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })),
         }),
+        { abortSignal: signal },
       );
       return batch.map((_, i) => (response.Records?.[i] ? response.Records[i].ErrorCode : null));
     });

@@ -14,7 +14,7 @@ export class ShardedSink implements RecordSink {
     this.maxRecordBytes = Math.min(...shards.map((s) => s.maxRecordBytes));
   }
 
-  async put(records: readonly PackedRecord[]): Promise<PutOutcome[]> {
+  async put(records: readonly PackedRecord[], signal?: AbortSignal): Promise<PutOutcome[]> {
     const byShard = new Map<number, number[]>();
     records.forEach((record, i) => {
       const shard = shardOf(record.customerId, this.shards.length);
@@ -25,7 +25,10 @@ export class ShardedSink implements RecordSink {
     const outcomes: PutOutcome[] = new Array(records.length);
     await Promise.all(
       [...byShard].map(async ([shard, indexes]) => {
-        const answers = await this.shards[shard]!.put(indexes.map((i) => records[i]!));
+        const answers = await this.shards[shard]!.put(
+          indexes.map((i) => records[i]!),
+          signal,
+        );
         indexes.forEach((i, j) => {
           outcomes[i] = answers[j]!;
         });

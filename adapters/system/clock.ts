@@ -5,4 +5,10 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: () => Math.random(),
+  after: (ms, cancel) =>
+    new Promise((resolve) => {
+      if (cancel.aborted) return;
+      const timer = setTimeout(resolve, ms);
+      cancel.addEventListener('abort', () => clearTimeout(timer), { once: true });
+    }),
 };

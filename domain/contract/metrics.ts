@@ -18,6 +18,10 @@ export const METRIC_NAMES = [
   'SinkThrottled',
   'RateLimited',
   'FairShareUnavailable',
+  // A dependency that gave no answer within its share of the request's deadline, and requests answered
+  // at once because its breaker was open (Reason: sink, erasures, fair_share, tokens).
+  'DependencyTimedOut',
+  'BreakerOpen',
   'InternalErrors',
   'AuthorizerAllowed',
   'AuthorizerDenied',

@@ -6,9 +6,11 @@ import type {
 } from 'aws-lambda';
 import { publishMetrics } from '../../adapters/middy/publish-metrics';
 import { noMetrics } from '../../adapters/system/no-metrics';
+import type { Breaker } from '../../domain/core/common/breaker';
+import { Deadline } from '../../domain/core/common/deadline';
 import { headerValue } from '../../domain/core/common/headers';
 import type { Clock, Logger, Metrics } from '../../domain/core/common/ports';
-import { type AuthContext, authorize } from '../../domain/core/keys/authorize';
+import { type AuthContext, authorize, type LastGoodVerdicts } from '../../domain/core/keys/authorize';
 import { RefusalCache } from '../../domain/core/keys/refusal-cache';
 import type { TokenStore } from '../../domain/core/keys/token-store';
 
@@ -35,6 +37,11 @@ export function createAuthorizerHandler(deps: {
   middleware?: MiddlewareObj[];
   /** Refusals remembered by this instance (domain/core/keys/refusal-cache.ts); one per instance by default. */
   refusals?: RefusalCache;
+  /**
+   * The deadline of each check, from the handler's start (AUTHORIZER_DEADLINE_MS), the key store's
+   * breaker and the last good verdicts, kept for the instance's life; none locally.
+   */
+  keyCheck?: { deadlineMs: number; breaker: Breaker; lastGood: LastGoodVerdicts };
 }): AuthorizerHandler {
   const metrics = deps.metrics ?? noMetrics;
   const refusals = deps.refusals ?? new RefusalCache();
@@ -42,13 +49,23 @@ export function createAuthorizerHandler(deps: {
     .use(deps.middleware ?? [])
     .use(publishMetrics(metrics))
     .handler(async (event) => {
+      const keyCheck = deps.keyCheck;
       const context = await authorize(
         headerValue(event.headers, 'authorization'),
         deps.tokens,
         new Date(deps.clock.now()),
         refusals,
+        keyCheck && {
+          deadline: Deadline.after(deps.clock, keyCheck.deadlineMs),
+          breaker: keyCheck.breaker,
+          lastGood: keyCheck.lastGood,
+        },
       );
-      if ('denied' in context) {
+      if ('unavailable' in context) {
+        // Let through to the ingest function, which answers 503 + Retry-After (principalFrom).
+        deps.logger.error('key store gave no answer in time', { dependency: 'tokens' });
+        metrics.count('DependencyTimedOut', 1, 'tokens');
+      } else if ('denied' in context) {
         deps.logger.warn('denied', { reason: context.denied });
         metrics.count('AuthorizerDenied', 1, context.denied);
       } else {

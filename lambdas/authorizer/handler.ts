@@ -6,7 +6,10 @@ import { powertoolsMetrics } from '../../adapters/aws/powertools-metrics';
 import { systemClock } from '../../adapters/system/clock';
 import { TokensEnvSchema } from '../../domain/contract/environment';
 import { STACK_NAME_VARIABLE } from '../../domain/contract/metrics';
+import { Breaker } from '../../domain/core/common/breaker';
 import { readEnv } from '../../domain/core/common/read-env';
+import { AUTHORIZER_DEADLINE_MS } from '../../domain/core/ingest/request-deadline';
+import { LastGoodVerdicts } from '../../domain/core/keys/authorize';
 import { createAuthorizerHandler } from './create-authorizer-handler';
 
 const log = powertoolsLogger('authorizer');
@@ -20,6 +23,11 @@ export const handler = createAuthorizerHandler({
   logger: log.logger,
   middleware: [log.middleware],
   clock: systemClock,
+  keyCheck: {
+    deadlineMs: AUTHORIZER_DEADLINE_MS,
+    breaker: new Breaker(systemClock),
+    lastGood: new LastGoodVerdicts(),
+  },
   metrics: powertoolsMetrics(
     'authorizer',
     process.env[STACK_NAME_VARIABLE],

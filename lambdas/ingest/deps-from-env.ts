@@ -20,6 +20,7 @@ import { DEFAULT_RETRY_POLICY } from '../../domain/core/ingest/deliver';
 import { FairShare, fairShareSettings, reportUnavailable } from '../../domain/core/ingest/fair-share';
 import type { IngestDeps } from '../../domain/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
+import { INGEST_DEADLINE, ingestBreakers } from '../../domain/core/ingest/request-deadline';
 
 /**
  * The ingest function's adapters on AWS, from its environment (set by lib/ingest-api.ts):
@@ -72,6 +73,8 @@ export function ingestDepsFromEnv(
     clock: systemClock,
     retry: DEFAULT_RETRY_POLICY,
     limits: DEFAULT_LIMITS,
+    // One deadline per request; the breakers live as long as the instance.
+    deadline: { policy: INGEST_DEADLINE, breakers: ingestBreakers(systemClock) },
     logger,
     middleware: [middleware],
     metrics,

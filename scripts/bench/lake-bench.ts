@@ -97,7 +97,12 @@ export async function seedLandingLake(root: string, events: number, seed = 11): 
   };
   const deps = {
     sink,
-    clock: { now: () => receivedAt, sleep: async () => {}, random },
+    clock: {
+      now: () => receivedAt,
+      sleep: async () => {},
+      random,
+      after: () => new Promise<void>(() => undefined),
+    },
     retry: DEFAULT_RETRY_POLICY,
     limits: DEFAULT_LIMITS,
     logger: silentLogger,

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer } from 'aws-lambda';
 import { integrationEvent, localRequest } from '../../adapters/aws/api-gateway-events';
+import { systemClock } from '../../adapters/system/clock';
 import type { Clock } from '../../domain/core/common/ports';
 
 /** The "now" of tests that need an instant: fixed, so nothing depends on the day the suite runs. */
@@ -72,10 +73,15 @@ export function lakeLineJson(
   return JSON.stringify(record);
 }
 
-/** A clock whose `sleep` advances time at once, recording each delay. */
+/**
+ * A clock whose `sleep` advances time at once, recording each delay. Its deadline timer (`after`) never
+ * fires unless `expireAfter` is given: then the timer of `expireAfter` ms or less fires at once, so a
+ * dependency raced against a deadline share that small loses, as one that never answers would.
+ */
 export function createFakeClock(
   start = Date.parse('2026-11-28T12:00:00.000Z'),
   random = () => 0.5,
+  expireAfter?: number,
 ): Clock & { sleeps: number[] } {
   let now = start;
   const sleeps: number[] = [];
@@ -87,6 +93,12 @@ export function createFakeClock(
       sleeps.push(ms);
       now += ms;
     },
+    after: (ms) =>
+      expireAfter !== undefined && ms <= expireAfter
+        ? Promise.resolve().then(() => {
+            now += ms;
+          })
+        : new Promise(() => undefined),
   };
 }
 
@@ -100,6 +112,7 @@ export function createPinnedClock(start = Date.parse('2026-11-28T12:00:00.000Z')
     now: () => Date.now() + offset,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: () => Math.random(),
+    after: systemClock.after,
   };
 }
 

@@ -1,3 +1,5 @@
+import type { BreakerOpenError, DependencyTimeoutError } from './deadline';
+
 /**
  * The closed set of request-level errors. Each knows its HTTP status, a stable code, and whether
  * Segment retries it (Segment retries 429 and 5xx except 501; it drops every other 4xx — see
@@ -19,6 +21,7 @@ export type ErrorCode =
   | 'invalid_api_key'
   | 'customer_disabled'
   | 'sink_unavailable'
+  | 'key_check_unavailable'
   | 'server_busy'
   | 'rate_limited'
   | 'invalid_input'
@@ -91,8 +94,22 @@ export class SinkUnavailableError extends IngestError {
     readonly retryAfterSeconds: number,
     /** The store was throttling (out of capacity), not failing. */
     readonly throttled = false,
+    /** The store gave no answer within the request's deadline, or its breaker is open (deadline.ts). */
+    readonly noAnswer?: DependencyTimeoutError | BreakerOpenError,
   ) {
     super('The destination is temporarily unable to store events; they were not accepted. Please retry.');
+  }
+}
+
+/**
+ * The API key could not be checked in time (the key store did not answer the authorizer): nothing was
+ * read or stored, and Segment retries after Retry-After.
+ */
+export class KeyCheckUnavailableError extends IngestError {
+  readonly status = 503;
+  readonly code = 'key_check_unavailable' as const;
+  constructor(readonly retryAfterSeconds: number) {
+    super('The destination could not check the API key just now; nothing was accepted. Please retry.');
   }
 }
 

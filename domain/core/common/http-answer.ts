@@ -1,6 +1,7 @@
 import {
   IngestError,
   InternalError,
+  KeyCheckUnavailableError,
   RateLimitedError,
   ServerBusyError,
   SinkUnavailableError,
@@ -44,6 +45,7 @@ export function toHttpAnswer(error: unknown): HttpAnswer {
   const headers: Record<string, string> = {};
   if (
     known instanceof SinkUnavailableError ||
+    known instanceof KeyCheckUnavailableError ||
     known instanceof RateLimitedError ||
     known instanceof ServerBusyError
   )

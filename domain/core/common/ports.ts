@@ -23,6 +23,12 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
   /** A number in [0, 1): jitter. */
   random(): number;
+  /**
+   * Resolves after `ms` of waiting, unless `cancel` aborts first (then it never resolves and holds no
+   * timer). Deadlines race their dependencies against it (deadline.ts); a test clock may fire it at once
+   * (a dependency that never answers) or never (one that always answers in time).
+   */
+  after(ms: number, cancel: AbortSignal): Promise<void>;
 }
 
 /** The outcome of one record of a put: sinks acknowledge or refuse each record on its own. */
@@ -43,7 +49,8 @@ export type PutOutcome =
 export interface RecordSink {
   /** Largest `data` a record may carry (Firehose: 1,000 KiB; Kinesis: 1 MiB). */
   readonly maxRecordBytes: number;
-  put(records: readonly PackedRecord[]): Promise<PutOutcome[]>;
+  /** `signal` aborts the put when the request's deadline passes (the AWS SDK's `abortSignal`). */
+  put(records: readonly PackedRecord[], signal?: AbortSignal): Promise<PutOutcome[]>;
   /**
    * True when a put is all-or-nothing: every record of it is acknowledged, or none is stored (the local
    * spool commits a put with one write and one sync per file, and cuts a failed one back). A request's

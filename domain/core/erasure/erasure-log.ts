@@ -17,7 +17,10 @@ export type ErasedFilter = (
  */
 export interface ErasureLog {
   /** Stores the requests durably; one already recorded (same customer and messageId) stays as it was. */
-  record(requests: readonly Omit<ErasureRequest, 'user_hash'>[]): Promise<void>;
-  /** The customer's filter for resends of erased users' data; undefined when it has no delete requests. */
-  erasedFilter(customerId: string): Promise<ErasedFilter | undefined>;
+  record(requests: readonly Omit<ErasureRequest, 'user_hash'>[], signal?: AbortSignal): Promise<void>;
+  /**
+   * The customer's filter for resends of erased users' data; undefined when it has no delete requests.
+   * `signal` aborts the calls when the request's deadline passes (both methods).
+   */
+  erasedFilter(customerId: string, signal?: AbortSignal): Promise<ErasedFilter | undefined>;
 }

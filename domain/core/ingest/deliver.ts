@@ -1,3 +1,5 @@
+import type { Breaker } from '../common/breaker';
+import { type Deadline, isNoAnswer } from '../common/deadline';
 import { InternalError, SinkUnavailableError } from '../common/errors';
 import type { Clock, PackedRecord, PutOutcome, RecordSink } from '../common/ports';
 
@@ -36,6 +38,19 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   throttleBudgetMs: 100,
 };
 
+/** A request's deadline, when delivery is part of one (the ingest function's). */
+export interface DeliveryDeadline {
+  deadline: Deadline;
+  /** Milliseconds kept back for what the request still has to store after this (its ledger line). */
+  reserveMs?: number;
+  /** The least time a put gets, however late (DeadlinePolicy.storeFloorMs). */
+  floorMs?: number;
+  /** The sink's breaker (per instance): no put goes out while it is open. */
+  breaker?: Breaker | undefined;
+  /** The dependency's name in errors and metrics. */
+  dependency: string;
+}
+
 export interface DeliveryStats {
   attempts: number;
   /** Record sends beyond the first, i.e. the records that had to be retried. */
@@ -55,9 +70,13 @@ export async function deliver(
   sink: RecordSink,
   policy: RetryPolicy,
   clock: Clock,
+  within?: DeliveryDeadline,
 ): Promise<DeliveryStats> {
   const start = clock.now();
-  let deadline = start + policy.budgetMs;
+  let deadline = Math.min(
+    start + policy.budgetMs,
+    within ? within.deadline.at - (within.reserveMs ?? 0) : Number.POSITIVE_INFINITY,
+  );
   let throttled = false;
   let pending = records;
   let attempts = 0;
@@ -65,7 +84,7 @@ export async function deliver(
   while (pending.length > 0) {
     if (attempts > 0) retriedRecords += pending.length;
     attempts += 1;
-    const outcomes = await sink.put(pending);
+    const outcomes = within ? await putWithin(pending, sink, policy, within) : await sink.put(pending);
     if (outcomes.length !== pending.length)
       throw new InternalError('sink answered a different number of outcomes');
     if (allOk(outcomes)) break;
@@ -90,6 +109,30 @@ export async function deliver(
     await clock.sleep(delay);
   }
   return { attempts, retriedRecords };
+}
+
+/**
+ * One put inside the request's deadline: a put that does not answer in time (or whose breaker is open)
+ * ends delivery with a 503 at once. Its records may still be stored after the request gave up; that is
+ * harmless: the request is answered 503 without its ledger line, Segment resends it with the same
+ * messageIds, and the curated table keeps one row per messageId (docs/error-handling.md).
+ */
+async function putWithin(
+  records: readonly PackedRecord[],
+  sink: RecordSink,
+  policy: RetryPolicy,
+  within: DeliveryDeadline,
+): Promise<PutOutcome[]> {
+  try {
+    return await within.deadline.call(within.dependency, (signal) => sink.put(records, signal), {
+      breaker: within.breaker,
+      ...(within.reserveMs === undefined ? {} : { reserveMs: within.reserveMs }),
+      ...(within.floorMs === undefined ? {} : { floorMs: within.floorMs }),
+    });
+  } catch (error) {
+    if (isNoAnswer(error)) throw new SinkUnavailableError(policy.retryAfterSeconds, false, error);
+    throw error;
+  }
 }
 
 /** Whether the sink acknowledged every record of a put (the usual case: nothing to sort out). */

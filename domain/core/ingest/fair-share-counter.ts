@@ -4,5 +4,12 @@
  * (the gate then fails open). DynamoDB on AWS (adapters/aws/dynamo-fair-share-counter.ts), memory in tests.
  */
 export interface FairShareCounter {
-  lease(customerId: string, window: number, amount: number, limit: number): Promise<boolean>;
+  /** `signal` aborts the lease when the request's deadline (or its share of it) passes. */
+  lease(
+    customerId: string,
+    window: number,
+    amount: number,
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<boolean>;
 }

@@ -71,7 +71,7 @@ export class FairShare {
   }
 
   /** Takes room for `events` of `customerId`'s request now, or says when to come back. */
-  async take(customerId: string, events: number): Promise<FairShareAnswer> {
+  async take(customerId: string, events: number, signal?: AbortSignal): Promise<FairShareAnswer> {
     const window = Math.floor(this.clock.now() / 1000);
     const s = this.windowOf(customerId, window);
     // A request larger than the limit could never pass: it needs the whole second to itself.
@@ -90,7 +90,7 @@ export class FairShare {
     try {
       // A whole lease when it fits; else just what this request lacks, in case that still fits.
       for (const amount of [Math.max(this.settings.leaseEvents, short), short]) {
-        if (await this.counter.lease(customerId, window, amount, limit)) {
+        if (await this.counter.lease(customerId, window, amount, limit, signal)) {
           s.leased += amount - needed;
           return { ok: true };
         }

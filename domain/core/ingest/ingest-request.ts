@@ -1,3 +1,4 @@
+import { Deadline, isNoAnswer } from '../common/deadline';
 import {
   BadRequestError,
   InvalidMessageError,
@@ -17,13 +18,14 @@ import {
 } from '../lake/lake-lines';
 import { type LakeLine, packRecords } from '../lake/pack-records';
 import type { CompiledPlan } from '../quality/tracking-plan';
-import { deliver, type RetryPolicy } from './deliver';
+import { type DeliveryDeadline, deliver, type RetryPolicy } from './deliver';
 import type { FairShare } from './fair-share';
 import { type IngestReport, reportJson } from './ingest-report';
 import type { Limits } from './limits';
 import { parseBody } from './parse-body';
 import { type PreparedMessages, prepareMessages } from './prepare-messages';
 import { type RawBody, readBody } from './read-body';
+import type { DeadlinePolicy, IngestBreakers } from './request-deadline';
 
 export interface IngestRequest extends RawBody {
   customerId: string;
@@ -48,6 +50,19 @@ export interface IngestDeps {
   fairShare?: Pick<FairShare, 'take'> | undefined;
   /** Where Segment `delete` requests are recorded; without one, a delete is answered 503 (never lost). */
   erasures?: ErasureLog | undefined;
+  /**
+   * One deadline per request, and a breaker per dependency (request-deadline.ts): the AWS function's.
+   * None locally: the spool's put is a local write that must not be abandoned half-way (it would store
+   * a request answered 503, ledger line included).
+   */
+  deadline?: { policy: DeadlinePolicy; breakers: IngestBreakers } | undefined;
+}
+
+/** What one request's calls share: its deadline and the instance's breakers. */
+interface Within {
+  deadline: Deadline;
+  policy: DeadlinePolicy;
+  breakers: IngestBreakers;
 }
 
 /**
@@ -62,6 +77,10 @@ export interface IngestDeps {
  */
 export async function ingestRequest(request: IngestRequest, deps: IngestDeps): Promise<HttpAnswer> {
   const receivedAt = deps.clock.now();
+  const within: Within | undefined = deps.deadline && {
+    deadline: Deadline.after(deps.clock, deps.deadline.policy.totalMs),
+    ...deps.deadline,
+  };
   deps.metrics?.count('Requests', 1);
   const text = readBody(request, deps.limits);
   let parsed: ReturnType<typeof parseBody>;
@@ -73,11 +92,12 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
       (error.code === 'invalid_json' || error.code === 'invalid_body_shape')
     ) {
       const entry = unreadableBody(request.customerId, request.requestId, receivedAt, text, error);
-      await store([quarantineLine(entry, deps.sink.maxRecordBytes)], deps);
+      await store([quarantineLine(entry, deps.sink.maxRecordBytes)], deps, sinkWithin(within, true));
       const counts: LedgerCounts = { accepted: 0, quarantined: 1, duplicates: 0 };
       await store(
         [ledgerLine(request.customerId, request.requestId, receivedAt, error.status, counts)],
         deps,
+        sinkWithin(within, false),
       );
       deps.metrics?.count('EventsQuarantined', 1, 'unreadable_body');
     }
@@ -85,14 +105,14 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
   }
   // Above its share: 429 before anything is stored (no quarantine, no ledger line), and Segment resends.
   const share = deps.fairShare
-    ? await deps.fairShare.take(request.customerId, parsed.messages.length)
+    ? await takeShare(deps.fairShare, request.customerId, parsed.messages.length, deps, within)
     : undefined;
   if (share && !share.ok) {
     deps.metrics?.count('RateLimited', 1);
     throw new RateLimitedError(share.retryAfterSeconds);
   }
   const erased = deps.erasures
-    ? await erasedFilter(request.customerId, deps.erasures, deps.logger)
+    ? await erasedFilter(request.customerId, deps.erasures, deps, within)
     : undefined;
   // Named fields, not a spread of the request: the spreads on the request path cost a quarter of a
   // 1-message request (docs/performance.md).
@@ -107,7 +127,7 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
     erased,
   });
   // Deletes are recorded before anything is answered, and never go to the lake.
-  if (prepared.deletions.length > 0) await recordDeletions(prepared, deps);
+  if (prepared.deletions.length > 0) await recordDeletions(prepared, deps, within);
   const lines: LakeLine[] = eventLines(prepared);
   for (const entry of prepared.quarantine) lines.push(quarantineLine(entry, deps.sink.maxRecordBytes));
   const firstError = prepared.errors[0];
@@ -123,10 +143,10 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
     duplicates: prepared.duplicates,
   });
   let stats: Awaited<ReturnType<typeof store>>;
-  if (deps.sink.allOrNothing) stats = await store([...lines, ledgerEntry], deps);
+  if (deps.sink.allOrNothing) stats = await store([...lines, ledgerEntry], deps, sinkWithin(within, false));
   else {
-    stats = await store(lines, deps);
-    await store([ledgerEntry], deps);
+    stats = await store(lines, deps, sinkWithin(within, true));
+    await store([ledgerEntry], deps, sinkWithin(within, false));
   }
   countOutcome(deps.metrics, prepared, stats.retriedRecords);
   deps.logger.info('ingested', {
@@ -152,27 +172,89 @@ export async function ingestRequest(request: IngestRequest, deps: IngestDeps): P
   return jsonTextAnswer(200, reportJson(report));
 }
 
-async function erasedFilter(customerId: string, erasures: ErasureLog, logger: Logger) {
+/** The sink's share of the request: the events' put keeps the ledger line's time back. */
+function sinkWithin(within: Within | undefined, beforeLedger: boolean): DeliveryDeadline | undefined {
+  if (!within) return undefined;
+  return {
+    deadline: within.deadline,
+    breaker: within.breakers.sink,
+    dependency: 'sink',
+    floorMs: within.policy.storeFloorMs,
+    ...(beforeLedger ? { reserveMs: within.policy.ledgerReserveMs } : {}),
+  };
+}
+
+/** A call to a dependency that had no answer in time (or whose breaker is open), counted. */
+function countNoAnswer(error: unknown, metrics: Metrics | undefined): boolean {
+  if (!isNoAnswer(error)) return false;
+  metrics?.count(
+    error.name === 'BreakerOpenError' ? 'BreakerOpen' : 'DependencyTimedOut',
+    1,
+    error.dependency,
+  );
+  return true;
+}
+
+/** The fair share within its slice of the deadline; it fails open, as it does when its counter fails. */
+async function takeShare(
+  fairShare: Pick<FairShare, 'take'>,
+  customerId: string,
+  events: number,
+  deps: IngestDeps,
+  within: Within | undefined,
+) {
+  if (!within) return fairShare.take(customerId, events);
   try {
-    return await erasures.erasedFilter(customerId);
+    return await within.deadline.call('fair_share', (signal) => fairShare.take(customerId, events, signal), {
+      breaker: within.breakers.fair_share,
+      capMs: within.policy.fairShareMs,
+    });
   } catch (error) {
+    if (!countNoAnswer(error, deps.metrics)) throw error;
+    deps.metrics?.count('FairShareUnavailable', 1);
+    return { ok: true } as const;
+  }
+}
+
+async function erasedFilter(
+  customerId: string,
+  erasures: ErasureLog,
+  deps: IngestDeps,
+  within: Within | undefined,
+) {
+  try {
+    if (!within) return await erasures.erasedFilter(customerId);
+    return await within.deadline.call('erasures', (signal) => erasures.erasedFilter(customerId, signal), {
+      breaker: within.breakers.erasures,
+      capMs: within.policy.erasureFilterMs,
+    });
+  } catch (error) {
+    countNoAnswer(error, deps.metrics);
     // The request is not refused for this: the next erase pass removes what lands meanwhile.
-    logger.warn('erasure list unavailable; resends of erased users are not dropped on arrival', {
+    deps.logger.warn('erasure list unavailable; resends of erased users are not dropped on arrival', {
       detail: (error as Error).message,
     });
     return undefined;
   }
 }
 
-async function recordDeletions(prepared: PreparedMessages, deps: IngestDeps): Promise<void> {
-  if (!deps.erasures) throw new SinkUnavailableError(DEFAULT_DELETE_RETRY_SECONDS, false);
+async function recordDeletions(prepared: PreparedMessages, deps: IngestDeps, within: Within | undefined) {
+  const erasures = deps.erasures;
+  if (!erasures) throw new SinkUnavailableError(DEFAULT_DELETE_RETRY_SECONDS, false);
   try {
-    await deps.erasures.record(prepared.deletions);
+    if (!within) await erasures.record(prepared.deletions);
+    else
+      await within.deadline.call('erasures', (signal) => erasures.record(prepared.deletions, signal), {
+        breaker: within.breakers.erasures,
+        reserveMs: within.policy.ledgerReserveMs,
+        floorMs: within.policy.storeFloorMs,
+      });
   } catch (error) {
+    countNoAnswer(error, deps.metrics);
     deps.logger.error('delete requests not recorded; answering retryable', {
       detail: (error as Error).message,
     });
-    throw new SinkUnavailableError(DEFAULT_DELETE_RETRY_SECONDS, false);
+    throw new SinkUnavailableError(within?.policy.retryAfterSeconds ?? DEFAULT_DELETE_RETRY_SECONDS, false);
   }
   deps.metrics?.count('DeletesRecorded', prepared.deletions.length);
 }
@@ -180,15 +262,16 @@ async function recordDeletions(prepared: PreparedMessages, deps: IngestDeps): Pr
 // Segment resends a 503 with back-off for hours: a short hint is enough for a store that blinked.
 const DEFAULT_DELETE_RETRY_SECONDS = 30;
 
-async function store(lines: LakeLine[], deps: IngestDeps) {
+async function store(lines: LakeLine[], deps: IngestDeps, within: DeliveryDeadline | undefined) {
   const records = packRecords(lines, deps.sink.maxRecordBytes);
   try {
-    const { attempts, retriedRecords } = await deliver(records, deps.sink, deps.retry, deps.clock);
+    const { attempts, retriedRecords } = await deliver(records, deps.sink, deps.retry, deps.clock, within);
     return { records: records.length, attempts, retriedRecords };
   } catch (error) {
-    if (error instanceof SinkUnavailableError)
-      deps.metrics?.count(error.throttled ? 'SinkThrottled' : 'SinkBudgetExhausted', 1);
-    else deps.metrics?.count('InternalErrors', 1);
+    if (error instanceof SinkUnavailableError) {
+      if (error.noAnswer) countNoAnswer(error.noAnswer, deps.metrics);
+      else deps.metrics?.count(error.throttled ? 'SinkThrottled' : 'SinkBudgetExhausted', 1);
+    } else deps.metrics?.count('InternalErrors', 1);
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { boundedMemo } from '../common/bounded-memo';
-import { ForbiddenError, UnauthorizedError } from '../common/errors';
+import { ForbiddenError, KeyCheckUnavailableError, UnauthorizedError } from '../common/errors';
 import { compileAliases } from '../messages/normalize-event-name';
 import { type CompiledPlan, planFromText } from '../quality/tracking-plan';
 
@@ -19,6 +19,7 @@ export interface Principal {
  * contract asks for (an HTTP API authorizer can only answer a fixed 403), with a message it shows.
  */
 export function principalFrom(context: Partial<Record<string, unknown>> | undefined): Principal {
+  if (context?.unavailable !== undefined) throw new KeyCheckUnavailableError(KEY_CHECK_RETRY_SECONDS);
   const denied = context?.denied;
   if (denied === 'customer_disabled') {
     throw new ForbiddenError('This account is disabled for this destination; contact the destination owner.');
@@ -42,6 +43,9 @@ export function principalFrom(context: Partial<Record<string, unknown>> | undefi
     plan: planFromText(typeof context?.trackingPlan === 'string' ? context.trackingPlan : ''),
   };
 }
+
+// API Gateway keeps the verdict for its cache TTL (300 s by default): retrying sooner meets it again.
+const KEY_CHECK_RETRY_SECONDS = 30;
 
 // Warm functions see the same few customers' alias tables over and over: compile each once.
 const COMPILED_ALIASES = boundedMemo(1_000, (text: string) => compileAliases(parseAliases(text)));
