@@ -1,11 +1,26 @@
 import { join } from 'node:path';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { STACK_NAME_VARIABLE } from '../domain/contract/metrics';
+
+/**
+ * How every function is bundled (esbuild, locally): the AWS SDK is left to the runtime. Tests that run
+ * a bundled function build it with these same options (test/support/bundled-lambda.ts).
+ */
+export const HOUSE_BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: 'node22',
+  format: OutputFormat.CJS,
+  mainFields: ['module', 'main'],
+  externalModules: ['@aws-sdk/*', '@smithy/*'],
+  forceDockerBundling: false,
+} as const satisfies BundlingOptions;
 
 export interface HouseFunctionProps {
   /** Path of the handler module under `lambdas/`, e.g. `ingest/handler.ts`. */
@@ -85,16 +100,7 @@ export class HouseFunction extends Construct {
         [STACK_NAME_VARIABLE]: Stack.of(this).stackName,
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*', '@smithy/*'],
-        forceDockerBundling: false,
-      },
+      bundling: HOUSE_BUNDLING,
     });
     if (props.live)
       this.alias = new lambda.Alias(this, 'Live', {
