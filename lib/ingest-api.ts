@@ -88,9 +88,10 @@ export class IngestApi extends Construct {
               FAIR_SHARE_TABLE: this.fairShareTable.tableName,
             }),
       } satisfies IngestEnvironment,
-      // API Gateway gives an integration 30 s; the retry budget for transient faults is 8 s (none when the
-      // store throttles every record, 100 ms for a partial throttle), so
-      // 20 s leaves margin for the rest.
+      // Waiting on AWS ends within the request's deadline (INGEST_DEADLINE, 1 s from the handler's start;
+      // domain/core/ingest/request-deadline.ts). What is left is the request's own work: parsing and
+      // validating a maximal body (32 MiB inflated) on 512 MB's share of a CPU. 20 s bounds that, inside
+      // the 30 s API Gateway gives an integration.
       timeout: Duration.seconds(20),
       memorySize: 512,
       live: { provisionedConcurrency: props.provisionedConcurrency },

@@ -46,6 +46,13 @@ export const AWS_QUOTAS = {
   scalingPer10Seconds: 1_000,
   unreservedMinimum: 100,
   /**
+   * Lambda: a synchronous invocation's payload — for the ingest function, API Gateway's event with the
+   * body in it — is at most 6 MB (read here as 6,000,000 bytes, the smaller reading).
+   * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+   * https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html
+   */
+  lambdaSyncPayloadBytes: 6_000_000,
+  /**
    * API Gateway HTTP APIs: 10,000 requests/s per account and region (burst 5,000).
    * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
    */

@@ -3,7 +3,7 @@ import { bodyBudget, bodyWeight } from '../../local/body-budget';
 import { createTrackMessage } from '../support/factories';
 import { makeToken, post, useLocalDestination } from '../support/local-destination';
 
-// Memory bounded at the legal maximums: request bodies of up to 6 MiB that inflate to up to 32 MiB.
+// Memory bounded at the legal maximums: request bodies of up to 4 MiB that inflate to up to 32 MiB.
 // Bodies in flight are admitted by what they inflate to; over the budget a request is answered 503 with
 // Retry-After before it is inflated (Segment retries), never 500 for running out of memory.
 

@@ -5,7 +5,7 @@ import { createTrackMessage } from '../support/factories';
 import { makeToken, post, spawnDestination, tempDataDir } from '../support/local-destination';
 
 // The stated bound (docs/local-dev.md, "Memory"): `npm start` stays under 1.5 GiB of RSS however many
-// maximal bodies (6 MiB gzip, inflating to ~31 MB) arrive at once. Measured as the server process's
+// maximal bodies (gzip, inflating to ~31 MB) arrive at once. Measured as the server process's
 // own high-water mark (VmHWM), with 16 sent at once and resent on 503 as Segment does.
 
 const STATED_MAX_RSS_BYTES = 1.5 * 1024 ** 3;

@@ -11,9 +11,13 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Limits = {
-  // Lambda's synchronous invocation payload limit is 6 MB, and API Gateway base64-encodes binary
-  // bodies, so a gzip body cannot be larger than ~4.5 MB by the time it reaches us anyway.
-  maxBodyBytes: 6 * 1024 * 1024,
+  // The body travels inside API Gateway's event, which Lambda takes up to 6 MB
+  // (AWS_QUOTAS.lambdaSyncPayloadBytes). A gzip body is base64-encoded there (4/3): 4 MiB becomes
+  // 5.34 MiB, leaving ~390 KB for the event's headers (HTTP APIs allow 10 KB of them). A JSON text body is
+  // escaped (quotes and backslashes doubled): a Segment batch grows ~15 %, so 4 MiB fits; a body made
+  // mostly of quotes or backslashes can double and be refused before it reaches us — gzip it.
+  // test/contract/body-limit.test.ts measures all three.
+  maxBodyBytes: 4 * 1024 * 1024,
   // Segment Actions batches reach several MB of JSON; 32 MiB inflated leaves room and bounds memory.
   maxInflatedBytes: 32 * 1024 * 1024,
   // Segment's Tracking API refuses messages over 32 KB; we quarantine them with that reason.
