@@ -5,6 +5,7 @@ import { jsonFlag } from '../cli/flags';
 import { alignedTable } from '../cli/table';
 import { AWS_QUOTAS } from '../domain/contract/aws-quotas';
 import { measureIngest } from './bench/measure-ingest';
+import { forecastOutages, type StateForecast } from './replay/outage-forecast';
 import {
   type Check,
   forecastReplay,
@@ -13,6 +14,9 @@ import {
   type Scenario,
 } from './replay/replay-forecast';
 import { stackFromTemplate, synthesizeTemplate } from './replay/stack-twin';
+
+/** Assumed: a DynamoDB read in the same region (not measurable offline). */
+const DYNAMO_MS = 5;
 
 /** `key=value,key=value`: stack settings as `cdk synth -c` takes them. */
 const settingsList = v.pipe(
@@ -107,6 +111,13 @@ this code; the Kinesis round trip is assumed (--sink-ms).`,
       description: 'Kinesis round trip (assumed)',
       default: '10',
     },
+    'slow-ms': {
+      kind: 'value',
+      schema: wholeNumber(1, 60_000),
+      unit: 'ms',
+      description: 'how late a slow dependency answers, in the outage table',
+      default: '400',
+    },
     'account-concurrency': {
       kind: 'value',
       schema: wholeNumber(1, 1e6),
@@ -168,12 +179,30 @@ runCommand(SIM, async ({ values }) => {
   };
   const plan = forecastReplay(stack, scenario);
   const recommended = recommendSettings(stack, scenario);
+  // Dependency states, at the rate that reaches the function (past API Gateway's throttles).
+  const budget = scenario.accountConcurrency - stack.authorizerReservedConcurrency;
+  const offered =
+    (scenario.replayingCustomers > 0 ? scenario.replayRequestsPerSecond : 0) + scenario.liveRequestsPerSecond;
+  const atFunction = Math.min(offered, stack.stageRateLimit, scenario.accountRequestsPerSecond);
+  const outages = forecastOutages({
+    requestsPerSecond: atFunction,
+    coreMs: measured.coreMs,
+    sinkMs: scenario.sinkMs,
+    dynamoMs: DYNAMO_MS,
+    slowMs: values['slow-ms'],
+    budget,
+  });
+  const outageWithin = outages.filter((o) => o.state === 'down').every((o) => o.concurrency <= budget);
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ checks: plan.checks, replayDays: plan.replayDays, liveSuccessPercent: plan.liveSuccessPercent, recommended, stack, measured })}\n`,
+      `${JSON.stringify({ checks: plan.checks, replayDays: plan.replayDays, liveSuccessPercent: plan.liveSuccessPercent, recommended, stack, measured, outages: { requestsPerSecond: atFunction, budget, withinBudgetWhenDown: outageWithin, states: outages } })}\n`,
     );
     return;
   }
+  const onset = (o: StateForecast) =>
+    o.onset
+      ? `${n(o.onset.wanted)} for ~${n(o.onset.seconds)} s${o.onset.wanted > budget ? ' (over: Lambda throttles the excess)' : ''}`
+      : '-';
   const silent = plan.checks.filter((c) => c.failsAfter200 && c.firstAt !== null);
   const c = stack.capacity;
   process.stdout.write(
@@ -199,6 +228,30 @@ runCommand(SIM, async ({ values }) => {
         ? `SILENT LOSS: ${silent.map((k) => `${k.name} (from ${when(k)}): ${k.consequence}`).join('; ')}`
         : 'No silent loss: every excess is answered 429/503 and resent by Segment.',
       `${scenario.replayingCustomers === 0 ? 'No Replay' : `Replay of ${n(plan.events)} events finishes in ${plan.replayDays === null ? 'more than a year' : `${n(plan.replayDays)} days`}`}; live requests accepted: ${plan.liveSuccessPercent} %; ingest concurrency at peak ${n(plan.peakIngestConcurrency)}`,
+      '',
+      `When a dependency misbehaves, at ${n(atFunction)} requests/s (ingest budget ${n(budget)} concurrent; DynamoDB read assumed ${DYNAMO_MS} ms, slow = answers after ${values['slow-ms']} ms):`,
+      alignedTable([
+        ['DEPENDENCY', 'STATE', 'HOLD MS', 'ANSWER', 'CONCURRENCY', '% OF BUDGET', 'ONSET (BREAKERS CLOSED)'],
+        ...outages.map((o) => [
+          o.dependency,
+          o.state,
+          n(o.holdMs),
+          String(o.answer),
+          n(o.concurrency),
+          n((100 * o.concurrency) / budget),
+          onset(o),
+        ]),
+      ]),
+      outageWithin
+        ? `A full outage of Kinesis or DynamoDB stays within the budget once the breakers are open (${outages
+            .filter((o) => o.state === 'down')
+            .map((o) => `${o.dependency} ${n(o.concurrency)}`)
+            .join(', ')} of ${n(budget)}).`
+        : `OVER BUDGET in a full outage even with the breakers open: ${outages
+            .filter((o) => o.state === 'down' && o.concurrency > budget)
+            .map((o) => o.dependency)
+            .join(', ')}.`,
+      `A dependency that answers, however slowly, is not cut off: at this rate the budget allows ${n((1000 * budget) / Math.max(1, atFunction))} ms of hold per request.`,
       '',
       `Settings for this scenario: npx cdk deploy ${Object.entries(recommended)
         .map(([k, val]) => `-c ${k}=${val}`)

@@ -23,6 +23,9 @@ describe('npm run replay-sim', () => {
       failsAfter200: true,
       firstAt: 0,
     });
+    // Every dependency state, and whether a full outage stays within the function's budget.
+    expect(out.outages).toMatchObject({ budget: 950, withinBudgetWhenDown: true });
+    expect(out.outages.states).toHaveLength(8);
   });
 
   it('says in words what fails first and whether it is silent, and the settings that avoid it', () => {

@@ -30,7 +30,13 @@ describe('one deadline per request', () => {
   it('gives a call its cap, or what is left minus the reserve, but never less than its floor', async () => {
     const clock = createFakeClock();
     const asked: number[] = [];
-    const recording = { ...clock, after: (ms: number) => (asked.push(ms), never()) };
+    const recording = {
+      ...clock,
+      after: (ms: number) => {
+        asked.push(ms);
+        return never();
+      },
+    };
     const deadline = Deadline.after(recording, 1_000);
     await deadline.call('a', async () => 1, { capMs: 150 });
     await deadline.call('b', async () => 1, { reserveMs: 250 });

@@ -1,7 +1,7 @@
 import type { Clock } from './ports';
 
 /**
- * When one dependency stops answering, a breaker stops asking it. Numbers (docs/decisions/0011):
+ * When one dependency stops answering, a breaker stops asking it. Numbers (docs/decisions/0007-deadline-and-breakers.md):
  * - `timeouts` 3 within `windowMs` 10 s opens it. One timeout is one request's bad luck (a cold
  *   connection, a pause, the slowest call of thousands); three in ten seconds on one instance — which
  *   handles one request at a time — is a dependency that stopped answering. Fewer would open on the
