@@ -60,6 +60,12 @@ export class PipelineDashboard extends Construct {
         m.ours('RateLimited', 'ingest'),
         m.ours('FairShareUnavailable', 'ingest'),
       ]),
+      // docs/error-handling.md, "Deadlines and breakers".
+      graph('Dependencies without an answer: timeouts past the deadline, open breakers', [
+        m.ours('DependencyTimedOut', 'ingest'),
+        m.ours('BreakerOpen', 'ingest'),
+        m.ours('DependencyTimedOut', 'authorizer'),
+      ]),
     );
     const kinesisGraphs = props.hasStream
       ? [
