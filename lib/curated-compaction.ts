@@ -7,14 +7,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import {
-  ArnFormat,
-  type CfnResource,
-  Duration,
-  type RemovalPolicy,
-  Stack,
-  Validations,
-} from 'aws-cdk-lib/core';
+import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { CURATED_AREA, HIDE_SECONDS, STAGING_PREFIX } from '../domain/contract/curated-table';
 import type { CompactionEnvironment } from '../domain/contract/environment';
@@ -26,7 +19,8 @@ import {
   athenaVacuum,
 } from '../domain/contract/sql/curated-sql';
 import { HouseFunction } from './house-function';
-import { compactionStateMachineName, erasureStateMachineName, HOURLY_START_MINUTE } from './job-names';
+import { type JobLease, LEASE_TAKEN } from './job-lease';
+import { compactionStateMachineName, HOURLY_START_MINUTE } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
@@ -38,6 +32,8 @@ export interface CuratedCompactionProps {
   readonly workGroupName: string;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** The lease it shares with the erase pass (lib/job-lease.ts). */
+  readonly lease: JobLease;
 }
 
 // Every hour (at minute HOURLY_START_MINUTE.compaction): Firehose delivers within its buffer interval
@@ -46,15 +42,16 @@ export interface CuratedCompactionProps {
 
 // Athena allows 20–25 DML queries at once per account (Service Quotas, "Active DML queries"); four
 // merges at a time leave the rest to analysts and to the other work of this stack. Runs never overlap
-// (the guard below), so this is the job's whole share.
+// (the lease), so this is the job's whole share.
 const MERGE_CONCURRENCY = 4;
 // The hour (UTC) whose run also expires old snapshots: VACUUM reads the whole table's metadata.
 const VACUUM_HOUR = '03';
 
 /**
  * The curated table on AWS, event-driven: S3 tells EventBridge of every landing object created under
- * events/, and a rule puts it in the object log (SQS). Every hour a Step Functions run — never two at
- * once — takes up to 150,000 objects from the log, stages them per customer as symlink manifests,
+ * events/, and a rule puts it in the object log (SQS). Every hour a Step Functions run — holding the lease it
+ * shares with the erase pass (lib/job-lease.ts), so never two runs at once and never beside a pass
+ * — takes up to MAX_OBJECTS_PER_RUN objects from the log, stages them per customer as symlink manifests,
  * asks Athena which customer × event-date partitions they hold, packs those into MERGEs of at most 100
  * partitions (Athena's limit), merges and optimizes each (four at a time), and only then removes its
  * objects from the log. A failed run removes nothing: its objects come back after HIDE_SECONDS and are
@@ -145,7 +142,7 @@ export class CuratedCompaction extends Construct {
       }),
     );
 
-    const athenaTask = (taskId: string, queryString: string, output?: Record<string, string>) =>
+    const athenaTask = (taskId: string, queryString: string, output?: Record<string, string> | string) =>
       athenaTask_(this, taskId, {
         queryString,
         workGroupName,
@@ -156,37 +153,15 @@ export class CuratedCompaction extends Construct {
       lambdaStep(this, taskId, fn, payload, output);
     const runId = '{% $states.context.Execution.Name %}';
 
-    // One run at a time: Iceberg's optimistic commits let two MERGEs of one key both insert.
-    const guard = new sfn.CustomState(this, 'OneRunAtATime', {
-      stateJson: {
-        Type: 'Task',
-        Resource: `arn:${stack.partition}:states:::aws-sdk:sfn:listExecutions`,
-        Arguments: {
-          StateMachineArn: '{% $states.context.StateMachine.Id %}',
-          StatusFilter: 'RUNNING',
-          MaxResults: 2,
-        },
-        Output: { running: '{% $count($states.result.Executions) %}' },
-      },
-    });
-    const anotherRuns = new sfn.Succeed(this, 'AnotherRunIsRunning');
-    // Nor beside an erase pass (lib/user-erasure.ts): a MERGE of an object read before the pass
-    // rewrote it would commit the erased rows back. The hour's run is skipped; the next one takes them.
-    const erasureArn = stack.formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      resourceName: erasureStateMachineName(stack.stackName),
-    });
-    const eraseCheck = new sfn.CustomState(this, 'ErasePassRunning', {
-      stateJson: {
-        Type: 'Task',
-        Resource: `arn:${stack.partition}:states:::aws-sdk:sfn:listExecutions`,
-        Arguments: { StateMachineArn: erasureArn, StatusFilter: 'RUNNING', MaxResults: 1 },
-        Output: { erasing: '{% $count($states.result.Executions) %}' },
-      },
-    });
-    const erasing = new sfn.Succeed(this, 'ErasePassIsRunning');
+    // The lease (lib/job-lease.ts): one run at a time — Iceberg's optimistic commits let two MERGEs of
+    // one key both insert — and never beside an erase pass, whose rewrites a MERGE of an object read
+    // before them would undo. Held elsewhere, the hour's run is skipped; the next one takes its objects.
+    const lease = props.lease;
+    const take = lease.take(this, 'TakeLease', runId);
+    take.addCatch(new sfn.Succeed(this, 'LeaseHeldElsewhere'), { errors: [LEASE_TAKEN] });
+    // Renewed (and checked: fencing) before every step that commits or reads the landing objects.
+    const renew = (id: string, holder = runId, fence = '{% $fence %}') =>
+      lease.renew(this, id, holder, fence);
     const stage = step('StageObjects', { step: 'stage', runId }, '{% $states.result.Payload %}');
     const plan = athenaTask('PlanPartitions', '{% $states.input.planSql %}', {
       queryExecutionId: '{% $states.result.QueryExecution.QueryExecutionId %}',
@@ -202,58 +177,67 @@ export class CuratedCompaction extends Construct {
         key: '{% $states.input.itemsKey %}',
         prefix: STAGING_PREFIX,
       }),
+      // A distributed Map's items see no variable of the run: the lease they renew travels with each.
+      itemSelector: {
+        merge: '{% $states.context.Map.Item.Value.merge %}',
+        optimize: '{% $states.context.Map.Item.Value.optimize %}',
+        holder: runId,
+        fence: '{% $fence %}',
+      },
       maxConcurrency: MERGE_CONCURRENCY,
       toleratedFailurePercentage: 0,
       outputs: {},
     });
+    const itemHolder = '{% $states.input.holder %}';
+    const itemFence = '{% $states.input.fence %}';
     merges.itemProcessor(
-      athenaTask('Merge', '{% $states.input.merge %}', { optimize: '{% $states.input.optimize %}' }).next(
-        athenaTask('OptimizeMerged', '{% $states.input.optimize %}'),
-      ),
+      renew('RenewBeforeMerge', itemHolder, itemFence)
+        .next(athenaTask('Merge', '{% $states.input.merge %}', '{% $states.input %}'))
+        .next(renew('RenewBeforeOptimize', itemHolder, itemFence))
+        .next(athenaTask('OptimizeMerged', '{% $states.input.optimize %}')),
     );
     const finishEmpty = step('FinishEmptyRun', { step: 'finish', runId }, '{% $states.result.Payload %}');
     const finish = step('FinishRun', { step: 'finish', runId }, '{% $states.result.Payload %}');
     const vacuum = athenaTask('Vacuum', `{% ${JSON.stringify(athenaVacuum(db))} %}`);
     const done = new sfn.Succeed(this, 'Done');
+    // Given up when the run's commits are done; a lease lost meanwhile has nothing to give up. The VACUUM
+    // runs outside it: it only expires snapshots older than 6 h and files no snapshot holds.
+    const vacuumHour = sfn.Choice.jsonata(this, 'VacuumHour?')
+      .when(sfn.Condition.jsonata(`{% $substring($now(), 11, 2) = '${VACUUM_HOUR}' %}`), vacuum.next(done))
+      .otherwise(done);
+    const release = lease.release(this, 'ReleaseLease', runId, '{% $fence %}');
+    release.addCatch(vacuumHour, { errors: [LEASE_TAKEN] });
+    const releaseEmpty = lease.release(this, 'ReleaseLeaseEmpty', runId, '{% $fence %}');
+    releaseEmpty.addCatch(done, { errors: [LEASE_TAKEN] });
+    // A run that fails keeps the lease until it expires (LEASE_SECONDS); its objects come back to the log.
 
-    const definition = guard.next(
-      sfn.Choice.jsonata(this, 'AlreadyRunning?')
-        .when(sfn.Condition.jsonata('{% $states.input.running > 1 %}'), anotherRuns)
-        .otherwise(eraseCheck),
-    );
-    eraseCheck.next(
-      sfn.Choice.jsonata(this, 'Erasing?')
-        .when(sfn.Condition.jsonata('{% $states.input.erasing > 0 %}'), erasing)
-        .otherwise(
-          athenaTask(
-            'CreateCuratedTable',
-            `{% ${JSON.stringify(athenaCreateCuratedTable(db, props.lake.s3UrlForObject(`${CURATED_AREA}/`)))} %}`,
-          )
-            .next(athenaTask('MoveUndatedRows', `{% ${JSON.stringify(athenaMoveUndatedRows(db))} %}`))
-            .next(stage)
-            .next(
-              sfn.Choice.jsonata(this, 'AnythingStaged?')
-                .when(
-                  sfn.Condition.jsonata('{% $count($states.input.customers) = 0 %}'),
-                  finishEmpty.next(done),
-                )
-                .otherwise(
-                  plan
-                    .next(pack)
-                    .next(merges)
-                    .next(finish)
-                    .next(
-                      sfn.Choice.jsonata(this, 'VacuumHour?')
-                        .when(
-                          sfn.Condition.jsonata(`{% $substring($now(), 11, 2) = '${VACUUM_HOUR}' %}`),
-                          vacuum.next(done),
-                        )
-                        .otherwise(done),
-                    ),
-                ),
-            ),
+    const definition = take
+      .next(
+        athenaTask(
+          'CreateCuratedTable',
+          `{% ${JSON.stringify(athenaCreateCuratedTable(db, props.lake.s3UrlForObject(`${CURATED_AREA}/`)))} %}`,
         ),
-    );
+      )
+      .next(renew('RenewBeforeUndated'))
+      .next(athenaTask('MoveUndatedRows', `{% ${JSON.stringify(athenaMoveUndatedRows(db))} %}`))
+      .next(renew('RenewBeforeStage'))
+      .next(stage)
+      .next(
+        sfn.Choice.jsonata(this, 'AnythingStaged?')
+          .when(
+            sfn.Condition.jsonata('{% $count($states.input.customers) = 0 %}'),
+            finishEmpty.next(releaseEmpty).next(done),
+          )
+          .otherwise(
+            plan
+              .next(renew('RenewBeforePack'))
+              .next(pack)
+              .next(merges)
+              .next(finish)
+              .next(release)
+              .next(vacuumHour),
+          ),
+      );
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -272,22 +256,7 @@ export class CuratedCompaction extends Construct {
       comment: 'Merges new landing objects into the curated Iceberg table (events_curated)',
     });
     fn.grantInvoke(this.stateMachine);
-    // The guard lists this machine's own executions: named, not referenced, to keep the role free of a
-    // dependency on the machine it belongs to.
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:ListExecutions'],
-        resources: [
-          stack.formatArn({
-            service: 'states',
-            resource: 'stateMachine',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            resourceName: stateMachineName,
-          }),
-          erasureArn,
-        ],
-      }),
-    );
+    lease.grant(this.stateMachine);
     this.grantAthena(props);
 
     this.scheduleDeadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {

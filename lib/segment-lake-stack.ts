@@ -11,6 +11,7 @@ import { CuratedCompaction } from './curated-compaction';
 import { DeliveryPipeline } from './delivery-pipeline';
 import { IngestApi } from './ingest-api';
 import { IntentScoring } from './intent-scoring';
+import { JobLease } from './job-lease';
 import { LakeBucket, oldVersionDays } from './lake-bucket';
 import { LakeCatalog } from './lake-catalog';
 import { Monitoring } from './monitoring';
@@ -39,6 +40,8 @@ export class SegmentLakeStack extends Stack {
   readonly admin: AdminApi;
   readonly monitoring: Monitoring;
   readonly compaction: CuratedCompaction;
+  /** The lease the compaction and the erase pass share (lib/job-lease.ts). */
+  readonly jobLease: JobLease;
   readonly intent: IntentScoring;
   readonly audiences: PredictionAudiences;
   readonly refresh: PredictionRefresh;
@@ -146,6 +149,8 @@ export class SegmentLakeStack extends Stack {
       bytesScannedCutoffGiB: config.athenaBytesScannedCutoffGiB,
     });
 
+    // One lease item, nothing to keep: destroyed with the stack whatever the removal policy.
+    this.jobLease = new JobLease(this, 'JobLease', { removalPolicy: RemovalPolicy.DESTROY });
     this.compaction = new CuratedCompaction(this, 'Curated', {
       lake: this.lake.bucket,
       queryResults: this.lake.queryResults,
@@ -153,6 +158,7 @@ export class SegmentLakeStack extends Stack {
       workGroupName: this.catalog.workGroup.ref,
       logRetention,
       removalPolicy,
+      lease: this.jobLease,
     });
 
     this.erasure = new UserErasure(this, 'Erasure', {
@@ -161,7 +167,7 @@ export class SegmentLakeStack extends Stack {
       databaseName: this.catalog.databaseName,
       workGroupName: this.catalog.workGroup.ref,
       windowHours: config.eraseWindowHours,
-      compactionStateMachineName: this.compaction.stateMachineName,
+      lease: this.jobLease,
       logRetention,
       removalPolicy,
     });

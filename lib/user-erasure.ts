@@ -8,14 +8,7 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import {
-  ArnFormat,
-  type CfnResource,
-  Duration,
-  type RemovalPolicy,
-  Stack,
-  Validations,
-} from 'aws-cdk-lib/core';
+import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { CURATED_AREA, INTENT_FEATURES_PREFIX } from '../domain/contract/curated-table';
 import type { ErasureEnvironment } from '../domain/contract/environment';
@@ -30,6 +23,7 @@ import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
 import { athenaVacuum } from '../domain/contract/sql/curated-sql';
 import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../domain/contract/sql/erasure-sql';
 import { HouseFunction } from './house-function';
+import { type JobLease, LEASE_TAKEN } from './job-lease';
 import { erasureStateMachineName, erasureVacuumStateMachineName, HOURLY_START_MINUTE } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
@@ -42,8 +36,8 @@ export interface UserErasureProps {
   readonly workGroupName: string;
   /** Hours within which a delete is executed (the `eraseWindowHours` setting). */
   readonly windowHours: number;
-  /** The curated compaction's state machine name: an erase pass never runs beside a compaction run. */
-  readonly compactionStateMachineName: string;
+  /** The lease it shares with the compaction (lib/job-lease.ts). */
+  readonly lease: JobLease;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -53,9 +47,10 @@ export interface UserErasureProps {
 // Batches of KEYS_PER_BATCH objects rewritten at once: ten Lambda invocations, each reading and
 // writing its objects one at a time, stay far below S3's 3,500 writes/s per prefix.
 const REWRITE_CONCURRENCY = 10;
-// Waiting for a running compaction: checked every five minutes, for at most its state machine's 6 h.
-const COMPACTION_POLL_SECONDS = 300;
-const COMPACTION_POLLS = 72;
+// Waiting for the lease (a compaction run holds it): tried every five minutes for 50 minutes; then the
+// run ends and the next hour's tries again, so waiting runs never pile up.
+const LEASE_POLL_SECONDS = 300;
+const LEASE_POLLS = 10;
 
 /**
  * Segment `delete` on AWS (docs/privacy.md): ingest records each request in the erasure table (its
@@ -65,7 +60,8 @@ const COMPACTION_POLLS = 72;
  * rows and delete the objects' old versions (a Distributed Map of the steps function), DELETE the
  * rows from the curated Iceberg table and rewrite its files, verify that 0 rows remain, and write the
  * audit. After the last customer, the table's old snapshots are expired (VACUUM, once the DELETE is
- * older than the snapshot retention). Never beside a compaction run; never two runs at once.
+ * older than the snapshot retention). It holds the lease it shares with the compaction (lib/job-lease.ts)
+ * from its first pass to its last: never beside a compaction run, never two runs at once.
  */
 export class UserErasure extends Construct {
   readonly table: dynamodb.Table;
@@ -131,32 +127,17 @@ export class UserErasure extends Construct {
     const fn = this.steps.function;
     const step = (taskId: string, payload: Record<string, unknown>, output: string) =>
       lambdaStep(this, taskId, fn, payload, output);
-    const running = (taskId: string, machine: string, output: string) =>
-      new sfn.CustomState(this, taskId, {
-        stateJson: {
-          Type: 'Task',
-          Resource: `arn:${stack.partition}:states:::aws-sdk:sfn:listExecutions`,
-          Arguments: { StateMachineArn: machine, StatusFilter: 'RUNNING', MaxResults: 2 },
-          Output: { running: '{% $count($states.result.Executions) %}', polls: output },
-        },
-      });
-    const compactionArn = stack.formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      resourceName: props.compactionStateMachineName,
-    });
     const stateMachineName = erasureStateMachineName(stack.stackName);
     const customer = '{% $states.input.customerId %}';
     const pass = '{% $states.input.passId %}';
 
-    // One run at a time, and never beside a compaction run: a MERGE that read an object before it was
-    // rewritten could otherwise commit the user's rows back after the DELETE.
-    const guard = running('OneRunAtATime', '{% $states.context.StateMachine.Id %}', '{% 0 %}');
-    const compaction = running('CompactionRunning', compactionArn, '{% $states.input.polls + 1 %}');
-    const waitForCompaction = new sfn.Wait(this, 'WaitForCompaction', {
-      time: sfn.WaitTime.duration(Duration.seconds(COMPACTION_POLL_SECONDS)),
-    });
+    // The lease: one run at a time, and never beside a compaction run — a MERGE that read an object
+    // before it was rewritten could otherwise commit the user's rows back after the DELETE. Renewed
+    // (and checked: fencing) before every step of a pass; the rewrite's items renew it themselves.
+    const lease = props.lease;
+    const holder = '{% $states.context.Execution.Name %}';
+    const guarded = (id: string, state: sfn.IChainable & sfn.INextable) =>
+      lease.renew(this, `Renew${id}`, holder, '{% $fence %}').next(state);
     const plan = step('PlanCustomer', { step: 'plan', skip: '{% $skip %}' }, '{% $states.result.Payload %}');
     const link = athenaTask('LinkIds', '{% $states.input.linkSql %}', {
       customerId: customer,
@@ -168,27 +149,39 @@ export class UserErasure extends Construct {
       { step: 'prepare', customerId: customer, passId: pass, linkQueryId: '{% $states.input.linkQueryId %}' },
       `{% $merge([$states.result.Payload, {"customerId": $states.input.customerId, "passId": $states.input.passId}]) %}`,
     );
+    const item = (field: string) => `$states.context.Map.Item.Value.${field}`;
     const rewrite = sfn.DistributedMap.jsonata(this, 'RewriteObjects', {
       itemReader: new PrefixedJsonItemReader({
         bucket: props.lake,
         key: '{% $states.input.itemsKey %}',
         prefix: ERASE_PASSES_PREFIX,
       }),
+      // A distributed Map's items see no variable of the run: the lease they renew travels with each.
+      itemSelector: {
+        customerId: `{% ${item('customerId')} %}`,
+        passId: `{% ${item('passId')} %}`,
+        keys: `{% ${item('keys')} %}`,
+        stale: `{% $exists(${item('stale')}) and ${item('stale')} %}`,
+        holder,
+        fence: '{% $fence %}',
+      },
       maxConcurrency: REWRITE_CONCURRENCY,
       toleratedFailurePercentage: 0,
       outputs: '{% $states.input %}',
     });
     rewrite.itemProcessor(
-      step(
-        'RewriteBatch',
-        {
-          step: 'rewrite',
-          customerId: '{% $states.input.customerId %}',
-          passId: '{% $states.input.passId %}',
-          keys: '{% $states.input.keys %}',
-          stale: '{% $exists($states.input.stale) and $states.input.stale %}',
-        },
-        '{% {} %}',
+      lease.renew(this, 'RenewBeforeBatch', '{% $states.input.holder %}', '{% $states.input.fence %}').next(
+        step(
+          'RewriteBatch',
+          {
+            step: 'rewrite',
+            customerId: '{% $states.input.customerId %}',
+            passId: '{% $states.input.passId %}',
+            keys: '{% $states.input.keys %}',
+            stale: '{% $states.input.stale %}',
+          },
+          '{% {} %}',
+        ),
       ),
     );
     const keep = (extra: Record<string, string>) =>
@@ -244,14 +237,14 @@ export class UserErasure extends Construct {
       queryLanguage: sfn.QueryLanguage.JSONATA,
       outputs: '{% $states.input %}',
     }).branch(
-      link
-        .next(prepare)
-        .next(rewrite)
-        .next(countBefore)
-        .next(deleteRows)
-        .next(rewriteFiles)
-        .next(countAfter)
-        .next(countLanding)
+      guarded('BeforeLink', link)
+        .next(guarded('BeforePrepare', prepare))
+        .next(guarded('BeforeRewrite', rewrite))
+        .next(guarded('BeforeCount', countBefore))
+        .next(guarded('BeforeDelete', deleteRows))
+        .next(guarded('BeforeRewriteFiles', rewriteFiles))
+        .next(guarded('BeforeVerify', countAfter))
+        .next(guarded('BeforeVerifyLanding', countLanding))
         .next(finish),
     );
     onePass.addCatch(failed, { outputs: '{% $states.input %}' } as sfn.CatchProps);
@@ -289,47 +282,39 @@ export class UserErasure extends Construct {
         } as sfn.FailProps),
       )
       .otherwise(new sfn.Succeed(this, 'Done'));
-    const noneLeft = sfn.Choice.jsonata(this, 'AnythingErased?')
+    const anythingErased = sfn.Choice.jsonata(this, 'AnythingErased?')
       .when(sfn.Condition.jsonata('{% $erasedAny %}'), retention.next(startVacuum).next(outcome))
       .otherwise(outcome);
+    // The passes are over: the lease is given up before the snapshot retention and the VACUUM's start.
+    const noneLeft = lease.release(this, 'ReleaseLease', holder, '{% $fence %}');
+    noneLeft.addCatch(anythingErased, { errors: [LEASE_TAKEN] });
+    noneLeft.next(anythingErased);
     plan.next(
       sfn.Choice.jsonata(this, 'CustomerDue?')
         .when(sfn.Condition.jsonata('{% $states.input.customerId = null %}'), noneLeft)
         .otherwise(onePass),
     );
 
-    const definition = guard.next(
-      sfn.Choice.jsonata(this, 'AlreadyRunning?')
-        .when(
-          sfn.Condition.jsonata('{% $states.input.running > 1 %}'),
-          new sfn.Succeed(this, 'AnotherRunIsRunning'),
-        )
-        .otherwise(
-          new sfn.Pass(this, 'Start', {
-            queryLanguage: sfn.QueryLanguage.JSONATA,
-            assign: { skip: '{% [] %}', erasedAny: '{% false %}' },
-            outputs: '{% {"polls": 0} %}',
-          }).next(compaction),
-        ),
+    const take = lease.take(this, 'TakeLease', holder);
+    const waitForLease = new sfn.Wait(this, 'WaitForLease', {
+      time: sfn.WaitTime.duration(Duration.seconds(LEASE_POLL_SECONDS)),
+    });
+    // CDK keeps no Output on a task's catch: the tries are counted in a variable instead.
+    const leaseBusy = new sfn.Pass(this, 'LeaseBusy', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      assign: { polls: '{% $polls + 1 %}' },
+    }).next(
+      sfn.Choice.jsonata(this, 'TryAgain?')
+        .when(sfn.Condition.jsonata(`{% $polls < ${LEASE_POLLS} %}`), waitForLease.next(take))
+        .otherwise(new sfn.Succeed(this, 'LeaseBusyThisHour')),
     );
-    compaction.next(
-      sfn.Choice.jsonata(this, 'CompactionRunning?')
-        .when(
-          sfn.Condition.jsonata(
-            `{% $states.input.running > 0 and $states.input.polls < ${COMPACTION_POLLS} %}`,
-          ),
-          waitForCompaction.next(compaction),
-        )
-        .when(
-          sfn.Condition.jsonata('{% $states.input.running > 0 %}'),
-          new sfn.Fail(this, 'CompactionNeverEnded', {
-            queryLanguage: sfn.QueryLanguage.JSONATA,
-            error: 'CompactionStillRunning',
-            cause: 'A compaction run outlasted its own timeout; the next hour tries again.',
-          }),
-        )
-        .otherwise(plan),
-    );
+    take.addCatch(leaseBusy, { errors: [LEASE_TAKEN] });
+    const definition = new sfn.Pass(this, 'Start', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      assign: { skip: '{% [] %}', erasedAny: '{% false %}', polls: '{% 0 %}' },
+    })
+      .next(take)
+      .next(plan);
 
     const logGroup = new logGroups.LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -353,20 +338,7 @@ export class UserErasure extends Construct {
         resources: [this.vacuumStateMachine.stateMachineArn],
       }),
     );
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['states:ListExecutions'],
-        resources: [
-          compactionArn,
-          stack.formatArn({
-            service: 'states',
-            resource: 'stateMachine',
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            resourceName: stateMachineName,
-          }),
-        ],
-      }),
-    );
+    lease.grant(this.stateMachine);
     this.grantAthena(this.stateMachine.role, props, { readsLanding: true });
 
     this.scheduleDeadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {

@@ -10,7 +10,11 @@ type State = Record<string, unknown> & {
 };
 
 /** The compaction state machine's definition, tokens (names of other resources) left as a placeholder. */
-function definition(template: Template): { States: Record<string, State>; QueryLanguage: string } {
+function definition(template: Template): {
+  StartAt: string;
+  States: Record<string, State>;
+  QueryLanguage: string;
+} {
   const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter((m) =>
     JSON.stringify(m.Properties.StateMachineName ?? '').includes('curated-compaction'),
   );
@@ -67,21 +71,22 @@ describe('the curated-table compaction on AWS (synth)', () => {
     expect(QueryLanguage).toBe('JSONata');
     expect(Object.keys(States).sort()).toEqual(
       [
-        'OneRunAtATime',
-        'AlreadyRunning?',
-        'AnotherRunIsRunning',
-        'ErasePassRunning',
-        'Erasing?',
-        'ErasePassIsRunning',
+        'TakeLease',
+        'LeaseHeldElsewhere',
         'CreateCuratedTable',
+        'RenewBeforeUndated',
         'MoveUndatedRows',
+        'RenewBeforeStage',
         'StageObjects',
         'AnythingStaged?',
         'FinishEmptyRun',
+        'ReleaseLeaseEmpty',
         'PlanPartitions',
+        'RenewBeforePack',
         'PackMerges',
         'MergeEachItem',
         'FinishRun',
+        'ReleaseLease',
         'VacuumHour?',
         'Vacuum',
         'Done',
@@ -95,36 +100,33 @@ describe('the curated-table compaction on AWS (synth)', () => {
       Resource: expect.stringMatching(/^arn:.*:states:::s3:getObject$/),
       ReaderConfig: { InputType: 'JSON' },
     });
-    expect(Object.keys(map.ItemProcessor!.States)).toEqual(['Merge', 'OptimizeMerged']);
+    // Each commit renews the lease first, with the holder and fence the item carries (fencing).
+    expect(Object.keys(map.ItemProcessor!.States)).toEqual([
+      'RenewBeforeMerge',
+      'Merge',
+      'RenewBeforeOptimize',
+      'OptimizeMerged',
+    ]);
     // The rows an earlier release dated 1970-01-01 are moved before the run stages anything.
-    expect(States.CreateCuratedTable!.Next).toBe('MoveUndatedRows');
-    expect(States.MoveUndatedRows!.Next).toBe('StageObjects');
+    expect(States.CreateCuratedTable!.Next).toBe('RenewBeforeUndated');
+    expect(States.RenewBeforeUndated!.Next).toBe('MoveUndatedRows');
+    expect(States.MoveUndatedRows!.Next).toBe('RenewBeforeStage');
     expect(JSON.stringify(States.MoveUndatedRows!.Arguments)).toContain(
       "WHERE event_date = DATE '1970-01-01'",
     );
   });
 
-  it('skips a run while another one runs (the guard, evaluated as Step Functions would)', async () => {
-    const { States } = definition(template);
-    const guard = States.OneRunAtATime!;
-    const choice = States['AlreadyRunning?'] as unknown as {
-      Choices: { Condition: string; Next: string }[];
-      Default: string;
-    };
-    const running = (executions: number) =>
-      evaluate((guard.Output as { running: string }).running, {
-        result: { Executions: Array.from({ length: executions }, (_, i) => ({ name: `run-${i}` })) },
-      });
-
-    expect(guard).toMatchObject({
-      Resource: 'arn:aws:states:::aws-sdk:sfn:listExecutions',
-      Arguments: { StatusFilter: 'RUNNING' },
+  it('takes the lease first, and skips the hour when the lease is held (test/infra/job-lease.test.ts runs it)', () => {
+    const { StartAt, States } = definition(template);
+    expect(StartAt).toBe('TakeLease');
+    expect(States.TakeLease).toMatchObject({
+      Resource: 'arn:aws:states:::dynamodb:updateItem',
+      Catch: [{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], Next: 'LeaseHeldElsewhere' }],
     });
-    expect(await evaluate(choice.Choices[0]!.Condition, { input: { running: await running(1) } })).toBe(
-      false,
-    );
-    expect(await evaluate(choice.Choices[0]!.Condition, { input: { running: await running(2) } })).toBe(true);
-    expect(choice.Choices[0]!.Next).toBe('AnotherRunIsRunning');
+    expect(States.LeaseHeldElsewhere!.Type).toBe('Succeed');
+    // Given up after the commits, before the daily VACUUM, which runs outside it.
+    expect(States.FinishRun!.Next).toBe('ReleaseLease');
+    expect(States.ReleaseLease!.Next).toBe('VacuumHour?');
   });
 
   it('sends the statements of curated-sql.ts: the table, the staged plan, each item’s MERGE and OPTIMIZE', async () => {
@@ -141,7 +143,7 @@ describe('the curated-table compaction on AWS (synth)', () => {
     expect(await sql('Vacuum')).toBe(athenaVacuum(db()));
     expect(
       await evaluate(item.Merge!.Arguments!.QueryString!, {
-        input: { merge: 'MERGE…', optimize: 'OPTIMIZE…' },
+        input: { merge: 'MERGE…', optimize: 'OPTIMIZE…', holder: 'run-7', fence: '3' },
       }),
     ).toBe('MERGE…');
     expect(
@@ -170,7 +172,7 @@ describe('the curated-table compaction on AWS (synth)', () => {
         'glue:UpdateTable',
         's3:GetObject',
         's3:PutObject',
-        'states:ListExecutions',
+        'dynamodb:UpdateItem',
         'states:StartExecution',
         'lambda:InvokeFunction',
       ]),

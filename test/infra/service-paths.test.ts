@@ -354,7 +354,10 @@ function taskPaths(): Request[] {
           'events:PutRule',
           `arn:aws:events:${REGION}:${ACCOUNT}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`,
         );
-      } else if (resource === 'states:startExecution')
+      } else if (resource === 'dynamodb:updateItem')
+        // The jobs' lease (lib/job-lease.ts): a conditional write to its one item.
+        as('dynamodb:UpdateItem', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${t.text(args.TableName)}`);
+      else if (resource === 'states:startExecution')
         // Started, not waited for (the erase pass's VACUUM hours later): StartExecution only.
         as('states:StartExecution', t.text(args.StateMachineArn));
       else throw new Error(`state machine ${id}, ${name}: no simulated check for task ${state.Resource}`);

@@ -99,19 +99,22 @@ describe('the erase pass on AWS (synth)', () => {
   it('runs hourly, one at a time, never beside a compaction, and a pass per customer until none is due', async () => {
     const { StartAt, States, QueryLanguage } = definition(template);
     expect(QueryLanguage).toBe('JSONata');
-    expect(StartAt).toBe('OneRunAtATime');
-    expect(States.CompactionRunning!.Arguments!.StateMachineArn).toEqual(
-      expect.stringContaining('curated-compaction'),
-    );
-    const compactionChoice = States['CompactionRunning?']!;
-    const next = async (running: number, polls: number) => {
-      for (const c of compactionChoice.Choices!)
-        if (await evaluate(c.Condition, { input: { running, polls } })) return c.Next;
-      return compactionChoice.Default;
+    expect(StartAt).toBe('Start');
+    // The lease it shares with the compaction (test/infra/job-lease.test.ts runs it): taken first; while
+    // it is held, tried again every 5 minutes, 10 times, then the hour's run ends.
+    expect(States.Start!.Next).toBe('TakeLease');
+    expect(States.TakeLease!.Next).toBe('PlanCustomer');
+    expect(States.TakeLease!.Catch![0]!.Next).toBe('LeaseBusy');
+    expect(await evaluate(States.LeaseBusy!.Assign!.polls, {}, { polls: 3 })).toBe(4);
+    expect(States.LeaseBusy!.Next).toBe('TryAgain?');
+    const tryAgain = States['TryAgain?']!;
+    const next = async (polls: number) => {
+      for (const c of tryAgain.Choices!) if (await evaluate(c.Condition, {}, { polls })) return c.Next;
+      return tryAgain.Default;
     };
-    expect(await next(1, 3)).toBe('WaitForCompaction');
-    expect(await next(1, 72)).toBe('CompactionNeverEnded');
-    expect(await next(0, 3)).toBe('PlanCustomer');
+    expect(await next(1)).toBe('WaitForLease');
+    expect(await next(10)).toBe('LeaseBusyThisHour');
+    expect(States.WaitForLease!.Next).toBe('TakeLease');
     // The plan step gets the customers that failed in this run, to skip them.
     expect(await evaluateAll(States.PlanCustomer!.Arguments!.Payload, {}, { skip: ['acme'] })).toEqual({
       step: 'plan',
@@ -127,14 +130,23 @@ describe('the erase pass on AWS (synth)', () => {
     const branch = pass.Branches![0]!;
     const order: string[] = [];
     for (let at: string | undefined = branch.StartAt; at; at = branch.States[at]!.Next) order.push(at);
+    // Each step but the last renews the lease first (fencing: a pass whose lease was taken stops there).
     expect(order).toEqual([
+      'RenewBeforeLink',
       'LinkIds',
+      'RenewBeforePrepare',
       'PreparePass',
+      'RenewBeforeRewrite',
       'RewriteObjects',
+      'RenewBeforeCount',
       'CountCurated',
+      'RenewBeforeDelete',
       'DeleteCurated',
+      'RenewBeforeRewriteFiles',
       'RewriteCurated',
+      'RenewBeforeVerify',
       'VerifyCurated',
+      'RenewBeforeVerifyLanding',
       'VerifyLanding',
       'FinishPass',
     ]);
@@ -205,7 +217,7 @@ describe('the erase pass on AWS (synth)', () => {
     expect(await evaluate(anything.Choices![0]!.Condition, {}, { erasedAny: false })).toBe(false);
   });
 
-  it('gives ingest the table and key names, and makes the compaction yield to a running pass', () => {
+  it('gives ingest the table and key names, and shares the lease with the compaction', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'Segment destination: validates, normalizes and stores events',
       Environment: {
@@ -220,7 +232,11 @@ describe('the erase pass on AWS (synth)', () => {
     const [compaction] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter(
       (m) => JSON.stringify(m.Properties.StateMachineName ?? '').includes('curated-compaction'),
     );
-    expect(JSON.stringify(compaction)).toContain('user-erasure');
+    const [erasure] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')).filter((m) =>
+      JSON.stringify(m.Properties.StateMachineName ?? '').includes('user-erasure'),
+    );
+    for (const machine of [compaction, erasure])
+      expect(JSON.stringify(machine)).toContain('"TableName\\":\\"",{"Ref":"JobLeaseTable');
     // The two hourly jobs start half an hour apart (HOURLY_START_MINUTE).
     const expressions = Object.values(template.findResources('AWS::Scheduler::Schedule'))
       .map((r) => r.Properties.ScheduleExpression as string)
