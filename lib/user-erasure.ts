@@ -22,6 +22,7 @@ import { areaPrefix } from '../domain/contract/lake-areas';
 import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
 import { athenaVacuum } from '../domain/contract/sql/curated-sql';
 import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../domain/contract/sql/erasure-sql';
+import { ERASE_CONCURRENCY } from '../domain/core/erasure/erase-capacity';
 import { HouseFunction } from './house-function';
 import { type JobLease, LEASE_TAKEN } from './job-lease';
 import { erasureStateMachineName, erasureVacuumStateMachineName, HOURLY_START_MINUTE } from './job-names';
@@ -55,13 +56,15 @@ const LEASE_POLLS = 10;
 /**
  * Segment `delete` on AWS (docs/privacy.md): ingest records each request in the erasure table (its
  * user id hashed under the audit key too), and every hour a Step Functions run executes the requests
- * due, one customer at a time, one pass each: link the user's anonymous ids (Athena, over that
- * customer's landing events), rewrite every object under the customer's prefixes without the user's
- * rows and delete the objects' old versions (a Distributed Map of the steps function), DELETE the
- * rows from the curated Iceberg table and rewrite its files, verify that 0 rows remain, and write the
- * audit. After the last customer, the table's old snapshots are expired (VACUUM, once the DELETE is
- * older than the snapshot retention). It holds the lease it shares with the compaction (lib/job-lease.ts)
- * from its first pass to its last: never beside a compaction run, never two runs at once.
+ * due: it plans every customer with one due (at most CUSTOMERS_PER_RUN, oldest first) and runs a pass
+ * per customer, ERASE_CONCURRENCY at once, as the child executions of a Distributed Map: link the
+ * user's anonymous ids (Athena, over that customer's landing events), rewrite every object under the
+ * customer's prefixes without the user's rows and delete the objects' old versions (a Distributed Map
+ * of the steps function), DELETE the rows from the curated Iceberg table and rewrite its files, verify
+ * that 0 rows remain, and write the audit. After the last pass, the table's old snapshots are expired
+ * (VACUUM, once the DELETE is older than the snapshot retention, in a state machine of its own). It
+ * holds the lease it shares with the compaction (lib/job-lease.ts) from its plan to its last pass:
+ * never beside a compaction run, never two runs at once.
  */
 export class UserErasure extends Construct {
   readonly table: dynamodb.Table;
@@ -134,11 +137,13 @@ export class UserErasure extends Construct {
     // The lease: one run at a time, and never beside a compaction run — a MERGE that read an object
     // before it was rewritten could otherwise commit the user's rows back after the DELETE. Renewed
     // (and checked: fencing) before every step of a pass; the rewrite's items renew it themselves.
+    // Passes run as child executions (several customers at once): each child holds the run's name and
+    // fence in its own variables, `$holder` and `$fence`.
     const lease = props.lease;
-    const holder = '{% $states.context.Execution.Name %}';
+    const runName = '{% $states.context.Execution.Name %}';
     const guarded = (id: string, state: sfn.IChainable & sfn.INextable) =>
-      lease.renew(this, `Renew${id}`, holder, '{% $fence %}').next(state);
-    const plan = step('PlanCustomer', { step: 'plan', skip: '{% $skip %}' }, '{% $states.result.Payload %}');
+      lease.renew(this, `Renew${id}`, '{% $holder %}', '{% $fence %}').next(state);
+    const plan = step('PlanRun', { step: 'planRun', runId: runName }, '{% $states.result.Payload %}');
     const link = athenaTask('LinkIds', '{% $states.input.linkSql %}', {
       customerId: customer,
       passId: pass,
@@ -162,7 +167,7 @@ export class UserErasure extends Construct {
         passId: `{% ${item('passId')} %}`,
         keys: `{% ${item('keys')} %}`,
         stale: `{% $exists(${item('stale')}) and ${item('stale')} %}`,
-        holder,
+        holder: '{% $holder %}',
         fence: '{% $fence %}',
       },
       maxConcurrency: REWRITE_CONCURRENCY,
@@ -223,15 +228,16 @@ export class UserErasure extends Construct {
       },
       '{% $states.result.Payload %}',
     );
+    // Each child answers what became of its customer; a pass that fails is named at the end (the run
+    // fails, which alarms) and retried by the next run from where its files say it stopped, while the
+    // other customers go on.
     const erased = new sfn.Pass(this, 'CustomerErased', {
       queryLanguage: sfn.QueryLanguage.JSONATA,
-      assign: { erasedAny: '{% true %}' },
+      outputs: '{% {"customerId": $customerId, "erased": true} %}',
     });
-    // A customer whose pass fails is skipped for the rest of the run (the others go on); the run then
-    // fails, which alarms, and the next run retries it from where its files say it stopped.
     const failed = new sfn.Pass(this, 'CustomerFailed', {
       queryLanguage: sfn.QueryLanguage.JSONATA,
-      assign: { skip: '{% $append($skip, [$states.input.customerId]) %}' },
+      outputs: '{% {"customerId": $customerId, "failed": true} %}',
     });
     const onePass = new sfn.Parallel(this, 'ErasePass', {
       queryLanguage: sfn.QueryLanguage.JSONATA,
@@ -247,10 +253,42 @@ export class UserErasure extends Construct {
         .next(guarded('BeforeVerifyLanding', countLanding))
         .next(finish),
     );
-    onePass.addCatch(failed, { outputs: '{% $states.input %}' } as sfn.CatchProps);
+    onePass.addCatch(failed);
     onePass.next(erased);
-    erased.next(plan);
-    failed.next(plan);
+    const passItem = (field: string) => `{% $states.context.Map.Item.Value.${field} %}`;
+    const passes = sfn.DistributedMap.jsonata(this, 'ErasePasses', {
+      itemReader: new PrefixedJsonItemReader({
+        bucket: props.lake,
+        key: '{% $states.input.itemsKey %}',
+        prefix: ERASE_PASSES_PREFIX,
+      }),
+      itemSelector: {
+        customerId: passItem('customerId'),
+        passId: passItem('passId'),
+        linkSql: passItem('linkSql'),
+        holder: runName,
+        fence: '{% $fence %}',
+      },
+      // ERASE_CONCURRENCY customers at once (domain/core/erasure/erase-capacity.ts); each child
+      // execution has its own history, so a run stays far below Step Functions' 25,000 events.
+      maxConcurrency: ERASE_CONCURRENCY,
+      toleratedFailurePercentage: 0,
+      outputs: '{% $states.result %}',
+      assign: {
+        erasedAny: '{% $count($states.result[erased]) > 0 %}',
+        failedCustomers: '{% $append([], $states.result[failed].customerId) %}',
+      },
+    });
+    passes.itemProcessor(
+      new sfn.Pass(this, 'HoldLease', {
+        queryLanguage: sfn.QueryLanguage.JSONATA,
+        assign: {
+          holder: '{% $states.input.holder %}',
+          fence: '{% $states.input.fence %}',
+          customerId: '{% $states.input.customerId %}',
+        },
+      }).next(onePass),
+    );
 
     // VACUUM expires a snapshot only once it is older than the table's retention, so it runs that long
     // after the last DELETE — in a state machine of its own, which this pass starts and does not wait
@@ -274,11 +312,11 @@ export class UserErasure extends Construct {
     });
     const outcome = sfn.Choice.jsonata(this, 'AnyCustomerFailed?')
       .when(
-        sfn.Condition.jsonata('{% $count($skip) > 0 %}'),
+        sfn.Condition.jsonata('{% $count($failedCustomers) > 0 %}'),
         new sfn.Fail(this, 'SomeCustomersFailed', {
           queryLanguage: sfn.QueryLanguage.JSONATA,
           error: 'ErasePassFailed',
-          causeJsonata: "{% 'erase passes failed for: ' & $join($skip, ', ') %}",
+          causeJsonata: "{% 'erase passes failed for: ' & $join($failedCustomers, ', ') %}",
         } as sfn.FailProps),
       )
       .otherwise(new sfn.Succeed(this, 'Done'));
@@ -286,16 +324,16 @@ export class UserErasure extends Construct {
       .when(sfn.Condition.jsonata('{% $erasedAny %}'), retention.next(startVacuum).next(outcome))
       .otherwise(outcome);
     // The passes are over: the lease is given up before the snapshot retention and the VACUUM's start.
-    const noneLeft = lease.release(this, 'ReleaseLease', holder, '{% $fence %}');
-    noneLeft.addCatch(anythingErased, { errors: [LEASE_TAKEN] });
-    noneLeft.next(anythingErased);
+    const release = lease.release(this, 'ReleaseLease', runName, '{% $fence %}');
+    release.addCatch(anythingErased, { errors: [LEASE_TAKEN] });
+    release.next(anythingErased);
     plan.next(
-      sfn.Choice.jsonata(this, 'CustomerDue?')
-        .when(sfn.Condition.jsonata('{% $states.input.customerId = null %}'), noneLeft)
-        .otherwise(onePass),
+      sfn.Choice.jsonata(this, 'AnyCustomerDue?')
+        .when(sfn.Condition.jsonata('{% $states.input.customers = 0 %}'), release)
+        .otherwise(passes.next(release)),
     );
 
-    const take = lease.take(this, 'TakeLease', holder);
+    const take = lease.take(this, 'TakeLease', runName);
     const waitForLease = new sfn.Wait(this, 'WaitForLease', {
       time: sfn.WaitTime.duration(Duration.seconds(LEASE_POLL_SECONDS)),
     });
@@ -311,7 +349,7 @@ export class UserErasure extends Construct {
     take.addCatch(leaseBusy, { errors: [LEASE_TAKEN] });
     const definition = new sfn.Pass(this, 'Start', {
       queryLanguage: sfn.QueryLanguage.JSONATA,
-      assign: { skip: '{% [] %}', erasedAny: '{% false %}', polls: '{% 0 %}' },
+      assign: { failedCustomers: '{% [] %}', erasedAny: '{% false %}', polls: '{% 0 %}' },
     })
       .next(take)
       .next(plan);

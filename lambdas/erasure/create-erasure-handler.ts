@@ -6,7 +6,8 @@ const Customer = v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id'
 const Pass = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'a pass id (a digest of its requests)'));
 const QueryId = v.pipe(v.string(), v.uuid());
 const EraseStep = v.variant('step', [
-  v.object({ step: v.literal('plan'), skip: v.optional(v.array(v.string()), []) }),
+  // A run id is the state machine's execution name: letters, digits, `-` and `_` (never a path).
+  v.object({ step: v.literal('planRun'), runId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,80}$/)) }),
   v.object({ step: v.literal('prepare'), customerId: Customer, passId: Pass, linkQueryId: QueryId }),
   v.object({
     step: v.literal('rewrite'),
@@ -31,8 +32,8 @@ export function createEraseHandler(deps: EraseStepsDeps) {
   return async function eraseStep(input: unknown) {
     const step = v.parse(EraseStep, input);
     switch (step.step) {
-      case 'plan':
-        return steps.plan(step.skip);
+      case 'planRun':
+        return steps.planRun(step.runId);
       case 'prepare':
         return steps.prepare(step.customerId, step.passId, step.linkQueryId);
       case 'rewrite':

@@ -8,6 +8,7 @@ import { INTENT_FEATURES_PREFIX } from '../../domain/contract/curated-table';
 import {
   awsAudiencePrefixes,
   dueAfterMs,
+  ERASE_PASSES_PREFIX,
   ERASE_PLACES,
   type ErasePlace,
   type ErasureEntry,
@@ -28,6 +29,7 @@ import {
 } from '../../domain/contract/sql/erasure-sql';
 import type { Logger } from '../../domain/core/common/ports';
 import { parseCsv } from '../../domain/core/erasure/due-requests';
+import { CUSTOMERS_PER_RUN } from '../../domain/core/erasure/erase-capacity';
 import { eraseFromText } from '../../domain/core/erasure/erase-lines';
 import type { EraseStore } from '../../domain/core/erasure/erase-store';
 import { ErasureMatcher } from '../../domain/core/erasure/erasure-matcher';
@@ -100,31 +102,49 @@ export function eraseSteps(deps: EraseStepsDeps) {
     return v.parse(PassSchema, JSON.parse(body.toString('utf8')));
   }
 
+  /** Pending requests by customer, oldest request first, of the customers with one due. */
+  async function dueCustomers(): Promise<[string, ErasureEntry[]][]> {
+    const pending = await log.pending();
+    deps.reportOldestPending?.(oldestPendingSeconds(pending, deps.now()));
+    const byCustomer = new Map<string, ErasureEntry[]>();
+    for (const e of pending) byCustomer.set(e.customer_id, [...(byCustomer.get(e.customer_id) ?? []), e]);
+    return [...byCustomer].filter(
+      ([, entries]) => deps.now() - Date.parse(entries[0]!.received_at) >= dueAfterMs(deps.windowHours),
+    );
+  }
+
+  /** One customer's pass: its plan file and ids (kept if a retried pass already wrote them), its link query. */
+  async function planCustomer(customerId: string, entries: readonly ErasureEntry[]) {
+    const taken = entries.slice(0, MAX_USERS_PER_PASS);
+    const requests = taken.map((e) => e.message_id);
+    const passId = createHash('sha256').update(requests.join('\n')).digest('hex').slice(0, 32);
+    const users = taken.map((e) => ({ id: e.user_id!, cutoffMs: Date.parse(e.cutoff_at) }));
+    const known = await store.get(`${passKey(customerId, passId)}pass.json`);
+    if (!known) {
+      const pass: Pass = { customerId, passId, requests, users };
+      await store.put(`${passKey(customerId, passId)}pass.json`, JSON.stringify(pass));
+      await store.put(eraseIdsKey(customerId, passId), idsFile(users));
+    }
+    return { customerId, passId, linkSql: athenaLinkedIds(deps.database, customerId, passId) };
+  }
+
   return {
-    /** The next customer with requests due (not one that failed in this run), and its link query. */
-    async plan(skip: readonly string[]) {
-      const pending = await log.pending();
-      deps.reportOldestPending?.(oldestPendingSeconds(pending, deps.now()));
-      const byCustomer = new Map<string, ErasureEntry[]>();
-      for (const e of pending) byCustomer.set(e.customer_id, [...(byCustomer.get(e.customer_id) ?? []), e]);
-      const due = [...byCustomer].find(
-        ([customerId, entries]) =>
-          !skip.includes(customerId) &&
-          deps.now() - Date.parse(entries[0]!.received_at) >= dueAfterMs(deps.windowHours),
-      );
-      if (!due) return { customerId: null };
-      const [customerId, entries] = due;
-      const taken = entries.slice(0, MAX_USERS_PER_PASS);
-      const requests = taken.map((e) => e.message_id);
-      const passId = createHash('sha256').update(requests.join('\n')).digest('hex').slice(0, 32);
-      const users = taken.map((e) => ({ id: e.user_id!, cutoffMs: Date.parse(e.cutoff_at) }));
-      const known = await store.get(`${passKey(customerId, passId)}pass.json`);
-      if (!known) {
-        const pass: Pass = { customerId, passId, requests, users };
-        await store.put(`${passKey(customerId, passId)}pass.json`, JSON.stringify(pass));
-        await store.put(eraseIdsKey(customerId, passId), idsFile(users));
-      }
-      return { customerId, passId, linkSql: athenaLinkedIds(deps.database, customerId, passId) };
+    /**
+     * The run's passes: every customer with requests due, oldest first, at most CUSTOMERS_PER_RUN
+     * (erase-capacity.ts), each planned, written as the items the state machine's Distributed Map runs
+     * (a pass per customer, several at once). The file names customers and passes, never a user.
+     */
+    async planRun(runId: string) {
+      const due = await dueCustomers();
+      const items = [];
+      for (const [customerId, entries] of due.slice(0, CUSTOMERS_PER_RUN))
+        items.push(await planCustomer(customerId, entries));
+      const runs = `${ERASE_PASSES_PREFIX}/_runs/`;
+      const itemsKey = `${runs}${runId}/customers.json`;
+      // Earlier runs' items are no run's any more (they name customers and passes, never a user).
+      await store.remove((await store.list(runs)).map((o) => o.key).filter((k) => k !== itemsKey));
+      await store.put(itemsKey, JSON.stringify(items));
+      return { itemsKey, customers: items.length, due: due.length };
     },
 
     /** Reads the links, lists the objects to rewrite into batches, and gives the curated table's statements. */

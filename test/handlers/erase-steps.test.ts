@@ -6,6 +6,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { DynamoErasureLog } from '../../adapters/aws/dynamo-erasure-log';
 import { silentLogger } from '../../adapters/system/json-logger';
 import { ERASED_ROWS_PREFIX, eraseIdsKey } from '../../domain/contract/erasure';
+import { CUSTOMERS_PER_RUN } from '../../domain/core/erasure/erase-capacity';
 import { createEraseHandler } from '../../lambdas/erasure/create-erasure-handler';
 import type { EraseStepsDeps } from '../../lambdas/erasure/erase-steps';
 import { type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
@@ -84,6 +85,17 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     expect(await queries(2).askAll()).toBe(6);
   });
 
+  /** The passes a run plans (the items of its Distributed Map). */
+  let runs = 0;
+  async function planned_(handler: ReturnType<typeof createEraseHandler>) {
+    const { itemsKey } = (await handler({ step: 'planRun', runId: `run-${++runs}` })) as { itemsKey: string };
+    return JSON.parse(String(await store.get(itemsKey))) as {
+      customerId: string;
+      passId: string;
+      linkSql: string;
+    }[];
+  }
+
   /** The erase steps as deployed (72 h window), at a given time. */
   const stepsAt = (now: number, extra: Partial<EraseStepsDeps> = {}) =>
     createEraseHandler({
@@ -125,15 +137,49 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     const reported: number[] = [];
     const plan = stepsAt(NOW, { reportOldestPending: (seconds) => reported.push(seconds) });
 
-    await plan({ step: 'plan' });
+    await plan({ step: 'planRun', runId: 'run-1' });
     await log.record([
       request('d1', 'u1'),
       { ...request('d2', 'u2', 'globex'), received_at: '2026-11-30T11:00:00.000Z' },
     ]);
-    await plan({ step: 'plan', skip: ['acme', 'globex'] });
+    await plan({ step: 'planRun', runId: 'run-2' });
 
     // None pending, then the older of the two: 2026-11-28T11:00 to 2026-11-30T12:00 is 49 h.
     expect(reported).toEqual([0, 49 * 3600]);
+  });
+
+  it('plans a run: every customer with a request due, oldest first, at most CUSTOMERS_PER_RUN, as the Map’s items (no user id in them)', async () => {
+    const customers = Array.from(
+      { length: CUSTOMERS_PER_RUN + 2 },
+      (_, i) => `c${String(i).padStart(3, '0')}`,
+    );
+    // Oldest last in the table: the plan orders by the oldest request, not by name.
+    await log.record(
+      customers.map((c, i) => ({
+        ...request(`d-${c}`, `user-${c}`, c),
+        received_at: new Date(Date.parse('2026-11-28T11:00:00.000Z') - i * 60_000).toISOString(),
+      })),
+    );
+    await log.record([{ ...request('d-late', 'u-late', 'late'), received_at: '2026-11-30T11:00:00.000Z' }]);
+    const handler = stepsAt(NOW);
+
+    const planned = (await handler({ step: 'planRun', runId: 'run-1' })) as {
+      itemsKey: string;
+      customers: number;
+      due: number;
+    };
+    expect(planned).toMatchObject({ customers: CUSTOMERS_PER_RUN, due: CUSTOMERS_PER_RUN + 2 });
+    const items = JSON.parse(String(await store.get(planned.itemsKey))) as {
+      customerId: string;
+      passId: string;
+    }[];
+    expect(items.map((i) => i.customerId)).toEqual([...customers].reverse().slice(0, CUSTOMERS_PER_RUN));
+    expect(JSON.stringify(items)).not.toMatch(/user-/);
+    // Each item's pass is planned (its plan file written), so the children can link and prepare it.
+    expect(await store.get(eraseIdsKey(items[0]!.customerId, items[0]!.passId))).toBeDefined();
+    // A retried run plans the same passes: nothing is counted twice.
+    const again = (await handler({ step: 'planRun', runId: 'run-2' })) as { itemsKey: string };
+    expect(JSON.parse(String(await store.get(again.itemsKey)))).toEqual(items);
   });
 
   it('plans only due requests, rewrites every place of that customer, removes old versions, verifies and audits', async () => {
@@ -141,7 +187,7 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     const handler = stepsAt(NOW);
     // Not due yet a minute after it arrived.
     const early = stepsAt(Date.parse('2026-11-28T11:01:00.000Z'));
-    expect(await early({ step: 'plan' })).toEqual({ customerId: null });
+    expect(await early({ step: 'planRun', runId: 'early' })).toMatchObject({ customers: 0, due: 0 });
 
     const events = 'events/customer_id=acme/received_dt=2026-11-28/a.gz';
     await store.put(
@@ -225,11 +271,7 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     await store.put('intent/_features/run-1/training/f.parquet', 'features', NOW - 2 * 86_400_000);
     await store.put('intent/_features/run-2/training/f.parquet', 'features', NOW - 60_000);
 
-    const planned = (await handler({ step: 'plan', skip: ['globex'] })) as {
-      customerId: string;
-      passId: string;
-      linkSql: string;
-    };
+    const planned = (await planned_(handler)).find((p) => p.customerId === 'acme')!;
     expect(planned).toMatchObject({ customerId: 'acme' });
     expect(planned.linkSql).toContain("customer_id = 'acme'");
     // Athena's answer to the link query: the anonymous id the identify tied to u1.
@@ -329,7 +371,7 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     expect(await store.list('intent/_features/run-1/')).toEqual([]);
     expect(await store.list('intent/_features/run-2/')).toHaveLength(1);
     // The pass's own files (ids in clear) are gone; the erased-rows counts and the audit remain.
-    expect(await store.list('erasure/_passes/')).toEqual([]);
+    expect(await store.list('erasure/_passes/acme/')).toEqual([]);
     expect(await store.list(`${ERASED_ROWS_PREFIX}/`)).toHaveLength(1);
     const [entry] = await log.list('acme');
     expect(entry).toMatchObject({
@@ -345,7 +387,7 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
   it('refuses to finish while Athena still counts rows about the user: the pass is retried next run', async () => {
     await log.record([request('d1', 'u1')]);
     const handler = stepsAt(NOW);
-    const planned = (await handler({ step: 'plan' })) as { passId: string };
+    const [planned] = await planned_(handler);
     const link = randomUUID();
     store.results.set(link, '"user_id","linked"\n');
     await handler({ step: 'prepare', customerId: 'acme', passId: planned.passId, linkQueryId: link });
@@ -365,6 +407,6 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     ).rejects.toThrow(/1 rows about the users remain/);
     expect((await log.list('acme'))[0]).toMatchObject({ status: 'pending' });
     // The next run plans the same pass (same requests, same files): nothing is counted twice.
-    expect(await handler({ step: 'plan' })).toMatchObject({ passId: planned.passId });
+    expect((await planned_(handler))[0]).toMatchObject({ passId: planned!.passId });
   });
 });

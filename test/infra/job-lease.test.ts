@@ -56,6 +56,8 @@ async function argumentsOf(
         {
           states: { input: run.input ?? {}, context: { Execution: { Name: run.name } } },
           fence: run.fence,
+          // A pass's child execution holds the run's name in `$holder`.
+          holder: run.name,
           millis: () => run.nowSeconds * 1000,
         },
       );

@@ -440,6 +440,10 @@ const FUNCTION_CALLS: Record<
     ['s3:DeleteObjectVersion', `${lake}/events/customer_id=acme/received_dt=2026-12-07/x.json.gz`],
     ['s3:ListBucket', lake, { 's3:prefix': 'events/customer_id=acme/' }],
     ['s3:DeleteObject', `${results}/athena/query-1.csv`],
+    // The run's plan: its items written, earlier runs' listed and removed.
+    ['s3:PutObject', `${lake}/${ERASE_PASSES_PREFIX}/_runs/run-1/customers.json`],
+    ['s3:ListBucket', lake, { 's3:prefix': `${ERASE_PASSES_PREFIX}/_runs/` }],
+    ['s3:DeleteObject', `${lake}/${ERASE_PASSES_PREFIX}/_runs/run-0/customers.json`],
   ],
   IntentPlanFunction: ({ lake }) => [
     ['athena:StartQueryExecution', workgroup()],

@@ -2,6 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import jsonata from 'jsonata';
 import { athenaVacuum } from '../../domain/contract/sql/curated-sql';
 import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../../domain/contract/sql/erasure-sql';
+import { ERASE_CONCURRENCY } from '../../domain/core/erasure/erase-capacity';
 import type { SegmentLakeStack } from '../../lib/segment-lake-stack';
 import { synthStack } from '../support/stack';
 
@@ -96,14 +97,14 @@ describe('the erase pass on AWS (synth)', () => {
     expect(JSON.parse(results).LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(2);
   });
 
-  it('runs hourly, one at a time, never beside a compaction, and a pass per customer until none is due', async () => {
+  it('runs hourly, one at a time, never beside a compaction, a pass per due customer, several at once', async () => {
     const { StartAt, States, QueryLanguage } = definition(template);
     expect(QueryLanguage).toBe('JSONata');
     expect(StartAt).toBe('Start');
     // The lease it shares with the compaction (test/infra/job-lease.test.ts runs it): taken first; while
     // it is held, tried again every 5 minutes, 10 times, then the hour's run ends.
     expect(States.Start!.Next).toBe('TakeLease');
-    expect(States.TakeLease!.Next).toBe('PlanCustomer');
+    expect(States.TakeLease!.Next).toBe('PlanRun');
     expect(States.TakeLease!.Catch![0]!.Next).toBe('LeaseBusy');
     expect(await evaluate(States.LeaseBusy!.Assign!.polls, {}, { polls: 3 })).toBe(4);
     expect(States.LeaseBusy!.Next).toBe('TryAgain?');
@@ -115,18 +116,44 @@ describe('the erase pass on AWS (synth)', () => {
     expect(await next(1)).toBe('WaitForLease');
     expect(await next(10)).toBe('LeaseBusyThisHour');
     expect(States.WaitForLease!.Next).toBe('TakeLease');
-    // The plan step gets the customers that failed in this run, to skip them.
-    expect(await evaluateAll(States.PlanCustomer!.Arguments!.Payload, {}, { skip: ['acme'] })).toEqual({
-      step: 'plan',
-      skip: ['acme'],
+    // The run's plan: every due customer (up to CUSTOMERS_PER_RUN), as the items of a Distributed Map.
+    expect(
+      await evaluateAll(States.PlanRun!.Arguments!.Payload, { context: { Execution: { Name: 'run-7' } } }),
+    ).toEqual({ step: 'planRun', runId: 'run-7' });
+    const due = States['AnyCustomerDue?']!;
+    expect(await evaluate(due.Choices![0]!.Condition, { input: { customers: 0 } })).toBe(true);
+    expect(await evaluate(due.Choices![0]!.Condition, { input: { customers: 3 } })).toBe(false);
+    expect(due.Choices![0]!.Next).toBe('ReleaseLease');
+    expect(due.Default).toBe('ErasePasses');
+    const passes = States.ErasePasses!;
+    expect(passes).toMatchObject({ Type: 'Map', MaxConcurrency: ERASE_CONCURRENCY });
+    expect(passes.Next).toBe('ReleaseLease');
+    // Each child holds the run's name and fence (a distributed Map's items see no variable of the run).
+    const child = passes.ItemProcessor!.States;
+    expect(passes.ItemSelector).toMatchObject({
+      holder: '{% $states.context.Execution.Name %}',
+      fence: '{% $fence %}',
     });
-    const due = States['CustomerDue?']!;
-    expect(await evaluate(due.Choices![0]!.Condition, { input: { customerId: null } })).toBe(true);
-    expect(await evaluate(due.Choices![0]!.Condition, { input: { customerId: 'acme' } })).toBe(false);
-    expect(due.Default).toBe('ErasePass');
+    expect(child.HoldLease!.Assign).toEqual({
+      holder: '{% $states.input.holder %}',
+      fence: '{% $states.input.fence %}',
+      customerId: '{% $states.input.customerId %}',
+    });
+    // What the children answered decides the run's end: any erased → the VACUUM later; any failed → named.
+    const results = [
+      { customerId: 'acme', erased: true },
+      { customerId: 'globex', failed: true },
+    ];
+    expect(await evaluate(passes.Assign!.erasedAny, { result: results })).toBe(true);
+    expect(await evaluate(passes.Assign!.failedCustomers, { result: results })).toEqual(['globex']);
+    expect(await evaluate(passes.Assign!.failedCustomers, { result: [results[0]] })).toEqual([]);
+    expect(await evaluate(child.CustomerFailed!.Output, {}, { customerId: 'globex' })).toEqual({
+      customerId: 'globex',
+      failed: true,
+    });
     // A pass, in order: link, prepare, rewrite the objects, count, delete, rewrite the table's files,
-    // verify both, finish; a failure marks the customer skipped and goes on with the next.
-    const pass = States.ErasePass!;
+    // verify both, finish; a failure is the customer's alone: the other passes go on.
+    const pass = child.ErasePass!;
     const branch = pass.Branches![0]!;
     const order: string[] = [];
     for (let at: string | undefined = branch.StartAt; at; at = branch.States[at]!.Next) order.push(at);
@@ -151,11 +178,7 @@ describe('the erase pass on AWS (synth)', () => {
       'FinishPass',
     ]);
     expect(pass.Catch![0]!.Next).toBe('CustomerFailed');
-    expect(
-      await evaluate(States.CustomerFailed!.Assign!.skip, { input: { customerId: 'acme' } }, { skip: ['x'] }),
-    ).toEqual(['x', 'acme']);
-    expect(States.CustomerErased!.Next).toBe('PlanCustomer');
-    expect(States.CustomerFailed!.Next).toBe('PlanCustomer');
+    expect(pass.Next).toBe('CustomerErased');
     const map = branch.States.RewriteObjects!;
     expect(map).toMatchObject({
       Type: 'Map',
@@ -167,7 +190,7 @@ describe('the erase pass on AWS (synth)', () => {
 
   it('carries each query id to the finish step, and sends the statements the steps built', async () => {
     const { States } = definition(template);
-    const branch = States.ErasePass!.Branches![0]!.States;
+    const branch = States.ErasePasses!.ItemProcessor!.States.ErasePass!.Branches![0]!.States;
     const input = { customerId: 'acme', passId: 'p1', countCuratedSql: 'SELECT 1', x: 1 };
     const result = { QueryExecution: { QueryExecutionId: 'q-1' } };
     expect(await evaluate(branch.CountCurated!.Output, { input, result })).toEqual({
