@@ -442,11 +442,18 @@ export class UserErasure extends Construct {
       ['s3:GetObject', 's3:DeleteObject'],
       [props.queryResults.arnForObjects(`${ATHENA_RESULTS_PREFIX}*`)],
     );
+    // After the VACUUM: the old versions of the curated files it removed (purgeCurated).
+    allow(['s3:DeleteObjectVersion'], [props.lake.arnForObjects(`${CURATED_AREA}/*`)]);
+    allow(['s3:ListBucketVersions'], [props.lake.bucketArn], {
+      StringLike: { 's3:prefix': [`${CURATED_AREA}/*`] },
+    });
   }
 
   /**
    * The VACUUM of the curated table, once the snapshots that held erased rows are old enough to expire:
-   * wait SNAPSHOT_AGE_SECONDS and ten minutes, then VACUUM.
+   * wait SNAPSHOT_AGE_SECONDS and ten minutes, then VACUUM, then delete the old versions of the files it
+   * removed (the bucket is versioned: VACUUM's deletes leave the bytes as noncurrent versions, which the
+   * lifecycle rule would keep for days) — so the erased rows leave the bucket ~7 h after the pass.
    */
   private vacuumLater(props: UserErasureProps, workGroupName: string, db: string): sfn.StateMachine {
     const scope = new Construct(this, 'VacuumLater');
@@ -459,13 +466,26 @@ export class UserErasure extends Construct {
       workGroupName,
       databaseName: db,
     });
+    const purge = lambdaStep(
+      scope,
+      'RemoveOldCuratedVersions',
+      this.steps.function,
+      { step: 'purgeCurated' },
+      '{% $states.result.Payload %}',
+    );
+    // Bounded per invocation (PURGE_PAGES listings); again until nothing is left.
+    purge.next(
+      sfn.Choice.jsonata(scope, 'MoreOldVersions?')
+        .when(sfn.Condition.jsonata('{% $states.input.more %}'), purge)
+        .otherwise(new sfn.Succeed(scope, 'Done')),
+    );
     const logGroup = new logGroups.LogGroup(scope, 'Logs', {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
     const machine = new sfn.StateMachine(scope, 'StateMachine', {
       stateMachineName: erasureVacuumStateMachineName(stack.stackName),
-      definitionBody: sfn.DefinitionBody.fromChainable(wait.next(vacuum)),
+      definitionBody: sfn.DefinitionBody.fromChainable(wait.next(vacuum).next(purge)),
       queryLanguage: sfn.QueryLanguage.JSONATA,
       // 6 h 10 min of waiting, then one VACUUM (Athena's 30-minute DML limit).
       timeout: Duration.hours(7),
@@ -474,6 +494,7 @@ export class UserErasure extends Construct {
       comment: 'VACUUM of the curated table hours after an erase pass, so erased rows leave its files',
     });
     this.grantAthena(machine.role, props, { readsLanding: false });
+    this.steps.function.grantInvoke(machine);
     const stackRef = (c: Construct) => stack.resolve((c.node.defaultChild as CfnResource).logicalId);
     const lake = stackRef(props.lake as unknown as Construct);
     const results = stackRef(props.queryResults as unknown as Construct);
@@ -485,6 +506,8 @@ export class UserErasure extends Construct {
       [`Resource::<${results}.Arn>/${ATHENA_RESULTS_PREFIX}*`]:
         "The VACUUM's result, athena/<query id>.csv, a name Athena gives when the query runs.",
       [`Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`]: `VACUUM reads the tables of this stack's database and commits to events_curated (table/${props.databaseName}/).`,
+      [`Resource::<${stackRef(this.steps.function)}.Arn>:*`]:
+        "The erase steps function's versions: the machine invokes it to delete the old versions VACUUM left.",
     };
     for (const [finding, reason] of Object.entries(reasons))
       Validations.of(machine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
@@ -542,6 +565,8 @@ export class UserErasure extends Construct {
       [`Resource::<${results}.Arn>/${ATHENA_RESULTS_PREFIX}*`]:
         "The link and count queries' results, athena/<query id>.csv, named when they run: read, and the link result (it lists ids) deleted.",
     };
+    stepReasons[`Resource::<${lake}.Arn>/${CURATED_AREA}/*`] =
+      "After a VACUUM, the old versions of the files it removed under curated/events/ are deleted by version id: Iceberg's file names, known when listed.";
     for (const p of erasePrefixPatterns())
       stepReasons[`Resource::<${lake}.Arn>/${p}*`] =
         `An erase rewrites the objects under ${p} that hold the user's rows, and deletes their old versions: object names are Firehose's, known when listed.`;

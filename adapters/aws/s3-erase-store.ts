@@ -87,6 +87,39 @@ export class S3EraseStore implements EraseStore {
     return removed;
   }
 
+  async removeNoncurrent(prefix: string, maxPages: number) {
+    let removed = 0;
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    for (let pages = 0; pages < maxPages; pages++) {
+      const page = await this.s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: this.lakeBucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionMarker,
+        }),
+      );
+      // The bytes of removed and replaced files; a latest delete marker stays (it holds nothing, and
+      // removing it would bring back a version another page still lists).
+      const doomed = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
+        .filter((v) => !v.IsLatest)
+        .map((v) => ({ Key: v.Key!, VersionId: v.VersionId! }));
+      for (let i = 0; i < doomed.length; i += 1_000)
+        await this.s3.send(
+          new DeleteObjectsCommand({
+            Bucket: this.lakeBucket,
+            Delete: { Objects: doomed.slice(i, i + 1_000), Quiet: true },
+          }),
+        );
+      removed += doomed.length;
+      if (!page.IsTruncated) return { removed, more: false };
+      keyMarker = page.NextKeyMarker;
+      versionMarker = page.NextVersionIdMarker;
+    }
+    return { removed, more: true };
+  }
+
   async queryResult(queryExecutionId: string) {
     const answer = await this.s3.send(
       new GetObjectCommand({

@@ -7,6 +7,7 @@ const Pass = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, 'a pass id (a digest o
 const QueryId = v.pipe(v.string(), v.uuid());
 const EraseStep = v.variant('step', [
   // A run id is the state machine's execution name: letters, digits, `-` and `_` (never a path).
+  v.object({ step: v.literal('purgeCurated') }),
   v.object({ step: v.literal('planRun'), runId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,80}$/)) }),
   v.object({ step: v.literal('prepare'), customerId: Customer, passId: Pass, linkQueryId: QueryId }),
   v.object({
@@ -32,6 +33,8 @@ export function createEraseHandler(deps: EraseStepsDeps) {
   return async function eraseStep(input: unknown) {
     const step = v.parse(EraseStep, input);
     switch (step.step) {
+      case 'purgeCurated':
+        return steps.purgeCurated();
       case 'planRun':
         return steps.planRun(step.runId);
       case 'prepare':

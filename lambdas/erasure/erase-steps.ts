@@ -4,7 +4,7 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as v from 'valibot';
 import { AUDIENCES_AREA } from '../../domain/contract/audiences';
-import { INTENT_FEATURES_PREFIX } from '../../domain/contract/curated-table';
+import { CURATED_AREA, INTENT_FEATURES_PREFIX } from '../../domain/contract/curated-table';
 import {
   awsAudiencePrefixes,
   dueAfterMs,
@@ -77,6 +77,9 @@ export const KEYS_PER_BATCH = 100;
 export const STALE_FEATURES_MS = 24 * 3600_000;
 
 const passKey = erasePassPrefix;
+// Listings of 1,000 versions one purge invocation reads: each is a list and a DeleteObjects (~0.5 s),
+// so ~2.5 minutes of a 15-minute invocation; the state machine calls again while there are more.
+export const PURGE_PAGES = 300;
 
 /** How long the oldest of the pending requests has waited, in whole seconds (0 with none pending). */
 function oldestPendingSeconds(pending: readonly Pick<ErasureEntry, 'received_at'>[], now: number): number {
@@ -129,6 +132,13 @@ export function eraseSteps(deps: EraseStepsDeps) {
   }
 
   return {
+    /** After the VACUUM: the noncurrent versions under the curated table deleted (PURGE_PAGES listings). */
+    async purgeCurated() {
+      const { removed, more } = await store.removeNoncurrent(`${CURATED_AREA}/`, PURGE_PAGES);
+      deps.logger.info('old curated versions removed', { removed, more });
+      return { removed, more };
+    },
+
     /**
      * The run's passes: every customer with requests due, oldest first, at most CUSTOMERS_PER_RUN
      * (erase-capacity.ts), each planned, written as the items the state machine's Distributed Map runs

@@ -384,6 +384,24 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     expect((await log.list('globex'))[0]).toMatchObject({ status: 'pending', user_id: 'u1' });
   });
 
+  it('after the VACUUM, deletes the old versions of the curated files it removed, so no erased row stays in the bucket', async () => {
+    // An Iceberg data file the DELETE rewrote (its old bytes hold the user's row), one VACUUM removed,
+    // and one untouched.
+    await store.put('curated/events/customer_id=acme/event_month=2026-11/f1.parquet', 'row of u1');
+    await store.put('curated/events/customer_id=acme/event_month=2026-11/f1.parquet', 'rows of the others');
+    await store.put('curated/events/customer_id=acme/event_month=2026-11/f0.parquet', 'old row of u1');
+    await store.remove(['curated/events/customer_id=acme/event_month=2026-11/f0.parquet']);
+    await store.put('curated/events/customer_id=globex/event_month=2026-11/g.parquet', 'globex');
+    await store.put('events/customer_id=acme/received_dt=2026-11-28/a.gz', 'landing v1');
+    await store.put('events/customer_id=acme/received_dt=2026-11-28/a.gz', 'landing v2');
+
+    expect(await stepsAt(NOW)({ step: 'purgeCurated' })).toEqual({ removed: 2, more: false });
+    expect(store.allText()).not.toContain('u1');
+    // Current files stay; nothing outside the curated table is touched.
+    expect(await store.list('curated/events/')).toHaveLength(2);
+    expect(store.versions.get('events/customer_id=acme/received_dt=2026-11-28/a.gz')).toHaveLength(2);
+  });
+
   it('refuses to finish while Athena still counts rows about the user: the pass is retried next run', async () => {
     await log.record([request('d1', 'u1')]);
     const handler = stepsAt(NOW);

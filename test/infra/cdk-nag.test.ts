@@ -114,11 +114,15 @@ describe.each([
         `Resource::arn:aws:states:${stack.region}:${stack.account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${erasureMachine}"}]}]}${tail}`,
     ),
     `Resource::<${logicalId(stack.erasure.steps.function)}.Arn>:*`,
-    // The VACUUM machine an erase pass starts: X-Ray and logs, the curated files, its result, the table.
+    // The steps function deletes the old versions of the curated files a VACUUM removed.
+    `Resource::<${lakeLogicalId}.Arn>/curated/events/*`,
+    // The VACUUM machine an erase pass starts: X-Ray and logs, the curated files, its result, the table,
+    // and the steps function it invokes to delete those old versions.
     'Resource::*',
     `Resource::<${lakeLogicalId}.Arn>/curated/events/*`,
     `Resource::<${resultsLogicalId}.Arn>/athena/*`,
     `Resource::arn:aws:glue:${stack.region}:${stack.account}:table/${stack.catalog.databaseName}/*`,
+    `Resource::<${logicalId(stack.erasure.steps.function)}.Arn>:*`,
   ]
     .map((r) => `AwsSolutions-IAM5[${r}]`)
     .concat(['AwsSolutions-SMG4', 'AwsSolutions-SQS3']);

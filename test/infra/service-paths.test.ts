@@ -444,6 +444,9 @@ const FUNCTION_CALLS: Record<
     ['s3:PutObject', `${lake}/${ERASE_PASSES_PREFIX}/_runs/run-1/customers.json`],
     ['s3:ListBucket', lake, { 's3:prefix': `${ERASE_PASSES_PREFIX}/_runs/` }],
     ['s3:DeleteObject', `${lake}/${ERASE_PASSES_PREFIX}/_runs/run-0/customers.json`],
+    // After a VACUUM: the old versions of the curated files it removed.
+    ['s3:ListBucketVersions', lake, { 's3:prefix': 'curated/events/' }],
+    ['s3:DeleteObjectVersion', `${lake}/curated/events/customer_id=acme/event_month=2026-12/x.parquet`],
   ],
   IntentPlanFunction: ({ lake }) => [
     ['athena:StartQueryExecution', workgroup()],

@@ -234,6 +234,16 @@ describe('the erase pass on AWS (synth)', () => {
     const later = definition(template, 'erasure-vacuum').States;
     expect(later.WaitForSnapshotAge!.Seconds).toBeGreaterThan(SNAPSHOT_AGE_SECONDS);
     expect(later.WaitForSnapshotAge!.Next).toBe('Vacuum');
+    // Then the old versions of the files VACUUM removed, until none is left (bounded per invocation).
+    expect(later.Vacuum!.Next).toBe('RemoveOldCuratedVersions');
+    expect(await evaluateAll(later.RemoveOldCuratedVersions!.Arguments!.Payload, {})).toEqual({
+      step: 'purgeCurated',
+    });
+    expect(later.RemoveOldCuratedVersions!.Next).toBe('MoreOldVersions?');
+    const more = later['MoreOldVersions?']!;
+    expect(await evaluate(more.Choices![0]!.Condition, { input: { removed: 1000, more: true } })).toBe(true);
+    expect(more.Choices![0]!.Next).toBe('RemoveOldCuratedVersions');
+    expect(await evaluate(more.Choices![0]!.Condition, { input: { removed: 3, more: false } })).toBe(false);
     expect(await evaluate(later.Vacuum!.Arguments!.QueryString, {})).toBe(athenaVacuum(db));
     const anything = States['AnythingErased?']!;
     expect(await evaluate(anything.Choices![0]!.Condition, {}, { erasedAny: true })).toBe(true);

@@ -38,6 +38,20 @@ export class MemoryEraseStore implements EraseStore {
     return removed;
   }
 
+  async removeNoncurrent(prefix: string, maxPages: number) {
+    // A "page" here is one key's versions: enough to exercise the caller's loop.
+    let removed = 0;
+    let pages = 0;
+    for (const [key, all] of this.versions) {
+      if (!key.startsWith(prefix) || all.length === 1) continue;
+      if (pages === maxPages) return { removed, more: true };
+      pages += 1;
+      removed += all.length - 1;
+      this.versions.set(key, [all.at(-1)!]);
+    }
+    return { removed, more: false };
+  }
+
   async queryResult(id: string) {
     const text = this.results.get(id);
     if (text === undefined) throw new Error(`no result for query ${id}`);

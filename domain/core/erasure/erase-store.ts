@@ -7,6 +7,12 @@ export interface EraseStore {
   remove(keys: readonly string[]): Promise<void>;
   /** Deletes every version of a key but the current one (a rewrite leaves the old bytes as one). */
   removeOldVersions(key: string): Promise<number>;
+  /**
+   * Deletes every noncurrent version and delete marker under a prefix (what a VACUUM leaves of the
+   * files it removed), reading at most `maxPages` listings of 1,000 versions; `more` when it stopped
+   * before the end (the caller calls again).
+   */
+  removeNoncurrent(prefix: string, maxPages: number): Promise<{ removed: number; more: boolean }>;
   /** A finished Athena query's result (CSV text). */
   queryResult(queryExecutionId: string): Promise<string>;
   /** Removes a query's result files: a result that lists ids is not kept. */

@@ -44,7 +44,8 @@ describe('the stack: least privilege', () => {
       'logs:PutLogEvents',
     ]);
     expect(actionsOf(/^OnboardingCallbackRole/)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-    // The erase steps: the erasure table, the audit key, and object actions on the lake's prefixes.
+    // The erase steps: the erasure table, the audit key, and object actions on the lake's prefixes;
+    // after a VACUUM, the curated files' old versions (listed and deleted by version id).
     expect(actionsOf(/^ErasureStepsRole/)).toEqual([
       'dynamodb:PutItem',
       'dynamodb:Query',
@@ -54,9 +55,11 @@ describe('the stack: least privilege', () => {
       's3:DeleteObject',
       's3:DeleteObject',
       's3:DeleteObjectVersion',
+      's3:DeleteObjectVersion',
       's3:GetObject',
       's3:GetObject',
       's3:ListBucket',
+      's3:ListBucketVersions',
       's3:ListBucketVersions',
       's3:PutObject',
       'secretsmanager:GetSecretValue',
