@@ -181,30 +181,47 @@ export class CuratedCompaction extends Construct {
       itemSelector: {
         merge: '{% $states.context.Map.Item.Value.merge %}',
         optimize: '{% $states.context.Map.Item.Value.optimize %}',
+        commits: '{% $states.context.Map.Item.Value.commits %}',
+        alone: '{% $states.context.Map.Item.Value.alone %}',
         holder: runId,
         fence: '{% $fence %}',
       },
       maxConcurrency: MERGE_CONCURRENCY,
       toleratedFailurePercentage: 0,
       outputs: {},
+      // The customers whose MERGE failed even alone (each item answers its own).
+      assign: { parked: '{% $distinct($append([], $states.result.parked)) %}' },
     });
-    const itemHolder = '{% $states.input.holder %}';
-    const itemFence = '{% $states.input.fence %}';
-    merges.itemProcessor(
-      renew('RenewBeforeMerge', itemHolder, itemFence)
-        .next(athenaTask('Merge', '{% $states.input.merge %}', '{% $states.input %}'))
-        .next(renew('RenewBeforeOptimize', itemHolder, itemFence))
-        .next(athenaTask('OptimizeMerged', '{% $states.input.optimize %}')),
-    );
+    merges.itemProcessor(this.mergeItem(athenaTask, renew, step));
     const finishEmpty = step('FinishEmptyRun', { step: 'finish', runId }, '{% $states.result.Payload %}');
-    const finish = step('FinishRun', { step: 'finish', runId }, '{% $states.result.Payload %}');
+    const finish = step(
+      'FinishRun',
+      { step: 'finish', runId, parked: '{% $parked %}' },
+      '{% $states.result.Payload %}',
+    );
     const vacuum = athenaTask('Vacuum', `{% ${JSON.stringify(athenaVacuum(db))} %}`);
     const done = new sfn.Succeed(this, 'Done');
     // Given up when the run's commits are done; a lease lost meanwhile has nothing to give up. The VACUUM
     // runs outside it: it only expires snapshots older than 6 h and files no snapshot holds.
-    const vacuumHour = sfn.Choice.jsonata(this, 'VacuumHour?')
-      .when(sfn.Condition.jsonata(`{% $substring($now(), 11, 2) = '${VACUUM_HOUR}' %}`), vacuum.next(done))
+    // A run that parked customers ends failed, naming them (the CompactionFailed alarm), once the others
+    // are committed and the lease given up.
+    const anyParked = sfn.Choice.jsonata(this, 'AnyCustomerParked?')
+      .when(
+        sfn.Condition.jsonata('{% $count($parked) > 0 %}'),
+        new sfn.Fail(this, 'CustomersParked', {
+          queryLanguage: sfn.QueryLanguage.JSONATA,
+          error: 'CustomersParked',
+          causeJsonata:
+            "{% 'MERGE failed even customer by customer for: ' & $join($parked, ', ') & ' (their objects stay in the object log)' %}",
+        } as sfn.FailProps),
+      )
       .otherwise(done);
+    const vacuumHour = sfn.Choice.jsonata(this, 'VacuumHour?')
+      .when(
+        sfn.Condition.jsonata(`{% $substring($now(), 11, 2) = '${VACUUM_HOUR}' %}`),
+        vacuum.next(anyParked),
+      )
+      .otherwise(anyParked);
     const release = lease.release(this, 'ReleaseLease', runId, '{% $fence %}');
     release.addCatch(vacuumHour, { errors: [LEASE_TAKEN] });
     const releaseEmpty = lease.release(this, 'ReleaseLeaseEmpty', runId, '{% $fence %}');
@@ -279,6 +296,72 @@ export class CuratedCompaction extends Construct {
         id: 'AwsSolutions-SQS3',
         reason: `${queue === this.scheduleDeadLetters ? 'The schedule' : 'The object log'}'s dead-letter queue is the end of the line: its messages alarm (lib/monitoring.ts) and are looked at by a person.`,
       });
+  }
+
+  /**
+   * One item, in a child execution: its MERGE and OPTIMIZE together; if they fail, the same customer by
+   * customer (`alone`), a customer that fails alone being parked; then the messages of the customers it
+   * merged whole leave the log (commitItem) — not a parked one's. Answers `{ parked }`.
+   */
+  private mergeItem(
+    athenaTask: (id: string, sql: string, output?: Record<string, string> | string) => sfn.CustomState,
+    renew: (id: string, holder?: string, fence?: string) => sfn.CustomState,
+    step: (id: string, payload: Record<string, string>, output: string) => sfn.CustomState,
+  ): sfn.IChainable {
+    const holder = '{% $item.holder %}';
+    const fence = '{% $item.fence %}';
+    const together = new sfn.Parallel(this, 'MergeTogether', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      outputs: {},
+    }).branch(
+      renew('RenewBeforeMerge', holder, fence)
+        .next(athenaTask('Merge', '{% $item.merge %}'))
+        .next(renew('RenewBeforeOptimize', holder, fence))
+        .next(athenaTask('OptimizeMerged', '{% $item.optimize %}')),
+    );
+    const oneCustomer = new sfn.Parallel(this, 'MergeOneCustomer', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      outputs: '{% {"customerId": $customer.customerId} %}',
+    }).branch(
+      renew('RenewBeforeMergeAlone', holder, fence)
+        .next(athenaTask('MergeAlone', '{% $customer.merge %}'))
+        .next(renew('RenewBeforeOptimizeAlone', holder, fence))
+        .next(athenaTask('OptimizeAlone', '{% $customer.optimize %}')),
+    );
+    oneCustomer.addCatch(
+      new sfn.Pass(this, 'ParkCustomer', {
+        queryLanguage: sfn.QueryLanguage.JSONATA,
+        outputs: '{% {"customerId": $customer.customerId, "parked": true} %}',
+      }),
+    );
+    const eachAlone = sfn.Map.jsonata(this, 'EachCustomerAlone', {
+      items: sfn.ProvideItems.jsonata('{% $item.alone %}'),
+      maxConcurrency: 1,
+      outputs: {},
+      assign: { parked: '{% $append([], $states.result[parked].customerId) %}' },
+    });
+    eachAlone.itemProcessor(
+      new sfn.Pass(this, 'HoldCustomer', {
+        queryLanguage: sfn.QueryLanguage.JSONATA,
+        assign: { customer: '{% $states.input %}' },
+      }).next(oneCustomer),
+    );
+    const commit = step(
+      'CommitItem',
+      {
+        step: 'commitItem',
+        runId: holder,
+        customers: '{% $append([], $filter($item.commits, function($c) { $not($c in $parked) })) %}',
+      },
+      '{% {"parked": $parked} %}',
+    );
+    together.addCatch(eachAlone);
+    together.next(commit);
+    eachAlone.next(commit);
+    return new sfn.Pass(this, 'HoldItem', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      assign: { item: '{% $states.input %}', parked: '{% [] %}' },
+    }).next(together);
   }
 
   /**

@@ -1,7 +1,9 @@
 import * as v from 'valibot';
 import { athenaStagedPartitions } from '../../domain/contract/sql/curated-sql';
 import type { Logger } from '../../domain/core/common/ports';
+import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
 import {
+  commitItem,
   finishRun,
   type ObjectLog,
   packRun,
@@ -9,12 +11,14 @@ import {
   stageRun,
 } from '../../domain/core/lake/compaction-run';
 
+const Customer = v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id'));
 /** A run id is the state machine's execution name: letters, digits, `-` and `_` (never SQL). */
 const RunId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,80}$/, 'a run id is an execution name'));
 const CompactionStep = v.variant('step', [
   v.object({ step: v.literal('stage'), runId: RunId }),
   v.object({ step: v.literal('pack'), runId: RunId, queryExecutionId: v.pipe(v.string(), v.uuid()) }),
-  v.object({ step: v.literal('finish'), runId: RunId }),
+  v.object({ step: v.literal('commitItem'), runId: RunId, customers: v.array(Customer) }),
+  v.object({ step: v.literal('finish'), runId: RunId, parked: v.optional(v.array(Customer), []) }),
 ]);
 
 export interface CompactionDeps {
@@ -48,8 +52,17 @@ export function createCompactionHandler(deps: CompactionDeps) {
       }
       case 'pack':
         return packRun(step.runId, deps.database, step.queryExecutionId, deps.files);
-      case 'finish':
-        return finishRun(step.runId, deps.log, deps.files);
+      case 'commitItem':
+        return commitItem(step.runId, step.customers, deps.log, deps.files);
+      case 'finish': {
+        const finished = await finishRun(step.runId, deps.log, deps.files, step.parked);
+        if (finished.parked.length > 0)
+          deps.logger.error('customers parked: their MERGE failed alone; their objects stay in the log', {
+            runId: step.runId,
+            parked: finished.parked,
+          });
+        return finished;
+      }
     }
   };
 }

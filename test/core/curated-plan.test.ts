@@ -1,6 +1,12 @@
-import { type DayRows, itemMonths, stagingManifestKey } from '../../domain/contract/curated-table';
+import {
+  type DayRows,
+  itemMonths,
+  stagingManifestKey,
+  stagingRunPrefix,
+} from '../../domain/contract/curated-table';
 import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
 import {
+  commitItem,
   finishRun,
   MAX_OBJECTS_PER_RUN,
   type ObjectLog,
@@ -141,14 +147,63 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
     const staged = await stageRun('run-1', 'lake', log, run);
     const packed = await packRun('run-1', 'db', '11111111-1111-4111-8111-111111111111', run);
     const items = JSON.parse(files.get(packed.itemsKey)!);
+    // The item commits: the messages of the customers it merged whole leave the log at once.
+    const committed = await commitItem('run-1', items[0].commits, log, run);
     const finished = await finishRun('run-1', log, run);
 
     expect(staged).toEqual({ runId: 'run-1', objects: 5, customers: ['acme', 'globex'] });
     expect(items).toHaveLength(1);
     expect(items[0].merge).toContain(`IN (('acme', DATE '2026-11-28'), ('globex', DATE '2026-11-20'))`);
-    expect(finished).toEqual({ removed: 5 });
-    expect(removed).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(items[0].commits).toEqual(['acme', 'globex']);
+    // Each customer's own statements, for the case the item's MERGE fails.
+    expect(
+      items[0].alone.map((a: { customerId: string; merge: string }) => [
+        a.customerId,
+        a.merge.includes('globex'),
+      ]),
+    ).toEqual([
+      ['acme', false],
+      ['globex', true],
+    ]);
+    expect(committed).toEqual({ removed: 3 });
+    // The rest (objects outside events/) at the end.
+    expect(finished).toEqual({ removed: 2, parked: [] });
+    expect(removed.sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
     expect([...files.keys()]).toEqual([]);
+  });
+
+  it('a parked customer keeps its messages in the log; a customer several items merged leaves at the end', async () => {
+    const { log, run, removed } = memory();
+    await stageRun('run-p', 'lake', log, run);
+    await packRun('run-p', 'db', '11111111-1111-4111-8111-111111111111', run);
+    // acme's MERGE failed even alone: the item commits globex only, and the run parks acme.
+    await commitItem('run-p', ['globex'], log, run);
+    expect(await finishRun('run-p', log, run, ['acme'])).toEqual({ removed: 2, parked: ['acme'] });
+    expect(removed.sort()).toEqual(['r2', 'r3', 'r4']);
+    expect(removed).not.toContain('r0');
+    expect(removed).not.toContain('r1');
+  });
+
+  it('a customer two items merge is committed by neither: its messages leave at the run’s end', async () => {
+    const { log, run, files, removed } = memory();
+    // acme has rows dated by sentAt too: merged by id in an item of their own.
+    run.queryResult = async () =>
+      '"customer_id","event_date","row_count","sent_at_dated"\n"acme","2026-11-28","2","false"\n"acme","2026-11-27","1","true"\n"globex","2026-11-20","1","false"\n';
+    await stageRun('run-s', 'lake', log, run);
+    const packed = await packRun('run-s', 'db', '11111111-1111-4111-8111-111111111111', run);
+    const items = JSON.parse(files.get(packed.itemsKey)!) as { commits: string[] }[];
+    expect(items.map((i) => i.commits)).toEqual([['globex'], []]);
+    for (const item of items) await commitItem('run-s', item.commits, log, run);
+    expect(removed.sort()).toEqual(['r2']);
+    expect(await finishRun('run-s', log, run)).toEqual({ removed: 4, parked: [] });
+    expect(removed.sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+  });
+
+  it('finishes a run the last release staged (a flat list of receipts): every message leaves, as it did', async () => {
+    const { log, run, files, removed } = memory();
+    files.set(`${stagingRunPrefix('run-old')}_receipts.json`, JSON.stringify(['r7', 'r8']));
+    expect(await finishRun('run-old', log, run)).toEqual({ removed: 2, parked: [] });
+    expect(removed).toEqual(['r7', 'r8']);
   });
 
   it('stops receiving at the log’s in-flight limit (OverLimit) and stages what it took', async () => {

@@ -23,9 +23,13 @@ function definition(template: Template): {
 }
 
 /** Evaluates a state's JSONata `{% … %}` as Step Functions would, in a given run and item. */
-async function evaluate(expression: string, states: Record<string, unknown>): Promise<unknown> {
+async function evaluate(
+  expression: string,
+  states: Record<string, unknown>,
+  variables: Record<string, unknown> = {},
+): Promise<unknown> {
   const body = /^\{%(.*)%\}$/s.exec(expression)![1]!;
-  return jsonata(body).evaluate({}, { states });
+  return jsonata(body).evaluate({}, { states, ...variables });
 }
 
 describe('the curated-table compaction on AWS (synth)', () => {
@@ -89,6 +93,8 @@ describe('the curated-table compaction on AWS (synth)', () => {
         'ReleaseLease',
         'VacuumHour?',
         'Vacuum',
+        'AnyCustomerParked?',
+        'CustomersParked',
         'Done',
       ].sort(),
     );
@@ -100,13 +106,27 @@ describe('the curated-table compaction on AWS (synth)', () => {
       Resource: expect.stringMatching(/^arn:.*:states:::s3:getObject$/),
       ReaderConfig: { InputType: 'JSON' },
     });
-    // Each commit renews the lease first, with the holder and fence the item carries (fencing).
-    expect(Object.keys(map.ItemProcessor!.States)).toEqual([
-      'RenewBeforeMerge',
-      'Merge',
-      'RenewBeforeOptimize',
-      'OptimizeMerged',
-    ]);
+    // An item: its MERGE and OPTIMIZE together, else customer by customer; then its customers' messages
+    // leave the log. Each commit renews the lease first, with the holder and fence the item carries.
+    const item = map.ItemProcessor!.States as Record<
+      string,
+      State & { Next?: string; Catch?: { Next: string }[] }
+    >;
+    expect(Object.keys(item).sort()).toEqual(
+      ['CommitItem', 'EachCustomerAlone', 'HoldItem', 'MergeTogether'].sort(),
+    );
+    expect(item.HoldItem!.Next).toBe('MergeTogether');
+    expect(item.MergeTogether!.Next).toBe('CommitItem');
+    expect(item.MergeTogether!.Catch![0]!.Next).toBe('EachCustomerAlone');
+    expect(item.EachCustomerAlone!.Next).toBe('CommitItem');
+    const together = (
+      item.MergeTogether as unknown as {
+        Branches: { StartAt: string; States: Record<string, { Next?: string }> }[];
+      }
+    ).Branches[0]!;
+    const order: string[] = [];
+    for (let at: string | undefined = together.StartAt; at; at = together.States[at]!.Next) order.push(at);
+    expect(order).toEqual(['RenewBeforeMerge', 'Merge', 'RenewBeforeOptimize', 'OptimizeMerged']);
     // The rows an earlier release dated 1970-01-01 are moved before the run stages anything.
     expect(States.CreateCuratedTable!.Next).toBe('RenewBeforeUndated');
     expect(States.RenewBeforeUndated!.Next).toBe('MoveUndatedRows');
@@ -141,14 +161,54 @@ describe('the curated-table compaction on AWS (synth)', () => {
     );
     expect(await sql('PlanPartitions', { planSql: 'SELECT 1' })).toBe('SELECT 1');
     expect(await sql('Vacuum')).toBe(athenaVacuum(db()));
+    type Branched = State & { Branches: { States: Record<string, State> }[] };
+    const together = (item.MergeTogether as Branched).Branches[0]!.States;
+    const anItem = {
+      merge: 'MERGE…',
+      optimize: 'OPTIMIZE…',
+      commits: ['acme', 'globex'],
+      alone: [{ customerId: 'acme', merge: 'MERGE acme', optimize: 'OPTIMIZE acme' }],
+      holder: 'run-7',
+      fence: '3',
+    };
+    expect(await evaluate(together.Merge!.Arguments!.QueryString!, {}, { item: anItem })).toBe('MERGE…');
+    expect(await evaluate(together.OptimizeMerged!.Arguments!.QueryString!, {}, { item: anItem })).toBe(
+      'OPTIMIZE…',
+    );
+    // Customer by customer: each alone's own statements.
+    const alone = item.EachCustomerAlone!.ItemProcessor!.States;
+    const one = (alone.MergeOneCustomer as Branched).Branches[0]!.States;
+    expect(await evaluate(one.MergeAlone!.Arguments!.QueryString!, {}, { customer: anItem.alone[0] })).toBe(
+      'MERGE acme',
+    );
+    // A parked customer keeps its messages; the item's others leave the log.
+    const commit = item.CommitItem! as State & { Arguments: { Payload: { customers: string } } };
     expect(
-      await evaluate(item.Merge!.Arguments!.QueryString!, {
-        input: { merge: 'MERGE…', optimize: 'OPTIMIZE…', holder: 'run-7', fence: '3' },
+      await evaluate(commit.Arguments.Payload.customers, {}, { item: anItem, parked: ['acme'] }),
+    ).toEqual(['globex']);
+    expect(
+      await evaluate(commit.Arguments.Payload.customers, {}, { item: anItem, parked: ['acme', 'globex'] }),
+    ).toEqual([]);
+    const eachAssign = (item.EachCustomerAlone as State & { Assign: { parked: string } }).Assign.parked;
+    expect(
+      await evaluate(eachAssign, {
+        result: [{ customerId: 'acme', parked: true }, { customerId: 'globex' }],
       }),
-    ).toBe('MERGE…');
+    ).toEqual(['acme']);
+    // The run gathers every item's parked customers, and ends failed naming them.
+    const runAssign = (States.MergeEachItem as State & { Assign: { parked: string } }).Assign.parked;
     expect(
-      await evaluate(item.OptimizeMerged!.Arguments!.QueryString!, { input: { optimize: 'OPTIMIZE…' } }),
-    ).toBe('OPTIMIZE…');
+      await evaluate(runAssign, {
+        result: [{ parked: ['acme'] }, { parked: [] }, { parked: ['acme', 'x'] }],
+      }),
+    ).toEqual(['acme', 'x']);
+    expect(await evaluate(runAssign, { result: [{ parked: [] }] })).toEqual([]);
+    const parkedChoice = States['AnyCustomerParked?'] as unknown as {
+      Choices: { Condition: string; Next: string }[];
+    };
+    expect(await evaluate(parkedChoice.Choices[0]!.Condition, {}, { parked: ['acme'] })).toBe(true);
+    expect(await evaluate(parkedChoice.Choices[0]!.Condition, {}, { parked: [] })).toBe(false);
+    expect(parkedChoice.Choices[0]!.Next).toBe('CustomersParked');
   });
 
   it('grants its role only named actions on its workgroup, database, prefixes and results', () => {

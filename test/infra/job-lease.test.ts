@@ -56,8 +56,9 @@ async function argumentsOf(
         {
           states: { input: run.input ?? {}, context: { Execution: { Name: run.name } } },
           fence: run.fence,
-          // A pass's child execution holds the run's name in `$holder`.
+          // A pass's child execution holds the run's name in `$holder`; a MERGE item's child, its item.
           holder: run.name,
+          item: run.input,
           millis: () => run.nowSeconds * 1000,
         },
       );

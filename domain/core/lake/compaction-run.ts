@@ -29,6 +29,29 @@ export class ObjectLogFull extends Error {
 export const MAX_OBJECTS_PER_RUN = 100_000;
 const RECEIPTS = (runId: string) => `${stagingRunPrefix(runId)}_receipts.json`;
 const ITEMS = (runId: string) => `${stagingRunPrefix(runId)}items.json`;
+/** The customers whose rows more than one item merges: their messages leave the log at the run's end. */
+const SPANNING = (runId: string) => `${stagingRunPrefix(runId)}_spanning.json`;
+
+/**
+ * A run's receipts, by customer, so that each customer's messages can leave the log as soon as its
+ * rows are merged (commitItem) and a customer whose MERGE fails keeps its own (parked). `other`: the
+ * messages of objects outside events/, taken and dropped. The last release wrote a flat list: read as
+ * `other` (every message leaves at the run's end, as it did).
+ */
+interface Receipts {
+  byCustomer: Record<string, string[]>;
+  other: string[];
+}
+
+async function readReceipts(files: RunFiles, runId: string): Promise<Receipts> {
+  const stored = JSON.parse(await files.get(RECEIPTS(runId))) as Receipts | string[];
+  return Array.isArray(stored) ? { byCustomer: {}, other: stored } : stored;
+}
+
+async function removeAll(log: ObjectLog, receipts: readonly string[]): Promise<number> {
+  for (let i = 0; i < receipts.length; i += 10) await log.remove(receipts.slice(i, i + 10));
+  return receipts.length;
+}
 
 /**
  * Step 1 of a compaction run: takes up to MAX_OBJECTS_PER_RUN landing objects from the log and writes,
@@ -43,6 +66,7 @@ export async function stageRun(
 ): Promise<{ runId: string; objects: number; customers: string[] }> {
   const receipts: string[] = [];
   const byCustomer = new Map<string, string[]>();
+  const stored: Receipts = { byCustomer: {}, other: [] };
   let empty = 0;
   // Short polling can answer empty while messages remain: two empty answers in a row end the drain.
   while (receipts.length < MAX_OBJECTS_PER_RUN && empty < 2) {
@@ -58,7 +82,11 @@ export async function stageRun(
     for (const { key, receipt } of batch) {
       receipts.push(receipt);
       const landing = key === undefined ? undefined : parseLandingKey(key);
-      if (landing?.area !== 'events' || !CUSTOMER_ID_PATTERN.test(landing.customerId)) continue;
+      if (landing?.area !== 'events' || !CUSTOMER_ID_PATTERN.test(landing.customerId)) {
+        stored.other.push(receipt);
+        continue;
+      }
+      (stored.byCustomer[landing.customerId] ??= []).push(receipt);
       const objects = byCustomer.get(landing.customerId) ?? [];
       objects.push(`s3://${bucket}/${landing.key}`);
       byCustomer.set(landing.customerId, objects);
@@ -70,13 +98,16 @@ export async function stageRun(
       stagingManifestKey(runId, customer),
       `${[...new Set(byCustomer.get(customer))].join('\n')}\n`,
     );
-  await files.put(RECEIPTS(runId), JSON.stringify(receipts));
+  await files.put(RECEIPTS(runId), JSON.stringify(stored));
   return { runId, objects: receipts.length, customers };
 }
 
 /**
  * Step 2: from the staged rows per partition (the Athena query's CSV), the run's MERGE statements, each
  * within 100 partitions, with the OPTIMIZE of the same partitions; written for the Distributed Map.
+ * Each item also carries, for the case its MERGE fails, the same work customer by customer (`alone`:
+ * one customer's bad data then fails that customer alone), and the customers whose every row of the
+ * run it merges (`commits`: their messages leave the log once it committed).
  */
 export async function packRun(
   runId: string,
@@ -116,22 +147,74 @@ export async function packRun(
       (p.flag !== 'true' && p.flag !== 'false'),
   );
   if (bad) throw new Error(`unexpected staged partition row: ${JSON.stringify(bad).slice(0, 200)}`);
-  const items = packMergeItems(partitions).map((item) => ({
+  const packed = packMergeItems(partitions);
+  const itemsOf = new Map<string, number>();
+  for (const item of packed) for (const c of item.customers) itemsOf.set(c, (itemsOf.get(c) ?? 0) + 1);
+  const items = packed.map((item) => ({
     merge: athenaMergeItem(database, runId, item),
     optimize: athenaOptimizeItem(database, item),
+    customers: item.customers,
+    commits: item.customers.filter((c) => itemsOf.get(c) === 1),
+    alone: item.customers.map((customerId) => {
+      const own = {
+        ...item,
+        customers: [customerId],
+        days: item.days.filter((d) => d.customerId === customerId),
+      };
+      return {
+        customerId,
+        merge: athenaMergeItem(database, runId, own),
+        optimize: athenaOptimizeItem(database, own),
+      };
+    }),
   }));
   await files.put(ITEMS(runId), JSON.stringify(items));
+  await files.put(SPANNING(runId), JSON.stringify([...itemsOf].filter(([, n]) => n > 1).map(([c]) => c)));
   return { itemsKey: ITEMS(runId), items: items.length };
 }
 
-/** Step 3, after every MERGE committed: the run's objects leave the log and its staging is removed. */
+/**
+ * After an item's MERGE and OPTIMIZE committed: the messages of the customers it merged whole leave the
+ * log at once, so a run that times out later keeps that progress (the next run does not merge them
+ * again).
+ */
+export async function commitItem(
+  runId: string,
+  customers: readonly string[],
+  log: ObjectLog,
+  files: RunFiles,
+): Promise<{ removed: number }> {
+  const receipts = await readReceipts(files, runId);
+  return { removed: await removeAll(log, customers.flatMap((c) => receipts.byCustomer[c] ?? [])) };
+}
+
+/**
+ * Step 3, after every item: the messages not already removed by their item — those of customers several
+ * items merged, and those outside events/ — leave the log, except a parked customer's (one whose MERGE
+ * failed even alone: its objects come back after HIDE_SECONDS, the run is failed naming it); the
+ * run's staging is removed.
+ */
 export async function finishRun(
   runId: string,
   log: ObjectLog,
   files: RunFiles,
-): Promise<{ removed: number }> {
-  const receipts = JSON.parse(await files.get(RECEIPTS(runId))) as string[];
-  for (let i = 0; i < receipts.length; i += 10) await log.remove(receipts.slice(i, i + 10));
+  parked: readonly string[] = [],
+): Promise<{ removed: number; parked: string[] }> {
+  const receipts = await readReceipts(files, runId);
+  // None when nothing was staged (no pack step); a run the last release staged has its receipts in
+  // `other`, all removed here as they were.
+  // If it cannot be read, those customers' messages stay: they come back and merge again (no change).
+  let spanning: string[] = [];
+  try {
+    spanning = JSON.parse(await files.get(SPANNING(runId))) as string[];
+  } catch {
+    spanning = [];
+  }
+  const leaving = [
+    ...receipts.other,
+    ...spanning.filter((c) => !parked.includes(c)).flatMap((c) => receipts.byCustomer[c] ?? []),
+  ];
+  const removed = await removeAll(log, leaving);
   await files.removePrefix(stagingRunPrefix(runId));
-  return { removed: receipts.length };
+  return { removed, parked: [...parked] };
 }
