@@ -86,7 +86,9 @@ export async function stageRun(
         stored.other.push(receipt);
         continue;
       }
-      (stored.byCustomer[landing.customerId] ??= []).push(receipt);
+      const mine = stored.byCustomer[landing.customerId];
+      if (mine) mine.push(receipt);
+      else stored.byCustomer[landing.customerId] = [receipt];
       const objects = byCustomer.get(landing.customerId) ?? [];
       objects.push(`s3://${bucket}/${landing.key}`);
       byCustomer.set(landing.customerId, objects);
@@ -185,7 +187,12 @@ export async function commitItem(
   files: RunFiles,
 ): Promise<{ removed: number }> {
   const receipts = await readReceipts(files, runId);
-  return { removed: await removeAll(log, customers.flatMap((c) => receipts.byCustomer[c] ?? [])) };
+  return {
+    removed: await removeAll(
+      log,
+      customers.flatMap((c) => receipts.byCustomer[c] ?? []),
+    ),
+  };
 }
 
 /**
