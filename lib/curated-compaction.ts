@@ -21,7 +21,7 @@ import {
 import { HouseFunction } from './house-function';
 import { type JobLease, LEASE_TAKEN } from './job-lease';
 import { compactionStateMachineName, HOURLY_START_MINUTE } from './job-names';
-import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
+import { athenaTask as athenaTask_, distributedMapJobReasons, failNamingAny, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
 
@@ -205,17 +205,18 @@ export class CuratedCompaction extends Construct {
     // runs outside it: it only expires snapshots older than 6 h and files no snapshot holds.
     // A run that parked customers ends failed, naming them (the CompactionFailed alarm), once the others
     // are committed and the lease given up.
-    const anyParked = sfn.Choice.jsonata(this, 'AnyCustomerParked?')
-      .when(
-        sfn.Condition.jsonata('{% $count($parked) > 0 %}'),
-        new sfn.Fail(this, 'CustomersParked', {
-          queryLanguage: sfn.QueryLanguage.JSONATA,
-          error: 'CustomersParked',
-          causeJsonata:
-            "{% 'MERGE failed even customer by customer for: ' & $join($parked, ', ') & ' (their objects stay in the object log)' %}",
-        } as sfn.FailProps),
-      )
-      .otherwise(done);
+    const anyParked = failNamingAny(
+      this,
+      {
+        choiceId: 'AnyCustomerParked?',
+        failId: 'CustomersParked',
+        names: 'parked',
+        error: 'CustomersParked',
+        cause: 'MERGE failed even customer by customer for: ',
+        suffix: ' (their objects stay in the object log)',
+      },
+      done,
+    );
     const vacuumHour = sfn.Choice.jsonata(this, 'VacuumHour?')
       .when(
         sfn.Condition.jsonata(`{% $substring($now(), 11, 2) = '${VACUUM_HOUR}' %}`),

@@ -100,3 +100,24 @@ export function distributedMapJobReasons(
     [`Resource::<${fn}.Arn>:*`]: `Step Functions invokes the ${stepsName} function by any of its versions (lambda:InvokeFunction only).`,
   };
 }
+
+/**
+ * A job's end: failed, naming the customers in the list variable `names` (a JSONata variable without
+ * its `$`), when it holds any — so the job's failure alarm fires with them in the cause — else `otherwise`.
+ */
+export function failNamingAny(
+  scope: Construct,
+  props: { choiceId: string; failId: string; names: string; error: string; cause: string; suffix?: string },
+  otherwise: sfn.IChainable,
+): sfn.Choice {
+  const list = `$${props.names}`;
+  return sfn.Choice.jsonata(scope, props.choiceId)
+    .when(
+      sfn.Condition.jsonata(`{% $count(${list}) > 0 %}`),
+      sfn.Fail.jsonata(scope, props.failId, {
+        error: props.error,
+        cause: `{% ${JSON.stringify(props.cause)} & $join(${list}, ', ')${props.suffix ? ` & ${JSON.stringify(props.suffix)}` : ''} %}`,
+      }),
+    )
+    .otherwise(otherwise);
+}

@@ -26,7 +26,7 @@ import { ERASE_CONCURRENCY } from '../domain/core/erasure/erase-capacity';
 import { HouseFunction } from './house-function';
 import { type JobLease, LEASE_TAKEN } from './job-lease';
 import { erasureStateMachineName, erasureVacuumStateMachineName, HOURLY_START_MINUTE } from './job-names';
-import { athenaTask as athenaTask_, distributedMapJobReasons, lambdaStep } from './job-states';
+import { athenaTask as athenaTask_, distributedMapJobReasons, failNamingAny, lambdaStep } from './job-states';
 import { nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
 
@@ -310,16 +310,17 @@ export class UserErasure extends Construct {
         Output: {},
       },
     });
-    const outcome = sfn.Choice.jsonata(this, 'AnyCustomerFailed?')
-      .when(
-        sfn.Condition.jsonata('{% $count($failedCustomers) > 0 %}'),
-        new sfn.Fail(this, 'SomeCustomersFailed', {
-          queryLanguage: sfn.QueryLanguage.JSONATA,
-          error: 'ErasePassFailed',
-          causeJsonata: "{% 'erase passes failed for: ' & $join($failedCustomers, ', ') %}",
-        } as sfn.FailProps),
-      )
-      .otherwise(new sfn.Succeed(this, 'Done'));
+    const outcome = failNamingAny(
+      this,
+      {
+        choiceId: 'AnyCustomerFailed?',
+        failId: 'SomeCustomersFailed',
+        names: 'failedCustomers',
+        error: 'ErasePassFailed',
+        cause: 'erase passes failed for: ',
+      },
+      new sfn.Succeed(this, 'Done'),
+    );
     const anythingErased = sfn.Choice.jsonata(this, 'AnythingErased?')
       .when(sfn.Condition.jsonata('{% $erasedAny %}'), retention.next(startVacuum).next(outcome))
       .otherwise(outcome);

@@ -209,6 +209,9 @@ describe('the curated-table compaction on AWS (synth)', () => {
     expect(await evaluate(parkedChoice.Choices[0]!.Condition, {}, { parked: ['acme'] })).toBe(true);
     expect(await evaluate(parkedChoice.Choices[0]!.Condition, {}, { parked: [] })).toBe(false);
     expect(parkedChoice.Choices[0]!.Next).toBe('CustomersParked');
+    expect(await evaluate(String(States.CustomersParked!.Cause), {}, { parked: ['acme', 'x'] })).toBe(
+      'MERGE failed even customer by customer for: acme, x (their objects stay in the object log)',
+    );
   });
 
   it('grants its role only named actions on its workgroup, database, prefixes and results', () => {

@@ -147,6 +147,10 @@ describe('the erase pass on AWS (synth)', () => {
     expect(await evaluate(passes.Assign!.erasedAny, { result: results })).toBe(true);
     expect(await evaluate(passes.Assign!.failedCustomers, { result: results })).toEqual(['globex']);
     expect(await evaluate(passes.Assign!.failedCustomers, { result: [results[0]] })).toEqual([]);
+    // The run then ends failed, naming them in its cause (the ErasureFailed alarm).
+    expect(await evaluate(States.SomeCustomersFailed!.Cause, {}, { failedCustomers: ['globex', 'x'] })).toBe(
+      'erase passes failed for: globex, x',
+    );
     expect(await evaluate(child.CustomerFailed!.Output, {}, { customerId: 'globex' })).toEqual({
       customerId: 'globex',
       failed: true,
