@@ -125,7 +125,8 @@ describe('ingest: one deadline per request, a breaker per dependency', () => {
     const open = await invoke();
     expect(open.answer.statusCode).toBe(503);
     expect(open.answer.headers['retry-after']).toBe('30');
-    expect(open.ms).toBeLessThan(50);
+    // Faster than a put could time out (the events' share), and no put was made.
+    expect(open.ms).toBeLessThan(POLICY.totalMs - POLICY.ledgerReserveMs);
     expect(sink.puts).toBe(putsBefore);
     expect(counted).toContain('BreakerOpen[sink]=1');
 
