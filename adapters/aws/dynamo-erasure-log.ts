@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { type ErasureEntry, ErasureEntrySchema, type ErasureRequest } from '../../domain/contract/erasure';
 import type { ErasedFilter, ErasureLog } from '../../domain/core/erasure/erasure-log';
@@ -91,40 +91,32 @@ export class DynamoErasureLog implements ErasureLog {
   /** One customer's requests, oldest first. */
   async list(customerId: string, signal?: AbortSignal): Promise<ErasureEntry[]> {
     const out: ErasureEntry[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'customer_id = :c',
-          ExpressionAttributeValues: { ':c': customerId },
-          ExclusiveStartKey: start,
-        }),
-        { abortSignal: signal },
-      );
-      out.push(...(page.Items ?? []).map(parseEntry));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'customer_id = :c',
+        ExpressionAttributeValues: { ':c': customerId },
+      },
+      { abortSignal: signal },
+    );
+    for await (const page of pages) out.push(...(page.Items ?? []).map(parseEntry));
     return out.sort((a, b) => a.received_at.localeCompare(b.received_at));
   }
 
   /** Every pending request of every customer (a scan: the table holds requests, not events). */
   async pending(): Promise<ErasureEntry[]> {
     const out: ErasureEntry[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.documents.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: '#s = :p',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':p': 'pending' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...(page.Items ?? []).map(parseEntry));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateScan(
+      { client: this.documents },
+      {
+        TableName: this.tableName,
+        FilterExpression: '#s = :p',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':p': 'pending' },
+      },
+    );
+    for await (const page of pages) out.push(...(page.Items ?? []).map(parseEntry));
     return out.sort((a, b) => a.received_at.localeCompare(b.received_at));
   }
 

@@ -3,8 +3,9 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
+  paginateScan,
   QueryCommand,
-  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
@@ -67,30 +68,21 @@ export class DynamoTokenStore implements TokenStore {
 
   async listTokens(customerId?: string): Promise<TokenRecord[]> {
     const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page =
-        customerId === undefined
-          ? await this.documents.send(
-              new ScanCommand({
-                TableName: this.tableName,
-                FilterExpression: 'kind = :token',
-                ExpressionAttributeValues: { ':token': 'token' },
-                ExclusiveStartKey: startKey,
-              }),
-            )
-          : await this.documents.send(
-              new QueryCommand({
-                TableName: this.tableName,
-                IndexName: TOKEN_TABLE_INDEXES.byCustomer,
-                KeyConditionExpression: `${TOKEN_INDEX_KEYS.byCustomer.partition} = :c`,
-                ExpressionAttributeValues: { ':c': customerId },
-                ExclusiveStartKey: startKey,
-              }),
-            );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const client = { client: this.documents };
+    const pages: AsyncIterable<{ Items?: Record<string, unknown>[] }> =
+      customerId === undefined
+        ? paginateScan(client, {
+            TableName: this.tableName,
+            FilterExpression: 'kind = :token',
+            ExpressionAttributeValues: { ':token': 'token' },
+          })
+        : paginateQuery(client, {
+            TableName: this.tableName,
+            IndexName: TOKEN_TABLE_INDEXES.byCustomer,
+            KeyConditionExpression: `${TOKEN_INDEX_KEYS.byCustomer.partition} = :c`,
+            ExpressionAttributeValues: { ':c': customerId },
+          });
+    for await (const page of pages) items.push(...(page.Items ?? []));
     return items.map(toToken);
   }
 

@@ -2,10 +2,10 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
-  ListObjectsV2Command,
   ListObjectVersionsCommand,
   NoSuchKey,
   PutObjectCommand,
+  paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { EraseStore } from '../../domain/core/erasure/erase-store';
@@ -22,15 +22,10 @@ export class S3EraseStore implements EraseStore {
 
   async list(prefix: string) {
     const out: { key: string; modifiedMs: number }[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.lakeBucket, Prefix: prefix, ContinuationToken: token }),
-      );
+    const pages = paginateListObjectsV2({ client: this.s3 }, { Bucket: this.lakeBucket, Prefix: prefix });
+    for await (const page of pages)
       for (const o of page.Contents ?? [])
         out.push({ key: o.Key!, modifiedMs: o.LastModified?.getTime() ?? 0 });
-      token = page.NextContinuationToken;
-    } while (token);
     return out;
   }
 

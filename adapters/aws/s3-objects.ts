@@ -1,8 +1,8 @@
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
+  paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
 
@@ -13,14 +13,8 @@ import {
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html).
  */
 export async function* keysUnder(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<string[]> {
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix }))
     yield (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
-    token = page.NextContinuationToken;
-  } while (token);
 }
 
 /** Every key under a prefix. */
