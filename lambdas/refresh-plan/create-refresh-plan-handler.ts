@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
 import { listKeys, readText } from '../../adapters/aws/s3-objects';
 import { AUDIENCES_AREA } from '../../domain/contract/audiences';
@@ -41,21 +41,14 @@ export async function planRefresh(deps: RefreshDeps): Promise<RefreshPlan> {
 /** Every customer with an audience, from the definitions' prefixes (`audiences/customer_id=<id>/`). */
 export async function customersWithAudiences(deps: Pick<RefreshDeps, 's3' | 'bucket'>) {
   const customers = new Set<string>();
-  let token: string | undefined;
-  do {
-    const page = await deps.s3.send(
-      new ListObjectsV2Command({
-        Bucket: deps.bucket,
-        Prefix: `${AUDIENCES_AREA}/`,
-        Delimiter: '/',
-        ContinuationToken: token,
-      }),
-    );
+  const pages = paginateListObjectsV2(
+    { client: deps.s3 },
+    { Bucket: deps.bucket, Prefix: `${AUDIENCES_AREA}/`, Delimiter: '/' },
+  );
+  for await (const page of pages)
     for (const p of page.CommonPrefixes ?? []) {
       const match = /customer_id=([^/]+)\/$/.exec(p.Prefix ?? '');
       if (match) customers.add(match[1]!);
     }
-    token = page.NextContinuationToken;
-  } while (token);
   return [...customers].sort().map((customer) => ({ customer }));
 }

@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { customerLandingPrefix, type LakeArea, partitionCustomer } from '../../domain/contract/lake-areas';
 import { readLake } from '../../local/read-lake';
 
@@ -30,15 +30,11 @@ export async function s3LakeIds(bucket: string, customers: string[]): Promise<La
     // The landing partitions these customers' lines are in (one shared partition for quarantine).
     const partitions = new Set(customers.map((c) => partitionCustomer(area, c)));
     for (const partition of partitions) {
-      let token: string | undefined;
-      do {
-        const page = await s3.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: customerLandingPrefix(area, partition),
-            ContinuationToken: token,
-          }),
-        );
+      const pages = paginateListObjectsV2(
+        { client: s3 },
+        { Bucket: bucket, Prefix: customerLandingPrefix(area, partition) },
+      );
+      for await (const page of pages)
         for (const object of page.Contents ?? []) {
           const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
           const text = gunzipSync(Buffer.from(await body.Body!.transformToByteArray())).toString('utf8');
@@ -48,8 +44,6 @@ export async function s3LakeIds(bucket: string, customers: string[]): Promise<La
             if (ours.has(record.customer_id)) ids.push(record.message_id);
           }
         }
-        token = page.NextContinuationToken;
-      } while (token);
     }
     return ids;
   };

@@ -12,7 +12,7 @@ import {
   DescribeAlarmHistoryCommand,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { ErasureEntry } from '../../domain/contract/erasure';
 import { landingPrefix, receivedDt } from '../../domain/contract/lake-areas';
 import { STACK_OUTPUTS } from '../../domain/contract/stack-outputs';
@@ -289,23 +289,17 @@ async function findInLake(
   // A minute of slack for clocks: an object written before the event was sent cannot hold it.
   const since = sentAt.getTime() - 60_000;
   for (const day of days) {
-    let token: string | undefined;
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: landingPrefix('events', customerId, day),
-          ContinuationToken: token,
-        }),
-      );
+    const pages = paginateListObjectsV2(
+      { client: s3 },
+      { Bucket: bucket, Prefix: landingPrefix('events', customerId, day) },
+    );
+    for await (const page of pages)
       for (const object of page.Contents ?? []) {
         if (!object.Key || (object.LastModified && object.LastModified.getTime() < since)) continue;
         const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
         const text = gunzipSync(Buffer.from(await body.Body!.transformToByteArray())).toString('utf8');
         if (text.includes(messageId)) return object.Key;
       }
-      token = page.NextContinuationToken;
-    } while (token);
   }
   return undefined;
 }
