@@ -37,6 +37,21 @@ export async function removeUnder(s3: S3Client, bucket: string, prefix: string):
   return removed;
 }
 
+/** An object's bytes (it must exist). */
+export async function readBytes(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await object.Body!.transformToByteArray());
+}
+
+/** The folders one level under a prefix (S3's common prefixes for `/`), each ending in `/`. */
+export async function foldersUnder(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const folders: string[] = [];
+  const pages = paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix, Delimiter: '/' });
+  for await (const page of pages)
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) folders.push(p.Prefix);
+  return folders;
+}
+
 /** An object's text, or undefined when there is none. */
 export async function readText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
   try {

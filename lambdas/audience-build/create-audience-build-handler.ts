@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as v from 'valibot';
 import { type AthenaLakeOptions, athenaQuery } from '../../adapters/aws/athena-query';
 import { listKeys, putJson, readText, removeUnder } from '../../adapters/aws/s3-objects';
+import { secretExists } from '../../adapters/aws/secrets';
 import {
   AUDIENCE_DEFINITION_FILE,
   AUDIENCE_LIFT_FILE,
@@ -134,15 +135,10 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
     );
   // Fail before any work when there is nowhere to send: the name only, never the key's value.
   const secretId = `${deps.writeKeySecretPrefix}${customer}`;
-  try {
-    await deps.secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
-  } catch (error) {
-    if ((error as { name?: string }).name === 'ResourceNotFoundException')
-      throw new Error(
-        `no Segment write key for ${customer}: aws secretsmanager create-secret --name ${secretId} --secret-string <write key>`,
-      );
-    throw error;
-  }
+  if (!(await secretExists(deps.secrets, secretId)))
+    throw new Error(
+      `no Segment write key for ${customer}: aws secretsmanager create-secret --name ${secretId} --secret-string <write key>`,
+    );
 
   const now = deps.now().toISOString();
   const built: AudienceRun['audiences'] = [];

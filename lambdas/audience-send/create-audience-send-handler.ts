@@ -1,7 +1,9 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parquetReadObjects } from 'hyparquet';
 import * as v from 'valibot';
+import { readBytes } from '../../adapters/aws/s3-objects';
+import { secretText } from '../../adapters/aws/secrets';
 import { sendBatches } from '../../adapters/segment/tracking-api';
 import { AUDIENCE_GROUPS, type AudienceGroup } from '../../domain/contract/audiences';
 import { CustomerIdSchema } from '../../domain/contract/formats';
@@ -37,10 +39,7 @@ async function writeKeyOf(deps: SendDeps, customer: string): Promise<string> {
   const now = (deps.now ?? Date.now)();
   const cached = keys.get(customer);
   if (cached && cached.until > now) return cached.key;
-  const secret = await deps.secrets.send(
-    new GetSecretValueCommand({ SecretId: `${deps.writeKeySecretPrefix}${customer}` }),
-  );
-  const key = secret.SecretString?.trim();
+  const key = (await secretText(deps.secrets, `${deps.writeKeySecretPrefix}${customer}`))?.trim();
   if (!key) throw new Error(`the Segment write key of ${customer} is empty`);
   keys.set(customer, { key, until: now + WRITE_KEY_CACHE_MS });
   return key;
@@ -55,8 +54,7 @@ async function writeKeyOf(deps: SendDeps, customer: string): Promise<string> {
  */
 export async function sendShard(input: unknown, deps: SendDeps) {
   const item = v.parse(SendItemSchema, input);
-  const object = await deps.s3.send(new GetObjectCommand({ Bucket: item.bucket, Key: item.key }));
-  const bytes = await object.Body!.transformToByteArray();
+  const bytes = await readBytes(deps.s3, item.bucket, item.key);
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
   const traits = new Map<string, Traits>();

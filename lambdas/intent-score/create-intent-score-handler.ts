@@ -1,8 +1,8 @@
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
 import * as v from 'valibot';
-import { listKeys, putJson, readText, removeUnder } from '../../adapters/aws/s3-objects';
+import { listKeys, putJson, readBytes, readText, removeUnder } from '../../adapters/aws/s3-objects';
 import {
   INTENT_FEATURES_PREFIX,
   INTENT_REPORTS_PREFIX,
@@ -33,8 +33,7 @@ const plain = (row: Record<string, unknown>): Row =>
 async function readUnloaded(s3: S3Client, bucket: string, prefix: string): Promise<Row[]> {
   const rows: Row[] = [];
   for (const key of await listKeys(s3, bucket, prefix)) {
-    const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const bytes = Buffer.from(await body.Body!.transformToByteArray());
+    const bytes = await readBytes(s3, bucket, key);
     if (isParquet(bytes)) {
       const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
       for (const row of await parquetReadObjects({ file })) rows.push(plain(row as Record<string, unknown>));

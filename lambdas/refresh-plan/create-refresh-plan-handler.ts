@@ -1,6 +1,6 @@
-import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
-import { listKeys, readText } from '../../adapters/aws/s3-objects';
+import { foldersUnder, listKeys, readText } from '../../adapters/aws/s3-objects';
 import { AUDIENCES_AREA } from '../../domain/contract/audiences';
 import { PREDICTIONS_PREFIX, PredictionSchema } from '../../domain/contract/predictions';
 import { dueRefreshes } from '../../domain/core/intent/refresh';
@@ -41,14 +41,9 @@ export async function planRefresh(deps: RefreshDeps): Promise<RefreshPlan> {
 /** Every customer with an audience, from the definitions' prefixes (`audiences/customer_id=<id>/`). */
 export async function customersWithAudiences(deps: Pick<RefreshDeps, 's3' | 'bucket'>) {
   const customers = new Set<string>();
-  const pages = paginateListObjectsV2(
-    { client: deps.s3 },
-    { Bucket: deps.bucket, Prefix: `${AUDIENCES_AREA}/`, Delimiter: '/' },
-  );
-  for await (const page of pages)
-    for (const p of page.CommonPrefixes ?? []) {
-      const match = /customer_id=([^/]+)\/$/.exec(p.Prefix ?? '');
-      if (match) customers.add(match[1]!);
-    }
+  for (const folder of await foldersUnder(deps.s3, deps.bucket, `${AUDIENCES_AREA}/`)) {
+    const match = /customer_id=([^/]+)\/$/.exec(folder);
+    if (match) customers.add(match[1]!);
+  }
   return [...customers].sort().map((customer) => ({ customer }));
 }
