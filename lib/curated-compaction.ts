@@ -22,7 +22,7 @@ import { HouseFunction } from './house-function';
 import { type JobLease, LEASE_TAKEN } from './job-lease';
 import { compactionStateMachineName, HOURLY_START_MINUTE } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, failNamingAny, lambdaStep } from './job-states';
-import { nagText } from './nag-text';
+import { acknowledgeWildcards, nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
 
 export interface CuratedCompactionProps {
@@ -421,8 +421,7 @@ export class CuratedCompaction extends Construct {
       [`Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`]: `The job creates and commits to tables of this stack's database only (table/${props.databaseName}/: events_curated, and reads compaction_staging).`,
       ...distributedMapJobReasons(this.stateMachine, this.steps.function, "compaction steps'"),
     };
-    for (const [finding, reason] of Object.entries(reasons))
-      Validations.of(this.stateMachine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    acknowledgeWildcards(this.stateMachine, reasons);
     Validations.of(this.steps.function.role!).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${lake}.Arn>/${STAGING_PREFIX}/*]`,
       reason:

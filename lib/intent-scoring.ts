@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
+import { type CfnResource, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import {
   CURATED_PREFIX,
@@ -19,7 +19,7 @@ import {
 import type { IntentEnvironment } from '../domain/contract/environment';
 import { PREDICTIONS_PREFIX } from '../domain/contract/predictions';
 import { HouseFunction } from './house-function';
-import { nagText } from './nag-text';
+import { acknowledgeWildcards, nagText } from './nag-text';
 
 export interface IntentScoringProps {
   readonly lake: s3.IBucket;
@@ -294,8 +294,7 @@ export class IntentScoring extends Construct {
         "UNLOAD names its own files under the run's prefix intent/_features/<run id>/ (the run id is made at run time).",
     };
     const acknowledge = (scope: Construct, reasons: Record<string, string>) => {
-      for (const [finding, reason] of Object.entries(reasons))
-        Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+      acknowledgeWildcards(scope, reasons);
     };
     acknowledge(this.plan, athenaReader);
     acknowledge(this.score, {

@@ -1,3 +1,6 @@
+import { Validations } from 'aws-cdk-lib/core';
+import type { IConstruct } from 'constructs';
+
 /**
  * A resolved value as cdk-nag writes it into a finding's id: joined parts, a Ref as `<Name>`, a GetAtt
  * as `<Id.Attr>`, any other intrinsic as JSON.
@@ -9,4 +12,14 @@ export function nagText(value: unknown): string {
   if (v.Ref) return `<${v.Ref}>`;
   if (v['Fn::GetAtt']) return `<${v['Fn::GetAtt'].join('.')}>`;
   return JSON.stringify(value);
+}
+
+/**
+ * cdk-nag's IAM5 (a wildcard in a resource) acknowledged on `scope`, one finding at a time, each with
+ * the reason written for it (test/infra/cdk-nag.test.ts holds the exact list, and that no reason is
+ * pasted onto another finding).
+ */
+export function acknowledgeWildcards(scope: IConstruct, reasons: Record<string, string>): void {
+  for (const [finding, reason] of Object.entries(reasons))
+    Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
 }

@@ -4,14 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import {
-  ArnFormat,
-  type CfnResource,
-  Duration,
-  type RemovalPolicy,
-  Stack,
-  Validations,
-} from 'aws-cdk-lib/core';
+import { ArnFormat, type CfnResource, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import {
   AUDIENCE_COLUMNS,
@@ -25,7 +18,7 @@ import { CURATED_PREFIX, SCORES_AREA } from '../domain/contract/curated-table';
 import type { AudienceEnvironment } from '../domain/contract/environment';
 import { HouseFunction } from './house-function';
 import { distributedMapJobReasons } from './job-states';
-import { nagText } from './nag-text';
+import { acknowledgeWildcards, nagText } from './nag-text';
 
 export interface PredictionAudiencesProps {
   readonly lake: s3.IBucket;
@@ -261,8 +254,7 @@ export class PredictionAudiences extends Construct {
     const lake = ref(props.lake as unknown as Construct);
     const results = ref(props.queryResults as unknown as Construct);
     const acknowledge = (scope: Construct, reasons: Record<string, string>) => {
-      for (const [finding, reason] of Object.entries(reasons))
-        Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+      acknowledgeWildcards(scope, reasons);
     };
     const secrets = `Resource::${nagText(
       stack.resolve(

@@ -18,7 +18,7 @@ import { Construct } from 'constructs';
 import type { RefreshEnvironment } from '../domain/contract/environment';
 import { PREDICTIONS_PREFIX } from '../domain/contract/predictions';
 import { HouseFunction } from './house-function';
-import { nagText } from './nag-text';
+import { acknowledgeWildcards, nagText } from './nag-text';
 
 export interface PredictionRefreshProps {
   readonly lake: s3.IBucket;
@@ -168,8 +168,7 @@ export class PredictionRefresh extends Construct {
       'Resource::*':
         'X-Ray trace segments, the vended log delivery and the .sync integration’s EventBridge rule of the refresh cannot be scoped to a resource.',
     };
-    for (const [finding, reason] of Object.entries(reasons))
-      Validations.of(this.stateMachine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    acknowledgeWildcards(this.stateMachine, reasons);
     Validations.of(this.plan).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${lake}.Arn>/${PREDICTIONS_PREFIX}*]`,
       reason:

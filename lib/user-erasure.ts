@@ -27,7 +27,7 @@ import { HouseFunction } from './house-function';
 import { type JobLease, LEASE_TAKEN } from './job-lease';
 import { erasureStateMachineName, erasureVacuumStateMachineName, HOURLY_START_MINUTE } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, failNamingAny, lambdaStep } from './job-states';
-import { nagText } from './nag-text';
+import { acknowledgeWildcards, nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
 
 export interface UserErasureProps {
@@ -510,8 +510,7 @@ export class UserErasure extends Construct {
       [`Resource::<${stackRef(this.steps.function)}.Arn>:*`]:
         "The erase steps function's versions: the machine invokes it to delete the old versions VACUUM left.",
     };
-    for (const [finding, reason] of Object.entries(reasons))
-      Validations.of(machine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    acknowledgeWildcards(machine, reasons);
     return machine;
   }
 
@@ -571,8 +570,7 @@ export class UserErasure extends Construct {
     for (const p of erasePrefixPatterns())
       stepReasons[`Resource::<${lake}.Arn>/${p}*`] =
         `An erase rewrites the objects under ${p} that hold the user's rows, and deletes their old versions: object names are Firehose's, known when listed.`;
-    for (const [finding, reason] of Object.entries(stepReasons))
-      Validations.of(this.steps.function.role!).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    acknowledgeWildcards(this.steps.function.role!, stepReasons);
     const reasons: Record<string, string> = {
       [`Resource::<${lake}.Arn>/events/*`]:
         "Athena reads the customer's landing events under events/ to link ids and to verify the erase (read only).",
@@ -585,8 +583,7 @@ export class UserErasure extends Construct {
       [`Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`]: `The pass reads the tables of this stack's database and commits to events_curated (table/${props.databaseName}/).`,
       ...distributedMapJobReasons(this.stateMachine, this.steps.function, "erase steps'"),
     };
-    for (const [finding, reason] of Object.entries(reasons))
-      Validations.of(this.stateMachine).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    acknowledgeWildcards(this.stateMachine, reasons);
   }
 }
 
