@@ -87,7 +87,7 @@ module.exports = {
       comment:
         'A create-<name>-handler.ts is the function given its ports: it imports no AWS SDK value (types are fine). ' +
         'handler.ts, the composition root, builds the adapters. Under TypeScript 7 dependency-cruiser cannot ' +
-        'tell a type-only import, so the known violations list the handlers\' type imports; ' +
+        "tell a type-only import, so the known violations list the handlers' type imports; " +
         'test/contract/architecture.test.ts reads the imports themselves.',
       from: { path: '^lambdas/[^/]+/create-[^/]+-handler\\.ts$' },
       to: { path: '^node_modules/@aws-sdk/', dependencyTypesNot: ['type-only'] },
