@@ -5,10 +5,11 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: () => Math.random(),
-  after: (ms, cancel) =>
-    new Promise((resolve) => {
-      if (cancel.aborted) return;
-      const timer = setTimeout(resolve, ms);
-      cancel.addEventListener('abort', () => clearTimeout(timer), { once: true });
-    }),
+  timer: (ms) => {
+    let handle: ReturnType<typeof setTimeout> | undefined;
+    const fired = new Promise<void>((resolve) => {
+      handle = setTimeout(resolve, ms);
+    });
+    return { fired, cancel: () => clearTimeout(handle) };
+  },
 };

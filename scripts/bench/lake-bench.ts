@@ -101,7 +101,7 @@ export async function seedLandingLake(root: string, events: number, seed = 11): 
       now: () => receivedAt,
       sleep: async () => {},
       random,
-      after: () => new Promise<void>(() => undefined),
+      timer: () => ({ fired: new Promise<void>(() => undefined), cancel: () => undefined }),
     },
     retry: DEFAULT_RETRY_POLICY,
     limits: DEFAULT_LIMITS,

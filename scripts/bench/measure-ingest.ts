@@ -1,5 +1,7 @@
+import { systemClock } from '../../adapters/system/clock';
 import type { PackedRecord } from '../../domain/core/common/ports';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
+import { INGEST_DEADLINE, ingestBreakers } from '../../domain/core/ingest/request-deadline';
 import { benchIngestDeps } from './core-bench';
 import { sampleMessages } from './sample-traffic';
 
@@ -17,7 +19,8 @@ export interface IngestMeasurement {
 
 /**
  * Measures the code the cost model and replay-sim stand on: the core on k-message requests of the bench's
- * sample traffic (~1.3 KB Segment messages) over an instant sink, for about `ms` after a warm-up.
+ * sample traffic (~1.3 KB Segment messages) over an instant sink, for about `ms` after a warm-up — with
+ * the deployed function's deadline and breakers around its calls, as on AWS.
  */
 export async function measureIngest(eventsPerRequest: number, ms = 1_000): Promise<IngestMeasurement> {
   const messages = sampleMessages(eventsPerRequest, 5);
@@ -26,6 +29,7 @@ export async function measureIngest(eventsPerRequest: number, ms = 1_000): Promi
   let ledgerLineBytes = 0;
   const deps = {
     ...benchIngestDeps,
+    deadline: { policy: INGEST_DEADLINE, breakers: ingestBreakers(systemClock) },
     sink: {
       ...benchIngestDeps.sink,
       put: (records: readonly PackedRecord[]) => {

@@ -30,7 +30,10 @@ describe('authorize within a deadline', () => {
     // The deadline's timer fires at once while the store hangs (its call has lost), never otherwise.
     const clock = {
       ...createFakeClock(TEST_NOW.getTime()),
-      after: () => (store.hang ? Promise.resolve() : new Promise<void>(() => undefined)),
+      timer: () => ({
+        fired: store.hang ? Promise.resolve() : new Promise<void>(() => undefined),
+        cancel: () => undefined,
+      }),
     };
     const lastGood = new LastGoodVerdicts();
     const check = (key: string, at = TEST_NOW) =>

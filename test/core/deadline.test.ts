@@ -32,9 +32,9 @@ describe('one deadline per request', () => {
     const asked: number[] = [];
     const recording = {
       ...clock,
-      after: (ms: number) => {
+      timer: (ms: number) => {
         asked.push(ms);
-        return never();
+        return { fired: never(), cancel: () => undefined };
       },
     };
     const deadline = Deadline.after(recording, 1_000);

@@ -74,7 +74,7 @@ export function lakeLineJson(
 }
 
 /**
- * A clock whose `sleep` advances time at once, recording each delay. Its deadline timer (`after`) never
+ * A clock whose `sleep` advances time at once, recording each delay. Its deadline timer (`timer`) never
  * fires unless `expireAfter` is given: then the timer of `expireAfter` ms or less fires at once, so a
  * dependency raced against a deadline share that small loses, as one that never answers would.
  */
@@ -93,12 +93,15 @@ export function createFakeClock(
       sleeps.push(ms);
       now += ms;
     },
-    after: (ms) =>
-      expireAfter !== undefined && ms <= expireAfter
-        ? Promise.resolve().then(() => {
-            now += ms;
-          })
-        : new Promise(() => undefined),
+    timer: (ms) => ({
+      fired:
+        expireAfter !== undefined && ms <= expireAfter
+          ? Promise.resolve().then(() => {
+              now += ms;
+            })
+          : new Promise(() => undefined),
+      cancel: () => undefined,
+    }),
   };
 }
 
@@ -112,7 +115,7 @@ export function createPinnedClock(start = Date.parse('2026-11-28T12:00:00.000Z')
     now: () => Date.now() + offset,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: () => Math.random(),
-    after: systemClock.after,
+    timer: systemClock.timer,
   };
 }
 

@@ -71,14 +71,14 @@ export class Deadline {
     if (ms <= 0) throw new DependencyTimeoutError(dependency);
     const breaker = options.breaker;
     if (breaker && !breaker.admit()) throw new BreakerOpenError(dependency);
-    const stopTimer = new AbortController();
+    const timer = this.clock.timer(ms);
+    const expired = timer.fired.then(() => EXPIRED);
     const abortWork = new AbortController();
-    const expired = this.clock.after(ms, stopTimer.signal).then(() => EXPIRED);
     let running: Promise<T>;
     try {
       running = work(abortWork.signal);
     } catch (error) {
-      stopTimer.abort();
+      timer.cancel();
       breaker?.failed();
       throw error;
     }
@@ -97,7 +97,7 @@ export class Deadline {
       if (!(error instanceof DependencyTimeoutError)) breaker?.failed();
       throw error;
     } finally {
-      stopTimer.abort();
+      timer.cancel();
     }
   }
 }

@@ -24,11 +24,19 @@ export interface Clock {
   /** A number in [0, 1): jitter. */
   random(): number;
   /**
-   * Resolves after `ms` of waiting, unless `cancel` aborts first (then it never resolves and holds no
-   * timer). Deadlines race their dependencies against it (deadline.ts); a test clock may fire it at once
-   * (a dependency that never answers) or never (one that always answers in time).
+   * A timer: `fired` resolves after `ms` of waiting, unless `cancel()` came first (then it never
+   * resolves and holds nothing). Deadlines race their dependencies against it (deadline.ts), once per
+   * call on the request path: a plain handle, not an AbortSignal, whose abort event alone would cost
+   * ~12 µs a call. A test clock may fire it at once (a dependency that never answers) or never (one that
+   * always answers in time).
    */
-  after(ms: number, cancel: AbortSignal): Promise<void>;
+  timer(ms: number): Timer;
+}
+
+/** What Clock.timer gives: when it runs out, and a way to stop it first. */
+export interface Timer {
+  fired: Promise<void>;
+  cancel(): void;
 }
 
 /** The outcome of one record of a put: sinks acknowledge or refuse each record on its own. */
