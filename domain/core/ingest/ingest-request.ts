@@ -25,7 +25,7 @@ import type { Limits } from './limits';
 import { parseBody } from './parse-body';
 import { type PreparedMessages, prepareMessages } from './prepare-messages';
 import { type RawBody, readBody } from './read-body';
-import type { DeadlinePolicy, IngestBreakers } from './request-deadline';
+import type { DeadlinePolicy, IngestBreakers, IngestDependency } from './request-deadline';
 
 export interface IngestRequest extends RawBody {
   customerId: string;
@@ -184,6 +184,25 @@ function sinkWithin(within: Within | undefined, beforeLedger: boolean): Delivery
   };
 }
 
+/**
+ * A call of one of the request's dependencies: within the deadline's share for it (`capMs`, or all but
+ * the ledger's reserve with the stores' floor) and through its breaker — or plainly, without a deadline.
+ */
+function callDependency<T>(
+  within: Within | undefined,
+  dependency: IngestDependency,
+  work: (signal?: AbortSignal) => Promise<T>,
+  capMs?: number,
+): Promise<T> {
+  if (!within) return work();
+  return within.deadline.call(dependency, work, {
+    breaker: within.breakers[dependency],
+    ...(capMs === undefined
+      ? { reserveMs: within.policy.ledgerReserveMs, floorMs: within.policy.storeFloorMs }
+      : { capMs }),
+  });
+}
+
 /** A call to a dependency that had no answer in time (or whose breaker is open), counted. */
 function countNoAnswer(error: unknown, metrics: Metrics | undefined): boolean {
   if (!isNoAnswer(error)) return false;
@@ -203,13 +222,15 @@ async function takeShare(
   deps: IngestDeps,
   within: Within | undefined,
 ) {
-  if (!within) return fairShare.take(customerId, events);
   try {
-    return await within.deadline.call('fair_share', (signal) => fairShare.take(customerId, events, signal), {
-      breaker: within.breakers.fair_share,
-      capMs: within.policy.fairShareMs,
-    });
+    return await callDependency(
+      within,
+      'fair_share',
+      (signal) => fairShare.take(customerId, events, signal),
+      within?.policy.fairShareMs,
+    );
   } catch (error) {
+    // Without a deadline FairShare.take admits on its own when its counter fails; it never throws.
     if (!countNoAnswer(error, deps.metrics)) throw error;
     deps.metrics?.count('FairShareUnavailable', 1);
     return { ok: true } as const;
@@ -223,11 +244,12 @@ async function erasedFilter(
   within: Within | undefined,
 ) {
   try {
-    if (!within) return await erasures.erasedFilter(customerId);
-    return await within.deadline.call('erasures', (signal) => erasures.erasedFilter(customerId, signal), {
-      breaker: within.breakers.erasures,
-      capMs: within.policy.erasureFilterMs,
-    });
+    return await callDependency(
+      within,
+      'erasures',
+      (signal) => erasures.erasedFilter(customerId, signal),
+      within?.policy.erasureFilterMs,
+    );
   } catch (error) {
     countNoAnswer(error, deps.metrics);
     // The request is not refused for this: the next erase pass removes what lands meanwhile.
@@ -242,13 +264,7 @@ async function recordDeletions(prepared: PreparedMessages, deps: IngestDeps, wit
   const erasures = deps.erasures;
   if (!erasures) throw new SinkUnavailableError(DEFAULT_DELETE_RETRY_SECONDS, false);
   try {
-    if (!within) await erasures.record(prepared.deletions);
-    else
-      await within.deadline.call('erasures', (signal) => erasures.record(prepared.deletions, signal), {
-        breaker: within.breakers.erasures,
-        reserveMs: within.policy.ledgerReserveMs,
-        floorMs: within.policy.storeFloorMs,
-      });
+    await callDependency(within, 'erasures', (signal) => erasures.record(prepared.deletions, signal));
   } catch (error) {
     countNoAnswer(error, deps.metrics);
     deps.logger.error('delete requests not recorded; answering retryable', {
