@@ -66,6 +66,17 @@ describe('a breaker per dependency', () => {
     }
   });
 
+  it('answers between timeouts do not hide them: three within the window open it', () => {
+    const clock = clockAt();
+    const breaker = new Breaker(clock);
+    for (let i = 0; i < DEFAULT_BREAKER.timeouts; i++) {
+      if (i > 0) breaker.succeeded();
+      breaker.timedOut();
+      clock.advance(1_000);
+    }
+    expect(breaker.state).toBe('open');
+  });
+
   it('fast failures while closed do not count toward opening (they hold nothing)', () => {
     const breaker = new Breaker(clockAt());
     for (let i = 0; i < 10 * DEFAULT_BREAKER.timeouts; i++) breaker.failed();

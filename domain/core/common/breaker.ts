@@ -49,8 +49,14 @@ export class Breaker {
     return true;
   }
 
-  /** The call answered (throttling counts: the dependency is there, only full). */
+  /**
+   * The call answered (throttling counts: the dependency is there, only full). A probe's answer closes
+   * the breaker afresh; while closed, an answer forgets nothing — three timeouts within the window open
+   * it even between answers (a dependency that times out every other call still holds every other
+   * request for its whole share).
+   */
   succeeded(): void {
+    if (this.openedAt === undefined) return;
     this.openedAt = undefined;
     this.probing = false;
     this.recent = [];

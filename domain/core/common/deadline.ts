@@ -47,8 +47,9 @@ export class Deadline {
 
   /**
    * Runs one call of `dependency` for at most `capMs` and at most what is left minus `reserveMs` (but
-   * never less than `floorMs`), through its breaker when there is one. The breaker hears how it went: an answer (of any kind the
-   * adapter returns) closes it, a timeout counts toward opening it, a fast failure does neither.
+   * never less than `floorMs`), through its breaker when there is one. The breaker hears how it went:
+   * an answer (of any kind the adapter returns) closes it after a probe, a timeout counts toward
+   * opening it, a fast failure does neither.
    *
    * @throws BreakerOpenError when the breaker is open (nothing is called)
    * @throws DependencyTimeoutError when no time is left or the call did not end in time
