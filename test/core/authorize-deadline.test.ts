@@ -53,6 +53,40 @@ describe('authorize within a deadline', () => {
     expect(() => principalFrom(verdict)).toThrow(KeyCheckUnavailableError);
   });
 
+  it('a lastUsedAt write that hangs never refuses the key, nor opens the breaker that guards the reads', async () => {
+    const { store, token } = await arrange();
+    store.recordUse = () => new Promise<never>(() => undefined);
+    // Each check makes three calls — the key, the customer, the write — and only the write's timer
+    // runs out (the reads answer).
+    let timers = 0;
+    let writes = 0;
+    const clock = {
+      ...createFakeClock(TEST_NOW.getTime()),
+      timer: () => {
+        const isWrite = ++timers % 3 === 0;
+        return {
+          fired: isWrite
+            ? Promise.resolve().then(() => {
+                writes += 1;
+              })
+            : new Promise<void>(() => undefined),
+          cancel: () => undefined,
+        };
+      },
+    };
+    const breaker = new Breaker(clock);
+    for (let i = 0; i < 5; i++) {
+      const verdict = await authorize(authorizationFor(token), store, TEST_NOW, undefined, {
+        deadline: Deadline.after(clock, 400),
+        breaker,
+        lastGood: new LastGoodVerdicts(),
+      });
+      expect(verdict).toMatchObject({ customerId: 'acme' });
+    }
+    expect(breaker.state).toBe('closed');
+    expect(writes).toBeGreaterThan(0);
+  });
+
   it('a key this instance allowed lately stays allowed while the store does not answer — for LAST_GOOD_MS', async () => {
     const { store, token, other, check } = await arrange();
     const allowed = await check(token);

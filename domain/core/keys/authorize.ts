@@ -107,8 +107,10 @@ async function check(
   if (customer?.status === 'disabled') return { denied: 'customer_disabled' };
   const notBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
   if (!record.lastUsedAt || Date.parse(record.lastUsedAt) < notBefore.getTime()) {
-    // Bookkeeping only: a failed or late write must never refuse a valid key.
-    await read((signal) => store.recordUse(record.tokenHash, now, notBefore, signal)).catch(() => undefined);
+    // Bookkeeping only: a failed or late write must never refuse a valid key — nor, by timing out,
+    // open the breaker that guards the reads.
+    const write = (signal?: AbortSignal) => store.recordUse(record.tokenHash, now, notBefore, signal);
+    await (within ? within.deadline.call('tokens', write) : write()).catch(() => undefined);
   }
   return {
     customerId: record.customerId,
