@@ -182,7 +182,7 @@ export class CuratedCompaction extends Construct {
         merge: '{% $states.context.Map.Item.Value.merge %}',
         optimize: '{% $states.context.Map.Item.Value.optimize %}',
         commits: '{% $states.context.Map.Item.Value.commits %}',
-        alone: '{% $states.context.Map.Item.Value.alone %}',
+        aloneKey: '{% $states.context.Map.Item.Value.aloneKey %}',
         holder: runId,
         fence: '{% $fence %}',
       },
@@ -192,7 +192,7 @@ export class CuratedCompaction extends Construct {
       // The customers whose MERGE failed even alone (each item answers its own).
       assign: { parked: '{% $distinct($append([], $states.result.parked)) %}' },
     });
-    merges.itemProcessor(this.mergeItem(athenaTask, renew, step));
+    merges.itemProcessor(this.mergeItem(props.lake, athenaTask, renew, step));
     const finishEmpty = step('FinishEmptyRun', { step: 'finish', runId }, '{% $states.result.Payload %}');
     const finish = step(
       'FinishRun',
@@ -305,12 +305,15 @@ export class CuratedCompaction extends Construct {
    * merged whole leave the log (commitItem) — not a parked one's. Answers `{ parked }`.
    */
   private mergeItem(
+    lake: s3.IBucket,
     athenaTask: (id: string, sql: string, output?: Record<string, string> | string) => sfn.CustomState,
     renew: (id: string, holder?: string, fence?: string) => sfn.CustomState,
     step: (id: string, payload: Record<string, string>, output: string) => sfn.CustomState,
   ): sfn.IChainable {
     const holder = '{% $item.holder %}';
     const fence = '{% $item.fence %}';
+    const aloneHolder = '{% $customer.holder %}';
+    const aloneFence = '{% $customer.fence %}';
     const together = new sfn.Parallel(this, 'MergeTogether', {
       queryLanguage: sfn.QueryLanguage.JSONATA,
       outputs: {},
@@ -324,9 +327,9 @@ export class CuratedCompaction extends Construct {
       queryLanguage: sfn.QueryLanguage.JSONATA,
       outputs: '{% {"customerId": $customer.customerId} %}',
     }).branch(
-      renew('RenewBeforeMergeAlone', holder, fence)
+      renew('RenewBeforeMergeAlone', aloneHolder, aloneFence)
         .next(athenaTask('MergeAlone', '{% $customer.merge %}'))
-        .next(renew('RenewBeforeOptimizeAlone', holder, fence))
+        .next(renew('RenewBeforeOptimizeAlone', aloneHolder, aloneFence))
         .next(athenaTask('OptimizeAlone', '{% $customer.optimize %}')),
     );
     oneCustomer.addCatch(
@@ -335,9 +338,24 @@ export class CuratedCompaction extends Construct {
         outputs: '{% {"customerId": $customer.customerId, "parked": true} %}',
       }),
     );
-    const eachAlone = sfn.Map.jsonata(this, 'EachCustomerAlone', {
-      items: sfn.ProvideItems.jsonata('{% $item.alone %}'),
+    // Each customer in a child execution of its own: its statements come from the item's file (they do
+    // not fit a state's input all together), and the lease it renews travels with each.
+    const eachAlone = sfn.DistributedMap.jsonata(this, 'EachCustomerAlone', {
+      itemReader: new PrefixedJsonItemReader({
+        bucket: lake,
+        key: '{% $item.aloneKey %}',
+        prefix: STAGING_PREFIX,
+      }),
+      itemSelector: {
+        customerId: '{% $states.context.Map.Item.Value.customerId %}',
+        merge: '{% $states.context.Map.Item.Value.merge %}',
+        optimize: '{% $states.context.Map.Item.Value.optimize %}',
+        holder,
+        fence,
+      },
+      // One at a time: the item's own slot among MERGE_CONCURRENCY.
       maxConcurrency: 1,
+      toleratedFailurePercentage: 0,
       outputs: {},
       assign: { parked: '{% $append([], $states.result[parked].customerId) %}' },
     });
@@ -354,7 +372,8 @@ export class CuratedCompaction extends Construct {
         runId: holder,
         customers: '{% $append([], $filter($item.commits, function($c) { $not($c in $parked) })) %}',
       },
-      '{% {"parked": $parked} %}',
+      // Nothing for an item that parked no one: the run gathers every item's answer within 256 KiB.
+      '{% $count($parked) > 0 ? {"parked": $parked} : {} %}',
     );
     together.addCatch(eachAlone);
     together.next(commit);

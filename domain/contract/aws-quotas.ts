@@ -53,6 +53,14 @@ export const AWS_QUOTAS = {
    */
   lambdaSyncPayloadBytes: 6_000_000,
   /**
+   * Step Functions: a state's input or output (a Map item's included, and a Map's gathered results) is
+   * at most 256 KiB; an execution's history at most 25,000 events.
+   * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StateEnteredEventDetails.html
+   */
+  stepFunctionsPayloadBytes: 262_144,
+  stepFunctionsHistoryEvents: 25_000,
+  /**
    * API Gateway HTTP APIs: 10,000 requests/s per account and region (burst 5,000).
    * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
    */

@@ -1,3 +1,4 @@
+import { AWS_QUOTAS } from '../../domain/contract/aws-quotas';
 import {
   type DayRows,
   itemMonths,
@@ -147,6 +148,8 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
     const staged = await stageRun('run-1', 'lake', log, run);
     const packed = await packRun('run-1', 'db', '11111111-1111-4111-8111-111111111111', run);
     const items = JSON.parse(files.get(packed.itemsKey)!);
+    // Each customer's own statements, for the case the item's MERGE fails: in a file of the run's.
+    const alone = JSON.parse(files.get(items[0].aloneKey)!);
     // The item commits: the messages of the customers it merged whole leave the log at once.
     const committed = await commitItem('run-1', items[0].commits, log, run);
     const finished = await finishRun('run-1', log, run);
@@ -155,12 +158,8 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
     expect(items).toHaveLength(1);
     expect(items[0].merge).toContain(`IN (('acme', DATE '2026-11-28'), ('globex', DATE '2026-11-20'))`);
     expect(items[0].commits).toEqual(['acme', 'globex']);
-    // Each customer's own statements, for the case the item's MERGE fails.
     expect(
-      items[0].alone.map((a: { customerId: string; merge: string }) => [
-        a.customerId,
-        a.merge.includes('globex'),
-      ]),
+      alone.map((a: { customerId: string; merge: string }) => [a.customerId, a.merge.includes('globex')]),
     ).toEqual([
       ['acme', false],
       ['globex', true],
@@ -170,6 +169,34 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
     expect(finished).toEqual({ removed: 2, parked: [] });
     expect(removed.sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
     expect([...files.keys()]).toEqual([]);
+  });
+
+  it('every item and every customer-alone entry fits a Step Functions state’s 256 KiB input, at 100 customers of 64 characters', async () => {
+    const { log, run, files } = memory();
+    const customers = Array.from({ length: ATHENA_RULES.partitionsPerStatement.limit }, (_, i) =>
+      `c${String(i).padStart(3, '0')}`.padEnd(64, 'x'),
+    );
+    // Five days each: 500, the most days a MERGE names, in 100 partitions, the most it writes.
+    run.queryResult = async () =>
+      `"customer_id","event_date","row_count","sent_at_dated"\n${customers
+        .flatMap((c) => [1, 2, 3, 4, 5].map((d) => `"${c}","2026-11-0${d}","1000","false"`))
+        .join('\n')}\n`;
+    await stageRun('run-max', 'lake', log, run);
+    const packed = await packRun('run-max', 'db', '11111111-1111-4111-8111-111111111111', run);
+    const items = JSON.parse(files.get(packed.itemsKey)!) as { aloneKey: string }[];
+    expect(items).toHaveLength(1);
+    const limit = AWS_QUOTAS.stepFunctionsPayloadBytes;
+    for (const item of items) {
+      // The item as its child execution gets it (the lease's holder and fence added).
+      expect(
+        Buffer.byteLength(JSON.stringify({ ...item, holder: 'x'.repeat(80), fence: '99' })),
+      ).toBeLessThan(limit);
+      const alone = JSON.parse(files.get(item.aloneKey)!) as unknown[];
+      expect(alone).toHaveLength(customers.length);
+      for (const entry of alone) expect(Buffer.byteLength(JSON.stringify(entry))).toBeLessThan(limit);
+      // All of them together would not fit: hence the file.
+      expect(Buffer.byteLength(JSON.stringify(alone))).toBeGreaterThan(limit);
+    }
   });
 
   it('a parked customer keeps its messages in the log; a customer several items merged leaves at the end', async () => {

@@ -299,7 +299,10 @@ function integrationPaths(): Request[] {
  * write (domain/contract), one example each.
  */
 const RUN_TIME_KEYS: Record<string, Record<string, string>> = {
-  Curated: { '{% $states.input.itemsKey %}': `${STAGING_PREFIX}/run-1/items.json` },
+  Curated: {
+    '{% $states.input.itemsKey %}': `${STAGING_PREFIX}/run-1/items.json`,
+    '{% $item.aloneKey %}': `${STAGING_PREFIX}/run-1/alone/0.json`,
+  },
   Erasure: { '{% $states.input.itemsKey %}': `${ERASE_PASSES_PREFIX}/acme/0123/items.json` },
   Audiences: {
     '{% $run.prefix %}': `${AUDIENCE_SYNC_RUNS_PREFIX}acme/run-1/`,

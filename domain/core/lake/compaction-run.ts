@@ -31,6 +31,8 @@ const RECEIPTS = (runId: string) => `${stagingRunPrefix(runId)}_receipts.json`;
 const ITEMS = (runId: string) => `${stagingRunPrefix(runId)}items.json`;
 /** The customers whose rows more than one item merges: their messages leave the log at the run's end. */
 const SPANNING = (runId: string) => `${stagingRunPrefix(runId)}_spanning.json`;
+/** An item's statements customer by customer, read by its Map only when the item's MERGE fails. */
+const ALONE = (runId: string, item: number) => `${stagingRunPrefix(runId)}alone/${item}.json`;
 
 /**
  * A run's receipts, by customer, so that each customer's messages can leave the log as soon as its
@@ -107,9 +109,11 @@ export async function stageRun(
 /**
  * Step 2: from the staged rows per partition (the Athena query's CSV), the run's MERGE statements, each
  * within 100 partitions, with the OPTIMIZE of the same partitions; written for the Distributed Map.
- * Each item also carries, for the case its MERGE fails, the same work customer by customer (`alone`:
- * one customer's bad data then fails that customer alone), and the customers whose every row of the
- * run it merges (`commits`: their messages leave the log once it committed).
+ * Each item also names, for the case its MERGE fails, a file of the same work customer by customer
+ * (`aloneKey`: one customer's bad data then fails that customer alone — a file, not the item itself,
+ * because 100 customers' own statements come to ~450 KB, past Step Functions' 256 KiB per state's
+ * input), and the customers whose every row of the run it merges (`commits`: their messages leave the
+ * log once it committed).
  */
 export async function packRun(
   runId: string,
@@ -152,12 +156,9 @@ export async function packRun(
   const packed = packMergeItems(partitions);
   const itemsOf = new Map<string, number>();
   for (const item of packed) for (const c of item.customers) itemsOf.set(c, (itemsOf.get(c) ?? 0) + 1);
-  const items = packed.map((item) => ({
-    merge: athenaMergeItem(database, runId, item),
-    optimize: athenaOptimizeItem(database, item),
-    customers: item.customers,
-    commits: item.customers.filter((c) => itemsOf.get(c) === 1),
-    alone: item.customers.map((customerId) => {
+  const items = [];
+  for (const [index, item] of packed.entries()) {
+    const alone = item.customers.map((customerId) => {
       const own = {
         ...item,
         customers: [customerId],
@@ -168,8 +169,15 @@ export async function packRun(
         merge: athenaMergeItem(database, runId, own),
         optimize: athenaOptimizeItem(database, own),
       };
-    }),
-  }));
+    });
+    await files.put(ALONE(runId, index), JSON.stringify(alone));
+    items.push({
+      merge: athenaMergeItem(database, runId, item),
+      optimize: athenaOptimizeItem(database, item),
+      commits: item.customers.filter((c) => itemsOf.get(c) === 1),
+      aloneKey: ALONE(runId, index),
+    });
+  }
   await files.put(ITEMS(runId), JSON.stringify(items));
   await files.put(SPANNING(runId), JSON.stringify([...itemsOf].filter(([, n]) => n > 1).map(([c]) => c)));
   return { itemsKey: ITEMS(runId), items: items.length };
