@@ -22,7 +22,7 @@ import { areaPrefix } from '../domain/contract/lake-areas';
 import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
 import { athenaVacuum } from '../domain/contract/sql/curated-sql';
 import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../domain/contract/sql/erasure-sql';
-import { ERASE_CONCURRENCY } from '../domain/core/erasure/erase-capacity';
+import { ERASE_CONCURRENCY, REWRITE_CONCURRENCY } from '../domain/core/erasure/erase-capacity';
 import { HouseFunction } from './house-function';
 import { type JobLease, LEASE_TAKEN } from './job-lease';
 import { erasureStateMachineName, erasureVacuumStateMachineName, HOURLY_START_MINUTE } from './job-names';
@@ -45,9 +45,6 @@ export interface UserErasureProps {
 
 // Every hour (HOURLY_START_MINUTE): a customer's requests are due a third of the window after the
 // oldest arrived, so a pass starts at most an hour after that; two more passes fit in the window if one fails.
-// Batches of KEYS_PER_BATCH objects rewritten at once: ten Lambda invocations, each reading and
-// writing its objects one at a time, stay far below S3's 3,500 writes/s per prefix.
-const REWRITE_CONCURRENCY = 10;
 // Waiting for the lease (a compaction run holds it): tried every five minutes for 50 minutes; then the
 // run ends and the next hour's tries again, so waiting runs never pile up.
 const LEASE_POLL_SECONDS = 300;
@@ -170,6 +167,9 @@ export class UserErasure extends Construct {
         holder: '{% $holder %}',
         fence: '{% $fence %}',
       },
+      // REWRITE_CONCURRENCY batches of a pass at once, ERASE_CONCURRENCY passes at once: 20 invocations
+      // in all, each reading and writing its objects one at a time — far below S3's 3,500 writes/s per
+      // prefix, and 2 % of the account's executions (domain/core/erasure/erase-capacity.ts).
       maxConcurrency: REWRITE_CONCURRENCY,
       toleratedFailurePercentage: 0,
       outputs: '{% $states.input %}',

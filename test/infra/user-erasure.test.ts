@@ -2,7 +2,11 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import jsonata from 'jsonata';
 import { athenaVacuum } from '../../domain/contract/sql/curated-sql';
 import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../../domain/contract/sql/erasure-sql';
-import { ERASE_CONCURRENCY } from '../../domain/core/erasure/erase-capacity';
+import {
+  ERASE_CONCURRENCY,
+  ERASE_STEPS_CONCURRENCY,
+  REWRITE_CONCURRENCY,
+} from '../../domain/core/erasure/erase-capacity';
 import type { SegmentLakeStack } from '../../lib/segment-lake-stack';
 import { synthStack } from '../support/stack';
 
@@ -127,6 +131,11 @@ describe('the erase pass on AWS (synth)', () => {
     expect(due.Default).toBe('ErasePasses');
     const passes = States.ErasePasses!;
     expect(passes).toMatchObject({ Type: 'Map', MaxConcurrency: ERASE_CONCURRENCY });
+    // Its passes' rewrites at once, from the template: never more erase steps than ERASE_STEPS_CONCURRENCY.
+    const rewrites = passes.ItemProcessor!.States.ErasePass!.Branches![0]!.States.RewriteObjects!;
+    expect(Number(passes.MaxConcurrency) * Number(rewrites.MaxConcurrency)).toBeLessThanOrEqual(
+      ERASE_STEPS_CONCURRENCY,
+    );
     expect(passes.Next).toBe('ReleaseLease');
     // Each child holds the run's name and fence (a distributed Map's items see no variable of the run).
     const child = passes.ItemProcessor!.States;
@@ -186,7 +195,7 @@ describe('the erase pass on AWS (synth)', () => {
     const map = branch.States.RewriteObjects!;
     expect(map).toMatchObject({
       Type: 'Map',
-      MaxConcurrency: 10,
+      MaxConcurrency: REWRITE_CONCURRENCY,
       ItemReader: { ReaderConfig: { InputType: 'JSON' } },
     });
     expect(map.ToleratedFailurePercentage ?? 0).toBe(0);

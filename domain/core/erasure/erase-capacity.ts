@@ -6,12 +6,22 @@ import { SNAPSHOT_AGE_SECONDS } from '../../contract/sql/erasure-sql';
  * How fast the erase pass on AWS works through customers, and why its numbers (docs/privacy.md,
  * "Throughput on AWS"). A pass is one customer's: ~6 Athena statements (link, count, delete, rewrite,
  * two verifies) and a rewrite of its objects, ~5 minutes (PASS_MINUTES, assumed: no Athena here to
- * measure).
+ * measure). The rewrite reads every object under the customer's prefixes (~12 landing objects an hour
+ * of its history), so the assumption holds for a customer with little history; one with years of it
+ * takes hours until a pass rewrites only the objects that hold its users (not built yet).
  */
 
 /** Customers erased at once: Athena runs 20 DML statements at a time per account; 10 leaves half. */
 export const ERASE_CONCURRENCY = 10;
-/** A pass, start to end (assumed). */
+/**
+ * Erase steps functions running at once across a run's passes: 20, 2 % of the account's 1,000
+ * executions, so a run never takes the concurrency the ingest function counts on (its budget is the
+ * account's less the authorizer's reserve: scripts/replay/replay-forecast.ts).
+ */
+export const ERASE_STEPS_CONCURRENCY = 20;
+/** Batches of a pass rewritten at once: its share of ERASE_STEPS_CONCURRENCY. */
+export const REWRITE_CONCURRENCY = Math.floor(ERASE_STEPS_CONCURRENCY / ERASE_CONCURRENCY);
+/** A pass, start to end (assumed, for a customer with little history: above). */
 export const PASS_MINUTES = 5;
 /**
  * Customers one hourly run takes: 6 rounds of 10, ~30 minutes — so the lease it holds leaves the other

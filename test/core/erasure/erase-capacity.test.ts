@@ -1,8 +1,11 @@
+import { AWS_QUOTAS } from '../../../domain/contract/aws-quotas';
 import { ATHENA_RULES } from '../../../domain/contract/sql/athena-rules';
 import {
   CUSTOMERS_PER_RUN,
   ERASE_CONCURRENCY,
+  ERASE_STEPS_CONCURRENCY,
   hoursUntilGone,
+  REWRITE_CONCURRENCY,
   runMinutes,
   runsToErase,
 } from '../../../domain/core/erasure/erase-capacity';
@@ -21,6 +24,11 @@ describe('the erase pass on AWS keeps the 72 h window at 2,000 customers', () =>
   it('a run holds the lease for at most half an hour, leaving the rest of the hour to the compaction', () => {
     expect(runMinutes(10_000)).toBe(30);
     expect(runMinutes(1)).toBe(5);
+  });
+
+  it('its erase steps at once take at most 2 % of the account’s Lambda executions', () => {
+    expect(ERASE_CONCURRENCY * REWRITE_CONCURRENCY).toBeLessThanOrEqual(ERASE_STEPS_CONCURRENCY);
+    expect(ERASE_STEPS_CONCURRENCY).toBeLessThanOrEqual(AWS_QUOTAS.accountConcurrency * 0.02);
   });
 
   it('its passes at once stay within half of Athena’s DML concurrency', () => {
