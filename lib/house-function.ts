@@ -94,7 +94,13 @@ export class HouseFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
-      loggingFormat: lambda.LoggingFormat.TEXT,
+      // JSON lines, so Lambda can filter by level: its own platform lines (start, end and the report of
+      // every invocation, ~430 bytes an invocation) stay out below WARN, and what the code logs passes
+      // from INFO. The per-request lines of the request path are sampled by the code
+      // (domain/contract/logging.ts); Lambda's own Duration, Errors and Throttles metrics keep the timings.
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         [STACK_NAME_VARIABLE]: Stack.of(this).stackName,

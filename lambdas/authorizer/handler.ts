@@ -5,6 +5,7 @@ import { powertoolsLogger } from '../../adapters/aws/powertools-logger';
 import { powertoolsMetrics } from '../../adapters/aws/powertools-metrics';
 import { systemClock } from '../../adapters/system/clock';
 import { TokensEnvSchema } from '../../domain/contract/environment';
+import { REQUEST_PATH_LOGGING } from '../../domain/contract/logging';
 import { STACK_NAME_VARIABLE } from '../../domain/contract/metrics';
 import { Breaker } from '../../domain/core/common/breaker';
 import { readEnv } from '../../domain/core/common/read-env';
@@ -12,7 +13,7 @@ import { AUTHORIZER_DEADLINE_MS } from '../../domain/core/ingest/request-deadlin
 import { LastGoodVerdicts } from '../../domain/core/keys/authorize';
 import { createAuthorizerHandler } from './create-authorizer-handler';
 
-const log = powertoolsLogger('authorizer');
+const log = powertoolsLogger('authorizer', { infoSampleRate: REQUEST_PATH_LOGGING.infoSampleRate });
 
 /** The deployed authorizer: its composition root. Configuration is checked once, at cold start. */
 export const handler = createAuthorizerHandler({
@@ -32,5 +33,6 @@ export const handler = createAuthorizerHandler({
     'authorizer',
     process.env[STACK_NAME_VARIABLE],
     process.env.AWS_LAMBDA_FUNCTION_VERSION,
+    { flushMs: REQUEST_PATH_LOGGING.metricsFlushMs },
   ),
 });

@@ -14,6 +14,7 @@ import { powertoolsMetrics } from '../../adapters/aws/powertools-metrics';
 import { ShardedSink } from '../../adapters/aws/sharded-sink';
 import { systemClock } from '../../adapters/system/clock';
 import { IngestEnvSchema } from '../../domain/contract/environment';
+import { REQUEST_PATH_LOGGING } from '../../domain/contract/logging';
 import { STACK_NAME_VARIABLE } from '../../domain/contract/metrics';
 import { readEnv } from '../../domain/core/common/read-env';
 import { DEFAULT_RETRY_POLICY } from '../../domain/core/ingest/deliver';
@@ -30,7 +31,9 @@ import { INGEST_DEADLINE, ingestBreakers } from '../../domain/core/ingest/reques
 export function ingestDepsFromEnv(
   env: Record<string, string | undefined>,
 ): IngestDeps & { middleware: MiddlewareObj[] } {
-  const { logger, middleware } = powertoolsLogger('ingest');
+  const { logger, middleware } = powertoolsLogger('ingest', {
+    infoSampleRate: REQUEST_PATH_LOGGING.infoSampleRate,
+  });
   const config = readEnv(IngestEnvSchema, env);
   // One client, shared by the shards' sinks.
   let shards: (KinesisSink | FirehoseSink)[];
@@ -42,7 +45,9 @@ export function ingestDepsFromEnv(
     shards = names(config.DELIVERY_STREAM_NAME).map((name) => new FirehoseSink(client, name));
   }
   const sink = shards.length === 1 ? shards[0]! : new ShardedSink(shards);
-  const metrics = powertoolsMetrics('ingest', env[STACK_NAME_VARIABLE], env.AWS_LAMBDA_FUNCTION_VERSION);
+  const metrics = powertoolsMetrics('ingest', env[STACK_NAME_VARIABLE], env.AWS_LAMBDA_FUNCTION_VERSION, {
+    flushMs: REQUEST_PATH_LOGGING.metricsFlushMs,
+  });
   if (Boolean(config.FAIR_SHARE_EVENTS_PER_SECOND) !== Boolean(config.FAIR_SHARE_TABLE))
     throw new Error('FAIR_SHARE_EVENTS_PER_SECOND and FAIR_SHARE_TABLE go together: set both or neither');
   const fairShare =

@@ -78,6 +78,6 @@ export interface Logger {
 export interface Metrics {
   /** Adds to a count; `reason` becomes a `Reason` dimension (a quarantine reason or a denial code). */
   count(name: MetricName, value: number, reason?: string): void;
-  /** Publishes what was counted (once per invocation). */
+  /** Called at the end of every invocation: publishes what was counted, or holds it for a later one. */
   flush(): void;
 }

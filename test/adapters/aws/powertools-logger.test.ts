@@ -35,4 +35,28 @@ describe('the functions’ logger (Powertools)', () => {
       function_request_id: lambdaContext.awsRequestId,
     });
   });
+
+  it('writes a sampled share of INFO lines, each saying its rate, and every warning and error', () => {
+    const lines: string[] = [];
+    const writes = [
+      jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => lines.push(String(chunk)) > 0),
+      jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => lines.push(String(chunk)) > 0),
+    ];
+    const draws = [0.005, 0.5, 0.0099, 0.01, 0.99];
+    const { logger } = powertoolsLogger('ingest', { infoSampleRate: 0.01, random: () => draws.shift()! });
+    try {
+      for (let i = 0; i < 5; i++) logger.info('ingested', { i });
+      logger.warn('slow', {});
+      logger.error('failed', {});
+    } finally {
+      for (const w of writes) w.mockRestore();
+    }
+
+    const entries = lines.map((l) => JSON.parse(l));
+    expect(entries.filter((e) => e.message === 'ingested').map((e) => [e.i, e.sampleRate])).toEqual([
+      [0, 0.01],
+      [2, 0.01],
+    ]);
+    expect(entries.map((e) => e.level)).toEqual(['INFO', 'INFO', 'WARN', 'ERROR']);
+  });
 });

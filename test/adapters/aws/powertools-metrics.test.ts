@@ -43,4 +43,47 @@ describe('the functions’ metrics (CloudWatch embedded metric format)', () => {
     expect(dimensionSets).toContainEqual(expect.arrayContaining(['service', 'stack', 'version']));
     expect(records.some((r) => r.version === undefined && r.EventsAccepted === 3)).toBe(true);
   });
+
+  it('adds an instance’s counts up for flushMs and writes them as one line, but a failure at once', () => {
+    let now = 1_000_000;
+    const metrics = powertoolsMetrics('ingest', 'Prod', undefined, { flushMs: 10_000, now: () => now });
+    const invoke = (accepted: number) => {
+      metrics.count('Requests', 1);
+      metrics.count('EventsAccepted', accepted);
+      metrics.count('EventsQuarantined', 1, 'invalid_event_name');
+      metrics.flush();
+    };
+
+    // The first invocation writes (a new instance shows at once); the next ones within 10 s are held.
+    expect(emitted(() => invoke(2))).toHaveLength(2);
+    now += 4_000;
+    expect(emitted(() => invoke(3))).toEqual([]);
+    now += 5_999;
+    expect(emitted(() => invoke(4))).toEqual([]);
+    // 10 s after the last write: one line with the sums of the three held invocations, one per reason.
+    now += 1;
+    const written = emitted(() => invoke(5));
+    expect(written).toHaveLength(2);
+    expect(written.find((r) => r.Reason === undefined)).toMatchObject({ Requests: 3, EventsAccepted: 12 });
+    expect(written.find((r) => r.Reason === 'invalid_event_name')).toMatchObject({ EventsQuarantined: 3 });
+
+    // A failure writes everything held with it, whatever the time.
+    now += 1_000;
+    invoke(1);
+    metrics.count('Answered5xx', 1);
+    const failed = emitted(() => metrics.flush());
+    expect(failed.find((r) => r.Reason === undefined)).toMatchObject({ Requests: 1, Answered5xx: 1 });
+    expect(emitted(() => metrics.flush())).toEqual([]);
+  });
+
+  it('writes every invocation without flushMs (the functions off the request path)', () => {
+    const metrics = powertoolsMetrics('ingest', 'Prod', undefined, { now: () => 5 });
+    for (let i = 0; i < 3; i++)
+      expect(
+        emitted(() => {
+          metrics.count('Requests', 1);
+          metrics.flush();
+        }),
+      ).toHaveLength(1);
+  });
 });
