@@ -1,27 +1,37 @@
+import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
 import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from '../cli/command';
 import { jsonFlag } from '../cli/flags';
 import { AWS_QUOTAS } from '../domain/contract/aws-quotas';
-import { deliveryCapacity } from '../domain/contract/delivery-capacity';
-import { estimateCost } from '../domain/core/cost/cost-model';
+import { ASSUMED, type CostEstimate, estimateCost } from '../domain/core/cost/cost-model';
 import { curatedCost } from '../domain/core/cost/curated-cost';
+import { PRICES_READ } from '../domain/core/cost/prices';
+import { stackFactsFromTemplate } from '../domain/core/cost/template-facts';
+import { DEFAULT_LIMITS } from '../domain/core/ingest/limits';
 import { STACK_DEFAULTS } from '../lib/config';
+import { synthOffline } from '../lib/offline-synth';
 import { measureIngest } from './bench/measure-ingest';
+import { measureLogLines } from './cost/measure-logs';
 
 /**
- * `npm run cost -- --events <n> --per-request <k> [--sink-ms 10] [--direct] [--days 30]`
- * The ingest duration is measured here (the core on k-message requests, warm) plus `--sink-ms`, the
- * Kinesis/Firehose round trip that cannot be measured offline (default 10 ms, an assumption).
+ * `npm run cost -- --events <n> --per-request <k> --customers <c>`: the month's bill, line by line, of the
+ * stack these settings synthesize (or of `--template`), at this traffic. What is deployed comes from the
+ * template; what the code does per request is measured here; what cannot be measured offline is a flag.
  */
 const COST = {
   name: 'npm run cost --',
-  summary:
-    'The per-service AWS cost of a volume of events: prices in domain/core/cost/prices.ts, the ingest duration\nmeasured here on k-message requests, plus an assumed Kinesis/Firehose round trip (--sink-ms).',
+  summary: [
+    'The AWS bill of a month of traffic, every billed line: the stack is synthesized with the settings given',
+    '(functions, log groups, streams, Firehose, tables, state machines, alarms come from its template), the',
+    'ingest core and its log lines are measured here, and the round trips to AWS are assumptions you can set.',
+    `Prices: domain/core/cost/prices.ts (us-east-1, read ${PRICES_READ}).`,
+  ].join('\n'),
   flags: {
     events: {
       kind: 'value',
       schema: wholeNumber(1, 1e15),
       unit: 'events',
-      description: 'how many events',
+      description: 'events a month',
       default: '1000000000',
     },
     'per-request': {
@@ -33,161 +43,230 @@ const COST = {
     },
     'event-bytes': {
       kind: 'value',
-      schema: wholeNumber(1, 32 * 1024),
+      schema: wholeNumber(1, DEFAULT_LIMITS.maxMessageBytes),
       unit: 'bytes',
-      description: 'average event size',
+      description: 'average event size as sent',
       default: '1300',
-    },
-    'sink-ms': {
-      kind: 'value',
-      schema: wholeNumber(0, 30_000),
-      unit: 'ms',
-      description: 'Kinesis/Firehose round trip (assumed)',
-      default: '10',
-    },
-    'memory-mb': {
-      kind: 'value',
-      schema: wholeNumber(128, 10_240),
-      unit: 'MB',
-      description: 'Lambda memory',
-      default: '512',
-    },
-    days: {
-      kind: 'value',
-      schema: wholeNumber(0, 3_650),
-      unit: 'days',
-      description: 'days the stream runs (stream-hours)',
-      default: '30',
     },
     customers: {
       kind: 'value',
       schema: wholeNumber(1, 1_000_000),
       unit: 'customers',
-      description: 'customers sending (maxCustomers): each keeps a partition open',
+      description: 'customers sending, and the stack’s maxCustomers',
       default: String(STACK_DEFAULTS.maxCustomers),
+    },
+    'keys-per-customer': {
+      kind: 'value',
+      schema: wholeNumber(1, 100),
+      unit: 'keys',
+      description: 'write keys in use per customer (authorizer calls)',
+      default: '1',
+    },
+    days: {
+      kind: 'value',
+      schema: wholeNumber(1, 31),
+      unit: 'days',
+      description: 'days in the month',
+      default: '30',
+    },
+    'history-months': {
+      kind: 'value',
+      schema: wholeNumber(1, 120),
+      unit: 'months',
+      description: 'months of events the lake holds (storage)',
+      default: '12',
     },
     'partition-quota': {
       kind: 'value',
       schema: wholeNumber(1, AWS_QUOTAS.activePartitionsMax),
       unit: 'partitions',
-      description: 'activePartitionQuota: with --customers, decides the delivery shards',
+      description: 'setting activePartitionQuota',
       default: String(STACK_DEFAULTS.activePartitionQuota),
     },
     'buffer-seconds': {
       kind: 'value',
       schema: wholeNumber(60, 900),
       unit: 's',
-      description: 'firehoseBufferSeconds: each open partition is an S3 object this often',
+      description: 'setting firehoseBufferSeconds',
       default: String(STACK_DEFAULTS.firehoseBufferSeconds),
     },
     'stream-shards': {
       kind: 'value',
       schema: wholeNumber(1, 10_000),
       unit: 'shards',
-      description: 'streamShards: provisioned shards per stream (unset: on-demand)',
+      description: 'setting streamShards (unset: on-demand)',
     },
     'fair-share': {
       kind: 'value',
       schema: wholeNumber(0, 1_000_000),
       unit: 'events/s',
-      description: 'fairShareEventsPerSecond (0: none)',
+      description: 'setting fairShareEventsPerSecond (0: none)',
       default: String(STACK_DEFAULTS.fairShareEventsPerSecond),
     },
-    curated: {
+    direct: {
       kind: 'switch',
-      description: 'the curated table on AWS instead: object log, S3, Athena, per month of --events',
+      description: 'setting delivery=direct: Firehose Direct PUT, no Kinesis stream',
+    },
+    edge: {
+      kind: 'switch',
+      description: 'setting edgeRequestsPerKey=1000: CloudFront and AWS WAF in front of the API',
+    },
+    template: {
+      kind: 'value',
+      schema: v.pipe(v.string(), v.minLength(1, 'a file name')),
+      unit: 'file',
+      description: 'a synthesized template (cdk.out/<stack>.template.json) instead of the settings above',
+    },
+    'put-ms': {
+      kind: 'value',
+      schema: wholeNumber(0, 30_000),
+      unit: 'ms',
+      description: 'assumed round trip of a Kinesis (or Firehose) put',
+      default: String(ASSUMED.putMs),
+    },
+    'dynamo-ms': {
+      kind: 'value',
+      schema: wholeNumber(0, 30_000),
+      unit: 'ms',
+      description: 'assumed round trip of a DynamoDB read or write',
+      default: String(ASSUMED.dynamoMs),
     },
     'landing-bytes': {
       kind: 'value',
       schema: wholeNumber(1, 1_000_000),
       unit: 'bytes',
-      description: 'with --curated: gzip landing bytes per event (assumed: a ~1.95 KB line, gzip ~6.5×)',
-      default: '300',
+      description: 'landing bytes per event (gzip JSON lines; assumed: a ~1.95 KB line, gzip ~6.5×)',
+      default: String(ASSUMED.landingBytesPerEvent),
     },
     'curated-bytes': {
       kind: 'value',
       schema: wholeNumber(1, 1_000_000),
       unit: 'bytes',
-      description: 'with --curated: Parquet bytes per event (the lake bench: 1.81 × landing)',
-      default: '543',
+      description: 'Parquet bytes per event (the lake bench: 1.81 × landing)',
+      default: String(ASSUMED.curatedBytesPerEvent),
     },
-    direct: { kind: 'switch', description: 'Firehose Direct PUT: no Kinesis stream' },
-    edge: {
+    curated: {
       kind: 'switch',
-      description: 'the optional edge in front of the API (edgeRequestsPerKey > 0): CloudFront and AWS WAF',
+      description: 'only the curated table’s job (object log, S3, Athena), without synthesizing the stack',
     },
     json: jsonFlag('the breakdown as JSON on stdout'),
   },
   examples: [
-    'npm run cost -- --events 1000000000 --per-request 1',
+    'npm run cost -- --events 1000000000 --per-request 1 --customers 2000',
     'npm run cost -- --events 1000000000 --per-request 100 --direct',
+    'npm run cost -- --template cdk.out/SegmentLakeDestination.template.json --customers 150',
   ],
 } as const satisfies CommandSpec<Record<string, Flag>>;
 
 runCommand(COST, async ({ values }) => {
+  const assumed = {
+    ...ASSUMED,
+    putMs: values['put-ms'],
+    dynamoMs: values['dynamo-ms'],
+    landingBytesPerEvent: values['landing-bytes'],
+    curatedBytesPerEvent: values['curated-bytes'],
+  };
   if (values.curated) {
     const lines = curatedCost({
       events: values.events,
       customers: values.customers,
       bufferSeconds: values['buffer-seconds'],
-      landingBytesPerEvent: values['landing-bytes'],
-      curatedBytesPerEvent: values['curated-bytes'],
+      landingBytesPerEvent: assumed.landingBytesPerEvent,
+      curatedBytesPerEvent: assumed.curatedBytesPerEvent,
       runs: 720,
     });
     const total = lines.reduce((sum, l) => sum + l.usd, 0);
-    if (values.json) {
+    const perMillionEvents = (total / values.events) * 1e6;
+    if (values.json) process.stdout.write(`${JSON.stringify({ lines, total, perMillionEvents })}\n`);
+    else
       process.stdout.write(
-        `${JSON.stringify({ lines, total, perMillionEvents: (total / values.events) * 1e6 })}\n`,
+        table(
+          `The curated table on AWS for ${values.events.toLocaleString('en-US')} events a month, ${values.customers} customers, hourly runs`,
+          lines,
+          total,
+          `$${perMillionEvents.toFixed(3)} per million events`,
+        ),
       );
-      return;
-    }
-    process.stdout.write(
-      `${[
-        `The curated table on AWS for ${values.events.toLocaleString('en-US')} events a month, ${values.customers} customers, hourly runs`,
-        '',
-        ...lines.map((l) => `${l.service.padEnd(32)} $${l.usd.toFixed(2).padStart(12)}   ${l.basis}`),
-        `${'total'.padEnd(32)} $${total.toFixed(2).padStart(12)}   $${((total / values.events) * 1e6).toFixed(3)} per million events`,
-      ].join('\n')}\n`,
-    );
     return;
   }
-  const perRequest = values['per-request'];
-  const events = values.events;
-  const measured = await measureIngest(Math.min(perRequest, 1_000));
-  const coreMs = measured.coreMs;
-  const lambdaMs = coreMs + values['sink-ms'];
-  const capacity = deliveryCapacity(values.customers, values['partition-quota']);
-  if (!capacity)
-    throw new UsageError(
-      `--customers ${values.customers} is more than any number of delivery shards serves at --partition-quota ${values['partition-quota']}`,
-    );
-  const lines = estimateCost({
-    events,
-    perRequest,
-    eventBytes: values['event-bytes'],
-    lambdaMs,
-    lambdaMemoryMb: values['memory-mb'],
-    stream: !values.direct,
-    streamHours: values.days * 24,
-    partitionsPerRequest: 1,
-    streams: capacity.deliveryShards,
-    streamShards: values['stream-shards'],
-    customers: values.customers,
-    bufferSeconds: values['buffer-seconds'],
-    ledgerLineBytes: measured.ledgerLineBytes,
+  const settings = {
+    maxCustomers: values.customers,
+    activePartitionQuota: values['partition-quota'],
+    firehoseBufferSeconds: values['buffer-seconds'],
     fairShareEventsPerSecond: values['fair-share'],
-    edge: values.edge,
-  });
-  const total = lines.reduce((sum, l) => sum + l.usd, 0);
+    ...(values['stream-shards'] === undefined ? {} : { streamShards: values['stream-shards'] }),
+    ...(values.direct ? { delivery: 'direct' } : {}),
+    ...(values.edge ? { edgeRequestsPerKey: 1000 } : {}),
+  };
+  const templatePath = values.template;
+  process.stderr.write(templatePath ? `reading ${templatePath}…\n` : 'synthesizing the stack…\n');
+  const facts = stackFactsFromTemplate(templatePath ? readTemplate(templatePath) : synthesize(settings));
+  process.stderr.write('measuring the ingest core and its log lines…\n');
+  const ingest = await measureIngest(Math.min(values['per-request'], 1_000));
+  const logLines = await measureLogLines(ingest.loggedFields, facts.accessLogFormat);
+  const estimate = estimateCost(
+    facts,
+    {
+      events: values.events,
+      perRequest: values['per-request'],
+      eventBytes: values['event-bytes'],
+      customers: values.customers,
+      keysPerCustomer: values['keys-per-customer'],
+      days: values.days,
+      historyMonths: values['history-months'],
+    },
+    {
+      coreMs: ingest.coreMs,
+      sinkCallsPerRequest: ingest.sinkCalls,
+      // The sample events' records, scaled to --event-bytes; the ledger line (put last) as measured.
+      recordBytes: ingest.recordBytes.map((bytes, i, all) =>
+        i === all.length - 1 ? bytes : Math.round((bytes * values['event-bytes']) / ingest.sampleEventBytes),
+      ),
+      ...logLines,
+    },
+    assumed,
+  );
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ coreMs, lambdaMs, lines, total })}\n`);
+    process.stdout.write(`${JSON.stringify({ coreMs: ingest.coreMs, ...estimate })}\n`);
     return;
   }
-  const out = [
-    `${events.toLocaleString('en-US')} events, ${perRequest} per request; ingest ≈ ${coreMs.toFixed(2)} ms measured + ${values['sink-ms']} ms sink (assumed)`,
-    '',
-  ];
-  for (const l of lines) out.push(`${l.service.padEnd(32)} $${l.usd.toFixed(2).padStart(12)}   ${l.basis}`);
-  out.push(`${'total'.padEnd(32)} $${total.toFixed(2).padStart(12)}`);
-  process.stdout.write(`${out.join('\n')}\n`);
+  process.stdout.write(
+    table(
+      `${values.events.toLocaleString('en-US')} events a month, ${values['per-request']} per request, ${values.customers} customers; ingest ${estimate.ingestMs} ms a request (core ${ingest.coreMs.toFixed(2)} ms measured, calls to AWS assumed)`,
+      estimate.lines,
+      estimate.total,
+      summary(estimate),
+    ),
+  );
 });
+
+function synthesize(settings: Record<string, unknown>): unknown {
+  const { app, stack } = synthOffline(settings);
+  return app.synth().getStackByName(stack.stackName).template;
+}
+
+function readTemplate(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--template ${path}: ${(error as Error).message}`);
+  }
+}
+
+function summary(estimate: CostEstimate): string {
+  return `logging $${estimate.logging.usd.toFixed(2)}: ${(estimate.logging.shareOfApiGateway * 100).toFixed(1)} % of API Gateway`;
+}
+
+function table(
+  title: string,
+  lines: { service: string; usd: number; basis: string }[],
+  total: number,
+  footer: string,
+) {
+  return `${[
+    title,
+    '',
+    ...lines.map((l) => `${l.service.padEnd(40)} $${l.usd.toFixed(2).padStart(10)}   ${l.basis}`),
+    `${'total'.padEnd(40)} $${total.toFixed(2).padStart(10)}   ${footer}`,
+  ].join('\n')}\n`;
+}

@@ -2,16 +2,18 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
-import { type ErasureEntry, ErasureEntrySchema, type ErasureRequest } from '../../domain/contract/erasure';
+import {
+  ERASED_FILTER_TTL_MS,
+  type ErasureEntry,
+  ErasureEntrySchema,
+  type ErasureRequest,
+} from '../../domain/contract/erasure';
 import type { ErasedFilter, ErasureLog } from '../../domain/core/erasure/erasure-log';
 import { erasedFilterOf, userHash } from '../../domain/core/erasure/user-hash';
 
 /** The audit key's source: the stack's secret, fetched once per instance and only when needed. */
 export type AuditKeySource = (signal?: AbortSignal) => Promise<Buffer>;
 
-// How long an instance trusts its copy of a customer's requests before asking again: a resend that
-// slips past a stale copy lands, and the pass that runs a day later removes it.
-const FILTER_TTL_MS = 60_000;
 // Customers whose copy an instance keeps by default; the stack passes its `maxCustomers` (MAX_CUSTOMERS),
 // so that every customer's copy fits and the cache never empties under a full load of customers.
 const DEFAULT_MAX_CACHED_CUSTOMERS = 1_000;
@@ -77,7 +79,7 @@ export class DynamoErasureLog implements ErasureLog {
 
   async erasedFilter(customerId: string, signal?: AbortSignal): Promise<ErasedFilter | undefined> {
     const known = this.filters.get(customerId);
-    if (known && this.now() - known.at < FILTER_TTL_MS) return known.filter;
+    if (known && this.now() - known.at < ERASED_FILTER_TTL_MS) return known.filter;
     const entries = await this.list(customerId, signal);
     const filter =
       entries.length === 0

@@ -16,6 +16,13 @@ export const DELETE_TYPE = 'delete';
  * for "without undue delay" and at most a month (Art. 12(3)); 72 h leaves two retries of a daily pass.
  */
 export const DEFAULT_ERASE_WINDOW_HOURS = 72;
+/**
+ * How long an ingest instance trusts its copy of a customer's delete requests (the erased-user filter)
+ * before it asks DynamoDB again: a resend that slips past a stale copy lands, and the next pass removes
+ * it. The cost model counts the filter's queries from it.
+ */
+export const ERASED_FILTER_TTL_MS = 60_000;
+
 /** Bounds of the window setting: at least one pass a day must fit, and GDPR's month is the ceiling. */
 export const ERASE_WINDOW_HOURS_RANGE = { min: 24, max: 30 * 24 } as const;
 

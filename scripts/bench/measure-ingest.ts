@@ -15,6 +15,14 @@ export interface IngestMeasurement {
   lineBytesPerEventByte: number;
   /** Bytes of the ledger line each request adds. */
   ledgerLineBytes: number;
+  /** The records one request puts, in bytes, in the order put (the events', then the ledger's). */
+  recordBytes: number[];
+  /** The average size of the sample events as sent (bytes). */
+  sampleEventBytes: number;
+  /** Calls of the sink per request (as on AWS, where the ledger line is put after the events). */
+  sinkCalls: number;
+  /** The fields of the request's INFO line (`ingested`), for the cost of logging it. */
+  loggedFields: Record<string, unknown>;
 }
 
 /**
@@ -27,14 +35,26 @@ export async function measureIngest(eventsPerRequest: number, ms = 1_000): Promi
   const body = JSON.stringify({ batch: messages });
   let putBytes = 0;
   let ledgerLineBytes = 0;
+  let sinkCalls = 0;
+  const recordBytes: number[] = [];
+  let loggedFields: Record<string, unknown> = {};
   const deps = {
     ...benchIngestDeps,
+    logger: {
+      ...benchIngestDeps.logger,
+      info: (_: string, fields?: Record<string, unknown>) => {
+        loggedFields = fields ?? {};
+      },
+    },
     deadline: { policy: INGEST_DEADLINE, breakers: ingestBreakers(systemClock) },
     sink: {
       ...benchIngestDeps.sink,
+      allOrNothing: false,
       put: (records: readonly PackedRecord[]) => {
+        sinkCalls += 1;
         for (const r of records) {
           putBytes += Buffer.byteLength(r.data);
+          recordBytes.push(Buffer.byteLength(r.data));
           if (r.area === 'ledger') ledgerLineBytes = Buffer.byteLength(r.data);
         }
         return benchIngestDeps.sink.put(records);
@@ -43,6 +63,9 @@ export async function measureIngest(eventsPerRequest: number, ms = 1_000): Promi
   };
   const request = { body, customerId: 'c', requestId: 'measure', aliases: new Map() };
   await ingestRequest(request, deps);
+  const measuredCalls = sinkCalls;
+  const measuredRecords = [...recordBytes];
+  const measuredFields = loggedFields;
   const eventBytes = messages.reduce((sum, m) => sum + Buffer.byteLength(JSON.stringify(m)), 0);
   const lineBytesPerEventByte = putBytes / eventBytes;
   for (let i = 0; i < 50; i++) await ingestRequest(request, deps);
@@ -52,5 +75,13 @@ export async function measureIngest(eventsPerRequest: number, ms = 1_000): Promi
     await ingestRequest(request, deps);
     n += 1;
   }
-  return { coreMs: (performance.now() - start) / n, lineBytesPerEventByte, ledgerLineBytes };
+  return {
+    coreMs: (performance.now() - start) / n,
+    lineBytesPerEventByte,
+    ledgerLineBytes,
+    recordBytes: measuredRecords,
+    sampleEventBytes: eventBytes / messages.length,
+    sinkCalls: measuredCalls,
+    loggedFields: measuredFields,
+  };
 }

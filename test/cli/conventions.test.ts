@@ -252,10 +252,14 @@ describe('one CLI convention for every command', () => {
 
   it('a reader that closes early (| head -c 1) ends the command quietly, exit 0, no EPIPE trace', async () => {
     // The reader is gone before the command writes a byte: its first write fails with EPIPE.
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'scripts/cost.ts', '--json'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--require', 'tsx/cjs', 'scripts/cost.ts', '--curated', '--json'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout.destroy();
     let stderr = '';
     child.stderr.on('data', (chunk) => {

@@ -2,10 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { App } from 'aws-cdk-lib/core';
-import cdkJson from '../../cdk.json';
-import { readStackConfig } from '../../lib/config';
-import { SegmentLakeStack } from '../../lib/segment-lake-stack';
+import { synthOffline } from '../../lib/offline-synth';
+import type { SegmentLakeStack } from '../../lib/segment-lake-stack';
 import { ROOT } from './local-destination';
 
 /**
@@ -37,15 +35,7 @@ export function synthStack(context: Record<string, unknown> = {}): {
 }
 
 function buildStack(context: Record<string, unknown>): { stack: SegmentLakeStack; template: Template } {
-  // The feature flags of cdk.json apply here as they do to `cdk synth`.
-  const app = new App({
-    context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] },
-    builtinCloudFormationValidation: false,
-  });
-  const stack = new SegmentLakeStack(app, 'TestDestination', {
-    config: readStackConfig(context),
-    env: { account: '123456789012', region: 'us-east-1' },
-  });
+  const { stack } = synthOffline(context);
   return { stack, template: Template.fromStack(stack) };
 }
 
