@@ -246,7 +246,7 @@ export function estimateCost(
     service: 'DynamoDB',
     usd:
       (readUnits / 1e6) * PRICES.dynamoPerMillionReads + (writeUnits / 1e6) * PRICES.dynamoPerMillionWrites,
-    basis: `${fmt(filterQueries)} erasure-filter queries, ${fmt(2 * authorizerCalls)} key reads, ${fmt(lastUsedWrites)} lastUsedAt writes, ${fmt(leaseWrites)} fair-share leases${settings ? ` (customers under ${settings.allowancePerInstance} events/s per instance take none)` : ''}`,
+    basis: `${facts.tables.filter((t) => t.onDemand).length} of ${facts.tables.length} tables on demand; ${fmt(filterQueries)} erasure-filter queries, ${fmt(2 * authorizerCalls)} key reads, ${fmt(lastUsedWrites)} lastUsedAt writes, ${fmt(leaseWrites)} fair-share leases${settings ? ` (customers under ${settings.allowancePerInstance} events/s per instance take none)` : ''}`,
   });
 
   // CloudWatch Logs, per log group that a request or a run writes to.
