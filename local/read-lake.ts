@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as v from 'valibot';
+import { CURATED_AREA, CURATED_FILE, CURATED_MONTH } from '../domain/contract/curated-table';
 import { areaOf, LAKE_AREAS, type LakeArea } from '../domain/contract/lake-areas';
 import {
   StoredLakeEventSchema,
@@ -105,4 +106,11 @@ function parseLine(line: string, area: LakeArea, key: string): Record<string, un
   if (!result.success)
     throw new Error(`${key}: ${v.getDotPath(result.issues[0]) ?? 'line'}: ${result.issues[0].message}`);
   return record as Record<string, unknown>;
+}
+
+/** Every curated Parquet file (of month partitions: day partitions wait to be rebuilt). */
+export function curatedFiles(lakeRoot: string): string[] {
+  return filesUnder(join(lakeRoot, CURATED_AREA), (name) => name === CURATED_FILE).filter((file) =>
+    basename(dirname(file)).startsWith(`${CURATED_MONTH.column}=`),
+  );
 }

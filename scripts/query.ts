@@ -12,9 +12,9 @@ import { DEFAULT_STACK_NAME, glueDatabaseName } from '../domain/contract/stack-o
 import { qualityReport } from '../domain/core/quality/quality-report';
 import { readLocalConfig } from '../local/config';
 import { DAMAGED_AREA, damageLog, describeDamage, lostByCustomer } from '../local/damaged-objects';
+import { openLocalLake, QueryRefused, type QueryResult } from '../local/lake-query';
 import { readLake } from '../local/read-lake';
 import { resultCsv, resultTable } from './query/format-result';
-import { openLocalLake, QueryRefused, type QueryResult } from './query/local-lake';
 import { qualityHtml } from './query/quality-html';
 
 const QUESTION_FLAGS = Object.keys(QUESTIONS) as Question[];

@@ -23,7 +23,7 @@ import { literal } from '../../domain/contract/sql/sql-text';
 import { audienceVersion } from '../../domain/core/audiences/membership';
 import { conversionCounts, liftFromConversions, type Uplift } from '../../domain/core/audiences/uplift';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
-import { openLocalLake } from '../query/local-lake';
+import { openLocalLake } from '../../local/lake-query';
 
 /** What the user asked for is not there yet: exit 1 with the command that makes it. */
 export class MissingInput extends Error {}

@@ -11,7 +11,7 @@ import {
   syncFingerprint,
   type Traits,
 } from '../../domain/core/audiences/segment-sync';
-import { openLocalLake } from '../query/local-lake';
+import { openLocalLake } from '../../local/lake-query';
 import { listDefinitions, MissingInput } from './audiences';
 
 export interface SyncReport {

@@ -24,8 +24,8 @@ import { DEFAULT_RETRY_POLICY } from '../../domain/core/ingest/deliver';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { FIREHOSE_MAX_RECORD_BYTES } from '../../domain/core/lake/pack-records';
-import { lakeObjectKeys } from '../../local/read-lake';
-import { curatedFiles, runCompaction } from '../compact/run-compaction';
+import { curatedFiles, lakeObjectKeys } from '../../local/read-lake';
+import { runCompaction } from '../compact/run-compaction';
 
 export interface LakeQueryRow {
   query: string;

@@ -13,7 +13,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import * as v from 'valibot';
 import { writeFileAtomic } from '../../adapters/local/atomic-file';
@@ -43,7 +43,7 @@ import {
   setAsideDamaged,
   setAsideDamagedCurated,
 } from '../../local/damaged-objects';
-import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
+import { curatedFiles, filesUnder, lakeObjectKeys } from '../../local/read-lake';
 
 /**
  * `npm run compact`: the landing objects not taken yet, merged into the curated table (DuckDB).
@@ -509,13 +509,6 @@ function retakeUndatedPartitions(lakeRoot: string, taken: Set<string>): number {
   mkdirSync(dirname(marker), { recursive: true });
   writeFileAtomic(marker, `${JSON.stringify({ version: 1, customers: customers.length })}\n`);
   return customers.length;
-}
-
-/** Every curated Parquet file (of month partitions: day partitions wait to be rebuilt). */
-export function curatedFiles(lakeRoot: string): string[] {
-  return filesUnder(join(lakeRoot, CURATED_AREA), (name) => name === CURATED_FILE).filter((file) =>
-    basename(dirname(file)).startsWith(`${CURATED_MONTH.column}=`),
-  );
 }
 
 function readState(lakeRoot: string): Set<string> {

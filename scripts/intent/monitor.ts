@@ -3,7 +3,7 @@ import { INTENT_OUTCOMES_VIEW } from '../../domain/contract/sql/lake-views-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { type CohortOutcome, monitorOutcomes } from '../../domain/core/intent/model-quality';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
-import { openLocalLake } from '../query/local-lake';
+import { openLocalLake } from '../../local/lake-query';
 import { barSpec, type ChartSpec, chartFigure, escapeHtml, htmlPage } from '../report/html-report';
 
 export interface MonitorReport {

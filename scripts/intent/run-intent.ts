@@ -6,7 +6,7 @@ import { literal } from '../../domain/contract/sql/sql-text';
 import { type FitResult, fitModel } from '../../domain/core/intent/fit-and-score';
 import { type IntentRun, MAX_TRAINING_USERS, prepareIntentRun } from '../../domain/core/intent/prepare-run';
 import { duckdbScoresSql } from '../../domain/core/intent/score-sql';
-import { openLocalLake } from '../query/local-lake';
+import { openLocalLake } from '../../local/lake-query';
 
 export interface IntentOptions {
   lakeRoot: string;

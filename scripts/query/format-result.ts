@@ -1,5 +1,5 @@
 import { alignedTable } from '../../cli/table';
-import type { QueryResult } from './local-lake';
+import type { QueryResult } from '../../local/lake-query';
 
 const text = (value: unknown) =>
   value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);

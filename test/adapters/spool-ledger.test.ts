@@ -5,8 +5,8 @@ import { SpoolingLakeSink } from '../../adapters/local/spooling-lake-sink';
 import { DEFAULT_RETRY_POLICY } from '../../domain/core/ingest/deliver';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
+import { localCompleteness } from '../../local/completeness';
 import { readLake } from '../../local/read-lake';
-import { localCompleteness } from '../../scripts/query/completeness';
 import { createPinnedClock } from '../support/factories';
 import { recordingLogger } from '../support/recording-logger';
 

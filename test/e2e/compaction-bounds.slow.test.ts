@@ -1,8 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { openLocalLake } from '../../local/lake-query';
 import { ROUND_BYTES, runCompaction } from '../../scripts/compact/run-compaction';
-import { openLocalLake } from '../../scripts/query/local-lake';
 import { lakeLineJson } from '../support/factories';
 import { tempDataDir } from '../support/local-destination';
 

@@ -4,7 +4,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { jsonLogger } from '../../adapters/system/json-logger';
 import { duckdbReadCurated } from '../../domain/contract/sql/duckdb-lake-sql';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
-import { curatedFiles, runCompaction } from '../../scripts/compact/run-compaction';
+import { curatedFiles } from '../../local/read-lake';
+import { runCompaction } from '../../scripts/compact/run-compaction';
 import { createPinnedClock, createTrackMessage } from '../support/factories';
 import { makeToken, post, tempDataDir } from '../support/local-destination';
 

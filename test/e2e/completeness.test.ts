@@ -4,9 +4,9 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { FaultInjectingSink } from '../../adapters/faults/fault-injecting-sink';
 import { jsonLogger } from '../../adapters/system/json-logger';
 import type { RecordSink } from '../../domain/core/common/ports';
+import { localCompleteness } from '../../local/completeness';
 import { startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';
-import { localCompleteness } from '../../scripts/query/completeness';
 import { createPinnedClock, createTrackMessage } from '../support/factories';
 import { makeToken, post, tempDataDir } from '../support/local-destination';
 

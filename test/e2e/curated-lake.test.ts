@@ -3,7 +3,7 @@ import { rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { jsonLogger } from '../../adapters/system/json-logger';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
-import { curatedFiles } from '../../scripts/compact/run-compaction';
+import { curatedFiles } from '../../local/read-lake';
 import { createPinnedClock, createTrackMessage } from '../support/factories';
 import { makeToken, post, ROOT, tempDataDir } from '../support/local-destination';
 

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { jsonLogger } from '../../adapters/system/json-logger';
+import { localCompleteness } from '../../local/completeness';
+import { openLocalLake } from '../../local/lake-query';
 import { startLocalServer } from '../../local/local-server';
 import { filesUnder, lakeObjectKeys } from '../../local/read-lake';
 import { runCompaction } from '../../scripts/compact/run-compaction';
-import { localCompleteness } from '../../scripts/query/completeness';
-import { openLocalLake } from '../../scripts/query/local-lake';
 import { createPinnedClock, createTrackMessage, lakeLineJson } from '../support/factories';
 import { makeToken, post, ROOT, tempDataDir } from '../support/local-destination';
 

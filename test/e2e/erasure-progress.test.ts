@@ -2,9 +2,9 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { FileErasureLog } from '../../adapters/local/file-erasure-log';
+import { localCompleteness } from '../../local/completeness';
 import { filesUnder } from '../../local/read-lake';
 import { runCompaction } from '../../scripts/compact/run-compaction';
-import { localCompleteness } from '../../scripts/query/completeness';
 import { eraseNow, startPinnedDestination } from '../support/erasure-runs';
 import { lakeLineJson } from '../support/factories';
 import { makeToken, post, tempDataDir } from '../support/local-destination';

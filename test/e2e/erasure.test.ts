@@ -5,12 +5,12 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { FileErasureLog } from '../../adapters/local/file-erasure-log';
 import { jsonLogger } from '../../adapters/system/json-logger';
+import { localCompleteness } from '../../local/completeness';
 import { runErasure } from '../../local/erasure/run-erasure';
+import { openLocalLake } from '../../local/lake-query';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
 import { readLake } from '../../local/read-lake';
 import { runCompaction } from '../../scripts/compact/run-compaction';
-import { localCompleteness } from '../../scripts/query/completeness';
-import { openLocalLake } from '../../scripts/query/local-lake';
 import { createPinnedClock, TEST_NOW } from '../support/factories';
 import { makeToken, post, ROOT, tempDataDir } from '../support/local-destination';
 

@@ -2,8 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { jsonLogger } from '../../adapters/system/json-logger';
+import { openLocalLake } from '../../local/lake-query';
 import { type LocalDestination, startLocalServer } from '../../local/local-server';
-import { openLocalLake } from '../../scripts/query/local-lake';
 import { makeToken, post, ROOT, tempDataDir } from '../support/local-destination';
 
 /**

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { curatedPartitionPath } from '../../domain/contract/curated-table';
+import { openLocalLake } from '../../local/lake-query';
 import { runCompaction } from '../../scripts/compact/run-compaction';
-import { openLocalLake } from '../../scripts/query/local-lake';
 import { lakeLineJson } from '../support/factories';
 import { tempDataDir } from '../support/local-destination';
 

@@ -1,10 +1,10 @@
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonLogger } from '../../adapters/system/json-logger';
+import { localCompleteness } from '../../local/completeness';
+import { openLocalLake } from '../../local/lake-query';
 import { startLocalServer } from '../../local/local-server';
 import { runCompaction } from '../../scripts/compact/run-compaction';
-import { localCompleteness } from '../../scripts/query/completeness';
-import { openLocalLake } from '../../scripts/query/local-lake';
 import { ROOT, tempDataDir } from '../support/local-destination';
 
 // The new code on a data directory the last release wrote (test/fixtures/last-release-datadir/README.md):

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { landingPath, partitionCustomer } from '../../domain/contract/lake-areas';
-import { localCompleteness } from '../../scripts/query/completeness';
+import { localCompleteness } from '../../local/completeness';
 import { tempDataDir } from '../support/local-destination';
 
 // The completeness rule is the `completeness` view's SQL (Athena's too): these cases run it on lakes

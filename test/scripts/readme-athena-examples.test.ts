@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openLocalLake } from '../../local/lake-query';
 import { seedLandingLake } from '../../scripts/bench/lake-bench';
-import { openLocalLake } from '../../scripts/query/local-lake';
 import { ROOT, tempDataDir } from '../support/local-destination';
 
 // npm run query promises Athena's names: the README's Athena examples run on the local lake as written.

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
-import { AUDIENCE_MEMBERS_FILE, AUDIENCES_AREA } from '../../domain/contract/audiences';
-import { SCORES_AREA, SCORES_FILE } from '../../domain/contract/curated-table';
-import { ERASED_ROWS_PREFIX } from '../../domain/contract/erasure';
-import { LAKE_AREAS } from '../../domain/contract/lake-areas';
+import { AUDIENCE_MEMBERS_FILE, AUDIENCES_AREA } from '../domain/contract/audiences';
+import { SCORES_AREA, SCORES_FILE } from '../domain/contract/curated-table';
+import { ERASED_ROWS_PREFIX } from '../domain/contract/erasure';
+import { LAKE_AREAS } from '../domain/contract/lake-areas';
 import {
   duckdbAreaView,
   duckdbAudiencesView,
@@ -13,10 +13,9 @@ import {
   duckdbDerivedViews,
   duckdbErasedRowsView,
   duckdbScoresView,
-} from '../../domain/contract/sql/duckdb-lake-sql';
-import { type Damage, setAsideDamagedCurated } from '../../local/damaged-objects';
-import { filesUnder, lakeObjectKeys, setAsideDamagedEverywhere } from '../../local/read-lake';
-import { curatedFiles } from '../compact/run-compaction';
+} from '../domain/contract/sql/duckdb-lake-sql';
+import { type Damage, setAsideDamagedCurated } from './damaged-objects';
+import { curatedFiles, filesUnder, lakeObjectKeys, setAsideDamagedEverywhere } from './read-lake';
 
 /** A statement query will not run: it could change something. */
 export class QueryRefused extends Error {}

@@ -1,5 +1,5 @@
-import { COMPLETENESS_COUNTS, COMPLETENESS_VIEW } from '../../domain/contract/sql/lake-views-sql';
-import { openLocalLake } from './local-lake';
+import { COMPLETENESS_COUNTS, COMPLETENESS_VIEW } from '../domain/contract/sql/lake-views-sql';
+import { openLocalLake } from './lake-query';
 
 /**
  * "Did all of it arrive?" per customer and receive day, from the `completeness` view — the one rule,
