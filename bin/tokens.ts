@@ -22,6 +22,7 @@ import {
 } from '../domain/core/keys/token-admin';
 import type { TokenStore } from '../domain/core/keys/token-store';
 import { readLocalConfig } from '../local/config';
+import { OPERATOR_COMMANDS } from '../local/console/operator-commands';
 
 /** `--table`: every subcommand can work on the deployed table instead of the local file. */
 const TABLE = {
@@ -41,7 +42,8 @@ const now = () => new Date();
 
 const TOKENS: CommandGroup = {
   name: 'npm run tokens --',
-  summary: "Issues, lists and revokes API keys; sets a customer's status, event aliases and tracking plan.",
+  summary:
+    "Issues, lists and revokes API keys; sets a customer's status, event aliases and tracking plan; issues operator keys for the console.",
   notes: WHERE,
   // A refused admin input (an unknown key, a bad plan) is the caller's: exit 2, like a usage error.
   isInputError: (error) => error instanceof AdminInputError,
@@ -280,6 +282,7 @@ const TOKENS: CommandGroup = {
         );
       },
     ),
+    ...OPERATOR_COMMANDS,
     'plan clear': subcommand(
       {
         summary: "remove the customer's tracking plan",

@@ -16,6 +16,9 @@ const Port = v.pipe(
 
 const EnvSchema = v.object({
   PORT: v.optional(Port, '3000'),
+  CONSOLE_PORT: v.optional(
+    v.union([v.literal('off'), Port], `${PORT_RANGE.replace('must be', 'must be off or')}`),
+  ),
   HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
   DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), '.data'),
   FLUSH_INTERVAL_MS: v.optional(
@@ -52,6 +55,8 @@ const EnvSchema = v.object({
 
 export type LocalConfig = {
   port: number;
+  /** The operators' console's port (local/console); undefined: no console. */
+  consolePort: number | undefined;
   host: string;
   dataDir: string;
   flushIntervalMs: number;
@@ -67,6 +72,11 @@ export function readLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
   const c = readEnv(EnvSchema, env);
   return {
     port: c.PORT,
+    // Beside the API by default: PORT + 1, or any free port when PORT is 0 (tests run many at once).
+    consolePort:
+      c.CONSOLE_PORT === 'off'
+        ? undefined
+        : (c.CONSOLE_PORT ?? (c.PORT === 0 ? 0 : Math.min(65535, c.PORT + 1))),
     host: c.HOST,
     dataDir: resolve(c.DATA_DIR),
     flushIntervalMs: c.FLUSH_INTERVAL_MS,

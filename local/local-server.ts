@@ -27,6 +27,8 @@ import {
 } from '../domain/core/common/errors';
 import { toHttpAnswer } from '../domain/core/common/http-answer';
 import type { Clock, Logger, RecordSink } from '../domain/core/common/ports';
+import type { LiveView } from '../domain/core/console/live-view';
+import type { ErasureLog } from '../domain/core/erasure/erasure-log';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/core/ingest/deliver';
 import { DEFAULT_LIMITS, type Limits } from '../domain/core/ingest/limits';
 import { createAuthorizerHandler } from '../lambdas/authorizer/create-authorizer-handler';
@@ -64,6 +66,11 @@ export interface LocalServerOptions {
   authorizerCacheTtlSeconds?: number;
   /** Inflated bytes of request bodies in flight at once (local/body-budget.ts); default 128 MiB. */
   bodyBudgetBytes?: number;
+  /**
+   * The operators' console's view of the traffic (local/console): shown what is stored, what is refused,
+   * and told of deletes at once. None: nothing is observed.
+   */
+  live?: LiveView;
 }
 
 export interface LocalDestination {
@@ -77,6 +84,8 @@ export interface LocalDestination {
   eraseDue(options?: { all?: boolean }): Promise<void>;
   /** Stops accepting, answers what is in flight, lands everything buffered. */
   close(): Promise<void>;
+  /** The erasure log (the console shows its requests, by keyed hash). */
+  erasures: FileErasureLog;
 }
 
 const HEADERS_TIMEOUT_MS = 10_000;
@@ -162,18 +171,27 @@ async function serve(
   const verdicts = new VerdictCache(
     (options.authorizerCacheTtlSeconds ?? DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS) * 1000,
   );
+  const live = options.live;
+  const stored = options.wrapSink ? options.wrapSink(sink) : sink;
   const ingest = createIngestHandler({
-    sink: options.wrapSink ? options.wrapSink(sink) : sink,
+    sink: live ? watchedSink(stored, live, clock) : stored,
     clock,
     retry: options.retry ?? DEFAULT_RETRY_POLICY,
     limits,
     logger: options.logger,
-    erasures,
+    erasures: live ? forgettingErasures(erasures, live) : erasures,
   });
+
+  // Which customer a request was for, once the authorizer said so: the console counts refusals by it.
+  const customerOf = new WeakMap<ServerResponse, string>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok' });
+    if (live)
+      res.once('finish', () => {
+        if (res.statusCode >= 400) live.refused(customerOf.get(res), clock.now());
+      });
     if (req.method === 'GET' && url.pathname === ENABLE_CALLBACK_PATH) {
       const page = await callbackHandler();
       res.writeHead(page.statusCode, page.headers).end(page.body);
@@ -243,6 +261,7 @@ async function serve(
       verdicts.set(headers.authorization, tokenVersion, now.getTime(), verdict);
     }
     if (!verdict.isAuthorized) return answerError(res, new ForbiddenError('Forbidden'));
+    if (verdict.context && 'customerId' in verdict.context) customerOf.set(res, verdict.context.customerId);
     const answer = await ingest(
       integrationEvent(request, requestId, now, verdict.context),
       lambdaContext('ingest', requestId),
@@ -280,6 +299,7 @@ async function serve(
     recoveredSegments,
     flush: () => sink.flush(),
     eraseDue,
+    erasures,
     async close() {
       clearInterval(eraseTimer);
       await new Promise<void>((resolve) => {
@@ -298,6 +318,34 @@ async function serve(
         await lock.release();
       }
     },
+  };
+}
+
+/** The sink as ingest sees it, telling the console's live view what it acknowledged. */
+function watchedSink(sink: RecordSink, live: LiveView, clock: Clock): RecordSink {
+  return {
+    maxRecordBytes: sink.maxRecordBytes,
+    ...(sink.allOrNothing === undefined ? {} : { allOrNothing: sink.allOrNothing }),
+    async put(records, signal) {
+      const outcomes = await sink.put(records, signal);
+      const acknowledged = records.filter((_, i) => outcomes[i]?.ok);
+      if (acknowledged.length > 0) live.stored(acknowledged, clock.now());
+      return outcomes;
+    },
+  };
+}
+
+/** The erasure log as ingest sees it: once a delete is recorded, the live view forgets the user at once. */
+function forgettingErasures(erasures: ErasureLog, live: LiveView): ErasureLog {
+  return {
+    async record(requests, signal) {
+      await erasures.record(requests, signal);
+      const byCustomer = new Map<string, string[]>();
+      for (const r of requests)
+        byCustomer.set(r.customer_id, [...(byCustomer.get(r.customer_id) ?? []), r.user_id]);
+      for (const [customerId, users] of byCustomer) live.forget(customerId, users);
+    },
+    erasedFilter: (customerId, signal) => erasures.erasedFilter(customerId, signal),
   };
 }
 

@@ -1,8 +1,14 @@
 import { FaultInjectingSink } from '../adapters/faults/fault-injecting-sink';
+import { FileOperatorStore } from '../adapters/local/file-operator-store';
+import { systemClock } from '../adapters/system/clock';
 import { jsonLogger } from '../adapters/system/json-logger';
 import { type CommandSpec, type Flag, runCommand, UsageError } from '../cli/command';
 import type { Logger, RecordSink } from '../domain/core/common/ports';
+import { LiveView } from '../domain/core/console/live-view';
 import { type LocalConfig, readLocalConfig } from './config';
+import { consoleAssets } from './console/console-assets';
+import { startConsole } from './console/console-server';
+import { LocalConsoleSource } from './console/local-source';
 import { type LocalDestination, startLocalServer } from './local-server';
 
 /** `npm start`: no flags; its settings are environment variables, validated as flags are (exit 2). */
@@ -18,6 +24,9 @@ const START = {
   notes: [
     'Settings (environment variables):',
     '  PORT                  port to listen on, 0 to 65535; 0 for any free port (default 3000)',
+    "  CONSOLE_PORT          the operators' console (/console/), 0 to 65535, or off (default PORT + 1;",
+    '                        any free port when PORT is 0). Open it with an operator key:',
+    '                        npm run tokens -- operator create',
     '  HOST                  address to listen on (default 127.0.0.1)',
     '  DATA_DIR              keys, spool and lake (default .data)',
     '  FLUSH_INTERVAL_MS     how often buffered events become lake files, in ms, 50 or more (default 1000)',
@@ -29,7 +38,7 @@ const START = {
   examples: ['PORT=8080 DATA_DIR=/tmp/lake npm start'],
 } as const satisfies CommandSpec<Record<string, Flag>>;
 
-/** `npm start`: the destination on this machine. Settings: PORT, HOST, DATA_DIR, FLUSH_INTERVAL_MS, LOG_LEVEL, FAULTS, ERASE_WINDOW_HOURS. */
+/** `npm start`: the destination on this machine. Settings: PORT, CONSOLE_PORT, HOST, DATA_DIR, FLUSH_INTERVAL_MS, LOG_LEVEL, FAULTS, ERASE_WINDOW_HOURS. */
 async function main(): Promise<void> {
   let config: LocalConfig;
   try {
@@ -59,18 +68,51 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   const { faults } = config;
+  const live = config.consolePort === undefined ? undefined : new LiveView();
   started = startLocalServer({
     ...config,
     logger,
+    ...(live ? { live } : {}),
     ...(faults ? { wrapSink: (sink: RecordSink) => new FaultInjectingSink(sink, faults) } : {}),
   });
   const destination = await started;
+  let consoleUrl: string | undefined;
+  if (live && config.consolePort !== undefined) {
+    const operatorsConsole = await startConsole({
+      port: config.consolePort,
+      host: config.host,
+      operators: new FileOperatorStore(config.dataDir),
+      source: new LocalConsoleSource({
+        dataDir: config.dataDir,
+        live,
+        erasures: destination.erasures,
+        clock: systemClock,
+        logger,
+      }),
+      assets: consoleAssets(),
+      logger,
+      clock: systemClock,
+    }).catch(async (error: Error) => {
+      await destination.close();
+      throw new Error(
+        `the console cannot listen on port ${config.consolePort}: ${error.message} (CONSOLE_PORT)`,
+      );
+    });
+    consoleUrl = operatorsConsole.url;
+    const close = destination.close.bind(destination);
+    destination.close = async () => {
+      await operatorsConsole.close();
+      await close();
+    };
+  }
   const lines = [
     '',
     `Segment lake destination listening on ${destination.url}`,
     `  data: ${config.dataDir}`,
     '        events in lake/events/customer_id=<id>/received_dt=<YYYY-MM-DD>/, invalid messages in lake/quarantine/',
   ];
+  if (consoleUrl)
+    lines.push(`  console for operators on ${consoleUrl} (a key: npm run tokens -- operator create)`);
   if (faults) lines.push(`  FAULTS: injecting ${JSON.stringify(faults)} — for rehearsals only`);
   if (destination.recoveredSegments > 0)
     lines.push(`  recovered ${destination.recoveredSegments} spooled segment(s) from the last run`);
