@@ -36,6 +36,7 @@ function benches() {
     ...(require('./bench/lake-bench') as typeof import('./bench/lake-bench')),
     ...(require('./bench/plan-bench') as typeof import('./bench/plan-bench')),
     ...(require('./bench/server-bench') as typeof import('./bench/server-bench')),
+    ...(require('./bench/console-bench') as typeof import('./bench/console-bench')),
   };
 }
 
@@ -50,7 +51,7 @@ const BASELINE_FILE = 'bench/baseline.json';
 const BENCH = {
   name: 'npm run bench --',
   summary:
-    'Ratios against a baseline measured in the same run, on this machine (loopback only): the core vs the\nJSON floor, a tracking plan vs none, npm start vs a minimal server, and the Lambda bundles cold.',
+    'Ratios against a baseline measured in the same run, on this machine (loopback only): the core vs the\nJSON floor, a tracking plan vs none, npm start vs a minimal server, npm start with its console open vs closed, and the Lambda bundles cold.',
   flags: {
     seconds: {
       kind: 'value',
@@ -61,9 +62,9 @@ const BENCH = {
     },
     only: {
       kind: 'value',
-      schema: oneOf(['core', 'plan', 'server', 'cold', 'lake', 'intent', 'erase']),
+      schema: oneOf(['core', 'plan', 'server', 'console', 'cold', 'lake', 'intent', 'erase']),
       unit: 'part',
-      description: 'one part: core, plan, server, cold, lake, intent or erase',
+      description: 'one part: core, plan, server, console, cold, lake, intent or erase',
     },
     events: {
       kind: 'value',
@@ -156,6 +157,7 @@ runCommand(BENCH, async ({ values }) => {
     ]);
     const plan = await part('plan', async () => [await benches().benchPlanCost(seconds)]);
     const server = await part('server', () => benches().benchServer(seconds));
+    const consoleOpen = await part('console', async () => [await benches().benchConsole(seconds)]);
     const cold = await part('cold', () => benches().benchColdStart(values.runs));
     const lake = await part('lake', async () => [
       await benches().benchLake(values.events, (step) => bar.update(done, { note: `lake: ${step}` })),
@@ -168,7 +170,19 @@ runCommand(BENCH, async ({ values }) => {
         bar.update(done, { note: `erase: ${step}` }),
       ),
     ]);
-    return { machine, goals: GOALS, core, plan, server, cold, lake, intent, erase, failed };
+    return {
+      machine,
+      goals: GOALS,
+      core,
+      plan,
+      server,
+      console: consoleOpen,
+      cold,
+      lake,
+      intent,
+      erase,
+      failed,
+    };
   };
   const results: BenchResult[] = [];
   for (let run = 0; run < runs; run++) results.push(await measure());

@@ -19,7 +19,7 @@ export const CONSOLE_LIMITS = {
   sessions: 1_000,
   /** Overview pushes a second, and the most messages one push carries to a page. */
   pushEveryMs: 1_000,
-  messagesPerPush: 50,
+  messagesPerPush: 20,
   /** Pages streaming at once (each costs a timer and a little memory). */
   streams: 50,
   /** Sign-in body bytes read. */

@@ -4,7 +4,7 @@ import type { CustomerDetail, CustomerOverview, LiveMessage } from '../../domain
 export interface CompletenessStatus {
   status: 'complete' | 'missing' | 'unknown';
   missing: number;
-  /** When it was read (the view is read once a minute while someone looks). */
+  /** When it was read (the view is read at most every 5 minutes while someone looks). */
   checkedAt: string | null;
 }
 

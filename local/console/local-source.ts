@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import type { FileErasureLog } from '../../adapters/local/file-erasure-log';
@@ -11,7 +13,7 @@ import { INTENT_REPORTS_PREFIX } from '../../domain/contract/curated-table';
 import { rowsRemoved } from '../../domain/contract/erasure';
 import type { Clock, Logger } from '../../domain/core/common/ports';
 import type { LiveView } from '../../domain/core/console/live-view';
-import { localCompleteness } from '../completeness';
+import type { CompletenessRow } from '../completeness';
 import type {
   CompletenessStatus,
   ConsoleSource,
@@ -20,8 +22,12 @@ import type {
   OverviewRow,
 } from './console-source';
 
-/** How often the completeness view is read again, at most, while the console is open. */
-export const COMPLETENESS_EVERY_MS = 60_000;
+/**
+ * How often the completeness view is read again, at most, while the console is open: a read scans the
+ * lake's ledger and events with DuckDB, seconds of CPU on a large lake, taken from ingest on a small
+ * machine.
+ */
+export const COMPLETENESS_EVERY_MS = 300_000;
 /** Receive days the overview's completeness looks at: today and yesterday (UTC). */
 const COMPLETENESS_DAYS = 2;
 
@@ -30,7 +36,7 @@ const UNKNOWN: CompletenessStatus = { status: 'unknown', missing: 0, checkedAt: 
 /**
  * The console's data on one machine: the live view of `npm start`, the delete requests of its erasure
  * log (keyed hashes only), and what the lake's files say — completeness (the `completeness` view, read
- * at most once a minute and only while the console asks), intent reports and audiences.
+ * at most once every 5 minutes and only while the console asks), intent reports and audiences.
  */
 export class LocalConsoleSource implements ConsoleSource {
   private completeness: { at: number; byCustomer: Map<string, CompletenessStatus> } | undefined;
@@ -85,14 +91,12 @@ export class LocalConsoleSource implements ConsoleSource {
     const since = new Date(now - (COMPLETENESS_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
     const byCustomer = new Map<string, CompletenessStatus>();
     try {
-      if (existsSync(lake)) {
-        for (const row of await localCompleteness(lake)) {
-          if (row.dt < since) continue;
-          const known = byCustomer.get(row.customer_id) ?? { status: 'complete', missing: 0, checkedAt: '' };
-          known.missing += row.missing;
-          if (known.missing > 0) known.status = 'missing';
-          byCustomer.set(row.customer_id, known);
-        }
+      const rows = existsSync(lake) ? await completenessAtLowPriority(lake, since) : [];
+      for (const row of rows) {
+        const known = byCustomer.get(row.customer_id) ?? { status: 'complete', missing: 0, checkedAt: '' };
+        known.missing += row.missing;
+        if (known.missing > 0) known.status = 'missing';
+        byCustomer.set(row.customer_id, known);
       }
       const checkedAt = new Date(now).toISOString();
       for (const status of byCustomer.values()) status.checkedAt = checkedAt;
@@ -159,6 +163,27 @@ export class LocalConsoleSource implements ConsoleSource {
     }
     return out;
   }
+}
+
+/** The completeness rows since a day, read by a child process at the lowest CPU priority (bounded: 2 min). */
+function completenessAtLowPriority(lake: string, since: string): Promise<CompletenessRow[]> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      ['--require', 'tsx/cjs', join(__dirname, 'completeness-child.ts'), lake, since],
+      { cwd: join(__dirname, '..', '..'), timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(stderr.trim() || error.message));
+        else resolve(JSON.parse(stdout) as CompletenessRow[]);
+      },
+    );
+    if (child.pid !== undefined)
+      try {
+        setPriority(child.pid, 19);
+      } catch {
+        // Not allowed here: it runs at normal priority, still in its own process.
+      }
+  });
 }
 
 function folders(path: string, prefix: string): string[] {

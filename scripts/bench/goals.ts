@@ -10,6 +10,8 @@ export const GOALS = {
   // without fsync (autocannon, 16 connections): the fastest simple server that keeps what it is sent.
   serverSingleRatio: 0.5,
   serverBatchRatio: 0.4,
+  // npm start with an operator's console page open on the customer being sent to, against without.
+  consoleOpenRatio: 0.95,
   // Each Lambda bundle, and its load plus first event in a fresh process.
   bundleKiB: 150,
   loadAndFirstEventMs: 100,

@@ -12,8 +12,8 @@ import type { PackedRecord } from '../common/ports';
  * written anywhere, and `forget` removes a user's messages at once when a `delete` is recorded.
  */
 export const LIVE_LIMITS = {
-  /** Lines parsed a second, across customers (≈ 10 ms of CPU a second at 20 µs a line). */
-  parsedLinesPerSecond: 500,
+  /** Lines parsed a second, across customers (≈ 4 ms of CPU a second at 20 µs a line). */
+  parsedLinesPerSecond: 200,
   /** Messages held, across customers: oldest first out. */
   messages: 2_000,
   /** Characters kept of a record and of a message as sent (≤ 2 × 16 K × 2,000 ≈ 128 MB at most; far less in practice). */
