@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { type SpawnedServer, spawnDestination, stopServer } from '../../local/spawn-destination';
 import { BROWSER_START_TIMEOUT_MS, launchChromium } from '../support/browser';
@@ -156,6 +157,13 @@ describe('the console of npm start in headless Chromium', () => {
     // The quarantine by reason, the overview's counts.
     expect(await page.locator('#reasons').textContent()).toContain('missing_field');
     expect(errors).toEqual([]);
+    // CONSOLE_SCREENSHOTS=docs/images: the pictures docs/operations.md shows, taken from this run.
+    const shots = process.env.CONSOLE_SCREENSHOTS;
+    if (shots) {
+      await page.locator('#overview').screenshot({ path: join(shots, 'console-overview.png') });
+      await page.locator('#messages li').first().locator('summary').click();
+      await page.screenshot({ path: join(shots, 'console-customer.png'), fullPage: true });
+    }
     await page.close();
   });
 
