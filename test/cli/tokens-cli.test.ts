@@ -36,6 +36,36 @@ describe('npm run tokens', () => {
     expect(header!.indexOf('CUSTOMER')).toBe(row!.indexOf('table-co'));
   });
 
+  it('issues, lists and revokes operator keys apart from write keys, showing each key once', () => {
+    const created = tokens(dataDir, 'operator', 'create', '--json');
+    expect(created.status).toBe(0);
+    const key = JSON.parse(created.stdout) as { token: string; tokenId: string; name: string };
+    expect(Object.keys(key).sort()).toEqual(['name', 'token', 'tokenId']);
+    expect(key.token).toMatch(/^sgo_[A-Za-z0-9_-]{43}$/);
+    expect(key.name).toBe(key.tokenId);
+    const named = JSON.parse(
+      tokens(dataDir, 'operator', 'create', '--name', 'Dana (on call)', '--json').stdout,
+    );
+    expect(named.name).toBe('Dana (on call)');
+
+    // Hashed at rest, in their own file: neither key is in it, nor in the customers' one.
+    const stored = readFileSync(join(dataDir, 'operators.json'), 'utf8');
+    expect(stored).not.toContain(key.token);
+    expect(stored).toContain(key.tokenId);
+    expect(tokens(dataDir, 'list', '--json').stdout).not.toContain(key.tokenId);
+
+    const listed = JSON.parse(tokens(dataDir, 'operator', 'list', '--json').stdout) as Record<
+      string,
+      unknown
+    >[];
+    expect(listed.map((o) => o.name)).toEqual([key.tokenId, 'Dana (on call)']);
+    expect(JSON.stringify(listed)).not.toMatch(/tokenHash|sgo_/);
+    const revoked = JSON.parse(tokens(dataDir, 'operator', 'revoke', key.tokenId, '--json').stdout);
+    expect(revoked).toMatchObject({ tokenId: key.tokenId, status: 'revoked' });
+    expect(tokens(dataDir, 'operator', 'revoke', 'opk_00').status).toBe(2);
+    expect(tokens(dataDir, 'operator', 'create', '--name', ' leading space').status).toBe(2);
+  });
+
   it('refuses settings for a customer that does not exist, suggesting the close ones', () => {
     tokens(dataDir, 'create', '--customer', 'northwind');
 
