@@ -143,36 +143,41 @@ function renderMessages(): void {
   $('messages').replaceChildren(...held.slice(0, MAX_SHOWN).map(messageItem));
 }
 
+/** Counts by name (a quarantine reason, a plan rule), each with the examples still held. */
+function countedList(
+  id: string,
+  rows: { name: string; count: number; examples: LiveMessage[] }[],
+  example: (m: LiveMessage) => string,
+): void {
+  $(id).replaceChildren(
+    ...(rows.length === 0
+      ? [el('li', 'none', 'muted')]
+      : rows.map((row) => {
+          const li = el('li');
+          li.append(el('strong', row.name), el('span', ` ${row.count} held`));
+          const examples = el('ul');
+          for (const m of row.examples) examples.append(el('li', example(m)));
+          li.append(examples);
+          return li;
+        })),
+  );
+}
+
 function renderPanel(panel: CustomerPanel): void {
   // Paused, the list stays as it is; the rest of the panel is kept current.
   if (!paused) {
     held = panel.messages;
     renderMessages();
   }
-  $('reasons').replaceChildren(
-    ...(panel.quarantineReasons.length === 0
-      ? [el('li', 'none', 'muted')]
-      : panel.quarantineReasons.map((r) => {
-          const li = el('li');
-          li.append(el('strong', r.code), el('span', ` ${r.count} held`));
-          const examples = el('ul');
-          for (const m of r.examples) examples.append(el('li', m.reason?.message ?? ''));
-          li.append(examples);
-          return li;
-        })),
+  countedList(
+    'reasons',
+    panel.quarantineReasons.map((r) => ({ name: r.code, count: r.count, examples: r.examples })),
+    (m) => m.reason?.message ?? '',
   );
-  $('violations').replaceChildren(
-    ...(panel.violations.length === 0
-      ? [el('li', 'none', 'muted')]
-      : panel.violations.map((v) => {
-          const li = el('li');
-          li.append(el('strong', v.rule), el('span', ` ${v.count} held`));
-          const examples = el('ul');
-          for (const m of v.examples)
-            examples.append(el('li', `${m.event ?? m.type ?? ''} (${m.messageId ?? ''})`));
-          li.append(examples);
-          return li;
-        })),
+  countedList(
+    'violations',
+    panel.violations.map((v) => ({ name: v.rule, count: v.count, examples: v.examples })),
+    (m) => `${m.event ?? m.type ?? ''} (${m.messageId ?? ''})`,
   );
   const erasures = $('erasures').querySelector('tbody')!;
   erasures.replaceChildren(
