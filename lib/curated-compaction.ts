@@ -18,6 +18,7 @@ import {
   athenaMoveUndatedRows,
   athenaVacuum,
 } from '../domain/contract/sql/curated-sql';
+import { MERGE_CONCURRENCY } from '../domain/core/lake/backlog-lane';
 import { HouseFunction } from './house-function';
 import { type JobLease, LEASE_TAKEN } from './job-lease';
 import { compactionStateMachineName, HOURLY_START_MINUTE } from './job-names';
@@ -40,10 +41,6 @@ export interface CuratedCompactionProps {
 // (at most 15 min), so the curated table trails the landing zone by at most ~75 min plus a run
 // (docs/lake.md, "Keeping up").
 
-// Athena allows 20–25 DML queries at once per account (Service Quotas, "Active DML queries"); four
-// merges at a time leave the rest to analysts and to the other work of this stack. Runs never overlap
-// (the lease), so this is the job's whole share.
-const MERGE_CONCURRENCY = 4;
 // The hour (UTC) whose run also expires old snapshots: VACUUM reads the whole table's metadata.
 const VACUUM_HOUR = '03';
 
@@ -171,6 +168,12 @@ export class CuratedCompaction extends Construct {
       { step: 'pack', runId, queryExecutionId: '{% $states.input.queryExecutionId %}' },
       '{% $states.result.Payload %}',
     );
+    // Nothing new staged, but a backlog waits: its next share, without a plan query.
+    const packBacklog = step(
+      'PackBacklogOnly',
+      { step: 'pack', runId, queryExecutionId: '{% null %}' },
+      '{% $states.result.Payload %}',
+    );
     const merges = sfn.DistributedMap.jsonata(this, 'MergeEachItem', {
       itemReader: new PrefixedJsonItemReader({
         bucket: props.lake,
@@ -183,6 +186,8 @@ export class CuratedCompaction extends Construct {
         optimize: '{% $states.context.Map.Item.Value.optimize %}',
         commits: '{% $states.context.Map.Item.Value.commits %}',
         aloneKey: '{% $states.context.Map.Item.Value.aloneKey %}',
+        backlog: '{% $states.context.Map.Item.Value.backlog %}',
+        notAfter: '{% $states.context.Map.Item.Value.notAfter %}',
         holder: runId,
         fence: '{% $fence %}',
       },
@@ -243,8 +248,14 @@ export class CuratedCompaction extends Construct {
       .next(
         sfn.Choice.jsonata(this, 'AnythingStaged?')
           .when(
-            sfn.Condition.jsonata('{% $count($states.input.customers) = 0 %}'),
+            sfn.Condition.jsonata(
+              '{% $count($states.input.customers) = 0 and $states.input.backlogBatches = 0 %}',
+            ),
             finishEmpty.next(releaseEmpty).next(done),
+          )
+          .when(
+            sfn.Condition.jsonata('{% $count($states.input.customers) = 0 %}'),
+            renew('RenewBeforeBacklogPack').next(packBacklog).next(merges),
           )
           .otherwise(
             plan
@@ -302,7 +313,8 @@ export class CuratedCompaction extends Construct {
   /**
    * One item, in a child execution: its MERGE and OPTIMIZE together; if they fail, the same customer by
    * customer (`alone`), a customer that fails alone being parked; then the messages of the customers it
-   * merged whole leave the log (commitItem) — not a parked one's. Answers `{ parked }`.
+   * merged whole leave the log (commitItem) — not a parked one's — or, for a backlog item, its days are
+   * noted as merged. A backlog item past the lane's window is left for the next run. Answers `{ parked }`.
    */
   private mergeItem(
     lake: s3.IBucket,
@@ -371,6 +383,9 @@ export class CuratedCompaction extends Construct {
         step: 'commitItem',
         runId: holder,
         customers: '{% $append([], $filter($item.commits, function($c) { $not($c in $parked) })) %}',
+        // A backlog item's days, for the finish to take off its batches — not a parked customer's.
+        backlog:
+          '{% ($item.backlog != null and $not($item.backlog.customerId in $parked)) ? $item.backlog : null %}',
       },
       // Nothing for an item that parked no one: the run gathers every item's answer within 256 KiB.
       '{% $count($parked) > 0 ? {"parked": $parked} : {} %}',
@@ -378,10 +393,18 @@ export class CuratedCompaction extends Construct {
     together.addCatch(eachAlone);
     together.next(commit);
     eachAlone.next(commit);
+    // A backlog item not started within the lane's window is left for the next run (its days stay in
+    // their batch), so that a Replay never holds the lease past the next hour (backlog-lane.ts).
+    const inWindow = sfn.Choice.jsonata(this, 'BacklogWindowOver?')
+      .when(
+        sfn.Condition.jsonata('{% $item.notAfter != null and $millis() > $item.notAfter %}'),
+        new sfn.Pass(this, 'LeaveForNextRun', { queryLanguage: sfn.QueryLanguage.JSONATA, outputs: {} }),
+      )
+      .otherwise(together);
     return new sfn.Pass(this, 'HoldItem', {
       queryLanguage: sfn.QueryLanguage.JSONATA,
       assign: { item: '{% $states.input %}', parked: '{% [] %}' },
-    }).next(together);
+    }).next(inWindow);
   }
 
   /**

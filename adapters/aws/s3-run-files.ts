@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RunFiles } from '../../domain/core/lake/compaction-run';
-import { removeUnder } from './s3-objects';
+import { listKeys, removeUnder } from './s3-objects';
 
 /** A compaction run's files in the lake bucket, and Athena's results in the query-results bucket. */
 export class S3RunFiles implements RunFiles {
@@ -26,6 +26,10 @@ export class S3RunFiles implements RunFiles {
 
   async removePrefix(prefix: string) {
     await removeUnder(this.s3, this.lakeBucket, prefix);
+  }
+
+  list(prefix: string) {
+    return listKeys(this.s3, this.lakeBucket, prefix);
   }
 
   private async read(bucket: string, key: string): Promise<string> {

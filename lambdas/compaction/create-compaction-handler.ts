@@ -1,6 +1,7 @@
 import * as v from 'valibot';
+import { BacklogDoneSchema } from '../../domain/contract/curated-backlog';
 import { athenaStagedPartitions } from '../../domain/contract/sql/curated-sql';
-import type { Logger } from '../../domain/core/common/ports';
+import type { Clock, Logger } from '../../domain/core/common/ports';
 import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
 import {
   commitItem,
@@ -16,8 +17,18 @@ const Customer = v.pipe(v.string(), v.regex(CUSTOMER_ID_PATTERN, 'a customer id'
 const RunId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,80}$/, 'a run id is an execution name'));
 const CompactionStep = v.variant('step', [
   v.object({ step: v.literal('stage'), runId: RunId }),
-  v.object({ step: v.literal('pack'), runId: RunId, queryExecutionId: v.pipe(v.string(), v.uuid()) }),
-  v.object({ step: v.literal('commitItem'), runId: RunId, customers: v.array(Customer) }),
+  v.object({
+    step: v.literal('pack'),
+    runId: RunId,
+    // None when the run staged nothing new: only the backlog's next share is packed.
+    queryExecutionId: v.optional(v.nullable(v.pipe(v.string(), v.uuid())), null),
+  }),
+  v.object({
+    step: v.literal('commitItem'),
+    runId: RunId,
+    customers: v.array(Customer),
+    backlog: v.optional(v.nullable(BacklogDoneSchema), null),
+  }),
   v.object({ step: v.literal('finish'), runId: RunId, parked: v.optional(v.array(Customer), []) }),
 ]);
 
@@ -27,6 +38,7 @@ export interface CompactionDeps {
   lakeBucket: string;
   database: string;
   logger: Logger;
+  clock: Pick<Clock, 'now'>;
 }
 
 /** The compaction state machine's function: one step of a run per invocation (lib/curated-compaction.ts). */
@@ -50,10 +62,30 @@ export function createCompactionHandler(deps: CompactionDeps) {
               : undefined,
         };
       }
-      case 'pack':
-        return packRun(step.runId, deps.database, step.queryExecutionId, deps.files);
+      case 'pack': {
+        const packed = await packRun(
+          step.runId,
+          deps.database,
+          step.queryExecutionId ?? undefined,
+          deps.files,
+          deps.log,
+          deps.clock.now(),
+        );
+        if (packed.setAside.length > 0)
+          deps.logger.info('backlog: customers set aside to the backlog lane', {
+            runId: step.runId,
+            customers: packed.setAside,
+          });
+        if (packed.damagedBatches.length > 0)
+          deps.logger.error('backlog batches that cannot be read are left as they are', {
+            runId: step.runId,
+            batches: packed.damagedBatches,
+          });
+        const { setAside: _, damagedBatches: __, ...answer } = packed;
+        return answer;
+      }
       case 'commitItem':
-        return commitItem(step.runId, step.customers, deps.log, deps.files);
+        return commitItem(step.runId, step.customers, deps.log, deps.files, step.backlog);
       case 'finish': {
         const finished = await finishRun(step.runId, deps.log, deps.files, step.parked);
         if (finished.parked.length > 0)

@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { powertoolsLogger } from '../../adapters/aws/powertools-logger';
 import { S3RunFiles } from '../../adapters/aws/s3-run-files';
 import { SqsObjectLog } from '../../adapters/aws/sqs-object-log';
+import { systemClock } from '../../adapters/system/clock';
 import { CompactionEnvSchema } from '../../domain/contract/environment';
 import { ATHENA_RESULTS_PREFIX } from '../../domain/contract/sql/athena-rules';
 import { readEnv } from '../../domain/core/common/read-env';
@@ -17,4 +18,5 @@ export const handler = createCompactionHandler({
   lakeBucket: env.LAKE_BUCKET,
   database: env.DATABASE,
   logger: powertoolsLogger('compaction').logger,
+  clock: systemClock,
 });

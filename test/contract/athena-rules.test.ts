@@ -106,8 +106,14 @@ describe('every Athena statement the stack, its functions and its scripts send, 
       put: async (key, body) => {
         files.set(key, body);
       },
-      get: async (key) => files.get(key)!,
+      // What the stage step wrote: each customer's manifest, and the run's receipts.
+      get: async (key) =>
+        files.get(key) ??
+        (key.endsWith('/manifest')
+          ? 's3://lake/events/customer_id=x/received_dt=2026-11-28/a.gz\n'
+          : JSON.stringify({ byCustomer: {}, other: [] })),
       removePrefix: async () => undefined,
+      list: async (prefix) => [...files.keys()].filter((key) => key.startsWith(prefix)),
       queryResult: async () =>
         [
           '"customer_id","event_date","row_count","sent_at_dated"',
@@ -117,7 +123,15 @@ describe('every Athena statement the stack, its functions and its scripts send, 
           '"globex","2026-11-29","1","true"',
         ].join('\n'),
     };
-    const { itemsKey } = await packRun('run-1', db, '11111111-1111-4111-8111-111111111111', run);
+    const noLog = { receive: async () => [], remove: async () => undefined };
+    const { itemsKey } = await packRun(
+      'run-1',
+      db,
+      '11111111-1111-4111-8111-111111111111',
+      run,
+      noLog,
+      Date.now(),
+    );
     for (const [i, item] of (
       JSON.parse(files.get(itemsKey)!) as { merge: string; optimize: string }[]
     ).entries())

@@ -19,6 +19,8 @@ import {
 import { MAX_DAYS_PER_MERGE, MAX_ROWS_PER_MERGE, packMergeItems } from '../../domain/core/lake/curated-plan';
 
 const day = (n: number) => new Date(Date.UTC(2021, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+/** When a test run packs: a fixed instant, so a backlog batch's createdAt and window are known. */
+const T_PACK = Date.parse('2026-11-28T10:05:00.000Z');
 
 describe('packing a run’s days into MERGE statements', () => {
   it('keeps every statement within Athena’s 100 partitions (customer × month), and every day in exactly one', () => {
@@ -136,6 +138,7 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
       removePrefix: async (prefix) => {
         for (const key of [...files.keys()]) if (key.startsWith(prefix)) files.delete(key);
       },
+      list: async (prefix) => [...files.keys()].filter((key) => key.startsWith(prefix)).sort(),
       queryResult: async () =>
         '"customer_id","event_date","row_count","sent_at_dated"\n"acme","2026-11-28","2","false"\n"globex","2026-11-20","1","false"\n',
     };
@@ -146,7 +149,7 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
     const { log, run, files, removed } = memory();
 
     const staged = await stageRun('run-1', 'lake', log, run);
-    const packed = await packRun('run-1', 'db', '11111111-1111-4111-8111-111111111111', run);
+    const packed = await packRun('run-1', 'db', '11111111-1111-4111-8111-111111111111', run, log, T_PACK);
     const items = JSON.parse(files.get(packed.itemsKey)!);
     // Each customer's own statements, for the case the item's MERGE fails: in a file of the run's.
     const alone = JSON.parse(files.get(items[0].aloneKey)!);
@@ -154,7 +157,7 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
     const committed = await commitItem('run-1', items[0].commits, log, run);
     const finished = await finishRun('run-1', log, run);
 
-    expect(staged).toEqual({ runId: 'run-1', objects: 5, customers: ['acme', 'globex'] });
+    expect(staged).toEqual({ runId: 'run-1', objects: 5, customers: ['acme', 'globex'], backlogBatches: 0 });
     expect(items).toHaveLength(1);
     expect(items[0].merge).toContain(`IN (('acme', DATE '2026-11-28'), ('globex', DATE '2026-11-20'))`);
     expect(items[0].commits).toEqual(['acme', 'globex']);
@@ -166,7 +169,7 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
     ]);
     expect(committed).toEqual({ removed: 3 });
     // The rest (objects outside events/) at the end.
-    expect(finished).toEqual({ removed: 2, parked: [] });
+    expect(finished).toEqual({ removed: 2, parked: [], backlogDaysMerged: 0 });
     expect(removed.sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
     expect([...files.keys()]).toEqual([]);
   });
@@ -182,7 +185,7 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
         .flatMap((c) => [1, 2, 3, 4, 5].map((d) => `"${c}","2026-11-0${d}","1000","false"`))
         .join('\n')}\n`;
     await stageRun('run-max', 'lake', log, run);
-    const packed = await packRun('run-max', 'db', '11111111-1111-4111-8111-111111111111', run);
+    const packed = await packRun('run-max', 'db', '11111111-1111-4111-8111-111111111111', run, log, T_PACK);
     const items = JSON.parse(files.get(packed.itemsKey)!) as { aloneKey: string }[];
     expect(items).toHaveLength(1);
     const limit = AWS_QUOTAS.stepFunctionsPayloadBytes;
@@ -202,10 +205,14 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
   it('a parked customer keeps its messages in the log; a customer several items merged leaves at the end', async () => {
     const { log, run, removed } = memory();
     await stageRun('run-p', 'lake', log, run);
-    await packRun('run-p', 'db', '11111111-1111-4111-8111-111111111111', run);
+    await packRun('run-p', 'db', '11111111-1111-4111-8111-111111111111', run, log, T_PACK);
     // acme's MERGE failed even alone: the item commits globex only, and the run parks acme.
     await commitItem('run-p', ['globex'], log, run);
-    expect(await finishRun('run-p', log, run, ['acme'])).toEqual({ removed: 2, parked: ['acme'] });
+    expect(await finishRun('run-p', log, run, ['acme'])).toEqual({
+      removed: 2,
+      parked: ['acme'],
+      backlogDaysMerged: 0,
+    });
     expect(removed.sort()).toEqual(['r2', 'r3', 'r4']);
     expect(removed).not.toContain('r0');
     expect(removed).not.toContain('r1');
@@ -217,19 +224,19 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
     run.queryResult = async () =>
       '"customer_id","event_date","row_count","sent_at_dated"\n"acme","2026-11-28","2","false"\n"acme","2026-11-27","1","true"\n"globex","2026-11-20","1","false"\n';
     await stageRun('run-s', 'lake', log, run);
-    const packed = await packRun('run-s', 'db', '11111111-1111-4111-8111-111111111111', run);
+    const packed = await packRun('run-s', 'db', '11111111-1111-4111-8111-111111111111', run, log, T_PACK);
     const items = JSON.parse(files.get(packed.itemsKey)!) as { commits: string[] }[];
     expect(items.map((i) => i.commits)).toEqual([['globex'], []]);
     for (const item of items) await commitItem('run-s', item.commits, log, run);
     expect(removed.sort()).toEqual(['r2']);
-    expect(await finishRun('run-s', log, run)).toEqual({ removed: 4, parked: [] });
+    expect(await finishRun('run-s', log, run)).toEqual({ removed: 4, parked: [], backlogDaysMerged: 0 });
     expect(removed.sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
   });
 
   it('finishes a run the last release staged (a flat list of receipts): every message leaves, as it did', async () => {
     const { log, run, files, removed } = memory();
     files.set(`${stagingRunPrefix('run-old')}_receipts.json`, JSON.stringify(['r7', 'r8']));
-    expect(await finishRun('run-old', log, run)).toEqual({ removed: 2, parked: [] });
+    expect(await finishRun('run-old', log, run)).toEqual({ removed: 2, parked: [], backlogDaysMerged: 0 });
     expect(removed).toEqual(['r7', 'r8']);
   });
 
@@ -251,6 +258,7 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
       runId: 'run-full',
       objects: 30,
       customers: ['acme'],
+      backlogBatches: 0,
     });
   });
 
@@ -281,9 +289,9 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
     await stageRun('run-4', 'lake', log, run);
     run.queryResult = async () => '"customer_id","event_date","row_count"\n"acme","2026-11-28","2"\n';
 
-    await expect(packRun('run-4', 'db', '11111111-1111-4111-8111-111111111111', run)).rejects.toThrow(
-      'expected customer_id, event_date, row_count, sent_at_dated',
-    );
+    await expect(
+      packRun('run-4', 'db', '11111111-1111-4111-8111-111111111111', run, log, T_PACK),
+    ).rejects.toThrow('expected customer_id, event_date, row_count, sent_at_dated');
   });
 
   it('refuses a broken partition listing rather than ack objects it never merged', async () => {
@@ -292,8 +300,8 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
     run.queryResult = async () =>
       '"customer_id","event_date","row_count","sent_at_dated"\n"acme","","2","false"\n';
 
-    await expect(packRun('run-3', 'db', '11111111-1111-4111-8111-111111111111', run)).rejects.toThrow(
-      'unexpected staged partition row',
-    );
+    await expect(
+      packRun('run-3', 'db', '11111111-1111-4111-8111-111111111111', run, log, T_PACK),
+    ).rejects.toThrow('unexpected staged partition row');
   });
 });

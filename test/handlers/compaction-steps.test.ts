@@ -10,6 +10,7 @@ describe('the compaction steps function', () => {
     put: async () => undefined,
     get: async () => '[]',
     removePrefix: async () => undefined,
+    list: async () => [],
     queryResult: async () => '"customer_id","event_date","row_count"\n',
   };
   const handler = createCompactionHandler({
@@ -18,6 +19,7 @@ describe('the compaction steps function', () => {
     lakeBucket: 'lake',
     database: 'db',
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    clock: { now: () => Date.parse('2026-11-28T10:05:00.000Z') },
   });
 
   it('stages nothing when the log is empty, and plans no statement', async () => {
@@ -25,6 +27,7 @@ describe('the compaction steps function', () => {
       runId: 'run-1',
       objects: 0,
       customers: [],
+      backlogBatches: 0,
       planSql: undefined,
     });
   });

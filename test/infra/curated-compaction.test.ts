@@ -69,7 +69,7 @@ describe('the curated-table compaction on AWS (synth)', () => {
     });
   });
 
-  it('runs one at a time: stage, plan, pack, merge and optimize each item, finish, vacuum once a day', () => {
+  it('runs one at a time: stage, plan, pack, merge and optimize each item, finish, vacuum once a day', async () => {
     const { States, QueryLanguage } = definition(template);
 
     expect(QueryLanguage).toBe('JSONata');
@@ -88,6 +88,8 @@ describe('the curated-table compaction on AWS (synth)', () => {
         'PlanPartitions',
         'RenewBeforePack',
         'PackMerges',
+        'RenewBeforeBacklogPack',
+        'PackBacklogOnly',
         'MergeEachItem',
         'FinishRun',
         'ReleaseLease',
@@ -98,6 +100,22 @@ describe('the curated-table compaction on AWS (synth)', () => {
         'Done',
       ].sort(),
     );
+    // Nothing new staged, a backlog waiting: its share is packed without a plan query; nothing at all: done.
+    const staged = States['AnythingStaged?'] as unknown as {
+      Choices: { Condition: string; Next: string }[];
+      Default: string;
+    };
+    const route = async (customers: string[], backlogBatches: number) => {
+      for (const choice of staged.Choices)
+        if (await evaluate(choice.Condition, { input: { customers, backlogBatches } })) return choice.Next;
+      return staged.Default;
+    };
+    expect(await route([], 0)).toBe('FinishEmptyRun');
+    expect(await route([], 2)).toBe('RenewBeforeBacklogPack');
+    expect(States.RenewBeforeBacklogPack!.Next).toBe('PackBacklogOnly');
+    expect(States.PackBacklogOnly!.Next).toBe('MergeEachItem');
+    expect(await route(['acme'], 0)).toBe('PlanPartitions');
+    expect(await route(['acme'], 2)).toBe('PlanPartitions');
     const map = States.MergeEachItem!;
     expect(map).toMatchObject({ Type: 'Map', MaxConcurrency: 4 });
     // No tolerated failures: one failed merge fails the run, and nothing leaves the object log.
@@ -113,9 +131,30 @@ describe('the curated-table compaction on AWS (synth)', () => {
       State & { Next?: string; Catch?: { Next: string }[] }
     >;
     expect(Object.keys(item).sort()).toEqual(
-      ['CommitItem', 'EachCustomerAlone', 'HoldItem', 'MergeTogether'].sort(),
+      [
+        'BacklogWindowOver?',
+        'CommitItem',
+        'EachCustomerAlone',
+        'HoldItem',
+        'LeaveForNextRun',
+        'MergeTogether',
+      ].sort(),
     );
-    expect(item.HoldItem!.Next).toBe('MergeTogether');
+    // A backlog item past the lane's window is left for the next run; a live item always runs.
+    expect(item.HoldItem!.Next).toBe('BacklogWindowOver?');
+    const window = item['BacklogWindowOver?'] as unknown as {
+      Choices: { Condition: string; Next: string }[];
+      Default: string;
+    };
+    expect(window.Default).toBe('MergeTogether');
+    expect(window.Choices[0]!.Next).toBe('LeaveForNextRun');
+    expect(item.LeaveForNextRun!.Type).toBe('Pass');
+    expect(item.LeaveForNextRun!.Next).toBeUndefined();
+    const over = (notAfter: number | null) =>
+      evaluate(window.Choices[0]!.Condition, {}, { item: { notAfter } });
+    expect(await over(null)).toBe(false);
+    expect(await over(Date.now() + 60_000)).toBe(false);
+    expect(await over(Date.now() - 1)).toBe(true);
     expect(item.MergeTogether!.Next).toBe('CommitItem');
     expect(item.MergeTogether!.Catch![0]!.Next).toBe('EachCustomerAlone');
     expect(item.EachCustomerAlone!.Next).toBe('CommitItem');
@@ -189,6 +228,12 @@ describe('the curated-table compaction on AWS (synth)', () => {
     expect(
       await evaluate(commit.Arguments.Payload.customers, {}, { item: anItem, parked: ['acme', 'globex'] }),
     ).toEqual([]);
+    // A backlog item's days are noted for the finish, unless its customer was parked.
+    const noted = (commit.Arguments.Payload as unknown as { backlog: string }).backlog;
+    const backlog = { customerId: 'acme', days: ['2021-01-01'], batches: ['b'] };
+    expect(await evaluate(noted, {}, { item: { ...anItem, backlog }, parked: [] })).toEqual(backlog);
+    expect(await evaluate(noted, {}, { item: { ...anItem, backlog }, parked: ['acme'] })).toBeNull();
+    expect(await evaluate(noted, {}, { item: { ...anItem, backlog: null }, parked: [] })).toBeNull();
     const eachAssign = (item.EachCustomerAlone as State & { Assign: { parked: string } }).Assign.parked;
     expect(
       await evaluate(eachAssign, {

@@ -1,5 +1,6 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { AUDIENCE_SYNC_RUNS_PREFIX, AUDIENCE_SYNC_STATE_PREFIX } from '../../domain/contract/audiences';
+import { BACKLOG_PREFIX, backlogBatchKey } from '../../domain/contract/curated-backlog';
 import { STAGING_PREFIX } from '../../domain/contract/curated-table';
 import { ERASE_PASSES_PREFIX } from '../../domain/contract/erasure';
 import { synthStack } from '../support/stack';
@@ -433,6 +434,12 @@ const FUNCTION_CALLS: Record<
     ['sqs:DeleteMessage', t.getAtt(id('CuratedObjectLog7'), 'Arn')],
     ['s3:PutObject', `${lake}/${STAGING_PREFIX}/run-1/manifest-1.csv`],
     ['s3:GetObject', `${results}/athena/query-1.csv`],
+    // The backlog lane: its batches listed, read, written and removed; a run's notes listed.
+    ['s3:ListBucket', lake, { 's3:prefix': BACKLOG_PREFIX }],
+    ['s3:PutObject', `${lake}/${backlogBatchKey('acme', 'run-1')}`],
+    ['s3:GetObject', `${lake}/${backlogBatchKey('acme', 'run-1')}`],
+    ['s3:DeleteObject', `${lake}/${backlogBatchKey('acme', 'run-1')}`],
+    ['s3:ListBucket', lake, { 's3:prefix': `${STAGING_PREFIX}/run_id=run-1/done/` }],
   ],
   ErasureStepsFunction: ({ lake, results }) => [
     ['dynamodb:Query', table('ErasureRequests')],

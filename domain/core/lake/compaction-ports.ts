@@ -13,6 +13,8 @@ export interface RunFiles {
   put(key: string, body: string): Promise<void>;
   get(key: string): Promise<string>;
   removePrefix(prefix: string): Promise<void>;
+  /** The keys under a prefix (the backlog's batches, a run's notes). */
+  list(prefix: string): Promise<string[]>;
   /** A query result (CSV) by its execution id. */
   queryResult(queryExecutionId: string): Promise<string>;
 }

@@ -1,8 +1,23 @@
-import { HIDE_SECONDS, stagingManifestKey, stagingRunPrefix } from '../../contract/curated-table';
+import * as v from 'valibot';
+import {
+  BACKLOG_PREFIX,
+  type BacklogBatch,
+  BacklogBatchSchema,
+  type BacklogDone,
+  BacklogDoneSchema,
+  backlogBatchKey,
+} from '../../contract/curated-backlog';
+import {
+  type DayRows,
+  HIDE_SECONDS,
+  stagingManifestKey,
+  stagingRunPrefix,
+} from '../../contract/curated-table';
 import { DAY_PATTERN } from '../../contract/formats';
 import { parseLandingKey } from '../../contract/lake-areas';
 import { athenaMergeItem, athenaOptimizeItem, SENT_AT_DATED } from '../../contract/sql/curated-sql';
 import { CUSTOMER_ID_PATTERN } from '../keys/tokens';
+import { BACKLOG_LANE, chooseBacklog, isBacklog, pendingOf } from './backlog-lane';
 import type { ObjectLog, RunFiles } from './compaction-ports';
 import { packMergeItems } from './curated-plan';
 
@@ -33,6 +48,8 @@ const ITEMS = (runId: string) => `${stagingRunPrefix(runId)}items.json`;
 const SPANNING = (runId: string) => `${stagingRunPrefix(runId)}_spanning.json`;
 /** An item's statements customer by customer, read by its Map only when the item's MERGE fails. */
 const ALONE = (runId: string, item: number) => `${stagingRunPrefix(runId)}alone/${item}.json`;
+/** A committed backlog item's note: read by the run's finish, which takes its days off the batches. */
+const DONE = (runId: string) => `${stagingRunPrefix(runId)}done/`;
 
 /**
  * A run's receipts, by customer, so that each customer's messages can leave the log as soon as its
@@ -65,7 +82,7 @@ export async function stageRun(
   bucket: string,
   log: ObjectLog,
   files: RunFiles,
-): Promise<{ runId: string; objects: number; customers: string[] }> {
+): Promise<{ runId: string; objects: number; customers: string[]; backlogBatches: number }> {
   const receipts: string[] = [];
   const byCustomer = new Map<string, string[]>();
   const stored: Receipts = { byCustomer: {}, other: [] };
@@ -103,7 +120,9 @@ export async function stageRun(
       `${[...new Set(byCustomer.get(customer))].join('\n')}\n`,
     );
   await files.put(RECEIPTS(runId), JSON.stringify(stored));
-  return { runId, objects: receipts.length, customers };
+  // A run with no new object still merges the backlog's next share.
+  const backlogBatches = (await files.list(BACKLOG_PREFIX)).length;
+  return { runId, objects: receipts.length, customers, backlogBatches };
 }
 
 /**
@@ -118,11 +137,17 @@ export async function stageRun(
 export async function packRun(
   runId: string,
   database: string,
-  queryExecutionId: string,
+  /** The plan query's execution; none when the run staged nothing new (only the backlog to merge). */
+  queryExecutionId: string | undefined,
   files: RunFiles,
-): Promise<{ itemsKey: string; items: number }> {
+  log: ObjectLog,
+  now: number,
+) {
   const cells = (row: string) => row.split(',').map((cell) => cell.replace(/^"|"$/g, ''));
-  const [header = '', ...rows] = (await files.queryResult(queryExecutionId)).trim().split('\n');
+  const result = queryExecutionId
+    ? await files.queryResult(queryExecutionId)
+    : ['customer_id', 'event_date', 'row_count', SENT_AT_DATED].join(',');
+  const [header = '', ...rows] = result.trim().split('\n');
   // By name: the plan query's columns (athenaStagedPartitions), whatever their order.
   const names = cells(header);
   const at = (name: string) => names.indexOf(name);
@@ -153,11 +178,62 @@ export async function packRun(
       (p.flag !== 'true' && p.flag !== 'false'),
   );
   if (bad) throw new Error(`unexpected staged partition row: ${JSON.stringify(bad).slice(0, 200)}`);
-  const packed = packMergeItems(partitions);
+  // The lanes: a customer with a backlog, or whose run brings more than live traffic does, has its
+  // objects and days set aside in a batch (and its messages leave the log: the batch is durable); the
+  // live customers are merged whole, the backlogs a bounded share each (backlog-lane.ts).
+  const byCustomer = new Map<string, DayRows[]>();
+  for (const p of partitions) byCustomer.set(p.customerId, [...(byCustomer.get(p.customerId) ?? []), p]);
+  const { batches, damaged } = await readBacklog(files);
+  const waiting = new Set(batches.map((b) => b.batch.customerId));
+  const setAside: string[] = [];
+  let receipts: Receipts | undefined;
+  for (const [customerId, days] of byCustomer) {
+    if (!waiting.has(customerId) && !isBacklog(days)) continue;
+    const manifest = await files.get(stagingManifestKey(runId, customerId));
+    const batch: BacklogBatch = {
+      version: 1,
+      customerId,
+      createdAt: new Date(now).toISOString(),
+      objects: manifest.split('\n').filter((line) => line.length > 0),
+      pending: pendingOf(days),
+    };
+    const key = backlogBatchKey(customerId, runId);
+    await files.put(key, JSON.stringify(batch));
+    batches.push({ key, batch });
+    receipts ??= await readReceipts(files, runId);
+    await removeAll(log, receipts.byCustomer[customerId] ?? []);
+    setAside.push(customerId);
+  }
+  const backlogCustomers = new Set([...waiting, ...setAside]);
+  const packed = packMergeItems(partitions.filter((p) => !backlogCustomers.has(p.customerId)));
   const itemsOf = new Map<string, number>();
   for (const item of packed) for (const c of item.customers) itemsOf.set(c, (itemsOf.get(c) ?? 0) + 1);
+  const chosen = chooseBacklog(batches);
+  // The customer's MERGEs this run read every object of its batches (the staging table reads by run
+  // and customer).
+  for (const choice of chosen)
+    await files.put(stagingManifestKey(runId, choice.customerId), `${choice.objects.join('\n')}\n`);
+  const work = [
+    ...packed.map((item) => ({
+      item,
+      commits: item.customers.filter((c) => itemsOf.get(c) === 1),
+      backlog: null,
+    })),
+    ...chosen.flatMap((choice) =>
+      choice.items.map((item) => ({
+        item,
+        commits: [] as string[],
+        backlog: {
+          customerId: choice.customerId,
+          days: item.days.map((d) => d.eventDate),
+          batches: choice.batches,
+        } satisfies BacklogDone,
+      })),
+    ),
+  ];
+  const notAfter = now + BACKLOG_LANE.windowMs;
   const items = [];
-  for (const [index, item] of packed.entries()) {
+  for (const [index, { item, commits, backlog }] of work.entries()) {
     const alone = item.customers.map((customerId) => {
       const own = {
         ...item,
@@ -174,13 +250,39 @@ export async function packRun(
     items.push({
       merge: athenaMergeItem(database, runId, item),
       optimize: athenaOptimizeItem(database, item),
-      commits: item.customers.filter((c) => itemsOf.get(c) === 1),
+      commits,
       aloneKey: ALONE(runId, index),
+      // A backlog item names its days for the finish, and is not started past the lane's window.
+      backlog,
+      notAfter: backlog ? notAfter : null,
     });
   }
   await files.put(ITEMS(runId), JSON.stringify(items));
   await files.put(SPANNING(runId), JSON.stringify([...itemsOf].filter(([, n]) => n > 1).map(([c]) => c)));
-  return { itemsKey: ITEMS(runId), items: items.length };
+  return {
+    itemsKey: ITEMS(runId),
+    items: items.length,
+    live: packed.length,
+    backlog: items.length - packed.length,
+    setAside,
+    damagedBatches: damaged,
+  };
+}
+
+/** Every batch of the backlog lane; a batch that cannot be read is named and left, not fatal to others. */
+async function readBacklog(
+  files: RunFiles,
+): Promise<{ batches: { key: string; batch: BacklogBatch }[]; damaged: string[] }> {
+  const batches: { key: string; batch: BacklogBatch }[] = [];
+  const damaged: string[] = [];
+  for (const key of await files.list(BACKLOG_PREFIX)) {
+    try {
+      batches.push({ key, batch: v.parse(BacklogBatchSchema, JSON.parse(await files.get(key))) });
+    } catch {
+      damaged.push(key);
+    }
+  }
+  return { batches, damaged };
 }
 
 /**
@@ -193,7 +295,14 @@ export async function commitItem(
   customers: readonly string[],
   log: ObjectLog,
   files: RunFiles,
+  backlog?: BacklogDone | null,
 ): Promise<{ removed: number }> {
+  if (backlog)
+    await files.put(
+      `${DONE(runId)}${backlog.customerId}/${backlog.days[0]}_${backlog.days.length}.json`,
+      JSON.stringify(backlog),
+    );
+  if (customers.length === 0) return { removed: 0 };
   const receipts = await readReceipts(files, runId);
   return {
     removed: await removeAll(
@@ -214,7 +323,7 @@ export async function finishRun(
   log: ObjectLog,
   files: RunFiles,
   parked: readonly string[] = [],
-): Promise<{ removed: number; parked: string[] }> {
+): Promise<{ removed: number; parked: string[]; backlogDaysMerged: number }> {
   const receipts = await readReceipts(files, runId);
   // None when nothing was staged (no pack step); a run the last release staged has its receipts in
   // `other`, all removed here as they were.
@@ -230,6 +339,37 @@ export async function finishRun(
     ...spanning.filter((c) => !parked.includes(c)).flatMap((c) => receipts.byCustomer[c] ?? []),
   ];
   const removed = await removeAll(log, leaving);
+  const backlogDaysMerged = await takeOffBacklog(runId, files);
   await files.removePrefix(stagingRunPrefix(runId));
-  return { removed, parked: [...parked] };
+  return { removed, parked: [...parked], backlogDaysMerged };
+}
+
+/**
+ * The days the run's backlog items committed leave their batches; a batch with nothing pending goes.
+ * Run once, by the finish, so that no two items rewrite one batch at once.
+ */
+async function takeOffBacklog(runId: string, files: RunFiles): Promise<number> {
+  const done = new Map<string, Set<string>>();
+  for (const key of await files.list(DONE(runId))) {
+    const note = v.parse(BacklogDoneSchema, JSON.parse(await files.get(key)));
+    for (const batch of note.batches) {
+      const days = done.get(batch) ?? new Set<string>();
+      for (const day of note.days) days.add(day);
+      done.set(batch, days);
+    }
+  }
+  let merged = 0;
+  for (const [key, days] of done) {
+    let batch: BacklogBatch;
+    try {
+      batch = v.parse(BacklogBatchSchema, JSON.parse(await files.get(key)));
+    } catch {
+      continue; // gone, or damaged: its days are merged again at worst (no change).
+    }
+    const pending = batch.pending.filter((d) => !days.has(d.eventDate));
+    merged += batch.pending.length - pending.length;
+    if (pending.length === 0) await files.removePrefix(key);
+    else await files.put(key, JSON.stringify({ ...batch, pending }));
+  }
+  return merged;
 }
