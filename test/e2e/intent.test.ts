@@ -25,7 +25,7 @@ describe('intent scores on simulated customers', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir('intent-');
-    ({ lake, destination } = await simulatedLake(dataDir, [['demo', 'pricing', 7, 3_000]]));
+    ({ lake, destination } = await simulatedLake(dataDir, [['demo', 'pricing', 7, 2_000]]));
     withSignal = await runIntent({ lakeRoot: lake, customer: 'demo', event: 'signed_up' });
   }, 240_000);
   afterAll(async () => {
