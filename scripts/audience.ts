@@ -15,6 +15,7 @@ import {
   liftVerdict,
   listDefinitions,
   MissingInput,
+  PoorScoring,
   readDefinition,
 } from './audience/audiences';
 import { liftHtml } from './audience/lift-html';
@@ -84,6 +85,11 @@ const AUDIENCE: CommandGroup = {
             description: 'the share held out to measure the effect, in [0, 50]',
             default: '10',
           },
+          force: {
+            kind: 'switch',
+            description:
+              'build it even from a scoring graded Poor (refused otherwise: its scores are near chance)',
+          },
           json: jsonFlag('the audience definition as JSON'),
         },
         examples: [
@@ -100,6 +106,11 @@ const AUDIENCE: CommandGroup = {
           holdout: values.holdout,
           refresh: false,
           now: new Date(),
+          force: values.force,
+        }).catch((error: unknown) => {
+          if (error instanceof PoorScoring)
+            throw new MissingInput(`${error.message}; rescore, or pass --force to build it anyway`);
+          throw error;
         });
         const [first] = definition.versions;
         say(
@@ -116,13 +127,28 @@ const AUDIENCE: CommandGroup = {
         examples: ['npm run audience -- refresh --customer demo --name likely_signups'],
       },
       async ({ values }) => {
-        const definition = await buildAudience({
-          lakeRoot: lakeRoot(),
-          customer: required(values.customer, '--customer <id>'),
-          name: required(values.name, '--name <name>'),
-          refresh: true,
-          now: new Date(),
-        });
+        const customer = required(values.customer, '--customer <id>');
+        const name = required(values.name, '--name <name>');
+        let definition: Awaited<ReturnType<typeof buildAudience>>;
+        try {
+          definition = await buildAudience({
+            lakeRoot: lakeRoot(),
+            customer,
+            name,
+            refresh: true,
+            now: new Date(),
+          });
+        } catch (error) {
+          if (!(error instanceof PoorScoring)) throw error;
+          // The last version stays the audience (and what sync sends): said, not failed.
+          const kept = readDefinition(lakeRoot(), customer, name)!;
+          const last = kept.versions.at(-1)!;
+          return say(
+            values.json
+              ? JSON.stringify({ ...kept, kept: { version: last.version, reason: error.message } })
+              : `Audience ${name} kept at version ${last.version} (scores of ${last.as_of}): ${error.message}.`,
+          );
+        }
         const last = definition.versions.at(-1)!;
         say(
           values.json

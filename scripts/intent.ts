@@ -232,6 +232,9 @@ else
     savePrediction(lakeRoot, report, new Date());
     const html = values.html ?? join(dirname(report.scored.file), 'report.html');
     writeFileSync(html, await intentHtml(report));
+    // A model below the floor is written (for inspection) but the command fails, so no script ships it —
+    // with --json as without: the report on stdout, then the same exit.
+    if (!report.quality.recommended) process.exitCode = 1;
     if (values.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);
       return;
@@ -276,8 +279,6 @@ else
         'Query: npm run query -- "select decile, count(*), min(percentile) from scores group by 1 order by 1"',
       ].join('\n')}\n`,
     );
-    // A model below the floor is written (for inspection) but the command fails, so no script ships it.
-    if (!report.quality.recommended) process.exitCode = 1;
   });
 
 /** Decile 1 is the top 10 %: percentile cohort 0.9–1.0. */

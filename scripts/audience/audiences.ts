@@ -12,6 +12,7 @@ import {
   audienceFolder,
   audienceMembersPath,
 } from '../../domain/contract/audiences';
+import { INTENT_REPORTS_PREFIX, scoresPartitionPath } from '../../domain/contract/curated-table';
 import {
   type AudienceVersionSpec,
   audienceChangeSql,
@@ -27,6 +28,34 @@ import { openLocalLake } from '../../local/lake-query';
 
 /** What the user asked for is not there yet: exit 1 with the command that makes it. */
 export class MissingInput extends Error {}
+
+/**
+ * The scoring an audience would be built from was graded Poor (its run's report says not to act on it):
+ * `create` refuses it unless forced; `refresh` keeps the audience's last version.
+ */
+export class PoorScoring extends MissingInput {
+  constructor(
+    readonly asOf: string,
+    readonly grade: string,
+  ) {
+    super(
+      `the scoring of ${asOf} is graded ${grade}: its scores predict little better than chance (docs/intent.md, "Quality grade")`,
+    );
+  }
+}
+
+/** The grade the intent run gave a scoring, from its report (none for a scoring without one). */
+function scoringGrade(lakeRoot: string, customer: string, eventKey: string, asOf: string) {
+  const file = join(
+    lakeRoot,
+    `${INTENT_REPORTS_PREFIX}${scoresPartitionPath(customer, eventKey, asOf)}report.json`,
+  );
+  if (!existsSync(file)) return undefined;
+  const report = JSON.parse(readFileSync(file, 'utf8')) as {
+    quality?: { grade?: string; recommended?: boolean };
+  };
+  return report.quality;
+}
 
 type Lake = Awaited<ReturnType<typeof openLocalLake>>;
 
@@ -100,6 +129,8 @@ export async function buildAudience(options: {
   holdout?: number;
   refresh: boolean;
   now: Date;
+  /** Build even from a scoring graded Poor. */
+  force?: boolean;
 }): Promise<AudienceDefinition> {
   const existing = readDefinition(options.lakeRoot, options.customer, options.name);
   if (options.refresh && !existing)
@@ -120,6 +151,9 @@ export async function buildAudience(options: {
   const lake = await openLocalLake(options.lakeRoot);
   try {
     asOf = await latestScoring(lake, options.customer, event, eventKey);
+    const quality = scoringGrade(options.lakeRoot, options.customer, eventKey, asOf);
+    if (quality?.recommended === false && !options.force)
+      throw new PoorScoring(asOf, quality.grade ?? 'Poor');
     await writeMembers(
       lake,
       join(options.lakeRoot, audienceMembersPath(options.customer, options.name, version)),

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { LocalDestination } from '../../local/local-server';
 import { type IntentReport, runIntent } from '../../scripts/intent/run-intent';
-import { tempDataDir } from '../support/local-destination';
+import { ROOT, tempDataDir } from '../support/local-destination';
 import { simulatedLake } from '../support/simulated-lake';
 
 // The models on populations that are not the happy path, through the same HTTP path, compaction and
@@ -34,6 +35,38 @@ describe('intent models on populations without a signal, and with an interaction
     expect(withoutSignal.eventKey).toBe('signedup');
     expect(Math.abs(withoutSignal.validationAuc - 0.5)).toBeLessThanOrEqual(0.07);
     expect(withoutSignal.quality).toMatchObject({ grade: 'Poor', recommended: false });
+  });
+
+  it('exits 1 on a Poor model with --json as without, and builds no audience from it unless forced', () => {
+    const run = (script: string, ...args: string[]) =>
+      spawnSync(process.execPath, ['--require', 'tsx/cjs', script, ...args], {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: dataDir },
+        encoding: 'utf8',
+      });
+    const scored = run('scripts/intent.ts', '--customer', 'flat', '--event', 'Sign Up', '--json');
+    expect(scored.status).toBe(1);
+    expect(JSON.parse(scored.stdout).quality).toMatchObject({ grade: 'Poor', recommended: false });
+
+    const audience = ['--customer', 'flat', '--name', 'likely_signups'];
+    const refused = run('scripts/audience.ts', 'create', ...audience, '--event', 'Sign Up', '--top', '20');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/graded Poor.*--force/);
+    const forced = run(
+      'scripts/audience.ts',
+      'create',
+      ...audience,
+      '--event',
+      'Sign Up',
+      '--top',
+      '20',
+      '--force',
+    );
+    expect(forced.status).toBe(0);
+    // A refresh over a Poor scoring keeps the last version, says so, and succeeds.
+    const kept = run('scripts/audience.ts', 'refresh', ...audience, '--json');
+    expect(kept.status).toBe(0);
+    expect(JSON.parse(kept.stdout)).toMatchObject({ versions: [{ version: 1 }], kept: { version: 1 } });
   });
 
   it('finds an interaction the linear model misses: the trees beat it by ≥ 0.05 AUC', () => {
