@@ -12,15 +12,20 @@ export interface SendOptions<T> {
   calls: readonly T[];
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
-  /** After each batch, delivered or not (what was delivered is recorded here before the next is sent). */
+  /**
+   * After each batch, delivered or not — or each part of one, when a refused batch is split (what was
+   * delivered is recorded here before the next is sent).
+   */
   onBatch?: (batch: T[], delivered: boolean, index: number, total: number) => void | Promise<void>;
 }
 
 /**
  * Sends calls through Segment's HTTP Tracking API (`POST <host>/v1/batch`, Basic auth with the source's
  * write key), in batches within its size limits. A batch is retried on 429 and 5xx and on a network
- * error (Retry-After first, else back-off); any other refusal is final. The local `audience sync` and
- * the AWS sync function both send through this.
+ * error (Retry-After first, else back-off). Any other refusal (a 400) is final for what it refused, so a
+ * refused batch is split in halves and each half sent again, down to the one message Segment refuses:
+ * one bad message never loses the rest of its batch. The local `audience sync` and the AWS sync function
+ * both send through this.
  */
 export async function sendBatches<T>(options: SendOptions<T>): Promise<{
   sent: number;
@@ -34,9 +39,10 @@ export async function sendBatches<T>(options: SendOptions<T>): Promise<{
   const url = `${options.host.replace(/\/$/, '')}/v1/batch`;
   let sent = 0;
   let failed = tooLarge.length;
-  for (const [i, batch] of batches.entries()) {
-    let delivered = false;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS && !delivered; attempt++) {
+
+  /** One request's fate: delivered, refused for good (a 4xx), or given up after MAX_ATTEMPTS. */
+  const post = async (batch: T[]): Promise<'delivered' | 'refused' | 'unavailable'> => {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       let status = 0;
       let retryAfter: string | null = null;
       try {
@@ -51,10 +57,9 @@ export async function sendBatches<T>(options: SendOptions<T>): Promise<{
       } catch {
         status = 0; // the network: retried like a 5xx
       }
-      if (status >= 200 && status < 300) delivered = true;
-      else if (status !== 0 && status !== 429 && status < 500)
-        break; // a refusal no retry changes
-      else if (attempt < MAX_ATTEMPTS) {
+      if (status >= 200 && status < 300) return 'delivered';
+      if (status !== 0 && status !== 429 && status < 500) return 'refused';
+      if (attempt < MAX_ATTEMPTS) {
         const seconds = Number(retryAfter);
         await sleep(
           Number.isFinite(seconds) && seconds >= 0 && retryAfter !== null
@@ -63,9 +68,23 @@ export async function sendBatches<T>(options: SendOptions<T>): Promise<{
         );
       }
     }
-    if (delivered) sent += batch.length;
+    return 'unavailable';
+  };
+
+  /** A batch, and on a refusal its halves, each reported to onBatch as it is settled. */
+  const deliver = async (batch: T[], index: number): Promise<void> => {
+    const outcome = await post(batch);
+    if (outcome === 'refused' && batch.length > 1) {
+      const half = Math.ceil(batch.length / 2);
+      await deliver(batch.slice(0, half), index);
+      await deliver(batch.slice(half), index);
+      return;
+    }
+    if (outcome === 'delivered') sent += batch.length;
     else failed += batch.length;
-    await options.onBatch?.(batch, delivered, i, batches.length);
-  }
+    await options.onBatch?.(batch, outcome === 'delivered', index, batches.length);
+  };
+
+  for (const [i, batch] of batches.entries()) await deliver(batch, i);
   return { sent, failed, batches: batches.length };
 }

@@ -3,6 +3,7 @@ import {
   identifyCall,
   predictionTraits,
   SEGMENT_MAX_BATCH_BYTES,
+  SYNC_BATCH_BYTES,
   snakeCase,
 } from '../../domain/core/audiences/segment-sync';
 
@@ -35,7 +36,7 @@ describe('predictions sent back to Segment', () => {
     expect(identifyCall('acme', 'u-1', { audience_x: false }, at).messageId).not.toBe(a.messageId);
   });
 
-  it('keeps every batch within 500 KB and refuses a message over 32 KB', () => {
+  it('keeps every batch within 475,000 bytes, a margin below Segment’s 500 KB, and refuses a message over 32 KB', () => {
     const call = (i: number, pad = 1_000) => ({ userId: `u-${i}`, traits: { note: 'x'.repeat(pad) } });
     const { batches, tooLarge } = batchCalls([
       ...Array.from({ length: 2_000 }, (_, i) => call(i)),
@@ -45,7 +46,12 @@ describe('predictions sent back to Segment', () => {
     expect(tooLarge).toHaveLength(1);
     expect(batches.flat()).toHaveLength(2_000);
     for (const batch of batches)
-      expect(Buffer.byteLength(JSON.stringify({ batch }))).toBeLessThanOrEqual(SEGMENT_MAX_BATCH_BYTES);
+      expect(Buffer.byteLength(JSON.stringify({ batch }))).toBeLessThanOrEqual(SYNC_BATCH_BYTES);
+    expect(SYNC_BATCH_BYTES).toBeLessThanOrEqual(SEGMENT_MAX_BATCH_BYTES * 0.95);
+    // Full batches come close to it: no more requests than needed.
+    expect(Buffer.byteLength(JSON.stringify({ batch: batches[0] }))).toBeGreaterThan(
+      SYNC_BATCH_BYTES - 2_000,
+    );
     expect(batches.length).toBeGreaterThan(3);
   });
 });

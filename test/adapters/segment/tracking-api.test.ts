@@ -1,0 +1,68 @@
+import { MAX_ATTEMPTS, sendBatches } from '../../../adapters/segment/tracking-api';
+
+/** Segment's /v1/batch as a fake: refuses (400) a batch holding a message it cannot take, else 200. */
+function segment(options: { refuse: (call: { userId: string }) => boolean; busyFirst?: number }) {
+  const requests: { userId: string }[][] = [];
+  let busy = options.busyFirst ?? 0;
+  const fetch = (async (_url: string, init: { body: string }) => {
+    const { batch } = JSON.parse(init.body) as { batch: { userId: string }[] };
+    requests.push(batch);
+    if (busy > 0) {
+      busy -= 1;
+      return new Response(null, { status: 503, headers: { 'retry-after': '0' } });
+    }
+    return new Response(null, { status: batch.some(options.refuse) ? 400 : 200 });
+  }) as unknown as typeof globalThis.fetch;
+  return { fetch, requests };
+}
+
+const calls = (n: number) => Array.from({ length: n }, (_, i) => ({ userId: `u-${i}`, traits: { x: i } }));
+
+describe('sending to Segment’s HTTP Tracking API', () => {
+  it('splits a refused batch until the bad message is alone: every other message is delivered', async () => {
+    const fake = segment({ refuse: (c) => c.userId === 'u-37' });
+    const settled: { size: number; delivered: boolean }[] = [];
+    const result = await sendBatches({
+      host: 'https://api.segment.io',
+      writeKey: 'k',
+      calls: calls(100),
+      fetch: fake.fetch,
+      sleep: async () => undefined,
+      onBatch: (batch, delivered) => {
+        settled.push({ size: batch.length, delivered });
+      },
+    });
+
+    expect(result).toEqual({ sent: 99, failed: 1, batches: 1 });
+    expect(settled.filter((s) => !s.delivered)).toEqual([{ size: 1, delivered: false }]);
+    expect(settled.reduce((sum, s) => sum + s.size, 0)).toBe(100);
+    // A halving search: about 2 × log2(100) requests, not 100.
+    expect(fake.requests.length).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(100)));
+  });
+
+  it('retries a busy Segment before it gives up, and never splits for it', async () => {
+    const fake = segment({ refuse: () => false, busyFirst: 2 });
+    expect(
+      await sendBatches({
+        host: 'h',
+        writeKey: 'k',
+        calls: calls(10),
+        fetch: fake.fetch,
+        sleep: async () => undefined,
+      }),
+    ).toEqual({ sent: 10, failed: 0, batches: 1 });
+    expect(fake.requests.map((b) => b.length)).toEqual([10, 10, 10]);
+
+    const down = segment({ refuse: () => false, busyFirst: 1_000 });
+    expect(
+      await sendBatches({
+        host: 'h',
+        writeKey: 'k',
+        calls: calls(10),
+        fetch: down.fetch,
+        sleep: async () => undefined,
+      }),
+    ).toEqual({ sent: 0, failed: 10, batches: 1 });
+    expect(down.requests).toHaveLength(MAX_ATTEMPTS);
+  });
+});
