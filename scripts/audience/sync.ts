@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../../adapters/local/atomic-file';
+import { join } from 'node:path';
+import { SyncStateFile } from '../../adapters/local/sync-state-file';
 import { sendBatches } from '../../adapters/segment/tracking-api';
 import { AUDIENCES_TABLE, type AudienceGroup } from '../../domain/contract/audiences';
 import { SCORES_TABLE } from '../../domain/contract/curated-table';
@@ -38,14 +37,6 @@ interface SyncOptions {
 
 /** What was last sent per user, as hashes only (`syncFingerprint`): `$DATA_DIR/audience-sync/<customer>.json`. */
 const statePath = (dataDir: string, customer: string) => join(dataDir, 'audience-sync', `${customer}.json`);
-function readState(path: string): Record<string, string> {
-  if (!existsSync(path)) return {};
-  return (JSON.parse(readFileSync(path, 'utf8')) as { sent: Record<string, string> }).sent;
-}
-function writeState(path: string, sent: Record<string, string>): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileAtomic(path, `${JSON.stringify({ version: 1, sent })}\n`);
-}
 
 /**
  * `npm run audience -- sync`: identify calls through Segment's HTTP Tracking API (`POST <host>/v1/batch`,
@@ -97,8 +88,8 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
     lake.close();
   }
 
-  const path = statePath(options.dataDir, options.customer);
-  const state = readState(path);
+  const stateFile = new SyncStateFile(statePath(options.dataDir, options.customer));
+  const state = stateFile.read();
   const timestamp = options.now.toISOString();
   const changed = [...traits]
     .filter(([user, t]) => {
@@ -113,16 +104,13 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     onBatch: (batch, delivered, i, total) => {
-      if (delivered) {
-        for (const call of batch) {
-          const { user, sent: fingerprint } = syncFingerprint(options.customer, call.userId, call.traits);
-          state[user] = fingerprint;
-        }
-        writeState(path, state);
-      }
+      // Recorded before the next batch is sent: a rerun after a crash sends only the rest.
+      if (delivered)
+        stateFile.record(batch.map((call) => syncFingerprint(options.customer, call.userId, call.traits)));
       options.onProgress?.(i + 1, total);
     },
   });
+  stateFile.compact();
   return {
     customer: options.customer,
     audiences: definitions.map((d) => d.name),
