@@ -322,7 +322,13 @@ const AUDIENCE: CommandGroup = {
           since: dayFlag(
             "count conversions from this date, by the events' own time (default: the audience's creation)",
           ),
-          json: jsonFlag('{ target, holdout, uplift: { absolute, relative, ci95 }, pValue, … }'),
+          version: {
+            kind: 'value',
+            schema: v.pipe(v.string(), v.regex(/^[1-9]\d{0,5}$/, 'a version number'), v.transform(Number)),
+            unit: 'n',
+            description: 'only the members this version brought in (default: everyone ever assigned)',
+          },
+          json: jsonFlag('{ target, holdout, uplift: { absolute, relative, ci95 }, pValue, entered, … }'),
           html: htmlFlag('also write the lift report: both conversion curves over time and the interval'),
         },
         examples: ['npm run audience -- lift --customer demo --name likely_signups --since 2026-11-01'],
@@ -330,13 +336,14 @@ const AUDIENCE: CommandGroup = {
       async ({ values }) => {
         const root = lakeRoot();
         const definition = existing(root, values);
-        const result = await audienceLift(root, definition, values.since);
+        const result = await audienceLift(root, definition, values.since, values.version);
         if (values.html) writeFileSync(values.html, await liftHtml(result));
         if (values.json) return say(JSON.stringify(result));
         const { target, holdout, uplift } = result;
         say(
           [
-            `Audience ${result.audience} of ${result.customer}, version ${result.version}: "${result.event}" since ${result.since}`,
+            `Audience ${result.audience} of ${result.customer}: "${result.event}" since ${result.since}, ${result.firstVersion === undefined ? `everyone assigned in versions 1–${result.version}, each in the group of their first assignment (intent to treat)` : `the members version ${result.firstVersion} brought in`}`,
+            `members by first assignment: ${result.entered.map((e) => `v${e.version} ${e.target} target / ${e.holdout} holdout`).join(', ')}`,
             '',
             alignedTable(
               [

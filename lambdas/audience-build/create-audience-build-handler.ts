@@ -180,7 +180,8 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
     }
     const version = definition.versions.at(-1)!.version;
     const since = definition.created_at.slice(0, 10);
-    const counts = await ask(audienceConversionsSql(db, definition, version, since));
+    // Intent to treat: everyone ever assigned, in the group of their first assignment.
+    const counts = await ask(audienceConversionsSql(db, definition, since));
     const lift = liftFromConversions(conversionCounts(counts));
     const liftKey = `${audienceFolder(customer, definition.name)}${AUDIENCE_LIFT_FILE}`;
     await putJson(deps.s3, deps.bucket, liftKey, {

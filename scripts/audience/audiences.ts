@@ -22,7 +22,12 @@ import {
 } from '../../domain/contract/sql/audience-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { audienceVersion } from '../../domain/core/audiences/membership';
-import { conversionCounts, liftFromConversions, type Uplift } from '../../domain/core/audiences/uplift';
+import {
+  conversionCounts,
+  enteredByVersion,
+  liftFromConversions,
+  type Uplift,
+} from '../../domain/core/audiences/uplift';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
 import { openLocalLake } from '../../local/lake-query';
 
@@ -227,16 +232,21 @@ export async function audienceGroups(lakeRoot: string, definition: AudienceDefin
 }
 
 /**
- * The incremental lift of an audience's latest version: each group's conversion on the predicted
- * event from `since` (the audience's creation by default), by the events' own date, over the curated
- * table.
+ * The incremental lift of an audience, by intent to treat: every member ever assigned, in the group of
+ * their first assignment, each group's conversion on the predicted event from the later of their
+ * assignment and `since` (the audience's creation by default), by the events' own date, over the
+ * curated table.
  */
 export type LiftReport = Uplift & {
   audience: string;
   customer: string;
   event: string;
   since: string;
+  /** The audience's latest version; with `firstVersion`, only the members that version brought in. */
   version: number;
+  firstVersion?: number;
+  /** Members by the version of their first assignment, per group: who the lift counts (intent to treat). */
+  entered: { version: number; target: number; holdout: number }[];
   /** Per day from `since`, each group's cumulative conversion rate (the curves of the lift page). */
   daily: { day: string; group: string; rate: number }[];
 };
@@ -245,20 +255,27 @@ export async function audienceLift(
   lakeRoot: string,
   definition: AudienceDefinition,
   since?: string,
+  /** Only the members first assigned in this version (default: everyone ever assigned). */
+  firstVersion?: number,
 ): Promise<LiftReport> {
   const from = since ?? definition.created_at.slice(0, 10);
   const version = definition.versions.length;
+  if (firstVersion !== undefined && (firstVersion < 1 || firstVersion > version))
+    throw new MissingInput(`audience ${definition.name} has versions 1 to ${version}, not ${firstVersion}`);
   const lake = await openLocalLake(lakeRoot);
   try {
-    // Per group and day of first conversion since `from` (NULL: none yet), how many members.
-    const { rows } = await lake.query(audienceConversionsSql(localTable, definition, version, from));
-    const lift = liftFromConversions(conversionCounts(rows));
+    // Per group, version of first assignment and day of first conversion (NULL: none yet), how many members.
+    const { rows } = await lake.query(audienceConversionsSql(localTable, definition, from, firstVersion));
+    const counts = conversionCounts(rows);
+    const lift = liftFromConversions(counts);
     return {
       audience: definition.name,
       customer: definition.customer_id,
       event: definition.event,
       since: from,
       version,
+      ...(firstVersion === undefined ? {} : { firstVersion }),
+      entered: enteredByVersion(counts),
       ...lift,
     };
   } finally {

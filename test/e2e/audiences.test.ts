@@ -153,6 +153,35 @@ describe('audiences from predictions (npm run audience)', () => {
     );
     expect(Number(moved[0].n)).toBe(0);
 
+    // Intent to treat: after the refresh the lift still counts everyone ever assigned — the 100 who left
+    // included, with their conversions — and says who each version brought in.
+    const after = JSON.parse(
+      cli('lift', '--customer', 'shop', '--name', 'likely_signups', '--since', '2026-04-01', '--json').stdout,
+    );
+    expect(after.target.users + after.holdout.users).toBe(600);
+    expect([after.target.converted, after.holdout.converted]).toEqual([
+      lift.target.converted,
+      lift.holdout.converted,
+    ]);
+    expect(
+      after.entered.map((e: { version: number; target: number; holdout: number }) => [
+        e.version,
+        e.target + e.holdout,
+      ]),
+    ).toEqual([
+      [1, 500],
+      [2, 100],
+    ]);
+    // One version alone: those version 2 brought in, counted from its scoring (2026-04-08): none converted.
+    const second = JSON.parse(
+      cli('lift', '--customer', 'shop', '--name', 'likely_signups', '--version', '2', '--json').stdout,
+    );
+    expect([
+      second.target.users + second.holdout.users,
+      second.target.converted + second.holdout.converted,
+    ]).toEqual([100, 0]);
+    expect(cli('lift', '--customer', 'shop', '--name', 'likely_signups', '--version', '3').status).toBe(1);
+
     expect(cli('show', '--customer', 'shop', '--name', 'likely_signups').stdout).toMatch(
       /GROUP\s+USERS\s+LOWEST PERCENTILE/,
     );
@@ -335,6 +364,7 @@ describe('audiences from predictions (npm run audience)', () => {
         event: 'Signed Up',
         since: '2026-04-01',
         version: 1,
+        entered: [{ version: 1, target: 900, holdout: 100 }],
         daily,
         ...uplift({ users: 900, converted: 270 }, { users: 100, converted: 9 }),
       };

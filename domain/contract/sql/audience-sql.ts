@@ -81,22 +81,41 @@ export function audienceChangeSql(table: TableRef, customer: string, name: strin
 }
 
 /**
- * The lift's data: per group and day of first conversion on the predicted event from `from` (by the
- * events' own date; NULL: not converted), how many members — the totals and both curves in a few rows.
+ * The lift's data, by intent to treat: every member ever assigned to the audience (every version, or —
+ * `firstVersion` — those whose first assignment was that version), in the group of their first
+ * assignment, counted from the later of that assignment (the scoring date of the version that brought
+ * them in) and `from`. Per group, version of first assignment and day of first conversion on the
+ * predicted event (by the events' own date; NULL: not converted), how many members. Counting only the
+ * latest version would drop everyone a rescoring left out — converters first, since their score falls
+ * once they convert.
  */
 export function audienceConversionsSql(
   table: TableRef,
-  audience: { customer_id: string; name: string; event_key: string },
-  version: number,
+  audience: {
+    customer_id: string;
+    name: string;
+    event_key: string;
+    versions: readonly { version: number; as_of: string }[];
+  },
   from: string,
+  firstVersion?: number,
 ): string {
   const customer = literal(audience.customer_id);
+  const scoredAt = audience.versions
+    .map((v) => `(${Math.trunc(v.version)}, DATE ${literal(v.as_of.slice(0, 10))})`)
+    .join(', ');
   return (
-    `WITH m AS (${members(table, audience.customer_id, audience.name, version)}), ` +
-    `c AS (SELECT coalesce(user_id, anonymous_id) AS person, min(event_date) AS first_day FROM ${table(CURATED_TABLE)} ` +
-    `WHERE customer_id = ${customer} AND event_key = ${literal(audience.event_key)} AND event_date >= DATE ${literal(from)} GROUP BY 1) ` +
-    `SELECT m.grp AS ${GROUP}, CAST(c.first_day AS varchar) AS first_day, count(*) AS users ` +
-    'FROM m LEFT JOIN c ON c.person = m.user_id GROUP BY 1, 2'
+    `WITH va (version, as_of) AS (VALUES ${scoredAt}), ` +
+    `v AS (SELECT m.user_id, m.${GROUP} AS grp, m.version, va.as_of FROM ${table(AUDIENCES_TABLE)} m ` +
+    `JOIN va ON va.version = m.version WHERE m.customer_id = ${customer} AND m.audience = ${literal(audience.name)}), ` +
+    'a AS (SELECT user_id, min_by(grp, version) AS grp, min(version) AS first_version, ' +
+    `greatest(min_by(as_of, version), DATE ${literal(from)}) AS counted_from FROM v GROUP BY user_id), ` +
+    `c AS (SELECT coalesce(user_id, anonymous_id) AS person, event_date FROM ${table(CURATED_TABLE)} ` +
+    `WHERE customer_id = ${customer} AND event_key = ${literal(audience.event_key)} AND event_date >= DATE ${literal(from)}), ` +
+    'f AS (SELECT a.user_id, a.grp, a.first_version, min(c.event_date) AS first_day FROM a ' +
+    'LEFT JOIN c ON c.person = a.user_id AND c.event_date >= a.counted_from GROUP BY 1, 2, 3) ' +
+    `SELECT grp AS ${GROUP}, first_version, CAST(first_day AS varchar) AS first_day, count(*) AS users FROM f ` +
+    `${firstVersion === undefined ? '' : `WHERE first_version = ${Math.trunc(firstVersion)} `}GROUP BY 1, 2, 3`
   );
 }
 

@@ -101,6 +101,8 @@ export interface ConversionCount {
   /** NULL: not converted since the start. */
   first_day: string | null;
   users: number;
+  /** The version of the members' first assignment (intent to treat). */
+  firstVersion?: number;
 }
 
 /** The conversions query's rows as an engine returns them (Athena: every value as text). */
@@ -109,7 +111,24 @@ export function conversionCounts(rows: readonly Record<string, unknown>[]): Conv
     group: String(r.group),
     first_day: r.first_day === null || r.first_day === undefined ? null : String(r.first_day),
     users: Number(r.users),
+    ...(r.first_version === undefined || r.first_version === null
+      ? {}
+      : { firstVersion: Number(r.first_version) }),
   }));
+}
+
+/** How many members each version brought in (their first assignment), per group. */
+export function enteredByVersion(
+  counts: readonly ConversionCount[],
+): { version: number; target: number; holdout: number }[] {
+  const byVersion = new Map<number, { version: number; target: number; holdout: number }>();
+  for (const c of counts) {
+    if (c.firstVersion === undefined) continue;
+    const row = byVersion.get(c.firstVersion) ?? { version: c.firstVersion, target: 0, holdout: 0 };
+    if (c.group === 'target' || c.group === 'holdout') row[c.group] += c.users;
+    byVersion.set(c.firstVersion, row);
+  }
+  return [...byVersion.values()].sort((a, b) => a.version - b.version);
 }
 
 /**
