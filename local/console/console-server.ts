@@ -116,7 +116,7 @@ export async function startConsole(options: {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
-    if (req.method === 'GET' && (path === '/' || path === '/console')) {
+    if (req.method === 'GET' && path === '/') {
       res.writeHead(308, { location: CONSOLE_PATH, ...SECURITY_HEADERS }).end();
       return;
     }
@@ -142,9 +142,14 @@ export async function startConsole(options: {
       res.end();
       return;
     }
-    if (!path.startsWith(CONSOLE_PATH)) return send(res, 404, 'text/plain; charset=utf-8', 'Not Found');
+    const consolePath = path === CONSOLE_PATH.slice(0, -1) || path.startsWith(CONSOLE_PATH);
+    if (!consolePath) return send(res, 404, 'text/plain; charset=utf-8', 'Not Found');
     const who = operatorFor(req);
     if (!who) return refuse(res);
+    if (path === CONSOLE_PATH.slice(0, -1)) {
+      res.writeHead(308, { location: CONSOLE_PATH, ...SECURITY_HEADERS }).end();
+      return;
+    }
     const operator = who.session.name;
     // The page loaded with a key gets a session too: the page's EventSource cannot send the header.
     const cookie: Record<string, string> =
@@ -183,7 +188,16 @@ export async function startConsole(options: {
         cookie,
       );
     }
-    if (path === `${CONSOLE_PATH}stream`) return stream(res, url.searchParams.get('customer') ?? '', cookie);
+    if (path === `${CONSOLE_PATH}stream`) {
+      // A stream outlives its request: it ends at the first push after its key is revoked or its
+      // session expires, as the next request would.
+      const id = cookieValue(req.headers.cookie, COOKIE);
+      const tokenId = who.session.tokenId;
+      const valid = () =>
+        operators.all().some((o) => o.tokenId === tokenId && o.status === 'active') &&
+        (who.byKey !== undefined || (id !== undefined && (sessions.get(id)?.expires ?? 0) >= clock.now()));
+      return stream(res, url.searchParams.get('customer') ?? '', cookie, valid);
+    }
     return send(res, 404, 'text/plain; charset=utf-8', 'Not Found', cookie);
   }
 
@@ -191,7 +205,12 @@ export async function startConsole(options: {
    * Server-sent events: the overview every second, and the selected customer's new messages as they are
    * held (at most CONSOLE_LIMITS.messagesPerPush a push; the rest are in the next fetch of the panel).
    */
-  function stream(res: ServerResponse, customerId: string, cookie: Record<string, string>): void {
+  function stream(
+    res: ServerResponse,
+    customerId: string,
+    cookie: Record<string, string>,
+    valid: () => boolean,
+  ): void {
     if (streams.size >= CONSOLE_LIMITS.streams) {
       send(res, 503, 'text/plain; charset=utf-8', 'Too many console pages are open.', cookie);
       return;
@@ -211,6 +230,10 @@ export async function startConsole(options: {
       else dropped += 1;
     });
     const push = async () => {
+      if (!valid()) {
+        res.end();
+        return;
+      }
       const overview = await source.overview();
       res.write(`event: overview\ndata: ${JSON.stringify(overview)}\n\n`);
       if (pending.length > 0 || dropped > 0) {

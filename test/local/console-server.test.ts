@@ -84,13 +84,24 @@ describe('the console’s server', () => {
     ).toBe(401);
   });
 
-  it('ends a revoked key’s sessions at their next request', async () => {
+  it('ends a revoked key’s sessions at their next request, and its open stream at the next push', async () => {
     const { token, record } = await operators.create('leaver', new Date());
     const session = (await signIn(token)).headers.get('set-cookie')!.split(';')[0]!;
     expect((await get('api/overview', { cookie: session })).status).toBe(200);
+    const open = await get('stream?customer=acme', { cookie: session });
+    expect(open.status).toBe(200);
+    const reader = open.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('event: overview');
     await operators.revoke(record.tokenId, new Date());
     expect((await get('api/overview', { cookie: session })).status).toBe(401);
     expect((await signIn(token)).status).toBe(401);
+    // The stream ends within a push or two.
+    let ended = false;
+    for (let i = 0; i < 5 && !ended; i++) ended = (await reader.read()).done;
+    expect(ended).toBe(true);
+    // And /console without its slash is a console path: 401 with the form, no redirect.
+    const bare = await get('/console');
+    expect([bare.status, bare.headers.get('location')]).toEqual([401, null]);
   });
 
   it('sends its strict policy with every answer, the 401 form included, and serves only its own files', async () => {
