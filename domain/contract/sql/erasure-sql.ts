@@ -48,7 +48,8 @@ function matching(database: string, table: string, customerId: string, passId: s
   const received = `coalesce(try(from_iso8601_timestamp(json_extract_scalar(r.message, '$.receivedAt'))), ${ours})`;
   return (
     `SELECT DISTINCT r.message_id FROM ${q(database)}.${q(table)} r JOIN ${ids(database, customerId, passId, 'i')} ` +
-    "ON (r.user_id = i.id OR r.anonymous_id = i.id OR json_extract_scalar(r.message, '$.previousId') = i.id) " +
+    // A row with a user id is that user's: a linked (shared) anonymous id never takes another user's rows.
+    "ON (r.user_id = i.id OR (r.user_id IS NULL AND (r.anonymous_id = i.id OR json_extract_scalar(r.message, '$.previousId') = i.id))) " +
     `WHERE r.customer_id = ${literal(customerId)} AND ${received} <= i.cutoff`
   );
 }

@@ -103,6 +103,12 @@ export class ErasureMatcher {
     return false;
   }
 
+  /**
+   * A message is about an erased user when it carries their user id; one that carries another user's id
+   * is that user's, whatever anonymous id it shares with them (a shared device: bob's own messages are
+   * never erased with alice's). An anonymous-only message is about them when its anonymous id (or an
+   * alias's previous id) is linked to them — privacy first, shared devices included.
+   */
   private about(
     userId: string | undefined,
     anonymousId: string | undefined,
@@ -110,7 +116,7 @@ export class ErasureMatcher {
     at: number | undefined,
   ): boolean {
     const before = (cutoff: number | undefined) => cutoff !== undefined && (at === undefined || at <= cutoff);
-    if (userId !== undefined && before(this.users.get(userId))) return true;
+    if (userId !== undefined) return before(this.users.get(userId));
     if (anonymousId !== undefined && before(this.anonymous.get(anonymousId))) return true;
     if (
       previousId !== undefined &&

@@ -41,6 +41,38 @@ describe('ErasureMatcher', () => {
     expect(m.matchesEvent({ ...event({ user_id: 'u1' }), customer_id: 'globex' })).toBe(false);
   });
 
+  it('on a shared device erases the user and the device’s anonymous-only messages, never another user’s own', () => {
+    // alice signs in on a browser (anonymous id shared), later bob signs in on the same browser.
+    const m = new ErasureMatcher('acme', [{ userId: 'alice', cutoffMs: CUTOFF }]);
+    m.link(event({ user_id: 'alice', anonymous_id: 'browser-1', type: 'identify' }));
+    m.link(event({ user_id: 'bob', anonymous_id: 'browser-1', type: 'identify' }));
+    expect(m.linked().map((l) => l.userId)).toEqual(['browser-1']);
+
+    expect(m.matchesEvent(event({ user_id: 'alice', anonymous_id: 'browser-1' }))).toBe(true);
+    // Anonymous-only on that browser: privacy first, erased.
+    expect(m.matchesEvent(event({ anonymous_id: 'browser-1' }))).toBe(true);
+    // bob's identify and tracks under his own userId: his, kept.
+    expect(m.matchesEvent(event({ user_id: 'bob', anonymous_id: 'browser-1', type: 'identify' }))).toBe(
+      false,
+    );
+    expect(m.matchesEvent(event({ user_id: 'bob', anonymous_id: 'browser-1', type: 'track' }))).toBe(false);
+    // The same in quarantine: a message with bob's id is bob's.
+    expect(
+      m.matchesQuarantine({
+        customer_id: 'acme',
+        received_at: '2026-11-28T10:00:00.000Z',
+        raw: { userId: 'bob', anonymousId: 'browser-1' },
+      }),
+    ).toBe(false);
+    expect(
+      m.matchesQuarantine({
+        customer_id: 'acme',
+        received_at: '2026-11-28T10:00:00.000Z',
+        raw: { anonymousId: 'browser-1' },
+      }),
+    ).toBe(true);
+  });
+
   it('matches quarantined messages in any id casing, and raw bodies that name the id', () => {
     const m = new ErasureMatcher('acme', [{ userId: 'u1', cutoffMs: CUTOFF }]);
     const q = (fields: Record<string, unknown>) => ({
