@@ -29,10 +29,14 @@ export function erasedFilterOf(
     for (const linked of entry.linked_hashes ?? []) keep(linked, cutoff);
   }
   if (cutoffs.size === 0) return undefined;
-  return (userId, anonymousId, receivedAtMs) =>
-    [userId, anonymousId].some((id) => {
-      if (id === null || id.length === 0) return false;
-      const cutoff = cutoffs.get(hash(id));
-      return cutoff !== undefined && receivedAtMs <= cutoff;
-    });
+  const erased = (id: string) => {
+    const cutoff = cutoffs.get(hash(id));
+    return (receivedAtMs: number) => cutoff !== undefined && receivedAtMs <= cutoff;
+  };
+  // As the pass decides (ErasureMatcher): a message with a user id is that user's; a linked anonymous id
+  // drops only anonymous-only messages, so another user's resends on a shared device are kept.
+  return (userId, anonymousId, receivedAtMs) => {
+    if (userId !== null && userId.length > 0) return erased(userId)(receivedAtMs);
+    return anonymousId !== null && anonymousId.length > 0 && erased(anonymousId)(receivedAtMs);
+  };
 }

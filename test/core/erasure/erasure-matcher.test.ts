@@ -166,6 +166,9 @@ describe('delete messages and the drop-on-arrival filter', () => {
     expect(filter(null, 'a1', CUTOFF - 1)).toBe(true);
     expect(filter('u1', null, CUTOFF + 1)).toBe(false);
     expect(filter('u2', null, CUTOFF)).toBe(false);
+    // A shared device: another user's resend carrying the linked anonymous id is theirs, kept.
+    expect(filter('u2', 'a1', CUTOFF - 1)).toBe(false);
+    expect(filter('u1', 'a9', CUTOFF - 1)).toBe(true);
     expect(userHash(key, 'globex', 'u1')).not.toBe(hash('u1'));
     expect(erasedFilterOf([], hash)).toBeUndefined();
   });
