@@ -5,6 +5,7 @@ import { DuckDBInstance, StatementType } from '@duckdb/node-api';
 import { AUDIENCE_MEMBERS_FILE, AUDIENCES_AREA } from '../domain/contract/audiences';
 import { SCORES_AREA, SCORES_FILE } from '../domain/contract/curated-table';
 import { ERASED_ROWS_PREFIX } from '../domain/contract/erasure';
+import { IDENTITY_AREAS } from '../domain/contract/identity';
 import { LAKE_AREAS } from '../domain/contract/lake-areas';
 import {
   duckdbAreaView,
@@ -12,6 +13,7 @@ import {
   duckdbCuratedView,
   duckdbDerivedViews,
   duckdbErasedRowsView,
+  duckdbIdentityViews,
   duckdbScoresView,
 } from '../domain/contract/sql/duckdb-lake-sql';
 import { type Damage, setAsideDamagedCurated } from './damaged-objects';
@@ -93,6 +95,12 @@ export async function openLocalLake(lakeRoot: string): Promise<LakeQuerier> {
   await duck.run(
     duckdbErasedRowsView(filesUnder(join(lakeRoot, ERASED_ROWS_PREFIX), (n) => n.endsWith('.json'))),
   );
+  for (const view of duckdbIdentityViews(lakeRoot, {
+    identities:
+      filesUnder(join(lakeRoot, IDENTITY_AREAS.identities), (n) => n === 'identities.parquet').length > 0,
+    users: filesUnder(join(lakeRoot, IDENTITY_AREAS.users), (n) => n === 'users.parquet').length > 0,
+  }))
+    await duck.run(view);
   for (const view of duckdbDerivedViews()) await duck.run(view);
   return {
     damaged,

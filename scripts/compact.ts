@@ -55,6 +55,14 @@ runCommand(COMPACT, async ({ values }) => {
         ? `Nothing new: all ${report.objectsSeen} landing objects were taken before; no file changed.`
         : `Took ${report.objectsTaken} new landing objects of ${report.objectsSeen} (${report.linesRead} lines); rewrote ${report.partitionsRewritten} partitions.`,
       `Curated table: ${report.curatedFiles} files, ${(report.curatedBytes / 1024).toFixed(0)} KiB under ${join(lakeRoot, 'curated', 'events')}.`,
+      ...(report.identityCustomers > 0
+        ? [
+            `Identity graph (identities, users) built for ${report.identityCustomers} customer(s): npm run query -- "select * from users limit 5"`,
+          ]
+        : []),
+      ...report.identityFailed.map(
+        (f) => `Customer ${f.customerId}'s identity graph was not built (its last one stays): ${f.reason}`,
+      ),
       ...report.damaged.map((d) => `Set aside a damaged landing object: ${describeDamage(d)}.`),
       ...report.failedCustomers.map(
         (f) => `Customer ${f.customerId} was not compacted (its objects stay for the next run): ${f.reason}`,

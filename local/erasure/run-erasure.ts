@@ -29,6 +29,7 @@ import { eraseFromText, linkFromText } from '../../domain/core/erasure/erase-lin
 import { ErasureMatcher } from '../../domain/core/erasure/erasure-matcher';
 import { executedEntries, passTotals, zeroRows } from '../../domain/core/erasure/pass-audit';
 import { setAsideDamaged, setAsideDamagedCurated } from '../damaged-objects';
+import { rebuildIdentitiesAfterErase } from '../identity-tables';
 import { eraseFromSegment } from './erase-spool';
 import { type ErasableFile, encodeLines, erasableFiles, readDamagedLines, readLines } from './erasure-places';
 
@@ -149,6 +150,8 @@ export async function runErasure(options: ErasureRunOptions): Promise<CustomerEr
         const later = dueRequests(log.all(), options.now(), options.windowHours, options).get(customerId);
         if (later && later.length > 0 && !existsSync(join(erasureDir(dataDir), `run-${customerId}.json`)))
           out.push(await eraseCustomerSettingAsideDamage(options, customerId, later));
+        // The identity graph named the erased users: built again from the erased rows.
+        await rebuildIdentitiesAfterErase(join(dataDir, 'lake'), customerId);
       } catch (error) {
         if ((error as { name?: unknown }).name === SIMULATED_KILL) throw error;
         failed.push(`${customerId}: ${(error as Error).message.split('\n')[0]}`);

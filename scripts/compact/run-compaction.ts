@@ -28,6 +28,7 @@ import {
   MONTH_PATTERN,
 } from '../../domain/contract/curated-table';
 import { NO_EVENT_DATE } from '../../domain/contract/formats';
+import { identityFile } from '../../domain/contract/identity';
 import {
   duckdbIncoming,
   duckdbMergedPartitions,
@@ -43,6 +44,7 @@ import {
   setAsideDamaged,
   setAsideDamagedCurated,
 } from '../../local/damaged-objects';
+import { buildIdentities, curatedCustomers } from '../../local/identity-tables';
 import { curatedFiles, filesUnder, lakeObjectKeys } from '../../local/read-lake';
 
 /**
@@ -85,6 +87,9 @@ export interface CompactionReport {
   damaged: Damage[];
   /** Customers whose rounds failed even after damaged objects were set aside: not committed. */
   failedCustomers: { customerId: string; reason: string }[];
+  /** Customers whose identity graph (`identities`, `users`) was built again, and those whose build failed. */
+  identityCustomers: number;
+  identityFailed: { customerId: string; reason: string }[];
 }
 
 export interface CompactionOptions {
@@ -142,6 +147,8 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
       curatedBytes: 0,
       damaged: [],
       failedCustomers: [],
+      identityCustomers: 0,
+      identityFailed: [],
     };
     const perRound = options.maxObjectsPerRound ?? 5_000;
     const roundBytes = options.maxRoundBytes ?? ROUND_BYTES;
@@ -220,6 +227,18 @@ export async function runCompaction(options: CompactionOptions): Promise<Compact
         db.closeSync();
       }
       report.failedCustomers = [...failed].map(([customerId, reason]) => ({ customerId, reason }));
+    }
+    // The identity graph of every customer whose curated rows changed — and of any with curated rows but
+    // no graph yet (a lake of the last release gets its graph here).
+    const changed = new Set(
+      rounds.map((r) => r.customerId).filter((c) => !report.failedCustomers.some((f) => f.customerId === c)),
+    );
+    for (const customerId of curatedCustomers(lakeRoot))
+      if (!existsSync(join(lakeRoot, identityFile('identities', customerId)))) changed.add(customerId);
+    if (changed.size > 0) {
+      const built = await buildIdentities(lakeRoot, [...changed].sort());
+      report.identityCustomers = built.built;
+      report.identityFailed = built.failed;
     }
     for (const file of curatedFiles(lakeRoot)) {
       report.curatedFiles += 1;

@@ -26,6 +26,8 @@ describe('upgrading a data directory of the last release', () => {
     const report = await runCompaction({ lakeRoot: lake });
 
     expect(report).toMatchObject({ failedCustomers: [], redatedCustomers: 1 });
+    // The last release's lake gets its identity graph at this first compaction.
+    expect(report).toMatchObject({ identityCustomers: 2, identityFailed: [] });
     // The landed object holding the last release's lone surrogate was set aside, its line repaired.
     expect(report.damaged.map((d) => [d.customer_id, d.lines_lost])).toEqual([['acme', 0]]);
     const completeness = await localCompleteness(lake);
@@ -37,6 +39,10 @@ describe('upgrading a data directory of the last release', () => {
     const querier = await openLocalLake(lake);
     try {
       const rows = (sql: string) => querier.query(sql).then((r) => r.rows);
+      expect(await rows('SELECT DISTINCT customer_id FROM users ORDER BY 1')).toEqual([
+        { customer_id: 'acme' },
+        { customer_id: 'beta' },
+      ]);
       expect(
         await rows('SELECT customer_id, count(*) AS n FROM events_curated GROUP BY 1 ORDER BY 1'),
       ).toEqual([

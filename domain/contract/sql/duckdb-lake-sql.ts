@@ -21,6 +21,7 @@ import {
 } from '../curated-table';
 import { duckdbType } from '../duckdb-types';
 import { ERASED_ROWS_COLUMNS, ERASED_ROWS_TABLE } from '../erasure';
+import { IDENTITIES_TABLE, IDENTITY_AREAS, USERS_TABLE } from '../identity';
 import type { LakeArea } from '../lake-areas';
 import { EVENT_FIELDS, type GlueType, LEDGER_FIELDS, QUARANTINE_FIELDS } from '../lake-records';
 import {
@@ -118,6 +119,38 @@ export function duckdbAudiencesView(lakeRoot: string, hasFiles: boolean): string
   const glob = AUDIENCE_PARTITIONS.map(() => '*').join('/');
   const hiveTypes = AUDIENCE_PARTITIONS.map((p) => `'${p.name}': ${duckdbType(p.type)}`).join(', ');
   return `CREATE OR REPLACE VIEW ${AUDIENCES_TABLE} AS SELECT * FROM read_parquet(${literal(`${lakeRoot}/${AUDIENCES_AREA}/${glob}/${AUDIENCE_MEMBERS_FILE}`)}, hive_partitioning = true, hive_types = {${hiveTypes}})`;
+}
+
+/** The identity graph's two tables (`npm run compact`); typed and empty before the first graph. */
+export function duckdbIdentityViews(
+  lakeRoot: string,
+  has: { identities: boolean; users: boolean },
+): string[] {
+  const columns = {
+    identities: [
+      ['anonymous_id', 'VARCHAR'],
+      ['user_id', 'VARCHAR'],
+      ['first_seen_at', 'TIMESTAMP'],
+      ['last_seen_at', 'TIMESTAMP'],
+      ['shared', 'BOOLEAN'],
+      ['merged', 'BOOLEAN'],
+    ],
+    users: [
+      ['user_id', 'VARCHAR'],
+      ['anonymous_ids', 'VARCHAR[]'],
+      ['traits', 'VARCHAR'],
+      ['first_seen_at', 'TIMESTAMP'],
+      ['last_seen_at', 'TIMESTAMP'],
+    ],
+  } as const;
+  return (['identities', 'users'] as const).map((kind) => {
+    const name = kind === 'identities' ? IDENTITIES_TABLE : USERS_TABLE;
+    if (!has[kind])
+      return `CREATE OR REPLACE VIEW ${name} AS SELECT CAST(NULL AS VARCHAR) AS customer_id, ${columns[kind]
+        .map(([c, t]) => `CAST(NULL AS ${t}) AS ${c}`)
+        .join(', ')} WHERE false`;
+    return `CREATE OR REPLACE VIEW ${name} AS SELECT customer_id, ${columns[kind].map(([c]) => c).join(', ')} FROM read_parquet(${literal(`${lakeRoot}/${IDENTITY_AREAS[kind]}/customer_id=*/${kind}.parquet`)}, hive_partitioning = true, hive_types = {'customer_id': VARCHAR})`;
+  });
 }
 
 /** The erase passes' counts (`erased_rows`); typed and empty before the first erase. */
