@@ -7,10 +7,14 @@ import { runCompaction } from '../../scripts/compact/run-compaction';
 import { makeToken, post, tempDataDir } from '../support/local-destination';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 1, 10, minute)).toISOString();
-let n = 0;
+let sent = 0;
+const nextId = () => {
+  sent += 1;
+  return `m-${sent}`;
+};
 const msg = (type: string, fields: Record<string, unknown>, minute: number) => ({
   type,
-  messageId: `m-${(n += 1)}`,
+  messageId: nextId(),
   timestamp: at(minute),
   ...fields,
 });
