@@ -1,14 +1,8 @@
 import { BACKLOG_PREFIX, type BacklogBatch, backlogBatchKey } from '../../domain/contract/curated-backlog';
 import { stagingManifestKey } from '../../domain/contract/curated-table';
 import { BACKLOG_LANE, backlogDrain, chooseBacklog, isBacklog } from '../../domain/core/lake/backlog-lane';
-import {
-  commitItem,
-  finishRun,
-  type ObjectLog,
-  packRun,
-  type RunFiles,
-  stageRun,
-} from '../../domain/core/lake/compaction-run';
+import { commitItem, finishRun, packRun, stageRun } from '../../domain/core/lake/compaction-run';
+import { memoryCompaction } from '../support/memory-compaction';
 
 const day = (n: number) => new Date(Date.UTC(2021, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
 const T0 = Date.parse('2026-11-28T10:05:00.000Z');
@@ -77,38 +71,13 @@ describe('the backlog lane: which customers, how many MERGEs a run, how long a R
 });
 
 describe('a run with a Replay beside live customers (object log, batches, items, finish)', () => {
-  function memory(
+  const memory = (
     rows: string[],
-    queue = [
+    queue: { key: string; receipt: string }[] = [
       { key: 'events/customer_id=live/received_dt=2026-11-28/a.json.gz', receipt: 'r-live' },
       { key: 'events/customer_id=replay/received_dt=2026-11-28/b.json.gz', receipt: 'r-replay' },
     ],
-  ) {
-    const removed: string[] = [];
-    const log: ObjectLog = {
-      receive: async (max) => queue.splice(0, max),
-      remove: async (receipts) => {
-        removed.push(...receipts);
-      },
-    };
-    const files = new Map<string, string>();
-    const run: RunFiles = {
-      put: async (key, body) => {
-        files.set(key, body);
-      },
-      get: async (key) => {
-        const body = files.get(key);
-        if (body === undefined) throw new Error(`NoSuchKey: ${key}`);
-        return body;
-      },
-      removePrefix: async (prefix) => {
-        for (const key of [...files.keys()]) if (key.startsWith(prefix)) files.delete(key);
-      },
-      list: async (prefix) => [...files.keys()].filter((key) => key.startsWith(prefix)).sort(),
-      queryResult: async () => ['"customer_id","event_date","row_count","sent_at_dated"', ...rows].join('\n'),
-    };
-    return { log, run, files, removed, queue };
-  }
+  ) => memoryCompaction(queue, rows);
   // The Replay: 3,000 days of one customer (6 MERGEs of 500 days); the live customer: today.
   const replayRows = Array.from({ length: 3_000 }, (_, i) => `"replay","${day(i)}","5","false"`);
   const items = (files: Map<string, string>, key: string) =>

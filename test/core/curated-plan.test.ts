@@ -13,10 +13,10 @@ import {
   type ObjectLog,
   ObjectLogFull,
   packRun,
-  type RunFiles,
   stageRun,
 } from '../../domain/core/lake/compaction-run';
 import { MAX_DAYS_PER_MERGE, MAX_ROWS_PER_MERGE, packMergeItems } from '../../domain/core/lake/curated-plan';
+import { memoryCompaction } from '../support/memory-compaction';
 
 const day = (n: number) => new Date(Date.UTC(2021, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
 /** When a test run packs: a fixed instant, so a backlog batch's createdAt and window are known. */
@@ -122,27 +122,7 @@ describe('a compaction run’s steps (object log, staging, packing, finishing)',
       'quarantine/customer_id=_all/received_dt=2026-11-28/q.json.gz', // not for the curated table
       undefined, // a message that is not an S3 event
     ].map((key, i) => ({ key, receipt: `r${i}` }));
-    const removed: string[] = [];
-    const log: ObjectLog = {
-      receive: async (max) => queue.splice(0, max),
-      remove: async (receipts) => {
-        removed.push(...receipts);
-      },
-    };
-    const files = new Map<string, string>();
-    const run: RunFiles = {
-      put: async (key, body) => {
-        files.set(key, body);
-      },
-      get: async (key) => files.get(key)!,
-      removePrefix: async (prefix) => {
-        for (const key of [...files.keys()]) if (key.startsWith(prefix)) files.delete(key);
-      },
-      list: async (prefix) => [...files.keys()].filter((key) => key.startsWith(prefix)).sort(),
-      queryResult: async () =>
-        '"customer_id","event_date","row_count","sent_at_dated"\n"acme","2026-11-28","2","false"\n"globex","2026-11-20","1","false"\n',
-    };
-    return { log, run, files, removed };
+    return memoryCompaction(queue, ['"acme","2026-11-28","2","false"', '"globex","2026-11-20","1","false"']);
   }
 
   it('stages each customer’s new objects as a manifest, then packs MERGEs, then removes what it took', async () => {
