@@ -51,6 +51,14 @@ const SIMULATE = {
       description: 'the planted behaviour: pricing, interaction or none',
       default: 'pricing',
     },
+    identity: {
+      kind: 'value',
+      schema: oneOf(['anonymous-until-sign-up', 'both']),
+      unit: 'ids',
+      description:
+        'anonymous-until-sign-up: only an anonymousId until a visitor signs up, as analytics.js sends; both: every message both ids',
+      default: 'anonymous-until-sign-up',
+    },
     end: dayFlag('the last simulated day (default: today, UTC)'),
     url: {
       kind: 'value',

@@ -24,6 +24,12 @@ export interface SimulationOptions {
   end: string;
   /** Share of messages sent a second time, later, as a Replay would. */
   resendShare?: number;
+  /**
+   * `both` (default): every message carries both ids, as a server source would. `anonymous-until-sign-up`:
+   * as analytics.js sends it — a visitor's messages carry only their `anonymousId` until they sign up;
+   * the sign-up's identify and track carry both, and everything after both.
+   */
+  identity?: 'both' | 'anonymous-until-sign-up';
 }
 
 // A base daily sign-up chance of 0.4 %: over a 14-day horizon about 5 % of eligible users convert, and
@@ -46,11 +52,13 @@ export function simulateJourneys(options: SimulationOptions): Record<string, unk
   const dayStart = (d: number) => endMs - (options.days - 1 - d) * 86_400_000;
   const messages: Record<string, unknown>[] = [];
   let counter = 0;
+  const signedUp = new Set<number>();
+  const anonymousUntilSignUp = options.identity === 'anonymous-until-sign-up';
   const message = (user: number, at: number, body: Record<string, unknown>) => {
     counter += 1;
     messages.push({
       messageId: `sim-${options.seed}-${counter}`,
-      userId: `user-${user}`,
+      ...(anonymousUntilSignUp && !signedUp.has(user) ? {} : { userId: `user-${user}` }),
       anonymousId: `anon-${user}`,
       timestamp: new Date(at).toISOString(),
       context: { library: { name: 'analytics.js', version: 'next-1.70.0' } },
@@ -105,6 +113,9 @@ export function simulateJourneys(options: SimulationOptions): Record<string, unk
       if (random() < BASE_DAILY * multiplier) {
         converted = true;
         const at = start + 20 * 3_600_000 + Math.floor(random() * 3_000_000);
+        // Signing up links the visitor's anonymous id to their new user id: an identify with both.
+        signedUp.add(user);
+        if (anonymousUntilSignUp) message(user, at - 1_000, { type: 'identify', traits: { plan: 'trial' } });
         message(user, at, { type: 'track', event: pick(SIGN_UP), properties: { plan: 'trial' } });
         // Only ever after a conversion: a model that sees it has read the future.
         message(user, at + 600_000, {

@@ -17,7 +17,13 @@ export const SIMULATED_END = '2026-03-31';
  */
 export async function simulatedLake(
   dataDir: string,
-  customers: readonly (readonly [string, 'pricing' | 'none' | 'interaction', number, number])[],
+  customers: readonly (readonly [
+    string,
+    'pricing' | 'none' | 'interaction',
+    number,
+    number,
+    ('both' | 'anonymous-until-sign-up')?,
+  ])[],
 ): Promise<{ lake: string; destination: LocalDestination }> {
   const destination = await startLocalServer({
     dataDir,
@@ -25,10 +31,18 @@ export async function simulatedLake(
     logger: jsonLogger('simulated-lake'),
     flushIntervalMs: 200,
   });
-  for (const [customer, signal, seed, users] of customers) {
+  for (const [customer, signal, seed, users, identity] of customers) {
     const created = new Date(`${SIMULATED_END}T00:00:00Z`);
     const { token } = await createToken(new FileTokenStore(dataDir), customer, created);
-    const messages = simulateJourneys({ customer, users, days: 60, seed, signal, end: SIMULATED_END });
+    const messages = simulateJourneys({
+      customer,
+      users,
+      days: 60,
+      seed,
+      signal,
+      end: SIMULATED_END,
+      ...(identity ? { identity } : {}),
+    });
     const sent = await sendBatches(destination.url, token, messages);
     if (sent.accepted !== messages.length || sent.refused !== 0)
       throw new Error(

@@ -6,7 +6,7 @@ import { literal } from './sql-text';
 type TableRef = (name: string) => string;
 
 /** An id, trimmed; NULL when it is empty or a placeholder that is no one's (PLACEHOLDER_IDS). */
-const real = (column: string) =>
+export const realId = (column: string) =>
   `CASE WHEN lower(trim(${column})) IN (${PLACEHOLDER_IDS.map(literal).join(', ')}) THEN NULL ELSE trim(${column}) END`;
 
 /**
@@ -18,8 +18,8 @@ const real = (column: string) =>
 function graph(table: TableRef, customerId: string): string {
   const hops = Array.from({ length: IDENTITY_RULES.aliasHops }, (_, i) => i + 1);
   return (
-    `WITH clean AS (SELECT ${real('user_id')} AS uid, ${real('anonymous_id')} AS aid, type, ` +
-    `${real("json_extract_string(message, '$.previousId')")} AS prev, traits, timestamp AS ts ` +
+    `WITH clean AS (SELECT ${realId('user_id')} AS uid, ${realId('anonymous_id')} AS aid, type, ` +
+    `${realId("json_extract_string(message, '$.previousId')")} AS prev, traits, timestamp AS ts ` +
     `FROM ${table(CURATED_TABLE)} WHERE customer_id = ${literal(customerId)}), ` +
     'known AS (SELECT DISTINCT uid FROM clean WHERE uid IS NOT NULL), ' +
     // An alias from one user id to another: the old one's person is the new one's (its latest alias).

@@ -1,5 +1,6 @@
 import { CURATED_TABLE } from '../curated-table';
 import type { Dialect } from './curated-sql';
+import { realId } from './identity-sql';
 import { literal } from './sql-text';
 
 /**
@@ -47,9 +48,6 @@ export function featureName(prefix: 'key' | 'page' | 'trait', value: string): st
       .replace(/^_|_$/g, '') || 'root';
   return `${prefix}_${slug}`.slice(0, 60);
 }
-
-/** The person of an event: the user id, else the anonymous id. */
-const PERSON = 'coalesce(user_id, anonymous_id)';
 
 /** The customer's most frequent event keys before `cutoff` (candidates for count features). */
 export function topEventKeysSql(
@@ -134,10 +132,27 @@ export function featuresSql(dialect: Dialect, table: (name: string) => string, s
         `max(CASE WHEN e.type = 'identify' AND ${jsonText(dialect, 'e.traits', keyPath(dialect, trait))} = ${literal(value)} THEN 1 ELSE 0 END) AS ${featureName('trait', `${trait}_${value}`)}`,
     ),
   ];
-  return `WITH e AS (
-  SELECT ${PERSON} AS person, user_id, anonymous_id, event_key, type, "timestamp" AS event_at, ${path} AS path, traits
+  // Who is who as of the cutoff (docs/intent.md, "Persons"): an anonymous id seen with exactly one user
+  // id before the cutoff is that user (their history before sign-up counts); one seen with several is a
+  // shared device and links no one; placeholder ids are no one's. The label may use the link the
+  // conversion itself carries: a conversion names its user id, its anonymous id, and the user that
+  // anonymous id was already linked to.
+  const uid = realId('user_id');
+  const aid = realId('anonymous_id');
+  return `WITH r AS (
+  SELECT ${uid} AS user_id, ${aid} AS anonymous_id, event_key, type, "timestamp" AS event_at, ${path} AS path, traits
   FROM ${source}
-  WHERE customer_id = ${customer} AND "timestamp" < ${at(spec.cutoff)} AND ${PERSON} IS NOT NULL
+  WHERE customer_id = ${customer} AND "timestamp" < ${at(spec.cutoff)}
+),
+links AS (
+  SELECT anonymous_id AS aid, min(user_id) AS uid FROM r
+  WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL GROUP BY anonymous_id HAVING count(DISTINCT user_id) = 1
+),
+e AS (
+  SELECT coalesce(r.user_id, k.uid, r.anonymous_id) AS person, r.user_id IS NOT NULL OR k.uid IS NOT NULL AS identified,
+    r.user_id, r.anonymous_id, r.event_key, r.type, r.event_at, r.path, r.traits
+  FROM r LEFT JOIN links k ON r.user_id IS NULL AND k.aid = r.anonymous_id
+  WHERE coalesce(r.user_id, r.anonymous_id) IS NOT NULL
 ),
 converted AS (SELECT DISTINCT person FROM e WHERE event_key = ${literal(spec.eventKey)}),
 eligible AS (
@@ -151,15 +166,22 @@ sessions AS (
   SELECT person, count_if(previous IS NULL OR date_diff('minute', previous, event_at) > 30) AS sessions
   FROM gaps GROUP BY person
 ),
-label AS (
-  SELECT DISTINCT ${PERSON} AS person FROM ${source}
+conversions AS (
+  SELECT ${uid} AS user_id, ${aid} AS anonymous_id FROM ${source}
   WHERE customer_id = ${customer} AND event_key = ${literal(spec.eventKey)}
     AND "timestamp" >= ${at(spec.cutoff)} AND "timestamp" < ${at(until)}
+),
+label AS (
+  SELECT DISTINCT person FROM (
+    SELECT user_id AS person FROM conversions
+    UNION ALL SELECT anonymous_id AS person FROM conversions
+    UNION ALL SELECT k.uid AS person FROM conversions c JOIN links k ON k.aid = c.anonymous_id
+  ) AS named WHERE person IS NOT NULL
 )
 SELECT
   p.person,
-  max(e.user_id) AS user_id,
-  max(e.anonymous_id) AS anonymous_id,
+  CASE WHEN bool_or(e.identified) THEN p.person END AS user_id,
+  CASE WHEN bool_or(e.identified) THEN NULL ELSE p.person END AS anonymous_id,
   count_if(${recent}) AS events_recent,
   count(DISTINCT CASE WHEN ${recent} THEN date_trunc('day', e.event_at) END) AS active_days,
   date_diff('hour', max(e.event_at), ${at(spec.cutoff)}) / 24.0 AS recency_days,
