@@ -58,7 +58,9 @@ export async function sendShard(input: unknown, deps: SendDeps) {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
   const traits = new Map<string, Traits>();
+  const anonymous = new Set<string>();
   for (const r of rows) {
+    if (r.anonymous === true) anonymous.add(String(r.user_id));
     const group = String(r.grp);
     if (group !== 'left' && !AUDIENCE_GROUPS.includes(group as AudienceGroup))
       throw new Error(`unknown group ${group} in ${item.key}`);
@@ -74,7 +76,9 @@ export async function sendShard(input: unknown, deps: SendDeps) {
       ]),
     });
   }
-  const calls = [...traits].map(([user, t]) => identifyCall(item.customer, user, t, item.timestamp));
+  const calls = [...traits].map(([user, t]) =>
+    identifyCall(item.customer, user, t, item.timestamp, anonymous.has(user)),
+  );
   const result = await sendBatches({
     host: deps.host,
     writeKey: await writeKeyOf(deps, item.customer),

@@ -6,6 +6,7 @@ import { SCORES_TABLE } from '../../domain/contract/curated-table';
 import { literal } from '../../domain/contract/sql/sql-text';
 import {
   identifyCall,
+  personOf,
   predictionTraits,
   syncFingerprint,
   type Traits,
@@ -55,6 +56,7 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
       `no audience${options.name ? ` ${options.name}` : ''} for ${options.customer}: create one with npm run audience -- create`,
     );
   const traits = new Map<string, Traits>();
+  const anonymous = new Set<string>();
   const lake = await openLocalLake(lakeRoot);
   try {
     for (const d of definitions) {
@@ -68,6 +70,13 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
         if (Number(m.version) !== latest.version) groups.set(String(m.user_id), 'left');
       for (const m of members)
         if (Number(m.version) === latest.version) groups.set(String(m.user_id), m.group as AudienceGroup);
+      // Who is a visitor scored under their anonymous id (sent by anonymousId), from any scoring.
+      for (const r of (
+        await lake.query(
+          `SELECT person FROM ${SCORES_TABLE} WHERE customer_id = ${literal(d.customer_id)} AND event_key = ${literal(d.event_key)} GROUP BY person HAVING bool_and(user_id IS NULL)`,
+        )
+      ).rows)
+        anonymous.add(String(r.person));
       const scored = new Map(
         (
           await lake.query(
@@ -96,7 +105,7 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
       const { user: key, sent } = syncFingerprint(options.customer, user, t);
       return state[key] !== sent;
     })
-    .map(([user, t]) => identifyCall(options.customer, user, t, timestamp));
+    .map(([user, t]) => identifyCall(options.customer, user, t, timestamp, anonymous.has(user)));
   const result = await sendBatches({
     host: options.host,
     writeKey: options.writeKey,
@@ -106,7 +115,7 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
     onBatch: (batch, delivered, i, total) => {
       // Recorded before the next batch is sent: a rerun after a crash sends only the rest.
       if (delivered)
-        stateFile.record(batch.map((call) => syncFingerprint(options.customer, call.userId, call.traits)));
+        stateFile.record(batch.map((call) => syncFingerprint(options.customer, personOf(call), call.traits)));
       options.onProgress?.(i + 1, total);
     },
   });

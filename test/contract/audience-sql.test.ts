@@ -83,7 +83,8 @@ describe('the audience SQL, against the reference functions', () => {
         ('acme', 'a', 1, 'u1', 'target'), ('acme', 'a', 1, 'u2', 'target'), ('acme', 'a', 1, 'u3', 'holdout'),
         ('acme', 'a', 2, 'u1', 'target'), ('acme', 'a', 2, 'u2', 'target'), ('acme', 'a', 2, 'u4', 'holdout')
       ) AS t(customer_id, audience, version, user_id, "group")`);
-      await duck.run(`CREATE OR REPLACE TABLE scores AS SELECT customer_id, event_key, CAST(as_of AS DATE) AS as_of, person, probability, percentile FROM (VALUES
+      // u4 is a visitor scored under their anonymous id: no user id.
+      await duck.run(`CREATE OR REPLACE TABLE scores AS SELECT customer_id, event_key, CAST(as_of AS DATE) AS as_of, person, CASE WHEN person = 'u4' THEN NULL ELSE person END AS user_id, probability, percentile FROM (VALUES
         ('acme', 'signed_up', '2026-03-01', 'u1', 0.5, 0.99), ('acme', 'signed_up', '2026-03-01', 'u2', 0.4, 0.95),
         ('acme', 'signed_up', '2026-03-01', 'u3', 0.3, 0.91),
         ('acme', 'signed_up', '2026-03-08', 'u1', 0.5, 0.99), ('acme', 'signed_up', '2026-03-08', 'u2', 0.35, 0.93),
@@ -120,6 +121,14 @@ describe('the audience SQL, against the reference functions', () => {
         previous: { version: 1, asOf: '2026-03-01' },
       });
       expect(await sent(after)).toEqual(['u2:target:0.93', 'u3:left:0.5', 'u4:holdout:0.97']);
+      // u4, scored under an anonymous id, is said to be anonymous: sent by anonymousId, never as a userId.
+      const kinds = (await rows(after)).map((r) => [r.user_id, r.anonymous]);
+      expect(kinds).toEqual(
+        expect.arrayContaining([
+          ['u2', false],
+          ['u4', true],
+        ]),
+      );
     });
 
     it('sends nothing when nothing changed since the last sync', async () => {

@@ -34,6 +34,12 @@ describe('predictions sent back to Segment', () => {
       a.messageId,
     );
     expect(identifyCall('acme', 'u-1', { audience_x: false }, at).messageId).not.toBe(a.messageId);
+    // An anonymous person is sent by anonymousId alone, never as a userId.
+    const visitor = identifyCall('acme', 'anon-7', { audience_x: true }, at, true);
+    expect(visitor).toMatchObject({ anonymousId: 'anon-7' });
+    expect(visitor).not.toHaveProperty('userId');
+    expect(a).toMatchObject({ userId: 'u-1' });
+    expect(a).not.toHaveProperty('anonymousId');
   });
 
   it('keeps every batch within 475,000 bytes, a margin below Segment’s 500 KB, and refuses a message over 32 KB', () => {

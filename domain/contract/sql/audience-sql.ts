@@ -134,11 +134,12 @@ export interface AudienceSyncSpec {
  * The users whose traits of one audience changed since the last sync: members of the latest version
  * and of the version last synced, compared on group and on the rounded percentile and probability
  * (`predictionTraits` rounds them the same way). A member who left has group `left` (sent as false).
- * Columns: user_id, audience, event, grp, percentile, probability (NULL when not scored).
+ * Columns: user_id (the person), audience, event, grp, percentile, probability (NULL when not scored),
+ * anonymous (the person is a visitor scored under their anonymous id: sent by `anonymousId`).
  */
 export function audienceSyncSql(table: TableRef, spec: AudienceSyncSpec): string {
   const scores = (asOf: string) =>
-    `SELECT person, round(percentile, 4) AS percentile, round(probability, 6) AS probability FROM ${table(SCORES_TABLE)} ` +
+    `SELECT person, round(percentile, 4) AS percentile, round(probability, 6) AS probability, user_id IS NULL AS anonymous FROM ${table(SCORES_TABLE)} ` +
     `WHERE customer_id = ${literal(spec.customer)} AND event_key = ${literal(spec.eventKey)} AND as_of = DATE ${literal(asOf)}`;
   const previous = spec.previous ?? { version: 0, asOf: spec.asOf };
   return (
@@ -147,7 +148,8 @@ export function audienceSyncSql(table: TableRef, spec: AudienceSyncSpec): string
     `sc AS (${scores(spec.asOf)}), sp AS (${scores(previous.asOf)}), ` +
     "u AS (SELECT coalesce(cur.user_id, prev.user_id) AS user_id, coalesce(cur.grp, 'left') AS grp, prev.grp AS was " +
     'FROM cur FULL OUTER JOIN prev ON prev.user_id = cur.user_id) ' +
-    `SELECT u.user_id, ${literal(spec.name)} AS audience, ${literal(spec.event)} AS event, u.grp, sc.percentile, sc.probability ` +
+    `SELECT u.user_id, ${literal(spec.name)} AS audience, ${literal(spec.event)} AS event, u.grp, sc.percentile, sc.probability, ` +
+    'coalesce(sc.anonymous, sp.anonymous, false) AS anonymous ' +
     'FROM u LEFT JOIN sc ON sc.person = u.user_id LEFT JOIN sp ON sp.person = u.user_id ' +
     'WHERE u.was IS NULL OR u.was <> u.grp OR sc.percentile IS DISTINCT FROM sp.percentile ' +
     'OR sc.probability IS DISTINCT FROM sp.probability'

@@ -59,20 +59,32 @@ export function syncFingerprint(
 }
 
 /**
- * The identify call for a user: its messageId a hash of the customer, the user and the traits, so a
- * sync that is sent again (a retry, a rerun after a crash) is deduplicated by Segment.
+ * The identify call for a person: an identified person by `userId`, an anonymous one (a visitor scored
+ * under their anonymous id) by `anonymousId` alone — never an anonymous id as a `userId`, which would
+ * make Segment create a user of it. Its messageId is a hash of the customer, the person and the traits,
+ * so a sync that is sent again (a retry, a rerun after a crash) is deduplicated by Segment.
  */
-export function identifyCall(customerId: string, userId: string, traits: Traits, timestamp: string) {
-  const { user, sent } = syncFingerprint(customerId, userId, traits);
+export function identifyCall(
+  customerId: string,
+  person: string,
+  traits: Traits,
+  timestamp: string,
+  anonymous = false,
+) {
+  const { user, sent } = syncFingerprint(customerId, person, traits);
   return {
     type: 'identify' as const,
-    userId,
+    ...(anonymous ? { anonymousId: person } : { userId: person }),
     traits,
     messageId: `prediction-${user}-${sent}`,
     timestamp,
     context: { library: { name: 'segment-lake-destination', version: '0.1.0' } },
   };
 }
+
+/** The person an identify call names (its userId, else its anonymousId). */
+export const personOf = (call: { userId?: string; anonymousId?: string }): string =>
+  call.userId ?? call.anonymousId!;
 
 /** Batches of calls, each batch within Segment's size limit; a call over the message limit is refused. */
 export function batchCalls<T>(
