@@ -20,7 +20,7 @@ describe('intent by person on anonymous-until-sign-up traffic', () => {
   beforeAll(async () => {
     dataDir = tempDataDir('intent-persons-');
     ({ lake, destination } = await simulatedLake(dataDir, [
-      ['visitors', 'pricing', 11, 2_000, 'anonymous-until-sign-up'],
+      ['visitors', 'pricing', 11, 1_500, 'anonymous-until-sign-up'],
     ]));
     report = await runIntent({ lakeRoot: lake, customer: 'visitors', event: 'signed_up' });
   }, 240_000);

@@ -55,12 +55,12 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       ['validation', '2026-03-18'],
     ]);
     // The users to score are not unloaded: Athena scores them where they are, at asOf.
-    expect(plan.currentFeaturesSql).toMatch(/^WITH e AS/);
+    expect(plan.currentFeaturesSql).toMatch(/^WITH r AS/);
     expect(plan.currentFeaturesSql).toContain("TIMESTAMP '2026-04-01 00:00:00'");
     expect(plan.scoresPrefix).toBe('scores/customer_id=acme/event_key=signedup/as_of=2026-04-01/');
     for (const u of plan.unloads) {
       // A training sample drawn in SQL: bounded, the same users every run.
-      expect(u.sql).toMatch(/^UNLOAD \(SELECT \* FROM \(WITH e AS/);
+      expect(u.sql).toMatch(/^UNLOAD \(SELECT \* FROM \(WITH r AS/);
       expect(u.sql).toContain(') f ORDER BY md5(to_utf8(f.person)) LIMIT 50000) TO');
       expect(u.sql).toContain(
         `TO 's3://lake-bucket/intent/_features/${plan.runId}/${u.name}/' WITH (format = 'PARQUET', compression = 'SNAPPY')`,
