@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FileOperatorStore } from '../../adapters/local/file-operator-store';
+import { CUSTOMER_ID_PATTERN } from '../../domain/contract/formats';
 import type { Clock, Logger } from '../../domain/core/common/ports';
+import { UNKNOWN_CUSTOMER } from '../../domain/core/console/live-view';
 import type { OperatorRecord } from '../../domain/core/keys/operator-keys';
 import { keyFromAuthorization } from '../../domain/core/keys/tokens';
 import type { ConsoleAssets } from './console-assets';
@@ -178,6 +180,9 @@ export async function startConsole(options: {
     const customer = /^\/console\/api\/customers\/([^/]+)$/.exec(path);
     if (customer) {
       const customerId = decodeURIComponent(customer[1]!);
+      // A customer id names folders of the lake: only a well-formed one (or the no-key row) is looked up.
+      if (customerId !== UNKNOWN_CUSTOMER && !CUSTOMER_ID_PATTERN.test(customerId))
+        return send(res, 404, 'text/plain; charset=utf-8', 'No such customer', cookie);
       const search = url.searchParams.get('search') ?? '';
       logger.info('console opened', { operator: operator, view: 'customer', customer: customerId, search });
       return send(

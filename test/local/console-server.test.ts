@@ -99,6 +99,11 @@ describe('the console’s server', () => {
     let ended = false;
     for (let i = 0; i < 5 && !ended; i++) ended = (await reader.read()).done;
     expect(ended).toBe(true);
+    // A customer id names lake folders: a malformed one is looked up nowhere.
+    const { token: other } = await operators.create('checker', new Date());
+    const bearer = { authorization: `Bearer ${other}` };
+    expect((await get(`api/customers/${encodeURIComponent('../../etc')}`, bearer)).status).toBe(404);
+    expect((await get(`api/customers/${encodeURIComponent('(no valid key)')}`, bearer)).status).toBe(200);
     // And /console without its slash is a console path: 401 with the form, no redirect.
     const bare = await get('/console');
     expect([bare.status, bare.headers.get('location')]).toEqual([401, null]);
