@@ -118,6 +118,11 @@ export async function startConsole(options: {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
+    // Browsers ask for an icon on their own: nothing to show, and no error in the page's console.
+    if (req.method === 'GET' && path === '/favicon.ico') {
+      res.writeHead(204, SECURITY_HEADERS).end();
+      return;
+    }
     if (req.method === 'GET' && path === '/') {
       res.writeHead(308, { location: CONSOLE_PATH, ...SECURITY_HEADERS }).end();
       return;

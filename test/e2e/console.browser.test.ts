@@ -87,6 +87,10 @@ describe('the console of npm start in headless Chromium', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
     });
+    // Which resource, when one fails: the console message does not say.
+    page.on('response', (response) => {
+      if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
+    });
     await page.getByLabel('Operator key').fill(operatorKey);
     await Promise.all([page.waitForLoadState(), page.getByRole('button', { name: 'Sign in' }).click()]);
     expect(await page.getByRole('heading', { name: 'Segment lake console' }).isVisible()).toBe(true);

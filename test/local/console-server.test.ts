@@ -126,6 +126,8 @@ describe('the console’s server', () => {
     expect((await get('assets/../../etc/passwd')).status).toBe(404);
     expect((await get('assets/console.ts')).status).toBe(401);
     expect((await get('/v1/track')).status).toBe(404);
+    // The icon a browser asks for by itself: nothing, and no 404 in the page's console.
+    expect((await get('/favicon.ico')).status).toBe(204);
   });
 
   it('reads at most 4 KB of a sign-in form', async () => {
