@@ -172,6 +172,10 @@ describe('the console of npm start in headless Chromium', () => {
   });
 
   it('forgets a deleted user at once, and logs each operator’s sign-in and what they opened', async () => {
+    // A page loaded with the key signs in (and is logged so), whichever test ran before.
+    expect((await fetch(consoleUrl, { headers: { authorization: `Bearer ${operatorKey}` } })).status).toBe(
+      200,
+    );
     await post(
       `${server.url}/v1/track`,
       { userId: 'to-erase', anonymousId: 'a-erase', event: 'Viewed', messageId: 'e-1' },
