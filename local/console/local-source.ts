@@ -2,17 +2,12 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import * as v from 'valibot';
 import type { FileErasureLog } from '../../adapters/local/file-erasure-log';
-import {
-  AUDIENCE_DEFINITION_FILE,
-  AUDIENCES_AREA,
-  AudienceDefinitionSchema,
-} from '../../domain/contract/audiences';
 import { INTENT_REPORTS_PREFIX } from '../../domain/contract/curated-table';
 import { rowsRemoved } from '../../domain/contract/erasure';
 import type { Clock, Logger } from '../../domain/core/common/ports';
 import type { LiveView } from '../../domain/core/console/live-view';
+import { listDefinitions } from '../audience-definitions';
 import type { CompletenessRow } from '../completeness';
 import type {
   CompletenessStatus,
@@ -143,25 +138,23 @@ export class LocalConsoleSource implements ConsoleSource {
   }
 
   private audiences(customerId: string): CustomerPanel['audiences'] {
-    const root = join(this.options.dataDir, 'lake', AUDIENCES_AREA, `customer_id=${customerId}`);
-    const out: CustomerPanel['audiences'] = [];
-    for (const dir of folders(root, 'audience=')) {
-      const parsed = v.safeParse(
-        AudienceDefinitionSchema,
-        readJson(join(root, dir, AUDIENCE_DEFINITION_FILE)),
-      );
-      if (!parsed.success) continue;
-      const latest = parsed.output.versions.at(-1);
-      out.push({
-        name: parsed.output.name,
-        event: parsed.output.event,
-        top: parsed.output.top,
-        holdout: parsed.output.holdout,
+    let definitions: ReturnType<typeof listDefinitions>;
+    try {
+      definitions = listDefinitions(join(this.options.dataDir, 'lake'), customerId);
+    } catch {
+      return []; // a damaged definition: the audience commands name it; the console goes on
+    }
+    return definitions.map((d) => {
+      const latest = d.versions.at(-1);
+      return {
+        name: d.name,
+        event: d.event,
+        top: d.top,
+        holdout: d.holdout,
         asOf: latest?.as_of ?? null,
         target: latest?.target ?? null,
-      });
-    }
-    return out;
+      };
+    });
   }
 }
 

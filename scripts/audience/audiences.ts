@@ -1,14 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import * as v from 'valibot';
 import { writeFileAtomic } from '../../adapters/local/atomic-file';
 import {
-  AUDIENCE_DEFINITION_FILE,
   AUDIENCE_MEMBERS_FILE,
-  AUDIENCES_AREA,
   AUDIENCES_TABLE,
   type AudienceDefinition,
-  AudienceDefinitionSchema,
   audienceFolder,
   audienceMembersPath,
 } from '../../domain/contract/audiences';
@@ -29,7 +25,10 @@ import {
   type Uplift,
 } from '../../domain/core/audiences/uplift';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
+import { definitionFile, listDefinitions, readDefinition } from '../../local/audience-definitions';
 import { openLocalLake } from '../../local/lake-query';
+
+export { listDefinitions, readDefinition };
 
 /** What the user asked for is not there yet: exit 1 with the command that makes it. */
 export class MissingInput extends Error {}
@@ -66,35 +65,6 @@ type Lake = Awaited<ReturnType<typeof openLocalLake>>;
 
 /** Locally a table is the DuckDB view of its name. */
 const localTable = (name: string) => name;
-
-const definitionFile = (lakeRoot: string, customer: string, name: string) =>
-  join(lakeRoot, audienceFolder(customer, name), AUDIENCE_DEFINITION_FILE);
-
-export function readDefinition(
-  lakeRoot: string,
-  customer: string,
-  name: string,
-): AudienceDefinition | undefined {
-  const file = definitionFile(lakeRoot, customer, name);
-  if (!existsSync(file)) return undefined;
-  return v.parse(AudienceDefinitionSchema, JSON.parse(readFileSync(file, 'utf8')));
-}
-
-/** Every audience of a customer (or of all customers), by name. */
-export function listDefinitions(lakeRoot: string, customer?: string): AudienceDefinition[] {
-  const root = join(lakeRoot, AUDIENCES_AREA);
-  if (!existsSync(root)) return [];
-  const customers = readdirSync(root)
-    .filter((d) => d.startsWith('customer_id='))
-    .map((d) => d.slice('customer_id='.length))
-    .filter((c) => customer === undefined || c === customer);
-  return customers.flatMap((c) =>
-    readdirSync(join(root, `customer_id=${c}`))
-      .filter((d) => d.startsWith('audience='))
-      .map((d) => readDefinition(lakeRoot, c, d.slice('audience='.length)))
-      .filter((d): d is AudienceDefinition => d !== undefined),
-  );
-}
 
 /** The latest scoring date of (customer, event key): audiences are built from it. */
 async function latestScoring(lake: Lake, customer: string, event: string, eventKey: string) {
