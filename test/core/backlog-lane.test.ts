@@ -1,8 +1,16 @@
 import { BACKLOG_PREFIX, type BacklogBatch, backlogBatchKey } from '../../domain/contract/curated-backlog';
 import { stagingManifestKey } from '../../domain/contract/curated-table';
-import { BACKLOG_LANE, backlogDrain, chooseBacklog, isBacklog } from '../../domain/core/lake/backlog-lane';
+import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
+import {
+  BACKLOG_LANE,
+  backlogDrain,
+  chooseBacklog,
+  isBacklog,
+  MERGE_CONCURRENCY,
+} from '../../domain/core/lake/backlog-lane';
 import { commitItem, finishRun, packRun, stageRun } from '../../domain/core/lake/compaction-run';
 import { memoryCompaction } from '../support/memory-compaction';
+import { synthStack } from '../support/stack';
 
 const day = (n: number) => new Date(Date.UTC(2021, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
 const T0 = Date.parse('2026-11-28T10:05:00.000Z');
@@ -53,6 +61,23 @@ describe('the backlog lane: which customers, how many MERGEs a run, how long a R
     expect(chosen[0]!.items[0]!.days[0]).toEqual({ customerId: 'old', eventDate: day(0) });
     expect(chosen[0]!.items[0]!.rows).toBe(10 * 20 + 490 * 10);
     expect(chooseBacklog([])).toEqual([]);
+  });
+
+  it('keeps its MERGEs within Athena’s DML concurrency, and its window plus one MERGE within the hour', () => {
+    expect(MERGE_CONCURRENCY).toBeLessThanOrEqual(ATHENA_RULES.dmlConcurrency.limit / 2);
+    const item = synthStack().template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: { DefinitionString?: unknown } }
+    >;
+    const definition = JSON.stringify(
+      Object.entries(item).find(
+        ([id, r]) => id.startsWith('CuratedStateMachine') && r.Type === 'AWS::StepFunctions::StateMachine',
+      )![1].Properties.DefinitionString,
+    );
+    expect(definition).toContain(`\\"MaxConcurrency\\":${MERGE_CONCURRENCY}`);
+    // A backlog MERGE starts at most 40 minutes after packing; at the assumed 5 minutes it ends well
+    // before the next hourly run (docs/lake.md states the ~15-minute bound this leaves).
+    expect(BACKLOG_LANE.windowMs / 60_000 + BACKLOG_LANE.assumedMergeMinutes).toBeLessThanOrEqual(50);
   });
 
   it('drains a 200-customer × 5-year Replay in a stated time, and keeps the live customers’ run first (docs/lake.md)', () => {

@@ -4,9 +4,10 @@ import { ATHENA_RULES } from '../../contract/sql/athena-rules';
 import { packMergeItems } from './curated-plan';
 
 /**
- * MERGEs a run has going at once. Athena allows 20–25 DML queries at once per account (Service Quotas,
- * "Active DML queries"); four leave the rest to analysts and to the other work of this stack. Runs never
- * overlap (the lease), so this is the job's whole share.
+ * MERGEs a run has going at once. Athena allows 20 active DML queries at once per account by default
+ * (ATHENA_RULES.dmlConcurrency, with its doc link); four leave the rest to analysts and to the other work
+ * of this stack. Runs never overlap each other nor an erase pass (the lease), so this is the job's whole
+ * share; the synthesized Map's MaxConcurrency is held to it (test/core/backlog-lane.test.ts).
  */
 export const MERGE_CONCURRENCY = 4;
 
