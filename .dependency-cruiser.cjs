@@ -82,15 +82,14 @@ module.exports = {
       to: { path: '^(lambdas|lib|local|cli|bin)/' },
     },
     {
-      name: 'handlers-take-aws-through-adapters',
+      name: 'handlers-take-aws-through-ports',
       severity: 'error',
       comment:
-        'A create-<name>-handler.ts is the function given its ports: it imports no AWS SDK value (types are fine). ' +
-        'handler.ts, the composition root, builds the adapters. Under TypeScript 7 dependency-cruiser cannot ' +
-        "tell a type-only import, so the known violations list the handlers' type imports; " +
-        'test/contract/architecture.test.ts reads the imports themselves.',
+        'A create-<name>-handler.ts is the function given its ports (domain/core/common/ports.ts and the ' +
+        "others): it imports nothing from an AWS SDK package, not even a client's type. handler.ts, the " +
+        'composition root, builds the adapters (adapters/aws) and hands them over.',
       from: { path: '^lambdas/[^/]+/create-[^/]+-handler\\.ts$' },
-      to: { path: '^node_modules/@aws-sdk/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^node_modules/(@aws-sdk|@aws-lambda-powertools/parameters)/' },
     },
     {
       name: 'functions-never-import-each-other',

@@ -5,6 +5,7 @@ import {
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { ObjectStore } from '../../domain/core/common/ports';
 
 /**
  * The few object operations the intent, audience and refresh functions share. Listing is paged by
@@ -73,4 +74,16 @@ export async function putJson(s3: S3Client, bucket: string, key: string, value: 
       ContentType: 'application/json',
     }),
   );
+}
+
+/** S3 as the functions' ObjectStore: the operations above, given the client once. */
+export function s3ObjectStore(s3: S3Client): ObjectStore {
+  return {
+    listKeys: (bucket, prefix) => listKeys(s3, bucket, prefix),
+    foldersUnder: (bucket, prefix) => foldersUnder(s3, bucket, prefix),
+    readBytes: (bucket, key) => readBytes(s3, bucket, key),
+    readText: (bucket, key) => readText(s3, bucket, key),
+    putJson: (bucket, key, value) => putJson(s3, bucket, key, value),
+    removeUnder: (bucket, prefix) => removeUnder(s3, bucket, prefix),
+  };
 }

@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as v from 'valibot';
 import { type AthenaLakeOptions, athenaQuery } from '../../adapters/aws/athena-query';
-import { listKeys, putJson, readText, removeUnder } from '../../adapters/aws/s3-objects';
-import { secretExists } from '../../adapters/aws/secrets';
 import {
   AUDIENCE_DEFINITION_FILE,
   AUDIENCE_LIFT_FILE,
@@ -31,6 +27,7 @@ import {
 import { literal } from '../../domain/contract/sql/sql-text';
 import { audienceVersion } from '../../domain/core/audiences/membership';
 import { conversionCounts, liftFromConversions } from '../../domain/core/audiences/uplift';
+import type { ObjectStore, SecretStore } from '../../domain/core/common/ports';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
 
 /**
@@ -57,8 +54,8 @@ export const MAX_AUDIENCES_PER_CUSTOMER = 100;
 
 export interface AudienceDeps {
   athena: AthenaLakeOptions;
-  s3: S3Client;
-  secrets: SecretsManagerClient;
+  objects: ObjectStore;
+  secrets: SecretStore;
   bucket: string;
   writeKeySecretPrefix: string;
   now: () => Date;
@@ -80,18 +77,18 @@ export interface AudienceRun {
 
 const table: (database: string) => TableRef = (database) => (name) => `"${database}"."${name}"`;
 
-const readJson = async (s3: S3Client, bucket: string, key: string): Promise<unknown | undefined> => {
-  const text = await readText(s3, bucket, key);
+const readJson = async (objects: ObjectStore, bucket: string, key: string): Promise<unknown | undefined> => {
+  const text = await objects.readText(bucket, key);
   return text === undefined ? undefined : JSON.parse(text);
 };
 
 /** A customer's audience definitions, as `npm run audience -- list` reads them locally. */
 async function definitionsOf(deps: AudienceDeps, customer: string): Promise<AudienceDefinition[]> {
-  const keys = (await listKeys(deps.s3, deps.bucket, `${AUDIENCES_AREA}/customer_id=${customer}/`)).filter(
-    (k) => k.endsWith(`/${AUDIENCE_DEFINITION_FILE}`),
-  );
+  const keys = (
+    await deps.objects.listKeys(deps.bucket, `${AUDIENCES_AREA}/customer_id=${customer}/`)
+  ).filter((k) => k.endsWith(`/${AUDIENCE_DEFINITION_FILE}`));
   return Promise.all(
-    keys.map(async (k) => v.parse(AudienceDefinitionSchema, await readJson(deps.s3, deps.bucket, k))),
+    keys.map(async (k) => v.parse(AudienceDefinitionSchema, await readJson(deps.objects, deps.bucket, k))),
   );
 }
 
@@ -135,7 +132,7 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
     );
   // Fail before any work when there is nowhere to send: the name only, never the key's value.
   const secretId = `${deps.writeKeySecretPrefix}${customer}`;
-  if (!(await secretExists(deps.secrets, secretId)))
+  if (!(await deps.secrets.exists(secretId)))
     throw new Error(
       `no Segment write key for ${customer}: aws secretsmanager create-secret --name ${secretId} --secret-string <write key>`,
     );
@@ -156,7 +153,7 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
       const folder = `${audienceFolder(customer, definition.name)}version=${version}/`;
       // What a failed attempt left (the definition never named it): UNLOAD writes only into an empty
       // prefix, and leaves its files behind when it fails (https://docs.aws.amazon.com/athena/latest/ug/unload.html).
-      await removeUnder(deps.s3, deps.bucket, folder);
+      await deps.objects.removeUnder(deps.bucket, folder);
       await ask(
         `UNLOAD (${audienceMembersSql('athena', db, {
           customer,
@@ -171,8 +168,7 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
       const [change = {}] = await ask(audienceChangeSql(db, customer, definition.name, version));
       definition.versions.push(audienceVersion(version, asOf, now, change));
       // The definition last: a version whose members were not written never appears in it.
-      await putJson(
-        deps.s3,
+      await deps.objects.putJson(
         deps.bucket,
         `${audienceFolder(customer, definition.name)}${AUDIENCE_DEFINITION_FILE}`,
         definition,
@@ -184,7 +180,7 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
     const counts = await ask(audienceConversionsSql(db, definition, since));
     const lift = liftFromConversions(conversionCounts(counts));
     const liftKey = `${audienceFolder(customer, definition.name)}${AUDIENCE_LIFT_FILE}`;
-    await putJson(deps.s3, deps.bucket, liftKey, {
+    await deps.objects.putJson(deps.bucket, liftKey, {
       audience: definition.name,
       customer,
       event: definition.event,
@@ -198,7 +194,7 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
 
   // The changed users of every audience, in shards: one UNLOAD, one Map item per file.
   const stateKey = audienceSyncStateKey(customer);
-  const previous = (await readJson(deps.s3, deps.bucket, stateKey)) as unknown;
+  const previous = (await readJson(deps.objects, deps.bucket, stateKey)) as unknown;
   const last: AudienceSyncState = previous
     ? v.parse(AudienceSyncStateSchema, previous)
     : { version: 1, audiences: {} };

@@ -1,13 +1,10 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parquetReadObjects } from 'hyparquet';
 import * as v from 'valibot';
-import { readBytes } from '../../adapters/aws/s3-objects';
-import { secretText } from '../../adapters/aws/secrets';
 import { sendBatches } from '../../adapters/segment/tracking-api';
 import { AUDIENCE_GROUPS, type AudienceGroup } from '../../domain/contract/audiences';
 import { CustomerIdSchema } from '../../domain/contract/formats';
 import { identifyCall, predictionTraits, type Traits } from '../../domain/core/audiences/segment-sync';
+import type { ObjectStore, SecretStore } from '../../domain/core/common/ports';
 
 /** One item of the sending Map: a file of changed users the audience run UNLOADed. */
 export const SendItemSchema = v.object({
@@ -18,30 +15,24 @@ export const SendItemSchema = v.object({
 });
 
 export interface SendDeps {
-  s3: S3Client;
-  secrets: SecretsManagerClient;
+  objects: ObjectStore;
+  /** The customers' write keys: a warm function keeps each one WRITE_KEY_CACHE_SECONDS (handler.ts). */
+  secrets: SecretStore;
   writeKeySecretPrefix: string;
   host: string;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
-  /** The clock of the key cache (milliseconds). */
-  now?: () => number;
 }
 
 /**
  * How long a warm function keeps a customer's write key: a Map run asks Secrets Manager once per
  * customer instead of once per shard (64), and a rotated key is used within five minutes.
  */
-export const WRITE_KEY_CACHE_MS = 5 * 60_000;
+export const WRITE_KEY_CACHE_SECONDS = 5 * 60;
 
-const keys = new Map<string, { key: string; until: number }>();
 async function writeKeyOf(deps: SendDeps, customer: string): Promise<string> {
-  const now = (deps.now ?? Date.now)();
-  const cached = keys.get(customer);
-  if (cached && cached.until > now) return cached.key;
-  const key = (await secretText(deps.secrets, `${deps.writeKeySecretPrefix}${customer}`))?.trim();
+  const key = (await deps.secrets.text(`${deps.writeKeySecretPrefix}${customer}`))?.trim();
   if (!key) throw new Error(`the Segment write key of ${customer} is empty`);
-  keys.set(customer, { key, until: now + WRITE_KEY_CACHE_MS });
   return key;
 }
 
@@ -54,7 +45,7 @@ async function writeKeyOf(deps: SendDeps, customer: string): Promise<string> {
  */
 export async function sendShard(input: unknown, deps: SendDeps) {
   const item = v.parse(SendItemSchema, input);
-  const bytes = await readBytes(deps.s3, item.bucket, item.key);
+  const bytes = await deps.objects.readBytes(item.bucket, item.key);
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
   const traits = new Map<string, Traits>();

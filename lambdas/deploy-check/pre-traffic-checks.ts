@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { authorizerEvent, integrationEvent, localRequest } from '../../adapters/aws/api-gateway-events';
+import {
+  authorizerEvent,
+  type IngestEvent,
+  integrationEvent,
+  localRequest,
+} from '../../adapters/aws/api-gateway-events';
 import { authorizationFor, TOKEN_PREFIX } from '../../domain/core/keys/tokens';
-import type { IngestEvent } from '../ingest/create-ingest-handler';
 import missingEvent from './segment-examples/invalid/track-without-event.json';
 import unsupportedType from './segment-examples/invalid/unsupported-type.json';
 import aliasExample from './segment-examples/valid/alias-spec-example.json';

@@ -1,8 +1,6 @@
 import { gunzipSync } from 'node:zlib';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { parquetReadObjects } from 'hyparquet';
 import * as v from 'valibot';
-import { listKeys, putJson, readBytes, readText, removeUnder } from '../../adapters/aws/s3-objects';
 import {
   INTENT_FEATURES_PREFIX,
   INTENT_REPORTS_PREFIX,
@@ -13,12 +11,12 @@ import {
 import { PredictionSchema, predictionPath } from '../../domain/contract/predictions';
 import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
 import { literal } from '../../domain/contract/sql/sql-text';
+import type { ObjectStore } from '../../domain/core/common/ports';
 import { fitModel } from '../../domain/core/intent/fit-and-score';
 import type { Model } from '../../domain/core/intent/models';
-import { MAX_TRAINING_USERS } from '../../domain/core/intent/prepare-run';
+import { MAX_TRAINING_USERS, type PreparedIntent } from '../../domain/core/intent/prepare-run';
 import { savedPrediction } from '../../domain/core/intent/refresh';
 import { athenaScoresSql } from '../../domain/core/intent/score-sql';
-import type { PreparedIntent } from '../intent-prepare/create-intent-prepare-handler';
 
 type Row = Record<string, unknown>;
 
@@ -30,10 +28,10 @@ const plain = (row: Record<string, unknown>): Row =>
   Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]));
 
 /** Every row of every object UNLOAD wrote under a prefix: Parquet (the state machine's), or JSON lines. */
-async function readUnloaded(s3: S3Client, bucket: string, prefix: string): Promise<Row[]> {
+async function readUnloaded(objects: ObjectStore, bucket: string, prefix: string): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const key of await listKeys(s3, bucket, prefix)) {
-    const bytes = await readBytes(s3, bucket, key);
+  for (const key of await objects.listKeys(bucket, prefix)) {
+    const bytes = await objects.readBytes(bucket, key);
     if (isParquet(bytes)) {
       const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
       for (const row of await parquetReadObjects({ file })) rows.push(plain(row as Record<string, unknown>));
@@ -65,15 +63,15 @@ function isScoresPartition(prefix: string): boolean {
  */
 export async function removeFeatures(
   input: { runId: string; scoresPrefix?: string | undefined },
-  s3: S3Client,
+  objects: ObjectStore,
   bucket: string,
 ): Promise<{ removed: number }> {
   if (!/^[0-9a-f-]{36}$/.test(input.runId)) throw new Error(`not a run id: ${input.runId}`);
-  let removed = await removeUnder(s3, bucket, `${INTENT_FEATURES_PREFIX}${input.runId}/`);
+  let removed = await objects.removeUnder(bucket, `${INTENT_FEATURES_PREFIX}${input.runId}/`);
   if (input.scoresPrefix !== undefined) {
     if (!isScoresPartition(input.scoresPrefix))
       throw new Error(`not a scores partition: ${input.scoresPrefix}`);
-    removed += await removeUnder(s3, bucket, input.scoresPrefix);
+    removed += await objects.removeUnder(bucket, input.scoresPrefix);
   }
   return { removed };
 }
@@ -123,12 +121,12 @@ export function scoringUnloadSql(
  */
 export async function trainIntent(
   plan: PreparedIntent,
-  s3: S3Client,
+  objects: ObjectStore,
   bucket: string,
 ): Promise<TrainedIntent> {
   const sets = Object.fromEntries(
     await Promise.all(
-      plan.unloads.map(async (u) => [u.name, await readUnloaded(s3, bucket, u.prefix)] as const),
+      plan.unloads.map(async (u) => [u.name, await readUnloaded(objects, bucket, u.prefix)] as const),
     ),
   ) as Record<'training' | 'validation', Row[]>;
   const matrix = (rows: Row[]) => rows.map((r) => plan.columns.map((c) => Number(r[c] ?? 0)));
@@ -145,10 +143,10 @@ export async function trainIntent(
     throw new Error(
       `the scoring statement of ${fitted.chosen} is ${Buffer.byteLength(scoreSql)} bytes, over ${MAX_SCORE_SQL_BYTES}: fewer trees or features`,
     );
-  await removeUnder(s3, bucket, plan.scoresPrefix);
+  await objects.removeUnder(bucket, plan.scoresPrefix);
   // Not beside the scores: the scores table reads every object under their prefix as rows.
   const reportKey = `${INTENT_REPORTS_PREFIX}${scoresPartitionPath(plan.customer, plan.eventKey, plan.asOf)}report.json`;
-  await putJson(s3, bucket, reportKey, {
+  await objects.putJson(bucket, reportKey, {
     ...plan,
     unloads: undefined,
     currentFeaturesSql: undefined,
@@ -177,16 +175,16 @@ export async function trainIntent(
  * The last step, once Athena has written the scores: the prediction saved where the weekly refresh finds
  * it (as `npm run intent` saves it locally), and the run's feature samples removed.
  */
-export async function finishIntent(trained: TrainedIntent, s3: S3Client, bucket: string, now: Date) {
+export async function finishIntent(trained: TrainedIntent, objects: ObjectStore, bucket: string, now: Date) {
   const predictionKey = predictionPath(trained.customer, trained.eventKey);
-  const previous = await readText(s3, bucket, predictionKey);
+  const previous = await objects.readText(bucket, predictionKey);
   const prediction = savedPrediction(
     trained,
     previous === undefined ? undefined : v.parse(PredictionSchema, JSON.parse(previous)),
     now,
   );
-  await putJson(s3, bucket, predictionKey, prediction);
-  await removeFeatures({ runId: trained.runId }, s3, bucket);
+  await objects.putJson(bucket, predictionKey, prediction);
+  await removeFeatures({ runId: trained.runId }, objects, bucket);
   const { scoreSql: _sql, ...summary } = trained;
   return { ...summary, predictionKey };
 }

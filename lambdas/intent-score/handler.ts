@@ -1,12 +1,13 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
+import { s3ObjectStore } from '../../adapters/aws/s3-objects';
 import { IntentEnvSchema } from '../../domain/contract/environment';
-import type { PreparedIntent } from '../intent-prepare/create-intent-prepare-handler';
+import type { PreparedIntent } from '../../domain/core/intent/prepare-run';
 import { finishIntent, removeFeatures, type TrainedIntent, trainIntent } from './create-intent-score-handler';
 
 // Composition root: the environment read once, at cold start.
 const env = v.parse(IntentEnvSchema, process.env);
-const s3 = new S3Client({});
+const objects = s3ObjectStore(new S3Client({}));
 
 /** The steps of the intent state machine this function runs, by `step`. */
 type Step =
@@ -21,10 +22,10 @@ type Step =
 export const handler = (input: Step) => {
   switch (input.step) {
     case 'train':
-      return trainIntent(input, s3, env.LAKE_BUCKET);
+      return trainIntent(input, objects, env.LAKE_BUCKET);
     case 'finish':
-      return finishIntent(input, s3, env.LAKE_BUCKET, new Date());
+      return finishIntent(input, objects, env.LAKE_BUCKET, new Date());
     case 'remove':
-      return removeFeatures(input, s3, env.LAKE_BUCKET);
+      return removeFeatures(input, objects, env.LAKE_BUCKET);
   }
 };

@@ -1,12 +1,11 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import * as v from 'valibot';
-import { foldersUnder, listKeys, readText } from '../../adapters/aws/s3-objects';
 import { AUDIENCES_AREA } from '../../domain/contract/audiences';
 import { PREDICTIONS_PREFIX, PredictionSchema } from '../../domain/contract/predictions';
+import type { ObjectStore } from '../../domain/core/common/ports';
 import { dueRefreshes } from '../../domain/core/intent/refresh';
 
 export interface RefreshDeps {
-  s3: S3Client;
+  objects: ObjectStore;
   bucket: string;
   now: () => Date;
 }
@@ -23,10 +22,12 @@ export interface RefreshPlan {
  * customers with audiences, refreshed and synced after the rescoring.
  */
 export async function planRefresh(deps: RefreshDeps): Promise<RefreshPlan> {
-  const keys = (await listKeys(deps.s3, deps.bucket, PREDICTIONS_PREFIX)).filter((k) => k.endsWith('.json'));
+  const keys = (await deps.objects.listKeys(deps.bucket, PREDICTIONS_PREFIX)).filter((k) =>
+    k.endsWith('.json'),
+  );
   const saved = await Promise.all(
     keys.map(async (key) =>
-      v.parse(PredictionSchema, JSON.parse((await readText(deps.s3, deps.bucket, key)) ?? 'null')),
+      v.parse(PredictionSchema, JSON.parse((await deps.objects.readText(deps.bucket, key)) ?? 'null')),
     ),
   );
   const predictions = dueRefreshes(saved, deps.now().getTime()).map((p) => ({
@@ -39,9 +40,9 @@ export async function planRefresh(deps: RefreshDeps): Promise<RefreshPlan> {
 }
 
 /** Every customer with an audience, from the definitions' prefixes (`audiences/customer_id=<id>/`). */
-export async function customersWithAudiences(deps: Pick<RefreshDeps, 's3' | 'bucket'>) {
+export async function customersWithAudiences(deps: Pick<RefreshDeps, 'objects' | 'bucket'>) {
   const customers = new Set<string>();
-  for (const folder of await foldersUnder(deps.s3, deps.bucket, `${AUDIENCES_AREA}/`)) {
+  for (const folder of await deps.objects.foldersUnder(deps.bucket, `${AUDIENCES_AREA}/`)) {
     const match = /customer_id=([^/]+)\/$/.exec(folder);
     if (match) customers.add(match[1]!);
   }

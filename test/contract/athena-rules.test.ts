@@ -3,6 +3,8 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { TrinoSQL } from 'dt-sql-parser';
+import { s3ObjectStore } from '../../adapters/aws/s3-objects';
+import { secretsManagerStore } from '../../adapters/aws/secrets';
 import {
   ATHENA_RULES,
   athenaRuleViolations,
@@ -171,8 +173,8 @@ describe('every Athena statement the stack, its functions and its scripts send, 
     const objects = s3Objects(audienceS3);
     const audienceDeps = {
       athena: { athena: new AthenaClient({}), workgroup: 'wg', database: db, sleep: async () => {} },
-      s3: new S3Client({}),
-      secrets: new SecretsManagerClient({}),
+      objects: s3ObjectStore(new S3Client({})),
+      secrets: secretsManagerStore(new SecretsManagerClient({}), 0),
       bucket: 'lake-bucket',
       writeKeySecretPrefix: 'x/',
       now: () => new Date('2026-03-09T06:00:00Z'),

@@ -9,9 +9,11 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as v from 'valibot';
+import { s3ObjectStore } from '../../adapters/aws/s3-objects';
+import { secretsManagerStore } from '../../adapters/aws/secrets';
 import { AudienceDefinitionSchema } from '../../domain/contract/audiences';
 import { runAudiences } from '../../lambdas/audience-build/create-audience-build-handler';
-import { sendShard, WRITE_KEY_CACHE_MS } from '../../lambdas/audience-send/create-audience-send-handler';
+import { sendShard, WRITE_KEY_CACHE_SECONDS } from '../../lambdas/audience-send/create-audience-send-handler';
 import { answerAudienceQueries, s3Objects } from '../support/audience-aws';
 import { mockAws } from '../support/aws-mocks';
 
@@ -23,8 +25,8 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
   const secrets = mockAws(SecretsManagerClient);
   const deps = () => ({
     athena: { athena: new AthenaClient({}), workgroup: 'wg', database: 'lake_db', sleep: async () => {} },
-    s3: new S3Client({}),
-    secrets: new SecretsManagerClient({}),
+    objects: s3ObjectStore(new S3Client({})),
+    secrets: secretsManagerStore(new SecretsManagerClient({}), 0),
     bucket: 'lake-bucket',
     writeKeySecretPrefix: 'Dest/segment-write-key/',
     now: () => NOW,
@@ -189,8 +191,8 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
           timestamp: NOW.toISOString(),
         },
         {
-          s3: new S3Client({}),
-          secrets: new SecretsManagerClient({}),
+          objects: s3ObjectStore(new S3Client({})),
+          secrets: secretsManagerStore(new SecretsManagerClient({}), WRITE_KEY_CACHE_SECONDS),
           writeKeySecretPrefix: 'Dest/segment-write-key/',
           host,
           sleep: async () => {},
@@ -229,14 +231,28 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
         .resolves({ SecretString: 'wk_new' });
       received.length = 0;
       refuseFirst = 0;
-      let clock = Date.parse('2030-01-01T00:00:00Z');
+      // Only Date is faked: Powertools' cache reads the time from it; the HTTP server needs real timers.
+      jest.useFakeTimers({
+        now: Date.parse('2030-01-01T00:00:00Z'),
+        doNotFake: [
+          'hrtime',
+          'nextTick',
+          'performance',
+          'queueMicrotask',
+          'setImmediate',
+          'clearImmediate',
+          'setInterval',
+          'clearInterval',
+          'setTimeout',
+          'clearTimeout',
+        ],
+      });
       const deps = {
-        s3: new S3Client({}),
-        secrets: new SecretsManagerClient({}),
+        objects: s3ObjectStore(new S3Client({})),
+        secrets: secretsManagerStore(new SecretsManagerClient({}), WRITE_KEY_CACHE_SECONDS),
         writeKeySecretPrefix: 'Rotated/segment-write-key/',
         host,
         sleep: async () => {},
-        now: () => clock,
       };
       const item = {
         customer: 'rotated',
@@ -244,10 +260,15 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
         key: 'k.parquet',
         timestamp: NOW.toISOString(),
       };
-      await sendShard(item, deps);
-      await sendShard(item, deps);
-      clock += WRITE_KEY_CACHE_MS + 1;
-      await sendShard(item, deps);
+      try {
+        await sendShard(item, deps);
+        jest.setSystemTime(Date.now() + WRITE_KEY_CACHE_SECONDS * 1000 - 1_000);
+        await sendShard(item, deps);
+        jest.setSystemTime(Date.now() + 2_000);
+        await sendShard(item, deps);
+      } finally {
+        jest.useRealTimers();
+      }
 
       expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
       expect(received.map((r) => r.authorization)).toEqual(
@@ -264,8 +285,8 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
         sendShard(
           { customer: 'acme', bucket: 'lake-bucket', key: 'k.parquet', timestamp: NOW.toISOString() },
           {
-            s3: new S3Client({}),
-            secrets: new SecretsManagerClient({}),
+            objects: s3ObjectStore(new S3Client({})),
+            secrets: secretsManagerStore(new SecretsManagerClient({}), WRITE_KEY_CACHE_SECONDS),
             writeKeySecretPrefix: 'Dest/segment-write-key/',
             host,
             sleep: async () => {},

@@ -7,11 +7,10 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { s3ObjectStore } from '../../adapters/aws/s3-objects';
 import { seededRandom } from '../../domain/core/common/seeded-random';
-import {
-  type PreparedIntent,
-  prepareIntent,
-} from '../../lambdas/intent-prepare/create-intent-prepare-handler';
+import type { PreparedIntent } from '../../domain/core/intent/prepare-run';
+import { prepareIntent } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
 import {
   finishIntent,
   removeFeatures,
@@ -136,7 +135,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       return { Body: { transformToByteArray: async () => new Uint8Array(body) } };
     });
 
-    const trained = await trainIntent(plan, new S3Client({}), 'lake-bucket');
+    const trained = await trainIntent(plan, s3ObjectStore(new S3Client({})), 'lake-bucket');
 
     expect(trained.validationAuc).toBeGreaterThan(0.7);
     expect(trained).toMatchObject({
@@ -168,7 +167,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     s3.resetHistory();
     const finished = await finishIntent(
       trained,
-      new S3Client({}),
+      s3ObjectStore(new S3Client({})),
       'lake-bucket',
       new Date('2026-04-01T06:00:00.000Z'),
     );
@@ -190,15 +189,19 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     // A failed run's catch: features and partial scores removed; nothing outside them ever.
     s3.resetHistory();
     expect(
-      await removeFeatures({ runId, scoresPrefix: plan.scoresPrefix }, new S3Client({}), 'lake-bucket'),
+      await removeFeatures(
+        { runId, scoresPrefix: plan.scoresPrefix },
+        s3ObjectStore(new S3Client({})),
+        'lake-bucket',
+      ),
     ).toEqual({
       removed: 2,
     });
-    await expect(removeFeatures({ runId: '../scores' }, new S3Client({}), 'lake-bucket')).rejects.toThrow(
-      'not a run id',
-    );
     await expect(
-      removeFeatures({ runId, scoresPrefix: 'scores/' }, new S3Client({}), 'lake-bucket'),
+      removeFeatures({ runId: '../scores' }, s3ObjectStore(new S3Client({})), 'lake-bucket'),
+    ).rejects.toThrow('not a run id');
+    await expect(
+      removeFeatures({ runId, scoresPrefix: 'scores/' }, s3ObjectStore(new S3Client({})), 'lake-bucket'),
     ).rejects.toThrow('not a scores partition');
   });
 });

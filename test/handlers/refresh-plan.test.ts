@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { s3ObjectStore } from '../../adapters/aws/s3-objects';
 import { predictionPath } from '../../domain/contract/predictions';
 import { planRefresh } from '../../lambdas/refresh-plan/create-refresh-plan-handler';
 import { s3Objects } from '../support/audience-aws';
@@ -34,7 +35,7 @@ describe('the weekly refresh plan (mocked S3)', () => {
     objects.set('audiences/customer_id=initech/audience=x/audience.json', Buffer.from('{}'));
 
     const plan = await planRefresh({
-      s3: new S3Client({}),
+      objects: s3ObjectStore(new S3Client({})),
       bucket: 'lake-bucket',
       now: () => new Date('2026-03-09T06:00:00.000Z'),
     });
@@ -48,7 +49,11 @@ describe('the weekly refresh plan (mocked S3)', () => {
 
   it('plans nothing on an empty lake, and refuses a damaged saved prediction', async () => {
     const objects = s3Objects(s3);
-    const deps = { s3: new S3Client({}), bucket: 'b', now: () => new Date('2026-03-09T00:00:00Z') };
+    const deps = {
+      objects: s3ObjectStore(new S3Client({})),
+      bucket: 'b',
+      now: () => new Date('2026-03-09T00:00:00Z'),
+    };
     expect(await planRefresh(deps)).toEqual({ predictions: [], customers: [] });
     objects.set(predictionPath('acme', 'signedup'), Buffer.from('{"version": 1}'));
     await expect(planRefresh(deps)).rejects.toThrow();

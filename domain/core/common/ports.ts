@@ -81,3 +81,30 @@ export interface Metrics {
   /** Called at the end of every invocation: publishes what was counted, or holds it for a later one. */
   flush(): void;
 }
+
+/**
+ * The object operations the intent, audience and refresh functions need (S3 on AWS:
+ * adapters/aws/s3-objects.ts). Listings are complete, however many pages the store answers in.
+ */
+export interface ObjectStore {
+  /** Every key under a prefix. */
+  listKeys(bucket: string, prefix: string): Promise<string[]>;
+  /** The folders one level under a prefix, each ending in `/`. */
+  foldersUnder(bucket: string, prefix: string): Promise<string[]>;
+  /** An object's bytes (it must exist). */
+  readBytes(bucket: string, key: string): Promise<Buffer>;
+  /** An object's text, or undefined when there is none. */
+  readText(bucket: string, key: string): Promise<string | undefined>;
+  /** A value written as JSON. */
+  putJson(bucket: string, key: string, value: unknown): Promise<void>;
+  /** Every object under a prefix removed; how many. */
+  removeUnder(bucket: string, prefix: string): Promise<number>;
+}
+
+/** Named secrets (Secrets Manager on AWS: adapters/aws/secrets.ts), read through a cache of its own. */
+export interface SecretStore {
+  /** Whether the secret exists, its value never read. */
+  exists(name: string): Promise<boolean>;
+  /** Its text, at most the store's cache age old; undefined when it has none. */
+  text(name: string): Promise<string | undefined>;
+}

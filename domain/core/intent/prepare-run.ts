@@ -125,3 +125,26 @@ export async function prepareIntentRun(
     }),
   };
 }
+
+/**
+ * One UNLOAD of a training sample of features for a cutoff (at most MAX_TRAINING_USERS, the first by a
+ * MD5 of the person: the same users every run, as locally), to a prefix of its own under `intent/_features/<run>/`.
+ */
+export interface FeatureUnload {
+  name: 'training' | 'validation';
+  cutoff: string;
+  sql: string;
+  prefix: string;
+}
+
+/**
+ * The plan the state machine carries from step to step (plain JSON: no functions): the two sampled
+ * UNLOADs, the features query of every user to score at `asOf` (Athena scores them with the model's
+ * SQL, lambdas/intent-score), and where the scores go.
+ */
+export type PreparedIntent = Omit<IntentRun, 'spec'> & {
+  runId: string;
+  unloads: FeatureUnload[];
+  currentFeaturesSql: string;
+  scoresPrefix: string;
+};
