@@ -12,7 +12,7 @@ const slowTests = process.env.SLOW_TESTS ? [] : ['\\.slow\\.test\\.ts$'];
 if (browserTests.length > 0)
   console.warn('Chromium not found: browser tests left out (apt-get install chromium to run them).');
 
-// @middy/core, hyparquet, hyparquet-writer and dt-sql-parser (with its antlr4ng runtime) ship ESM only, so they are transformed with the project's own sources.
+// @middy/core, hyparquet, hyparquet-writer, p-map and dt-sql-parser (with its antlr4ng runtime) ship ESM only, so they are transformed with the project's own sources.
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
@@ -20,7 +20,7 @@ const config: Config = {
   testPathIgnorePatterns: ['/node_modules/', ...browserTests, ...slowTests],
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', {}] },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@middy|hyparquet|hyparquet-writer|dt-sql-parser|antlr4ng|antlr4-c3)/)',
+    '/node_modules/(?!(@middy|hyparquet|hyparquet-writer|dt-sql-parser|antlr4ng|antlr4-c3|p-map)/)',
   ],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/support/capture-logs.ts', '<rootDir>/test/support/reset-mocks.ts'],

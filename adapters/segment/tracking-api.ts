@@ -1,3 +1,4 @@
+import pMap from 'p-map';
 import { batchCalls } from '../../domain/core/audiences/segment-sync';
 
 /**
@@ -7,9 +8,24 @@ import { batchCalls } from '../../domain/core/audiences/segment-sync';
 export const MAX_ATTEMPTS = 6;
 
 export interface SendOptions<T> {
+  /** Segment's API host, or any endpoint that speaks its HTTP Tracking API (our own destination). */
   host: string;
   writeKey: string;
   calls: readonly T[];
+  /** At most this many calls a batch (besides Segment's byte limit); every call by default. */
+  maxBatchCalls?: number;
+  /**
+   * Batches in flight at once: 1 by default, so batches settle in order (a sync's journal records them
+   * one after another).
+   */
+  concurrency?: number;
+  /** Stamps each batch's `sentAt` (as Segment's libraries do) when given. */
+  sentAt?: () => string;
+  /**
+   * A 401 or 403 says the key is wrong for every call: throw at once instead of splitting the batch down
+   * to single calls each refused the same way. Off by default: each refusal is counted as failed.
+   */
+  throwWhenUnauthorized?: boolean;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   /**
@@ -19,26 +35,50 @@ export interface SendOptions<T> {
   onBatch?: (batch: T[], delivered: boolean, index: number, total: number) => void | Promise<void>;
 }
 
-/**
- * Sends calls through Segment's HTTP Tracking API (`POST <host>/v1/batch`, Basic auth with the source's
- * write key), in batches within its size limits. A batch is retried on 429 and 5xx and on a network
- * error (Retry-After first, else back-off). Any other refusal (a 400) is final for what it refused, so a
- * refused batch is split in halves and each half sent again, down to the one message Segment refuses:
- * one bad message never loses the rest of its batch. The local `audience sync` and the AWS sync function
- * both send through this.
- */
-export async function sendBatches<T>(options: SendOptions<T>): Promise<{
+export interface SendResult {
+  /** Calls Segment accepted (2xx). */
   sent: number;
+  /** Calls not delivered: refused (4xx, alone in their batch), unavailable after MAX_ATTEMPTS, or too large. */
   failed: number;
+  /** Of `failed`, those still unanswered with 429/5xx/network errors after MAX_ATTEMPTS. */
+  unavailable: number;
   batches: number;
-}> {
-  const { batches, tooLarge } = batchCalls(options.calls);
+  requests: number;
+  /** Requests sent again after a 429, a 5xx or a network error. */
+  retries: number;
+}
+
+/** Thrown with `throwWhenUnauthorized` on a 401 or 403. */
+export class UnauthorizedError extends Error {
+  constructor(readonly status: number) {
+    super(`answered ${status}: the write key is not accepted`);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/**
+ * The one sender of Segment's HTTP Tracking API (`POST <host>/v1/batch`, Basic auth with the write key),
+ * used by the local `audience sync`, the AWS sync function and `npm run simulate` (which sends to our
+ * own destination, a Segment-compatible endpoint). Calls go in batches within Segment's size limits,
+ * `concurrency` at a time (p-map). A batch is retried on 429 and 5xx and on a network error
+ * (Retry-After first, else back-off). Any other refusal (a 400) is final for what it refused, so a
+ * refused batch is split in halves and each half sent again, down to the one message Segment refuses:
+ * one bad message never loses the rest of its batch.
+ */
+export async function sendBatches<T>(options: SendOptions<T>): Promise<SendResult> {
+  const { batches, tooLarge } = batchCalls(options.calls, undefined, options.maxBatchCalls);
   const send = options.fetch ?? fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const authorization = `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`;
-  const url = `${options.host.replace(/\/$/, '')}/v1/batch`;
-  let sent = 0;
-  let failed = tooLarge.length;
+  const url = `${options.host.replace(/\/+$/, '')}/v1/batch`;
+  const result: SendResult = {
+    sent: 0,
+    failed: tooLarge.length,
+    unavailable: 0,
+    batches: batches.length,
+    requests: 0,
+    retries: 0,
+  };
 
   /** One request's fate: delivered, refused for good (a 4xx), or given up after MAX_ATTEMPTS. */
   const post = async (batch: T[]): Promise<'delivered' | 'refused' | 'unavailable'> => {
@@ -46,10 +86,11 @@ export async function sendBatches<T>(options: SendOptions<T>): Promise<{
       let status = 0;
       let retryAfter: string | null = null;
       try {
+        result.requests += 1;
         const response = await send(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization },
-          body: JSON.stringify({ batch }),
+          body: JSON.stringify(options.sentAt ? { batch, sentAt: options.sentAt() } : { batch }),
         });
         status = response.status;
         retryAfter = response.headers.get('retry-after');
@@ -58,8 +99,11 @@ export async function sendBatches<T>(options: SendOptions<T>): Promise<{
         status = 0; // the network: retried like a 5xx
       }
       if (status >= 200 && status < 300) return 'delivered';
+      if ((status === 401 || status === 403) && options.throwWhenUnauthorized)
+        throw new UnauthorizedError(status);
       if (status !== 0 && status !== 429 && status < 500) return 'refused';
       if (attempt < MAX_ATTEMPTS) {
+        result.retries += 1;
         const seconds = Number(retryAfter);
         await sleep(
           Number.isFinite(seconds) && seconds >= 0 && retryAfter !== null
@@ -80,11 +124,14 @@ export async function sendBatches<T>(options: SendOptions<T>): Promise<{
       await deliver(batch.slice(half), index);
       return;
     }
-    if (outcome === 'delivered') sent += batch.length;
-    else failed += batch.length;
+    if (outcome === 'delivered') result.sent += batch.length;
+    else result.failed += batch.length;
+    if (outcome === 'unavailable') result.unavailable += batch.length;
     await options.onBatch?.(batch, outcome === 'delivered', index, batches.length);
   };
 
-  for (const [i, batch] of batches.entries()) await deliver(batch, i);
-  return { sent, failed, batches: batches.length };
+  await pMap(batches.entries(), ([i, batch]) => deliver(batch, i), {
+    concurrency: options.concurrency ?? 1,
+  });
+  return result;
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import pMap from 'p-map';
 import { xoroshiro128plus } from 'pure-rand';
 import { FaultInjectingSink, type FaultPlan } from '../../adapters/faults/fault-injecting-sink';
 import { FileTokenStore } from '../../adapters/local/file-token-store';
@@ -62,34 +63,34 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const outcomes: FuzzReport['outcomes'] = {};
     const acknowledged = new Set<string>();
     let ourServerErrors = 0;
-    let remaining = options.requests;
     let done = 0;
-    const lane = async () => {
-      while (remaining > 0) {
-        remaining -= 1;
-        const request = next();
-        const response = await fetch(`${destination.url}${request.path}`, {
-          method: 'POST',
-          headers: request.headers,
-          body: request.body,
-        });
-        await response.arrayBuffer();
-        done += 1;
-        if (options.onProgress && done % (options.progressEvery ?? 250) === 0)
-          options.onProgress(done, options.requests);
-        const byStatus = outcomes[request.kind] ?? {};
-        outcomes[request.kind] = byStatus;
-        byStatus[response.status] = (byStatus[response.status] ?? 0) + 1;
-        // 501 is the contract's answer to an unsupported type. Injected faults explain a 503 (budget
-        // spent) and, with crashes, a 500; any other 5xx is ours.
-        const injected =
-          (response.status === 503 && faults) || (response.status === 500 && (faults?.crashRate ?? 0) > 0);
-        if (response.status >= 500 && response.status !== 501 && !injected) ourServerErrors += 1;
-        if (response.status >= 200 && response.status < 300)
-          for (const id of request.validIds) acknowledged.add(id);
-      }
+    // Requests are made one by one as a slot frees (p-map pulls the iterable lazily): a million-request
+    // run never holds more than `concurrency` of them.
+    const requests = (function* () {
+      for (let i = 0; i < options.requests; i++) yield next();
+    })();
+    const one = async (request: ReturnType<typeof next>) => {
+      const response = await fetch(`${destination.url}${request.path}`, {
+        method: 'POST',
+        headers: request.headers,
+        body: request.body,
+      });
+      await response.arrayBuffer();
+      done += 1;
+      if (options.onProgress && done % (options.progressEvery ?? 250) === 0)
+        options.onProgress(done, options.requests);
+      const byStatus = outcomes[request.kind] ?? {};
+      outcomes[request.kind] = byStatus;
+      byStatus[response.status] = (byStatus[response.status] ?? 0) + 1;
+      // 501 is the contract's answer to an unsupported type. Injected faults explain a 503 (budget
+      // spent) and, with crashes, a 500; any other 5xx is ours.
+      const injected =
+        (response.status === 503 && faults) || (response.status === 500 && (faults?.crashRate ?? 0) > 0);
+      if (response.status >= 500 && response.status !== 501 && !injected) ourServerErrors += 1;
+      if (response.status >= 200 && response.status < 300)
+        for (const id of request.validIds) acknowledged.add(id);
     };
-    await Promise.all(Array.from({ length: options.concurrency ?? 4 }, lane));
+    await pMap(requests, one, { concurrency: options.concurrency ?? 4 });
     await destination.flush();
 
     const landed = readLake(join(dataDir, 'lake'), 'events').map((line) => line.record.message_id as string);

@@ -86,10 +86,14 @@ export function identifyCall(
 export const personOf = (call: { userId?: string; anonymousId?: string }): string =>
   call.userId ?? call.anonymousId!;
 
-/** Batches of calls, each batch within Segment's size limit; a call over the message limit is refused. */
+/**
+ * Batches of calls, each batch within Segment's size limit (and at most `maxBatchCalls` calls when
+ * given); a call over the message limit is refused.
+ */
 export function batchCalls<T>(
   calls: readonly T[],
   maxBatchBytes = SYNC_BATCH_BYTES,
+  maxBatchCalls = Number.POSITIVE_INFINITY,
 ): {
   batches: T[][];
   tooLarge: T[];
@@ -105,7 +109,7 @@ export function batchCalls<T>(
       tooLarge.push(call);
       continue;
     }
-    if (current.length > 0 && bytes + size + 1 > maxBatchBytes) {
+    if (current.length > 0 && (bytes + size + 1 > maxBatchBytes || current.length >= maxBatchCalls)) {
       batches.push(current);
       current = [];
       bytes = 12;
