@@ -7,6 +7,7 @@ import { FileSegmentWriteKeys, keyHint } from '../adapters/local/segment-write-k
 import { type CommandGroup, type Flag, runCommandGroup, subcommand, UsageError } from '../cli/command';
 import { customerFlag, jsonFlag } from '../cli/flags';
 import { alignedTable } from '../cli/table';
+import { DEFAULT_SEGMENT_SLUG } from '../domain/contract/audiences';
 import { ENABLE_CALLBACK_PATH } from '../domain/contract/routes';
 import { CAPACITY_TAG } from '../domain/contract/token-table';
 import { capacityWarning } from '../domain/core/capacity/capacity-warning';
@@ -84,8 +85,7 @@ const TOKENS: CommandGroup = {
             kind: 'value',
             schema: v.pipe(v.string(), v.regex(/^[a-z0-9-]+$/, 'a slug such as segment-lake-destination')),
             unit: 'slug',
-            description:
-              "the destination's slug in Segment's catalog (default $SEGMENT_SLUG or segment-lake-destination)",
+            description: `the destination's slug in Segment's catalog (default $SEGMENT_SLUG or ${DEFAULT_SEGMENT_SLUG})`,
           },
           'redirect-url': {
             kind: 'value',
@@ -110,7 +110,7 @@ const TOKENS: CommandGroup = {
         const issued = await issueEnableLink(
           store,
           required(values.customer),
-          { slug: values.slug ?? process.env.SEGMENT_SLUG ?? 'segment-lake-destination', redirectUrl },
+          { slug: values.slug ?? process.env.SEGMENT_SLUG ?? DEFAULT_SEGMENT_SLUG, redirectUrl },
           now(),
         );
         await warnOverCapacity(store, values.table);

@@ -12,7 +12,8 @@ import { closest } from '../domain/contract/closest';
 /** A flag taking a value, validated and converted by its schema. */
 export interface ValueFlag<T> {
   kind: 'value';
-  schema: v.GenericSchema<string, T>;
+  // Given the flag's text; a schema may accept more (the contract's wholeNumber takes numbers too).
+  schema: v.GenericSchema<string, T> | v.GenericSchema<string | number, T>;
   /** Shown in --help, e.g. `requests` or `ms`. */
   unit: string;
   description: string;
@@ -54,15 +55,8 @@ export interface CommandSpec<F extends Record<string, Flag>> {
 
 export class UsageError extends Error {}
 
-/** A whole number in [min, max], from a flag's text. */
-export const wholeNumber = (min: number, max: number) =>
-  v.pipe(
-    v.string(),
-    v.regex(/^\d+$/, `a whole number from ${min} to ${max}`),
-    v.transform(Number),
-    v.minValue(min, `a whole number from ${min} to ${max}`),
-    v.maxValue(max, `a whole number from ${min} to ${max}`),
-  );
+/** A whole number in [min, max], from a flag's text (the contract's one definition). */
+export { wholeNumber } from '../domain/contract/formats';
 
 /** A number in [min, max], from a flag's text. */
 export const decimal = (min: number, max: number) =>

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { SEGMENT_US_HOST } from '../domain/contract/audiences';
+import { DEFAULT_SEGMENT_SLUG, SEGMENT_US_HOST } from '../domain/contract/audiences';
 import { AWS_QUOTAS } from '../domain/contract/aws-quotas';
 import { closest } from '../domain/contract/closest';
 import {
@@ -9,6 +9,7 @@ import {
   MAX_DELIVERY_SHARDS,
 } from '../domain/contract/delivery-capacity';
 import { DEFAULT_ERASE_WINDOW_HOURS, ERASE_WINDOW_HOURS_RANGE } from '../domain/contract/erasure';
+import { wholeNumber as wholeNumberIn } from '../domain/contract/formats';
 import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS } from '../domain/contract/routes';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -16,17 +17,9 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/** A setting's whole number, from the contract's one definition; a wrong value names the range. */
 const wholeNumber = (min: number, max: number) =>
-  v.pipe(
-    v.union(
-      [v.number(), v.pipe(v.string(), v.regex(/^\d+$/), v.transform(Number))],
-      'must be a whole number',
-    ),
-    v.number(),
-    v.integer('must be a whole number'),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
-  );
+  wholeNumberIn(min, max, `must be a whole number from ${min} to ${max}`);
 
 /**
  * The stack's settings, from `cdk.json` context or `-c key=value`. Every option is documented in the
@@ -128,7 +121,7 @@ export const StackConfigSchema = v.pipe(
         v.string(),
         v.regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'segmentSlug must be lower-case letters, digits and dashes'),
       ),
-      'segment-lake-destination',
+      DEFAULT_SEGMENT_SLUG,
     ),
     /** Where Segment returns the customer after enabling; default: this API's `/enable/callback` page. */
     enableRedirectUrl: v.optional(

@@ -2,17 +2,11 @@ import { resolve } from 'node:path';
 import * as v from 'valibot';
 import { type FaultPlan, parseFaultPlan } from '../adapters/faults/fault-injecting-sink';
 import { DEFAULT_ERASE_WINDOW_HOURS, ERASE_WINDOW_HOURS_RANGE } from '../domain/contract/erasure';
+import { wholeNumber } from '../domain/contract/formats';
 import { readEnv } from '../domain/core/common/read-env';
 
 const PORT_RANGE = 'must be a whole number from 0 to 65535 (0: any free port)';
-const Port = v.pipe(
-  v.string(),
-  v.regex(/^\d+$/, PORT_RANGE),
-  v.transform(Number),
-  v.integer(PORT_RANGE),
-  v.minValue(0, PORT_RANGE),
-  v.maxValue(65535, PORT_RANGE),
-);
+const Port = wholeNumber(0, 65535, PORT_RANGE);
 
 const EnvSchema = v.object({
   PORT: v.optional(Port, '3000'),
@@ -22,12 +16,7 @@ const EnvSchema = v.object({
   HOST: v.optional(v.pipe(v.string(), v.minLength(1)), '127.0.0.1'),
   DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), '.data'),
   FLUSH_INTERVAL_MS: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d+$/, 'must be a whole number of ms, 50 or more'),
-      v.transform(Number),
-      v.minValue(50, 'must be a whole number of ms, 50 or more'),
-    ),
+    wholeNumber(50, Number.MAX_SAFE_INTEGER, 'must be a whole number of ms, 50 or more'),
     '1000',
   ),
   LOG_LEVEL: v.optional(
@@ -36,18 +25,10 @@ const EnvSchema = v.object({
   ),
   FAULTS: v.optional(v.string(), ''),
   ERASE_WINDOW_HOURS: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d+$/, 'must be a whole number of hours'),
-      v.transform(Number),
-      v.minValue(
-        ERASE_WINDOW_HOURS_RANGE.min,
-        `must be ${ERASE_WINDOW_HOURS_RANGE.min} to ${ERASE_WINDOW_HOURS_RANGE.max} hours`,
-      ),
-      v.maxValue(
-        ERASE_WINDOW_HOURS_RANGE.max,
-        `must be ${ERASE_WINDOW_HOURS_RANGE.min} to ${ERASE_WINDOW_HOURS_RANGE.max} hours`,
-      ),
+    wholeNumber(
+      ERASE_WINDOW_HOURS_RANGE.min,
+      ERASE_WINDOW_HOURS_RANGE.max,
+      `must be a whole number of hours from ${ERASE_WINDOW_HOURS_RANGE.min} to ${ERASE_WINDOW_HOURS_RANGE.max}`,
     ),
     String(DEFAULT_ERASE_WINDOW_HOURS),
   ),

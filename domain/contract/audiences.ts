@@ -98,3 +98,12 @@ export const SEGMENT_US_HOST = 'https://api.segment.io';
 
 /** On AWS, a customer's Segment write key is the secret `<stack name>/segment-write-key/<customer>`. */
 export const writeKeySecretPrefix = (stackName: string) => `${stackName}/segment-write-key/`;
+
+/**
+ * What our calls to Segment name as their library (`context.library`): the package's name and version
+ * (test/contract/one-fact.test.ts holds them equal to package.json's).
+ */
+export const DESTINATION_LIBRARY = { name: 'segment-lake-destination', version: '0.1.0' } as const;
+
+/** The destination's slug in Segment's catalog, for enable links, unless a deploy or a command names another. */
+export const DEFAULT_SEGMENT_SLUG = 'segment-lake-destination';

@@ -19,3 +19,22 @@ export const DaySchema = v.pipe(v.string(), v.regex(DAY_PATTERN, 'a date such as
  * instead (sql/curated-sql.ts), and compaction moves curated rows of this date (docs/upgrading.md).
  */
 export const NO_EVENT_DATE = '1970-01-01';
+
+/**
+ * A whole number from `min` to `max`, given as a number or as its decimal digits: the one definition
+ * behind every command's flag (cli/command.ts), the local server's environment (local/config.ts) and the
+ * stack's settings (lib/config.ts), which come as text or as numbers. `message` says what is expected,
+ * for every way a value can be wrong; by default "a whole number from <min> to <max>".
+ */
+export const wholeNumber = (min: number, max: number, message = `a whole number from ${min} to ${max}`) =>
+  v.pipe(
+    v.union(
+      [
+        v.pipe(v.number(), v.integer(message)),
+        v.pipe(v.string(), v.regex(/^\d+$/, message), v.transform(Number)),
+      ],
+      message,
+    ),
+    v.minValue(min, message),
+    v.maxValue(max, message),
+  );

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { DESTINATION_LIBRARY } from '../../domain/contract/audiences';
 import { ENABLE_CALLBACK_PATH } from '../../domain/contract/routes';
 import { ROOT } from '../support/local-destination';
 import { sources } from '../support/source-files';
@@ -77,6 +78,11 @@ const FACTS: { fact: string; value: RegExp; home: string[] }[] = [
     home: [],
   },
   {
+    fact: "the destination's name as a library and as a Segment slug",
+    value: /['"`]segment-lake-destination['"`]/,
+    home: ['domain/contract/audiences.ts'],
+  },
+  {
     fact: "the fair-share table's key and expiry attributes",
     value: /name: 'pk'|\{ pk: \{|'expiresAt'/,
     home: ['domain/contract/token-table.ts'],
@@ -104,6 +110,11 @@ describe('one fact, one place (by value)', () => {
           .map(({ line, text }) => `${rel}:${line}: ${text.trim()}`),
       );
     expect(copies).toEqual([]);
+  });
+
+  it('names the library as package.json does (Segment shows it on every call we send)', () => {
+    const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { name: string; version: string };
+    expect(DESTINATION_LIBRARY).toEqual({ name: pkg.name, version: pkg.version });
   });
 
   it('finds a planted copy (the check can fail)', () => {

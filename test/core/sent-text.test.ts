@@ -126,7 +126,7 @@ describe('a lake line stores the message as sent only when that is exactly the s
       requestId: 'req-1',
       receivedAt: Date.UTC(2026, 10, 28, 10),
       aliases: new Map(),
-      maxMessageBytes: 32 * 1024,
+      maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
       routeType,
     });
   const storedMessage = (line: string) => {
@@ -226,7 +226,7 @@ describe('a lake line stores the message as sent only when that is exactly the s
             requestId: 'req-1',
             receivedAt: Date.UTC(2026, 10, 28, 10),
             aliases: new Map(),
-            maxMessageBytes: 32 * 1024,
+            maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
           });
 
           prepared.events.forEach((event, i) => {

@@ -17,7 +17,7 @@ function prepare(messages: unknown[], plan: unknown) {
     requestId: 'req-plan',
     receivedAt: Date.UTC(2026, 10, 28),
     aliases: new Map(),
-    maxMessageBytes: 32 * 1024,
+    maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
     plan: compilePlan(parsePlan(plan)),
   });
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { canonicalMessage, validateMessage } from '../../domain/core/messages/validate-message';
 import { invalidFixtures, validFixtures } from '../support/fixtures';
 
@@ -5,7 +6,7 @@ const size = (m: unknown) => Buffer.byteLength(JSON.stringify(m));
 
 describe('validateMessage', () => {
   it.each(validFixtures())('accepts the valid fixture %s', (_file, message) => {
-    const result = validateMessage(message, size(message), 32 * 1024);
+    const result = validateMessage(message, size(message), DEFAULT_LIMITS.maxMessageBytes);
 
     expect(result).toMatchObject({ ok: true });
   });
@@ -13,7 +14,7 @@ describe('validateMessage', () => {
   it.each(invalidFixtures())(
     'refuses the invalid fixture %s with reason %s',
     (_file, expectedReason, message) => {
-      const result = validateMessage(message, size(message), 32 * 1024);
+      const result = validateMessage(message, size(message), DEFAULT_LIMITS.maxMessageBytes);
 
       expect(result.ok).toBe(false);
       if (!result.ok) {
@@ -26,20 +27,33 @@ describe('validateMessage', () => {
   it('accepts any casing of the common field names', () => {
     const spellings = ['userId', 'user_id', 'UserId', 'USER_ID', 'user-id', 'userid'];
     for (const spelling of spellings) {
-      const result = validateMessage({ TYPE: 'track', [spelling]: 'u-1', EVENT: 'x' }, 50, 32 * 1024);
+      const result = validateMessage(
+        { TYPE: 'track', [spelling]: 'u-1', EVENT: 'x' },
+        50,
+        DEFAULT_LIMITS.maxMessageBytes,
+      );
 
       expect(result.ok && result.message.userId).toBe('u-1');
     }
   });
 
   it('quarantines a message over the size limit with that reason', () => {
-    const result = validateMessage({ type: 'track', userId: 'u', event: 'x' }, 40_000, 32 * 1024);
+    const result = validateMessage(
+      { type: 'track', userId: 'u', event: 'x' },
+      40_000,
+      DEFAULT_LIMITS.maxMessageBytes,
+    );
 
     expect(result).toMatchObject({ ok: false, reason: { code: 'message_too_large' } });
   });
 
   it('takes the type from the route when the message names none', () => {
-    const result = validateMessage({ userId: 'u', event: 'Signed Up' }, 50, 32 * 1024, 'track');
+    const result = validateMessage(
+      { userId: 'u', event: 'Signed Up' },
+      50,
+      DEFAULT_LIMITS.maxMessageBytes,
+      'track',
+    );
 
     expect(result.ok && result.message.type).toBe('track');
   });
@@ -49,7 +63,7 @@ describe('validateMessage', () => {
       '{"type":"track","userId":"u","event":"x","custom":1,"__proto__":{"polluted":true}}',
     );
 
-    const result = validateMessage(raw, 80, 32 * 1024);
+    const result = validateMessage(raw, 80, DEFAULT_LIMITS.maxMessageBytes);
 
     expect(result.ok && result.fields.custom).toBe(1);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import * as v from 'valibot';
+import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { MessageSchema, SCHEMA_LIMITS } from '../../domain/core/messages/message-schema';
 import { canonicalMessage, validateMessage } from '../../domain/core/messages/validate-message';
 import { wellFormedMessage } from '../../domain/core/messages/well-formed';
@@ -115,7 +116,11 @@ describe('wellFormedMessage, the fast path past the schema', () => {
   });
 
   it('leaves what it cannot prove to the schema, which still transforms it', () => {
-    const result = validateMessage({ type: 'track', userId: 7, event: ' Signed Up ' }, 60, 32 * 1024);
+    const result = validateMessage(
+      { type: 'track', userId: 7, event: ' Signed Up ' },
+      60,
+      DEFAULT_LIMITS.maxMessageBytes,
+    );
 
     expect(result.ok && [result.message.userId, result.message.event]).toEqual(['7', 'Signed Up']);
   });

@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { bodyBudget, bodyWeight } from '../../local/body-budget';
 import { createTrackMessage } from '../support/factories';
 import { makeToken, post, useLocalDestination } from '../support/local-destination';
@@ -7,7 +8,7 @@ import { makeToken, post, useLocalDestination } from '../support/local-destinati
 // Bodies in flight are admitted by what they inflate to; over the budget a request is answered 503 with
 // Retry-After before it is inflated (Segment retries), never 500 for running out of memory.
 
-const MAX_INFLATED = 32 * 1024 * 1024;
+const MAX_INFLATED = DEFAULT_LIMITS.maxInflatedBytes;
 
 describe('the body budget', () => {
   it('admits by inflated size, always one body when none is in flight, and frees on release', () => {

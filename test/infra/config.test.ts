@@ -92,7 +92,10 @@ describe('stack settings, validated at synth', () => {
     [{ delivery: 'firehose' }, /delivery must be "stream" or "direct"/],
     [{ deploymentStyle: 'blue-green' }, /deploymentStyle must be one of "canary", "linear", "all-at-once"/],
     [{ authorizerCacheTtlSeconds: '3601' }, /authorizerCacheTtlSeconds/],
-    [{ authorizerCacheTtlSeconds: 'five' }, /authorizerCacheTtlSeconds: must be a whole number/],
+    [
+      { authorizerCacheTtlSeconds: 'five' },
+      /authorizerCacheTtlSeconds: must be a whole number from 0 to 3600/,
+    ],
     [{ logRetentionDays: 10 }, /logRetentionDays must be one of/],
     [{ firehoseBufferMiB: 32 }, /firehoseBufferMiB/],
     [{ lakeInfrequentAccessAfterDays: 10 }, /at least 30/],
@@ -102,11 +105,14 @@ describe('stack settings, validated at synth', () => {
       { authorizerCacheTTLSeconds: 0 },
       /Unknown setting "authorizerCacheTTLSeconds": did you mean "authorizerCacheTtlSeconds"\?/,
     ],
-    [{ firehoseBufferSeconds: 0 }, /firehoseBufferSeconds: must be at least 60/],
-    [{ authorizerReservedConcurrency: -1 }, /authorizerReservedConcurrency: must be at least 0/],
-    [{ maxCustomers: '0' }, /^Invalid setting maxCustomers: must be at least 1$/],
-    [{ maxCustomers: '-3' }, /^Invalid setting maxCustomers: must be a whole number$/],
-    [{ maxCustomers: '2.5' }, /^Invalid setting maxCustomers: must be a whole number$/],
+    [{ firehoseBufferSeconds: 0 }, /firehoseBufferSeconds: must be a whole number from 60 to 900/],
+    [
+      { authorizerReservedConcurrency: -1 },
+      /authorizerReservedConcurrency: must be a whole number from 0 to 10000/,
+    ],
+    [{ maxCustomers: '0' }, /^Invalid setting maxCustomers: must be a whole number from 1 to 1000000$/],
+    [{ maxCustomers: '-3' }, /^Invalid setting maxCustomers: must be a whole number from 1 to 1000000$/],
+    [{ maxCustomers: '2.5' }, /^Invalid setting maxCustomers: must be a whole number from 1 to 1000000$/],
     [
       { maxCustomers: '10000' },
       /^Invalid setting maxCustomers: 10000 is more than 50 delivery shards serve with activePartitionQuota=500 \(at most 7,438\); ask AWS for a higher Firehose active-partition quota \(up to 5,000\)/,
@@ -117,8 +123,8 @@ describe('stack settings, validated at synth', () => {
     ],
     // A setting of the last release says what replaces it, not "did you mean delivery" (docs/upgrading.md).
     [{ deliveryShards: '3' }, /^Retired setting "deliveryShards": .*set maxCustomers/],
-    [{ streamShards: 0 }, /streamShards: must be at least 1/],
-    [{ firehoseBufferSeconds: 59 }, /firehoseBufferSeconds: must be at least 60/],
+    [{ streamShards: 0 }, /streamShards: must be a whole number from 1 to 10000/],
+    [{ firehoseBufferSeconds: 59 }, /firehoseBufferSeconds: must be a whole number from 60 to 900/],
     [{ segmentSlug: 'Not A Slug' }, /segmentSlug must be lower-case/],
     [{ alarmEmail: 'on-call' }, /alarmEmail must be an e-mail address/],
     [{ enableRedirectUrl: 'http://example.com/x' }, /enableRedirectUrl must be https/],
@@ -147,7 +153,7 @@ describe('stack settings, validated at synth', () => {
 
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe(
-      'Invalid stack settings: Invalid setting firehoseBufferSeconds: must be at least 60',
+      'Invalid stack settings: Invalid setting firehoseBufferSeconds: must be a whole number from 60 to 900',
     );
   });
 });

@@ -104,7 +104,7 @@ describe('the core, for any input', () => {
           requestId: 'req-property',
           receivedAt: Date.UTC(2026, 10, 28),
           aliases: new Map(),
-          maxMessageBytes: 32 * 1024,
+          maxMessageBytes: DEFAULT_LIMITS.maxMessageBytes,
         });
 
         expect(prepared.events.length + prepared.quarantine.length + prepared.duplicates).toBe(
@@ -121,7 +121,7 @@ describe('the core, for any input', () => {
   it('changes nothing when normalizing an already normalized message again', () => {
     fc.assert(
       fc.property(messageish, (raw) => {
-        const first = validateMessage(raw, 0, 32 * 1024);
+        const first = validateMessage(raw, 0, DEFAULT_LIMITS.maxMessageBytes);
         fc.pre(first.ok);
         if (!first.ok) return;
         const ctx = {
@@ -134,7 +134,7 @@ describe('the core, for any input', () => {
         const again = validateMessage(
           { ...first.fields, ...(once.event ? { event: once.event } : {}), timestamp: once.timestamp },
           0,
-          32 * 1024,
+          DEFAULT_LIMITS.maxMessageBytes,
         );
         if (!again.ok) throw new Error('a normalized message must stay valid');
         const twice = normalizeMessage(again.message as SegmentMessage, again.fields, ctx);

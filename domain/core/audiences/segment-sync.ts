@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AudienceGroup } from '../../contract/audiences';
+import { type AudienceGroup, DESTINATION_LIBRARY } from '../../contract/audiences';
 
 /**
  * What sending predictions back to Segment means, as pure functions: the traits of each user, which
@@ -78,7 +78,7 @@ export function identifyCall(
     traits,
     messageId: `prediction-${user}-${sent}`,
     timestamp,
-    context: { library: { name: 'segment-lake-destination', version: '0.1.0' } },
+    context: { library: { ...DESTINATION_LIBRARY } },
   };
 }
 
