@@ -1,10 +1,9 @@
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
@@ -25,6 +24,7 @@ import { compactionStateMachineName, HOURLY_START_MINUTE } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, failNamingAny, lambdaStep } from './job-states';
 import { acknowledgeWildcards, nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
+import { jobStateMachine, scheduleJob } from './scheduled-job';
 
 export interface CuratedCompactionProps {
   readonly lake: s3.IBucket;
@@ -268,46 +268,37 @@ export class CuratedCompaction extends Construct {
           ),
       );
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
     const stateMachineName = compactionStateMachineName(stack.stackName);
     this.stateMachineName = stateMachineName;
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    this.stateMachine = jobStateMachine(this, {
       stateMachineName,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      queryLanguage: sfn.QueryLanguage.JSONATA,
+      definition: definition,
       // A run stages at most 150,000 objects; a stuck Athena query should not hold the next one forever.
       timeout: Duration.hours(6),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Merges new landing objects into the curated Iceberg table (events_curated)',
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
     fn.grantInvoke(this.stateMachine);
     lease.grant(this.stateMachine);
     this.grantAthena(props);
 
-    this.scheduleDeadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {
-      retentionPeriod: Duration.days(14),
-      enforceSSL: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-    });
-    this.schedule = new scheduler.Schedule(this, 'Hourly', {
+    const scheduled = scheduleJob(this, {
+      id: 'Hourly',
+      machine: this.stateMachine,
       // Hourly, at its own minute (HOURLY_START_MINUTE): never at the same moment as the other job.
       schedule: scheduler.ScheduleExpression.cron({ minute: String(HOURLY_START_MINUTE.compaction) }),
-      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        retryAttempts: 2,
-        deadLetterQueue: this.scheduleDeadLetters,
-      }),
       description: 'Curated table compaction (events_curated)',
+      deadLetterReason:
+        "The schedule's dead-letter queue is the end of the line: its messages alarm (lib/monitoring.ts) and are looked at by a person.",
     });
-    for (const queue of [this.objectLogDeadLetters, this.scheduleDeadLetters])
-      Validations.of(queue).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason: `${queue === this.scheduleDeadLetters ? 'The schedule' : 'The object log'}'s dead-letter queue is the end of the line: its messages alarm (lib/monitoring.ts) and are looked at by a person.`,
-      });
+    this.schedule = scheduled.schedule;
+    this.scheduleDeadLetters = scheduled.deadLetters;
+    Validations.of(this.objectLogDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "The object log's dead-letter queue is the end of the line: its messages alarm (lib/monitoring.ts) and are looked at by a person.",
+    });
   }
 
   /**

@@ -1,6 +1,5 @@
-import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -20,6 +19,8 @@ import type { IntentEnvironment } from '../domain/contract/environment';
 import { PREDICTIONS_PREFIX } from '../domain/contract/predictions';
 import { HouseFunction } from './house-function';
 import { acknowledgeWildcards, nagText } from './nag-text';
+import { parquetTable } from './parquet-table';
+import { jobStateMachine } from './scheduled-job';
 
 export interface IntentScoringProps {
   readonly lake: s3.IBucket;
@@ -209,20 +210,13 @@ export class IntentScoring extends Construct {
     for (const step of [unloads, trainStep]) step.addCatch(removeFeatures, { errors: ['States.ALL'] });
     for (const step of [scoreInAthena, finishStep]) step.addCatch(removePartial, { errors: ['States.ALL'] });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(
-        planStep.next(unloads).next(trainStep).next(scoreInAthena).next(finishStep),
-      ),
-      queryLanguage: sfn.QueryLanguage.JSONATA,
+    this.stateMachine = jobStateMachine(this, {
+      definition: planStep.next(unloads).next(trainStep).next(scoreInAthena).next(finishStep),
       // Two Athena DML steps of at most 30 minutes each (athena-rules.ts), two functions of at most 15.
       timeout: Duration.hours(2),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Intent scores for one customer and conversion event (npm run intent, on AWS)',
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
     // The UNLOADs run with the state machine's role: Athena reads the curated table and writes the
     // feature sets under intent/_features/.
@@ -239,40 +233,13 @@ export class IntentScoring extends Construct {
 
   /** The `scores` table over scores/ (Parquet, as locally), partitions projected, no crawler. */
   private scoresTable(props: IntentScoringProps): void {
-    new glue.CfnTable(this, 'ScoresTable', {
-      catalogId: Stack.of(this).account,
+    parquetTable(this, 'ScoresTable', {
       databaseName: props.databaseName,
-      tableInput: {
-        name: SCORES_TABLE,
-        tableType: 'EXTERNAL_TABLE',
-        parameters: {
-          classification: 'parquet',
-          'projection.enabled': 'true',
-          // Strings are injected (every query names them), dates projected: the partitions of the contract.
-          ...Object.fromEntries(
-            SCORES_PARTITIONS.flatMap((p) =>
-              p.type === 'date'
-                ? [
-                    [`projection.${p.name}.type`, 'date'],
-                    [`projection.${p.name}.format`, 'yyyy-MM-dd'],
-                    [`projection.${p.name}.range`, '2020-01-01,NOW+1DAYS'],
-                  ]
-                : [[`projection.${p.name}.type`, 'injected']],
-            ),
-          ),
-          'storage.location.template': `s3://${props.lake.bucketName}/${SCORES_AREA}/${scoresPartitionPath(
-            ...(SCORES_PARTITIONS.map((p) => `\${${p.name}}`) as [string, string, string]),
-          )}`,
-        },
-        partitionKeys: SCORES_PARTITIONS.map((p) => ({ name: p.name, type: p.type })),
-        storageDescriptor: {
-          location: `s3://${props.lake.bucketName}/${SCORES_AREA}/`,
-          columns: SCORES_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
-          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-          serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
-        },
-      },
+      name: SCORES_TABLE,
+      lake: props.lake,
+      area: SCORES_AREA,
+      columns: SCORES_COLUMNS,
+      partitions: SCORES_PARTITIONS,
     });
   }
 

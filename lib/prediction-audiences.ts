@@ -1,6 +1,5 @@
-import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -19,6 +18,8 @@ import type { AudienceEnvironment } from '../domain/contract/environment';
 import { HouseFunction } from './house-function';
 import { distributedMapJobReasons } from './job-states';
 import { acknowledgeWildcards, nagText } from './nag-text';
+import { parquetTable } from './parquet-table';
+import { jobStateMachine } from './scheduled-job';
 
 export interface PredictionAudiencesProps {
   readonly lake: s3.IBucket;
@@ -125,18 +126,13 @@ export class PredictionAudiences extends Construct {
       outputs: '{% $run %}',
     });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(buildStep.next(sendMap).next(record)),
-      queryLanguage: sfn.QueryLanguage.JSONATA,
+    this.stateMachine = jobStateMachine(this, {
+      definition: buildStep.next(sendMap).next(record),
       // A run is Athena's minutes plus the sending, each shard bounded by its function's 15 minutes.
       timeout: Duration.hours(6),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: "Audiences of one customer: build in Athena, sync the changed users' traits to Segment",
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
     // The Map lists the run's files (ListObjectsV2 is the bucket's ListBucket); the function reads them.
     this.stateMachine.addToRolePolicy(
@@ -214,37 +210,13 @@ export class PredictionAudiences extends Construct {
 
   /** The `audiences` table over audiences/ (Parquet, as locally), partitions projected, no crawler. */
   private audiencesTable(props: PredictionAudiencesProps): void {
-    const projection = Object.fromEntries(
-      AUDIENCE_PARTITIONS.flatMap((p) =>
-        p.type === 'int'
-          ? [
-              [`projection.${p.name}.type`, 'integer'],
-              [`projection.${p.name}.range`, '1,100000'],
-            ]
-          : [[`projection.${p.name}.type`, 'injected']],
-      ),
-    );
-    new glue.CfnTable(this, 'AudiencesTable', {
-      catalogId: Stack.of(this).account,
+    parquetTable(this, 'AudiencesTable', {
       databaseName: props.databaseName,
-      tableInput: {
-        name: AUDIENCES_TABLE,
-        tableType: 'EXTERNAL_TABLE',
-        parameters: {
-          classification: 'parquet',
-          'projection.enabled': 'true',
-          ...projection,
-          'storage.location.template': `s3://${props.lake.bucketName}/${AUDIENCES_AREA}/${AUDIENCE_PARTITIONS.map((p) => `${p.name}=\${${p.name}}`).join('/')}/`,
-        },
-        partitionKeys: AUDIENCE_PARTITIONS.map((p) => ({ name: p.name, type: p.type })),
-        storageDescriptor: {
-          location: `s3://${props.lake.bucketName}/${AUDIENCES_AREA}/`,
-          columns: AUDIENCE_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
-          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-          serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
-        },
-      },
+      name: AUDIENCES_TABLE,
+      lake: props.lake,
+      area: AUDIENCES_AREA,
+      columns: AUDIENCE_COLUMNS,
+      partitions: AUDIENCE_PARTITIONS,
     });
   }
 

@@ -1,9 +1,8 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import {
@@ -19,6 +18,7 @@ import type { RefreshEnvironment } from '../domain/contract/environment';
 import { PREDICTIONS_PREFIX } from '../domain/contract/predictions';
 import { HouseFunction } from './house-function';
 import { acknowledgeWildcards, nagText } from './nag-text';
+import { jobStateMachine, scheduleJob } from './scheduled-job';
 
 export interface PredictionRefreshProps {
   readonly lake: s3.IBucket;
@@ -111,34 +111,23 @@ export class PredictionRefresh extends Construct {
       )
       .otherwise(new sfn.Succeed(this, 'Refreshed'));
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      definitionBody: sfn.DefinitionBody.fromChainable(planStep.next(rescore).next(audiences).next(outcome)),
-      queryLanguage: sfn.QueryLanguage.JSONATA,
+    this.stateMachine = jobStateMachine(this, {
+      definition: planStep.next(rescore).next(audiences).next(outcome),
       // Every intent run is bounded by its own hour, every audience run by its six.
       timeout: Duration.hours(24),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Weekly: rerun the saved predictions due, then rebuild and sync every customer’s audiences',
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
-    this.scheduleDeadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {
-      retentionPeriod: Duration.days(14),
-      enforceSSL: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-    });
-    new scheduler.Schedule(this, 'Weekly', {
+    this.scheduleDeadLetters = scheduleJob(this, {
+      id: 'Weekly',
+      machine: this.stateMachine,
       // Segment rescores weekly; Mondays 06:00 UTC, after the weekend's events are compacted.
       schedule: scheduler.ScheduleExpression.cron({ weekDay: 'MON', hour: '6', minute: '0' }),
-      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        retryAttempts: 2,
-        deadLetterQueue: this.scheduleDeadLetters,
-      }),
       description: 'Predictions and audiences: weekly rescoring, audience rebuild and sync to Segment',
-    });
+      deadLetterReason:
+        'The weekly refresh schedule’s dead-letter queue is the end of the line: its messages alarm (lib/monitoring.ts) and are looked at by a person.',
+    }).deadLetters;
     this.acknowledge(props);
   }
 
@@ -173,11 +162,6 @@ export class PredictionRefresh extends Construct {
       id: `AwsSolutions-IAM5[Resource::<${lake}.Arn>/${PREDICTIONS_PREFIX}*]`,
       reason:
         'The saved predictions are one object per customer and event under intent/predictions/ (GetObject only).',
-    });
-    Validations.of(this.scheduleDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'The weekly refresh schedule’s dead-letter queue is the end of the line: its messages alarm (lib/monitoring.ts) and are looked at by a person.',
     });
   }
 }

@@ -1,12 +1,10 @@
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as logGroups from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
@@ -29,6 +27,7 @@ import { erasureStateMachineName, erasureVacuumStateMachineName, HOURLY_START_MI
 import { athenaTask as athenaTask_, distributedMapJobReasons, failNamingAny, lambdaStep } from './job-states';
 import { acknowledgeWildcards, nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
+import { jobStateMachine, scheduleJob } from './scheduled-job';
 
 export interface UserErasureProps {
   readonly lake: s3.IBucket;
@@ -355,20 +354,14 @@ export class UserErasure extends Construct {
       .next(take)
       .next(plan);
 
-    const logGroup = new logGroups.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    this.stateMachine = jobStateMachine(this, {
       stateMachineName,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      queryLanguage: sfn.QueryLanguage.JSONATA,
+      definition: definition,
       // Up to 6 h waiting for a compaction, then the passes (the VACUUM runs later, on its own).
       timeout: Duration.hours(14),
-      tracingEnabled: true,
-      // Execution data would carry the statements, which name the users being erased: never logged.
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Executes Segment delete requests: erases each user from every place the lake keeps data',
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
     fn.grantInvoke(this.stateMachine);
     this.stateMachine.addToRolePolicy(
@@ -380,26 +373,15 @@ export class UserErasure extends Construct {
     lease.grant(this.stateMachine);
     this.grantAthena(this.stateMachine.role, props, { readsLanding: true });
 
-    this.scheduleDeadLetters = new sqs.Queue(this, 'ScheduleDeadLetters', {
-      retentionPeriod: Duration.days(14),
-      enforceSSL: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-    });
-    new scheduler.Schedule(this, 'Hourly', {
+    this.scheduleDeadLetters = scheduleJob(this, {
+      id: 'Hourly',
+      machine: this.stateMachine,
       // Hourly, at its own minute (HOURLY_START_MINUTE): never at the same moment as the other job.
       schedule: scheduler.ScheduleExpression.cron({ minute: String(HOURLY_START_MINUTE.erasure) }),
-      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        retryAttempts: 2,
-        deadLetterQueue: this.scheduleDeadLetters,
-      }),
       description: 'Segment delete requests executed within the erase window',
-    });
-    Validations.of(this.scheduleDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
+      deadLetterReason:
         "The schedule's dead-letter queue is the end of the line: its messages alarm (lib/monitoring.ts) and are looked at by a person.",
-    });
+    }).deadLetters;
     this.acknowledge(props);
   }
 
@@ -480,19 +462,14 @@ export class UserErasure extends Construct {
         .when(sfn.Condition.jsonata('{% $states.input.more %}'), purge)
         .otherwise(new sfn.Succeed(scope, 'Done')),
     );
-    const logGroup = new logGroups.LogGroup(scope, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    const machine = new sfn.StateMachine(scope, 'StateMachine', {
+    const machine = jobStateMachine(scope, {
       stateMachineName: erasureVacuumStateMachineName(stack.stackName),
-      definitionBody: sfn.DefinitionBody.fromChainable(wait.next(vacuum).next(purge)),
-      queryLanguage: sfn.QueryLanguage.JSONATA,
+      definition: wait.next(vacuum).next(purge),
       // 6 h 10 min of waiting, then one VACUUM (Athena's 30-minute DML limit).
       timeout: Duration.hours(7),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'VACUUM of the curated table hours after an erase pass, so erased rows leave its files',
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
     });
     this.grantAthena(machine.role, props, { readsLanding: false });
     this.steps.function.grantInvoke(machine);
