@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  authorizerEvent,
-  integrationEvent,
-  type LocalRequest,
-  lambdaContext,
-} from '../adapters/aws/api-gateway-events';
-import { erasureDir, FileErasureLog } from '../adapters/local/file-erasure-log';
+import { integrationEvent, type LocalRequest, lambdaContext } from '../adapters/aws/api-gateway-events';
+import { FileErasureLog } from '../adapters/local/file-erasure-log';
 import { FileTokenStore } from '../adapters/local/file-token-store';
 import type { PidLock } from '../adapters/local/pid-lock';
 import type { SpoolFiles } from '../adapters/local/spool-files';
@@ -36,9 +30,9 @@ import { handler as callbackHandler } from '../lambdas/callback/handler';
 import { createIngestHandler } from '../lambdas/ingest/create-ingest-handler';
 import { BUSY_RETRY_AFTER_SECONDS, bodyBudget, bodyWeight } from './body-budget';
 import { lockDataDir } from './data-dir-lock';
-import { runErasure } from './erasure/run-erasure';
+import { ErasureScheduler } from './erasure-scheduler';
 import { matchIngestRoute } from './routes';
-import { VerdictCache } from './verdict-cache';
+import { cachedAuthorizer } from './verdict-cache';
 
 export interface LocalServerOptions {
   dataDir: string;
@@ -128,49 +122,21 @@ async function serve(
   const erasures = new FileErasureLog(options.dataDir);
   // A damaged request file stops the start, naming the line: serving would drop delete requests.
   erasures.all();
-  const windowHours = options.eraseWindowHours ?? DEFAULT_ERASE_WINDOW_HOURS;
-  let erasing: Promise<void> = Promise.resolve();
-  // The server owns the DATA_DIR, so it executes due deletions itself: the spool is landed first, so
-  // every byte acknowledged before the pass is in the lake the pass rewrites.
-  const eraseDue = (opts: { all?: boolean } = {}) => {
-    erasing = erasing.then(async () => {
-      // Nothing due and no pass a kill interrupted: an interrupted pass's plan holds ids in clear until
-      // the next pass finishes it, even once every request is done.
-      const interrupted = existsSync(erasureDir(options.dataDir))
-        ? readdirSync(erasureDir(options.dataDir)).some((f) => f.startsWith('run-'))
-        : false;
-      if (!opts.all && !interrupted && !erasures.all().some((e) => e.status === 'pending')) return;
-      await sink.flush();
-      const done = await runErasure({
-        dataDir: options.dataDir,
-        log: erasures,
-        now: () => clock.now(),
-        windowHours,
-        ...opts,
-      });
-      for (const c of done)
-        options.logger.info('erased', {
-          customerId: c.customerId,
-          requests: c.requests,
-          objectsRewritten: c.objectsRewritten,
-          rowsRemoved: c.rowsRemoved,
-        });
-    });
-    const run = erasing;
-    erasing = erasing.catch(() => undefined);
-    return run;
-  };
-  const background = () =>
-    eraseDue().catch((error: Error) =>
-      options.logger.error('erase pass failed; retried at the next check', { detail: error.message }),
-    );
-  const eraseTimer = setInterval(background, options.eraseCheckMs ?? 3_600_000);
-  eraseTimer.unref();
-  const authorizer = createAuthorizerHandler({ tokens, logger: options.logger, clock });
+  const scheduler = new ErasureScheduler({
+    dataDir: options.dataDir,
+    erasures,
+    flush: () => sink.flush(),
+    clock,
+    logger: options.logger,
+    windowHours: options.eraseWindowHours ?? DEFAULT_ERASE_WINDOW_HOURS,
+    checkMs: options.eraseCheckMs ?? 3_600_000,
+  });
+  const authorize = cachedAuthorizer({
+    authorizer: createAuthorizerHandler({ tokens, logger: options.logger, clock }),
+    tokenVersion: () => tokens.version(),
+    ttlMs: (options.authorizerCacheTtlSeconds ?? DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS) * 1000,
+  });
   const budget = bodyBudget(options.bodyBudgetBytes);
-  const verdicts = new VerdictCache(
-    (options.authorizerCacheTtlSeconds ?? DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS) * 1000,
-  );
   const live = options.live;
   const stored = options.wrapSink ? options.wrapSink(sink) : sink;
   const ingest = createIngestHandler({
@@ -251,15 +217,7 @@ async function serve(
     };
     const requestId = randomUUID();
     const now = new Date(clock.now());
-    const tokenVersion = tokens.version();
-    let verdict = verdicts.get(headers.authorization, tokenVersion, now.getTime());
-    if (!verdict) {
-      verdict = await authorizer(
-        authorizerEvent(request, requestId, now),
-        lambdaContext('authorizer', requestId),
-      );
-      verdicts.set(headers.authorization, tokenVersion, now.getTime(), verdict);
-    }
+    const verdict = await authorize(request, requestId, now);
     if (!verdict.isAuthorized) return answerError(res, new ForbiddenError('Forbidden'));
     if (verdict.context && 'customerId' in verdict.context) customerOf.set(res, verdict.context.customerId);
     const answer = await ingest(
@@ -292,22 +250,21 @@ async function serve(
   const address = server.address() as AddressInfo;
   const url = `http://${address.address}:${address.port}`;
   await lock.update({ url });
-  background();
+  scheduler.start();
   return {
     server,
     url,
     recoveredSegments,
     flush: () => sink.flush(),
-    eraseDue,
+    eraseDue: (opts) => scheduler.eraseDue(opts),
     erasures,
     async close() {
-      clearInterval(eraseTimer);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
       try {
-        await erasing;
+        await scheduler.stop();
         await sink.close();
         await tokens
           .flushUsage()

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { AuthorizerResult } from '../lambdas/authorizer/create-authorizer-handler';
+import { createHash, type randomUUID } from 'node:crypto';
+import { authorizerEvent, type LocalRequest, lambdaContext } from '../adapters/aws/api-gateway-events';
+import type { AuthorizerHandler, AuthorizerResult } from '../lambdas/authorizer/create-authorizer-handler';
 
 /**
  * The local server's stand-in for API Gateway's authorizer cache: a verdict is reused for the same
@@ -43,3 +44,32 @@ export class VerdictCache {
 const MAX_ENTRIES = 1_000;
 
 const digest = (header: string) => createHash('sha256').update(header).digest('base64');
+
+/**
+ * The authorizer as the local server calls it: a request's verdict from the cache while it holds
+ * (same header, token file unchanged, within the TTL), else from the authorizer function, then cached.
+ */
+export function cachedAuthorizer(deps: {
+  authorizer: AuthorizerHandler;
+  /** The token file's version: a change drops every cached verdict. */
+  tokenVersion: () => string;
+  ttlMs: number;
+}): (
+  request: LocalRequest,
+  requestId: ReturnType<typeof randomUUID>,
+  now: Date,
+) => Promise<AuthorizerResult> {
+  const verdicts = new VerdictCache(deps.ttlMs);
+  return async (request, requestId, now) => {
+    const authorization = request.headers.authorization ?? '';
+    const version = deps.tokenVersion();
+    const cached = verdicts.get(authorization, version, now.getTime());
+    if (cached) return cached;
+    const verdict = await deps.authorizer(
+      authorizerEvent(request, requestId, now),
+      lambdaContext('authorizer', requestId),
+    );
+    verdicts.set(authorization, version, now.getTime(), verdict);
+    return verdict;
+  };
+}
