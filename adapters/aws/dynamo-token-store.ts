@@ -1,4 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import {
+  CAPACITY_TAG,
   LAST_USED_ATTRIBUTE,
   TOKEN_INDEX_KEYS,
   TOKEN_KEY_ATTRIBUTE,
@@ -156,4 +157,15 @@ function parseItem<S extends v.GenericSchema>(schema: S, item: Record<string, un
   throw new Error(
     `tokens table item ${String(item.pk)} is damaged: ${v.getDotPath(issue) ?? 'item'}: ${issue.message}`,
   );
+}
+
+/**
+ * The `maxCustomers` the stack tagged its tokens table with (CAPACITY_TAG), or undefined when the tag is
+ * missing or not a whole number: what `npm run tokens -- create --table` compares the customers with.
+ */
+export async function readCapacityTag(client: DynamoDBClient, tableName: string): Promise<number | undefined> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const { Tags } = await client.send(new ListTagsOfResourceCommand({ ResourceArn: Table?.TableArn }));
+  const tagged = Number(Tags?.find((tag) => tag.Key === CAPACITY_TAG)?.Value);
+  return Number.isInteger(tagged) ? tagged : undefined;
 }
