@@ -72,6 +72,7 @@ export const decimal = (min: number, max: number) =>
 export const oneOf = <const T extends readonly [string, ...string[]]>(words: T) =>
   v.picklist(words, `one of ${words.join(', ')}`);
 
+/** @internal */
 export function usage<F extends Record<string, Flag>>(spec: CommandSpec<F>): string {
   const args = spec.positionals?.names
     .map((n, i) => (i < spec.positionals!.required ? `<${n}>` : `[${n}]`))
@@ -96,7 +97,7 @@ export function usage<F extends Record<string, Flag>>(spec: CommandSpec<F>): str
 }
 
 /** Parses argv by the spec; `'help'` when help was asked for. */
-export function parseCommand<F extends Record<string, Flag>>(
+function parseCommand<F extends Record<string, Flag>>(
   spec: CommandSpec<F>,
   argv: string[],
 ): { values: Values<F>; positionals: string[] } | 'help' {
@@ -140,6 +141,7 @@ export function parseCommand<F extends Record<string, Flag>>(
   return { values: out as Values<F>, positionals };
 }
 
+/** @internal */
 export { closest };
 
 /**
@@ -214,7 +216,7 @@ export interface CommandGroup {
   isInputError?: (error: unknown) => boolean;
 }
 
-export function groupUsage(group: CommandGroup): string {
+function groupUsage(group: CommandGroup): string {
   const rows = Object.entries(group.commands).map(
     ([name, { spec }]) => `  ${name.padEnd(20)} ${spec.summary.split('\n')[0]}`,
   );
@@ -234,7 +236,7 @@ export function groupUsage(group: CommandGroup): string {
  * Finds the subcommand argv names (the longest of one or two leading words), then runs it as
  * `runCommand` would: a misspelt subcommand is a usage error naming the closest one.
  */
-export function resolveSubcommand(
+function resolveSubcommand(
   group: CommandGroup,
   argv: string[],
 ): { name: string; command: Subcommand; rest: string[] } | 'help' {

@@ -7,7 +7,7 @@
  * return and one erase-line code, and this keeps the clock and the stream injectable for tests.
  */
 
-export interface ProgressStream {
+interface ProgressStream {
   isTTY?: boolean;
   write(text: string): unknown;
 }
@@ -45,7 +45,11 @@ export function duration(seconds: number): string {
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
-/** One progress line: `fuzz: 1,250/5,000 requests (25%), 410/s, ETA 9 s, 3 errors`. */
+/**
+ * One progress line: `fuzz: 1,250/5,000 requests (25%), 410/s, ETA 9 s, 3 errors`.
+ *
+ * @internal
+ */
 export function progressLine(state: {
   label: string;
   unit: string;

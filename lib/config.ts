@@ -25,7 +25,7 @@ const wholeNumber = (min: number, max: number) =>
  * The stack's settings, from `cdk.json` context or `-c key=value`. Every option is documented in the
  * README ("Deploy to AWS"); defaults are chosen for a production install.
  */
-export const StackConfigSchema = v.pipe(
+const StackConfigSchema = v.pipe(
   v.object({
     /** `stream`: Kinesis on-demand in front of Firehose (Replay-scale). `direct`: Firehose Direct PUT (small installs). */
     delivery: v.optional(v.picklist(['stream', 'direct'], 'delivery must be "stream" or "direct"'), 'stream'),
@@ -261,9 +261,10 @@ export const StackConfigSchema = v.pipe(
   ),
 );
 
-export type StackSettings = v.InferOutput<typeof StackConfigSchema>;
+type StackSettings = v.InferOutput<typeof StackConfigSchema>;
 /** The settings, and what follows from them: the delivery capacity. */
 export type StackConfig = StackSettings & { capacity: DeliveryCapacity };
+/** @internal */
 export const CONFIG_KEYS = Object.keys(StackConfigSchema.entries) as (keyof StackSettings)[];
 
 /** Context keys that are not settings: CDK's own, its feature flags, and the stack name. */

@@ -33,15 +33,18 @@ export interface DeliveryPipelineProps {
  * The area comes from the lake contract's routing rule (domain/contract/lake-areas.ts), so all three
  * areas share one durable path. Records
  * Firehose cannot deliver (e.g. `activePartitionExceeded`) go to `errors/<error-output-type>/`.
+ *
+ * @internal
  */
 export const PARTITION_QUERY = partitionJq();
 const fromQuery = (key: keyof typeof PARTITION_QUERY) => `!{partitionKeyFromQuery:${key}}`;
+/** @internal */
 export const DATA_OUTPUT_PREFIX = landingPath(
   fromQuery('area'),
   fromQuery('customer_id'),
   fromQuery('received_dt'),
 );
-export const ERROR_OUTPUT_PREFIX = `${FIREHOSE_ERRORS_PREFIX}/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/`;
+const ERROR_OUTPUT_PREFIX = `${FIREHOSE_ERRORS_PREFIX}/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/`;
 
 /**
  * Where the ingest function puts records, and how they reach the lake. The Firehose stream is the L1

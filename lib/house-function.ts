@@ -10,6 +10,8 @@ import { STACK_NAME_VARIABLE } from '../domain/contract/metrics';
 /**
  * How every function is bundled (esbuild, locally): the AWS SDK is left to the runtime. Tests that run
  * a bundled function build it with these same options (test/support/bundled-lambda.ts).
+ *
+ * @internal
  */
 export const HOUSE_BUNDLING = {
   minify: true,

@@ -5,13 +5,15 @@ import { type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 
 /** The one lease: the right to rewrite the curated table and the landing objects it is merged from. */
-export const LAKE_LEASE = 'curated-table';
+const LAKE_LEASE = 'curated-table';
 
 /**
  * How long a lease lasts unless renewed: longer than the longest step a holder runs between renewals —
  * an Athena DML statement (30 minutes by default: domain/contract/sql/athena-rules.ts, `dmlTimeout`) or a
  * 15-minute Lambda step — so a holder that renews before each such step never loses it mid-step, and one
  * that died frees it within 45 minutes.
+ *
+ * @internal
  */
 export const LEASE_SECONDS = 45 * 60;
 

@@ -5,8 +5,8 @@ import { AUDIENCE_SYNC_RUNS_PREFIX } from '../domain/contract/audiences';
 import { INTENT_FEATURES_PREFIX } from '../domain/contract/curated-table';
 
 /** Prefixes of job working files: an intent run's feature sets, an audience sync's changed users. */
-export const WORKING_PREFIXES = [INTENT_FEATURES_PREFIX, AUDIENCE_SYNC_RUNS_PREFIX] as const;
-export const WORKING_FILES_DAYS = 7;
+const WORKING_PREFIXES = [INTENT_FEATURES_PREFIX, AUDIENCE_SYNC_RUNS_PREFIX] as const;
+const WORKING_FILES_DAYS = 7;
 
 export interface LakeBucketProps {
   readonly removalPolicy: RemovalPolicy;

@@ -51,12 +51,12 @@ export interface LakeCatalogProps {
  * and `received_dt`, quarantine and ledger by `received_dt` alone (customer is a column). `dt` — the
  * event's own date — is a column. Columns come from the lake contract.
  */
-export const EVENT_COLUMNS: Column[] = glueColumns(EVENT_FIELDS, ['customer_id']);
-export const QUARANTINE_COLUMNS: Column[] = glueColumns(QUARANTINE_FIELDS, []);
-export const LEDGER_COLUMNS: Column[] = glueColumns(LEDGER_FIELDS, []);
+const EVENT_COLUMNS: Column[] = glueColumns(EVENT_FIELDS, ['customer_id']);
+const QUARANTINE_COLUMNS: Column[] = glueColumns(QUARANTINE_FIELDS, []);
+const LEDGER_COLUMNS: Column[] = glueColumns(LEDGER_FIELDS, []);
 
 /** The tables of the first layout (`<area>/customer_id=<id>/dt=<event date>/`), kept as `<area>_v1`. */
-export const LEGACY_PARTITION_COLUMNS: Column[] = PARTITION_KEYS.map((name) => ({ name, type: 'string' }));
+const LEGACY_PARTITION_COLUMNS: Column[] = PARTITION_KEYS.map((name) => ({ name, type: 'string' }));
 
 interface Layout {
   /** Partition columns, in path order. */
@@ -454,6 +454,8 @@ const PRESTO_SCALARS: Record<string, string> = {
  * A Hive type as Athena's view metadata writes it: `array<struct<path:string>>` → `array(row(path varchar))`.
  *
  * @example prestoType('struct<code:string,message:string>') // 'row(code varchar, message varchar)'
+ *
+ * @internal
  */
 export function prestoType(hive: string): string {
   const array = /^array<(.+)>$/.exec(hive);

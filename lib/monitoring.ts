@@ -22,7 +22,7 @@ import { FIVE_MINUTES, PipelineMetrics } from './monitoring/pipeline-metrics';
 const RATE_LIMITED_ALARM_PERCENT = 10;
 
 /** One Kinesis → Firehose pair, as the alarms see it. */
-export interface DeliveryShardSources {
+interface DeliveryShardSources {
   readonly stream?: kinesis.IStream | undefined;
   readonly deliveryStreamName: string;
 }

@@ -39,6 +39,8 @@ export interface PredictionAudiencesProps {
  * each answer, so at most five requests are in flight to a customer's Segment source; Segment's HTTP API
  * sets no hard rate limit and answers 429 with Retry-After when it wants fewer, which the sender honours
  * (adapters/segment/tracking-api.ts).
+ *
+ * @internal
  */
 export const SYNC_MAX_CONCURRENCY = 5;
 

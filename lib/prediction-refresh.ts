@@ -34,6 +34,8 @@ export interface PredictionRefreshProps {
  * Runs at once in each half of the refresh: two intent runs (each three UNLOADs, then training) or two
  * customers' audience runs keep the account under Athena's 20 concurrent DML queries
  * (domain/contract/sql/athena-rules.ts) beside the hourly compaction and erase runs.
+ *
+ * @internal
  */
 export const REFRESH_CONCURRENCY = 2;
 

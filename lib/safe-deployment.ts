@@ -11,7 +11,7 @@ import { HouseFunction, LIVE_ALIAS } from './house-function';
 import type { TokenTable } from './token-table';
 
 /** How CodeDeploy moves the live aliases to a new version. */
-export const DEPLOYMENT_STYLES = {
+const DEPLOYMENT_STYLES = {
   // 10 % of requests for 5 minutes, then all: the default.
   canary: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES,
   // 10 % more every minute.
@@ -19,7 +19,7 @@ export const DEPLOYMENT_STYLES = {
   // Everything at once: for a first deploy, when there is no traffic to protect.
   'all-at-once': codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE,
 } as const;
-export type DeploymentStyle = keyof typeof DEPLOYMENT_STYLES;
+type DeploymentStyle = keyof typeof DEPLOYMENT_STYLES;
 
 export interface SafeDeploymentProps {
   readonly style: DeploymentStyle;

@@ -565,7 +565,7 @@ export class UserErasure extends Construct {
 }
 
 /** Days of point-in-time recovery for an erase window: the erase runs a third in, so a day less than two thirds. */
-export function recoveryDays(windowHours: number): number {
+function recoveryDays(windowHours: number): number {
   return Math.max(1, Math.floor((windowHours * 2) / 3 / 24) - 1);
 }
 

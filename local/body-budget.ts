@@ -11,7 +11,7 @@
  * maximal bodies arrive at once; test/e2e/body-memory.slow.test.ts sends 16 and reads the server's
  * high-water mark (without the budget it reached 2.9 GB there).
  */
-export const BODY_BUDGET_BYTES = 128 * 1024 * 1024;
+const BODY_BUDGET_BYTES = 128 * 1024 * 1024;
 export const BUSY_RETRY_AFTER_SECONDS = 1;
 
 export interface BodyBudget {

@@ -36,7 +36,7 @@ import { MAX_MESSAGE_DEPTH } from '../domain/core/messages/json-depth';
 export const DAMAGED_AREA = '_damaged';
 const LOG_FILE = 'log.jsonl';
 /** Who a lost line belonged to when the line itself is what was lost. */
-export const UNATTRIBUTED = 'unattributed';
+const UNATTRIBUTED = 'unattributed';
 
 const STORED_SCHEMAS = {
   events: StoredLakeEventSchema,
@@ -44,7 +44,7 @@ const STORED_SCHEMAS = {
   ledger: StoredLedgerEntrySchema,
 } as const;
 
-export const DamageSchema = v.object({
+const DamageSchema = v.object({
   key: v.string(),
   area: v.picklist(LAKE_AREAS),
   customer_id: v.string(),
@@ -62,7 +62,7 @@ export const DamageSchema = v.object({
 export type Damage = v.InferOutput<typeof DamageSchema>;
 
 /** What reading an object found: its readable lines, and what it could not read. */
-export interface Inspection {
+interface Inspection {
   readable: string[];
   lost: number;
   streamCut: boolean;
@@ -74,7 +74,7 @@ export interface Inspection {
  * object's area and (for a customer's own object) of its customer, fitting the area's schema. A gzip
  * stream that breaks is read up to the break.
  */
-export function inspectObject(bytes: Buffer, area: LakeArea, customerId: string | undefined): Inspection {
+function inspectObject(bytes: Buffer, area: LakeArea, customerId: string | undefined): Inspection {
   let text: string;
   let streamCut = false;
   let reason: string | undefined;
@@ -219,7 +219,7 @@ export function lostByCustomer(log: readonly Damage[]): [string, number][] {
 }
 
 /** Where compaction finds the customers whose curated partitions must be built again from the landing zone. */
-export const REBUILD_DIR = join('curated', '_state', 'rebuild');
+const REBUILD_DIR = join('curated', '_state', 'rebuild');
 
 /**
  * Curated partition files (full paths) a reader cannot read: each is moved to `<lake>/_damaged/<its

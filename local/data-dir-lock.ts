@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { acquirePidLock, LockHeldError, type PidLock } from '../adapters/local/pid-lock';
 import { reservePath } from '../adapters/local/spooling-lake-sink';
 
-/** The lock file that says which process owns a data directory. */
+/**
+ * The lock file that says which process owns a data directory.
+ *
+ * @internal
+ */
 export function dataDirLockPath(dataDir: string): string {
   return join(dataDir, 'destination.lock');
 }

@@ -25,7 +25,7 @@ export class QueryRefused extends Error {}
 const READING = new Set<number>([StatementType.SELECT, StatementType.EXPLAIN]);
 
 /** The intent scores' Parquet files. */
-export function scoreFiles(lakeRoot: string): string[] {
+function scoreFiles(lakeRoot: string): string[] {
   return filesUnder(join(lakeRoot, SCORES_AREA), (name) => name === SCORES_FILE);
 }
 
@@ -45,7 +45,7 @@ export interface LakeQuerier {
 }
 
 /** DuckDB's buffer limit for lake queries, as for the compaction (scripts/compact/run-compaction.ts). */
-export const LAKE_MEMORY_LIMIT = '2GB';
+const LAKE_MEMORY_LIMIT = '2GB';
 
 /**
  * DuckDB over the local lake with Athena's table and view names (domain/contract/sql/duckdb-lake-sql.ts).

@@ -13,6 +13,8 @@ import type { AuthorizerHandler, AuthorizerResult } from '../lambdas/authorizer/
  * still bounds a verdict's life, so `lastUsedAt` (written on the authorizer's path) stays current.
  *
  * Headers are kept as their SHA-256, never as sent: the cache holds no key.
+ *
+ * @internal
  */
 export class VerdictCache {
   private readonly entries = new Map<string, { verdict: AuthorizerResult; version: string; until: number }>();

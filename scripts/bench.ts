@@ -24,23 +24,6 @@ import {
 } from './bench/regression-guard';
 
 /**
- * The parts, loaded when a run needs them: between them they load DuckDB, the CDK app and every bundle's
- * dependencies, which `--help` and a mistyped flag should not wait for (~1 s).
- */
-function benches() {
-  return {
-    ...(require('./bench/cold-start-bench') as typeof import('./bench/cold-start-bench')),
-    ...(require('./bench/core-bench') as typeof import('./bench/core-bench')),
-    ...(require('./bench/erase-bench') as typeof import('./bench/erase-bench')),
-    ...(require('./bench/intent-bench') as typeof import('./bench/intent-bench')),
-    ...(require('./bench/lake-bench') as typeof import('./bench/lake-bench')),
-    ...(require('./bench/plan-bench') as typeof import('./bench/plan-bench')),
-    ...(require('./bench/server-bench') as typeof import('./bench/server-bench')),
-    ...(require('./bench/console-bench') as typeof import('./bench/console-bench')),
-  };
-}
-
-/**
  * `npm run bench [-- --seconds <s>] [--json] [--only <part>] [--check]`: every figure is a ratio
  * against a baseline measured in the same run, on this machine. Loopback only.
  */
@@ -133,6 +116,8 @@ runCommand(BENCH, async ({ values }) => {
   const runs = values['save-baseline'] ? BASELINE_RUNS : 1;
   const bar = progress({ label: 'bench', unit: 'parts', total: parts.length * runs });
   let done = 0;
+  // Each part is required as it runs: between them they load DuckDB, the CDK app and every bundle's
+  // dependencies, which `--help` and a mistyped flag should not wait for (~1 s).
   const measure = async (): Promise<BenchResult> => {
     const failed: { part: string; error: string }[] = [];
     // A part that fails is a row of the table: the others still run and print.
@@ -152,22 +137,44 @@ runCommand(BENCH, async ({ values }) => {
       }
     };
     const core = await part('core', async () => [
-      await benches().benchCore(100, seconds),
-      await benches().benchCore(1, seconds),
+      await (require('./bench/core-bench') as typeof import('./bench/core-bench')).benchCore(100, seconds),
+      await (require('./bench/core-bench') as typeof import('./bench/core-bench')).benchCore(1, seconds),
     ]);
-    const plan = await part('plan', async () => [await benches().benchPlanCost(seconds)]);
-    const server = await part('server', () => benches().benchServer(seconds));
-    const consoleOpen = await part('console', async () => [await benches().benchConsole(seconds)]);
-    const cold = await part('cold', () => benches().benchColdStart(values.runs));
+    const plan = await part('plan', async () => [
+      await (require('./bench/plan-bench') as typeof import('./bench/plan-bench')).benchPlanCost(seconds),
+    ]);
+    const server = await part('server', async () =>
+      (require('./bench/server-bench') as typeof import('./bench/server-bench')).benchServer(seconds),
+    );
+    const consoleOpen = await part('console', async () => [
+      await (require('./bench/console-bench') as typeof import('./bench/console-bench')).benchConsole(
+        seconds,
+      ),
+    ]);
+    const cold = await part('cold', async () =>
+      (require('./bench/cold-start-bench') as typeof import('./bench/cold-start-bench')).benchColdStart(
+        values.runs,
+      ),
+    );
     const lake = await part('lake', async () => [
-      await benches().benchLake(values.events, (step) => bar.update(done, { note: `lake: ${step}` })),
+      await (require('./bench/lake-bench') as typeof import('./bench/lake-bench')).benchLake(
+        values.events,
+        (step) => bar.update(done, { note: `lake: ${step}` }),
+      ),
     ]);
     const intent = await part('intent', async () => [
-      await benches().benchIntent(values.users, 90, (step) => bar.update(done, { note: `intent: ${step}` })),
+      await (require('./bench/intent-bench') as typeof import('./bench/intent-bench')).benchIntent(
+        values.users,
+        90,
+        (step) => bar.update(done, { note: `intent: ${step}` }),
+      ),
     ]);
     const erase = await part('erase', async () => [
-      await benches().benchErase(20, values['erase-events'], 100, (step) =>
-        bar.update(done, { note: `erase: ${step}` }),
+      await (require('./bench/erase-bench') as typeof import('./bench/erase-bench')).benchErase(
+        20,
+        values['erase-events'],
+        100,
+        (step) => bar.update(done, { note: `erase: ${step}` }),
       ),
     ]);
     return {

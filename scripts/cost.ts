@@ -5,7 +5,7 @@ import { jsonFlag } from '../cli/flags';
 import { AWS_QUOTAS } from '../domain/contract/aws-quotas';
 import { ASSUMED, type CostEstimate, estimateCost } from '../domain/core/cost/cost-model';
 import { curatedCost } from '../domain/core/cost/curated-cost';
-import { PRICES_READ } from '../domain/core/cost/prices';
+import { PRICE_SOURCES, PRICES_READ } from '../domain/core/cost/prices';
 import { stackFactsFromTemplate } from '../domain/core/cost/template-facts';
 import { DEFAULT_LIMITS } from '../domain/core/ingest/limits';
 import { STACK_DEFAULTS } from '../lib/config';
@@ -227,7 +227,8 @@ runCommand(COST, async ({ values }) => {
     assumed,
   );
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ coreMs: ingest.coreMs, ...estimate })}\n`);
+    const prices = { read: PRICES_READ, sources: PRICE_SOURCES };
+    process.stdout.write(`${JSON.stringify({ coreMs: ingest.coreMs, ...estimate, prices })}\n`);
     return;
   }
   process.stdout.write(

@@ -5,7 +5,7 @@ import type { PutOutcome } from '../../domain/core/common/ports';
  * failures and the `ErrorCode` of per-record failures (Kinesis PutRecords, Firehose PutRecordBatch).
  * Sources: the Kinesis Data Streams and Firehose API references, "Errors" sections.
  */
-export const AWS_ERROR_CLASSES = {
+const AWS_ERROR_CLASSES = {
   // Throttling and capacity: retryable, but answered fast (503 + Retry-After) rather than retried for
   // long inside the request. Firehose signals its throughput quota with ServiceUnavailableException.
   ProvisionedThroughputExceededException: 'throttled',
@@ -42,13 +42,13 @@ export const AWS_ERROR_CLASSES = {
   ResourceInUseException: 'fatal',
 } as const;
 
-export type AwsErrorClass = (typeof AWS_ERROR_CLASSES)[keyof typeof AWS_ERROR_CLASSES];
+type AwsErrorClass = (typeof AWS_ERROR_CLASSES)[keyof typeof AWS_ERROR_CLASSES];
 
 /**
  * The class of an error name. Names not in the table count as retryable: a 503 lets Segment resend,
  * whereas guessing "fatal" for an unknown transient fault would fail requests that could succeed.
  */
-export function classifyAwsError(name: string | undefined): AwsErrorClass {
+function classifyAwsError(name: string | undefined): AwsErrorClass {
   return (
     (name !== undefined && Object.hasOwn(AWS_ERROR_CLASSES, name)
       ? AWS_ERROR_CLASSES[name as keyof typeof AWS_ERROR_CLASSES]

@@ -9,6 +9,8 @@ import type { FairShareCounter } from '../../domain/core/ingest/fair-share';
 /**
  * How long a lease may take before the request goes on without it (fail open). A DynamoDB write in the
  * same region answers in single-digit milliseconds; 50 ms is an outage, not a slow answer.
+ *
+ * @internal
  */
 export const LEASE_TIMEOUT_MS = 50;
 /** Counts are kept a minute past their second, then DynamoDB's TTL deletes them. */

@@ -1,4 +1,8 @@
-import { DescribeTableCommand, type DynamoDBClient, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ListTagsOfResourceCommand,
+} from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -163,7 +167,10 @@ function parseItem<S extends v.GenericSchema>(schema: S, item: Record<string, un
  * The `maxCustomers` the stack tagged its tokens table with (CAPACITY_TAG), or undefined when the tag is
  * missing or not a whole number: what `npm run tokens -- create --table` compares the customers with.
  */
-export async function readCapacityTag(client: DynamoDBClient, tableName: string): Promise<number | undefined> {
+export async function readCapacityTag(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<number | undefined> {
   const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
   const { Tags } = await client.send(new ListTagsOfResourceCommand({ ResourceArn: Table?.TableArn }));
   const tagged = Number(Tags?.find((tag) => tag.Key === CAPACITY_TAG)?.Value);

@@ -13,7 +13,7 @@ import type { ObjectStore } from '../../domain/core/common/ports';
  * names more than its limit of 1,000 keys
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html).
  */
-export async function* keysUnder(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<string[]> {
+async function* keysUnder(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<string[]> {
   for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix }))
     yield (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
 }
@@ -39,13 +39,13 @@ export async function removeUnder(s3: S3Client, bucket: string, prefix: string):
 }
 
 /** An object's bytes (it must exist). */
-export async function readBytes(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+async function readBytes(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from(await object.Body!.transformToByteArray());
 }
 
 /** The folders one level under a prefix (S3's common prefixes for `/`), each ending in `/`. */
-export async function foldersUnder(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+async function foldersUnder(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const folders: string[] = [];
   const pages = paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix, Delimiter: '/' });
   for await (const page of pages)
@@ -53,7 +53,11 @@ export async function foldersUnder(s3: S3Client, bucket: string, prefix: string)
   return folders;
 }
 
-/** An object's text, or undefined when there is none. */
+/**
+ * An object's text, or undefined when there is none.
+ *
+ * @internal
+ */
 export async function readText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -65,7 +69,7 @@ export async function readText(s3: S3Client, bucket: string, key: string): Promi
 }
 
 /** A value written as pretty JSON. */
-export async function putJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
+async function putJson(s3: S3Client, bucket: string, key: string, value: unknown): Promise<void> {
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,

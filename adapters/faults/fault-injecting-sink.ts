@@ -16,7 +16,7 @@ export interface FaultPlan {
 }
 
 /** Thrown by an injected crash: not one of our errors, so the request is answered 500 and retried. */
-export class InjectedCrash extends Error {
+class InjectedCrash extends Error {
   constructor() {
     super('injected crash in the middle of a batch');
     this.name = 'InjectedCrash';

@@ -17,7 +17,7 @@ const TokenFileSchema = v.object({
 type TokenFile = v.InferOutput<typeof TokenFileSchema>;
 
 /** The token file cannot be read as keys: named, with what is wrong, so an operator can mend it. */
-export class TokenFileError extends Error {
+class TokenFileError extends Error {
   constructor(path: string, problem: string) {
     super(`${path} is damaged: ${problem}. Restore it from a backup or mend it; no key was changed.`);
     this.name = 'TokenFileError';

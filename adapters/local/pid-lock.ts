@@ -30,8 +30,11 @@ export interface LockOwner {
  * restarted under a new hostname, a data directory on shared storage) cannot be judged by its pid, so
  * it is stale once its file has not been touched for LOCK_STALE_AFTER_MS — six missed beats — and is
  * then taken over (docs/local-dev.md, "One process per data directory").
+ *
+ * @internal
  */
 export const LOCK_HEARTBEAT_MS = 10_000;
+/** @internal */
 export const LOCK_STALE_AFTER_MS = 60_000;
 
 /** The nonces of this process's acquisitions in flight or held: their files are never stale to it. */

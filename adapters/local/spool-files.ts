@@ -47,6 +47,7 @@ export async function writeFully(file: SpoolFile, buffer: Buffer, position: numb
   }
 }
 
+/** @internal */
 export function ioError(code: string, message: string, path: string): NodeJS.ErrnoException {
   const error: NodeJS.ErrnoException = new Error(`${code}: ${message}${path ? `, '${path}'` : ''}`);
   error.code = code;

@@ -35,6 +35,8 @@ export function reservePath(dataDir: string): string {
  * segment writes its gzip files before the segment is deleted, so landing needs room the spool cannot
  * take; segments are kept at half the reserve at most, so the gzip of one always fits in it (JSON lines
  * compress 5–10×). On a 4 MiB disk: a 614 KiB reserve and 307 KiB segments.
+ *
+ * @internal
  */
 export function reserveFor(capacity: number | undefined): number {
   if (capacity === undefined) return MAX_RESERVE;
@@ -538,7 +540,7 @@ const ACK_MARK = 'A ';
  * The byte ranges of a segment that were acknowledged (below the last commit mark) but hold no intact
  * record: damage inside them, or a segment shorter than what was acknowledged (cut short, or deleted).
  */
-export function acknowledgedLoss(
+function acknowledgedLoss(
   length: number,
   skipped: readonly { start: number; end: number }[],
   acknowledged: number,

@@ -4,6 +4,8 @@ import { batchCalls } from '../../domain/core/audiences/segment-sync';
 /**
  * Attempts per batch: Segment answers 429 with Retry-After under its rate limit and 5xx when it is
  * briefly unavailable; six attempts with back-off from 0.5 s (capped at 30 s) ride out about a minute.
+ *
+ * @internal
  */
 export const MAX_ATTEMPTS = 6;
 

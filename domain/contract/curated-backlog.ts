@@ -17,7 +17,7 @@ export const BACKLOG_PREFIX = `${STAGING_PREFIX}/backlog/`;
 export const backlogBatchKey = (customerId: string, runId: string) =>
   `${BACKLOG_PREFIX}customer_id=${customerId}/run_id=${runId}.json`;
 
-export const BacklogDaySchema = v.object({
+const BacklogDaySchema = v.object({
   eventDate: DaySchema,
   rows: v.pipe(v.number(), v.integer(), v.minValue(1)),
   byId: v.boolean(),

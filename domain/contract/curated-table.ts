@@ -1,5 +1,4 @@
 import { duckdbType } from './duckdb-types';
-import type { EVENT_FIELDS } from './lake-records';
 
 /**
  * The curated zone: one row per `(customer_id, message_id)`, typed and columnar, partitioned by
@@ -90,18 +89,6 @@ export const CURATED_PARTITIONS = [
   { name: 'customer_id', type: 'string' },
   { name: 'event_date', type: 'date' },
 ] as const satisfies readonly { name: string; type: CuratedType }[];
-
-/**
- * Fields of the landing record the curated table leaves out, and why: every other field is a column.
- * A test holds the two lists to EVENT_FIELDS, so a new field cannot be forgotten.
- */
-export const CURATED_OMITS: Partial<Record<keyof typeof EVENT_FIELDS, string>> = {
-  schema_version: 'the landing format version; the curated table has its own schema',
-  area: 'always events',
-  dt: 'the landing-era event date (receive date when out of range); event_date replaces it',
-  event_date_from_sent_at:
-    'how event_date was found; compaction uses it to find a resend by id, the row needs no copy of it',
-};
 
 /**
  * How `event_date` partitions the table: by its month. Locally the month is a directory

@@ -20,7 +20,7 @@ export const MIDNIGHT_OVERLAP_DAYS = 2;
  * days: the sizing reserves this share of the quota, and redrive paces itself to it (distinct partitions
  * per 1.5 buffer intervals, scripts/redrive/partition-pacer.ts).
  */
-export const REDRIVE_PARTITION_SHARE = 0.05;
+const REDRIVE_PARTITION_SHARE = 0.05;
 /**
  * Customers are placed on pairs by a hash of their id (`shardOf`), so one pair gets more than the mean:
  * the bound is the mean plus three standard deviations of the binomial count (exceeded with probability
@@ -42,7 +42,11 @@ export function customersOnBusiestShard(customers: number, shards: number): numb
   return Math.min(customers, Math.ceil(mean + HASH_SIGMAS * Math.sqrt(mean * (1 - 1 / shards))));
 }
 
-/** Active partitions of a stream serving `customersOnStream`, at its peak (midnight, redrive running). */
+/**
+ * Active partitions of a stream serving `customersOnStream`, at its peak (midnight, redrive running).
+ *
+ * @internal
+ */
 export function peakActivePartitions(customersOnStream: number, activePartitionQuota: number): number {
   return (
     MIDNIGHT_OVERLAP_DAYS * (customersOnStream * PER_CUSTOMER + SHARED_PARTITIONS) +
@@ -50,7 +54,11 @@ export function peakActivePartitions(customersOnStream: number, activePartitionQ
   );
 }
 
-/** The partitions a stream may hold by design: 80 % of its quota. */
+/**
+ * The partitions a stream may hold by design: 80 % of its quota.
+ *
+ * @internal
+ */
 export function partitionBudget(activePartitionQuota: number): number {
   return Math.floor(activePartitionQuota * QUOTA_HEADROOM);
 }

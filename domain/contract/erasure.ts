@@ -172,7 +172,7 @@ export function awsAudiencePrefixes(customerId: string): { place: ErasePlace; pr
 }
 
 /** Where redrive moves the Firehose error objects it delivered (`redriven/<original key>`). */
-export const REDRIVEN_PREFIX = `redriven/${FIREHOSE_ERRORS_PREFIX}`;
+const REDRIVEN_PREFIX = `redriven/${FIREHOSE_ERRORS_PREFIX}`;
 
 /** An erase pass's working files on AWS (the plan with the ids in clear, the counts): removed when it ends. */
 export const ERASE_PASSES_PREFIX = 'erasure/_passes';

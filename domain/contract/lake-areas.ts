@@ -19,12 +19,14 @@ export const areaPrefix = (area: (typeof FIREHOSE_PREFIXES)[number]) => `${area}
  * The routing rule: a line names its area in its `area` field. Lines written before that field (read
  * back from errors/ by redrive) go to the first area whose marker field they have, else to `events`:
  * quarantine entries carry `reason`, ledger lines `ledger_version`, events neither.
+ *
+ * @internal
  */
 export const AREA_MARKERS = [
   { area: 'quarantine', field: 'reason' },
   { area: 'ledger', field: 'ledger_version' },
 ] as const satisfies readonly { area: LakeArea; field: string }[];
-export const DEFAULT_AREA: LakeArea = 'events';
+const DEFAULT_AREA: LakeArea = 'events';
 
 /** The area of a parsed lake line, by the routing rule. */
 export function areaOf(record: object): LakeArea {
@@ -38,6 +40,8 @@ export function areaOf(record: object): LakeArea {
 /**
  * The same rule as a jq 1.6 expression, for Firehose's MetadataExtraction processor:
  * `(.area // (if has("reason") then "quarantine" elif has("ledger_version") then "ledger" else "events" end))`.
+ *
+ * @internal
  */
 export function areaJq(): string {
   const [first, ...rest] = AREA_MARKERS;

@@ -11,9 +11,12 @@ import { ViolationSchema } from './tracking-plan';
 
 /** The Segment Spec message types (the `type` of an event). */
 export const SUPPORTED_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const;
-export type MessageType = (typeof SUPPORTED_TYPES)[number];
 
-/** Why a message went to quarantine: stable codes, listed in docs/error-handling.md. */
+/**
+ * Why a message went to quarantine: stable codes, listed in docs/error-handling.md.
+ *
+ * @internal
+ */
 export const REASON_CODES = [
   'message_too_large',
   'message_too_deep',
@@ -96,6 +99,7 @@ export const EVENT_FIELDS = {
   // The message as sent, as JSON text in Athena: json_extract_scalar(message, '$.properties.x').
   message: field(JsonObject, 'string'),
 } as const;
+/** @internal */
 export const LakeEventSchema = v.object(entries(EVENT_FIELDS));
 export type LakeEvent = v.InferOutput<typeof LakeEventSchema>;
 
@@ -127,6 +131,7 @@ export const QUARANTINE_FIELDS = {
     'array<struct<path:string,rule:string,message:string>>',
   ),
 } as const;
+/** @internal */
 export const QuarantineEntrySchema = v.object(entries(QUARANTINE_FIELDS));
 export type QuarantineEntry = v.InferOutput<typeof QuarantineEntrySchema>;
 
@@ -157,6 +162,7 @@ export const LEDGER_FIELDS = {
   quarantined: field(Count, 'bigint'),
   duplicates: field(Count, 'bigint'),
 } as const;
+/** @internal */
 export const LedgerEntrySchema = v.object(entries(LEDGER_FIELDS));
 export type LedgerEntry = v.InferOutput<typeof LedgerEntrySchema>;
 
@@ -192,6 +198,3 @@ export function glueColumns(fields: Fields, partitionKeys: readonly string[] = P
     .filter(([name]) => !partitionKeys.includes(name))
     .map(([name, f]) => ({ name, type: f.glue }));
 }
-
-/** The event line's keys, in order. */
-export const EVENT_KEYS = Object.keys(EVENT_FIELDS) as (keyof LakeEvent)[];

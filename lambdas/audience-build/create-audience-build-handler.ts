@@ -34,7 +34,7 @@ import { normalizeEventName } from '../../domain/core/messages/normalize-event-n
  * What starts an audience run on AWS: a customer (the weekly schedule gives each customer that has
  * audiences), and to create one, its definition as `npm run audience -- create` takes it.
  */
-export const AudienceRunSchema = v.object({
+const AudienceRunSchema = v.object({
   customer: CustomerIdSchema,
   create: v.optional(
     v.object({
@@ -50,7 +50,7 @@ export const AudienceRunSchema = v.object({
  * The most audiences a customer syncs in one run: each adds ~1.5 KB to the sync's one UNLOAD, well under
  * Athena's 262,144-byte query string (domain/contract/sql/athena-rules.ts) at 100.
  */
-export const MAX_AUDIENCES_PER_CUSTOMER = 100;
+const MAX_AUDIENCES_PER_CUSTOMER = 100;
 
 export interface AudienceDeps {
   athena: AthenaLakeOptions;

@@ -7,7 +7,7 @@ import { identifyCall, predictionTraits, type Traits } from '../../domain/core/a
 import type { ObjectStore, SecretStore } from '../../domain/core/common/ports';
 
 /** One item of the sending Map: a file of changed users the audience run UNLOADed. */
-export const SendItemSchema = v.object({
+const SendItemSchema = v.object({
   customer: CustomerIdSchema,
   bucket: v.pipe(v.string(), v.minLength(1)),
   key: v.pipe(v.string(), v.minLength(1)),

@@ -51,7 +51,7 @@ const Counts = v.object({
   byDay: v.record(v.string(), v.object({ events: v.number(), quarantine: v.number() })),
 });
 
-export interface EraseLog {
+interface EraseLog {
   pending(): Promise<ErasureEntry[]>;
   list(customerId: string): Promise<ErasureEntry[]>;
   replace(entries: readonly ErasureEntry[]): Promise<void>;
@@ -71,14 +71,15 @@ export interface EraseStepsDeps {
 
 // Keys per rewrite invocation: 100 objects of ≤ 128 MiB (Firehose's largest buffer) each is the
 // worst case; most are far smaller. The Distributed Map runs these batches 10 at a time.
-export const KEYS_PER_BATCH = 100;
+const KEYS_PER_BATCH = 100;
 // Feature sets an intent run leaves under intent/_features/ older than this are no run's any more:
 // they are deleted by each erase pass (they hold every user's features).
-export const STALE_FEATURES_MS = 24 * 3600_000;
+const STALE_FEATURES_MS = 24 * 3600_000;
 
 const passKey = erasePassPrefix;
 // Listings of 1,000 versions one purge invocation reads: each is a list and a DeleteObjects (~0.5 s),
 // so ~2.5 minutes of a 15-minute invocation; the state machine calls again while there are more.
+/** @internal */
 export const PURGE_PAGES = 300;
 
 /** How long the oldest of the pending requests has waited, in whole seconds (0 with none pending). */

@@ -9,7 +9,6 @@ import type { HttpAnswer } from '../../domain/core/common/http-answer';
 import { type IngestDeps, ingestRequest } from '../../domain/core/ingest/ingest-request';
 import { principalFrom } from '../../domain/core/keys/principal';
 
-export type { IngestEvent };
 export type IngestHandler = (event: IngestEvent, context: Context) => Promise<HttpAnswer>;
 
 /**

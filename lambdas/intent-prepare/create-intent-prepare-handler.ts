@@ -19,7 +19,7 @@ import {
 } from '../../domain/core/intent/prepare-run';
 
 /** What starts an intent run on AWS (the state machine's input). */
-export const IntentRequestSchema = v.object({
+const IntentRequestSchema = v.object({
   customer: CustomerIdSchema,
   event: v.pipe(v.string(), v.minLength(1, 'an event name')),
   asOf: v.optional(DaySchema),
@@ -32,7 +32,6 @@ export const IntentRequestSchema = v.object({
     INTENT_DEFAULTS.horizonDays,
   ),
 });
-export type IntentRequest = v.InferInput<typeof IntentRequestSchema>;
 
 /**
  * The first step of an intent run on AWS: fold the event, find the dates (as `npm run intent` does)

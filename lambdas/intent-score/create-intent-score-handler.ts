@@ -101,9 +101,13 @@ export interface TrainedIntent {
  * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html): an ensemble too large for
  * that is an error, never a silent truncation. The Athena-rules test holds real models under half.
  */
-export const MAX_SCORE_SQL_BYTES = ATHENA_RULES.queryStringBytes.limit - 16 * 1024;
+const MAX_SCORE_SQL_BYTES = ATHENA_RULES.queryStringBytes.limit - 16 * 1024;
 
-/** The statement Athena scores every user with: the model's SQL over the features at `asOf`, UNLOADed into the date's scores partition. */
+/**
+ * The statement Athena scores every user with: the model's SQL over the features at `asOf`, UNLOADed into the date's scores partition.
+ *
+ * @internal
+ */
 export function scoringUnloadSql(
   plan: Pick<PreparedIntent, 'currentFeaturesSql' | 'scoresPrefix' | 'columns'>,
   model: Model,

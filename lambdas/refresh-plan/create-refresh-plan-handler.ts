@@ -40,7 +40,7 @@ export async function planRefresh(deps: RefreshDeps): Promise<RefreshPlan> {
 }
 
 /** Every customer with an audience, from the definitions' prefixes (`audiences/customer_id=<id>/`). */
-export async function customersWithAudiences(deps: Pick<RefreshDeps, 'objects' | 'bucket'>) {
+async function customersWithAudiences(deps: Pick<RefreshDeps, 'objects' | 'bucket'>) {
   const customers = new Set<string>();
   for (const folder of await deps.objects.foldersUnder(deps.bucket, `${AUDIENCES_AREA}/`)) {
     const match = /customer_id=([^/]+)\/$/.exec(folder);

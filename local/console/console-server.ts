@@ -12,11 +12,11 @@ import { signInPage } from './console-pages';
 import type { ConsoleSource } from './console-source';
 
 /** The console's paths: one prefix, so that its cookie is sent nowhere else. */
-export const CONSOLE_PATH = '/console/';
+const CONSOLE_PATH = '/console/';
 const COOKIE = 'console_session';
 
 /** Sessions: how long one lasts, how many are kept (the oldest goes), how often the stream pushes. */
-export const CONSOLE_LIMITS = {
+const CONSOLE_LIMITS = {
   sessionMs: 12 * 3_600_000,
   sessions: 1_000,
   /** Overview pushes a second, and the most messages one push carries to a page. */

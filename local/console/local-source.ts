@@ -22,7 +22,7 @@ import type {
  * lake's ledger and events with DuckDB, seconds of CPU on a large lake, taken from ingest on a small
  * machine.
  */
-export const COMPLETENESS_EVERY_MS = 300_000;
+const COMPLETENESS_EVERY_MS = 300_000;
 /** Receive days the overview's completeness looks at: today and yesterday (UTC). */
 const COMPLETENESS_DAYS = 2;
 

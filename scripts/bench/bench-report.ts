@@ -220,7 +220,11 @@ export function benchRows(result: BenchResult): BenchRow[] {
   return rows;
 }
 
-/** What a cold start is made of, in a few words: the SDK's share of the time, the largest bundled package. */
+/**
+ * What a cold start is made of, in a few words: the SDK's share of the time, the largest bundled package.
+ *
+ * @internal
+ */
 export function coldReason(why: ColdStartBreakdown, totalMs: number): string {
   const sdk =
     why.sdkPackages.length === 0

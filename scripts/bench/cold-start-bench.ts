@@ -214,6 +214,8 @@ async function breakdown(bundle: string, env: NodeJS.ProcessEnv, runs: number): 
  * The packages a bundle holds, by their share of its bytes: the source map esbuild writes says which
  * source each stretch of the bundle came from (its `mappings`, decoded here; the map has no sources'
  * text to measure instead).
+ *
+ * @internal
  */
 export function bundledPackages(bundleText: string, mapText: string): { name: string; share: number }[] {
   let map: { sources?: string[]; mappings?: string };
@@ -282,7 +284,11 @@ function readIfThere(path: string): string {
   }
 }
 
-/** `node_modules/@scope/name/…` → `@scope/name`; our own files → `our code`. */
+/**
+ * `node_modules/@scope/name/…` → `@scope/name`; our own files → `our code`.
+ *
+ * @internal
+ */
 export function packageOf(source: string): string {
   const at = source.lastIndexOf('node_modules/');
   if (at === -1) return 'our code';

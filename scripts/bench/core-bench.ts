@@ -21,7 +21,7 @@ export interface CoreBenchResult {
 export const NO_ALIASES: ReadonlyMap<string, string> = new Map();
 
 /** A sink that acknowledges at once: the bench measures the core, not storage. */
-export const instantSink: RecordSink = {
+const instantSink: RecordSink = {
   maxRecordBytes: FIREHOSE_MAX_RECORD_BYTES,
   put: async (records) => records.map((): PutOutcome => ({ ok: true })),
 };

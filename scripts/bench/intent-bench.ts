@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runIntent } from '../intent/run-intent';
 import { writeCuratedPopulation } from './curated-population';
 
-export interface IntentStage {
+interface IntentStage {
   stage: string;
   seconds: number;
   peakRssMiB: number;

@@ -27,7 +27,7 @@ import { FIREHOSE_MAX_RECORD_BYTES } from '../../domain/core/lake/pack-records';
 import { curatedFiles, lakeObjectKeys } from '../../local/read-lake';
 import { runCompaction } from '../compact/run-compaction';
 
-export interface LakeQueryRow {
+interface LakeQueryRow {
   query: string;
   landingMs: number;
   curatedMs: number;
@@ -65,7 +65,11 @@ const EVENTS = [
   'Signed Up',
 ];
 
-/** Seeds `<root>/events/…` with `events` events through the core, as the server would land them. */
+/**
+ * Seeds `<root>/events/…` with `events` events through the core, as the server would land them.
+ *
+ * @internal
+ */
 export async function seedLandingLake(root: string, events: number, seed = 11): Promise<void> {
   const random = seededRandom(seed);
   const weights = Array.from({ length: CUSTOMERS }, (_, i) => 1 / (i + 1));

@@ -13,7 +13,7 @@ export interface PlanBenchResult {
 }
 
 /** A plan of `n` events, each with four typed properties (one an enum, two required). */
-export function benchPlan(n: number): TrackingPlan {
+function benchPlan(n: number): TrackingPlan {
   return {
     mode: 'flag',
     allowUnplanned: true,

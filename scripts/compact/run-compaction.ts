@@ -259,6 +259,8 @@ type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>;
  * threads peaks near 0.5 GiB of its 2 GiB limit, and 60 MiB runs out of it; one thread reads 120 MiB.
  * So a round holds up to 32 MiB (the inflated limit of one request), and an object above it (a local
  * segment holds up to 16 MiB plus one request) is read alone by one thread. test/e2e/compaction-bounds.slow.test.ts.
+ *
+ * @internal
  */
 export const ROUND_BYTES = 16 * 1024 * 1024;
 

@@ -3,7 +3,7 @@ import type { readArtilleryReport } from './artillery-config';
 import type { Reconciliation } from './reconcile';
 
 /** A point of a chart over time: seconds since the run's first measurement. */
-export interface SeriesPoint {
+interface SeriesPoint {
   t: number;
   series: string;
   value: number;

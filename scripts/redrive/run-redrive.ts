@@ -16,7 +16,7 @@ import type { PartitionPacer } from './partition-pacer';
  * Redrive is no request Segment will resend: it waits out a throttled stream (up to 10 minutes per put,
  * backing off to 5 s) instead of answering at once, and fails the run only past that.
  */
-export const REDRIVE_RETRY_POLICY: RetryPolicy = {
+const REDRIVE_RETRY_POLICY: RetryPolicy = {
   ...DEFAULT_RETRY_POLICY,
   budgetMs: 10 * 60_000,
   maxDelayMs: 5_000,

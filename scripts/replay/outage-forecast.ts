@@ -2,9 +2,9 @@ import { type BreakerSettings, DEFAULT_BREAKER } from '../../domain/core/common/
 import { type DeadlinePolicy, INGEST_DEADLINE } from '../../domain/core/ingest/request-deadline';
 
 /** What a dependency of the ingest function is doing. */
-export type DependencyState = 'healthy' | 'throttling' | 'slow' | 'down';
+type DependencyState = 'healthy' | 'throttling' | 'slow' | 'down';
 /** Kinesis (or Firehose): the events' and the ledger's puts. DynamoDB: the erased-user filter's read. */
-export type Dependency = 'kinesis' | 'dynamodb';
+type Dependency = 'kinesis' | 'dynamodb';
 
 export interface OutageInputs {
   /** Requests per second that reach the ingest function. */
@@ -41,6 +41,8 @@ const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** di
  * domain/core/ingest/request-deadline.ts: the events' put gets the deadline less the ledger's reserve,
  * the ledger's put what is left (at least the floor), the erased-user filter its own share (and the
  * request goes on without it).
+ *
+ * @internal
  */
 export function requestHold(
   dependency: Dependency,

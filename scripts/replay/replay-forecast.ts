@@ -66,6 +66,8 @@ export interface ReplayForecast {
  * How long a request holds a Lambda instance: the core plus one put. A put whose every record is
  * throttled is answered at once (deliver.ts), so a throttled request holds the same; a partial throttle
  * may add up to `throttleBudgetMs`.
+ *
+ * @internal
  */
 export function requestHoldMs(s: Pick<Scenario, 'coreMs' | 'sinkMs'>, partiallyThrottled: boolean): number {
   return s.coreMs + s.sinkMs + (partiallyThrottled ? DEFAULT_RETRY_POLICY.throttleBudgetMs : 0);

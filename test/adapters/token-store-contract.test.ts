@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoTokenStore } from '../../adapters/aws/dynamo-token-store';
 import { FileTokenStore } from '../../adapters/local/file-token-store';
-import { MemoryTokenStore } from '../../adapters/memory/memory-token-store';
 import type { TokenStore } from '../../domain/core/keys/token-store';
 import { issueToken, type TokenRecord } from '../../domain/core/keys/tokens';
 import { createTokenTable, type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { TEST_NOW } from '../support/factories';
+import { MemoryTokenStore } from '../support/memory/memory-token-store';
 
 interface Subject {
   store: TokenStore;

@@ -9,7 +9,7 @@ import {
   audienceSyncSql,
 } from '../../domain/contract/sql/audience-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
-import { groupOf, topMembers } from '../../domain/core/audiences/membership';
+import { groupOf, topMembers } from '../support/reference-models';
 
 /**
  * The audience SQL is what AWS runs (Athena) and what `npm run audience` runs (DuckDB). Athena cannot run

@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { MemorySink } from '../../adapters/memory/memory-sink';
 import { silentLogger } from '../../adapters/system/json-logger';
 import {
   AREA_MARKERS,
@@ -15,7 +14,6 @@ import {
 } from '../../domain/contract/lake-areas';
 import {
   EVENT_FIELDS,
-  EVENT_KEYS,
   LakeEventSchema,
   LEDGER_FIELDS,
   LedgerEntrySchema,
@@ -29,6 +27,8 @@ import { PARTITION_QUERY } from '../../lib/delivery-pipeline';
 import { createFakeClock, createTrackMessage } from '../support/factories';
 import { itWhen } from '../support/left-out';
 import { ROOT } from '../support/local-destination';
+import { MemorySink } from '../support/memory/memory-sink';
+import { EVENT_KEYS } from '../support/reference-models';
 import { synthStack } from '../support/stack';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

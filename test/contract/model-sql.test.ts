@@ -4,9 +4,9 @@ import { SCORES_COLUMNS } from '../../domain/contract/curated-table';
 import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
 import { seededRandom } from '../../domain/core/common/seeded-random';
 import { trainBoostedTrees } from '../../domain/core/intent/boosted-trees';
-import { decileOf, percentileOf } from '../../domain/core/intent/model-quality';
 import { type Model, sqlDouble, trainLogistic } from '../../domain/core/intent/models';
 import { athenaScoresSql, duckdbScoresSql } from '../../domain/core/intent/score-sql';
+import { decileOf, percentileOf } from '../support/reference-models';
 
 /**
  * A model scores every user where the features are by its SQL (Athena on AWS): the expression must give

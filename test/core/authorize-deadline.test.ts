@@ -1,4 +1,3 @@
-import { MemoryTokenStore } from '../../adapters/memory/memory-token-store';
 import { Breaker } from '../../domain/core/common/breaker';
 import { Deadline } from '../../domain/core/common/deadline';
 import { KeyCheckUnavailableError } from '../../domain/core/common/errors';
@@ -7,6 +6,7 @@ import { principalFrom } from '../../domain/core/keys/principal';
 import { createToken } from '../../domain/core/keys/token-admin';
 import { authorizationFor } from '../../domain/core/keys/tokens';
 import { createFakeClock, TEST_NOW } from '../support/factories';
+import { MemoryTokenStore } from '../support/memory/memory-token-store';
 
 /**
  * The authorizer within its deadline (AUTHORIZER_DEADLINE_MS): a key store that does not answer gives

@@ -1,8 +1,8 @@
-import { MemorySink } from '../../adapters/memory/memory-sink';
 import { InternalError, SinkUnavailableError } from '../../domain/core/common/errors';
 import { DEFAULT_RETRY_POLICY, deliver, type RetryPolicy } from '../../domain/core/ingest/deliver';
 import { type LakeLine, packRecords } from '../../domain/core/lake/pack-records';
 import { createFakeClock } from '../support/factories';
+import { MemorySink } from '../support/memory/memory-sink';
 
 const policy: RetryPolicy = {
   budgetMs: 1_000,

@@ -1,9 +1,6 @@
 import { issueToken } from '../../domain/core/keys/tokens';
-import {
-  buildEnableLink,
-  parseEnableLink,
-  SEGMENT_ENABLE_URL,
-} from '../../domain/core/onboarding/enable-link';
+import { buildEnableLink, SEGMENT_ENABLE_URL } from '../../domain/core/onboarding/enable-link';
+import { parseEnableLink } from '../support/reference-models';
 
 describe('the Segment enable link', () => {
   it('round-trips: decoding the query gives back the slug, the key and the callback', () => {

@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
-import {
-  EVENT_KEYS,
-  type LakeEvent,
-  LakeEventSchema,
-  SUPPORTED_TYPES,
-} from '../../domain/contract/lake-records';
-import { eventLine } from '../../domain/core/lake/event-line';
+import { type LakeEvent, LakeEventSchema, SUPPORTED_TYPES } from '../../domain/contract/lake-records';
+import { EVENT_KEYS, eventLine } from '../support/reference-models';
 
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261203) });
 

@@ -1,6 +1,6 @@
-import { MemoryFairShareCounter } from '../../adapters/memory/memory-fair-share-counter';
 import { FairShare, type FairShareCounter, fairShareSettings } from '../../domain/core/ingest/fair-share';
 import { createFakeClock } from '../support/factories';
+import { MemoryFairShareCounter } from '../support/memory/memory-fair-share-counter';
 
 describe('FairShare: each customer’s share of the stage, across ingest instances', () => {
   it('lets a quiet customer through on the instance’s allowance, without any lookup', async () => {

@@ -1,10 +1,5 @@
-import {
-  liftQuality,
-  logLoss,
-  modelQuality,
-  percentileOf,
-  QUALITY_GRADES,
-} from '../../domain/core/intent/model-quality';
+import { liftQuality, logLoss, modelQuality, QUALITY_GRADES } from '../../domain/core/intent/model-quality';
+import { percentileOf } from '../support/reference-models';
 
 describe('model statistics (as Segment reports them)', () => {
   it('log loss: 0 for certainty that was right, ln 2 for a coin', () => {

@@ -1,16 +1,15 @@
 import fc from 'fast-check';
+import { NO_EVENT_DATE } from '../../domain/contract/formats';
 import { normalizeMessage } from '../../domain/core/messages/normalize-message';
 import {
   canonicalIsoMs,
   correctTimestamp,
-  eventDate,
-  eventDateFromSentAt,
   eventDating,
-  NO_EVENT_DATE,
   parseIsoTimestamp,
   utcDate,
 } from '../../domain/core/messages/timestamps';
 import { createTrackMessage } from '../support/factories';
+import { eventDate, eventDateFromSentAt } from '../support/reference-models';
 
 describe('timestamps', () => {
   it('parses ISO-8601 with any fraction precision and offsets', () => {

@@ -1,4 +1,3 @@
-import { MemoryTokenStore } from '../../adapters/memory/memory-token-store';
 import { AdminInputError } from '../../domain/core/common/errors';
 import { authorize } from '../../domain/core/keys/authorize';
 import { principalFrom } from '../../domain/core/keys/principal';
@@ -12,6 +11,7 @@ import {
   keyFromAuthorization,
 } from '../../domain/core/keys/tokens';
 import { TEST_NOW } from '../support/factories';
+import { MemoryTokenStore } from '../support/memory/memory-token-store';
 
 const basic = (key: string, colon = true) =>
   `Basic ${Buffer.from(colon ? `${key}:` : key).toString('base64')}`;

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { parseEnableLink } from '../../domain/core/onboarding/enable-link';
 import { eventually } from '../support/eventually';
 import { createTrackMessage } from '../support/factories';
 import { post, ROOT, useLocalDestination } from '../support/local-destination';
+import { parseEnableLink } from '../support/reference-models';
 
 const execFileAsync = promisify(execFile);
 

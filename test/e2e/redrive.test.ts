@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FileTokenStore } from '../../adapters/local/file-token-store';
 import { SpoolingLakeSink } from '../../adapters/local/spooling-lake-sink';
-import { MemorySink } from '../../adapters/memory/memory-sink';
 import { systemClock } from '../../adapters/system/clock';
 import { silentLogger } from '../../adapters/system/json-logger';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
@@ -14,6 +13,7 @@ import { localLakeStore } from '../../scripts/redrive/lake-store';
 import { runRedrive } from '../../scripts/redrive/run-redrive';
 import { createFakeClock, createTrackMessage } from '../support/factories';
 import { tempDataDir } from '../support/local-destination';
+import { MemorySink } from '../support/memory/memory-sink';
 
 /**
  * Some records fail in "Firehose" (they land in errors/ as Firehose writes them), a quarantined message

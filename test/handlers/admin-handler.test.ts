@@ -4,11 +4,11 @@ import { localRequest, routeEvent } from '../../adapters/aws/api-gateway-events'
 import { DynamoTokenStore } from '../../adapters/aws/dynamo-token-store';
 import { authorize } from '../../domain/core/keys/authorize';
 import { hashToken } from '../../domain/core/keys/tokens';
-import { parseEnableLink } from '../../domain/core/onboarding/enable-link';
 import { type AdminHandler, createAdminHandler } from '../../lambdas/admin/create-admin-handler';
 import { createTokenTable, type Emulator, emulatorClientConfig, startDynalite } from '../support/emulators';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
 import { basicAuth } from '../support/local-destination';
+import { parseEnableLink } from '../support/reference-models';
 
 function adminEvent(
   routeKey: string,

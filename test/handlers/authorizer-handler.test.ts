@@ -1,11 +1,11 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { authorizerEvent as apiAuthorizerEvent, localRequest } from '../../adapters/aws/api-gateway-events';
-import { MemoryTokenStore } from '../../adapters/memory/memory-token-store';
 import { REFUSAL_CACHE_ENTRIES, REFUSAL_TTL_MS, RefusalCache } from '../../domain/core/keys/refusal-cache';
 import { createToken, revokeToken } from '../../domain/core/keys/token-admin';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/create-authorizer-handler';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
 import { basicAuth } from '../support/local-destination';
+import { MemoryTokenStore } from '../support/memory/memory-token-store';
 
 function authorizerEvent(authorization?: string): APIGatewayRequestAuthorizerEventV2 {
   return apiAuthorizerEvent(

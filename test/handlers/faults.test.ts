@@ -1,9 +1,9 @@
 import { FaultInjectingSink, parseFaultPlan } from '../../adapters/faults/fault-injecting-sink';
-import { MemorySink } from '../../adapters/memory/memory-sink';
 import { silentLogger } from '../../adapters/system/json-logger';
 import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { createIngestHandler } from '../../lambdas/ingest/create-ingest-handler';
 import { createFakeClock, createIngestEvent, createTrackMessage, lambdaContext } from '../support/factories';
+import { MemorySink } from '../support/memory/memory-sink';
 
 function setup(plan: ConstructorParameters<typeof FaultInjectingSink>[1]) {
   const store = new MemorySink();

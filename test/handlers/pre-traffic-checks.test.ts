@@ -1,5 +1,3 @@
-import { MemorySink } from '../../adapters/memory/memory-sink';
-import { MemoryTokenStore } from '../../adapters/memory/memory-token-store';
 import { silentLogger } from '../../adapters/system/json-logger';
 import { DEFAULT_RETRY_POLICY } from '../../domain/core/ingest/deliver';
 import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
@@ -13,6 +11,8 @@ import {
 } from '../../lambdas/deploy-check/pre-traffic-checks';
 import { createIngestHandler } from '../../lambdas/ingest/create-ingest-handler';
 import { createFakeClock, lambdaContext, TEST_NOW } from '../support/factories';
+import { MemorySink } from '../support/memory/memory-sink';
+import { MemoryTokenStore } from '../support/memory/memory-token-store';
 
 /** The real handlers, as a new release would deploy them: memory adapters in place of AWS. */
 async function release() {

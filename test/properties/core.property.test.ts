@@ -1,6 +1,5 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { MemorySink } from '../../adapters/memory/memory-sink';
 import { silentLogger } from '../../adapters/system/json-logger';
 import { IngestError, InternalError } from '../../domain/core/common/errors';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
@@ -12,6 +11,7 @@ import { compileAliases, normalizeEventName } from '../../domain/core/messages/n
 import { normalizeMessage } from '../../domain/core/messages/normalize-message';
 import { validateMessage } from '../../domain/core/messages/validate-message';
 import { createFakeClock } from '../support/factories';
+import { MemorySink } from '../support/memory/memory-sink';
 
 // A fixed seed keeps CI repeatable; FC_SEED=<n> explores other inputs (a failure prints its seed).
 fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261128) });

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { decodeSpoolSegment, encodeSpoolRecord } from '../../adapters/local/spool-format';
-import { MemorySink } from '../../adapters/memory/memory-sink';
 import { silentLogger } from '../../adapters/system/json-logger';
 import { sliceText, wellFormedValue } from '../../domain/core/common/unicode-text';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
 import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { REPLACED_TEXT_RULE } from '../../domain/core/ingest/prepare-messages';
 import { createFakeClock } from '../support/factories';
+import { MemorySink } from '../support/memory/memory-sink';
 
 // No line we write holds text a reader refuses: a lone UTF-16 surrogate (`"\ud800"`) anywhere in what a
 // sender sends is replaced with U+FFFD before any writer sees it, and no cut of a text splits a pair.

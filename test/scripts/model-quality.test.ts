@@ -1,5 +1,6 @@
-import { auc, decileOf, deciles, rocCurve } from '../../domain/core/intent/model-quality';
+import { auc, deciles, rocCurve } from '../../domain/core/intent/model-quality';
 import { trainLogistic } from '../../domain/core/intent/models';
+import { decileOf } from '../support/reference-models';
 
 describe('intent metrics', () => {
   it('AUC: 1 when every converter scores higher, 0.5 for ties, the Mann-Whitney share between', () => {

@@ -1,9 +1,9 @@
-import { MemorySink } from '../../adapters/memory/memory-sink';
 import type { TokenStore } from '../../domain/core/keys/token-store';
 import type { LakeStore } from '../../scripts/redrive/lake-store';
 import { PartitionPacer } from '../../scripts/redrive/partition-pacer';
 import { runRedrive } from '../../scripts/redrive/run-redrive';
 import { createFakeClock } from '../support/factories';
+import { MemorySink } from '../support/memory/memory-sink';
 
 /** An errors/ object as Firehose writes it: one error record per line, our record base64 in rawData. */
 function errorObject(lines: object[]): Buffer {

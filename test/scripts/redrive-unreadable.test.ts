@@ -2,11 +2,11 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FileTokenStore } from '../../adapters/local/file-token-store';
-import { MemorySink } from '../../adapters/memory/memory-sink';
 import { localLakeStore } from '../../scripts/redrive/lake-store';
 import { runRedrive } from '../../scripts/redrive/run-redrive';
 import { lakeLineJson } from '../support/factories';
 import { makeToken, tempDataDir } from '../support/local-destination';
+import { MemorySink } from '../support/memory/memory-sink';
 
 // One damaged object never stops a redrive: it is left where it is and named, and the rest is redriven.
 

@@ -1,9 +1,9 @@
-import { MemorySink } from '../../adapters/memory/memory-sink';
 import type { Logger, RecordSink } from '../../domain/core/common/ports';
 import type { RetryPolicy } from '../../domain/core/ingest/deliver';
 import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { createIngestHandler } from '../../lambdas/ingest/create-ingest-handler';
 import { createFakeClock, type createIngestEvent, lambdaContext } from './factories';
+import { MemorySink } from './memory/memory-sink';
 
 export const retry: RetryPolicy = {
   budgetMs: 2_000,

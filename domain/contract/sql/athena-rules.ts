@@ -54,6 +54,8 @@ export const ATHENA_RULES = {
  * The tables whose `customer_id` is an injected projection (lib/lake-catalog.ts), and the views of the
  * catalog that read one (test/contract/athena-rules.test.ts checks this list against the views the
  * stack defines): a query of any of them must name its customers.
+ *
+ * @internal
  */
 export const INJECTED_CUSTOMER_TABLES = [
   ...LAKE_AREAS.filter((area) => PARTITIONED_BY_CUSTOMER[area]),

@@ -16,6 +16,8 @@ const GROUP = identifier('group');
 /**
  * `groupOf` in SQL: the first four bytes of SHA-256(audience, newline, user) as an unsigned number in
  * [0, 1), below the holdout share → `holdout`. DuckDB's sha256 gives hex; Athena's gives bytes, made hex.
+ *
+ * @internal
  */
 export function audienceGroupSql(
   dialect: Dialect,

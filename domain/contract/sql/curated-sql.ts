@@ -65,6 +65,8 @@ const LIFTED = '__lifted';
  * their paths, read by curatedSelectList as `l.__lifted[i]`. One parse per message, not one per
  * field: each parse of a 2,048-row vector of 30 KB messages holds ~60 MiB, and four of them ran
  * DuckDB out of a 1 GiB limit on one maximal object (docs/lake.md, "Bounds").
+ *
+ * @internal
  */
 export function duckdbLifted(source: string): string {
   const paths = LIFTED_FIELDS.map((name) => literal(`$.${name}`)).join(', ');
@@ -93,7 +95,11 @@ export const SENT_AT_DATED = 'sent_at_dated';
 // message dated by `sentAt` is.
 const sentAtDatedExpression = `(coalesce(l.event_date_from_sent_at, false) OR coalesce(l.event_date = ${literal(NO_EVENT_DATE)}, false))`;
 
-/** The curated columns, partitions last, as `expression AS name`, from landing rows aliased `l`. */
+/**
+ * The curated columns, partitions last, as `expression AS name`, from landing rows aliased `l`.
+ *
+ * @internal
+ */
 export function curatedSelectList(dialect: Dialect): string {
   // DuckDB: each column cast to its type, so a file whose rows are all NULL in it is still typed.
   const typed = (expression: string, type: CuratedType) =>
@@ -108,17 +114,19 @@ export function curatedSelectList(dialect: Dialect): string {
 }
 
 /** Every curated column name, partitions last. */
-export const CURATED_COLUMN_NAMES = [
+const CURATED_COLUMN_NAMES = [
   ...CURATED_COLUMNS.map((c) => c.name),
   ...CURATED_PARTITIONS.map((p) => p.name),
 ] as const;
 
 /** The order that decides which copy of a message is kept: the first received. */
-export const FIRST_RECEIVED = 'received_at ASC NULLS LAST, request_id ASC NULLS LAST';
+const FIRST_RECEIVED = 'received_at ASC NULLS LAST, request_id ASC NULLS LAST';
 
 /**
  * Keeps one row per `(customer_id, message_id)` of `source` (a subquery or table): the first received,
  * with the curated columns and any `extra` column of the source.
+ *
+ * @internal
  */
 export function firstReceived(source: string, extra: readonly string[] = []): string {
   const columns = [...CURATED_COLUMN_NAMES, ...extra].map(q).join(', ');
@@ -131,7 +139,7 @@ export function firstReceived(source: string, extra: readonly string[] = []): st
 // ---------------------------------------------------------------------------------------------- DuckDB
 
 /** DuckDB's reader of landing event objects (gzip JSON lines), with each row's object path. */
-export function duckdbReadLanding(files: readonly string[]): string {
+function duckdbReadLanding(files: readonly string[]): string {
   const columns = duckdbAreaColumns('events')
     .map(([name, type]) => `${q(name)}: ${literal(type)}`)
     .join(', ');
@@ -170,7 +178,7 @@ FROM ${duckdbLifted(duckdbReadLanding(files))} AS l`;
  * run of days whose `event_date` statistics let a query skip the rest. Smaller groups (16,384) read
  * more bytes on the lake bench (more footer, same groups read): docs/decisions/0005-curated-layout.md.
  */
-export const CURATED_ROW_GROUP_ROWS = 122_880;
+const CURATED_ROW_GROUP_ROWS = 122_880;
 
 /**
  * The `COPY` that writes one partition's file (a customer's month) from `table` (the curated columns):
@@ -203,7 +211,7 @@ WHERE i.${SENT_AT_DATED} AND k.customer_id = i.customer_id AND k.message_id = i.
  * The Iceberg table's partition spec: the customer, and the month of the event date by Iceberg's hidden
  * partitioning (no column of its own; a filter on `event_date` prunes months).
  */
-export const CURATED_ICEBERG_PARTITIONING = CURATED_PARTITIONS.map((p) =>
+const CURATED_ICEBERG_PARTITIONING = CURATED_PARTITIONS.map((p) =>
   p.name === CURATED_MONTH.of ? `${CURATED_MONTH.transform}(${p.name})` : p.name,
 );
 
@@ -224,7 +232,7 @@ export const OPTIMIZE_SMALL_FILE_BYTES = 8 * 1024 * 1024;
  * every data file with a delete file it selects: the erase pass's OPTIMIZE must leave no erased row in
  * any data file (docs/privacy.md), and the hourly one then packs each partition's new files at once.
  */
-export const CURATED_TABLE_PROPERTIES = {
+const CURATED_TABLE_PROPERTIES = {
   table_type: 'ICEBERG',
   format: 'parquet',
   write_compression: 'zstd',

@@ -44,8 +44,6 @@ import { literal } from './sql-text';
  * files only: querying never writes to the lake. Pure: the statements, for a caller to run.
  */
 
-export { duckdbType };
-
 /** Fields that hold a JSON value in a landing line, read as DuckDB's JSON (Athena reads them as text). */
 const JSON_FIELDS = new Set(['message', 'raw']);
 

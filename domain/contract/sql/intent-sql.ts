@@ -39,7 +39,11 @@ const jsonText = (dialect: Dialect, column: string, path: string) =>
 const keyPath = (dialect: Dialect, key: string) =>
   dialect === 'duckdb' ? `$."${key.replace(/"/g, '')}"` : `$["${key.replace(/"/g, '')}"]`;
 
-/** A column name for a feature: letters, digits and `_`, prefixed. */
+/**
+ * A column name for a feature: letters, digits and `_`, prefixed.
+ *
+ * @internal
+ */
 export function featureName(prefix: 'key' | 'page' | 'trait', value: string): string {
   const slug =
     value

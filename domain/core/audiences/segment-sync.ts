@@ -9,14 +9,23 @@ import { type AudienceGroup, DESTINATION_LIBRARY } from '../../contract/audience
  * made with a margin below it, as Segment's own libraries do (475–480 KB): a batch refused for its size
  * is a 400, which no retry changes.
  */
-export const SEGMENT_MAX_MESSAGE_BYTES = 32_000;
+const SEGMENT_MAX_MESSAGE_BYTES = 32_000;
+/** @internal */
 export const SEGMENT_MAX_BATCH_BYTES = 500_000;
-/** What a sync puts in one batch at most: SEGMENT_MAX_BATCH_BYTES less a 5 % margin. */
+/**
+ * What a sync puts in one batch at most: SEGMENT_MAX_BATCH_BYTES less a 5 % margin.
+ *
+ * @internal
+ */
 export const SYNC_BATCH_BYTES = 475_000;
 
 export type Traits = Record<string, number | boolean>;
 
-/** `Signed Up` → `signed_up`: trait names in snake case, as Segment's own computed traits are. */
+/**
+ * `Signed Up` → `signed_up`: trait names in snake case, as Segment's own computed traits are.
+ *
+ * @internal
+ */
 export function snakeCase(name: string): string {
   return name
     .trim()

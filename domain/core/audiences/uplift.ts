@@ -11,7 +11,7 @@
  *   relative uplift on the holdout's rate) at α = 0.05 with 80 % power (the normal approximation for
  *   two proportions, Fleiss), and at least 10 conversions in each group.
  */
-export interface GroupOutcome {
+interface GroupOutcome {
   users: number;
   converted: number;
 }
@@ -36,10 +36,14 @@ export interface Uplift {
 const Z95 = 1.959963984540054;
 const Z80 = 0.8416212335729143;
 /** The smallest uplift worth detecting, relative to the holdout's rate. */
-export const MINIMUM_DETECTABLE_RELATIVE_UPLIFT = 0.2;
-export const MIN_CONVERSIONS_PER_GROUP = 10;
+const MINIMUM_DETECTABLE_RELATIVE_UPLIFT = 0.2;
+const MIN_CONVERSIONS_PER_GROUP = 10;
 
-/** Wilson's score interval of one proportion. */
+/**
+ * Wilson's score interval of one proportion.
+ *
+ * @internal
+ */
 export function wilson(converted: number, users: number, z = Z95): [number, number] {
   if (users === 0) return [0, 1];
   const p = converted / users;
@@ -49,6 +53,7 @@ export function wilson(converted: number, users: number, z = Z95): [number, numb
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
+/** @internal */
 export function uplift(target: GroupOutcome, holdout: GroupOutcome): Uplift {
   const p1 = target.converted / Math.max(1, target.users);
   const p2 = holdout.converted / Math.max(1, holdout.users);
@@ -86,7 +91,11 @@ export function uplift(target: GroupOutcome, holdout: GroupOutcome): Uplift {
   };
 }
 
-/** The standard normal CDF (Abramowitz & Stegun 7.1.26 for erf, |error| < 1.5e-7). */
+/**
+ * The standard normal CDF (Abramowitz & Stegun 7.1.26 for erf, |error| < 1.5e-7).
+ *
+ * @internal
+ */
 export function normalCdf(x: number): number {
   const t = 1 / (1 + (0.3275911 * Math.abs(x)) / Math.SQRT2);
   const poly =

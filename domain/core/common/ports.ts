@@ -34,7 +34,7 @@ export interface Clock {
 }
 
 /** What Clock.timer gives: when it runs out, and a way to stop it first. */
-export interface Timer {
+interface Timer {
   fired: Promise<void>;
   cancel(): void;
 }

@@ -6,9 +6,6 @@
  * every cut of a text for a record keeps a pair whole.
  */
 
-/** What a lone surrogate becomes. */
-export const REPLACEMENT_CHARACTER = '\uFFFD';
-
 /** `text` with each lone surrogate replaced by U+FFFD; the string itself when it has none. */
 export function wellFormedText(text: string): string {
   return text.isWellFormed() ? text : text.toWellFormed();

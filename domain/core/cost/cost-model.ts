@@ -76,7 +76,7 @@ export const ASSUMED: Assumed = {
   stateLogBytes: 350,
 };
 
-export interface CostLine {
+interface CostLine {
   service: string;
   usd: number;
   basis: string;

@@ -22,7 +22,7 @@ export interface FunctionFacts {
   environment: Record<string, unknown>;
 }
 
-export interface StateMachineFacts {
+interface StateMachineFacts {
   id: string;
   /** States in its definition, nested ones included (each runs at least once a run that reaches it). */
   states: number;
@@ -205,6 +205,8 @@ export function stackFactsFromTemplate(template: unknown): StackFacts {
  * `*`, numbers, lists and steps in its minute and hour fields, and a day of the week or of the month.
  *
  * @example runsPerMonth('cron(5 * * * ? *)') // 720
+ *
+ * @internal
  */
 export function runsPerMonth(expression: string): number {
   const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);

@@ -17,12 +17,14 @@ export const ERASE_CONCURRENCY = 10;
  * Erase steps functions running at once across a run's passes: 20, 2 % of the account's 1,000
  * executions, so a run never takes the concurrency the ingest function counts on (its budget is the
  * account's less the authorizer's reserve: scripts/replay/replay-forecast.ts).
+ *
+ * @internal
  */
 export const ERASE_STEPS_CONCURRENCY = 20;
 /** Batches of a pass rewritten at once: its share of ERASE_STEPS_CONCURRENCY. */
 export const REWRITE_CONCURRENCY = Math.floor(ERASE_STEPS_CONCURRENCY / ERASE_CONCURRENCY);
 /** A pass, start to end (assumed, for a customer with little history: above). */
-export const PASS_MINUTES = 5;
+const PASS_MINUTES = 5;
 /**
  * Customers one hourly run takes: 6 rounds of 10, ~30 minutes — so the lease it holds leaves the other
  * half of the hour to the compaction (live curated data keeps up), and a run is done before the next.
@@ -32,12 +34,20 @@ export const CUSTOMERS_PER_RUN = ERASE_CONCURRENCY * 6;
 const VACUUM_HOURS = (SNAPSHOT_AGE_SECONDS + 600) / 3600 + ATHENA_RULES.dmlTimeout.minutes / 60;
 const PURGE_HOURS = 0.25;
 
-/** Minutes one run holds the lease with `customers` due (at most CUSTOMERS_PER_RUN of them). */
+/**
+ * Minutes one run holds the lease with `customers` due (at most CUSTOMERS_PER_RUN of them).
+ *
+ * @internal
+ */
 export function runMinutes(customers: number): number {
   return Math.ceil(Math.min(customers, CUSTOMERS_PER_RUN) / ERASE_CONCURRENCY) * PASS_MINUTES;
 }
 
-/** Hourly runs until the last of `customers`, all due at once, has had its pass. */
+/**
+ * Hourly runs until the last of `customers`, all due at once, has had its pass.
+ *
+ * @internal
+ */
 export function runsToErase(customers: number): number {
   return Math.ceil(customers / CUSTOMERS_PER_RUN);
 }
@@ -47,6 +57,8 @@ export function runsToErase(customers: number): number {
  * a third into the window (`dueAfterMs`), then one run an hour, then — after the last run — the
  * VACUUM's wait, the VACUUM, and the deletion of the old versions it leaves. The window holds when this
  * is at most `windowHours`.
+ *
+ * @internal
  */
 export function hoursUntilGone(customers: number, windowHours: number): number {
   const due = dueAfterMs(windowHours) / 3_600_000;

@@ -163,7 +163,11 @@ function receivedMs(message: Row | undefined, ours: unknown): number | undefined
   return undefined;
 }
 
-/** `"id"` as a JSON string, or a numeric id as a bare JSON number: never a substring of another value. */
+/**
+ * `"id"` as a JSON string, or a numeric id as a bare JSON number: never a substring of another value.
+ *
+ * @internal
+ */
 export function mentionsId(text: string, id: string): boolean {
   if (text.includes(JSON.stringify(id))) return true;
   if (/^-?\d+(\.\d+)?$/.test(id))

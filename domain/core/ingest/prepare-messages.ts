@@ -32,7 +32,7 @@ export interface PrepareContext {
 }
 
 /** Per-message outcome for a message that did not reach the events lake. */
-export interface MessageError {
+interface MessageError {
   index: number;
   messageId: string | null;
   code: Reason['code'];
@@ -203,7 +203,11 @@ function hasOwnType(fields: unknown): boolean {
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 const NO_VIOLATIONS: Violation[] = [];
 
-/** The flag on an event whose text held a lone surrogate (docs/segment-contract.md). */
+/**
+ * The flag on an event whose text held a lone surrogate (docs/segment-contract.md).
+ *
+ * @internal
+ */
 export const REPLACED_TEXT_RULE = 'replaced_text';
 
 function replacedTextViolation(path: string): Violation {

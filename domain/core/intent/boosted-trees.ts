@@ -31,7 +31,7 @@ export interface BoostingOptions {
   lambda: number;
 }
 
-export const BOOSTING_DEFAULTS: BoostingOptions = {
+const BOOSTING_DEFAULTS: BoostingOptions = {
   rounds: 120,
   depth: 3,
   learningRate: 0.1,

@@ -8,10 +8,10 @@ import { type Model, trainLogistic } from './models';
  * standard error at 50 positives is already ~0.04) and a model would be presented as a result when it
  * is chance.
  */
-export const MIN_POSITIVES = 50;
+const MIN_POSITIVES = 50;
 
 /** Feature rows (in `columns` order) and their labels (1: converted within the horizon). */
-export interface LabelledRows {
+interface LabelledRows {
   rows: number[][];
   labels: number[];
 }
@@ -114,7 +114,7 @@ function sampleLabelled(data: LabelledRows, max: number, seed: number): Labelled
 }
 
 /** At most `max` rows, a seeded sample when there are more (the same run picks the same users). */
-export function sampleRows<T>(rows: T[], max: number, seed: number): T[] {
+function sampleRows<T>(rows: T[], max: number, seed: number): T[] {
   if (rows.length <= max) return rows;
   const random = seededRandom(seed);
   const copy = [...rows];
@@ -126,7 +126,7 @@ export function sampleRows<T>(rows: T[], max: number, seed: number): T[] {
 }
 
 /** A feature's effect in words: "more views of the page /pricing → more likely (odds ×2.1 per standard deviation)". */
-export function inWords(feature: string, weight: number, kind: string): string {
+function inWords(feature: string, weight: number, kind: string): string {
   const what = feature.startsWith('page_')
     ? `views of the page /${feature.slice(5).replace(/_/g, '/')}`
     : feature.startsWith('key_')

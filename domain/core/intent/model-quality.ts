@@ -66,17 +66,11 @@ export function deciles(scores: number[], labels: number[]): DecileRow[] {
   });
 }
 
-/** Each score's decile (1 = highest scores), in the order of the scores given. */
-export function decileOf(scores: number[]): number[] {
-  const order = scores.map((s, i) => [s, i] as const).sort((a, b) => b[0] - a[0]);
-  const out = new Array<number>(scores.length);
-  order.forEach(([, i], rank) => {
-    out[i] = Math.min(10, Math.floor((rank * 10) / scores.length) + 1);
-  });
-  return out;
-}
-
-/** Mean log loss of probabilities against outcomes (natural log; probabilities clipped to [1e-15, 1 − 1e-15]). */
+/**
+ * Mean log loss of probabilities against outcomes (natural log; probabilities clipped to [1e-15, 1 − 1e-15]).
+ *
+ * @internal
+ */
 export function logLoss(probabilities: number[], labels: number[]): number {
   let sum = 0;
   for (let i = 0; i < labels.length; i++) {
@@ -87,12 +81,14 @@ export function logLoss(probabilities: number[], labels: number[]): number {
 }
 
 /** The share of users a marketer acts on by default: Segment's Predictions suggest the top 20 %. */
-export const TOP_COHORT = 0.2;
+const TOP_COHORT = 0.2;
 
 /**
  * Lift quality, as Segment defines it — "the ratio between the results obtained with and without the
  * predictive model" — made concrete: the conversion rate of the top 20 % of users by score (with the
  * model) over the conversion rate of all users (without it). 1 is no better than picking at random.
+ *
+ * @internal
  */
 export function liftQuality(scores: number[], labels: number[]): number {
   const order = scores.map((s, i) => [s, labels[i]!] as const).sort((a, b) => b[0] - a[0]);
@@ -108,13 +104,15 @@ export function liftQuality(scores: number[], labels: number[]): number {
  * from AUC, log loss and lift quality; its thresholds are not published, these are ours). A grade
  * needs every one of its floors; a model whose log loss is no better than predicting the base rate for
  * everyone is Poor whatever its AUC. Below Fair a model is not recommended: the report says so.
+ *
+ * @internal
  */
 export const QUALITY_GRADES = [
   { grade: 'Excellent', auc: 0.85, liftQuality: 3 },
   { grade: 'Good', auc: 0.75, liftQuality: 2 },
   { grade: 'Fair', auc: 0.65, liftQuality: 1.5 },
 ] as const;
-export type QualityGrade = (typeof QUALITY_GRADES)[number]['grade'] | 'Poor';
+type QualityGrade = (typeof QUALITY_GRADES)[number]['grade'] | 'Poor';
 
 export interface ModelQuality {
   auc: number;
@@ -144,24 +142,6 @@ export function modelQuality(probabilities: number[], labels: number[]): ModelQu
       : (QUALITY_GRADES.find((g) => measured.auc >= g.auc && measured.liftQuality >= g.liftQuality)?.grade ??
         'Poor');
   return { ...measured, grade, recommended: grade !== 'Poor' };
-}
-
-/**
- * Each score's percentile cohort, Segment's convention: the share of users who score lower, so 0.8
- * means the top 20 %. Ties share the lower value (the same score, the same cohort).
- */
-export function percentileOf(scores: number[]): number[] {
-  const sorted = Float64Array.from(scores).sort();
-  return scores.map((s) => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid]! < s) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo / Math.max(1, scores.length);
-  });
 }
 
 /** A percentile cohort after a scoring: what the model predicted for it against what its users did. */

@@ -8,7 +8,7 @@ import { sqlDouble } from './models';
  * Segment's convention (0.8: the top 20 %), to the percent. An exact rank would need one node to sort
  * every user (a window without a partition); see docs/decisions/0004-scoring-in-athena.md.
  */
-export const PERCENTILE_CUTS = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
+const PERCENTILE_CUTS = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
 
 /**
  * The scores of every user the features query yields, in the columns of the scores table

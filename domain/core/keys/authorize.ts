@@ -30,10 +30,12 @@ export interface KeyCheck {
 /**
  * How long a verdict may stand in for a store that does not answer: a key revoked meanwhile stays
  * usable that long, as it does for API Gateway's cache of the verdict (authorizerCacheTtlSeconds).
+ *
+ * @internal
  */
 export const LAST_GOOD_MS = 10 * 60 * 1000;
 /** At most this many keys' verdicts a instance keeps (~300 bytes each): 3 MB. */
-export const LAST_GOOD_ENTRIES = 10_000;
+const LAST_GOOD_ENTRIES = 10_000;
 
 export class LastGoodVerdicts {
   private readonly verdicts = new Map<string, { at: number; context: Allowed }>();

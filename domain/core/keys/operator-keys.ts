@@ -8,7 +8,7 @@ import { hashesEqual, hashToken } from './tokens';
  * no well-formed `sgl_` key) and a write key never opens the console. 256 random bits; only the
  * SHA-256 is stored, and compared in constant time.
  */
-export const OPERATOR_KEY_PREFIX = 'sgo_';
+const OPERATOR_KEY_PREFIX = 'sgo_';
 const OPERATOR_KEY_PATTERN = /^sgo_[A-Za-z0-9_-]{43}$/;
 const IsoTime = v.pipe(v.string(), v.isoTimestamp('must be an ISO-8601 time'));
 

@@ -9,9 +9,15 @@
  * after it was written; DynamoDB's eventually consistent reads usually catch up within a second.
  *
  * @example const refusals = new RefusalCache(); refusals.remember(hash, now); refusals.has(hash, now) // true
+ *
+ * @internal
  */
 export const REFUSAL_TTL_MS = 60_000;
-/** ~150 bytes an entry: at most ~1.5 MB per instance; when full it starts afresh (one read per key). */
+/**
+ * ~150 bytes an entry: at most ~1.5 MB per instance; when full it starts afresh (one read per key).
+ *
+ * @internal
+ */
 export const REFUSAL_CACHE_ENTRIES = 10_000;
 
 export class RefusalCache {

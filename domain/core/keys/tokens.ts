@@ -27,7 +27,6 @@ export const TokenRecordSchema = v.object({
   lastUsedAt: v.optional(IsoTime),
 });
 export type TokenRecord = v.InferOutput<typeof TokenRecordSchema>;
-export type TokenStatus = TokenRecord['status'];
 
 export interface IssuedToken {
   /** The key itself: shown once, to be sent to Segment, never stored. */

@@ -40,6 +40,8 @@ export class ObjectLogFull extends Error {
  * messages a failed run left hidden. Live traffic of 2,000 customers is ~24,000 objects an hour
  * (Firehose flushes each partition every 300 s), so a run takes four hours of it; the rest waits in the
  * log for the next run. Draining 100,000 takes ~10,000 receives (~2 min).
+ *
+ * @internal
  */
 export const MAX_OBJECTS_PER_RUN = 100_000;
 const RECEIPTS = (runId: string) => `${stagingRunPrefix(runId)}_receipts.json`;

@@ -5,6 +5,8 @@ import { ATHENA_RULES } from '../../contract/sql/athena-rules';
  * Rows one MERGE takes at most. Athena runs a DML query for at most 30 minutes; a MERGE of this size
  * (a Replay's day of 200 customers) is far inside it at the rates Athena shows for Iceberg merges. The
  * arithmetic is in docs/lake.md ("Keeping up").
+ *
+ * @internal
  */
 export const MAX_ROWS_PER_MERGE = 20_000_000;
 
@@ -13,6 +15,8 @@ export const MAX_ROWS_PER_MERGE = 20_000_000;
  * target it reads), ~35 bytes each: 500 days keep a MERGE near 40 KB, within a quarter of Athena's
  * 262,144-byte query string (ATHENA_RULES.queryStringBytes; test/contract/athena-rules.test.ts sends
  * an item at this limit).
+ *
+ * @internal
  */
 export const MAX_DAYS_PER_MERGE = 500;
 

@@ -2,15 +2,6 @@ import type { LakeEvent } from '../../contract/lake-records';
 import { jsonString } from './json-string';
 
 /**
- * An event's lake line: what `JSON.stringify(event)` writes, with the message's JSON (serialized once,
- * or its text as sent: prepare-messages.ts) in place of `event.message`. It is `eventLineHead(event)`,
- * then the message's JSON, then `}`; the request path keeps the two parts apart (see LakeLine.message).
- */
-export function eventLine(event: LakeEvent, messageJson: string): string {
-  return `${eventLineHead(event)}${messageJson}}`;
-}
-
-/**
  * An event's lake line up to its message: `{"schema_version":1,…,"message":`. The message comes last in
  * the contract's order, so the line is this, the message's JSON, and `}`.
  *

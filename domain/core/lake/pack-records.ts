@@ -26,6 +26,8 @@ const MAX_PARTITION_KEY_CHARS = 256;
  * Firehose de-aggregates at most 500 JSON sub-records per record: "If you include more than 500 records,
  * the request succeeds but the record de-aggregation doesn't work as expected" (Firehose PutRecord API
  * reference, and the dynamic partitioning guide). A record closes at 500 lines, whatever its size.
+ *
+ * @internal
  */
 export const MAX_LINES_PER_RECORD = 500;
 

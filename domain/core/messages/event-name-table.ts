@@ -9,6 +9,8 @@
  * A folding is kept only when a reader would accept it without context: `login` is Signed In and
  * `add to cart` is Product Added, but a bare `search` (site search or product search?), `checkout`
  * (started or completed?) and `invite` (sent or accepted?) are left as they are, title-cased.
+ *
+ * @internal
  */
 export const SEMANTIC_SPECS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   'B2B SaaS': {

@@ -17,7 +17,7 @@ export interface EventName {
  *
  * @example eventWords('signUp_now') // ['sign', 'up', 'now']
  */
-export function eventWords(name: string): string[] {
+function eventWords(name: string): string[] {
   // camelCase boundaries count only in names that have lower-case letters: in `SIGN_UP` or `A0A` an
   // upper-case letter after a digit starts no new word.
   const split = /\p{Ll}/u.test(name) ? name.replace(/(\p{Ll}|\p{N})(\p{Lu})/gu, '$1 $2') : name;

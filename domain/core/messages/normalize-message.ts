@@ -22,8 +22,8 @@ export interface NormalizeContext {
 // of our receive time is a wrong clock, not an event. Outside it the timestamp is kept as sent and
 // flagged, and the event is partitioned by its receive date, so no client clock can open partitions
 // without bound (Firehose allows 500 active partitions by default).
-export const EARLIEST_EVENT_MS = Date.UTC(2000, 0, 1);
-export const MAX_CLOCK_AHEAD_MS = 24 * 60 * 60 * 1000;
+const EARLIEST_EVENT_MS = Date.UTC(2000, 0, 1);
+const MAX_CLOCK_AHEAD_MS = 24 * 60 * 60 * 1000;
 // Years 0000–9999 are what an ISO-8601 string can hold.
 const FIRST_REPRESENTABLE_MS = Date.parse('0000-01-01T00:00:00.000Z');
 const LAST_REPRESENTABLE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

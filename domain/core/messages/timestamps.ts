@@ -169,9 +169,7 @@ export function correctTimestamp(message: TimestampInputs, ourReceiveTime: numbe
  * The message's time fields as sent, in the order they are trusted for its event date: its own
  * `timestamp`, then `originalTimestamp` (the device's clock), then Segment's `receivedAt`, then `sentAt`.
  */
-export const EVENT_TIME_FIELDS = ['timestamp', 'originalTimestamp', 'receivedAt', 'sentAt'] as const;
-
-export { NO_EVENT_DATE };
+const EVENT_TIME_FIELDS = ['timestamp', 'originalTimestamp', 'receivedAt', 'sentAt'] as const;
 
 /**
  * The curated table's partition date: the UTC date of the first readable field of EVENT_TIME_FIELDS,
@@ -180,15 +178,11 @@ export { NO_EVENT_DATE };
  * partitions a run touches. A date outside the analysable range stays that date (the row is flagged by
  * `timestamp_out_of_range`), never moved or dropped.
  *
- * @example eventDate({ originalTimestamp: '2025-12-31T23:59:59+01:00' }) // '2025-12-31'
- */
-export function eventDate(message: TimestampInputs): string {
-  return eventDating(message).date;
-}
-
-/**
- * The event date and whether it may differ between copies of the message, from one pass over the time
- * fields (ingest's per-event path). A message with no readable time at all is dated by when we received
+ * `fromSentAt` says the date came from `sentAt`, the one field a client sets anew on every attempt: two
+ * copies of such a message may carry different event dates, so the curated table cannot find the first
+ * copy by its date alone and looks it up by message id (docs/lake.md, "Event date").
+ *
+ * The date and that flag come from one pass over the time fields (ingest's per-event path). A message with no readable time at all is dated by when we received
  * it (`receivedAt`, ours), a date its resends do not share: like a date from `sentAt`, it is flagged, so
  * the curated table finds the message's first copy by id (docs/lake.md, "Event date").
  */
@@ -201,17 +195,6 @@ export function eventDating(
   if ((!found || found.date === NO_EVENT_DATE) && receivedAt !== undefined)
     return { date: utcDate(receivedAt), fromSentAt: true };
   return { date: found?.date ?? NO_EVENT_DATE, fromSentAt: found?.field === 'sentAt' };
-}
-
-/**
- * Whether the event date came from `sentAt`, the one field a client sets anew on every attempt: two
- * copies of such a message may carry different event dates, so the curated table cannot find the
- * first copy by its date alone and looks it up by message id (docs/lake.md, "Event date").
- *
- * @example eventDateFromSentAt({ sentAt: '2026-01-01T00:00:00Z' }) // true
- */
-export function eventDateFromSentAt(message: TimestampInputs): boolean {
-  return eventDating(message).fromSentAt;
 }
 
 function datingField(

@@ -27,22 +27,3 @@ export function buildEnableLink(options: EnableLinkOptions): string {
   url.searchParams.set('redirect_url', b64(options.redirectUrl));
   return url.toString();
 }
-
-/** The parts of an enable link, decoded: the inverse of `buildEnableLink` (used by tests and support). */
-export function parseEnableLink(link: string): {
-  slug: string | null;
-  apiKey: unknown;
-  redirectUrl: string | null;
-} {
-  const url = new URL(link);
-  const settings = url.searchParams.get('settings');
-  const redirect = url.searchParams.get('redirect_url');
-  return {
-    slug: url.searchParams.get('integration'),
-    apiKey:
-      settings === null
-        ? undefined
-        : (JSON.parse(Buffer.from(settings, 'base64').toString('utf8')) as { apiKey?: unknown }).apiKey,
-    redirectUrl: redirect === null ? null : Buffer.from(redirect, 'base64').toString('utf8'),
-  };
-}

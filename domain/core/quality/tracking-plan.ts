@@ -11,7 +11,7 @@ import { AdminInputError } from '../common/errors';
 import { foldEventName } from '../messages/normalize-event-name';
 
 /** How one event stands against its customer's plan. */
-export interface PlanCheck {
+interface PlanCheck {
   /** Whether the plan names the event; null without a plan (or for types a plan does not cover). */
   planned: boolean | null;
   violations: Violation[];
@@ -23,7 +23,7 @@ export interface CompiledPlan {
   check(type: string, eventKey: string | null, fields: Record<string, unknown>): PlanCheck;
 }
 
-export const NO_PLAN: PlanCheck = { planned: null, violations: [] };
+const NO_PLAN: PlanCheck = { planned: null, violations: [] };
 
 // An event that breaks a schema everywhere gets at most this many violations in its record.
 const MAX_VIOLATIONS = 20;

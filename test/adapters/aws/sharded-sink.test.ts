@@ -1,7 +1,7 @@
 import { ShardedSink } from '../../../adapters/aws/sharded-sink';
-import { MemorySink } from '../../../adapters/memory/memory-sink';
 import { shardOf } from '../../../domain/contract/lake-areas';
 import { type LakeLine, packRecords } from '../../../domain/core/lake/pack-records';
+import { MemorySink } from '../../support/memory/memory-sink';
 
 const line = (customerId: string, n: number): LakeLine => ({
   area: 'events',

@@ -1,4 +1,3 @@
-import { MemorySink } from '../../../adapters/memory/memory-sink';
 import { silentLogger } from '../../../adapters/system/json-logger';
 import type { MetricName } from '../../../domain/contract/metrics';
 import { DEFAULT_RETRY_POLICY } from '../../../domain/core/ingest/deliver';
@@ -10,6 +9,7 @@ import {
   createTrackMessage,
   lambdaContext,
 } from '../../support/factories';
+import { MemorySink } from '../../support/memory/memory-sink';
 
 describe('ingest counts its 4xx answers (what a deployment compares between versions)', () => {
   it('counts a refused message or key, not an accepted request, nor a 429', async () => {

@@ -1,7 +1,7 @@
-import { MemorySink } from '../../../adapters/memory/memory-sink';
 import type { RecordSink } from '../../../domain/core/common/ports';
 import { createIdentifyMessage, createIngestEvent, createTrackMessage } from '../../support/factories';
 import { json, setup } from '../../support/ingest-harness';
+import { MemorySink } from '../../support/memory/memory-sink';
 
 describe('ingest handler: the answers Segment gets', () => {
   it('stores a single message and answers 200', async () => {

@@ -1,4 +1,3 @@
-import { MemorySink } from '../../../adapters/memory/memory-sink';
 import type { MetricName } from '../../../domain/contract/metrics';
 import type { BreakerSettings } from '../../../domain/core/common/breaker';
 import type { Logger, PackedRecord, PutOutcome, RecordSink } from '../../../domain/core/common/ports';
@@ -13,6 +12,7 @@ import {
   lambdaContext,
 } from '../../support/factories';
 import { json, retry } from '../../support/ingest-harness';
+import { MemorySink } from '../../support/memory/memory-sink';
 
 // The ingest function's deadline and breakers, scaled down ten times so that the suite waits little:
 // real timers (a pinned clock), dependencies that never answer or answer too late.

@@ -1,4 +1,3 @@
-import { MemorySink } from '../../../adapters/memory/memory-sink';
 import type { ErasureRequest } from '../../../domain/contract/erasure';
 import type { Logger } from '../../../domain/core/common/ports';
 import type { ErasureLog } from '../../../domain/core/erasure/erasure-log';
@@ -6,6 +5,7 @@ import { DEFAULT_LIMITS } from '../../../domain/core/ingest/limits';
 import { createIngestHandler } from '../../../lambdas/ingest/create-ingest-handler';
 import { createFakeClock, createIngestEvent, lambdaContext } from '../../support/factories';
 import { json, retry } from '../../support/ingest-harness';
+import { MemorySink } from '../../support/memory/memory-sink';
 
 const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

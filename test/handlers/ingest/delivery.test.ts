@@ -1,7 +1,7 @@
-import { MemorySink } from '../../../adapters/memory/memory-sink';
 import type { RecordSink } from '../../../domain/core/common/ports';
 import { createIngestEvent, createTrackMessage } from '../../support/factories';
 import { setup } from '../../support/ingest-harness';
+import { MemorySink } from '../../support/memory/memory-sink';
 
 describe('ingest handler: delivery to the sink', () => {
   it('writes the ledger line last, and none for a request that ends in 503', async () => {

@@ -1,5 +1,3 @@
-import { MemoryFairShareCounter } from '../../../adapters/memory/memory-fair-share-counter';
-import { MemorySink } from '../../../adapters/memory/memory-sink';
 import { silentLogger } from '../../../adapters/system/json-logger';
 import { DEFAULT_RETRY_POLICY } from '../../../domain/core/ingest/deliver';
 import { FairShare, fairShareSettings } from '../../../domain/core/ingest/fair-share';
@@ -11,6 +9,8 @@ import {
   createTrackMessage,
   lambdaContext,
 } from '../../support/factories';
+import { MemoryFairShareCounter } from '../../support/memory/memory-fair-share-counter';
+import { MemorySink } from '../../support/memory/memory-sink';
 
 describe('ingest handler: one customer above its share', () => {
   it('gets 429 with Retry-After and nothing stored, while another customer is unaffected', async () => {

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import { MemorySink } from '../../../adapters/memory/memory-sink';
 import { createIngestEvent, createTrackMessage } from '../../support/factories';
 import { json, setup } from '../../support/ingest-harness';
+import { MemorySink } from '../../support/memory/memory-sink';
 
 describe('ingest handler: what lands, and where', () => {
   it('stores a messageId repeated inside one request once', async () => {

@@ -1,4 +1,3 @@
-import { MemorySink } from '../../../adapters/memory/memory-sink';
 import { DEFAULT_LIMITS } from '../../../domain/core/ingest/limits';
 import { createIngestHandler } from '../../../lambdas/ingest/create-ingest-handler';
 import {
@@ -8,6 +7,7 @@ import {
   lambdaContext,
 } from '../../support/factories';
 import { retry } from '../../support/ingest-harness';
+import { MemorySink } from '../../support/memory/memory-sink';
 
 describe('ingest metrics', () => {
   function recordingMetrics() {

@@ -1,5 +1,5 @@
-import type { CustomerRecord, TokenStore } from '../../domain/core/keys/token-store';
-import type { TokenRecord } from '../../domain/core/keys/tokens';
+import type { CustomerRecord, TokenStore } from '../../../domain/core/keys/token-store';
+import type { TokenRecord } from '../../../domain/core/keys/tokens';
 
 /** Keys and customers in memory: for tests and for composing handlers without any storage. */
 export class MemoryTokenStore implements TokenStore {

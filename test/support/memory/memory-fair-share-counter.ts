@@ -1,4 +1,4 @@
-import type { FairShareCounter } from '../../domain/core/ingest/fair-share';
+import type { FairShareCounter } from '../../../domain/core/ingest/fair-share';
 
 /** The shared fair-share count in memory: what several ingest instances in one process (tests) share. */
 export class MemoryFairShareCounter implements FairShareCounter {

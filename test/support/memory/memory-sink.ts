@@ -1,5 +1,5 @@
-import type { PackedRecord, PutOutcome, RecordSink } from '../../domain/core/common/ports';
-import { FIREHOSE_MAX_RECORD_BYTES } from '../../domain/core/lake/pack-records';
+import type { PackedRecord, PutOutcome, RecordSink } from '../../../domain/core/common/ports';
+import { FIREHOSE_MAX_RECORD_BYTES } from '../../../domain/core/lake/pack-records';
 
 /** Decides a record's fate on one attempt; `undefined` means acknowledged. For fault injection. */
 export type FailureRule = (record: PackedRecord, attempt: number) => PutOutcome | undefined;
