@@ -4,7 +4,7 @@ import type { SwitchFlag, ValueFlag } from './command';
 
 /**
  * The flags many commands share, defined once: the same name means the same value and the same check
- * in every command (test/cli/conventions.test.ts). Each takes the command's own description.
+ * in every command (test/cli/command.test.ts). Each takes the command's own description.
  */
 
 /** `--customer <id>`: a customer id as keys are issued for (domain/contract/formats.ts). */

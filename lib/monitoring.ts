@@ -103,7 +103,7 @@ export class Monitoring extends Construct {
     // every alarm would fire into nothing ("no resource-based policy allows the SNS:Publish action").
     // CloudWatch may publish for this stack's alarms, and EventBridge for its rules, each only from this
     // account and for the source named (the confused-deputy conditions of the SNS developer guide,
-    // "Example cases for Amazon SNS access control"). test/infra/service-paths.test.ts evaluates it.
+    // "Example cases for Amazon SNS access control"). test/lib/segment-lake-stack/service-paths.test.ts evaluates it.
     const { account, partition, region, stackName: stack } = Stack.of(this);
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({

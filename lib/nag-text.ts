@@ -16,7 +16,7 @@ export function nagText(value: unknown): string {
 
 /**
  * cdk-nag's IAM5 (a wildcard in a resource) acknowledged on `scope`, one finding at a time, each with
- * the reason written for it (test/infra/cdk-nag.test.ts holds the exact list, and that no reason is
+ * the reason written for it (test/lib/segment-lake-stack/cdk-nag.test.ts holds the exact list, and that no reason is
  * pasted onto another finding).
  */
 export function acknowledgeWildcards(scope: IConstruct, reasons: Record<string, string>): void {

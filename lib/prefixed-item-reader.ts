@@ -6,7 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
  * A Distributed Map's JSON item reader whose key is chosen at run time, granted only the prefix its files
  * are written under. CDK's S3JsonItemReader cannot know a JSONata key's prefix, so it grants
  * `s3:GetObject` on the whole bucket — which gave the compaction and erasure machines every customer's
- * objects. test/infra/service-paths.test.ts holds each machine to its prefixes.
+ * objects. test/lib/segment-lake-stack/service-paths.test.ts holds each machine to its prefixes.
  */
 export class PrefixedJsonItemReader extends sfn.S3JsonItemReader {
   private readonly lake: s3.IBucket;

@@ -11,7 +11,7 @@ import type { Construct } from 'constructs';
  * are each a JSONata state machine with its own log group, and three of them are started by a schedule
  * with a dead-letter queue. These two functions are that pattern, written once. They add their
  * resources to the caller's scope under the ids the jobs always had ('Logs', 'StateMachine',
- * 'ScheduleDeadLetters', and the schedule's), so no logical id moves (test/infra/logical-ids.test.ts).
+ * 'ScheduleDeadLetters', and the schedule's), so no logical id moves (test/lib/segment-lake-stack/logical-ids.test.ts).
  */
 export interface JobMachineProps {
   definition: sfn.IChainable;

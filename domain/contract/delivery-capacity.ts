@@ -24,7 +24,7 @@ const REDRIVE_PARTITION_SHARE = 0.05;
 /**
  * Customers are placed on pairs by a hash of their id (`shardOf`), so one pair gets more than the mean:
  * the bound is the mean plus three standard deviations of the binomial count (exceeded with probability
- * ~0.13 % per pair for a uniform hash; test/core/delivery-capacity.test.ts checks it on real ids).
+ * ~0.13 % per pair for a uniform hash; test/domain/contract/delivery-capacity.test.ts checks it on real ids).
  */
 const HASH_SIGMAS = 3;
 /** Pairs a stack may have: Kinesis allows 50 on-demand streams per account by default. */

@@ -59,7 +59,7 @@ export async function benchCore(batchSize: number, seconds: number): Promise<Cor
       name: 'core',
       run: async () => {
         // BENCH_SLOWDOWN=n does the core's work n times per request: a planted regression that
-        // `npm run bench -- --check` must catch (test/scripts/bench-guard.test.ts).
+        // `npm run bench -- --check` must catch (test/scripts/bench/regression-guard.test.ts).
         for (let extra = 1; extra < SLOWDOWN; extra++)
           await ingestRequest(
             {

@@ -19,7 +19,7 @@ export interface StackUnderLoad {
   fairShareEventsPerSecond: number | undefined;
 }
 
-// A template is untyped JSON: the properties read below are checked by test/scripts/replay-forecast.test.ts.
+// A template is untyped JSON: the properties read below are checked by test/scripts/replay/replay-forecast.test.ts.
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties have no one type
 type Resource = { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, string> };
 type TemplateJson = { Resources: Record<string, Resource>; Metadata?: Record<string, unknown> };

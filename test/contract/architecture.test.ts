@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT } from '../support/local-destination';
 import { sources } from '../support/source-files';
@@ -63,6 +63,29 @@ describe('the architecture, enforced', () => {
       [...readFileSync(file, 'utf8').matchAll(/entry: '([a-z-]+)\/handler\.ts'/g)].map((m) => m[1]!),
     );
     expect([...new Set(entries)].sort()).toEqual(folders);
+  });
+
+  it('tests mirror the code: a test of a unit sits at test/<its folder>/, the rest in four named folders', () => {
+    // A unit's tests are found where the unit is: domain/core/intent/boosted-trees.ts is tested by
+    // test/domain/core/intent/boosted-trees.test.ts. What spans units has a folder of its own: e2e (the
+    // local destination end to end), contract (rules over the whole repository and AWS's own rules),
+    // properties (generated inputs), security.
+    const SOURCE_ROOTS = ['domain', 'adapters', 'lambdas', 'lib', 'local', 'scripts', 'cli', 'bin'];
+    const CROSS_CUTTING = ['e2e', 'contract', 'properties', 'security'];
+    const tests = sources('test').filter((file) => file.endsWith('.test.ts'));
+    const misplaced = tests
+      .map((file) => relative(join(ROOT, 'test'), file))
+      .filter((file) => {
+        const [top] = file.split('/');
+        if (CROSS_CUTTING.includes(top!)) return false;
+        if (!SOURCE_ROOTS.includes(top!)) return true;
+        // The folder of a source folder, or of one source file (test/lib/segment-lake-stack/ holds the
+        // tests of the whole stack, lib/segment-lake-stack.ts).
+        const folder = file.split('/').slice(0, -1).join('/');
+        return !existsSync(join(ROOT, folder)) && !existsSync(join(ROOT, `${folder}.ts`));
+      });
+    expect(misplaced).toEqual([]);
+    expect(tests.length).toBeGreaterThan(150);
   });
 
   it('each shared fact has one definition, in the contract', () => {

@@ -8,7 +8,7 @@ import { ROOT } from './local-destination';
 
 /**
  * The stack as `bin/app.ts` builds it, without Lambda bundling and template validation (a real
- * `cdk synth` in test/infra/cdk-synth.test.ts covers both), so assertions stay fast.
+ * `cdk synth` in test/lib/segment-lake-stack/cdk-synth.test.ts covers both), so assertions stay fast.
  *
  * One synth per stack configuration for the whole suite: the template is kept on disk under
  * node_modules/.cache, keyed by the configuration and by the content of every source file and of

@@ -1,6 +1,6 @@
 /**
  * A synthesized template read as AWS would read it at run time, for the IAM policy simulator
- * (test/infra/service-paths.test.ts): every `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`, `Fn::Select` and
+ * (test/lib/segment-lake-stack/service-paths.test.ts): every `Ref`, `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`, `Fn::Select` and
  * `Fn::Split` resolved to the names and ARNs CloudFormation gives in one fake account, and every identity
  * and resource policy gathered by what it is attached to.
  */

@@ -6,7 +6,7 @@ import { identifier, literal } from './sql-text';
 /**
  * The statements of the audiences (`npm run audience` on DuckDB, the audience functions on Athena),
  * one text for both engines where the two agree and a dialect switch where they do not.
- * test/core/audience-sql.test.ts runs the DuckDB text against `groupOf` and `topMembers`
+ * test/contract/audience-sql.test.ts runs the DuckDB text against `groupOf` and `topMembers`
  * (domain/core/audiences/membership.ts, the reference), and the Athena-rules test parses the Athena one.
  */
 export type TableRef = (name: string) => string;

@@ -13,7 +13,7 @@ export interface IngestReport {
 }
 
 /**
- * The report as `JSON.stringify(report)` writes it, byte for byte (test/core/ingest-report.test.ts).
+ * The report as `JSON.stringify(report)` writes it, byte for byte (test/domain/core/ingest/ingest-report.test.ts).
  * Written out because every accepted request is answered with one, and serializing it was 3 % of a
  * 1-message request (`npm run profile -- --events 1`). The counts are whole numbers, written as they
  * are; only the errors, which carry the sender's text, go through the serializer, and only when there are

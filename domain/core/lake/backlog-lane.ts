@@ -7,7 +7,7 @@ import { packMergeItems } from './curated-plan';
  * MERGEs a run has going at once. Athena allows 20 active DML queries at once per account by default
  * (ATHENA_RULES.dmlConcurrency, with its doc link); four leave the rest to analysts and to the other work
  * of this stack. Runs never overlap each other nor an erase pass (the lease), so this is the job's whole
- * share; the synthesized Map's MaxConcurrency is held to it (test/core/backlog-lane.test.ts).
+ * share; the synthesized Map's MaxConcurrency is held to it (test/domain/core/lake/backlog-lane.test.ts).
  */
 export const MERGE_CONCURRENCY = 4;
 
@@ -98,7 +98,7 @@ export function chooseBacklog(
 /**
  * How long a backlog takes to drain beside live traffic, hourly runs, at the lane's figures: every run
  * merges its live customers' MERGEs first (one per 100 of them), and backlog MERGEs in the time left of
- * the window. What docs/lake.md states; pinned by test/core/backlog-lane.test.ts.
+ * the window. What docs/lake.md states; pinned by test/domain/core/lake/backlog-lane.test.ts.
  *
  * @internal
  */

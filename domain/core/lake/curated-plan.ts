@@ -24,7 +24,7 @@ export const MAX_DAYS_PER_MERGE = 500;
  * Packs the event days a run touches into MERGE statements, each writing at most 100 partitions
  * (Athena's limit per statement; a partition is a customer's month), naming at most
  * `MAX_DAYS_PER_MERGE` days and taking at most `maxRows` rows, in customer then date order so one
- * customer's months stay together. Pure; pinned by test/core/curated-plan.test.ts.
+ * customer's months stay together. Pure; pinned by test/domain/core/lake/curated-plan.test.ts.
  *
  * @example packMergeItems([{ customerId: 'a', eventDate: '2026-11-28', rows: 10 }]) // one item, one day
  */

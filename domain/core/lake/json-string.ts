@@ -9,7 +9,7 @@ const LAST_SURROGATE = 0xdfff;
  * escape (no quote, backslash, control character or surrogate) is written between quotes as it is;
  * any other goes through `JSON.stringify`, which escapes it. A lake line carries about a dozen short
  * strings (ids, names, instants), and looking at their few characters costs less than a call to the
- * serializer for each. test/core/json-string.test.ts holds the two equal for every UTF-16 unit.
+ * serializer for each. test/domain/core/lake/json-string.test.ts holds the two equal for every UTF-16 unit.
  */
 export function jsonString(value: string | null): string {
   if (value === null) return 'null';

@@ -62,7 +62,7 @@ export function ledgerLine(
   // Written out field by field, as an event line's head is: JSON.stringify of the entry was 3.3 % of a
   // 1-message request's profile (docs/performance.md). The keys are LEDGER_FIELDS' in order; free text
   // goes through jsonString (what JSON.stringify writes), the rest (a date, an ISO instant, integers, a
-  // picklist) needs no escaping. test/core/ledger-line.test.ts holds it byte-equal to JSON.stringify
+  // picklist) needs no escaping. test/domain/core/lake/lake-lines.test.ts holds it byte-equal to JSON.stringify
   // of the entry.
   const json = `{"ledger_version":2,"area":"ledger","request_id":${jsonString(requestId)},"source":"${source}","customer_id":${jsonString(customerId)},"dt":"${dt}","received_at":"${isoInstant(receivedAt)}","status":${status},"accepted":${counts.accepted},"quarantined":${counts.quarantined},"duplicates":${counts.duplicates}}`;
   return { area: 'ledger', customerId, dt, spreadKey: requestId, json };

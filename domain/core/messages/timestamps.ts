@@ -37,7 +37,7 @@ const PARSED = boundedMemo(1_000, (value: string) => parseUncached(value));
  * `YYYY-MM-DDTHH:MM:SS.sssZ` (checked by `isCanonicalIso`) as ms since the epoch, if a real instant:
  * what Date.parse gives for it on a real calendar day, computed from its digits. Date.parse reads the
  * string again, and was 2.5 % of a 1-message request (`npm run profile -- --events 1`), where every
- * event's own timestamp is new. `test/core/timestamps.test.ts` holds the two equal over every field's
+ * event's own timestamp is new. `test/domain/core/messages/timestamps.test.ts` holds the two equal over every field's
  * range and past it.
  */
 function parseCanonical(value: string): number | undefined {

@@ -5,7 +5,7 @@ import { isIsoTimestamp } from './timestamps';
  * The fast path past the schema: the message itself when a few direct checks prove that
  * `MessageSchema` (valibot) would accept it *and give it back unchanged*; `undefined` otherwise, and
  * the caller asks the schema, which also says what is wrong. The schema stays the one definition of
- * the shape (and of the types); `test/core/well-formed.test.ts` proves, over generated messages, that
+ * the shape (and of the types); `test/domain/core/messages/well-formed.test.ts` proves, over generated messages, that
  * this answers yes exactly when the schema accepts a message without transforming it.
  *
  * Why: the schema's generic walk was the largest part of validation on the request path, while almost
