@@ -41,13 +41,20 @@ export type GlueType =
   | 'struct<code:string,message:string>'
   | 'array<struct<path:string,rule:string,message:string>>';
 
-interface Field<S extends v.GenericSchema> {
+export interface Field<S extends v.GenericSchema = v.GenericSchema> {
   schema: S;
   /** The Glue (Hive) type; objects kept as JSON text are `string`. */
   glue: GlueType;
+  /**
+   * Text whose schema admits no character JSON escapes (a date: digits and dashes), so a line writer may
+   * put it between quotes as it is (domain/core/lake/line-writer.ts).
+   */
+  verbatim?: true;
 }
 const field = <S extends v.GenericSchema>(schema: S, glue: GlueType): Field<S> => ({ schema, glue });
-type Fields = Record<string, Field<v.GenericSchema>>;
+/** A date field: `YYYY-MM-DD`, written verbatim. */
+const dayField = (): Field<typeof Day> => ({ schema: Day, glue: 'string', verbatim: true });
+export type Fields = Record<string, Field>;
 type SchemaEntries<F extends Fields> = { [K in keyof F]: F[K]['schema'] };
 
 function entries<F extends Fields>(fields: F): SchemaEntries<F> {
@@ -76,7 +83,7 @@ export const EVENT_FIELDS = {
   message_id: field(Text, 'string'),
   message_id_generated: field(v.boolean(), 'boolean'),
   customer_id: field(Text, 'string'),
-  dt: field(Day, 'string'),
+  dt: dayField(),
   request_id: field(Text, 'string'),
   type: field(v.picklist(SUPPORTED_TYPES), 'string'),
   event: field(NullableText, 'string'),
@@ -87,7 +94,7 @@ export const EVENT_FIELDS = {
   timestamp: field(Iso, 'string'),
   timestamp_out_of_range: field(v.boolean(), 'boolean'),
   // The date the message itself says it happened (eventDate in the core): the curated table's partition.
-  event_date: field(Day, 'string'),
+  event_date: dayField(),
   // Whether that date came from `sentAt`, which a resend may change: the curated table then finds the
   // message's first copy by id, not by date (docs/lake.md, "Event date").
   event_date_from_sent_at: field(v.boolean(), 'boolean'),
@@ -111,7 +118,7 @@ export const QUARANTINE_FIELDS = {
   schema_version: field(v.literal(1), 'int'),
   area: field(v.literal('quarantine'), 'string'),
   customer_id: field(Text, 'string'),
-  dt: field(Day, 'string'),
+  dt: dayField(),
   received_at: field(Iso, 'string'),
   request_id: field(Text, 'string'),
   index: field(Count, 'int'),
@@ -155,7 +162,7 @@ export const LEDGER_FIELDS = {
   request_id: field(Text, 'string'),
   source: field(v.picklist(['ingest', 'redrive']), 'string'),
   customer_id: field(Text, 'string'),
-  dt: field(Day, 'string'),
+  dt: dayField(),
   received_at: field(Iso, 'string'),
   status: field(v.pipe(v.number(), v.integer()), 'int'),
   accepted: field(Count, 'bigint'),

@@ -1,9 +1,14 @@
 import { receivedDt } from '../../contract/lake-areas';
-import type { LakeEvent, LedgerEntry, QuarantineEntry } from '../../contract/lake-records';
+import {
+  type LakeEvent,
+  LEDGER_FIELDS,
+  type LedgerEntry,
+  type QuarantineEntry,
+} from '../../contract/lake-records';
 import type { BadRequestError } from '../common/errors';
 import { sliceText, wellFormedText } from '../common/unicode-text';
 import { isoInstant, utcDate } from '../messages/timestamps';
-import { jsonString } from './json-string';
+import { compileLineWriter } from './line-writer';
 import type { LakeLine } from './pack-records';
 
 // The lake lines a request produces: its events, its quarantine entries and its completeness-ledger entries.
@@ -47,6 +52,12 @@ export interface LedgerCounts {
 }
 
 /**
+ * A ledger entry as its line, written as an event line's head is (line-writer.ts): JSON.stringify of the
+ * entry was 3.3 % of a 1-message request's profile (docs/performance.md).
+ */
+const writeLedgerLine = compileLineWriter<LedgerEntry>(LEDGER_FIELDS);
+
+/**
  * The request's one completeness-ledger line, under its receive date. Stored only after the request's
  * events and quarantine entries were acknowledged (see ingestRequest).
  */
@@ -59,12 +70,20 @@ export function ledgerLine(
   source: LedgerEntry['source'] = 'ingest',
 ): LakeLine {
   const dt = utcDate(receivedAt);
-  // Written out field by field, as an event line's head is: JSON.stringify of the entry was 3.3 % of a
-  // 1-message request's profile (docs/performance.md). The keys are LEDGER_FIELDS' in order; free text
-  // goes through jsonString (what JSON.stringify writes), the rest (a date, an ISO instant, integers, a
-  // picklist) needs no escaping. test/domain/core/lake/lake-lines.test.ts holds it byte-equal to JSON.stringify
-  // of the entry.
-  const json = `{"ledger_version":2,"area":"ledger","request_id":${jsonString(requestId)},"source":"${source}","customer_id":${jsonString(customerId)},"dt":"${dt}","received_at":"${isoInstant(receivedAt)}","status":${status},"accepted":${counts.accepted},"quarantined":${counts.quarantined},"duplicates":${counts.duplicates}}`;
+  const entry: LedgerEntry = {
+    ledger_version: 2,
+    area: 'ledger',
+    request_id: requestId,
+    source,
+    customer_id: customerId,
+    dt,
+    received_at: isoInstant(receivedAt),
+    status,
+    accepted: counts.accepted,
+    quarantined: counts.quarantined,
+    duplicates: counts.duplicates,
+  };
+  const json = writeLedgerLine(entry);
   return { area: 'ledger', customerId, dt, spreadKey: requestId, json };
 }
 
