@@ -18,7 +18,7 @@ const config: Config = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', ...browserTests, ...slowTests],
-  transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', {}] },
+  transform: { '^.+\\.(t|j|mj)s$': '<rootDir>/test/support/esbuild-transform.cjs' },
   transformIgnorePatterns: [
     '/node_modules/(?!(@middy|hyparquet|hyparquet-writer|dt-sql-parser|antlr4ng|antlr4-c3|p-map)/)',
   ],

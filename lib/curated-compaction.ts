@@ -6,7 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { CURATED_AREA, HIDE_SECONDS, STAGING_PREFIX } from '../domain/contract/curated-table';
 import type { CompactionEnvironment } from '../domain/contract/environment';
@@ -22,7 +22,7 @@ import { HouseFunction } from './house-function';
 import { type JobLease, LEASE_TAKEN } from './job-lease';
 import { compactionStateMachineName, HOURLY_START_MINUTE } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, failNamingAny, lambdaStep } from './job-states';
-import { acknowledgeWildcards, nagText } from './nag-text';
+import { acknowledgeWildcards, logicalRef, nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
 import { jobStateMachine, scheduleJob } from './scheduled-job';
 
@@ -439,9 +439,8 @@ export class CuratedCompaction extends Construct {
 
   private acknowledge(props: CuratedCompactionProps): void {
     const stack = Stack.of(this);
-    const ref = (c: Construct) => stack.resolve((c.node.defaultChild as CfnResource).logicalId);
-    const lake = ref(props.lake as unknown as Construct);
-    const results = ref(props.queryResults as unknown as Construct);
+    const lake = logicalRef(props.lake as unknown as Construct);
+    const results = logicalRef(props.queryResults as unknown as Construct);
     const reasons: Record<string, string> = {
       [`Resource::<${lake}.Arn>/events/*`]:
         'Athena reads the landing objects a run staged: every object under events/, read only.',

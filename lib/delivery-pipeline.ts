@@ -3,7 +3,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { type CfnResource, Duration, Fn, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
+import { Duration, Fn, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { IngestEnvironment } from '../domain/contract/environment';
 import {
@@ -12,6 +12,7 @@ import {
   landingPath,
   partitionJq,
 } from '../domain/contract/lake-areas';
+import { logicalRef } from './nag-text';
 
 export interface DeliveryPipelineProps {
   readonly lake: s3.IBucket;
@@ -162,7 +163,7 @@ export class DeliveryPipeline extends Construct {
     });
     this.deliveryStream.node.addDependency(role);
 
-    const lakeArn = Stack.of(this).resolve((props.lake.node.defaultChild as CfnResource).logicalId);
+    const lakeArn = logicalRef(props.lake as unknown as Construct);
     for (const prefix of prefixes) {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${lakeArn}.Arn>/${prefix}]`,

@@ -3,7 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { type CfnResource, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib/core';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import {
   CURATED_PREFIX,
@@ -18,7 +18,7 @@ import {
 import type { IntentEnvironment } from '../domain/contract/environment';
 import { PREDICTIONS_PREFIX } from '../domain/contract/predictions';
 import { HouseFunction } from './house-function';
-import { acknowledgeWildcards, nagText } from './nag-text';
+import { acknowledgeWildcards, logicalRef, nagText } from './nag-text';
 import { parquetTable } from './parquet-table';
 import { jobStateMachine } from './scheduled-job';
 
@@ -245,9 +245,8 @@ export class IntentScoring extends Construct {
 
   private acknowledge(props: IntentScoringProps): void {
     const stack = Stack.of(this);
-    const ref = (c: Construct) => stack.resolve((c.node.defaultChild as CfnResource).logicalId) as string;
-    const lake = ref(props.lake as unknown as Construct);
-    const results = ref(props.queryResults as unknown as Construct);
+    const lake = logicalRef(props.lake as unknown as Construct);
+    const results = logicalRef(props.queryResults as unknown as Construct);
     const tables = `Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`;
     const athenaReader = {
       [`Resource::<${lake}.Arn>/curated/*`]:
@@ -276,9 +275,9 @@ export class IntentScoring extends Construct {
       ...athenaReader,
       ...features,
       [`Resource::<${lake}.Arn>/scores/*`]: `Athena's scoring UNLOAD names its own files in the date's partition ${SCORES_AREA}/${scoresPartitionPath('<id>', '<key>', '<date>')}, known only per run.`,
-      [`Resource::<${ref(this.plan.function)}.Arn>:*`]:
+      [`Resource::<${logicalRef(this.plan.function)}.Arn>:*`]:
         'Step Functions may invoke any version of the planning function (the LambdaInvoke task grants its versions).',
-      [`Resource::<${ref(this.score.function)}.Arn>:*`]:
+      [`Resource::<${logicalRef(this.score.function)}.Arn>:*`]:
         'Step Functions may invoke any version of the scoring function (the LambdaInvoke task grants its versions).',
       'Resource::*':
         'X-Ray trace segments and the vended log delivery of the intent state machine cannot be scoped to a resource.',

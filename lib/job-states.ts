@@ -1,8 +1,8 @@
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { ArnFormat, type CfnResource, Stack } from 'aws-cdk-lib/core';
+import { ArnFormat, Stack } from 'aws-cdk-lib/core';
 import type { Construct } from 'constructs';
-import { nagText } from './nag-text';
+import { logicalRef, nagText } from './nag-text';
 
 /**
  * The task states the stack's scheduled jobs (lib/curated-compaction.ts, lib/user-erasure.ts) are made
@@ -89,7 +89,7 @@ export function distributedMapJobReasons(
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     resourceName: stack.splitArn(stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName!,
   });
-  const fn = stack.resolve((steps.node.defaultChild as CfnResource).logicalId);
+  const fn = logicalRef(steps);
   return {
     'Resource::*':
       'X-Ray trace segments and CloudWatch Logs vended log deliveries cannot be scoped to a resource (service authorization reference).',

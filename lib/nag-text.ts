@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib/core';
+import { type CfnResource, Stack, Validations } from 'aws-cdk-lib/core';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -22,4 +22,9 @@ export function nagText(value: unknown): string {
 export function acknowledgeWildcards(scope: IConstruct, reasons: Record<string, string>): void {
   for (const [finding, reason] of Object.entries(reasons))
     Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+}
+
+/** A construct's logical id in its stack, as a finding names it (`<Id.Arn>`, `<Id>`). */
+export function logicalRef(construct: IConstruct): string {
+  return Stack.of(construct).resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
 }

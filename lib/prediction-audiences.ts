@@ -3,7 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { ArnFormat, type CfnResource, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib/core';
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import {
   AUDIENCE_COLUMNS,
@@ -17,7 +17,7 @@ import { CURATED_PREFIX, SCORES_AREA } from '../domain/contract/curated-table';
 import type { AudienceEnvironment } from '../domain/contract/environment';
 import { HouseFunction } from './house-function';
 import { distributedMapJobReasons } from './job-states';
-import { acknowledgeWildcards, nagText } from './nag-text';
+import { acknowledgeWildcards, logicalRef, nagText } from './nag-text';
 import { parquetTable } from './parquet-table';
 import { jobStateMachine } from './scheduled-job';
 
@@ -224,9 +224,8 @@ export class PredictionAudiences extends Construct {
 
   private acknowledge(props: PredictionAudiencesProps): void {
     const stack = Stack.of(this);
-    const ref = (c: Construct) => stack.resolve((c.node.defaultChild as CfnResource).logicalId) as string;
-    const lake = ref(props.lake as unknown as Construct);
-    const results = ref(props.queryResults as unknown as Construct);
+    const lake = logicalRef(props.lake as unknown as Construct);
+    const results = logicalRef(props.queryResults as unknown as Construct);
     const acknowledge = (scope: Construct, reasons: Record<string, string>) => {
       acknowledgeWildcards(scope, reasons);
     };
@@ -266,7 +265,7 @@ export class PredictionAudiences extends Construct {
     });
     acknowledge(this.stateMachine, {
       ...distributedMapJobReasons(this.stateMachine, this.send.function, 'audience sending'),
-      [`Resource::<${ref(this.build.function)}.Arn>:*`]:
+      [`Resource::<${logicalRef(this.build.function)}.Arn>:*`]:
         'Step Functions may invoke any version of the audience build function (the LambdaInvoke task grants its versions).',
       [`Resource::<${lake}.Arn>/${AUDIENCE_SYNC_STATE_PREFIX}*`]:
         'The last step records what the run sent, one object per customer under audience-sync/state/ (PutObject only).',

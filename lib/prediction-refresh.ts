@@ -5,19 +5,12 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import {
-  ArnFormat,
-  type CfnResource,
-  Duration,
-  type RemovalPolicy,
-  Stack,
-  Validations,
-} from 'aws-cdk-lib/core';
+import { ArnFormat, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { RefreshEnvironment } from '../domain/contract/environment';
 import { PREDICTIONS_PREFIX } from '../domain/contract/predictions';
 import { HouseFunction } from './house-function';
-import { acknowledgeWildcards, nagText } from './nag-text';
+import { acknowledgeWildcards, logicalRef, nagText } from './nag-text';
 import { jobStateMachine, scheduleJob } from './scheduled-job';
 
 export interface PredictionRefreshProps {
@@ -135,8 +128,7 @@ export class PredictionRefresh extends Construct {
 
   private acknowledge(props: PredictionRefreshProps): void {
     const stack = Stack.of(this);
-    const ref = (c: Construct) => stack.resolve((c.node.defaultChild as CfnResource).logicalId) as string;
-    const lake = ref(props.lake as unknown as Construct);
+    const lake = logicalRef(props.lake as unknown as Construct);
     const executions = (machine: sfn.IStateMachine) =>
       `Resource::${nagText(
         stack.resolve(
@@ -154,7 +146,7 @@ export class PredictionRefresh extends Construct {
         'The refresh waits on and may stop the intent runs it starts, executions named at run time (DescribeExecution, StopExecution).',
       [executions(props.audiences)]:
         'The refresh waits on and may stop the audience runs it starts, executions named at run time (DescribeExecution, StopExecution).',
-      [`Resource::<${ref(this.plan.function)}.Arn>:*`]:
+      [`Resource::<${logicalRef(this.plan.function)}.Arn>:*`]:
         'The refresh may invoke any version of its planning function (the LambdaInvoke task grants its versions).',
       'Resource::*':
         'X-Ray trace segments, the vended log delivery and the .sync integration’s EventBridge rule of the refresh cannot be scoped to a resource.',

@@ -6,7 +6,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secrets from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { type CfnResource, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { CURATED_AREA, INTENT_FEATURES_PREFIX } from '../domain/contract/curated-table';
 import type { ErasureEnvironment } from '../domain/contract/environment';
@@ -25,7 +25,7 @@ import { HouseFunction } from './house-function';
 import { type JobLease, LEASE_TAKEN } from './job-lease';
 import { erasureStateMachineName, erasureVacuumStateMachineName, HOURLY_START_MINUTE } from './job-names';
 import { athenaTask as athenaTask_, distributedMapJobReasons, failNamingAny, lambdaStep } from './job-states';
-import { acknowledgeWildcards, nagText } from './nag-text';
+import { acknowledgeWildcards, logicalRef, nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
 import { jobStateMachine, scheduleJob } from './scheduled-job';
 
@@ -473,9 +473,8 @@ export class UserErasure extends Construct {
     });
     this.grantAthena(machine.role, props, { readsLanding: false });
     this.steps.function.grantInvoke(machine);
-    const stackRef = (c: Construct) => stack.resolve((c.node.defaultChild as CfnResource).logicalId);
-    const lake = stackRef(props.lake as unknown as Construct);
-    const results = stackRef(props.queryResults as unknown as Construct);
+    const lake = logicalRef(props.lake as unknown as Construct);
+    const results = logicalRef(props.queryResults as unknown as Construct);
     const reasons: Record<string, string> = {
       'Resource::*':
         'X-Ray trace segments and CloudWatch Logs vended log deliveries cannot be scoped to a resource: the VACUUM machine traces and logs like the others.',
@@ -484,7 +483,7 @@ export class UserErasure extends Construct {
       [`Resource::<${results}.Arn>/${ATHENA_RESULTS_PREFIX}*`]:
         "The VACUUM's result, athena/<query id>.csv, a name Athena gives when the query runs.",
       [`Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`]: `VACUUM reads the tables of this stack's database and commits to events_curated (table/${props.databaseName}/).`,
-      [`Resource::<${stackRef(this.steps.function)}.Arn>:*`]:
+      [`Resource::<${logicalRef(this.steps.function)}.Arn>:*`]:
         "The erase steps function's versions: the machine invokes it to delete the old versions VACUUM left.",
     };
     acknowledgeWildcards(machine, reasons);
@@ -535,9 +534,8 @@ export class UserErasure extends Construct {
 
   private acknowledge(props: UserErasureProps): void {
     const stack = Stack.of(this);
-    const ref = (c: Construct) => stack.resolve((c.node.defaultChild as CfnResource).logicalId);
-    const lake = ref(props.lake as unknown as Construct);
-    const results = ref(props.queryResults as unknown as Construct);
+    const lake = logicalRef(props.lake as unknown as Construct);
+    const results = logicalRef(props.queryResults as unknown as Construct);
     const stepReasons: Record<string, string> = {
       [`Resource::<${results}.Arn>/${ATHENA_RESULTS_PREFIX}*`]:
         "The link and count queries' results, athena/<query id>.csv, named when they run: read, and the link result (it lists ids) deleted.",
