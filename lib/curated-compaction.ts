@@ -70,74 +70,11 @@ export class CuratedCompaction extends Construct {
     const stack = Stack.of(this);
     const { databaseName: db, workGroupName } = props;
 
-    this.objectLogDeadLetters = new sqs.Queue(this, 'ObjectLogDeadLetters', {
-      retentionPeriod: Duration.days(14),
-      enforceSSL: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-    });
-    this.objectLog = new sqs.Queue(this, 'ObjectLog', {
-      retentionPeriod: Duration.days(14),
-      visibilityTimeout: Duration.seconds(HIDE_SECONDS),
-      enforceSSL: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      // A message received five times without its run finishing is set aside (and alarms) rather than
-      // retried forever.
-      deadLetterQueue: { queue: this.objectLogDeadLetters, maxReceiveCount: 5 },
-    });
-    new events.Rule(this, 'LandingObjectCreated', {
-      description: 'Landing objects under events/ into the compaction object log',
-      eventPattern: {
-        source: ['aws.s3'],
-        detailType: ['Object Created'],
-        detail: {
-          bucket: { name: [props.lake.bucketName] },
-          object: { key: [{ prefix: areaPrefix('events') }] },
-        },
-      },
-      targets: [new eventTargets.SqsQueue(this.objectLog)],
-    });
-
-    this.steps = new HouseFunction(this, 'Steps', {
-      entry: 'compaction/handler.ts',
-      description: 'Curated compaction: stage a run from the object log, pack its MERGEs, finish it',
-      environment: {
-        OBJECT_LOG_URL: this.objectLog.queueUrl,
-        LAKE_BUCKET: props.lake.bucketName,
-        RESULTS_BUCKET: props.queryResults.bucketName,
-        DATABASE: db,
-      } satisfies CompactionEnvironment,
-      // Draining 150,000 messages takes ~12,000 receives (~2 min); 15 min is Lambda's most.
-      timeout: Duration.minutes(15),
-      memorySize: 1024,
-      logRetention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
+    const objectLog = this.objectLogOf(props);
+    this.objectLog = objectLog.queue;
+    this.objectLogDeadLetters = objectLog.deadLetters;
+    this.steps = this.stepsFunction(props);
     const fn = this.steps.function;
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'],
-        resources: [this.objectLog.queueArn],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        resources: [props.lake.arnForObjects(`${STAGING_PREFIX}/*`)],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [props.lake.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${STAGING_PREFIX}/*`] } },
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [props.queryResults.arnForObjects(`${ATHENA_RESULTS_PREFIX}*`)],
-      }),
-    );
 
     const athenaTask = (taskId: string, queryString: string, output?: Record<string, string> | string) =>
       athenaTask_(this, taskId, {
@@ -307,6 +244,88 @@ export class CuratedCompaction extends Construct {
    * merged whole leave the log (commitItem) — not a parked one's — or, for a backlog item, its days are
    * noted as merged. A backlog item past the lane's window is left for the next run. Answers `{ parked }`.
    */
+
+  /**
+   * The object log: every landing object under events/, from S3's EventBridge notifications, waiting for
+   * the next run; a message received five times without its run finishing is set aside and alarms.
+   */
+  private objectLogOf(props: CuratedCompactionProps): { queue: sqs.Queue; deadLetters: sqs.Queue } {
+    const deadLetters = new sqs.Queue(this, 'ObjectLogDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    const objectLog = new sqs.Queue(this, 'ObjectLog', {
+      retentionPeriod: Duration.days(14),
+      visibilityTimeout: Duration.seconds(HIDE_SECONDS),
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      // A message received five times without its run finishing is set aside (and alarms) rather than
+      // retried forever.
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+    });
+    new events.Rule(this, 'LandingObjectCreated', {
+      description: 'Landing objects under events/ into the compaction object log',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [props.lake.bucketName] },
+          object: { key: [{ prefix: areaPrefix('events') }] },
+        },
+      },
+      targets: [new eventTargets.SqsQueue(objectLog)],
+    });
+
+    return { queue: objectLog, deadLetters };
+  }
+
+  /** The run's steps (stage, pack, finish), allowed the object log, the staging files and Athena's results. */
+  private stepsFunction(props: CuratedCompactionProps): HouseFunction {
+    const steps = new HouseFunction(this, 'Steps', {
+      entry: 'compaction/handler.ts',
+      description: 'Curated compaction: stage a run from the object log, pack its MERGEs, finish it',
+      environment: {
+        OBJECT_LOG_URL: this.objectLog.queueUrl,
+        LAKE_BUCKET: props.lake.bucketName,
+        RESULTS_BUCKET: props.queryResults.bucketName,
+        DATABASE: props.databaseName,
+      } satisfies CompactionEnvironment,
+      // Draining 150,000 messages takes ~12,000 receives (~2 min); 15 min is Lambda's most.
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    const fn = steps.function;
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+        resources: [this.objectLog.queueArn],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [props.lake.arnForObjects(`${STAGING_PREFIX}/*`)],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [props.lake.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${STAGING_PREFIX}/*`] } },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.queryResults.arnForObjects(`${ATHENA_RESULTS_PREFIX}*`)],
+      }),
+    );
+    return steps;
+  }
+
   private mergeItem(
     lake: s3.IBucket,
     athenaTask: (id: string, sql: string, output?: Record<string, string> | string) => sfn.CustomState,

@@ -223,8 +223,15 @@ export class SegmentLakeStack extends Stack {
       removalPolicy,
     });
 
-    // Every scheduled job and the queues and functions behind it page when they fail or fall behind;
-    // so does a rollback.
+    this.watchJobs(config);
+    this.outputs();
+  }
+
+  /**
+   * Every scheduled job and the queues and functions behind it page when they fail or fall behind; so
+   * does a rollback.
+   */
+  private watchJobs(config: StackConfig): void {
     const m = this.monitoring;
     for (const alarm of this.deployment.rollbackAlarms) m.notify(alarm);
     m.watchJob('CompactionFailed', this.compaction.stateMachine, 'Curated compaction');
@@ -262,7 +269,10 @@ export class SegmentLakeStack extends Stack {
     m.watchFunction('Authorizer', this.ingestApi.authorizer.function, 'Authorizer');
     m.watchFunction('Ingest', this.ingestApi.ingest.function, 'Ingest');
     m.watchFunction('Admin', this.admin.admin.function, 'Admin API (keys, enable links, deletions)');
+  }
 
+  /** What an operator, the commands and the smoke test read from the deployed stack (STACK_OUTPUTS). */
+  private outputs(): void {
     new CfnOutput(this, STACK_OUTPUTS.endpointUrl, {
       value: this.endpointUrl,
       description: "Segment destination URL (the destination's endpoint)",

@@ -121,14 +121,9 @@ export class UserErasure extends Construct {
     });
     this.grantSteps(props);
 
-    const athenaTask = (taskId: string, queryString: string, output: Record<string, string> | string = {}) =>
-      athenaTask_(this, taskId, { queryString, workGroupName, databaseName: db, output });
+    const { athenaTask, step } = this.tasks(props);
     const fn = this.steps.function;
-    const step = (taskId: string, payload: Record<string, unknown>, output: string) =>
-      lambdaStep(this, taskId, fn, payload, output);
     const stateMachineName = erasureStateMachineName(stack.stackName);
-    const customer = '{% $states.input.customerId %}';
-    const pass = '{% $states.input.passId %}';
 
     // The lease: one run at a time, and never beside a compaction run — a MERGE that read an object
     // before it was rewritten could otherwise commit the user's rows back after the DELETE. Renewed
@@ -137,157 +132,8 @@ export class UserErasure extends Construct {
     // fence in its own variables, `$holder` and `$fence`.
     const lease = props.lease;
     const runName = '{% $states.context.Execution.Name %}';
-    const guarded = (id: string, state: sfn.IChainable & sfn.INextable) =>
-      lease.renew(this, `Renew${id}`, '{% $holder %}', '{% $fence %}').next(state);
     const plan = step('PlanRun', { step: 'planRun', runId: runName }, '{% $states.result.Payload %}');
-    const link = athenaTask('LinkIds', '{% $states.input.linkSql %}', {
-      customerId: customer,
-      passId: pass,
-      linkQueryId: '{% $states.result.QueryExecution.QueryExecutionId %}',
-    });
-    const prepare = step(
-      'PreparePass',
-      { step: 'prepare', customerId: customer, passId: pass, linkQueryId: '{% $states.input.linkQueryId %}' },
-      `{% $merge([$states.result.Payload, {"customerId": $states.input.customerId, "passId": $states.input.passId}]) %}`,
-    );
-    const item = (field: string) => `$states.context.Map.Item.Value.${field}`;
-    const rewrite = sfn.DistributedMap.jsonata(this, 'RewriteObjects', {
-      itemReader: new PrefixedJsonItemReader({
-        bucket: props.lake,
-        key: '{% $states.input.itemsKey %}',
-        prefix: ERASE_PASSES_PREFIX,
-      }),
-      // A distributed Map's items see no variable of the run: the lease they renew travels with each.
-      itemSelector: {
-        customerId: `{% ${item('customerId')} %}`,
-        passId: `{% ${item('passId')} %}`,
-        keys: `{% ${item('keys')} %}`,
-        stale: `{% $exists(${item('stale')}) and ${item('stale')} %}`,
-        holder: '{% $holder %}',
-        fence: '{% $fence %}',
-      },
-      // REWRITE_CONCURRENCY batches of a pass at once, ERASE_CONCURRENCY passes at once: 20 invocations
-      // in all, each reading and writing its objects one at a time — far below S3's 3,500 writes/s per
-      // prefix, and 2 % of the account's executions (domain/core/erasure/erase-capacity.ts).
-      maxConcurrency: REWRITE_CONCURRENCY,
-      toleratedFailurePercentage: 0,
-      outputs: '{% $states.input %}',
-    });
-    rewrite.itemProcessor(
-      lease.renew(this, 'RenewBeforeBatch', '{% $states.input.holder %}', '{% $states.input.fence %}').next(
-        step(
-          'RewriteBatch',
-          {
-            step: 'rewrite',
-            customerId: '{% $states.input.customerId %}',
-            passId: '{% $states.input.passId %}',
-            keys: '{% $states.input.keys %}',
-            stale: '{% $states.input.stale %}',
-          },
-          '{% {} %}',
-        ),
-      ),
-    );
-    const keep = (extra: Record<string, string>) =>
-      `{% $merge([$states.input, ${JSON.stringify(extra).replace(/"(\$[^"]+)"/g, '$1')}]) %}`;
-    const countBefore = athenaTask(
-      'CountCurated',
-      '{% $states.input.countCuratedSql %}',
-      keep({ curatedBefore: '$states.result.QueryExecution.QueryExecutionId' }),
-    );
-    const deleteRows = athenaTask(
-      'DeleteCurated',
-      '{% $states.input.deleteCuratedSql %}',
-      '{% $states.input %}',
-    );
-    const rewriteFiles = athenaTask(
-      'RewriteCurated',
-      '{% $states.input.rewriteCuratedSql %}',
-      '{% $states.input %}',
-    );
-    const countAfter = athenaTask(
-      'VerifyCurated',
-      '{% $states.input.countCuratedSql %}',
-      keep({ curatedAfter: '$states.result.QueryExecution.QueryExecutionId' }),
-    );
-    const countLanding = athenaTask(
-      'VerifyLanding',
-      '{% $states.input.countLandingSql %}',
-      keep({ landingAfter: '$states.result.QueryExecution.QueryExecutionId' }),
-    );
-    const finish = step(
-      'FinishPass',
-      {
-        step: 'finish',
-        customerId: customer,
-        passId: pass,
-        curatedBefore: '{% $states.input.curatedBefore %}',
-        curatedAfter: '{% $states.input.curatedAfter %}',
-        landingAfter: '{% $states.input.landingAfter %}',
-      },
-      '{% $states.result.Payload %}',
-    );
-    // Each child answers what became of its customer; a pass that fails is named at the end (the run
-    // fails, which alarms) and retried by the next run from where its files say it stopped, while the
-    // other customers go on.
-    const erased = new sfn.Pass(this, 'CustomerErased', {
-      queryLanguage: sfn.QueryLanguage.JSONATA,
-      outputs: '{% {"customerId": $customerId, "erased": true} %}',
-    });
-    const failed = new sfn.Pass(this, 'CustomerFailed', {
-      queryLanguage: sfn.QueryLanguage.JSONATA,
-      outputs: '{% {"customerId": $customerId, "failed": true} %}',
-    });
-    const onePass = new sfn.Parallel(this, 'ErasePass', {
-      queryLanguage: sfn.QueryLanguage.JSONATA,
-      outputs: '{% $states.input %}',
-    }).branch(
-      guarded('BeforeLink', link)
-        .next(guarded('BeforePrepare', prepare))
-        .next(guarded('BeforeRewrite', rewrite))
-        .next(guarded('BeforeCount', countBefore))
-        .next(guarded('BeforeDelete', deleteRows))
-        .next(guarded('BeforeRewriteFiles', rewriteFiles))
-        .next(guarded('BeforeVerify', countAfter))
-        .next(guarded('BeforeVerifyLanding', countLanding))
-        .next(finish),
-    );
-    onePass.addCatch(failed);
-    onePass.next(erased);
-    const passItem = (field: string) => `{% $states.context.Map.Item.Value.${field} %}`;
-    const passes = sfn.DistributedMap.jsonata(this, 'ErasePasses', {
-      itemReader: new PrefixedJsonItemReader({
-        bucket: props.lake,
-        key: '{% $states.input.itemsKey %}',
-        prefix: ERASE_PASSES_PREFIX,
-      }),
-      itemSelector: {
-        customerId: passItem('customerId'),
-        passId: passItem('passId'),
-        linkSql: passItem('linkSql'),
-        holder: runName,
-        fence: '{% $fence %}',
-      },
-      // ERASE_CONCURRENCY customers at once (domain/core/erasure/erase-capacity.ts); each child
-      // execution has its own history, so a run stays far below Step Functions' 25,000 events.
-      maxConcurrency: ERASE_CONCURRENCY,
-      toleratedFailurePercentage: 0,
-      outputs: '{% $states.result %}',
-      assign: {
-        erasedAny: '{% $count($states.result[erased]) > 0 %}',
-        failedCustomers: '{% $append([], $states.result[failed].customerId) %}',
-      },
-    });
-    passes.itemProcessor(
-      new sfn.Pass(this, 'HoldLease', {
-        queryLanguage: sfn.QueryLanguage.JSONATA,
-        assign: {
-          holder: '{% $states.input.holder %}',
-          fence: '{% $states.input.fence %}',
-          customerId: '{% $states.input.customerId %}',
-        },
-      }).next(onePass),
-    );
+    const passes = this.erasePasses(props, runName);
 
     // VACUUM expires a snapshot only once it is older than the table's retention, so it runs that long
     // after the last DELETE — in a state machine of its own, which this pass starts and does not wait
@@ -405,6 +251,194 @@ export class UserErasure extends Construct {
   }
 
   /** The steps function: the table, the key, and the lake prefixes an erase rewrites. */
+
+  /** The run's tasks: an Athena statement and a step of the erase function, each a state of this machine. */
+  private tasks(props: UserErasureProps) {
+    const athenaTask = (taskId: string, queryString: string, output: Record<string, string> | string = {}) =>
+      athenaTask_(this, taskId, {
+        queryString,
+        workGroupName: props.workGroupName,
+        databaseName: props.databaseName,
+        output,
+      });
+    const step = (taskId: string, payload: Record<string, unknown>, output: string) =>
+      lambdaStep(this, taskId, this.steps.function, payload, output);
+    return { athenaTask, step };
+  }
+
+  /**
+   * One customer's pass, in a child execution: link the ids, plan the objects, rewrite them, then DELETE
+   * and rewrite the curated rows and count what is left — each step after renewing the lease (fencing).
+   * It answers whether the customer was erased; a failed pass is named at the end of the run.
+   */
+  private erasePass(props: UserErasureProps): sfn.Parallel {
+    const { athenaTask, step } = this.tasks(props);
+    const customer = '{% $states.input.customerId %}';
+    const pass = '{% $states.input.passId %}';
+    const guarded = (id: string, state: sfn.IChainable & sfn.INextable) =>
+      props.lease.renew(this, `Renew${id}`, '{% $holder %}', '{% $fence %}').next(state);
+    const link = athenaTask('LinkIds', '{% $states.input.linkSql %}', {
+      customerId: customer,
+      passId: pass,
+      linkQueryId: '{% $states.result.QueryExecution.QueryExecutionId %}',
+    });
+    const prepare = step(
+      'PreparePass',
+      { step: 'prepare', customerId: customer, passId: pass, linkQueryId: '{% $states.input.linkQueryId %}' },
+      `{% $merge([$states.result.Payload, {"customerId": $states.input.customerId, "passId": $states.input.passId}]) %}`,
+    );
+    const item = (field: string) => `$states.context.Map.Item.Value.${field}`;
+    const rewrite = sfn.DistributedMap.jsonata(this, 'RewriteObjects', {
+      itemReader: new PrefixedJsonItemReader({
+        bucket: props.lake,
+        key: '{% $states.input.itemsKey %}',
+        prefix: ERASE_PASSES_PREFIX,
+      }),
+      // A distributed Map's items see no variable of the run: the lease they renew travels with each.
+      itemSelector: {
+        customerId: `{% ${item('customerId')} %}`,
+        passId: `{% ${item('passId')} %}`,
+        keys: `{% ${item('keys')} %}`,
+        stale: `{% $exists(${item('stale')}) and ${item('stale')} %}`,
+        holder: '{% $holder %}',
+        fence: '{% $fence %}',
+      },
+      // REWRITE_CONCURRENCY batches of a pass at once, ERASE_CONCURRENCY passes at once: 20 invocations
+      // in all, each reading and writing its objects one at a time — far below S3's 3,500 writes/s per
+      // prefix, and 2 % of the account's executions (domain/core/erasure/erase-capacity.ts).
+      maxConcurrency: REWRITE_CONCURRENCY,
+      toleratedFailurePercentage: 0,
+      outputs: '{% $states.input %}',
+    });
+    rewrite.itemProcessor(
+      props.lease
+        .renew(this, 'RenewBeforeBatch', '{% $states.input.holder %}', '{% $states.input.fence %}')
+        .next(
+          step(
+            'RewriteBatch',
+            {
+              step: 'rewrite',
+              customerId: '{% $states.input.customerId %}',
+              passId: '{% $states.input.passId %}',
+              keys: '{% $states.input.keys %}',
+              stale: '{% $states.input.stale %}',
+            },
+            '{% {} %}',
+          ),
+        ),
+    );
+    const keep = (extra: Record<string, string>) =>
+      `{% $merge([$states.input, ${JSON.stringify(extra).replace(/"(\$[^"]+)"/g, '$1')}]) %}`;
+    const countBefore = athenaTask(
+      'CountCurated',
+      '{% $states.input.countCuratedSql %}',
+      keep({ curatedBefore: '$states.result.QueryExecution.QueryExecutionId' }),
+    );
+    const deleteRows = athenaTask(
+      'DeleteCurated',
+      '{% $states.input.deleteCuratedSql %}',
+      '{% $states.input %}',
+    );
+    const rewriteFiles = athenaTask(
+      'RewriteCurated',
+      '{% $states.input.rewriteCuratedSql %}',
+      '{% $states.input %}',
+    );
+    const countAfter = athenaTask(
+      'VerifyCurated',
+      '{% $states.input.countCuratedSql %}',
+      keep({ curatedAfter: '$states.result.QueryExecution.QueryExecutionId' }),
+    );
+    const countLanding = athenaTask(
+      'VerifyLanding',
+      '{% $states.input.countLandingSql %}',
+      keep({ landingAfter: '$states.result.QueryExecution.QueryExecutionId' }),
+    );
+    const finish = step(
+      'FinishPass',
+      {
+        step: 'finish',
+        customerId: customer,
+        passId: pass,
+        curatedBefore: '{% $states.input.curatedBefore %}',
+        curatedAfter: '{% $states.input.curatedAfter %}',
+        landingAfter: '{% $states.input.landingAfter %}',
+      },
+      '{% $states.result.Payload %}',
+    );
+    // Each child answers what became of its customer; a pass that fails is named at the end (the run
+    // fails, which alarms) and retried by the next run from where its files say it stopped, while the
+    // other customers go on.
+    const erased = new sfn.Pass(this, 'CustomerErased', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      outputs: '{% {"customerId": $customerId, "erased": true} %}',
+    });
+    const failed = new sfn.Pass(this, 'CustomerFailed', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      outputs: '{% {"customerId": $customerId, "failed": true} %}',
+    });
+    const onePass = new sfn.Parallel(this, 'ErasePass', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      outputs: '{% $states.input %}',
+    }).branch(
+      guarded('BeforeLink', link)
+        .next(guarded('BeforePrepare', prepare))
+        .next(guarded('BeforeRewrite', rewrite))
+        .next(guarded('BeforeCount', countBefore))
+        .next(guarded('BeforeDelete', deleteRows))
+        .next(guarded('BeforeRewriteFiles', rewriteFiles))
+        .next(guarded('BeforeVerify', countAfter))
+        .next(guarded('BeforeVerifyLanding', countLanding))
+        .next(finish),
+    );
+    onePass.addCatch(failed);
+    onePass.next(erased);
+    return onePass;
+  }
+
+  /**
+   * The customers' passes, ERASE_CONCURRENCY at once, each child execution holding the run's lease name
+   * and fence (`$holder`, `$fence`); the run learns which customers were erased and which failed.
+   */
+  private erasePasses(props: UserErasureProps, runName: string): sfn.DistributedMap {
+    const onePass = this.erasePass(props);
+    const passItem = (field: string) => `{% $states.context.Map.Item.Value.${field} %}`;
+    const passes = sfn.DistributedMap.jsonata(this, 'ErasePasses', {
+      itemReader: new PrefixedJsonItemReader({
+        bucket: props.lake,
+        key: '{% $states.input.itemsKey %}',
+        prefix: ERASE_PASSES_PREFIX,
+      }),
+      itemSelector: {
+        customerId: passItem('customerId'),
+        passId: passItem('passId'),
+        linkSql: passItem('linkSql'),
+        holder: runName,
+        fence: '{% $fence %}',
+      },
+      // ERASE_CONCURRENCY customers at once (domain/core/erasure/erase-capacity.ts); each child
+      // execution has its own history, so a run stays far below Step Functions' 25,000 events.
+      maxConcurrency: ERASE_CONCURRENCY,
+      toleratedFailurePercentage: 0,
+      outputs: '{% $states.result %}',
+      assign: {
+        erasedAny: '{% $count($states.result[erased]) > 0 %}',
+        failedCustomers: '{% $append([], $states.result[failed].customerId) %}',
+      },
+    });
+    passes.itemProcessor(
+      new sfn.Pass(this, 'HoldLease', {
+        queryLanguage: sfn.QueryLanguage.JSONATA,
+        assign: {
+          holder: '{% $states.input.holder %}',
+          fence: '{% $states.input.fence %}',
+          customerId: '{% $states.input.customerId %}',
+        },
+      }).next(onePass),
+    );
+    return passes;
+  }
+
   private grantSteps(props: UserErasureProps): void {
     const fn = this.steps.function;
     const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
