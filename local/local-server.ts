@@ -148,6 +148,75 @@ async function serve(
     erasures: live ? forgettingErasures(erasures, live) : erasures,
   });
 
+  const handle = requestHandler({ limits, clock, live, budget, authorize, ingest });
+
+  // Node checks the header and request timeouts on this interval (default 30 s): check often enough
+  // that a trickling client is cut off close to its timeout.
+  const connectionsCheckingInterval = Math.min(1_000, options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS);
+  const server = createServer({ connectionsCheckingInterval }, (req, res) => {
+    handle(req, res).catch((error: Error) => {
+      options.logger.error('local server failure', { error: error.name, detail: error.message });
+      if (!res.headersSent) answerError(res, new InternalError(error.name));
+    });
+  });
+  server.headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  server.requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host ?? '127.0.0.1', resolve);
+    });
+  } catch (error) {
+    await sink.close().catch(() => undefined); // what the spool recovered at start still lands
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.address}:${address.port}`;
+  await lock.update({ url });
+  scheduler.start();
+  return {
+    server,
+    url,
+    recoveredSegments,
+    flush: () => sink.flush(),
+    eraseDue: (opts) => scheduler.eraseDue(opts),
+    erasures,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      try {
+        await scheduler.stop();
+        await sink.close();
+        await tokens
+          .flushUsage()
+          .catch((error: Error) =>
+            options.logger.warn('lastUsedAt not written at stop', { detail: error.message }),
+          );
+      } finally {
+        await lock.release();
+      }
+    },
+  };
+}
+
+/** What a request goes through, given by `serve`. */
+interface RequestDeps {
+  limits: Limits;
+  clock: Clock;
+  live: LiveView | undefined;
+  budget: ReturnType<typeof bodyBudget>;
+  authorize: ReturnType<typeof cachedAuthorizer>;
+  ingest: ReturnType<typeof createIngestHandler>;
+}
+
+/**
+ * The local stand-in for API Gateway in front of the functions: routes, the body limit and the inflated-
+ * body budget, the authorizer (its verdicts cached), then the ingest function with the event API Gateway
+ * would send.
+ */
+function requestHandler({ limits, clock, live, budget, authorize, ingest }: RequestDeps) {
   // Which customer a request was for, once the authorizer said so: the console counts refusals by it.
   const customerOf = new WeakMap<ServerResponse, string>();
 
@@ -227,55 +296,7 @@ async function serve(
     res.writeHead(answer.statusCode, answer.headers).end(answer.body);
   }
 
-  // Node checks the header and request timeouts on this interval (default 30 s): check often enough
-  // that a trickling client is cut off close to its timeout.
-  const connectionsCheckingInterval = Math.min(1_000, options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS);
-  const server = createServer({ connectionsCheckingInterval }, (req, res) => {
-    handle(req, res).catch((error: Error) => {
-      options.logger.error('local server failure', { error: error.name, detail: error.message });
-      if (!res.headersSent) answerError(res, new InternalError(error.name));
-    });
-  });
-  server.headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
-  server.requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host ?? '127.0.0.1', resolve);
-    });
-  } catch (error) {
-    await sink.close().catch(() => undefined); // what the spool recovered at start still lands
-    throw error;
-  }
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.address}:${address.port}`;
-  await lock.update({ url });
-  scheduler.start();
-  return {
-    server,
-    url,
-    recoveredSegments,
-    flush: () => sink.flush(),
-    eraseDue: (opts) => scheduler.eraseDue(opts),
-    erasures,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      try {
-        await scheduler.stop();
-        await sink.close();
-        await tokens
-          .flushUsage()
-          .catch((error: Error) =>
-            options.logger.warn('lastUsedAt not written at stop', { detail: error.message }),
-          );
-      } finally {
-        await lock.release();
-      }
-    },
-  };
+  return handle;
 }
 
 /** The sink as ingest sees it, telling the console's live view what it acknowledged. */

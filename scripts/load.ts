@@ -127,41 +127,13 @@ async function main(values: CommandValues<typeof LOAD.flags>): Promise<number> {
   mkdirSync(runDir, { recursive: true });
   ensureArtillery();
 
-  let server: ChildProcess | undefined;
-  let dataDir: string | undefined;
-  let target = values.target;
-  let customers: { customerId: string; token: string; weight: number }[];
-  if (target) {
-    customers = JSON.parse(readFileSync(values.tokens!, 'utf8'));
-  } else {
-    dataDir = mkdtempSync(join(tmpdir(), `${mode}-`));
-    const store = new FileTokenStore(dataDir);
-    customers = await Promise.all(
-      CUSTOMERS.map(async (c) => ({
-        ...c,
-        token: (await createToken(store, c.customerId, new Date())).token,
-      })),
-    );
-    ({ child: server, url: target } = await spawnDestination({
-      DATA_DIR: dataDir,
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      FLUSH_INTERVAL_MS: '500',
-    }));
-  }
+  const { server, dataDir, target, customers } = await targetOf(values, mode);
   const customersFile = join(runDir, 'customers.json');
   writeFileSync(customersFile, JSON.stringify(customers), { mode: 0o600 });
   const ledgerFile = join(runDir, 'ledger.jsonl');
   writeFileSync(ledgerFile, '');
 
-  const phases =
-    mode === 'load'
-      ? [
-          { name: 'warm-up', duration: 10, arrivalRate: 10 },
-          { name: 'steady', duration: 30, arrivalRate: 40 },
-          { name: 'burst', duration: 10, arrivalRate: 100 },
-        ]
-      : [{ name: 'sustained', duration: Math.round(minutes * 60), arrivalRate: values.rate }];
+  const phases = phasesOf(mode, minutes, values.rate);
   const configFile = join(runDir, 'artillery.json');
   writeFileSync(
     configFile,
@@ -202,16 +174,7 @@ async function main(values: CommandValues<typeof LOAD.flags>): Promise<number> {
   bar.finish(`artillery exited ${artilleryExit}; reconciling the lake`);
   const memory = samples.map((s) => s.mib);
 
-  let lake: LakeIds;
-  const ids = customers.map((c) => c.customerId);
-  if (server && dataDir) {
-    await stopServer(server);
-    lake = localLakeIds(join(dataDir, 'lake'), ids);
-  } else {
-    // Firehose buffers up to its interval (60 s by default) before objects appear in S3.
-    await new Promise((r) => setTimeout(r, values.settle * 1000));
-    lake = await s3LakeIds(values.bucket!, ids);
-  }
+  const lake = await lakeAfter(values, server, dataDir, customers);
 
   const ledger = readFileSync(ledgerFile, 'utf8')
     .split('\n')
@@ -221,25 +184,15 @@ async function main(values: CommandValues<typeof LOAD.flags>): Promise<number> {
   const artillery = readArtilleryReport(rawReport);
   const reconciliation = reconcile(ledger, lake.events, lake.quarantine);
   const growth = memoryGrowth(memory.filter((m) => Number.isFinite(m)));
-  const failures = [
-    artilleryExit !== 0
-      ? `artillery exited ${artilleryExit} (a threshold failed: p99 > ${values.p99} ms or errors; see ${artilleryLog})`
-      : '',
-    artillery.serverErrors > 0 ? `${artillery.serverErrors} 5xx answers` : '',
-    Object.keys(artillery.errors).length > 0 ? `client errors: ${JSON.stringify(artillery.errors)}` : '',
-    reconciliation.missing.length > 0
-      ? `${reconciliation.missing.length} acknowledged messages missing from the lake`
-      : '',
-    reconciliation.unexplainedDuplicates.length > 0
-      ? `${reconciliation.unexplainedDuplicates.length} messages in the lake more often than acknowledged`
-      : '',
-    reconciliation.missingFromQuarantine.length > 0
-      ? `${reconciliation.missingFromQuarantine.length} invalid messages missing from quarantine`
-      : '',
-    mode === 'soak' && growth.grew
-      ? `server memory grew from ${growth.firstMiB.toFixed(0)} to ${growth.lastMiB.toFixed(0)} MiB`
-      : '',
-  ].filter(Boolean);
+  const failures = failuresOf(
+    mode,
+    values.p99,
+    artilleryExit,
+    artilleryLog,
+    artillery,
+    reconciliation,
+    growth,
+  );
 
   const result = {
     mode,
@@ -256,8 +209,121 @@ async function main(values: CommandValues<typeof LOAD.flags>): Promise<number> {
     failures,
   };
   writeFileSync(join(runDir, 'result.json'), JSON.stringify(result, null, 2));
-  writeFileSync(join(runDir, 'report.html'), await loadReportHtml({ ...result, target: target! }));
-  const summary = [
+  writeFileSync(join(runDir, 'report.html'), await loadReportHtml(result));
+  const summary = summaryOf(
+    { mode, target, phases, artillery, reconciliation, memory: growth, failures },
+    memory,
+    runDir,
+  );
+  writeFileSync(join(runDir, 'summary.md'), `${summary}\n`);
+  process.stdout.write(`\n${summary}\n`);
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  return failures.length ? 1 : 0;
+}
+
+/** Where the run sends: the given --target with its customers' keys, or a local destination of our own. */
+async function targetOf(values: CommandValues<typeof LOAD.flags>, mode: string) {
+  let server: ChildProcess | undefined;
+  let dataDir: string | undefined;
+  let target = values.target;
+  let customers: { customerId: string; token: string; weight: number }[];
+  if (target) {
+    customers = JSON.parse(readFileSync(values.tokens!, 'utf8'));
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), `${mode}-`));
+    const store = new FileTokenStore(dataDir);
+    customers = await Promise.all(
+      CUSTOMERS.map(async (c) => ({
+        ...c,
+        token: (await createToken(store, c.customerId, new Date())).token,
+      })),
+    );
+    ({ child: server, url: target } = await spawnDestination({
+      DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      FLUSH_INTERVAL_MS: '500',
+    }));
+  }
+  return { server, dataDir, target: target!, customers };
+}
+
+/** The load run's three phases, or the soak's one at --rate for --duration minutes. */
+function phasesOf(mode: string, minutes: number, rate: number) {
+  return mode === 'load'
+    ? [
+        { name: 'warm-up', duration: 10, arrivalRate: 10 },
+        { name: 'steady', duration: 30, arrivalRate: 40 },
+        { name: 'burst', duration: 10, arrivalRate: 100 },
+      ]
+    : [{ name: 'sustained', duration: Math.round(minutes * 60), arrivalRate: rate }];
+}
+
+/** The message ids in the lake once the run is over: the local server stopped, or S3 after Firehose settles. */
+async function lakeAfter(
+  values: CommandValues<typeof LOAD.flags>,
+  server: ChildProcess | undefined,
+  dataDir: string | undefined,
+  customers: { customerId: string }[],
+): Promise<LakeIds> {
+  const ids = customers.map((c) => c.customerId);
+  if (server && dataDir) {
+    await stopServer(server);
+    return localLakeIds(join(dataDir, 'lake'), ids);
+  } else {
+    // Firehose buffers up to its interval (60 s by default) before objects appear in S3.
+    await new Promise((r) => setTimeout(r, values.settle * 1000));
+    return s3LakeIds(values.bucket!, ids);
+  }
+}
+
+/** What failed the run: thresholds, 5xx, client errors, anything acknowledged and not in the lake, a leak. */
+function failuresOf(
+  mode: string,
+  p99: number,
+  artilleryExit: number,
+  artilleryLog: string,
+  artillery: ReturnType<typeof readArtilleryReport>,
+  reconciliation: ReturnType<typeof reconcile>,
+  growth: ReturnType<typeof memoryGrowth>,
+): string[] {
+  return [
+    artilleryExit !== 0
+      ? `artillery exited ${artilleryExit} (a threshold failed: p99 > ${p99} ms or errors; see ${artilleryLog})`
+      : '',
+    artillery.serverErrors > 0 ? `${artillery.serverErrors} 5xx answers` : '',
+    Object.keys(artillery.errors).length > 0 ? `client errors: ${JSON.stringify(artillery.errors)}` : '',
+    reconciliation.missing.length > 0
+      ? `${reconciliation.missing.length} acknowledged messages missing from the lake`
+      : '',
+    reconciliation.unexplainedDuplicates.length > 0
+      ? `${reconciliation.unexplainedDuplicates.length} messages in the lake more often than acknowledged`
+      : '',
+    reconciliation.missingFromQuarantine.length > 0
+      ? `${reconciliation.missingFromQuarantine.length} invalid messages missing from quarantine`
+      : '',
+    mode === 'soak' && growth.grew
+      ? `server memory grew from ${growth.firstMiB.toFixed(0)} to ${growth.lastMiB.toFixed(0)} MiB`
+      : '',
+  ].filter(Boolean);
+}
+
+/** The run's summary as markdown: latencies, answers, the reconciliation and memory. */
+function summaryOf(
+  result: {
+    mode: string;
+    target: string;
+    phases: { name: string; duration: number; arrivalRate: number }[];
+    artillery: ReturnType<typeof readArtilleryReport>;
+    reconciliation: ReturnType<typeof reconcile>;
+    memory: ReturnType<typeof memoryGrowth>;
+    failures: string[];
+  },
+  memory: number[],
+  runDir: string,
+): string {
+  const { mode, target, phases, artillery, reconciliation, memory: growth, failures } = result;
+  return [
     `# ${mode} run — ${failures.length ? 'FAILED' : 'passed'}`,
     '',
     `target: ${target}; phases: ${phases.map((p) => `${p.name} ${p.duration}s @ ${p.arrivalRate}/s`).join(', ')}`,
@@ -287,10 +353,6 @@ async function main(values: CommandValues<typeof LOAD.flags>): Promise<number> {
     `Report: ${join(runDir, 'report.html')}`,
     `Files: ${runDir}`,
   ].join('\n');
-  writeFileSync(join(runDir, 'summary.md'), `${summary}\n`);
-  process.stdout.write(`\n${summary}\n`);
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  return failures.length ? 1 : 0;
 }
 
 function ensureArtillery(): void {
