@@ -13,7 +13,7 @@ import {
   AUDIENCES_AREA,
   AUDIENCES_TABLE,
 } from '../domain/contract/audiences';
-import { CURATED_PREFIX, SCORES_AREA } from '../domain/contract/curated-table';
+import { CURATED_PREFIX, INTENT_REPORTS_PREFIX, SCORES_AREA } from '../domain/contract/curated-table';
 import type { AudienceEnvironment } from '../domain/contract/environment';
 import { HouseFunction } from './house-function';
 import { distributedMapJobReasons } from './job-states';
@@ -183,6 +183,8 @@ export class PredictionAudiences extends Construct {
         props.lake.arnForObjects(`${SCORES_AREA}/*`),
         props.lake.arnForObjects(`${AUDIENCES_AREA}/*`),
         props.lake.arnForObjects(`${AUDIENCE_SYNC_STATE_PREFIX}*`),
+        // The intent run's report: a scoring graded Poor builds no audience.
+        props.lake.arnForObjects(`${INTENT_REPORTS_PREFIX}*`),
       ],
     );
     allow(
@@ -251,6 +253,8 @@ export class PredictionAudiences extends Construct {
         'Each audience has its folder audiences/customer_id=<id>/audience=<name>/ (members per version, definition, lift), named per run.',
       [`Resource::<${lake}.Arn>/${AUDIENCE_SYNC_STATE_PREFIX}*`]:
         'What the last sync sent, one object per customer (audience-sync/state/<customer>.json), read to diff against.',
+      [`Resource::<${lake}.Arn>/${INTENT_REPORTS_PREFIX}*`]:
+        'The intent runs’ reports, one per scoring under intent/reports/<customer, event, date>/, read for the grade: a Poor scoring builds no audience (read only).',
       [runs]: 'UNLOAD names its own files under the run’s prefix audience-sync/runs/<customer>/<run id>/.',
       [`Resource::<${results}.Arn>/athena/*`]:
         'Athena writes each query result as athena/<query id>.csv, named when the query runs; the function reads them back.',

@@ -15,6 +15,7 @@ import {
   audienceSyncRunPrefix,
   audienceSyncStateKey,
 } from '../../domain/contract/audiences';
+import { INTENT_REPORTS_PREFIX, scoresPartitionPath } from '../../domain/contract/curated-table';
 import { CustomerIdSchema } from '../../domain/contract/formats';
 import {
   audienceChangeSql,
@@ -28,6 +29,7 @@ import { literal } from '../../domain/contract/sql/sql-text';
 import { audienceVersion } from '../../domain/core/audiences/membership';
 import { conversionCounts, liftFromConversions } from '../../domain/core/audiences/uplift';
 import type { ObjectStore, SecretStore } from '../../domain/core/common/ports';
+import { notRecommended } from '../../domain/core/intent/model-quality';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
 
 /**
@@ -42,6 +44,8 @@ const AudienceRunSchema = v.object({
       event: v.pipe(v.string(), v.minLength(1, 'an event name')),
       top: v.pipe(v.number(), v.gtValue(0), v.maxValue(100)),
       holdout: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(50)), 10),
+      /** Build even from a scoring graded Poor (as `npm run audience -- create --force`). */
+      force: v.optional(v.boolean(), false),
     }),
   ),
 });
@@ -72,7 +76,15 @@ export interface AudienceRun {
   stateKey: string;
   state: string;
   timestamp: string;
-  audiences: { name: string; version: number; asOf: string; built: boolean; liftKey: string }[];
+  audiences: {
+    name: string;
+    version: number;
+    asOf: string;
+    built: boolean;
+    liftKey: string;
+    /** A newer scoring graded Poor, passed over: the audience kept its last version. */
+    kept?: { asOf: string; grade: string };
+  }[];
 }
 
 const table: (database: string) => TableRef = (database) => (name) => `"${database}"."${name}"`;
@@ -83,6 +95,18 @@ const readJson = async (objects: ObjectStore, bucket: string, key: string): Prom
 };
 
 /** A customer's audience definitions, as `npm run audience -- list` reads them locally. */
+/** What the intent run's report says against the scoring of `asOf` (nothing without a report). */
+async function scoringVerdict(
+  deps: AudienceDeps,
+  customer: string,
+  definition: AudienceDefinition,
+  asOf: string,
+): Promise<{ grade: string } | undefined> {
+  const key = `${INTENT_REPORTS_PREFIX}${scoresPartitionPath(customer, definition.event_key, asOf)}report.json`;
+  const report = await readJson(deps.objects, deps.bucket, key);
+  return report === undefined ? undefined : notRecommended(report);
+}
+
 async function definitionsOf(deps: AudienceDeps, customer: string): Promise<AudienceDefinition[]> {
   const keys = (
     await deps.objects.listKeys(deps.bucket, `${AUDIENCES_AREA}/customer_id=${customer}/`)
@@ -139,14 +163,33 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
 
   const now = deps.now().toISOString();
   const built: AudienceRun['audiences'] = [];
+  // Every audience's scoring first: a creation refused for its scoring stops the run before any UNLOAD.
+  const plans: {
+    definition: AudienceDefinition;
+    last: AudienceDefinition['versions'][number] | undefined;
+    asOf: string;
+    kept?: { asOf: string; grade: string };
+  }[] = [];
   for (const definition of definitions) {
     const [latest] = await ask(latestScoringSql(db, customer, definition.event_key));
     if (!latest?.d)
       throw new Error(
         `no scores of "${definition.event}" for ${customer}: run the intent state machine with {"customer": "${customer}", "event": "${definition.event}"} first`,
       );
-    const asOf = String(latest.d);
+    const scoredAt = String(latest.d);
     const last = definition.versions.at(-1);
+    // Never from a Poor scoring: a new audience is refused unless forced, a refresh keeps the last version.
+    const poor =
+      last?.as_of === scoredAt ? undefined : await scoringVerdict(deps, customer, definition, scoredAt);
+    const forced = request.create?.name === definition.name && request.create.force;
+    if (poor && !last && !forced)
+      throw new Error(
+        `the scoring of ${scoredAt} is graded ${poor.grade}: its scores predict little better than chance (docs/intent.md, "Quality grade"); start with "create": {…, "force": true} to build ${definition.name} from it anyway`,
+      );
+    const kept = poor && last && !forced ? { asOf: scoredAt, grade: poor.grade } : undefined;
+    plans.push({ definition, last, asOf: kept ? last!.as_of : scoredAt, ...(kept ? { kept } : {}) });
+  }
+  for (const { definition, last, asOf, kept } of plans) {
     const isNew = last?.as_of !== asOf;
     if (isNew) {
       const version = (last?.version ?? 0) + 1;
@@ -189,7 +232,7 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
       computed_at: now,
       ...lift,
     });
-    built.push({ name: definition.name, version, asOf, built: isNew, liftKey });
+    built.push({ name: definition.name, version, asOf, built: isNew, liftKey, ...(kept ? { kept } : {}) });
   }
 
   // The changed users of every audience, in shards: one UNLOAD, one Map item per file.

@@ -24,6 +24,7 @@ import {
   liftFromConversions,
   type Uplift,
 } from '../../domain/core/audiences/uplift';
+import { notRecommended } from '../../domain/core/intent/model-quality';
 import { normalizeEventName } from '../../domain/core/messages/normalize-event-name';
 import { definitionFile, listDefinitions, readDefinition } from '../../local/audience-definitions';
 import { openLocalLake } from '../../local/lake-query';
@@ -48,17 +49,14 @@ export class PoorScoring extends MissingInput {
   }
 }
 
-/** The grade the intent run gave a scoring, from its report (none for a scoring without one). */
-function scoringGrade(lakeRoot: string, customer: string, eventKey: string, asOf: string) {
+/** What the intent run's report says against a scoring (nothing for a scoring without one). */
+function scoringVerdict(lakeRoot: string, customer: string, eventKey: string, asOf: string) {
   const file = join(
     lakeRoot,
     `${INTENT_REPORTS_PREFIX}${scoresPartitionPath(customer, eventKey, asOf)}report.json`,
   );
   if (!existsSync(file)) return undefined;
-  const report = JSON.parse(readFileSync(file, 'utf8')) as {
-    quality?: { grade?: string; recommended?: boolean };
-  };
-  return report.quality;
+  return notRecommended(JSON.parse(readFileSync(file, 'utf8')));
 }
 
 type Lake = Awaited<ReturnType<typeof openLocalLake>>;
@@ -126,9 +124,8 @@ export async function buildAudience(options: {
   const lake = await openLocalLake(options.lakeRoot);
   try {
     asOf = await latestScoring(lake, options.customer, event, eventKey);
-    const quality = scoringGrade(options.lakeRoot, options.customer, eventKey, asOf);
-    if (quality?.recommended === false && !options.force)
-      throw new PoorScoring(asOf, quality.grade ?? 'Poor');
+    const poor = scoringVerdict(options.lakeRoot, options.customer, eventKey, asOf);
+    if (poor && !options.force) throw new PoorScoring(asOf, poor.grade);
     await writeMembers(
       lake,
       join(options.lakeRoot, audienceMembersPath(options.customer, options.name, version)),

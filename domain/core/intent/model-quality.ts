@@ -144,6 +144,18 @@ export function modelQuality(probabilities: number[], labels: number[]): ModelQu
   return { ...measured, grade, recommended: grade !== 'Poor' };
 }
 
+/**
+ * What an intent run's report (its `report.json`) says against acting on its scores: graded Poor,
+ * `quality.recommended` false. No audience is built from such a scoring, locally or on AWS: creating one
+ * is refused unless forced, and a refresh keeps the audience's last version (docs/audiences.md). A report
+ * without a grade (an earlier release's) says nothing against it.
+ */
+export function notRecommended(report: unknown): { grade: string } | undefined {
+  const quality = (report as { quality?: { grade?: unknown; recommended?: unknown } } | null)?.quality;
+  if (quality?.recommended !== false) return undefined;
+  return { grade: typeof quality.grade === 'string' ? quality.grade : 'Poor' };
+}
+
 /** A percentile cohort after a scoring: what the model predicted for it against what its users did. */
 export interface CohortOutcome {
   /** The cohort's lower bound: 0.9 is the top 10 % (percentiles 0.9–1.0). */

@@ -12,6 +12,7 @@ import * as v from 'valibot';
 import { s3ObjectStore } from '../../../adapters/aws/s3-objects';
 import { secretsManagerStore } from '../../../adapters/aws/secrets';
 import { AudienceDefinitionSchema } from '../../../domain/contract/audiences';
+import { INTENT_REPORTS_PREFIX, scoresPartitionPath } from '../../../domain/contract/curated-table';
 import { runAudiences } from '../../../lambdas/audience-build/create-audience-build-handler';
 import {
   sendShard,
@@ -109,6 +110,51 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
     // Against version 1 of March 8th, which was sent: the SQL compares with it.
     expect(sent.at(-1)).toMatch(/prev AS \(SELECT user_id, "group" AS grp FROM .* AND version = 1\)/);
     await expect(runAudiences(create, deps())).rejects.toThrow(/likely_signups of acme exists/);
+  });
+
+  it('builds nothing from a scoring graded Poor: creating is refused unless forced, a refresh keeps the last version', async () => {
+    let sent = answerAudienceQueries(athena);
+    const objects = s3Objects(s3);
+    const graded = (asOf: string, grade: string) =>
+      objects.set(
+        `${INTENT_REPORTS_PREFIX}${scoresPartitionPath('acme', 'signedup', asOf)}report.json`,
+        Buffer.from(JSON.stringify({ quality: { grade, recommended: grade !== 'Poor' } })),
+      );
+    graded('2026-03-08', 'Poor');
+
+    await expect(runAudiences(create, deps())).rejects.toThrow(
+      /the scoring of 2026-03-08 is graded Poor: .*"force": true/,
+    );
+    expect(sent.filter((q) => q.startsWith('UNLOAD'))).toEqual([]);
+    expect([...objects.keys()].filter((k) => k.startsWith('audiences/'))).toEqual([]);
+
+    const forced = await runAudiences({ ...create, create: { ...create.create, force: true } }, deps());
+    expect(forced.audiences).toEqual([
+      expect.objectContaining({ version: 1, asOf: '2026-03-08', built: true }),
+    ]);
+
+    // The week's rescoring is Poor: the refresh keeps version 1 and says which scoring it passed over.
+    sent = answerAudienceQueries(athena, { d: '2026-03-15' });
+    graded('2026-03-15', 'Poor');
+    const kept = await runAudiences({ customer: 'acme' }, deps());
+    expect(kept.audiences).toEqual([
+      expect.objectContaining({
+        version: 1,
+        asOf: '2026-03-08',
+        built: false,
+        kept: { asOf: '2026-03-15', grade: 'Poor' },
+      }),
+    ]);
+    expect(sent.filter((q) => q.includes('SELECT person AS user_id'))).toEqual([]);
+
+    // A Fair one is built.
+    answerAudienceQueries(athena, { d: '2026-03-22' });
+    graded('2026-03-22', 'Fair');
+    const rebuilt = await runAudiences({ customer: 'acme' }, deps());
+    expect(rebuilt.audiences).toEqual([
+      expect.objectContaining({ version: 2, asOf: '2026-03-22', built: true }),
+    ]);
+    expect(rebuilt.audiences[0]!.kept).toBeUndefined();
   });
 
   it('refuses with the step to take first: no write key, no scores, no audience, bad shares', async () => {

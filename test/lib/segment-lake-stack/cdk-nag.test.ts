@@ -151,6 +151,8 @@ describe.each([
     `Resource::<${lakeLogicalId}.Arn>/scores/*`,
     `Resource::<${lakeLogicalId}.Arn>/audiences/*`,
     state,
+    // The intent runs' reports: a Poor scoring builds no audience.
+    `Resource::<${lakeLogicalId}.Arn>/intent/reports/*`,
     runs,
     writeKeys,
     runs,

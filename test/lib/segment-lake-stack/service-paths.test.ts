@@ -473,6 +473,11 @@ const FUNCTION_CALLS: Record<
   AudiencesBuildFunction: ({ lake }) => [
     ['athena:StartQueryExecution', workgroup()],
     ['s3:GetObject', `${lake}/scores/customer_id=acme/x.parquet`],
+    // The intent run's report: a Poor scoring builds no audience.
+    [
+      's3:GetObject',
+      `${lake}/intent/reports/customer_id=acme/event_key=signedup/as_of=2026-03-08/report.json`,
+    ],
     ['s3:PutObject', `${lake}/audiences/customer_id=acme/x.json`],
     ['s3:PutObject', `${lake}/${AUDIENCE_SYNC_RUNS_PREFIX}acme/run-1/1.json`],
     [

@@ -1,4 +1,4 @@
-import { auc, deciles, rocCurve } from '../../../../domain/core/intent/model-quality';
+import { auc, deciles, notRecommended, rocCurve } from '../../../../domain/core/intent/model-quality';
 import { trainLogistic } from '../../../../domain/core/intent/models';
 import { decileOf } from '../../../support/reference-models';
 
@@ -34,5 +34,18 @@ describe('intent metrics', () => {
     expect(first!.weight).toBeGreaterThan(0.5);
     expect(Math.abs(second!.weight)).toBeLessThan(0.2);
     expect(auc(model.predict(rows), labels)).toBeGreaterThan(0.75);
+  });
+});
+
+describe('notRecommended (no audience from a Poor scoring)', () => {
+  it.each([
+    [{ quality: { grade: 'Poor', recommended: false } }, { grade: 'Poor' }],
+    [{ quality: { recommended: false } }, { grade: 'Poor' }],
+    [{ quality: { grade: 'Fair', recommended: true } }, undefined],
+    // An earlier release's report, or none at all: nothing against it.
+    [{ chosen: 'trees' }, undefined],
+    [null, undefined],
+  ])('%j → %j', (report, verdict) => {
+    expect(notRecommended(report)).toEqual(verdict);
   });
 });
