@@ -9,6 +9,15 @@ import { batchCalls } from '../../domain/core/audiences/segment-sync';
  */
 export const MAX_ATTEMPTS = 6;
 
+/**
+ * The longest wait between attempts, Retry-After included: a Retry-After of an hour would otherwise hold
+ * the AWS sync item past its function's 15 minutes (and `npm run simulate` for as long). Six attempts
+ * then take at most 2.5 minutes of waiting.
+ *
+ * @internal
+ */
+export const MAX_WAIT_MS = 30_000;
+
 export interface SendOptions<T> {
   /** Segment's API host, or any endpoint that speaks its HTTP Tracking API (our own destination). */
   host: string;
@@ -63,9 +72,9 @@ export class UnauthorizedError extends Error {
  * used by the local `audience sync`, the AWS sync function and `npm run simulate` (which sends to our
  * own destination, a Segment-compatible endpoint). Calls go in batches within Segment's size limits,
  * `concurrency` at a time (p-map). A batch is retried on 429 and 5xx and on a network error
- * (Retry-After first, else back-off). Any other refusal (a 400) is final for what it refused, so a
- * refused batch is split in halves and each half sent again, down to the one message Segment refuses:
- * one bad message never loses the rest of its batch.
+ * (Retry-After first, else back-off; never more than MAX_WAIT_MS). Any other refusal (a 400) is final
+ * for what it refused, so a refused batch is split in halves and each half sent again, down to the one
+ * message Segment refuses: one bad message never loses the rest of its batch.
  */
 export async function sendBatches<T>(options: SendOptions<T>): Promise<SendResult> {
   const { batches, tooLarge } = batchCalls(options.calls, undefined, options.maxBatchCalls);
@@ -107,11 +116,11 @@ export async function sendBatches<T>(options: SendOptions<T>): Promise<SendResul
       if (attempt < MAX_ATTEMPTS) {
         result.retries += 1;
         const seconds = Number(retryAfter);
-        await sleep(
+        const wait =
           Number.isFinite(seconds) && seconds >= 0 && retryAfter !== null
             ? seconds * 1000
-            : Math.min(30_000, 500 * 2 ** (attempt - 1)),
-        );
+            : 500 * 2 ** (attempt - 1);
+        await sleep(Math.min(MAX_WAIT_MS, wait));
       }
     }
     return 'unavailable';

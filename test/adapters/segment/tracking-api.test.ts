@@ -1,4 +1,9 @@
-import { MAX_ATTEMPTS, sendBatches, UnauthorizedError } from '../../../adapters/segment/tracking-api';
+import {
+  MAX_ATTEMPTS,
+  MAX_WAIT_MS,
+  sendBatches,
+  UnauthorizedError,
+} from '../../../adapters/segment/tracking-api';
 
 /** Segment's /v1/batch as a fake: refuses (400) a batch holding a message it cannot take, else 200. */
 function segment(options: { refuse: (call: { userId: string }) => boolean; busyFirst?: number }) {
@@ -106,5 +111,28 @@ describe('sending to Segment’s HTTP Tracking API', () => {
     expect(
       await sendBatches({ host: 'h', writeKey: 'k', calls: calls(8), fetch, sleep: async () => undefined }),
     ).toMatchObject({ sent: 0, failed: 8, unavailable: 0 });
+  });
+
+  it('waits as Retry-After asks, but never longer than MAX_WAIT_MS', async () => {
+    let first = true;
+    const fetch = (async () => {
+      const answer = first
+        ? new Response(null, { status: 429, headers: { 'retry-after': '3600' } })
+        : new Response(null, { status: 200 });
+      first = false;
+      return answer;
+    }) as unknown as typeof globalThis.fetch;
+    const waits: number[] = [];
+    const result = await sendBatches({
+      host: 'h',
+      writeKey: 'k',
+      calls: calls(3),
+      fetch,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    expect(result).toMatchObject({ sent: 3, retries: 1 });
+    expect(waits).toEqual([MAX_WAIT_MS]);
   });
 });
