@@ -3,7 +3,11 @@
 // TypeScript becomes CommonJS for Node 20, as do the packages that ship ES modules only (jest.config.ts
 // lists them). Source maps go back to Jest, so a failure points at the .ts line.
 const { createHash } = require('node:crypto');
+const { readFileSync } = require('node:fs');
 const { transformSync, version } = require('esbuild');
+
+// A cached transform is stale when esbuild, this file (its options) or the source changes.
+const SELF = readFileSync(__filename, 'utf8');
 
 /** @type {import('@jest/transform').SyncTransformer} */
 module.exports = {
@@ -11,6 +15,8 @@ module.exports = {
   getCacheKey(source, path, options) {
     return createHash('sha256')
       .update(version)
+      .update('\0')
+      .update(SELF)
       .update('\0')
       .update(path)
       .update('\0')
