@@ -4,6 +4,7 @@ import { type CommandSpec, decimal, type Flag, runCommand, UsageError, wholeNumb
 import { jsonFlag } from '../cli/flags';
 import { alignedTable } from '../cli/table';
 import { AWS_QUOTAS } from '../domain/contract/aws-quotas';
+import { BACKLOG_LANE, backlogDrain } from '../domain/core/lake/backlog-lane';
 import { measureIngest } from './bench/measure-ingest';
 import { forecastOutages, type StateForecast } from './replay/outage-forecast';
 import {
@@ -178,6 +179,16 @@ runCommand(SIM, async ({ values }) => {
     sinkMs: values['sink-ms'],
   };
   const plan = forecastReplay(stack, scenario);
+  // The Replay's curated backlog on AWS: hourly compaction runs beside the live customers' MERGEs.
+  const curatedBacklog =
+    scenario.replayingCustomers > 0
+      ? backlogDrain({
+          customers: scenario.replayingCustomers,
+          years: scenario.years,
+          eventsPerDay: scenario.eventsPerDay,
+          liveCustomers: scenario.liveCustomers,
+        })
+      : null;
   const recommended = recommendSettings(stack, scenario);
   // Dependency states, at the rate that reaches the function (past API Gateway's throttles).
   const budget = scenario.accountConcurrency - stack.authorizerReservedConcurrency;
@@ -195,7 +206,7 @@ runCommand(SIM, async ({ values }) => {
   const outageWithin = outages.filter((o) => o.state === 'down').every((o) => o.concurrency <= budget);
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ checks: plan.checks, replayDays: plan.replayDays, liveSuccessPercent: plan.liveSuccessPercent, recommended, stack, measured, outages: { requestsPerSecond: atFunction, budget, withinBudgetWhenDown: outageWithin, states: outages } })}\n`,
+      `${JSON.stringify({ checks: plan.checks, replayDays: plan.replayDays, curatedBacklog, liveSuccessPercent: plan.liveSuccessPercent, recommended, stack, measured, outages: { requestsPerSecond: atFunction, budget, withinBudgetWhenDown: outageWithin, states: outages } })}\n`,
     );
     return;
   }
@@ -228,6 +239,15 @@ runCommand(SIM, async ({ values }) => {
         ? `SILENT LOSS: ${silent.map((k) => `${k.name} (from ${when(k)}): ${k.consequence}`).join('; ')}`
         : 'No silent loss: every excess is answered 429/503 and resent by Segment.',
       `${scenario.replayingCustomers === 0 ? 'No Replay' : `Replay of ${n(plan.events)} events finishes in ${plan.replayDays === null ? 'more than a year' : `${n(plan.replayDays)} days`}`}; live requests accepted: ${plan.liveSuccessPercent} %; ingest concurrency at peak ${n(plan.peakIngestConcurrency)}`,
+      ...(curatedBacklog
+        ? [
+            `Curated table: the Replay's ${n(curatedBacklog.items)} backlog MERGEs drain in ${
+              Number.isFinite(curatedBacklog.hours)
+                ? `${n(curatedBacklog.hours)} hourly compaction runs (~${n(curatedBacklog.hours / 24)} days)`
+                : 'no run: live MERGEs fill every run'
+            }, ${curatedBacklog.itemsPerHour} a run beside ${n(scenario.liveCustomers)} live customers, at an assumed ${BACKLOG_LANE.assumedMergeMinutes} minutes a MERGE (docs/lake.md)`,
+          ]
+        : []),
       '',
       `When a dependency misbehaves, at ${n(atFunction)} requests/s (ingest budget ${n(budget)} concurrent; DynamoDB read assumed ${DYNAMO_MS} ms, slow = answers after ${values['slow-ms']} ms):`,
       alignedTable([

@@ -14,6 +14,8 @@ describe('npm run replay-sim', () => {
     expect(result.status).toBe(0); // whatever it finds
     const out = JSON.parse(result.stdout);
     expect(Object.keys(out)).toEqual(expect.arrayContaining(['checks', 'replayDays']));
+    // No Replay, so no curated backlog to drain.
+    expect(out.curatedBacklog).toBeNull();
     for (const check of out.checks)
       expect(Object.keys(check)).toEqual(
         expect.arrayContaining(['name', 'load', 'limit', 'percentOfLimit', 'failsAfter200', 'firstAt']),
@@ -34,6 +36,10 @@ describe('npm run replay-sim', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Measured on this code: [\d.]+ ms of core per 1-event request; /m);
     expect(result.stdout).toMatch(/^SILENT LOSS: firehose-active-partitions \(from 0 h\)/m);
+    // The Replay's curated backlog: backlogDrain's arithmetic (docs/lake.md), for this scenario.
+    expect(result.stdout).toMatch(
+      /^Curated table: the Replay's [\d,]+ backlog MERGEs drain in [\d,]+ hourly compaction runs \(~[\d.,]+ days\), \d+ a run beside 2,000 live customers/m,
+    );
     expect(result.stdout).toMatch(
       /^Settings for this scenario: npx cdk deploy -c maxCustomers=2200 -c activePartitionQuota=5000/m,
     );

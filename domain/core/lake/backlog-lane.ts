@@ -98,9 +98,8 @@ export function chooseBacklog(
 /**
  * How long a backlog takes to drain beside live traffic, hourly runs, at the lane's figures: every run
  * merges its live customers' MERGEs first (one per 100 of them), and backlog MERGEs in the time left of
- * the window. What docs/lake.md states; pinned by test/domain/core/lake/backlog-lane.test.ts.
- *
- * @internal
+ * the window. `npm run replay-sim` prints it for its scenario (docs/lake.md quotes one); pinned by
+ * test/domain/core/lake/backlog-lane.test.ts.
  */
 export function backlogDrain(input: {
   customers: number;
