@@ -184,7 +184,11 @@ export async function packRun(
   // objects and days set aside in a batch (and its messages leave the log: the batch is durable); the
   // live customers are merged whole, the backlogs a bounded share each (backlog-lane.ts).
   const byCustomer = new Map<string, DayRows[]>();
-  for (const p of partitions) byCustomer.set(p.customerId, [...(byCustomer.get(p.customerId) ?? []), p]);
+  for (const p of partitions) {
+    const days = byCustomer.get(p.customerId);
+    if (days) days.push(p);
+    else byCustomer.set(p.customerId, [p]);
+  }
   const { batches, damaged } = await readBacklog(files);
   const waiting = new Set(batches.map((b) => b.batch.customerId));
   const setAside: string[] = [];
