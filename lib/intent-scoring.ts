@@ -165,7 +165,8 @@ export class IntentScoring extends Construct {
     });
     const unloads = sfn.Map.jsonata(this, 'UnloadFeatures', {
       items: sfn.ProvideItems.jsonata('{% $states.input.unloads %}'),
-      // The two training samples at once: Athena runs them in parallel, under its 20–25 DML queries.
+      // Two of the (up to four) cutoffs' samples at once: Athena runs them in parallel, well under its
+      // 20–25 DML queries a region.
       maxConcurrency: 2,
       outputs: '{% $plan %}',
     });
@@ -180,6 +181,9 @@ export class IntentScoring extends Construct {
     // Every eligible user scored where the features are: the model as SQL, run by Athena (no function
     // holds the population; the .sync integration waits for it).
     const scoreInAthena = athenaStep('ScoreInAthena', '{% $trained.scoreSql %}');
+    // The scores' spread in the report slice's bins, UNLOADed beside the features: the finish step
+    // refuses a scoring whose probabilities are all alike or have shifted (score-check.ts).
+    const checkScores = athenaStep('CheckScores', '{% $trained.checkSql %}');
     const finishStep = tasks.LambdaInvoke.jsonata(this, 'FinishRun', {
       lambdaFunction: this.score.function,
       payload: sfn.TaskInput.fromText('{% $merge([$trained, {"step": "finish"}]) %}'),
@@ -208,19 +212,33 @@ export class IntentScoring extends Construct {
       '{% {"step": "remove", "runId": $plan.runId, "scoresPrefix": $plan.scoresPrefix} %}',
     );
     for (const step of [unloads, trainStep]) step.addCatch(removeFeatures, { errors: ['States.ALL'] });
-    for (const step of [scoreInAthena, finishStep]) step.addCatch(removePartial, { errors: ['States.ALL'] });
+    for (const step of [scoreInAthena, checkScores, finishStep])
+      step.addCatch(removePartial, { errors: ['States.ALL'] });
 
     this.stateMachine = jobStateMachine(this, {
-      definition: planStep.next(unloads).next(trainStep).next(scoreInAthena).next(finishStep),
-      // Two Athena DML steps of at most 30 minutes each (athena-rules.ts), two functions of at most 15.
-      timeout: Duration.hours(2),
+      definition: planStep
+        .next(unloads)
+        .next(trainStep)
+        .next(scoreInAthena)
+        .next(checkScores)
+        .next(finishStep),
+      // Athena DML statements of at most 30 minutes each (athena-rules.ts): two waves of UNLOADs (up
+      // to four, two at a time), the scoring and its check — 4 × 30 min — and the functions (plan 5 min,
+      // train and finish 15 each): 2 h 35 min at most, so 3 h.
+      timeout: Duration.hours(3),
       comment: 'Intent scores for one customer and conversion event (npm run intent, on AWS)',
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
     // The UNLOADs run with the state machine's role: Athena reads the curated table and writes the
-    // feature sets under intent/_features/.
+    // feature sets under intent/_features/; the check reads the scores it wrote.
     athenaReader(this.stateMachine);
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [props.lake.arnForObjects(`${SCORES_AREA}/*`)],
+      }),
+    );
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:PutObject', 's3:AbortMultipartUpload'],

@@ -6,6 +6,7 @@ import { customerFlag, dayFlag, daysFlag, eventFlag, htmlFlag, jsonFlag } from '
 import { alignedTable } from '../cli/table';
 import { INTENT_DEFAULTS, INTENT_LIMITS } from '../domain/core/intent/prepare-run';
 import { dueRefreshes, nextRefresh } from '../domain/core/intent/refresh';
+import { MAX_STABILITY_INDEX } from '../domain/core/intent/score-check';
 import { compileAliases } from '../domain/core/messages/normalize-event-name';
 import { readLocalConfig } from '../local/config';
 import { intentHtml } from './intent/intent-html';
@@ -193,7 +194,7 @@ else if (process.argv[2] === 'monitor')
       process.stdout.write(
         `${[
           `"${report.event}" (key ${report.eventKey}) for ${report.customer}: the scoring of ${report.asOf}, events observed until ${report.observedUntil ?? '–'}`,
-          `${report.users} users scored, ${report.converted} converted since; realized AUC ${Number.isNaN(report.realizedAuc) ? '– (no conversions yet)' : report.realizedAuc.toFixed(3)}`,
+          `${report.users} users scored, ${report.converted} converted since; realized AUC ${Number.isNaN(report.realizedAuc) ? '– (no conversions yet)' : report.realizedAuc.toFixed(3)}, realized calibration error ${report.realizedCalibrationError.toFixed(4)}`,
           '',
           alignedTable(
             [
@@ -243,13 +244,25 @@ else
     process.stdout.write(
       `${[
         `Intent to "${report.event}" (key ${report.eventKey}) for ${report.customer}, scored at ${report.asOf}`,
-        `trained at ${report.trainingCutoff} on ${report.training.users} users (${report.training.converted} converted${report.training.sampledFrom ? `; a sample of ${report.training.sampledFrom}` : ''}), validated at ${report.validationCutoff} on ${report.validation.users} (${report.validation.converted} converted); look-back ${report.lookbackDays} d, horizon ${report.horizonDays} d`,
+        `slices: ${report.slices.map((x) => `${x.name} ${x.cutoff} (${x.users} users, ${x.converted} converted)`).join(', ')}${report.training.sampledFrom ? `; training a sample of ${report.training.sampledFrom}` : ''}; look-back ${report.lookbackDays} d, horizon ${report.horizonDays} d`,
         '',
-        alignedTable([['MODEL', 'VALIDATION AUC'], ...report.models.map((m) => [m.name, m.auc.toFixed(3)])], {
-          right: [1],
-        }),
-        `chosen: ${report.chosen}`,
-        `quality: ${report.quality.grade} — AUC ${report.quality.auc.toFixed(3)}, log loss ${report.quality.logLoss.toFixed(4)} (base rate alone: ${report.quality.baselineLogLoss.toFixed(4)}), lift quality ${report.quality.liftQuality.toFixed(2)} (top 20 % vs everyone); ${report.featureCount} features`,
+        alignedTable(
+          [
+            ['MODEL', 'CALIBRATED LOG LOSS', 'AUC', 'SETTINGS'],
+            ...report.models.map((m) => [
+              m.name,
+              m.logLoss.toFixed(4),
+              m.auc.toFixed(3),
+              Object.entries(m.settings ?? {})
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', '),
+            ]),
+          ],
+          { right: [1, 2] },
+        ),
+        `chosen on the calibration slice by calibrated log loss: ${report.chosen} (calibration: log-odds × ${report.calibration.slope.toFixed(3)} ${report.calibration.intercept < 0 ? '−' : '+'} ${Math.abs(report.calibration.intercept).toFixed(3)})`,
+        `quality on the report slice: ${report.quality.grade} — AUC ${report.quality.auc.toFixed(3)}, log loss ${report.quality.logLoss.toFixed(4)} (base rate alone: ${report.quality.baselineLogLoss.toFixed(4)}), calibration error ${report.quality.calibrationError.toFixed(4)}, lift quality ${report.quality.liftQuality.toFixed(2)} (top 20 % vs everyone); ${report.featureCount} features`,
+        ...(report.caveat ? [`note: ${report.caveat}`] : []),
         ...(report.quality.recommended
           ? []
           : [
@@ -274,7 +287,7 @@ else
         'Strongest features:',
         ...report.strongest.map((s) => `  ${s.words}`),
         '',
-        `Scored ${report.scored.users} users: ${report.scored.file}`,
+        `Scored ${report.scored.users} users: ${report.scored.file} (probabilities ${pct(report.scored.check.low)}–${pct(report.scored.check.high)}; stability against the report slice ${report.scored.check.stabilityIndex.toFixed(3)}, refused above ${MAX_STABILITY_INDEX})`,
         `Report: ${html}. Run metadata: ${report.scored.report}`,
         'Query: npm run query -- "select decile, count(*), min(percentile) from scores group by 1 order by 1"',
       ].join('\n')}\n`,

@@ -4,6 +4,7 @@ import { type AthenaLakeOptions, athenaQuery } from '../../adapters/aws/athena-q
 import {
   INTENT_FEATURES_PREFIX,
   SCORES_AREA,
+  SCORES_TABLE,
   scoresPartitionPath,
 } from '../../domain/contract/curated-table';
 import { CustomerIdSchema, DaySchema } from '../../domain/contract/formats';
@@ -17,6 +18,7 @@ import {
   type PreparedIntent,
   prepareIntentRun,
 } from '../../domain/core/intent/prepare-run';
+import type { CutoffSlices } from '../../domain/core/intent/slices';
 
 /** What starts an intent run on AWS (the state machine's input). */
 const IntentRequestSchema = v.object({
@@ -35,8 +37,8 @@ const IntentRequestSchema = v.object({
 
 /**
  * The first step of an intent run on AWS: fold the event, find the dates (as `npm run intent` does)
- * and the customer's most frequent events and pages with Athena, and write the two training samples'
- * feature queries as UNLOADs to Parquet under the run's prefix — the state machine runs them.
+ * and the customer's most frequent events and pages with Athena, and write each cutoff's sample of
+ * features as an UNLOAD to Parquet under the run's prefix — the state machine runs them.
  */
 export async function prepareIntent(
   input: unknown,
@@ -52,10 +54,12 @@ export async function prepareIntent(
     request,
   );
   const runId = randomUUID();
-  const unload = (unloadName: FeatureUnload['name'], cutoff: string): FeatureUnload => {
+  const unload = ({ cutoff, slices }: CutoffSlices): FeatureUnload => {
+    const unloadName = slices.join('-');
     const prefix = `${INTENT_FEATURES_PREFIX}${runId}/${unloadName}/`;
     return {
       name: unloadName,
+      slices,
       cutoff,
       prefix,
       sql: `UNLOAD (${trainingSampleSql('athena', featuresSql('athena', table, plan.spec(cutoff)), MAX_TRAINING_USERS)}) TO ${literal(`s3://${bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
@@ -65,8 +69,9 @@ export async function prepareIntent(
   return {
     runId,
     ...planned,
-    unloads: [unload('training', plan.trainingCutoff), unload('validation', plan.validationCutoff)],
+    unloads: plan.cutoffs.map(unload),
     currentFeaturesSql: featuresSql('athena', table, plan.spec(plan.asOf)),
+    scoresRelation: `(SELECT probability FROM ${table(SCORES_TABLE)} WHERE customer_id = ${literal(plan.customer)} AND event_key = ${literal(plan.eventKey)} AND as_of = DATE ${literal(plan.asOf)})`,
     scoresPrefix: `${SCORES_AREA}/${scoresPartitionPath(plan.customer, plan.eventKey, plan.asOf)}`,
   };
 }

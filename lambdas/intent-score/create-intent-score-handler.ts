@@ -16,7 +16,14 @@ import { fitModel } from '../../domain/core/intent/fit-and-score';
 import type { Model } from '../../domain/core/intent/models';
 import { MAX_TRAINING_USERS, type PreparedIntent } from '../../domain/core/intent/prepare-run';
 import { savedPrediction } from '../../domain/core/intent/refresh';
+import {
+  checkScoring,
+  type ExpectedScores,
+  type SpreadRow,
+  scoreSpreadSql,
+} from '../../domain/core/intent/score-check';
 import { athenaScoresSql } from '../../domain/core/intent/score-sql';
+import { dealSlices } from '../../domain/core/intent/slices';
 
 type Row = Record<string, unknown>;
 
@@ -93,6 +100,9 @@ export interface TrainedIntent {
   scoreSql: string;
   scoresPrefix: string;
   reportKey: string;
+  /** The report slice's spread, and the UNLOAD of the scores' spread in its bins (score-check.ts). */
+  expectedScores: ExpectedScores;
+  checkSql: string;
 }
 
 /**
@@ -117,7 +127,7 @@ export function scoringUnloadSql(
 }
 
 /**
- * Step 3 of an intent run on AWS: the two training samples UNLOAD wrote (bounded by MAX_TRAINING_USERS
+ * Step 3 of an intent run on AWS: the samples of features UNLOAD wrote, one per cutoff (bounded by MAX_TRAINING_USERS
  * each, whatever the population), the same modelling as `npm run intent` (domain/core/intent), the
  * report as JSON; and the statement with which Athena scores every user — the chosen model as one SQL
  * expression over the features query — into the scores partition, emptied first (UNLOAD writes only
@@ -128,17 +138,22 @@ export async function trainIntent(
   objects: ObjectStore,
   bucket: string,
 ): Promise<TrainedIntent> {
-  const sets = Object.fromEntries(
-    await Promise.all(
-      plan.unloads.map(async (u) => [u.name, await readUnloaded(objects, bucket, u.prefix)] as const),
-    ),
-  ) as Record<'training' | 'validation', Row[]>;
-  const matrix = (rows: Row[]) => rows.map((r) => plan.columns.map((c) => Number(r[c] ?? 0)));
-  const labels = (rows: Row[]) => rows.map((r) => Number(r.label ?? 0));
+  const sets = await Promise.all(plan.unloads.map((u) => readUnloaded(objects, bucket, u.prefix)));
+  const dealt = dealSlices(plan.cutoffs, sets);
+  const labelled = (rows: Row[]) => ({
+    rows: rows.map((r) => plan.columns.map((c) => Number(r[c] ?? 0))),
+    labels: rows.map((r) => Number(r.label ?? 0)),
+  });
   const { final, ...fitted } = fitModel({
     columns: plan.columns,
-    training: { rows: matrix(sets.training), labels: labels(sets.training) },
-    validation: { rows: matrix(sets.validation), labels: labels(sets.validation) },
+    slices: {
+      training: labelled(dealt.training),
+      stop: labelled(dealt.stop),
+      calibration: labelled(dealt.calibration),
+      report: labelled(dealt.report),
+    },
+    cutoffs: plan.cutoffs,
+    shortHistory: plan.shortHistory,
     maxUsers: MAX_TRAINING_USERS,
     seed: 7,
   });
@@ -172,14 +187,39 @@ export async function trainIntent(
     scoreSql,
     scoresPrefix: plan.scoresPrefix,
     reportKey,
+    expectedScores: fitted.expectedScores,
+    checkSql: checkUnloadSql(plan, fitted.expectedScores, bucket),
   };
 }
 
+/** Where the check of a run's scores is UNLOADed: with its features, removed with them. */
+const checkPrefix = (runId: string) => `${INTENT_FEATURES_PREFIX}${runId}/check/`;
+
 /**
- * The last step, once Athena has written the scores: the prediction saved where the weekly refresh finds
- * it (as `npm run intent` saves it locally), and the run's feature samples removed.
+ * The statement Athena checks the date's scores with: their spread in the report slice's bins, UNLOADed beside the run's features.
+ *
+ * @internal
+ */
+export function checkUnloadSql(
+  plan: Pick<PreparedIntent, 'runId' | 'scoresRelation'>,
+  expected: ExpectedScores,
+  bucket: string,
+): string {
+  return `UNLOAD (${scoreSpreadSql(plan.scoresRelation, expected)}) TO ${literal(`s3://${bucket}/${checkPrefix(plan.runId)}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`;
+}
+
+/**
+ * The last step, once Athena has written the scores and their spread: the scores checked against the
+ * report slice (all alike, or shifted: the run fails, and the state machine's catch removes them), the
+ * prediction saved where the weekly refresh finds it (as `npm run intent` saves it locally), and the
+ * run's feature samples removed.
  */
 export async function finishIntent(trained: TrainedIntent, objects: ObjectStore, bucket: string, now: Date) {
+  const check = checkScoring(
+    trained.expectedScores,
+    (await readUnloaded(objects, bucket, checkPrefix(trained.runId))) as unknown as SpreadRow[],
+  );
+  if (check.refused) throw new Error(`the scoring is refused: ${check.refused}`);
   const predictionKey = predictionPath(trained.customer, trained.eventKey);
   const previous = await objects.readText(bucket, predictionKey);
   const prediction = savedPrediction(
@@ -189,6 +229,6 @@ export async function finishIntent(trained: TrainedIntent, objects: ObjectStore,
   );
   await objects.putJson(bucket, predictionKey, prediction);
   await removeFeatures({ runId: trained.runId }, objects, bucket);
-  const { scoreSql: _sql, ...summary } = trained;
-  return { ...summary, predictionKey };
+  const { scoreSql: _sql, checkSql: _check, expectedScores: _expected, ...summary } = trained;
+  return { ...summary, predictionKey, check };
 }

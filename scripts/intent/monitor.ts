@@ -17,6 +17,8 @@ export interface MonitorReport {
   users: number;
   converted: number;
   realizedAuc: number;
+  /** Each cohort's predicted rate against its realized one, weighted by its users (0: calibrated). */
+  realizedCalibrationError: number;
   cohorts: CohortOutcome[];
 }
 
@@ -110,6 +112,7 @@ export async function monitorHtml(report: MonitorReport): Promise<string> {
 <tr><th>events observed until</th><td>${escapeHtml(report.observedUntil ?? '–')}</td></tr>
 <tr><th>users scored / converted since</th><td class="n">${report.users} / ${report.converted}</td></tr>
 <tr><th>realized AUC</th><td class="n" id="realized-auc">${Number.isNaN(report.realizedAuc) ? '–' : report.realizedAuc.toFixed(3)}</td></tr>
+<tr><th>realized calibration error (cohorts)</th><td class="n" id="realized-calibration-error">${report.realizedCalibrationError.toFixed(4)}</td></tr>
 </table>
 ${await chartFigure('chart-compared', compared)}
 ${realized}`,

@@ -5,7 +5,15 @@ import { featuresSql, trainingSampleSql } from '../../domain/contract/sql/intent
 import { literal } from '../../domain/contract/sql/sql-text';
 import { type FitResult, fitModel } from '../../domain/core/intent/fit-and-score';
 import { type IntentRun, MAX_TRAINING_USERS, prepareIntentRun } from '../../domain/core/intent/prepare-run';
+import {
+  checkScoring,
+  type ExpectedScores,
+  type ScoreCheck,
+  type SpreadRow,
+  scoreSpreadSql,
+} from '../../domain/core/intent/score-check';
 import { duckdbScoresSql } from '../../domain/core/intent/score-sql';
+import { dealSlices } from '../../domain/core/intent/slices';
 import { openLocalLake } from '../../local/lake-query';
 
 export interface IntentOptions {
@@ -29,16 +37,16 @@ export type IntentReport = Omit<IntentRun, 'spec' | 'columns'> &
   FitResult & {
     features: string[];
     /** The scores file, and the run's metadata (this report as JSON) where AWS keeps it too. */
-    scored: { users: number; file: string; report: string };
+    scored: { users: number; file: string; report: string; check: ScoreCheck };
   };
 
 type FeatureRow = Record<string, string | number | null>;
 
 /**
  * Lookalike intent scores for one customer and conversion event, over the local curated table:
- * planned as on AWS (domain/core/intent/prepare-run.ts), features from DuckDB at two cutoffs a horizon
- * apart — train on the earlier, validate on the later (a time split) — and the modelling of
- * domain/core/intent/fit-and-score.ts. Scores land as Parquet under
+ * planned as on AWS (domain/core/intent/prepare-run.ts), features from DuckDB at two to four cutoffs a
+ * horizon apart, dealt into the slices of domain/core/intent/slices.ts, and the modelling of
+ * domain/core/intent/fit-and-score.ts; the scores are checked before they replace anything. Scores land as Parquet under
  * `scores/customer_id=<id>/event_key=<key>/as_of=<date>/`.
  */
 export async function runIntent(options: IntentOptions): Promise<IntentReport> {
@@ -70,25 +78,35 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
         )
       ).rows as FeatureRow[];
 
-    step(`features at ${plan.trainingCutoff} (training) and ${plan.validationCutoff} (validation)`);
-    const training = await sample(plan.trainingCutoff);
-    const validation = await sample(plan.validationCutoff);
+    step(
+      `features at ${plan.cutoffs.map((c) => `${c.cutoff} (${c.slices.join(', ')})`).join(', ')}${plan.shortHistory ? ': a short history' : ''}`,
+    );
+    const sets: FeatureRow[][] = [];
+    for (const { cutoff } of plan.cutoffs) sets.push(await sample(cutoff));
+    const dealt = dealSlices(plan.cutoffs, sets);
 
-    step('training and validating two models');
+    step('training, calibrating and choosing between two models');
     const { final, ...fitted } = fitModel({
       columns: plan.columns,
-      training: labelled(training),
-      validation: labelled(validation),
+      slices: {
+        training: labelled(dealt.training),
+        stop: labelled(dealt.stop),
+        calibration: labelled(dealt.calibration),
+        report: labelled(dealt.report),
+      },
+      cutoffs: plan.cutoffs,
+      shortHistory: plan.shortHistory,
       maxUsers,
       seed: options.seed ?? 7,
     });
     step(`scoring every user at ${plan.asOf} in DuckDB (${fitted.chosen})`);
     const file = join(options.lakeRoot, scoresPath(options.customer, plan.eventKey, plan.asOf));
-    const scoredUsers = await writeScores(
+    const { users: scoredUsers, check } = await writeScores(
       lake,
       options.lakeRoot,
       file,
       duckdbScoresSql(featuresSql('duckdb', table, plan.spec(plan.asOf)), final.sql(plan.columns)),
+      fitted.expectedScores,
     );
     const { spec: _spec, columns, ...dates } = plan;
     const report = fitted;
@@ -101,7 +119,7 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
       ...dates,
       features: columns,
       ...report,
-      scored: { users: scoredUsers, file, report: reportFile },
+      scored: { users: scoredUsers, file, report: reportFile, check },
     };
     mkdirSync(dirname(reportFile), { recursive: true });
     writeFileSync(reportFile, `${JSON.stringify(result, null, 2)}\n`);
@@ -111,23 +129,31 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
   }
 }
 
-/** Scores to Parquet by DuckDB (the scoring SQL), written beside the target and renamed into place; how many. */
+/**
+ * Scores to Parquet by DuckDB (the scoring SQL), written beside the target, checked against the report
+ * slice's spread (score-check.ts), and only then renamed into place: a refused scoring leaves the
+ * date's earlier scores, if any, as they were.
+ */
 async function writeScores(
   lake: Awaited<ReturnType<typeof openLocalLake>>,
   lakeRoot: string,
   file: string,
   scoresSql: string,
-): Promise<number> {
+  expected: ExpectedScores,
+): Promise<{ users: number; check: ScoreCheck }> {
   // Staged inside the lake, so the rename stays on one file system (atomic, never a copy).
   mkdirSync(join(lakeRoot, 'scores'), { recursive: true });
   const work = mkdtempSync(join(lakeRoot, 'scores', '.staging-'));
   try {
     const staged = join(work, 'scores.parquet');
     await lake.write(`COPY (${scoresSql}) TO ${literal(staged)} (FORMAT parquet)`);
-    const [counted] = (await lake.query(`SELECT count(*) AS n FROM read_parquet(${literal(staged)})`)).rows;
+    const spread = (await lake.query(scoreSpreadSql(`read_parquet(${literal(staged)})`, expected)))
+      .rows as unknown as SpreadRow[];
+    const check = checkScoring(expected, spread);
+    if (check.refused) throw new Error(`the scoring is refused: ${check.refused}`);
     mkdirSync(dirname(file), { recursive: true });
     renameSync(staged, file);
-    return Number(counted?.n ?? 0);
+    return { users: check.users, check };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

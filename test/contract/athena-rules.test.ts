@@ -27,12 +27,14 @@ import {
 import { QUESTIONS } from '../../domain/contract/sql/questions-sql';
 import { seededRandom } from '../../domain/core/common/seeded-random';
 import { trainBoostedTrees } from '../../domain/core/intent/boosted-trees';
+import { calibrated, clipped, featureBounds } from '../../domain/core/intent/calibration';
 import { trainLogistic } from '../../domain/core/intent/models';
+import { expectedScores } from '../../domain/core/intent/score-check';
 import { packRun, type RunFiles } from '../../domain/core/lake/compaction-run';
 import { MAX_DAYS_PER_MERGE } from '../../domain/core/lake/curated-plan';
 import { runAudiences } from '../../lambdas/audience-build/create-audience-build-handler';
 import { prepareIntent } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
-import { scoringUnloadSql } from '../../lambdas/intent-score/create-intent-score-handler';
+import { checkUnloadSql, scoringUnloadSql } from '../../lambdas/intent-score/create-intent-score-handler';
 import { answerAudienceQueries, s3Objects } from '../support/audience-aws';
 import { mockAws } from '../support/aws-mocks';
 import { answerIntentQueries } from '../support/intent-athena';
@@ -157,10 +159,24 @@ describe('every Athena statement the stack, its functions and its scripts send, 
     statements.push(
       ...sent.map((sql) => ({ from: 'intent: plan', sql })),
       ...plan.unloads.map((u) => ({ from: `intent: UNLOAD ${u.name}`, sql: u.sql })),
-      ...[trainLogistic(rows, labels), trainBoostedTrees(rows, labels)].map((model) => ({
-        from: `intent: ScoreInAthena (${model.name})`,
+      ...[
+        calibrated(clipped(trainLogistic(rows, labels), featureBounds(rows)), {
+          slope: 0.9,
+          intercept: -0.2,
+        }),
+        calibrated(trainBoostedTrees(rows, labels), { slope: 1.1, intercept: 0.1 }),
+      ].map((model) => ({
+        from: `intent: ScoreInAthena (${model.name}, as a run scores: clipped, calibrated)`,
         sql: scoringUnloadSql(plan, model, 'lake-bucket'),
       })),
+      {
+        from: 'intent: CheckScores',
+        sql: checkUnloadSql(
+          plan,
+          expectedScores(trainBoostedTrees(rows, labels).predict(rows)),
+          'lake-bucket',
+        ),
+      },
     );
 
     // The audience function: a create (members, sizes, lift, the first sync) and a refresh's sync

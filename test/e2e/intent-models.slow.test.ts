@@ -6,8 +6,8 @@ import { ROOT, tempDataDir } from '../support/local-destination';
 import { simulatedLake } from '../support/simulated-lake';
 
 // The models on populations that are not the happy path, through the same HTTP path, compaction and
-// intent run as intent.test.ts: one without any signal, one whose signal is an interaction. 7,000
-// simulated users (~40 s on 2 cores), so a slow test: `npm run test:slow`, which .ci/run runs.
+// intent run as intent.test.ts: one without any signal, one whose signal is an interaction. 10,000
+// simulated users (~60 s on 2 cores), so a slow test: `npm run test:slow`, which .ci/run runs.
 
 describe('intent models on populations without a signal, and with an interaction', () => {
   let dataDir: string;
@@ -19,8 +19,8 @@ describe('intent models on populations without a signal, and with an interaction
     dataDir = tempDataDir('intent-models-');
     let lake: string;
     ({ lake, destination } = await simulatedLake(dataDir, [
-      // Without the signal conversions are rarer: 4,000 users give the 50 a model needs at least.
-      ['flat', 'none', 8, 4_000],
+      // Without the signal conversions are rarer: 7,000 users give each slice the converters it needs.
+      ['flat', 'none', 8, 7_000],
       ['mixed', 'interaction', 9, 3_000],
     ]));
     withoutSignal = await runIntent({ lakeRoot: lake, customer: 'flat', event: 'Sign Up' });

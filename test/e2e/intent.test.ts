@@ -45,12 +45,29 @@ describe('intent scores on simulated customers', () => {
     expect(trees).toBeGreaterThanOrEqual(logistic! - 0.02);
     // Trait values from identify calls are features too.
     expect(withSignal.features).toEqual(expect.arrayContaining(['trait_plan_trial', 'trait_plan_free']));
-    // A time split: trained a horizon before it was validated, scored a horizon after.
+    // A time split: trained a horizon before it was reported on, scored a horizon after.
     expect([withSignal.trainingCutoff, withSignal.validationCutoff, withSignal.asOf]).toEqual([
       '2026-03-04',
       '2026-03-18',
       '2026-04-01',
     ]);
+  });
+
+  it('learns, stops, calibrates and reports on slices in time order; 60 days of history are short, so Fair at most', () => {
+    expect(withSignal.slices.map((s) => [s.name, s.cutoff])).toEqual([
+      ['training', '2026-03-04'],
+      ['stop', '2026-03-04'],
+      ['calibration', '2026-03-18'],
+      ['report', '2026-03-18'],
+    ]);
+    expect(withSignal.quality.grade).toBe('Fair');
+    expect(withSignal.caveat).toMatch(/^short history/);
+    // Calibrated on its own slice, measured on another: within 3 points per decile on average.
+    expect(withSignal.quality.calibrationError).toBeLessThanOrEqual(0.03);
+    // The scores at asOf spread as the report slice's did.
+    expect(withSignal.scored.check.refused).toBeUndefined();
+    expect(withSignal.scored.check.stabilityIndex).toBeLessThan(0.1);
+    expect(withSignal.scored.check.high - withSignal.scored.check.low).toBeGreaterThan(0.1);
   });
 
   it('reports Segment’s model statistics, and keeps them as the run’s metadata', () => {
@@ -106,6 +123,8 @@ describe('intent scores on simulated customers', () => {
     });
     expect(monitored.converted).toBeGreaterThan(20);
     expect(monitored.realizedAuc).toBeGreaterThan(0.7);
+    // The probabilities written then, against what their users did next: calibrated.
+    expect(monitored.realizedCalibrationError).toBeLessThanOrEqual(0.03);
     expect(monitored.cohorts.map((c) => c.cohort)).toEqual([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0]);
     expect(monitored.cohorts[0]!.realized).toBeGreaterThan(3 * monitored.cohorts[9]!.realized);
     expect(monitored.cohorts.reduce((n, c) => n + c.users, 0)).toBe(monitored.users);
@@ -229,7 +248,7 @@ describe('intent scores on simulated customers', () => {
       try {
         const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
         await page.goto(`file://${file}`);
-        for (const id of ['chart-lift', 'chart-roc']) {
+        for (const id of ['chart-lift', 'chart-roc', 'chart-reliability']) {
           expect(await page.locator(`#${id} svg`).isVisible()).toBe(true);
           expect(await page.locator(`#${id} svg path`).count()).toBeGreaterThan(3);
         }

@@ -17,7 +17,7 @@ describe('the intent job on AWS (synth)', () => {
     return JSON.parse(body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
   };
 
-  it('plans with a Lambda, UNLOADs two training samples, trains with a Lambda, scores everyone in Athena, finishes', () => {
+  it('plans with a Lambda, UNLOADs a sample per cutoff, trains with a Lambda, scores everyone in Athena, checks the scores, finishes', () => {
     const { States, StartAt, QueryLanguage } = definition();
 
     expect(QueryLanguage).toBe('JSONata');
@@ -47,7 +47,14 @@ describe('the intent job on AWS (synth)', () => {
     expect(States.ScoreInAthena).toMatchObject({
       Resource: expect.stringMatching(/states:::athena:startQueryExecution\.sync$/),
       Arguments: expect.objectContaining({ QueryString: '{% $trained.scoreSql %}' }),
+      Next: 'CheckScores',
+    });
+    // The scores' spread, for the finish step to refuse a scoring all alike or shifted.
+    expect(States.CheckScores).toMatchObject({
+      Resource: expect.stringMatching(/states:::athena:startQueryExecution\.sync$/),
+      Arguments: expect.objectContaining({ QueryString: '{% $trained.checkSql %}' }),
       Next: 'FinishRun',
+      Catch: [expect.objectContaining({ Next: 'RemoveFeaturesAndScores' })],
     });
     expect(States.FinishRun).toMatchObject({
       End: true,

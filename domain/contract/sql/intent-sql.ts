@@ -246,15 +246,6 @@ export function featureLists(
   return { eventKeys, pagePaths, traitValues };
 }
 
-/** A run's cutoffs: validation one horizon before the scoring date, training one more before. */
-export function intentCutoffs(
-  asOf: string,
-  horizonDays: number,
-): { trainingCutoff: string; validationCutoff: string } {
-  const validationCutoff = addDays(asOf, -horizonDays);
-  return { validationCutoff, trainingCutoff: addDays(validationCutoff, -horizonDays) };
-}
-
 /**
  * A training sample of a features query: at most `limit` users, the first by the MD5 of the person —
  * the same users every run and in both engines (DuckDB's hex digest sorts as Athena's bytes do), a

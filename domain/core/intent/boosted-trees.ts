@@ -1,4 +1,4 @@
-import { type Model, sqlDouble, sqlFeature } from './models';
+import { type Model, modelOf, sqlDouble } from './models';
 
 /**
  * Gradient-boosted decision trees for a yes/no outcome (log loss), histogram-based, as LightGBM and
@@ -10,35 +10,53 @@ import { type Model, sqlDouble, sqlFeature } from './models';
  *   upper edge". Building a tree level costs one pass over the node's rows per feature (a histogram of
  *   gradients per bin) plus bins × features to pick the split:
  *   **O(rounds × depth × rows × features)** time, O(rows × features) bytes of bins.
- * - Class imbalance: converters weigh `negatives / positives` in the loss, so the trees look for them
- *   as hard as for everyone else; the prior that weighting shifts is taken back out of the margin at
- *   the end, so `predict` gives calibrated probabilities again (the correction of King & Zeng's
- *   "prior correction" for weighted samples).
+ * - Regularized as XGBoost and LightGBM are: a leaf needs a minimum sum of hessians (`minChildWeight`,
+ *   "minimum child weight": a converter among non-converters weighs as much as its uncertainty, not as
+ *   a row), an L2 penalty on leaf values, and **early stopping** — with a slice of users it never
+ *   trains on (`stop`), trees are added while that slice's log loss improves and cut back to the best
+ *   round once `patience` rounds bring nothing.
+ * - Unweighted log loss, started at the training rate's log-odds: the margins are log-odds, which the
+ *   calibration (calibration.ts) then fits to a later slice.
  * - Deterministic: no sampling, the same rows give the same model.
  */
 export interface BoostingOptions {
-  /** Trees. */
+  /** Trees at most. */
   rounds: number;
+  /** Rounds without a better log loss on the stop slice before training stops. */
+  patience: number;
   /** Levels per tree (2^depth leaves at most): depth 3 captures interactions of three features. */
   depth: number;
   /** Shrinkage per tree. */
   learningRate: number;
   /** Quantile bins per feature, at most 255 (a byte each). */
   bins: number;
-  /** Training rows a leaf holds at least: smaller leaves overfit a few users. */
+  /** Training rows a leaf holds at least. */
   minLeaf: number;
+  /**
+   * The sum of hessians p(1 − p) a leaf holds at least: at a 5 % rate a user weighs ~0.05, so 2 is ~40
+   * typical users and many more confident ones — smaller leaves fit a few users' noise.
+   */
+  minChildWeight: number;
   /** L2 penalty on leaf values. */
   lambda: number;
 }
 
 const BOOSTING_DEFAULTS: BoostingOptions = {
-  rounds: 120,
+  rounds: 200,
+  patience: 25,
   depth: 3,
   learningRate: 0.1,
   bins: 32,
-  minLeaf: 40,
+  minLeaf: 20,
+  minChildWeight: 2,
   lambda: 1,
 };
+
+/** Rows and outcomes: the early-stopping slice. */
+export interface LabelledSlice {
+  rows: number[][];
+  labels: number[];
+}
 
 interface Split {
   feature: number;
@@ -52,17 +70,19 @@ type Node = { value: number } | Split;
 export function trainBoostedTrees(
   rows: number[][],
   labels: number[],
-  options: Partial<BoostingOptions> = {},
+  options: Partial<BoostingOptions> & { stop?: LabelledSlice } = {},
 ): Model {
   const o = { ...BOOSTING_DEFAULTS, ...options };
   const n = rows.length;
   const width = rows[0]?.length ?? 0;
   const positives = labels.reduce((a, b) => a + b, 0);
   if (positives === 0 || positives === n) throw new Error('boosting needs both outcomes among the rows');
-  const positiveWeight = (n - positives) / positives;
-  const weight = Float64Array.from(labels, (y) => (y === 1 ? positiveWeight : 1));
-  // Balanced weights make the weighted base rate ½: the margin starts at 0.
-  const margin = new Float64Array(n);
+  const base = Math.log(positives / (n - positives));
+  const margin = new Float64Array(n).fill(base);
+  const stop = options.stop;
+  const stopMargin = new Float64Array(stop?.rows.length ?? 0).fill(base);
+  let bestLoss = stop ? logLossOf(stopMargin, stop.labels) : 0;
+  let bestRounds = 0;
 
   // Quantile bin edges per feature, and every row's bin.
   const edges: number[][] = [];
@@ -86,16 +106,30 @@ export function trainBoostedTrees(
   const hessian = new Float64Array(n);
   const gains = new Float64Array(width);
   const trees: Node[] = [];
+  const gainsAt: Float64Array[] = [];
   for (let round = 0; round < o.rounds; round++) {
     for (let i = 0; i < n; i++) {
       const p = 1 / (1 + Math.exp(-margin[i]!));
-      gradient[i] = weight[i]! * (p - labels[i]!);
-      hessian[i] = Math.max(weight[i]! * p * (1 - p), 1e-12);
+      gradient[i] = p - labels[i]!;
+      hessian[i] = Math.max(p * (1 - p), 1e-12);
     }
     const all = new Int32Array(n);
     for (let i = 0; i < n; i++) all[i] = i;
     const tree = grow(all, 0);
     trees.push(tree);
+    gainsAt.push(gains.slice());
+    if (!stop) continue;
+    for (let i = 0; i < stopMargin.length; i++)
+      stopMargin[i] = stopMargin[i]! + leafValue(tree, stop.rows[i]!);
+    const loss = logLossOf(stopMargin, stop.labels);
+    if (loss < bestLoss - 1e-12) {
+      bestLoss = loss;
+      bestRounds = trees.length;
+    } else if (trees.length - bestRounds >= o.patience) break;
+  }
+  if (stop) {
+    trees.length = bestRounds;
+    gains.set(bestRounds > 0 ? gainsAt[bestRounds - 1]! : new Float64Array(width));
   }
 
   /** A node over `members` (row indices): a leaf, or the best split and its two subtrees. */
@@ -111,7 +145,7 @@ export function trainBoostedTrees(
       for (const i of members) margin[i] = margin[i]! + value;
       return { value };
     };
-    if (level >= o.depth || members.length < 2 * o.minLeaf) return leaf();
+    if (level >= o.depth || members.length < 2 * o.minLeaf || h < 2 * o.minChildWeight) return leaf();
     const parentScore = (g * g) / (h + o.lambda);
     let best: { gain: number; feature: number; bin: number } | undefined;
     const histG = new Float64Array(o.bins);
@@ -142,6 +176,7 @@ export function trainBoostedTrees(
         if (nr < o.minLeaf) break;
         const gr = g - gl;
         const hr = h - hl;
+        if (hl < o.minChildWeight || hr < o.minChildWeight) continue;
         const gain = (gl * gl) / (hl + o.lambda) + (gr * gr) / (hr + o.lambda) - parentScore;
         if (gain > (best?.gain ?? 1e-9)) best = { gain, feature: j, bin: b };
       }
@@ -167,12 +202,11 @@ export function trainBoostedTrees(
     };
   }
 
-  // The weighting multiplied the odds of converting by positiveWeight: divide them back out.
-  const priorShift = Math.log(positiveWeight);
-  const rawMargin = (row: number[]) => trees.reduce((sum, tree) => sum + leafValue(tree, row), 0);
-  return {
+  const rawMargin = (row: number[]) => trees.reduce((sum, tree) => sum + leafValue(tree, row), base);
+  return modelOf({
     name: 'gradient-boosted trees',
-    predict: (input) => input.map((row) => 1 / (1 + Math.exp(-(rawMargin(row) - priorShift)))),
+    settings: { trees: trees.length },
+    margin: (input) => input.map(rawMargin),
     importance: () => {
       // Gain share, signed by whether more of the feature goes with a higher score.
       const total = gains.reduce((a, b) => a + b, 0) || 1;
@@ -182,18 +216,29 @@ export function trainBoostedTrees(
         weight: (Math.sign(correlation(rows, feature, scores)) || 1) * (gains[feature]! / total),
       })).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
     },
-    // Each tree a nested CASE on the same thresholds, the margins summed in the same order, the prior
-    // taken out. At most 7 splits a tree of depth 3: 120 trees stay under half of Athena's 262,144 bytes
-    // a statement (test/contract/athena-rules.test.ts holds it).
-    sql: (columns) => {
+    // Each tree a nested CASE on the same thresholds, the margins summed in the same order. At most 7
+    // splits a tree of depth 3: 200 trees stay under half of Athena’s 262,144 bytes a statement
+    // (test/contract/athena-rules.test.ts holds it).
+    marginSql: (feature) => {
       const node = (at: Node): string =>
         'feature' in at
-          ? `CASE WHEN ${sqlFeature(columns[at.feature]!)} <= ${sqlDouble(at.threshold)} THEN ${node(at.left)} ELSE ${node(at.right)} END`
+          ? `CASE WHEN ${feature(at.feature)} <= ${sqlDouble(at.threshold)} THEN ${node(at.left)} ELSE ${node(at.right)} END`
           : sqlDouble(at.value);
-      const margin = trees.map(node).join(' + ');
-      return `1E0 / (1E0 + exp(-((${margin}) - ${sqlDouble(priorShift)})))`;
+      return [sqlDouble(base), ...trees.map(node)].join(' + ');
     },
-  };
+  });
+}
+
+/** Mean log loss of log-odds against outcomes. */
+function logLossOf(margins: Float64Array, labels: number[]): number {
+  let sum = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const m = margins[i]!;
+    // log(1 + e^−m) for a converter, log(1 + e^m) otherwise, without overflow.
+    const z = labels[i] === 1 ? -m : m;
+    sum += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+  }
+  return sum / Math.max(1, labels.length);
 }
 
 /** The bin of a value: the first edge it does not exceed, or the last bin. */

@@ -1,14 +1,35 @@
 import { seededRandom } from '../common/seeded-random';
 import { trainBoostedTrees } from './boosted-trees';
-import { auc, type DecileRow, deciles, type ModelQuality, modelQuality, rocCurve } from './model-quality';
+import { calibrated, clipped, featureBounds, fitPlatt, type Platt } from './calibration';
+import {
+  auc,
+  type DecileRow,
+  deciles,
+  logLoss,
+  type ModelQuality,
+  modelQuality,
+  rocCurve,
+} from './model-quality';
 import { type Model, trainLogistic } from './models';
+import { type ExpectedScores, expectedScores } from './score-check';
+import { type CutoffSlices, SLICES, type SliceName } from './slices';
 
 /**
- * Conversions a cutoff needs at least, in training and in validation: with fewer, an AUC is noise (its
- * standard error at 50 positives is already ~0.04) and a model would be presented as a result when it
- * is chance.
+ * Conversions (and non-conversions) each slice needs at least: the training slice 40 — with fewer, a
+ * model learns chance and would be presented as a result — the slices that calibrate and report 15
+ * each (an AUC's standard error at 15 converters is ~0.07: the report says how many there were), and
+ * the stop slice, which only says when to stop, 10.
  */
-const MIN_POSITIVES = 50;
+const MIN_POSITIVES: Record<SliceName, number> = { training: 40, stop: 10, calibration: 15, report: 15 };
+
+/**
+ * The regression's penalties tried, each judged by the stop slice's log loss: from nearly none to
+ * strong (the features are z-scores, so one grid fits every customer).
+ */
+const LAMBDAS = [0.1, 1, 10, 100];
+
+/** Two models' calibrated log losses closer than this are a tie, which the AUC breaks. */
+const LOG_LOSS_TIE = 1e-4;
 
 /** Feature rows (in `columns` order) and their labels (1: converted within the horizon). */
 interface LabelledRows {
@@ -18,89 +39,149 @@ interface LabelledRows {
 
 export interface FitInput {
   columns: string[];
-  /** At the training cutoff. */
-  training: LabelledRows;
-  /** At the validation cutoff, one horizon later. */
-  validation: LabelledRows;
+  /** Each slice's users (slices.ts): training, stop, calibration and report, in time order. */
+  slices: Record<SliceName, LabelledRows>;
+  /** Which cutoff held which slices, for the report. */
+  cutoffs: CutoffSlices[];
+  /** The report shares its cutoff with the calibration: the grade is at most Fair. */
+  shortHistory: boolean;
   /** Rows a model trains on at most (a seeded sample above). */
   maxUsers: number;
   seed: number;
 }
 
-/** What a fit gives: the models' comparison, the chosen model's quality, and the chosen kind retrained last. */
+/** What a fit gives: the models' comparison, the chosen model's quality, and the chosen model, calibrated. */
 export type FittedModel = FitResult & { final: Model };
 
 export interface FitResult {
   /** Users the models trained on, and how many there were when a sample was drawn. */
   training: { users: number; converted: number; sampledFrom?: number };
+  /** The report slice: the users every figure below is measured on. */
   validation: { users: number; converted: number };
-  models: { name: string; auc: number }[];
+  /** Every slice: its cutoff, its users and converters. */
+  slices: { name: SliceName; cutoff: string; users: number; converted: number }[];
+  /** Each model on the calibration slice, calibrated: its log loss (which chose) and AUC. */
+  models: { name: string; auc: number; logLoss: number; settings?: Record<string, number> }[];
   chosen: string;
+  /** The chosen model's AUC on the report slice. */
   validationAuc: number;
-  /** The chosen model on the validation cutoff: AUC, log loss, lift quality and the grade they give. */
+  /** The chosen model on the report slice: AUC, log loss, lift quality, calibration and the grade. */
   quality: ModelQuality;
+  /** Platt's calibration of the chosen model, fitted on the calibration slice. */
+  calibration: Platt;
+  /** Why the grade is capped, when it is. */
+  caveat?: string;
   featureCount: number;
+  /** Deciles of the report slice: lift, and predicted against observed (the reliability diagram). */
   deciles: DecileRow[];
   roc: { fpr: number; tpr: number }[];
   strongest: { feature: string; weight: number; words: string }[];
+  /** How the report slice's probabilities spread: the scoring at `asOf` is checked against it. */
+  expectedScores: ExpectedScores;
 }
 
 /**
  * The modelling of intent scores, the same locally (`npm run intent`) and on AWS (the training
- * function): two models trained at the training cutoff, compared by AUC at the validation cutoff (a
- * time split); the better kind retrained at the validation cutoff is `final`, and an engine scores every
- * user with its SQL (`final.sql`: DuckDB locally, Athena on AWS).
+ * function), on four slices of users in time order (slices.ts): a logistic regression (its penalty
+ * chosen on `stop`) and boosted trees (stopped early on `stop`) trained on `training`; each calibrated
+ * on `calibration` (Platt), where the lower calibrated log loss chooses (AUC breaks a tie); the chosen
+ * one measured on `report`, which chooses nothing. `final` is that model, clipped to the training
+ * range and calibrated, as measured: an engine scores every user with its SQL (`final.sql`: DuckDB
+ * locally, Athena on AWS).
  */
 export function fitModel(input: FitInput): FittedModel {
-  const { training, validation } = input;
+  const { slices } = input;
   const count = (labels: number[]) => labels.reduce((a, b) => a + b, 0);
-  for (const [what, set] of [
-    ['training', training],
-    ['validation', validation],
-  ] as const) {
+  for (const name of SLICES) {
+    const set = slices[name];
     const converted = count(set.labels);
-    if (converted < MIN_POSITIVES || set.labels.length - converted < MIN_POSITIVES)
+    const at = input.cutoffs.find((c) => c.slices.includes(name))?.cutoff;
+    if (converted < MIN_POSITIVES[name] || set.labels.length - converted < MIN_POSITIVES[name])
       throw new Error(
-        `the ${what} cutoff has ${set.labels.length} eligible users and ${converted} conversions: a model needs at least ${MIN_POSITIVES} of each to learn from (a longer history, a longer --horizon, or another --as-of)`,
+        `the ${name} slice${at ? ` (cutoff ${at})` : ''} has ${set.labels.length} eligible users and ${converted} conversions: a model needs at least ${MIN_POSITIVES[name]} of each there (a longer history, a longer --horizon, or another --as-of)`,
       );
   }
-  const train = sampleLabelled(training, input.maxUsers, input.seed);
-  const candidates: [string, (rows: number[][], y: number[]) => Model][] = [
-    ['logistic', (x, y) => trainLogistic(x, y)],
-    // Trained on the whole sample, as the logistic regression is: linear in rows (boosted-trees.ts).
-    ['trees', (x, y) => trainBoostedTrees(x, y)],
+  const train = sampleLabelled(slices.training, input.maxUsers, input.seed);
+  const { stop, calibration, report } = slices;
+  const bounds = featureBounds(train.rows);
+  const candidates: Model[] = [
+    // The penalty whose model predicts the stop slice best; clipped, so a scoring-date value beyond
+    // the training range is not extrapolated.
+    clipped(
+      LAMBDAS.map((lambda) => trainLogistic(train.rows, train.labels, lambda))
+        .map((model) => ({ model, loss: logLoss(model.predict(stop.rows), stop.labels) }))
+        .reduce((a, b) => (b.loss < a.loss ? b : a)).model,
+      bounds,
+    ),
+    // Trees need no clipping: every threshold lies inside the training range.
+    trainBoostedTrees(train.rows, train.labels, { stop }),
   ];
-  const results = candidates.map(([kind, trainKind]) => {
-    const model = trainKind(train.rows, train.labels);
-    const scores = model.predict(validation.rows);
-    return { kind, trainKind, model, scores, auc: auc(scores, validation.labels) };
+  const results = candidates.map((model) => {
+    const platt = fitPlatt(model.margin(calibration.rows), calibration.labels);
+    const fitted = calibrated(model, platt);
+    const probabilities = fitted.predict(calibration.rows);
+    return {
+      model: fitted,
+      platt,
+      auc: auc(probabilities, calibration.labels),
+      logLoss: logLoss(probabilities, calibration.labels),
+    };
   });
-  const best = results.reduce((a, b) => (b.auc > a.auc ? b : a));
-  const latest = sampleLabelled(validation, input.maxUsers, input.seed);
-  const final = best.trainKind(latest.rows, latest.labels);
+  const best = results.reduce((a, b) =>
+    b.logLoss < a.logLoss - LOG_LOSS_TIE || (Math.abs(b.logLoss - a.logLoss) <= LOG_LOSS_TIE && b.auc > a.auc)
+      ? b
+      : a,
+  );
+  const scores = best.model.predict(report.rows);
+  const measured = modelQuality(scores, report.labels);
+  const capped = input.shortHistory && (measured.grade === 'Good' || measured.grade === 'Excellent');
+  const quality: ModelQuality = capped ? { ...measured, grade: 'Fair' } : measured;
+  const sliceRows = input.cutoffs.flatMap(({ cutoff, slices: names }) =>
+    names.map((name) => ({
+      name,
+      cutoff,
+      users: slices[name].labels.length,
+      converted: count(slices[name].labels),
+    })),
+  );
   return {
-    final,
+    final: best.model,
     training: {
       users: train.labels.length,
       converted: count(train.labels),
-      ...(training.labels.length > train.labels.length ? { sampledFrom: training.labels.length } : {}),
+      ...(slices.training.labels.length > train.labels.length
+        ? { sampledFrom: slices.training.labels.length }
+        : {}),
     },
-    validation: { users: validation.labels.length, converted: count(validation.labels) },
-    models: results.map((r) => ({ name: r.model.name, auc: r.auc })),
+    validation: { users: report.labels.length, converted: count(report.labels) },
+    slices: sliceRows,
+    models: results.map((r) => ({
+      name: r.model.name,
+      auc: r.auc,
+      logLoss: r.logLoss,
+      ...(r.model.settings ? { settings: r.model.settings } : {}),
+    })),
     chosen: best.model.name,
-    validationAuc: best.auc,
-    quality: modelQuality(best.scores, validation.labels),
+    validationAuc: measured.auc,
+    quality,
+    calibration: best.platt,
+    ...(input.shortHistory
+      ? {
+          caveat: `short history: the report shares its cutoff (${sliceRows.find((r) => r.name === 'report')?.cutoff}) with the calibration, so the grade is at most Fair${capped ? ` (measured ${measured.grade})` : ''}; with a look-back and three horizons of history before that date, each slice has a date of its own`,
+        }
+      : {}),
     featureCount: input.columns.length,
-    deciles: deciles(best.scores, validation.labels),
-    roc: rocCurve(best.scores, validation.labels),
+    deciles: deciles(scores, report.labels),
+    roc: rocCurve(scores, report.labels),
     strongest: best.model
       .importance()
       .slice(0, 5)
       .map(({ feature, weight }) => ({
         feature: input.columns[feature]!,
         weight,
-        words: inWords(input.columns[feature]!, weight, best.kind),
+        words: inWords(input.columns[feature]!, weight, best.model.name),
       })),
+    expectedScores: expectedScores(scores),
   };
 }
 
@@ -133,9 +214,8 @@ function inWords(feature: string, weight: number, kind: string): string {
       ? `"${feature.slice(4)}" events`
       : feature.replace(/_/g, ' ');
   const direction = weight > 0 ? 'more likely' : 'less likely';
-  const size =
-    kind === 'logistic'
-      ? `odds ×${Math.exp(Math.abs(weight)).toFixed(1)} per standard deviation`
-      : `${Math.round(Math.abs(weight) * 100)} % of the trees' gain`;
+  const size = kind.startsWith('logistic')
+    ? `odds ×${Math.exp(Math.abs(weight)).toFixed(1)} per standard deviation`
+    : `${Math.round(Math.abs(weight) * 100)} % of the trees' gain`;
   return `more ${what} → ${direction} (${size})`;
 }

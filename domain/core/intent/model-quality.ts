@@ -68,8 +68,6 @@ export function deciles(scores: number[], labels: number[]): DecileRow[] {
 
 /**
  * Mean log loss of probabilities against outcomes (natural log; probabilities clipped to [1e-15, 1 − 1e-15]).
- *
- * @internal
  */
 export function logLoss(probabilities: number[], labels: number[]): number {
   let sum = 0;
@@ -78,6 +76,29 @@ export function logLoss(probabilities: number[], labels: number[]): number {
     sum -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
   }
   return sum / Math.max(1, labels.length);
+}
+
+/**
+ * The expected calibration error over deciles of the probability: users sorted by probability and cut
+ * into ten equal groups, and the mean gap between each group's mean probability and its conversion rate,
+ * weighted by the group's size. 0 is perfectly calibrated; the reliability diagram draws the same groups.
+ *
+ * @internal
+ */
+export function expectedCalibrationError(probabilities: number[], labels: number[], groups = 10): number {
+  const order = probabilities.map((p, i) => [p, labels[i]!] as const).sort((x, y) => x[0] - y[0]);
+  let error = 0;
+  for (let g = 0; g < groups; g++) {
+    const slice = order.slice(
+      Math.floor((g * order.length) / groups),
+      Math.floor(((g + 1) * order.length) / groups),
+    );
+    if (slice.length === 0) continue;
+    const predicted = slice.reduce((s, [p]) => s + p, 0) / slice.length;
+    const observed = slice.reduce((s, [, y]) => s + y, 0) / slice.length;
+    error += (slice.length / order.length) * Math.abs(predicted - observed);
+  }
+  return error;
 }
 
 /** The share of users a marketer acts on by default: Segment's Predictions suggest the top 20 %. */
@@ -117,6 +138,8 @@ type QualityGrade = (typeof QUALITY_GRADES)[number]['grade'] | 'Poor';
 export interface ModelQuality {
   auc: number;
   logLoss: number;
+  /** The expected calibration error over deciles (expectedCalibrationError). */
+  calibrationError: number;
   /** The log loss of predicting the validation base rate for everyone: what the model must beat. */
   baselineLogLoss: number;
   liftQuality: number;
@@ -135,6 +158,7 @@ export function modelQuality(probabilities: number[], labels: number[]): ModelQu
       labels,
     ),
     liftQuality: liftQuality(probabilities, labels),
+    calibrationError: expectedCalibrationError(probabilities, labels),
   };
   const grade: QualityGrade =
     measured.logLoss >= measured.baselineLogLoss
@@ -170,12 +194,14 @@ export interface CohortOutcome {
 
 /**
  * Model monitoring (Segment checks a prediction this way after 7 days): scored users grouped by
- * percentile cohort, top first, with the conversions that actually followed, and the realized AUC —
- * the same statistic as at validation, now on what happened.
+ * percentile cohort, top first, with the conversions that actually followed, the realized AUC and the
+ * realized calibration error — the same statistics as on the report slice, now on what happened.
  */
 export function monitorOutcomes(rows: { probability: number; percentile: number; converted: number }[]): {
   cohorts: CohortOutcome[];
   realizedAuc: number;
+  /** The mean gap between each cohort's predicted and realized rate, weighted by its users. */
+  realizedCalibrationError: number;
   users: number;
   converted: number;
 } {
@@ -191,12 +217,17 @@ export function monitorOutcomes(rows: { probability: number; percentile: number;
     c.converted += row.converted;
     c.sum += row.probability;
   }
+  const outcomes = cohorts.map(({ sum, ...c }) => ({
+    ...c,
+    realized: c.converted / Math.max(1, c.users),
+    predicted: sum / Math.max(1, c.users),
+  }));
   return {
-    cohorts: cohorts.map(({ sum, ...c }) => ({
-      ...c,
-      realized: c.converted / Math.max(1, c.users),
-      predicted: sum / Math.max(1, c.users),
-    })),
+    cohorts: outcomes,
+    realizedCalibrationError: outcomes.reduce(
+      (e, c) => e + (c.users / Math.max(1, rows.length)) * Math.abs(c.predicted - c.realized),
+      0,
+    ),
     realizedAuc: auc(
       rows.map((r) => r.probability),
       rows.map((r) => r.converted),

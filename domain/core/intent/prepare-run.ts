@@ -4,7 +4,6 @@ import {
   type FeatureSpec,
   featureColumns,
   featureLists,
-  intentCutoffs,
   TOP_FEATURES,
   TOP_TRAIT_VALUES,
   topEventKeysSql,
@@ -13,6 +12,7 @@ import {
 } from '../../contract/sql/intent-sql';
 import { literal } from '../../contract/sql/sql-text';
 import { normalizeEventName } from '../messages/normalize-event-name';
+import { type CutoffSlices, planSlices, type SliceName } from './slices';
 
 // Features from 30 days of behaviour, a conversion within the next 14: Segment's own predictive
 // traits use similar windows, and 14 days keeps labels observable a fortnight after the fact.
@@ -51,8 +51,14 @@ export interface IntentRun {
   event: string;
   eventKey: string;
   asOf: string;
+  /** The training slice's cutoff: the features are the customer's most frequent events before it. */
   trainingCutoff: string;
+  /** The report slice's cutoff (a horizon before `asOf`). */
   validationCutoff: string;
+  /** Every cutoff with the slices it holds (slices.ts), oldest first. */
+  cutoffs: CutoffSlices[];
+  /** Two cutoffs only: the report shares its date with the calibration, the grade is at most Fair. */
+  shortHistory: boolean;
   lookbackDays: number;
   horizonDays: number;
   /** The feature columns, in the order every matrix uses. */
@@ -84,14 +90,20 @@ export async function prepareIntentRun(
   if (Number(latest.conversions) === 0)
     throw new Error(`${customer} has no "${name.canonical}" events (key ${name.key}) to learn from`);
   const asOf = request.asOf ?? addDays(String(latest.d), 1);
-  const { trainingCutoff, validationCutoff } = intentCutoffs(asOf, horizonDays);
-  // The training users' look-back must lie inside the history: before the first event, every feature
-  // would be zero for part of the window and the model would learn from missing data.
-  const history = daysBetween(String(latest.first ?? latest.d), trainingCutoff);
-  if (lookbackDays > history)
+  const first = String(latest.first ?? latest.d);
+  const slices = planSlices(asOf, horizonDays, lookbackDays, first);
+  if (!slices) {
+    // The training users' look-back must lie inside the history: before the first event, every
+    // feature would be zero for part of the window and the model would learn from missing data.
+    const earliest = addDays(asOf, -2 * horizonDays);
+    const history = daysBetween(first, earliest);
     throw new Error(
-      `a look-back of ${lookbackDays} days is longer than ${customer}'s history before the training cutoff ${trainingCutoff} (${Math.max(0, history)} days, from ${String(latest.first)}): use a look-back of at most ${Math.max(1, history)} days, or a later --as-of`,
+      `a look-back of ${lookbackDays} days is longer than ${customer}'s history before the training cutoff ${earliest} (${Math.max(0, history)} days, from ${first}): use a look-back of at most ${Math.max(1, history)} days, or a later --as-of`,
     );
+  }
+  const cutoffOf = (slice: SliceName) => slices.cutoffs.find((c) => c.slices.includes(slice))!.cutoff;
+  const trainingCutoff = cutoffOf('training');
+  const validationCutoff = cutoffOf('report');
   const lists = featureLists(
     (await ask(topEventKeysSql(table, customer, trainingCutoff, TOP_FEATURES + 1))).map((r) =>
       String(r.event_key),
@@ -112,6 +124,8 @@ export async function prepareIntentRun(
     asOf,
     trainingCutoff,
     validationCutoff,
+    cutoffs: slices.cutoffs,
+    shortHistory: slices.shortHistory,
     lookbackDays,
     horizonDays,
     columns: featureColumns(lists),
@@ -131,15 +145,17 @@ export async function prepareIntentRun(
  * MD5 of the person: the same users every run, as locally), to a prefix of its own under `intent/_features/<run>/`.
  */
 export interface FeatureUnload {
-  name: 'training' | 'validation';
+  /** The slices it holds, joined by `-` (`training`, `training-stop`, …). */
+  name: string;
+  slices: SliceName[];
   cutoff: string;
   sql: string;
   prefix: string;
 }
 
 /**
- * The plan the state machine carries from step to step (plain JSON: no functions): the two sampled
- * UNLOADs, the features query of every user to score at `asOf` (Athena scores them with the model's
+ * The plan the state machine carries from step to step (plain JSON: no functions): a sampled UNLOAD
+ * per cutoff, the features query of every user to score at `asOf` (Athena scores them with the model's
  * SQL, lambdas/intent-score), and where the scores go.
  */
 export type PreparedIntent = Omit<IntentRun, 'spec'> & {
@@ -147,4 +163,6 @@ export type PreparedIntent = Omit<IntentRun, 'spec'> & {
   unloads: FeatureUnload[];
   currentFeaturesSql: string;
   scoresPrefix: string;
+  /** The date's scores in Athena (a relation with a `probability` column): the check reads them. */
+  scoresRelation: string;
 };

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import {
   DeleteObjectsCommand,
@@ -27,7 +28,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     s3.reset();
   });
 
-  it('plans: folds the event, dates the cutoffs, and writes two sampled UNLOADs of the Athena feature SQL', async () => {
+  it('plans: folds the event, dates the cutoffs, and writes a sampled UNLOAD of the Athena feature SQL per cutoff', async () => {
     answerIntentQueries(athena);
 
     const plan = await prepareIntent(
@@ -42,17 +43,25 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       eventKey: 'signedup',
       asOf: '2026-04-01',
       validationCutoff: '2026-03-18',
-      trainingCutoff: '2026-03-04',
+      trainingCutoff: '2026-02-04',
+      shortHistory: false,
     });
     // The conversion's own key is never a feature.
     expect(plan.columns).toContain('key_productviewed');
     expect(plan.columns).not.toContain('key_signedup');
     expect(plan.columns).toContain('page_pricing');
     expect(plan.columns).toContain('trait_plan_trial');
+    // Three months of history hold four cutoffs with a 30-day look-back: a slice each, in time order.
     expect(plan.unloads.map((u) => [u.name, u.cutoff])).toEqual([
-      ['training', '2026-03-04'],
-      ['validation', '2026-03-18'],
+      ['training', '2026-02-04'],
+      ['stop', '2026-02-18'],
+      ['calibration', '2026-03-04'],
+      ['report', '2026-03-18'],
     ]);
+    // The check reads the date's scores through the table, its partitions pinned.
+    expect(plan.scoresRelation).toBe(
+      `(SELECT probability FROM "lake_db"."scores" WHERE customer_id = 'acme' AND event_key = 'signedup' AND as_of = DATE '2026-04-01')`,
+    );
     // The users to score are not unloaded: Athena scores them where they are, at asOf.
     expect(plan.currentFeaturesSql).toMatch(/^WITH r AS/);
     expect(plan.currentFeaturesSql).toContain("TIMESTAMP '2026-04-01 00:00:00'");
@@ -76,7 +85,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     ).rejects.toThrow();
   });
 
-  it('trains on the two samples, writes the report, and hands Athena the model as a scoring UNLOAD', async () => {
+  it('trains on the slices, writes the report, hands Athena the model as a scoring UNLOAD, and checks the scores', async () => {
     // Features with a planted effect: x raises the chance of the label.
     const rows = (n: number, seed: number) => {
       const random = seededRandom(seed);
@@ -87,10 +96,12 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
         return { person, user_id: person, anonymous_id: null, x, noise: Math.floor(random() * 7), label };
       });
     };
+    // A short history: two cutoffs, each shared by two slices.
     const sets: Record<string, Record<string, unknown>[]> = {
-      training: rows(400, 1),
-      validation: rows(400, 2),
+      'training-stop': rows(1_000, 1),
+      'calibration-report': rows(1_000, 2),
     };
+    let check: Record<string, unknown>[] = [];
     const runId = '0f5c2a44-8f0e-4f5e-9b1a-3c2d4e5f6a7b';
     const plan: PreparedIntent = {
       runId,
@@ -100,17 +111,24 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       asOf: '2026-04-01',
       trainingCutoff: '2026-03-04',
       validationCutoff: '2026-03-18',
+      cutoffs: [
+        { cutoff: '2026-03-04', slices: ['training', 'stop'] },
+        { cutoff: '2026-03-18', slices: ['calibration', 'report'] },
+      ],
+      shortHistory: true,
       lookbackDays: 30,
       horizonDays: 14,
       columns: ['x', 'noise'],
-      unloads: (['training', 'validation'] as const).map((name) => ({
+      unloads: (['training-stop', 'calibration-report'] as const).map((name) => ({
         name,
+        slices: [],
         cutoff: '',
         sql: '',
         prefix: `intent/_features/${runId}/${name}/`,
       })),
       currentFeaturesSql: 'SELECT person, user_id, anonymous_id, x, noise FROM "lake_db"."features"',
       scoresPrefix: 'scores/customer_id=acme/event_key=signedup/as_of=2026-04-01/',
+      scoresRelation: '(SELECT probability FROM "lake_db"."scores")',
     };
     s3.on(ListObjectsV2Command).callsFake(({ Prefix }: { Prefix: string }) => ({
       Contents: [{ Key: `${Prefix}part-0.gz` }],
@@ -120,6 +138,14 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       // No prediction saved yet: this is its first run.
       if (Key.startsWith('intent/predictions/'))
         throw Object.assign(new Error('none'), { name: 'NoSuchKey' });
+      // The check's UNLOAD: JSON lines, gzipped.
+      if (Key.split('/')[3] === 'check')
+        return {
+          Body: {
+            transformToByteArray: async () =>
+              new Uint8Array(gzipSync(check.map((r) => JSON.stringify(r)).join('\n'))),
+          },
+        };
       const rows = sets[Key.split('/')[3]!]!;
       const column = (name: string) => rows.map((r) => r[name] as never);
       const body = parquetWriteBuffer({
@@ -138,9 +164,12 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     const trained = await trainIntent(plan, s3ObjectStore(new S3Client({})), 'lake-bucket');
 
     expect(trained.validationAuc).toBeGreaterThan(0.7);
+    // 80 % of the first cutoff's persons train, the rest stop the trees.
+    expect(trained.trainingUsers).toBeGreaterThan(720);
+    expect(trained.trainingUsers).toBeLessThan(880);
     expect(trained).toMatchObject({
       runId,
-      trainingUsers: 400,
+      grade: expect.stringMatching(/^(Fair|Poor)$/),
       scoresPrefix: plan.scoresPrefix,
       reportKey: 'intent/reports/customer_id=acme/event_key=signedup/as_of=2026-04-01/report.json',
     });
@@ -159,8 +188,32 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       chosen: trained.chosen,
       eventKey: 'signedup',
       scoredIn: 'athena',
-      training: { users: 400 },
+      training: { users: trained.trainingUsers },
+      caveat: expect.stringContaining('short history'),
     });
+    // The check: the scores' spread in the report slice's bins, UNLOADed beside the features.
+    expect(trained.checkSql).toMatch(/^UNLOAD \(SELECT bin, count\(\*\) AS users, min\(probability\) AS low/);
+    expect(trained.checkSql).toContain('FROM (SELECT probability FROM "lake_db"."scores")');
+    expect(trained.checkSql).toContain(`TO 's3://lake-bucket/intent/_features/${runId}/check/'`);
+
+    // A scoring whose probabilities are all alike is refused: nothing saved, the catch removes it.
+    check = [{ bin: 0, users: 5_000, low: 0.99999, high: 0.999999 }];
+    await expect(
+      finishIntent(
+        trained,
+        s3ObjectStore(new S3Client({})),
+        'lake-bucket',
+        new Date('2026-04-01T06:00:00.000Z'),
+      ),
+    ).rejects.toThrow('the scoring is refused: every probability lies between 0.999990 and 0.999999');
+    // A scoring spread as the report slice was passes.
+    const { edges, shares } = trained.expectedScores;
+    check = shares.map((share, bin) => ({
+      bin,
+      users: Math.round(share * 10_000),
+      low: edges[bin - 1] ?? 0.001,
+      high: edges[bin] ?? 0.9,
+    }));
     expect(JSON.parse(String(report!.Body)).currentFeaturesSql).toBeUndefined();
 
     // The last step: the prediction saved for the weekly refresh, the run's features removed.

@@ -643,8 +643,8 @@ describe('every path between services, evaluated by an IAM policy simulator on t
     Erasure: ['events/', `${ERASE_PASSES_PREFIX}/`, 'curated/events/'],
     // The VACUUM an erase pass starts: the curated table's files only.
     ErasureVacuumLater: ['curated/events/'],
-    // UNLOADs of the curated table.
-    Intent: ['curated/'],
+    // UNLOADs of the curated table; the check of the scores it wrote.
+    Intent: ['curated/', 'scores/'],
     // Only lists its run's shards (its functions read them) and writes the sync state.
     Audiences: [],
     Refresh: [],

@@ -1,32 +1,7 @@
-import { seededRandom } from '../../../../domain/core/common/seeded-random';
 import { trainBoostedTrees } from '../../../../domain/core/intent/boosted-trees';
 import { auc } from '../../../../domain/core/intent/model-quality';
 import { trainLogistic } from '../../../../domain/core/intent/models';
-
-/**
- * Users as the intent features see them: counts of page views and events, one segment flag, noise.
- * `logit` gives each user's log-odds of converting; labels are drawn from it (seeded).
- */
-function population(users: number, seed: number, logit: (x: number[]) => number) {
-  const random = seededRandom(seed);
-  const poisson = (mean: number) => {
-    let k = 0;
-    for (let p = Math.exp(-mean), s = p, u = random(); u > s; k++) {
-      p *= mean / (k + 1);
-      s += p;
-    }
-    return k;
-  };
-  const rows = Array.from({ length: users }, () => [
-    poisson(random() < 0.3 ? 3 : 0.4), // pricing views: evaluators look often
-    random() < 0.33 ? 1 : 0, // a segment (a trait value)
-    poisson(4), // other pages
-    poisson(2), // events
-    random() * 10, // noise
-  ]);
-  const labels: number[] = rows.map((x) => (random() < 1 / (1 + Math.exp(-logit(x))) ? 1 : 0));
-  return { rows, labels };
-}
+import { population } from '../../../support/intent-population';
 
 const compare = (logit: (x: number[]) => number) => {
   const train = population(20_000, 1, logit);
@@ -52,13 +27,37 @@ describe('gradient-boosted trees', () => {
     expect(trees - logistic).toBeGreaterThanOrEqual(0.05);
   });
 
-  it('gives calibrated probabilities despite weighting the rare converters up', () => {
+  it('predicts the rate it was trained on: unweighted log loss, started at the base rate', () => {
     const train = population(20_000, 3, (x) => -3 + 0.5 * Math.min(4, x[0]!));
     const model = trainBoostedTrees(train.rows, train.labels);
     const mean = model.predict(train.rows).reduce((a, b) => a + b, 0) / train.rows.length;
     const rate = train.labels.reduce((a, b) => a + b, 0) / train.labels.length;
 
-    expect(Math.abs(mean - rate) / rate).toBeLessThan(0.15);
+    expect(Math.abs(mean - rate) / rate).toBeLessThan(0.02);
+  });
+
+  it('stops early on a slice it never trains on: few trees without a signal, more with one', () => {
+    const flat = population(10_000, 6, () => -3);
+    const flatStop = population(5_000, 7, () => -3);
+    const noSignal = trainBoostedTrees(flat.rows, flat.labels, { stop: flatStop });
+    const signal = (x: number[]) => -3 + (x[1] === 1 ? 1 : -1) * Math.min(4, x[0]!) * 0.7;
+    const mixed = population(10_000, 8, signal);
+    const withSignal = trainBoostedTrees(mixed.rows, mixed.labels, { stop: population(5_000, 9, signal) });
+
+    expect(noSignal.settings!.trees).toBeLessThan(10);
+    expect(withSignal.settings!.trees).toBeGreaterThan(noSignal.settings!.trees!);
+    // Without early stopping the trees grow to the most they may.
+    expect(trainBoostedTrees(flat.rows, flat.labels).settings).toEqual({ trees: 200 });
+  });
+
+  it('counts a leaf by the weight of its users (sum of hessians), not their number', () => {
+    const train = population(4_000, 10, (x) => -4 + Math.min(5, x[0]!) * Math.LN2);
+    // A minimum weight no leaf can reach leaves one leaf per tree: every user the same margin.
+    const stump = trainBoostedTrees(train.rows, train.labels, { minChildWeight: 1e9, rounds: 5 });
+    expect(new Set(stump.predict(train.rows)).size).toBe(1);
+    expect(
+      new Set(trainBoostedTrees(train.rows, train.labels, { rounds: 5 }).predict(train.rows)).size,
+    ).toBeGreaterThan(1);
   });
 
   it('names the feature that carries the signal first, with its direction', () => {
