@@ -53,11 +53,11 @@ const SIMULATE = {
     },
     identity: {
       kind: 'value',
-      schema: oneOf(['anonymous-until-sign-up', 'both']),
+      schema: oneOf(['devices', 'anonymous-until-sign-up', 'both']),
       unit: 'ids',
       description:
-        'anonymous-until-sign-up: only an anonymousId until a visitor signs up, as analytics.js sends; both: every message both ids',
-      default: 'anonymous-until-sign-up',
+        'devices: people as analytics.js sends them — anonymous until sign-up, several devices, log-ins and log-outs, shared devices, aliases; anonymous-until-sign-up: one device, only an anonymousId until sign-up; both: every message both ids',
+      default: 'devices',
     },
     end: dayFlag('the last simulated day (default: today, UTC)'),
     url: {

@@ -29,8 +29,39 @@ export interface SimulationOptions {
    * as analytics.js sends it — a visitor's messages carry only their `anonymousId` until they sign up;
    * the sign-up's identify and track carry both, and everything after both.
    */
-  identity?: 'both' | 'anonymous-until-sign-up';
+  identity?: 'both' | 'anonymous-until-sign-up' | 'devices';
 }
+
+/**
+ * Traffic as analytics.js sends it from people, not ids (`identity: 'devices'`):
+ * - a person browses from one to three devices of their own, each with its own anonymous id, anonymous
+ *   until they sign up (the sign-up's identify links that device);
+ * - after signing up, a session on a device they are not logged in on starts anonymous and logs in
+ *   (an identify with both ids) most of the time;
+ * - some sessions end with a log-out (`analytics.reset()`: the device gets a new anonymous id);
+ * - some signed-up people also use a shared device (a family or office browser) and log in on it without
+ *   ever logging out, so its anonymous id is seen with several user ids;
+ * - some sign-ups also send an `alias` from the anonymous id, and a few users later change their user
+ *   id (an `alias` whose `previousId` is their old user id).
+ */
+const DEVICES = {
+  /** Chance of a second personal device, and of a third. */
+  second: 0.35,
+  third: 0.1,
+  /** Chance a session after sign-up, on a device not logged in, logs in at its start. */
+  login: 0.7,
+  /** Chance a session after sign-up ends with a log-out. */
+  logout: 0.1,
+  /**
+   * Share of people who also use a shared device (about twelve a device, of whom a couple sign up and
+   * log in on it), and of their sessions after sign-up spent on it.
+   */
+  sharer: 0.1,
+  sharedSession: 0.25,
+  /** Share of sign-ups that also send an alias from the anonymous id; a signed-up user's daily chance of a new user id. */
+  aliasAtSignUp: 0.2,
+  renamedPerDay: 0.001,
+} as const;
 
 // A base daily sign-up chance of 0.4 %: over a 14-day horizon about 5 % of eligible users convert, and
 // about a third of those with the signal — enough positives for a stable AUC at a few thousand users.
@@ -54,12 +85,16 @@ export function simulateJourneys(options: SimulationOptions): Record<string, unk
   let counter = 0;
   const signedUp = new Set<number>();
   const anonymousUntilSignUp = options.identity === 'anonymous-until-sign-up';
+  const devices = options.identity === 'devices' ? new DeviceState(random, options.users) : undefined;
   const message = (user: number, at: number, body: Record<string, unknown>) => {
     counter += 1;
-    messages.push({
-      messageId: `sim-${options.seed}-${counter}`,
+    const ids = devices?.ids(user) ?? {
       ...(anonymousUntilSignUp && !signedUp.has(user) ? {} : { userId: `user-${user}` }),
       anonymousId: `anon-${user}`,
+    };
+    messages.push({
+      messageId: `sim-${options.seed}-${counter}`,
+      ...ids,
       timestamp: new Date(at).toISOString(),
       context: { library: { name: 'analytics.js', version: 'next-1.70.0' } },
       ...body,
@@ -74,6 +109,7 @@ export function simulateJourneys(options: SimulationOptions): Record<string, unk
     let pricingViews = 0;
     let converted = false;
     const companySize = pick(['1-10', '11-50', '51-200']);
+    devices?.meet(user);
     message(user, dayStart(firstDay) + Math.floor(random() * 3_600_000), {
       type: 'identify',
       traits: { plan: pick(['free', 'trial', 'trial']), company_size: companySize },
@@ -84,6 +120,8 @@ export function simulateJourneys(options: SimulationOptions): Record<string, unk
         const sessions = 1 + Math.floor(random() * 2);
         for (let s = 0; s < sessions; s++) {
           let at = start + Math.floor(random() * 20 * 3_600_000);
+          const login = devices?.startSession(user);
+          if (login) message(user, at - 1_000, { type: 'identify', traits: {} });
           const views = 1 + Math.floor(random() * 4);
           for (let v = 0; v < views; v++) {
             const path =
@@ -100,7 +138,10 @@ export function simulateJourneys(options: SimulationOptions): Record<string, unk
               at += 10_000;
             }
           }
+          devices?.endSession(user);
         }
+        const renamed = devices?.maybeRename(user);
+        if (renamed) message(user, start + 22 * 3_600_000, { type: 'alias', previousId: renamed.previousId });
       }
       if (converted) continue;
       const views = Math.min(Math.log2(MAX_MULTIPLIER), pricingViews);
@@ -115,7 +156,10 @@ export function simulateJourneys(options: SimulationOptions): Record<string, unk
         const at = start + 20 * 3_600_000 + Math.floor(random() * 3_000_000);
         // Signing up links the visitor's anonymous id to their new user id: an identify with both.
         signedUp.add(user);
-        if (anonymousUntilSignUp) message(user, at - 1_000, { type: 'identify', traits: { plan: 'trial' } });
+        const previousId = devices?.signUp(user);
+        if (anonymousUntilSignUp || devices)
+          message(user, at - 1_000, { type: 'identify', traits: { plan: 'trial' } });
+        if (previousId) message(user, at - 500, { type: 'alias', previousId });
         message(user, at, { type: 'track', event: pick(SIGN_UP), properties: { plan: 'trial' } });
         // Only ever after a conversion: a model that sees it has read the future.
         message(user, at + 600_000, {
@@ -129,4 +173,103 @@ export function simulateJourneys(options: SimulationOptions): Record<string, unk
   const resend = options.resendShare ?? 0.03;
   const again = messages.filter(() => random() < resend);
   return [...messages, ...again];
+}
+
+/** The devices, log-ins and user ids of `identity: 'devices'` (DEVICES): what each message carries. */
+class DeviceState {
+  private readonly people = new Map<
+    number,
+    {
+      anon: string[];
+      loggedIn: boolean[];
+      resets: number[];
+      signedUp: boolean;
+      userId: string;
+      sharer: boolean;
+    }
+  >();
+  /** The device of the session under way, per person: an index of their own, or -1 for the shared one. */
+  private readonly current = new Map<number, number>();
+  constructor(
+    private readonly random: () => number,
+    private readonly users: number,
+  ) {}
+
+  meet(user: number): void {
+    const count = 1 + (this.random() < DEVICES.second ? 1 : 0) + (this.random() < DEVICES.third ? 1 : 0);
+    this.people.set(user, {
+      anon: Array.from({ length: count }, (_, d) => `anon-${user}-${d}`),
+      loggedIn: Array.from({ length: count }, () => false),
+      resets: Array.from({ length: count }, () => 0),
+      signedUp: false,
+      userId: `user-${user}`,
+      sharer: this.random() < DEVICES.sharer,
+    });
+    this.current.set(user, 0);
+  }
+
+  /** Picks the session's device; true when the session starts with a log-in (an identify). */
+  startSession(user: number): boolean {
+    const person = this.people.get(user)!;
+    if (person.signedUp && person.sharer && this.random() < DEVICES.sharedSession) {
+      // On the shared browser a person always logs in, and nobody logs out.
+      this.current.set(user, -1);
+      return true;
+    }
+    // The first device most of the time.
+    const device = this.random() < 0.6 ? 0 : Math.floor(this.random() * person.anon.length);
+    this.current.set(user, device);
+    if (person.signedUp && !person.loggedIn[device] && this.random() < DEVICES.login) {
+      person.loggedIn[device] = true;
+      return true;
+    }
+    return false;
+  }
+
+  endSession(user: number): void {
+    const person = this.people.get(user)!;
+    const device = this.current.get(user)!;
+    if (device < 0 || !person.loggedIn[device] || this.random() >= DEVICES.logout) return;
+    // analytics.reset(): logged out, and a new anonymous id on that device.
+    person.loggedIn[device] = false;
+    person.resets[device]! += 1;
+    person.anon[device] = `anon-${user}-${device}-r${person.resets[device]}`;
+  }
+
+  /** Signs the person up on the session's device; an anonymous id to alias from, for some. */
+  signUp(user: number): string | undefined {
+    const person = this.people.get(user)!;
+    person.signedUp = true;
+    const device = Math.max(0, this.current.get(user)!);
+    this.current.set(user, device);
+    person.loggedIn[device] = true;
+    return this.random() < DEVICES.aliasAtSignUp ? person.anon[device] : undefined;
+  }
+
+  /** After sign-up, now and then a user's id changes: the old id, to alias from. */
+  maybeRename(user: number): { previousId: string } | undefined {
+    const person = this.people.get(user)!;
+    if (!person.signedUp || person.userId !== `user-${user}` || this.random() >= DEVICES.renamedPerDay)
+      return undefined;
+    const previousId = person.userId;
+    person.userId = `user-${user}-renamed`;
+    const device = Math.max(0, this.current.get(user)!);
+    this.current.set(user, device);
+    person.loggedIn[device] = true;
+    return { previousId };
+  }
+
+  ids(user: number): { userId?: string; anonymousId: string } {
+    const person = this.people.get(user)!;
+    const device = this.current.get(user)!;
+    if (device < 0)
+      return {
+        userId: person.userId,
+        anonymousId: `shared-${user % Math.max(1, Math.floor((this.users * DEVICES.sharer) / 12))}`,
+      };
+    return {
+      ...(person.loggedIn[device] ? { userId: person.userId } : {}),
+      anonymousId: person.anon[device]!,
+    };
+  }
 }

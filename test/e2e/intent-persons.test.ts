@@ -6,12 +6,14 @@ import { tempDataDir } from '../support/local-destination';
 import { simulatedLake } from '../support/simulated-lake';
 
 /**
- * Intent on traffic as analytics.js sends it: a visitor's messages carry only an anonymous id until
- * they sign up, and the sign-up links it to their user id. With the person taken as
- * coalesce(user_id, anonymous_id), the visitor's history and their conversion never met and the run
- * found no conversion at all; by person (links seen before the cutoff) it finds the planted behaviour.
+ * Intent on traffic as analytics.js sends it from people (the simulator's `devices`): a visitor's
+ * messages carry only an anonymous id until they sign up, and the sign-up links that device to their
+ * user id; people use several devices, log in and out, share browsers, and send aliases. With the
+ * person taken as coalesce(user_id, anonymous_id), the visitor's history and their conversion never met
+ * and the run found no conversion at all; by person (links seen before the cutoff) it finds the planted
+ * behaviour.
  */
-describe('intent by person on anonymous-until-sign-up traffic', () => {
+describe('intent by person on traffic from people with devices', () => {
   let dataDir: string;
   let destination: LocalDestination;
   let lake: string;
@@ -19,9 +21,7 @@ describe('intent by person on anonymous-until-sign-up traffic', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir('intent-persons-');
-    ({ lake, destination } = await simulatedLake(dataDir, [
-      ['visitors', 'pricing', 11, 1_500, 'anonymous-until-sign-up'],
-    ]));
+    ({ lake, destination } = await simulatedLake(dataDir, [['visitors', 'pricing', 11, 2_000, 'devices']]));
     report = await runIntent({ lakeRoot: lake, customer: 'visitors', event: 'signed_up' });
   }, 240_000);
   afterAll(async () => {
@@ -32,6 +32,27 @@ describe('intent by person on anonymous-until-sign-up traffic', () => {
   it('ranks the visitors who sign up next, from their anonymous history', () => {
     expect(report.training.converted).toBeGreaterThan(20);
     expect(report.validationAuc).toBeGreaterThanOrEqual(0.7);
+  });
+
+  it('builds the graph such traffic needs: people with several devices, shared browsers, user aliases', async () => {
+    const querier = await openLocalLake(lake);
+    try {
+      const [graph] = (
+        await querier.query(
+          `select count_if(shared) as shared, count(distinct anonymous_id) as devices, count(distinct user_id) as users from identities where customer_id = 'visitors'`,
+        )
+      ).rows;
+      expect(Number(graph!.shared)).toBeGreaterThan(0);
+      expect(Number(graph!.devices)).toBeGreaterThan(1.3 * Number(graph!.users));
+      const [renamed] = (
+        await querier.query(
+          `select count(*) as n from events_curated where customer_id = 'visitors' and type = 'alias' and user_id like '%-renamed'`,
+        )
+      ).rows;
+      expect(Number(renamed!.n)).toBeGreaterThan(0);
+    } finally {
+      querier.close();
+    }
   });
 
   it('scores one row per person — visitors by anonymous id, users by user id — and no one who already signed up', async () => {

@@ -22,7 +22,7 @@ export async function simulatedLake(
     'pricing' | 'none' | 'interaction',
     number,
     number,
-    ('both' | 'anonymous-until-sign-up')?,
+    ('both' | 'anonymous-until-sign-up' | 'devices')?,
   ])[],
 ): Promise<{ lake: string; destination: LocalDestination }> {
   const destination = await startLocalServer({

@@ -1,4 +1,5 @@
 import { CURATED_TABLE } from '../curated-table';
+import { IDENTITY_RULES } from '../identity';
 import type { Dialect } from './curated-sql';
 import { realId } from './identity-sql';
 import { literal } from './sql-text';
@@ -136,21 +137,49 @@ export function featuresSql(dialect: Dialect, table: (name: string) => string, s
         `max(CASE WHEN e.type = 'identify' AND ${jsonText(dialect, 'e.traits', keyPath(dialect, trait))} = ${literal(value)} THEN 1 ELSE 0 END) AS ${featureName('trait', `${trait}_${value}`)}`,
     ),
   ];
-  // Who is who as of the cutoff (docs/intent.md, "Persons"): an anonymous id seen with exactly one user
-  // id before the cutoff is that user (their history before sign-up counts); one seen with several is a
-  // shared device and links no one; placeholder ids are no one's. The label may use the link the
-  // conversion itself carries: a conversion names its user id, its anonymous id, and the user that
-  // anonymous id was already linked to.
+  // Who is who as of the cutoff (docs/intent.md, "Persons"): a user id renamed by an alias before the
+  // cutoff is its latest name's person (at most IDENTITY_RULES.aliasHops aliases, as the identity
+  // graph follows them); an anonymous id seen with exactly one person before the cutoff — in a message
+  // with both ids, or as an alias's previous id — is that person (their history before sign-up counts);
+  // one seen with several is a shared device and links no one; placeholder ids are no one's. The label
+  // may use the link the conversion itself carries: a conversion names its user id, its anonymous id,
+  // and the person that anonymous id was already linked to.
   const uid = realId('user_id');
   const aid = realId('anonymous_id');
-  return `WITH r AS (
-  SELECT ${uid} AS user_id, ${aid} AS anonymous_id, event_key, type, "timestamp" AS event_at, ${path} AS path, traits
+  const prev = realId(jsonText(dialect, 'message', '$.previousId'));
+  const hops = Array.from({ length: IDENTITY_RULES.aliasHops }, (_, i) => i + 1);
+  const canonOf = (column: string) =>
+    `coalesce(${[...hops]
+      .reverse()
+      .map((h) => `m${h}.to_uid`)
+      .join(', ')}, ${column})`;
+  const mergeJoins = (column: string) =>
+    hops
+      .map((h) => `LEFT JOIN merges m${h} ON m${h}.from_uid = ${h === 1 ? column : `m${h - 1}.to_uid`}`)
+      .join(' ');
+  return `WITH r0 AS (
+  SELECT ${uid} AS user_id, ${aid} AS anonymous_id, ${prev} AS previous_id, event_key, type, "timestamp" AS event_at, ${path} AS path, traits
   FROM ${source}
   WHERE customer_id = ${customer} AND "timestamp" < ${at(spec.cutoff)}
 ),
+known AS (SELECT DISTINCT user_id FROM r0 WHERE user_id IS NOT NULL),
+merges AS (
+  SELECT previous_id AS from_uid, max_by(user_id, event_at) AS to_uid FROM r0
+  WHERE type = 'alias' AND user_id IS NOT NULL AND previous_id IS NOT NULL AND previous_id <> user_id
+    AND previous_id IN (SELECT user_id FROM known)
+  GROUP BY previous_id
+),
+canon AS (SELECT k.user_id AS uid, ${canonOf('k.user_id')} AS person FROM known k ${mergeJoins('k.user_id')}),
+r AS (
+  SELECT c.person AS user_id, r0.anonymous_id, r0.previous_id, r0.event_key, r0.type, r0.event_at, r0.path, r0.traits
+  FROM r0 LEFT JOIN canon c ON c.uid = r0.user_id
+),
 links AS (
-  SELECT anonymous_id AS aid, min(user_id) AS uid FROM r
-  WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL GROUP BY anonymous_id HAVING count(DISTINCT user_id) = 1
+  SELECT aid, min(uid) AS uid FROM (
+    SELECT anonymous_id AS aid, user_id AS uid FROM r WHERE user_id IS NOT NULL AND anonymous_id IS NOT NULL
+    UNION ALL SELECT previous_id AS aid, user_id AS uid FROM r
+    WHERE type = 'alias' AND user_id IS NOT NULL AND previous_id IS NOT NULL AND previous_id NOT IN (SELECT user_id FROM known)
+  ) AS pairs GROUP BY aid HAVING count(DISTINCT uid) = 1
 ),
 e AS (
   SELECT coalesce(r.user_id, k.uid, r.anonymous_id) AS person, r.user_id IS NOT NULL OR k.uid IS NOT NULL AS identified,
@@ -180,6 +209,7 @@ label AS (
     SELECT user_id AS person FROM conversions
     UNION ALL SELECT anonymous_id AS person FROM conversions
     UNION ALL SELECT k.uid AS person FROM conversions c JOIN links k ON k.aid = c.anonymous_id
+    UNION ALL SELECT n.person FROM conversions c JOIN canon n ON n.uid = c.user_id
   ) AS named WHERE person IS NOT NULL
 )
 SELECT

@@ -1,0 +1,97 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { featuresSql } from '../../../../domain/contract/sql/intent-sql';
+
+/**
+ * Who a feature row is, on fixtures in DuckDB: the persons rules of docs/intent.md ("Persons") as the
+ * features query applies them at a cutoff — the same text runs on Athena.
+ */
+const spec = {
+  customerId: 'acme',
+  eventKey: 'signedup',
+  cutoff: '2026-03-01',
+  lookbackDays: 30,
+  horizonDays: 14,
+  eventKeys: [],
+  pagePaths: ['/pricing'],
+  traitValues: [],
+};
+
+type Event = {
+  type: string;
+  userId?: string;
+  anonymousId?: string;
+  previousId?: string;
+  event?: string;
+  at: string;
+  path?: string;
+};
+
+async function features(events: Event[]) {
+  const db = await DuckDBInstance.create(':memory:');
+  const duck = await db.connect();
+  try {
+    const text = (x: string | undefined) => (x === undefined ? 'NULL::VARCHAR' : `'${x}'`);
+    const values = events
+      .map(
+        (e) =>
+          `('acme', ${text(e.userId)}, ${text(e.anonymousId)}, ${text(e.event?.toLowerCase().replace(/[^a-z]/g, ''))}, '${e.type}', TIMESTAMP '${e.at}', '${JSON.stringify({ path: e.path ?? null })}'::JSON, '{}'::JSON, '${JSON.stringify(e.previousId ? { previousId: e.previousId } : {})}'::JSON)`,
+      )
+      .join(', ');
+    await duck.run(
+      `CREATE TABLE events_curated AS SELECT * FROM (VALUES ${values}) AS v(customer_id, user_id, anonymous_id, event_key, type, "timestamp", properties, traits, message)`,
+    );
+    const rows = (await duck.runAndReadAll(featuresSql('duckdb', (n) => n, spec))).getRowObjectsJson();
+    return Object.fromEntries(
+      rows.map((r) => [
+        String(r.person),
+        {
+          user_id: r.user_id,
+          anonymous_id: r.anonymous_id,
+          pricing: Number(r.page_pricing),
+          label: Number(r.label),
+        },
+      ]),
+    );
+  } finally {
+    duck.closeSync();
+    db.closeSync();
+  }
+}
+
+describe('persons in the intent features, as of the cutoff', () => {
+  it('follows a user renamed by an alias before the cutoff: one person, their devices and history merged', async () => {
+    const rows = await features([
+      { type: 'page', anonymousId: 'a1', path: '/pricing', at: '2026-02-10 10:00:00' },
+      { type: 'identify', userId: 'old', anonymousId: 'a1', at: '2026-02-11 10:00:00' },
+      { type: 'alias', userId: 'new', anonymousId: 'a1', previousId: 'old', at: '2026-02-12 10:00:00' },
+      { type: 'page', userId: 'new', anonymousId: 'a1', path: '/pricing', at: '2026-02-20 10:00:00' },
+      { type: 'page', userId: 'old', anonymousId: 'a2', path: '/pricing', at: '2026-02-21 10:00:00' },
+    ]);
+    // a1 was seen with old and new: one person after the rename, not a shared device.
+    expect(rows).toEqual({ new: { user_id: 'new', anonymous_id: null, pricing: 3, label: 0 } });
+  });
+
+  it('links an anonymous id named by an alias’s previousId, and never merges a shared device', async () => {
+    const rows = await features([
+      { type: 'page', anonymousId: 'v1', path: '/pricing', at: '2026-02-10 10:00:00' },
+      { type: 'alias', userId: 'carol', previousId: 'v1', at: '2026-02-11 10:00:00' },
+      { type: 'identify', userId: 'alice', anonymousId: 's1', at: '2026-02-12 10:00:00' },
+      { type: 'identify', userId: 'bob', anonymousId: 's1', at: '2026-02-13 10:00:00' },
+      { type: 'page', anonymousId: 's1', path: '/pricing', at: '2026-02-14 10:00:00' },
+    ]);
+    expect(rows.carol).toEqual({ user_id: 'carol', anonymous_id: null, pricing: 1, label: 0 });
+    // The shared browser's anonymous visits are nobody's but its own.
+    expect(rows.s1).toEqual({ user_id: null, anonymous_id: 's1', pricing: 1, label: 0 });
+    expect(rows.alice!.pricing + rows.bob!.pricing).toBe(0);
+  });
+
+  it('uses only links seen before the cutoff for features; the label may use the link the conversion carries', async () => {
+    const rows = await features([
+      { type: 'page', anonymousId: 'v9', path: '/pricing', at: '2026-02-20 10:00:00' },
+      // Signs up after the cutoff: the conversion carries both ids.
+      { type: 'identify', userId: 'dan', anonymousId: 'v9', at: '2026-03-05 10:00:00' },
+      { type: 'track', userId: 'dan', anonymousId: 'v9', event: 'Signed Up', at: '2026-03-05 10:00:01' },
+    ]);
+    expect(rows).toEqual({ v9: { user_id: null, anonymous_id: 'v9', pricing: 1, label: 1 } });
+  });
+});
