@@ -45,9 +45,9 @@ const BENCH = {
     },
     only: {
       kind: 'value',
-      schema: oneOf(['core', 'plan', 'server', 'console', 'cold', 'lake', 'intent', 'erase']),
+      schema: oneOf(['core', 'plan', 'server', 'console', 'cold', 'lake', 'intent', 'identity', 'erase']),
       unit: 'part',
-      description: 'one part: core, plan, server, console, cold, lake, intent or erase',
+      description: 'one part: core, plan, server, console, cold, lake, intent, identity or erase',
     },
     events: {
       kind: 'value',
@@ -63,6 +63,13 @@ const BENCH = {
       unit: 'users',
       description: 'users of the intent part (× 90 days, written straight into the curated table)',
       default: '100000',
+    },
+    'graph-users': {
+      kind: 'value',
+      schema: wholeNumber(10_000, 2_000_000),
+      unit: 'users',
+      description: 'users of the identity part (~10 devices each, written straight into the curated table)',
+      default: '1000000',
     },
     'erase-events': {
       kind: 'value',
@@ -169,6 +176,12 @@ runCommand(BENCH, async ({ values }) => {
         (step) => bar.update(done, { note: `intent: ${step}` }),
       ),
     ]);
+    const identity = await part('identity', async () => [
+      await (require('./bench/identity-bench') as typeof import('./bench/identity-bench')).benchIdentity(
+        values['graph-users'],
+        (step) => bar.update(done, { note: `identity: ${step}` }),
+      ),
+    ]);
     const erase = await part('erase', async () => [
       await (require('./bench/erase-bench') as typeof import('./bench/erase-bench')).benchErase(
         20,
@@ -187,6 +200,7 @@ runCommand(BENCH, async ({ values }) => {
       cold,
       lake,
       intent,
+      identity,
       erase,
       failed,
     };

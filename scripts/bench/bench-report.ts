@@ -4,7 +4,8 @@ import type { ColdStartBreakdown, ColdStartRow } from './cold-start-bench';
 import type { ConsoleBenchResult } from './console-bench';
 import type { CoreBenchResult } from './core-bench';
 import type { EraseBenchResult } from './erase-bench';
-import { INTENT_GOAL } from './goals';
+import { IDENTITY_GOAL, INTENT_GOAL } from './goals';
+import type { IdentityBenchResult } from './identity-bench';
 import type { IntentBenchResult } from './intent-bench';
 import type { LakeBenchResult } from './lake-bench';
 import type { PlanBenchResult } from './plan-bench';
@@ -33,6 +34,8 @@ export interface BenchResult {
   cold: ColdStartRow[];
   lake: LakeBenchResult[];
   intent: IntentBenchResult[];
+  /** Absent from results of runs before the identity graph. */
+  identity?: IdentityBenchResult[];
   erase: EraseBenchResult[];
   /** Parts that threw: reported in the table, the other parts still measured. */
   failed?: { part: string; error: string }[];
@@ -195,6 +198,18 @@ export function benchRows(result: BenchResult): BenchRow[] {
       met,
     });
   }
+  for (const r of result.identity ?? [])
+    rows.push({
+      id: 'identity-graph',
+      measure: `identity graph, ${fmt(r.users)} users with ${fmt(r.anonymousIds)} anonymous ids (${fmt(r.rows)} curated rows; setup ${r.setupSeconds.toFixed(0)} s): identities (${fmt(r.identities)} rows, ${fmt(r.shared)} shared) and users (${fmt(r.usersRows)}), ${fmt(r.bytes / 2 ** 20)} MiB of Parquet`,
+      ours: `${r.seconds.toFixed(1)} s, ${fmt(Math.round(r.peakRssMiB))} MiB`,
+      baseline: '-',
+      goal: `≤ ${IDENTITY_GOAL.seconds} s, ≤ ${fmt(IDENTITY_GOAL.peakRssMiB)} MiB at ${fmt(IDENTITY_GOAL.users)} users`,
+      met:
+        r.users >= IDENTITY_GOAL.users &&
+        r.seconds <= IDENTITY_GOAL.seconds &&
+        r.peakRssMiB <= IDENTITY_GOAL.peakRssMiB,
+    });
   for (const r of result.erase)
     rows.push(
       {

@@ -29,10 +29,7 @@ export async function writeCuratedPopulation(options: {
   end: string;
 }): Promise<{ events: number }> {
   const first = addDays(options.end, -(options.days - 1));
-  const spill = join(options.lakeRoot, '.population-spill');
-  const db = await DuckDBInstance.create(':memory:', { memory_limit: '2GB', temp_directory: spill });
-  const duck = await db.connect();
-  try {
+  return withPopulationDb(options.lakeRoot, async (duck) => {
     // A number in [0, 1) from the hash of its parts.
     const unit = (...parts: string[]) => `(hash(${parts.join(", '|', ")}) % 1000000) / 1000000.0`;
     const sessions = `
@@ -80,26 +77,51 @@ export async function writeCuratedPopulation(options: {
       'SELECT s.user_id, s.d, e.kind, e.n',
       'SELECT s.user_id, s.d, s.pricing, e.kind, e.n',
     );
-    const columns = CURATED_COLUMNS.map(
-      (c) => `CAST(${value[c.name]} AS ${duckdbType(c.type)}) AS "${c.name}"`,
-    );
-    await duck.run(
-      `CREATE TEMP TABLE population AS SELECT ${columns.join(', ')}, ${literal(options.customer)} AS customer_id, CAST(DATE ${literal(first)} + CAST(d AS INTEGER) AS DATE) AS ${CURATED_MONTH.of} FROM (${withPricing})`,
-    );
-    // One file per month, as compaction writes them: the file's columns, in event-time order.
-    const months = [
-      ...new Set(Array.from({ length: options.days }, (_, d) => eventMonth(addDays(first, d)))),
-    ];
-    for (const month of months) {
-      const dir = join(options.lakeRoot, curatedPartitionPath(options.customer, month));
-      mkdirSync(dir, { recursive: true });
-      await duck.run(duckdbWritePartition('population', options.customer, month, join(dir, CURATED_FILE)));
-    }
-    const [counted] = (await duck.runAndReadAll('SELECT count(*) AS n FROM population')).getRowObjects();
-    return { events: Number(counted!.n) };
+    return await writeCuratedRows(duck, { ...options, first }, value, withPricing);
+  });
+}
+
+type Duck = Awaited<ReturnType<DuckDBInstance['connect']>>;
+
+/** A DuckDB for writing a population: 2 GB of buffers, spilling inside the lake, removed after. */
+export async function withPopulationDb<T>(lakeRoot: string, use: (duck: Duck) => Promise<T>): Promise<T> {
+  const spill = join(lakeRoot, '.population-spill');
+  const db = await DuckDBInstance.create(':memory:', { memory_limit: '2GB', temp_directory: spill });
+  const duck = await db.connect();
+  try {
+    return await use(duck);
   } finally {
     duck.closeSync();
     db.closeSync();
     rmSync(spill, { recursive: true, force: true });
   }
+}
+
+/**
+ * Rows of `from` (with a day number `d` from `first`) written as a customer's curated table: every
+ * curated column from `value`'s expression, typed as the table has it, one file per month in event-time
+ * order, as compaction writes them. How many rows.
+ */
+export async function writeCuratedRows(
+  duck: Duck,
+  options: { lakeRoot: string; customer: string; days: number; first: string },
+  value: Record<string, string>,
+  from: string,
+): Promise<{ events: number }> {
+  const { first } = options;
+  const columns = CURATED_COLUMNS.map(
+    (c) => `CAST(${value[c.name]} AS ${duckdbType(c.type)}) AS "${c.name}"`,
+  );
+  await duck.run(
+    `CREATE TEMP TABLE population AS SELECT ${columns.join(', ')}, ${literal(options.customer)} AS customer_id, CAST(DATE ${literal(first)} + CAST(d AS INTEGER) AS DATE) AS ${CURATED_MONTH.of} FROM (${from})`,
+  );
+  // One file per month, as compaction writes them: the file's columns, in event-time order.
+  const months = [...new Set(Array.from({ length: options.days }, (_, d) => eventMonth(addDays(first, d))))];
+  for (const month of months) {
+    const dir = join(options.lakeRoot, curatedPartitionPath(options.customer, month));
+    mkdirSync(dir, { recursive: true });
+    await duck.run(duckdbWritePartition('population', options.customer, month, join(dir, CURATED_FILE)));
+  }
+  const [counted] = (await duck.runAndReadAll('SELECT count(*) AS n FROM population')).getRowObjects();
+  return { events: Number(counted!.n) };
 }

@@ -43,3 +43,19 @@ export async function sideBySide(a: Side, b: Side, seconds: number, rounds = 10)
     return { name: side.name, eventsPerSecond: (total.events / total.ms) * 1000 };
   }) as [Rate, Rate];
 }
+
+/** This process's resident memory, sampled every 100 ms until stopped: the peak since the last reset. */
+export function rssSampler() {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 100);
+  return {
+    reset: () => {
+      const was = Math.max(peak, process.memoryUsage().rss);
+      peak = process.memoryUsage().rss;
+      return was / 2 ** 20;
+    },
+    stop: () => clearInterval(timer),
+  };
+}

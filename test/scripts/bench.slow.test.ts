@@ -19,6 +19,8 @@ describe('npm run bench, every part, in a short run', () => {
         '10000',
         '--users',
         '2000',
+        '--graph-users',
+        '10000',
         '--erase-events',
         '10000',
         '--runs',
@@ -31,8 +33,12 @@ describe('npm run bench, every part, in a short run', () => {
     const result = JSON.parse(run.stdout) as BenchResult;
 
     expect(result.failed).toEqual([]);
-    for (const part of ['core', 'plan', 'server', 'cold', 'lake', 'intent', 'erase'] as const)
-      expect([part, result[part].length > 0]).toEqual([part, true]);
+    for (const part of ['core', 'plan', 'server', 'cold', 'lake', 'intent', 'identity', 'erase'] as const)
+      expect([part, (result[part] ?? []).length > 0]).toEqual([part, true]);
+    // The graph at its smallest: ~10 devices a user, some shared.
+    expect(result.identity![0]).toMatchObject({ users: 10_000 });
+    expect(result.identity![0]!.anonymousIds).toBeGreaterThan(90_000);
+    expect(result.identity![0]!.shared).toBeGreaterThan(0);
     // Every function of the synthesized stack, measured or at least loaded.
     expect(result.cold.map((r) => r.function)).toEqual(
       expect.arrayContaining([

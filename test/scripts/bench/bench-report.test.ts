@@ -57,6 +57,27 @@ describe('the bench report', () => {
     ]);
   });
 
+  it('holds the identity graph to its goal only at the scale the goal names', () => {
+    const graph = {
+      users: 1_000_000,
+      anonymousIds: 10_000_000,
+      rows: 20_100_000,
+      setupSeconds: 60,
+      seconds: 200,
+      peakRssMiB: 2_500,
+      identities: 10_100_000,
+      shared: 200_000,
+      usersRows: 1_000_000,
+      bytes: 130 * 2 ** 20,
+    };
+    const row = (identity: typeof graph) =>
+      benchRows({ ...result, core: [], plan: [], server: [], cold: [], identity: [identity] })[0]!;
+
+    expect(row(graph)).toMatchObject({ id: 'identity-graph', ours: '200.0 s, 2,500 MiB', met: true });
+    expect(row({ ...graph, peakRssMiB: 5_000 }).met).toBe(false);
+    expect(row({ ...graph, users: 10_000, seconds: 1 }).met).toBe(false);
+  });
+
   it('compares the curated table with landing JSON as ratios of the landing figures', () => {
     const lake = {
       events: 1_000_000,
