@@ -8,7 +8,7 @@ import {
   scoresPartitionPath,
 } from '../../domain/contract/curated-table';
 import { CustomerIdSchema, DaySchema } from '../../domain/contract/formats';
-import { featuresSql, trainingSampleSql } from '../../domain/contract/sql/intent-sql';
+import { featuresSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import {
   type FeatureUnload,
@@ -62,7 +62,7 @@ export async function prepareIntent(
       slices,
       cutoff,
       prefix,
-      sql: `UNLOAD (${trainingSampleSql('athena', featuresSql('athena', table, plan.spec(cutoff)), MAX_TRAINING_USERS)}) TO ${literal(`s3://${bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
+      sql: `UNLOAD (${featuresSql('athena', table, plan.spec(cutoff), MAX_TRAINING_USERS)}) TO ${literal(`s3://${bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
     };
   };
   const { spec: _spec, ...planned } = plan;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runIntent } from '../intent/run-intent';
 import { writeCuratedPopulation } from './curated-population';
+import { rssSampler } from './measure';
 
 interface IntentStage {
   stage: string;
@@ -24,22 +25,6 @@ export interface IntentBenchResult {
   /** Users the models trained on, and the training stage's seconds per 100,000 of them (linear in rows). */
   trainedUsers: number;
   trainingSecondsPer100k: number;
-}
-
-/** This process's resident memory, sampled every 100 ms until stopped: the peak since the last reset. */
-function rssSampler() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 100);
-  return {
-    reset: () => {
-      const was = Math.max(peak, process.memoryUsage().rss);
-      peak = process.memoryUsage().rss;
-      return was / 2 ** 20;
-    },
-    stop: () => clearInterval(timer),
-  };
 }
 
 /**
@@ -116,7 +101,7 @@ export async function benchIntent(
       },
       validationAuc: report.validationAuc,
       trainedUsers: report.training.users,
-      // Both models at the training cutoff and the chosen one again at the validation cutoff.
+      // Both models on the training slice (the regression once per penalty, the trees until they stop early).
       trainingSecondsPer100k: ((trainStage?.seconds ?? 0) * 100_000) / Math.max(1, report.training.users),
     };
   } finally {

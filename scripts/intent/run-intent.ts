@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { INTENT_REPORTS_PREFIX, scoresPartitionPath, scoresPath } from '../../domain/contract/curated-table';
-import { featuresSql, trainingSampleSql } from '../../domain/contract/sql/intent-sql';
+import { featuresSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { type FitResult, fitModel } from '../../domain/core/intent/fit-and-score';
 import { type IntentRun, MAX_TRAINING_USERS, prepareIntentRun } from '../../domain/core/intent/prepare-run';
@@ -69,14 +69,11 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
       labels: rows.map((r) => Number(r.label)),
     });
     const maxUsers = options.maxTrainingUsers ?? MAX_TRAINING_USERS;
-    // The training samples drawn in SQL, as on AWS: at most maxUsers rows reach JavaScript, whatever
-    // the population; the users to score never do (DuckDB scores them with the model's SQL).
+    // The training samples drawn in SQL, as on AWS, before any feature is computed: at most maxUsers
+    // rows reach JavaScript, whatever the population; the users to score never do (DuckDB scores them
+    // with the model's SQL).
     const sample = async (cutoff: string) =>
-      (
-        await lake.query(
-          trainingSampleSql('duckdb', featuresSql('duckdb', table, plan.spec(cutoff)), maxUsers),
-        )
-      ).rows as FeatureRow[];
+      (await lake.query(featuresSql('duckdb', table, plan.spec(cutoff), maxUsers))).rows as FeatureRow[];
 
     step(
       `features at ${plan.cutoffs.map((c) => `${c.cutoff} (${c.slices.join(', ')})`).join(', ')}${plan.shortHistory ? ': a short history' : ''}`,

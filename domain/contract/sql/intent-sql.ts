@@ -116,7 +116,13 @@ GROUP BY trait, value ORDER BY n DESC, trait, value LIMIT ${Math.floor(k)}`;
  * One row per person active in the look-back window before the cutoff who had not converted before
  * it: the features, then `label` (1 when the person performs the event within the horizon).
  */
-export function featuresSql(dialect: Dialect, table: (name: string) => string, spec: FeatureSpec): string {
+export function featuresSql(
+  dialect: Dialect,
+  table: (name: string) => string,
+  spec: FeatureSpec,
+  /** At most this many persons, drawn before any feature is computed (trainingSample). */
+  sample?: number,
+): string {
   const source = table(CURATED_TABLE);
   const customer = literal(spec.customerId);
   const since = addDays(spec.cutoff, -spec.lookbackDays);
@@ -189,11 +195,12 @@ e AS (
 ),
 converted AS (SELECT DISTINCT person FROM e WHERE event_key = ${literal(spec.eventKey)}),
 eligible AS (
-  SELECT DISTINCT person FROM e WHERE ${recent.replace('e.event_at', 'event_at')}
-  AND person NOT IN (SELECT person FROM converted)
+  ${sample === undefined ? '' : `SELECT person FROM (`}SELECT DISTINCT person FROM e WHERE ${recent.replace('e.event_at', 'event_at')}
+  AND person NOT IN (SELECT person FROM converted)${sample === undefined ? '' : `) d ORDER BY ${personDigest(dialect, 'd.person')} LIMIT ${sample}`}
 ),
 gaps AS (
-  SELECT person, event_at, lag(event_at) OVER (PARTITION BY person ORDER BY event_at) AS previous FROM e WHERE ${recent.replace('e.event_at', 'event_at')}
+  SELECT e.person, e.event_at, lag(e.event_at) OVER (PARTITION BY e.person ORDER BY e.event_at) AS previous
+  FROM e JOIN eligible p ON p.person = e.person WHERE ${recent}
 ),
 sessions AS (
   SELECT person, count_if(previous IS NULL OR date_diff('minute', previous, event_at) > 30) AS sessions
@@ -277,11 +284,11 @@ export function featureLists(
 }
 
 /**
- * A training sample of a features query: at most `limit` users, the first by the MD5 of the person —
- * the same users every run and in both engines (DuckDB's hex digest sorts as Athena's bytes do), a
- * TopN each computes without sorting everyone.
+ * A person's place in a training sample: the MD5 of the id — the same persons every run and in both
+ * engines (DuckDB's hex digest sorts as Athena's bytes do), a TopN each computes without sorting
+ * everyone. The sample is drawn from the eligible persons before any feature is computed, so a
+ * customer of 100 M users computes features, sessions and labels for at most the sample.
  */
-export function trainingSampleSql(dialect: Dialect, featuresSelect: string, limit: number): string {
-  const digest = dialect === 'duckdb' ? 'md5(f.person)' : 'md5(to_utf8(f.person))';
-  return `SELECT * FROM (${featuresSelect}) f ORDER BY ${digest} LIMIT ${limit}`;
+function personDigest(dialect: Dialect, person: string): string {
+  return dialect === 'duckdb' ? `md5(${person})` : `md5(to_utf8(${person}))`;
 }

@@ -63,13 +63,13 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       `(SELECT probability FROM "lake_db"."scores" WHERE customer_id = 'acme' AND event_key = 'signedup' AND as_of = DATE '2026-04-01')`,
     );
     // The users to score are not unloaded: Athena scores them where they are, at asOf.
-    expect(plan.currentFeaturesSql).toMatch(/^WITH r AS/);
+    expect(plan.currentFeaturesSql).toMatch(/^WITH r0 AS/);
     expect(plan.currentFeaturesSql).toContain("TIMESTAMP '2026-04-01 00:00:00'");
     expect(plan.scoresPrefix).toBe('scores/customer_id=acme/event_key=signedup/as_of=2026-04-01/');
     for (const u of plan.unloads) {
-      // A training sample drawn in SQL: bounded, the same users every run.
-      expect(u.sql).toMatch(/^UNLOAD \(SELECT \* FROM \(WITH r AS/);
-      expect(u.sql).toContain(') f ORDER BY md5(to_utf8(f.person)) LIMIT 50000) TO');
+      // A training sample drawn in SQL before any feature is computed: bounded, the same users every run.
+      expect(u.sql).toMatch(/^UNLOAD \(WITH r0 AS/);
+      expect(u.sql).toContain(') d ORDER BY md5(to_utf8(d.person)) LIMIT 50000\n),\ngaps AS');
       expect(u.sql).toContain(
         `TO 's3://lake-bucket/intent/_features/${plan.runId}/${u.name}/' WITH (format = 'PARQUET', compression = 'SNAPPY')`,
       );
