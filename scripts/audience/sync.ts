@@ -3,6 +3,7 @@ import { SyncStateFile } from '../../adapters/local/sync-state-file';
 import { sendBatches } from '../../adapters/segment/tracking-api';
 import { AUDIENCES_TABLE, type AudienceGroup } from '../../domain/contract/audiences';
 import { SCORES_TABLE } from '../../domain/contract/curated-table';
+import { IDENTITIES_TABLE } from '../../domain/contract/identity';
 import { literal } from '../../domain/contract/sql/sql-text';
 import {
   identifyCall,
@@ -57,6 +58,7 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
     );
   const traits = new Map<string, Traits>();
   const anonymous = new Set<string>();
+  const linkedTo = new Map<string, string>();
   const lake = await openLocalLake(lakeRoot);
   try {
     for (const d of definitions) {
@@ -93,6 +95,9 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
           ...predictionTraits(d.event, scored.get(user), [{ name: d.name, group }]),
         });
     }
+    // Each anonymous person checked against the identity graph as it is now: one linked (merged) to a
+    // user since the scoring is sent with that user id too.
+    for (const r of await mergedLinks(lake, options.customer)) linkedTo.set(r.anonymous_id, r.user_id);
   } finally {
     lake.close();
   }
@@ -105,7 +110,9 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
       const { user: key, sent } = syncFingerprint(options.customer, user, t);
       return state[key] !== sent;
     })
-    .map(([user, t]) => identifyCall(options.customer, user, t, timestamp, anonymous.has(user)));
+    .map(([user, t]) =>
+      identifyCall(options.customer, user, t, timestamp, anonymous.has(user), linkedTo.get(user)),
+    );
   const result = await sendBatches({
     host: options.host,
     writeKey: options.writeKey,
@@ -129,4 +136,19 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
     failed: result.failed,
     batches: result.batches,
   };
+}
+
+/**
+ * The identity graph's merged links of a customer (anonymous id → user id); none before the first
+ * compaction that builds it (the table is then empty).
+ */
+async function mergedLinks(
+  lake: Awaited<ReturnType<typeof openLocalLake>>,
+  customer: string,
+): Promise<{ anonymous_id: string; user_id: string }[]> {
+  return (
+    await lake.query(
+      `SELECT anonymous_id, user_id FROM ${IDENTITIES_TABLE} WHERE customer_id = ${literal(customer)} AND merged`,
+    )
+  ).rows.map((r) => ({ anonymous_id: String(r.anonymous_id), user_id: String(r.user_id) }));
 }

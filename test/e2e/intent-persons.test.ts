@@ -1,7 +1,13 @@
 import { rmSync } from 'node:fs';
+import { FileTokenStore } from '../../adapters/local/file-token-store';
+import { createToken } from '../../domain/core/keys/token-admin';
 import { openLocalLake } from '../../local/lake-query';
 import type { LocalDestination } from '../../local/local-server';
+import { buildAudience } from '../../scripts/audience/audiences';
+import { syncAudiences } from '../../scripts/audience/sync';
+import { runCompaction } from '../../scripts/compact/run-compaction';
 import { type IntentReport, runIntent } from '../../scripts/intent/run-intent';
+import { sendBatches } from '../../scripts/simulate/send';
 import { tempDataDir } from '../support/local-destination';
 import { simulatedLake } from '../support/simulated-lake';
 
@@ -73,5 +79,60 @@ describe('intent by person on traffic from people with devices', () => {
     } finally {
       querier.close();
     }
+  });
+
+  it('re-checks each audience member against the identity graph at sync: a visitor who signed up since gets both ids', async () => {
+    await buildAudience({
+      lakeRoot: lake,
+      customer: 'visitors',
+      name: 'likely',
+      event: 'signed_up',
+      top: 50,
+      holdout: 10,
+      refresh: false,
+      now: new Date('2026-04-01T06:00:00Z'),
+    });
+    const querier = await openLocalLake(lake);
+    let visitor: string;
+    try {
+      const [row] = (
+        await querier.query(
+          `select m.user_id as person from audiences m join scores s on s.person = m.user_id and s.customer_id = m.customer_id where m.customer_id = 'visitors' and s.anonymous_id is not null and s.as_of = date '${report.asOf}' order by 1 limit 1`,
+        )
+      ).rows;
+      visitor = String(row!.person);
+    } finally {
+      querier.close();
+    }
+    // The visitor signs up after the scoring: an identify links their device to a new user id.
+    const { token } = await createToken(new FileTokenStore(dataDir), 'visitors', new Date());
+    const sent = await sendBatches(destination.url, token, [
+      {
+        type: 'identify',
+        messageId: 'later-sign-up',
+        userId: 'signed-up-later',
+        anonymousId: visitor,
+        timestamp: '2026-04-02T10:00:00.000Z',
+      },
+    ]);
+    expect(sent.accepted).toBe(1);
+    await destination.flush();
+    await runCompaction({ lakeRoot: lake });
+
+    const calls: Record<string, unknown>[] = [];
+    await syncAudiences({
+      dataDir,
+      customer: 'visitors',
+      host: 'https://segment.test',
+      writeKey: 'wk',
+      now: new Date('2026-04-03T00:00:00Z'),
+      fetch: (async (_url: string, init: { body: string }) => {
+        calls.push(...(JSON.parse(init.body) as { batch: Record<string, unknown>[] }).batch);
+        return new Response('{}', { status: 200 });
+      }) as unknown as typeof fetch,
+    });
+    expect(calls.find((c) => c.anonymousId === visitor)).toMatchObject({ userId: 'signed-up-later' });
+    // Nobody is sent with an anonymous id as a userId.
+    expect(calls.filter((c) => String(c.userId).startsWith('anon-'))).toEqual([]);
   });
 });

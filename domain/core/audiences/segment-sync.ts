@@ -70,8 +70,10 @@ export function syncFingerprint(
 /**
  * The identify call for a person: an identified person by `userId`, an anonymous one (a visitor scored
  * under their anonymous id) by `anonymousId` alone — never an anonymous id as a `userId`, which would
- * make Segment create a user of it. Its messageId is a hash of the customer, the person and the traits,
- * so a sync that is sent again (a retry, a rerun after a crash) is deduplicated by Segment.
+ * make Segment create a user of it. An anonymous person the identity graph has since linked to a user
+ * (`linkedUserId`: they signed up after the scoring) is sent with both ids, so the traits reach the user
+ * they became. Its messageId is a hash of the customer, the person and the traits, so a sync that is
+ * sent again (a retry, a rerun after a crash) is deduplicated by Segment.
  */
 export function identifyCall(
   customerId: string,
@@ -79,11 +81,14 @@ export function identifyCall(
   traits: Traits,
   timestamp: string,
   anonymous = false,
+  linkedUserId?: string,
 ) {
   const { user, sent } = syncFingerprint(customerId, person, traits);
   return {
     type: 'identify' as const,
-    ...(anonymous ? { anonymousId: person } : { userId: person }),
+    ...(anonymous
+      ? { ...(linkedUserId ? { userId: linkedUserId } : {}), anonymousId: person }
+      : { userId: person }),
     traits,
     messageId: `prediction-${user}-${sent}`,
     timestamp,
@@ -91,9 +96,9 @@ export function identifyCall(
   };
 }
 
-/** The person an identify call names (its userId, else its anonymousId). */
+/** The person an identify call is about: an anonymous person's anonymousId, else the userId. */
 export const personOf = (call: { userId?: string; anonymousId?: string }): string =>
-  call.userId ?? call.anonymousId!;
+  call.anonymousId ?? call.userId!;
 
 /**
  * Batches of calls, each batch within Segment's size limit (and at most `maxBatchCalls` calls when

@@ -1,6 +1,7 @@
 import {
   batchCalls,
   identifyCall,
+  personOf,
   predictionTraits,
   SEGMENT_MAX_BATCH_BYTES,
   SYNC_BATCH_BYTES,
@@ -40,6 +41,12 @@ describe('predictions sent back to Segment', () => {
     expect(visitor).not.toHaveProperty('userId');
     expect(a).toMatchObject({ userId: 'u-1' });
     expect(a).not.toHaveProperty('anonymousId');
+    // A visitor the identity graph has since linked to a user: both ids, so the traits reach the user;
+    // the call is still about the visitor (the sync state's key, the messageId).
+    const signedUp = identifyCall('acme', 'anon-7', { audience_x: true }, at, true, 'u-7');
+    expect(signedUp).toMatchObject({ userId: 'u-7', anonymousId: 'anon-7', messageId: visitor.messageId });
+    expect(personOf(signedUp)).toBe('anon-7');
+    expect(personOf(a)).toBe('u-1');
   });
 
   it('keeps every batch within 475,000 bytes, a margin below Segment’s 500 KB, and refuses a message over 32 KB', () => {
