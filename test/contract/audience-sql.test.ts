@@ -4,6 +4,7 @@ import { AUDIENCE_SYNC_SHARDS } from '../../domain/contract/audiences';
 import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
 import {
   audienceChangeSql,
+  audienceConversionsSql,
   audienceGroupSql,
   audienceMembersSql,
   audienceSyncSql,
@@ -139,6 +140,36 @@ describe('the audience SQL, against the reference functions', () => {
         previous: { version: 2, asOf: '2026-03-08' },
       });
       expect(await sent(again)).toEqual([]);
+    });
+
+    it('counts a conversion for every id it carries: a visitor assigned by anonymous id converts as a new user', async () => {
+      // u4 entered version 2 as a visitor (their anonymous id is the person); they sign up on March
+      // 10th, the conversion carrying their new user id beside that anonymous id. u3 never converts.
+      await duck.run(`CREATE OR REPLACE TABLE events_curated AS SELECT * FROM (VALUES
+        ('acme', 'signed_up', 'new-user-4', 'u4', DATE '2026-03-10'),
+        ('acme', 'signed_up', 'u1', NULL, DATE '2026-03-12')
+      ) AS t(customer_id, event_key, user_id, anonymous_id, event_date)`);
+      const lift = await rows(
+        `${audienceConversionsSql(
+          table,
+          {
+            customer_id: 'acme',
+            name: 'a',
+            event_key: 'signed_up',
+            versions: [
+              { version: 1, as_of: '2026-03-01' },
+              { version: 2, as_of: '2026-03-08' },
+            ],
+          },
+          '2026-03-01',
+        )} ORDER BY 1, 2, 3`,
+      );
+      expect(lift.map((r) => `${r.group}:${r.first_version}:${r.first_day}:${r.users}`)).toEqual([
+        'holdout:1:null:1',
+        'holdout:2:2026-03-10:1',
+        'target:1:2026-03-12:1',
+        'target:1:null:1',
+      ]);
     });
   });
 });

@@ -112,8 +112,12 @@ export function audienceConversionsSql(
     `JOIN va ON va.version = m.version WHERE m.customer_id = ${customer} AND m.audience = ${literal(audience.name)}), ` +
     'a AS (SELECT user_id, min_by(grp, version) AS grp, min(version) AS first_version, ' +
     `greatest(min_by(as_of, version), DATE ${literal(from)}) AS counted_from FROM v GROUP BY user_id), ` +
-    `c AS (SELECT coalesce(user_id, anonymous_id) AS person, event_date FROM ${table(CURATED_TABLE)} ` +
+    // A conversion counts for each id it carries: a visitor assigned under their anonymous id converts
+    // with a sign-up that carries it beside their new user id (docs/intent.md, "Persons").
+    `cv AS (SELECT user_id, anonymous_id, event_date FROM ${table(CURATED_TABLE)} ` +
     `WHERE customer_id = ${customer} AND event_key = ${literal(audience.event_key)} AND event_date >= DATE ${literal(from)}), ` +
+    'c AS (SELECT user_id AS person, event_date FROM cv WHERE user_id IS NOT NULL ' +
+    'UNION ALL SELECT anonymous_id AS person, event_date FROM cv WHERE anonymous_id IS NOT NULL), ' +
     'f AS (SELECT a.user_id, a.grp, a.first_version, min(c.event_date) AS first_day FROM a ' +
     'LEFT JOIN c ON c.person = a.user_id AND c.event_date >= a.counted_from GROUP BY 1, 2, 3) ' +
     `SELECT grp AS ${GROUP}, first_version, CAST(first_day AS varchar) AS first_day, count(*) AS users FROM f ` +
