@@ -206,6 +206,7 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
           top: definition.top,
           holdout: definition.holdout,
           createdAt: now,
+          version,
         })}) TO ${literal(`s3://${deps.bucket}/${folder}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`,
       );
       const [change = {}] = await ask(audienceChangeSql(db, customer, definition.name, version));

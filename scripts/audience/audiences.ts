@@ -137,6 +137,7 @@ export async function buildAudience(options: {
         top,
         holdout,
         createdAt,
+        version,
       },
     );
   } finally {

@@ -10,6 +10,7 @@ import {
   athenaRuleViolations,
   INJECTED_CUSTOMER_TABLES,
 } from '../../domain/contract/sql/athena-rules';
+import { audienceMembersSql } from '../../domain/contract/sql/audience-sql';
 import {
   athenaCreateCuratedTable,
   athenaMoveUndatedRows,
@@ -202,6 +203,20 @@ describe('every Athena statement the stack, its functions and its scripts send, 
     objects.set(first.stateKey, Buffer.from(first.state));
     await runAudiences({ customer: 'acme' }, audienceDeps);
     statements.push(...audienceSql.map((sql) => ({ from: 'audiences', sql })));
+    // A refresh's members: earlier assignments kept under any of a person's ids.
+    statements.push({
+      from: 'audiences: a later version’s members',
+      sql: audienceMembersSql('athena', (t) => `"${db}"."${t}"`, {
+        customer: 'acme',
+        eventKey: 'signedup',
+        asOf: '2026-03-15',
+        name: 'likely_signups',
+        top: 20,
+        holdout: 10,
+        createdAt: '2026-03-15T06:00:00.000Z',
+        version: 2,
+      }),
+    });
 
     // npm run query -- --athena: every canned question, with a customer (without, see below).
     for (const [name, question] of Object.entries(QUESTIONS))

@@ -172,4 +172,48 @@ describe('the audience SQL, against the reference functions', () => {
       ]);
     });
   });
+
+  it('keeps a person’s earliest assignment under any of their ids: a held-out visitor stays held out after signing up', async () => {
+    // Version 1 held out the visitor anon-9 (the opposite of what the hash gives user-9) and put u5 in
+    // target; anon-9 then signed up as user-9 (an identify with both ids before the next scoring). The
+    // shared device anon-s was seen with two users: it links no one.
+    const hashed = groupOf('b', 'user-9', 10);
+    const earlier = hashed === 'target' ? 'holdout' : 'target';
+    await duck.run(`CREATE OR REPLACE TABLE audiences AS SELECT * FROM (VALUES
+      ('acme', 'b', 1, 'anon-9', '${earlier}'), ('acme', 'b', 1, 'u5', 'target'), ('acme', 'b', 1, 'anon-s', 'holdout')
+    ) AS t(customer_id, audience, version, user_id, "group")`);
+    await duck.run(`CREATE OR REPLACE TABLE events_curated AS SELECT customer_id, user_id, anonymous_id, CAST(ts AS TIMESTAMP) AS "timestamp" FROM (VALUES
+      ('acme', 'user-9', 'anon-9', '2026-03-05 10:00:00'),
+      ('acme', 'user-7', 'anon-s', '2026-03-05 10:00:00'), ('acme', 'user-8', 'anon-s', '2026-03-06 10:00:00')
+    ) AS t(customer_id, user_id, anonymous_id, ts)`);
+    await duck.run(`CREATE OR REPLACE TABLE scores AS SELECT customer_id, event_key, CAST(as_of AS DATE) AS as_of, person, percentile FROM (VALUES
+      ('acme', 'signed_up', '2026-03-08', 'user-9', 0.99), ('acme', 'signed_up', '2026-03-08', 'u5', 0.98),
+      ('acme', 'signed_up', '2026-03-08', 'user-7', 0.97), ('acme', 'signed_up', '2026-03-08', 'fresh', 0.96)
+    ) AS t(customer_id, event_key, as_of, person, percentile)`);
+    const spec = {
+      customer: 'acme',
+      eventKey: 'signed_up',
+      asOf: '2026-03-08',
+      name: 'b',
+      top: 50,
+      holdout: 10,
+      createdAt: 'now',
+    };
+    const groups = async (version: number) =>
+      Object.fromEntries(
+        (await rows(`${audienceMembersSql('duckdb', (n) => n, { ...spec, version })} ORDER BY user_id`)).map(
+          (r) => [r.user_id, r.group],
+        ),
+      );
+
+    expect(await groups(2)).toEqual({
+      'user-9': earlier,
+      u5: 'target',
+      // A shared device's earlier assignment is no one's; a new person gets the hash's group.
+      'user-7': groupOf('b', 'user-7', 10),
+      fresh: groupOf('b', 'fresh', 10),
+    });
+    // The first version has nothing earlier: every group is the hash's.
+    expect((await groups(1))['user-9']).toBe(hashed);
+  });
 });

@@ -45,19 +45,44 @@ export interface AudienceVersionSpec {
   /** The share held out, in percent [0, 50]. */
   holdout: number;
   createdAt: string;
+  /** The version being built (default 1): earlier versions' assignments are kept (audienceMembersSql). */
+  version?: number;
 }
 
 /**
  * The members of a version, in the columns of a members file (AUDIENCE_COLUMNS): the scored people in
  * the top `top` % of percentiles (`topMembers`' floor, with its tolerance), each with its group.
+ *
+ * **Assignments are stored, never recomputed:** a person an earlier version assigned keeps the group of
+ * their earliest assignment under any of their ids — their own, or an anonymous id linked to them before
+ * the scoring date (seen with their user id and no other, as the features link them: docs/intent.md,
+ * "Persons"), so a visitor held out under their anonymous id stays held out once they sign up. Only a
+ * person never assigned gets the keyed hash's group (audienceGroupSql).
  */
 export function audienceMembersSql(dialect: Dialect, table: TableRef, spec: AudienceVersionSpec): string {
   const floor = 1 - spec.top / 100 - 1e-12;
+  const customer = literal(spec.customer);
+  const scored =
+    `SELECT person, percentile FROM ${table(SCORES_TABLE)} ` +
+    `WHERE customer_id = ${customer} AND event_key = ${literal(spec.eventKey)} ` +
+    `AND as_of = DATE ${literal(spec.asOf)} AND percentile >= ${floor}`;
+  const hashed = audienceGroupSql(dialect, spec.name, 's.person', spec.holdout);
+  const select = (group: string) =>
+    `SELECT s.person AS user_id, ${group} AS ${GROUP}, s.percentile, ${literal(spec.createdAt)} AS created_at FROM s`;
+  const version = Math.trunc(spec.version ?? 1);
+  if (version <= 1) return `WITH s AS (${scored}) ${select(hashed)}`;
   return (
-    `SELECT person AS user_id, ${audienceGroupSql(dialect, spec.name, 'person', spec.holdout)} AS ${GROUP}, ` +
-    `percentile, ${literal(spec.createdAt)} AS created_at FROM ${table(SCORES_TABLE)} ` +
-    `WHERE customer_id = ${literal(spec.customer)} AND event_key = ${literal(spec.eventKey)} ` +
-    `AND as_of = DATE ${literal(spec.asOf)} AND percentile >= ${floor}`
+    `WITH s AS (${scored}), ` +
+    `prior AS (SELECT user_id AS id, min_by(${GROUP}, version) AS grp, min(version) AS first_version FROM ${table(AUDIENCES_TABLE)} ` +
+    `WHERE customer_id = ${customer} AND audience = ${literal(spec.name)} AND version < ${version} GROUP BY user_id), ` +
+    `links AS (SELECT anonymous_id AS aid, min(user_id) AS uid FROM ${table(CURATED_TABLE)} ` +
+    `WHERE customer_id = ${customer} AND "timestamp" < TIMESTAMP ${literal(`${spec.asOf} 00:00:00`)} ` +
+    'AND user_id IS NOT NULL AND anonymous_id IS NOT NULL GROUP BY anonymous_id HAVING count(DISTINCT user_id) = 1), ' +
+    'ids AS (SELECT person, person AS id FROM s UNION ALL SELECT s.person, l.aid AS id FROM s JOIN links l ON l.uid = s.person), ' +
+    // The earliest version first; between ids first assigned in one version, the smallest id.
+    "earliest AS (SELECT i.person, min_by(p.grp, lpad(CAST(p.first_version AS varchar), 9, '0') || p.id) AS grp " +
+    'FROM ids i JOIN prior p ON p.id = i.id GROUP BY i.person) ' +
+    `${select(`coalesce(e.grp, ${hashed})`)} LEFT JOIN earliest e ON e.person = s.person`
   );
 }
 

@@ -66,12 +66,12 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
       holdout: 10,
       versions: [{ version: 1, as_of: '2026-03-08', target: 900, holdout: 100, entered: 1000, left: 0 }],
     });
-    const members = sent.find((s) => s.startsWith('UNLOAD (SELECT person AS user_id'))!;
+    const members = sent.find((s) => s.startsWith('UNLOAD (WITH s AS (SELECT person, percentile'))!;
     expect(members).toContain(
       "TO 's3://lake-bucket/audiences/customer_id=acme/audience=likely_signups/version=1/'",
     );
     expect(members).toContain(
-      "from_base(substr(to_hex(sha256(to_utf8('likely_signups' || chr(10) || person)))",
+      "from_base(substr(to_hex(sha256(to_utf8('likely_signups' || chr(10) || s.person)))",
     );
     // The lift, from the conversion counts: 30 % against 10 %.
     const lift = JSON.parse(objects.get(run.audiences[0]!.liftKey)!.toString());
@@ -106,7 +106,7 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
     const again = await runAudiences({ customer: 'acme' }, deps());
 
     expect(again.audiences).toEqual([expect.objectContaining({ version: 1, built: false })]);
-    expect(sent.filter((s) => s.includes('SELECT person AS user_id'))).toEqual([]);
+    expect(sent.filter((s) => s.includes('s.person AS user_id'))).toEqual([]);
     // Against version 1 of March 8th, which was sent: the SQL compares with it.
     expect(sent.at(-1)).toMatch(/prev AS \(SELECT user_id, "group" AS grp FROM .* AND version = 1\)/);
     await expect(runAudiences(create, deps())).rejects.toThrow(/likely_signups of acme exists/);
@@ -145,7 +145,7 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
         kept: { asOf: '2026-03-15', grade: 'Poor' },
       }),
     ]);
-    expect(sent.filter((q) => q.includes('SELECT person AS user_id'))).toEqual([]);
+    expect(sent.filter((q) => q.includes('s.person AS user_id'))).toEqual([]);
 
     // A Fair one is built.
     answerAudienceQueries(athena, { d: '2026-03-22' });
