@@ -7,6 +7,7 @@ import { IDENTITIES_TABLE } from '../../domain/contract/identity';
 import { literal } from '../../domain/contract/sql/sql-text';
 import {
   identifyCall,
+  linkedUserOf,
   personOf,
   predictionTraits,
   syncFingerprint,
@@ -107,7 +108,8 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
   const timestamp = options.now.toISOString();
   const changed = [...traits]
     .filter(([user, t]) => {
-      const { user: key, sent } = syncFingerprint(options.customer, user, t);
+      const linked = anonymous.has(user) ? linkedTo.get(user) : undefined;
+      const { user: key, sent } = syncFingerprint(options.customer, user, t, linked);
       return state[key] !== sent;
     })
     .map(([user, t]) =>
@@ -122,7 +124,11 @@ export async function syncAudiences(options: SyncOptions): Promise<SyncReport> {
     onBatch: (batch, delivered, i, total) => {
       // Recorded before the next batch is sent: a rerun after a crash sends only the rest.
       if (delivered)
-        stateFile.record(batch.map((call) => syncFingerprint(options.customer, personOf(call), call.traits)));
+        stateFile.record(
+          batch.map((call) =>
+            syncFingerprint(options.customer, personOf(call), call.traits, linkedUserOf(call)),
+          ),
+        );
       options.onProgress?.(i + 1, total);
     },
   });

@@ -55,7 +55,7 @@ describe('a model as SQL, against its own predictions', () => {
 
   it.each([
     ['logistic regression', () => trainLogistic(train.rows, train.labels)],
-    ['gradient-boosted trees', () => trainBoostedTrees(train.rows, train.labels)],
+    ['gradient-boosted trees', () => trainBoostedTrees(train.rows, train.labels, { rounds: 40 })],
     // As a run scores: clipped to the training range (a scored value beyond it is the edge), calibrated.
     [
       'logistic regression, clipped and calibrated',
@@ -67,7 +67,11 @@ describe('a model as SQL, against its own predictions', () => {
     ],
     [
       'gradient-boosted trees, calibrated',
-      () => calibrated(trainBoostedTrees(train.rows, train.labels), { slope: 1.2, intercept: 0.1 }),
+      () =>
+        calibrated(trainBoostedTrees(train.rows, train.labels, { rounds: 40 }), {
+          slope: 1.2,
+          intercept: 0.1,
+        }),
     ],
   ])('%s: the SQL gives predict’s probabilities', async (_name, trainModel) => {
     const model = trainModel();
@@ -79,7 +83,7 @@ describe('a model as SQL, against its own predictions', () => {
   });
 
   it('counts a missing feature as 0, as the matrices do', async () => {
-    const model = trainBoostedTrees(train.rows, train.labels);
+    const model = trainBoostedTrees(train.rows, train.labels, { rounds: 40 });
     const [row] = (
       await duck.runAndReadAll(
         `SELECT ${model.sql(COLUMNS)} AS p FROM (SELECT NULL AS page_pricing, NULL AS trait_company_size_51_200, NULL AS key_productviewed, NULL AS key_buttonclicked, NULL AS noise)`,
@@ -106,7 +110,7 @@ describe('a model as SQL, against its own predictions', () => {
   });
 
   it('gives every scored user its percentile cohort and decile, to the percent (the Athena scoring statement)', async () => {
-    const model = trainBoostedTrees(train.rows, train.labels);
+    const model = trainBoostedTrees(train.rows, train.labels, { rounds: 40 });
     const sql = athenaScoresSql(
       `SELECT CAST(i AS varchar) AS person, CAST(i AS varchar) AS user_id, NULL AS anonymous_id, * FROM f`,
       model.sql(COLUMNS),

@@ -104,6 +104,25 @@ describe('intent by person on traffic from people with devices', () => {
     } finally {
       querier.close();
     }
+    const sync = async (day: string) => {
+      const calls: Record<string, unknown>[] = [];
+      await syncAudiences({
+        dataDir,
+        customer: 'visitors',
+        host: 'https://segment.test',
+        writeKey: 'wk',
+        now: new Date(`${day}T00:00:00Z`),
+        fetch: (async (_url: string, init: { body: string }) => {
+          calls.push(...(JSON.parse(init.body) as { batch: Record<string, unknown>[] }).batch);
+          return new Response('{}', { status: 200 });
+        }) as unknown as typeof fetch,
+      });
+      return calls;
+    };
+    // The first sync: the visitor by their anonymous id alone.
+    const first = await sync('2026-04-01');
+    expect(first.find((c) => c.anonymousId === visitor)).not.toHaveProperty('userId');
+
     // The visitor signs up after the scoring: an identify links their device to a new user id.
     const { token } = await createToken(new FileTokenStore(dataDir), 'visitors', new Date());
     const sent = await sendBatches(destination.url, token, [
@@ -119,20 +138,11 @@ describe('intent by person on traffic from people with devices', () => {
     await destination.flush();
     await runCompaction({ lakeRoot: lake });
 
-    const calls: Record<string, unknown>[] = [];
-    await syncAudiences({
-      dataDir,
-      customer: 'visitors',
-      host: 'https://segment.test',
-      writeKey: 'wk',
-      now: new Date('2026-04-03T00:00:00Z'),
-      fetch: (async (_url: string, init: { body: string }) => {
-        calls.push(...(JSON.parse(init.body) as { batch: Record<string, unknown>[] }).batch);
-        return new Response('{}', { status: 200 });
-      }) as unknown as typeof fetch,
-    });
+    // The next sync sends the visitor again, with both ids — and nobody else: nothing else changed.
+    const calls = await sync('2026-04-03');
+    expect(calls).toHaveLength(1);
     expect(calls.find((c) => c.anonymousId === visitor)).toMatchObject({ userId: 'signed-up-later' });
     // Nobody is sent with an anonymous id as a userId.
-    expect(calls.filter((c) => String(c.userId).startsWith('anon-'))).toEqual([]);
+    expect([...first, ...calls].filter((c) => String(c.userId).startsWith('anon-'))).toEqual([]);
   });
 });

@@ -54,16 +54,22 @@ export function predictionTraits(
   return traits;
 }
 
-/** A fingerprint of what was sent for a user, kept between syncs (no id in clear: a hash of it). */
+/**
+ * A fingerprint of what was sent for a user, kept between syncs (no id in clear: a hash of it). The
+ * user id an anonymous person was sent with (`linkedUserId`) is part of what was sent: a visitor who
+ * signs up after a sync is sent again, with both ids, though their traits did not change.
+ */
 export function syncFingerprint(
   customerId: string,
   userId: string,
   traits: Traits,
+  linkedUserId?: string,
 ): { user: string; sent: string } {
   const sorted = Object.fromEntries(Object.entries(traits).sort(([a], [b]) => a.localeCompare(b)));
+  const sent = JSON.stringify(sorted) + (linkedUserId === undefined ? '' : `\n${linkedUserId}`);
   return {
     user: createHash('sha256').update(`${customerId}\n${userId}`).digest('hex').slice(0, 32),
-    sent: createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 32),
+    sent: createHash('sha256').update(sent).digest('hex').slice(0, 32),
   };
 }
 
@@ -83,7 +89,7 @@ export function identifyCall(
   anonymous = false,
   linkedUserId?: string,
 ) {
-  const { user, sent } = syncFingerprint(customerId, person, traits);
+  const { user, sent } = syncFingerprint(customerId, person, traits, anonymous ? linkedUserId : undefined);
   return {
     type: 'identify' as const,
     ...(anonymous
@@ -99,6 +105,10 @@ export function identifyCall(
 /** The person an identify call is about: an anonymous person's anonymousId, else the userId. */
 export const personOf = (call: { userId?: string; anonymousId?: string }): string =>
   call.anonymousId ?? call.userId!;
+
+/** The user id an anonymous person's call was sent with (they signed up since their scoring). */
+export const linkedUserOf = (call: { userId?: string; anonymousId?: string }): string | undefined =>
+  call.anonymousId === undefined ? undefined : call.userId;
 
 /**
  * Batches of calls, each batch within Segment's size limit (and at most `maxBatchCalls` calls when

@@ -1,11 +1,13 @@
 import {
   batchCalls,
   identifyCall,
+  linkedUserOf,
   personOf,
   predictionTraits,
   SEGMENT_MAX_BATCH_BYTES,
   SYNC_BATCH_BYTES,
   snakeCase,
+  syncFingerprint,
 } from '../../../../domain/core/audiences/segment-sync';
 
 describe('predictions sent back to Segment', () => {
@@ -41,12 +43,17 @@ describe('predictions sent back to Segment', () => {
     expect(visitor).not.toHaveProperty('userId');
     expect(a).toMatchObject({ userId: 'u-1' });
     expect(a).not.toHaveProperty('anonymousId');
-    // A visitor the identity graph has since linked to a user: both ids, so the traits reach the user;
-    // the call is still about the visitor (the sync state's key, the messageId).
+    // A visitor the identity graph has since linked to a user: both ids, so the traits reach the user.
+    // The call is still about the visitor (the sync state's key), and a new one: sent again though the
+    // traits did not change.
     const signedUp = identifyCall('acme', 'anon-7', { audience_x: true }, at, true, 'u-7');
-    expect(signedUp).toMatchObject({ userId: 'u-7', anonymousId: 'anon-7', messageId: visitor.messageId });
-    expect(personOf(signedUp)).toBe('anon-7');
-    expect(personOf(a)).toBe('u-1');
+    expect(signedUp).toMatchObject({ userId: 'u-7', anonymousId: 'anon-7' });
+    expect(signedUp.messageId).not.toBe(visitor.messageId);
+    expect([personOf(signedUp), linkedUserOf(signedUp)]).toEqual(['anon-7', 'u-7']);
+    expect([personOf(a), linkedUserOf(a)]).toEqual(['u-1', undefined]);
+    expect(syncFingerprint('acme', 'anon-7', { audience_x: true }, 'u-7').sent).not.toBe(
+      syncFingerprint('acme', 'anon-7', { audience_x: true }).sent,
+    );
   });
 
   it('keeps every batch within 475,000 bytes, a margin below Segment’s 500 KB, and refuses a message over 32 KB', () => {
