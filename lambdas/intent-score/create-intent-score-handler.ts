@@ -12,7 +12,7 @@ import { PredictionSchema, predictionPath } from '../../domain/contract/predicti
 import { ATHENA_RULES } from '../../domain/contract/sql/athena-rules';
 import { literal } from '../../domain/contract/sql/sql-text';
 import type { ObjectStore } from '../../domain/core/common/ports';
-import { fitModel } from '../../domain/core/intent/fit-and-score';
+import { fitPlanned } from '../../domain/core/intent/fit-and-score';
 import type { Model } from '../../domain/core/intent/models';
 import { MAX_TRAINING_USERS, type PreparedIntent } from '../../domain/core/intent/prepare-run';
 import { savedPrediction } from '../../domain/core/intent/refresh';
@@ -23,7 +23,6 @@ import {
   scoreSpreadSql,
 } from '../../domain/core/intent/score-check';
 import { athenaScoresSql } from '../../domain/core/intent/score-sql';
-import { dealSlices } from '../../domain/core/intent/slices';
 
 type Row = Record<string, unknown>;
 
@@ -139,24 +138,7 @@ export async function trainIntent(
   bucket: string,
 ): Promise<TrainedIntent> {
   const sets = await Promise.all(plan.unloads.map((u) => readUnloaded(objects, bucket, u.prefix)));
-  const dealt = dealSlices(plan.cutoffs, sets);
-  const labelled = (rows: Row[]) => ({
-    rows: rows.map((r) => plan.columns.map((c) => Number(r[c] ?? 0))),
-    labels: rows.map((r) => Number(r.label ?? 0)),
-  });
-  const { final, ...fitted } = fitModel({
-    columns: plan.columns,
-    slices: {
-      training: labelled(dealt.training),
-      stop: labelled(dealt.stop),
-      calibration: labelled(dealt.calibration),
-      report: labelled(dealt.report),
-    },
-    cutoffs: plan.cutoffs,
-    shortHistory: plan.shortHistory,
-    maxUsers: MAX_TRAINING_USERS,
-    seed: 7,
-  });
+  const { final, ...fitted } = fitPlanned(plan, sets, { maxUsers: MAX_TRAINING_USERS, seed: 7 });
   const scoreSql = scoringUnloadSql(plan, final, bucket);
   if (Buffer.byteLength(scoreSql) > MAX_SCORE_SQL_BYTES)
     throw new Error(

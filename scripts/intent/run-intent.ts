@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { INTENT_REPORTS_PREFIX, scoresPartitionPath, scoresPath } from '../../domain/contract/curated-table';
 import { featuresSql } from '../../domain/contract/sql/intent-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
-import { type FitResult, fitModel } from '../../domain/core/intent/fit-and-score';
+import { type FitResult, fitPlanned } from '../../domain/core/intent/fit-and-score';
 import { type IntentRun, MAX_TRAINING_USERS, prepareIntentRun } from '../../domain/core/intent/prepare-run';
 import {
   checkScoring,
@@ -13,7 +13,6 @@ import {
   scoreSpreadSql,
 } from '../../domain/core/intent/score-check';
 import { duckdbScoresSql } from '../../domain/core/intent/score-sql';
-import { dealSlices } from '../../domain/core/intent/slices';
 import { openLocalLake } from '../../local/lake-query';
 
 export interface IntentOptions {
@@ -63,11 +62,6 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
       ...(options.lookbackDays ? { lookbackDays: options.lookbackDays } : {}),
       ...(options.horizonDays ? { horizonDays: options.horizonDays } : {}),
     });
-    const matrix = (rows: FeatureRow[]) => rows.map((r) => plan.columns.map((c) => Number(r[c] ?? 0)));
-    const labelled = (rows: FeatureRow[]) => ({
-      rows: matrix(rows),
-      labels: rows.map((r) => Number(r.label)),
-    });
     const maxUsers = options.maxTrainingUsers ?? MAX_TRAINING_USERS;
     // The training samples drawn in SQL, as on AWS, before any feature is computed: at most maxUsers
     // rows reach JavaScript, whatever the population; the users to score never do (DuckDB scores them
@@ -80,22 +74,9 @@ export async function runIntent(options: IntentOptions): Promise<IntentReport> {
     );
     const sets: FeatureRow[][] = [];
     for (const { cutoff } of plan.cutoffs) sets.push(await sample(cutoff));
-    const dealt = dealSlices(plan.cutoffs, sets);
 
     step('training, calibrating and choosing between two models');
-    const { final, ...fitted } = fitModel({
-      columns: plan.columns,
-      slices: {
-        training: labelled(dealt.training),
-        stop: labelled(dealt.stop),
-        calibration: labelled(dealt.calibration),
-        report: labelled(dealt.report),
-      },
-      cutoffs: plan.cutoffs,
-      shortHistory: plan.shortHistory,
-      maxUsers,
-      seed: options.seed ?? 7,
-    });
+    const { final, ...fitted } = fitPlanned(plan, sets, { maxUsers, seed: options.seed ?? 7 });
     step(`scoring every user at ${plan.asOf} in DuckDB (${fitted.chosen})`);
     const file = join(options.lakeRoot, scoresPath(options.customer, plan.eventKey, plan.asOf));
     const { users: scoredUsers, check } = await writeScores(

@@ -12,7 +12,7 @@ import {
 } from './model-quality';
 import { type Model, trainLogistic } from './models';
 import { type ExpectedScores, expectedScores } from './score-check';
-import { type CutoffSlices, SLICES, type SliceName } from './slices';
+import { type CutoffSlices, dealSlices, SLICES, type SliceName } from './slices';
 
 /**
  * Conversions (and non-conversions) each slice needs at least: the training slice 40 — with fewer, a
@@ -183,6 +183,38 @@ export function fitModel(input: FitInput): FittedModel {
       })),
     expectedScores: expectedScores(scores),
   };
+}
+
+/** A feature row as an engine returns it: the person, the feature columns, the label. */
+type FeatureRow = Record<string, unknown>;
+
+/**
+ * The fit of a planned run from its feature rows, one set per cutoff (in `plan.cutoffs` order): each
+ * set dealt into its slices by person (slices.ts), each row a vector in `plan.columns` order (a missing
+ * feature counts 0) with its label — the same locally and on AWS.
+ */
+export function fitPlanned(
+  plan: { columns: string[]; cutoffs: CutoffSlices[]; shortHistory: boolean },
+  sets: readonly FeatureRow[][],
+  options: { maxUsers: number; seed: number },
+): FittedModel {
+  const dealt = dealSlices(plan.cutoffs, sets);
+  const labelled = (rows: FeatureRow[]): LabelledRows => ({
+    rows: rows.map((r) => plan.columns.map((c) => Number(r[c] ?? 0))),
+    labels: rows.map((r) => Number(r.label ?? 0)),
+  });
+  return fitModel({
+    columns: plan.columns,
+    slices: {
+      training: labelled(dealt.training),
+      stop: labelled(dealt.stop),
+      calibration: labelled(dealt.calibration),
+      report: labelled(dealt.report),
+    },
+    cutoffs: plan.cutoffs,
+    shortHistory: plan.shortHistory,
+    ...options,
+  });
 }
 
 function sampleLabelled(data: LabelledRows, max: number, seed: number): LabelledRows {

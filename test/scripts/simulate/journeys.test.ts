@@ -5,7 +5,7 @@ import { simulateJourneys } from '../../../scripts/simulate/journeys';
  * intent by person and erasure by person must cope with, present in every run.
  */
 describe('simulated traffic from people with devices', () => {
-  const messages = simulateJourneys({
+  const options = {
     customer: 'acme',
     users: 3_000,
     days: 60,
@@ -14,22 +14,14 @@ describe('simulated traffic from people with devices', () => {
     end: '2026-03-31',
     identity: 'devices',
     resendShare: 0,
-  });
+  } as const;
+  const messages = simulateJourneys(options);
   const str = (x: unknown) => (typeof x === 'string' ? x : undefined);
   const person = (m: Record<string, unknown>) =>
     /^(?:anon|user)-(\d+)/.exec(str(m.userId) ?? str(m.anonymousId) ?? '')?.[1];
 
   it('is the same every run for the same options', () => {
-    const again = simulateJourneys({
-      customer: 'acme',
-      users: 3_000,
-      days: 60,
-      seed: 12,
-      signal: 'pricing',
-      end: '2026-03-31',
-      identity: 'devices',
-      resendShare: 0,
-    });
+    const again = simulateJourneys(options);
     expect(JSON.stringify(again) === JSON.stringify(messages)).toBe(true);
   });
 

@@ -11,7 +11,6 @@ import {
   duckdbLifted,
   firstReceived,
 } from '../../../../domain/contract/sql/curated-sql';
-import { featuresSql } from '../../../../domain/contract/sql/intent-sql';
 import { QUESTIONS } from '../../../../domain/contract/sql/questions-sql';
 
 /**
@@ -238,38 +237,5 @@ describe('the canned questions', () => {
       expect(athena.replace(/"db"\."(\w+)"/g, '$1')).toBe(local);
       expect(local).toContain("'acme'");
     }
-  });
-});
-
-describe('the intent feature SQL', () => {
-  const spec = {
-    customerId: 'acme',
-    eventKey: 'signedup',
-    cutoff: '2026-03-01',
-    lookbackDays: 30,
-    horizonDays: 14,
-    eventKeys: ['productviewed'],
-    pagePaths: ['/pricing'],
-    traitValues: [{ trait: 'plan', value: 'trial' }],
-  };
-
-  it('is one text for both engines but for how a JSON field is read', () => {
-    const duck = featuresSql('duckdb', (n) => n, spec);
-    const athena = featuresSql('athena', (n) => n, spec);
-
-    expect(
-      athena.replace(/json_extract_scalar/g, 'json_extract_string').replace(/\$\["(\w+)"\]/g, '$."$1"'),
-    ).toBe(duck);
-    expect(duck).toContain(
-      `json_extract_string(e.traits, '$."plan"') = 'trial' THEN 1 ELSE 0 END) AS trait_plan_trial`,
-    );
-    // Features before the cutoff, the label in the horizon after it, nothing else.
-    expect(duck).toContain(`"timestamp" < TIMESTAMP '2026-03-01 00:00:00'`);
-    expect(duck).toContain(
-      `"timestamp" >= TIMESTAMP '2026-03-01 00:00:00' AND "timestamp" < TIMESTAMP '2026-03-15 00:00:00'`,
-    );
-    expect(duck).toContain(`e.event_at >= TIMESTAMP '2026-01-30 00:00:00'`);
-    expect(duck).toContain('AS key_productviewed');
-    expect(duck).toContain('AS page_pricing');
   });
 });

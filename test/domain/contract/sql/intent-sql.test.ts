@@ -5,7 +5,7 @@ import { featuresSql } from '../../../../domain/contract/sql/intent-sql';
  * Who a feature row is, on fixtures in DuckDB: the persons rules of docs/intent.md ("Persons") as the
  * features query applies them at a cutoff — the same text runs on Athena.
  */
-const spec = {
+const PERSONS_SPEC = {
   customerId: 'acme',
   eventKey: 'signedup',
   cutoff: '2026-03-01',
@@ -40,7 +40,9 @@ async function features(events: Event[]) {
     await duck.run(
       `CREATE TABLE events_curated AS SELECT * FROM (VALUES ${values}) AS v(customer_id, user_id, anonymous_id, event_key, type, "timestamp", properties, traits, message)`,
     );
-    const rows = (await duck.runAndReadAll(featuresSql('duckdb', (n) => n, spec))).getRowObjectsJson();
+    const rows = (
+      await duck.runAndReadAll(featuresSql('duckdb', (n) => n, PERSONS_SPEC))
+    ).getRowObjectsJson();
     return Object.fromEntries(
       rows.map((r) => [
         String(r.person),
@@ -93,5 +95,33 @@ describe('persons in the intent features, as of the cutoff', () => {
       { type: 'track', userId: 'dan', anonymousId: 'v9', event: 'Signed Up', at: '2026-03-05 10:00:01' },
     ]);
     expect(rows).toEqual({ v9: { user_id: null, anonymous_id: 'v9', pricing: 1, label: 1 } });
+  });
+});
+
+describe('the intent feature SQL', () => {
+  const spec = {
+    ...PERSONS_SPEC,
+    eventKeys: ['productviewed'],
+    traitValues: [{ trait: 'plan', value: 'trial' }],
+  };
+
+  it('is one text for both engines but for how a JSON field is read', () => {
+    const duck = featuresSql('duckdb', (n) => n, spec);
+    const athena = featuresSql('athena', (n) => n, spec);
+
+    expect(
+      athena.replace(/json_extract_scalar/g, 'json_extract_string').replace(/\$\["(\w+)"\]/g, '$."$1"'),
+    ).toBe(duck);
+    expect(duck).toContain(
+      `json_extract_string(e.traits, '$."plan"') = 'trial' THEN 1 ELSE 0 END) AS trait_plan_trial`,
+    );
+    // Features before the cutoff, the label in the horizon after it, nothing else.
+    expect(duck).toContain(`"timestamp" < TIMESTAMP '2026-03-01 00:00:00'`);
+    expect(duck).toContain(
+      `"timestamp" >= TIMESTAMP '2026-03-01 00:00:00' AND "timestamp" < TIMESTAMP '2026-03-15 00:00:00'`,
+    );
+    expect(duck).toContain(`e.event_at >= TIMESTAMP '2026-01-30 00:00:00'`);
+    expect(duck).toContain('AS key_productviewed');
+    expect(duck).toContain('AS page_pricing');
   });
 });
