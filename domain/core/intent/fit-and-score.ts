@@ -37,6 +37,7 @@ interface LabelledRows {
   labels: number[];
 }
 
+/** @internal */
 export interface FitInput {
   columns: string[];
   /** Each slice's users (slices.ts): training, stop, calibration and report, in time order. */
@@ -88,6 +89,8 @@ export interface FitResult {
  * one measured on `report`, which chooses nothing. `final` is that model, clipped to the training
  * range and calibrated, as measured: an engine scores every user with its SQL (`final.sql`: DuckDB
  * locally, Athena on AWS).
+ *
+ * @internal
  */
 export function fitModel(input: FitInput): FittedModel {
   const { slices } = input;
