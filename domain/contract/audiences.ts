@@ -80,6 +80,8 @@ export const audienceSyncStateKey = (customerId: string) => `${AUDIENCE_SYNC_STA
 export const AudienceSyncStateSchema = v.object({
   version: v.literal(1),
   audiences: v.record(v.string(), v.object({ version: v.number(), as_of: v.string() })),
+  /** When the sync ran (ISO): visitors linked to a user since are sent again. Absent before it was kept. */
+  synced_at: v.optional(v.string()),
 });
 export type AudienceSyncState = v.InferOutput<typeof AudienceSyncStateSchema>;
 

@@ -253,6 +253,7 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
       version: latest.version,
       asOf: latest.as_of,
       previous: synced ? { version: synced.version, asOf: synced.as_of } : undefined,
+      linkedSince: linkedSince(last, synced?.as_of),
     });
   });
   const runId = (deps.runId ?? randomUUID)();
@@ -262,6 +263,7 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
   );
   const state: AudienceSyncState = {
     version: 1,
+    synced_at: now,
     audiences: Object.fromEntries(
       definitions.map((d) => {
         const latest = d.versions.at(-1)!;
@@ -278,4 +280,21 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
     timestamp: now,
     audiences: built,
   };
+}
+
+/**
+ * How long after a link reaches the landing zone the curated table holds it at most: the compaction runs
+ * hourly, and a live customer's curated data stays within 2 h (docs/lake.md). A day covers it with room.
+ */
+const CURATED_LAG_MS = 24 * 3_600_000;
+
+/**
+ * Since when a visitor's new link makes them sent again: the last sync less the curated lag (a copy sent
+ * twice has the same messageId, which Segment drops). A state from before `synced_at` was kept: the
+ * audience's last synced scoring date; no state: every member is sent anyway.
+ */
+function linkedSince(last: AudienceSyncState, syncedAsOf: string | undefined): string | undefined {
+  const since =
+    last.synced_at ?? (syncedAsOf === undefined ? undefined : `${syncedAsOf.slice(0, 10)}T00:00:00.000Z`);
+  return since === undefined ? undefined : new Date(Date.parse(since) - CURATED_LAG_MS).toISOString();
 }

@@ -50,8 +50,12 @@ export async function sendShard(input: unknown, deps: SendDeps) {
   const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
   const traits = new Map<string, Traits>();
   const anonymous = new Set<string>();
+  // A visitor's user id since they signed up (the sync's link column; absent in files of runs before it).
+  const linkedTo = new Map<string, string>();
   for (const r of rows) {
     if (r.anonymous === true) anonymous.add(String(r.user_id));
+    if (r.anonymous === true && typeof r.linked_user_id === 'string')
+      linkedTo.set(String(r.user_id), r.linked_user_id);
     const group = String(r.grp);
     if (group !== 'left' && !AUDIENCE_GROUPS.includes(group as AudienceGroup))
       throw new Error(`unknown group ${group} in ${item.key}`);
@@ -68,7 +72,7 @@ export async function sendShard(input: unknown, deps: SendDeps) {
     });
   }
   const calls = [...traits].map(([user, t]) =>
-    identifyCall(item.customer, user, t, item.timestamp, anonymous.has(user)),
+    identifyCall(item.customer, user, t, item.timestamp, anonymous.has(user), linkedTo.get(user)),
   );
   const result = await sendBatches({
     host: deps.host,

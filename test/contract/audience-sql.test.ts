@@ -92,6 +92,12 @@ describe('the audience SQL, against the reference functions', () => {
         ('acme', 'signed_up', '2026-03-08', 'u3', 0.1, 0.5), ('acme', 'signed_up', '2026-03-08', 'u4', 0.45, 0.97)
       ) AS t(customer_id, event_key, as_of, person, probability, percentile)`);
     });
+    // u4, the visitor, signed up on March 9th: the link reached the lake then (every test arranges it).
+    beforeEach(async () => {
+      await duck.run(`CREATE OR REPLACE TABLE events_curated AS SELECT customer_id, event_key, user_id, anonymous_id, CAST(event_date AS DATE) AS event_date, CAST(received_at AS TIMESTAMP) AS received_at FROM (VALUES
+        ('acme', 'identify', 'new-user-4', 'u4', '2026-03-09', '2026-03-09 10:00:00')
+      ) AS t(customer_id, event_key, user_id, anonymous_id, event_date, received_at)`);
+    });
 
     it('counts the groups, who entered and who left', async () => {
       expect(await rows(audienceChangeSql(table, 'acme', 'a', 1))).toEqual([
@@ -122,14 +128,30 @@ describe('the audience SQL, against the reference functions', () => {
         previous: { version: 1, asOf: '2026-03-01' },
       });
       expect(await sent(after)).toEqual(['u2:target:0.93', 'u3:left:0.5', 'u4:holdout:0.97']);
-      // u4, scored under an anonymous id, is said to be anonymous: sent by anonymousId, never as a userId.
-      const kinds = (await rows(after)).map((r) => [r.user_id, r.anonymous]);
+      // u4, scored under an anonymous id, is said to be anonymous: sent by anonymousId, never as a userId —
+      // and, linked to a user since, with that user id too.
+      const kinds = (await rows(after)).map((r) => [r.user_id, r.anonymous, r.linked_user_id]);
       expect(kinds).toEqual(
         expect.arrayContaining([
-          ['u2', false],
-          ['u4', true],
+          ['u2', false, null],
+          ['u4', true, 'new-user-4'],
         ]),
       );
+    });
+
+    it('sends a visitor again when their link reached the lake since the last sync, and only then', async () => {
+      const again = (linkedSince: string) =>
+        audienceSyncSql(table, {
+          ...spec,
+          version: 2,
+          asOf: '2026-03-08',
+          previous: { version: 2, asOf: '2026-03-08' },
+          linkedSince,
+        });
+      // The last sync ran (less the lag) on March 8th: u4's link of the 9th is new.
+      expect(await sent(again('2026-03-08T00:00:00.000Z'))).toEqual(['u4:holdout:0.97']);
+      // After the 9th it was sent already.
+      expect(await sent(again('2026-03-10T00:00:00.000Z'))).toEqual([]);
     });
 
     it('sends nothing when nothing changed since the last sync', async () => {
@@ -146,9 +168,9 @@ describe('the audience SQL, against the reference functions', () => {
       // u4 entered version 2 as a visitor (their anonymous id is the person); they sign up on March
       // 10th, the conversion carrying their new user id beside that anonymous id. u3 never converts.
       await duck.run(`CREATE OR REPLACE TABLE events_curated AS SELECT * FROM (VALUES
-        ('acme', 'signed_up', 'new-user-4', 'u4', DATE '2026-03-10'),
-        ('acme', 'signed_up', 'u1', NULL, DATE '2026-03-12')
-      ) AS t(customer_id, event_key, user_id, anonymous_id, event_date)`);
+        ('acme', 'signed_up', 'new-user-4', 'u4', DATE '2026-03-10', TIMESTAMP '2026-03-10 10:00:00'),
+        ('acme', 'signed_up', 'u1', NULL, DATE '2026-03-12', TIMESTAMP '2026-03-12 10:00:00')
+      ) AS t(customer_id, event_key, user_id, anonymous_id, event_date, received_at)`);
       const lift = await rows(
         `${audienceConversionsSql(
           table,

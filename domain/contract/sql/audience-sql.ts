@@ -159,6 +159,11 @@ export interface AudienceSyncSpec {
   version: number;
   asOf: string;
   previous?: { version: number; asOf: string } | undefined;
+  /**
+   * Visitors whose anonymous id was linked to a user (received) at or after this instant are sent again
+   * with that user id, though nothing else changed: the previous sync, less the curated table's lag.
+   */
+  linkedSince?: string | undefined;
 }
 
 /**
@@ -166,23 +171,39 @@ export interface AudienceSyncSpec {
  * and of the version last synced, compared on group and on the rounded percentile and probability
  * (`predictionTraits` rounds them the same way). A member who left has group `left` (sent as false).
  * Columns: user_id (the person), audience, event, grp, percentile, probability (NULL when not scored),
- * anonymous (the person is a visitor scored under their anonymous id: sent by `anonymousId`).
+ * anonymous (the person is a visitor scored under their anonymous id: sent by `anonymousId`),
+ * linked_user_id (such a visitor's user id since they signed up: sent with both ids). A visitor linked
+ * since `linkedSince` is sent again though nothing else changed.
  */
 export function audienceSyncSql(table: TableRef, spec: AudienceSyncSpec): string {
+  const customer = literal(spec.customer);
   const scores = (asOf: string) =>
     `SELECT person, round(percentile, 4) AS percentile, round(probability, 6) AS probability, user_id IS NULL AS anonymous FROM ${table(SCORES_TABLE)} ` +
-    `WHERE customer_id = ${literal(spec.customer)} AND event_key = ${literal(spec.eventKey)} AND as_of = DATE ${literal(asOf)}`;
+    `WHERE customer_id = ${customer} AND event_key = ${literal(spec.eventKey)} AND as_of = DATE ${literal(asOf)}`;
   const previous = spec.previous ?? { version: 0, asOf: spec.asOf };
+  // The instant as a TIMESTAMP literal in UTC, as the curated table keeps received_at.
+  const linkedSince =
+    spec.linkedSince === undefined
+      ? ''
+      : ` OR (x.anonymous AND l.linked_at >= TIMESTAMP ${literal(new Date(spec.linkedSince).toISOString().slice(0, 19).replace('T', ' '))})`;
   return (
     `WITH cur AS (${members(table, spec.customer, spec.name, spec.version)}), ` +
     `prev AS (${members(table, spec.customer, spec.name, previous.version)}), ` +
     `sc AS (${scores(spec.asOf)}), sp AS (${scores(previous.asOf)}), ` +
     "u AS (SELECT coalesce(cur.user_id, prev.user_id) AS user_id, coalesce(cur.grp, 'left') AS grp, prev.grp AS was " +
-    'FROM cur FULL OUTER JOIN prev ON prev.user_id = cur.user_id) ' +
-    `SELECT u.user_id, ${literal(spec.name)} AS audience, ${literal(spec.event)} AS event, u.grp, sc.percentile, sc.probability, ` +
-    'coalesce(sc.anonymous, sp.anonymous, false) AS anonymous ' +
-    'FROM u LEFT JOIN sc ON sc.person = u.user_id LEFT JOIN sp ON sp.person = u.user_id ' +
-    'WHERE u.was IS NULL OR u.was <> u.grp OR sc.percentile IS DISTINCT FROM sp.percentile ' +
-    'OR sc.probability IS DISTINCT FROM sp.probability'
+    'FROM cur FULL OUTER JOIN prev ON prev.user_id = cur.user_id), ' +
+    // Each visitor re-checked against the links as they are now: an anonymous id seen with one user id
+    // and no other (docs/intent.md, "Persons"), and when that link first reached the lake.
+    `l AS (SELECT anonymous_id AS aid, min(user_id) AS uid, min(received_at) AS linked_at FROM ${table(CURATED_TABLE)} ` +
+    `WHERE customer_id = ${customer} AND user_id IS NOT NULL AND anonymous_id IS NOT NULL ` +
+    'AND anonymous_id IN (SELECT user_id FROM u) GROUP BY anonymous_id HAVING count(DISTINCT user_id) = 1), ' +
+    'x AS (SELECT u.user_id, u.grp, u.was, sc.percentile, sc.probability, sp.percentile AS was_percentile, ' +
+    'sp.probability AS was_probability, coalesce(sc.anonymous, sp.anonymous, false) AS anonymous ' +
+    'FROM u LEFT JOIN sc ON sc.person = u.user_id LEFT JOIN sp ON sp.person = u.user_id) ' +
+    `SELECT x.user_id, ${literal(spec.name)} AS audience, ${literal(spec.event)} AS event, x.grp, x.percentile, x.probability, ` +
+    'x.anonymous, CASE WHEN x.anonymous THEN l.uid END AS linked_user_id ' +
+    'FROM x LEFT JOIN l ON l.aid = x.user_id ' +
+    'WHERE x.was IS NULL OR x.was <> x.grp OR x.percentile IS DISTINCT FROM x.was_percentile ' +
+    `OR x.probability IS DISTINCT FROM x.was_probability${linkedSince}`
   );
 }

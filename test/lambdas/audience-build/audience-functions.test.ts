@@ -91,6 +91,7 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
     });
     expect(JSON.parse(run.state)).toEqual({
       version: 1,
+      synced_at: NOW.toISOString(),
       audiences: { likely_signups: { version: 1, as_of: '2026-03-08' } },
     });
     expect(objects.has(run.stateKey)).toBe(false);
@@ -107,8 +108,12 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
 
     expect(again.audiences).toEqual([expect.objectContaining({ version: 1, built: false })]);
     expect(sent.filter((s) => s.includes('s.person AS user_id'))).toEqual([]);
-    // Against version 1 of March 8th, which was sent: the SQL compares with it.
+    // Against version 1 of March 8th, which was sent: the SQL compares with it, and sends again the
+    // visitors linked to a user since that sync (less a day of curated lag).
     expect(sent.at(-1)).toMatch(/prev AS \(SELECT user_id, "group" AS grp FROM .* AND version = 1\)/);
+    expect(sent.at(-1)).toContain(
+      `l.linked_at >= TIMESTAMP '${new Date(NOW.getTime() - 86_400_000).toISOString().slice(0, 19).replace('T', ' ')}'`,
+    );
     await expect(runAudiences(create, deps())).rejects.toThrow(/likely_signups of acme exists/);
   });
 
@@ -221,6 +226,9 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
             { name: 'grp', data: ['target', 'holdout', 'left', 'holdout'], type: 'STRING' },
             { name: 'percentile', data: [0.99, 0.95, null, 0.91], type: 'DOUBLE' },
             { name: 'probability', data: [0.5, 0.2, null, 0.3], type: 'DOUBLE' },
+            // u3 is a visitor scored under their anonymous id, who has signed up since as user-3.
+            { name: 'anonymous', data: [false, false, false, true], type: 'BOOLEAN' },
+            { name: 'linked_user_id', data: [null, null, null, 'user-3'], type: 'STRING' },
           ],
         }),
       );
@@ -252,6 +260,8 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
       expect(received).toHaveLength(1);
       expect(received[0]!.authorization).toBe(`Basic ${Buffer.from('wk_live_1234:').toString('base64')}`);
       const byUser = Object.fromEntries(received[0]!.batch.map((c) => [c.userId, c.traits]));
+      // The visitor, with both ids: their traits reach the user they became.
+      expect(received[0]!.batch.find((c) => c.userId === 'user-3')).toMatchObject({ anonymousId: 'u3' });
       expect(byUser).toEqual({
         u1: {
           predicted_signed_up_percentile: 0.99,
@@ -262,7 +272,7 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
           audience_big_spenders: false,
         },
         u2: { audience_likely_signups: false },
-        u3: {
+        'user-3': {
           predicted_signed_up_percentile: 0.91,
           predicted_signed_up_probability: 0.3,
           audience_likely_signups: false,
