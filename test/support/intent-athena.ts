@@ -14,6 +14,8 @@ import type { AwsStub } from 'aws-sdk-client-mock';
  */
 export function answerIntentQueries(
   athena: AwsStub<ServiceInputTypes, ServiceOutputTypes, AthenaClient['config']>,
+  /** Another customer's most frequent keys, pages and trait values (the defaults: a small one's). */
+  top?: { keys: string[]; paths: string[]; traits: [string, string][] },
 ): string[] {
   const sent: string[] = [];
   const answers: [RegExp, string[][]][] = [
@@ -26,27 +28,33 @@ export function answerIntentQueries(
     ],
     [
       /GROUP BY event_key/,
-      [
-        ['event_key', 'n'],
-        ['productviewed', '900'],
-        ['signedup', '50'],
-        ['buttonclicked', '400'],
-      ],
+      top
+        ? [['event_key', 'n'], ...top.keys.map((k) => [k, '100'])]
+        : [
+            ['event_key', 'n'],
+            ['productviewed', '900'],
+            ['signedup', '50'],
+            ['buttonclicked', '400'],
+          ],
     ],
     [
       /AS path/,
-      [
-        ['path', 'n'],
-        ['/pricing', '300'],
-        ['/', '200'],
-      ],
+      top
+        ? [['path', 'n'], ...top.paths.map((p) => [p, '100'])]
+        : [
+            ['path', 'n'],
+            ['/pricing', '300'],
+            ['/', '200'],
+          ],
     ],
     [
       /map_keys/,
-      [
-        ['trait', 'value', 'n'],
-        ['plan', 'trial', '40'],
-      ],
+      top
+        ? [['trait', 'value', 'n'], ...top.traits.map(([t, v]) => [t, v, '100'])]
+        : [
+            ['trait', 'value', 'n'],
+            ['plan', 'trial', '40'],
+          ],
     ],
   ];
   let current = '';

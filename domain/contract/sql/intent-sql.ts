@@ -54,6 +54,18 @@ export function featureName(prefix: 'key' | 'page' | 'trait', value: string): st
   return `${prefix}_${slug}`.slice(0, 60);
 }
 
+/**
+ * The longest event key, page path, trait name or trait value that may become a feature: each is written
+ * into every features statement as a literal, and a message may hold a 32 KB path. At 200 characters the
+ * largest plan — 10 keys, 10 paths, 5 trait values, every quote doubled — stays far below Athena's
+ * 262,144-byte query string and, with its four sampled statements and the scoring's, Step Functions'
+ * 256 KiB state payload (test/lambdas/intent-score/intent-job.test.ts builds it). A longer value is
+ * passed over for the next most frequent.
+ *
+ * @internal
+ */
+export const MAX_FEATURE_VALUE_CHARS = 200;
+
 /** The customer's most frequent event keys before `cutoff` (candidates for count features). */
 export function topEventKeysSql(
   table: (name: string) => string,
@@ -63,6 +75,7 @@ export function topEventKeysSql(
 ): string {
   return `SELECT event_key, count(*) AS n FROM ${table(CURATED_TABLE)}
 WHERE customer_id = ${literal(customerId)} AND "timestamp" < ${at(cutoff)} AND event_key IS NOT NULL
+  AND length(event_key) <= ${MAX_FEATURE_VALUE_CHARS}
 GROUP BY event_key ORDER BY n DESC, event_key LIMIT ${Math.floor(k)}`;
 }
 
@@ -77,6 +90,7 @@ export function topPagePathsSql(
   const path = jsonText(dialect, 'properties', '$.path');
   return `SELECT ${path} AS path, count(*) AS n FROM ${table(CURATED_TABLE)}
 WHERE customer_id = ${literal(customerId)} AND "timestamp" < ${at(cutoff)} AND type = 'page' AND ${path} IS NOT NULL
+  AND length(${path}) <= ${MAX_FEATURE_VALUE_CHARS}
 GROUP BY 1 ORDER BY n DESC, path LIMIT ${Math.floor(k)}`;
 }
 
@@ -108,7 +122,7 @@ export function topTraitValuesSql(
   SELECT trait, ${value} AS value FROM (
     ${keys} customer_id = ${literal(customerId)} AND "timestamp" < ${at(cutoff)} AND type = 'identify' AND traits IS NOT NULL
   ) AS k WHERE ${scalar}
-) AS v WHERE value IS NOT NULL
+) AS v WHERE value IS NOT NULL AND length(trait) <= ${MAX_FEATURE_VALUE_CHARS} AND length(value) <= ${MAX_FEATURE_VALUE_CHARS}
 GROUP BY trait, value ORDER BY n DESC, trait, value LIMIT ${Math.floor(k)}`;
 }
 

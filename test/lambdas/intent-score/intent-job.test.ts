@@ -9,6 +9,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { s3ObjectStore } from '../../../adapters/aws/s3-objects';
+import { AWS_QUOTAS } from '../../../domain/contract/aws-quotas';
+import { ATHENA_RULES } from '../../../domain/contract/sql/athena-rules';
+import { featureColumns, MAX_FEATURE_VALUE_CHARS } from '../../../domain/contract/sql/intent-sql';
 import { seededRandom } from '../../../domain/core/common/seeded-random';
 import type { PreparedIntent } from '../../../domain/core/intent/prepare-run';
 import { prepareIntent } from '../../../lambdas/intent-prepare/create-intent-prepare-handler';
@@ -83,6 +86,34 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
         'b',
       ),
     ).rejects.toThrow();
+  });
+
+  it('keeps the largest plan within Athena’s query string and Step Functions’ state payload', async () => {
+    // Every feature candidate at the longest allowed, made of the characters SQL and JSON both escape,
+    // the longest customer id, four cutoffs: the plan every step of the state machine carries.
+    const longest = (i: number) => `${i}`.padEnd(MAX_FEATURE_VALUE_CHARS, `'"`);
+    const sent = answerIntentQueries(athena, {
+      keys: Array.from({ length: 11 }, (_, i) => longest(i)),
+      paths: Array.from({ length: 10 }, (_, i) => `/${longest(i)}`.slice(0, MAX_FEATURE_VALUE_CHARS)),
+      traits: Array.from({ length: 5 }, (_, i) => [longest(i), longest(i + 10)] as [string, string]),
+    });
+    const plan = await prepareIntent(
+      { customer: 'c'.repeat(64), event: 'Sign Up' },
+      { athena: new AthenaClient({}), workgroup: 'wg', database: 'lake_db', sleep: async () => {} },
+      'lake-bucket',
+    );
+
+    // Longer candidates are passed over where Athena picks them.
+    for (const top of [/GROUP BY event_key/, /AS path/, /map_keys/])
+      expect(sent.find((q) => top.test(q))).toContain(`) <= ${MAX_FEATURE_VALUE_CHARS}`);
+    expect(plan.unloads).toHaveLength(4);
+    expect(plan.columns).toHaveLength(
+      featureColumns({ eventKeys: Array(10), pagePaths: Array(10), traitValues: Array(5) }).length,
+    );
+    for (const sql of [...plan.unloads.map((u) => u.sql), plan.currentFeaturesSql])
+      expect(Buffer.byteLength(sql)).toBeLessThan(ATHENA_RULES.queryStringBytes.limit / 2);
+    // The plan is the state's payload from the first step to the last (the training step adds `step`).
+    expect(Buffer.byteLength(JSON.stringify(plan))).toBeLessThan(AWS_QUOTAS.stepFunctionsPayloadBytes / 2);
   });
 
   it('trains on the slices, writes the report, hands Athena the model as a scoring UNLOAD, and checks the scores', async () => {
