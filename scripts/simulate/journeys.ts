@@ -64,7 +64,7 @@ const DEVICES = {
 } as const;
 
 // A base daily sign-up chance of 0.15 %. Over a 14-day horizon, as `npm run intent` reports each slice's
-// users and conversions: about 2 % of eligible users convert without a signal, about 10 % with the
+// users and conversions: about 2 % of eligible users convert without a signal, 8–11 % with the
 // pricing signal (evaluators convert at up to 32× the base) — enough positives for a stable AUC at a
 // few thousand users.
 const BASE_DAILY = 0.0015;
