@@ -13,7 +13,12 @@ import {
   ERASED_ROWS_TABLE,
   eraseIdsKey,
 } from '../domain/contract/erasure';
-import { type LakeArea, landingPrefix, PARTITIONED_BY_CUSTOMER } from '../domain/contract/lake-areas';
+import {
+  LANDING_V1_SUFFIX,
+  type LakeArea,
+  landingPrefix,
+  PARTITIONED_BY_CUSTOMER,
+} from '../domain/contract/lake-areas';
 import {
   type Column,
   EVENT_FIELDS,
@@ -139,7 +144,7 @@ export class LakeCatalog extends Construct {
         glueColumns(EVENT_FIELDS),
         legacyLayout('events'),
         props.lake,
-        '_v1',
+        LANDING_V1_SUFFIX,
       ),
       this.projectedTable(
         'QuarantineV1',
@@ -147,7 +152,7 @@ export class LakeCatalog extends Construct {
         glueColumns(QUARANTINE_FIELDS),
         legacyLayout('quarantine'),
         props.lake,
-        '_v1',
+        LANDING_V1_SUFFIX,
       ),
       this.projectedTable(
         'LedgerV1',
@@ -155,7 +160,7 @@ export class LakeCatalog extends Construct {
         glueColumns(LEDGER_FIELDS),
         legacyLayout('ledger'),
         props.lake,
-        '_v1',
+        LANDING_V1_SUFFIX,
       ),
       this.stagingTable(props.lake),
       this.erasedRowsTable(props.lake),

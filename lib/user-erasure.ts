@@ -54,8 +54,8 @@ const LEASE_POLLS = 10;
  * user id hashed under the audit key too), and every hour a Step Functions run executes the requests
  * due: it plans every customer with one due (at most CUSTOMERS_PER_RUN, oldest first) and runs a pass
  * per customer, ERASE_CONCURRENCY at once, as the child executions of a Distributed Map: link the
- * user's anonymous ids (Athena, over that customer's landing events), rewrite every object under the
- * customer's prefixes without the user's rows and delete the objects' old versions (a Distributed Map
+ * user's anonymous ids (Athena, over that customer's landing events), find the objects that hold them
+ * (Athena's `"$path"`), rewrite those without the user's rows and delete the objects' old versions (a Distributed Map
  * of the steps function), DELETE the rows from the curated Iceberg table and rewrite its files, verify
  * that 0 rows remain, and write the audit. After the last pass, the table's old snapshots are expired
  * (VACUUM, once the DELETE is older than the snapshot retention, in a state machine of its own). It
@@ -287,6 +287,24 @@ export class UserErasure extends Construct {
       { step: 'prepare', customerId: customer, passId: pass, linkQueryId: '{% $states.input.linkQueryId %}' },
       `{% $merge([$states.result.Payload, {"customerId": $states.input.customerId, "passId": $states.input.passId}]) %}`,
     );
+    const keep = (extra: Record<string, string>) =>
+      `{% $merge([$states.input, ${JSON.stringify(extra).replace(/"(\$[^"]+)"/g, '$1')}]) %}`;
+    // The landing objects that hold the ids, found by Athena ("$path"): a pass reads those only.
+    const findObjects = athenaTask(
+      'FindObjects',
+      '{% $states.input.objectsSql %}',
+      keep({ objectsQueryId: '$states.result.QueryExecution.QueryExecutionId' }),
+    );
+    const planObjects = step(
+      'PlanObjects',
+      {
+        step: 'planObjects',
+        customerId: customer,
+        passId: pass,
+        objectsQueryId: '{% $states.input.objectsQueryId %}',
+      },
+      '{% $merge([$states.input, $states.result.Payload]) %}',
+    );
     const item = (field: string) => `$states.context.Map.Item.Value.${field}`;
     const rewrite = sfn.DistributedMap.jsonata(this, 'RewriteObjects', {
       itemReader: new PrefixedJsonItemReader({
@@ -327,8 +345,6 @@ export class UserErasure extends Construct {
           ),
         ),
     );
-    const keep = (extra: Record<string, string>) =>
-      `{% $merge([$states.input, ${JSON.stringify(extra).replace(/"(\$[^"]+)"/g, '$1')}]) %}`;
     const countBefore = athenaTask(
       'CountCurated',
       '{% $states.input.countCuratedSql %}',
@@ -383,6 +399,8 @@ export class UserErasure extends Construct {
     }).branch(
       guarded('BeforeLink', link)
         .next(guarded('BeforePrepare', prepare))
+        .next(guarded('BeforeFindObjects', findObjects))
+        .next(guarded('BeforePlanObjects', planObjects))
         .next(guarded('BeforeRewrite', rewrite))
         .next(guarded('BeforeCount', countBefore))
         .next(guarded('BeforeDelete', deleteRows))
@@ -546,13 +564,15 @@ export class UserErasure extends Construct {
       ],
     );
     allow(['s3:GetBucketLocation', 's3:ListBucket'], [props.lake.bucketArn, props.queryResults.bucketArn]);
-    // The link and verification queries read the customer's landing events; the DELETE, OPTIMIZE and
+    // The link, objects and verification queries read the customer's landing events (the objects query
+    // the quarantine too); the DELETE, OPTIMIZE and
     // VACUUM read and write the curated table's files (VACUUM deletes the expired ones).
     if (readsLanding)
       allow(
         ['s3:GetObject'],
         [
           props.lake.arnForObjects(`${areaPrefix('events')}*`),
+          props.lake.arnForObjects(`${areaPrefix('quarantine')}*`),
           props.lake.arnForObjects(`${ERASE_PASSES_PREFIX}/*`),
         ],
       );
@@ -582,7 +602,9 @@ export class UserErasure extends Construct {
     acknowledgeWildcards(this.steps.function.role!, stepReasons);
     const reasons: Record<string, string> = {
       [`Resource::<${lake}.Arn>/events/*`]:
-        "Athena reads the customer's landing events under events/ to link ids and to verify the erase (read only).",
+        "Athena reads the customer's landing events under events/ to link ids, find the objects to rewrite and verify the erase (read only).",
+      [`Resource::<${lake}.Arn>/quarantine/*`]:
+        'Athena reads the quarantine under quarantine/ (a shared partition: the customer is a column) to find the objects that name the ids (read only).',
       [`Resource::<${lake}.Arn>/${ERASE_PASSES_PREFIX}/*`]:
         "The Distributed Map reads a pass's batches (items.json) under erasure/_passes/<customer>/<pass>/.",
       [`Resource::<${lake}.Arn>/${CURATED_AREA}/*`]:

@@ -187,7 +187,24 @@ export const ERASE_IDS_TABLE = 'erase_ids';
 export const ERASE_IDS_COLUMNS = [
   { name: 'id', type: 'string' },
   { name: 'cutoff', type: 'string' },
+  // How the id can be written inside a kept text (a quarantined raw body): eraseIdForms.
+  { name: 'forms', type: 'array<string>' },
 ] as const;
+
+/**
+ * The ways an id can appear inside a text the lake keeps (a quarantined body, kept as the client sent
+ * it, or a message Athena renders back as JSON text): as is, JSON-escaped, and JSON-escaped with every
+ * non-ASCII character as `\uXXXX`. The quarantine query looks for any of them (a superset of what the
+ * rewrite then removes, which decides line by line: domain/core/erasure/erasure-matcher.ts).
+ */
+export function eraseIdForms(id: string): string[] {
+  const escaped = JSON.stringify(id).slice(1, -1);
+  const ascii = escaped.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return [...new Set([id, escaped, ascii])];
+}
 export const erasePassPrefix = (customerId: string, passId: string) =>
   `${ERASE_PASSES_PREFIX}/${customerId}/${passId}/`;
 export const eraseIdsKey = (customerId: string, passId: string) =>

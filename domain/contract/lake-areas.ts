@@ -63,6 +63,9 @@ export function areaJq(): string {
  */
 export const SHARED_PARTITION_CUSTOMER = '_all';
 
+/** The Athena tables of the first layout (`<area>/customer_id=<id>/dt=<event date>/`) are `<area>_v1`. */
+export const LANDING_V1_SUFFIX = '_v1';
+
 /** Whether an area's landing partitions are per customer. */
 export const PARTITIONED_BY_CUSTOMER: Readonly<Record<LakeArea, boolean>> = {
   events: true,

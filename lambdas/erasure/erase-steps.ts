@@ -14,6 +14,7 @@ import {
   type ErasureEntry,
   erasedRowsKey,
   erasedRowsLines,
+  eraseIdForms,
   eraseIdsKey,
   erasePassPrefix,
   erasePrefixes,
@@ -23,6 +24,7 @@ import {
   athenaCountErasedLanding,
   athenaDeleteErasedCurated,
   athenaLinkedIds,
+  athenaObjectsToRewrite,
   athenaRewriteCustomer,
   type ErasedId,
   MAX_USERS_PER_PASS,
@@ -62,6 +64,8 @@ export interface EraseStepsDeps {
   store: EraseStore;
   log: EraseLog;
   database: string;
+  /** The lake bucket: Athena names objects by their `s3://<bucket>/<key>` URL. */
+  bucket: string;
   windowHours: number;
   now: () => number;
   logger: Logger;
@@ -90,7 +94,12 @@ function oldestPendingSeconds(pending: readonly Pick<ErasureEntry, 'received_at'
 
 /** The pass's ids as the erase_ids table reads them: one JSON line each. */
 const idsFile = (ids: readonly ErasedId[]) =>
-  ids.map((u) => `${JSON.stringify({ id: u.id, cutoff: new Date(u.cutoffMs).toISOString() })}\n`).join('');
+  ids
+    .map(
+      (u) =>
+        `${JSON.stringify({ id: u.id, cutoff: new Date(u.cutoffMs).toISOString(), forms: eraseIdForms(u.id) })}\n`,
+    )
+    .join('');
 
 /**
  * The erase pass's steps on AWS (lib/user-erasure.ts), one per invocation; the same rules as the local
@@ -158,7 +167,7 @@ export function eraseSteps(deps: EraseStepsDeps) {
       return { itemsKey, customers: items.length, due: due.length };
     },
 
-    /** Reads the links, lists the objects to rewrite into batches, and gives the curated table's statements. */
+    /** Reads the links, writes the pass's ids, and gives the statements: the objects to rewrite, the curated table's. */
     async prepare(customerId: string, passId: string, linkQueryId: string) {
       const pass = await readPass(customerId, passId);
       const cutoffOf = new Map(pass.users.map((u) => [u.id, u.cutoffMs]));
@@ -171,29 +180,53 @@ export function eraseSteps(deps: EraseStepsDeps) {
       await store.put(eraseIdsKey(customerId, passId), idsFile([...pass.users, ...pass.linked]));
       // The link query's result lists ids: not kept.
       await store.removeQueryResult(linkQueryId);
-      const items: { keys: string[]; stale?: boolean }[] = [];
-      for (const { place, prefix } of awsErasePrefixes(customerId)) {
-        // Of an audience's folder, its members' files only (definition and lift hold no user).
-        const keys = (await store.list(prefix))
-          .map((o) => o.key)
-          .filter((k) => place !== 'audiences' || !k.startsWith(AUDIENCES_AREA) || k.includes('/version='));
-        for (let i = 0; i < keys.length; i += KEYS_PER_BATCH)
-          items.push({ keys: keys.slice(i, i + KEYS_PER_BATCH) });
-      }
-      const stale = (await store.list(INTENT_FEATURES_PREFIX))
-        .filter((o) => deps.now() - o.modifiedMs > STALE_FEATURES_MS)
-        .map((o) => o.key);
-      for (let i = 0; i < stale.length; i += KEYS_PER_BATCH)
-        items.push({ keys: stale.slice(i, i + KEYS_PER_BATCH), stale: true });
-      const itemsKey = `${passKey(customerId, passId)}items.json`;
-      await store.put(itemsKey, JSON.stringify(items.map((item) => ({ ...item, customerId, passId }))));
       return {
-        itemsKey,
+        objectsSql: athenaObjectsToRewrite(deps.database, customerId, passId),
         countCuratedSql: athenaCountErasedCurated(deps.database, customerId, passId),
         deleteCuratedSql: athenaDeleteErasedCurated(deps.database, customerId, passId),
         rewriteCuratedSql: athenaRewriteCustomer(deps.database, customerId),
         countLandingSql: athenaCountErasedLanding(deps.database, customerId, passId),
       };
+    },
+
+    /**
+     * The pass's batches of objects: the landing objects Athena found holding the ids (`"$path"`, the
+     * objects query's result), and every object of the places Athena has no table for (Firehose's
+     * error output, what redrive moved aside, the customer's scores and audiences), and the stale
+     * intent feature sets.
+     */
+    async planObjects(customerId: string, passId: string, objectsQueryId: string) {
+      const found = objectKeys(parseCsv(await store.queryResult(objectsQueryId)), deps.bucket);
+      const landing = found.filter((key) => isLandingOf(customerId, key));
+      if (landing.length < found.length)
+        deps.logger.warn('objects outside the customer’s landing prefixes skipped', {
+          customerId,
+          skipped: found.length - landing.length,
+        });
+      const items: { keys: string[]; stale?: boolean }[] = [];
+      const batches = (keys: readonly string[], stale?: true) => {
+        for (let i = 0; i < keys.length; i += KEYS_PER_BATCH)
+          items.push({ keys: keys.slice(i, i + KEYS_PER_BATCH), ...(stale ? { stale } : {}) });
+      };
+      batches(landing);
+      for (const { place, prefix } of listedPrefixes(customerId))
+        batches(
+          // Of an audience's folder, its members' files only (definition and lift hold no user).
+          (await store.list(prefix))
+            .map((o) => o.key)
+            .filter((k) => place !== 'audiences' || !k.startsWith(AUDIENCES_AREA) || k.includes('/version=')),
+        );
+      batches(
+        (await store.list(INTENT_FEATURES_PREFIX))
+          .filter((o) => deps.now() - o.modifiedMs > STALE_FEATURES_MS)
+          .map((o) => o.key),
+        true,
+      );
+      const itemsKey = `${passKey(customerId, passId)}items.json`;
+      await store.put(itemsKey, JSON.stringify(items.map((item) => ({ ...item, customerId, passId }))));
+      await store.removeQueryResult(objectsQueryId);
+      deps.logger.info('objects to rewrite', { customerId, landing: landing.length, batches: items.length });
+      return { itemsKey, landingObjects: landing.length };
     },
 
     /** One batch of objects rewritten without the users' rows; old versions removed; counts kept first. */
@@ -266,6 +299,26 @@ export function eraseSteps(deps: EraseStepsDeps) {
 const toUsers = (ids: readonly ErasedId[]) => ids.map((u) => ({ userId: u.id, cutoffMs: u.cutoffMs }));
 
 /** Every prefix an erase pass on AWS goes through: the shared ones and the audiences'. */
+/** The keys of the objects query's result (`"path"` then one `s3://bucket/key` per row), of this bucket only. */
+function objectKeys([, ...rows]: string[][], bucket: string): string[] {
+  const inBucket = `s3://${bucket}/`;
+  return rows
+    .map(([path]) => path ?? '')
+    .filter((p) => p.startsWith(inBucket))
+    .map((p) => p.slice(inBucket.length));
+}
+
+/** The places Athena finds objects in for a pass: the customer's landing events and quarantine. */
+const ATHENA_PLACES: readonly ErasePlace[] = ['events', 'quarantine'];
+
+function isLandingOf(customerId: string, key: string): boolean {
+  return erasePrefixes(customerId).some((p) => ATHENA_PLACES.includes(p.place) && key.startsWith(p.prefix));
+}
+
+/** The places a pass lists whole: no Athena table reads them (small: errors are rare, scores and audiences per customer). */
+const listedPrefixes = (customerId: string) =>
+  awsErasePrefixes(customerId).filter((p) => !ATHENA_PLACES.includes(p.place));
+
 const awsErasePrefixes = (customerId: string) => [
   ...erasePrefixes(customerId),
   ...awsAudiencePrefixes(customerId),

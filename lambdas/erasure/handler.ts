@@ -26,6 +26,7 @@ export const handler = createEraseHandler({
   store: new S3EraseStore(new S3Client({}), env.LAKE_BUCKET, env.RESULTS_BUCKET, ATHENA_RESULTS_PREFIX),
   log,
   database: env.DATABASE,
+  bucket: env.LAKE_BUCKET,
   windowHours: Number(env.ERASE_WINDOW_HOURS),
   now: () => systemClock.now(),
   logger: powertoolsLogger('erasure').logger,

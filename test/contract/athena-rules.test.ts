@@ -22,6 +22,7 @@ import {
   athenaCountErasedLanding,
   athenaDeleteErasedCurated,
   athenaLinkedIds,
+  athenaObjectsToRewrite,
   athenaRewriteCustomer,
   athenaSnapshotRetention,
 } from '../../domain/contract/sql/erasure-sql';
@@ -228,6 +229,7 @@ describe('every Athena statement the stack, its functions and its scripts send, 
     const pass = '0123456789abcdef0123456789abcdef';
     statements.push(
       { from: 'erase: LinkIds', sql: athenaLinkedIds(db, 'acme', pass) },
+      { from: 'erase: FindObjects', sql: athenaObjectsToRewrite(db, 'acme', pass) },
       { from: 'erase: CountCurated', sql: athenaCountErasedCurated(db, 'acme', pass) },
       { from: 'erase: DeleteCurated', sql: athenaDeleteErasedCurated(db, 'acme', pass) },
       { from: 'erase: RewriteCurated', sql: athenaRewriteCustomer(db, 'acme') },

@@ -1,5 +1,6 @@
 import { CURATED_TABLE } from '../curated-table';
 import { ERASE_IDS_TABLE } from '../erasure';
+import { LANDING_V1_SUFFIX } from '../lake-areas';
 import { literal, identifier as q } from './sql-text';
 
 /**
@@ -40,6 +41,38 @@ export function athenaLinkedIds(database: string, customerId: string, passId: st
   );
 }
 
+/** A row of a table with the events' columns (user_id, anonymous_id, message) naming one of the ids `i`. */
+const ABOUT_ID =
+  "(r.user_id = i.id OR (r.user_id IS NULL AND (r.anonymous_id = i.id OR json_extract_scalar(r.message, '$.previousId') = i.id)))";
+
+/**
+ * The landing objects that may hold rows about the pass's ids, by Athena's `"$path"` (their `s3://`
+ * URLs), so a pass reads and rewrites those objects only instead of listing every object under the
+ * customer's prefixes and the shared quarantine. A superset of what the rewrite removes: events by the
+ * ids alone (the rewrite applies the cut-offs, so a receive time Athena reads otherwise never hides an
+ * object), quarantine entries by any of an id's written forms anywhere in the kept message or body
+ * (the rewrite reads the entry, any casing of the id fields included). Both layouts: the landing
+ * tables and the first layout's `_v1` tables (lake-areas.ts).
+ */
+export function athenaObjectsToRewrite(database: string, customerId: string, passId: string): string {
+  const customer = literal(customerId);
+  const events = (table: string) =>
+    `SELECT r."$path" AS path FROM ${q(database)}.${q(table)} r JOIN ${ids(database, customerId, passId, 'i')} ON ${ABOUT_ID} WHERE r.customer_id = ${customer}`;
+  const forms = `(SELECT id, form FROM ${q(database)}.${q(ERASE_IDS_TABLE)} CROSS JOIN UNNEST(forms) AS f (form) WHERE customer_id = ${customer} AND pass_id = ${literal(passId)} AND form <> '') i`;
+  // The id fields of a kept message by value too, however Athena renders the message back as text.
+  const fields = ['userId', 'anonymousId', 'previousId']
+    .map((f) => `json_extract_scalar(r.raw, '$.${f}') = i.id`)
+    .join(' OR ');
+  const quarantine = (table: string) =>
+    `SELECT r."$path" AS path FROM ${q(database)}.${q(table)} r JOIN ${forms} ON (strpos(coalesce(r.raw, '') || chr(10) || coalesce(r.raw_body, ''), i.form) > 0 OR ${fields}) WHERE r.customer_id = ${customer}`;
+  return `SELECT DISTINCT path FROM (${[
+    events('events'),
+    events(`events${LANDING_V1_SUFFIX}`),
+    quarantine('quarantine'),
+    quarantine(`quarantine${LANDING_V1_SUFFIX}`),
+  ].join(' UNION ALL ')}) ORDER BY path`;
+}
+
 /**
  * The rows of a table about the pass's ids that Segment received up to each id's cut-off (its
  * `receivedAt`, else ours): the same rule as the local erase (domain/core/erasure/erasure-matcher.ts).
@@ -49,7 +82,7 @@ function matching(database: string, table: string, customerId: string, passId: s
   return (
     `SELECT DISTINCT r.message_id FROM ${q(database)}.${q(table)} r JOIN ${ids(database, customerId, passId, 'i')} ` +
     // A row with a user id is that user's: a linked (shared) anonymous id never takes another user's rows.
-    "ON (r.user_id = i.id OR (r.user_id IS NULL AND (r.anonymous_id = i.id OR json_extract_scalar(r.message, '$.previousId') = i.id))) " +
+    `ON ${ABOUT_ID} ` +
     `WHERE r.customer_id = ${literal(customerId)} AND ${received} <= i.cutoff`
   );
 }

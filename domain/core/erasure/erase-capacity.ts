@@ -4,11 +4,10 @@ import { SNAPSHOT_AGE_SECONDS } from '../../contract/sql/erasure-sql';
 
 /**
  * How fast the erase pass on AWS works through customers, and why its numbers (docs/privacy.md,
- * "Throughput on AWS"). A pass is one customer's: ~6 Athena statements (link, count, delete, rewrite,
- * two verifies) and a rewrite of its objects, ~5 minutes (PASS_MINUTES, assumed: no Athena here to
- * measure). The rewrite reads every object under the customer's prefixes (~12 landing objects an hour
- * of its history), so the assumption holds for a customer with little history; one with years of it
- * takes hours until a pass rewrites only the objects that hold its users (not built yet).
+ * "Throughput on AWS"). A pass is one customer's: ~7 Athena statements (link, find the objects,
+ * count, delete, rewrite, two verifies) and a rewrite of the objects that hold its users' rows (found
+ * by Athena's `"$path"`, not by listing the customer's prefixes), ~5 minutes (PASS_MINUTES, assumed:
+ * no Athena here to measure).
  */
 
 /** Customers erased at once: Athena runs 20 DML statements at a time per account; 10 leaves half. */

@@ -102,6 +102,7 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
       store,
       log,
       database: 'db',
+      bucket: 'lake',
       windowHours: 72,
       now: () => now,
       logger: silentLogger,
@@ -222,6 +223,12 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
         ].join('\n')}\n`,
       ),
     );
+    // An object of acme's that names neither id: Athena does not find it, so the pass never reads it.
+    const unrelated = 'events/customer_id=acme/received_dt=2026-11-27/b.gz';
+    await store.put(
+      unrelated,
+      gzipSync(`${line({ customer_id: 'acme', user_id: 'u2', message_id: 'm4' })}\n`),
+    );
     const other = 'events/customer_id=globex/received_dt=2026-11-28/g.gz';
     await store.put(other, gzipSync(`${line({ customer_id: 'globex', user_id: 'u1', message_id: 'g1' })}\n`));
     const scores = 'scores/customer_id=acme/event_key=signedup/as_of=2026-11-28/scores.parquet';
@@ -297,7 +304,23 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
         .split('\n')
         .map((l) => JSON.parse(l).id),
     ).toEqual(['u1', 'a1']);
-    const items = JSON.parse((await store.get(prepared.itemsKey))!.toString()) as {
+    expect(prepared.objectsSql).toContain('"$path"');
+    // Athena's answer to the objects query: the landing objects that name the ids (s3:// URLs), never
+    // a listing of everything. An object of another customer or bucket in it is skipped, not rewritten.
+    const objects = randomUUID();
+    store.results.set(
+      objects,
+      `"path"\n"s3://lake/${events}"\n"s3://lake/${quarantine}"\n"s3://lake/${other}"\n"s3://elsewhere/${events}"\n`,
+    );
+    const planned2 = (await handler({
+      step: 'planObjects',
+      customerId: 'acme',
+      passId: planned.passId,
+      objectsQueryId: objects,
+    })) as { itemsKey: string; landingObjects: number };
+    expect(planned2.landingObjects).toBe(2);
+    expect(store.results.has(objects)).toBe(false);
+    const items = JSON.parse((await store.get(planned2.itemsKey))!.toString()) as {
       keys: string[];
       stale?: boolean;
       customerId: string;
@@ -315,6 +338,7 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     );
     expect(items.flatMap((i) => i.keys)).not.toContain(definition);
     expect(items.flatMap((i) => i.keys)).not.toContain(other);
+    expect(items.flatMap((i) => i.keys)).not.toContain(unrelated);
     expect(items.flatMap((i) => i.keys)).not.toContain('intent/_features/run-2/training/f.parquet');
     for (const item of items) await handler({ step: 'rewrite', ...item });
     // A retried batch changes nothing and counts nothing twice.
@@ -344,6 +368,7 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
     expect(text).toContain('"m3"');
     expect(await store.get(other)).toBeDefined();
     expect(store.versions.get(events)).toHaveLength(1);
+    expect(store.versions.get(unrelated)).toHaveLength(1);
     const kept = await parquetReadObjects({
       file: new Uint8Array((await store.get(scores))!).buffer as ArrayBuffer,
     });

@@ -104,6 +104,8 @@ describe.each([
     ].map((p) => `Resource::<${lakeLogicalId}.Arn>/${p}`),
     `Resource::<${resultsLogicalId}.Arn>/athena/*`,
     `Resource::<${lakeLogicalId}.Arn>/events/*`,
+    // The objects query looks through the quarantine (the customer is a column there).
+    `Resource::<${lakeLogicalId}.Arn>/quarantine/*`,
     `Resource::<${lakeLogicalId}.Arn>/erasure/_passes/*`,
     `Resource::<${lakeLogicalId}.Arn>/curated/events/*`,
     `Resource::<${resultsLogicalId}.Arn>/athena/*`,

@@ -640,7 +640,8 @@ describe('every path between services, evaluated by an IAM policy simulator on t
     // The landing objects its manifests list, its run's files, the curated table it merges into.
     Curated: ['events/', `${STAGING_PREFIX}/`, 'curated/events/'],
     // The customer's landing objects (link and verify), its pass's files, the curated table it deletes from.
-    Erasure: ['events/', `${ERASE_PASSES_PREFIX}/`, 'curated/events/'],
+    // Its Athena statements: the link, the objects query (events and quarantine) and the verification.
+    Erasure: ['events/', 'quarantine/', `${ERASE_PASSES_PREFIX}/`, 'curated/events/'],
     // The VACUUM an erase pass starts: the curated table's files only.
     ErasureVacuumLater: ['curated/events/'],
     // UNLOADs of the curated table; the check of the scores it wrote.

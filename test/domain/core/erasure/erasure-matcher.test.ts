@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { eraseIdForms } from '../../../../domain/contract/erasure';
 import { readDeleteMessage } from '../../../../domain/core/erasure/delete-message';
 import { dueRequests } from '../../../../domain/core/erasure/due-requests';
 import { eraseFromText } from '../../../../domain/core/erasure/erase-lines';
@@ -198,5 +200,31 @@ describe('which requests are due', () => {
     expect(due.get('acme')!.map((e) => e.message_id)).toEqual(['d1', 'd2']);
     expect([...dueRequests(entries, at, 72, { all: true }).keys()]).toEqual(['acme', 'globex']);
     expect([...dueRequests(entries, at, 72, { all: true, customerId: 'globex' }).keys()]).toEqual(['globex']);
+  });
+});
+
+describe('the forms an erase looks for in kept texts (the quarantine objects query on AWS)', () => {
+  // Ids with quotes, backslashes, control characters, accents and emoji: written by a client as JSON
+  // (as is, or with every non-ASCII character escaped), a text that names the id holds one of its forms.
+  const ids = fc
+    .string({ minLength: 1, maxLength: 12, unit: 'grapheme' })
+    .chain((plain) => fc.constantFrom(plain, `${plain}"\\`, `\u0001${plain}`, `é${plain}😀`));
+
+  it('finds every id the matcher finds, however the client escaped it', () => {
+    fc.assert(
+      fc.property(ids, (id) => {
+        const asJson = JSON.stringify({ userId: id });
+        const asciiOnly = asJson.replace(
+          /[\u0080-\uffff]/g,
+          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+        );
+        for (const text of [asJson, asciiOnly]) {
+          // The matcher reads the body as JSON, so either text names the id for it.
+          expect(JSON.parse(text).userId).toBe(id);
+          expect(eraseIdForms(id).some((form) => text.includes(form))).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
