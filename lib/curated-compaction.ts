@@ -10,6 +10,7 @@ import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib/co
 import { Construct } from 'constructs';
 import { CURATED_AREA, HIDE_SECONDS, STAGING_PREFIX } from '../domain/contract/curated-table';
 import type { CompactionEnvironment } from '../domain/contract/environment';
+import { IDENTITY_FACTS_AREA } from '../domain/contract/identity';
 import { areaPrefix } from '../domain/contract/lake-areas';
 import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
 import {
@@ -17,6 +18,12 @@ import {
   athenaMoveUndatedRows,
   athenaVacuum,
 } from '../domain/contract/sql/curated-sql';
+import {
+  athenaBackfillIdentityFacts,
+  athenaCreateIdentityFacts,
+  athenaOptimizeIdentityFacts,
+  athenaVacuumIdentityFacts,
+} from '../domain/contract/sql/identity-sql';
 import { MERGE_CONCURRENCY } from '../domain/core/lake/backlog-lane';
 import { HouseFunction } from './house-function';
 import { type JobLease, LEASE_TAKEN } from './job-lease';
@@ -120,6 +127,7 @@ export class CuratedCompaction extends Construct {
       // A distributed Map's items see no variable of the run: the lease they renew travels with each.
       itemSelector: {
         merge: '{% $states.context.Map.Item.Value.merge %}',
+        identities: '{% $states.context.Map.Item.Value.identities %}',
         optimize: '{% $states.context.Map.Item.Value.optimize %}',
         commits: '{% $states.context.Map.Item.Value.commits %}',
         aloneKey: '{% $states.context.Map.Item.Value.aloneKey %}',
@@ -141,7 +149,15 @@ export class CuratedCompaction extends Construct {
       { step: 'finish', runId, parked: '{% $parked %}' },
       '{% $states.result.Payload %}',
     );
-    const vacuum = athenaTask('Vacuum', `{% ${JSON.stringify(athenaVacuum(db))} %}`);
+    // Once a day the identity facts' small files are packed, and both tables' old snapshots expired.
+    const vacuum = athenaTask(
+      'OptimizeIdentityFacts',
+      `{% ${JSON.stringify(athenaOptimizeIdentityFacts(db))} %}`,
+    );
+    const vacuumTables = [
+      athenaTask('Vacuum', `{% ${JSON.stringify(athenaVacuum(db))} %}`),
+      athenaTask('VacuumIdentityFacts', `{% ${JSON.stringify(athenaVacuumIdentityFacts(db))} %}`),
+    ] as const;
     const done = new sfn.Succeed(this, 'Done');
     // Given up when the run's commits are done; a lease lost meanwhile has nothing to give up. The VACUUM
     // runs outside it: it only expires snapshots older than 6 h and files no snapshot holds.
@@ -162,7 +178,7 @@ export class CuratedCompaction extends Construct {
     const vacuumHour = sfn.Choice.jsonata(this, 'VacuumHour?')
       .when(
         sfn.Condition.jsonata(`{% $substring($now(), 11, 2) = '${VACUUM_HOUR}' %}`),
-        vacuum.next(anyParked),
+        vacuum.next(vacuumTables[0]).next(vacuumTables[1]).next(anyParked),
       )
       .otherwise(anyParked);
     const release = lease.release(this, 'ReleaseLease', runId, '{% $fence %}');
@@ -180,6 +196,7 @@ export class CuratedCompaction extends Construct {
       )
       .next(renew('RenewBeforeUndated'))
       .next(athenaTask('MoveUndatedRows', `{% ${JSON.stringify(athenaMoveUndatedRows(db))} %}`))
+      .next(this.identityFacts(props, athenaTask, step, renew, runId))
       .next(renew('RenewBeforeStage'))
       .next(stage)
       .next(
@@ -236,6 +253,49 @@ export class CuratedCompaction extends Construct {
       reason:
         "The object log's dead-letter queue is the end of the line: its messages alarm (lib/monitoring.ts) and are looked at by a person.",
     });
+  }
+
+  /**
+   * The identity facts table (domain/contract/sql/identity-sql.ts), created once; a lake from before it
+   * gets the facts of its whole curated table once (a MERGE: a retried run changes nothing), then a
+   * marker. Each item's MERGE is followed by its facts' (mergeItem).
+   */
+  private identityFacts(
+    props: CuratedCompactionProps,
+    athenaTask: (id: string, sql: string, output?: Record<string, string> | string) => sfn.CustomState,
+    step: (id: string, payload: Record<string, string>, output: string) => sfn.CustomState,
+    renew: (id: string) => sfn.CustomState,
+    runId: string,
+  ): sfn.Chain {
+    const db = props.databaseName;
+    const create = athenaTask(
+      'CreateIdentityFacts',
+      `{% ${JSON.stringify(athenaCreateIdentityFacts(db, props.lake.s3UrlForObject(`${IDENTITY_FACTS_AREA}/`)))} %}`,
+    );
+    const due = step('IdentityBackfillDue', { step: 'identityBackfillDue' }, '{% $states.result.Payload %}');
+    const ready = new sfn.Pass(this, 'IdentityFactsReady', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      outputs: {},
+    });
+    const backfillFacts = athenaTask(
+      'BackfillIdentityFacts',
+      `{% ${JSON.stringify(athenaBackfillIdentityFacts(db))} %}`,
+    );
+    // A backfill that fails (Athena's DML time-out on a very large lake, say) never stops the run: it
+    // is left unmarked, so the next run tries it again, and the curated table keeps up meanwhile.
+    backfillFacts.addCatch(ready, { errors: ['States.ALL'] });
+    const backfill = renew('RenewBeforeIdentityBackfill')
+      .next(backfillFacts)
+      .next(step('MarkIdentityBackfill', { step: 'markIdentityBackfill', runId }, '{% {} %}'))
+      .next(ready);
+    return sfn.Chain.start(create)
+      .next(due)
+      .next(
+        sfn.Choice.jsonata(this, 'IdentityBackfillDue?')
+          .when(sfn.Condition.jsonata('{% $states.input.due %}'), backfill)
+          .otherwise(ready)
+          .afterwards(),
+      );
   }
 
   /**
@@ -342,6 +402,8 @@ export class CuratedCompaction extends Construct {
     }).branch(
       renew('RenewBeforeMerge', holder, fence)
         .next(athenaTask('Merge', '{% $item.merge %}'))
+        .next(renew('RenewBeforeIdentities', holder, fence))
+        .next(athenaTask('MergeIdentities', '{% $item.identities %}'))
         .next(renew('RenewBeforeOptimize', holder, fence))
         .next(athenaTask('OptimizeMerged', '{% $item.optimize %}')),
     );
@@ -351,6 +413,8 @@ export class CuratedCompaction extends Construct {
     }).branch(
       renew('RenewBeforeMergeAlone', aloneHolder, aloneFence)
         .next(athenaTask('MergeAlone', '{% $customer.merge %}'))
+        .next(renew('RenewBeforeIdentitiesAlone', aloneHolder, aloneFence))
+        .next(athenaTask('MergeIdentitiesAlone', '{% $customer.identities %}'))
         .next(renew('RenewBeforeOptimizeAlone', aloneHolder, aloneFence))
         .next(athenaTask('OptimizeAlone', '{% $customer.optimize %}')),
     );
@@ -371,6 +435,7 @@ export class CuratedCompaction extends Construct {
       itemSelector: {
         customerId: '{% $states.context.Map.Item.Value.customerId %}',
         merge: '{% $states.context.Map.Item.Value.merge %}',
+        identities: '{% $states.context.Map.Item.Value.identities %}',
         optimize: '{% $states.context.Map.Item.Value.optimize %}',
         holder,
         fence,

@@ -13,6 +13,7 @@ import {
   ERASED_ROWS_TABLE,
   eraseIdsKey,
 } from '../domain/contract/erasure';
+import { IDENTITIES_TABLE, USERS_TABLE } from '../domain/contract/identity';
 import {
   LANDING_V1_SUFFIX,
   type LakeArea,
@@ -28,6 +29,7 @@ import {
   QUARANTINE_FIELDS,
 } from '../domain/contract/lake-records';
 import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
+import { athenaIdentityViews, IDENTITIES_COLUMNS, USERS_COLUMNS } from '../domain/contract/sql/identity-sql';
 import {
   ATHENA_EVENT_TIME,
   COMPLETENESS_COLUMNS,
@@ -169,6 +171,7 @@ export class LakeCatalog extends Construct {
       this.completenessView(),
       this.curatedCompletenessView(),
       this.intentOutcomesView(),
+      ...this.identityViews(),
       ...this.qualityViews(),
     ];
     for (const table of tables) table.addResourceDependency(database);
@@ -423,6 +426,19 @@ export class LakeCatalog extends Construct {
   }
 
   /** An Athena (Presto) view, stored in Glue the way Athena stores the views it creates. */
+  /**
+   * `identities` and `users`: the identity graph over the facts table the compaction keeps
+   * (domain/contract/sql/identity-sql.ts), the same names and columns as locally. Query them with
+   * `WHERE customer_id = '<id>'`.
+   */
+  private identityViews(): glue.CfnTable[] {
+    const sql = athenaIdentityViews(this.databaseName);
+    return [
+      this.view('Identities', IDENTITIES_TABLE, sql.identities, IDENTITIES_COLUMNS),
+      this.view('Users', USERS_TABLE, sql.users, USERS_COLUMNS),
+    ];
+  }
+
   private view(id: string, name: string, originalSql: string, columns: Column[]): glue.CfnTable {
     const presto = {
       originalSql,

@@ -20,6 +20,7 @@ import { areaPrefix } from '../domain/contract/lake-areas';
 import { ATHENA_RESULTS_PREFIX } from '../domain/contract/sql/athena-rules';
 import { athenaVacuum } from '../domain/contract/sql/curated-sql';
 import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../domain/contract/sql/erasure-sql';
+import { athenaVacuumIdentityFacts } from '../domain/contract/sql/identity-sql';
 import { ERASE_CONCURRENCY, REWRITE_CONCURRENCY } from '../domain/core/erasure/erase-capacity';
 import { HouseFunction } from './house-function';
 import { type JobLease, LEASE_TAKEN } from './job-lease';
@@ -360,6 +361,17 @@ export class UserErasure extends Construct {
       '{% $states.input.rewriteCuratedSql %}',
       '{% $states.input %}',
     );
+    // The users' identity facts (the identities and users views read them), and their files rewritten.
+    const deleteIdentities = athenaTask(
+      'DeleteIdentities',
+      '{% $states.input.deleteIdentitiesSql %}',
+      '{% $states.input %}',
+    );
+    const rewriteIdentities = athenaTask(
+      'RewriteIdentities',
+      '{% $states.input.rewriteIdentitiesSql %}',
+      '{% $states.input %}',
+    );
     const countAfter = athenaTask(
       'VerifyCurated',
       '{% $states.input.countCuratedSql %}',
@@ -405,6 +417,8 @@ export class UserErasure extends Construct {
         .next(guarded('BeforeCount', countBefore))
         .next(guarded('BeforeDelete', deleteRows))
         .next(guarded('BeforeRewriteFiles', rewriteFiles))
+        .next(guarded('BeforeDeleteIdentities', deleteIdentities))
+        .next(guarded('BeforeRewriteIdentities', rewriteIdentities))
         .next(guarded('BeforeVerify', countAfter))
         .next(guarded('BeforeVerifyLanding', countLanding))
         .next(finish),
@@ -501,6 +515,11 @@ export class UserErasure extends Construct {
       workGroupName,
       databaseName: db,
     });
+    const vacuumFacts = athenaTask_(scope, 'VacuumIdentityFacts', {
+      queryString: `{% ${JSON.stringify(athenaVacuumIdentityFacts(db))} %}`,
+      workGroupName,
+      databaseName: db,
+    });
     const purge = lambdaStep(
       scope,
       'RemoveOldCuratedVersions',
@@ -516,7 +535,7 @@ export class UserErasure extends Construct {
     );
     const machine = jobStateMachine(scope, {
       stateMachineName: erasureVacuumStateMachineName(stack.stackName),
-      definition: wait.next(vacuum).next(purge),
+      definition: wait.next(vacuum).next(vacuumFacts).next(purge),
       // 6 h 10 min of waiting, then one VACUUM (Athena's 30-minute DML limit).
       timeout: Duration.hours(7),
       comment: 'VACUUM of the curated table hours after an erase pass, so erased rows leave its files',

@@ -44,6 +44,14 @@ export const PLACEHOLDER_IDS = [
 ] as const;
 
 export const IDENTITIES_TABLE = 'identities';
+/**
+ * On AWS, the facts the two tables are derived from (domain/contract/sql/identity-sql.ts): an Iceberg
+ * table under `curated/identity_facts/` the compaction MERGEs into; `identities` and `users` are views over it.
+ */
+export const IDENTITY_FACTS_TABLE = 'identity_facts';
+export const IDENTITY_FACTS_AREA = 'curated/identity_facts';
+/** Written once the facts of the curated table from before the facts table existed were added. */
+export const IDENTITY_BACKFILL_MARKER = 'curated/_staging/_identity/backfilled.json';
 export const USERS_TABLE = 'users';
 /** Locally: `<lake>/identities/customer_id=<id>/identities.parquet` and `<lake>/users/customer_id=<id>/users.parquet`. */
 export const IDENTITY_AREAS = { identities: 'identities', users: 'users' } as const;

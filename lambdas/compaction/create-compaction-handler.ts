@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { BacklogDoneSchema } from '../../domain/contract/curated-backlog';
+import { IDENTITY_BACKFILL_MARKER } from '../../domain/contract/identity';
 import { athenaStagedPartitions } from '../../domain/contract/sql/curated-sql';
 import type { Clock, Logger } from '../../domain/core/common/ports';
 import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
@@ -30,6 +31,8 @@ const CompactionStep = v.variant('step', [
     backlog: v.optional(v.nullable(BacklogDoneSchema), null),
   }),
   v.object({ step: v.literal('finish'), runId: RunId, parked: v.optional(v.array(Customer), []) }),
+  v.object({ step: v.literal('identityBackfillDue') }),
+  v.object({ step: v.literal('markIdentityBackfill'), runId: RunId }),
 ]);
 
 export interface CompactionDeps {
@@ -84,6 +87,15 @@ export function createCompactionHandler(deps: CompactionDeps) {
         const { setAside: _, damagedBatches: __, ...answer } = packed;
         return answer;
       }
+      // The identity facts of a lake from before them: added once (docs/upgrading.md), then marked.
+      case 'identityBackfillDue':
+        return { due: (await deps.files.list(IDENTITY_BACKFILL_MARKER)).length === 0 };
+      case 'markIdentityBackfill':
+        await deps.files.put(
+          IDENTITY_BACKFILL_MARKER,
+          JSON.stringify({ runId: step.runId, at: new Date(deps.clock.now()).toISOString() }),
+        );
+        return { marked: true };
       case 'commitItem':
         return commitItem(step.runId, step.customers, deps.log, deps.files, step.backlog);
       case 'finish': {

@@ -23,12 +23,14 @@ import {
   athenaCountErasedCurated,
   athenaCountErasedLanding,
   athenaDeleteErasedCurated,
+  athenaDeleteErasedIdentities,
   athenaLinkedIds,
   athenaObjectsToRewrite,
   athenaRewriteCustomer,
   type ErasedId,
   MAX_USERS_PER_PASS,
 } from '../../domain/contract/sql/erasure-sql';
+import { athenaOptimizeIdentityFacts } from '../../domain/contract/sql/identity-sql';
 import type { Logger } from '../../domain/core/common/ports';
 import { parseCsv } from '../../domain/core/erasure/due-requests';
 import { CUSTOMERS_PER_RUN } from '../../domain/core/erasure/erase-capacity';
@@ -185,6 +187,8 @@ export function eraseSteps(deps: EraseStepsDeps) {
         countCuratedSql: athenaCountErasedCurated(deps.database, customerId, passId),
         deleteCuratedSql: athenaDeleteErasedCurated(deps.database, customerId, passId),
         rewriteCuratedSql: athenaRewriteCustomer(deps.database, customerId),
+        deleteIdentitiesSql: athenaDeleteErasedIdentities(deps.database, customerId, passId),
+        rewriteIdentitiesSql: athenaOptimizeIdentityFacts(deps.database),
         countLandingSql: athenaCountErasedLanding(deps.database, customerId, passId),
       };
     },

@@ -21,11 +21,18 @@ import {
   athenaCountErasedCurated,
   athenaCountErasedLanding,
   athenaDeleteErasedCurated,
+  athenaDeleteErasedIdentities,
   athenaLinkedIds,
   athenaObjectsToRewrite,
   athenaRewriteCustomer,
   athenaSnapshotRetention,
 } from '../../domain/contract/sql/erasure-sql';
+import {
+  athenaBackfillIdentityFacts,
+  athenaCreateIdentityFacts,
+  athenaOptimizeIdentityFacts,
+  athenaVacuumIdentityFacts,
+} from '../../domain/contract/sql/identity-sql';
 import { QUESTIONS } from '../../domain/contract/sql/questions-sql';
 import { seededRandom } from '../../domain/core/common/seeded-random';
 import { trainBoostedTrees } from '../../domain/core/intent/boosted-trees';
@@ -64,7 +71,7 @@ function syntaxErrors(sql: string): string[] {
   // Hive-style table properties (Athena's DDL for Iceberg), with quoted keys and values only.
   if (/^ALTER TABLE "\w+"\."\w+" SET TBLPROPERTIES \(('\w+'='\w+'(, )?)+\)$/.test(sql)) return [];
   if (
-    /^CREATE TABLE IF NOT EXISTS "\w+"\."\w+" \(.*\)\nPARTITIONED BY \((\w+|(year|month|day|hour)\(\w+\))(, (\w+|(year|month|day|hour)\(\w+\)))*\)\nLOCATION '[^']+'\nTBLPROPERTIES \(.*\)$/s.test(
+    /^CREATE TABLE IF NOT EXISTS "\w+"\."\w+" \(.*\)\nPARTITIONED BY \((\w+|(year|month|day|hour)\(\w+\)|bucket\(\d+, \w+\))(, (\w+|(year|month|day|hour)\(\w+\)|bucket\(\d+, \w+\)))*\)\nLOCATION '[^']+'\nTBLPROPERTIES \(.*\)$/s.test(
       sql,
     )
   )
@@ -103,6 +110,13 @@ describe('every Athena statement the stack, its functions and its scripts send, 
       { from: 'compaction: PlanPartitions', sql: athenaStagedPartitions(db, 'run-1', ['acme', 'globex']) },
       { from: 'compaction: Vacuum', sql: athenaVacuum(db) },
       { from: 'compaction: MoveUndatedRows', sql: athenaMoveUndatedRows(db) },
+      {
+        from: 'compaction: CreateIdentityFacts',
+        sql: athenaCreateIdentityFacts(db, 's3://lake/curated/identity_facts/'),
+      },
+      { from: 'compaction: BackfillIdentityFacts', sql: athenaBackfillIdentityFacts(db) },
+      { from: 'compaction: OptimizeIdentityFacts', sql: athenaOptimizeIdentityFacts(db) },
+      { from: 'compaction: VacuumIdentityFacts', sql: athenaVacuumIdentityFacts(db) },
     );
     const files = new Map<string, string>();
     const dates = Array.from({ length: MAX_DAYS_PER_MERGE + 50 }, (_, d) =>
@@ -139,10 +153,11 @@ describe('every Athena statement the stack, its functions and its scripts send, 
       Date.now(),
     );
     for (const [i, item] of (
-      JSON.parse(files.get(itemsKey)!) as { merge: string; optimize: string }[]
+      JSON.parse(files.get(itemsKey)!) as { merge: string; identities: string; optimize: string }[]
     ).entries())
       statements.push(
         { from: `compaction: Merge ${i}`, sql: item.merge },
+        { from: `compaction: MergeIdentities ${i}`, sql: item.identities },
         { from: `compaction: OptimizeMerged ${i}`, sql: item.optimize },
       );
 
@@ -233,6 +248,7 @@ describe('every Athena statement the stack, its functions and its scripts send, 
       { from: 'erase: CountCurated', sql: athenaCountErasedCurated(db, 'acme', pass) },
       { from: 'erase: DeleteCurated', sql: athenaDeleteErasedCurated(db, 'acme', pass) },
       { from: 'erase: RewriteCurated', sql: athenaRewriteCustomer(db, 'acme') },
+      { from: 'erase: DeleteIdentities', sql: athenaDeleteErasedIdentities(db, 'acme', pass) },
       { from: 'erase: VerifyLanding', sql: athenaCountErasedLanding(db, 'acme', pass) },
       { from: 'erase: SnapshotRetention', sql: athenaSnapshotRetention(db) },
     );

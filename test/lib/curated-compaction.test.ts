@@ -80,6 +80,13 @@ describe('the curated-table compaction on AWS (synth)', () => {
         'CreateCuratedTable',
         'RenewBeforeUndated',
         'MoveUndatedRows',
+        'CreateIdentityFacts',
+        'IdentityBackfillDue',
+        'IdentityBackfillDue?',
+        'RenewBeforeIdentityBackfill',
+        'BackfillIdentityFacts',
+        'MarkIdentityBackfill',
+        'IdentityFactsReady',
         'RenewBeforeStage',
         'StageObjects',
         'AnythingStaged?',
@@ -94,7 +101,9 @@ describe('the curated-table compaction on AWS (synth)', () => {
         'FinishRun',
         'ReleaseLease',
         'VacuumHour?',
+        'OptimizeIdentityFacts',
         'Vacuum',
+        'VacuumIdentityFacts',
         'AnyCustomerParked?',
         'CustomersParked',
         'Done',
@@ -165,11 +174,36 @@ describe('the curated-table compaction on AWS (synth)', () => {
     ).Branches[0]!;
     const order: string[] = [];
     for (let at: string | undefined = together.StartAt; at; at = together.States[at]!.Next) order.push(at);
-    expect(order).toEqual(['RenewBeforeMerge', 'Merge', 'RenewBeforeOptimize', 'OptimizeMerged']);
+    // The item's identity facts right after its MERGE, under the same lease (identity-sql.ts).
+    expect(order).toEqual([
+      'RenewBeforeMerge',
+      'Merge',
+      'RenewBeforeIdentities',
+      'MergeIdentities',
+      'RenewBeforeOptimize',
+      'OptimizeMerged',
+    ]);
     // The rows an earlier release dated 1970-01-01 are moved before the run stages anything.
     expect(States.CreateCuratedTable!.Next).toBe('RenewBeforeUndated');
     expect(States.RenewBeforeUndated!.Next).toBe('MoveUndatedRows');
-    expect(States.MoveUndatedRows!.Next).toBe('RenewBeforeStage');
+    expect(States.MoveUndatedRows!.Next).toBe('CreateIdentityFacts');
+    // The identity facts table, then — for a lake from before it, once — the facts of its whole history.
+    expect(States.CreateIdentityFacts!.Next).toBe('IdentityBackfillDue');
+    const backfill = States['IdentityBackfillDue?'] as unknown as {
+      Choices: { Condition: string; Next: string }[];
+      Default: string;
+    };
+    expect(await evaluate(backfill.Choices[0]!.Condition, { input: { due: true } })).toBe(true);
+    expect(await evaluate(backfill.Choices[0]!.Condition, { input: { due: false } })).toBe(false);
+    expect(backfill.Choices[0]!.Next).toBe('RenewBeforeIdentityBackfill');
+    expect(backfill.Default).toBe('IdentityFactsReady');
+    expect(States.BackfillIdentityFacts!.Next).toBe('MarkIdentityBackfill');
+    // A failed backfill goes on unmarked: the next run tries again; this one still merges.
+    expect((States.BackfillIdentityFacts as unknown as { Catch: { Next: string }[] }).Catch[0]!.Next).toBe(
+      'IdentityFactsReady',
+    );
+    expect(States.MarkIdentityBackfill!.Next).toBe('IdentityFactsReady');
+    expect(States.IdentityFactsReady!.Next).toBe('RenewBeforeStage');
     expect(JSON.stringify(States.MoveUndatedRows!.Arguments)).toContain(
       "WHERE event_date = DATE '1970-01-01'",
     );

@@ -188,6 +188,10 @@ describe('the erase pass on AWS (synth)', () => {
       'DeleteCurated',
       'RenewBeforeRewriteFiles',
       'RewriteCurated',
+      'RenewBeforeDeleteIdentities',
+      'DeleteIdentities',
+      'RenewBeforeRewriteIdentities',
+      'RewriteIdentities',
       'RenewBeforeVerify',
       'VerifyCurated',
       'RenewBeforeVerifyLanding',
@@ -227,6 +231,19 @@ describe('the erase pass on AWS (synth)', () => {
         input: { deleteCuratedSql: 'DELETE …' },
       }),
     ).toBe('DELETE …');
+    // The objects query's id travels to PlanObjects; the identity statements are the prepared ones.
+    expect(await evaluate(branch.FindObjects!.Output, { input, result })).toEqual({
+      ...input,
+      objectsQueryId: 'q-1',
+    });
+    for (const [state, field] of [
+      ['FindObjects', 'objectsSql'],
+      ['DeleteIdentities', 'deleteIdentitiesSql'],
+      ['RewriteIdentities', 'rewriteIdentitiesSql'],
+    ] as const)
+      expect(
+        await evaluate(branch[state]!.Arguments!.QueryString, { input: { [field]: `${state} …` } }),
+      ).toBe(`${state} …`);
     expect(
       await evaluateAll(branch.FinishPass!.Arguments!.Payload, {
         input: { customerId: 'acme', passId: 'p1', curatedBefore: 'a', curatedAfter: 'b', landingAfter: 'c' },
@@ -252,7 +269,9 @@ describe('the erase pass on AWS (synth)', () => {
     expect(later.WaitForSnapshotAge!.Seconds).toBeGreaterThan(SNAPSHOT_AGE_SECONDS);
     expect(later.WaitForSnapshotAge!.Next).toBe('Vacuum');
     // Then the old versions of the files VACUUM removed, until none is left (bounded per invocation).
-    expect(later.Vacuum!.Next).toBe('RemoveOldCuratedVersions');
+    // The identity facts' old snapshots too (the pass deleted the users' facts: identity-sql.ts).
+    expect(later.Vacuum!.Next).toBe('VacuumIdentityFacts');
+    expect(later.VacuumIdentityFacts!.Next).toBe('RemoveOldCuratedVersions');
     expect(await evaluateAll(later.RemoveOldCuratedVersions!.Arguments!.Payload, {})).toEqual({
       step: 'purgeCurated',
     });

@@ -307,6 +307,22 @@ export function athenaMergeItem(database: string, runId: string, item: MergeItem
   if (itemMonths(item).length > ATHENA_RULES.partitionsPerStatement.limit)
     throw new Error(`a MERGE may write at most ${ATHENA_RULES.partitionsPerStatement.limit} partitions`);
   const names = CURATED_COLUMN_NAMES.map(q);
+  const customers = item.customers.map(literal).join(', ');
+  const [target, sameDate] = item.byId
+    ? [`t.customer_id IN (${customers})`, ' AND t.event_date = s.event_date']
+    : [dayList(item, 't'), ''];
+  return `MERGE INTO ${q(database)}.${q(CURATED_TABLE)} AS t
+USING ${athenaItemRows(database, runId, item)} AS s
+ON ${target} AND t.customer_id = s.customer_id AND t.message_id = s.message_id
+WHEN MATCHED AND s.received_at < t.received_at${sameDate} THEN UPDATE SET ${CURATED_COLUMNS.map((c) => `${q(c.name)} = s.${q(c.name)}`).join(', ')}
+WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `s.${n}`).join(', ')})`;
+}
+
+/**
+ * The staged rows an item merges, one per message (the first received): those of its days, dated by
+ * `sentAt` or not as the item is (`byId`). A subquery; its columns are the curated ones.
+ */
+export function athenaItemRows(database: string, runId: string, item: MergeItem): string {
   const source = firstReceived(
     `SELECT
   ${curatedSelectList('athena')},
@@ -314,15 +330,8 @@ export function athenaMergeItem(database: string, runId: string, item: MergeItem
 FROM ${staging(database, runId, item.customers)}`,
     [SENT_AT_DATED],
   );
-  const customers = item.customers.map(literal).join(', ');
-  const [which, target, sameDate] = item.byId
-    ? [`firsts.${SENT_AT_DATED}`, `t.customer_id IN (${customers})`, ' AND t.event_date = s.event_date']
-    : [`NOT firsts.${SENT_AT_DATED}`, dayList(item, 't'), ''];
-  return `MERGE INTO ${q(database)}.${q(CURATED_TABLE)} AS t
-USING (SELECT * FROM (${source}) AS firsts WHERE ${dayList(item, 'firsts')} AND ${which}) AS s
-ON ${target} AND t.customer_id = s.customer_id AND t.message_id = s.message_id
-WHEN MATCHED AND s.received_at < t.received_at${sameDate} THEN UPDATE SET ${CURATED_COLUMNS.map((c) => `${q(c.name)} = s.${q(c.name)}`).join(', ')}
-WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `s.${n}`).join(', ')})`;
+  const which = item.byId ? `firsts.${SENT_AT_DATED}` : `NOT firsts.${SENT_AT_DATED}`;
+  return `(SELECT * FROM (${source}) AS firsts WHERE ${dayList(item, 'firsts')} AND ${which})`;
 }
 
 /**

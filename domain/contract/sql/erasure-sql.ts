@@ -1,5 +1,6 @@
 import { CURATED_TABLE } from '../curated-table';
 import { ERASE_IDS_TABLE } from '../erasure';
+import { IDENTITY_FACTS_TABLE } from '../identity';
 import { LANDING_V1_SUFFIX } from '../lake-areas';
 import { literal, identifier as q } from './sql-text';
 
@@ -108,6 +109,18 @@ export function athenaDeleteErasedCurated(database: string, customerId: string, 
   return (
     `MERGE INTO ${q(database)}.${q(CURATED_TABLE)} t USING (${matching(database, CURATED_TABLE, customerId, passId, CURATED_RECEIVED)}) s ` +
     `ON t.customer_id = ${literal(customerId)} AND t.message_id = s.message_id WHEN MATCHED THEN DELETE`
+  );
+}
+
+/**
+ * The identity facts of the pass's ids deleted (identity-sql.ts): every fact whose user id is one of
+ * them — those the erased curated rows gave (a fact comes only from rows with a user id). Facts from
+ * another user's own messages on a shared device stay, as those messages do.
+ */
+export function athenaDeleteErasedIdentities(database: string, customerId: string, passId: string): string {
+  return (
+    `MERGE INTO ${q(database)}.${q(IDENTITY_FACTS_TABLE)} t USING (SELECT DISTINCT id FROM ${ids(database, customerId, passId, 'i')}) s ` +
+    `ON t.customer_id = ${literal(customerId)} AND t.user_id = s.id WHEN MATCHED THEN DELETE`
   );
 }
 

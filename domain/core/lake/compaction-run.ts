@@ -16,6 +16,7 @@ import {
 import { DAY_PATTERN } from '../../contract/formats';
 import { parseLandingKey } from '../../contract/lake-areas';
 import { athenaMergeItem, athenaOptimizeItem, SENT_AT_DATED } from '../../contract/sql/curated-sql';
+import { athenaMergeItemIdentities } from '../../contract/sql/identity-sql';
 import { CUSTOMER_ID_PATTERN } from '../keys/tokens';
 import { BACKLOG_LANE, chooseBacklog, isBacklog, pendingOf } from './backlog-lane';
 import type { ObjectLog, RunFiles } from './compaction-ports';
@@ -249,12 +250,14 @@ export async function packRun(
       return {
         customerId,
         merge: athenaMergeItem(database, runId, own),
+        identities: athenaMergeItemIdentities(database, runId, own),
         optimize: athenaOptimizeItem(database, own),
       };
     });
     await files.put(ALONE(runId, index), JSON.stringify(alone));
     items.push({
       merge: athenaMergeItem(database, runId, item),
+      identities: athenaMergeItemIdentities(database, runId, item),
       optimize: athenaOptimizeItem(database, item),
       commits,
       aloneKey: ALONE(runId, index),
