@@ -281,6 +281,11 @@ const AUDIENCE: CommandGroup = {
             description: `Segment's HTTP Tracking API host (EU: https://events.eu1.segmentapis.com)`,
             default: SEGMENT_US_HOST,
           },
+          'include-anonymous': {
+            kind: 'switch',
+            description:
+              'also send prediction traits of visitors scored under their anonymous id (off unless the customer opts in)',
+          },
           json: jsonFlag('the summary as JSON'),
         },
         examples: [
@@ -303,13 +308,21 @@ const AUDIENCE: CommandGroup = {
           host: values['segment-host'],
           writeKey,
           now: new Date(),
+          includeAnonymous: values['include-anonymous'] === true,
           onProgress: (done, total) => process.stderr.write(`audience sync: ${done}/${total} batches\n`),
         });
         if (values.json) say(JSON.stringify(report));
-        else
+        else {
           say(
             `Synced ${report.audiences.join(', ')} of ${c} to ${values['segment-host']}: ${report.sent} sent, ${report.unchanged} unchanged, ${report.failed} failed (${report.batches} batches).`,
           );
+          for (const p of report.predictions)
+            say(
+              p.poor
+                ? `  ${p.event} (scoring ${p.asOf}): graded ${p.poor}, no prediction trait sent.`
+                : `  ${p.event} (scoring ${p.asOf}): ${p.scored} scored, ${p.sent} predictions sent (decile changed), ${p.heldOut} in a holdout, ${p.anonymousSkipped} anonymous not sent.`,
+            );
+        }
         if (report.failed > 0) process.exitCode = 1;
       },
     ),

@@ -50,7 +50,7 @@ export class PoorScoring extends MissingInput {
 }
 
 /** What the intent run's report says against a scoring (nothing for a scoring without one). */
-function scoringVerdict(lakeRoot: string, customer: string, eventKey: string, asOf: string) {
+export function scoringVerdict(lakeRoot: string, customer: string, eventKey: string, asOf: string) {
   const file = join(
     lakeRoot,
     `${INTENT_REPORTS_PREFIX}${scoresPartitionPath(customer, eventKey, asOf)}report.json`,

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { jsonLogger } from '../../adapters/system/json-logger';
-import { scoresPath } from '../../domain/contract/curated-table';
+import { INTENT_REPORTS_PREFIX, scoresPartitionPath, scoresPath } from '../../domain/contract/curated-table';
 import { uplift } from '../../domain/core/audiences/uplift';
 import { seededRandom } from '../../domain/core/common/seeded-random';
 import { openLocalLake } from '../../local/lake-query';
@@ -218,7 +218,7 @@ describe('audiences from predictions (npm run audience)', () => {
     expect(await count("audience = 'to_erase'")).toBe(before - 1);
   }, 60_000);
 
-  it('sends prediction and audience traits to Segment, retrying a 429, and nothing again when nothing changed', async () => {
+  it('sends audience traits and one current prediction per person to Segment, retrying a 429, and nothing again when nothing changed', async () => {
     expect(
       cli(
         'create',
@@ -313,32 +313,63 @@ describe('audiences from predictions (npm run audience)', () => {
       );
       expect(size).toBe(100);
       expect(first.status).toBe(0);
-      expect(report).toMatchObject({ users: size, sent: size, failed: 0 });
-      expect(requests).toBe(received.length + 1); // the 429 was retried
-      expect(received[0]!.authorization).toBe(`Basic ${Buffer.from('wk_secret1234:').toString('base64')}`);
-      expect(calls).toHaveLength(size);
-      for (const call of calls) {
-        expect(call).toMatchObject({ type: 'identify', userId: expect.stringMatching(/^user-/) });
-        expect(call.traits).toEqual({
-          predicted_signed_up_percentile: expect.any(Number),
-          predicted_signed_up_probability: expect.any(Number),
-          audience_sync_check: expect.any(Boolean),
-        });
-      }
-      // Holdout members are never marked as in the audience.
+      // Holdout members are never marked as in the audience, and get no prediction trait.
       const holdout = (
         await lakeSql(
           "select user_id from audiences where customer_id = 'sync-co' and audience = 'sync_check' and \"group\" = 'holdout'",
         )
       ).map((r) => String(r.user_id));
       expect(holdout.length).toBeGreaterThan(5);
-      for (const call of calls)
-        expect((call.traits as Record<string, unknown>).audience_sync_check).toBe(
-          !holdout.includes(String(call.userId)),
-        );
+      const scored = 1000;
+      // Every scored person once: members with their membership trait, everyone outside the holdout
+      // with their one current prediction (from the latest scoring, whether in an audience or not).
+      expect(report).toMatchObject({ users: scored, sent: scored, failed: 0 });
+      expect(report.predictions).toEqual([
+        {
+          event: 'Signed Up',
+          asOf: '2026-04-01',
+          scored,
+          sent: scored - holdout.length,
+          heldOut: holdout.length,
+          anonymousSkipped: 0,
+        },
+      ]);
+      expect(requests).toBe(received.length + 1); // the 429 was retried
+      expect(received[0]!.authorization).toBe(`Basic ${Buffer.from('wk_secret1234:').toString('base64')}`);
+      expect(calls).toHaveLength(scored);
+      const prediction = {
+        predicted_signed_up_percentile: expect.any(Number),
+        predicted_signed_up_probability: expect.any(Number),
+      };
+      let members = 0;
+      for (const call of calls) {
+        expect(call).toMatchObject({ type: 'identify', userId: expect.stringMatching(/^user-/) });
+        const traits = call.traits as Record<string, unknown>;
+        const held = holdout.includes(String(call.userId));
+        if ('audience_sync_check' in traits) members += 1;
+        expect(traits).toEqual({
+          ...(held ? {} : prediction),
+          ...('audience_sync_check' in traits ? { audience_sync_check: !held } : {}),
+        });
+      }
+      expect(members).toBe(size);
 
       const second = JSON.parse((await sync()).stdout);
-      expect(second).toMatchObject({ sent: 0, unchanged: size });
+      expect(second).toMatchObject({ sent: 0, unchanged: scored });
+
+      // A later scoring that moves every decile, graded Poor: no prediction trait comes from it.
+      await writeScores('sync-co', '2026-04-02', 500);
+      const report2 = join(
+        lake,
+        `${INTENT_REPORTS_PREFIX}${scoresPartitionPath('sync-co', 'signedup', '2026-04-02')}report.json`,
+      );
+      mkdirSync(dirname(report2), { recursive: true });
+      writeFileSync(report2, JSON.stringify({ quality: { grade: 'Poor', recommended: false } }));
+      const third = JSON.parse((await sync()).stdout);
+      expect(third).toMatchObject({ sent: 0 });
+      expect(third.predictions).toEqual([
+        expect.objectContaining({ asOf: '2026-04-02', poor: 'Poor', sent: 0 }),
+      ]);
     } finally {
       receiver.close();
     }

@@ -19,7 +19,8 @@ export const SEGMENT_MAX_BATCH_BYTES = 500_000;
  */
 export const SYNC_BATCH_BYTES = 475_000;
 
-export type Traits = Record<string, number | boolean>;
+/** Trait values; `null` unsets a prediction trait in Segment (a person who entered a holdout). */
+export type Traits = Record<string, number | boolean | null>;
 
 /**
  * `Signed Up` → `signed_up`: trait names in snake case, as Segment's own computed traits are.
@@ -52,6 +53,47 @@ export function predictionTraits(
   }
   for (const a of audiences) traits[`audience_${snakeCase(a.name)}`] = a.group === 'target';
   return traits;
+}
+
+/** An audience's membership trait: `audience_<name>`, true only for target members (`membershipTraits`). */
+export function membershipTraits(audiences: { name: string; group: AudienceGroup | 'left' }[]): Traits {
+  return predictionTraits('', undefined, audiences);
+}
+
+/**
+ * One person's current prediction of one event, as `audience sync` sends it (docs/audiences.md, "One
+ * prediction per person"): from the latest scoring of the event, apart from any audience.
+ * - `send`: the traits, when the person's decile differs from what was last sent (or nothing was);
+ *   a person in a current holdout gets `null` traits once, if a prediction was sent before, so that a
+ *   Segment audience built on the trait never reaches them.
+ * - `record`: the state entry to keep once delivered (the decile, hashed with the person).
+ */
+export function currentPrediction(
+  customerId: string,
+  person: string,
+  event: string,
+  scored: { percentile: number; probability: number; decile: number } | 'held-out',
+  lastSent: (key: string) => string | undefined,
+  linkedUserId?: string,
+): { send?: Traits; record: { user: string; sent: string } } {
+  const key = createHash('sha256')
+    .update(`${customerId}\n${person}\npredicted:${snakeCase(event)}`)
+    .digest('hex')
+    .slice(0, 32);
+  const decile = scored === 'held-out' ? 'none' : String(scored.decile);
+  const sent = createHash('sha256')
+    .update(decile + (linkedUserId === undefined ? '' : `\n${linkedUserId}`))
+    .digest('hex')
+    .slice(0, 32);
+  const record = { user: key, sent };
+  const before = lastSent(key);
+  if (before === sent) return { record };
+  const name = snakeCase(event);
+  if (scored === 'held-out')
+    return before === undefined
+      ? { record }
+      : { send: { [`predicted_${name}_percentile`]: null, [`predicted_${name}_probability`]: null }, record };
+  return { send: predictionTraits(event, scored, []), record };
 }
 
 /**
@@ -101,14 +143,6 @@ export function identifyCall(
     context: { library: { ...DESTINATION_LIBRARY } },
   };
 }
-
-/** The person an identify call is about: an anonymous person's anonymousId, else the userId. */
-export const personOf = (call: { userId?: string; anonymousId?: string }): string =>
-  call.anonymousId ?? call.userId!;
-
-/** The user id an anonymous person's call was sent with (they signed up since their scoring). */
-export const linkedUserOf = (call: { userId?: string; anonymousId?: string }): string | undefined =>
-  call.anonymousId === undefined ? undefined : call.userId;
 
 /**
  * Batches of calls, each batch within Segment's size limit (and at most `maxBatchCalls` calls when

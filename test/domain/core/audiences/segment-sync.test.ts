@@ -1,8 +1,7 @@
 import {
   batchCalls,
+  currentPrediction,
   identifyCall,
-  linkedUserOf,
-  personOf,
   predictionTraits,
   SEGMENT_MAX_BATCH_BYTES,
   SYNC_BATCH_BYTES,
@@ -29,6 +28,44 @@ describe('predictions sent back to Segment', () => {
     });
   });
 
+  it('sends one current prediction per person and event: when its decile changes, and null once a holdout takes the person', () => {
+    const state = new Map<string, string>();
+    const last = (key: string) => state.get(key);
+    const scored = (decile: number, percentile: number) => ({
+      decile,
+      percentile,
+      probability: percentile / 10,
+    });
+    const deliver = (r: ReturnType<typeof currentPrediction>) => {
+      state.set(r.record.user, r.record.sent);
+      return r.send;
+    };
+
+    // First sync: sent. A rescoring in the same decile: not sent (the percentile moved a little).
+    expect(deliver(currentPrediction('acme', 'u-1', 'Signed Up', scored(1, 0.95), last))).toEqual({
+      predicted_signed_up_percentile: 0.95,
+      predicted_signed_up_probability: 0.095,
+    });
+    expect(currentPrediction('acme', 'u-1', 'Signed Up', scored(1, 0.97), last).send).toBeUndefined();
+    // Another decile: sent again.
+    expect(deliver(currentPrediction('acme', 'u-1', 'Signed Up', scored(2, 0.85), last))).toEqual({
+      predicted_signed_up_percentile: 0.85,
+      predicted_signed_up_probability: 0.085,
+    });
+    // Now in a holdout: both traits unset, once; a person never sent a prediction gets nothing.
+    expect(deliver(currentPrediction('acme', 'u-1', 'Signed Up', 'held-out', last))).toEqual({
+      predicted_signed_up_percentile: null,
+      predicted_signed_up_probability: null,
+    });
+    expect(currentPrediction('acme', 'u-1', 'Signed Up', 'held-out', last).send).toBeUndefined();
+    expect(currentPrediction('acme', 'u-2', 'Signed Up', 'held-out', last).send).toBeUndefined();
+    // Each event is its own prediction; a visitor linked since is sent again with the user id.
+    expect(currentPrediction('acme', 'u-1', 'Order Completed', scored(2, 0.85), last).send).toBeDefined();
+    deliver(currentPrediction('acme', 'anon-9', 'Signed Up', scored(3, 0.75), last));
+    expect(currentPrediction('acme', 'anon-9', 'Signed Up', scored(3, 0.75), last).send).toBeUndefined();
+    expect(currentPrediction('acme', 'anon-9', 'Signed Up', scored(3, 0.75), last, 'u-9').send).toBeDefined();
+  });
+
   it('gives a resent call the same messageId, and a changed one another', () => {
     const at = '2026-04-01T00:00:00.000Z';
     const a = identifyCall('acme', 'u-1', { audience_x: true }, at);
@@ -49,8 +86,6 @@ describe('predictions sent back to Segment', () => {
     const signedUp = identifyCall('acme', 'anon-7', { audience_x: true }, at, true, 'u-7');
     expect(signedUp).toMatchObject({ userId: 'u-7', anonymousId: 'anon-7' });
     expect(signedUp.messageId).not.toBe(visitor.messageId);
-    expect([personOf(signedUp), linkedUserOf(signedUp)]).toEqual(['anon-7', 'u-7']);
-    expect([personOf(a), linkedUserOf(a)]).toEqual(['u-1', undefined]);
     expect(syncFingerprint('acme', 'anon-7', { audience_x: true }, 'u-7').sent).not.toBe(
       syncFingerprint('acme', 'anon-7', { audience_x: true }).sent,
     );
