@@ -82,6 +82,21 @@ export const AudienceSyncStateSchema = v.object({
   audiences: v.record(v.string(), v.object({ version: v.number(), as_of: v.string() })),
   /** When the sync ran (ISO): visitors linked to a user since are sent again. Absent before it was kept. */
   synced_at: v.optional(v.string()),
+  /**
+   * Per predicted event (its key), the scoring whose predictions were last sent, and the audience
+   * versions whose holdouts applied then. Absent in a state from before one prediction per person.
+   */
+  predictions: v.optional(
+    v.record(
+      v.string(),
+      v.object({
+        as_of: v.string(),
+        holdouts: v.array(v.object({ name: v.string(), version: v.number() })),
+      }),
+    ),
+  ),
+  /** The customer opted in to prediction traits for visitors scored under their anonymous id. */
+  anonymous_predictions: v.optional(v.boolean()),
 });
 export type AudienceSyncState = v.InferOutput<typeof AudienceSyncStateSchema>;
 

@@ -23,6 +23,7 @@ import {
   audienceMembersSql,
   audienceSyncSql,
   latestScoringSql,
+  predictionSyncSql,
   type TableRef,
 } from '../../domain/contract/sql/audience-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
@@ -48,6 +49,11 @@ const AudienceRunSchema = v.object({
       force: v.optional(v.boolean(), false),
     }),
   ),
+  /**
+   * Opt in (true) or out (false) of prediction traits for visitors scored under their anonymous id; kept
+   * in the sync state for the next runs. Absent: as before (off until opted in).
+   */
+  anonymousPredictions: v.optional(v.boolean()),
 });
 
 /**
@@ -236,7 +242,8 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
     built.push({ name: definition.name, version, asOf, built: isNew, liftKey, ...(kept ? { kept } : {}) });
   }
 
-  // The changed users of every audience, in shards: one UNLOAD, one Map item per file.
+  // The changed users of every audience, in shards: one UNLOAD, one Map item per file. Each part is a
+  // subquery of its own: Trino's grammar takes no WITH inside a parenthesized UNION term.
   const stateKey = audienceSyncStateKey(customer);
   const previous = (await readJson(deps.objects, deps.bucket, stateKey)) as unknown;
   const last: AudienceSyncState = previous
@@ -256,14 +263,41 @@ export async function runAudiences(input: unknown, deps: AudienceDeps): Promise<
       linkedSince: linkedSince(last, synced?.as_of),
     });
   });
+  // One current prediction per person and event (docs/audiences.md): from the latest scoring of each
+  // event of the customer's audiences, never a Poor one (the last one synced stays), outside every
+  // current holdout.
+  const holdouts = definitions.map((d) => ({ name: d.name, version: d.versions.at(-1)!.version }));
+  const includeAnonymous = request.anonymousPredictions ?? last.anonymous_predictions ?? false;
+  const predictions: NonNullable<AudienceSyncState['predictions']> = { ...last.predictions };
+  for (const d of [...new Map(definitions.map((x) => [x.event_key, x])).values()]) {
+    const [latest] = await ask(latestScoringSql(db, customer, d.event_key));
+    const asOf = String(latest!.d);
+    const synced = last.predictions?.[d.event_key];
+    if (synced?.as_of !== asOf && (await scoringVerdict(deps, customer, d, asOf))) continue;
+    changed.push(
+      predictionSyncSql(db, {
+        customer,
+        event: d.event,
+        eventKey: d.event_key,
+        asOf,
+        previous: synced ? { asOf: synced.as_of, holdouts: synced.holdouts } : undefined,
+        holdouts,
+        includeAnonymous,
+        linkedSince: linkedSince(last, synced?.as_of),
+      }),
+    );
+    predictions[d.event_key] = { as_of: asOf, holdouts };
+  }
   const runId = (deps.runId ?? randomUUID)();
   const prefix = audienceSyncRunPrefix(customer, runId);
   await ask(
-    `UNLOAD (SELECT c.*, CAST(from_base(substr(to_hex(sha256(to_utf8(c.user_id))), 1, 8), 16) % ${AUDIENCE_SYNC_SHARDS} AS integer) AS shard FROM (${changed.map((sql) => `(${sql})`).join(' UNION ALL ')}) c) TO ${literal(`s3://${deps.bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY['shard'])`,
+    `UNLOAD (SELECT c.*, CAST(from_base(substr(to_hex(sha256(to_utf8(c.user_id))), 1, 8), 16) % ${AUDIENCE_SYNC_SHARDS} AS integer) AS shard FROM (${changed.map((sql, i) => `SELECT * FROM (${sql}) AS part${i}`).join(' UNION ALL ')}) c) TO ${literal(`s3://${deps.bucket}/${prefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY['shard'])`,
   );
   const state: AudienceSyncState = {
     version: 1,
     synced_at: now,
+    predictions,
+    ...(includeAnonymous ? { anonymous_predictions: true } : {}),
     audiences: Object.fromEntries(
       definitions.map((d) => {
         const latest = d.versions.at(-1)!;

@@ -3,7 +3,13 @@ import * as v from 'valibot';
 import { sendBatches } from '../../adapters/segment/tracking-api';
 import { AUDIENCE_GROUPS, type AudienceGroup } from '../../domain/contract/audiences';
 import { CustomerIdSchema } from '../../domain/contract/formats';
-import { identifyCall, predictionTraits, type Traits } from '../../domain/core/audiences/segment-sync';
+import { PREDICTION_GROUP } from '../../domain/contract/sql/audience-sql';
+import {
+  identifyCall,
+  predictionOf,
+  predictionTraits,
+  type Traits,
+} from '../../domain/core/audiences/segment-sync';
 import type { ObjectStore, SecretStore } from '../../domain/core/common/ports';
 
 /** One item of the sending Map: a file of changed users the audience run UNLOADed. */
@@ -57,13 +63,19 @@ export async function sendShard(input: unknown, deps: SendDeps) {
     if (r.anonymous === true && typeof r.linked_user_id === 'string')
       linkedTo.set(String(r.user_id), r.linked_user_id);
     const group = String(r.grp);
-    if (group !== 'left' && !AUDIENCE_GROUPS.includes(group as AudienceGroup))
-      throw new Error(`unknown group ${group} in ${item.key}`);
     const user = String(r.user_id);
     const scored =
       r.percentile == null
         ? undefined
         : { percentile: Number(r.percentile), probability: Number(r.probability) };
+    // A person's one current prediction of an event (predictionSyncSql): its values, or NULL to unset it.
+    if (group === PREDICTION_GROUP) {
+      traits.set(user, { ...traits.get(user), ...predictionOf(String(r.event), scored) });
+      continue;
+    }
+    if (group !== 'left' && !AUDIENCE_GROUPS.includes(group as AudienceGroup))
+      throw new Error(`unknown group ${group} in ${item.key}`);
+    // A membership row; files of runs before one prediction per person also carry its scoring's values.
     traits.set(user, {
       ...traits.get(user),
       ...predictionTraits(String(r.event), scored, [

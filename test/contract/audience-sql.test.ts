@@ -8,6 +8,8 @@ import {
   audienceGroupSql,
   audienceMembersSql,
   audienceSyncSql,
+  PREDICTION_GROUP,
+  predictionSyncSql,
 } from '../../domain/contract/sql/audience-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import { groupOf, topMembers } from '../support/reference-models';
@@ -85,7 +87,7 @@ describe('the audience SQL, against the reference functions', () => {
         ('acme', 'a', 2, 'u1', 'target'), ('acme', 'a', 2, 'u2', 'target'), ('acme', 'a', 2, 'u4', 'holdout')
       ) AS t(customer_id, audience, version, user_id, "group")`);
       // u4 is a visitor scored under their anonymous id: no user id.
-      await duck.run(`CREATE OR REPLACE TABLE scores AS SELECT customer_id, event_key, CAST(as_of AS DATE) AS as_of, person, CASE WHEN person = 'u4' THEN NULL ELSE person END AS user_id, probability, percentile FROM (VALUES
+      await duck.run(`CREATE OR REPLACE TABLE scores AS SELECT customer_id, event_key, CAST(as_of AS DATE) AS as_of, person, CASE WHEN person = 'u4' THEN NULL ELSE person END AS user_id, probability, percentile, CAST(10 - least(floor(percentile * 10), 9) AS INTEGER) AS decile FROM (VALUES
         ('acme', 'signed_up', '2026-03-01', 'u1', 0.5, 0.99), ('acme', 'signed_up', '2026-03-01', 'u2', 0.4, 0.95),
         ('acme', 'signed_up', '2026-03-01', 'u3', 0.3, 0.91),
         ('acme', 'signed_up', '2026-03-08', 'u1', 0.5, 0.99), ('acme', 'signed_up', '2026-03-08', 'u2', 0.35, 0.93),
@@ -112,28 +114,28 @@ describe('the audience SQL, against the reference functions', () => {
     const sent = async (sql: string) =>
       (await rows(`${sql} ORDER BY user_id`)).map((r) => `${r.user_id}:${r.grp}:${Number(r.percentile)}`);
 
-    it('sends every member on the first sync', async () => {
+    it('sends every member on the first sync (membership only: the predictions are their own rows)', async () => {
       expect(await sent(audienceSyncSql(table, { ...spec, version: 1, asOf: '2026-03-01' }))).toEqual([
-        'u1:target:0.99',
-        'u2:target:0.95',
-        'u3:holdout:0.91',
+        'u1:target:0',
+        'u2:target:0',
+        'u3:holdout:0',
       ]);
     });
 
-    it('sends only who changed after a refresh: rescored, left (as left), entered', async () => {
+    it('sends only whose membership changed after a refresh: left (as left), entered', async () => {
       const after = audienceSyncSql(table, {
         ...spec,
         version: 2,
         asOf: '2026-03-08',
         previous: { version: 1, asOf: '2026-03-01' },
       });
-      expect(await sent(after)).toEqual(['u2:target:0.93', 'u3:left:0.5', 'u4:holdout:0.97']);
+      expect(await sent(after)).toEqual(['u3:left:0', 'u4:holdout:0']);
       // u4, scored under an anonymous id, is said to be anonymous: sent by anonymousId, never as a userId —
       // and, linked to a user since, with that user id too.
       const kinds = (await rows(after)).map((r) => [r.user_id, r.anonymous, r.linked_user_id]);
       expect(kinds).toEqual(
         expect.arrayContaining([
-          ['u2', false, null],
+          ['u3', false, null],
           ['u4', true, 'new-user-4'],
         ]),
       );
@@ -149,9 +151,61 @@ describe('the audience SQL, against the reference functions', () => {
           linkedSince,
         });
       // The last sync ran (less the lag) on March 8th: u4's link of the 9th is new.
-      expect(await sent(again('2026-03-08T00:00:00.000Z'))).toEqual(['u4:holdout:0.97']);
+      expect(await sent(again('2026-03-08T00:00:00.000Z'))).toEqual(['u4:holdout:0']);
       // After the 9th it was sent already.
       expect(await sent(again('2026-03-10T00:00:00.000Z'))).toEqual([]);
+    });
+
+    describe('one current prediction per person and event', () => {
+      const prediction = { customer: 'acme', event: 'Signed Up', eventKey: 'signed_up' };
+      const predicted = async (sql: string) =>
+        (await rows(`${sql} ORDER BY user_id`)).map(
+          (r) => `${r.user_id}:${r.percentile === null ? 'null' : Number(r.percentile)}`,
+        );
+
+      it('sends every scored person outside the holdouts on the first sync, visitors only when opted in', async () => {
+        const first = (includeAnonymous: boolean) =>
+          predictionSyncSql(table, {
+            ...prediction,
+            asOf: '2026-03-08',
+            holdouts: [{ name: 'a', version: 2 }],
+            includeAnonymous,
+          });
+        // u4 is held out in version 2 (and a visitor): never sent a prediction.
+        expect(await predicted(first(false))).toEqual(['u1:0.99', 'u2:0.93', 'u3:0.5']);
+        expect(await predicted(first(true))).toEqual(['u1:0.99', 'u2:0.93', 'u3:0.5']);
+        const open = predictionSyncSql(table, {
+          ...prediction,
+          asOf: '2026-03-08',
+          holdouts: [],
+          includeAnonymous: true,
+        });
+        expect(await predicted(open)).toEqual(['u1:0.99', 'u2:0.93', 'u3:0.5', 'u4:0.97']);
+        expect((await rows(open)).every((r) => r.grp === PREDICTION_GROUP && r.audience === null)).toBe(true);
+      });
+
+      it('after a rescoring, sends whose decile changed, and unsets the traits of who entered a holdout', async () => {
+        // Synced on March 1st with version 1 (u3 held out then); now March 8th with version 2 (u4 held out).
+        const after = predictionSyncSql(table, {
+          ...prediction,
+          asOf: '2026-03-08',
+          previous: { asOf: '2026-03-01', holdouts: [{ name: 'a', version: 1 }] },
+          holdouts: [{ name: 'a', version: 2 }],
+          includeAnonymous: false,
+        });
+        // u1: same decile, not sent. u2: 0.95 → 0.93, same decile, not sent. u3: held out then, sent now.
+        expect(await predicted(after)).toEqual(['u3:0.5']);
+        // Synced on March 1st with no holdout; now u3 is held out (version 1's holdout): its traits are
+        // unset; u1 and u2 kept their deciles.
+        const heldNow = predictionSyncSql(table, {
+          ...prediction,
+          asOf: '2026-03-08',
+          previous: { asOf: '2026-03-01', holdouts: [] },
+          holdouts: [{ name: 'a', version: 1 }],
+          includeAnonymous: false,
+        });
+        expect(await predicted(heldNow)).toEqual(['u3:null']);
+      });
     });
 
     it('sends nothing when nothing changed since the last sync', async () => {

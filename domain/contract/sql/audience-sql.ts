@@ -166,44 +166,116 @@ export interface AudienceSyncSpec {
   linkedSince?: string | undefined;
 }
 
+/** The instant as a TIMESTAMP literal in UTC, as the curated table keeps received_at. */
+const utcTimestamp = (iso: string) =>
+  `TIMESTAMP ${literal(new Date(iso).toISOString().slice(0, 19).replace('T', ' '))}`;
+
 /**
- * The users whose traits of one audience changed since the last sync: members of the latest version
- * and of the version last synced, compared on group and on the rounded percentile and probability
- * (`predictionTraits` rounds them the same way). A member who left has group `left` (sent as false).
- * Columns: user_id (the person), audience, event, grp, percentile, probability (NULL when not scored),
- * anonymous (the person is a visitor scored under their anonymous id: sent by `anonymousId`),
- * linked_user_id (such a visitor's user id since they signed up: sent with both ids). A visitor linked
- * since `linkedSince` is sent again though nothing else changed.
+ * Each visitor among `persons` (a relation with `user_id`) re-checked against the links as they are now:
+ * an anonymous id seen with one user id and no other (docs/intent.md, "Persons"), and when that link
+ * first reached the lake. Columns: aid, uid, linked_at.
+ */
+const linksOf = (table: TableRef, customer: string, persons: string) =>
+  `SELECT anonymous_id AS aid, min(user_id) AS uid, min(received_at) AS linked_at FROM ${table(CURATED_TABLE)} ` +
+  `WHERE customer_id = ${literal(customer)} AND user_id IS NOT NULL AND anonymous_id IS NOT NULL ` +
+  `AND anonymous_id IN (SELECT user_id FROM ${persons}) GROUP BY anonymous_id HAVING count(DISTINCT user_id) = 1`;
+
+/**
+ * The members whose membership trait of one audience changed since the last sync: members of the latest
+ * version and of the version last synced, compared on group. A member who left has group `left` (sent
+ * as false). Columns: user_id (the person), audience, event, grp, percentile and probability (NULL: the
+ * prediction traits are predictionSyncSql's), anonymous (the person is a visitor scored under their
+ * anonymous id: sent by `anonymousId`), linked_user_id (such a visitor's user id since they signed up:
+ * sent with both ids). A visitor linked since `linkedSince` is sent again though nothing else changed.
  */
 export function audienceSyncSql(table: TableRef, spec: AudienceSyncSpec): string {
   const customer = literal(spec.customer);
-  const scores = (asOf: string) =>
-    `SELECT person, round(percentile, 4) AS percentile, round(probability, 6) AS probability, user_id IS NULL AS anonymous FROM ${table(SCORES_TABLE)} ` +
+  const anonymousOf = (asOf: string) =>
+    `SELECT person, user_id IS NULL AS anonymous FROM ${table(SCORES_TABLE)} ` +
     `WHERE customer_id = ${customer} AND event_key = ${literal(spec.eventKey)} AND as_of = DATE ${literal(asOf)}`;
   const previous = spec.previous ?? { version: 0, asOf: spec.asOf };
-  // The instant as a TIMESTAMP literal in UTC, as the curated table keeps received_at.
   const linkedSince =
     spec.linkedSince === undefined
       ? ''
-      : ` OR (x.anonymous AND l.linked_at >= TIMESTAMP ${literal(new Date(spec.linkedSince).toISOString().slice(0, 19).replace('T', ' '))})`;
+      : ` OR (x.anonymous AND l.linked_at >= ${utcTimestamp(spec.linkedSince)})`;
   return (
     `WITH cur AS (${members(table, spec.customer, spec.name, spec.version)}), ` +
     `prev AS (${members(table, spec.customer, spec.name, previous.version)}), ` +
-    `sc AS (${scores(spec.asOf)}), sp AS (${scores(previous.asOf)}), ` +
+    `sc AS (${anonymousOf(spec.asOf)}), sp AS (${anonymousOf(previous.asOf)}), ` +
     "u AS (SELECT coalesce(cur.user_id, prev.user_id) AS user_id, coalesce(cur.grp, 'left') AS grp, prev.grp AS was " +
     'FROM cur FULL OUTER JOIN prev ON prev.user_id = cur.user_id), ' +
-    // Each visitor re-checked against the links as they are now: an anonymous id seen with one user id
-    // and no other (docs/intent.md, "Persons"), and when that link first reached the lake.
-    `l AS (SELECT anonymous_id AS aid, min(user_id) AS uid, min(received_at) AS linked_at FROM ${table(CURATED_TABLE)} ` +
-    `WHERE customer_id = ${customer} AND user_id IS NOT NULL AND anonymous_id IS NOT NULL ` +
-    'AND anonymous_id IN (SELECT user_id FROM u) GROUP BY anonymous_id HAVING count(DISTINCT user_id) = 1), ' +
-    'x AS (SELECT u.user_id, u.grp, u.was, sc.percentile, sc.probability, sp.percentile AS was_percentile, ' +
-    'sp.probability AS was_probability, coalesce(sc.anonymous, sp.anonymous, false) AS anonymous ' +
+    `l AS (${linksOf(table, spec.customer, 'u')}), ` +
+    'x AS (SELECT u.user_id, u.grp, u.was, coalesce(sc.anonymous, sp.anonymous, false) AS anonymous ' +
     'FROM u LEFT JOIN sc ON sc.person = u.user_id LEFT JOIN sp ON sp.person = u.user_id) ' +
-    `SELECT x.user_id, ${literal(spec.name)} AS audience, ${literal(spec.event)} AS event, x.grp, x.percentile, x.probability, ` +
+    `SELECT x.user_id, ${literal(spec.name)} AS audience, ${literal(spec.event)} AS event, x.grp, ` +
+    'CAST(NULL AS double) AS percentile, CAST(NULL AS double) AS probability, ' +
     'x.anonymous, CASE WHEN x.anonymous THEN l.uid END AS linked_user_id ' +
     'FROM x LEFT JOIN l ON l.aid = x.user_id ' +
-    'WHERE x.was IS NULL OR x.was <> x.grp OR x.percentile IS DISTINCT FROM x.was_percentile ' +
-    `OR x.probability IS DISTINCT FROM x.was_probability${linkedSince}`
+    `WHERE x.was IS NULL OR x.was <> x.grp${linkedSince}`
+  );
+}
+
+/** The group of predictionSyncSql's rows (an audience's rows carry a member's group). */
+export const PREDICTION_GROUP = 'prediction';
+
+/** One event's current predictions to sync (docs/audiences.md, "One prediction per person"). */
+export interface PredictionSyncSpec {
+  customer: string;
+  event: string;
+  eventKey: string;
+  /** The latest scoring of the event (never one graded Poor: the caller leaves the event out). */
+  asOf: string;
+  /** The scoring last synced, and the audience versions whose holdouts applied then. */
+  previous?: { asOf: string; holdouts: { name: string; version: number }[] } | undefined;
+  /** The audience versions whose holdouts apply now: every audience of the customer. */
+  holdouts: { name: string; version: number }[];
+  /** Visitors scored under their anonymous id: only when the customer opted in. */
+  includeAnonymous: boolean;
+  linkedSince?: string | undefined;
+}
+
+/**
+ * The persons whose one current prediction of an event is sent: every person of the latest scoring
+ * outside the current holdouts whose decile differs from the scoring last synced (or who was not sent
+ * then: new, or held out then), and — with NULL percentile and probability, which unset the traits —
+ * the persons now held out who were sent a prediction before. The same columns as audienceSyncSql,
+ * `audience` NULL and `grp` PREDICTION_GROUP.
+ */
+export function predictionSyncSql(table: TableRef, spec: PredictionSyncSpec): string {
+  const customer = literal(spec.customer);
+  const scored = (asOf: string) =>
+    `SELECT person, round(percentile, 4) AS percentile, round(probability, 6) AS probability, decile, user_id IS NULL AS anonymous FROM ${table(SCORES_TABLE)} ` +
+    `WHERE customer_id = ${customer} AND event_key = ${literal(spec.eventKey)} AND as_of = DATE ${literal(asOf)}`;
+  const held = (versions: readonly { name: string; version: number }[]) =>
+    versions.length === 0
+      ? `SELECT CAST(NULL AS varchar) AS user_id WHERE false`
+      : `SELECT DISTINCT user_id FROM ${table(AUDIENCES_TABLE)} WHERE customer_id = ${customer} AND ${GROUP} = 'holdout' AND (${versions
+          .map((v) => `(audience = ${literal(v.name)} AND version = ${Math.trunc(v.version)})`)
+          .join(' OR ')})`;
+  const previous = spec.previous;
+  const linkedSince =
+    spec.linkedSince === undefined
+      ? ''
+      : ` OR (x.anonymous AND l.linked_at >= ${utcTimestamp(spec.linkedSince)})`;
+  return (
+    `WITH cur AS (${scored(spec.asOf)}), ` +
+    `prev AS (${previous ? scored(previous.asOf) : `${scored(spec.asOf)} AND false`}), ` +
+    `held AS (${held(spec.holdouts)}), was_held AS (${held(previous?.holdouts ?? [])}), ` +
+    'x AS (SELECT coalesce(cur.person, prev.person) AS user_id, cur.percentile, cur.probability, cur.decile, ' +
+    'prev.decile AS was_decile, cur.person IS NOT NULL AS scored, prev.person IS NOT NULL AS sent_before, ' +
+    'coalesce(cur.anonymous, prev.anonymous) AS anonymous, ' +
+    'coalesce(cur.person, prev.person) IN (SELECT user_id FROM held) AS held_now, ' +
+    'coalesce(cur.person, prev.person) IN (SELECT user_id FROM was_held) AS held_then ' +
+    'FROM cur FULL OUTER JOIN prev ON prev.person = cur.person), ' +
+    `l AS (${linksOf(table, spec.customer, 'x')}) ` +
+    `SELECT x.user_id, CAST(NULL AS varchar) AS audience, ${literal(spec.event)} AS event, ${literal(PREDICTION_GROUP)} AS grp, ` +
+    'CASE WHEN x.held_now THEN NULL ELSE x.percentile END AS percentile, ' +
+    'CASE WHEN x.held_now THEN NULL ELSE x.probability END AS probability, ' +
+    'x.anonymous, CASE WHEN x.anonymous THEN l.uid END AS linked_user_id ' +
+    'FROM x LEFT JOIN l ON l.aid = x.user_id ' +
+    `WHERE ${spec.includeAnonymous ? '' : 'NOT x.anonymous AND '}(` +
+    '(x.scored AND NOT x.held_now AND (NOT x.sent_before OR x.held_then OR x.decile IS DISTINCT FROM x.was_decile' +
+    `${linkedSince})) ` +
+    'OR (x.held_now AND x.sent_before AND NOT x.held_then))'
   );
 }

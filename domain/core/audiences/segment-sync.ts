@@ -55,6 +55,17 @@ export function predictionTraits(
   return traits;
 }
 
+/** One event's prediction traits: its values, or both `null` (unset: the person entered a holdout). */
+export function predictionOf(
+  event: string,
+  scored: { percentile: number; probability: number } | undefined,
+): Traits {
+  const name = snakeCase(event);
+  return scored
+    ? predictionTraits(event, scored, [])
+    : { [`predicted_${name}_percentile`]: null, [`predicted_${name}_probability`]: null };
+}
+
 /** An audience's membership trait: `audience_<name>`, true only for target members (`membershipTraits`). */
 export function membershipTraits(audiences: { name: string; group: AudienceGroup | 'left' }[]): Traits {
   return predictionTraits('', undefined, audiences);
@@ -88,12 +99,9 @@ export function currentPrediction(
   const record = { user: key, sent };
   const before = lastSent(key);
   if (before === sent) return { record };
-  const name = snakeCase(event);
   if (scored === 'held-out')
-    return before === undefined
-      ? { record }
-      : { send: { [`predicted_${name}_percentile`]: null, [`predicted_${name}_probability`]: null }, record };
-  return { send: predictionTraits(event, scored, []), record };
+    return before === undefined ? { record } : { send: predictionOf(event, undefined), record };
+  return { send: predictionOf(event, scored), record };
 }
 
 /**

@@ -93,7 +93,13 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
       version: 1,
       synced_at: NOW.toISOString(),
       audiences: { likely_signups: { version: 1, as_of: '2026-03-08' } },
+      // The event's one current prediction per person: the scoring sent, and the holdouts then.
+      predictions: {
+        signedup: { as_of: '2026-03-08', holdouts: [{ name: 'likely_signups', version: 1 }] },
+      },
     });
+    expect(sync).toContain(`AS grp`);
+    expect(sync).toMatch(/'prediction' AS grp/);
     expect(objects.has(run.stateKey)).toBe(false);
   });
 
@@ -212,23 +218,29 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
       Buffer.from(
         parquetWriteBuffer({
           columnData: [
-            { name: 'user_id', data: ['u1', 'u1', 'u2', 'u3'], type: 'STRING' },
+            // Membership rows as a run before one prediction per person wrote them (with their scoring's
+            // values), and two prediction rows: u4's current prediction, and u2's unset (held out now).
+            { name: 'user_id', data: ['u1', 'u1', 'u2', 'u3', 'u4', 'u2'], type: 'STRING' },
             {
               name: 'audience',
-              data: ['likely_signups', 'big_spenders', 'likely_signups', 'likely_signups'],
+              data: ['likely_signups', 'big_spenders', 'likely_signups', 'likely_signups', null, null],
               type: 'STRING',
             },
             {
               name: 'event',
-              data: ['Signed Up', 'Order Completed', 'Signed Up', 'Signed Up'],
+              data: ['Signed Up', 'Order Completed', 'Signed Up', 'Signed Up', 'Signed Up', 'Signed Up'],
               type: 'STRING',
             },
-            { name: 'grp', data: ['target', 'holdout', 'left', 'holdout'], type: 'STRING' },
-            { name: 'percentile', data: [0.99, 0.95, null, 0.91], type: 'DOUBLE' },
-            { name: 'probability', data: [0.5, 0.2, null, 0.3], type: 'DOUBLE' },
+            {
+              name: 'grp',
+              data: ['target', 'holdout', 'left', 'holdout', 'prediction', 'prediction'],
+              type: 'STRING',
+            },
+            { name: 'percentile', data: [0.99, 0.95, null, 0.91, 0.8, null], type: 'DOUBLE' },
+            { name: 'probability', data: [0.5, 0.2, null, 0.3, 0.1, null], type: 'DOUBLE' },
             // u3 is a visitor scored under their anonymous id, who has signed up since as user-3.
-            { name: 'anonymous', data: [false, false, false, true], type: 'BOOLEAN' },
-            { name: 'linked_user_id', data: [null, null, null, 'user-3'], type: 'STRING' },
+            { name: 'anonymous', data: [false, false, false, true, false, false], type: 'BOOLEAN' },
+            { name: 'linked_user_id', data: [null, null, null, 'user-3', null, null], type: 'STRING' },
           ],
         }),
       );
@@ -256,7 +268,7 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
         },
       );
 
-      expect(result).toMatchObject({ users: 3, sent: 3, batches: 1 });
+      expect(result).toMatchObject({ users: 4, sent: 4, batches: 1 });
       expect(received).toHaveLength(1);
       expect(received[0]!.authorization).toBe(`Basic ${Buffer.from('wk_live_1234:').toString('base64')}`);
       const byUser = Object.fromEntries(received[0]!.batch.map((c) => [c.userId, c.traits]));
@@ -271,7 +283,12 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
           predicted_order_completed_probability: 0.2,
           audience_big_spenders: false,
         },
-        u2: { audience_likely_signups: false },
+        u2: {
+          audience_likely_signups: false,
+          predicted_signed_up_percentile: null,
+          predicted_signed_up_probability: null,
+        },
+        u4: { predicted_signed_up_percentile: 0.8, predicted_signed_up_probability: 0.1 },
         'user-3': {
           predicted_signed_up_percentile: 0.91,
           predicted_signed_up_probability: 0.3,
@@ -351,7 +368,7 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
             sleep: async () => {},
           },
         ),
-      ).rejects.toThrow('3 of 3 users of k.parquet not accepted by Segment');
+      ).rejects.toThrow('4 of 4 users of k.parquet not accepted by Segment');
       refuseFirst = 0;
     });
   });
