@@ -286,6 +286,35 @@ describe('every Athena statement the stack, its functions and its scripts send, 
     );
   });
 
+  it('bounds every read of the curated table by the intent job by event date, so a run reads a window, not the history', () => {
+    const reads = statements
+      .filter((s) => s.from.startsWith('intent: plan') || s.from.startsWith('intent: UNLOAD'))
+      .flatMap((s) =>
+        s.sql
+          .split(/events_curated"?/)
+          .slice(1)
+          .map((after) => ({
+            from: s.from,
+            sql: s.sql,
+            where: /WHERE([\s\S]*?)(\)|$)/.exec(after)?.[1] ?? '',
+          })),
+      );
+
+    // The plan's candidate queries, each sample and the scoring: every read has both bounds.
+    const unloads = statements.filter((s) => s.from.startsWith('intent: UNLOAD')).length;
+    expect(unloads).toBeGreaterThanOrEqual(2);
+    expect(reads.length).toBeGreaterThanOrEqual(3 + 2 * unloads);
+    // But the first and last event dates, the one read of the whole history (one column: prepare-run.ts).
+    const dates = (r: { sql: string }) =>
+      /^SELECT CAST\(max\(event_date\) AS varchar\) AS d, CAST\(min\(event_date\) AS varchar\) AS first FROM/.test(
+        r.sql,
+      );
+    const unbounded = reads.filter(
+      (r) => !dates(r) && !/event_date >= DATE '\d{4}-\d{2}-\d{2}'/.test(r.where),
+    );
+    expect(unbounded).toEqual([]);
+  });
+
   it('catches a MERGE that selects its partitions only by a row-value comparison (not pushed into the scan)', () => {
     const rowValueOnly = `MERGE INTO "${db}"."events_curated" AS t USING s ON (t.customer_id, t.event_date) IN (('acme', DATE '2026-11-28')) AND t.message_id = s.message_id WHEN NOT MATCHED THEN INSERT (message_id) VALUES (s.message_id)`;
 

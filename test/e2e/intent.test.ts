@@ -198,6 +198,7 @@ describe('intent scores on simulated customers', () => {
             cutoff: withSignal.validationCutoff,
             lookbackDays: 30,
             horizonDays: 14,
+            historyDays: 365,
             eventKeys: [onboarding],
             pagePaths: [],
             traitValues: [],

@@ -22,10 +22,11 @@ export function answerIntentQueries(
     [
       /max\(event_date\)/,
       [
-        ['d', 'first', 'conversions'],
-        ['2026-03-31', '2026-01-01', '50'],
+        ['d', 'first'],
+        ['2026-03-31', '2026-01-01'],
       ],
     ],
+    [/SELECT count\(\*\) AS n FROM/, [['n'], ['50']]],
     [
       /GROUP BY event_key/,
       top

@@ -17,6 +17,12 @@ export interface FeatureSpec {
   cutoff: string;
   lookbackDays: number;
   horizonDays: number;
+  /**
+   * How far before the cutoff a features statement reads (at least `lookbackDays`): the history that
+   * decides who is who (links, aliases), who already converted, the first-seen age and the trait
+   * values. It bounds what a run reads, however long the customer's history (docs/intent.md).
+   */
+  historyDays: number;
   /** The customer's most frequent event keys before the cutoff, one count feature each. */
   eventKeys: string[];
   /** Its most visited page paths before the cutoff, one count feature each. */
@@ -31,6 +37,16 @@ export function addDays(day: string, days: number): string {
 }
 
 const at = (day: string) => `TIMESTAMP ${literal(`${day} 00:00:00`)}`;
+
+/**
+ * Rows from `from` (a day) on, by their time and — so the engine prunes the curated table's month
+ * partitions and the files whose `event_date` range misses — by their event date, a day earlier at
+ * most (a date is the time's own but for messages dated by `sentAt` or their receive day).
+ */
+const fromDay = (from: string) =>
+  `"timestamp" >= ${at(from)} AND event_date >= DATE ${literal(addDays(from, -1))}`;
+/** Rows before `until` (a day), by time and, for pruning, by event date (a day later at most). */
+const beforeDay = (until: string) => `"timestamp" < ${at(until)} AND event_date <= DATE ${literal(until)}`;
 const jsonText = (dialect: Dialect, column: string, path: string) =>
   dialect === 'duckdb'
     ? `json_extract_string(${column}, ${literal(path)})`
@@ -66,15 +82,28 @@ export function featureName(prefix: 'key' | 'page' | 'trait', value: string): st
  */
 export const MAX_FEATURE_VALUE_CHARS = 200;
 
+/** How many conversions the customer's curated rows hold from `since` to before `until` (days). */
+export function conversionCountSql(
+  table: (name: string) => string,
+  customerId: string,
+  eventKey: string,
+  since: string,
+  until: string,
+): string {
+  return `SELECT count(*) AS n FROM ${table(CURATED_TABLE)}
+WHERE customer_id = ${literal(customerId)} AND ${fromDay(since)} AND ${beforeDay(until)} AND event_key = ${literal(eventKey)}`;
+}
+
 /** The customer's most frequent event keys before `cutoff` (candidates for count features). */
 export function topEventKeysSql(
   table: (name: string) => string,
   customerId: string,
   cutoff: string,
   k: number,
+  since: string,
 ): string {
   return `SELECT event_key, count(*) AS n FROM ${table(CURATED_TABLE)}
-WHERE customer_id = ${literal(customerId)} AND "timestamp" < ${at(cutoff)} AND event_key IS NOT NULL
+WHERE customer_id = ${literal(customerId)} AND ${fromDay(since)} AND ${beforeDay(cutoff)} AND event_key IS NOT NULL
   AND length(event_key) <= ${MAX_FEATURE_VALUE_CHARS}
 GROUP BY event_key ORDER BY n DESC, event_key LIMIT ${Math.floor(k)}`;
 }
@@ -86,10 +115,11 @@ export function topPagePathsSql(
   customerId: string,
   cutoff: string,
   k: number,
+  since: string,
 ): string {
   const path = jsonText(dialect, 'properties', '$.path');
   return `SELECT ${path} AS path, count(*) AS n FROM ${table(CURATED_TABLE)}
-WHERE customer_id = ${literal(customerId)} AND "timestamp" < ${at(cutoff)} AND type = 'page' AND ${path} IS NOT NULL
+WHERE customer_id = ${literal(customerId)} AND ${fromDay(since)} AND ${beforeDay(cutoff)} AND type = 'page' AND ${path} IS NOT NULL
   AND length(${path}) <= ${MAX_FEATURE_VALUE_CHARS}
 GROUP BY 1 ORDER BY n DESC, path LIMIT ${Math.floor(k)}`;
 }
@@ -105,6 +135,7 @@ export function topTraitValuesSql(
   customerId: string,
   cutoff: string,
   k: number,
+  since: string,
 ): string {
   const keys =
     dialect === 'duckdb'
@@ -120,7 +151,7 @@ export function topTraitValuesSql(
       : 'true';
   return `SELECT trait, value, count(*) AS n FROM (
   SELECT trait, ${value} AS value FROM (
-    ${keys} customer_id = ${literal(customerId)} AND "timestamp" < ${at(cutoff)} AND type = 'identify' AND traits IS NOT NULL
+    ${keys} customer_id = ${literal(customerId)} AND ${fromDay(since)} AND ${beforeDay(cutoff)} AND type = 'identify' AND traits IS NOT NULL
   ) AS k WHERE ${scalar}
 ) AS v WHERE value IS NOT NULL AND length(trait) <= ${MAX_FEATURE_VALUE_CHARS} AND length(value) <= ${MAX_FEATURE_VALUE_CHARS}
 GROUP BY trait, value ORDER BY n DESC, trait, value LIMIT ${Math.floor(k)}`;
@@ -180,7 +211,7 @@ export function featuresSql(
   return `WITH r0 AS (
   SELECT ${uid} AS user_id, ${aid} AS anonymous_id, ${prev} AS previous_id, event_key, type, "timestamp" AS event_at, ${path} AS path, traits
   FROM ${source}
-  WHERE customer_id = ${customer} AND "timestamp" < ${at(spec.cutoff)}
+  WHERE customer_id = ${customer} AND ${fromDay(addDays(spec.cutoff, -Math.max(spec.historyDays, spec.lookbackDays)))} AND ${beforeDay(spec.cutoff)}
 ),
 known AS (SELECT DISTINCT user_id FROM r0 WHERE user_id IS NOT NULL),
 merges AS (
@@ -223,7 +254,7 @@ sessions AS (
 conversions AS (
   SELECT ${uid} AS user_id, ${aid} AS anonymous_id FROM ${source}
   WHERE customer_id = ${customer} AND event_key = ${literal(spec.eventKey)}
-    AND "timestamp" >= ${at(spec.cutoff)} AND "timestamp" < ${at(until)}
+    AND ${fromDay(spec.cutoff)} AND ${beforeDay(until)}
 ),
 label AS (
   SELECT DISTINCT person FROM (

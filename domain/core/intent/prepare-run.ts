@@ -1,6 +1,7 @@
 import type { Dialect } from '../../contract/sql/curated-sql';
 import {
   addDays,
+  conversionCountSql,
   type FeatureSpec,
   featureColumns,
   featureLists,
@@ -17,6 +18,13 @@ import { type CutoffSlices, planSlices, type SliceName } from './slices';
 // Features from 30 days of behaviour, a conversion within the next 14: Segment's own predictive
 // traits use similar windows, and 14 days keeps labels observable a fortnight after the fact.
 export const INTENT_DEFAULTS = { lookbackDays: 30, horizonDays: 14 } as const;
+/**
+ * How much history before a cutoff a features statement reads: who is who, who already converted, the
+ * first-seen age and trait values are looked for within a year (or the look-back, if longer), so a
+ * run's reads are bounded whatever the customer's history — a Replay of five years is read as one
+ * (docs/intent.md, "What a run reads").
+ */
+const INTENT_HISTORY_DAYS = 365;
 /** The longest windows a run takes: a year of behaviour, half a year to convert (the CLI and the AWS input). */
 export const INTENT_LIMITS = { lookbackDays: 365, horizonDays: 180 } as const;
 
@@ -83,12 +91,12 @@ export async function prepareIntentRun(
   const lookbackDays = request.lookbackDays ?? INTENT_DEFAULTS.lookbackDays;
   const horizonDays = request.horizonDays ?? INTENT_DEFAULTS.horizonDays;
   const name = normalizeEventName(request.event, request.aliases);
+  // The one read of the whole history: its first and last event dates, one column (its files are
+  // sorted by it, so each row group's dates are a run that Parquet stores in a few bytes).
   const [latest] = await ask(
-    `SELECT CAST(max(event_date) AS varchar) AS d, CAST(min(event_date) AS varchar) AS first, count_if(event_key = ${literal(name.key)}) AS conversions FROM ${table('events_curated')} WHERE customer_id = ${literal(customer)}`,
+    `SELECT CAST(max(event_date) AS varchar) AS d, CAST(min(event_date) AS varchar) AS first FROM ${table('events_curated')} WHERE customer_id = ${literal(customer)}`,
   );
   if (!latest?.d) throw new Error(`no events of ${customer} in the curated table: run the compaction first`);
-  if (Number(latest.conversions) === 0)
-    throw new Error(`${customer} has no "${name.canonical}" events (key ${name.key}) to learn from`);
   const asOf = request.asOf ?? addDays(String(latest.d), 1);
   const first = String(latest.first ?? latest.d);
   const slices = planSlices(asOf, horizonDays, lookbackDays, first);
@@ -104,17 +112,27 @@ export async function prepareIntentRun(
   const cutoffOf = (slice: SliceName) => slices.cutoffs.find((c) => c.slices.includes(slice))!.cutoff;
   const trainingCutoff = cutoffOf('training');
   const validationCutoff = cutoffOf('report');
+  const historyDays = Math.max(INTENT_HISTORY_DAYS, lookbackDays);
+  // The feature candidates: the most frequent within the history a features statement reads.
+  const since = addDays(trainingCutoff, -historyDays);
+  const [conversions] = await ask(conversionCountSql(table, customer, name.key, since, asOf));
+  if (Number(conversions?.n ?? 0) === 0)
+    throw new Error(
+      `${customer} has no "${name.canonical}" events (key ${name.key}) from ${since} to ${asOf} to learn from`,
+    );
   const lists = featureLists(
-    (await ask(topEventKeysSql(table, customer, trainingCutoff, TOP_FEATURES + 1))).map((r) =>
+    (await ask(topEventKeysSql(table, customer, trainingCutoff, TOP_FEATURES + 1, since))).map((r) =>
       String(r.event_key),
     ),
-    (await ask(topPagePathsSql(dialect, table, customer, trainingCutoff, TOP_FEATURES))).map((r) =>
+    (await ask(topPagePathsSql(dialect, table, customer, trainingCutoff, TOP_FEATURES, since))).map((r) =>
       String(r.path),
     ),
-    (await ask(topTraitValuesSql(dialect, table, customer, trainingCutoff, TOP_TRAIT_VALUES))).map((r) => ({
-      trait: String(r.trait),
-      value: String(r.value),
-    })),
+    (await ask(topTraitValuesSql(dialect, table, customer, trainingCutoff, TOP_TRAIT_VALUES, since))).map(
+      (r) => ({
+        trait: String(r.trait),
+        value: String(r.value),
+      }),
+    ),
     name.key,
   );
   return {
@@ -135,6 +153,7 @@ export async function prepareIntentRun(
       cutoff,
       lookbackDays,
       horizonDays,
+      historyDays,
       ...lists,
     }),
   };

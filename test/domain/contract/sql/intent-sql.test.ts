@@ -11,6 +11,7 @@ const PERSONS_SPEC = {
   cutoff: '2026-03-01',
   lookbackDays: 30,
   horizonDays: 14,
+  historyDays: 365,
   eventKeys: [],
   pagePaths: ['/pricing'],
   traitValues: [],
@@ -38,7 +39,7 @@ async function features(events: Event[]) {
       )
       .join(', ');
     await duck.run(
-      `CREATE TABLE events_curated AS SELECT * FROM (VALUES ${values}) AS v(customer_id, user_id, anonymous_id, event_key, type, "timestamp", properties, traits, message)`,
+      `CREATE TABLE events_curated AS SELECT *, CAST("timestamp" AS DATE) AS event_date FROM (VALUES ${values}) AS v(customer_id, user_id, anonymous_id, event_key, type, "timestamp", properties, traits, message)`,
     );
     const rows = (
       await duck.runAndReadAll(featuresSql('duckdb', (n) => n, PERSONS_SPEC))
@@ -98,6 +99,35 @@ describe('persons in the intent features, as of the cutoff', () => {
   });
 });
 
+describe('what a features statement reads: the history window (historyDays)', () => {
+  it('excludes an earlier converter and follows a link within the window, and reads nothing before it', async () => {
+    const rows = await features([
+      // Within a year of the 2026-03-01 cutoff: erin converted (not eligible), v5 was linked to finn.
+      { type: 'track', userId: 'erin', event: 'Signed Up', at: '2025-06-01 10:00:00' },
+      { type: 'page', userId: 'erin', path: '/pricing', at: '2026-02-20 10:00:00' },
+      { type: 'identify', userId: 'finn', anonymousId: 'v5', at: '2025-06-01 10:00:00' },
+      { type: 'page', anonymousId: 'v5', path: '/pricing', at: '2026-02-20 10:00:00' },
+      // More than a year before: gus's conversion and v6's link are outside what the statement reads,
+      // so gus is scored again and v6 is a visitor of its own (docs/intent.md, "What a run reads").
+      { type: 'track', userId: 'gus', event: 'Signed Up', at: '2024-12-01 10:00:00' },
+      { type: 'page', userId: 'gus', path: '/pricing', at: '2026-02-20 10:00:00' },
+      { type: 'identify', userId: 'hal', anonymousId: 'v6', at: '2024-12-01 10:00:00' },
+      { type: 'page', anonymousId: 'v6', path: '/pricing', at: '2026-02-20 10:00:00' },
+    ]);
+    expect(Object.keys(rows).sort()).toEqual(['finn', 'gus', 'v6']);
+    expect(rows.finn).toEqual({ user_id: 'finn', anonymous_id: null, pricing: 1, label: 0 });
+  });
+
+  it('prunes by event date as well as time, in every read of the curated table', () => {
+    const sql = featuresSql('athena', (n) => n, PERSONS_SPEC);
+    // The window's first day less one, and the horizon's end: Iceberg prunes the months outside.
+    expect(sql).toContain("event_date >= DATE '2025-02-28'");
+    expect(sql).toContain("event_date <= DATE '2026-03-01'");
+    expect(sql).toContain("event_date >= DATE '2026-02-28'");
+    expect(sql).toContain("event_date <= DATE '2026-03-15'");
+  });
+});
+
 describe('the intent feature SQL', () => {
   const spec = {
     ...PERSONS_SPEC,
@@ -118,7 +148,7 @@ describe('the intent feature SQL', () => {
     // Features before the cutoff, the label in the horizon after it, nothing else.
     expect(duck).toContain(`"timestamp" < TIMESTAMP '2026-03-01 00:00:00'`);
     expect(duck).toContain(
-      `"timestamp" >= TIMESTAMP '2026-03-01 00:00:00' AND "timestamp" < TIMESTAMP '2026-03-15 00:00:00'`,
+      `"timestamp" >= TIMESTAMP '2026-03-01 00:00:00' AND event_date >= DATE '2026-02-28' AND "timestamp" < TIMESTAMP '2026-03-15 00:00:00'`,
     );
     expect(duck).toContain(`e.event_at >= TIMESTAMP '2026-01-30 00:00:00'`);
     expect(duck).toContain('AS key_productviewed');
