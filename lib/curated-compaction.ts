@@ -19,7 +19,6 @@ import {
   athenaVacuum,
 } from '../domain/contract/sql/curated-sql';
 import {
-  athenaBackfillIdentityFacts,
   athenaCreateIdentityFacts,
   athenaOptimizeIdentityFacts,
   athenaVacuumIdentityFacts,
@@ -127,7 +126,6 @@ export class CuratedCompaction extends Construct {
       // A distributed Map's items see no variable of the run: the lease they renew travels with each.
       itemSelector: {
         merge: '{% $states.context.Map.Item.Value.merge %}',
-        identities: '{% $states.context.Map.Item.Value.identities %}',
         optimize: '{% $states.context.Map.Item.Value.optimize %}',
         commits: '{% $states.context.Map.Item.Value.commits %}',
         aloneKey: '{% $states.context.Map.Item.Value.aloneKey %}',
@@ -149,15 +147,13 @@ export class CuratedCompaction extends Construct {
       { step: 'finish', runId, parked: '{% $parked %}' },
       '{% $states.result.Payload %}',
     );
-    // Once a day the identity facts' small files are packed, and both tables' old snapshots expired.
-    const vacuum = athenaTask(
-      'OptimizeIdentityFacts',
-      `{% ${JSON.stringify(athenaOptimizeIdentityFacts(db))} %}`,
+    // Once a day both tables' old snapshots are expired (outside the lease: VACUUM only removes what no
+    // snapshot younger than 6 h holds).
+    const vacuum = athenaTask('Vacuum', `{% ${JSON.stringify(athenaVacuum(db))} %}`);
+    const vacuumFacts = athenaTask(
+      'VacuumIdentityFacts',
+      `{% ${JSON.stringify(athenaVacuumIdentityFacts(db))} %}`,
     );
-    const vacuumTables = [
-      athenaTask('Vacuum', `{% ${JSON.stringify(athenaVacuum(db))} %}`),
-      athenaTask('VacuumIdentityFacts', `{% ${JSON.stringify(athenaVacuumIdentityFacts(db))} %}`),
-    ] as const;
     const done = new sfn.Succeed(this, 'Done');
     // Given up when the run's commits are done; a lease lost meanwhile has nothing to give up. The VACUUM
     // runs outside it: it only expires snapshots older than 6 h and files no snapshot holds.
@@ -178,7 +174,7 @@ export class CuratedCompaction extends Construct {
     const vacuumHour = sfn.Choice.jsonata(this, 'VacuumHour?')
       .when(
         sfn.Condition.jsonata(`{% $substring($now(), 11, 2) = '${VACUUM_HOUR}' %}`),
-        vacuum.next(vacuumTables[0]).next(vacuumTables[1]).next(anyParked),
+        vacuum.next(vacuumFacts).next(anyParked),
       )
       .otherwise(anyParked);
     const release = lease.release(this, 'ReleaseLease', runId, '{% $fence %}');
@@ -186,6 +182,9 @@ export class CuratedCompaction extends Construct {
     const releaseEmpty = lease.release(this, 'ReleaseLeaseEmpty', runId, '{% $fence %}');
     releaseEmpty.addCatch(done, { errors: [LEASE_TAKEN] });
     // A run that fails keeps the lease until it expires (LEASE_SECONDS); its objects come back to the log.
+
+    merges.next(this.runIdentities(db, athenaTask, step, renew, runId, finish));
+    finish.next(release).next(vacuumHour);
 
     const definition = take
       .next(
@@ -211,15 +210,7 @@ export class CuratedCompaction extends Construct {
             sfn.Condition.jsonata('{% $count($states.input.customers) = 0 %}'),
             renew('RenewBeforeBacklogPack').next(packBacklog).next(merges),
           )
-          .otherwise(
-            plan
-              .next(renew('RenewBeforePack'))
-              .next(pack)
-              .next(merges)
-              .next(finish)
-              .next(release)
-              .next(vacuumHour),
-          ),
+          .otherwise(plan.next(renew('RenewBeforePack')).next(pack).next(merges)),
       );
 
     const stateMachineName = compactionStateMachineName(stack.stackName);
@@ -272,30 +263,95 @@ export class CuratedCompaction extends Construct {
       'CreateIdentityFacts',
       `{% ${JSON.stringify(athenaCreateIdentityFacts(db, props.lake.s3UrlForObject(`${IDENTITY_FACTS_AREA}/`)))} %}`,
     );
-    const due = step('IdentityBackfillDue', { step: 'identityBackfillDue' }, '{% $states.result.Payload %}');
+    const due = step('IdentityFactsDue', { step: 'identityFactsDue' }, '{% $states.result.Payload %}');
     const ready = new sfn.Pass(this, 'IdentityFactsReady', {
       queryLanguage: sfn.QueryLanguage.JSONATA,
       outputs: {},
     });
     const backfillFacts = athenaTask(
       'BackfillIdentityFacts',
-      `{% ${JSON.stringify(athenaBackfillIdentityFacts(db))} %}`,
+      '{% $states.input.sql %}',
+      '{% $states.input %}',
     );
-    // A backfill that fails (Athena's DML time-out on a very large lake, say) never stops the run: it
-    // is left unmarked, so the next run tries it again, and the curated table keeps up meanwhile.
+    // A backfill that fails (Athena's DML time-out on a very large lake, say) never stops the run: its
+    // scope stays (no marker, pending files kept), the next run tries it again, the curated table keeps up.
     backfillFacts.addCatch(ready, { errors: ['States.ALL'] });
     const backfill = renew('RenewBeforeIdentityBackfill')
       .next(backfillFacts)
-      .next(step('MarkIdentityBackfill', { step: 'markIdentityBackfill', runId }, '{% {} %}'))
+      .next(
+        step(
+          'MarkIdentityFacts',
+          {
+            step: 'markIdentityFacts',
+            runId,
+            whole: '{% $states.input.whole %}',
+            pendingKeys: '{% $states.input.pendingKeys %}',
+          } as unknown as Record<string, string>,
+          '{% {} %}',
+        ),
+      )
       .next(ready);
     return sfn.Chain.start(create)
       .next(due)
       .next(
-        sfn.Choice.jsonata(this, 'IdentityBackfillDue?')
+        sfn.Choice.jsonata(this, 'IdentityFactsDue?')
           .when(sfn.Condition.jsonata('{% $states.input.due %}'), backfill)
           .otherwise(ready)
           .afterwards(),
       );
+  }
+
+  /**
+   * After the MERGE items, the run's identity facts in one statement (the only writer of the facts
+   * table: no two MERGEs conflict on its files), its scope kept as a pending file first and cleared once
+   * merged; a statement that fails leaves it to the next run and the run goes on to its finish.
+   */
+  private runIdentities(
+    database: string,
+    athenaTask: (id: string, sql: string, output?: Record<string, string> | string) => sfn.CustomState,
+    step: (id: string, payload: Record<string, string>, output: string) => sfn.CustomState,
+    renew: (id: string) => sfn.CustomState,
+    runId: string,
+    finish: sfn.State,
+  ): sfn.Chain {
+    const plan = step(
+      'PlanRunIdentities',
+      { step: 'planRunIdentities', runId },
+      '{% $states.result.Payload %}',
+    );
+    const merge = athenaTask('MergeRunIdentities', '{% $states.input.sql %}', '{% $states.input %}');
+    merge.addCatch(finish, { errors: ['States.ALL'] });
+    const clear = step(
+      'ClearRunIdentities',
+      {
+        step: 'markIdentityFacts',
+        runId,
+        pendingKeys: '{% [$states.input.pendingKey] %}',
+      } as unknown as Record<string, string>,
+      '{% {} %}',
+    );
+    // Once a day, still under the lease (an erase pass rewrites the same table's files), the facts'
+    // small files are packed: a run adds a few each hour.
+    const pack = renew('RenewBeforeOptimizeIdentityFacts')
+      .next(
+        athenaTask(
+          'OptimizeIdentityFacts',
+          `{% ${JSON.stringify(athenaOptimizeIdentityFacts(database))} %}`,
+          '{% $states.input %}',
+        ),
+      )
+      .next(finish);
+    const packHour = sfn.Choice.jsonata(this, 'IdentityPackHour?')
+      .when(sfn.Condition.jsonata(`{% $substring($now(), 11, 2) = '${VACUUM_HOUR}' %}`), pack)
+      .otherwise(finish);
+    return sfn.Chain.start(plan).next(
+      sfn.Choice.jsonata(this, 'AnyRunIdentities?')
+        .when(
+          sfn.Condition.jsonata('{% $exists($states.input.sql) and $states.input.sql != null %}'),
+          renew('RenewBeforeRunIdentities').next(merge).next(clear).next(packHour),
+        )
+        .otherwise(finish),
+    );
   }
 
   /**
@@ -402,8 +458,6 @@ export class CuratedCompaction extends Construct {
     }).branch(
       renew('RenewBeforeMerge', holder, fence)
         .next(athenaTask('Merge', '{% $item.merge %}'))
-        .next(renew('RenewBeforeIdentities', holder, fence))
-        .next(athenaTask('MergeIdentities', '{% $item.identities %}'))
         .next(renew('RenewBeforeOptimize', holder, fence))
         .next(athenaTask('OptimizeMerged', '{% $item.optimize %}')),
     );
@@ -413,8 +467,6 @@ export class CuratedCompaction extends Construct {
     }).branch(
       renew('RenewBeforeMergeAlone', aloneHolder, aloneFence)
         .next(athenaTask('MergeAlone', '{% $customer.merge %}'))
-        .next(renew('RenewBeforeIdentitiesAlone', aloneHolder, aloneFence))
-        .next(athenaTask('MergeIdentitiesAlone', '{% $customer.identities %}'))
         .next(renew('RenewBeforeOptimizeAlone', aloneHolder, aloneFence))
         .next(athenaTask('OptimizeAlone', '{% $customer.optimize %}')),
     );
@@ -435,7 +487,6 @@ export class CuratedCompaction extends Construct {
       itemSelector: {
         customerId: '{% $states.context.Map.Item.Value.customerId %}',
         merge: '{% $states.context.Map.Item.Value.merge %}',
-        identities: '{% $states.context.Map.Item.Value.identities %}',
         optimize: '{% $states.context.Map.Item.Value.optimize %}',
         holder,
         fence,

@@ -52,6 +52,8 @@ export const IDENTITY_FACTS_TABLE = 'identity_facts';
 export const IDENTITY_FACTS_AREA = 'curated/identity_facts';
 /** Written once the facts of the curated table from before the facts table existed were added. */
 export const IDENTITY_BACKFILL_MARKER = 'curated/_staging/_identity/backfilled.json';
+/** The identity facts a run could not merge, one file per run, until a later run merges them. */
+export const IDENTITY_PENDING_PREFIX = 'curated/_staging/_identity/pending/';
 export const USERS_TABLE = 'users';
 /** Locally: `<lake>/identities/customer_id=<id>/identities.parquet` and `<lake>/users/customer_id=<id>/users.parquet`. */
 export const IDENTITY_AREAS = { identities: 'identities', users: 'users' } as const;

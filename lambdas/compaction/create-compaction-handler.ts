@@ -1,14 +1,16 @@
 import * as v from 'valibot';
 import { BacklogDoneSchema } from '../../domain/contract/curated-backlog';
-import { IDENTITY_BACKFILL_MARKER } from '../../domain/contract/identity';
 import { athenaStagedPartitions } from '../../domain/contract/sql/curated-sql';
 import type { Clock, Logger } from '../../domain/core/common/ports';
 import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
 import {
   commitItem,
   finishRun,
+  identityFactsDue,
+  markIdentityFacts,
   type ObjectLog,
   packRun,
+  planRunIdentities,
   type RunFiles,
   stageRun,
 } from '../../domain/core/lake/compaction-run';
@@ -31,8 +33,20 @@ const CompactionStep = v.variant('step', [
     backlog: v.optional(v.nullable(BacklogDoneSchema), null),
   }),
   v.object({ step: v.literal('finish'), runId: RunId, parked: v.optional(v.array(Customer), []) }),
-  v.object({ step: v.literal('identityBackfillDue') }),
-  v.object({ step: v.literal('markIdentityBackfill'), runId: RunId }),
+  v.object({ step: v.literal('identityFactsDue') }),
+  v.object({
+    step: v.literal('markIdentityFacts'),
+    runId: RunId,
+    whole: v.optional(v.boolean(), false),
+    // Only the identity pending files (never another key): what the steps put there.
+    pendingKeys: v.optional(
+      v.array(
+        v.pipe(v.string(), v.regex(/^curated\/_staging\/_identity\/pending\/[A-Za-z0-9_-]{1,80}\.json$/)),
+      ),
+      [],
+    ),
+  }),
+  v.object({ step: v.literal('planRunIdentities'), runId: RunId }),
 ]);
 
 export interface CompactionDeps {
@@ -87,15 +101,18 @@ export function createCompactionHandler(deps: CompactionDeps) {
         const { setAside: _, damagedBatches: __, ...answer } = packed;
         return answer;
       }
-      // The identity facts of a lake from before them: added once (docs/upgrading.md), then marked.
-      case 'identityBackfillDue':
-        return { due: (await deps.files.list(IDENTITY_BACKFILL_MARKER)).length === 0 };
-      case 'markIdentityBackfill':
-        await deps.files.put(
-          IDENTITY_BACKFILL_MARKER,
-          JSON.stringify({ runId: step.runId, at: new Date(deps.clock.now()).toISOString() }),
-        );
-        return { marked: true };
+      // The identity facts (identity-sql.ts): a lake's whole table once, then what earlier runs left.
+      case 'identityFactsDue':
+        return identityFactsDue(deps.database, deps.files);
+      case 'markIdentityFacts':
+        return markIdentityFacts(deps.files, {
+          whole: step.whole,
+          pendingKeys: step.pendingKeys,
+          runId: step.runId,
+          at: new Date(deps.clock.now()).toISOString(),
+        });
+      case 'planRunIdentities':
+        return planRunIdentities(step.runId, deps.database, deps.files);
       case 'commitItem':
         return commitItem(step.runId, step.customers, deps.log, deps.files, step.backlog);
       case 'finish': {

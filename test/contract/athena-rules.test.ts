@@ -30,6 +30,7 @@ import {
 import {
   athenaBackfillIdentityFacts,
   athenaCreateIdentityFacts,
+  athenaMergeRunIdentities,
   athenaOptimizeIdentityFacts,
   athenaVacuumIdentityFacts,
 } from '../../domain/contract/sql/identity-sql';
@@ -115,6 +116,22 @@ describe('every Athena statement the stack, its functions and its scripts send, 
         sql: athenaCreateIdentityFacts(db, 's3://lake/curated/identity_facts/'),
       },
       { from: 'compaction: BackfillIdentityFacts', sql: athenaBackfillIdentityFacts(db) },
+      {
+        from: 'compaction: BackfillIdentityFacts (pending runs)',
+        sql: athenaBackfillIdentityFacts(db, {
+          customers: [{ customerId: 'acme', since: '2026-11-28' }],
+          ranges: [{ customerId: 'replay', from: '2021-01-01', to: '2022-05-15' }],
+        }),
+      },
+      {
+        from: 'compaction: MergeRunIdentities',
+        sql: athenaMergeRunIdentities(
+          db,
+          'run-1',
+          ['acme', 'globex'],
+          [{ customerId: 'replay', from: '2021-01-01', to: '2022-05-15' }],
+        ),
+      },
       { from: 'compaction: OptimizeIdentityFacts', sql: athenaOptimizeIdentityFacts(db) },
       { from: 'compaction: VacuumIdentityFacts', sql: athenaVacuumIdentityFacts(db) },
     );
@@ -153,11 +170,10 @@ describe('every Athena statement the stack, its functions and its scripts send, 
       Date.now(),
     );
     for (const [i, item] of (
-      JSON.parse(files.get(itemsKey)!) as { merge: string; identities: string; optimize: string }[]
+      JSON.parse(files.get(itemsKey)!) as { merge: string; optimize: string }[]
     ).entries())
       statements.push(
         { from: `compaction: Merge ${i}`, sql: item.merge },
-        { from: `compaction: MergeIdentities ${i}`, sql: item.identities },
         { from: `compaction: OptimizeMerged ${i}`, sql: item.optimize },
       );
 

@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import jsonata from 'jsonata';
 import { athenaCreateCuratedTable, athenaVacuum } from '../../domain/contract/sql/curated-sql';
 import type { SegmentLakeStack } from '../../lib/segment-lake-stack';
+import { evaluate, evaluateAll } from '../support/jsonata-states';
 import { policyStatements, synthStack } from '../support/stack';
 
 type State = Record<string, unknown> & {
@@ -20,16 +20,6 @@ function definition(template: Template): {
   );
   const body = machine!.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] };
   return JSON.parse(body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
-}
-
-/** Evaluates a state's JSONata `{% … %}` as Step Functions would, in a given run and item. */
-async function evaluate(
-  expression: string,
-  states: Record<string, unknown>,
-  variables: Record<string, unknown> = {},
-): Promise<unknown> {
-  const body = /^\{%(.*)%\}$/s.exec(expression)![1]!;
-  return jsonata(body).evaluate({}, { states, ...variables });
 }
 
 describe('the curated-table compaction on AWS (synth)', () => {
@@ -81,11 +71,11 @@ describe('the curated-table compaction on AWS (synth)', () => {
         'RenewBeforeUndated',
         'MoveUndatedRows',
         'CreateIdentityFacts',
-        'IdentityBackfillDue',
-        'IdentityBackfillDue?',
+        'IdentityFactsDue',
+        'IdentityFactsDue?',
         'RenewBeforeIdentityBackfill',
         'BackfillIdentityFacts',
-        'MarkIdentityBackfill',
+        'MarkIdentityFacts',
         'IdentityFactsReady',
         'RenewBeforeStage',
         'StageObjects',
@@ -98,6 +88,13 @@ describe('the curated-table compaction on AWS (synth)', () => {
         'RenewBeforeBacklogPack',
         'PackBacklogOnly',
         'MergeEachItem',
+        'PlanRunIdentities',
+        'AnyRunIdentities?',
+        'RenewBeforeRunIdentities',
+        'MergeRunIdentities',
+        'ClearRunIdentities',
+        'IdentityPackHour?',
+        'RenewBeforeOptimizeIdentityFacts',
         'FinishRun',
         'ReleaseLease',
         'VacuumHour?',
@@ -174,22 +171,46 @@ describe('the curated-table compaction on AWS (synth)', () => {
     ).Branches[0]!;
     const order: string[] = [];
     for (let at: string | undefined = together.StartAt; at; at = together.States[at]!.Next) order.push(at);
-    // The item's identity facts right after its MERGE, under the same lease (identity-sql.ts).
-    expect(order).toEqual([
-      'RenewBeforeMerge',
-      'Merge',
-      'RenewBeforeIdentities',
-      'MergeIdentities',
-      'RenewBeforeOptimize',
-      'OptimizeMerged',
-    ]);
+    expect(order).toEqual(['RenewBeforeMerge', 'Merge', 'RenewBeforeOptimize', 'OptimizeMerged']);
+    // After the items, the run's identity facts in one statement (the facts table's one writer); one
+    // that fails leaves its scope pending and the run goes on to its finish.
+    expect(States.MergeEachItem!.Next).toBe('PlanRunIdentities');
+    const anyFacts = States['AnyRunIdentities?'] as unknown as {
+      Choices: { Condition: string; Next: string }[];
+      Default: string;
+    };
+    expect(
+      await evaluate(anyFacts.Choices[0]!.Condition, { input: { sql: 'MERGE …', pendingKey: 'k' } }),
+    ).toBe(true);
+    expect(await evaluate(anyFacts.Choices[0]!.Condition, { input: { sql: null, pendingKey: null } })).toBe(
+      false,
+    );
+    expect(anyFacts.Default).toBe('FinishRun');
+    expect(States.MergeRunIdentities!.Next).toBe('ClearRunIdentities');
+    expect((States.MergeRunIdentities as unknown as { Catch: { Next: string }[] }).Catch[0]!.Next).toBe(
+      'FinishRun',
+    );
+    expect(
+      await evaluateAll((States.ClearRunIdentities!.Arguments as { Payload?: unknown }).Payload, {
+        input: { sql: 'MERGE …', pendingKey: 'curated/_staging/_identity/pending/run-7.json' },
+        context: { Execution: { Name: 'run-7' } },
+      }),
+    ).toEqual({
+      step: 'markIdentityFacts',
+      runId: 'run-7',
+      pendingKeys: ['curated/_staging/_identity/pending/run-7.json'],
+    });
+    // Once a day the facts' small files are packed, under the lease (an erase pass rewrites them too).
+    expect(States.ClearRunIdentities!.Next).toBe('IdentityPackHour?');
+    expect(States.RenewBeforeOptimizeIdentityFacts!.Next).toBe('OptimizeIdentityFacts');
+    expect(States.OptimizeIdentityFacts!.Next).toBe('FinishRun');
     // The rows an earlier release dated 1970-01-01 are moved before the run stages anything.
     expect(States.CreateCuratedTable!.Next).toBe('RenewBeforeUndated');
     expect(States.RenewBeforeUndated!.Next).toBe('MoveUndatedRows');
     expect(States.MoveUndatedRows!.Next).toBe('CreateIdentityFacts');
     // The identity facts table, then — for a lake from before it, once — the facts of its whole history.
-    expect(States.CreateIdentityFacts!.Next).toBe('IdentityBackfillDue');
-    const backfill = States['IdentityBackfillDue?'] as unknown as {
+    expect(States.CreateIdentityFacts!.Next).toBe('IdentityFactsDue');
+    const backfill = States['IdentityFactsDue?'] as unknown as {
       Choices: { Condition: string; Next: string }[];
       Default: string;
     };
@@ -197,12 +218,12 @@ describe('the curated-table compaction on AWS (synth)', () => {
     expect(await evaluate(backfill.Choices[0]!.Condition, { input: { due: false } })).toBe(false);
     expect(backfill.Choices[0]!.Next).toBe('RenewBeforeIdentityBackfill');
     expect(backfill.Default).toBe('IdentityFactsReady');
-    expect(States.BackfillIdentityFacts!.Next).toBe('MarkIdentityBackfill');
+    expect(States.BackfillIdentityFacts!.Next).toBe('MarkIdentityFacts');
     // A failed backfill goes on unmarked: the next run tries again; this one still merges.
     expect((States.BackfillIdentityFacts as unknown as { Catch: { Next: string }[] }).Catch[0]!.Next).toBe(
       'IdentityFactsReady',
     );
-    expect(States.MarkIdentityBackfill!.Next).toBe('IdentityFactsReady');
+    expect(States.MarkIdentityFacts!.Next).toBe('IdentityFactsReady');
     expect(States.IdentityFactsReady!.Next).toBe('RenewBeforeStage');
     expect(JSON.stringify(States.MoveUndatedRows!.Arguments)).toContain(
       "WHERE event_date = DATE '1970-01-01'",

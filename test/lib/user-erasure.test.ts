@@ -1,5 +1,4 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import jsonata from 'jsonata';
 import { athenaVacuum } from '../../domain/contract/sql/curated-sql';
 import { athenaSnapshotRetention, SNAPSHOT_AGE_SECONDS } from '../../domain/contract/sql/erasure-sql';
 import {
@@ -8,6 +7,7 @@ import {
   REWRITE_CONCURRENCY,
 } from '../../domain/core/erasure/erase-capacity';
 import type { SegmentLakeStack } from '../../lib/segment-lake-stack';
+import { evaluate, evaluateAll } from '../support/jsonata-states';
 import { synthStack } from '../support/stack';
 
 type State = Record<string, unknown> & {
@@ -38,32 +38,6 @@ function definition(
   const body = machine!.Properties.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
   if (typeof body === 'string') return JSON.parse(body);
   return JSON.parse(body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''));
-}
-
-async function evaluate(
-  expression: unknown,
-  states: Record<string, unknown>,
-  vars: Record<string, unknown> = {},
-) {
-  if (typeof expression !== 'string') return expression;
-  const match = /^\{%(.*)%\}$/s.exec(expression);
-  if (!match) return expression;
-  return jsonata(match[1]!).evaluate({}, { states, ...vars });
-}
-
-/** Evaluates every `{% %}` inside an object (Arguments, Output) as Step Functions does. */
-async function evaluateAll(
-  value: unknown,
-  states: Record<string, unknown>,
-  vars: Record<string, unknown> = {},
-): Promise<unknown> {
-  if (typeof value === 'string') return evaluate(value, states, vars);
-  if (Array.isArray(value)) return Promise.all(value.map((v) => evaluateAll(v, states, vars)));
-  if (value && typeof value === 'object')
-    return Object.fromEntries(
-      await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await evaluateAll(v, states, vars)])),
-    );
-  return value;
 }
 
 describe('the erase pass on AWS (synth)', () => {

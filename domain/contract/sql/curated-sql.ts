@@ -318,11 +318,18 @@ WHEN MATCHED AND s.received_at < t.received_at${sameDate} THEN UPDATE SET ${CURA
 WHEN NOT MATCHED THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `s.${n}`).join(', ')})`;
 }
 
+/** A run's staged rows of some customers with the curated columns (every copy: no first-received pick). */
+export function athenaStagedRows(database: string, runId: string, customers: readonly string[]): string {
+  return `(SELECT
+  ${curatedSelectList('athena')}
+FROM ${staging(database, runId, customers)})`;
+}
+
 /**
  * The staged rows an item merges, one per message (the first received): those of its days, dated by
  * `sentAt` or not as the item is (`byId`). A subquery; its columns are the curated ones.
  */
-export function athenaItemRows(database: string, runId: string, item: MergeItem): string {
+function athenaItemRows(database: string, runId: string, item: MergeItem): string {
   const source = firstReceived(
     `SELECT
   ${curatedSelectList('athena')},

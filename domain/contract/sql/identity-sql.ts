@@ -1,6 +1,6 @@
-import { CURATED_TABLE, type MergeItem } from '../curated-table';
+import { CURATED_TABLE } from '../curated-table';
 import { IDENTITY_FACTS_TABLE, IDENTITY_RULES, PLACEHOLDER_IDS } from '../identity';
-import { athenaItemRows, type Dialect } from './curated-sql';
+import { athenaStagedRows, type Dialect } from './curated-sql';
 import { SNAPSHOT_AGE_SECONDS } from './erasure-sql';
 import { literal, identifier as q } from './sql-text';
 
@@ -12,16 +12,16 @@ export const realId = (column: string) =>
  * The identity graph in two steps, the same rules in both engines (domain/contract/identity.ts):
  *
  * 1. **Facts**, grouped from curated rows (any set of them: a customer's whole table locally, a
- *    compaction item's new rows on AWS): `link` (an anonymous id seen with a user id), `alias` (an
+ *    compaction run's new rows on AWS): `link` (an anonymous id seen with a user id), `alias` (an
  *    alias's `previousId` → its user id), `seen` (a user id, first and last seen), `trait` (a user's
  *    latest value of one identify trait). Each fact has a key (customer, kind, user, from) and folds
  *    with another of the same key by earliest first / latest last / latest value, so facts can be
- *    added up incrementally, in any order, twice (IDENTITY_FACT_COLUMNS).
+ *    added up incrementally, in any order, twice (athenaMergeIdentityFacts).
  * 2. **The graph** from the facts: aliases between users followed (at most `aliasHops`), shared
  *    devices flagged, merges capped per user — the `identities` and `users` relations.
  *
  * Locally both steps run in one statement per customer (`npm run compact` writes the two Parquet
- * files); on AWS the facts are an Iceberg table the compaction MERGEs into, item by item, and the two
+ * files); on AWS the facts are an Iceberg table the compaction MERGEs into once a run, and the two
  * relations are Athena views over it.
  */
 
@@ -234,21 +234,72 @@ WHEN MATCHED THEN UPDATE SET first_seen_at = ${earliest('first_seen_at')}, last_
 WHEN NOT MATCHED THEN INSERT (${FACT_COLUMNS.join(', ')}) VALUES (${FACT_COLUMNS.map((c) => `s.${c}`).join(', ')})`;
 }
 
-/** The facts of the rows a compaction item merges, folded into the table right after its MERGE. */
-export function athenaMergeItemIdentities(database: string, runId: string, item: MergeItem): string {
-  return athenaMergeIdentityFacts(
-    database,
-    `${athenaItemRows(database, runId, item)} AS item_rows`,
-    item.customers,
-  );
+/**
+ * Whose identity facts a statement reads from the curated table: customers from a day on (a run's live
+ * customers from its earliest staged day), and customers' day ranges (a run's backlog items).
+ */
+export interface IdentityFactsScope {
+  customers: { customerId: string; since: string }[];
+  ranges: { customerId: string; from: string; to: string }[];
+}
+
+const FACT_SOURCE_COLUMNS = [
+  'customer_id',
+  'user_id',
+  'anonymous_id',
+  'type',
+  'message',
+  'traits',
+  '"timestamp"',
+];
+
+/** The curated rows of a scope (each customer from its earliest day named), with plain conjuncts to prune by. */
+function curatedScope(database: string, scope: IdentityFactsScope): string {
+  const since = new Map<string, string>();
+  for (const { customerId, since: day } of scope.customers)
+    if (!since.has(customerId) || day < since.get(customerId)!) since.set(customerId, day);
+  const terms = [
+    ...[...since].map(([c, day]) => `(customer_id = ${literal(c)} AND event_date >= DATE ${literal(day)})`),
+    ...scope.ranges.map(
+      (r) =>
+        `(customer_id = ${literal(r.customerId)} AND event_date BETWEEN DATE ${literal(r.from)} AND DATE ${literal(r.to)})`,
+    ),
+  ];
+  const customers = [...new Set([...since.keys(), ...scope.ranges.map((r) => r.customerId)])];
+  return `SELECT ${FACT_SOURCE_COLUMNS.join(', ')} FROM ${q(database)}.${q(CURATED_TABLE)} WHERE customer_id IN (${customers.map(literal).join(', ')}) AND (${terms.join(' OR ')})`;
 }
 
 /**
- * Once, when the facts table is new (a lake from before it): the facts of the whole curated table.
- * The same MERGE, so running it again (a retried run) changes nothing.
+ * A run's identity facts, folded into the table by one statement after its MERGE items: the live
+ * customers' staged rows (every copy: facts fold, so a copy changes nothing), and the curated rows of
+ * the days its backlog items merged.
  */
-export function athenaBackfillIdentityFacts(database: string): string {
-  return athenaMergeIdentityFacts(database, `${q(database)}.${q(CURATED_TABLE)}`);
+export function athenaMergeRunIdentities(
+  database: string,
+  runId: string,
+  liveCustomers: readonly string[],
+  ranges: IdentityFactsScope['ranges'],
+): string {
+  const parts = [
+    ...(liveCustomers.length > 0
+      ? [
+          `SELECT ${FACT_SOURCE_COLUMNS.join(', ')} FROM ${athenaStagedRows(database, runId, liveCustomers)} AS staged`,
+        ]
+      : []),
+    ...(ranges.length > 0 ? [curatedScope(database, { customers: [], ranges })] : []),
+  ];
+  return athenaMergeIdentityFacts(database, `(${parts.join(' UNION ALL ')}) AS run_rows`);
+}
+
+/**
+ * The facts of the whole curated table — once, when the facts table is new (a lake from before it) —
+ * or of a scope earlier runs could not merge. The same MERGE: run again, it changes nothing.
+ */
+export function athenaBackfillIdentityFacts(database: string, scope?: IdentityFactsScope): string {
+  return athenaMergeIdentityFacts(
+    database,
+    scope ? `(${curatedScope(database, scope)}) AS pending_rows` : `${q(database)}.${q(CURATED_TABLE)}`,
+  );
 }
 
 /** The `identities` and `users` views on AWS: the graph over the facts table. */

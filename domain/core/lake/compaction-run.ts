@@ -14,9 +14,14 @@ import {
   stagingRunPrefix,
 } from '../../contract/curated-table';
 import { DAY_PATTERN } from '../../contract/formats';
+import { IDENTITY_BACKFILL_MARKER, IDENTITY_PENDING_PREFIX } from '../../contract/identity';
 import { parseLandingKey } from '../../contract/lake-areas';
 import { athenaMergeItem, athenaOptimizeItem, SENT_AT_DATED } from '../../contract/sql/curated-sql';
-import { athenaMergeItemIdentities } from '../../contract/sql/identity-sql';
+import {
+  athenaBackfillIdentityFacts,
+  athenaMergeRunIdentities,
+  type IdentityFactsScope,
+} from '../../contract/sql/identity-sql';
 import { CUSTOMER_ID_PATTERN } from '../keys/tokens';
 import { BACKLOG_LANE, chooseBacklog, isBacklog, pendingOf } from './backlog-lane';
 import type { ObjectLog, RunFiles } from './compaction-ports';
@@ -53,6 +58,10 @@ const SPANNING = (runId: string) => `${stagingRunPrefix(runId)}_spanning.json`;
 const ALONE = (runId: string, item: number) => `${stagingRunPrefix(runId)}alone/${item}.json`;
 /** A committed backlog item's note: read by the run's finish, which takes its days off the batches. */
 const DONE = (runId: string) => `${stagingRunPrefix(runId)}done/`;
+/** The run's live customers and their earliest staged day: whose identity facts the run merges. */
+const LIVE = (runId: string) => `${stagingRunPrefix(runId)}_live.json`;
+/** A run's identity facts until they are merged: kept if its statement fails, for a later run. */
+const PENDING = (runId: string) => `${IDENTITY_PENDING_PREFIX}${runId}.json`;
 
 /**
  * A run's receipts, by customer, so that each customer's messages can leave the log as soon as its
@@ -212,7 +221,15 @@ export async function packRun(
     setAside.push(customerId);
   }
   const backlogCustomers = new Set([...waiting, ...setAside]);
-  const packed = packMergeItems(partitions.filter((p) => !backlogCustomers.has(p.customerId)));
+  const live = partitions.filter((p) => !backlogCustomers.has(p.customerId));
+  const packed = packMergeItems(live);
+  await files.put(
+    LIVE(runId),
+    JSON.stringify({
+      customers: [...new Set(live.map((p) => p.customerId))],
+      since: live.map((p) => p.eventDate).sort()[0] ?? null,
+    }),
+  );
   const itemsOf = new Map<string, number>();
   for (const item of packed) for (const c of item.customers) itemsOf.set(c, (itemsOf.get(c) ?? 0) + 1);
   const chosen = chooseBacklog(batches);
@@ -250,14 +267,12 @@ export async function packRun(
       return {
         customerId,
         merge: athenaMergeItem(database, runId, own),
-        identities: athenaMergeItemIdentities(database, runId, own),
         optimize: athenaOptimizeItem(database, own),
       };
     });
     await files.put(ALONE(runId, index), JSON.stringify(alone));
     items.push({
       merge: athenaMergeItem(database, runId, item),
-      identities: athenaMergeItemIdentities(database, runId, item),
       optimize: athenaOptimizeItem(database, item),
       commits,
       aloneKey: ALONE(runId, index),
@@ -319,6 +334,86 @@ export async function commitItem(
       customers.flatMap((c) => receipts.byCustomer[c] ?? []),
     ),
   };
+}
+
+/**
+ * After every item, the run's identity facts (identity-sql.ts) in one statement — one writer of the
+ * facts table at a time, so no two MERGEs of a run conflict on its files: the live customers' staged
+ * rows, and the curated rows of the days the run's backlog items merged. Kept as a pending file first
+ * (the same scope read from the curated table), removed once merged: a statement that fails leaves it
+ * for the next run's IdentityFactsDue. None when the run merged nothing.
+ */
+export async function planRunIdentities(
+  runId: string,
+  database: string,
+  files: RunFiles,
+): Promise<{ sql: string | null; pendingKey: string | null }> {
+  let live: { customers: string[]; since: string | null } = { customers: [], since: null };
+  try {
+    live = JSON.parse(await files.get(LIVE(runId))) as typeof live;
+  } catch {
+    // A backlog-only run, or a run the last release packed: no live customers.
+  }
+  const ranges: IdentityFactsScope['ranges'] = [];
+  for (const key of await files.list(DONE(runId))) {
+    const note = v.parse(BacklogDoneSchema, JSON.parse(await files.get(key)));
+    const days = [...note.days].sort();
+    if (days.length > 0) ranges.push({ customerId: note.customerId, from: days[0]!, to: days.at(-1)! });
+  }
+  if (live.customers.length === 0 && ranges.length === 0) return { sql: null, pendingKey: null };
+  const pending: IdentityFactsScope = {
+    customers: live.since ? live.customers.map((customerId) => ({ customerId, since: live.since! })) : [],
+    ranges,
+  };
+  await files.put(PENDING(runId), JSON.stringify(pending));
+  return {
+    sql: athenaMergeRunIdentities(database, runId, live.customers, ranges),
+    pendingKey: PENDING(runId),
+  };
+}
+
+/**
+ * At a run's start: whether identity facts are due, and the statement. The whole curated table once
+ * (a lake from before the facts table: no marker yet), else the scopes earlier runs could not merge
+ * (their pending files), read from the curated table.
+ */
+export async function identityFactsDue(
+  database: string,
+  files: RunFiles,
+): Promise<{ due: boolean; sql?: string; whole?: boolean; pendingKeys?: string[] }> {
+  if ((await files.list(IDENTITY_BACKFILL_MARKER)).length === 0)
+    return { due: true, whole: true, sql: athenaBackfillIdentityFacts(database), pendingKeys: [] };
+  const pendingKeys = (await files.list(IDENTITY_PENDING_PREFIX)).sort().slice(0, MAX_PENDING_SCOPES);
+  if (pendingKeys.length === 0) return { due: false };
+  const scope: IdentityFactsScope = { customers: [], ranges: [] };
+  for (const key of pendingKeys) {
+    try {
+      const one = JSON.parse(await files.get(key)) as IdentityFactsScope;
+      scope.customers.push(...one.customers);
+      scope.ranges.push(...one.ranges);
+    } catch {
+      // A damaged pending file: the whole table instead, once (the facts fold, so nothing is counted twice).
+      return { due: true, whole: true, sql: athenaBackfillIdentityFacts(database), pendingKeys };
+    }
+  }
+  return { due: true, whole: false, sql: athenaBackfillIdentityFacts(database, scope), pendingKeys };
+}
+
+/**
+ * Pending runs folded into one catch-up statement at most: each names ≤ 2,000 customers (~40 KB of the
+ * 262,144-byte query string, merged by customer); the rest wait for the next run.
+ */
+const MAX_PENDING_SCOPES = 24;
+
+/** After a backfill or a run's facts merged: the marker (a whole-table backfill), the pending files gone. */
+export async function markIdentityFacts(
+  files: RunFiles,
+  done: { whole: boolean; pendingKeys: readonly string[]; runId: string; at: string },
+): Promise<{ removed: number }> {
+  if (done.whole)
+    await files.put(IDENTITY_BACKFILL_MARKER, JSON.stringify({ runId: done.runId, at: done.at }));
+  for (const key of done.pendingKeys) await files.removePrefix(key);
+  return { removed: done.pendingKeys.length };
 }
 
 /**
