@@ -174,10 +174,16 @@ export class UserErasure extends Construct {
     const release = lease.release(this, 'ReleaseLease', runName, '{% $fence %}');
     release.addCatch(anythingErased, { errors: [LEASE_TAKEN] });
     release.next(anythingErased);
+    // After the passes, still under the lease (the compaction writes the same table): the identity
+    // facts of every finished pass deleted in one statement — passes run ten at a time, and MERGEs into
+    // the same Iceberg files at once would fail — then the table's files rewritten, then the passes' ids
+    // removed. A pass an earlier run finished but did not get here is taken too.
+    const identities = this.identityErase(props, runName);
+    identities.end.next(release);
     plan.next(
       sfn.Choice.jsonata(this, 'AnyCustomerDue?')
-        .when(sfn.Condition.jsonata('{% $states.input.customers = 0 %}'), release)
-        .otherwise(passes.next(release)),
+        .when(sfn.Condition.jsonata('{% $states.input.customers = 0 %}'), identities.start)
+        .otherwise(passes.next(identities.start)),
     );
 
     const take = lease.take(this, 'TakeLease', runName);
@@ -230,6 +236,35 @@ export class UserErasure extends Construct {
         "The schedule's dead-letter queue is the end of the line: its messages alarm (lib/monitoring.ts) and are looked at by a person.",
     }).deadLetters;
     this.acknowledge(props);
+  }
+
+  /** The run's identity erase (erase-steps.ts, identityErase): its first state, and its last. */
+  private identityErase(props: UserErasureProps, runName: string) {
+    const { athenaTask, step } = this.tasks(props);
+    const renew = (id: string) => props.lease.renew(this, id, runName, '{% $fence %}');
+    const plan = step('PlanIdentityErase', { step: 'identityErase' }, '{% $states.result.Payload %}');
+    const done = new sfn.Pass(this, 'IdentitiesErased', {
+      queryLanguage: sfn.QueryLanguage.JSONATA,
+      outputs: {},
+    });
+    const erase = renew('RenewBeforeDeleteIdentities')
+      .next(athenaTask('DeleteIdentities', '{% $states.input.deleteSql %}', '{% $states.input %}'))
+      .next(renew('RenewBeforeRewriteIdentities'))
+      .next(athenaTask('RewriteIdentities', '{% $states.input.rewriteSql %}', '{% $states.input %}'))
+      .next(
+        step(
+          'RemoveErasedIds',
+          { step: 'removeErasedIds', passes: '{% $states.input.passes %}' },
+          '{% {} %}',
+        ),
+      )
+      .next(done);
+    plan.next(
+      sfn.Choice.jsonata(this, 'AnyIdentitiesToErase?')
+        .when(sfn.Condition.jsonata('{% $count($states.input.passes) > 0 %}'), erase)
+        .otherwise(done),
+    );
+    return { start: plan, end: done };
   }
 
   /** What ingest needs: record a request (a conditional put), read a customer's, and the audit key. */
@@ -361,17 +396,6 @@ export class UserErasure extends Construct {
       '{% $states.input.rewriteCuratedSql %}',
       '{% $states.input %}',
     );
-    // The users' identity facts (the identities and users views read them), and their files rewritten.
-    const deleteIdentities = athenaTask(
-      'DeleteIdentities',
-      '{% $states.input.deleteIdentitiesSql %}',
-      '{% $states.input %}',
-    );
-    const rewriteIdentities = athenaTask(
-      'RewriteIdentities',
-      '{% $states.input.rewriteIdentitiesSql %}',
-      '{% $states.input %}',
-    );
     const countAfter = athenaTask(
       'VerifyCurated',
       '{% $states.input.countCuratedSql %}',
@@ -417,8 +441,6 @@ export class UserErasure extends Construct {
         .next(guarded('BeforeCount', countBefore))
         .next(guarded('BeforeDelete', deleteRows))
         .next(guarded('BeforeRewriteFiles', rewriteFiles))
-        .next(guarded('BeforeDeleteIdentities', deleteIdentities))
-        .next(guarded('BeforeRewriteIdentities', rewriteIdentities))
         .next(guarded('BeforeVerify', countAfter))
         .next(guarded('BeforeVerifyLanding', countLanding))
         .next(finish),

@@ -10,6 +10,11 @@ const EraseStep = v.variant('step', [
   v.object({ step: v.literal('purgeCurated') }),
   v.object({ step: v.literal('planRun'), runId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,80}$/)) }),
   v.object({ step: v.literal('prepare'), customerId: Customer, passId: Pass, linkQueryId: QueryId }),
+  v.object({ step: v.literal('identityErase') }),
+  v.object({
+    step: v.literal('removeErasedIds'),
+    passes: v.array(v.object({ customerId: Customer, passId: Pass })),
+  }),
   v.object({ step: v.literal('planObjects'), customerId: Customer, passId: Pass, objectsQueryId: QueryId }),
   v.object({
     step: v.literal('rewrite'),
@@ -40,6 +45,10 @@ export function createEraseHandler(deps: EraseStepsDeps) {
         return steps.planRun(step.runId);
       case 'prepare':
         return steps.prepare(step.customerId, step.passId, step.linkQueryId);
+      case 'identityErase':
+        return steps.identityErase();
+      case 'removeErasedIds':
+        return steps.removeErasedIds(step.passes);
       case 'planObjects':
         return steps.planObjects(step.customerId, step.passId, step.objectsQueryId);
       case 'rewrite':

@@ -187,8 +187,6 @@ export function eraseSteps(deps: EraseStepsDeps) {
         countCuratedSql: athenaCountErasedCurated(deps.database, customerId, passId),
         deleteCuratedSql: athenaDeleteErasedCurated(deps.database, customerId, passId),
         rewriteCuratedSql: athenaRewriteCustomer(deps.database, customerId),
-        deleteIdentitiesSql: athenaDeleteErasedIdentities(deps.database, customerId, passId),
-        rewriteIdentitiesSql: athenaOptimizeIdentityFacts(deps.database),
         countLandingSql: athenaCountErasedLanding(deps.database, customerId, passId),
       };
     },
@@ -231,6 +229,38 @@ export function eraseSteps(deps: EraseStepsDeps) {
       await store.removeQueryResult(objectsQueryId);
       deps.logger.info('objects to rewrite', { customerId, landing: landing.length, batches: items.length });
       return { itemsKey, landingObjects: landing.length };
+    },
+
+    /**
+     * After a run's passes, still under the lease: the identity facts of every finished pass (its plan
+     * gone, its ids kept) deleted in one statement, and the table's files rewritten — this run's passes
+     * and any an earlier run finished but failed before this step.
+     */
+    async identityErase() {
+      const keys = (await store.list(`${ERASE_PASSES_PREFIX}/`)).map((o) => o.key);
+      const has = new Set(keys);
+      const passes = keys
+        .map((key) => /^erasure\/_passes\/([^/]+)\/([0-9a-f]{32})\/ids\/ids\.json$/.exec(key))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map(([, customerId, passId]) => ({ customerId: customerId!, passId: passId! }))
+        .filter((p) => !has.has(`${passKey(p.customerId, p.passId)}pass.json`));
+      if (passes.length === 0) return { passes, deleteSql: null, rewriteSql: null };
+      return {
+        passes,
+        deleteSql: athenaDeleteErasedIdentities(deps.database, passes),
+        rewriteSql: athenaOptimizeIdentityFacts(deps.database),
+      };
+    },
+
+    /** The finished passes' ids, once their identity facts are gone: nothing of the users is left. */
+    async removeErasedIds(passes: readonly { customerId: string; passId: string }[]) {
+      for (const p of passes) {
+        const key = eraseIdsKey(p.customerId, p.passId);
+        if (await store.get(`${passKey(p.customerId, p.passId)}pass.json`)) continue; // not finished
+        await store.remove([key]);
+        await store.removeOldVersions(key);
+      }
+      return { removed: passes.length };
     },
 
     /** One batch of objects rewritten without the users' rows; old versions removed; counts kept first. */
@@ -291,7 +321,11 @@ export function eraseSteps(deps: EraseStepsDeps) {
           lines.map((l) => `${JSON.stringify(l)}\n`).join(''),
         );
       await log.replace(updated);
-      const passFiles = (await store.list(passKey(customerId, passId))).map((o) => o.key);
+      // Every file of the pass but its ids: the run's identity erase reads them (identityErase), then
+      // removes them (removeErasedIds).
+      const passFiles = (await store.list(passKey(customerId, passId)))
+        .map((o) => o.key)
+        .filter((key) => key !== eraseIdsKey(customerId, passId));
       await store.remove(passFiles);
       for (const key of passFiles) await store.removeOldVersions(key);
       deps.logger.info('erased', { customerId, requests: updated.length, objects, rowsRemoved });

@@ -264,7 +264,13 @@ describe('every Athena statement the stack, its functions and its scripts send, 
       { from: 'erase: CountCurated', sql: athenaCountErasedCurated(db, 'acme', pass) },
       { from: 'erase: DeleteCurated', sql: athenaDeleteErasedCurated(db, 'acme', pass) },
       { from: 'erase: RewriteCurated', sql: athenaRewriteCustomer(db, 'acme') },
-      { from: 'erase: DeleteIdentities', sql: athenaDeleteErasedIdentities(db, 'acme', pass) },
+      {
+        from: 'erase: DeleteIdentities',
+        sql: athenaDeleteErasedIdentities(db, [
+          { customerId: 'acme', passId: pass },
+          { customerId: 'globex', passId: pass },
+        ]),
+      },
       { from: 'erase: VerifyLanding', sql: athenaCountErasedLanding(db, 'acme', pass) },
       { from: 'erase: SnapshotRetention', sql: athenaSnapshotRetention(db) },
     );

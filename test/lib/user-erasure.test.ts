@@ -101,7 +101,7 @@ describe('the erase pass on AWS (synth)', () => {
     const due = States['AnyCustomerDue?']!;
     expect(await evaluate(due.Choices![0]!.Condition, { input: { customers: 0 } })).toBe(true);
     expect(await evaluate(due.Choices![0]!.Condition, { input: { customers: 3 } })).toBe(false);
-    expect(due.Choices![0]!.Next).toBe('ReleaseLease');
+    expect(due.Choices![0]!.Next).toBe('PlanIdentityErase');
     expect(due.Default).toBe('ErasePasses');
     const passes = States.ErasePasses!;
     expect(passes).toMatchObject({ Type: 'Map', MaxConcurrency: ERASE_CONCURRENCY });
@@ -110,7 +110,31 @@ describe('the erase pass on AWS (synth)', () => {
     expect(Number(passes.MaxConcurrency) * Number(rewrites.MaxConcurrency)).toBeLessThanOrEqual(
       ERASE_STEPS_CONCURRENCY,
     );
-    expect(passes.Next).toBe('ReleaseLease');
+    // Then, still under the lease, the identity facts of every finished pass in one statement (passes
+    // run ten at a time; MERGEs into the same Iceberg files at once fail), their files rewritten, the
+    // passes' ids removed; then the lease given up.
+    expect(passes.Next).toBe('PlanIdentityErase');
+    const anyIds = States['AnyIdentitiesToErase?']!;
+    expect(await evaluate(anyIds.Choices![0]!.Condition, { input: { passes: [{ customerId: 'a' }] } })).toBe(
+      true,
+    );
+    expect(await evaluate(anyIds.Choices![0]!.Condition, { input: { passes: [] } })).toBe(false);
+    const erasing: string[] = [];
+    for (let at: string | undefined = anyIds.Choices![0]!.Next; at; at = States[at]!.Next) erasing.push(at);
+    expect(erasing).toEqual([
+      'RenewBeforeDeleteIdentities',
+      'DeleteIdentities',
+      'RenewBeforeRewriteIdentities',
+      'RewriteIdentities',
+      'RemoveErasedIds',
+      'IdentitiesErased',
+      'ReleaseLease',
+      'AnythingErased?',
+    ]);
+    expect(anyIds.Default).toBe('IdentitiesErased');
+    expect(
+      await evaluate(States.DeleteIdentities!.Arguments!.QueryString, { input: { deleteSql: 'MERGE …' } }),
+    ).toBe('MERGE …');
     // Each child holds the run's name and fence (a distributed Map's items see no variable of the run).
     const child = passes.ItemProcessor!.States;
     expect(passes.ItemSelector).toMatchObject({
@@ -162,10 +186,6 @@ describe('the erase pass on AWS (synth)', () => {
       'DeleteCurated',
       'RenewBeforeRewriteFiles',
       'RewriteCurated',
-      'RenewBeforeDeleteIdentities',
-      'DeleteIdentities',
-      'RenewBeforeRewriteIdentities',
-      'RewriteIdentities',
       'RenewBeforeVerify',
       'VerifyCurated',
       'RenewBeforeVerifyLanding',
@@ -210,11 +230,7 @@ describe('the erase pass on AWS (synth)', () => {
       ...input,
       objectsQueryId: 'q-1',
     });
-    for (const [state, field] of [
-      ['FindObjects', 'objectsSql'],
-      ['DeleteIdentities', 'deleteIdentitiesSql'],
-      ['RewriteIdentities', 'rewriteIdentitiesSql'],
-    ] as const)
+    for (const [state, field] of [['FindObjects', 'objectsSql']] as const)
       expect(
         await evaluate(branch[state]!.Arguments!.QueryString, { input: { [field]: `${state} …` } }),
       ).toBe(`${state} …`);

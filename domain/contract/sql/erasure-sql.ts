@@ -113,14 +113,27 @@ export function athenaDeleteErasedCurated(database: string, customerId: string, 
 }
 
 /**
- * The identity facts of the pass's ids deleted (identity-sql.ts): every fact whose user id is one of
- * them — those the erased curated rows gave (a fact comes only from rows with a user id). Facts from
- * another user's own messages on a shared device stay, as those messages do.
+ * The identity facts of finished passes' ids deleted (identity-sql.ts), in one statement a run: every
+ * fact whose user id is one of a pass's ids — those the erased curated rows gave (a fact comes only from
+ * rows with a user id). Facts from another user's own messages on a shared device stay, as those
+ * messages do. One statement, not one a pass: passes run ten at a time, and MERGEs into the same
+ * Iceberg files at once fail (ICEBERG_COMMIT_ERROR).
  */
-export function athenaDeleteErasedIdentities(database: string, customerId: string, passId: string): string {
+export function athenaDeleteErasedIdentities(
+  database: string,
+  passes: readonly { customerId: string; passId: string }[],
+): string {
+  if (passes.length === 0) throw new Error('an identity erase needs at least one pass');
+  const ids = passes
+    .map(
+      (p) =>
+        `SELECT customer_id, id FROM ${q(database)}.${q(ERASE_IDS_TABLE)} WHERE customer_id = ${literal(p.customerId)} AND pass_id = ${literal(p.passId)}`,
+    )
+    .join(' UNION ALL ');
+  const customers = [...new Set(passes.map((p) => p.customerId))].map(literal).join(', ');
   return (
-    `MERGE INTO ${q(database)}.${q(IDENTITY_FACTS_TABLE)} t USING (SELECT DISTINCT id FROM ${ids(database, customerId, passId, 'i')}) s ` +
-    `ON t.customer_id = ${literal(customerId)} AND t.user_id = s.id WHEN MATCHED THEN DELETE`
+    `MERGE INTO ${q(database)}.${q(IDENTITY_FACTS_TABLE)} t USING (SELECT DISTINCT customer_id, id FROM (${ids})) s ` +
+    `ON t.customer_id IN (${customers}) AND t.customer_id = s.customer_id AND t.user_id = s.id WHEN MATCHED THEN DELETE`
   );
 }
 

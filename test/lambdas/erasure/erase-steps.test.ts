@@ -362,6 +362,26 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
       rowsRemoved: { events: 2, quarantine: 1, scores: 1, audiences: 2, curated: 4 },
     });
 
+    // The run's identity erase: every finished pass (its plan gone, its ids kept) in one statement —
+    // then the ids go too.
+    const identities = (await handler({ step: 'identityErase' })) as {
+      passes: { customerId: string; passId: string }[];
+      deleteSql: string;
+      rewriteSql: string;
+    };
+    expect(identities.passes).toEqual([{ customerId: 'acme', passId: planned.passId }]);
+    expect(identities.deleteSql).toMatch(
+      /^MERGE INTO "db"\."identity_facts" t USING .* WHEN MATCHED THEN DELETE$/,
+    );
+    expect(identities.rewriteSql).toBe('OPTIMIZE "db"."identity_facts" REWRITE DATA USING BIN_PACK');
+    expect(JSON.stringify(identities)).not.toMatch(/u1|a1/);
+    await handler({ step: 'removeErasedIds', passes: identities.passes });
+    expect(await handler({ step: 'identityErase' })).toEqual({
+      passes: [],
+      deleteSql: null,
+      rewriteSql: null,
+    });
+
     // Nothing of u1 or a1 of acme anywhere in the bucket, old versions included; globex untouched.
     const text = store.allText();
     expect(text).not.toMatch(/"m1"|"m2"|"a1"/);
@@ -449,6 +469,8 @@ describe('the erase steps on AWS, against DynamoDB (dynalite) and a versioned bu
       }),
     ).rejects.toThrow(/1 rows about the users remain/);
     expect((await log.list('acme'))[0]).toMatchObject({ status: 'pending' });
+    // An unfinished pass's identity facts wait for its finish (its ids are still its plan's).
+    expect(await handler({ step: 'identityErase' })).toMatchObject({ passes: [] });
     // The next run plans the same pass (same requests, same files): nothing is counted twice.
     expect((await planned_(handler))[0]).toMatchObject({ passId: planned!.passId });
   });
