@@ -323,14 +323,15 @@ export class UserErasure extends Construct {
       { step: 'prepare', customerId: customer, passId: pass, linkQueryId: '{% $states.input.linkQueryId %}' },
       `{% $merge([$states.result.Payload, {"customerId": $states.input.customerId, "passId": $states.input.passId}]) %}`,
     );
-    const keep = (extra: Record<string, string>) =>
-      `{% $merge([$states.input, ${JSON.stringify(extra).replace(/"(\$[^"]+)"/g, '$1')}]) %}`;
+    // A query whose id the next steps read: its statement from the input, its id kept beside it.
+    const query = (id: string, sqlField: string, idField: string) =>
+      athenaTask(
+        id,
+        `{% $states.input.${sqlField} %}`,
+        `{% $merge([$states.input, {"${idField}": $states.result.QueryExecution.QueryExecutionId}]) %}`,
+      );
     // The landing objects that hold the ids, found by Athena ("$path"): a pass reads those only.
-    const findObjects = athenaTask(
-      'FindObjects',
-      '{% $states.input.objectsSql %}',
-      keep({ objectsQueryId: '$states.result.QueryExecution.QueryExecutionId' }),
-    );
+    const findObjects = query('FindObjects', 'objectsSql', 'objectsQueryId');
     const planObjects = step(
       'PlanObjects',
       {
@@ -381,11 +382,7 @@ export class UserErasure extends Construct {
           ),
         ),
     );
-    const countBefore = athenaTask(
-      'CountCurated',
-      '{% $states.input.countCuratedSql %}',
-      keep({ curatedBefore: '$states.result.QueryExecution.QueryExecutionId' }),
-    );
+    const countBefore = query('CountCurated', 'countCuratedSql', 'curatedBefore');
     const deleteRows = athenaTask(
       'DeleteCurated',
       '{% $states.input.deleteCuratedSql %}',
@@ -396,16 +393,8 @@ export class UserErasure extends Construct {
       '{% $states.input.rewriteCuratedSql %}',
       '{% $states.input %}',
     );
-    const countAfter = athenaTask(
-      'VerifyCurated',
-      '{% $states.input.countCuratedSql %}',
-      keep({ curatedAfter: '$states.result.QueryExecution.QueryExecutionId' }),
-    );
-    const countLanding = athenaTask(
-      'VerifyLanding',
-      '{% $states.input.countLandingSql %}',
-      keep({ landingAfter: '$states.result.QueryExecution.QueryExecutionId' }),
-    );
+    const countAfter = query('VerifyCurated', 'countCuratedSql', 'curatedAfter');
+    const countLanding = query('VerifyLanding', 'countLandingSql', 'landingAfter');
     const finish = step(
       'FinishPass',
       {
