@@ -86,7 +86,7 @@ describe('the compaction steps function', () => {
     // Its statement failed: the next run merges the same scope from the curated table.
     const later = (await steps({ step: 'identityFactsDue' })) as Due;
     expect(later).toMatchObject({ due: true, whole: false, pendingKeys: [run.pendingKey] });
-    expect(later.sql).toContain("(customer_id = 'acme' AND event_date >= DATE '2026-11-27')");
+    expect(later.sql).toContain("customer_id IN ('acme', 'replay') AND (event_date >= DATE '2026-11-27'");
     expect(later.sql).not.toContain('compaction_staging');
     await steps({ step: 'markIdentityFacts', runId: 'run-3', pendingKeys: later.pendingKeys });
     expect(await steps({ step: 'identityFactsDue' })).toEqual({ due: false });

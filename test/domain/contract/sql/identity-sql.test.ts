@@ -1,5 +1,11 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { identitiesSql, identityFactsSql, usersSql } from '../../../../domain/contract/sql/identity-sql';
+import { ATHENA_RULES } from '../../../../domain/contract/sql/athena-rules';
+import {
+  athenaBackfillIdentityFacts,
+  identitiesSql,
+  identityFactsSql,
+  usersSql,
+} from '../../../../domain/contract/sql/identity-sql';
 
 /**
  * The identity graph is built incrementally on AWS: each compaction item's facts are folded into the
@@ -110,5 +116,40 @@ describe('identity facts fold incrementally (the AWS compaction’s MERGE rule)'
     expect(byUser.u1!.traits).toEqual({ plan: 'pro', email: 'x@y' });
     expect(byUser.u1!.anonymous_ids).toEqual(['a1', 'a2']);
     expect(byUser.u3!.traits).toEqual({ plan: 'pro' });
+  });
+});
+
+describe('a catch-up of pending runs on AWS', () => {
+  // 24 runs (MAX_PENDING_SCOPES), each of 2,000 live customers and 32 backlog items.
+  const catchUp = (idLength: number) => {
+    const customer = (i: number) => `c${String(i).padStart(idLength - 1, '0')}`;
+    const runs = Array.from({ length: 24 }, (_, run) => ({
+      customers: Array.from({ length: 2_000 }, (_, i) => ({
+        customerId: customer(i),
+        since: `2026-11-${String(1 + run).padStart(2, '0')}`,
+      })),
+      ranges: Array.from({ length: 32 }, (_, i) => ({
+        customerId: customer(i),
+        from: `20${20 + (run % 5)}-01-01`,
+        to: `20${20 + (run % 5)}-12-31`,
+      })),
+    }));
+    return athenaBackfillIdentityFacts('db', {
+      customers: runs.flatMap((r) => r.customers),
+      ranges: runs.flatMap((r) => r.ranges),
+    });
+  };
+
+  it('stays within Athena’s query string for a day of failed runs of 2,000 customers and their backlogs', () => {
+    // Ids of 20 characters: a quarter of the limit, as every statement (test/contract/athena-rules.test.ts);
+    // the longest ids a customer may have (64): still under it.
+    expect(Buffer.byteLength(catchUp(20))).toBeLessThan(ATHENA_RULES.queryStringBytes.limit / 4);
+    expect(Buffer.byteLength(catchUp(64))).toBeLessThan(ATHENA_RULES.queryStringBytes.limit);
+    const sql = catchUp(20);
+    // Each customer named once, from the earliest day named; each backlog as one span.
+    expect(sql.split("'c0000000000000000001'").length - 1).toBe(2);
+    expect(sql).toContain("event_date >= DATE '2026-11-01'");
+    expect(sql).not.toContain("DATE '2026-11-02'");
+    expect(sql.match(/BETWEEN/g)).toHaveLength(32);
   });
 });
