@@ -244,9 +244,9 @@ export class PredictionAudiences extends Construct {
     const tables = `Resource::${nagText(stack.resolve(stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.databaseName}/*` })))}`;
     const runs = `Resource::<${lake}.Arn>/${AUDIENCE_SYNC_RUNS_PREFIX}*`;
     acknowledge(this.build, {
-      [tables]: `The audience queries read the tables of this stack's database (table/${props.databaseName}/: scores, audiences, events_curated).`,
+      [tables]: `The audience queries read the tables of this stack's database (table/${props.databaseName}/: scores, audiences, events_curated, and identity_facts through the identities view).`,
       [`Resource::<${lake}.Arn>/${CURATED_PREFIX}*`]:
-        'Athena reads the Iceberg files of events_curated for the lift, files it names itself under curated/ (read only).',
+        'Athena reads the Iceberg files of events_curated (the lift) and identity_facts (the identities a sync re-checks visitors against), files it names itself under curated/ (read only).',
       [`Resource::<${lake}.Arn>/${SCORES_AREA}/*`]:
         'Athena reads the scores Parquet of the audience’s event, under scores/<customer, event, date>/ known per run (read only).',
       [`Resource::<${lake}.Arn>/${AUDIENCES_AREA}/*`]:

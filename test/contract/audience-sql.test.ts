@@ -99,6 +99,10 @@ describe('the audience SQL, against the reference functions', () => {
       await duck.run(`CREATE OR REPLACE TABLE events_curated AS SELECT customer_id, event_key, user_id, anonymous_id, CAST(event_date AS DATE) AS event_date, CAST(received_at AS TIMESTAMP) AS received_at FROM (VALUES
         ('acme', 'identify', 'new-user-4', 'u4', '2026-03-09', '2026-03-09 10:00:00')
       ) AS t(customer_id, event_key, user_id, anonymous_id, event_date, received_at)`);
+      // The identity graph as the compaction keeps it: u4 merged into new-user-4.
+      await duck.run(`CREATE OR REPLACE TABLE identities AS SELECT * FROM (VALUES
+        ('acme', 'u4', 'new-user-4', true, false)
+      ) AS t(customer_id, anonymous_id, user_id, merged, shared)`);
     });
 
     it('counts the groups, who entered and who left', async () => {
@@ -139,6 +143,20 @@ describe('the audience SQL, against the reference functions', () => {
           ['u4', true, 'new-user-4'],
         ]),
       );
+    });
+
+    it('links a visitor only where the identity graph merged them: a shared device links no one', async () => {
+      await duck.run(`CREATE OR REPLACE TABLE identities AS SELECT * FROM (VALUES
+        ('acme', 'u4', 'new-user-4', false, true), ('acme', 'u4', 'someone-else', false, true)
+      ) AS t(customer_id, anonymous_id, user_id, merged, shared)`);
+      const after = audienceSyncSql(table, {
+        ...spec,
+        version: 2,
+        asOf: '2026-03-08',
+        previous: { version: 1, asOf: '2026-03-01' },
+      });
+      const u4 = (await rows(after)).find((r) => r.user_id === 'u4');
+      expect([u4?.anonymous, u4?.linked_user_id]).toEqual([true, null]);
     });
 
     it('sends a visitor again when their link reached the lake since the last sync, and only then', async () => {

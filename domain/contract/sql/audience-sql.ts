@@ -1,5 +1,6 @@
 import { AUDIENCES_TABLE } from '../audiences';
 import { CURATED_TABLE, SCORES_TABLE } from '../curated-table';
+import { IDENTITIES_TABLE } from '../identity';
 import type { Dialect } from './curated-sql';
 import { identifier, literal } from './sql-text';
 
@@ -171,14 +172,16 @@ const utcTimestamp = (iso: string) =>
   `TIMESTAMP ${literal(new Date(iso).toISOString().slice(0, 19).replace('T', ' '))}`;
 
 /**
- * Each visitor among `persons` (a relation with `user_id`) re-checked against the links as they are now:
- * an anonymous id seen with one user id and no other (docs/intent.md, "Persons"), and when that link
- * first reached the lake. Columns: aid, uid, linked_at.
+ * Each visitor among `persons` (a relation with `user_id`) re-checked against the identity graph as it
+ * is now (the `identities` table: a merged link — never a shared device, a placeholder id or a link past
+ * a person's cap, docs/lake.md "Identities"), and when a message carrying that anonymous id with a user
+ * id first reached the lake (NULL for a link only an alias made). Columns: aid, uid, linked_at.
  */
 const linksOf = (table: TableRef, customer: string, persons: string) =>
-  `SELECT anonymous_id AS aid, min(user_id) AS uid, min(received_at) AS linked_at FROM ${table(CURATED_TABLE)} ` +
-  `WHERE customer_id = ${literal(customer)} AND user_id IS NOT NULL AND anonymous_id IS NOT NULL ` +
-  `AND anonymous_id IN (SELECT user_id FROM ${persons}) GROUP BY anonymous_id HAVING count(DISTINCT user_id) = 1`;
+  `SELECT g.anonymous_id AS aid, g.user_id AS uid, min(c.received_at) AS linked_at FROM ${table(IDENTITIES_TABLE)} g ` +
+  `LEFT JOIN ${table(CURATED_TABLE)} c ON c.customer_id = ${literal(customer)} AND c.anonymous_id = g.anonymous_id AND c.user_id IS NOT NULL ` +
+  `WHERE g.customer_id = ${literal(customer)} AND g.merged AND g.anonymous_id IN (SELECT user_id FROM ${persons}) ` +
+  'GROUP BY g.anonymous_id, g.user_id';
 
 /**
  * The members whose membership trait of one audience changed since the last sync: members of the latest
