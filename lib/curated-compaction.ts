@@ -32,6 +32,13 @@ import { acknowledgeWildcards, logicalRef, nagText } from './nag-text';
 import { PrefixedJsonItemReader } from './prefixed-item-reader';
 import { jobStateMachine, scheduleJob } from './scheduled-job';
 
+/** The state builders a run's parts share: made once in the constructor. */
+interface RunTasks {
+  athenaTask: (id: string, sql: string, output?: Record<string, string> | string) => sfn.CustomState;
+  step: (id: string, payload: Record<string, string>, output: string) => sfn.CustomState;
+  renew: (id: string, holder?: string, fence?: string) => sfn.CustomState;
+}
+
 export interface CuratedCompactionProps {
   readonly lake: s3.IBucket;
   readonly queryResults: s3.IBucket;
@@ -102,6 +109,7 @@ export class CuratedCompaction extends Construct {
     // Renewed (and checked: fencing) before every step that commits or reads the landing objects.
     const renew = (id: string, holder = runId, fence = '{% $fence %}') =>
       lease.renew(this, id, holder, fence);
+    const tasks: RunTasks = { athenaTask, step, renew };
     const stage = step('StageObjects', { step: 'stage', runId }, '{% $states.result.Payload %}');
     const plan = athenaTask('PlanPartitions', '{% $states.input.planSql %}', {
       queryExecutionId: '{% $states.result.QueryExecution.QueryExecutionId %}',
@@ -140,7 +148,7 @@ export class CuratedCompaction extends Construct {
       // The customers whose MERGE failed even alone (each item answers its own).
       assign: { parked: '{% $distinct($append([], $states.result.parked)) %}' },
     });
-    merges.itemProcessor(this.mergeItem(props.lake, athenaTask, renew, step));
+    merges.itemProcessor(this.mergeItem(props.lake, tasks));
     const finishEmpty = step('FinishEmptyRun', { step: 'finish', runId }, '{% $states.result.Payload %}');
     const finish = step(
       'FinishRun',
@@ -183,7 +191,7 @@ export class CuratedCompaction extends Construct {
     releaseEmpty.addCatch(done, { errors: [LEASE_TAKEN] });
     // A run that fails keeps the lease until it expires (LEASE_SECONDS); its objects come back to the log.
 
-    merges.next(this.runIdentities(db, athenaTask, step, renew, runId, finish));
+    merges.next(this.runIdentities(db, tasks, runId, finish));
     finish.next(release).next(vacuumHour);
 
     const definition = take
@@ -195,7 +203,7 @@ export class CuratedCompaction extends Construct {
       )
       .next(renew('RenewBeforeUndated'))
       .next(athenaTask('MoveUndatedRows', `{% ${JSON.stringify(athenaMoveUndatedRows(db))} %}`))
-      .next(this.identityFacts(props, athenaTask, step, renew, runId))
+      .next(this.identityFacts(props, tasks, runId))
       .next(renew('RenewBeforeStage'))
       .next(stage)
       .next(
@@ -249,13 +257,11 @@ export class CuratedCompaction extends Construct {
   /**
    * The identity facts table (domain/contract/sql/identity-sql.ts), created once; a lake from before it
    * gets the facts of its whole curated table once (a MERGE: a retried run changes nothing), then a
-   * marker. Each item's MERGE is followed by its facts' (mergeItem).
+   * marker; then the scopes earlier runs could not merge (compaction-run.ts, identityFactsDue).
    */
   private identityFacts(
     props: CuratedCompactionProps,
-    athenaTask: (id: string, sql: string, output?: Record<string, string> | string) => sfn.CustomState,
-    step: (id: string, payload: Record<string, string>, output: string) => sfn.CustomState,
-    renew: (id: string) => sfn.CustomState,
+    { athenaTask, step, renew }: RunTasks,
     runId: string,
   ): sfn.Chain {
     const db = props.databaseName;
@@ -286,7 +292,7 @@ export class CuratedCompaction extends Construct {
             runId,
             whole: '{% $states.input.whole %}',
             pendingKeys: '{% $states.input.pendingKeys %}',
-          } as unknown as Record<string, string>,
+          },
           '{% {} %}',
         ),
       )
@@ -308,9 +314,7 @@ export class CuratedCompaction extends Construct {
    */
   private runIdentities(
     database: string,
-    athenaTask: (id: string, sql: string, output?: Record<string, string> | string) => sfn.CustomState,
-    step: (id: string, payload: Record<string, string>, output: string) => sfn.CustomState,
-    renew: (id: string) => sfn.CustomState,
+    { athenaTask, step, renew }: RunTasks,
     runId: string,
     finish: sfn.State,
   ): sfn.Chain {
@@ -327,7 +331,7 @@ export class CuratedCompaction extends Construct {
         step: 'markIdentityFacts',
         runId,
         pendingKeys: '{% [$states.input.pendingKey] %}',
-      } as unknown as Record<string, string>,
+      },
       '{% {} %}',
     );
     // Once a day, still under the lease (an erase pass rewrites the same table's files), the facts'
@@ -442,12 +446,7 @@ export class CuratedCompaction extends Construct {
     return steps;
   }
 
-  private mergeItem(
-    lake: s3.IBucket,
-    athenaTask: (id: string, sql: string, output?: Record<string, string> | string) => sfn.CustomState,
-    renew: (id: string, holder?: string, fence?: string) => sfn.CustomState,
-    step: (id: string, payload: Record<string, string>, output: string) => sfn.CustomState,
-  ): sfn.IChainable {
+  private mergeItem(lake: s3.IBucket, { athenaTask, step, renew }: RunTasks): sfn.IChainable {
     const holder = '{% $item.holder %}';
     const fence = '{% $item.fence %}';
     const aloneHolder = '{% $customer.holder %}';
