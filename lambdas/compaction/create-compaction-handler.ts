@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { BacklogDoneSchema } from '../../domain/contract/curated-backlog';
+import { IDENTITY_PENDING_PREFIX } from '../../domain/contract/identity';
 import { athenaStagedPartitions } from '../../domain/contract/sql/curated-sql';
 import type { Clock, Logger } from '../../domain/core/common/ports';
 import { CUSTOMER_ID_PATTERN } from '../../domain/core/keys/tokens';
@@ -41,7 +42,15 @@ const CompactionStep = v.variant('step', [
     // Only the identity pending files (never another key): what the steps put there.
     pendingKeys: v.optional(
       v.array(
-        v.pipe(v.string(), v.regex(/^curated\/_staging\/_identity\/pending\/[A-Za-z0-9_-]{1,80}\.json$/)),
+        v.pipe(
+          v.string(),
+          v.check(
+            (key) =>
+              key.startsWith(IDENTITY_PENDING_PREFIX) &&
+              /^[A-Za-z0-9_-]{1,80}\.json$/.test(key.slice(IDENTITY_PENDING_PREFIX.length)),
+            'an identity pending file',
+          ),
+        ),
       ),
       [],
     ),

@@ -239,11 +239,15 @@ export function eraseSteps(deps: EraseStepsDeps) {
     async identityErase() {
       const keys = (await store.list(`${ERASE_PASSES_PREFIX}/`)).map((o) => o.key);
       const has = new Set(keys);
+      // A pass's ids file, by the contract's own name for it (erasure.ts, eraseIdsKey).
       const passes = keys
-        .map((key) => /^erasure\/_passes\/([^/]+)\/([0-9a-f]{32})\/ids\/ids\.json$/.exec(key))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map(([, customerId, passId]) => ({ customerId: customerId!, passId: passId! }))
-        .filter((p) => !has.has(`${passKey(p.customerId, p.passId)}pass.json`));
+        .map((key) => {
+          const [customerId = '', passId = ''] = key.slice(ERASE_PASSES_PREFIX.length + 1).split('/');
+          return { key, customerId, passId };
+        })
+        .filter((p) => p.key === eraseIdsKey(p.customerId, p.passId))
+        .filter((p) => !has.has(`${passKey(p.customerId, p.passId)}pass.json`))
+        .map(({ customerId, passId }) => ({ customerId, passId }));
       if (passes.length === 0) return { passes, deleteSql: null, rewriteSql: null };
       return {
         passes,
