@@ -193,15 +193,17 @@ export function duckdbUsersSql(table: (name: string) => string, customerId: stri
 
 /**
  * The facts table on AWS, created by the compaction job (once). Partitioned by a hash of the customer
- * into 16 buckets, so a MERGE of any number of customers writes at most 16 partitions (Athena's limit
- * is 100 per statement). Like the curated table, an OPTIMIZE rewrites every data file with a delete
+ * into IDENTITY_FACT_BUCKETS, so a MERGE of any number of customers writes at most that many partitions
+ * (Athena's limit per statement: ATHENA_RULES.partitionsPerStatement, with its doc link). Like the curated table, an OPTIMIZE rewrites every data file with a delete
  * file (an erase's) and VACUUM expires snapshots older than the erase pass allows.
  */
+export const IDENTITY_FACT_BUCKETS = 16;
+
 export function athenaCreateIdentityFacts(database: string, location: string): string {
   return `CREATE TABLE IF NOT EXISTS ${q(database)}.${q(IDENTITY_FACTS_TABLE)} (
   customer_id string, kind string, user_id string, from_id string, first_seen_at timestamp, last_seen_at timestamp, value string
 )
-PARTITIONED BY (bucket(16, customer_id))
+PARTITIONED BY (bucket(${IDENTITY_FACT_BUCKETS}, customer_id))
 LOCATION ${literal(location)}
 TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd', 'optimize_rewrite_data_file_threshold' = '1', 'optimize_rewrite_delete_file_threshold' = '1', 'vacuum_max_snapshot_age_seconds' = '${SNAPSHOT_AGE_SECONDS}', 'vacuum_min_snapshots_to_keep' = '1')`;
 }

@@ -2,8 +2,12 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { ATHENA_RULES } from '../../../../domain/contract/sql/athena-rules';
 import {
   athenaBackfillIdentityFacts,
+  athenaCreateIdentityFacts,
+  IDENTITIES_COLUMNS,
+  IDENTITY_FACT_BUCKETS,
   identitiesSql,
   identityFactsSql,
+  USERS_COLUMNS,
   usersSql,
 } from '../../../../domain/contract/sql/identity-sql';
 
@@ -116,6 +120,11 @@ describe('identity facts fold incrementally (the AWS compaction’s MERGE rule)'
     expect(byUser.u1!.traits).toEqual({ plan: 'pro', email: 'x@y' });
     expect(byUser.u1!.anonymous_ids).toEqual(['a1', 'a2']);
     expect(byUser.u3!.traits).toEqual({ plan: 'pro' });
+    // The columns the AWS views declare are the ones the SQL gives (locally, all but customer_id).
+    const local = (columns: { name: string }[]) =>
+      columns.map((c) => c.name).filter((n) => n !== 'customer_id');
+    expect(Object.keys(whole.identities[0]!)).toEqual(local(IDENTITIES_COLUMNS));
+    expect(Object.keys(whole.users[0]!)).toEqual(local(USERS_COLUMNS));
   });
 });
 
@@ -151,5 +160,14 @@ describe('a catch-up of pending runs on AWS', () => {
     expect(sql).toContain("event_date >= DATE '2026-11-01'");
     expect(sql).not.toContain("DATE '2026-11-02'");
     expect(sql.match(/BETWEEN/g)).toHaveLength(32);
+  });
+});
+
+describe('the facts table on AWS', () => {
+  it('writes at most its buckets’ partitions a statement, within Athena’s limit', () => {
+    expect(IDENTITY_FACT_BUCKETS).toBeLessThanOrEqual(ATHENA_RULES.partitionsPerStatement.limit);
+    expect(athenaCreateIdentityFacts('db', 's3://lake/curated/identity_facts/')).toContain(
+      `PARTITIONED BY (bucket(${IDENTITY_FACT_BUCKETS}, customer_id))`,
+    );
   });
 });
