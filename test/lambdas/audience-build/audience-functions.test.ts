@@ -123,6 +123,27 @@ describe('the audience functions on AWS (mocked Athena, S3 and Secrets Manager)'
     await expect(runAudiences(create, deps())).rejects.toThrow(/likely_signups of acme exists/);
   });
 
+  it('reads a sync state the last release wrote (no predictions): sends every scored person’s prediction once', async () => {
+    const sent = answerAudienceQueries(athena);
+    const objects = s3Objects(s3);
+    const first = await runAudiences(create, deps());
+    // What the last release recorded: the audiences' versions and the sync time, no `predictions`.
+    const { predictions: _, ...lastRelease } = JSON.parse(first.state) as Record<string, unknown>;
+    objects.set(first.stateKey, Buffer.from(JSON.stringify(lastRelease)));
+    sent.length = 0;
+
+    const again = await runAudiences({ customer: 'acme' }, deps());
+
+    // The membership part diffs against version 1 as before; the prediction part has nothing to diff
+    // against, so its previous scoring is empty and every scored person is sent.
+    const sync = sent.at(-1)!;
+    expect(sync).toMatch(/prev AS \(SELECT user_id, "group" AS grp FROM .* AND version = 1\)/);
+    expect(sync).toContain("as_of = DATE '2026-03-08' AND false)");
+    expect(JSON.parse(again.state)).toMatchObject({
+      predictions: { signedup: { as_of: '2026-03-08' } },
+    });
+  });
+
   it('builds nothing from a scoring graded Poor: creating is refused unless forced, a refresh keeps the last version', async () => {
     let sent = answerAudienceQueries(athena);
     const objects = s3Objects(s3);
