@@ -197,6 +197,7 @@ export function duckdbUsersSql(table: (name: string) => string, customerId: stri
  * (Athena's limit per statement: ATHENA_RULES.partitionsPerStatement, with its doc link). Like the curated table, an OPTIMIZE rewrites every data file with a delete
  * file (an erase's) and VACUUM expires snapshots older than the erase pass allows.
  */
+/** @internal */
 export const IDENTITY_FACT_BUCKETS = 16;
 
 export function athenaCreateIdentityFacts(database: string, location: string): string {
