@@ -402,8 +402,8 @@ export async function identityFactsDue(
 /**
  * Pending runs folded into one catch-up statement at most (a day of hourly runs); the rest wait for the
  * next run. The statement names each customer once whatever the runs (identity-sql.ts, curatedScope):
- * ~50 KB for 2,000 customers of 20-character ids, and under the 262,144-byte query string at the
- * longest ids (test/domain/contract/sql/identity-sql.test.ts builds both).
+ * for 2,000 customers, under a quarter of the 262,144-byte query string at 20-character ids and under
+ * the whole at the longest (test/domain/contract/sql/identity-sql.test.ts builds both).
  */
 const MAX_PENDING_SCOPES = 24;
 
