@@ -1,4 +1,5 @@
 import { type Model, modelOf, sqlDouble } from './models';
+import { type TreeNode, treeShap } from './tree-shap';
 
 /**
  * Gradient-boosted decision trees for a yes/no outcome (log loss), histogram-based, as LightGBM and
@@ -58,14 +59,7 @@ export interface LabelledSlice {
   labels: number[];
 }
 
-interface Split {
-  feature: number;
-  /** Rows with a value ≤ this go left. */
-  threshold: number;
-  left: Node;
-  right: Node;
-}
-type Node = { value: number } | Split;
+type Node = TreeNode;
 
 export function trainBoostedTrees(
   rows: number[][],
@@ -143,7 +137,7 @@ export function trainBoostedTrees(
     const leaf = () => {
       const value = (-g / (h + o.lambda)) * o.learningRate;
       for (const i of members) margin[i] = margin[i]! + value;
-      return { value };
+      return { value, cover: members.length };
     };
     if (level >= o.depth || members.length < 2 * o.minLeaf || h < 2 * o.minChildWeight) return leaf();
     const parentScore = (g * g) / (h + o.lambda);
@@ -199,14 +193,24 @@ export function trainBoostedTrees(
       threshold: edges[best.feature]![best.bin]!,
       left: grow(left, level + 1),
       right: grow(right, level + 1),
+      cover: members.length,
     };
   }
 
   const rawMargin = (row: number[]) => trees.reduce((sum, tree) => sum + leafValue(tree, row), base);
+  const explained = trees.map((tree) => treeShap(tree));
   return modelOf({
     name: 'gradient-boosted trees',
     settings: { trees: trees.length },
     margin: (input) => input.map(rawMargin),
+    baseline: explained.reduce((sum, t) => sum + t.expected, base),
+    contributions: (input) =>
+      input.map((row) => {
+        const shares = new Array<number>(width).fill(0);
+        for (const t of explained)
+          for (const [feature, share] of t.shares(row)) shares[feature] = shares[feature]! + share;
+        return shares;
+      }),
     importance: () => {
       // Gain share, signed by whether more of the feature goes with a higher score.
       const total = gains.reduce((a, b) => a + b, 0) || 1;

@@ -33,6 +33,8 @@ export function clipped(model: Model, bounds: FeatureBounds): Model {
     name: model.name,
     ...(model.settings ? { settings: model.settings } : {}),
     margin: (rows) => model.margin(rows.map(clip)),
+    contributions: (rows) => model.contributions(rows.map(clip)),
+    baseline: model.baseline,
     importance: () => model.importance(),
     marginSql: (feature) =>
       model.marginSql(
@@ -101,6 +103,9 @@ export function calibrated(model: Model, platt: Platt): Model {
     name: model.name,
     ...(model.settings ? { settings: model.settings } : {}),
     margin: (rows) => model.margin(rows).map((m) => platt.slope * m + platt.intercept),
+    // The calibration is linear in the log-odds: every share scales by the slope.
+    contributions: (rows) => model.contributions(rows).map((row) => row.map((c) => platt.slope * c)),
+    baseline: platt.slope * model.baseline + platt.intercept,
     importance: () => model.importance(),
     marginSql: (feature) =>
       `${sqlDouble(platt.slope)} * (${model.marginSql(feature)}) + ${sqlDouble(platt.intercept)}`,

@@ -11,6 +11,14 @@ export interface Model {
   predict(rows: number[][]): number[];
   /** For the report: features by how strongly they move the score, strongest first. */
   importance(): { feature: number; weight: number }[];
+  /**
+   * Why each row scores as it does: each feature's share of the row's log-odds (its SHAP value —
+   * TreeSHAP for the trees, coefficient × value for the regression), in the features' order. A row's
+   * shares sum to its margin less `baseline`, the model's log-odds for an average user.
+   */
+  contributions(rows: number[][]): number[][];
+  /** The log-odds the contributions start from: `margin = baseline + Σ contributions`. */
+  baseline: number;
   /** The log-odds as one SQL expression, each feature `j` written as `feature(j)`. */
   marginSql(feature: (j: number) => string): string;
   /**
@@ -25,7 +33,10 @@ const logistic = (z: number) => 1 / (1 + Math.exp(-z));
 
 /** A model from its log-odds, in JavaScript and in SQL: the probability is their logistic in both. */
 export function modelOf(
-  parts: Pick<Model, 'name' | 'margin' | 'importance' | 'marginSql' | 'settings'>,
+  parts: Pick<
+    Model,
+    'name' | 'margin' | 'importance' | 'marginSql' | 'settings' | 'contributions' | 'baseline'
+  >,
 ): Model {
   return {
     ...parts,
@@ -96,6 +107,10 @@ export function trainLogistic(rows: number[][], labels: number[], lambda = 1): M
     settings: { lambda },
     margin: (input) =>
       input.map((r) => scale(r).reduce((s, x, j) => s + x * coefficients[j + 1]!, coefficients[0]!)),
+    // The z-scores are centred on the training mean: each term is the feature's SHAP value (features
+    // taken as independent), and the intercept is the average user's log-odds.
+    contributions: (input) => input.map((r) => scale(r).map((x, j) => x * coefficients[j + 1]!)),
+    baseline: coefficients[0]!,
     importance: () =>
       coefficients
         .slice(1)

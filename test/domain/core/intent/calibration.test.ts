@@ -7,6 +7,8 @@ import { modelOf } from '../../../../domain/core/intent/models';
 const overconfident = modelOf({
   name: 'overconfident',
   margin: (rows) => rows.map((r) => 3 * r[0]! + 2),
+  contributions: (rows) => rows.map((r) => [3 * r[0]!]),
+  baseline: 2,
   importance: () => [{ feature: 0, weight: 1 }],
   marginSql: (feature) => `3E0 * ${feature(0)} + 2E0`,
 });
