@@ -5,6 +5,7 @@ import { type CommandSpec, type Flag, runCommand, UsageError, wholeNumber } from
 import { customerFlag, dayFlag, daysFlag, eventFlag, htmlFlag, jsonFlag } from '../cli/flags';
 import { alignedTable } from '../cli/table';
 import { INTENT_DEFAULTS, INTENT_LIMITS } from '../domain/core/intent/prepare-run';
+import { reasonInWords } from '../domain/core/intent/reasons';
 import { dueRefreshes, nextRefresh } from '../domain/core/intent/refresh';
 import { MAX_STABILITY_INDEX } from '../domain/core/intent/score-check';
 import { compileAliases } from '../domain/core/messages/normalize-event-name';
@@ -287,6 +288,7 @@ else
         'Strongest features:',
         ...report.strongest.map((s) => `  ${s.words}`),
         '',
+        `Each person's three strongest reasons are in the scores' reasons column; the highest score's: ${report.scored.reasons.highest[0]?.reasons.map(reasonInWords).join('; ') ?? '–'}`,
         `Scored ${report.scored.users} users: ${report.scored.file} (probabilities ${pct(report.scored.check.low)}–${pct(report.scored.check.high)}; stability against the report slice ${report.scored.check.stabilityIndex.toFixed(3)}, refused above ${MAX_STABILITY_INDEX})`,
         `Report: ${html}. Run metadata: ${report.scored.report}`,
         'Query: npm run query -- "select decile, count(*), min(percentile) from scores group by 1 order by 1"',

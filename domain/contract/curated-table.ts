@@ -147,6 +147,10 @@ export const SCORES_COLUMNS = [
   { name: 'probability', type: 'double' },
   { name: 'percentile', type: 'double' },
   { name: 'decile', type: 'int' },
+  // Why: the person's three strongest reasons (domain/core/intent/reasons.ts) as JSON text,
+  // `[{"feature","value","contribution"}]`, contributions in log-odds. NULL in scores an earlier release
+  // wrote, and on AWS, where the scoring does not compute them yet.
+  { name: 'reasons', type: 'string' },
 ] as const;
 
 /** An intent run's temporary feature files on AWS (`<prefix><run>/<set>/`): removed when the run ends. */

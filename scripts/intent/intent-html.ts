@@ -1,3 +1,4 @@
+import { featureInWords, reasonInWords } from '../../domain/core/intent/reasons';
 import { MAX_STABILITY_INDEX } from '../../domain/core/intent/score-check';
 import { barSpec, type ChartSpec, chartFigure, escapeHtml, htmlPage } from '../report/html-report';
 import type { IntentReport } from './run-intent';
@@ -125,6 +126,22 @@ ${row('stability', `stability index of the scores (refused above ${MAX_STABILITY
 </table>
 <h2>Strongest features</h2>
 <ul>${report.strongest.map((s) => `<li>${escapeHtml(s.words)}</li>`).join('')}</ul>
+<h2>Why each person scores as they do</h2>
+<p>Every row of the scores table holds its person’s three strongest reasons (column <code>reasons</code>): each feature’s share of their log-odds against the average user’s (TreeSHAP for the trees, coefficient × value for the regression).</p>
+<table id="reasons-leading"><tr><th>strongest reason</th><th>persons</th></tr>
+${report.scored.reasons.leading
+  .slice(0, 10)
+  .map((r) => `<tr><td>${escapeHtml(featureInWords(r.feature))}</td><td class="n">${r.persons}</td></tr>`)
+  .join('\n')}
+</table>
+<table id="reasons-highest"><tr><th>rank</th><th>probability</th><th>reasons</th></tr>
+${report.scored.reasons.highest
+  .map(
+    (h) =>
+      `<tr><td class="n">${h.rank}</td><td class="n">${(h.probability * 100).toFixed(1)} %</td><td>${escapeHtml(h.reasons.map(reasonInWords).join('; '))}</td></tr>`,
+  )
+  .join('\n')}
+</table>
 ${cohorts}
 ${lift}
 ${roc}

@@ -112,7 +112,7 @@ describe('a model as SQL, against its own predictions', () => {
   it('gives every scored user its percentile cohort and decile, to the percent (the Athena scoring statement)', async () => {
     const model = trainBoostedTrees(train.rows, train.labels, { rounds: 40 });
     const sql = athenaScoresSql(
-      `SELECT CAST(i AS varchar) AS person, CAST(i AS varchar) AS user_id, NULL AS anonymous_id, * FROM f`,
+      `SELECT CAST(i AS varchar) AS person, CAST(i AS varchar) AS user_id, NULL AS anonymous_id, '[]' AS reasons, * FROM f`,
       model.sql(COLUMNS),
     );
     // Athena's functions by DuckDB's names: the exact quantiles stand in for the approximate ones.
@@ -132,7 +132,7 @@ describe('a model as SQL, against its own predictions', () => {
   it('scores locally with the exact percentile and decile the reference functions give', async () => {
     const model = trainLogistic(train.rows, train.labels);
     const sql = duckdbScoresSql(
-      `SELECT CAST(i AS varchar) AS person, CAST(i AS varchar) AS user_id, NULL AS anonymous_id, * FROM f`,
+      `SELECT CAST(i AS varchar) AS person, CAST(i AS varchar) AS user_id, NULL AS anonymous_id, '[]' AS reasons, * FROM f`,
       model.sql(COLUMNS),
     );
     const rows = (await duck.runAndReadAll(sql)).getRowObjects();

@@ -237,6 +237,38 @@ describe('intent scores on simulated customers', () => {
     expect(cohorts[9]!.low).toBe(0);
   });
 
+  it('gives every scored person their three strongest reasons, pricing views first among the top decile', async () => {
+    const local = await openLocalLake(lake);
+    try {
+      const { rows } = await local.query(
+        "select decile, reasons from scores where customer_id = 'demo' and as_of = DATE '2026-04-01'",
+      );
+      expect(rows).toHaveLength(withSignal.scored.users);
+      const parsed = rows.map((r) => ({
+        decile: Number(r.decile),
+        reasons: JSON.parse(String(r.reasons)) as { feature: string; value: number; contribution: number }[],
+      }));
+      for (const { reasons } of parsed) {
+        expect(reasons.length).toBeGreaterThan(0);
+        expect(reasons.length).toBeLessThanOrEqual(3);
+        const sizes = reasons.map((r) => Math.abs(r.contribution));
+        expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+        expect(reasons.every((r) => withSignal.features.includes(r.feature))).toBe(true);
+      }
+      const top = parsed.filter((p) => p.decile === 1);
+      const pricing = top.filter(
+        (p) => p.reasons[0]!.feature === featureName('page', '/pricing') && p.reasons[0]!.contribution > 0,
+      );
+      expect(pricing.length / top.length).toBeGreaterThan(0.5);
+    } finally {
+      local.close();
+    }
+    expect(withSignal.scored.reasons.leading.reduce((n, r) => n + r.persons, 0)).toBe(
+      withSignal.scored.users,
+    );
+    expect(withSignal.scored.reasons.highest).toHaveLength(10);
+  });
+
   itWhen(
     hasChromium() || process.env.CI !== undefined,
     'the intent report checked in Chromium: Chromium is not installed',
@@ -254,6 +286,8 @@ describe('intent scores on simulated customers', () => {
           expect(await page.locator(`#${id} svg path`).count()).toBeGreaterThan(3);
         }
         expect(await page.locator('#auc').textContent()).toBe(withSignal.validationAuc.toFixed(3));
+        expect(await page.locator('#reasons-highest tr').count()).toBe(11);
+        expect(await page.locator('#reasons-leading').textContent()).toContain('views of the page /pricing');
         expect(await page.locator('#top-lift').textContent()).toBe(withSignal.deciles[0]!.lift.toFixed(2));
         const shot = await page.screenshot({ fullPage: true });
         expect(shot.subarray(1, 4).toString()).toBe('PNG');

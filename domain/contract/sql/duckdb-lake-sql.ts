@@ -95,16 +95,20 @@ export function duckdbCuratedView(lakeRoot: string, hasFiles: boolean): string {
   return `CREATE OR REPLACE VIEW ${CURATED_TABLE} AS SELECT ${names} FROM ${duckdbReadCurated(`${lakeRoot}/${CURATED_AREA}/customer_id=*/${CURATED_MONTH.column}=*/${CURATED_FILE}`)}`;
 }
 
-/** The intent scores' view over their Parquet files; typed and empty before the first `npm run intent`. */
+/**
+ * The intent scores' view over their Parquet files; typed and empty before the first `npm run intent`.
+ * Files an earlier release wrote lack the newer columns (`reasons`): read by name, they are NULL there.
+ */
 export function duckdbScoresView(lakeRoot: string, hasFiles: boolean): string {
-  if (!hasFiles)
-    return `CREATE OR REPLACE VIEW ${SCORES_TABLE} AS SELECT ${[
-      ...SCORES_COLUMNS.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS "${c.name}"`),
-      ...SCORES_PARTITIONS.map((p) => `CAST(NULL AS ${duckdbType(p.type)}) AS ${p.name}`),
-    ].join(', ')} WHERE false`;
+  const typed = [
+    ...SCORES_COLUMNS.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS "${c.name}"`),
+    ...SCORES_PARTITIONS.map((p) => `CAST(NULL AS ${duckdbType(p.type)}) AS ${p.name}`),
+  ].join(', ');
+  if (!hasFiles) return `CREATE OR REPLACE VIEW ${SCORES_TABLE} AS SELECT ${typed} WHERE false`;
   const hiveTypes = SCORES_PARTITIONS.map((p) => `'${p.name}': ${duckdbType(p.type)}`).join(', ');
   const glob = SCORES_PARTITIONS.map(() => '*').join('/');
-  return `CREATE OR REPLACE VIEW ${SCORES_TABLE} AS SELECT * FROM read_parquet(${literal(`${lakeRoot}/${SCORES_AREA}/${glob}/${SCORES_FILE}`)}, hive_partitioning = true, hive_types = {${hiveTypes}})`;
+  const names = [...SCORES_COLUMNS, ...SCORES_PARTITIONS].map((c) => `"${c.name}"`).join(', ');
+  return `CREATE OR REPLACE VIEW ${SCORES_TABLE} AS SELECT ${names} FROM (SELECT * FROM read_parquet(${literal(`${lakeRoot}/${SCORES_AREA}/${glob}/${SCORES_FILE}`)}, hive_partitioning = true, hive_types = {${hiveTypes}}, union_by_name = true) UNION ALL BY NAME SELECT ${typed} WHERE false)`;
 }
 
 /** The audiences' members (`npm run audience`); typed and empty before the first audience. */

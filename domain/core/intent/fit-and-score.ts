@@ -11,6 +11,7 @@ import {
   rocCurve,
 } from './model-quality';
 import { type Model, trainLogistic } from './models';
+import { featureInWords } from './reasons';
 import { type ExpectedScores, expectedScores } from './score-check';
 import { type CutoffSlices, dealSlices, SLICES, type SliceName } from './slices';
 
@@ -243,11 +244,7 @@ function sampleRows<T>(rows: T[], max: number, seed: number): T[] {
 
 /** A feature's effect in words: "more views of the page /pricing → more likely (odds ×2.1 per standard deviation)". */
 function inWords(feature: string, weight: number, kind: string): string {
-  const what = feature.startsWith('page_')
-    ? `views of the page /${feature.slice(5).replace(/_/g, '/')}`
-    : feature.startsWith('key_')
-      ? `"${feature.slice(4)}" events`
-      : feature.replace(/_/g, ' ');
+  const what = featureInWords(feature);
   const direction = weight > 0 ? 'more likely' : 'less likely';
   const size = kind.startsWith('logistic')
     ? `odds ×${Math.exp(Math.abs(weight)).toFixed(1)} per standard deviation`

@@ -23,6 +23,8 @@ export function athenaScoresSql(featuresSelect: string, probability: string): st
     probability: 's.probability',
     percentile: `CAST(${below} AS double) / 100`,
     decile: `CAST(10 - floor(${below} / 10) AS integer)`,
+    // Not computed by Athena yet: TreeSHAP for a whole ensemble does not fit one statement.
+    reasons: 'CAST(NULL AS varchar)',
   };
   return (
     `WITH f AS (${featuresSelect}), ` +
@@ -33,7 +35,8 @@ export function athenaScoresSql(featuresSelect: string, probability: string): st
 }
 
 /**
- * The same scores where one machine holds everyone (DuckDB, `npm run intent`): the exact percentile of
+ * The same scores where one machine holds everyone (DuckDB, `npm run intent`), from features that carry
+ * each person's `reasons` (JSON text, computed in JavaScript beside the scoring): the exact percentile of
  * `percentileOf` — the share of users scoring strictly lower, `rank() − 1` over the count — and the
  * decile of `decileOf` (1: the top 10 %), highest probability first.
  */
@@ -46,10 +49,11 @@ export function duckdbScoresSql(featuresSelect: string, probability: string): st
     percentile: 'CAST(rank() OVER (ORDER BY probability) - 1 AS DOUBLE) / count(*) OVER ()',
     decile:
       'CAST(least(10, floor((row_number() OVER (ORDER BY probability DESC, person) - 1) * 10 / count(*) OVER ()) + 1) AS INTEGER)',
+    reasons: 'reasons',
   };
   return (
     `WITH f AS (${featuresSelect}), ` +
-    `s AS (SELECT person, user_id, anonymous_id, ${probability} AS probability FROM f) ` +
+    `s AS (SELECT person, user_id, anonymous_id, reasons, ${probability} AS probability FROM f) ` +
     `SELECT ${SCORES_COLUMNS.map((c) => `${columns[c.name]} AS ${c.name}`).join(', ')} FROM s ORDER BY probability DESC, person`
   );
 }
