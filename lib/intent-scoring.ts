@@ -1,3 +1,4 @@
+import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,6 +10,9 @@ import {
   CURATED_PREFIX,
   INTENT_FEATURES_PREFIX,
   INTENT_REPORTS_PREFIX,
+  INTENT_SHARES_COLUMNS,
+  INTENT_SHARES_TABLE,
+  intentSharesPrefix,
   SCORES_AREA,
   SCORES_COLUMNS,
   SCORES_PARTITIONS,
@@ -111,7 +115,11 @@ export class IntentScoring extends Construct {
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.lake.bucketArn] }),
     );
     this.score.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [features] }),
+      // Reads the samples, writes the trees' table of shares (intentSharesPrefix), removes the run's files.
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [features],
+      }),
     );
     // The saved predictions the weekly refresh runs again (read the previous, write the new).
     this.score.role.addToPrincipalPolicy(
@@ -233,10 +241,14 @@ export class IntentScoring extends Construct {
     // The UNLOADs run with the state machine's role: Athena reads the curated table and writes the
     // feature sets under intent/_features/; the check reads the scores it wrote.
     athenaReader(this.stateMachine);
+    // The check reads the scores it wrote; the scoring joins the run's table of shares.
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: [props.lake.arnForObjects(`${SCORES_AREA}/*`)],
+        resources: [
+          props.lake.arnForObjects(`${SCORES_AREA}/*`),
+          props.lake.arnForObjects(`${intentSharesPrefix('*')}*`),
+        ],
       }),
     );
     this.stateMachine.addToRolePolicy(
@@ -246,6 +258,7 @@ export class IntentScoring extends Construct {
       }),
     );
     this.scoresTable(props);
+    this.sharesTable(props);
     this.acknowledge(props);
   }
 
@@ -258,6 +271,36 @@ export class IntentScoring extends Construct {
       area: SCORES_AREA,
       columns: SCORES_COLUMNS,
       partitions: SCORES_PARTITIONS,
+    });
+  }
+
+  /**
+   * The `intent_shares` table: each run's table of shares (the trees' reasons, Model.contributionsSql),
+   * JSON lines under the run's own prefix; the run id is injected, so a statement reads its run alone.
+   */
+  private sharesTable(props: IntentScoringProps): void {
+    new glue.CfnTable(this, 'SharesTable', {
+      catalogId: Stack.of(this).account,
+      databaseName: props.databaseName,
+      tableInput: {
+        name: INTENT_SHARES_TABLE,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          classification: 'json',
+          'projection.enabled': 'true',
+          'projection.run_id.type': 'injected',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own ${...} placeholder, not JavaScript
+          'storage.location.template': `s3://${props.lake.bucketName}/${intentSharesPrefix('${run_id}')}`,
+        },
+        partitionKeys: [{ name: 'run_id', type: 'string' }],
+        storageDescriptor: {
+          location: `s3://${props.lake.bucketName}/${INTENT_FEATURES_PREFIX}`,
+          columns: INTENT_SHARES_COLUMNS.map((c) => ({ name: c.name, type: c.type })),
+          inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+        },
+      },
     });
   }
 
@@ -275,7 +318,7 @@ export class IntentScoring extends Construct {
     };
     const features = {
       [`Resource::<${lake}.Arn>/intent/_features/*`]:
-        "UNLOAD names its own files under the run's prefix intent/_features/<run id>/ (the run id is made at run time).",
+        "UNLOAD names its own files under the run's prefix intent/_features/<run id>/ (the run id is made at run time); the training step writes the run's table of shares there and the scoring reads it back.",
     };
     const acknowledge = (scope: Construct, reasons: Record<string, string>) => {
       acknowledgeWildcards(scope, reasons);
@@ -292,6 +335,8 @@ export class IntentScoring extends Construct {
     acknowledge(this.stateMachine, {
       ...athenaReader,
       ...features,
+      [`Resource::<${lake}.Arn>/${intentSharesPrefix('*')}*`]:
+        "The scoring joins the run's table of shares under intent/_features/<run id>/shares/, the run id made at run time (GetObject only).",
       [`Resource::<${lake}.Arn>/scores/*`]: `Athena's scoring UNLOAD names its own files in the date's partition ${SCORES_AREA}/${scoresPartitionPath('<id>', '<key>', '<date>')}, known only per run.`,
       [`Resource::<${logicalRef(this.plan.function)}.Arn>:*`]:
         'Step Functions may invoke any version of the planning function (the LambdaInvoke task grants its versions).',

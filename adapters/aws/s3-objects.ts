@@ -80,6 +80,23 @@ async function putJson(s3: S3Client, bucket: string, key: string, value: unknown
   );
 }
 
+/** Rows written as JSON lines. */
+async function putJsonLines(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  rows: readonly unknown[],
+): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: rows.map((row) => `${JSON.stringify(row)}\n`).join(''),
+      ContentType: 'application/x-ndjson',
+    }),
+  );
+}
+
 /** S3 as the functions' ObjectStore: the operations above, given the client once. */
 export function s3ObjectStore(s3: S3Client): ObjectStore {
   return {
@@ -88,6 +105,7 @@ export function s3ObjectStore(s3: S3Client): ObjectStore {
     readBytes: (bucket, key) => readBytes(s3, bucket, key),
     readText: (bucket, key) => readText(s3, bucket, key),
     putJson: (bucket, key, value) => putJson(s3, bucket, key, value),
+    putJsonLines: (bucket, key, rows) => putJsonLines(s3, bucket, key, rows),
     removeUnder: (bucket, prefix) => removeUnder(s3, bucket, prefix),
   };
 }

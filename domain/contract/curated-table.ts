@@ -155,6 +155,21 @@ export const SCORES_COLUMNS = [
 
 /** An intent run's temporary feature files on AWS (`<prefix><run>/<set>/`): removed when the run ends. */
 export const INTENT_FEATURES_PREFIX = 'intent/_features/';
+
+/**
+ * The table of shares an intent run's trees explain each person with (Model.contributionsSql): JSON
+ * lines the training step writes under the run's own prefix, removed with its features; the run id is
+ * an injected partition key, so the scoring statement names its run.
+ */
+export const INTENT_SHARES_TABLE = 'intent_shares';
+export const INTENT_SHARES_COLUMNS = [
+  { name: 'tree', type: 'int' },
+  { name: 'code', type: 'int' },
+  { name: 'feature', type: 'int' },
+  { name: 'share', type: 'double' },
+] as const;
+/** Where a run's table of shares lies: `intent/_features/<run id>/shares/`. */
+export const intentSharesPrefix = (runId: string) => `${INTENT_FEATURES_PREFIX}${runId}/shares/`;
 /** The intent runs' report pages on AWS (`<prefix><customer>/<event key>/<as of>.html`). */
 export const INTENT_REPORTS_PREFIX = 'intent/reports/';
 /** Everything curated (the curated table and its compaction's staging): what the intent job reads. */

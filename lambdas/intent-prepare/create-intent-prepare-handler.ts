@@ -3,6 +3,8 @@ import * as v from 'valibot';
 import { type AthenaLakeOptions, athenaQuery } from '../../adapters/aws/athena-query';
 import {
   INTENT_FEATURES_PREFIX,
+  INTENT_SHARES_COLUMNS,
+  INTENT_SHARES_TABLE,
   SCORES_AREA,
   SCORES_TABLE,
   scoresPartitionPath,
@@ -73,5 +75,6 @@ export async function prepareIntent(
     currentFeaturesSql: featuresSql('athena', table, plan.spec(plan.asOf)),
     scoresRelation: `(SELECT probability FROM ${table(SCORES_TABLE)} WHERE customer_id = ${literal(plan.customer)} AND event_key = ${literal(plan.eventKey)} AND as_of = DATE ${literal(plan.asOf)})`,
     scoresPrefix: `${SCORES_AREA}/${scoresPartitionPath(plan.customer, plan.eventKey, plan.asOf)}`,
+    sharesRelation: `(SELECT ${INTENT_SHARES_COLUMNS.map((c) => c.name).join(', ')} FROM ${table(INTENT_SHARES_TABLE)} WHERE run_id = ${literal(runId)})`,
   };
 }

@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import {
   INTENT_FEATURES_PREFIX,
   INTENT_REPORTS_PREFIX,
+  intentSharesPrefix,
   SCORES_AREA,
   SCORES_PARTITIONS,
   scoresPartitionPath,
@@ -105,12 +106,16 @@ export interface TrainedIntent {
 }
 
 /**
- * The scoring statement must fit Athena's query string (ATHENA_RULES.queryStringBytes) and, with the
- * rest of the step's output, Step Functions' 256 KiB state payload
- * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html): an ensemble too large for
- * that is an error, never a silent truncation. The Athena-rules test holds real models under half.
+ * The scoring statement must fit Athena's query string (ATHENA_RULES.queryStringBytes, 262,144 bytes)
+ * and, with the rest of the step's output (the check statement and the expected spread, a few KB), Step
+ * Functions' 256 KiB state payload (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html):
+ * 224 KiB, 32 KiB left for the rest. An ensemble too large for that is an error, never a silent
+ * truncation. The Athena-rules test holds 200 trees (the most boosting grows) with every person's
+ * reasons under it.
+ *
+ * @internal
  */
-const MAX_SCORE_SQL_BYTES = ATHENA_RULES.queryStringBytes.limit - 16 * 1024;
+export const MAX_SCORE_SQL_BYTES = ATHENA_RULES.queryStringBytes.limit - 32 * 1024;
 
 /**
  * The statement Athena scores every user with: the model's SQL over the features at `asOf`, UNLOADed into the date's scores partition.
@@ -118,11 +123,16 @@ const MAX_SCORE_SQL_BYTES = ATHENA_RULES.queryStringBytes.limit - 16 * 1024;
  * @internal
  */
 export function scoringUnloadSql(
-  plan: Pick<PreparedIntent, 'currentFeaturesSql' | 'scoresPrefix' | 'columns'>,
+  plan: Pick<PreparedIntent, 'currentFeaturesSql' | 'scoresPrefix' | 'columns' | 'sharesRelation'>,
   model: Model,
   bucket: string,
 ): string {
-  return `UNLOAD (${athenaScoresSql(plan.currentFeaturesSql, model.sql(plan.columns))}) TO ${literal(`s3://${bucket}/${plan.scoresPrefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`;
+  const reasons = {
+    columns: plan.columns,
+    contributions: model.contributionsSql,
+    sharesSelect: `SELECT * FROM ${plan.sharesRelation} AS shares`,
+  };
+  return `UNLOAD (${athenaScoresSql(plan.currentFeaturesSql, model.sql(plan.columns), reasons)}) TO ${literal(`s3://${bucket}/${plan.scoresPrefix}`)} WITH (format = 'PARQUET', compression = 'SNAPPY')`;
 }
 
 /**
@@ -137,6 +147,8 @@ export async function trainIntent(
   objects: ObjectStore,
   bucket: string,
 ): Promise<TrainedIntent> {
+  if (!plan.sharesRelation)
+    throw new Error('this run was planned by an earlier release (no table of shares): start it again');
   const sets = await Promise.all(plan.unloads.map((u) => readUnloaded(objects, bucket, u.prefix)));
   const { final, ...fitted } = fitPlanned(plan, sets, { maxUsers: MAX_TRAINING_USERS, seed: 7 });
   const scoreSql = scoringUnloadSql(plan, final, bucket);
@@ -145,6 +157,10 @@ export async function trainIntent(
       `the scoring statement of ${fitted.chosen} is ${Buffer.byteLength(scoreSql)} bytes, over ${MAX_SCORE_SQL_BYTES}: fewer trees or features`,
     );
   await objects.removeUnder(bucket, plan.scoresPrefix);
+  // The trees' table of shares, where the scoring's join reads it (removed with the run's features).
+  const explained = final.contributionsSql((j) => String(j));
+  if (explained.kind === 'table')
+    await objects.putJsonLines(bucket, `${intentSharesPrefix(plan.runId)}shares.json`, explained.shares);
   // Not beside the scores: the scores table reads every object under their prefix as rows.
   const reportKey = `${INTENT_REPORTS_PREFIX}${scoresPartitionPath(plan.customer, plan.eventKey, plan.asOf)}report.json`;
   await objects.putJson(bucket, reportKey, {

@@ -6,6 +6,7 @@ import { seededRandom } from '../../domain/core/common/seeded-random';
 import { trainBoostedTrees } from '../../domain/core/intent/boosted-trees';
 import { calibrated, clipped, featureBounds } from '../../domain/core/intent/calibration';
 import { type Model, sqlDouble, trainLogistic } from '../../domain/core/intent/models';
+import { type Reason, topReasons } from '../../domain/core/intent/reasons';
 import { athenaScoresSql, duckdbScoresSql } from '../../domain/core/intent/score-sql';
 import { decileOf, percentileOf } from '../support/reference-models';
 
@@ -109,15 +110,34 @@ describe('a model as SQL, against its own predictions', () => {
     }
   });
 
+  /** Athena's scoring statement run by DuckDB: Athena's functions by DuckDB's names. */
+  const athenaInDuckdb = async (model: Model) => {
+    const explained = model.contributionsSql((j) => String(j));
+    await duck.run(
+      'CREATE OR REPLACE TABLE shares (tree INTEGER, code INTEGER, feature INTEGER, share DOUBLE)',
+    );
+    if (explained.kind === 'table' && explained.shares.length > 0)
+      await duck.run(
+        `INSERT INTO shares VALUES ${explained.shares.map((r) => `(${r.tree}, ${r.code}, ${r.feature}, ${sqlDouble(r.share)})`).join(', ')}`,
+      );
+    const sql = athenaScoresSql(
+      `SELECT CAST(i AS varchar) AS person, CAST(i AS varchar) AS user_id, NULL AS anonymous_id, * FROM f`,
+      model.sql(COLUMNS),
+      { columns: COLUMNS, contributions: model.contributionsSql, sharesSelect: 'SELECT * FROM shares' },
+    );
+    expect(new TrinoSQL().validate(sql)).toEqual([]);
+    // The exact quantiles stand in for the approximate ones.
+    const duckSql = sql
+      .replace('approx_percentile(', 'quantile_disc(')
+      .replace(/cardinality\(/g, 'len(')
+      .replace(/array_join\(slice\(/g, 'array_to_string(trino_slice(');
+    await duck.run('CREATE OR REPLACE MACRO trino_slice(a, s, n) AS list_slice(a, s, s + n - 1)');
+    return (await duck.runAndReadAll(`${duckSql} ORDER BY CAST(person AS integer)`)).getRowObjects();
+  };
+
   it('gives every scored user its percentile cohort and decile, to the percent (the Athena scoring statement)', async () => {
     const model = trainBoostedTrees(train.rows, train.labels, { rounds: 40 });
-    const sql = athenaScoresSql(
-      `SELECT CAST(i AS varchar) AS person, CAST(i AS varchar) AS user_id, NULL AS anonymous_id, '[]' AS reasons, * FROM f`,
-      model.sql(COLUMNS),
-    );
-    // Athena's functions by DuckDB's names: the exact quantiles stand in for the approximate ones.
-    const duckSql = sql.replace('approx_percentile(', 'quantile_disc(').replace(/cardinality\(/g, 'len(');
-    const rows = (await duck.runAndReadAll(`${duckSql} ORDER BY CAST(person AS integer)`)).getRowObjects();
+    const rows = await athenaInDuckdb(model);
     const probability = rows.map((r) => Number(r.probability));
     const exact = percentileOf(probability);
     expect(Object.keys(rows[0]!)).toEqual(SCORES_COLUMNS.map((c) => c.name));
@@ -126,7 +146,48 @@ describe('a model as SQL, against its own predictions', () => {
       expect(Number(r.decile)).toBe(10 - Math.floor(Math.round(Number(r.percentile) * 100) / 10));
     }
     expect(new Set(rows.map((r) => Number(r.decile)))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
-    expect(new TrinoSQL().validate(sql)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'gradient-boosted trees (TreeSHAP, joined by decision code)',
+      () =>
+        calibrated(trainBoostedTrees(train.rows, train.labels, { rounds: 40 }), {
+          slope: 0.9,
+          intercept: 0.1,
+        }),
+    ],
+    [
+      'logistic regression, clipped and calibrated (coefficient × value)',
+      () =>
+        calibrated(
+          clipped(trainLogistic(train.rows, train.labels), featureBounds(train.rows.slice(0, 300))),
+          {
+            slope: 1.2,
+            intercept: -0.3,
+          },
+        ),
+    ],
+  ])("gives every person the reasons JavaScript gives them: %s, in Athena's statement", async (_, make) => {
+    const model = make();
+    const rows = await athenaInDuckdb(model);
+    const expected = model
+      .contributions(score.rows)
+      .map((shares, i) => topReasons(COLUMNS, score.rows[i]!, shares));
+    expect(rows).toHaveLength(score.rows.length);
+    let compared = 0;
+    for (const [i, r] of rows.entries()) {
+      const got = JSON.parse(String(r.reasons)) as Reason[];
+      const want = expected[i]!;
+      // The sums' order differs (rows, not trees): a share at a rounding edge may differ by 1e-6.
+      expect(got.map((g) => g.feature)).toEqual(want.map((w) => w.feature));
+      got.forEach((g, k) => {
+        expect(g.value).toBe(want[k]!.value);
+        expect(Math.abs(g.contribution - want[k]!.contribution)).toBeLessThanOrEqual(2e-6);
+        compared++;
+      });
+    }
+    expect(compared).toBeGreaterThan(score.rows.length * 2);
   });
 
   it('scores locally with the exact percentile and decile the reference functions give', async () => {

@@ -80,8 +80,8 @@ describe('the intent job on AWS (synth)', () => {
     const scoreRole = stack.resolve(
       (stack.intent.score.role.node.defaultChild as CfnResource).logicalId,
     ) as string;
-    // Features read and removed; saved predictions read and written; reports written; a date's scores
-    // emptied (Athena writes them).
+    // Features read and removed, the trees' table of shares written beside them; saved predictions read
+    // and written; reports written; a date's scores emptied (Athena writes them).
     expect(actions(scoreRole)).toEqual([
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -90,6 +90,7 @@ describe('the intent job on AWS (synth)', () => {
       's3:GetObject',
       's3:GetObject',
       's3:ListBucket',
+      's3:PutObject',
       's3:PutObject',
       's3:PutObject',
     ]);

@@ -97,6 +97,8 @@ export interface ObjectStore {
   readText(bucket: string, key: string): Promise<string | undefined>;
   /** A value written as JSON. */
   putJson(bucket: string, key: string, value: unknown): Promise<void>;
+  /** Rows written as JSON lines, one object a line (what Athena's JSON tables read). */
+  putJsonLines(bucket: string, key: string, rows: readonly unknown[]): Promise<void>;
   /** Every object under a prefix removed; how many. */
   removeUnder(bucket: string, prefix: string): Promise<number>;
 }

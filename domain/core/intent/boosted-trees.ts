@@ -211,6 +211,23 @@ export function trainBoostedTrees(
           for (const [feature, share] of t.shares(row)) shares[feature] = shares[feature]! + share;
         return shares;
       }),
+    // Each tree's decision code (bit k: the row goes left at its split k) and its table of shares.
+    contributionsSql: (feature) => ({
+      kind: 'table',
+      codes: explained.map((t) => {
+        if (!t.table) throw new Error(`a tree of ${t.splits.length} splits has no table of shares`);
+        return t.splits.length === 0
+          ? '0'
+          : `(${t.splits.map((split, k) => `if(${feature(split.feature)} <= ${sqlDouble(split.threshold)}, ${2 ** k}, 0)`).join(' + ')})`;
+      }),
+      shares: explained.flatMap((t, tree) =>
+        (t.table ?? []).flatMap((byFeature, code) =>
+          byFeature
+            .filter(([, share]) => share !== 0)
+            .map(([feature, share]) => ({ tree: tree + 1, code, feature: feature + 1, share })),
+        ),
+      ),
+    }),
     importance: () => {
       // Gain share, signed by whether more of the feature goes with a higher score.
       const total = gains.reduce((a, b) => a + b, 0) || 1;

@@ -27,6 +27,8 @@ export function featureBounds(rows: number[][]): FeatureBounds {
  * extrapolated (a linear model would otherwise push such a user's probability towards 1).
  */
 export function clipped(model: Model, bounds: FeatureBounds): Model {
+  const clippedFeature = (feature: (j: number) => string) => (j: number) =>
+    `least(greatest(${feature(j)}, ${sqlDouble(bounds.min[j]!)}), ${sqlDouble(bounds.max[j]!)})`;
   const clip = (row: number[]) =>
     row.map((x, j) => Math.min(bounds.max[j] ?? x, Math.max(bounds.min[j] ?? x, x)));
   return modelOf({
@@ -35,11 +37,9 @@ export function clipped(model: Model, bounds: FeatureBounds): Model {
     margin: (rows) => model.margin(rows.map(clip)),
     contributions: (rows) => model.contributions(rows.map(clip)),
     baseline: model.baseline,
+    contributionsSql: (feature) => model.contributionsSql(clippedFeature(feature)),
     importance: () => model.importance(),
-    marginSql: (feature) =>
-      model.marginSql(
-        (j) => `least(greatest(${feature(j)}, ${sqlDouble(bounds.min[j]!)}), ${sqlDouble(bounds.max[j]!)})`,
-      ),
+    marginSql: (feature) => model.marginSql(clippedFeature(feature)),
   });
 }
 
@@ -106,6 +106,12 @@ export function calibrated(model: Model, platt: Platt): Model {
     // The calibration is linear in the log-odds: every share scales by the slope.
     contributions: (rows) => model.contributions(rows).map((row) => row.map((c) => platt.slope * c)),
     baseline: platt.slope * model.baseline + platt.intercept,
+    contributionsSql: (feature) => {
+      const inner = model.contributionsSql(feature);
+      return inner.kind === 'terms'
+        ? { kind: 'terms', terms: inner.terms.map((t) => `${sqlDouble(platt.slope)} * (${t})`) }
+        : { ...inner, shares: inner.shares.map((r) => ({ ...r, share: platt.slope * r.share })) };
+    },
     importance: () => model.importance(),
     marginSql: (feature) =>
       `${sqlDouble(platt.slope)} * (${model.marginSql(feature)}) + ${sqlDouble(platt.intercept)}`,

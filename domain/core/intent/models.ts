@@ -19,6 +19,8 @@ export interface Model {
   contributions(rows: number[][]): number[][];
   /** The log-odds the contributions start from: `margin = baseline + Σ contributions`. */
   baseline: number;
+  /** The contributions in SQL, for an engine that explains every person (Athena): see ContributionsSql. */
+  contributionsSql(feature: (j: number) => string): ContributionsSql;
   /** The log-odds as one SQL expression, each feature `j` written as `feature(j)`. */
   marginSql(feature: (j: number) => string): string;
   /**
@@ -29,15 +31,30 @@ export interface Model {
   sql(columns: readonly string[]): string;
 }
 
+/**
+ * How an engine computes `Model.contributions`:
+ * - `terms`: one SQL expression per feature, its share (the regression: coefficient × z-score);
+ * - `table`: one SQL expression per tree, the row's decision code at its splits, and a table of each
+ *   tree's shares by code (the trees: TreeSHAP, tree-shap.ts), which the engine joins — written out as
+ *   SQL, exact TreeSHAP would take a few KB a tree, over Athena's statement size for an ensemble.
+ * Trees and features are numbered from 1, as SQL arrays are.
+ */
+export type ContributionsSql =
+  | { kind: 'terms'; terms: string[] }
+  | { kind: 'table'; codes: string[]; shares: ShareRow[] };
+
+/** One row of a table of shares: tree `tree`'s share for `feature` when a row's decision code is `code`. */
+interface ShareRow {
+  tree: number;
+  code: number;
+  feature: number;
+  share: number;
+}
+
 const logistic = (z: number) => 1 / (1 + Math.exp(-z));
 
 /** A model from its log-odds, in JavaScript and in SQL: the probability is their logistic in both. */
-export function modelOf(
-  parts: Pick<
-    Model,
-    'name' | 'margin' | 'importance' | 'marginSql' | 'settings' | 'contributions' | 'baseline'
-  >,
-): Model {
+export function modelOf(parts: Omit<Model, 'predict' | 'sql'>): Model {
   return {
     ...parts,
     predict: (rows) => parts.margin(rows).map(logistic),
@@ -111,6 +128,15 @@ export function trainLogistic(rows: number[][], labels: number[], lambda = 1): M
     // taken as independent), and the intercept is the average user's log-odds.
     contributions: (input) => input.map((r) => scale(r).map((x, j) => x * coefficients[j + 1]!)),
     baseline: coefficients[0]!,
+    contributionsSql: (feature) => ({
+      kind: 'terms',
+      terms: coefficients
+        .slice(1)
+        .map(
+          (w, j) =>
+            `((${feature(j)} - ${sqlDouble(scale.mean[j]!)}) / ${sqlDouble(scale.sd[j]!)}) * ${sqlDouble(w)}`,
+        ),
+    }),
     importance: () =>
       coefficients
         .slice(1)

@@ -184,4 +184,6 @@ export type PreparedIntent = Omit<IntentRun, 'spec'> & {
   scoresPrefix: string;
   /** The date's scores in Athena (a relation with a `probability` column): the check reads them. */
   scoresRelation: string;
+  /** The run's table of shares in Athena (`tree`, `code`, `feature`, `share`): the scoring's reasons join it. */
+  sharesRelation: string;
 };

@@ -1,5 +1,5 @@
 /** Reasons a person's score holds at most: the strongest shares of their log-odds. */
-const REASONS_PER_PERSON = 3;
+export const REASONS_PER_PERSON = 3;
 
 /** One reason behind a score: a feature and its share of the person's log-odds (+: more likely). */
 export interface Reason {
@@ -12,7 +12,7 @@ export interface Reason {
 /**
  * A person's reasons: the features whose shares (Model.contributions, in `columns` order) move their
  * log-odds furthest from the average user's, either way, strongest first; a share of 0 is no reason.
- * Shares are kept to six decimals (a millionth of a log-odds moves no probability that is reported).
+ * Ties go by the feature's name in byte order, as SQL's ORDER BY does. Shares are kept to six decimals (a millionth of a log-odds moves no probability that is reported).
  */
 export function topReasons(
   columns: readonly string[],
@@ -26,7 +26,7 @@ export function topReasons(
       contribution: Number(contribution.toFixed(6)),
     }))
     .filter((r) => r.contribution !== 0)
-    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || a.feature.localeCompare(b.feature))
+    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || (a.feature < b.feature ? -1 : 1))
     .slice(0, REASONS_PER_PERSON);
 }
 

@@ -19,6 +19,10 @@ export interface ExplainedTree {
   expected: number;
   /** Each feature's share of the row's value less `expected`: `[feature, share]` pairs. */
   shares(row: number[]): [number, number][];
+  /** The tree's splits, in the order of the bits of a decision code (bit k: the row goes left at split k). */
+  splits: { feature: number; threshold: number }[];
+  /** The shares by decision code, for a tree of at most 10 splits (an engine joins it). */
+  table?: [number, number][][];
 }
 
 /**
@@ -89,12 +93,14 @@ export function treeShap(tree: TreeNode): ExplainedTree {
   };
 
   const decide = (row: number[]) => (k: number) => row[splits[k]!.feature]! <= splits[k]!.threshold;
-  if (splits.length > MAX_TABLE_SPLITS) return { expected, shares: (row) => sharesOf(decide(row)) };
+  if (splits.length > MAX_TABLE_SPLITS) return { expected, splits, shares: (row) => sharesOf(decide(row)) };
   const table = Array.from({ length: 1 << splits.length }, (_, code) =>
     sharesOf((k) => ((code >> k) & 1) === 1),
   );
   return {
     expected,
+    splits,
+    table,
     shares: (row) => {
       let code = 0;
       for (let k = 0; k < splits.length; k++)

@@ -49,6 +49,10 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       trainingCutoff: '2026-02-04',
       shortHistory: false,
     });
+    // The run's table of shares (the trees' reasons), by its injected run id.
+    expect(plan.sharesRelation).toBe(
+      `(SELECT tree, code, feature, share FROM "lake_db"."intent_shares" WHERE run_id = '${plan.runId}')`,
+    );
     // The conversion's own key is never a feature.
     expect(plan.columns).toContain('key_productviewed');
     expect(plan.columns).not.toContain('key_signedup');
@@ -117,14 +121,16 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
   });
 
   it('trains on the slices, writes the report, hands Athena the model as a scoring UNLOAD, and checks the scores', async () => {
-    // Features with a planted effect: x raises the chance of the label.
+    // Features with a planted interaction (x raises the chance of the label where "noise" is high), so
+    // the trees are chosen and explain each person through the run's table of shares.
     const rows = (n: number, seed: number) => {
       const random = seededRandom(seed);
       return Array.from({ length: n }, (_, i) => {
         const x = Math.floor(random() * 10);
-        const label = random() < 0.02 + x / 15 ? 1 : 0;
+        const other = Math.floor(random() * 7);
+        const label = random() < 0.03 + (other >= 3 ? x / 12 : 0) ? 1 : 0;
         const person = `p${seed}-${i}`;
-        return { person, user_id: person, anonymous_id: null, x, noise: Math.floor(random() * 7), label };
+        return { person, user_id: person, anonymous_id: null, x, noise: other, label };
       });
     };
     // A short history: two cutoffs, each shared by two slices.
@@ -160,6 +166,7 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
       currentFeaturesSql: 'SELECT person, user_id, anonymous_id, x, noise FROM "lake_db"."features"',
       scoresPrefix: 'scores/customer_id=acme/event_key=signedup/as_of=2026-04-01/',
       scoresRelation: '(SELECT probability FROM "lake_db"."scores")',
+      sharesRelation: `(SELECT tree, code, feature, share FROM "lake_db"."intent_shares" WHERE run_id = '${runId}')`,
     };
     s3.on(ListObjectsV2Command).callsFake(({ Prefix }: { Prefix: string }) => ({
       Contents: [{ Key: `${Prefix}part-0.gz` }],
@@ -213,8 +220,27 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     // The date's partition emptied for the UNLOAD; the report written where AWS and local keep it.
     const removed = s3.commandCalls(DeleteObjectsCommand).flatMap((c) => c.args[0].input.Delete!.Objects!);
     expect(removed.map((o) => o.Key)).toEqual([`${plan.scoresPrefix}part-0.gz`]);
-    const [report] = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-    expect(report!.Key).toBe(trained.reportKey);
+    const puts = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    const report = puts.find((p) => p.Key === trained.reportKey);
+    expect(report).toBeDefined();
+    // Each person's reasons: the trees' through the run's table of shares, written as JSON lines under
+    // the run's prefix (removed with its features); the regression's are in the statement itself
+    // (test/contract/model-sql.test.ts runs both).
+    expect(trained.chosen).toBe('gradient-boosted trees');
+    const sharesFile = puts.find((p) => p.Key === `intent/_features/${runId}/shares/shares.json`);
+    {
+      const lines = String(sharesFile!.Body)
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines[0]).toEqual({
+        tree: expect.any(Number),
+        code: expect.any(Number),
+        feature: expect.any(Number),
+        share: expect.any(Number),
+      });
+      expect(trained.scoreSql).toContain(`LEFT JOIN (SELECT * FROM ${plan.sharesRelation} AS shares) l`);
+    }
     expect(JSON.parse(String(report!.Body))).toMatchObject({
       chosen: trained.chosen,
       eventKey: 'signedup',

@@ -79,6 +79,8 @@ describe.each([
     `Resource::<${lakeLogicalId}.Arn>/intent/reports/*`,
     ...athenaReader,
     features,
+    // The run's table of shares, which the scoring joins.
+    `Resource::<${lakeLogicalId}.Arn>/intent/_features/*/shares/*`,
     `Resource::<${lakeLogicalId}.Arn>/scores/*`,
     `Resource::<${logicalId(stack.intent.plan.function)}.Arn>:*`,
     `Resource::<${logicalId(stack.intent.score.function)}.Arn>:*`,

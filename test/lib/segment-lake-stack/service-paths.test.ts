@@ -644,8 +644,9 @@ describe('every path between services, evaluated by an IAM policy simulator on t
     Erasure: ['events/', 'quarantine/', `${ERASE_PASSES_PREFIX}/`, 'curated/events/'],
     // The VACUUM an erase pass starts: the curated table's files only.
     ErasureVacuumLater: ['curated/events/'],
-    // UNLOADs of the curated table; the check of the scores it wrote.
-    Intent: ['curated/', 'scores/'],
+    // UNLOADs of the curated table; the check of the scores it wrote; the run's table of shares the
+    // scoring joins (not the run's feature samples).
+    Intent: ['curated/', 'scores/', 'intent/_features/run-1/shares/'],
     // Only lists its run's shards (its functions read them) and writes the sync state.
     Audiences: [],
     Refresh: [],
@@ -664,6 +665,7 @@ describe('every path between services, evaluated by an IAM policy simulator on t
     `${ERASE_PASSES_PREFIX}/acme/0123/pass.json`,
     'erasure/erased-rows/acme.1.json',
     'intent/_features/run-1/part-1.csv',
+    'intent/_features/run-1/shares/shares.json',
   ];
 
   it.each(Object.keys(MACHINE_READS))(

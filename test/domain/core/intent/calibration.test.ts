@@ -9,6 +9,7 @@ const overconfident = modelOf({
   margin: (rows) => rows.map((r) => 3 * r[0]! + 2),
   contributions: (rows) => rows.map((r) => [3 * r[0]!]),
   baseline: 2,
+  contributionsSql: (feature) => ({ kind: 'terms', terms: [`3E0 * ${feature(0)}`] }),
   importance: () => [{ feature: 0, weight: 1 }],
   marginSql: (feature) => `3E0 * ${feature(0)} + 2E0`,
 });
