@@ -80,10 +80,30 @@ const TRACKS = [
 
 export function simulateJourneys(options: SimulationOptions): Record<string, unknown>[] {
   const random = seededRandom(options.seed);
+  const messages = [...journeyMessages(options, random)];
+  // A Replay-like resend of part of the stream: the same messages (same ids) again.
+  const resend = options.resendShare ?? 0.03;
+  const again = messages.filter(() => random() < resend);
+  return [...messages, ...again];
+}
+
+/**
+ * The same journeys one message at a time, without the resends (no message is held): what a bench
+ * feeds through the ingest core at a scale whose messages would not fit in memory together. The same
+ * options and seed give the same messages, in the same order, as `simulateJourneys`.
+ */
+export function* simulateJourneyStream(options: SimulationOptions): Generator<Record<string, unknown>> {
+  yield* journeyMessages(options, seededRandom(options.seed));
+}
+
+function* journeyMessages(
+  options: SimulationOptions,
+  random: () => number,
+): Generator<Record<string, unknown>> {
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const endMs = Date.parse(`${options.end}T00:00:00Z`);
   const dayStart = (d: number) => endMs - (options.days - 1 - d) * 86_400_000;
-  const messages: Record<string, unknown>[] = [];
+  let pending: Record<string, unknown>[] = [];
   let counter = 0;
   const signedUp = new Set<number>();
   const anonymousUntilSignUp = options.identity === 'anonymous-until-sign-up';
@@ -94,7 +114,7 @@ export function simulateJourneys(options: SimulationOptions): Record<string, unk
       ...(anonymousUntilSignUp && !signedUp.has(user) ? {} : { userId: `user-${user}` }),
       anonymousId: `anon-${user}`,
     };
-    messages.push({
+    pending.push({
       messageId: `sim-${options.seed}-${counter}`,
       ...ids,
       timestamp: new Date(at).toISOString(),
@@ -170,11 +190,9 @@ export function simulateJourneys(options: SimulationOptions): Record<string, unk
         });
       }
     }
+    yield* pending;
+    pending = [];
   }
-  // A Replay-like resend of part of the stream: the same messages (same ids) again.
-  const resend = options.resendShare ?? 0.03;
-  const again = messages.filter(() => random() < resend);
-  return [...messages, ...again];
 }
 
 /** The devices, log-ins and user ids of `identity: 'devices'` (DEVICES): what each message carries. */

@@ -1,4 +1,4 @@
-import { simulateJourneys } from '../../../scripts/simulate/journeys';
+import { simulateJourneyStream, simulateJourneys } from '../../../scripts/simulate/journeys';
 
 /**
  * The simulator's people as analytics.js sends them (`identity: 'devices'`): what the identity graph,
@@ -23,6 +23,15 @@ describe('simulated traffic from people with devices', () => {
   it('is the same every run for the same options', () => {
     const again = simulateJourneys(options);
     expect(JSON.stringify(again) === JSON.stringify(messages)).toBe(true);
+  });
+
+  it('streams the same messages one at a time (what the bench sends), the resends apart', () => {
+    const withResends = simulateJourneys({ ...options, resendShare: 0.05 });
+    const streamed = [...simulateJourneyStream(options)];
+    expect(streamed.length).toBe(messages.length);
+    expect(JSON.stringify(streamed) === JSON.stringify(messages)).toBe(true);
+    expect(JSON.stringify(withResends.slice(0, streamed.length)) === JSON.stringify(streamed)).toBe(true);
+    expect(withResends.length).toBeGreaterThan(streamed.length);
   });
 
   it('sends a visitor anonymous until sign-up, then links the device with an identify carrying both ids', () => {
