@@ -71,6 +71,14 @@ const BENCH = {
       description: 'users of the identity part (~10 devices each, written straight into the curated table)',
       default: '1000000',
     },
+    'sim-people': {
+      kind: 'value',
+      schema: wholeNumber(1_000, 200_000),
+      unit: 'people',
+      description:
+        "people of the identity part's second line: the simulator's traffic through the ingest core and npm run compact",
+      default: '20000',
+    },
     'erase-events': {
       kind: 'value',
       schema: wholeNumber(10_000, 1_000_000),
@@ -176,12 +184,21 @@ runCommand(BENCH, async ({ values }) => {
         (step) => bar.update(done, { note: `intent: ${step}` }),
       ),
     ]);
-    const identity = await part('identity', async () => [
-      await (require('./bench/identity-bench') as typeof import('./bench/identity-bench')).benchIdentity(
-        values['graph-users'],
-        (step) => bar.update(done, { note: `identity: ${step}` }),
-      ),
-    ]);
+    // Two lines, one part: the graph alone at its goal's scale, then on the simulator's traffic.
+    let simulatedIdentity: import('./bench/simulated-identity-bench').SimulatedIdentityResult[] = [];
+    const identity = await part('identity', async () => {
+      const generated = await (
+        require('./bench/identity-bench') as typeof import('./bench/identity-bench')
+      ).benchIdentity(values['graph-users'], (step) => bar.update(done, { note: `identity: ${step}` }));
+      simulatedIdentity = [
+        await (
+          require('./bench/simulated-identity-bench') as typeof import('./bench/simulated-identity-bench')
+        ).benchSimulatedIdentity(values['sim-people'], (step) =>
+          bar.update(done, { note: `identity (simulated): ${step}` }),
+        ),
+      ];
+      return [generated];
+    });
     const erase = await part('erase', async () => [
       await (require('./bench/erase-bench') as typeof import('./bench/erase-bench')).benchErase(
         20,
@@ -201,6 +218,7 @@ runCommand(BENCH, async ({ values }) => {
       lake,
       intent,
       identity,
+      simulatedIdentity,
       erase,
       failed,
     };

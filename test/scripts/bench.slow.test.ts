@@ -21,6 +21,8 @@ describe('npm run bench, every part, in a short run', () => {
         '2000',
         '--graph-users',
         '10000',
+        '--sim-people',
+        '1000',
         '--erase-events',
         '10000',
         '--runs',
@@ -39,6 +41,15 @@ describe('npm run bench, every part, in a short run', () => {
     expect(result.identity![0]).toMatchObject({ users: 10_000 });
     expect(result.identity![0]!.anonymousIds).toBeGreaterThan(90_000);
     expect(result.identity![0]!.shared).toBeGreaterThan(0);
+    // The graph on the simulator's traffic: every message through the ingest core and the compaction;
+    // signed-up people's devices linked, some shared.
+    const simulated = result.simulatedIdentity![0]!;
+    expect(simulated).toMatchObject({ people: 1_000 });
+    expect(simulated.messages).toBeGreaterThan(50_000);
+    expect(simulated.users).toBeGreaterThan(100);
+    expect(simulated.linkedAnonymousIds).toBeGreaterThan(simulated.users);
+    expect(simulated.linkedAnonymousIds).toBeLessThan(simulated.anonymousIds);
+    expect(simulated.shared).toBeGreaterThan(0);
     // Every function of the synthesized stack, measured or at least loaded.
     expect(result.cold.map((r) => r.function)).toEqual(
       expect.arrayContaining([
