@@ -65,6 +65,22 @@ const EVENTS = [
   'Signed Up',
 ];
 
+/** The ingest core's ports for a bench: its sink, a clock it sets, never a wait, no logs. */
+export function benchIngestDeps(sink: RecordSink, now: () => number, random: () => number) {
+  return {
+    sink,
+    clock: {
+      now,
+      sleep: async () => {},
+      random,
+      timer: () => ({ fired: new Promise<void>(() => undefined), cancel: () => undefined }),
+    },
+    retry: DEFAULT_RETRY_POLICY,
+    limits: DEFAULT_LIMITS,
+    logger: silentLogger,
+  };
+}
+
 /**
  * Seeds `<root>/events/…` with `events` events through the core, as the server would land them.
  *
@@ -99,18 +115,7 @@ export async function seedLandingLake(root: string, events: number, seed = 11): 
       return records.map((): PutOutcome => ({ ok: true }));
     },
   };
-  const deps = {
-    sink,
-    clock: {
-      now: () => receivedAt,
-      sleep: async () => {},
-      random,
-      timer: () => ({ fired: new Promise<void>(() => undefined), cancel: () => undefined }),
-    },
-    retry: DEFAULT_RETRY_POLICY,
-    limits: DEFAULT_LIMITS,
-    logger: silentLogger,
-  };
+  const deps = benchIngestDeps(sink, () => receivedAt, random);
   const resend: Record<string, unknown>[] = [];
   for (let sent = 0, request = 0; sent < events; request++) {
     const customerId = customerOf();

@@ -3,20 +3,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { lakeObjectKey } from '../../adapters/local/lake-layout';
-import { silentLogger } from '../../adapters/system/json-logger';
 import { FACT_INPUT } from '../../domain/contract/sql/identity-sql';
 import { literal } from '../../domain/contract/sql/sql-text';
 import type { PutOutcome, RecordSink } from '../../domain/core/common/ports';
 import { seededRandom } from '../../domain/core/common/seeded-random';
-import { DEFAULT_RETRY_POLICY } from '../../domain/core/ingest/deliver';
 import { ingestRequest } from '../../domain/core/ingest/ingest-request';
-import { DEFAULT_LIMITS } from '../../domain/core/ingest/limits';
 import { FIREHOSE_MAX_RECORD_BYTES } from '../../domain/core/lake/pack-records';
 import { buildIdentities } from '../../local/identity-tables';
 import { openLocalLake } from '../../local/lake-query';
 import { curatedFiles } from '../../local/read-lake';
 import { runCompaction } from '../compact/run-compaction';
 import { simulateJourneyStream } from '../simulate/journeys';
+import { benchIngestDeps } from './lake-bench';
 import { rssSampler } from './measure';
 
 export interface SimulatedIdentityResult {
@@ -91,18 +89,7 @@ export async function benchSimulatedIdentity(
         return records.map((): PutOutcome => ({ ok: true }));
       },
     };
-    const deps = {
-      sink,
-      clock: {
-        now: () => receivedAt,
-        sleep: async () => {},
-        random: seededRandom(3),
-        timer: () => ({ fired: new Promise<void>(() => undefined), cancel: () => undefined }),
-      },
-      retry: DEFAULT_RETRY_POLICY,
-      limits: DEFAULT_LIMITS,
-      logger: silentLogger,
-    };
+    const deps = benchIngestDeps(sink, () => receivedAt, seededRandom(3));
     let messages = 0;
     let batch: Record<string, unknown>[] = [];
     const send = async () => {

@@ -25,8 +25,10 @@ export const realId = (column: string) =>
  * relations are Athena views over it.
  */
 
-/** The columns a facts source must give: curated column names. */
-/** The curated columns the facts read (the AWS arithmetic in docs/lake.md counts their bytes). */
+/**
+ * The columns a facts source must give: the curated columns the facts read (the AWS arithmetic in
+ * docs/lake.md counts their bytes).
+ */
 export const FACT_INPUT = [
   'customer_id',
   'user_id',
@@ -255,15 +257,7 @@ export interface IdentityFactsScope {
   ranges: { customerId: string; from: string; to: string }[];
 }
 
-const FACT_SOURCE_COLUMNS = [
-  'customer_id',
-  'user_id',
-  'anonymous_id',
-  'type',
-  'message',
-  'traits',
-  '"timestamp"',
-];
+const FACT_SOURCE_COLUMNS = FACT_INPUT.map(q);
 
 /**
  * The curated rows of a scope: its customers from the earliest day any of them is named from, and each
