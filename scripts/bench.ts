@@ -73,7 +73,8 @@ const BENCH = {
     },
     'sim-people': {
       kind: 'value',
-      schema: wholeNumber(1_000, 200_000),
+      // Fewer than ~3,000 people give intent's earliest slice fewer than the 40 conversions it needs.
+      schema: wholeNumber(3_000, 200_000),
       unit: 'people',
       description:
         "people of the identity part's second line: the simulator's traffic through the ingest core and npm run compact",

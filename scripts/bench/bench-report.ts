@@ -222,6 +222,15 @@ export function benchRows(result: BenchResult): BenchRow[] {
       goal: `≤ ${IDENTITY_GOAL.seconds} s, ≤ ${fmt(IDENTITY_GOAL.peakRssMiB)} MiB`,
       met: r.graphSeconds <= IDENTITY_GOAL.seconds && r.graphPeakRssMiB <= IDENTITY_GOAL.peakRssMiB,
     });
+  for (const r of result.simulatedIdentity ?? [])
+    rows.push({
+      id: 'intent-simulated',
+      measure: `npm run intent on the same simulated lake (${fmt(r.people)} people, 90 days, the planted pricing signal): ${fmt(r.intent.scoredPersons)} persons scored, ${r.intent.chosen}, validation AUC ${r.intent.validationAuc.toFixed(3)}, grade ${r.intent.grade}`,
+      ours: `${r.intent.seconds.toFixed(1)} s, ${fmt(Math.round(r.intent.peakRssMiB))} MiB`,
+      baseline: '-',
+      goal: `≤ ${INTENT_GOAL.seconds} s, ≤ ${fmt(INTENT_GOAL.peakRssMiB)} MiB`,
+      met: r.intent.seconds <= INTENT_GOAL.seconds && r.intent.peakRssMiB <= INTENT_GOAL.peakRssMiB,
+    });
   for (const r of result.erase)
     rows.push(
       {

@@ -13,6 +13,7 @@ import { buildIdentities } from '../../local/identity-tables';
 import { openLocalLake } from '../../local/lake-query';
 import { curatedFiles } from '../../local/read-lake';
 import { runCompaction } from '../compact/run-compaction';
+import { runIntent } from '../intent/run-intent';
 import { simulateJourneyStream } from '../simulate/journeys';
 import { benchIngestDeps } from './lake-bench';
 import { rssSampler } from './measure';
@@ -39,6 +40,15 @@ export interface SimulatedIdentityResult {
   curatedBytesPerRow: number;
   /** Of those, the bytes a row of the columns the identity facts read (FACT_INPUT). */
   factBytesPerRow: number;
+  /** `npm run intent` on the same lake (the simulator's planted pricing signal), by person. */
+  intent: {
+    seconds: number;
+    peakRssMiB: number;
+    validationAuc: number;
+    grade: string;
+    scoredPersons: number;
+    chosen: string;
+  };
 }
 
 /** Messages a request carries, as analytics.js batches them. */
@@ -47,11 +57,12 @@ const BATCH = 100;
 const OBJECT_LINES = 50_000;
 
 /**
- * `npm run bench -- --only identity`, its second line: the identity graph on the simulator's traffic —
+ * `npm run bench -- --only identity`, its second and third lines: the identity graph on the simulator's traffic —
  * people with one to three devices, anonymous until they sign up, log-ins and log-outs, shared devices
  * and aliases (`npm run simulate`'s `devices` traffic, scripts/simulate/journeys.ts) — sent through the
  * ingest core (no HTTP) into landing objects, compacted by `npm run compact` (the curated table and the
- * graph), then the graph built again alone, each timed with this process's peak resident memory.
+ * graph), then the graph built again alone, and `npm run intent` on the same lake (its planted pricing
+ * signal, by person), each timed with this process's peak resident memory.
  */
 export async function benchSimulatedIdentity(
   people: number,
@@ -139,6 +150,18 @@ export async function benchSimulatedIdentity(
     const graphPeakRssMiB = memory.reset();
     if (built.failed.length > 0) throw new Error(`the graph failed: ${built.failed[0]!.reason}`);
 
+    onStep('npm run intent on the same lake');
+    started = performance.now();
+    const scored = await runIntent({ lakeRoot: lake, customer, event: 'signed_up' });
+    const intent = {
+      seconds: (performance.now() - started) / 1000,
+      peakRssMiB: memory.reset(),
+      validationAuc: scored.validationAuc,
+      grade: scored.quality.grade,
+      scoredPersons: scored.scored.users,
+      chosen: scored.chosen,
+    };
+
     const querier = await openLocalLake(lake);
     try {
       const [graph] = (
@@ -177,6 +200,7 @@ export async function benchSimulatedIdentity(
         curatedRows,
         curatedBytesPerRow: Number(size!.all_bytes) / curatedRows,
         factBytesPerRow: Number(size!.fact_bytes) / curatedRows,
+        intent,
       };
     } finally {
       querier.close();

@@ -22,7 +22,7 @@ describe('npm run bench, every part, in a short run', () => {
         '--graph-users',
         '10000',
         '--sim-people',
-        '1000',
+        '3000',
         '--erase-events',
         '10000',
         '--runs',
@@ -44,12 +44,15 @@ describe('npm run bench, every part, in a short run', () => {
     // The graph on the simulator's traffic: every message through the ingest core and the compaction;
     // signed-up people's devices linked, some shared.
     const simulated = result.simulatedIdentity![0]!;
-    expect(simulated).toMatchObject({ people: 1_000 });
+    expect(simulated).toMatchObject({ people: 3_000 });
     expect(simulated.messages).toBeGreaterThan(50_000);
     expect(simulated.users).toBeGreaterThan(100);
     expect(simulated.linkedAnonymousIds).toBeGreaterThan(simulated.users);
     expect(simulated.linkedAnonymousIds).toBeLessThan(simulated.anonymousIds);
     expect(simulated.shared).toBeGreaterThan(0);
+    // And intent on it, by person: the planted pricing signal is found.
+    expect(simulated.intent.scoredPersons).toBeGreaterThan(100);
+    expect(simulated.intent.validationAuc).toBeGreaterThan(0.7);
     // Every function of the synthesized stack, measured or at least loaded.
     expect(result.cold.map((r) => r.function)).toEqual(
       expect.arrayContaining([
