@@ -118,6 +118,20 @@ export interface TrainedIntent {
 export const MAX_SCORE_SQL_BYTES = ATHENA_RULES.queryStringBytes.limit - 32 * 1024;
 
 /**
+ * The scoring statement within MAX_SCORE_SQL_BYTES as the state carries it: JSON-escaped (each `"` of a
+ * quoted column takes two bytes there), which is never less than the statement Athena receives.
+ *
+ * @internal
+ */
+export function checkScoringSize(scoreSql: string, chosen: string): void {
+  const bytes = Buffer.byteLength(JSON.stringify(scoreSql));
+  if (bytes > MAX_SCORE_SQL_BYTES)
+    throw new Error(
+      `the scoring statement of ${chosen} is ${bytes} bytes in the state, over ${MAX_SCORE_SQL_BYTES}: fewer trees or features`,
+    );
+}
+
+/**
  * The statement Athena scores every user with: the model's SQL over the features at `asOf`, UNLOADed into the date's scores partition.
  *
  * @internal
@@ -152,10 +166,7 @@ export async function trainIntent(
   const sets = await Promise.all(plan.unloads.map((u) => readUnloaded(objects, bucket, u.prefix)));
   const { final, ...fitted } = fitPlanned(plan, sets, { maxUsers: MAX_TRAINING_USERS, seed: 7 });
   const scoreSql = scoringUnloadSql(plan, final, bucket);
-  if (Buffer.byteLength(scoreSql) > MAX_SCORE_SQL_BYTES)
-    throw new Error(
-      `the scoring statement of ${fitted.chosen} is ${Buffer.byteLength(scoreSql)} bytes, over ${MAX_SCORE_SQL_BYTES}: fewer trees or features`,
-    );
+  checkScoringSize(scoreSql, fitted.chosen);
   await objects.removeUnder(bucket, plan.scoresPrefix);
   // The trees' table of shares, where the scoring's join reads it (removed with the run's features).
   const explained = final.contributionsSql((j) => String(j));

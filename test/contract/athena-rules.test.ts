@@ -45,6 +45,7 @@ import { MAX_DAYS_PER_MERGE } from '../../domain/core/lake/curated-plan';
 import { runAudiences } from '../../lambdas/audience-build/create-audience-build-handler';
 import { prepareIntent } from '../../lambdas/intent-prepare/create-intent-prepare-handler';
 import {
+  checkScoringSize,
   checkUnloadSql,
   MAX_SCORE_SQL_BYTES,
   scoringUnloadSql,
@@ -312,6 +313,8 @@ describe('every Athena statement the stack, its functions and its scripts send, 
     expect(Math.max(...statements.filter(scoring).map((s) => Buffer.byteLength(s.sql)))).toBeLessThan(
       MAX_SCORE_SQL_BYTES,
     );
+    // And as the training step's guard measures it (JSON-escaped, as Step Functions carries it).
+    for (const s of statements.filter(scoring)) expect(() => checkScoringSize(s.sql, s.from)).not.toThrow();
   });
 
   it('bounds every read of the curated table by the intent job by event date, so a run reads a window, not the history', () => {

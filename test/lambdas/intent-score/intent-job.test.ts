@@ -16,7 +16,9 @@ import { seededRandom } from '../../../domain/core/common/seeded-random';
 import type { PreparedIntent } from '../../../domain/core/intent/prepare-run';
 import { prepareIntent } from '../../../lambdas/intent-prepare/create-intent-prepare-handler';
 import {
+  checkScoringSize,
   finishIntent,
+  MAX_SCORE_SQL_BYTES,
   removeFeatures,
   trainIntent,
 } from '../../../lambdas/intent-score/create-intent-score-handler';
@@ -250,6 +252,10 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     });
     // The check: the scores' spread in the report slice's bins, UNLOADed beside the features.
     expect(trained.checkSql).toMatch(/^UNLOAD \(SELECT bin, count\(\*\) AS users, min\(probability\) AS low/);
+    // The step's output is Step Functions' state: the rest of it fits beside a statement at the cap.
+    expect(
+      Buffer.byteLength(JSON.stringify({ ...trained, step: 'finish', scoreSql: '' })) + MAX_SCORE_SQL_BYTES,
+    ).toBeLessThanOrEqual(AWS_QUOTAS.stepFunctionsPayloadBytes);
     expect(trained.checkSql).toContain('FROM (SELECT probability FROM "lake_db"."scores")');
     expect(trained.checkSql).toContain(`TO 's3://lake-bucket/intent/_features/${runId}/check/'`);
 
@@ -313,5 +319,15 @@ describe('the intent job on AWS (mocked Athena and S3)', () => {
     await expect(
       removeFeatures({ runId, scoresPrefix: 'scores/' }, s3ObjectStore(new S3Client({})), 'lake-bucket'),
     ).rejects.toThrow('not a scores partition');
+  });
+
+  it('refuses a scoring statement over its cap as the state carries it, JSON-escaped, and not one at it', () => {
+    // `""` is two bytes of quotes for the string, and each `"` inside takes two.
+    const at = 'x'.repeat(MAX_SCORE_SQL_BYTES - 2);
+    expect(() => checkScoringSize(at, 'trees')).not.toThrow();
+    expect(() => checkScoringSize(`${at}x`, 'trees')).toThrow(
+      `the scoring statement of trees is ${MAX_SCORE_SQL_BYTES + 1} bytes in the state, over ${MAX_SCORE_SQL_BYTES}`,
+    );
+    expect(() => checkScoringSize(`${at.slice(1)}"`, 'trees')).toThrow('over');
   });
 });
