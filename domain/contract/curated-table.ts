@@ -148,8 +148,8 @@ export const SCORES_COLUMNS = [
   { name: 'percentile', type: 'double' },
   { name: 'decile', type: 'int' },
   // Why: the person's three strongest reasons (domain/core/intent/reasons.ts) as JSON text,
-  // `[{"feature","value","contribution"}]`, contributions in log-odds. NULL in scores an earlier release
-  // wrote, and on AWS, where the scoring does not compute them yet.
+  // `[{"feature","value","contribution"}]`, contributions in log-odds; `[]` when no feature moves the
+  // score. NULL in scores an earlier release wrote.
   { name: 'reasons', type: 'string' },
 ] as const;
 

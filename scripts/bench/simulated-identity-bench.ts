@@ -35,7 +35,7 @@ export interface SimulatedIdentityResult {
   shared: number;
   /** Anonymous ids linked to a user id, of those seen: a signed-up visitor's devices are linked. */
   linkedAnonymousIds: number;
-  /** The curated table's rows and Parquet bytes (compressed, every column): what Athena's arithmetic starts from. */
+  /** The curated table's rows and compressed Parquet bytes a row (every column): Athena's arithmetic. */
   curatedRows: number;
   curatedBytesPerRow: number;
   /** Of those, the bytes a row of the columns the identity facts read (FACT_INPUT). */
@@ -57,8 +57,8 @@ const BATCH = 100;
 const OBJECT_LINES = 50_000;
 
 /**
- * `npm run bench -- --only identity`, its second and third lines: the identity graph on the simulator's traffic —
- * people with one to three devices, anonymous until they sign up, log-ins and log-outs, shared devices
+ * `npm run bench -- --only identity`, its second and third lines: the identity graph on the simulator's
+ * traffic — people with one to three devices, anonymous until they sign up, log-ins and log-outs, shared devices
  * and aliases (`npm run simulate`'s `devices` traffic, scripts/simulate/journeys.ts) — sent through the
  * ingest core (no HTTP) into landing objects, compacted by `npm run compact` (the curated table and the
  * graph), then the graph built again alone, and `npm run intent` on the same lake (its planted pricing

@@ -12,7 +12,8 @@ export interface Reason {
 /**
  * A person's reasons: the features whose shares (Model.contributions, in `columns` order) move their
  * log-odds furthest from the average user's, either way, strongest first; a share of 0 is no reason.
- * Ties go by the feature's name in byte order, as SQL's ORDER BY does. Shares are kept to six decimals (a millionth of a log-odds moves no probability that is reported).
+ * Ties go by the feature's name in byte order, as SQL's ORDER BY does. Shares are kept to six decimals
+ * (a millionth of a log-odds moves no probability that is reported).
  */
 export function topReasons(
   columns: readonly string[],
